@@ -1,0 +1,40 @@
+/**
+ * The error catalog: every error StepFlow raises on purpose has a stable code. Adapters map codes
+ * to HTTP statuses or CLI exit codes in one place each. A failing user script is not an error: it
+ * is an execution with a status.
+ */
+export const ERROR_CODES = {
+  VALIDATION: 'validation_failed',
+  USAGE: 'usage',
+  NOT_FOUND: 'not_found',
+  CONFLICT: 'conflict',
+  SPAWN_FAILED: 'spawn_failed',
+  STORE_UNAVAILABLE: 'store_unavailable',
+  STORE_CORRUPT: 'store_corrupt',
+  ARTIFACT_REJECTED: 'artifact_rejected',
+  INTERNAL: 'internal',
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+export class StepflowError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, options: { details?: unknown; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'StepflowError';
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+export function isStepflowError(error: unknown): error is StepflowError {
+  return error instanceof StepflowError;
+}
+
+export const notFound = (what: string, id: string): StepflowError =>
+  new StepflowError(ERROR_CODES.NOT_FOUND, `${what} ${JSON.stringify(id)} not found`);
+
+export const validationError = (message: string, details?: unknown): StepflowError =>
+  new StepflowError(ERROR_CODES.VALIDATION, message, { details });

@@ -1,0 +1,162 @@
+import type {
+  AnnotationLevel,
+  ArtifactStatus,
+  ExecutionStatus,
+  LogStream,
+  StepStatus,
+} from './statuses.js';
+
+/**
+ * Domain model shared by every layer. Entities carry ISO 8601 timestamps (they are few and read by
+ * people); log lines and resource samples carry epoch milliseconds (they are many).
+ */
+
+/** What to run: a shell string (run by `/bin/sh -c`) or an argv array (no shell). */
+export type CommandSpec = { command: string; argv?: undefined } | { argv: string[]; command?: undefined };
+
+/** Everything needed to start (or re-run) an execution. */
+export interface RunSpec {
+  name?: string | undefined;
+  /** Exactly one of `command` / `argv`. */
+  command?: string | undefined;
+  argv?: string[] | undefined;
+  cwd: string;
+  env?: Record<string, string> | undefined;
+  tags?: Record<string, string> | undefined;
+  /** Seconds; absent or 0 means no timeout. */
+  timeoutSeconds?: number | undefined;
+}
+
+/** The process that drives an execution, so another process can tell when it died. */
+export interface ExecutionOwner {
+  host: string;
+  pid: number;
+  /** Process start time as reported by the OS (`/proc/<pid>/stat` field 22), to detect pid reuse. */
+  startTime: number;
+}
+
+export interface ResourcePeaks {
+  cpuPercentPeak: number;
+  memoryBytesPeak: number;
+  processCountPeak: number;
+}
+
+export interface Execution {
+  id: string;
+  name: string;
+  /** Display form of what runs: the shell string, or the argv joined with spaces. */
+  command: string;
+  /** Present when the execution runs an argv array without a shell. */
+  argv: string[] | null;
+  cwd: string;
+  tags: Record<string, string>;
+  status: ExecutionStatus;
+  exitCode: number | null;
+  /** Signal that ended the main process, e.g. `SIGKILL`. */
+  signal: string | null;
+  /** Why it failed, in one line: the first `STEP_ERROR` message, a timeout, a spawn error… */
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  timeoutSeconds: number | null;
+  /** Execution-level `META:` values (those printed when no step was open). */
+  meta: Record<string, string>;
+  owner: ExecutionOwner | null;
+  /** Number of stored log lines (the highest seq). */
+  lineCount: number;
+  resources: ResourcePeaks | null;
+}
+
+export interface Step {
+  /** 1-based, unique within its execution, in order of start. */
+  id: number;
+  parentId: number | null;
+  name: string;
+  status: StepStatus;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  meta: Record<string, string>;
+  /** Set for the steps StepFlow creates to hold output printed outside any step. */
+  implicit: boolean;
+  /** Marker dialect that opened the step. */
+  source: StepSource;
+  /** `STEP_ERROR` message (or another reason) when the step failed. */
+  error: string | null;
+  /** From `META:ESTIMATED_DURATION:<seconds>`, drives the progress estimate. */
+  estimatedDurationSeconds: number | null;
+  /** Seq of the first line of this step (its opening marker when there is one). */
+  firstSeq: number;
+}
+
+export const STEP_SOURCES = ['stepflow', 'github', 'gitlab', 'buildkite', 'implicit'] as const;
+export type StepSource = (typeof STEP_SOURCES)[number];
+
+/** Bit flags on a log line. */
+export const LineFlag = {
+  /** The line is a recognised marker (it stays in the log, flagged). */
+  Marker: 1,
+  /** The line was longer than the maximum stored length; it continues in the next seq. */
+  Continued: 2,
+} as const;
+
+export interface LogLine {
+  /** 1-based, gapless per execution. */
+  seq: number;
+  /** Epoch milliseconds when StepFlow read the line. */
+  ts: number;
+  stream: LogStream;
+  stepId: number | null;
+  text: string;
+  /** Bitwise OR of {@link LineFlag} values; 0 for plain output. */
+  flags: number;
+}
+
+export interface Artifact {
+  /** 1-based, unique within its execution. */
+  id: number;
+  stepId: number | null;
+  /** Path as resolved against the working directory (relative to it when inside it). */
+  path: string;
+  description: string;
+  status: ArtifactStatus;
+  /** Reason when `failed`. */
+  error: string | null;
+  kind: 'file' | 'directory' | null;
+  size: number | null;
+  sha256: string | null;
+  mediaType: string | null;
+  createdAt: string;
+  /** Location of the copy, relative to the data dir. Never sent to clients. */
+  storedPath: string | null;
+}
+
+export interface Annotation {
+  id: number;
+  stepId: number | null;
+  seq: number;
+  level: AnnotationLevel;
+  message: string;
+  title: string | null;
+  file: string | null;
+  line: number | null;
+  col: number | null;
+  endLine: number | null;
+  endCol: number | null;
+}
+
+export interface ResourceSample {
+  ts: number;
+  cpuPercent: number;
+  memoryBytes: number;
+  processCount: number;
+}
+
+/** An execution with everything that hangs off it except the log. */
+export interface ExecutionDetail extends Execution {
+  steps: Step[];
+  artifacts: Artifact[];
+  annotations: Annotation[];
+}
