@@ -1,0 +1,43 @@
+// `npm run bench`: runs each scenario in its own Node process (so RSS is that scenario's alone),
+// several times, and prints medians with the machine. Not part of the tests.
+import { execFileSync } from 'node:child_process';
+import { describeMachine, median } from './machine.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const only = process.argv.slice(2);
+
+function scenario(file, runs) {
+  const results = [];
+  for (let i = 0; i < runs; i++) {
+    const out = execFileSync(process.execPath, ['--expose-gc', new URL(file, import.meta.url).pathname], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const result = JSON.parse(out.trim().split('\n').at(-1));
+    console.log(`  run ${i + 1}: ${JSON.stringify(result)}`);
+    results.push(result);
+  }
+  return results;
+}
+
+console.log(`StepFlow benchmark — ${describeMachine()}`);
+const want = (name) => only.length === 0 || only.includes(name);
+
+if (want('throughput')) {
+  console.log('(a) one execution, 2,000,000 lines of 80 bytes, first byte → all rows committed');
+  const r = scenario('./throughput.js', RUNS);
+  console.log(`  median: ${median(r.map((x) => x.linesPerSecond)).toLocaleString('en')} lines/s (target ≥ 1,000,000)`);
+}
+if (want('concurrent')) {
+  console.log('(b) 500 executions at once, 2,000 lines each at a steady pace');
+  const r = scenario('./concurrent.js', Math.min(RUNS, 3));
+  console.log(
+    `  median: peak RSS ${median(r.map((x) => x.peakRssMB))} MB (target ≤ 200), CPU ${median(r.map((x) => x.cpuPercentOfOneCore))}% of one core, lines stored ${median(r.map((x) => x.linesStored))}/${r[0].linesExpected}`,
+  );
+}
+if (want('parser')) {
+  console.log('(c) marker interpretation cost per line');
+  const r = scenario('./parser.js', RUNS);
+  console.log(`  median: ${median(r.map((x) => x.nsPerLine))} ns/line`);
+}

@@ -1,0 +1,94 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { importX } from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import globals from 'globals';
+
+/**
+ * The architecture's arrows, enforced: each folder lists what it must not import.
+ * core ← runner, store, artifacts ← engine ← cli / server (composition roots).
+ */
+const layer = (files, forbidden, message) => ({
+  files,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { patterns: forbidden.map((group) => ({ group: [group], message })) },
+    ],
+  },
+});
+
+const IO_MODULES = [
+  'node:fs',
+  'node:fs/*',
+  'fs',
+  'node:child_process',
+  'child_process',
+  'node:net',
+  'node:http',
+  'node:os',
+  'better-sqlite3',
+];
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'web/dist/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+    },
+    rules: {
+      'import-x/no-cycle': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'off',
+    },
+  },
+  layer(
+    ['src/core/**/*.ts'],
+    [...IO_MODULES, '**/runner/**', '**/store/**', '**/artifacts/**', '**/engine/**', '**/cli/**', '**/server/**', '**/protocol/**'],
+    'src/core is pure: no I/O and no imports from outer layers.',
+  ),
+  layer(
+    ['src/protocol/**/*.ts'],
+    [...IO_MODULES, '**/runner/**', '**/store/**', '**/artifacts/**', '**/engine/**', '**/cli/**', '**/server/**'],
+    'src/protocol holds wire types only; it may import core.',
+  ),
+  layer(
+    ['src/runner/**/*.ts'],
+    ['**/store/**', '**/artifacts/**', '**/engine/**', '**/cli/**', '**/server/**', 'better-sqlite3'],
+    'src/runner may import only core.',
+  ),
+  layer(
+    ['src/artifacts/**/*.ts'],
+    ['**/runner/**', '**/store/**', '**/engine/**', '**/cli/**', '**/server/**', 'node:child_process'],
+    'src/artifacts may import only core.',
+  ),
+  layer(
+    ['src/store/**/*.ts'],
+    ['**/runner/**', '**/artifacts/**', '**/engine/**', '**/cli/**', '**/server/**', 'node:child_process'],
+    'src/store may import only core.',
+  ),
+  layer(
+    ['src/engine/**/*.ts'],
+    ['**/store/sqlite/**', '**/cli/**', '**/server/**', 'better-sqlite3', 'node:child_process'],
+    'src/engine depends on ports (store/store.ts), never on an adapter; only the runner spawns.',
+  ),
+  layer(
+    ['src/cli/**/*.ts'],
+    ['**/server/**', 'node:child_process'],
+    'src/cli must not import the server; only the runner spawns.',
+  ),
+  {
+    files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['bench/**/*.js', 'bin/**/*.js', 'test/fixtures/**/*.js'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+);

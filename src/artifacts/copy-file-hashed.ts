@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { constants, createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { ERROR_CODES, StepflowError } from '../core/errors.js';
+import { describeFsError, isErrnoException } from './describe-fs-error.js';
+
+export interface HashedCopy {
+  size: number;
+  sha256: string;
+}
+
+// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever (and hold a
+// libuv thread). O_NOFOLLOW: the caller already resolved symlinks and checked the result.
+// Both are 0 where the platform lacks them (Windows), which only loses the extra safety.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
+const CHUNK_BYTES = 1024 * 1024;
+
+function fileKindName(info: Stats): string {
+  if (info.isFile()) return 'file';
+  if (info.isDirectory()) return 'directory';
+  if (info.isFIFO()) return 'named pipe';
+  if (info.isSocket()) return 'socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'device';
+  if (info.isSymbolicLink()) return 'symbolic link';
+  return 'special file';
+}
+
+export const notRegularFile = (info: Stats): StepflowError =>
+  new StepflowError(
+    ERROR_CODES.ARTIFACT_REJECTED,
+    `not a regular file or directory (it is a ${fileKindName(info)})`,
+  );
+
+/**
+ * Streams `source` into a new file `destination` (which must not exist), hashing on the way, so a
+ * file of any size costs one chunk of memory. Source errors are thrown as they come; destination
+ * errors become `artifact_rejected` saying the copy could not be stored.
+ */
+export async function copyFileHashed(source: string, destination: string): Promise<HashedCopy> {
+  const handle = await open(source, OPEN_FLAGS);
+  try {
+    // Checked on the open handle, so a file swapped for a FIFO after the caller's stat is still caught.
+    const info = await handle.stat();
+    if (!info.isFile()) throw notRegularFile(info);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+
+  const hash = createHash('sha256');
+  let size = 0;
+  const input = handle.createReadStream({ highWaterMark: CHUNK_BYTES });
+  const output = createWriteStream(destination, { flags: 'wx' });
+  // pipeline() destroys every stream with the first error, so only the first emitter tells the side.
+  let firstFailure: 'source' | 'destination' | null = null;
+  input.once('error', () => (firstFailure ??= 'source'));
+  output.once('error', () => (firstFailure ??= 'destination'));
+  try {
+    await pipeline(
+      input,
+      async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          hash.update(chunk);
+          size += chunk.length;
+          yield chunk;
+        }
+      },
+      output,
+    );
+  } catch (error) {
+    if (firstFailure === 'destination' && isErrnoException(error)) {
+      throw new StepflowError(
+        ERROR_CODES.ARTIFACT_REJECTED,
+        `could not store the copy: ${describeFsError(error)}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  return { size, sha256: hash.digest('hex') };
+}

@@ -1,0 +1,53 @@
+import type { Stepflow } from '../../stepflow.js';
+import { colorsFor, EXECUTION_ICONS, formatDuration, formatTime, paintStatus } from '../format.js';
+import { parseLimit, parseStatuses } from '../parse-options.js';
+
+export interface ListCommandOptions {
+  json?: boolean;
+  status?: string;
+  limit?: string;
+}
+
+/** `stepflow ls`: newest first. */
+export async function listCommand(app: Stepflow, options: ListCommandOptions): Promise<number> {
+  const statuses = parseStatuses(options.status);
+  const limit = parseLimit(options.limit) ?? 20;
+  const page = await app.store.listExecutions({ ...(statuses ? { status: statuses } : {}), limit });
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(page.items, null, 2)}\n`);
+    return 0;
+  }
+  const c = colorsFor(process.stdout);
+  if (page.items.length === 0) {
+    process.stdout.write('No executions yet. Start one with: stepflow run -- <command>\n');
+    return 0;
+  }
+  const rows = page.items.map((e) => [
+    e.id,
+    paintStatus(c, e.status, `${EXECUTION_ICONS[e.status]} ${e.status}`),
+    formatTime(e.startedAt ?? e.createdAt),
+    formatDuration(e.durationMs),
+    e.exitCode === null ? '' : String(e.exitCode),
+    e.name,
+  ]);
+  const header = ['ID', 'STATUS', 'STARTED', 'DURATION', 'EXIT', 'NAME'];
+  process.stdout.write(table([header.map((h) => c.dim(h)), ...rows]));
+  return 0;
+}
+
+/** Columns padded on their visible width (ANSI colour codes take no room). */
+function table(rows: string[][]): string {
+  // eslint-disable-next-line no-control-regex
+  const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').length;
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(cell))));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visible(cell))))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
+    .concat('\n');
+}

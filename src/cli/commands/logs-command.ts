@@ -1,0 +1,51 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { notFound, StepflowError, ERROR_CODES } from '../../core/errors.js';
+import { LineFlag } from '../../core/model.js';
+import { isTerminalExecutionStatus } from '../../core/statuses.js';
+import type { Stepflow } from '../../stepflow.js';
+
+const FOLLOW_POLL_MS = 200;
+const PAGE = 5000;
+
+/**
+ * `stepflow logs <id>`: the raw log as the script printed it (masked values already replaced when
+ * they were stored). `--follow` polls the store, so it also tails runs driven by another process.
+ */
+export async function logsCommand(
+  app: Stepflow,
+  id: string,
+  options: { step?: string; follow?: boolean },
+): Promise<number> {
+  let detail = await app.store.getExecution(id);
+  if (!detail) throw notFound('execution', id);
+  const stepIds = (): number[] | undefined => {
+    if (options.step === undefined) return undefined;
+    return detail!.steps.filter((s) => s.name === options.step || String(s.id) === options.step).map((s) => s.id);
+  };
+  let wanted = stepIds();
+  if (wanted && wanted.length === 0 && !options.follow) {
+    const names = detail.steps.map((s) => JSON.stringify(s.name)).join(', ');
+    throw new StepflowError(ERROR_CODES.NOT_FOUND, `no step named ${JSON.stringify(options.step)} (steps: ${names || 'none'})`);
+  }
+
+  let after = 0;
+  for (;;) {
+    const page = await app.store.readLog(id, { after, limit: PAGE });
+    let text = '';
+    for (const line of page.lines) {
+      if (wanted && (line.stepId === null || !wanted.includes(line.stepId))) continue;
+      text += line.flags & LineFlag.Continued ? line.text : `${line.text}\n`;
+    }
+    if (text && !process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+    after = page.nextAfter;
+    if (page.hasMore) continue;
+    if (!options.follow || isTerminalExecutionStatus(detail.status)) {
+      // One more read after seeing the end status: lines committed with it are not missed.
+      if (options.follow && page.lines.length > 0) continue;
+      return 0;
+    }
+    await sleep(FOLLOW_POLL_MS);
+    detail = (await app.store.getExecution(id)) ?? detail;
+    if (options.step !== undefined) wanted = stepIds();
+  }
+}

@@ -1,0 +1,73 @@
+import { notFound } from '../../core/errors.js';
+import type { Step } from '../../core/model.js';
+import { toExecutionDetailJson } from '../../protocol/execution-json.js';
+import type { Stepflow } from '../../stepflow.js';
+import {
+  colorsFor,
+  EXECUTION_ICONS,
+  formatBytes,
+  formatDuration,
+  formatTime,
+  paintStatus,
+  STEP_ICONS,
+} from '../format.js';
+
+/** `stepflow show <id>`: one execution with its steps, artifacts and annotations. */
+export async function showCommand(app: Stepflow, id: string, options: { json?: boolean }): Promise<number> {
+  const detail = await app.store.getExecution(id);
+  if (!detail) throw notFound('execution', id);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(toExecutionDetailJson(detail), null, 2)}\n`);
+    return 0;
+  }
+  const c = colorsFor(process.stdout);
+  const out: string[] = [];
+  out.push(`${paintStatus(c, detail.status, `${EXECUTION_ICONS[detail.status]} ${detail.status}`)} ${c.bold(detail.name)}`);
+  out.push(`  ${c.dim('id')}        ${detail.id}`);
+  out.push(`  ${c.dim('command')}   ${detail.command}`);
+  out.push(`  ${c.dim('cwd')}       ${detail.cwd}`);
+  out.push(`  ${c.dim('started')}   ${formatTime(detail.startedAt)}  ${c.dim('duration')} ${formatDuration(detail.durationMs)}`);
+  out.push(`  ${c.dim('exit')}      ${detail.exitCode ?? detail.signal ?? '-'}`);
+  if (detail.error) out.push(`  ${c.dim('error')}     ${c.red(detail.error)}`);
+  const tags = Object.entries(detail.tags);
+  if (tags.length) out.push(`  ${c.dim('tags')}      ${tags.map(([k, v]) => (v ? `${k}=${v}` : k)).join(' ')}`);
+  if (detail.resources) {
+    out.push(
+      `  ${c.dim('resources')} peak CPU ${detail.resources.cpuPercentPeak.toFixed(0)}% · peak memory ${formatBytes(detail.resources.memoryBytesPeak)} · ${detail.resources.processCountPeak} processes`,
+    );
+  }
+  out.push('', c.bold('Steps'));
+  const depth = (step: Step): number => {
+    let d = 0;
+    let parentId = step.parentId;
+    while (parentId !== null) {
+      d++;
+      parentId = detail.steps.find((s) => s.id === parentId)?.parentId ?? null;
+    }
+    return d;
+  };
+  for (const step of detail.steps) {
+    const pad = '  '.repeat(depth(step) + 1);
+    const line = `${pad}${paintStatus(c, step.status, STEP_ICONS[step.status])} ${step.name} ${c.dim(formatDuration(step.durationMs))}`;
+    out.push(step.error ? `${line} ${c.red(step.error)}` : line);
+  }
+  if (detail.annotations.length) {
+    out.push('', c.bold('Annotations'));
+    for (const a of detail.annotations) {
+      const where = a.file ? `${a.file}${a.line ? `:${a.line}` : ''}: ` : '';
+      out.push(`  ${a.level} ${where}${a.message}`);
+    }
+  }
+  if (detail.artifacts.length) {
+    out.push('', c.bold('Artifacts'));
+    for (const a of detail.artifacts) {
+      out.push(
+        a.status === 'stored'
+          ? `  ${c.green('✓')} #${a.id} ${a.path} ${c.dim(`${formatBytes(a.size)} · ${a.mediaType ?? ''}${a.description ? ` · ${a.description}` : ''}`)}`
+          : `  ${c.red('✗')} #${a.id} ${a.path} ${c.dim(a.error ?? '')}`,
+      );
+    }
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,72 @@
+import pc from 'picocolors';
+import type { ExecutionStatus, StepStatus } from '../core/statuses.js';
+
+export type Colors = ReturnType<typeof pc.createColors>;
+
+/** Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function colorsFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): Colors {
+  const enabled = Boolean(stream.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== '');
+  return pc.createColors(enabled);
+}
+
+export const STEP_ICONS: Record<StepStatus, string> = {
+  running: '●',
+  succeeded: '✓',
+  failed: '✗',
+  cancelled: '⊘',
+};
+
+export const EXECUTION_ICONS: Record<ExecutionStatus, string> = {
+  queued: '…',
+  running: '●',
+  succeeded: '✓',
+  failed: '✗',
+  cancelled: '⊘',
+  timed_out: '⏱',
+  interrupted: '⚡',
+};
+
+type Paint = (c: Colors, text: string) => string;
+const STATUS_PAINT: Record<ExecutionStatus, Paint> = {
+  queued: (c, t) => c.dim(t),
+  running: (c, t) => c.yellow(t),
+  succeeded: (c, t) => c.green(t),
+  failed: (c, t) => c.red(t),
+  cancelled: (c, t) => c.dim(t),
+  timed_out: (c, t) => c.red(t),
+  interrupted: (c, t) => c.magenta(t),
+};
+
+export function paintStatus(c: Colors, status: ExecutionStatus | StepStatus, text: string): string {
+  return STATUS_PAINT[status](c, text);
+}
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined) return '';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Local time, to the second: what a person reading a terminal wants. */
+export function formatTime(isoString: string | null): string {
+  if (!isoString) return '';
+  const d = new Date(isoString);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}

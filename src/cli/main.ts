@@ -1,0 +1,94 @@
+import { Command, CommanderError, Option } from 'commander';
+import { loadConfig } from '../config.js';
+import { ERROR_CODES, isStepflowError } from '../core/errors.js';
+import { createStepflow, type Stepflow } from '../stepflow.js';
+import { listCommand } from './commands/list-command.js';
+import { logsCommand } from './commands/logs-command.js';
+import { runCommand } from './commands/run-command.js';
+import { showCommand } from './commands/show-command.js';
+import { VERSION } from '../version.js';
+
+const EXIT_USAGE = 2;
+
+/** Opens the data dir for the length of one command. */
+async function withStepflow(action: (app: Stepflow) => Promise<number>): Promise<number> {
+  const app = await createStepflow(loadConfig());
+  try {
+    return await action(app);
+  } finally {
+    await app.close();
+  }
+}
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command()
+    .name('stepflow')
+    .description('Run scripts as live, step-by-step executions kept in a local history.')
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  program
+    .command('run')
+    .description('run a command, show its steps live and record the execution')
+    .usage('[options] -- <command...>')
+    .option('--name <name>', 'execution name (default: the command)')
+    .option('--tag <key=value>', 'tag the execution (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option('--cwd <dir>', 'working directory (default: the current one)')
+    .option('--timeout <seconds>', 'stop the process tree after this many seconds')
+    .argument('<command...>', 'one argument: a shell command; several: an argv run without a shell')
+    .passThroughOptions()
+    .action(async (command: string[], options) => setExit(await withStepflow((app) => runCommand(app, command, options))));
+
+  program
+    .command('ls')
+    .description('list recent executions, newest first')
+    .option('--json', 'print JSON (the API shape)')
+    .option('--status <statuses>', 'only these statuses, comma-separated')
+    .option('--limit <n>', 'how many (default 20, max 500)')
+    .action(async (options) => setExit(await withStepflow((app) => listCommand(app, options))));
+
+  program
+    .command('show')
+    .description('show one execution: steps, artifacts, annotations')
+    .argument('<id>', 'execution id')
+    .option('--json', 'print JSON (the API shape)')
+    .action(async (id: string, options) => setExit(await withStepflow((app) => showCommand(app, id, options))));
+
+  program
+    .command('logs')
+    .description("print an execution's log as raw text")
+    .argument('<id>', 'execution id')
+    .addOption(new Option('--step <name>', 'only the lines of this step (name or id)'))
+    .option('-f, --follow', 'keep printing new lines until the execution ends')
+    .action(async (id: string, options) => setExit(await withStepflow((app) => logsCommand(app, id, options))));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version end through here too, with exit code 0.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (isStepflowError(error)) {
+      process.stderr.write(`stepflow: ${error.code}: ${error.message}\n`);
+      if (error.code === ERROR_CODES.USAGE) {
+        process.stderr.write(`${program.helpInformation()}`);
+        return EXIT_USAGE;
+      }
+      return 1;
+    }
+    process.stderr.write(`stepflow: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,46 @@
+import { ERROR_CODES, StepflowError } from '../core/errors.js';
+import { EXECUTION_STATUSES, isExecutionStatus, type ExecutionStatus } from '../core/statuses.js';
+
+const usage = (message: string) => new StepflowError(ERROR_CODES.USAGE, message);
+
+/** `--tag k=v` (or a bare `--tag k`, stored with an empty value). */
+export function parseTags(values: string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const raw of values) {
+    const eq = raw.indexOf('=');
+    const key = (eq < 0 ? raw : raw.slice(0, eq)).trim();
+    if (!key) throw usage(`--tag expects key=value, got ${JSON.stringify(raw)}`);
+    tags[key] = eq < 0 ? '' : raw.slice(eq + 1);
+  }
+  return tags;
+}
+
+export function parseTimeoutSeconds(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw usage(`--timeout expects a positive number of seconds, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+export function parseLimit(raw: string | undefined, max = 500): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw usage(`--limit expects a whole number from 1 to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+/** `--status failed,timed_out` */
+export function parseStatuses(raw: string | undefined): ExecutionStatus[] | undefined {
+  if (raw === undefined) return undefined;
+  const statuses = raw.split(',').map((s) => s.trim());
+  for (const status of statuses) {
+    if (!isExecutionStatus(status)) {
+      throw usage(`--status: unknown status ${JSON.stringify(status)} (one of ${EXECUTION_STATUSES.join(', ')})`);
+    }
+  }
+  return statuses as ExecutionStatus[];
+}

@@ -1,0 +1,41 @@
+import type { StepSource } from '../model.js';
+import type { AnnotationLevel } from '../statuses.js';
+
+/**
+ * One recognised marker line, whatever dialect printed it. Values are as printed (unescaped, trimmed
+ * where the grammar says so) and not yet masked: masking is the interpreter's job.
+ */
+export type Marker =
+  | {
+      kind: 'step-start';
+      name: string;
+      source: Exclude<StepSource, 'implicit'>;
+      /** GitLab section name, which `section_end` must repeat (the display name may differ). */
+      key?: string;
+    }
+  | {
+      kind: 'step-end';
+      /** `null` closes the innermost step of `source` (`STEP_COMPLETE:` with no name, `::endgroup::`). */
+      name: string | null;
+      source: Exclude<StepSource, 'implicit'>;
+      key?: string;
+    }
+  | { kind: 'step-error'; message: string }
+  | { kind: 'artifact'; path: string; description: string }
+  | { kind: 'meta'; key: string; value: string }
+  | {
+      kind: 'annotation';
+      level: AnnotationLevel;
+      message: string;
+      title: string | null;
+      file: string | null;
+      line: number | null;
+      col: number | null;
+      endLine: number | null;
+      endCol: number | null;
+    }
+  | { kind: 'add-mask'; value: string }
+  | { kind: 'stop-commands'; token: string }
+  | { kind: 'resume-commands' }
+  /** Buildkite `^^^ +++`: "expand the group this line is in". */
+  | { kind: 'reopen-previous' };

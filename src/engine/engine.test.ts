@@ -1,0 +1,129 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useTempDirs } from '../../test/helpers/temp-dir.js';
+import type { ExecutionEvent } from '../core/events.js';
+import { LineFlag } from '../core/model.js';
+import { loadConfig } from '../config.js';
+import { createStepflow, type Stepflow } from '../stepflow.js';
+
+const tempDir = useTempDirs();
+const opened: Stepflow[] = [];
+afterEach(async () => {
+  for (const app of opened.splice(0)) await app.close();
+});
+
+async function open(overrides: Partial<ReturnType<typeof loadConfig>> = {}): Promise<Stepflow> {
+  const dataDir = tempDir();
+  const app = await createStepflow({ ...loadConfig({}, dataDir), dataDir, killGraceMs: 500, ...overrides });
+  opened.push(app);
+  return app;
+}
+
+describe('engine', () => {
+  it('stores every line of a large output once, in order, with the right steps', async () => {
+    const app = await open();
+    const script = `
+import sys
+print("STEP_START:count", flush=True)
+sys.stdout.write("".join(f"n={i}\\n" for i in range(50000)))
+print("STEP_COMPLETE:count")
+print("after")`;
+    const { done } = await app.engine.submit({ argv: ['python3', '-c', script], cwd: tempDir() });
+    const final = await done;
+    await app.writer.flush();
+    expect(final.status).toBe('succeeded');
+    expect(final.lineCount).toBe(50003);
+    const seen: number[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await app.store.readLog(final.id, { after, limit: 10000 });
+      for (const line of page.lines) seen.push(line.seq);
+      after = page.nextAfter;
+      if (!page.hasMore) break;
+    }
+    expect(seen).toEqual(Array.from({ length: 50003 }, (_, i) => i + 1));
+    const detail = await app.store.getExecution(final.id);
+    expect(detail!.steps.map((s) => [s.name, s.status, s.implicit])).toEqual([
+      ['count', 'succeeded', false],
+      ['Post count', 'succeeded', true],
+    ]);
+    const first = await app.store.readLog(final.id, { after: 0, limit: 2 });
+    expect(first.lines[0]).toMatchObject({ text: 'STEP_START:count', flags: LineFlag.Marker, stepId: 1 });
+    expect(first.lines[1]).toMatchObject({ text: 'n=0', flags: 0, stepId: 1, stream: 'stdout' });
+  });
+
+  it('publishes step changes after the lines printed before them', async () => {
+    const app = await open();
+    const events: ExecutionEvent[] = [];
+    app.bus.subscribe((e) => events.push(e));
+    const { done } = await app.engine.submit({ command: 'echo a; echo STEP_START:s; echo b; echo STEP_COMPLETE:s', cwd: tempDir() });
+    await done;
+    const order = events
+      .filter((e) => e.type === 'log.lines' || e.type.startsWith('step.'))
+      .flatMap((e) => (e.type === 'log.lines' ? e.lines.map((l) => `line:${l.text}`) : [`${e.type}:${'step' in e ? e.step.name : ''}`]));
+    expect(order).toEqual([
+      'step.started:Set up',
+      'line:a',
+      'step.finished:Set up',
+      'step.started:s',
+      'line:STEP_START:s',
+      'line:b',
+      'line:STEP_COMPLETE:s',
+      'step.finished:s',
+    ]);
+  });
+
+  it('keeps executions beyond the concurrency limit queued and runs them in order', async () => {
+    const app = await open({ maxConcurrent: 1 });
+    const work = tempDir();
+    const log = path.join(work, 'order.txt');
+    const a = await app.engine.submit({ command: `sleep 0.3; echo a >> ${log}`, cwd: work });
+    const b = await app.engine.submit({ command: `echo b >> ${log}`, cwd: work });
+    const c = await app.engine.submit({ command: `echo c >> ${log}`, cwd: work });
+    expect(a.execution.status).toBe('running');
+    expect(b.execution.status).toBe('queued');
+    expect(app.engine.active().map((e) => e.status)).toEqual(['running', 'queued', 'queued']);
+    app.engine.cancel(c.execution.id);
+    expect((await c.done).status).toBe('cancelled');
+    expect((await a.done).status).toBe('succeeded');
+    expect((await b.done).status).toBe('succeeded');
+    expect(fs.readFileSync(log, 'utf8')).toBe('a\nb\n');
+    await app.writer.flush();
+    expect((await app.store.getExecution(c.execution.id))!.status).toBe('cancelled');
+  });
+
+  it('records a failed artifact with a visible warning line and leaves the run succeeded', async () => {
+    const app = await open();
+    const { done } = await app.engine.submit({ command: 'echo ARTIFACT:missing.txt:nothing here', cwd: tempDir() });
+    const final = await done;
+    await app.writer.flush();
+    expect(final.status).toBe('succeeded');
+    const detail = await app.store.getExecution(final.id);
+    expect(detail!.artifacts).toMatchObject([{ path: 'missing.txt', status: 'failed', error: 'no such file or directory' }]);
+    const log = await app.store.readLog(final.id);
+    expect(log.lines.map((l) => [l.stream, l.text])).toContainEqual(['system', '⚠ artifact missing.txt: no such file or directory']);
+  });
+
+  it('records a command that cannot start as failed with the reason', async () => {
+    const app = await open();
+    const { done } = await app.engine.submit({ argv: ['/nonexistent/tool'], cwd: tempDir() });
+    const final = await done;
+    expect(final.status).toBe('failed');
+    expect(final.error).toMatch(/Could not start the command/);
+  });
+
+  it('samples CPU and memory of the process tree into peaks and a time series', async () => {
+    const app = await open();
+    const { done } = await app.engine.submit({
+      argv: ['python3', '-c', 'import time\nb = bytearray(80 * 1024 * 1024)\nend = time.time() + 2.5\nwhile time.time() < end: pass'],
+      cwd: tempDir(),
+    });
+    const final = await done;
+    await app.writer.flush();
+    expect(final.resources!.memoryBytesPeak).toBeGreaterThan(70 * 1024 * 1024);
+    expect(final.resources!.cpuPercentPeak).toBeGreaterThan(30);
+    const samples = await app.store.listResourceSamples(final.id);
+    expect(samples.length).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -1,0 +1,121 @@
+import { StepflowError, ERROR_CODES, notFound } from '../core/errors.js';
+import type { Execution, ExecutionOwner, RunSpec } from '../core/model.js';
+import type { ProcessMonitor } from '../runner/run-process.js';
+import type { ExecutionStore } from '../store/store.js';
+import type { EventBus } from './event-bus.js';
+import type { ExecutionRun } from './execution-run.js';
+import { startExecutionRun } from './execution-run.js';
+
+export interface EngineOptions {
+  store: ExecutionStore;
+  bus: EventBus;
+  monitor: ProcessMonitor;
+  owner: ExecutionOwner;
+  dataDir: string;
+  /** Extra directories artifacts may come from, besides each execution's working directory. */
+  artifactRoots?: string[];
+  /** Executions beyond this many wait as `queued`, in order. */
+  maxConcurrent?: number;
+  killGraceMs?: number;
+  now?: () => number;
+}
+
+export interface SubmittedExecution {
+  execution: Execution;
+  /** Resolves with the final state once it has finished (and been handed to the bus). */
+  done: Promise<Execution>;
+}
+
+export interface Engine {
+  submit(spec: RunSpec): Promise<SubmittedExecution>;
+  cancel(id: string): void;
+  /** Executions this process is running or holding in its queue. */
+  active(): Execution[];
+  /** Cancels everything running, drops the queue (recorded as cancelled), waits for the ends. */
+  shutdown(): Promise<void>;
+}
+
+interface Pending {
+  execution: Execution;
+  spec: RunSpec;
+  resolve: (execution: Execution) => void;
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  const { store, bus, monitor, owner, dataDir } = options;
+  const maxConcurrent = options.maxConcurrent ?? 50;
+  const now = options.now ?? Date.now;
+  const running = new Map<string, ExecutionRun>();
+  const queue: Pending[] = [];
+  let stopping = false;
+
+  const launch = (pending: Pending): void => {
+    const run = startExecutionRun(
+      {
+        bus,
+        monitor,
+        dataDir,
+        artifactRoots: options.artifactRoots ?? [],
+        killGraceMs: options.killGraceMs ?? 5000,
+        now,
+      },
+      pending.execution,
+      pending.spec,
+    );
+    running.set(run.id, run);
+    void run.done.then((final) => {
+      running.delete(run.id);
+      pending.resolve(final);
+      drain();
+    });
+  };
+
+  const drain = (): void => {
+    while (!stopping && running.size < maxConcurrent) {
+      const next = queue.shift();
+      if (!next) return;
+      launch(next);
+    }
+  };
+
+  const cancelQueued = (index: number): void => {
+    const [pending] = queue.splice(index, 1);
+    if (!pending) return;
+    const ts = new Date(now()).toISOString();
+    const cancelled: Execution = { ...pending.execution, status: 'cancelled', endedAt: ts, error: 'Cancelled while queued.' };
+    bus.publish({ type: 'execution.finished', executionId: cancelled.id, execution: cancelled });
+    pending.resolve(cancelled);
+  };
+
+  return {
+    async submit(spec) {
+      if (stopping) throw new StepflowError(ERROR_CODES.CONFLICT, 'StepFlow is shutting down; not starting new executions.');
+      const execution = await store.createExecution({ spec, status: 'queued', owner });
+      let resolve!: (execution: Execution) => void;
+      const done = new Promise<Execution>((r) => (resolve = r));
+      queue.push({ execution, spec, resolve });
+      drain();
+      const current = running.get(execution.id)?.snapshot() ?? execution;
+      return { execution: current, done };
+    },
+    cancel(id) {
+      const run = running.get(id);
+      if (run) return run.cancel();
+      const index = queue.findIndex((p) => p.execution.id === id);
+      if (index >= 0) return cancelQueued(index);
+      throw notFound('running execution', id);
+    },
+    active() {
+      return [...[...running.values()].map((run) => run.snapshot()), ...queue.map((p) => p.execution)];
+    },
+    async shutdown() {
+      stopping = true;
+      while (queue.length > 0) cancelQueued(0);
+      const ends = [...running.values()].map((run) => {
+        run.cancel();
+        return run.done;
+      });
+      await Promise.all(ends);
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import type { ExecutionEvent, ExecutionEventListener } from '../core/events.js';
+
+/**
+ * Synchronous in-process fan-out of execution events. Listeners must be cheap: they run on the
+ * hot path (a `log.lines` event carries a whole read's worth of lines). A throwing listener is
+ * reported and does not stop the others.
+ */
+export interface EventBus {
+  publish(event: ExecutionEvent): void;
+  subscribe(listener: ExecutionEventListener): () => void;
+}
+
+export function createEventBus(options: { onListenerError?: (error: unknown) => void } = {}): EventBus {
+  const listeners = new Set<ExecutionEventListener>();
+  const onListenerError =
+    options.onListenerError ?? ((error: unknown) => console.error('stepflow: event listener failed:', error));
+  return {
+    publish(event) {
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch (error) {
+          // One broken subscriber (a view, a socket) must not stop the store from recording.
+          onListenerError(error);
+        }
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,200 @@
+import path from 'node:path';
+import type { InterpreterSink } from '../core/markers/log-interpreter.js';
+import { createLogInterpreter } from '../core/markers/log-interpreter.js';
+import type { Execution, LogLine, ResourceSample, RunSpec } from '../core/model.js';
+import type { ExecutionStatus } from '../core/statuses.js';
+import { collectArtifacts } from '../artifacts/collect-artifacts.js';
+import type { ProcessMonitor, ProcessResult, RunningProcess } from '../runner/run-process.js';
+import { runProcess } from '../runner/run-process.js';
+import type { EventBus } from './event-bus.js';
+
+export interface ExecutionRunDeps {
+  bus: EventBus;
+  monitor: ProcessMonitor;
+  dataDir: string;
+  artifactRoots: string[];
+  killGraceMs: number;
+  now: () => number;
+}
+
+export interface ExecutionRun {
+  readonly id: string;
+  /** Latest snapshot (status, meta, line count…). */
+  snapshot(): Execution;
+  cancel(): void;
+  /** Resolves with the final execution once the process tree is gone and artifacts are stored. */
+  readonly done: Promise<Execution>;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * Drives one execution: spawns it, feeds its output through the marker interpreter, collects its
+ * artifacts and publishes everything on the bus. It never writes to the store itself: the store
+ * writer is just another subscriber.
+ */
+export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spec: RunSpec): ExecutionRun {
+  const { bus, now } = deps;
+  const id = queued.id;
+  const startedAt = now();
+  let execution: Execution = { ...queued, status: 'running', startedAt: iso(startedAt) };
+  let failure: string | null = null;
+  let nextArtifactId = 1;
+  const pendingArtifacts = new Set<Promise<void>>();
+
+  const publishLines = (): void => {
+    const lines: LogLine[] = interpreter.takeLines();
+    if (lines.length === 0) return;
+    execution.lineCount = interpreter.lastSeq;
+    bus.publish({ type: 'log.lines', executionId: id, lines });
+  };
+  const publishExecution = (type: 'execution.updated' | 'execution.finished'): void => {
+    execution = { ...execution, lineCount: interpreter.lastSeq };
+    bus.publish({ type, executionId: id, execution });
+  };
+
+  const sink: InterpreterSink = {
+    // Lines read before a step change are published first, so every subscriber sees the log and
+    // the steps in the order the script printed them.
+    stepStarted(step) {
+      publishLines();
+      bus.publish({ type: 'step.started', executionId: id, step });
+    },
+    stepUpdated(step) {
+      publishLines();
+      bus.publish({ type: 'step.updated', executionId: id, step });
+    },
+    stepFinished(step) {
+      publishLines();
+      bus.publish({ type: 'step.finished', executionId: id, step });
+    },
+    annotationAdded(annotation) {
+      publishLines();
+      bus.publish({ type: 'annotation.added', executionId: id, annotation });
+    },
+    executionMeta(key, value) {
+      execution = { ...execution, meta: { ...execution.meta, [key]: value } };
+      publishExecution('execution.updated');
+    },
+    executionError(message) {
+      if (failure === null) {
+        failure = message;
+        execution = { ...execution, error: message };
+        publishExecution('execution.updated');
+      }
+    },
+    artifactDeclared(request) {
+      // Relative paths follow the script's own `cd`: they resolve against its current directory,
+      // while the allowed roots stay the execution's working directory and the configured ones.
+      const scriptDir = child.currentDirectory();
+      const pattern = scriptDir && !path.isAbsolute(request.path) ? path.join(scriptDir, request.path) : request.path;
+      const collecting = collectArtifacts({
+        dataDir: deps.dataDir,
+        executionId: id,
+        cwd: spec.cwd,
+        allowedRoots: deps.artifactRoots,
+        pattern,
+        description: request.description,
+        stepId: request.stepId,
+        nextId: () => nextArtifactId++,
+      }).then(
+        (artifacts) => {
+          for (const artifact of artifacts) {
+            if (artifact.status === 'failed') {
+              interpreter.pushSystemLine(`⚠ artifact ${artifact.path}: ${artifact.error ?? 'failed'}`, now());
+              publishLines();
+            }
+            bus.publish({ type: 'artifact.recorded', executionId: id, artifact });
+          }
+        },
+        (error: unknown) => {
+          // collectArtifacts turns user errors into failed artifacts; reaching here is a bug of
+          // ours, so say it in the log rather than lose it.
+          interpreter.pushSystemLine(`⚠ artifact ${request.path}: internal error: ${String(error)}`, now());
+          publishLines();
+        },
+      );
+      pendingArtifacts.add(collecting);
+      void collecting.finally(() => pendingArtifacts.delete(collecting));
+    },
+  };
+  const interpreter = createLogInterpreter({ sink });
+
+  bus.publish({ type: 'execution.started', executionId: id, execution });
+
+  const child: RunningProcess = runProcess({
+    tag: id,
+    ...(spec.argv ? { argv: spec.argv } : { command: spec.command ?? '' }),
+    cwd: spec.cwd,
+    env: spec.env ?? {},
+    timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : 0,
+    killGraceMs: deps.killGraceMs,
+    monitor: deps.monitor,
+    onOutput(stream, lines, ts) {
+      interpreter.pushLines(stream, lines, ts);
+      publishLines();
+    },
+    onPiece(stream, text, continues, ts) {
+      interpreter.pushPiece(stream, text, continues, ts);
+      publishLines();
+    },
+    onSample(sample: ResourceSample) {
+      bus.publish({ type: 'resource.sampled', executionId: id, sample });
+    },
+  });
+
+  const done = child.done.then(async (result) => {
+    while (pendingArtifacts.size > 0) await Promise.all(pendingArtifacts);
+    const endedAt = Math.max(now(), startedAt);
+    const status = finalStatus(result, failure);
+    const note = resultNote(result, spec);
+    if (note) interpreter.pushSystemLine(note, endedAt);
+    interpreter.finish(status === 'succeeded' ? 'succeeded' : status === 'failed' ? 'failed' : 'cancelled', endedAt);
+    publishLines();
+    execution = {
+      ...execution,
+      status,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      error: execution.error ?? (status === 'succeeded' ? null : (note ?? `exited with code ${result.exitCode}`)),
+      endedAt: iso(endedAt),
+      durationMs: endedAt - startedAt,
+      resources: result.peaks,
+    };
+    publishExecution('execution.finished');
+    return execution;
+  });
+
+  return {
+    id,
+    snapshot: () => ({ ...execution, lineCount: interpreter.lastSeq }),
+    cancel: () => child.cancel(),
+    done,
+  };
+}
+
+function finalStatus(result: ProcessResult, failure: string | null): ExecutionStatus {
+  switch (result.outcome) {
+    case 'cancelled':
+      return 'cancelled';
+    case 'timed_out':
+      return 'timed_out';
+    case 'spawn_failed':
+      return 'failed';
+    case 'exited':
+      return result.exitCode === 0 && failure === null ? 'succeeded' : 'failed';
+  }
+}
+
+function resultNote(result: ProcessResult, spec: RunSpec): string | null {
+  switch (result.outcome) {
+    case 'cancelled':
+      return 'Cancelled: the process tree was stopped.';
+    case 'timed_out':
+      return `Timed out after ${spec.timeoutSeconds}s: the process tree was stopped.`;
+    case 'spawn_failed':
+      return `Could not start the command: ${result.error ?? 'unknown error'}`;
+    case 'exited':
+      return result.signal ? `The process was killed by ${result.signal}.` : null;
+  }
+}

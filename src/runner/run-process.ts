@@ -1,0 +1,235 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readlinkSync, statSync } from 'node:fs';
+import { validationError } from '../core/errors.js';
+import type { ResourcePeaks, ResourceSample } from '../core/model.js';
+import { createLineSplitter } from './line-splitter.js';
+import { EXECUTION_TAG_VARIABLE, type ProcessMonitor } from './process-monitor.js';
+import { terminateTree } from './terminate-tree.js';
+
+// The engine names the monitor type through this module.
+export type { ProcessMonitor } from './process-monitor.js';
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface RunProcessOptions {
+  /** The execution id, exported to every process as STEPFLOW_EXECUTION_ID. */
+  tag: string;
+  /** A shell string run by `/bin/sh -c`. Exactly one of `command` / `argv`. */
+  command?: string;
+  /** An argv array run without a shell. */
+  argv?: string[];
+  cwd: string;
+  /** Merged over process.env. */
+  env?: Record<string, string>;
+  /** 0 or absent: no timeout. */
+  timeoutMs?: number;
+  /** Time between SIGTERM and SIGKILL when ending the tree. */
+  killGraceMs?: number;
+  monitor: ProcessMonitor;
+  /** Complete lines of one chunk; `ts` is when the chunk was read (epoch ms). */
+  onOutput(stream: OutputStream, lines: string[], ts: number): void;
+  /** A piece of an over-long line; `continues` is false on its last piece. */
+  onPiece(stream: OutputStream, text: string, continues: boolean, ts: number): void;
+  onSample?(sample: ResourceSample): void;
+}
+
+export interface ProcessResult {
+  outcome: 'exited' | 'cancelled' | 'timed_out' | 'spawn_failed';
+  /** Null when killed by a signal or when the spawn failed. */
+  exitCode: number | null;
+  signal: string | null;
+  /** Why the spawn failed. */
+  error: string | null;
+  peaks: ResourcePeaks;
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface RunningProcess {
+  readonly pid: number | undefined;
+  /** Ends the whole tree; idempotent. The outcome is `cancelled` unless the process already exited. */
+  cancel(): void;
+  /**
+   * The main process's current directory (it may have `cd`-ed since it started), or undefined once
+   * it has exited or where /proc is not available.
+   */
+  currentDirectory(): string | undefined;
+  /** Resolves after the tree is gone and all output went through onOutput/onPiece. */
+  readonly done: Promise<ProcessResult>;
+}
+
+// After the tree is dead, a process we could not find (no tag, left the group) may still hold a pipe.
+const PIPE_CLOSE_WAIT_MS = 200;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Runs one execution's main process in its own process group, streams its output as lines and
+ * ends whatever it leaves behind. A script that fails, or cannot be spawned, is a result; only
+ * invalid options throw.
+ */
+export function runProcess(options: RunProcessOptions): RunningProcess {
+  const { tag, cwd, monitor, timeoutMs = 0, killGraceMs = 5000 } = options;
+  if (tag === '') throw validationError('runProcess needs a non-empty tag');
+  if (!(timeoutMs >= 0)) throw validationError(`timeoutMs must be a number >= 0, got ${timeoutMs}`);
+  const [file, args] = commandLine(options);
+  const startedAt = Date.now();
+  const watch = monitor.watch(tag, (sample) => options.onSample?.(sample));
+
+  let resolveDone!: (result: ProcessResult) => void;
+  let rejectDone!: (error: unknown) => void;
+  const done = new Promise<ProcessResult>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+  let finished = false;
+  let timeout: NodeJS.Timeout | undefined;
+  let pipeDeadline: NodeJS.Timeout | undefined;
+  const finish = (result: Omit<ProcessResult, 'peaks' | 'startedAt' | 'endedAt'>): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timeout);
+    clearTimeout(pipeDeadline);
+    resolveDone({ ...result, peaks: watch.stop(), startedAt, endedAt: Date.now() });
+  };
+  const fail = (error: unknown): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timeout);
+    clearTimeout(pipeDeadline);
+    watch.stop();
+    rejectDone(error);
+  };
+
+  let child: ChildProcess;
+  try {
+    child = spawn(file, args, {
+      cwd,
+      env: { ...process.env, ...options.env, [EXECUTION_TAG_VARIABLE]: tag },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    // Thrown synchronously for arguments the OS cannot take (a NUL byte): the user's input, so a result.
+    finish({ outcome: 'spawn_failed', exitCode: null, signal: null, error: (error as Error).message });
+    return { pid: undefined, cancel() {}, currentDirectory: () => undefined, done };
+  }
+
+  let outcome: ProcessResult['outcome'] = 'exited';
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let spawnError: string | undefined;
+  let treeEnded = false;
+  let openStreams = 0;
+
+  const maybeFinish = (): void => {
+    if (openStreams > 0) return;
+    if (spawnError !== undefined) {
+      finish({ outcome: 'spawn_failed', exitCode: null, signal: null, error: spawnError });
+    } else if (exit !== undefined && treeEnded) {
+      finish({ outcome, exitCode: exit.code, signal: exit.signal, error: null });
+    }
+  };
+
+  for (const name of ['stdout', 'stderr'] as const) {
+    const stream = child[name];
+    if (stream === null) continue;
+    openStreams++;
+    const splitter = createLineSplitter({
+      sink: {
+        lines: (lines) => options.onOutput(name, lines, Date.now()),
+        piece: (text, continues) => options.onPiece(name, text, continues, Date.now()),
+      },
+    });
+    stream.on('data', (chunk: Buffer) => splitter.write(chunk));
+    // A read error on a pipe ends it like EOF does; 'close' follows and the run finishes normally.
+    stream.on('error', () => {});
+    stream.on('close', () => {
+      splitter.end();
+      openStreams--;
+      maybeFinish();
+    });
+  }
+
+  let ending: Promise<void> | undefined;
+  const endTree = (): Promise<void> =>
+    (ending ??= terminateTree({ pgid: child.pid, tag, monitor, graceMs: killGraceMs }));
+
+  const stopEarly = (reason: 'cancelled' | 'timed_out'): void => {
+    if (finished || exit !== undefined || spawnError !== undefined || outcome !== 'exited') return;
+    outcome = reason;
+    clearTimeout(timeout);
+    endTree().catch(fail);
+  };
+  const armTimeout = (ms: number): void => {
+    // setTimeout fires at once beyond ~24.8 days; longer timeouts are re-armed in steps.
+    const step = Math.min(ms, MAX_TIMER_MS);
+    timeout = setTimeout(() => (ms > step ? armTimeout(ms - step) : stopEarly('timed_out')), step);
+  };
+  if (timeoutMs > 0) armTimeout(timeoutMs);
+
+  child.on('error', (error: NodeJS.ErrnoException) => {
+    // Only spawning can fail here: we never use child.kill() or IPC.
+    clearTimeout(timeout);
+    spawnError = describeSpawnError(error, file, cwd);
+    maybeFinish();
+  });
+
+  child.on('exit', (code, signal) => {
+    exit = { code, signal };
+    clearTimeout(timeout);
+    // Leftovers (background jobs, daemons) are ended the same way, so the run ends with its main process.
+    endTree().then(() => {
+      treeEnded = true;
+      if (openStreams > 0) {
+        pipeDeadline = setTimeout(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+        }, PIPE_CLOSE_WAIT_MS);
+      }
+      maybeFinish();
+    }, fail);
+  });
+
+  return {
+    get pid() {
+      return child.pid;
+    },
+    cancel: () => stopEarly('cancelled'),
+    currentDirectory() {
+      if (exit !== undefined || child.pid === undefined) return undefined;
+      try {
+        return readlinkSync(`/proc/${child.pid}/cwd`);
+      } catch {
+        // Exited between the check and the read, or no /proc: the caller falls back to the start cwd.
+        return undefined;
+      }
+    },
+    done,
+  };
+}
+
+function commandLine({ command, argv }: RunProcessOptions): [string, string[]] {
+  if (command !== undefined && argv === undefined) return ['/bin/sh', ['-c', command]];
+  if (argv !== undefined && command === undefined) {
+    const [file, ...args] = argv;
+    if (file === undefined || file === '') throw validationError('argv must start with a program');
+    return [file, args];
+  }
+  throw validationError('exactly one of command and argv is required');
+}
+
+function describeSpawnError(error: NodeJS.ErrnoException, file: string, cwd: string): string {
+  // Node reports a missing cwd as the program being missing; say which one it really is.
+  if (!isDirectory(cwd)) return `working directory does not exist: ${cwd}`;
+  if (error.code === 'ENOENT') return `command not found: ${file}`;
+  if (error.code === 'EACCES') return `permission denied: ${file}`;
+  return error.message;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    // Missing or unreadable: either way the process could not start there.
+    return false;
+  }
+}

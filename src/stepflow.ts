@@ -1,0 +1,52 @@
+import type { StepflowConfig } from './config.js';
+import { createEngine, type Engine } from './engine/engine.js';
+import { createEventBus, type EventBus } from './engine/event-bus.js';
+import { createStoreWriter, type StoreWriter } from './engine/store-writer.js';
+import { createProcessMonitor } from './runner/process-monitor.js';
+import { currentOwner, isOwnerAlive } from './runner/process-owner.js';
+import { openSqliteStore, type SqliteStore } from './store/sqlite/sqlite-store.js';
+
+/** Everything a StepFlow process needs, built and connected in one place. */
+export interface Stepflow {
+  config: StepflowConfig;
+  store: SqliteStore;
+  bus: EventBus;
+  engine: Engine;
+  writer: StoreWriter;
+  /** Ids of executions found orphaned by a dead process and marked `interrupted` at open. */
+  recovered: string[];
+  /** Stops running executions, flushes, closes the store (reverse order of construction). */
+  close(): Promise<void>;
+}
+
+/** The composition root: the only place that picks concrete adapters. */
+export async function createStepflow(config: StepflowConfig): Promise<Stepflow> {
+  const store = await openSqliteStore({ dataDir: config.dataDir });
+  const recovered = await store.recoverInterrupted(isOwnerAlive);
+  const bus = createEventBus();
+  const writer = createStoreWriter({ store });
+  const unsubscribeWriter = bus.subscribe(writer.handle);
+  const monitor = createProcessMonitor();
+  const engine = createEngine({
+    store,
+    bus,
+    monitor,
+    owner: currentOwner(),
+    dataDir: config.dataDir,
+    artifactRoots: config.artifactRoots,
+    maxConcurrent: config.maxConcurrent,
+    killGraceMs: config.killGraceMs,
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await engine.shutdown();
+      await writer.close();
+      unsubscribeWriter();
+      monitor.close();
+      await store.close();
+    })());
+
+  return { config, store, bus, engine, writer, recovered, close };
+}

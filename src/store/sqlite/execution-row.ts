@@ -1,0 +1,125 @@
+import { validationError } from '../../core/errors.js';
+import type { Execution, ResourcePeaks, RunSpec } from '../../core/model.js';
+import type { ExecutionStatus } from '../../core/statuses.js';
+
+/** Conversions between executions and their rows; the SQL lives next to its parameter list. */
+
+export const EXECUTION_COLUMNS = `id, name, command, argv, cwd, tags, status, exit_code, signal, error, created_at,
+  started_at, ended_at, duration_ms, timeout_seconds, meta, owner_host, owner_pid, owner_start_time,
+  line_count, resources`;
+
+export interface ExecutionRow {
+  id: string;
+  name: string;
+  command: string;
+  argv: string | null;
+  cwd: string;
+  tags: string;
+  status: ExecutionStatus;
+  exit_code: number | null;
+  signal: string | null;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_ms: number | null;
+  timeout_seconds: number | null;
+  meta: string;
+  owner_host: string | null;
+  owner_pid: number | null;
+  owner_start_time: number | null;
+  line_count: number;
+  resources: string | null;
+}
+
+export function executionFromRow(row: ExecutionRow): Execution {
+  return {
+    id: row.id,
+    name: row.name,
+    command: row.command,
+    argv: row.argv === null ? null : (JSON.parse(row.argv) as string[]),
+    cwd: row.cwd,
+    tags: JSON.parse(row.tags) as Record<string, string>,
+    status: row.status,
+    exitCode: row.exit_code,
+    signal: row.signal,
+    error: row.error,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    durationMs: row.duration_ms,
+    timeoutSeconds: row.timeout_seconds,
+    meta: JSON.parse(row.meta) as Record<string, string>,
+    owner:
+      row.owner_host === null || row.owner_pid === null || row.owner_start_time === null
+        ? null
+        : { host: row.owner_host, pid: row.owner_pid, startTime: row.owner_start_time },
+    lineCount: row.line_count,
+    resources: row.resources === null ? null : (JSON.parse(row.resources) as ResourcePeaks),
+  };
+}
+
+/** Parameters for `UPSERT_EXECUTION_SQL`, in its column order. */
+export function executionParams(execution: Execution, runSpec: RunSpec): unknown[] {
+  return [
+    execution.id,
+    execution.name,
+    execution.command,
+    execution.argv === null ? null : JSON.stringify(execution.argv),
+    execution.cwd,
+    JSON.stringify(execution.tags),
+    execution.status,
+    execution.exitCode,
+    execution.signal,
+    execution.error,
+    execution.createdAt,
+    isoToMs(execution.createdAt, 'createdAt'),
+    execution.startedAt,
+    execution.endedAt,
+    execution.durationMs,
+    execution.timeoutSeconds,
+    JSON.stringify(execution.meta),
+    execution.owner?.host ?? null,
+    execution.owner?.pid ?? null,
+    execution.owner?.startTime ?? null,
+    execution.lineCount,
+    execution.resources === null ? null : JSON.stringify(execution.resources),
+    JSON.stringify(runSpec),
+  ];
+}
+
+/**
+ * Inserts a full execution row, or overwrites every column but the run spec. line_count never goes
+ * down: it is the highest stored seq, and stored lines are never removed.
+ */
+export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, argv, cwd, tags, status,
+  exit_code, signal, error, created_at, created_ms, started_at, ended_at, duration_ms, timeout_seconds,
+  meta, owner_host, owner_pid, owner_start_time, line_count, resources, run_spec)
+  VALUES (${new Array(23).fill('?').join(', ')})
+  ON CONFLICT (id) DO UPDATE SET name = excluded.name, command = excluded.command, argv = excluded.argv,
+  cwd = excluded.cwd, tags = excluded.tags, status = excluded.status, exit_code = excluded.exit_code,
+  signal = excluded.signal, error = excluded.error, created_at = excluded.created_at,
+  created_ms = excluded.created_ms, started_at = excluded.started_at, ended_at = excluded.ended_at,
+  duration_ms = excluded.duration_ms, timeout_seconds = excluded.timeout_seconds, meta = excluded.meta,
+  owner_host = excluded.owner_host, owner_pid = excluded.owner_pid,
+  owner_start_time = excluded.owner_start_time, line_count = max(line_count, excluded.line_count),
+  resources = excluded.resources`;
+
+/** The spec recorded for an execution that reached the store through `write` only (no env). */
+export function runSpecOf(execution: Execution): RunSpec {
+  return {
+    name: execution.name,
+    ...(execution.argv === null ? { command: execution.command } : { argv: execution.argv }),
+    cwd: execution.cwd,
+    tags: execution.tags,
+    ...(execution.timeoutSeconds === null ? {} : { timeoutSeconds: execution.timeoutSeconds }),
+  };
+}
+
+/** Epoch ms of an ISO timestamp; filters compare numbers so any ISO offset sorts correctly. */
+export function isoToMs(value: string, field: string): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms))
+    throw validationError(`${field} must be an ISO 8601 timestamp, got ${JSON.stringify(value)}`);
+  return ms;
+}

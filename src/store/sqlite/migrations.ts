@@ -1,0 +1,156 @@
+import type Database from 'better-sqlite3';
+import { ERROR_CODES, StepflowError } from '../../core/errors.js';
+
+/**
+ * The schema, as an append-only list: step N brings `user_version` from N to N+1. Never edit a
+ * step that has shipped; add one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE executions (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    command TEXT NOT NULL,
+    argv TEXT,
+    cwd TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    status TEXT NOT NULL,
+    exit_code INTEGER,
+    signal TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    started_at TEXT,
+    ended_at TEXT,
+    duration_ms INTEGER,
+    timeout_seconds REAL,
+    meta TEXT NOT NULL,
+    owner_host TEXT,
+    owner_pid INTEGER,
+    owner_start_time INTEGER,
+    line_count INTEGER NOT NULL,
+    resources TEXT,
+    run_spec TEXT NOT NULL
+  );
+  CREATE INDEX executions_status ON executions (status, id);
+  CREATE INDEX executions_created ON executions (created_ms);
+
+  CREATE TABLE execution_tags (
+    execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (execution_id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX execution_tags_key_value ON execution_tags (key, value);
+
+  CREATE TABLE steps (
+    execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+    id INTEGER NOT NULL,
+    parent_id INTEGER,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    duration_ms INTEGER,
+    meta TEXT NOT NULL,
+    implicit INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    error TEXT,
+    estimated_duration_seconds REAL,
+    first_seq INTEGER NOT NULL,
+    PRIMARY KEY (execution_id, id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE artifacts (
+    execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+    id INTEGER NOT NULL,
+    step_id INTEGER,
+    path TEXT NOT NULL,
+    description TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT,
+    kind TEXT,
+    size INTEGER,
+    sha256 TEXT,
+    media_type TEXT,
+    created_at TEXT NOT NULL,
+    stored_path TEXT,
+    PRIMARY KEY (execution_id, id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE annotations (
+    execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+    id INTEGER NOT NULL,
+    step_id INTEGER,
+    seq INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    message TEXT NOT NULL,
+    title TEXT,
+    file TEXT,
+    line INTEGER,
+    col INTEGER,
+    end_line INTEGER,
+    end_col INTEGER,
+    PRIMARY KEY (execution_id, id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE resource_samples (
+    execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+    ts INTEGER NOT NULL,
+    cpu_percent REAL NOT NULL,
+    memory_bytes INTEGER NOT NULL,
+    process_count INTEGER NOT NULL,
+    PRIMARY KEY (execution_id, ts)
+  ) WITHOUT ROWID;
+
+  -- One row per run of consecutive lines of one execution with the same stream and step.
+  -- text: the lines joined by '\\n'. ts_deltas: null when every line has ts_start, else the
+  -- per-line differences from the previous line's ts, comma-separated (first line omitted).
+  -- flags: null when every line has 0, else 'index:flags' pairs, comma-separated.
+  -- A rowid table (not WITHOUT ROWID) because rows are large: the text lives in overflow pages.
+  CREATE TABLE log_chunks (
+    execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+    seq_start INTEGER NOT NULL,
+    seq_end INTEGER NOT NULL,
+    ts_start INTEGER NOT NULL,
+    stream TEXT NOT NULL,
+    step_id INTEGER,
+    ts_deltas TEXT,
+    flags TEXT,
+    text TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX log_chunks_seq ON log_chunks (execution_id, seq_start);
+  `,
+];
+
+/**
+ * Brings the schema to the latest version. Safe when several processes open a new data dir at
+ * once: the version is re-read under BEGIN IMMEDIATE, so only the first one applies the steps.
+ */
+export function runMigrations(db: Database.Database): void {
+  const target = MIGRATIONS.length;
+  if (readVersion(db) === target) return;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const current = readVersion(db);
+    if (current > target) {
+      throw new StepflowError(
+        ERROR_CODES.STORE_UNAVAILABLE,
+        `the database has schema version ${current}, newer than this StepFlow supports (${target}); upgrade StepFlow`,
+      );
+    }
+    for (let version = current; version < target; version++) {
+      db.exec(MIGRATIONS[version] ?? '');
+    }
+    db.pragma(`user_version = ${target}`);
+    db.exec('COMMIT');
+  } catch (error) {
+    // Undo a partial migration, then let the caller report the original error.
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+function readVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}

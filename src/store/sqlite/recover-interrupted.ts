@@ -1,0 +1,73 @@
+import type Database from 'better-sqlite3';
+import type { ExecutionOwner } from '../../core/model.js';
+
+interface OpenExecutionRow {
+  id: string;
+  started_at: string | null;
+  owner_host: string | null;
+  owner_pid: number | null;
+  owner_start_time: number | null;
+}
+
+/**
+ * Marks queued/running executions whose owner is dead as interrupted and cancels their running
+ * steps. The liveness checks run before the write transaction, which re-checks the status so an
+ * execution its owner finished in the meantime is left alone.
+ */
+export function recoverInterrupted(
+  db: Database.Database,
+  isOwnerAlive: (owner: ExecutionOwner) => boolean,
+  now: Date,
+): string[] {
+  const open = db
+    .prepare(
+      `SELECT id, started_at, owner_host, owner_pid, owner_start_time FROM executions
+      WHERE status IN ('queued', 'running')`,
+    )
+    .all() as OpenExecutionRow[];
+  const verdicts = new Map<string, boolean>();
+  const dead: { row: OpenExecutionRow; error: string }[] = [];
+  for (const row of open) {
+    const owner = ownerOf(row);
+    const key = owner === null ? '' : `${owner.host}\0${owner.pid}\0${owner.startTime}`;
+    let alive = verdicts.get(key);
+    if (alive === undefined) {
+      alive = owner !== null && isOwnerAlive(owner);
+      verdicts.set(key, alive);
+    }
+    if (!alive) {
+      const who = owner === null ? 'owner unknown' : `pid ${owner.pid} on host ${owner.host}`;
+      dead.push({ row, error: `the process running it died (${who})` });
+    }
+  }
+  if (dead.length === 0) return [];
+
+  const endedAt = now.toISOString();
+  const nowMs = now.getTime();
+  const since = (iso: string | null): number | null =>
+    iso === null ? null : Math.max(0, nowMs - Date.parse(iso));
+  const markInterrupted =
+    db.prepare(`UPDATE executions SET status = 'interrupted', ended_at = ?, duration_ms = ?,
+    error = ? WHERE id = ? AND status IN ('queued', 'running')`);
+  const runningSteps = db.prepare(
+    `SELECT id, started_at FROM steps WHERE execution_id = ? AND status = 'running'`,
+  );
+  const cancelStep = db.prepare(`UPDATE steps SET status = 'cancelled', ended_at = ?, duration_ms = ?
+    WHERE execution_id = ? AND id = ?`);
+  const changed: string[] = [];
+  db.transaction(() => {
+    for (const { row, error } of dead) {
+      if (markInterrupted.run(endedAt, since(row.started_at), error, row.id).changes === 0) continue;
+      changed.push(row.id);
+      for (const step of runningSteps.all(row.id) as { id: number; started_at: string }[]) {
+        cancelStep.run(endedAt, since(step.started_at), row.id, step.id);
+      }
+    }
+  }).immediate();
+  return changed;
+}
+
+function ownerOf(row: OpenExecutionRow): ExecutionOwner | null {
+  if (row.owner_host === null || row.owner_pid === null || row.owner_start_time === null) return null;
+  return { host: row.owner_host, pid: row.owner_pid, startTime: row.owner_start_time };
+}

@@ -1,0 +1,183 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LogLine } from '../../core/model.js';
+import { describeStoreContract } from '../store-contract.js';
+import { MIGRATIONS } from './migrations.js';
+import { openSqliteStore } from './sqlite-store.js';
+import type { SqliteStore, SqliteStoreOptions } from './sqlite-store.js';
+
+const tempDirs: string[] = [];
+const makeTempDir = (): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-sqlite-store-'));
+  tempDirs.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describeStoreContract('sqlite', async () => {
+  const dataDir = makeTempDir();
+  const stores: SqliteStore[] = [await openSqliteStore({ dataDir })];
+  return {
+    store: stores[0] as SqliteStore,
+    async openAnother() {
+      const store = await openSqliteStore({ dataDir });
+      stores.push(store);
+      return store;
+    },
+    async cleanup() {
+      for (const store of stores) await store.close();
+    },
+  };
+});
+
+describe('SqliteStore', () => {
+  const opened: SqliteStore[] = [];
+  const open = async (options: Partial<SqliteStoreOptions> = {}): Promise<SqliteStore> => {
+    const store = await openSqliteStore({ dataDir: makeTempDir(), ...options });
+    opened.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+  });
+  const lines = (from: number, to: number, text = (seq: number) => `line ${seq}`): LogLine[] =>
+    Array.from({ length: to - from + 1 }, (_, i) => ({
+      seq: from + i,
+      ts: 1_700_000_000_000,
+      stream: 'stdout',
+      stepId: null,
+      text: text(from + i),
+      flags: 0,
+    }));
+
+  it('creates the data dir and a WAL-mode stepflow.db with 16 KiB pages', async () => {
+    const dataDir = path.join(makeTempDir(), 'nested', 'data');
+    const store = await open({ dataDir });
+    expect(fs.existsSync(path.join(dataDir, 'stepflow.db'))).toBe(true);
+    expect(store.file).toBe(path.join(dataDir, 'stepflow.db'));
+    const stats = await store.stats();
+    expect(stats).toMatchObject({ journalMode: 'wal', pageSize: 16384 });
+    expect(stats.pageCount).toBeGreaterThan(0);
+  });
+
+  it('stores a long run of lines as a few chunk rows and counts them in stats', async () => {
+    const store = await open();
+    const e = await store.createExecution({ spec: { command: 'x', cwd: '/', tags: { a: '1', b: '2' } } });
+    await store.write({ lines: [{ executionId: e.id, lines: lines(1, 2500) }] });
+    const stats = await store.stats();
+    expect(stats.rowCounts).toEqual({
+      executions: 1,
+      execution_tags: 2,
+      steps: 0,
+      log_chunks: 3,
+      artifacts: 0,
+      annotations: 0,
+      resource_samples: 0,
+    });
+    expect(stats.dbFileBytes).toBeGreaterThan(0);
+    expect(stats.walFileBytes).toBeGreaterThan(0);
+  });
+
+  it('folds the WAL back into the database on optimize', async () => {
+    const store = await open();
+    const e = await store.createExecution({ spec: { command: 'x', cwd: '/' } });
+    await store.write({ lines: [{ executionId: e.id, lines: lines(1, 100) }] });
+    const result = await store.optimize();
+    expect(result.optimized).toBe(true);
+    expect(result.checkpoint.busy).toBe(false);
+    expect(result.walBytesBefore).toBeGreaterThan(0);
+    expect(result.walBytesAfter).toBe(0);
+    expect((await store.readLog(e.id)).lines).toHaveLength(100);
+  });
+
+  it('migrates a new database to the latest version once, and reopens without migrating again', async () => {
+    const dataDir = makeTempDir();
+    await (await openSqliteStore({ dataDir })).close();
+    await (await openSqliteStore({ dataDir })).close();
+    const db = new Database(path.join(dataDir, 'stepflow.db'));
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a database from a newer StepFlow', async () => {
+    const dataDir = makeTempDir();
+    await (await openSqliteStore({ dataDir })).close();
+    const db = new Database(path.join(dataDir, 'stepflow.db'));
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    await expect(openSqliteStore({ dataDir })).rejects.toMatchObject({
+      code: 'store_unavailable',
+      message: expect.stringContaining('newer'),
+    });
+  });
+
+  it('reports a file that is not a database as corrupt', async () => {
+    const dataDir = makeTempDir();
+    fs.writeFileSync(path.join(dataDir, 'stepflow.db'), 'this is not a database, just some text'.repeat(200));
+    await expect(openSqliteStore({ dataDir })).rejects.toMatchObject({ code: 'store_corrupt' });
+  });
+
+  it('rejects calls after close with store_unavailable, and closes twice without error', async () => {
+    const store = await open();
+    await store.close();
+    await store.close();
+    await expect(store.listExecutions()).rejects.toMatchObject({ code: 'store_unavailable' });
+    await expect(store.write({})).rejects.toMatchObject({ code: 'store_unavailable' });
+  });
+
+  it('uses its clock for createdAt and for the end of recovered executions', async () => {
+    let now = new Date('2024-05-01T12:00:00.000Z');
+    const store = await open({ now: () => now });
+    const e = await store.createExecution({
+      spec: { command: 'x', cwd: '/' },
+      status: 'running',
+      owner: null,
+    });
+    expect(e.createdAt).toBe('2024-05-01T12:00:00.000Z');
+    now = new Date('2024-05-01T12:00:05.250Z');
+    expect(await store.recoverInterrupted(() => true)).toEqual([e.id]);
+    expect(await store.getExecution(e.id)).toMatchObject({
+      status: 'interrupted',
+      endedAt: '2024-05-01T12:00:05.250Z',
+      durationMs: 5250,
+      error: 'the process running it died (owner unknown)',
+    });
+  });
+
+  it('orders executions by createdAt even when an older one is created later', async () => {
+    const store = await open();
+    const newer = await store.createExecution({
+      spec: { command: 'n', cwd: '/' },
+      createdAt: '2024-02-01T00:00:00Z',
+    });
+    const older = await store.createExecution({
+      spec: { command: 'o', cwd: '/' },
+      createdAt: '2024-01-01T00:00:00Z',
+    });
+    const latest = await store.createExecution({ spec: { command: 'l', cwd: '/' } });
+    expect((await store.listExecutions()).items.map((e) => e.id)).toEqual([latest.id, newer.id, older.id]);
+    await expect(
+      store.createExecution({ spec: { command: 'x', cwd: '/' }, createdAt: 'soon' }),
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
+  });
+
+  it('finds text across chunk boundaries only within a line', async () => {
+    const store = await open();
+    const e = await store.createExecution({ spec: { command: 'x', cwd: '/' } });
+    await store.write({
+      lines: [{ executionId: e.id, lines: lines(1, 3, (seq) => ['ab', 'cd', 'bc'][seq - 1] ?? '') }],
+    });
+    expect((await store.readLog(e.id, { text: 'b\nc' })).lines).toEqual([]);
+    expect((await store.readLog(e.id, { text: 'bc' })).lines.map((l) => l.seq)).toEqual([3]);
+  });
+});

@@ -1,0 +1,225 @@
+import * as path from 'node:path';
+import type Database from 'better-sqlite3';
+import { ERROR_CODES, StepflowError, notFound, validationError } from '../../core/errors.js';
+import type {
+  Execution,
+  ExecutionDetail,
+  ExecutionOwner,
+  ResourceSample,
+  RunSpec,
+} from '../../core/model.js';
+import type {
+  ExecutionPage,
+  ExecutionQuery,
+  ExecutionStore,
+  LogPage,
+  LogQuery,
+  NewExecution,
+  WriteBatch,
+} from '../store.js';
+import { createBatchWriter } from './batch-writer.js';
+import { createExecutionIdFactory } from './execution-ids.js';
+import { listExecutions, registerListFunctions } from './list-executions.js';
+import { createLogReader } from './log-reader.js';
+import { DATABASE_FILE, openDatabase } from './open-database.js';
+import { recoverInterrupted } from './recover-interrupted.js';
+import { annotationFromRow, artifactFromRow, sampleFromRow, stepFromRow } from './detail-rows.js';
+import type { AnnotationRow, ArtifactRow, SampleRow, StepRow } from './detail-rows.js';
+import { EXECUTION_COLUMNS, executionFromRow, isoToMs } from './execution-row.js';
+import type { ExecutionRow } from './execution-row.js';
+import { toStoreError } from './sqlite-errors.js';
+import { optimizeDatabase, readStats } from './store-stats.js';
+import type { OptimizeResult, SqliteStats } from './store-stats.js';
+
+export interface SqliteStoreOptions {
+  /** Directory holding `stepflow.db`; created when missing. */
+  dataDir: string;
+  /** Clock for timestamps the store sets itself (createdAt, recovery); tests pass a fake. */
+  now?: () => Date;
+}
+
+/** Opens the SQLite store in `dataDir`, creating and migrating the database as needed. */
+export async function openSqliteStore({
+  dataDir,
+  now = () => new Date(),
+}: SqliteStoreOptions): Promise<SqliteStore> {
+  const file = path.join(dataDir, DATABASE_FILE);
+  return new SqliteStore(await openDatabase(dataDir), file, now);
+}
+
+/**
+ * {@link ExecutionStore} on one better-sqlite3 connection. Every method runs synchronously inside
+ * its promise, so no transaction is ever open across an await.
+ */
+export class SqliteStore implements ExecutionStore {
+  private readonly writer: ReturnType<typeof createBatchWriter>;
+  private readonly readLogPage: ReturnType<typeof createLogReader>;
+  private readonly nextId = createExecutionIdFactory();
+  private readonly selectExecution: Database.Statement<[string], ExecutionRow>;
+  private readonly selectSteps: Database.Statement<[string], StepRow>;
+  private readonly selectArtifacts: Database.Statement<[string], ArtifactRow>;
+  private readonly selectAnnotations: Database.Statement<[string], AnnotationRow>;
+  private readonly selectSamples: Database.Statement<[string], SampleRow>;
+  private readonly selectRunSpec: Database.Statement<[string], string>;
+  private readonly selectExists: Database.Statement<[string], number>;
+  private readonly deleteRow: Database.Statement<[string]>;
+  private readonly readDetail: Database.Transaction<(id: string) => ExecutionDetail | undefined>;
+
+  constructor(
+    private readonly db: Database.Database,
+    /** Path of the database file. */
+    readonly file: string,
+    private readonly now: () => Date,
+  ) {
+    registerListFunctions(db);
+    this.writer = createBatchWriter(db);
+    this.readLogPage = createLogReader(db);
+    this.selectExecution = db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE id = ?`);
+    this.selectSteps = db.prepare('SELECT * FROM steps WHERE execution_id = ? ORDER BY id');
+    this.selectArtifacts = db.prepare('SELECT * FROM artifacts WHERE execution_id = ? ORDER BY id');
+    this.selectAnnotations = db.prepare('SELECT * FROM annotations WHERE execution_id = ? ORDER BY id');
+    this.selectSamples = db.prepare(
+      'SELECT ts, cpu_percent, memory_bytes, process_count FROM resource_samples WHERE execution_id = ? ORDER BY ts',
+    );
+    this.selectRunSpec = db.prepare<[string], string>('SELECT run_spec FROM executions WHERE id = ?').pluck();
+    this.selectExists = db.prepare<[string], number>('SELECT 1 FROM executions WHERE id = ?').pluck();
+    // ON DELETE CASCADE removes tags, steps, log chunks, artifacts, annotations and samples.
+    this.deleteRow = db.prepare<[string]>('DELETE FROM executions WHERE id = ?');
+    // One read transaction, so the parts come from one snapshot even while other processes write.
+    this.readDetail = db.transaction((id: string): ExecutionDetail | undefined => {
+      const row = this.selectExecution.get(id);
+      if (row === undefined) return undefined;
+      return {
+        ...executionFromRow(row),
+        steps: this.selectSteps.all(id).map(stepFromRow),
+        artifacts: this.selectArtifacts.all(id).map(artifactFromRow),
+        annotations: this.selectAnnotations.all(id).map(annotationFromRow),
+      };
+    });
+  }
+
+  async createExecution(input: NewExecution): Promise<Execution> {
+    return this.guard('cannot create the execution', () => {
+      const { spec } = input;
+      const command = displayCommand(spec);
+      const createdAt = input.createdAt ?? this.now().toISOString();
+      const status = input.status ?? 'queued';
+      const execution: Execution = {
+        id: this.nextId(isoToMs(createdAt, 'createdAt')),
+        name: spec.name !== undefined && spec.name !== '' ? spec.name : command,
+        command,
+        argv: spec.argv ?? null,
+        cwd: spec.cwd,
+        tags: { ...spec.tags },
+        status,
+        exitCode: null,
+        signal: null,
+        error: null,
+        createdAt,
+        startedAt: status === 'running' ? createdAt : null,
+        endedAt: null,
+        durationMs: null,
+        timeoutSeconds: spec.timeoutSeconds ? spec.timeoutSeconds : null,
+        meta: {},
+        owner: input.owner ?? null,
+        lineCount: 0,
+        resources: null,
+      };
+      this.writer.insertExecution(execution, spec);
+      return execution;
+    });
+  }
+
+  async write(batch: WriteBatch): Promise<void> {
+    this.guard('cannot write the batch', () => this.writer.write(batch));
+  }
+
+  async getExecution(id: string): Promise<ExecutionDetail | undefined> {
+    return this.guard('cannot read the execution', () => this.readDetail(id));
+  }
+
+  async getRunSpec(id: string): Promise<RunSpec | undefined> {
+    return this.guard('cannot read the run spec', () => {
+      const json = this.selectRunSpec.get(id);
+      return json === undefined ? undefined : (JSON.parse(json) as RunSpec);
+    });
+  }
+
+  async listExecutions(query?: ExecutionQuery): Promise<ExecutionPage> {
+    return this.guard('cannot list executions', () => listExecutions(this.db, query));
+  }
+
+  async readLog(id: string, query?: LogQuery): Promise<LogPage> {
+    return this.guard('cannot read the log', () => {
+      const page = this.readLogPage(id, query);
+      if (page.lines.length === 0) this.assertExists(id);
+      return page;
+    });
+  }
+
+  async listResourceSamples(id: string): Promise<ResourceSample[]> {
+    return this.guard('cannot read resource samples', () => {
+      const samples = this.selectSamples.all(id).map(sampleFromRow);
+      if (samples.length === 0) this.assertExists(id);
+      return samples;
+    });
+  }
+
+  async deleteExecution(id: string): Promise<void> {
+    this.guard('cannot delete the execution', () => {
+      if (this.deleteRow.run(id).changes === 0) {
+        throw notFound('execution', id);
+      }
+    });
+  }
+
+  async recoverInterrupted(isOwnerAlive: (owner: ExecutionOwner) => boolean): Promise<string[]> {
+    return this.guard('cannot recover interrupted executions', () =>
+      recoverInterrupted(this.db, isOwnerAlive, this.now()),
+    );
+  }
+
+  /** Sizes and row counts for health endpoints. */
+  async stats(): Promise<SqliteStats> {
+    return this.guard('cannot read store stats', () => readStats(this.db, this.file));
+  }
+
+  /** Runs `PRAGMA optimize` and `wal_checkpoint(TRUNCATE)`; for maintenance timers and health endpoints. */
+  async optimize(): Promise<OptimizeResult> {
+    return this.guard('cannot optimize the store', () => optimizeDatabase(this.db, this.file));
+  }
+
+  /** Closes the connection; later calls fail with `store_unavailable`. Safe to call twice. */
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    try {
+      // SQLite's advice for connections that ran queries: refresh planner stats before closing.
+      this.db.pragma('optimize');
+    } finally {
+      this.db.close();
+    }
+  }
+
+  private assertExists(id: string): void {
+    if (this.selectExists.get(id) === undefined) throw notFound('execution', id);
+  }
+
+  private guard<T>(context: string, operation: () => T): T {
+    if (!this.db.open) {
+      throw new StepflowError(ERROR_CODES.STORE_UNAVAILABLE, `${context}: the store is closed`);
+    }
+    try {
+      return operation();
+    } catch (error) {
+      throw toStoreError(error, context);
+    }
+  }
+}
+
+function displayCommand(spec: RunSpec): string {
+  const hasCommand = typeof spec.command === 'string' && spec.command !== '';
+  const hasArgv = Array.isArray(spec.argv) && spec.argv.length > 0;
+  if (hasCommand === hasArgv) throw validationError('a run spec needs exactly one of command and argv');
+  if (typeof spec.cwd !== 'string' || spec.cwd === '') throw validationError('a run spec needs a cwd');
+  return hasCommand ? (spec.command as string) : (spec.argv as string[]).join(' ');
+}

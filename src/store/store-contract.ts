@@ -1,0 +1,698 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StepflowError } from '../core/errors.js';
+import type { ErrorCode } from '../core/errors.js';
+import type {
+  Annotation,
+  Artifact,
+  Execution,
+  ExecutionDetail,
+  ExecutionOwner,
+  LogLine,
+  RunSpec,
+  Step,
+} from '../core/model.js';
+import { LineFlag } from '../core/model.js';
+import type { ExecutionStore, LogQuery } from './store.js';
+
+/** What a backend's test file hands to {@link describeStoreContract} for each test. */
+export interface StoreHarness {
+  /** A store on fresh, empty storage. */
+  store: ExecutionStore;
+  /** Opens another store (its own connection) on the same storage, as a second process would. */
+  openAnother(): Promise<ExecutionStore>;
+  /** Closes every store the harness opened and removes the storage. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * The behaviour every {@link ExecutionStore} backend must have. A backend's test file calls this
+ * once with a factory for fresh storage; backend-specific tests live beside it.
+ */
+export function describeStoreContract(name: string, open: () => Promise<StoreHarness>): void {
+  describe(`ExecutionStore contract: ${name}`, () => {
+    let harness: StoreHarness;
+    let store: ExecutionStore;
+
+    beforeEach(async () => {
+      harness = await open();
+      store = harness.store;
+    });
+    afterEach(async () => {
+      await harness.cleanup();
+    });
+
+    describe('executions', () => {
+      it('creates a queued execution with defaults and reads it back', async () => {
+        const created = await store.createExecution({ spec: { command: 'make test', cwd: '/src' } });
+        expect(created).toMatchObject({
+          name: 'make test',
+          command: 'make test',
+          argv: null,
+          cwd: '/src',
+          tags: {},
+          status: 'queued',
+          exitCode: null,
+          startedAt: null,
+          owner: null,
+          lineCount: 0,
+          resources: null,
+          meta: {},
+        });
+        expect(created.id).toMatch(/^[0-9a-z]{26}$/);
+        expect(Number.isNaN(Date.parse(created.createdAt))).toBe(false);
+        expect(await store.getExecution(created.id)).toEqual({
+          ...created,
+          steps: [],
+          artifacts: [],
+          annotations: [],
+        });
+      });
+
+      it('keeps argv, tags, owner, status and createdAt given at creation', async () => {
+        const owner: ExecutionOwner = { host: 'build-1', pid: 4321, startTime: 987654 };
+        const created = await store.createExecution({
+          spec: {
+            name: 'deploy',
+            argv: ['deploy.sh', '--prod'],
+            cwd: '/srv',
+            tags: { env: 'prod' },
+            timeoutSeconds: 60,
+          },
+          status: 'running',
+          owner,
+          createdAt: '2024-03-01T10:00:00.000Z',
+        });
+        expect(created).toMatchObject({
+          name: 'deploy',
+          command: 'deploy.sh --prod',
+          argv: ['deploy.sh', '--prod'],
+          tags: { env: 'prod' },
+          status: 'running',
+          owner,
+          createdAt: '2024-03-01T10:00:00.000Z',
+          startedAt: '2024-03-01T10:00:00.000Z',
+          timeoutSeconds: 60,
+        });
+        expect(await store.getExecution(created.id)).toMatchObject(created);
+      });
+
+      it('rejects a run spec with both or neither of command and argv', async () => {
+        await expectCode(
+          store.createExecution({ spec: { command: 'a', argv: ['b'], cwd: '/' } }),
+          'validation_failed',
+        );
+        await expectCode(store.createExecution({ spec: { cwd: '/' } }), 'validation_failed');
+      });
+
+      it('returns the run spec with env only through getRunSpec', async () => {
+        const spec: RunSpec = {
+          name: 'n',
+          command: 'env',
+          cwd: '/w',
+          env: { TOKEN: 's3cret' },
+          tags: { a: '1' },
+        };
+        const created = await store.createExecution({ spec });
+        expect(await store.getRunSpec(created.id)).toEqual(spec);
+        expect(JSON.stringify(await store.getExecution(created.id))).not.toContain('s3cret');
+        expect(await store.getRunSpec('nope')).toBeUndefined();
+      });
+
+      it('returns undefined for an unknown execution', async () => {
+        expect(await store.getExecution('01hzzzzzzzzzzzzzzzzzzzzzzz')).toBeUndefined();
+      });
+
+      it('overwrites every execution field from a written row', async () => {
+        const created = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
+        const finished: Execution = {
+          ...created,
+          name: 'renamed',
+          tags: { team: 'core', env: 'ci' },
+          status: 'failed',
+          exitCode: 3,
+          signal: 'SIGTERM',
+          error: 'step 2 failed',
+          startedAt: '2024-01-01T00:00:01.000Z',
+          endedAt: '2024-01-01T00:00:03.500Z',
+          durationMs: 2500,
+          meta: { version: '1.2' },
+          owner: { host: 'h', pid: 7, startTime: 8 },
+          lineCount: 42,
+          resources: { cpuPercentPeak: 180.5, memoryBytesPeak: 1 << 30, processCountPeak: 4 },
+        };
+        await store.write({ executions: [finished] });
+        expect(await store.getExecution(created.id)).toEqual({
+          ...finished,
+          steps: [],
+          artifacts: [],
+          annotations: [],
+        });
+        const tagged = await store.listExecutions({ tags: ['team=core'] });
+        expect(tagged.items.map((e) => e.id)).toEqual([created.id]);
+      });
+
+      it('upserts steps, artifacts and annotations by id and returns them ordered by id', async () => {
+        const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
+        const s2 = step(2, { parentId: 1, status: 'running' });
+        await store.write({
+          steps: [
+            { executionId: e.id, step: s2 },
+            { executionId: e.id, step: step(1) },
+          ],
+          artifacts: [
+            { executionId: e.id, artifact: artifact(2) },
+            { executionId: e.id, artifact: artifact(1, { status: 'failed', error: 'missing', kind: null }) },
+          ],
+          annotations: [{ executionId: e.id, annotation: annotation(1) }],
+        });
+        const closed = {
+          ...s2,
+          status: 'succeeded' as const,
+          endedAt: '2024-01-01T00:00:09.000Z',
+          durationMs: 8000,
+        };
+        await store.write({
+          steps: [{ executionId: e.id, step: closed }],
+          annotations: [{ executionId: e.id, annotation: annotation(1, { message: 'edited' }) }],
+        });
+        const detail = await store.getExecution(e.id);
+        expect(detail?.steps).toEqual([step(1), closed]);
+        expect(detail?.artifacts).toEqual([
+          artifact(1, { status: 'failed', error: 'missing', kind: null }),
+          artifact(2),
+        ]);
+        expect(detail?.annotations).toEqual([annotation(1, { message: 'edited' })]);
+      });
+
+      it('stores resource samples in time order', async () => {
+        const e = await store.createExecution({ spec: { command: 'x', cwd: '/' } });
+        const samples = [
+          { ts: 2000, cpuPercent: 50.5, memoryBytes: 2048, processCount: 2 },
+          { ts: 1000, cpuPercent: 10, memoryBytes: 1024, processCount: 1 },
+        ];
+        await store.write({ samples: [{ executionId: e.id, samples }] });
+        expect(await store.listResourceSamples(e.id)).toEqual([samples[1], samples[0]]);
+        await expectCode(store.listResourceSamples('unknown'), 'not_found');
+      });
+
+      it('applies a batch atomically: one bad part stores nothing, and a retry stores everything', async () => {
+        const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
+        const batch = {
+          steps: [{ executionId: e.id, step: step(1) }],
+          lines: [
+            { executionId: e.id, lines: makeLines(1, 5) },
+            { executionId: 'missing-execution', lines: makeLines(1, 2) },
+          ],
+        };
+        await expect(store.write(batch)).rejects.toBeInstanceOf(StepflowError);
+        expect((await store.getExecution(e.id))?.steps).toEqual([]);
+        expect((await store.readLog(e.id)).lines).toEqual([]);
+
+        await store.write({ steps: batch.steps, lines: [{ executionId: e.id, lines: makeLines(1, 5) }] });
+        expect((await store.readLog(e.id)).lines).toEqual(makeLines(1, 5));
+      });
+
+      it('deletes an execution with everything hanging off it', async () => {
+        const keep = await store.createExecution({ spec: { command: 'keep', cwd: '/' } });
+        const gone = await store.createExecution({ spec: { command: 'gone', cwd: '/', tags: { a: 'b' } } });
+        for (const id of [keep.id, gone.id]) {
+          await store.write({
+            steps: [{ executionId: id, step: step(1) }],
+            lines: [{ executionId: id, lines: makeLines(1, 3) }],
+            artifacts: [{ executionId: id, artifact: artifact(1) }],
+            annotations: [{ executionId: id, annotation: annotation(1) }],
+            samples: [
+              { executionId: id, samples: [{ ts: 1, cpuPercent: 1, memoryBytes: 1, processCount: 1 }] },
+            ],
+          });
+        }
+        await store.deleteExecution(gone.id);
+        expect(await store.getExecution(gone.id)).toBeUndefined();
+        expect(await store.getRunSpec(gone.id)).toBeUndefined();
+        await expectCode(store.readLog(gone.id), 'not_found');
+        expect((await store.listExecutions({ tags: ['a'] })).items).toEqual([]);
+        await expectCode(store.deleteExecution(gone.id), 'not_found');
+
+        const kept = await store.getExecution(keep.id);
+        expect([kept?.steps.length, kept?.artifacts.length, kept?.annotations.length]).toEqual([1, 1, 1]);
+        expect((await store.readLog(keep.id)).lines).toHaveLength(3);
+      });
+    });
+
+    describe('listExecutions', () => {
+      // Created oldest first, so the expected listing order is the reverse.
+      const seed = async (): Promise<Record<string, Execution>> => {
+        const make = async (key: string, spec: Partial<RunSpec>, createdAt: string, status?: 'running') => {
+          const created = await store.createExecution({
+            spec: { command: `run ${key}`, cwd: '/', ...spec },
+            createdAt,
+            ...(status ? { status } : {}),
+          });
+          return [key, created] as const;
+        };
+        return Object.fromEntries([
+          await make(
+            'a',
+            { name: 'Nightly Build', tags: { env: 'prod', team: 'core' } },
+            '2024-01-01T00:00:00.000Z',
+          ),
+          await make('b', { name: 'lint', tags: { env: 'dev' } }, '2024-01-02T00:00:00.000Z', 'running'),
+          await make('c', { name: 'Été déploiement', tags: { team: 'web' } }, '2024-01-03T00:00:00.000Z'),
+          await make('d', { command: 'NIGHTLY.sh --fast' }, '2024-01-04T00:00:00.000Z', 'running'),
+          await make('e', { name: 'e', tags: { env: 'prod' } }, '2024-01-05T00:00:00.000Z'),
+        ]);
+      };
+      const ids = (items: Execution[]): string[] => items.map((e) => e.id);
+
+      it('lists newest first with a default page size', async () => {
+        const x = await seed();
+        const page = await store.listExecutions();
+        expect(ids(page.items)).toEqual([x.e, x.d, x.c, x.b, x.a].map((e) => e?.id));
+        expect(page.nextCursor).toBeNull();
+        expect(page.items[0]).toEqual(x.e);
+      });
+
+      it('filters by any of several statuses', async () => {
+        const x = await seed();
+        expect(ids((await store.listExecutions({ status: ['running'] })).items)).toEqual([x.d?.id, x.b?.id]);
+        expect((await store.listExecutions({ status: ['queued', 'running'] })).items).toHaveLength(5);
+        expect((await store.listExecutions({ status: ['failed'] })).items).toEqual([]);
+      });
+
+      it('filters by tags: key=value exact, bare key present, all must match', async () => {
+        const x = await seed();
+        expect(ids((await store.listExecutions({ tags: ['env=prod'] })).items)).toEqual([x.e?.id, x.a?.id]);
+        expect(ids((await store.listExecutions({ tags: ['team'] })).items)).toEqual([x.c?.id, x.a?.id]);
+        expect(ids((await store.listExecutions({ tags: ['env=prod', 'team'] })).items)).toEqual([x.a?.id]);
+        expect((await store.listExecutions({ tags: ['env=pro'] })).items).toEqual([]);
+      });
+
+      it('filters by case-insensitive text in the name or the command', async () => {
+        const x = await seed();
+        expect(ids((await store.listExecutions({ text: 'nightly' })).items)).toEqual([x.d?.id, x.a?.id]);
+        expect(ids((await store.listExecutions({ text: 'ÉTÉ' })).items)).toEqual([x.c?.id]);
+        expect(ids((await store.listExecutions({ text: 'run b' })).items)).toEqual([x.b?.id]);
+      });
+
+      it('filters by createdAt, both bounds inclusive, combined with other filters', async () => {
+        const x = await seed();
+        const range = { since: '2024-01-02T00:00:00.000Z', until: '2024-01-04T00:00:00Z' };
+        expect(ids((await store.listExecutions(range)).items)).toEqual([x.d?.id, x.c?.id, x.b?.id]);
+        expect(
+          ids((await store.listExecutions({ ...range, status: ['running'], text: 'lint' })).items),
+        ).toEqual([x.b?.id]);
+        await expectCode(store.listExecutions({ since: 'yesterday' }), 'validation_failed');
+      });
+
+      it('pages with a cursor: pages do not overlap and cover everything', async () => {
+        const created: string[] = [];
+        for (let i = 0; i < 7; i++)
+          created.push((await store.createExecution({ spec: { command: `c${i}`, cwd: '/' } })).id);
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        const sizes: number[] = [];
+        for (;;) {
+          const page = await store.listExecutions({ limit: 3, ...(cursor ? { cursor } : {}) });
+          sizes.push(page.items.length);
+          seen.push(...ids(page.items));
+          if (page.nextCursor === null) break;
+          cursor = page.nextCursor;
+        }
+        expect(sizes).toEqual([3, 3, 1]);
+        expect(seen).toEqual([...created].reverse());
+      });
+
+      it('pages within a filter and ends with a null cursor on an exactly full last page', async () => {
+        const x = await seed();
+        const first = await store.listExecutions({ tags: ['env'], limit: 2 });
+        expect(ids(first.items)).toEqual([x.e?.id, x.b?.id]);
+        const second = await store.listExecutions({
+          tags: ['env'],
+          limit: 2,
+          cursor: first.nextCursor ?? '',
+        });
+        expect(ids(second.items)).toEqual([x.a?.id]);
+        expect(second.nextCursor).toBeNull();
+        expect((await store.listExecutions({ limit: 5 })).nextCursor).toBeNull();
+      });
+
+      it('rejects a malformed cursor and a bad limit', async () => {
+        for (const cursor of ['not a cursor!', '', '%%%', 'AAAA====']) {
+          const error = await rejection(store.listExecutions({ cursor }));
+          expect(error.code).toBe('validation_failed');
+          expect(error.message).toContain('cursor');
+        }
+        for (const limit of [0, -1, 1.5, 501, Number.NaN]) {
+          await expectCode(store.listExecutions({ limit }), 'validation_failed');
+        }
+        expect((await store.listExecutions({ limit: 500 })).items).toEqual([]);
+      });
+    });
+
+    describe('log', () => {
+      const running = async (): Promise<string> =>
+        (await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' })).id;
+
+      it('round-trips lines with stream, step, flags and timestamps', async () => {
+        const id = await running();
+        const lines: LogLine[] = [
+          line(1, { text: '::group::build', flags: LineFlag.Marker, stepId: 1 }),
+          line(2, { stepId: 1, ts: 1_700_000_000_005 }),
+          line(3, { stepId: 1, ts: 1_700_000_000_005, stream: 'stderr' }),
+          line(4, { stepId: 1, ts: 1_700_000_000_004, stream: 'stderr', flags: LineFlag.Continued }),
+          line(5, { stepId: null, stream: 'system', ts: 1_700_000_009_999 }),
+          line(6, { stepId: 2, flags: LineFlag.Marker | LineFlag.Continued }),
+          line(7, { stepId: 2 }),
+        ];
+        await store.write({ lines: [{ executionId: id, lines: lines.slice(0, 3) }] });
+        await store.write({ lines: [{ executionId: id, lines: lines.slice(3) }] });
+        expect(await store.readLog(id)).toEqual({ lines, nextAfter: 7, hasMore: false });
+      });
+
+      it('preserves unicode, empty, blank and control-character lines', async () => {
+        const id = await running();
+        const texts = [
+          '',
+          'héllo wörld',
+          '日本語のログ',
+          '🚀 emoji 👩‍💻',
+          '   ',
+          '',
+          'tab\there',
+          'cr\r',
+          'nul\u0000byte',
+          'a\nb',
+          '',
+        ];
+        const lines = texts.map((text, i) => line(i + 1, { text }));
+        await store.write({ lines: [{ executionId: id, lines }] });
+        expect((await store.readLog(id)).lines).toEqual(lines);
+      });
+
+      it('does not store lines it already has: overlapping and retried batches', async () => {
+        const id = await running();
+        await store.write({ lines: [{ executionId: id, lines: makeLines(1, 10) }] });
+        await store.write({ lines: [{ executionId: id, lines: makeLines(6, 15) }] });
+        await store.write({ lines: [{ executionId: id, lines: makeLines(6, 15) }] });
+        await store.write({ lines: [{ executionId: id, lines: makeLines(1, 3) }] });
+        expect((await store.readLog(id)).lines).toEqual(makeLines(1, 15));
+      });
+
+      it('keeps lineCount at the highest stored seq', async () => {
+        const id = await running();
+        await store.write({ lines: [{ executionId: id, lines: makeLines(1, 30) }] });
+        const execution = await store.getExecution(id);
+        expect(execution?.lineCount).toBe(30);
+        const {
+          steps: _steps,
+          artifacts: _artifacts,
+          annotations: _annotations,
+          ...row
+        } = execution as ExecutionDetail;
+        await store.write({ executions: [{ ...row, status: 'succeeded', lineCount: 12 }] });
+        expect(await store.getExecution(id)).toMatchObject({ status: 'succeeded', lineCount: 30 });
+      });
+
+      it('pages with after and limit, reporting hasMore and nextAfter', async () => {
+        const id = await running();
+        const all = makeLines(1, 2500, (seq) => ({ stepId: seq <= 1200 ? 1 : 2 }));
+        await store.write({ lines: [{ executionId: id, lines: all }] });
+        const first = await store.readLog(id, { limit: 1000 });
+        expect(first).toMatchObject({ nextAfter: 1000, hasMore: true });
+        expect(first.lines).toEqual(all.slice(0, 1000));
+        const mid = await store.readLog(id, { after: 999, limit: 3 });
+        expect(mid.lines.map((l) => l.seq)).toEqual([1000, 1001, 1002]);
+        expect(await collect(store, id, { limit: 700 })).toEqual(all);
+        const tail = await store.readLog(id, { after: 2400 });
+        expect(tail).toMatchObject({ nextAfter: 2500, hasMore: false });
+        expect(tail.lines).toHaveLength(100);
+        expect(await store.readLog(id, { after: 2500 })).toEqual({
+          lines: [],
+          nextAfter: 2500,
+          hasMore: false,
+        });
+        const exact = await store.readLog(id, { after: 2000, limit: 500 });
+        expect(exact).toMatchObject({ nextAfter: 2500, hasMore: false });
+      });
+
+      it('filters by stream, step and case-sensitive text, paging within the filter', async () => {
+        const id = await running();
+        const all = makeLines(1, 3000, (seq) => ({
+          stream: seq % 3 === 0 ? 'stderr' : 'stdout',
+          stepId: seq <= 1500 ? 1 : 2,
+          text: seq % 250 === 0 ? `ERROR at ${seq}` : `ok ${seq} error-free`,
+        }));
+        await store.write({ lines: [{ executionId: id, lines: all }] });
+        const expectFilter = async (query: LogQuery, predicate: (l: LogLine) => boolean): Promise<void> => {
+          const expected = all.filter(predicate);
+          expect(expected.length).toBeGreaterThan(0);
+          expect(await collect(store, id, { ...query, limit: 7 })).toEqual(expected);
+        };
+        await expectFilter({ stream: 'stderr' }, (l) => l.stream === 'stderr');
+        await expectFilter({ stepId: 2 }, (l) => l.stepId === 2);
+        await expectFilter({ text: 'ERROR' }, (l) => l.text.includes('ERROR'));
+        await expectFilter(
+          { text: 'ERROR', stream: 'stdout', stepId: 1 },
+          (l) => l.text.includes('ERROR') && l.stream === 'stdout' && l.stepId === 1,
+        );
+        await expectFilter({ after: 2600, text: 'ERROR' }, (l) => l.seq > 2600 && l.text.includes('ERROR'));
+
+        const last = await store.readLog(id, { text: 'ERROR', after: 2700, limit: 1 });
+        expect(last.lines.map((l) => l.seq)).toEqual([2750]);
+        expect(last).toMatchObject({ nextAfter: 2750, hasMore: true });
+        expect(await store.readLog(id, { text: 'ERROR', after: 2750, limit: 2 })).toMatchObject({
+          nextAfter: 3000,
+          hasMore: false,
+        });
+        expect(await store.readLog(id, { text: 'nowhere', after: 10 })).toEqual({
+          lines: [],
+          nextAfter: 10,
+          hasMore: false,
+        });
+        expect(await store.readLog(id, { stepId: 99 })).toEqual({ lines: [], nextAfter: 0, hasMore: false });
+      });
+
+      it('rejects bad paging parameters and unknown executions', async () => {
+        const id = await running();
+        for (const query of [
+          { limit: 0 },
+          { limit: 10_001 },
+          { limit: 2.5 },
+          { after: -1 },
+          { after: 1.5 },
+        ]) {
+          await expectCode(store.readLog(id, query), 'validation_failed');
+        }
+        expect((await store.readLog(id, { limit: 10_000 })).lines).toEqual([]);
+        await expectCode(store.readLog('unknown'), 'not_found');
+      });
+    });
+
+    describe('recoverInterrupted', () => {
+      it('interrupts runs of dead owners, closes their running steps, keeps their lines, spares live owners', async () => {
+        const dead: ExecutionOwner = { host: 'old-host', pid: 4242, startTime: 1 };
+        const alive: ExecutionOwner = { host: 'this-host', pid: 99, startTime: 2 };
+        const make = async (owner: ExecutionOwner | null, status: 'queued' | 'running') =>
+          store.createExecution({
+            spec: { command: 'x', cwd: '/' },
+            owner,
+            status,
+            createdAt: '2024-01-01T00:00:00.000Z',
+          });
+        const orphan = await make(dead, 'running');
+        const orphanQueued = await make(dead, 'queued');
+        const ownerless = await make(null, 'queued');
+        const healthy = await make(alive, 'running');
+        const done = await make(dead, 'running');
+        await store.write({
+          executions: [
+            { ...done, status: 'succeeded', endedAt: '2024-01-01T00:00:01.000Z', durationMs: 1000 },
+          ],
+          steps: [
+            { executionId: orphan.id, step: step(1, { status: 'succeeded' }) },
+            { executionId: orphan.id, step: step(2, { status: 'running', endedAt: null, durationMs: null }) },
+            {
+              executionId: healthy.id,
+              step: step(1, { status: 'running', endedAt: null, durationMs: null }),
+            },
+          ],
+          lines: [{ executionId: orphan.id, lines: makeLines(1, 20) }],
+        });
+
+        const asked: ExecutionOwner[] = [];
+        const changed = await store.recoverInterrupted((owner) => {
+          asked.push(owner);
+          return owner.pid === alive.pid;
+        });
+
+        expect([...changed].sort()).toEqual([orphan.id, orphanQueued.id, ownerless.id].sort());
+        expect(asked).toHaveLength(2);
+        expect(asked).toEqual(expect.arrayContaining([dead, alive]));
+
+        const recovered = await store.getExecution(orphan.id);
+        expect(recovered).toMatchObject({ status: 'interrupted' });
+        expect(recovered?.error).toMatch(/died.*pid 4242.*old-host/);
+        expect(Date.parse(recovered?.endedAt ?? '')).toBeGreaterThanOrEqual(
+          Date.parse('2024-01-01T00:00:00.000Z'),
+        );
+        expect(recovered?.durationMs).toBeGreaterThanOrEqual(0);
+        expect(recovered?.steps[0]).toEqual(step(1, { status: 'succeeded' }));
+        expect(recovered?.steps[1]).toMatchObject({ status: 'cancelled', endedAt: recovered?.endedAt });
+        expect(recovered?.steps[1]?.durationMs).toBeGreaterThanOrEqual(0);
+        expect((await store.readLog(orphan.id)).lines).toEqual(makeLines(1, 20));
+        expect(await store.getExecution(ownerless.id)).toMatchObject({ status: 'interrupted' });
+
+        expect(await store.getExecution(healthy.id)).toMatchObject({ status: 'running', endedAt: null });
+        expect((await store.getExecution(healthy.id))?.steps[0]?.status).toBe('running');
+        expect(await store.getExecution(done.id)).toMatchObject({ status: 'succeeded' });
+        expect(await store.recoverInterrupted((owner) => owner.pid === alive.pid)).toEqual([]);
+      });
+    });
+
+    describe('sharing storage', () => {
+      it('lets two stores on the same storage write and read each other’s executions', async () => {
+        const other = await harness.openAnother();
+        const mine = await store.createExecution({ spec: { command: 'mine', cwd: '/' }, status: 'running' });
+        const theirs = await other.createExecution({
+          spec: { command: 'theirs', cwd: '/' },
+          status: 'running',
+        });
+        await store.write({ lines: [{ executionId: mine.id, lines: makeLines(1, 5) }] });
+        await other.write({ lines: [{ executionId: theirs.id, lines: makeLines(1, 7) }] });
+        expect((await other.readLog(mine.id)).lines).toEqual(makeLines(1, 5));
+        expect((await store.readLog(theirs.id)).lines).toEqual(makeLines(1, 7));
+        expect((await store.listExecutions()).items.map((e) => e.id).sort()).toEqual(
+          [mine.id, theirs.id].sort(),
+        );
+      });
+
+      it('skips lines another store already wrote for the same execution', async () => {
+        const other = await harness.openAnother();
+        const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
+        await store.write({ lines: [{ executionId: e.id, lines: makeLines(1, 5) }] });
+        await other.write({ lines: [{ executionId: e.id, lines: makeLines(1, 8) }] });
+        await store.write({ lines: [{ executionId: e.id, lines: makeLines(6, 10) }] });
+        expect((await store.readLog(e.id)).lines).toEqual(makeLines(1, 10));
+      });
+
+      it('keeps everything after close and reopen', async () => {
+        const e = await store.createExecution({
+          spec: { command: 'x', cwd: '/', env: { A: '1' } },
+          status: 'running',
+        });
+        await store.write({
+          steps: [{ executionId: e.id, step: step(1) }],
+          lines: [{ executionId: e.id, lines: makeLines(1, 1500) }],
+        });
+        await store.close();
+        const reopened = await harness.openAnother();
+        expect((await reopened.getExecution(e.id))?.steps).toEqual([step(1)]);
+        expect(await collect(reopened, e.id, { limit: 1000 })).toEqual(makeLines(1, 1500));
+        expect((await reopened.getRunSpec(e.id))?.env).toEqual({ A: '1' });
+        await reopened.write({ lines: [{ executionId: e.id, lines: makeLines(1490, 1510) }] });
+        expect((await reopened.readLog(e.id, { after: 1400 })).lines).toEqual(makeLines(1401, 1510));
+      });
+    });
+  });
+}
+
+const BASE_TS = 1_700_000_000_000;
+
+function line(seq: number, fields: Partial<LogLine> = {}): LogLine {
+  return { seq, ts: BASE_TS, stream: 'stdout', stepId: null, text: `line ${seq}`, flags: 0, ...fields };
+}
+
+/** Lines `from..to` inclusive; `fields(seq)` overrides per line. */
+function makeLines(
+  from: number,
+  to: number,
+  fields: (seq: number) => Partial<LogLine> = () => ({}),
+): LogLine[] {
+  const lines: LogLine[] = [];
+  for (let seq = from; seq <= to; seq++)
+    lines.push(line(seq, { ts: BASE_TS + Math.floor(seq / 100), ...fields(seq) }));
+  return lines;
+}
+
+function step(id: number, fields: Partial<Step> = {}): Step {
+  return {
+    id,
+    parentId: null,
+    name: `step ${id}`,
+    status: 'succeeded',
+    startedAt: '2024-01-01T00:00:01.000Z',
+    endedAt: '2024-01-01T00:00:02.000Z',
+    durationMs: 1000,
+    meta: { k: `v${id}` },
+    implicit: id === 1,
+    source: 'stepflow',
+    error: null,
+    estimatedDurationSeconds: 30,
+    firstSeq: id * 10,
+    ...fields,
+  };
+}
+
+function artifact(id: number, fields: Partial<Artifact> = {}): Artifact {
+  return {
+    id,
+    stepId: 1,
+    path: `out/file-${id}.txt`,
+    description: `artifact ${id}`,
+    status: 'stored',
+    error: null,
+    kind: 'file',
+    size: 123,
+    sha256: 'ab'.repeat(32),
+    mediaType: 'text/plain',
+    createdAt: '2024-01-01T00:00:02.000Z',
+    storedPath: `artifacts/x/${id}`,
+    ...fields,
+  };
+}
+
+function annotation(id: number, fields: Partial<Annotation> = {}): Annotation {
+  return {
+    id,
+    stepId: 1,
+    seq: 3,
+    level: 'warning',
+    message: 'deprecated call',
+    title: 'Deprecation',
+    file: 'src/a.ts',
+    line: 10,
+    col: 2,
+    endLine: 11,
+    endCol: null,
+    ...fields,
+  };
+}
+
+/** Reads every page of a query and returns the lines, checking the paging invariants on the way. */
+async function collect(store: ExecutionStore, id: string, query: LogQuery): Promise<LogLine[]> {
+  const lines: LogLine[] = [];
+  let after = query.after ?? 0;
+  for (let pages = 0; pages < 10_000; pages++) {
+    const page = await store.readLog(id, { ...query, after });
+    expect(page.lines.length).toBeLessThanOrEqual(query.limit ?? 1000);
+    lines.push(...page.lines);
+    expect(page.nextAfter).toBe(page.lines.at(-1)?.seq ?? after);
+    if (!page.hasMore) return lines;
+    expect(page.lines.length).toBe(query.limit ?? 1000);
+    after = page.nextAfter;
+  }
+  throw new Error('readLog never reported the last page');
+}
+
+async function rejection(promise: Promise<unknown>): Promise<StepflowError> {
+  const error: unknown = await promise.then(
+    () => new Error('expected a rejection'),
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(StepflowError);
+  return error as StepflowError;
+}
+
+async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+  expect((await rejection(promise)).code).toBe(code);
+}
