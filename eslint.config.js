@@ -12,10 +12,7 @@ import globals from 'globals';
 const layer = (files, forbidden, message) => ({
   files,
   rules: {
-    'no-restricted-imports': [
-      'error',
-      { patterns: forbidden.map((group) => ({ group: [group], message })) },
-    ],
+    'no-restricted-imports': ['error', { patterns: forbidden.map((group) => ({ group: [group], message })) }],
   },
 });
 
@@ -50,12 +47,29 @@ export default tseslint.config(
   },
   layer(
     ['src/core/**/*.ts'],
-    [...IO_MODULES, '**/runner/**', '**/store/**', '**/artifacts/**', '**/engine/**', '**/cli/**', '**/server/**', '**/protocol/**'],
+    [
+      ...IO_MODULES,
+      '**/runner/**',
+      '**/store/**',
+      '**/artifacts/**',
+      '**/engine/**',
+      '**/cli/**',
+      '**/server/**',
+      '**/protocol/**',
+    ],
     'src/core is pure: no I/O and no imports from outer layers.',
   ),
   layer(
     ['src/protocol/**/*.ts'],
-    [...IO_MODULES, '**/runner/**', '**/store/**', '**/artifacts/**', '**/engine/**', '**/cli/**', '**/server/**'],
+    [
+      ...IO_MODULES,
+      '**/runner/**',
+      '**/store/**',
+      '**/artifacts/**',
+      '**/engine/**',
+      '**/cli/**',
+      '**/server/**',
+    ],
     'src/protocol holds wire types only; it may import core.',
   ),
   layer(

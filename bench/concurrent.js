@@ -30,7 +30,9 @@ const cpuStart = process.cpuUsage();
 const t0 = performance.now();
 const submitted = [];
 for (let i = 0; i < EXECUTIONS; i++) {
-  submitted.push(await app.engine.submit({ argv: ['python3', '-c', script], cwd: dataDir, name: `steady-${i}` }));
+  submitted.push(
+    await app.engine.submit({ argv: ['python3', '-c', script], cwd: dataDir, name: `steady-${i}` }),
+  );
 }
 const finals = await Promise.all(submitted.map((s) => s.done));
 await app.writer.flush();

@@ -32,4 +32,6 @@ function run() {
 }
 run(); // warm-up
 const samples = [run(), run(), run()].sort((a, b) => a - b);
-console.log(JSON.stringify({ nsPerLine: Number(samples[1].toFixed(1)), linesPerSecond: Math.round(1e9 / samples[1]) }));
+console.log(
+  JSON.stringify({ nsPerLine: Number(samples[1].toFixed(1)), linesPerSecond: Math.round(1e9 / samples[1]) }),
+);

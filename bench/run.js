@@ -27,7 +27,9 @@ const want = (name) => only.length === 0 || only.includes(name);
 if (want('throughput')) {
   console.log('(a) one execution, 2,000,000 lines of 80 bytes, first byte → all rows committed');
   const r = scenario('./throughput.js', RUNS);
-  console.log(`  median: ${median(r.map((x) => x.linesPerSecond)).toLocaleString('en')} lines/s (target ≥ 1,000,000)`);
+  console.log(
+    `  median: ${median(r.map((x) => x.linesPerSecond)).toLocaleString('en')} lines/s (target ≥ 1,000,000)`,
+  );
 }
 if (want('concurrent')) {
   console.log('(b) 500 executions at once, 2,000 lines each at a steady pace');

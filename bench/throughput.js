@@ -24,7 +24,11 @@ let firstByteAt = 0;
 app.bus.subscribe((event) => {
   if (event.type === 'log.lines' && firstByteAt === 0) firstByteAt = performance.now();
 });
-const { done } = await app.engine.submit({ argv: ['python3', '-c', generator], cwd: dataDir, name: 'throughput' });
+const { done } = await app.engine.submit({
+  argv: ['python3', '-c', generator],
+  cwd: dataDir,
+  name: 'throughput',
+});
 const final = await done;
 await app.writer.flush();
 const committedAt = performance.now();

@@ -7,13 +7,12 @@ import csv
 import os
 
 os.makedirs("example-output", exist_ok=True)
-os.chdir("example-output")
 print("STEP_START:数据处理", flush=True)
 rows = [{"id": i, "value": i * i} for i in range(100)]
-with open("cleaned_data.csv", "w", newline="") as f:
+with open("example-output/cleaned_data.csv", "w", newline="") as f:
     writer = csv.DictWriter(f, fieldnames=["id", "value"])
     writer.writeheader()
     writer.writerows(rows)
 print(f"cleaned {len(rows)} rows", flush=True)
-print("ARTIFACT:cleaned_data.csv:清理后的数据集", flush=True)
+print("ARTIFACT:example-output/cleaned_data.csv:清理后的数据集", flush=True)
 print("STEP_COMPLETE:数据处理", flush=True)

@@ -2,9 +2,10 @@
 # The StepFlow README's shell example, runnable as is: three steps, three artifacts.
 #   stepflow run -- bash examples/train-model.sh
 set -euo pipefail
-# Work in a folder of the current directory: relative ARTIFACT paths resolve against the script's
-# current directory, which must stay inside the execution's working directory.
-mkdir -p example-output && cd example-output
+# Relative ARTIFACT paths resolve against the execution's working directory (where `stepflow run`
+# started), so the files go to a folder of it.
+out=example-output
+mkdir -p "$out"
 
 echo "STEP_START:环境设置"
 echo "Installing requirements (simulated)…"
@@ -20,14 +21,14 @@ for epoch in 1 2 3 4 5; do
   printf 'epoch %d/5 \033[32mloss=%s\033[0m\n' "$epoch" "0.$((90 - epoch * 15))"
   sleep 0.4
 done
-echo '{"weights": [0.1, 0.2, 0.3]}' > model.pkl
-printf 'epoch 1..5 finished\n' > training.log
-echo "ARTIFACT:model.pkl:训练好的模型"
-echo "ARTIFACT:training.log:训练输出"
+echo '{"weights": [0.1, 0.2, 0.3]}' > "$out/model.pkl"
+printf 'epoch 1..5 finished\n' > "$out/training.log"
+echo "ARTIFACT:$out/model.pkl:训练好的模型"
+echo "ARTIFACT:$out/training.log:训练输出"
 echo "STEP_COMPLETE:模型训练"
 
 echo "STEP_START:模型评估"
 sleep 0.5
-echo '{"accuracy": 0.93, "f1": 0.91}' > results.json
-echo "ARTIFACT:results.json:评估结果"
+echo '{"accuracy": 0.93, "f1": 0.91}' > "$out/results.json"
+echo "ARTIFACT:$out/results.json:评估结果"
 echo "STEP_COMPLETE:模型评估"

@@ -4,6 +4,7 @@ import { createEventBus, type EventBus } from './engine/event-bus.js';
 import { createStoreWriter, type StoreWriter } from './engine/store-writer.js';
 import { createProcessMonitor } from './runner/process-monitor.js';
 import { currentOwner, isOwnerAlive } from './runner/process-owner.js';
+import { terminateTree } from './runner/terminate-tree.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite/sqlite-store.js';
 
 /** Everything a StepFlow process needs, built and connected in one place. */
@@ -23,10 +24,15 @@ export interface Stepflow {
 export async function createStepflow(config: StepflowConfig): Promise<Stepflow> {
   const store = await openSqliteStore({ dataDir: config.dataDir });
   const recovered = await store.recoverInterrupted(isOwnerAlive);
+  const monitor = createProcessMonitor();
+  // The scripts of a crashed StepFlow process may still run unsupervised: end them too. SIGTERM goes
+  // out at once; the SIGKILL follow-up only happens if this process lives through the grace period.
+  for (const id of recovered) {
+    void terminateTree({ pgid: undefined, tag: id, monitor, graceMs: config.killGraceMs });
+  }
   const bus = createEventBus();
   const writer = createStoreWriter({ store });
   const unsubscribeWriter = bus.subscribe(writer.handle);
-  const monitor = createProcessMonitor();
   const engine = createEngine({
     store,
     bus,

@@ -28,7 +28,15 @@ export function createLiveView(options: {
   return options.interactive ? createTtyView(options) : createPlainView(options);
 }
 
-function createPlainView({ executionId, out, colors: c }: { executionId: string; out: NodeJS.WriteStream; colors: Colors }): LiveView {
+function createPlainView({
+  executionId,
+  out,
+  colors: c,
+}: {
+  executionId: string;
+  out: NodeJS.WriteStream;
+  colors: Colors;
+}): LiveView {
   return {
     handle(event) {
       if (event.executionId !== executionId) return;
@@ -50,7 +58,8 @@ function createPlainView({ executionId, out, colors: c }: { executionId: string;
           out.write(`${stepLine(c, event.step, Date.now())}\n`);
           break;
         case 'artifact.recorded':
-          if (event.artifact.status === 'stored') out.write(`${c.cyan('📦')} artifact ${event.artifact.path}\n`);
+          if (event.artifact.status === 'stored')
+            out.write(`${c.cyan('📦')} artifact ${event.artifact.path}\n`);
           break;
         default:
           break;

@@ -25,6 +25,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .name('stepflow')
     .description('Run scripts as live, step-by-step executions kept in a local history.')
     .version(VERSION)
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
@@ -34,12 +35,19 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('run a command, show its steps live and record the execution')
     .usage('[options] -- <command...>')
     .option('--name <name>', 'execution name (default: the command)')
-    .option('--tag <key=value>', 'tag the execution (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option(
+      '--tag <key=value>',
+      'tag the execution (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
     .option('--cwd <dir>', 'working directory (default: the current one)')
     .option('--timeout <seconds>', 'stop the process tree after this many seconds')
     .argument('<command...>', 'one argument: a shell command; several: an argv run without a shell')
     .passThroughOptions()
-    .action(async (command: string[], options) => setExit(await withStepflow((app) => runCommand(app, command, options))));
+    .action(async (command: string[], options) =>
+      setExit(await withStepflow((app) => runCommand(app, command, options))),
+    );
 
   program
     .command('ls')
@@ -54,7 +62,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('show one execution: steps, artifacts, annotations')
     .argument('<id>', 'execution id')
     .option('--json', 'print JSON (the API shape)')
-    .action(async (id: string, options) => setExit(await withStepflow((app) => showCommand(app, id, options))));
+    .action(async (id: string, options) =>
+      setExit(await withStepflow((app) => showCommand(app, id, options))),
+    );
 
   program
     .command('logs')
@@ -62,7 +72,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('<id>', 'execution id')
     .addOption(new Option('--step <name>', 'only the lines of this step (name or id)'))
     .option('-f, --follow', 'keep printing new lines until the execution ends')
-    .action(async (id: string, options) => setExit(await withStepflow((app) => logsCommand(app, id, options))));
+    .action(async (id: string, options) =>
+      setExit(await withStepflow((app) => logsCommand(app, id, options))),
+    );
 
   return program;
 }
@@ -86,7 +98,9 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 1;
     }
-    process.stderr.write(`stepflow: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `stepflow: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 1;
   }
 }

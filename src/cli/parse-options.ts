@@ -39,7 +39,9 @@ export function parseStatuses(raw: string | undefined): ExecutionStatus[] | unde
   const statuses = raw.split(',').map((s) => s.trim());
   for (const status of statuses) {
     if (!isExecutionStatus(status)) {
-      throw usage(`--status: unknown status ${JSON.stringify(status)} (one of ${EXECUTION_STATUSES.join(', ')})`);
+      throw usage(
+        `--status: unknown status ${JSON.stringify(status)} (one of ${EXECUTION_STATUSES.join(', ')})`,
+      );
     }
   }
   return statuses as ExecutionStatus[];

@@ -1,11 +1,4 @@
-import type {
-  Annotation,
-  Artifact,
-  Execution,
-  LogLine,
-  ResourceSample,
-  Step,
-} from './model.js';
+import type { Annotation, Artifact, Execution, LogLine, ResourceSample, Step } from './model.js';
 
 /**
  * The one event vocabulary. The store writer, the terminal view and (later) the WebSocket hub are
@@ -22,7 +15,5 @@ export type ExecutionEvent =
   | { type: 'artifact.recorded'; executionId: string; artifact: Artifact }
   | { type: 'annotation.added'; executionId: string; annotation: Annotation }
   | { type: 'resource.sampled'; executionId: string; sample: ResourceSample };
-
-export type ExecutionEventType = ExecutionEvent['type'];
 
 export type ExecutionEventListener = (event: ExecutionEvent) => void;

@@ -1,18 +1,9 @@
-import type {
-  AnnotationLevel,
-  ArtifactStatus,
-  ExecutionStatus,
-  LogStream,
-  StepStatus,
-} from './statuses.js';
+import type { AnnotationLevel, ArtifactStatus, ExecutionStatus, LogStream, StepStatus } from './statuses.js';
 
 /**
  * Domain model shared by every layer. Entities carry ISO 8601 timestamps (they are few and read by
  * people); log lines and resource samples carry epoch milliseconds (they are many).
  */
-
-/** What to run: a shell string (run by `/bin/sh -c`) or an argv array (no shell). */
-export type CommandSpec = { command: string; argv?: undefined } | { argv: string[]; command?: undefined };
 
 /** Everything needed to start (or re-run) an execution. */
 export interface RunSpec {
@@ -91,6 +82,7 @@ export interface Step {
   firstSeq: number;
 }
 
+/** @public */
 export const STEP_SOURCES = ['stepflow', 'github', 'gitlab', 'buildkite', 'implicit'] as const;
 export type StepSource = (typeof STEP_SOURCES)[number];
 

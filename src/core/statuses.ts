@@ -11,13 +11,16 @@ export const EXECUTION_STATUSES = [
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 
 /** Every status a step can have. */
+/** @public */
 export const STEP_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
 /** `stored`: copied into the data dir. `failed`: recorded with a reason, nothing copied. */
+/** @public */
 export const ARTIFACT_STATUSES = ['stored', 'failed'] as const;
 export type ArtifactStatus = (typeof ARTIFACT_STATUSES)[number];
 
+/** @public */
 export const ANNOTATION_LEVELS = ['error', 'warning', 'notice'] as const;
 export type AnnotationLevel = (typeof ANNOTATION_LEVELS)[number];
 

@@ -57,11 +57,18 @@ print("after")`;
     const app = await open();
     const events: ExecutionEvent[] = [];
     app.bus.subscribe((e) => events.push(e));
-    const { done } = await app.engine.submit({ command: 'echo a; echo STEP_START:s; echo b; echo STEP_COMPLETE:s', cwd: tempDir() });
+    const { done } = await app.engine.submit({
+      command: 'echo a; echo STEP_START:s; echo b; echo STEP_COMPLETE:s',
+      cwd: tempDir(),
+    });
     await done;
     const order = events
       .filter((e) => e.type === 'log.lines' || e.type.startsWith('step.'))
-      .flatMap((e) => (e.type === 'log.lines' ? e.lines.map((l) => `line:${l.text}`) : [`${e.type}:${'step' in e ? e.step.name : ''}`]));
+      .flatMap((e) =>
+        e.type === 'log.lines'
+          ? e.lines.map((l) => `line:${l.text}`)
+          : [`${e.type}:${'step' in e ? e.step.name : ''}`],
+      );
     expect(order).toEqual([
       'step.started:Set up',
       'line:a',
@@ -95,14 +102,22 @@ print("after")`;
 
   it('records a failed artifact with a visible warning line and leaves the run succeeded', async () => {
     const app = await open();
-    const { done } = await app.engine.submit({ command: 'echo ARTIFACT:missing.txt:nothing here', cwd: tempDir() });
+    const { done } = await app.engine.submit({
+      command: 'echo ARTIFACT:missing.txt:nothing here',
+      cwd: tempDir(),
+    });
     const final = await done;
     await app.writer.flush();
     expect(final.status).toBe('succeeded');
     const detail = await app.store.getExecution(final.id);
-    expect(detail!.artifacts).toMatchObject([{ path: 'missing.txt', status: 'failed', error: 'no such file or directory' }]);
+    expect(detail!.artifacts).toMatchObject([
+      { path: 'missing.txt', status: 'failed', error: 'no such file or directory' },
+    ]);
     const log = await app.store.readLog(final.id);
-    expect(log.lines.map((l) => [l.stream, l.text])).toContainEqual(['system', '⚠ artifact missing.txt: no such file or directory']);
+    expect(log.lines.map((l) => [l.stream, l.text])).toContainEqual([
+      'system',
+      '⚠ artifact missing.txt: no such file or directory',
+    ]);
   });
 
   it('records a command that cannot start as failed with the reason', async () => {
@@ -116,7 +131,11 @@ print("after")`;
   it('samples CPU and memory of the process tree into peaks and a time series', async () => {
     const app = await open();
     const { done } = await app.engine.submit({
-      argv: ['python3', '-c', 'import time\nb = bytearray(80 * 1024 * 1024)\nend = time.time() + 2.5\nwhile time.time() < end: pass'],
+      argv: [
+        'python3',
+        '-c',
+        'import time\nb = bytearray(80 * 1024 * 1024)\nend = time.time() + 2.5\nwhile time.time() < end: pass',
+      ],
       cwd: tempDir(),
     });
     const final = await done;

@@ -20,6 +20,7 @@ export interface EngineOptions {
   now?: () => number;
 }
 
+/** @public */
 export interface SubmittedExecution {
   execution: Execution;
   /** Resolves with the final state once it has finished (and been handed to the bus). */
@@ -82,14 +83,23 @@ export function createEngine(options: EngineOptions): Engine {
     const [pending] = queue.splice(index, 1);
     if (!pending) return;
     const ts = new Date(now()).toISOString();
-    const cancelled: Execution = { ...pending.execution, status: 'cancelled', endedAt: ts, error: 'Cancelled while queued.' };
+    const cancelled: Execution = {
+      ...pending.execution,
+      status: 'cancelled',
+      endedAt: ts,
+      error: 'Cancelled while queued.',
+    };
     bus.publish({ type: 'execution.finished', executionId: cancelled.id, execution: cancelled });
     pending.resolve(cancelled);
   };
 
   return {
     async submit(spec) {
-      if (stopping) throw new StepflowError(ERROR_CODES.CONFLICT, 'StepFlow is shutting down; not starting new executions.');
+      if (stopping)
+        throw new StepflowError(
+          ERROR_CODES.CONFLICT,
+          'StepFlow is shutting down; not starting new executions.',
+        );
       const execution = await store.createExecution({ spec, status: 'queued', owner });
       let resolve!: (execution: Execution) => void;
       const done = new Promise<Execution>((r) => (resolve = r));

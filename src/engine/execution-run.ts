@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { InterpreterSink } from '../core/markers/log-interpreter.js';
 import { createLogInterpreter } from '../core/markers/log-interpreter.js';
 import type { Execution, LogLine, ResourceSample, RunSpec } from '../core/model.js';
@@ -84,16 +83,12 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
       }
     },
     artifactDeclared(request) {
-      // Relative paths follow the script's own `cd`: they resolve against its current directory,
-      // while the allowed roots stay the execution's working directory and the configured ones.
-      const scriptDir = child.currentDirectory();
-      const pattern = scriptDir && !path.isAbsolute(request.path) ? path.join(scriptDir, request.path) : request.path;
       const collecting = collectArtifacts({
         dataDir: deps.dataDir,
         executionId: id,
         cwd: spec.cwd,
         allowedRoots: deps.artifactRoots,
-        pattern,
+        pattern: request.path,
         description: request.description,
         stepId: request.stepId,
         nextId: () => nextArtifactId++,
@@ -149,14 +144,18 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     const status = finalStatus(result, failure);
     const note = resultNote(result, spec);
     if (note) interpreter.pushSystemLine(note, endedAt);
-    interpreter.finish(status === 'succeeded' ? 'succeeded' : status === 'failed' ? 'failed' : 'cancelled', endedAt);
+    interpreter.finish(
+      status === 'succeeded' ? 'succeeded' : status === 'failed' ? 'failed' : 'cancelled',
+      endedAt,
+    );
     publishLines();
     execution = {
       ...execution,
       status,
       exitCode: result.exitCode,
       signal: result.signal,
-      error: execution.error ?? (status === 'succeeded' ? null : (note ?? `exited with code ${result.exitCode}`)),
+      error:
+        execution.error ?? (status === 'succeeded' ? null : (note ?? `exited with code ${result.exitCode}`)),
       endedAt: iso(endedAt),
       durationMs: endedAt - startedAt,
       resources: result.peaks,

@@ -1,6 +1,7 @@
 import type { Artifact, Execution, ExecutionDetail } from '../core/model.js';
 
 /** An artifact as clients see it: where StepFlow keeps its copy is none of their business. */
+/** @public */
 export type ArtifactJson = Omit<Artifact, 'storedPath'>;
 
 /** The execution shape served by `stepflow show --json` and `GET /api/executions/:id`. */
@@ -10,7 +11,7 @@ export interface ExecutionDetailJson extends Execution {
   annotations: ExecutionDetail['annotations'];
 }
 
-export function toArtifactJson(artifact: Artifact): ArtifactJson {
+function toArtifactJson(artifact: Artifact): ArtifactJson {
   const { storedPath: _storedPath, ...rest } = artifact;
   return rest;
 }

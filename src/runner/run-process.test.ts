@@ -245,24 +245,3 @@ describe('runProcess', () => {
     expect(captured.stdout).toEqual(['first', 'last']);
   });
 });
-
-describe('current directory', () => {
-  it("reports the main process's directory after it cd-ed, and nothing once it exited", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'stepflow-cwd-'));
-    let seen: string | undefined;
-    const running = runProcess({
-      tag: `test-${randomUUID()}`,
-      monitor,
-      cwd: fixtures,
-      command: `cd ${dir} && echo moved && sleep 0.5`,
-      onOutput(_stream, lines) {
-        if (lines.includes('moved')) seen = running.currentDirectory();
-      },
-      onPiece() {},
-    });
-    await running.done;
-    expect(seen).toBe(dir);
-    expect(running.currentDirectory()).toBeUndefined();
-    rmSync(dir, { recursive: true, force: true });
-  });
-});

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readlinkSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { validationError } from '../core/errors.js';
 import type { ResourcePeaks, ResourceSample } from '../core/model.js';
 import { createLineSplitter } from './line-splitter.js';
@@ -49,11 +49,6 @@ export interface RunningProcess {
   readonly pid: number | undefined;
   /** Ends the whole tree; idempotent. The outcome is `cancelled` unless the process already exited. */
   cancel(): void;
-  /**
-   * The main process's current directory (it may have `cd`-ed since it started), or undefined once
-   * it has exited or where /proc is not available.
-   */
-  currentDirectory(): string | undefined;
   /** Resolves after the tree is gone and all output went through onOutput/onPiece. */
   readonly done: Promise<ProcessResult>;
 }
@@ -111,7 +106,7 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
   } catch (error) {
     // Thrown synchronously for arguments the OS cannot take (a NUL byte): the user's input, so a result.
     finish({ outcome: 'spawn_failed', exitCode: null, signal: null, error: (error as Error).message });
-    return { pid: undefined, cancel() {}, currentDirectory: () => undefined, done };
+    return { pid: undefined, cancel() {}, done };
   }
 
   let outcome: ProcessResult['outcome'] = 'exited';
@@ -194,15 +189,6 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
       return child.pid;
     },
     cancel: () => stopEarly('cancelled'),
-    currentDirectory() {
-      if (exit !== undefined || child.pid === undefined) return undefined;
-      try {
-        return readlinkSync(`/proc/${child.pid}/cwd`);
-      } catch {
-        // Exited between the check and the read, or no /proc: the caller falls back to the start cwd.
-        return undefined;
-      }
-    },
     done,
   };
 }

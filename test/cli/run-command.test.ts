@@ -16,8 +16,26 @@ interface ShownExecution {
   startedAt: string;
   endedAt: string;
   lineCount: number;
-  steps: { id: number; name: string; status: string; parentId: number | null; startedAt: string; endedAt: string; meta: Record<string, string>; error: string | null }[];
-  artifacts: { id: number; path: string; description: string; size: number; sha256: string; status: string; error: string | null; mediaType: string }[];
+  steps: {
+    id: number;
+    name: string;
+    status: string;
+    parentId: number | null;
+    startedAt: string;
+    endedAt: string;
+    meta: Record<string, string>;
+    error: string | null;
+  }[];
+  artifacts: {
+    id: number;
+    path: string;
+    description: string;
+    size: number;
+    sha256: string;
+    status: string;
+    error: string | null;
+    mediaType: string;
+  }[];
   annotations: { level: string; message: string; file: string | null; line: number | null }[];
 }
 
@@ -30,6 +48,16 @@ async function lastExecution(dataDir: string): Promise<ShownExecution> {
   return JSON.parse(shown.stdout) as ShownExecution;
 }
 
+/** A zombie (exited, not yet reaped by init) counts as dead. */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 function writeScript(dir: string, name: string, body: string): string {
   const file = path.join(dir, name);
   fs.writeFileSync(file, body, { mode: 0o755 });
@@ -40,12 +68,15 @@ describe('stepflow run', () => {
   it('runs the README shell example: three steps live, artifacts stored, show --json reports them', async () => {
     const dataDir = tempDir();
     const work = tempDir();
-    const run = await runCli(['run', '--', 'bash', path.join(ROOT, 'examples/train-model.sh')], { dataDir, cwd: work });
+    const run = await runCli(['run', '--', 'bash', path.join(ROOT, 'examples/train-model.sh')], {
+      dataDir,
+      cwd: work,
+    });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     // Plain (non-TTY) output: one line per step start and finish, in order.
-    const order = ['▶ 环境设置', '✓ 环境设置', '▶ 模型训练', '✓ 模型训练', '▶ 模型评估', '✓ 模型评估'].map((s) =>
-      run.stdout.indexOf(s),
+    const order = ['▶ 环境设置', '✓ 环境设置', '▶ 模型训练', '✓ 模型训练', '▶ 模型评估', '✓ 模型评估'].map(
+      (s) => run.stdout.indexOf(s),
     );
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
@@ -60,7 +91,8 @@ describe('stepflow run', () => {
       ['模型评估', 'succeeded', null],
     ]);
     expect(shown.steps[1]!.meta).toMatchObject({ ESTIMATED_DURATION: '3' });
-    for (const step of shown.steps) expect(Date.parse(step.endedAt)).toBeGreaterThanOrEqual(Date.parse(step.startedAt));
+    for (const step of shown.steps)
+      expect(Date.parse(step.endedAt)).toBeGreaterThanOrEqual(Date.parse(step.startedAt));
     expect(shown.artifacts.map((a) => [a.path, a.description, a.status])).toEqual([
       ['example-output/model.pkl', '训练好的模型', 'stored'],
       ['example-output/training.log', '训练输出', 'stored'],
@@ -89,17 +121,23 @@ describe('stepflow run', () => {
 
   it('fails the run and the step on the README error example, exiting with its code', async () => {
     const dataDir = tempDir();
-    const run = await runCli(['run', '--', 'bash', path.join(ROOT, 'examples/error-handling.sh')], { dataDir });
+    const run = await runCli(['run', '--', 'bash', path.join(ROOT, 'examples/error-handling.sh')], {
+      dataDir,
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('数据格式不正确或包含缺失值');
     const shown = await lastExecution(dataDir);
     expect(shown.status).toBe('failed');
-    expect(shown.steps).toMatchObject([{ name: '数据验证', status: 'failed', error: '数据格式不正确或包含缺失值' }]);
+    expect(shown.steps).toMatchObject([
+      { name: '数据验证', status: 'failed', error: '数据格式不正确或包含缺失值' },
+    ]);
   });
 
   it('records STEP_ERROR as failed and exits 1 even when the script exits 0', async () => {
     const dataDir = tempDir();
-    const run = await runCli(['run', '--', 'echo STEP_START:check; echo STEP_ERROR:disk full; exit 0'], { dataDir });
+    const run = await runCli(['run', '--', 'echo STEP_START:check; echo STEP_ERROR:disk full; exit 0'], {
+      dataDir,
+    });
     expect(run.code).toBe(1);
     const shown = await lastExecution(dataDir);
     expect(shown.status).toBe('failed');
@@ -125,7 +163,7 @@ describe('stepflow run', () => {
   it('stops a run past --timeout, records timed_out and exits 124', async () => {
     const dataDir = tempDir();
     const started = Date.now();
-    const run = await runCli(['run', '--timeout', '1', '--', 'echo before; sleep 30; echo after'], {
+    const run = await runCli(['run', '--timeout', '1', '--', 'echo before; sleep 30; echo never-printed'], {
       dataDir,
       env: { STEPFLOW_KILL_GRACE_MS: '500' },
     });
@@ -135,7 +173,7 @@ describe('stepflow run', () => {
     expect(shown.status).toBe('timed_out');
     const logs = await runCli(['logs', shown.id], { dataDir });
     expect(logs.stdout).toContain('before');
-    expect(logs.stdout).not.toContain('after');
+    expect(logs.stdout).not.toContain('never-printed');
   });
 
   it('cancels on Ctrl-C (SIGINT): records cancelled, kills the tree, exits 130', async () => {
@@ -152,13 +190,16 @@ describe('stepflow run', () => {
     expect(run.code).toBe(130);
     const shown = await lastExecution(dataDir);
     expect(shown.status).toBe('cancelled');
-    const sleeper = Number(fs.readFileSync(pidFile, 'utf8'));
-    expect(fs.existsSync(`/proc/${sleeper}`)).toBe(false);
+    expect(isAlive(Number(fs.readFileSync(pidFile, 'utf8')))).toBe(false);
   });
 
   it('leaves no phantom running execution when the CLI is killed: the next process marks it interrupted', async () => {
     const dataDir = tempDir();
-    const { child, result } = startCli(['run', '--', 'for i in 1 2 3; do echo line-$i; done; sleep 60'], { dataDir });
+    const pidFile = path.join(tempDir(), 'orphan.pid');
+    const { child, result } = startCli(
+      ['run', '--', `sleep 60 & echo $! > ${pidFile}; for i in 1 2 3; do echo line-$i; done; wait`],
+      { dataDir },
+    );
     await waitForOutput(child, (out) => out.includes('line-3'));
     // Give the store writer its flush interval so the printed lines are committed.
     await new Promise((r) => setTimeout(r, 400));
@@ -168,11 +209,19 @@ describe('stepflow run', () => {
     expect(shown.status).toBe('interrupted');
     const logs = await runCli(['logs', shown.id], { dataDir });
     expect(logs.stdout).toBe('line-1\nline-2\nline-3\n');
+    // The orphaned script was ended by the process that found it.
+    await expect.poll(() => isAlive(Number(fs.readFileSync(pidFile, 'utf8'))), { timeout: 5000 }).toBe(false);
   });
 
   it('rejects bad usage with a one-line error, the usage and exit code 2', async () => {
     const dataDir = tempDir();
-    for (const args of [['run'], ['frobnicate'], ['ls', '--status', 'nope'], ['ls', '--limit', '0'], ['run', '--timeout', 'soon', '--', 'true']]) {
+    for (const args of [
+      ['run'],
+      ['frobnicate'],
+      ['ls', '--status', 'nope'],
+      ['ls', '--limit', '0'],
+      ['run', '--timeout', 'soon', '--', 'true'],
+    ]) {
       const result = await runCli(args, { dataDir });
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr, args.join(' ')).toMatch(/error|usage/i);
@@ -195,7 +244,9 @@ describe('stepflow show / ls / logs', () => {
     await runCli(['run', '--name', 'second', '--', 'false'], { dataDir });
     const all = JSON.parse((await runCli(['ls', '--json'], { dataDir })).stdout) as { name: string }[];
     expect(all.map((e) => e.name)).toEqual(['second', 'first']);
-    const failed = JSON.parse((await runCli(['ls', '--json', '--status', 'failed'], { dataDir })).stdout) as { name: string }[];
+    const failed = JSON.parse((await runCli(['ls', '--json', '--status', 'failed'], { dataDir })).stdout) as {
+      name: string;
+    }[];
     expect(failed.map((e) => e.name)).toEqual(['second']);
     const table = await runCli(['ls'], { dataDir });
     expect(table.stdout).toMatch(/second[\s\S]*first/);
@@ -206,7 +257,15 @@ describe('stepflow show / ls / logs', () => {
     const script = writeScript(
       tempDir(),
       'mask.sh',
-      ['echo "::add-mask::hunter2"', 'echo STEP_START:a', 'echo "password is hunter2"', 'echo STEP_COMPLETE:a', 'echo STEP_START:b', 'echo in-b', 'echo STEP_COMPLETE:b'].join('\n'),
+      [
+        'echo "::add-mask::hunter2"',
+        'echo STEP_START:a',
+        'echo "password is hunter2"',
+        'echo STEP_COMPLETE:a',
+        'echo STEP_START:b',
+        'echo in-b',
+        'echo STEP_COMPLETE:b',
+      ].join('\n'),
     );
     await runCli(['run', '--', 'bash', script], { dataDir });
     const { id } = await lastExecution(dataDir);
@@ -222,7 +281,9 @@ describe('stepflow show / ls / logs', () => {
 
   it('follows a run driven by another process until it ends', async () => {
     const dataDir = tempDir();
-    const running = startCli(['run', '--', 'echo one; sleep 1; echo two; sleep 0.5; echo three'], { dataDir });
+    const running = startCli(['run', '--', 'echo one; sleep 1; echo two; sleep 0.5; echo three'], {
+      dataDir,
+    });
     await waitForOutput(running.child, (out) => out.includes('one'));
     const ls = JSON.parse((await runCli(['ls', '--json'], { dataDir })).stdout) as { id: string }[];
     const follow = await runCli(['logs', ls[0]!.id, '--follow'], { dataDir });

@@ -47,7 +47,10 @@ export async function waitForOutput(
 ): Promise<void> {
   let seen = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting; stdout so far:\n${seen}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting; stdout so far:\n${seen}`)),
+      timeoutMs,
+    );
     child.stdout!.on('data', (d: Buffer | string) => {
       seen += d.toString();
       if (predicate(seen)) {

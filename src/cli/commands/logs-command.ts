@@ -20,12 +20,17 @@ export async function logsCommand(
   if (!detail) throw notFound('execution', id);
   const stepIds = (): number[] | undefined => {
     if (options.step === undefined) return undefined;
-    return detail!.steps.filter((s) => s.name === options.step || String(s.id) === options.step).map((s) => s.id);
+    return detail!.steps
+      .filter((s) => s.name === options.step || String(s.id) === options.step)
+      .map((s) => s.id);
   };
   let wanted = stepIds();
   if (wanted && wanted.length === 0 && !options.follow) {
     const names = detail.steps.map((s) => JSON.stringify(s.name)).join(', ');
-    throw new StepflowError(ERROR_CODES.NOT_FOUND, `no step named ${JSON.stringify(options.step)} (steps: ${names || 'none'})`);
+    throw new StepflowError(
+      ERROR_CODES.NOT_FOUND,
+      `no step named ${JSON.stringify(options.step)} (steps: ${names || 'none'})`,
+    );
   }
 
   let after = 0;

@@ -2,7 +2,14 @@ import path from 'node:path';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { Execution, ExecutionDetail, RunSpec } from '../../core/model.js';
 import type { Stepflow } from '../../stepflow.js';
-import { colorsFor, EXECUTION_ICONS, formatBytes, formatDuration, paintStatus, type Colors } from '../format.js';
+import {
+  colorsFor,
+  EXECUTION_ICONS,
+  formatBytes,
+  formatDuration,
+  paintStatus,
+  type Colors,
+} from '../format.js';
 import { createLiveView } from '../live-view.js';
 import { parseTags, parseTimeoutSeconds } from '../parse-options.js';
 
@@ -21,7 +28,11 @@ const EXIT_CANCELLED = 130;
  * `stepflow run -- <command…>`: one argument is a shell command (`/bin/sh -c`), several are an argv
  * run without a shell. Returns the process exit code.
  */
-export async function runCommand(app: Stepflow, command: string[], options: RunCommandOptions): Promise<number> {
+export async function runCommand(
+  app: Stepflow,
+  command: string[],
+  options: RunCommandOptions,
+): Promise<number> {
   if (command.length === 0) throw new StepflowError(ERROR_CODES.USAGE, 'run needs a command after --');
   const spec: RunSpec = {
     ...(command.length === 1 ? { command: command[0] } : { argv: command }),
@@ -42,10 +53,14 @@ export async function runCommand(app: Stepflow, command: string[], options: RunC
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write(`\nstepflow: ${signal}: cancelling ${execution.id} (stopping its process tree)…\n`);
+      process.stderr.write(
+        `\nstepflow: ${signal}: cancelling ${execution.id} (stopping its process tree)…\n`,
+      );
       app.engine.cancel(execution.id);
     } else {
-      process.stderr.write('stepflow: still stopping; the process tree gets SIGKILL after the grace period.\n');
+      process.stderr.write(
+        'stepflow: still stopping; the process tree gets SIGKILL after the grace period.\n',
+      );
     }
   };
   process.on('SIGINT', onSignal);
@@ -65,7 +80,7 @@ export async function runCommand(app: Stepflow, command: string[], options: RunC
   }
 }
 
-export function exitCodeOf(execution: Execution): number {
+function exitCodeOf(execution: Execution): number {
   switch (execution.status) {
     case 'succeeded':
       return 0;
@@ -80,10 +95,13 @@ export function exitCodeOf(execution: Execution): number {
 
 function summary(c: Colors, detail: ExecutionDetail): string {
   const lines: string[] = [''];
-  const exit = detail.exitCode !== null ? `exit ${detail.exitCode}` : detail.signal ? `signal ${detail.signal}` : '';
+  const exit =
+    detail.exitCode !== null ? `exit ${detail.exitCode}` : detail.signal ? `signal ${detail.signal}` : '';
   lines.push(
     `${paintStatus(c, detail.status, `${EXECUTION_ICONS[detail.status]} ${detail.status}`)} ${c.bold(detail.name)} ` +
-      c.dim([formatDuration(detail.durationMs), exit, `${detail.lineCount} lines`].filter(Boolean).join(' · ')),
+      c.dim(
+        [formatDuration(detail.durationMs), exit, `${detail.lineCount} lines`].filter(Boolean).join(' · '),
+      ),
   );
   if (detail.error && detail.status !== 'succeeded') lines.push(`  ${c.red(detail.error)}`);
   for (const step of detail.steps.filter((s) => s.status === 'failed')) {
@@ -91,7 +109,9 @@ function summary(c: Colors, detail: ExecutionDetail): string {
   }
   for (const annotation of detail.annotations.filter((a) => a.level !== 'notice')) {
     const where = annotation.file ? ` ${annotation.file}${annotation.line ? `:${annotation.line}` : ''}` : '';
-    lines.push(`  ${annotation.level === 'error' ? c.red('error') : c.yellow('warning')}${where}: ${annotation.message}`);
+    lines.push(
+      `  ${annotation.level === 'error' ? c.red('error') : c.yellow('warning')}${where}: ${annotation.message}`,
+    );
   }
   if (detail.artifacts.length > 0) {
     lines.push(c.bold('  Artifacts'));

@@ -22,15 +22,20 @@ export async function showCommand(app: Stepflow, id: string, options: { json?: b
   }
   const c = colorsFor(process.stdout);
   const out: string[] = [];
-  out.push(`${paintStatus(c, detail.status, `${EXECUTION_ICONS[detail.status]} ${detail.status}`)} ${c.bold(detail.name)}`);
+  out.push(
+    `${paintStatus(c, detail.status, `${EXECUTION_ICONS[detail.status]} ${detail.status}`)} ${c.bold(detail.name)}`,
+  );
   out.push(`  ${c.dim('id')}        ${detail.id}`);
   out.push(`  ${c.dim('command')}   ${detail.command}`);
   out.push(`  ${c.dim('cwd')}       ${detail.cwd}`);
-  out.push(`  ${c.dim('started')}   ${formatTime(detail.startedAt)}  ${c.dim('duration')} ${formatDuration(detail.durationMs)}`);
+  out.push(
+    `  ${c.dim('started')}   ${formatTime(detail.startedAt)}  ${c.dim('duration')} ${formatDuration(detail.durationMs)}`,
+  );
   out.push(`  ${c.dim('exit')}      ${detail.exitCode ?? detail.signal ?? '-'}`);
   if (detail.error) out.push(`  ${c.dim('error')}     ${c.red(detail.error)}`);
   const tags = Object.entries(detail.tags);
-  if (tags.length) out.push(`  ${c.dim('tags')}      ${tags.map(([k, v]) => (v ? `${k}=${v}` : k)).join(' ')}`);
+  if (tags.length)
+    out.push(`  ${c.dim('tags')}      ${tags.map(([k, v]) => (v ? `${k}=${v}` : k)).join(' ')}`);
   if (detail.resources) {
     out.push(
       `  ${c.dim('resources')} peak CPU ${detail.resources.cpuPercentPeak.toFixed(0)}% · peak memory ${formatBytes(detail.resources.memoryBytesPeak)} · ${detail.resources.processCountPeak} processes`,

@@ -50,9 +50,11 @@ export function recoverInterrupted(
     db.prepare(`UPDATE executions SET status = 'interrupted', ended_at = ?, duration_ms = ?,
     error = ? WHERE id = ? AND status IN ('queued', 'running')`);
   const runningSteps = db.prepare(
-    `SELECT id, started_at FROM steps WHERE execution_id = ? AND status = 'running'`,
+    // A step failed by STEP_ERROR stays open (ended_at NULL) until closed: close those too.
+    `SELECT id, started_at FROM steps WHERE execution_id = ? AND ended_at IS NULL`,
   );
-  const cancelStep = db.prepare(`UPDATE steps SET status = 'cancelled', ended_at = ?, duration_ms = ?
+  const cancelStep = db.prepare(`UPDATE steps
+    SET status = CASE status WHEN 'running' THEN 'cancelled' ELSE status END, ended_at = ?, duration_ms = ?
     WHERE execution_id = ? AND id = ?`);
   const changed: string[] = [];
   db.transaction(() => {
