@@ -32,7 +32,9 @@ export function createStoreWriter({
 }: StoreWriterOptions): StoreWriter {
   let executions = new Map<string, Execution>();
   let steps = new Map<string, { executionId: string; step: Step }>();
-  let lines = new Map<string, LogLine[][]>();
+  // One entry per `log.lines` event, in arrival order: the store takes several per execution, so
+  // a flood of lines is never copied into one big array.
+  let lines: { executionId: string; lines: LogLine[] }[] = [];
   let artifacts: { executionId: string; artifact: Artifact }[] = [];
   let annotations: { executionId: string; annotation: Annotation }[] = [];
   let samples = new Map<string, ResourceSample[]>();
@@ -44,7 +46,7 @@ export function createStoreWriter({
     if (
       executions.size === 0 &&
       steps.size === 0 &&
-      lines.size === 0 &&
+      lines.length === 0 &&
       artifacts.length === 0 &&
       annotations.length === 0 &&
       samples.size === 0
@@ -54,17 +56,14 @@ export function createStoreWriter({
     const batch: WriteBatch = {
       executions: [...executions.values()],
       steps: [...steps.values()],
-      lines: [...lines].map(([executionId, parts]) => ({
-        executionId,
-        lines: parts.length === 1 ? (parts[0] ?? []) : parts.flat(),
-      })),
+      lines,
       artifacts,
       annotations,
       samples: [...samples].map(([executionId, list]) => ({ executionId, samples: list })),
     };
     executions = new Map();
     steps = new Map();
-    lines = new Map();
+    lines = [];
     artifacts = [];
     annotations = [];
     samples = new Map();
@@ -108,9 +107,7 @@ export function createStoreWriter({
           break;
         case 'log.lines': {
           if (event.lines.length === 0) return;
-          const parts = lines.get(event.executionId);
-          if (parts) parts.push(event.lines);
-          else lines.set(event.executionId, [event.lines]);
+          lines.push({ executionId: event.executionId, lines: event.lines });
           pendingLines += event.lines.length;
           break;
         }
