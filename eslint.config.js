@@ -94,8 +94,13 @@ export default tseslint.config(
   ),
   layer(
     ['src/cli/**/*.ts'],
-    ['**/server/**', 'node:child_process'],
-    'src/cli must not import the server; only the runner spawns.',
+    ['node:child_process'],
+    'only the runner spawns.',
+  ),
+  layer(
+    ['src/server/**/*.ts'],
+    ['**/cli/**', '**/store/sqlite/**', 'better-sqlite3', 'node:child_process'],
+    'src/server serves the engine and the store port; it never imports the CLI or an adapter directly.',
   ),
   {
     files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*'],

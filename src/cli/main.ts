@@ -5,6 +5,7 @@ import { createStepflow, type Stepflow } from '../stepflow.js';
 import { listCommand } from './commands/list-command.js';
 import { logsCommand } from './commands/logs-command.js';
 import { runCommand } from './commands/run-command.js';
+import { serverCommand } from './commands/server-command.js';
 import { showCommand } from './commands/show-command.js';
 import { VERSION } from '../version.js';
 
@@ -75,6 +76,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (id: string, options) =>
       setExit(await withStepflow((app) => logsCommand(app, id, options))),
     );
+
+  program
+    .command('server')
+    .description('serve the API, the WebSocket stream and the dashboard on one port')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1, or STEPFLOW_HOST)')
+    .option('--port <port>', 'port (default 8080, or STEPFLOW_PORT; 0 picks a free one)')
+    .option('--unsafe-no-auth', 'allow a non-loopback address without STEPFLOW_API_KEY')
+    .action(async (options) => setExit(await serverCommand(options)));
 
   return program;
 }

@@ -1,0 +1,20 @@
+import { loadServerOptions } from '../../server/server-options.js';
+import { startServer } from '../../server/start-server.js';
+
+/** `stepflow server`: runs until SIGTERM/SIGINT, then shuts down gracefully. */
+export async function serverCommand(flags: { host?: string; port?: string; unsafeNoAuth?: boolean }): Promise<number> {
+  const options = loadServerOptions(process.env, flags);
+  const server = await startServer(options);
+  process.stdout.write(`StepFlow is listening on ${server.url}  (API docs: ${server.url}/docs)\n`);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.stderr.write(`stepflow: ${signal}: shutting down (running executions are cancelled and recorded)…\n`);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      void server.stop().then(resolve);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  return 0;
+}

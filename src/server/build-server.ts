@@ -1,0 +1,87 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { Stepflow } from '../stepflow.js';
+import { VERSION } from '../version.js';
+import { errorBody, installErrorHandling } from './http-errors.js';
+import { createRequestGuard } from './request-guard.js';
+import type { ServerOptions } from './server-options.js';
+
+/** What route modules get: the wired StepFlow plus the server's own settings. */
+export interface ServerContext {
+  stepflow: Stepflow;
+  options: ServerOptions;
+  /** Epoch ms when the server was built. */
+  startedAt: number;
+  version: string;
+}
+
+/** The Fastify instance with TypeBox as its type provider: route schemas type the handlers. */
+export type StepflowApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/**
+ * The app factory: builds the HTTP API on a wired StepFlow and returns it, never listening (the
+ * caller, or a test with `inject`/port 0, decides). Dependencies come in; nothing is global.
+ */
+export async function buildServer(
+  stepflow: Stepflow,
+  options: ServerOptions,
+  extra: { logger?: boolean } = {},
+): Promise<StepflowApp> {
+  const app = Fastify({
+    logger:
+      extra.logger === false
+        ? false
+        : {
+            level: options.logLevel,
+            // Keys never reach the log, whatever the level.
+            redact: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]'],
+          },
+    bodyLimit: options.bodyLimit,
+    // One log line per request only when asked for (debug/trace): a tailing dashboard makes many.
+    logController: new LogController({
+      disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace',
+    }),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const context: ServerContext = { stepflow, options, startedAt: Date.now(), version: VERSION };
+  const guard = createRequestGuard(options);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const verdict = guard.check({ method: request.method, url: request.url, headers: request.headers });
+    if (!verdict.ok) return reply.status(verdict.status).send(errorBody(verdict.code, verdict.message));
+  });
+  installErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'StepFlow API', version: VERSION, description: 'Run scripts as live, step-by-step executions.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      ...(options.apiKeys.length > 0 ? { security: [{ bearer: [] }] } : {}),
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await registerRoutes(app, context);
+  return app;
+}
+
+/** Each route module is a function of the app and the context; register new ones here. */
+async function registerRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
+  app.get('/api/health', async () => ({ status: 'ok', version: context.version }));
+}

@@ -1,0 +1,66 @@
+import { ERROR_CODES, StepflowError, validationError } from '../core/errors.js';
+
+/** How `stepflow server` listens and whom it lets in. */
+export interface ServerOptions {
+  host: string;
+  port: number;
+  /** Bearer keys accepted on every API and WebSocket request; empty = authentication off. */
+  apiKeys: string[];
+  /** Extra Host header names accepted while listening on loopback (besides localhost, 127.0.0.1, [::1]). */
+  allowedHosts: string[];
+  /** Extra Origins allowed to open the WebSocket / send state-changing requests (besides same-origin). */
+  allowedOrigins: string[];
+  /** Set by `--unsafe-no-auth`: allows a non-loopback bind without authentication. */
+  unsafeNoAuth: boolean;
+  logLevel: string;
+  /** Largest accepted request body, bytes. */
+  bodyLimit: number;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+const list = (raw: string | undefined): string[] =>
+  (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** Reads the environment and the command-line flags (flags win), and refuses unsafe combinations. */
+export function loadServerOptions(
+  env: NodeJS.ProcessEnv,
+  flags: { host?: string; port?: string; unsafeNoAuth?: boolean } = {},
+): ServerOptions {
+  const host = flags.host ?? env.STEPFLOW_HOST ?? '127.0.0.1';
+  const rawPort = flags.port ?? env.STEPFLOW_PORT ?? '8080';
+  const port = Number(rawPort);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new StepflowError(ERROR_CODES.USAGE, `port must be a whole number from 0 to 65535, got ${JSON.stringify(rawPort)}`);
+  }
+  const apiKeys = [...list(env.STEPFLOW_API_KEY), ...list(env.STEPFLOW_API_KEYS)];
+  const authEnabled = env.STEPFLOW_AUTH_ENABLED === 'true' || apiKeys.length > 0;
+  if (env.STEPFLOW_AUTH_ENABLED === 'true' && apiKeys.length === 0) {
+    throw validationError('STEPFLOW_AUTH_ENABLED=true needs at least one key in STEPFLOW_API_KEY or STEPFLOW_API_KEYS');
+  }
+  const unsafeNoAuth = flags.unsafeNoAuth ?? false;
+  if (!authEnabled && !isLoopbackHost(host) && !unsafeNoAuth) {
+    throw new StepflowError(
+      ERROR_CODES.USAGE,
+      `refusing to listen on ${host} without authentication: anyone who can reach it could run commands. ` +
+        'Set STEPFLOW_API_KEY, or pass --unsafe-no-auth if the network is trusted.',
+    );
+  }
+  return {
+    host,
+    port,
+    apiKeys,
+    allowedHosts: list(env.STEPFLOW_ALLOWED_HOSTS),
+    allowedOrigins: list(env.STEPFLOW_ALLOWED_ORIGINS),
+    unsafeNoAuth,
+    logLevel: (env.STEPFLOW_LOG_LEVEL ?? 'info').toLowerCase(),
+    bodyLimit: 10 * 1024 * 1024,
+  };
+}
