@@ -22,6 +22,8 @@ export interface ServerContext {
   /** Epoch ms when the server was built. */
   startedAt: number;
   version: string;
+  /** Connected WebSocket clients (the live hub sets this when it attaches). */
+  liveClients: () => number;
 }
 
 /** The Fastify instance with TypeBox as its type provider: route schemas type the handlers. */
@@ -59,7 +61,13 @@ export async function buildServer(
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const context: ServerContext = { stepflow, options, startedAt: Date.now(), version: VERSION };
+  const context: ServerContext = {
+    stepflow,
+    options,
+    startedAt: Date.now(),
+    version: VERSION,
+    liveClients: () => 0,
+  };
   const guard = createRequestGuard(options);
 
   app.addHook('onRequest', async (request, reply) => {

@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../../src/config.js';
+import { buildServer, type StepflowApp } from '../../src/server/build-server.js';
+import { loadServerOptions, type ServerOptions } from '../../src/server/server-options.js';
+import { createStepflow, type Stepflow } from '../../src/stepflow.js';
+
+export interface TestServer {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  app: StepflowApp;
+  stepflow: Stepflow;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The real server on port 0 with a temp data dir, in this process. Pass env-style settings
+ * (e.g. `{ STEPFLOW_API_KEY: 'k' }`) and config overrides; `close()` stops it and removes the dir.
+ */
+export async function startTestServer(
+  settings: { env?: NodeJS.ProcessEnv; config?: Partial<Stepflow['config']>; options?: Partial<ServerOptions> } = {},
+): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-server-test-'));
+  const stepflow = await createStepflow({
+    ...loadConfig({}, dataDir),
+    dataDir,
+    killGraceMs: 500,
+    ...settings.config,
+  });
+  const options = { ...loadServerOptions({ STEPFLOW_LOG_LEVEL: 'silent', ...settings.env }, { port: '0' }), ...settings.options };
+  const app = await buildServer(stepflow, options, { logger: false });
+  await app.listen({ host: options.host, port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  let closed = false;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    app,
+    stepflow,
+    dataDir,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await stepflow.engine.shutdown();
+      await app.close();
+      await stepflow.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
