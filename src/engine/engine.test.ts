@@ -120,6 +120,25 @@ print("after")`;
     ]);
   });
 
+  it('numbers artifacts in the order the script declared them, whatever their size', async () => {
+    const app = await open();
+    const work = tempDir();
+    fs.writeFileSync(path.join(work, 'big.bin'), Buffer.alloc(20 * 1024 * 1024, 7));
+    fs.writeFileSync(path.join(work, 'small.txt'), 'tiny');
+    const { done } = await app.engine.submit({
+      command: 'echo ARTIFACT:big.bin:first; echo ARTIFACT:small.txt:second; echo ARTIFACT:nope.txt:third',
+      cwd: work,
+    });
+    const final = await done;
+    await app.writer.flush();
+    const detail = await app.store.getExecution(final.id);
+    expect(detail!.artifacts.map((a) => [a.id, a.path, a.status])).toEqual([
+      [1, 'big.bin', 'stored'],
+      [2, 'small.txt', 'stored'],
+      [3, 'nope.txt', 'failed'],
+    ]);
+  });
+
   it('records a command that cannot start as failed with the reason', async () => {
     const app = await open();
     const { done } = await app.engine.submit({ argv: ['/nonexistent/tool'], cwd: tempDir() });

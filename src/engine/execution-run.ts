@@ -39,7 +39,9 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
   let execution: Execution = { ...queued, status: 'running', startedAt: iso(startedAt) };
   let failure: string | null = null;
   let nextArtifactId = 1;
-  const pendingArtifacts = new Set<Promise<void>>();
+  // Artifacts are collected one after another, in the order they were declared: ids follow the
+  // script's order, and two copies never compete for the disk.
+  let artifactsCollected: Promise<void> = Promise.resolve();
 
   const publishLines = (): void => {
     const lines: LogLine[] = interpreter.takeLines();
@@ -83,16 +85,18 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
       }
     },
     artifactDeclared(request) {
-      const collecting = collectArtifacts({
-        dataDir: deps.dataDir,
-        executionId: id,
-        cwd: spec.cwd,
-        allowedRoots: deps.artifactRoots,
-        pattern: request.path,
-        description: request.description,
-        stepId: request.stepId,
-        nextId: () => nextArtifactId++,
-      }).then(
+      const collect = () =>
+        collectArtifacts({
+          dataDir: deps.dataDir,
+          executionId: id,
+          cwd: spec.cwd,
+          allowedRoots: deps.artifactRoots,
+          pattern: request.path,
+          description: request.description,
+          stepId: request.stepId,
+          nextId: () => nextArtifactId++,
+        });
+      artifactsCollected = artifactsCollected.then(collect).then(
         (artifacts) => {
           for (const artifact of artifacts) {
             if (artifact.status === 'failed') {
@@ -109,8 +113,6 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
           publishLines();
         },
       );
-      pendingArtifacts.add(collecting);
-      void collecting.finally(() => pendingArtifacts.delete(collecting));
     },
   };
   const interpreter = createLogInterpreter({ sink });
@@ -139,7 +141,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
   });
 
   const done = child.done.then(async (result) => {
-    while (pendingArtifacts.size > 0) await Promise.all(pendingArtifacts);
+    await artifactsCollected;
     const endedAt = Math.max(now(), startedAt);
     const status = finalStatus(result, failure);
     const note = resultNote(result, spec);
