@@ -92,11 +92,7 @@ export default tseslint.config(
     ['**/store/sqlite/**', '**/cli/**', '**/server/**', 'better-sqlite3', 'node:child_process'],
     'src/engine depends on ports (store/store.ts), never on an adapter; only the runner spawns.',
   ),
-  layer(
-    ['src/cli/**/*.ts'],
-    ['node:child_process'],
-    'only the runner spawns.',
-  ),
+  layer(['src/cli/**/*.ts'], ['node:child_process'], 'only the runner spawns.'),
   layer(
     ['src/server/**/*.ts'],
     ['**/cli/**', '**/store/sqlite/**', 'better-sqlite3', 'node:child_process'],

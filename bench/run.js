@@ -38,6 +38,17 @@ if (want('concurrent')) {
     `  median: peak RSS ${median(r.map((x) => x.peakRssMB))} MB (target ≤ 200), CPU ${median(r.map((x) => x.cpuPercentOfOneCore))}% of one core, lines stored ${median(r.map((x) => x.linesStored))}/${r[0].linesExpected}`,
   );
 }
+if (want('server')) {
+  console.log(
+    '(d) server: 200 executions × 5,000 lines at a steady pace, 500 WebSocket watchers, GET /api/executions at 200/s',
+  );
+  const r = scenario('./server-load.js', Math.min(RUNS, 3));
+  console.log(
+    `  median: print→client p50 ${median(r.map((x) => x.latencyP50Ms))} ms, p99 ${median(r.map((x) => x.latencyP99Ms))} ms (target ≤ 50), ` +
+      `server RSS ${median(r.map((x) => x.serverPeakRssMB))} MB (≤ 250), API p99 ${median(r.map((x) => x.apiP99Ms))} ms (≤ 5), ` +
+      `lost ${Math.max(...r.map((x) => x.lost))} (0), ${median(r.map((x) => x.deliveriesPerSecond)).toLocaleString('en')} deliveries/s`,
+  );
+}
 if (want('parser')) {
   console.log('(c) marker interpretation cost per line');
   const r = scenario('./parser.js', RUNS);

@@ -6,6 +6,7 @@ import { listCommand } from './commands/list-command.js';
 import { logsCommand } from './commands/logs-command.js';
 import { runCommand } from './commands/run-command.js';
 import { serverCommand } from './commands/server-command.js';
+import { remoteRunCommand } from './remote/remote-run.js';
 import { showCommand } from './commands/show-command.js';
 import { VERSION } from '../version.js';
 
@@ -44,11 +45,19 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .option('--cwd <dir>', 'working directory (default: the current one)')
     .option('--timeout <seconds>', 'stop the process tree after this many seconds')
+    .option('--server <url>', 'report the run to this StepFlow server as it goes (or STEPFLOW_SERVER)')
+    .option('--token <token>', 'bearer token for --server (better: STEPFLOW_TOKEN, not shown by ps)')
+    .option('--server-wait <seconds>', 'after the script ends, how long to retry delivery (default 300)')
     .argument('<command...>', 'one argument: a shell command; several: an argv run without a shell')
     .passThroughOptions()
-    .action(async (command: string[], options) =>
-      setExit(await withStepflow((app) => runCommand(app, command, options))),
-    );
+    .action(async (command: string[], options) => {
+      const server = (options.server as string | undefined) || process.env.STEPFLOW_SERVER;
+      setExit(
+        server
+          ? await remoteRunCommand(command, { ...options, server })
+          : await withStepflow((app) => runCommand(app, command, options)),
+      );
+    });
 
   program
     .command('ls')

@@ -12,7 +12,15 @@ import Fastify, {
 import type { Stepflow } from '../stepflow.js';
 import { VERSION } from '../version.js';
 import { errorBody, installErrorHandling } from './http-errors.js';
+import { createIngestMeter } from './ingest-meter.js';
+import { createLiveHub, type LiveHubOptions } from './live/live-hub.js';
 import { createRequestGuard } from './request-guard.js';
+import { artifactDownloadRoutes } from './routes/artifact-download.js';
+import { executionLogsRoutes } from './routes/execution-logs.js';
+import { executionsRoutes } from './routes/executions.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerPrometheusMetrics } from './routes/prometheus-metrics.js';
+import { registerRemoteRoutes } from './routes/remote-executions.js';
 import type { ServerOptions } from './server-options.js';
 
 /** What route modules get: the wired StepFlow plus the server's own settings. */
@@ -42,7 +50,13 @@ export type StepflowApp = FastifyInstance<
 export async function buildServer(
   stepflow: Stepflow,
   options: ServerOptions,
-  extra: { logger?: boolean } = {},
+  extra: {
+    logger?: boolean;
+    /** Where log lines go instead of stdout (tests read them). */
+    logStream?: { write(line: string): void };
+    /** Live hub settings (tests shorten the heartbeat and the per-client allowance). */
+    live?: Partial<LiveHubOptions>;
+  } = {},
 ): Promise<StepflowApp> {
   const app = Fastify({
     logger:
@@ -52,8 +66,12 @@ export async function buildServer(
             level: options.logLevel,
             // Keys never reach the log, whatever the level.
             redact: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]'],
+            ...(extra.logStream ? { stream: extra.logStream } : {}),
           },
     bodyLimit: options.bodyLimit,
+    // On close, end every connection (a `curl -N` log tail, a half-read download) instead of
+    // waiting for it: shutdown must not hang on a client.
+    forceCloseConnections: true,
     // One log line per request only when asked for (debug/trace): a tailing dashboard makes many.
     logController: new LogController({
       disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace',
@@ -69,6 +87,14 @@ export async function buildServer(
     liveClients: () => 0,
   };
   const guard = createRequestGuard(options);
+  const { bus, store, writer, engine } = stepflow;
+  const liveHub = createLiveHub(
+    { server: app.server, bus, store, writer, engine, guard, log: app.log },
+    extra.live,
+  );
+  context.liveClients = liveHub.clientCount;
+  // preClose, not onClose: the HTTP server's close waits for upgraded sockets, so they go first.
+  app.addHook('preClose', () => liveHub.close());
 
   app.addHook('onRequest', async (request, reply) => {
     const verdict = guard.check({ method: request.method, url: request.url, headers: request.headers });
@@ -78,7 +104,11 @@ export async function buildServer(
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'StepFlow API', version: VERSION, description: 'Run scripts as live, step-by-step executions.' },
+      info: {
+        title: 'StepFlow API',
+        version: VERSION,
+        description: 'Run scripts as live, step-by-step executions.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       ...(options.apiKeys.length > 0 ? { security: [{ bearer: [] }] } : {}),
     },
@@ -91,5 +121,12 @@ export async function buildServer(
 
 /** Each route module is a function of the app and the context; register new ones here. */
 async function registerRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
-  app.get('/api/health', async () => ({ status: 'ok', version: context.version }));
+  const ingest = createIngestMeter({ bus: context.stepflow.bus });
+  app.addHook('onClose', async () => ingest.close());
+  registerHealthRoutes(app, context, ingest);
+  registerPrometheusMetrics(app, context, ingest);
+  await registerRemoteRoutes(app, context);
+  await executionsRoutes(app, context);
+  await executionLogsRoutes(app, context);
+  await artifactDownloadRoutes(app, context);
 }

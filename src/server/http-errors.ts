@@ -61,7 +61,9 @@ export function installErrorHandling(app: FastifyInstance): void {
     const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (mapped) return reply.status(mapped[0]).send(errorBody(mapped[1], error.message));
     if (error instanceof SyntaxError || (error.statusCode === 400 && error.code?.startsWith('FST_'))) {
-      return reply.status(400).send(errorBody(ERROR_CODES.VALIDATION, `invalid request body: ${error.message}`));
+      return reply
+        .status(400)
+        .send(errorBody(ERROR_CODES.VALIDATION, `invalid request body: ${error.message}`));
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.status(error.statusCode).send(errorBody(ERROR_CODES.VALIDATION, error.message));
@@ -72,6 +74,8 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     reply
       .status(404)
-      .send(errorBody(ERROR_CODES.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0] ?? ''}`)),
+      .send(
+        errorBody(ERROR_CODES.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0] ?? ''}`),
+      ),
   );
 }

@@ -3,7 +3,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerOptions } from './server-options.js';
 import { isLoopbackHost } from './server-options.js';
 
-export type GuardVerdict = { ok: true } | { ok: false; status: 401 | 403; code: 'unauthorized' | 'forbidden'; message: string };
+export type GuardVerdict =
+  { ok: true } | { ok: false; status: 401 | 403; code: 'unauthorized' | 'forbidden'; message: string };
 
 const OK: GuardVerdict = { ok: true };
 const DEFAULT_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];
@@ -17,7 +18,12 @@ const DEFAULT_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];
  * - Bearer token, when keys are configured, compared in constant time.
  */
 export function createRequestGuard(options: ServerOptions): {
-  check(input: { method: string; url: string; headers: IncomingHttpHeaders; upgrade?: boolean }): GuardVerdict;
+  check(input: {
+    method: string;
+    url: string;
+    headers: IncomingHttpHeaders;
+    upgrade?: boolean;
+  }): GuardVerdict;
 } {
   const loopback = isLoopbackHost(options.host);
   const allowedHosts = new Set([...DEFAULT_HOSTS, ...options.allowedHosts.map((h) => h.toLowerCase())]);
@@ -57,11 +63,21 @@ export function createRequestGuard(options: ServerOptions): {
     check({ method, url, headers, upgrade = false }) {
       const host = headers.host;
       if (!hostOk(host)) {
-        return { ok: false, status: 403, code: 'forbidden', message: `Host ${JSON.stringify(host ?? '')} is not allowed` };
+        return {
+          ok: false,
+          status: 403,
+          code: 'forbidden',
+          message: `Host ${JSON.stringify(host ?? '')} is not allowed`,
+        };
       }
       const changesState = upgrade || !['GET', 'HEAD', 'OPTIONS'].includes(method);
       if (changesState && !originOk(headers.origin, host)) {
-        return { ok: false, status: 403, code: 'forbidden', message: `Origin ${JSON.stringify(headers.origin)} is not allowed` };
+        return {
+          ok: false,
+          status: 403,
+          code: 'forbidden',
+          message: `Origin ${JSON.stringify(headers.origin)} is not allowed`,
+        };
       }
       if (needsAuth(url) && !tokenOk(headers.authorization, headers['sec-websocket-protocol'])) {
         return { ok: false, status: 401, code: 'unauthorized', message: 'missing or invalid bearer token' };
@@ -73,7 +89,9 @@ export function createRequestGuard(options: ServerOptions): {
 
 /** The dashboard's static files are public (they hold no data); everything else needs the key. */
 function needsAuth(url: string): boolean {
-  return url.startsWith('/api') || url.startsWith('/ws') || url.startsWith('/metrics') || url.startsWith('/docs');
+  return (
+    url.startsWith('/api') || url.startsWith('/ws') || url.startsWith('/metrics') || url.startsWith('/docs')
+  );
 }
 
 function digest(value: string): Buffer {

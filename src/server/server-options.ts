@@ -34,16 +34,23 @@ export function loadServerOptions(
   env: NodeJS.ProcessEnv,
   flags: { host?: string; port?: string; unsafeNoAuth?: boolean } = {},
 ): ServerOptions {
-  const host = flags.host ?? env.STEPFLOW_HOST ?? '127.0.0.1';
-  const rawPort = flags.port ?? env.STEPFLOW_PORT ?? '8080';
+  // A blank variable (as compose files often leave them) means unset.
+  const host = flags.host ?? (env.STEPFLOW_HOST || '127.0.0.1');
+  const rawPort = flags.port ?? (env.STEPFLOW_PORT || '8080');
   const port = Number(rawPort);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new StepflowError(ERROR_CODES.USAGE, `port must be a whole number from 0 to 65535, got ${JSON.stringify(rawPort)}`);
+  // Number('') is 0: only digits count, or `--port ''` would pick a random port.
+  if (!/^\d+$/.test(rawPort) || port > 65535) {
+    throw new StepflowError(
+      ERROR_CODES.USAGE,
+      `port must be a whole number from 0 to 65535, got ${JSON.stringify(rawPort)}`,
+    );
   }
   const apiKeys = [...list(env.STEPFLOW_API_KEY), ...list(env.STEPFLOW_API_KEYS)];
   const authEnabled = env.STEPFLOW_AUTH_ENABLED === 'true' || apiKeys.length > 0;
   if (env.STEPFLOW_AUTH_ENABLED === 'true' && apiKeys.length === 0) {
-    throw validationError('STEPFLOW_AUTH_ENABLED=true needs at least one key in STEPFLOW_API_KEY or STEPFLOW_API_KEYS');
+    throw validationError(
+      'STEPFLOW_AUTH_ENABLED=true needs at least one key in STEPFLOW_API_KEY or STEPFLOW_API_KEYS',
+    );
   }
   const unsafeNoAuth = flags.unsafeNoAuth ?? false;
   if (!authEnabled && !isLoopbackHost(host) && !unsafeNoAuth) {

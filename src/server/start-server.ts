@@ -1,4 +1,5 @@
 import { loadConfig } from '../config.js';
+import { ERROR_CODES, StepflowError, type ErrorCode } from '../core/errors.js';
 import { createStepflow } from '../stepflow.js';
 import { buildServer } from './build-server.js';
 import type { ServerOptions } from './server-options.js';
@@ -9,9 +10,23 @@ import type { ServerOptions } from './server-options.js';
  */
 export async function startServer(options: ServerOptions): Promise<{ url: string; stop(): Promise<void> }> {
   const stepflow = await createStepflow(loadConfig());
-  const app = await buildServer(stepflow, options);
-  for (const id of stepflow.recovered) app.log.warn({ executionId: id }, 'marked interrupted: its process had died');
-  const address = await app.listen({ host: options.host, port: options.port });
+  const app = await buildServer(stepflow, options).catch(async (error: unknown) => {
+    await stepflow.close();
+    throw error;
+  });
+  let address: string;
+  try {
+    address = await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    // Nothing ran yet, but the store is open (and recovery may have started kills): close both,
+    // so the process exits with the reason instead of hanging on open handles.
+    await app.close();
+    await stepflow.close();
+    throw listenError(error, options);
+  }
+  for (const id of stepflow.recovered) {
+    app.log.warn({ executionId: id }, 'marked interrupted: its process had died');
+  }
   app.log.info(`StepFlow ${address} (data: ${stepflow.config.dataDir})`);
 
   let stopping: Promise<void> | undefined;
@@ -22,4 +37,32 @@ export async function startServer(options: ServerOptions): Promise<{ url: string
       await stepflow.close();
     })());
   return { url: address, stop };
+}
+
+/** The usual reasons `listen` fails, said in words a user can act on. */
+function listenError(error: unknown, { host, port }: ServerOptions): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const where = `${host}:${port}`;
+  const reasons: Record<string, [ErrorCode, string]> = {
+    EADDRINUSE: [
+      ERROR_CODES.CONFLICT,
+      `cannot listen on ${where}: the port is already in use; stop the other program or pick another with --port (or STEPFLOW_PORT)`,
+    ],
+    EACCES: [
+      ERROR_CODES.USAGE,
+      `cannot listen on ${where}: permission denied (ports below 1024 need privileges); pick another with --port`,
+    ],
+    EADDRNOTAVAIL: [
+      ERROR_CODES.USAGE,
+      `cannot listen on ${where}: this machine has no such address; check --host (or STEPFLOW_HOST)`,
+    ],
+    ENOTFOUND: [
+      ERROR_CODES.USAGE,
+      `cannot listen on ${where}: the host name does not resolve; check --host (or STEPFLOW_HOST)`,
+    ],
+  };
+  const reason = code === undefined ? undefined : reasons[code];
+  return reason === undefined
+    ? error
+    : new StepflowError(reason[0], reason[1], { cause: error, details: { code } });
 }

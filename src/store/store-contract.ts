@@ -212,6 +212,24 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect((await store.readLog(e.id)).lines).toEqual(makeLines(1, 5));
       });
 
+      it('counts executions by status, with 0 for statuses nobody has', async () => {
+        const spec = { command: 'x', cwd: '/' };
+        expect(Object.values(await store.countByStatus())).toEqual([0, 0, 0, 0, 0, 0, 0]);
+        await store.createExecution({ spec });
+        await store.createExecution({ spec, status: 'running' });
+        const done = await store.createExecution({ spec, status: 'running' });
+        await store.write({ executions: [{ ...done, status: 'succeeded', endedAt: done.createdAt }] });
+        expect(await store.countByStatus()).toEqual({
+          queued: 1,
+          running: 1,
+          succeeded: 1,
+          failed: 0,
+          cancelled: 0,
+          timed_out: 0,
+          interrupted: 0,
+        });
+      });
+
       it('deletes an execution with everything hanging off it', async () => {
         const keep = await store.createExecution({ spec: { command: 'keep', cwd: '/' } });
         const gone = await store.createExecution({ spec: { command: 'gone', cwd: '/', tags: { a: 'b' } } });

@@ -31,6 +31,8 @@ export interface ExecutionStore {
   listExecutions(query?: ExecutionQuery): Promise<ExecutionPage>;
   readLog(id: string, query?: LogQuery): Promise<LogPage>;
   listResourceSamples(id: string): Promise<ResourceSample[]>;
+  /** How many executions are stored in each status; every status is present (0 when none). */
+  countByStatus(): Promise<Record<ExecutionStatus, number>>;
 
   /** Deletes an execution with its log, steps, artifacts (rows only; files are the caller's job). */
   deleteExecution(id: string): Promise<void>;

@@ -22,7 +22,11 @@ export interface TestServer {
  * (e.g. `{ STEPFLOW_API_KEY: 'k' }`) and config overrides; `close()` stops it and removes the dir.
  */
 export async function startTestServer(
-  settings: { env?: NodeJS.ProcessEnv; config?: Partial<Stepflow['config']>; options?: Partial<ServerOptions> } = {},
+  settings: {
+    env?: NodeJS.ProcessEnv;
+    config?: Partial<Stepflow['config']>;
+    options?: Partial<ServerOptions>;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-server-test-'));
   const stepflow = await createStepflow({
@@ -31,7 +35,10 @@ export async function startTestServer(
     killGraceMs: 500,
     ...settings.config,
   });
-  const options = { ...loadServerOptions({ STEPFLOW_LOG_LEVEL: 'silent', ...settings.env }, { port: '0' }), ...settings.options };
+  const options = {
+    ...loadServerOptions({ STEPFLOW_LOG_LEVEL: 'silent', ...settings.env }, { port: '0' }),
+    ...settings.options,
+  };
   const app = await buildServer(stepflow, options, { logger: false });
   await app.listen({ host: options.host, port: 0 });
   const { port } = app.server.address() as AddressInfo;

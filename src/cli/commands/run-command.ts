@@ -32,6 +32,8 @@ export async function runCommand(
   app: Stepflow,
   command: string[],
   options: RunCommandOptions,
+  /** `hint`: the last line of the summary, in place of the local `stepflow show` commands. */
+  extras: { hint?: (executionId: string) => string } = {},
 ): Promise<number> {
   if (command.length === 0) throw new StepflowError(ERROR_CODES.USAGE, 'run needs a command after --');
   const spec: RunSpec = {
@@ -72,7 +74,9 @@ export async function runCommand(
     view.stop();
     unsubscribe();
     const detail = await app.store.getExecution(final.id);
-    out.write(summary(colors, detail ?? { ...final, steps: [], artifacts: [], annotations: [] }));
+    const shown = detail ?? { ...final, steps: [], artifacts: [], annotations: [] };
+    const hint = extras.hint?.(final.id) ?? `stepflow show ${final.id}   ·   stepflow logs ${final.id}`;
+    out.write(summary(colors, shown, hint));
     return exitCodeOf(final);
   } finally {
     process.off('SIGINT', onSignal);
@@ -93,7 +97,7 @@ function exitCodeOf(execution: Execution): number {
   }
 }
 
-function summary(c: Colors, detail: ExecutionDetail): string {
+function summary(c: Colors, detail: ExecutionDetail, hint: string): string {
   const lines: string[] = [''];
   const exit =
     detail.exitCode !== null ? `exit ${detail.exitCode}` : detail.signal ? `signal ${detail.signal}` : '';
@@ -123,6 +127,6 @@ function summary(c: Colors, detail: ExecutionDetail): string {
       );
     }
   }
-  lines.push(c.dim(`  stepflow show ${detail.id}   ·   stepflow logs ${detail.id}`), '');
+  lines.push(c.dim(`  ${hint}`), '');
   return lines.join('\n');
 }

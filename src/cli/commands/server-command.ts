@@ -2,16 +2,24 @@ import { loadServerOptions } from '../../server/server-options.js';
 import { startServer } from '../../server/start-server.js';
 
 /** `stepflow server`: runs until SIGTERM/SIGINT, then shuts down gracefully. */
-export async function serverCommand(flags: { host?: string; port?: string; unsafeNoAuth?: boolean }): Promise<number> {
+export async function serverCommand(flags: {
+  host?: string;
+  port?: string;
+  unsafeNoAuth?: boolean;
+}): Promise<number> {
   const options = loadServerOptions(process.env, flags);
   const server = await startServer(options);
   process.stdout.write(`StepFlow is listening on ${server.url}  (API docs: ${server.url}/docs)\n`);
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      process.stderr.write(`stepflow: ${signal}: shutting down (running executions are cancelled and recorded)…\n`);
+      // From here a second signal gets Node's default (exit at once); the next start marks what
+      // was still running as interrupted and stops its processes.
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      void server.stop().then(resolve);
+      process.stderr.write(
+        `stepflow: ${signal}: shutting down (running executions are cancelled and recorded; send it again to quit at once)…\n`,
+      );
+      server.stop().then(resolve, reject);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

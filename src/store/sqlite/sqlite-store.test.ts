@@ -63,6 +63,16 @@ describe('SqliteStore', () => {
     const stats = await store.stats();
     expect(stats).toMatchObject({ journalMode: 'wal', pageSize: 16384 });
     expect(stats.pageCount).toBeGreaterThan(0);
+    expect(stats.settings).toEqual({
+      cacheSizeKiB: 32768,
+      synchronous: 'NORMAL',
+      tempStore: 'MEMORY',
+      busyTimeoutMs: 5000,
+      walAutocheckpointPages: 1024,
+      journalSizeLimitBytes: 67108864,
+      mmapSizeBytes: 0,
+      foreignKeys: true,
+    });
   });
 
   it('stores a long run of lines as a few chunk rows and counts them in stats', async () => {
@@ -81,6 +91,10 @@ describe('SqliteStore', () => {
     });
     expect(stats.dbFileBytes).toBeGreaterThan(0);
     expect(stats.walFileBytes).toBeGreaterThan(0);
+    expect(await store.fileSizes()).toEqual({
+      dbFileBytes: stats.dbFileBytes,
+      walFileBytes: stats.walFileBytes,
+    });
   });
 
   it('folds the WAL back into the database on optimize', async () => {

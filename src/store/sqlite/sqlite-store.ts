@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
 import { ERROR_CODES, StepflowError, notFound, validationError } from '../../core/errors.js';
+import { EXECUTION_STATUSES, isExecutionStatus } from '../../core/statuses.js';
+import type { ExecutionStatus } from '../../core/statuses.js';
 import type {
   Execution,
   ExecutionDetail,
@@ -28,7 +30,7 @@ import type { AnnotationRow, ArtifactRow, SampleRow, StepRow } from './detail-ro
 import { EXECUTION_COLUMNS, executionFromRow, isoToMs } from './execution-row.js';
 import type { ExecutionRow } from './execution-row.js';
 import { toStoreError } from './sqlite-errors.js';
-import { optimizeDatabase, readStats } from './store-stats.js';
+import { optimizeDatabase, readFileSizes, readStats } from './store-stats.js';
 import type { OptimizeResult, SqliteStats } from './store-stats.js';
 
 export interface SqliteStoreOptions {
@@ -62,6 +64,7 @@ export class SqliteStore implements ExecutionStore {
   private readonly selectSamples: Database.Statement<[string], SampleRow>;
   private readonly selectRunSpec: Database.Statement<[string], string>;
   private readonly selectExists: Database.Statement<[string], number>;
+  private readonly selectStatusCounts: Database.Statement<[], { status: string; n: number }>;
   private readonly deleteRow: Database.Statement<[string]>;
   private readonly readDetail: Database.Transaction<(id: string) => ExecutionDetail | undefined>;
 
@@ -83,6 +86,10 @@ export class SqliteStore implements ExecutionStore {
     );
     this.selectRunSpec = db.prepare<[string], string>('SELECT run_spec FROM executions WHERE id = ?').pluck();
     this.selectExists = db.prepare<[string], number>('SELECT 1 FROM executions WHERE id = ?').pluck();
+    // Walks the (status, id) index, never the table rows.
+    this.selectStatusCounts = db.prepare<[], { status: string; n: number }>(
+      'SELECT status, count(*) AS n FROM executions GROUP BY status',
+    );
     // ON DELETE CASCADE removes tags, steps, log chunks, artifacts, annotations and samples.
     this.deleteRow = db.prepare<[string]>('DELETE FROM executions WHERE id = ?');
     // One read transaction, so the parts come from one snapshot even while other processes write.
@@ -165,6 +172,20 @@ export class SqliteStore implements ExecutionStore {
     });
   }
 
+  async countByStatus(): Promise<Record<ExecutionStatus, number>> {
+    return this.guard('cannot count executions', () => {
+      const counts = Object.fromEntries(EXECUTION_STATUSES.map((s) => [s, 0])) as Record<
+        ExecutionStatus,
+        number
+      >;
+      for (const { status, n } of this.selectStatusCounts.all()) {
+        // A status written by a newer StepFlow has no slot here; it is left out rather than guessed.
+        if (isExecutionStatus(status)) counts[status] = n;
+      }
+      return counts;
+    });
+  }
+
   async deleteExecution(id: string): Promise<void> {
     this.guard('cannot delete the execution', () => {
       if (this.deleteRow.run(id).changes === 0) {
@@ -182,6 +203,11 @@ export class SqliteStore implements ExecutionStore {
   /** Sizes and row counts for health endpoints. */
   async stats(): Promise<SqliteStats> {
     return this.guard('cannot read store stats', () => readStats(this.db, this.file));
+  }
+
+  /** Database and WAL file sizes, without the row counts of {@link stats}: for metrics scrapes. */
+  async fileSizes(): Promise<{ dbFileBytes: number; walFileBytes: number }> {
+    return this.guard('cannot read store file sizes', () => readFileSizes(this.file));
   }
 
   /** Runs `PRAGMA optimize` and `wal_checkpoint(TRUNCATE)`; for maintenance timers and health endpoints. */

@@ -6,10 +6,28 @@ export interface SqliteStats {
   journalMode: string;
   pageCount: number;
   pageSize: number;
+  /** Pages on the free list: space a VACUUM would give back to the file system. */
+  freelistCount: number;
   /** Rows per table (log_chunks holds up to ~1000 lines per row). */
   rowCounts: Record<(typeof TABLES)[number], number>;
   dbFileBytes: number;
   walFileBytes: number;
+  /** The connection's tuning, as `open-database.ts` set it. */
+  settings: SqliteSettings;
+}
+
+interface SqliteSettings {
+  /** Page cache of this connection, KiB (SQLite's `cache_size`, whichever unit it was set in). */
+  cacheSizeKiB: number;
+  synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+  tempStore: 'DEFAULT' | 'FILE' | 'MEMORY';
+  busyTimeoutMs: number;
+  /** WAL pages that trigger an automatic checkpoint. */
+  walAutocheckpointPages: number;
+  /** Size the WAL is truncated to after a checkpoint; -1 = no limit. */
+  journalSizeLimitBytes: number;
+  mmapSizeBytes: number;
+  foreignKeys: boolean;
 }
 
 /** What {@link optimizeDatabase} did. */
@@ -31,19 +49,42 @@ const TABLES = [
   'resource_samples',
 ] as const;
 
+const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
+const TEMP_STORE = ['DEFAULT', 'FILE', 'MEMORY'] as const;
+
 export function readStats(db: Database.Database, file: string): SqliteStats {
+  const pragma = (name: string): number => db.pragma(name, { simple: true }) as number;
   const rowCounts = {} as SqliteStats['rowCounts'];
   for (const table of TABLES) {
     rowCounts[table] = db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
   }
+  const pageSize = pragma('page_size');
+  const cacheSize = pragma('cache_size');
   return {
     journalMode: db.pragma('journal_mode', { simple: true }) as string,
-    pageCount: db.pragma('page_count', { simple: true }) as number,
-    pageSize: db.pragma('page_size', { simple: true }) as number,
+    pageCount: pragma('page_count'),
+    pageSize,
+    freelistCount: pragma('freelist_count'),
     rowCounts,
     dbFileBytes: fileSize(file),
     walFileBytes: fileSize(`${file}-wal`),
+    settings: {
+      // Negative cache_size is in KiB, positive in pages.
+      cacheSizeKiB: cacheSize < 0 ? -cacheSize : (cacheSize * pageSize) / 1024,
+      synchronous: SYNCHRONOUS[pragma('synchronous')] ?? 'FULL',
+      tempStore: TEMP_STORE[pragma('temp_store')] ?? 'DEFAULT',
+      busyTimeoutMs: pragma('busy_timeout'),
+      walAutocheckpointPages: pragma('wal_autocheckpoint'),
+      journalSizeLimitBytes: pragma('journal_size_limit'),
+      mmapSizeBytes: pragma('mmap_size'),
+      foreignKeys: pragma('foreign_keys') === 1,
+    },
   };
+}
+
+/** The database and WAL file sizes alone: cheap enough for every metrics scrape. */
+export function readFileSizes(file: string): { dbFileBytes: number; walFileBytes: number } {
+  return { dbFileBytes: fileSize(file), walFileBytes: fileSize(`${file}-wal`) };
 }
 
 /** Refreshes planner statistics and folds the WAL back into the database file. */

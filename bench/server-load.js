@@ -1,0 +1,109 @@
+// (d) The server under load: 200 executions at once, each printing 5,000 lines at a steady pace,
+// watched by 500 WebSocket clients in a separate process, while GET /api/executions is called at
+// 200 requests/s. Prints one JSON object.
+import { fork, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const EXECUTIONS = Number(process.env.BENCH_EXECUTIONS ?? 200);
+const LINES = Number(process.env.BENCH_LINES_EACH ?? 5000);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 500);
+const API_RPS = Number(process.env.BENCH_API_RPS ?? 200);
+const root = new URL('..', import.meta.url).pathname;
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-bench-server-'));
+const goFile = path.join(dataDir, 'go');
+
+// Each script waits until the watchers are connected (the go file), then prints 50 lines every
+// 100 ms, each starting with its print time in epoch ms.
+const script = `
+import os, sys, time
+while not os.path.exists(${JSON.stringify(goFile)}): time.sleep(0.05)
+for start in range(0, ${LINES}, 50):
+    now = int(time.time() * 1000)
+    sys.stdout.write(''.join('%d steady line %05d of the server benchmark, padded to eighty bytes.....\\n' % (now, i) for i in range(start, start + 50)))
+    sys.stdout.flush()
+    time.sleep(0.1)
+`;
+
+const server = spawn(process.execPath, [path.join(root, 'bin/stepflow.js'), 'server', '--port', '0'], {
+  env: {
+    ...process.env,
+    STEPFLOW_STORAGE_PATH: dataDir,
+    MAX_CONCURRENT_TASKS: String(EXECUTIONS),
+    STEPFLOW_LOG_LEVEL: 'warn',
+  },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const url = await new Promise((resolve, reject) => {
+  let out = '';
+  server.stdout.on('data', (d) => {
+    out += d;
+    const match = /listening on (http:\/\/[^\s]+)/.exec(out);
+    if (match) resolve(match[1]);
+  });
+  server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+});
+const rssOf = (pid) =>
+  Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+
+const ids = [];
+for (let i = 0; i < EXECUTIONS; i++) {
+  const res = await fetch(`${url}/api/executions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ argv: ['python3', '-c', script], name: `load-${i}`, cwd: dataDir }),
+  });
+  if (res.status !== 201) throw new Error(`POST /api/executions: ${res.status} ${await res.text()}`);
+  ids.push((await res.json()).id);
+}
+
+const watchers = fork(new URL('./ws-watchers.js', import.meta.url).pathname, [
+  JSON.stringify({ url, executionIds: ids, clients: CLIENTS, linesPerExecution: LINES, timeoutMs: 180_000 }),
+]);
+await new Promise((resolve) => watchers.on('message', (m) => m.type === 'ready' && resolve()));
+
+let peakRss = 0;
+const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssOf(server.pid))), 200);
+const apiLatencies = [];
+let apiErrors = 0;
+const apiTimer = setInterval(() => {
+  const t0 = performance.now();
+  fetch(`${url}/api/executions?limit=50`)
+    .then((res) => (res.ok ? res.arrayBuffer() : Promise.reject(new Error(String(res.status)))))
+    .then(
+      () => apiLatencies.push(performance.now() - t0),
+      () => apiErrors++,
+    );
+}, 1000 / API_RPS);
+
+fs.writeFileSync(goFile, '');
+const t0 = performance.now();
+const result = await new Promise((resolve) =>
+  watchers.on('message', (m) => m.type === 'result' && resolve(m.result)),
+);
+const seconds = (performance.now() - t0) / 1000;
+clearInterval(apiTimer);
+clearInterval(rssTimer);
+server.kill('SIGTERM');
+await new Promise((resolve) => server.on('exit', resolve));
+fs.rmSync(dataDir, { recursive: true, force: true });
+apiLatencies.sort((a, b) => a - b);
+const p = (q) => apiLatencies[Math.min(apiLatencies.length - 1, Math.floor(q * apiLatencies.length))] ?? 0;
+console.log(
+  JSON.stringify({
+    executions: EXECUTIONS,
+    clients: CLIENTS,
+    deliveriesPerSecond: Math.round(result.benchLineDeliveries / seconds),
+    latencyP50Ms: result.latencyP50Ms,
+    latencyP99Ms: result.latencyP99Ms,
+    lost: result.lost,
+    duplicates: result.duplicates,
+    resyncs: result.resyncs,
+    serverPeakRssMB: Math.round(peakRss / 2 ** 20),
+    apiRequests: apiLatencies.length,
+    apiErrors,
+    apiP50Ms: Number(p(0.5).toFixed(2)),
+    apiP99Ms: Number(p(0.99).toFixed(2)),
+  }),
+);

@@ -1,0 +1,236 @@
+import type { ExecutionStore } from '../../store/store.js';
+import type { RemoteClient, RemoteFailure } from './remote-client.js';
+import { createOutbox, type OutboxRead } from './remote-outbox.js';
+
+export interface RemoteReporterOptions {
+  /** The local spool store the run is recorded in: the reporter only reads it. */
+  store: ExecutionStore;
+  executionId: string;
+  client: RemoteClient;
+  serverUrl: string;
+  spoolDir: string;
+  /** Tells the user one line (stderr). */
+  say: (line: string) => void;
+  intervalMs?: number;
+  maxBackoffMs?: number;
+}
+
+export type DeliveryOutcome = { delivered: true } | { delivered: false; reason: string };
+
+export interface RemoteReporter {
+  /** Resolves once everything, the end included, is delivered; gives up after `waitMs`. */
+  finish(waitMs: number): Promise<DeliveryOutcome>;
+  /** Stops reporting now (an in-flight request is aborted); what is undelivered stays in the spool. */
+  stop(reason: string): void;
+}
+
+const PROGRESS_INTERVAL_MS = 10_000;
+
+type Next = 'now' | 'later' | 'backoff';
+
+/**
+ * Ships one run from the local spool store to the server (docs/REMOTE.md): a loop of one request at
+ * a time, whatever the outbox says is owed, with backoff while the server is unreachable. It tells
+ * the user once when an outage starts and once when the backlog is through; a refusal (bad token,
+ * invalid data) ends the reporting, never the run.
+ */
+export function startRemoteReporter(options: RemoteReporterOptions): RemoteReporter {
+  const { store, executionId: id, client, serverUrl, spoolDir, say } = options;
+  const intervalMs = options.intervalMs ?? 200;
+  const maxBackoffMs = options.maxBackoffMs ?? 5000;
+  const outbox = createOutbox({ store, executionId: id, spoolDir });
+
+  let state: 'running' | 'delivered' | 'fatal' | 'stopped' = 'running';
+  let endReason = '';
+  let created = false;
+  let maxArtifactBytes = Number.POSITIVE_INFINITY;
+  let failures = 0;
+  let resets = 0;
+  let outage: { reason: string; ackedBefore: number } | undefined;
+  let recoveringFrom: number | undefined;
+  const abort = new AbortController();
+  let wake: (() => void) | undefined;
+
+  const succeeded = (): void => {
+    failures = 0;
+    if (outage) {
+      recoveringFrom = outage.ackedBefore;
+      outage = undefined;
+    }
+  };
+
+  const failed = (failure: RemoteFailure): Next => {
+    // An aborted request after stop() is no outage to report.
+    if (state !== 'running') return 'later';
+    if (failure.kind === 'rejected') {
+      state = 'fatal';
+      endReason = `${serverUrl} refused the run (${describe(failure)})`;
+      const hint = failure.status === 401 || failure.status === 403 ? ' Check --token / STEPFLOW_TOKEN.' : '';
+      say(
+        `stepflow: server ${serverUrl} refused the run: ${describe(failure)}.${hint} No longer reporting; ` +
+          `the script keeps running and is recorded in ${spoolDir}`,
+      );
+      return 'later';
+    }
+    failures++;
+    const reason = describe(failure);
+    if (!outage) {
+      outage = { reason, ackedBefore: outbox.acked };
+      say(`stepflow: server ${serverUrl} unreachable (${reason}); buffering in ${spoolDir}, retrying…`);
+    } else {
+      outage.reason = reason;
+    }
+    return 'backoff';
+  };
+
+  /** The server has no such execution (its data was reset?): the spool has it all, start over. */
+  const lost = (failure: RemoteFailure): Next => {
+    if (resets >= 3) return failed(failure);
+    resets++;
+    say(`stepflow: server ${serverUrl} no longer knows execution ${id}; sending it again from the start`);
+    created = false;
+    outbox.forget();
+    return 'now';
+  };
+
+  const upload = async (artifact: NonNullable<OutboxRead['upload']>): Promise<Next> => {
+    const prepared = await outbox.prepareUpload(artifact, maxArtifactBytes);
+    if (!prepared) return 'now';
+    const result = await client.uploadArtifact(id, artifact.id, prepared.query, prepared.file, abort.signal);
+    if (result.ok) {
+      succeeded();
+      outbox.uploaded(artifact.id);
+      return 'now';
+    }
+    const { failure } = result;
+    if (failure.kind === 'rejected' && ![401, 403, 404].includes(failure.status ?? 0)) {
+      // One artifact the server will not take must not cost the rest of the run.
+      outbox.refuse(artifact.id, `the server refused the upload (${describe(failure)})`);
+      say(`stepflow: artifact ${artifact.path} not uploaded: ${describe(failure)}`);
+      return 'now';
+    }
+    return failure.status === 404 ? lost(failure) : failed(failure);
+  };
+
+  /** One batch (when anything is new), then at most one upload; says when to go again. */
+  const round = async (): Promise<Next> => {
+    if (!created) {
+      const result = await client.create(await outbox.snapshot(), abort.signal);
+      if (!result.ok) return failed(result.failure);
+      succeeded();
+      created = true;
+      outbox.resume(result.value.lastSeq);
+      maxArtifactBytes = result.value.maxArtifactBytes;
+      return 'now';
+    }
+    const pending = await outbox.read();
+    if (pending.batch) {
+      const result = await client.sendBatch(id, pending.batch, abort.signal);
+      if (!result.ok) {
+        const { failure } = result;
+        const expectedSeq = (failure.details as { expectedSeq?: unknown } | undefined)?.expectedSeq;
+        // Over the server's body limit (escaped control characters can grow a line six-fold).
+        if (failure.status === 413 && outbox.shrink()) return 'now';
+        if (failure.status === 409 && typeof expectedSeq === 'number') {
+          // The server holds fewer lines than we thought (it lost some): resend from there.
+          outbox.resume(expectedSeq - 1);
+          return 'now';
+        }
+        return failure.status === 404 ? lost(failure) : failed(failure);
+      }
+      succeeded();
+      pending.acknowledge(result.value.lastSeq);
+      if (recoveringFrom !== undefined && pending.caughtUp) {
+        say(`stepflow: server back; sent ${outbox.acked - recoveringFrom} buffered lines`);
+        recoveringFrom = undefined;
+      }
+      if (pending.final) {
+        state = 'delivered';
+        return 'now';
+      }
+    }
+    if (pending.upload) return upload(pending.upload);
+    return pending.caughtUp ? 'later' : 'now';
+  };
+
+  const pause = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+
+  const loop = (async () => {
+    while (state === 'running') {
+      let next: Next;
+      try {
+        next = await round();
+      } catch (error) {
+        if (state !== 'running') break;
+        // Reading the spool failed: a local disk or store problem no retry fixes.
+        state = 'fatal';
+        endReason = `internal error: ${error instanceof Error ? error.message : String(error)}`;
+        say(`stepflow: stopped reporting to ${serverUrl}: ${endReason}; the run is recorded in ${spoolDir}`);
+        break;
+      }
+      if (state !== 'running') break;
+      if (next === 'now') continue;
+      await pause(next === 'later' ? intervalMs : Math.min(maxBackoffMs, intervalMs * 2 ** failures));
+    }
+  })();
+
+  const outcome = (): DeliveryOutcome =>
+    state === 'delivered' ? { delivered: true } : { delivered: false, reason: endReason || 'stopped' };
+
+  const stop = (reason: string): void => {
+    if (state !== 'running') return;
+    state = 'stopped';
+    endReason = reason;
+    abort.abort();
+    wake?.();
+  };
+
+  return {
+    stop,
+    async finish(waitMs) {
+      wake?.();
+      const deadline = Date.now() + waitMs;
+      let announced = false;
+      while (state === 'running') {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          stop(
+            `gave up after ${Math.round(waitMs / 1000)} s: ${outage ? `${serverUrl} unreachable (${outage.reason})` : 'not all delivered'}`,
+          );
+          break;
+        }
+        if (outage) {
+          say(
+            announced
+              ? `stepflow: still waiting for ${serverUrl} (${outage.reason}); ${outbox.backlog} lines buffered in ${spoolDir}`
+              : `stepflow: the script ended; waiting up to ${Math.round(left / 1000)} s for ${serverUrl} to take ` +
+                  `${outbox.backlog} buffered lines (Ctrl-C stops waiting; the run stays in ${spoolDir})`,
+          );
+          announced = true;
+        }
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          loop,
+          new Promise((resolve) => (timer = setTimeout(resolve, Math.min(left, PROGRESS_INTERVAL_MS)))),
+        ]);
+        clearTimeout(timer);
+      }
+      await loop;
+      return outcome();
+    },
+  };
+}
+
+function describe(failure: RemoteFailure): string {
+  if (failure.status === undefined) return failure.message;
+  return `${failure.status}${failure.code ? ` ${failure.code}` : ''}: ${failure.message}`;
+}

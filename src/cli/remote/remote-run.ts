@@ -1,0 +1,109 @@
+import { rm } from 'node:fs/promises';
+import { loadConfig } from '../../config.js';
+import { ERROR_CODES, StepflowError } from '../../core/errors.js';
+import { createStepflow } from '../../stepflow.js';
+import { runCommand, type RunCommandOptions } from '../commands/run-command.js';
+import { createRemoteClient } from './remote-client.js';
+import { startRemoteReporter, type DeliveryOutcome, type RemoteReporter } from './remote-reporter.js';
+import { createSpoolDir } from './spool-dir.js';
+
+export interface RemoteRunOptions extends RunCommandOptions {
+  server: string;
+  token?: string;
+  serverWait?: string;
+}
+
+/** The script succeeded but its record did not all reach the server (sysexits' EX_TEMPFAIL). */
+const EXIT_NOT_DELIVERED = 75;
+const DEFAULT_WAIT_SECONDS = 300;
+
+const usage = (message: string) => new StepflowError(ERROR_CODES.USAGE, message);
+
+/**
+ * `stepflow run --server URL -- <command…>`: the ordinary local run (same engine, same live view),
+ * recorded in a spool dir that a reporter ships to the server as it grows. The spool is deleted once
+ * the server has everything, and kept (and named) when it does not. See docs/REMOTE.md.
+ */
+export async function remoteRunCommand(
+  command: string[],
+  options: RemoteRunOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  if (command.length === 0) throw usage('run needs a command after --');
+  const serverUrl = parseServerUrl(options.server);
+  const waitMs = parseServerWait(options.serverWait) * 1000;
+  const client = createRemoteClient({
+    baseUrl: serverUrl,
+    token: options.token || env.STEPFLOW_TOKEN || undefined,
+  });
+  const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
+  const spoolDir = await createSpoolDir(env);
+  const app = await createStepflow({ ...loadConfig(env), dataDir: spoolDir });
+  let reporter: RemoteReporter | undefined;
+  let executionId = '';
+  const unsubscribe = app.bus.subscribe((event) => {
+    if (reporter !== undefined || event.type !== 'execution.started') return;
+    executionId = event.executionId;
+    reporter = startRemoteReporter({ store: app.store, executionId, client, serverUrl, spoolDir, say });
+  });
+
+  let code: number;
+  let outcome: DeliveryOutcome = { delivered: false, reason: 'the run did not start' };
+  try {
+    code = await runCommand(app, command, options, { hint: (id) => `${id} · reported to ${serverUrl}` });
+    if (reporter) outcome = await waitForDelivery(reporter, waitMs);
+  } finally {
+    unsubscribe();
+    reporter?.stop('StepFlow is exiting');
+    await app.close();
+    // Nothing was recorded (a bad option): there is nothing to keep.
+    if (!reporter) await rm(spoolDir, { recursive: true, force: true });
+  }
+
+  if (outcome.delivered) {
+    await rm(spoolDir, { recursive: true, force: true });
+    return code;
+  }
+  say(
+    `stepflow: the run did not all reach ${serverUrl} (${outcome.reason}); it is kept in ${spoolDir} ` +
+      `(see it with: STEPFLOW_STORAGE_PATH=${spoolDir} stepflow show ${executionId})`,
+  );
+  return code === 0 ? EXIT_NOT_DELIVERED : code;
+}
+
+/** The script has ended; Ctrl-C now only stops the waiting. */
+async function waitForDelivery(reporter: RemoteReporter, waitMs: number): Promise<DeliveryOutcome> {
+  const onSignal = (signal: NodeJS.Signals): void => reporter.stop(`stopped waiting on ${signal}`);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await reporter.finish(waitMs);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function parseServerUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw usage(`--server expects a URL such as http://host:8080, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw usage(`--server expects an http or https URL, got ${JSON.stringify(raw)}`);
+  }
+  // Keep a path prefix (a server behind a reverse proxy), drop the rest.
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
+function parseServerWait(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_WAIT_SECONDS;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0) {
+    throw usage(`--server-wait expects a number of seconds (0 or more), got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}

@@ -1,0 +1,245 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { Annotation, Execution, ResourceSample, Step } from '../core/model.js';
+import { STEP_SOURCES } from '../core/model.js';
+import {
+  ANNOTATION_LEVELS,
+  ARTIFACT_STATUSES,
+  EXECUTION_STATUSES,
+  LOG_STREAMS,
+  STEP_STATUSES,
+} from '../core/statuses.js';
+import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
+
+/**
+ * TypeBox schemas of the HTTP API's executions, logs and artifacts: the server validates and
+ * serializes with them, `/docs` is generated from them, and the web UI imports their `Static`
+ * types (types only). Each entity schema is checked against the domain model at compile time
+ * below, so a field added to the model cannot silently vanish from responses.
+ */
+
+/** A string enum as plain JSON Schema (`enum`), which reads better in OpenAPI than a union of consts. */
+const StringEnum = <const T extends readonly string[]>(values: T, options: { description?: string } = {}) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const StringMap = Type.Record(Type.String(), Type.String());
+const IsoTime = Type.String({ description: 'ISO 8601 timestamp' });
+
+const ExecutionStatusSchema = StringEnum(EXECUTION_STATUSES);
+const LogStreamSchema = StringEnum(LOG_STREAMS);
+
+const ExecutionOwnerSchema = Type.Object({
+  host: Type.String(),
+  pid: Type.Integer(),
+  startTime: Type.Number(),
+});
+
+const ResourcePeaksSchema = Type.Object({
+  cpuPercentPeak: Type.Number(),
+  memoryBytesPeak: Type.Number(),
+  processCountPeak: Type.Integer(),
+});
+
+export const ExecutionSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  command: Type.String({ description: 'The shell string, or the argv joined with spaces' }),
+  argv: Nullable(Type.Array(Type.String())),
+  cwd: Type.String(),
+  tags: StringMap,
+  status: ExecutionStatusSchema,
+  exitCode: Nullable(Type.Integer()),
+  signal: Nullable(Type.String()),
+  error: Nullable(Type.String()),
+  createdAt: IsoTime,
+  startedAt: Nullable(IsoTime),
+  endedAt: Nullable(IsoTime),
+  durationMs: Nullable(Type.Number()),
+  timeoutSeconds: Nullable(Type.Number()),
+  meta: StringMap,
+  owner: Nullable(ExecutionOwnerSchema),
+  lineCount: Type.Integer(),
+  resources: Nullable(ResourcePeaksSchema),
+});
+
+const StepSchema = Type.Object({
+  id: Type.Integer(),
+  parentId: Nullable(Type.Integer()),
+  name: Type.String(),
+  status: StringEnum(STEP_STATUSES),
+  startedAt: IsoTime,
+  endedAt: Nullable(IsoTime),
+  durationMs: Nullable(Type.Number()),
+  meta: StringMap,
+  implicit: Type.Boolean(),
+  source: StringEnum(STEP_SOURCES),
+  error: Nullable(Type.String()),
+  estimatedDurationSeconds: Nullable(Type.Number()),
+  firstSeq: Type.Integer(),
+});
+
+const ArtifactSchema = Type.Object({
+  id: Type.Integer(),
+  stepId: Nullable(Type.Integer()),
+  path: Type.String(),
+  description: Type.String(),
+  status: StringEnum(ARTIFACT_STATUSES),
+  error: Nullable(Type.String()),
+  kind: Nullable(StringEnum(['file', 'directory'] as const)),
+  size: Nullable(Type.Number()),
+  sha256: Nullable(Type.String()),
+  mediaType: Nullable(Type.String()),
+  createdAt: IsoTime,
+});
+
+const AnnotationSchema = Type.Object({
+  id: Type.Integer(),
+  stepId: Nullable(Type.Integer()),
+  seq: Type.Integer(),
+  level: StringEnum(ANNOTATION_LEVELS),
+  message: Type.String(),
+  title: Nullable(Type.String()),
+  file: Nullable(Type.String()),
+  line: Nullable(Type.Integer()),
+  col: Nullable(Type.Integer()),
+  endLine: Nullable(Type.Integer()),
+  endCol: Nullable(Type.Integer()),
+});
+
+/** `GET /api/executions/:id`: the same shape as `stepflow show --json`. */
+export const ExecutionDetailSchema = Type.Composite([
+  ExecutionSchema,
+  Type.Object({
+    steps: Type.Array(StepSchema),
+    artifacts: Type.Array(ArtifactSchema),
+    annotations: Type.Array(AnnotationSchema),
+  }),
+]);
+
+export const ExecutionPageSchema = Type.Object({
+  items: Type.Array(ExecutionSchema),
+  nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next (older) page' })),
+});
+
+const ResourceSampleSchema = Type.Object({
+  ts: Type.Number({ description: 'Epoch milliseconds' }),
+  cpuPercent: Type.Number(),
+  memoryBytes: Type.Number(),
+  processCount: Type.Integer(),
+});
+
+export const ResourceSeriesSchema = Type.Object({ samples: Type.Array(ResourceSampleSchema) });
+
+const LogLineSchema = Type.Object({
+  seq: Type.Integer({ description: '1-based, gapless per execution' }),
+  ts: Type.Number({ description: 'Epoch milliseconds' }),
+  stream: LogStreamSchema,
+  stepId: Nullable(Type.Integer()),
+  text: Type.String(),
+  flags: Type.Optional(
+    Type.Integer({ description: 'Bit flags: 1 marker line, 2 continued in the next seq; absent when 0' }),
+  ),
+});
+
+export const LogPageSchema = Type.Object({
+  lines: Type.Array(LogLineSchema),
+  nextAfter: Type.Integer({ description: 'Pass as `after` for the next page' }),
+  hasMore: Type.Boolean(),
+});
+
+export const ErrorBodySchema = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(Type.Unknown()),
+  }),
+});
+
+// Requests. Bodies and query strings reject unknown fields, so a typo is a 400 naming it.
+
+const TAGS_DESCRIPTION = 'a map of strings, or a list of "key=value" or "key" strings';
+
+export const CreateExecutionBodySchema = Type.Object(
+  {
+    command: Type.Optional(Type.String({ minLength: 1, description: 'Run with /bin/sh -c' })),
+    argv: Type.Optional(
+      Type.Array(Type.String(), { minItems: 1, description: 'Run without a shell; argv[0] is the program' }),
+    ),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+    tags: Type.Optional(
+      Type.Union([StringMap, Type.Array(Type.String())], { description: TAGS_DESCRIPTION }),
+    ),
+    cwd: Type.Optional(Type.String({ minLength: 1, description: "Default: the server's working directory" })),
+    env: Type.Optional(StringMap),
+    timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Seconds' })),
+  },
+  { additionalProperties: false, description: 'Exactly one of `command` and `argv`' },
+);
+
+export const ListExecutionsQuerySchema = Type.Object(
+  {
+    status: Type.Optional(
+      Type.Array(Type.String(), {
+        description: `Comma-separated or repeated: ${EXECUTION_STATUSES.join(', ')}`,
+      }),
+    ),
+    tag: Type.Optional(
+      Type.Array(Type.String(), { description: 'Repeated `key=value` or `key`; all must match' }),
+    ),
+    q: Type.Optional(Type.String({ description: 'Case-insensitive substring of name or command' })),
+    since: Type.Optional(Type.String({ description: 'ISO 8601 date-time, on createdAt, inclusive' })),
+    until: Type.Optional(Type.String({ description: 'ISO 8601 date-time, on createdAt, inclusive' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: Type.Optional(Type.String({ description: '`nextCursor` of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+export const LogQuerySchema = Type.Object(
+  {
+    after: Type.Optional(Type.Integer({ minimum: 0, description: 'Lines with seq > after' })),
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 10_000, description: 'JSON only; default 1000' }),
+    ),
+    step: Type.Optional(Type.Integer({ minimum: 1, description: 'Step id' })),
+    stream: Type.Optional(LogStreamSchema),
+    q: Type.Optional(Type.String({ minLength: 1, description: 'Case-sensitive substring' })),
+    format: Type.Optional(StringEnum(['json', 'text'] as const, { description: 'text: the raw masked log' })),
+    follow: Type.Optional(
+      StringEnum(['1', 'true', '0', 'false'] as const, {
+        description: 'With format=text: keep streaming until the execution ends',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ExecutionParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+
+export const ArtifactParamsSchema = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 128 }),
+  artifactId: Type.Integer({ minimum: 1 }),
+});
+
+/** @public */
+export type ExecutionBody = Static<typeof ExecutionSchema>;
+/** @public */
+export type ExecutionDetailBody = Static<typeof ExecutionDetailSchema>;
+/** @public */
+export type ExecutionPageBody = Static<typeof ExecutionPageSchema>;
+/** @public */
+export type LogPageBody = Static<typeof LogPageSchema>;
+/** @public */
+export type ResourceSeriesBody = Static<typeof ResourceSeriesSchema>;
+export type CreateExecutionBody = Static<typeof CreateExecutionBodySchema>;
+export type LogLineBody = Static<typeof LogLineSchema>;
+/** @public */
+export type ErrorBodyJson = Static<typeof ErrorBodySchema>;
+
+// Compile-time proof that the wire schemas and the model agree, field by field.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _execution: Same<Static<typeof ExecutionSchema>, Execution> = true;
+const _step: Same<Static<typeof StepSchema>, Step> = true;
+const _artifact: Same<Static<typeof ArtifactSchema>, ArtifactJson> = true;
+const _annotation: Same<Static<typeof AnnotationSchema>, Annotation> = true;
+const _sample: Same<Static<typeof ResourceSampleSchema>, ResourceSample> = true;
+const _detail: Same<Static<typeof ExecutionDetailSchema>, ExecutionDetailJson> = true;

@@ -1,0 +1,237 @@
+import type { ErrorCode } from '../core/errors.js';
+import type { Annotation, Execution, ResourceSample, Step } from '../core/model.js';
+import type { LogStream } from '../core/statuses.js';
+import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
+
+/**
+ * The live protocol of `GET /ws`: plain WebSocket, one JSON object per text frame, shared by the
+ * server hub and the web UI (`import type` only).
+ *
+ * **Connecting.** Same port as the API. Host/Origin/token are checked like any API request; a
+ * refused upgrade gets an HTTP 401/403 before any WebSocket exists. Browsers cannot set headers,
+ * so they pass the key as a subprotocol: `new WebSocket(url, [LIVE_SUBPROTOCOL, 'bearer.<key>'])`;
+ * the server answers with {@link LIVE_SUBPROTOCOL} and never echoes the key when that is offered.
+ * The server pings every 15 s and drops a socket that missed a pong; browsers answer pings on
+ * their own. `{"type":"ping"}` gets `{"type":"pong"}` for clients that want their own check.
+ *
+ * **Topics.** A client holds any number of subscriptions at once:
+ * - `executions`: {@link ExecutionsMessage} when an execution appears (`created`), changes
+ *   (`updated`: status, meta, error) or ends (`finished`). The first message after the ack lists
+ *   the executions that are running (remote ones included) or queued (`active`).
+ * - `execution:<id>`: everything about one execution: {@link ExecutionMessage} (the full REST
+ *   detail: after subscribing and on every status, meta or error change), {@link StepsMessage},
+ *   {@link LinesMessage}, {@link AnnotationsMessage}, {@link ArtifactsMessage},
+ *   {@link ResourcesMessage}.
+ *
+ * **Subscribing to an execution.** Send `{"type":"subscribe","topic":"execution:<id>","since":N}`.
+ * The server answers {@link SubscribedMessage} (`lastSeq`: the highest line seq it knows), then
+ * one {@link ExecutionMessage} with the full state, then every line with `seq > since` (history
+ * from the store, then live) — each line exactly once and in seq order, whatever happened to an
+ * earlier connection. Without `since`, only lines after `lastSeq` come. Subscribing again to a
+ * topic restarts it from the new `since`.
+ *
+ * **Applying updates.** Entities are upserts by id: steps by `id`, artifacts by `id`, annotations
+ * by `id`; {@link ExecutionMessage} replaces the whole state. Within one batch the server sends
+ * steps first (so lines can name them), then lines, annotations, artifacts, samples, and the
+ * execution last (so a terminal status follows the last line). Updates queued before the full
+ * state may arrive just after it; applying them in order ends in the right state.
+ *
+ * **Reconnecting.** Remember the highest `seq` seen per execution and subscribe again with
+ * `since` = that seq: no gap, no duplicate.
+ *
+ * **Batching and backpressure.** Lines are batched per execution: one batch per ≤ 50 ms, cut
+ * into frames of at most ~256 KiB. History is sent at the client's pace. A client that reads live
+ * lines too slowly for its server-side allowance (default 4 MiB) gets {@link ResyncMessage}: the
+ * server has dropped that subscription and the lines it had not sent; subscribe again with
+ * `since: lastSeq` once caught up. A client that keeps falling behind (over 10 resyncs a minute)
+ * or stops answering pings is disconnected.
+ *
+ * **Closing.** Server shutdown closes with 1001; a client message over 64 KiB closes with 1009.
+ *
+ * **Errors.** A bad message (invalid JSON, unknown type or topic, bad `since`, unknown execution,
+ * too many subscriptions) gets {@link LiveErrorMessage}; the connection stays open.
+ */
+
+/** Subprotocol the server selects; offer it next to `bearer.<key>`. */
+export const LIVE_SUBPROTOCOL = 'stepflow.v1';
+
+/** Path of the WebSocket endpoint. */
+export const LIVE_PATH = '/ws';
+
+/** The dashboard topic. */
+export const EXECUTIONS_TOPIC = 'executions';
+
+/** `executions`, or `execution:<id>` for one execution. */
+export type LiveTopic = typeof EXECUTIONS_TOPIC | `execution:${string}`;
+
+// ---- client → server ----
+
+/** @public */
+export interface SubscribeMessage {
+  type: 'subscribe';
+  topic: LiveTopic;
+  /** Execution topics: send lines with `seq > since` (0 = the whole log). Absent: new lines only. */
+  since?: number;
+}
+
+/** @public */
+export interface UnsubscribeMessage {
+  type: 'unsubscribe';
+  topic: LiveTopic;
+}
+
+/** @public */
+export interface PingMessage {
+  type: 'ping';
+}
+
+export type LiveClientMessage = SubscribeMessage | UnsubscribeMessage | PingMessage;
+
+// ---- server → client ----
+
+/** A log line on the wire: `flags` is left out when 0. */
+export interface LiveLine {
+  seq: number;
+  /** Epoch milliseconds. */
+  ts: number;
+  stream: LogStream;
+  stepId: number | null;
+  text: string;
+  /** Bitwise OR of `LineFlag` values; absent for plain output. */
+  flags?: number;
+}
+
+/**
+ * Consecutive lines of one execution, in seq order.
+ * @public
+ */
+export interface LinesMessage {
+  type: 'lines';
+  executionId: string;
+  lines: LiveLine[];
+}
+
+/**
+ * The full state of an execution (the REST detail shape): after a subscribe and on status, meta or error changes.
+ * @public
+ */
+export interface ExecutionMessage {
+  type: 'execution';
+  execution: ExecutionDetailJson;
+}
+
+/**
+ * Steps that started or changed since the last batch (latest state of each).
+ * @public
+ */
+export interface StepsMessage {
+  type: 'steps';
+  executionId: string;
+  steps: Step[];
+}
+
+/** @public */
+export interface AnnotationsMessage {
+  type: 'annotations';
+  executionId: string;
+  annotations: Annotation[];
+}
+
+/** @public */
+export interface ArtifactsMessage {
+  type: 'artifacts';
+  executionId: string;
+  artifacts: ArtifactJson[];
+}
+
+/** @public */
+export interface ResourcesMessage {
+  type: 'resources';
+  executionId: string;
+  samples: ResourceSample[];
+}
+
+/**
+ * `created`: the execution started (executions queued behind `MAX_CONCURRENT_TASKS` appear when
+ * they start: the engine publishes nothing while one waits). `active`: sent once after
+ * subscribing, for every execution running or queued at that moment.
+ * @public
+ */
+export type ExecutionChangeKind = 'active' | 'created' | 'updated' | 'finished';
+
+export interface ExecutionChange {
+  change: ExecutionChangeKind;
+  execution: Execution;
+}
+
+/**
+ * Changes of the `executions` topic, in order, batched.
+ * @public
+ */
+export interface ExecutionsMessage {
+  type: 'executions';
+  changes: ExecutionChange[];
+}
+
+/** @public */
+export interface SubscribedMessage {
+  type: 'subscribed';
+  topic: LiveTopic;
+  /** Highest line seq the server knows for the execution; `null` for `executions`. */
+  lastSeq: number | null;
+}
+
+/** @public */
+export interface UnsubscribedMessage {
+  type: 'unsubscribed';
+  topic: LiveTopic;
+}
+
+/**
+ * The server dropped the subscription: subscribe again with `since: lastSeq` when ready.
+ * @public
+ */
+export interface ResyncMessage {
+  type: 'resync';
+  topic: LiveTopic;
+  /** Absent for the `executions` topic. */
+  executionId?: string;
+  /** Highest seq sent before the drop (every line up to it was sent); `null` for `executions`. */
+  lastSeq: number | null;
+}
+
+/** @public */
+export interface LiveErrorMessage {
+  type: 'error';
+  code: ErrorCode;
+  message: string;
+  /** The topic the failed request named, when it named one. */
+  topic?: string;
+}
+
+/** @public */
+export interface PongMessage {
+  type: 'pong';
+}
+
+export type LiveServerMessage =
+  | LinesMessage
+  | ExecutionMessage
+  | StepsMessage
+  | AnnotationsMessage
+  | ArtifactsMessage
+  | ResourcesMessage
+  | ExecutionsMessage
+  | SubscribedMessage
+  | UnsubscribedMessage
+  | ResyncMessage
+  | LiveErrorMessage
+  | PongMessage;
+
+/**
+ * Topic of one execution.
+ * @public
+ */
+export function executionTopic(executionId: string): LiveTopic {
+  return `execution:${executionId}`;
+}

@@ -1,0 +1,292 @@
+import type { Server } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import { ERROR_CODES, isStepflowError } from '../../core/errors.js';
+import type { ExecutionEvent } from '../../core/events.js';
+import type { Engine } from '../../engine/engine.js';
+import type { EventBus } from '../../engine/event-bus.js';
+import type { StoreWriter } from '../../engine/store-writer.js';
+import type { LiveClientMessage } from '../../protocol/live-messages.js';
+import type { ExecutionStore } from '../../store/store.js';
+import { catchUp, runCatchUp, subscribeExecution, type CatchUpDeps } from './catch-up.js';
+import { parseClientMessage, parseTopic } from './client-message.js';
+import { ExecutionFeed } from './execution-feed.js';
+import { ExecutionsTopic } from './executions-topic.js';
+import { LiveClient, type LiveCounters } from './live-client.js';
+import { closeSubscription, createSubscription, deliverBatch } from './subscription.js';
+import { listenForUpgrades, type RequestGuard } from './upgrade-gate.js';
+
+export interface LiveHubOptions {
+  /** Protocol ping interval; a socket that has not answered the previous ping is dropped. */
+  heartbeatMs: number;
+  /** Longest time an event waits before it is sent (lines are batched per execution). */
+  batchMs: number;
+  /** Bytes a client may have waiting in server memory before it is told to resync. */
+  maxClientBytes: number;
+  /** More resyncs than this within a minute and the client is disconnected. */
+  maxResyncsPerMinute: number;
+  maxClients: number;
+  maxSubscriptionsPerClient: number;
+  /** Largest accepted client message. */
+  maxMessageBytes: number;
+}
+
+const DEFAULT_LIVE_HUB_OPTIONS: LiveHubOptions = {
+  heartbeatMs: 15_000,
+  batchMs: 50,
+  maxClientBytes: 4 * 1024 * 1024,
+  maxResyncsPerMinute: 10,
+  maxClients: 2000,
+  maxSubscriptionsPerClient: 1000,
+  maxMessageBytes: 64 * 1024,
+};
+
+export interface LiveHubDeps {
+  server: Server;
+  bus: EventBus;
+  store: ExecutionStore;
+  writer: Pick<StoreWriter, 'flush'>;
+  engine: Pick<Engine, 'active'>;
+  guard: RequestGuard;
+  log: FastifyBaseLogger;
+}
+
+interface LiveHubStats extends LiveCounters {
+  clients: number;
+  subscriptions: number;
+  /** Per client: bytes waiting in server memory (ws buffer + held lines). */
+  clientPendingBytes: number[];
+  maxClientBytes: number;
+}
+
+export interface LiveHub {
+  clientCount(): number;
+  stats(): LiveHubStats;
+  /** Stops accepting, says goodbye to every client (then cuts the slow ones) and detaches. */
+  close(): Promise<void>;
+}
+
+const CLOSE_GRACE_MS = 1000;
+
+const hubs = new WeakMap<Server, LiveHub>();
+
+/** The hub attached to an HTTP server (for tests and metrics that only hold the app). */
+export function liveHubOf(server: Server): LiveHub | undefined {
+  return hubs.get(server);
+}
+
+/**
+ * The WebSocket side of the server: `/ws` on the same port, one more subscriber of the event bus.
+ * Events are folded into per-execution feeds and sent in batches (see `execution-feed.ts`);
+ * history comes from the store (see `catch-up.ts`). Protocol: `src/protocol/live-messages.ts`.
+ */
+export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptions> = {}): LiveHub {
+  const options: LiveHubOptions = { ...DEFAULT_LIVE_HUB_OPTIONS, ...overrides };
+  const { server, log } = deps;
+  const counters: LiveCounters = { framesSent: 0, bytesSent: 0, resyncs: 0, dropped: 0 };
+  const clients = new Set<LiveClient>();
+  const feeds = new Map<string, ExecutionFeed>();
+  const dirty = new Set<ExecutionFeed>();
+  const executions = new ExecutionsTopic(Date.now);
+  let executionsDirty = false;
+  let batchTimer: NodeJS.Timeout | undefined;
+  let closing: Promise<void> | undefined;
+
+  const internalError = (error: unknown): void => log.error({ err: error }, 'live: subscription failed');
+  const release = (feed: ExecutionFeed): void => {
+    if (feed.isIdle() && !dirty.has(feed)) feeds.delete(feed.executionId);
+  };
+  const catchUpDeps: CatchUpDeps = {
+    store: deps.store,
+    flushWriter: () => deps.writer.flush(),
+    maxFrameBytes: Math.min(256 * 1024, Math.max(16 * 1024, Math.floor(options.maxClientBytes / 4))),
+    maxClientBytes: options.maxClientBytes,
+    startCatchUp: (sub) => runCatchUp(catchUp(sub, catchUpDeps), sub, catchUpDeps, internalError),
+    released: release,
+    now: Date.now,
+  };
+
+  const flushBatches = (): void => {
+    batchTimer = undefined;
+    for (const feed of dirty) {
+      dirty.delete(feed);
+      try {
+        const batch = feed.takeBatch(catchUpDeps.maxFrameBytes);
+        if (batch) for (const sub of [...feed.subscriptions]) deliverBatch(sub, batch, catchUpDeps);
+      } catch (error) {
+        // A bug of ours in one feed must not stop the others (nor, from a timer, the process).
+        log.error({ err: error, executionId: feed.executionId }, 'live: could not send a batch');
+      }
+      release(feed);
+    }
+    if (executionsDirty) {
+      executionsDirty = false;
+      executions.flush();
+    }
+  };
+  const schedule = (): void => {
+    batchTimer ??= setTimeout(flushBatches, options.batchMs);
+  };
+
+  const onEvent = (event: ExecutionEvent): void => {
+    let feed = feeds.get(event.executionId);
+    // A finished execution nobody watches needs no feed (e.g. one cancelled while queued).
+    if (feed === undefined && event.type !== 'execution.finished') {
+      feed = new ExecutionFeed(event.executionId);
+      feeds.set(event.executionId, feed);
+    }
+    if (feed?.handle(event)) {
+      dirty.add(feed);
+      schedule();
+    } else if (feed) release(feed);
+    if (executions.handle(event)) {
+      executionsDirty = true;
+      schedule();
+    }
+  };
+  const unsubscribeBus = deps.bus.subscribe(onEvent);
+
+  const handleMessage = (client: LiveClient, message: LiveClientMessage): void => {
+    if (message.type === 'ping') return client.sendControl({ type: 'pong' });
+    const topic = parseTopic(message.topic);
+    if (message.type === 'unsubscribe') {
+      if (topic.kind === 'executions') executions.unsubscribe(client);
+      else {
+        const sub = client.subscriptions.get(message.topic);
+        if (sub) closeSubscription(sub, catchUpDeps);
+      }
+      return client.sendControl({ type: 'unsubscribed', topic: message.topic });
+    }
+    if (topic.kind === 'executions') {
+      // The engine knows its queue; the feeds know the latest state, remote runs included.
+      const active = new Map(deps.engine.active().map((execution) => [execution.id, execution]));
+      for (const feed of feeds.values()) {
+        const execution = feed.running();
+        if (execution) active.set(execution.id, execution);
+      }
+      return executions.subscribe(client, [...active.values()]);
+    }
+    const previous = client.subscriptions.get(message.topic);
+    if (previous) closeSubscription(previous, catchUpDeps);
+    if (client.subscriptions.size >= options.maxSubscriptionsPerClient) {
+      return client.sendControl({
+        type: 'error',
+        code: ERROR_CODES.CONFLICT,
+        message: `at most ${options.maxSubscriptionsPerClient} subscriptions per connection`,
+        topic: message.topic,
+      });
+    }
+    let feed = feeds.get(topic.executionId);
+    if (feed === undefined) feeds.set(topic.executionId, (feed = new ExecutionFeed(topic.executionId)));
+    const sub = createSubscription(client, feed, message.topic, message.since ?? 0);
+    // Registered synchronously, before the writer flush inside: that ordering is the no-gap proof.
+    runCatchUp(subscribeExecution(sub, message.since, catchUpDeps), sub, catchUpDeps, internalError);
+  };
+
+  const onMessage = (client: LiveClient, data: RawData, isBinary: boolean): void => {
+    client.alive = true;
+    if (isBinary) {
+      return client.sendControl({
+        type: 'error',
+        code: ERROR_CODES.VALIDATION,
+        message: 'binary messages are not supported: send JSON text',
+      });
+    }
+    try {
+      handleMessage(client, parseClientMessage(rawToString(data)));
+    } catch (error) {
+      // A bad message is the client's mistake: answer it and keep the connection. Anything else is
+      // a bug of ours: log it and still answer, since throwing here would take the process down.
+      if (!isStepflowError(error)) {
+        log.error({ err: error }, 'live: could not handle a client message');
+        return client.sendControl({ type: 'error', code: ERROR_CODES.INTERNAL, message: 'internal error' });
+      }
+      const topic = (error.details as { topic?: string } | undefined)?.topic;
+      client.sendControl({
+        type: 'error',
+        code: error.code,
+        message: error.message,
+        ...(topic === undefined ? {} : { topic }),
+      });
+    }
+  };
+
+  const onConnection = (ws: WebSocket): void => {
+    const client = new LiveClient(ws, options, counters);
+    clients.add(client);
+    ws.on('message', (data, isBinary) => onMessage(client, data, isBinary));
+    ws.on('pong', () => (client.alive = true));
+    // Socket errors (resets, bad frames) end in 'close' too; record them at debug level only.
+    ws.on('error', (error) => log.debug({ err: error }, 'live: socket error'));
+    ws.on('close', () => {
+      clients.delete(client);
+      executions.unsubscribe(client);
+      for (const sub of [...client.subscriptions.values()]) closeSubscription(sub, catchUpDeps);
+    });
+  };
+
+  const upgrades = listenForUpgrades({
+    server,
+    guard: deps.guard,
+    log,
+    maxMessageBytes: options.maxMessageBytes,
+    refusal: () =>
+      closing
+        ? 'server is shutting down'
+        : clients.size >= options.maxClients
+          ? 'too many live connections'
+          : undefined,
+    onConnection,
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const client of clients) {
+      if (!client.open) continue; // closing: 'close' cleans it up, and ping() would throw
+      if (!client.alive) {
+        client.drop();
+        continue;
+      }
+      client.alive = false;
+      client.ws.ping();
+    }
+  }, options.heartbeatMs);
+  heartbeat.unref();
+
+  const hub: LiveHub = {
+    clientCount: () => clients.size,
+    stats: () => ({
+      ...counters,
+      clients: clients.size,
+      subscriptions: [...clients].reduce(
+        (n, client) => n + client.subscriptions.size + (client.watchingExecutions ? 1 : 0),
+        0,
+      ),
+      clientPendingBytes: [...clients].map((client) => client.pendingBytes()),
+      maxClientBytes: options.maxClientBytes,
+    }),
+    close: () =>
+      (closing ??= (async () => {
+        upgrades.stopAccepting();
+        unsubscribeBus();
+        clearInterval(heartbeat);
+        if (batchTimer) clearTimeout(batchTimer);
+        const closed = [...clients].map(
+          (client) => new Promise<void>((resolve) => client.ws.once('close', () => resolve())),
+        );
+        for (const client of clients) client.ws.close(1001, 'server shutting down');
+        const grace = setTimeout(() => {
+          for (const client of clients) client.drop();
+        }, CLOSE_GRACE_MS);
+        await Promise.all(closed);
+        clearTimeout(grace);
+      })()),
+  };
+  hubs.set(server, hub);
+  return hub;
+}
+
+function rawToString(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}

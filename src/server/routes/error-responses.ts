@@ -1,0 +1,17 @@
+import { ErrorBodySchema } from '../../protocol/api-schemas.js';
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input; the message names the field',
+  404: 'Not found',
+  409: 'Conflicts with the execution’s current state',
+  413: 'Request body too large',
+  415: 'Unsupported content type (send application/json)',
+  416: 'Range not satisfiable',
+};
+
+/** Error responses for a route's OpenAPI entry (and serializer): the one `{"error":{…}}` shape. */
+export function errorResponses(...statuses: number[]): Record<number, typeof ErrorBodySchema> {
+  return Object.fromEntries(
+    statuses.map((status) => [status, { ...ErrorBodySchema, description: DESCRIPTIONS[status] ?? 'Error' }]),
+  );
+}

@@ -1,0 +1,208 @@
+import { ERROR_CODES, StepflowError, notFound, validationError } from '../../core/errors.js';
+import type { ExecutionEvent } from '../../core/events.js';
+import type { Annotation, Artifact, Execution, ExecutionDetail, LogLine, Step } from '../../core/model.js';
+import { isTerminalExecutionStatus } from '../../core/statuses.js';
+import { REMOTE_TAG, type RemoteBatchBody, type RemoteExecution } from '../../protocol/remote-schemas.js';
+import type { Stepflow } from '../../stepflow.js';
+import type { WriteBatch } from '../../store/store.js';
+
+/** The wire shapes must stay assignable to the model; a drift fails the build here. */
+type Assignable<T, _U extends T> = true;
+type _Checks = [
+  Assignable<Execution, RemoteExecution>,
+  Assignable<LogLine, RemoteBatchBody['lines'][number]>,
+  Assignable<Step, NonNullable<RemoteBatchBody['steps']>[number]>,
+  Assignable<Annotation, NonNullable<RemoteBatchBody['annotations']>[number]>,
+];
+
+export interface RemoteIngest {
+  create(execution: RemoteExecution): Promise<{ created: boolean; lastSeq: number }>;
+  applyBatch(id: string, batch: RemoteBatchBody): Promise<{ lastSeq: number }>;
+  /** Checks that `id` is a remote execution the client may add to, and returns it. */
+  remoteExecution(id: string): Promise<ExecutionDetail>;
+  recordArtifact(id: string, artifact: Artifact): Promise<void>;
+}
+
+/**
+ * Stores what a remote CLI reports and replays it on the bus, so WebSocket watchers and metrics
+ * see remote runs like local ones. Each change is written with `store.write` first (a failed
+ * write fails the request, so the client retries: nothing is acknowledged that is not stored),
+ * then published; the store writer, also a bus subscriber, writes the same rows again, which is
+ * idempotent, and is flushed before the next request of that execution so it never lays an older
+ * snapshot over a newer one.
+ */
+export function createRemoteIngest(stepflow: Stepflow): RemoteIngest {
+  const { store, bus, writer } = stepflow;
+  // Requests of one execution run one at a time: a client's retry may overlap its first attempt.
+  const queues = new Map<string, Promise<void>>();
+  const serialize = async <T>(id: string, task: () => Promise<T>): Promise<T> => {
+    const previous = queues.get(id) ?? Promise.resolve();
+    const run = previous.then(task);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    queues.set(id, tail);
+    try {
+      return await run;
+    } finally {
+      if (queues.get(id) === tail) queues.delete(id);
+    }
+  };
+
+  const commit = async (batch: WriteBatch, events: ExecutionEvent[]): Promise<void> => {
+    await store.write(batch);
+    for (const event of events) bus.publish(event);
+    await writer.flush();
+  };
+
+  const remoteExecution = async (id: string): Promise<ExecutionDetail> => {
+    const stored = await store.getExecution(id);
+    if (!stored) throw notFound('execution', id);
+    if (!(REMOTE_TAG in stored.tags)) throw notRemote(id);
+    return stored;
+  };
+
+  return {
+    remoteExecution,
+
+    create: (input) =>
+      serialize(input.id, async () => {
+        const existing = await store.getExecution(input.id);
+        if (existing) {
+          if (!(REMOTE_TAG in existing.tags)) throw notRemote(input.id);
+          return { created: false, lastSeq: existing.lineCount };
+        }
+        if (isTerminalExecutionStatus(input.status)) {
+          throw validationError(
+            'a remote execution is created queued or running; its end comes in the last batch',
+          );
+        }
+        if (input.owner === null) {
+          throw validationError(
+            'a remote execution needs its owner (the reporting process): crash recovery asks about it',
+          );
+        }
+        const execution = remoteRow(input, input.owner.host, 0);
+        await commit({ executions: [execution] }, [
+          { type: 'execution.started', executionId: execution.id, execution },
+        ]);
+        return { created: true, lastSeq: 0 };
+      }),
+
+    applyBatch: (id, batch) =>
+      serialize(id, async () => {
+        const stored = await remoteExecution(id);
+        const lastStored = stored.lineCount;
+        const fresh = freshLines(batch.lines, lastStored);
+        const lastSeq = fresh.at(-1)?.seq ?? lastStored;
+        const executionId = id;
+
+        let execution: Execution | undefined;
+        if (batch.execution) {
+          if (batch.execution.id !== id)
+            throw validationError(`body.execution.id must be ${JSON.stringify(id)}`);
+          // A delayed retry of an older batch must not reopen a finished run.
+          const stale =
+            isTerminalExecutionStatus(stored.status) && !isTerminalExecutionStatus(batch.execution.status);
+          if (!stale) {
+            const owner = batch.execution.owner ?? stored.owner;
+            execution = remoteRow({ ...batch.execution, owner }, stored.tags[REMOTE_TAG] ?? '', lastSeq);
+          }
+        }
+        const storedSteps = new Map(stored.steps.map((s) => [s.id, s]));
+        // Same for steps: an open snapshot never replaces a closed one; a resent one changes nothing.
+        const steps = (batch.steps ?? []).filter((step) => {
+          const before = storedSteps.get(step.id);
+          return (
+            !before || (!(before.endedAt !== null && step.endedAt === null) && !sameFields(before, step))
+          );
+        });
+        const knownAnnotations = new Set(stored.annotations.map((a) => a.id));
+        const annotations = (batch.annotations ?? []).filter((a) => !knownAnnotations.has(a.id));
+        const storedArtifacts = new Set(
+          stored.artifacts.filter((a) => a.status === 'stored').map((a) => a.id),
+        );
+        const artifacts: Artifact[] = (batch.artifacts ?? [])
+          .filter((a) => !storedArtifacts.has(a.id))
+          .map((a) => ({ ...a, kind: null, size: null, sha256: null, mediaType: null, storedPath: null }));
+        const samples = batch.samples ?? [];
+
+        const events: ExecutionEvent[] = [];
+        const finished = execution !== undefined && isTerminalExecutionStatus(execution.status);
+        if (execution && !finished) events.push({ type: 'execution.updated', executionId, execution });
+        for (const step of steps) {
+          if (!storedSteps.has(step.id)) events.push({ type: 'step.started', executionId, step });
+          else if (step.endedAt === null) events.push({ type: 'step.updated', executionId, step });
+        }
+        if (fresh.length > 0) events.push({ type: 'log.lines', executionId, lines: fresh });
+        for (const step of steps) {
+          if (step.endedAt !== null) events.push({ type: 'step.finished', executionId, step });
+        }
+        for (const annotation of annotations)
+          events.push({ type: 'annotation.added', executionId, annotation });
+        for (const artifact of artifacts) events.push({ type: 'artifact.recorded', executionId, artifact });
+        for (const sample of samples) events.push({ type: 'resource.sampled', executionId, sample });
+        if (execution && finished) events.push({ type: 'execution.finished', executionId, execution });
+
+        await commit(
+          {
+            executions: execution ? [execution] : [],
+            steps: steps.map((step) => ({ executionId, step })),
+            lines: fresh.length > 0 ? [{ executionId, lines: fresh }] : [],
+            annotations: annotations.map((annotation) => ({ executionId, annotation })),
+            artifacts: artifacts.map((artifact) => ({ executionId, artifact })),
+            samples: samples.length > 0 ? [{ executionId, samples }] : [],
+          },
+          events,
+        );
+        return { lastSeq };
+      }),
+
+    recordArtifact: (id, artifact) =>
+      serialize(id, async () => {
+        await remoteExecution(id);
+        await commit({ artifacts: [{ executionId: id, artifact }] }, [
+          { type: 'artifact.recorded', executionId: id, artifact },
+        ]);
+      }),
+  };
+}
+
+/** The row as stored: the server's tag is kept whatever the client sends, and it counts lines itself. */
+function remoteRow(input: RemoteExecution, host: string, lineCount: number): Execution {
+  return { ...input, tags: { ...input.tags, [REMOTE_TAG]: host }, lineCount };
+}
+
+/**
+ * The lines past `lastStored`. They must be consecutive; one that would leave a gap is refused with
+ * the seq to resend from, so the client can rewind.
+ */
+function freshLines(lines: readonly LogLine[], lastStored: number): LogLine[] {
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i]!.seq !== lines[i - 1]!.seq + 1) {
+      throw validationError(`body.lines must have consecutive seqs; line ${i} has seq ${lines[i]!.seq}`);
+    }
+  }
+  const first = lines[0];
+  if (first === undefined) return [];
+  const expectedSeq = lastStored + 1;
+  if (first.seq > expectedSeq) {
+    throw new StepflowError(
+      ERROR_CODES.CONFLICT,
+      `lines must continue the stored log: expected seq ${expectedSeq}, got ${first.seq}`,
+      { details: { expectedSeq } },
+    );
+  }
+  return lines.slice(expectedSeq - first.seq);
+}
+
+function sameFields(a: Step, b: Step): boolean {
+  return (Object.keys(a) as (keyof Step)[]).every((key) => JSON.stringify(a[key]) === JSON.stringify(b[key]));
+}
+
+const notRemote = (id: string): StepflowError =>
+  new StepflowError(
+    ERROR_CODES.CONFLICT,
+    `execution ${JSON.stringify(id)} was not created by a remote client; it cannot be written through /api/remote`,
+  );

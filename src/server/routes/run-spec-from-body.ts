@@ -1,0 +1,70 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { describeFsError, isErrnoException } from '../../artifacts/describe-fs-error.js';
+import { validationError } from '../../core/errors.js';
+import type { RunSpec } from '../../core/model.js';
+import type { CreateExecutionBody } from '../../protocol/api-schemas.js';
+
+const invalid = (field: string, message: string) => validationError(`body.${field} ${message}`, { field });
+
+/**
+ * Turns a schema-valid `POST /api/executions` body into a run spec, checking what a schema cannot:
+ * exactly one of command/argv, a working directory that exists, and no value the OS would refuse
+ * (a NUL byte, `=` in an env name) so the engine never gets a spec it cannot start.
+ */
+export async function runSpecFromBody(body: CreateExecutionBody, serverCwd: string): Promise<RunSpec> {
+  if ((body.command === undefined) === (body.argv === undefined)) {
+    throw validationError('body must have exactly one of "command" (a shell string) and "argv" (a list)', {
+      field: body.command === undefined ? 'command' : 'argv',
+    });
+  }
+  if (body.command !== undefined) noNul('command', body.command);
+  if (body.argv !== undefined) {
+    if (body.argv[0] === '') throw invalid('argv', 'must start with a program name');
+    body.argv.forEach((arg, i) => noNul(`argv.${i}`, arg));
+  }
+  for (const [key, value] of Object.entries(body.env ?? {})) {
+    if (key === '' || key.includes('='))
+      throw invalid('env', `has an invalid variable name ${JSON.stringify(key)}`);
+    noNul(`env.${key}`, key + value);
+  }
+  return {
+    ...(body.command !== undefined ? { command: body.command } : { argv: body.argv }),
+    ...(body.name !== undefined ? { name: body.name } : {}),
+    cwd: await directory(body.cwd, serverCwd),
+    tags: tagsFrom(body.tags),
+    ...(body.env !== undefined ? { env: body.env } : {}),
+    ...(body.timeout !== undefined ? { timeoutSeconds: body.timeout } : {}),
+  };
+}
+
+function noNul(field: string, value: string): void {
+  if (value.includes('\0')) throw invalid(field, 'must not contain a NUL character');
+}
+
+async function directory(cwd: string | undefined, serverCwd: string): Promise<string> {
+  if (cwd === undefined) return serverCwd;
+  noNul('cwd', cwd);
+  const resolved = path.resolve(serverCwd, cwd);
+  const info = await stat(resolved).catch((error: unknown) => {
+    // The client's path, so the client's problem: a 400 that says why, not a 500.
+    if (isErrnoException(error))
+      throw invalid('cwd', `${JSON.stringify(resolved)}: ${describeFsError(error)}`);
+    throw error;
+  });
+  if (!info.isDirectory()) throw invalid('cwd', `${JSON.stringify(resolved)} is not a directory`);
+  return resolved;
+}
+
+/** A map as is; a list of `key=value` or bare `key` (stored with an empty value), as the CLI's --tag. */
+function tagsFrom(tags: CreateExecutionBody['tags']): Record<string, string> {
+  if (tags === undefined) return {};
+  const entries = Array.isArray(tags)
+    ? tags.map((tag): [string, string] => {
+        const eq = tag.indexOf('=');
+        return eq < 0 ? [tag, ''] : [tag.slice(0, eq), tag.slice(eq + 1)];
+      })
+    : Object.entries(tags);
+  for (const [key] of entries) if (key.trim() === '') throw invalid('tags', 'has an empty key');
+  return Object.fromEntries(entries);
+}

@@ -1,0 +1,191 @@
+import os from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VERSION } from '../../src/version.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+const servers: TestServer[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.close();
+});
+
+async function start(settings: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+  const server = await startTestServer(settings);
+  servers.push(server);
+  return server;
+}
+
+/** The body stays loosely typed: the assertions below are what check its shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+async function getJson(
+  server: TestServer,
+  path: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: Json }> {
+  const response = await fetch(`${server.url}${path}`, init);
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  return { status: response.status, body: await response.json() };
+}
+
+/** Runs a command to its end through the engine, as the API would. */
+async function runToEnd(server: TestServer, command: string): Promise<{ id: string; lineCount: number }> {
+  const submitted = await server.stepflow.engine.submit({ command, cwd: os.tmpdir() });
+  const final = await submitted.done;
+  await server.stepflow.writer.flush();
+  return final;
+}
+
+describe('GET /api/health', () => {
+  it('answers ok with the version and uptime while the database is usable', async () => {
+    const server = await start();
+    const { status, body } = await getJson(server, '/api/health');
+    expect(status).toBe(200);
+    expect(body).toEqual({ status: 'ok', version: VERSION, uptimeSeconds: expect.any(Number) });
+    expect(body.uptimeSeconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('answers 503 unavailable with the store error once the database is closed', async () => {
+    const server = await start();
+    await server.stepflow.store.close();
+    const { status, body } = await getJson(server, '/api/health');
+    expect(status).toBe(503);
+    expect(body).toEqual({
+      status: 'unavailable',
+      version: VERSION,
+      uptimeSeconds: expect.any(Number),
+      error: { code: 'store_unavailable', message: expect.stringContaining('closed') },
+    });
+  });
+});
+
+describe('GET /api/health/metrics', () => {
+  it('counts executions by status, lines ingested, and reports database and process figures', async () => {
+    const server = await start();
+    const done = await runToEnd(server, 'seq 1 500');
+    expect(done.lineCount).toBe(500);
+    const { status, body } = await getJson(server, '/api/health/metrics');
+    expect(status).toBe(200);
+    expect(body.executions).toEqual({
+      byStatus: {
+        queued: 0,
+        running: 0,
+        succeeded: 1,
+        failed: 0,
+        cancelled: 0,
+        timed_out: 0,
+        interrupted: 0,
+      },
+      active: 0,
+      queued: 0,
+    });
+    expect(body.ingest.linesTotal).toBe(500);
+    expect(body.ingest.linesPerSecond).toBeGreaterThanOrEqual(0);
+    expect(body.websocketClients).toBe(0);
+    expect(body.database.dbBytes).toBeGreaterThan(0);
+    expect(body.database.walBytes).toBeGreaterThan(0);
+    expect(body.process).toEqual({
+      uptimeSeconds: expect.any(Number),
+      rssBytes: expect.any(Number),
+      heapUsedBytes: expect.any(Number),
+      intervalMs: expect.any(Number),
+      cpuPercent: expect.any(Number),
+      eventLoopDelayMs: { p50: expect.any(Number), p99: expect.any(Number), max: expect.any(Number) },
+    });
+    expect(body.process.rssBytes).toBeGreaterThan(0);
+    expect(body.process.eventLoopDelayMs.max).toBeGreaterThanOrEqual(body.process.eventLoopDelayMs.p50);
+  });
+
+  it('tells running executions from queued ones', async () => {
+    const server = await start({ config: { maxConcurrent: 1 } });
+    const first = await server.stepflow.engine.submit({ command: 'sleep 30', cwd: os.tmpdir() });
+    const second = await server.stepflow.engine.submit({ command: 'sleep 30', cwd: os.tmpdir() });
+    const { body } = await getJson(server, '/api/health/metrics');
+    expect(body.executions).toMatchObject({ active: 1, queued: 1 });
+    expect(body.executions.byStatus).toMatchObject({ queued: 2 });
+    server.stepflow.engine.cancel(second.execution.id);
+    server.stepflow.engine.cancel(first.execution.id);
+    await Promise.all([first.done, second.done]);
+  });
+
+  it('fails with 503 when the store is closed', async () => {
+    const server = await start();
+    await server.stepflow.store.close();
+    const { status, body } = await getJson(server, '/api/health/metrics');
+    expect(status).toBe(503);
+    expect(body.error.code).toBe('store_unavailable');
+  });
+});
+
+describe('GET /api/health/database', () => {
+  it('shows journal mode, pages, row counts and connection settings', async () => {
+    const server = await start();
+    await runToEnd(server, 'seq 1 10');
+    const { status, body } = await getJson(server, '/api/health/database');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      journalMode: 'wal',
+      pageSize: 16384,
+      rowCounts: { executions: 1, log_chunks: 1, steps: 1 },
+      settings: { cacheSizeKiB: 32768, synchronous: 'NORMAL', foreignKeys: true, busyTimeoutMs: 5000 },
+    });
+    expect(body.pageCount).toBeGreaterThan(0);
+    expect(body.freelistCount).toBeGreaterThanOrEqual(0);
+    expect(body.dbFileBytes).toBeGreaterThan(0);
+  });
+});
+
+describe('POST /api/health/optimize', () => {
+  it('optimizes, folds the WAL into the database, and says what it did', async () => {
+    const server = await start();
+    await runToEnd(server, 'seq 1 100');
+    const { status, body } = await getJson(server, '/api/health/optimize', { method: 'POST' });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ optimized: true, checkpoint: { busy: false }, walBytesAfter: 0 });
+    expect(body.walBytesBefore).toBeGreaterThan(0);
+    expect(body.actions).toEqual([
+      expect.stringContaining('PRAGMA optimize'),
+      expect.stringContaining('wal_checkpoint(TRUNCATE)'),
+    ]);
+    expect(body.durationMs).toBeGreaterThanOrEqual(0);
+    expect((await getJson(server, '/api/health')).status).toBe(200);
+  });
+});
+
+describe('GET /metrics', () => {
+  it('serves StepFlow and process metrics in the Prometheus text format', async () => {
+    const server = await start();
+    await runToEnd(server, 'seq 1 42');
+    const response = await fetch(`${server.url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    const value = (series: string): number => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      expect(line, `${series} in\n${text}`).toBeDefined();
+      return Number(line!.slice(series.length + 1));
+    };
+    expect(value('stepflow_executions{status="succeeded"}')).toBe(1);
+    expect(value('stepflow_executions{status="running"}')).toBe(0);
+    expect(value('stepflow_executions_active')).toBe(0);
+    expect(value('stepflow_executions_queued')).toBe(0);
+    expect(value('stepflow_lines_ingested_total')).toBe(42);
+    expect(value('stepflow_websocket_clients')).toBe(0);
+    expect(value('stepflow_db_bytes')).toBeGreaterThan(0);
+    expect(value('stepflow_wal_bytes')).toBeGreaterThanOrEqual(0);
+    expect(value('process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(text).toContain('# TYPE stepflow_lines_ingested_total counter');
+    expect(text).toContain('nodejs_eventloop_lag_p99_seconds');
+  });
+
+  it('keeps each server’s series apart (its own registry, not the global one)', async () => {
+    const [a, b] = await Promise.all([start(), start()]);
+    await runToEnd(a, 'seq 1 7');
+    const [textA, textB] = await Promise.all([
+      fetch(`${a.url}/metrics`).then((r) => r.text()),
+      fetch(`${b.url}/metrics`).then((r) => r.text()),
+    ]);
+    expect(textA).toContain('\nstepflow_lines_ingested_total 7\n');
+    expect(textB).toContain('\nstepflow_lines_ingested_total 0\n');
+  });
+});
