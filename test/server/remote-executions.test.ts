@@ -110,6 +110,18 @@ describe('POST /api/remote/executions', () => {
     });
   });
 
+  it('refuses to re-run or cancel a remote execution here: its command belongs to its host', async () => {
+    const s = await server();
+    const execution = snapshot();
+    await create(s.url, execution);
+    const rerun = await send(s.url, 'POST', `/api/executions/${execution.id}/rerun`);
+    expect(rerun.status).toBe(409);
+    expect(rerun.body.error?.message).toContain('build-host-7');
+    const cancel = await send(s.url, 'POST', `/api/executions/${execution.id}/cancel`);
+    expect(cancel.status).toBe(409);
+    expect((await s.stepflow.store.listExecutions()).items).toHaveLength(1);
+  });
+
   it('refuses a malformed id, a finished execution and one without an owner', async () => {
     const s = await server();
     expect((await create(s.url, snapshot({ id: 'not-a-ulid' }))).status).toBe(400);

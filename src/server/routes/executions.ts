@@ -14,6 +14,7 @@ import {
   ListExecutionsQuerySchema,
   ResourceSeriesSchema,
 } from '../../protocol/api-schemas.js';
+import { REMOTE_TAG } from '../../protocol/remote-schemas.js';
 import { toExecutionDetailJson } from '../../protocol/execution-json.js';
 import type { ServerContext, StepflowApp } from '../build-server.js';
 import { errorResponses } from './error-responses.js';
@@ -159,6 +160,11 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     async (request, reply) => {
       const spec = await store.getRunSpec(request.params.id);
       if (spec === undefined) throw notFound('execution', request.params.id);
+      const remoteHost = spec.tags?.[REMOTE_TAG];
+      if (remoteHost !== undefined) {
+        // Its command belongs to another machine: running it here could do anything.
+        throw conflict(`execution ${request.params.id} ran on ${remoteHost}; re-run it there`);
+      }
       const { execution } = await engine.submit(spec);
       return reply.status(201).header('location', `/api/executions/${execution.id}`).send(execution);
     },
