@@ -10,18 +10,19 @@ const EXECUTIONS = Number(process.env.BENCH_EXECUTIONS ?? 200);
 const LINES = Number(process.env.BENCH_LINES_EACH ?? 5000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 500);
 const API_RPS = Number(process.env.BENCH_API_RPS ?? 200);
+const BURST = Number(process.env.BENCH_BURST ?? 10);
 const root = new URL('..', import.meta.url).pathname;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-bench-server-'));
 const goFile = path.join(dataDir, 'go');
 
-// Each script waits until the watchers are connected (the go file), then prints 50 lines every
-// 100 ms, each starting with its print time in epoch ms.
+// Each script waits until the watchers are connected (the go file), then prints BENCH_BURST lines
+// (default 10) every 100 ms — 100 lines/s, a busy build log — each starting with its print time.
 const script = `
 import os, sys, time
 while not os.path.exists(${JSON.stringify(goFile)}): time.sleep(0.05)
-for start in range(0, ${LINES}, 50):
+for start in range(0, ${LINES}, ${BURST}):
     now = int(time.time() * 1000)
-    sys.stdout.write(''.join('%d steady line %05d of the server benchmark, padded to eighty bytes.....\\n' % (now, i) for i in range(start, start + 50)))
+    sys.stdout.write(''.join('%d steady line %05d of the server benchmark, padded to eighty bytes.....\\n' % (now, i) for i in range(start, start + ${BURST})))
     sys.stdout.flush()
     time.sleep(0.1)
 `;
@@ -32,6 +33,8 @@ const server = spawn(process.execPath, [path.join(root, 'bin/stepflow.js'), 'ser
     STEPFLOW_STORAGE_PATH: dataDir,
     MAX_CONCURRENT_TASKS: String(EXECUTIONS),
     STEPFLOW_LOG_LEVEL: 'warn',
+    // For profiling the server alone, e.g. BENCH_SERVER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/p".
+    ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
   },
   stdio: ['ignore', 'pipe', 'inherit'],
 });

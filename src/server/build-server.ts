@@ -121,6 +121,8 @@ export async function buildServer(
 
 /** Each route module is a function of the app and the context; register new ones here. */
 async function registerRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
+  // Until the dashboard is served here, a browser opening the server lands on the API reference.
+  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/docs', 302));
   const ingest = createIngestMeter({ bus: context.stepflow.bus });
   app.addHook('onClose', async () => ingest.close());
   registerHealthRoutes(app, context, ingest);
