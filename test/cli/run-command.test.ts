@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, startCli, waitForOutput } from '../helpers/run-cli.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
+import { isAlive } from '../helpers/processes.js';
 
 const tempDir = useTempDirs();
 
@@ -46,16 +47,6 @@ async function lastExecution(dataDir: string): Promise<ShownExecution> {
   const shown = await runCli(['show', latest!.id, '--json'], { dataDir });
   expect(shown.code).toBe(0);
   return JSON.parse(shown.stdout) as ShownExecution;
-}
-
-/** A zombie (exited, not yet reaped by init) counts as dead. */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 function writeScript(dir: string, name: string, body: string): string {

@@ -1,11 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ExecutionBody, LogPageBody } from '../../src/protocol/api-schemas.js';
 import { startCli } from '../helpers/run-cli.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { call, FIXTURES, startExecution, waitFor } from './execution-api-client.js';
+import { taggedPids } from '../helpers/processes.js';
 
 const tempDir = useTempDirs();
 
@@ -41,22 +41,6 @@ function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill(signal);
   return exited;
-}
-
-/** Pids of live processes tagged with the execution id. */
-function taggedPids(executionId: string): number[] {
-  const tag = `STEPFLOW_EXECUTION_ID=${executionId}`;
-  return fs
-    .readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(tag);
-      } catch {
-        return false; // gone meanwhile, or not ours to read
-      }
-    })
-    .map(Number);
 }
 
 describe('a server killed mid-run (built CLI: run `npm run build` first)', () => {

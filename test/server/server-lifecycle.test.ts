@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { startCli } from '../helpers/run-cli.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
+import { taggedPids } from '../helpers/processes.js';
 
 const tempDir = useTempDirs();
 
@@ -43,22 +44,6 @@ async function waitFor(condition: () => Promise<boolean>, what: string, timeoutM
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** Pids of live processes tagged with the execution id (other users' processes are unreadable: skipped). */
-function taggedPids(executionId: string): number[] {
-  const tag = `STEPFLOW_EXECUTION_ID=${executionId}`;
-  return fs
-    .readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(tag);
-      } catch {
-        return false; // gone meanwhile, or not ours to read
-      }
-    })
-    .map(Number);
 }
 
 describe('stepflow server lifecycle', () => {
