@@ -27,14 +27,16 @@ for start in range(0, ${LINES}, ${BURST}):
     time.sleep(0.1)
 `;
 
-const server = spawn(process.execPath, [path.join(root, 'bin/stepflow.js'), 'server', '--port', '0'], {
+// Node flags for the server alone, e.g. BENCH_SERVER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/p"
+// (passed on the command line: NODE_OPTIONS refuses --cpu-prof).
+const serverFlags = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+const serverArgs = [...serverFlags, path.join(root, 'bin/stepflow.js'), 'server', '--port', '0'];
+const server = spawn(process.execPath, serverArgs, {
   env: {
     ...process.env,
     STEPFLOW_STORAGE_PATH: dataDir,
     MAX_CONCURRENT_TASKS: String(EXECUTIONS),
     STEPFLOW_LOG_LEVEL: 'warn',
-    // For profiling the server alone, e.g. BENCH_SERVER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/p".
-    ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
   },
   stdio: ['ignore', 'pipe', 'inherit'],
 });

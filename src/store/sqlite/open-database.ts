@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
+import { JOURNAL_SIZE_LIMIT_BYTES, WAL_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
 import { runMigrations } from './migrations.js';
 import { toStoreError } from './sqlite-errors.js';
 
@@ -49,10 +50,11 @@ function configure(db: Database.Database): void {
   db.pragma('foreign_keys = ON');
   db.pragma('cache_size = -32768');
   db.pragma('temp_store = MEMORY');
-  // Checkpoint every 16 MiB of WAL (1024 pages of 16 KiB): bounded stalls for the writer.
-  db.pragma('wal_autocheckpoint = 1024');
+  // Checkpoint every 16 MiB of WAL (1024 pages of 16 KiB). A store that writes moves this off the
+  // main thread (see checkpointer.ts); short-lived connections keep it.
+  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   // After a checkpoint, keep the WAL file from staying at its high-water mark forever.
-  db.pragma('journal_size_limit = 67108864');
+  db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
 }
 
 function isBusy(error: unknown): boolean {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LogLine } from '../../core/model.js';
 import { describeStoreContract } from '../store-contract.js';
 import { MIGRATIONS } from './migrations.js';
@@ -108,6 +108,21 @@ describe('SqliteStore', () => {
     expect(result.walBytesAfter).toBe(0);
     expect((await store.readLog(e.id)).lines).toHaveLength(100);
   });
+
+  it('checkpoints from a worker thread once it writes, and truncates the WAL when writes stop', async () => {
+    const store = await open();
+    const e = await store.createExecution({ spec: { command: 'x', cwd: '/' } });
+    expect((await store.stats()).settings.walAutocheckpointPages).toBe(1024);
+    await store.write({ lines: [{ executionId: e.id, lines: lines(1, 100) }] });
+    // The main connection no longer checkpoints inside its commits.
+    expect((await store.stats()).settings.walAutocheckpointPages).toBe(0);
+    expect((await store.fileSizes()).walFileBytes).toBeGreaterThan(0);
+    await vi.waitFor(async () => expect((await store.fileSizes()).walFileBytes).toBe(0), {
+      timeout: 8000,
+      interval: 100,
+    });
+    expect((await store.readLog(e.id)).lines).toHaveLength(100);
+  }, 10_000);
 
   it('migrates a new database to the latest version once, and reopens without migrating again', async () => {
     const dataDir = makeTempDir();

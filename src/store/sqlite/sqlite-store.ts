@@ -20,6 +20,7 @@ import type {
   WriteBatch,
 } from '../store.js';
 import { createBatchWriter } from './batch-writer.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { createExecutionIdFactory } from './execution-ids.js';
 import { listExecutions, registerListFunctions } from './list-executions.js';
 import { createLogReader } from './log-reader.js';
@@ -67,6 +68,8 @@ export class SqliteStore implements ExecutionStore {
   private readonly selectStatusCounts: Database.Statement<[], { status: string; n: number }>;
   private readonly deleteRow: Database.Statement<[string]>;
   private readonly readDetail: Database.Transaction<(id: string) => ExecutionDetail | undefined>;
+  /** Started by the first batch write: read-only uses (`ls`, `show`) never pay for a thread. */
+  private checkpointer: Checkpointer | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -138,7 +141,10 @@ export class SqliteStore implements ExecutionStore {
   }
 
   async write(batch: WriteBatch): Promise<void> {
-    this.guard('cannot write the batch', () => this.writer.write(batch));
+    this.guard('cannot write the batch', () => {
+      this.checkpointer ??= startCheckpointer(this.db);
+      this.writer.write(batch);
+    });
   }
 
   async getExecution(id: string): Promise<ExecutionDetail | undefined> {
@@ -217,6 +223,9 @@ export class SqliteStore implements ExecutionStore {
 
   /** Closes the connection; later calls fail with `store_unavailable`. Safe to call twice. */
   async close(): Promise<void> {
+    if (!this.db.open) return;
+    // Before the main connection closes: the last connection to close checkpoints the whole WAL.
+    await this.checkpointer?.close();
     if (!this.db.open) return;
     try {
       // SQLite's advice for connections that ran queries: refresh planner stats before closing.
