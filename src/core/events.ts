@@ -5,6 +5,8 @@ import type { Annotation, Artifact, Execution, LogLine, ResourceSample, Step } f
  * all subscribers of the same stream. Lines travel in batches: never one event per line.
  */
 export type ExecutionEvent =
+  /** Accepted, waiting for a free slot (only published when it has to wait). */
+  | { type: 'execution.queued'; executionId: string; execution: Execution }
   | { type: 'execution.started'; executionId: string; execution: Execution }
   | { type: 'execution.updated'; executionId: string; execution: Execution }
   | { type: 'execution.finished'; executionId: string; execution: Execution }

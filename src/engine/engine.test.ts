@@ -139,6 +139,12 @@ print("after")`;
     ]);
   });
 
+  it('reports no resource peaks for a run too short to be sampled, rather than zeros', async () => {
+    const app = await open();
+    const { done } = await app.engine.submit({ command: 'true', cwd: tempDir() });
+    expect((await done).resources).toBeNull();
+  });
+
   it('records a command that cannot start as failed with the reason', async () => {
     const app = await open();
     const { done } = await app.engine.submit({ argv: ['/nonexistent/tool'], cwd: tempDir() });

@@ -105,6 +105,8 @@ export function createEngine(options: EngineOptions): Engine {
       const done = new Promise<Execution>((r) => (resolve = r));
       queue.push({ execution, spec, resolve });
       drain();
+      if (!running.has(execution.id))
+        bus.publish({ type: 'execution.queued', executionId: execution.id, execution });
       const current = running.get(execution.id)?.snapshot() ?? execution;
       return { execution: current, done };
     },

@@ -39,6 +39,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
   let execution: Execution = { ...queued, status: 'running', startedAt: iso(startedAt) };
   let failure: string | null = null;
   let nextArtifactId = 1;
+  let samples = 0;
   // Artifacts are collected one after another, in the order they were declared: ids follow the
   // script's order, and two copies never compete for the disk.
   let artifactsCollected: Promise<void> = Promise.resolve();
@@ -136,6 +137,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
       publishLines();
     },
     onSample(sample: ResourceSample) {
+      samples++;
       bus.publish({ type: 'resource.sampled', executionId: id, sample });
     },
   });
@@ -160,7 +162,8 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
         execution.error ?? (status === 'succeeded' ? null : (note ?? `exited with code ${result.exitCode}`)),
       endedAt: iso(endedAt),
       durationMs: endedAt - startedAt,
-      resources: result.peaks,
+      // A run shorter than one sampling interval was never measured: say so, rather than "0 %".
+      resources: samples > 0 ? result.peaks : null,
     };
     publishExecution('execution.finished');
     return execution;

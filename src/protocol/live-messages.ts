@@ -152,12 +152,12 @@ export interface ResourcesMessage {
 }
 
 /**
- * `created`: the execution started (executions queued behind `MAX_CONCURRENT_TASKS` appear when
- * they start: the engine publishes nothing while one waits). `active`: sent once after
- * subscribing, for every execution running or queued at that moment.
+ * `queued`: the execution was accepted and waits for a slot (`MAX_CONCURRENT_TASKS`). `created`:
+ * it started running (an execution that never waited has no `queued` change). `active`: sent once
+ * after subscribing, for every execution running or queued at that moment.
  * @public
  */
-export type ExecutionChangeKind = 'active' | 'created' | 'updated' | 'finished';
+export type ExecutionChangeKind = 'active' | 'queued' | 'created' | 'updated' | 'finished';
 
 export interface ExecutionChange {
   change: ExecutionChangeKind;

@@ -154,6 +154,27 @@ describe('several topics', () => {
     expect(change?.execution).toMatchObject({ id, status: 'succeeded', exitCode: 0 });
   });
 
+  it('reports an execution waiting for a slot as queued, then created when it starts', async () => {
+    const server = await startLiveServer({ config: { maxConcurrent: 1 } });
+    servers.push(server);
+    const client = await connect(server);
+    await client.subscribe('executions');
+    await client.find((m) => m.type === 'executions');
+    const first = await server.run('import time\ntime.sleep(0.5)\n');
+    const second = await server.run('print("second")\n');
+    const change = (kind: string, id: string) =>
+      client.find(
+        (m) => m.type === 'executions' && m.changes.some((c) => c.change === kind && c.execution.id === id),
+      );
+    const queued = await change('queued', second.id);
+    const started = await change('created', second.id);
+    expect(client.messages.indexOf(started)).toBeGreaterThan(client.messages.indexOf(queued));
+    const entry =
+      queued.type === 'executions' ? queued.changes.find((c) => c.change === 'queued') : undefined;
+    expect(entry?.execution).toMatchObject({ id: second.id, status: 'queued' });
+    await first.done;
+  });
+
   it('lists what is running when a dashboard subscribes', async () => {
     const server = await setup();
     const { id } = await server.run('import time\ntime.sleep(30)\n');

@@ -27,11 +27,20 @@ export interface LiveServer {
 
 /** Like `test/helpers/test-server.ts`, with live hub settings (short heartbeat, small allowance). */
 export async function startLiveServer(
-  settings: { env?: NodeJS.ProcessEnv; live?: Partial<LiveHubOptions> } = {},
+  settings: {
+    env?: NodeJS.ProcessEnv;
+    live?: Partial<LiveHubOptions>;
+    config?: { maxConcurrent?: number };
+  } = {},
 ): Promise<LiveServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-live-test-'));
   const dataDir = path.join(dir, 'data');
-  const stepflow = await createStepflow({ ...loadConfig({}, dataDir), dataDir, killGraceMs: 500 });
+  const stepflow = await createStepflow({
+    ...loadConfig({}, dataDir),
+    dataDir,
+    killGraceMs: 500,
+    ...settings.config,
+  });
   const options = loadServerOptions({ STEPFLOW_LOG_LEVEL: 'silent', ...settings.env }, { port: '0' });
   const app = await buildServer(stepflow, options, { logger: false, live: settings.live });
   await app.listen({ host: options.host, port: 0 });

@@ -20,6 +20,9 @@ export class ExecutionsTopic {
   handle(event: ExecutionEvent): boolean {
     if (this.subscribers.size === 0) return false;
     switch (event.type) {
+      case 'execution.queued':
+        this.pending.push({ change: 'queued', execution: event.execution });
+        return true;
       case 'execution.started':
         this.pending.push({ change: 'created', execution: event.execution });
         return true;
