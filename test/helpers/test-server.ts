@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config.js';
 import { buildServer, type StepflowApp } from '../../src/server/build-server.js';
+import type { LiveHubOptions } from '../../src/server/live/live-hub.js';
 import { loadServerOptions, type ServerOptions } from '../../src/server/server-options.js';
 import { createStepflow, type Stepflow } from '../../src/stepflow.js';
 
@@ -26,6 +27,7 @@ export async function startTestServer(
     env?: NodeJS.ProcessEnv;
     config?: Partial<Stepflow['config']>;
     options?: Partial<ServerOptions>;
+    live?: Partial<LiveHubOptions>;
   } = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-server-test-'));
@@ -39,7 +41,7 @@ export async function startTestServer(
     ...loadServerOptions({ STEPFLOW_LOG_LEVEL: 'silent', ...settings.env }, { port: '0' }),
     ...settings.options,
   };
-  const app = await buildServer(stepflow, options, { logger: false });
+  const app = await buildServer(stepflow, options, { logger: false, live: settings.live });
   await app.listen({ host: options.host, port: 0 });
   const { port } = app.server.address() as AddressInfo;
   let closed = false;

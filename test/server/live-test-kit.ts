@@ -1,15 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
-import { loadConfig } from '../../src/config.js';
 import type { RunSpec } from '../../src/core/model.js';
 import type { LiveLine, LiveServerMessage } from '../../src/protocol/live-messages.js';
-import { buildServer, type StepflowApp } from '../../src/server/build-server.js';
+import type { StepflowApp } from '../../src/server/build-server.js';
 import { liveHubOf, type LiveHub, type LiveHubOptions } from '../../src/server/live/live-hub.js';
-import { loadServerOptions } from '../../src/server/server-options.js';
-import { createStepflow, type Stepflow } from '../../src/stepflow.js';
+import type { Stepflow } from '../../src/stepflow.js';
+import { startTestServer } from '../helpers/test-server.js';
 
 /** Helpers for the live (WebSocket) tests: the real server on port 0 and real `ws` clients. */
 
@@ -25,7 +23,7 @@ export interface LiveServer {
   close(): Promise<void>;
 }
 
-/** Like `test/helpers/test-server.ts`, with live hub settings (short heartbeat, small allowance). */
+/** `test/helpers/test-server.ts` plus the hub and a script runner, with live hub settings. */
 export async function startLiveServer(
   settings: {
     env?: NodeJS.ProcessEnv;
@@ -33,41 +31,26 @@ export async function startLiveServer(
     config?: { maxConcurrent?: number };
   } = {},
 ): Promise<LiveServer> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-live-test-'));
-  const dataDir = path.join(dir, 'data');
-  const stepflow = await createStepflow({
-    ...loadConfig({}, dataDir),
-    dataDir,
-    killGraceMs: 500,
-    ...settings.config,
-  });
-  const options = loadServerOptions({ STEPFLOW_LOG_LEVEL: 'silent', ...settings.env }, { port: '0' });
-  const app = await buildServer(stepflow, options, { logger: false, live: settings.live });
-  await app.listen({ host: options.host, port: 0 });
-  const { port } = app.server.address() as AddressInfo;
-  const hub = liveHubOf(app.server);
+  const server = await startTestServer(settings);
+  const hub = liveHubOf(server.app.server);
   if (!hub) throw new Error('no live hub attached');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-live-test-'));
   let scripts = 0;
-  let closed = false;
   return {
-    url: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
-    app,
-    stepflow,
+    url: server.url,
+    wsUrl: `ws://127.0.0.1:${server.port}/ws`,
+    app: server.app,
+    stepflow: server.stepflow,
     hub,
     dir,
     async run(script, file = `script-${++scripts}.py`) {
       fs.writeFileSync(path.join(dir, file), script);
       const spec: RunSpec = { argv: [file.endsWith('.py') ? 'python3' : 'bash', file], cwd: dir };
-      const submitted = await stepflow.engine.submit(spec);
+      const submitted = await server.stepflow.engine.submit(spec);
       return { id: submitted.execution.id, done: submitted.done };
     },
     async close() {
-      if (closed) return;
-      closed = true;
-      await stepflow.engine.shutdown();
-      await app.close();
-      await stepflow.close();
+      await server.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
