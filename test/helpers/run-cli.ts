@@ -60,3 +60,31 @@ export async function waitForOutput(
     });
   });
 }
+
+/** For `stepflow server` subprocesses: the inherited environment must not turn on auth or move it. */
+export const SERVER_ENV = {
+  STEPFLOW_LOG_LEVEL: 'warn',
+  STEPFLOW_API_KEY: '',
+  STEPFLOW_API_KEYS: '',
+  STEPFLOW_AUTH_ENABLED: '',
+  STEPFLOW_HOST: '',
+};
+
+/** Resolves with the server's URL once `stepflow server` prints it. */
+export function listeningUrl(child: ChildProcess, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(
+      () => reject(new Error(`no "listening" line; stdout so far:\n${seen}`)),
+      timeoutMs,
+    );
+    child.stdout!.on('data', (chunk: Buffer | string) => {
+      seen += chunk.toString();
+      const match = /StepFlow is listening on (http:\/\/\S+)/.exec(seen);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+  });
+}

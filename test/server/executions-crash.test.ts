@@ -2,37 +2,17 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ExecutionBody, LogPageBody } from '../../src/protocol/api-schemas.js';
-import { startCli } from '../helpers/run-cli.js';
+import { listeningUrl, SERVER_ENV, startCli } from '../helpers/run-cli.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { call, FIXTURES, startExecution, waitFor } from './execution-api-client.js';
 import { taggedPids } from '../helpers/processes.js';
 
 const tempDir = useTempDirs();
 
-// The inherited environment must not turn on auth or move the server elsewhere.
-const QUIET_ENV = {
-  STEPFLOW_LOG_LEVEL: 'warn',
-  STEPFLOW_API_KEY: '',
-  STEPFLOW_API_KEYS: '',
-  STEPFLOW_AUTH_ENABLED: '',
-  STEPFLOW_HOST: '',
-};
-
 /** Starts the built CLI's server on port 0 and resolves with the URL it prints. */
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const { child } = startCli(['server', '--port', '0'], { dataDir, env: QUIET_ENV });
-  const url = await new Promise<string>((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`no "listening" line; stdout so far:\n${seen}`)), 10_000);
-    child.stdout!.on('data', (chunk: Buffer | string) => {
-      seen += chunk.toString();
-      const match = /StepFlow is listening on (http:\/\/\S+)/.exec(seen);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-  });
+  const { child } = startCli(['server', '--port', '0'], { dataDir, env: SERVER_ENV });
+  const url = await listeningUrl(child);
   return { child, url };
 }
 

@@ -1,42 +1,13 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { startCli } from '../helpers/run-cli.js';
+import { listeningUrl, SERVER_ENV, startCli } from '../helpers/run-cli.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { taggedPids } from '../helpers/processes.js';
 
 const tempDir = useTempDirs();
-
-// The inherited environment must not turn on auth or move the server elsewhere.
-const QUIET_ENV = {
-  STEPFLOW_LOG_LEVEL: 'warn',
-  STEPFLOW_API_KEY: '',
-  STEPFLOW_API_KEYS: '',
-  STEPFLOW_AUTH_ENABLED: '',
-  STEPFLOW_HOST: '',
-};
-
-/** Resolves with the server's URL once the CLI prints it. */
-function listeningUrl(child: ChildProcess, timeoutMs = 10_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(
-      () => reject(new Error(`no "listening" line; stdout so far:\n${seen}`)),
-      timeoutMs,
-    );
-    child.stdout!.on('data', (chunk: Buffer | string) => {
-      seen += chunk.toString();
-      const match = /StepFlow is listening on (http:\/\/\S+)/.exec(seen);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-  });
-}
 
 async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -51,7 +22,7 @@ describe('stepflow server lifecycle', () => {
     const dataDir = tempDir();
     const { child, result } = startCli(['server', '--port', '0'], {
       dataDir,
-      env: { ...QUIET_ENV, MAX_CONCURRENT_TASKS: '1', STEPFLOW_KILL_GRACE_MS: '2000' },
+      env: { ...SERVER_ENV, MAX_CONCURRENT_TASKS: '1', STEPFLOW_KILL_GRACE_MS: '2000' },
     });
     try {
       const url = await listeningUrl(child);
@@ -110,7 +81,7 @@ describe('stepflow server lifecycle', () => {
     const { port } = blocker.address() as net.AddressInfo;
     try {
       const dataDir = tempDir();
-      const { child, result } = startCli(['server', '--port', String(port)], { dataDir, env: QUIET_ENV });
+      const { child, result } = startCli(['server', '--port', String(port)], { dataDir, env: SERVER_ENV });
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       const exit = await result;
       clearTimeout(timer);
