@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { buildServer, type StepflowApp } from '../../src/server/build-server.js';
 import type { LiveHubOptions } from '../../src/server/live/live-hub.js';
@@ -59,5 +60,18 @@ export async function startTestServer(
       await stepflow.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A `startTestServer` whose servers are closed after each test (like `useTempDirs`). */
+export function useTestServers(): (settings?: Parameters<typeof startTestServer>[0]) => Promise<TestServer> {
+  const started: TestServer[] = [];
+  afterEach(async () => {
+    for (const server of started.splice(0)) await server.close();
+  });
+  return async (settings = {}) => {
+    const server = await startTestServer(settings);
+    started.push(server);
+    return server;
   };
 }

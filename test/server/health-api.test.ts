@@ -1,18 +1,9 @@
 import os from 'node:os';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/version.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { useTestServers, type TestServer } from '../helpers/test-server.js';
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-});
-
-async function start(settings: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const server = await startTestServer(settings);
-  servers.push(server);
-  return server;
-}
+const start = useTestServers();
 
 /** The body stays loosely typed: the assertions below are what check its shape. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

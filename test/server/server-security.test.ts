@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { StepflowError } from '../../src/core/errors.js';
 import { buildServer } from '../../src/server/build-server.js';
@@ -10,19 +10,10 @@ import { loadServerOptions } from '../../src/server/server-options.js';
 import { createStepflow } from '../../src/stepflow.js';
 import { runCli } from '../helpers/run-cli.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { useTestServers, type TestServer } from '../helpers/test-server.js';
 
 const tempDir = useTempDirs();
-const servers: TestServer[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-});
-
-async function start(settings: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const server = await startTestServer(settings);
-  servers.push(server);
-  return server;
-}
+const start = useTestServers();
 
 interface RawResponse {
   status: number;

@@ -1,5 +1,4 @@
-import type { StepSource } from '../model.js';
-import type { AnnotationLevel } from '../statuses.js';
+import type { Annotation, StepSource } from '../model.js';
 
 /**
  * One recognised marker line, whatever dialect printed it. Values are as printed (unescaped, trimmed
@@ -23,17 +22,7 @@ export type Marker =
   | { kind: 'step-error'; message: string }
   | { kind: 'artifact'; path: string; description: string }
   | { kind: 'meta'; key: string; value: string }
-  | {
-      kind: 'annotation';
-      level: AnnotationLevel;
-      message: string;
-      title: string | null;
-      file: string | null;
-      line: number | null;
-      col: number | null;
-      endLine: number | null;
-      endCol: number | null;
-    }
+  | ({ kind: 'annotation' } & Omit<Annotation, 'id' | 'stepId' | 'seq'>)
   | { kind: 'add-mask'; value: string }
   | { kind: 'stop-commands'; token: string }
   | { kind: 'resume-commands' }
