@@ -4,6 +4,7 @@ import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 /**
  * The architecture's arrows, enforced: each folder lists what it must not import.
@@ -103,7 +104,32 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    files: ['bench/**/*.js', 'bin/**/*.js', 'test/fixtures/**/*.js'],
+    // The web UI runs in the browser and may take only types from the server (src/protocol).
+    files: ['web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/**', '!**/src/protocol/**'],
+              message: 'web/ may import only src/protocol from the server.',
+            },
+            {
+              group: ['**/src/protocol/**'],
+              allowTypeImports: true,
+              message: 'web/ takes only types from src/protocol (import type).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['bench/**/*.js', 'bin/**/*.js', 'test/fixtures/**/*.js', 'scripts/**/*.js'],
     languageOptions: { globals: { ...globals.node } },
   },
 );

@@ -22,6 +22,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerPrometheusMetrics } from './routes/prometheus-metrics.js';
 import { registerRemoteRoutes } from './routes/remote-executions.js';
 import type { ServerOptions } from './server-options.js';
+import { registerWebUi } from './web-ui.js';
 
 /** What route modules get: the wired StepFlow plus the server's own settings. */
 export interface ServerContext {
@@ -121,8 +122,6 @@ export async function buildServer(
 
 /** Each route module is a function of the app and the context; register new ones here. */
 async function registerRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
-  // Until the dashboard is served here, a browser opening the server lands on the API reference.
-  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/docs', 302));
   const ingest = createIngestMeter({ bus: context.stepflow.bus });
   app.addHook('onClose', async () => ingest.close());
   registerHealthRoutes(app, context, ingest);
@@ -131,4 +130,5 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await executionsRoutes(app, context);
   await executionLogsRoutes(app, context);
   await artifactDownloadRoutes(app, context);
+  await registerWebUi(app);
 }

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { useTestServers } from '../helpers/test-server.js';
+import { useBrowser } from './helpers/browser.js';
+
+const startServer = useTestServers();
+const browser = useBrowser();
+
+describe('the dashboard shell', () => {
+  it('is served at / with a CSP that forbids inline scripts, and deep links load the app', async () => {
+    const server = await startServer();
+    const response = await fetch(`${server.url}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/text\/html/);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+
+    const page = await browser.open(server.url, '/history');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    await page.waitForURL(`${server.url}/`);
+    expect(await page.title()).toBe('StepFlow');
+  });
+
+  it('answers unknown API paths with a JSON 404, not the app shell', async () => {
+    const server = await startServer();
+    const response = await fetch(`${server.url}/api/nope`);
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('not_found');
+  });
+});

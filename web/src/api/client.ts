@@ -1,0 +1,95 @@
+/**
+ * The one way the dashboard talks HTTP to the server: JSON in and out, errors turned into
+ * {@link ApiError} carrying the server's stable code and message (`{"error":{code,message}}`), so
+ * forms can show "name: must NOT have more than 500 characters" next to the right field.
+ */
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** The body field an error names (`body.cwd must…` → `cwd`), if any. */
+  get field(): string | undefined {
+    const match = /^body\.([\w]+)/.exec(this.message) ?? /unknown field "(\w+)"/.exec(this.message);
+    return match?.[1];
+  }
+}
+
+type QueryValue = string | number | boolean | undefined | null | readonly (string | number)[];
+
+/** `/api/x` + `?a=1&b=2`, leaving out empty values and repeating arrays (`status=a&status=b`). */
+export function apiUrl(path: string, query: Record<string, QueryValue> = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') continue;
+    if (Array.isArray(value)) for (const item of value) params.append(key, String(item));
+    else params.append(key, String(value));
+  }
+  const search = params.toString();
+  return search ? `${path}?${search}` : path;
+}
+
+export async function apiFetch<T>(
+  path: string,
+  init: { method?: string; body?: unknown; query?: Record<string, QueryValue>; signal?: AbortSignal } = {},
+): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const key = apiKey();
+  if (key) headers.authorization = `Bearer ${key}`;
+  let body: string | undefined;
+  if (init.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(init.body);
+  }
+  const response = await fetch(apiUrl(path, init.query), {
+    method: init.method ?? 'GET',
+    headers,
+    body,
+    signal: init.signal,
+  });
+  if (!response.ok) throw await errorFrom(response);
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+async function errorFrom(response: Response): Promise<ApiError> {
+  try {
+    const body = (await response.json()) as {
+      error?: { code?: string; message?: string; details?: unknown };
+    };
+    if (body.error?.message) {
+      return new ApiError(
+        response.status,
+        body.error.code ?? 'unknown',
+        body.error.message,
+        body.error.details,
+      );
+    }
+  } catch {
+    // Not JSON (a proxy's error page): fall through to the status line.
+  }
+  return new ApiError(response.status, 'http_error', `${response.status} ${response.statusText}`);
+}
+
+const KEY_STORAGE = 'stepflow.apiKey';
+
+/** The API key, when the server requires one (kept in this browser's local storage). */
+export function apiKey(): string | null {
+  try {
+    return localStorage.getItem(KEY_STORAGE);
+  } catch {
+    return null;
+  }
+}
+
+export function setApiKey(key: string | null): void {
+  if (key) localStorage.setItem(KEY_STORAGE, key);
+  else localStorage.removeItem(KEY_STORAGE);
+}

@@ -1,0 +1,30 @@
+/**
+ * Wire types of the API, taken from the server's schemas (types only: nothing of the server is
+ * bundled). A field the server adds shows up here at compile time.
+ */
+import type { Static } from '@sinclair/typebox';
+import type {
+  ExecutionDetailSchema,
+  ExecutionPageSchema,
+  ExecutionSchema,
+  LogPageSchema,
+  ResourceSeriesSchema,
+} from '../../../src/protocol/api-schemas.js';
+
+export type Execution = Static<typeof ExecutionSchema>;
+export type ExecutionDetail = Static<typeof ExecutionDetailSchema>;
+export type ExecutionPage = Static<typeof ExecutionPageSchema>;
+export type Step = ExecutionDetail['steps'][number];
+export type Artifact = ExecutionDetail['artifacts'][number];
+export type Annotation = ExecutionDetail['annotations'][number];
+export type LogPage = Static<typeof LogPageSchema>;
+export type LogLine = LogPage['lines'][number];
+export type ResourceSample = Static<typeof ResourceSeriesSchema>['samples'][number];
+export type ExecutionStatus = Execution['status'];
+
+export type {
+  ExecutionChange,
+  LiveLine,
+  LiveServerMessage,
+  LiveTopic,
+} from '../../../src/protocol/live-messages.js';

@@ -1,0 +1,42 @@
+import { NavLink, Outlet } from 'react-router';
+import { useConnectionState } from '../live/live-context.js';
+import { ThemeToggle } from './theme-toggle.js';
+
+export function Layout() {
+  return (
+    <div className="app">
+      <header className="topbar">
+        <NavLink to="/" className="brand" end>
+          <img src="/favicon.svg" alt="" width={20} height={20} /> StepFlow
+        </NavLink>
+        <nav className="topnav" aria-label="Main">
+          <NavLink to="/" end>
+            Dashboard
+          </NavLink>
+          <NavLink to="/history">History</NavLink>
+          <NavLink to="/artifacts">Artifacts</NavLink>
+        </nav>
+        <div className="topbar-end">
+          <ConnectionBadge />
+          <ThemeToggle />
+          <NavLink to="/new" className="button primary">
+            New execution
+          </NavLink>
+        </div>
+      </header>
+      <main className="content">
+        <Outlet />
+      </main>
+    </div>
+  );
+}
+
+function ConnectionBadge() {
+  const state = useConnectionState();
+  if (state === 'open') return null;
+  return (
+    <span className="connection-badge" role="status" data-state={state}>
+      {state === 'reconnecting' ? 'Reconnecting…' : 'Connecting…'}
+    </span>
+  );
+}

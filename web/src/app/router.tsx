@@ -1,0 +1,23 @@
+import { createBrowserRouter } from 'react-router';
+import { ArtifactsPage } from '../pages/artifacts/artifacts-page.js';
+import { DashboardPage } from '../pages/dashboard/dashboard-page.js';
+import { ExecutionPage } from '../pages/execution/execution-page.js';
+import { HistoryPage } from '../pages/history/history-page.js';
+import { NewExecutionPage } from '../pages/new-execution/new-execution-page.js';
+import { Layout } from './layout.js';
+import { NotFoundPage } from './not-found-page.js';
+
+/** Every page of the dashboard; the server answers any of these paths with the app shell. */
+export const router = createBrowserRouter([
+  {
+    element: <Layout />,
+    children: [
+      { index: true, element: <DashboardPage /> },
+      { path: 'new', element: <NewExecutionPage /> },
+      { path: 'executions/:id', element: <ExecutionPage /> },
+      { path: 'history', element: <HistoryPage /> },
+      { path: 'artifacts', element: <ArtifactsPage /> },
+      { path: '*', element: <NotFoundPage /> },
+    ],
+  },
+]);

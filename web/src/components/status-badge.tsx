@@ -1,0 +1,31 @@
+import type { ExecutionStatus, Step } from '../api/types.js';
+
+type AnyStatus = ExecutionStatus | Step['status'];
+
+const ICONS: Record<string, string> = {
+  succeeded: '✓',
+  failed: '✗',
+  timed_out: '⏱',
+  interrupted: '⚠',
+  cancelled: '⊘',
+  skipped: '⤼',
+  queued: '◷',
+  pending: '◷',
+};
+
+const LABELS: Record<string, string> = { timed_out: 'timed out' };
+
+/** Status icon (a spinner while running) and, unless `iconOnly`, its name. */
+export function StatusBadge({ status, iconOnly = false }: { status: AnyStatus; iconOnly?: boolean }) {
+  const label = LABELS[status] ?? status;
+  return (
+    <span className="status" data-status={status} title={label}>
+      {status === 'running' ? (
+        <span className="spinner" aria-hidden="true" />
+      ) : (
+        <span aria-hidden="true">{ICONS[status] ?? '•'}</span>
+      )}
+      {iconOnly ? <span className="visually-hidden">{label}</span> : <span>{label}</span>}
+    </span>
+  );
+}
