@@ -5,9 +5,16 @@ import { defineConfig } from 'vite';
 /**
  * The dashboard's build: `npm run build` writes it to `dist/web`, which `stepflow server` serves.
  * `npm run dev:web` serves it with HMR on :5173 and proxies the API and WebSocket to a running
- * `stepflow server` on :8080 (STEPFLOW_ALLOWED_ORIGINS=http://localhost:5173 lets the dev origin in).
+ * `stepflow server` (STEPFLOW_DEV_API, default http://127.0.0.1:8080). The proxy presents the
+ * server's own origin, so the server's Origin check needs no dev exception.
  */
 const apiTarget = process.env.STEPFLOW_DEV_API ?? 'http://127.0.0.1:8080';
+const asServerOrigin = (proxy: {
+  on(event: string, listener: (req: { setHeader(name: string, value: string): void }) => void): void;
+}) => {
+  proxy.on('proxyReq', (req) => req.setHeader('origin', apiTarget));
+  proxy.on('proxyReqWs', (req) => req.setHeader('origin', apiTarget));
+};
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
@@ -19,8 +26,13 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      '/api': { target: apiTarget, changeOrigin: true },
-      '/ws': { target: apiTarget.replace(/^http/, 'ws'), ws: true, changeOrigin: true },
+      '/api': { target: apiTarget, changeOrigin: true, configure: asServerOrigin },
+      '/ws': {
+        target: apiTarget.replace(/^http/, 'ws'),
+        ws: true,
+        changeOrigin: true,
+        configure: asServerOrigin,
+      },
     },
   },
 });

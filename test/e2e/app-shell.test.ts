@@ -29,4 +29,22 @@ describe('the dashboard shell', () => {
     expect(response.status).toBe(404);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
+
+  it('asks for the API key when the server requires one, then shows the data', async () => {
+    const server = await startServer({ env: { STEPFLOW_API_KEY: 'secret-key-1' } });
+    const created = await fetch(`${server.url}/api/executions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer secret-key-1' },
+      body: JSON.stringify({ command: 'echo hello', name: 'keyed-run' }),
+    });
+    const { id } = (await created.json()) as { id: string };
+
+    const page = await browser.open(server.url, `/executions/${id}`);
+    const keyInput = page.getByLabel('This server requires an API key:');
+    await keyInput.fill('secret-key-1');
+    await page.getByRole('button', { name: 'Use key' }).click();
+    await page.getByRole('heading', { name: /keyed-run/ }).waitFor();
+    expect(await keyInput.count()).toBe(0);
+  });
 });
+

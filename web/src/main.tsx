@@ -1,13 +1,24 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { RouterProvider } from 'react-router';
 import { ApiError } from './api/client.js';
+import { keyRequired } from './app/key-required.js';
 import { router } from './app/router.js';
 import { LiveProvider } from './live/live-context.js';
 import './styles/base.css';
 
+// Before the first paint, so a chosen theme never flashes the other one.
+const savedTheme = localStorage.getItem('stepflow.theme');
+if (savedTheme === 'light' || savedTheme === 'dark') document.documentElement.dataset.theme = savedTheme;
+
+const onError = (error: Error) => {
+  if (error instanceof ApiError && error.status === 401) keyRequired.set(true);
+};
+
 const queryClient = new QueryClient({
+  queryCache: new QueryCache({ onError }),
+  mutationCache: new MutationCache({ onError }),
   defaultOptions: {
     queries: {
       staleTime: 5_000,

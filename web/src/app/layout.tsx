@@ -1,5 +1,6 @@
 import { NavLink, Outlet } from 'react-router';
 import { useConnectionState } from '../live/live-context.js';
+import { ApiKeyPrompt } from './api-key-prompt.js';
 import { ThemeToggle } from './theme-toggle.js';
 
 export function Layout() {
@@ -24,6 +25,7 @@ export function Layout() {
           </NavLink>
         </div>
       </header>
+      <ApiKeyPrompt />
       <main className="content">
         <Outlet />
       </main>
