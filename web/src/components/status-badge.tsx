@@ -2,15 +2,15 @@ import type { ExecutionStatus, Step } from '../api/types.js';
 
 type AnyStatus = ExecutionStatus | Step['status'];
 
-const ICONS: Record<string, string> = {
+// Exhaustive: a new status fails the type check until it has an icon.
+const ICONS: Record<AnyStatus, string> = {
+  running: '', // a spinner instead
   succeeded: '✓',
   failed: '✗',
   timed_out: '⏱',
   interrupted: '⚠',
   cancelled: '⊘',
-  skipped: '⤼',
   queued: '◷',
-  pending: '◷',
 };
 
 const LABELS: Record<string, string> = { timed_out: 'timed out' };
@@ -23,7 +23,7 @@ export function StatusBadge({ status, iconOnly = false }: { status: AnyStatus; i
       {status === 'running' ? (
         <span className="spinner" aria-hidden="true" />
       ) : (
-        <span aria-hidden="true">{ICONS[status] ?? '•'}</span>
+        <span aria-hidden="true">{ICONS[status]}</span>
       )}
       {iconOnly ? <span className="visually-hidden">{label}</span> : <span>{label}</span>}
     </span>
