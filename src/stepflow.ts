@@ -6,6 +6,10 @@ import { createProcessMonitor } from './runner/process-monitor.js';
 import { currentOwner, isOwnerAlive } from './runner/process-owner.js';
 import { terminateTree } from './runner/terminate-tree.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite/sqlite-store.js';
+import { createNotifier, type Notifier } from './notify/notifier.js';
+import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
+import type { JobStore } from './store/job-store.js';
+import { openSqliteJobStore } from './store/sqlite/sqlite-job-store.js';
 
 /** Everything a StepFlow process needs, built and connected in one place. */
 export interface Stepflow {
@@ -14,6 +18,11 @@ export interface Stepflow {
   bus: EventBus;
   engine: Engine;
   writer: StoreWriter;
+  /** Saved jobs, their fire history and webhook deliveries (docs/JOBS.md). */
+  jobs: JobStore;
+  /** Fires jobs; built here, started only by the server (`stepflow run` and `ls` never fire jobs). */
+  scheduler: Scheduler;
+  notifier: Notifier;
   /** Ids of executions found orphaned by a dead process and marked `interrupted` at open. */
   recovered: string[];
   /** Stops running executions, flushes, closes the store (reverse order of construction). */
@@ -43,16 +52,23 @@ export async function createStepflow(config: StepflowConfig): Promise<Stepflow> 
     maxConcurrent: config.maxConcurrent,
     killGraceMs: config.killGraceMs,
   });
+  const jobs = await openSqliteJobStore({ dataDir: config.dataDir });
+  const notifier = createNotifier({ jobs, store, flush: writer.flush });
+  const scheduler = createScheduler({ jobs, engine, notifier });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      // The scheduler first, so nothing fires into an engine that is shutting down.
+      await scheduler.stop();
       await engine.shutdown();
+      await notifier.close();
       await writer.close();
       unsubscribeWriter();
       monitor.close();
+      await jobs.close();
       await store.close();
     })());
 
-  return { config, store, bus, engine, writer, recovered, close };
+  return { config, store, bus, engine, writer, jobs, scheduler, notifier, recovered, close };
 }

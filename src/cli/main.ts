@@ -3,6 +3,7 @@ import { loadConfig } from '../config.js';
 import { ERROR_CODES, isStepflowError } from '../core/errors.js';
 import { createStepflow, type Stepflow } from '../stepflow.js';
 import { listCommand } from './commands/list-command.js';
+import { registerJobsCommand } from './jobs/jobs-command.js';
 import { logsCommand } from './commands/logs-command.js';
 import { runCommand } from './commands/run-command.js';
 import { serverCommand } from './commands/server-command.js';
@@ -93,6 +94,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--port <port>', 'port (default 8080, or STEPFLOW_PORT; 0 picks a free one)')
     .option('--unsafe-no-auth', 'allow a non-loopback address without STEPFLOW_API_KEY')
     .action(async (options) => setExit(await serverCommand(options)));
+
+  registerJobsCommand(program, setExit);
 
   return program;
 }

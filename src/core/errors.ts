@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   STORE_UNAVAILABLE: 'store_unavailable',
   STORE_CORRUPT: 'store_corrupt',
   ARTIFACT_REJECTED: 'artifact_rejected',
+  /** The CLI could not reach a StepFlow server (refused, timed out, not StepFlow). */
+  SERVER_UNREACHABLE: 'server_unreachable',
   INTERNAL: 'internal',
 } as const;
 

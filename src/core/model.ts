@@ -58,6 +58,22 @@ export interface Execution {
   /** Number of stored log lines (the highest seq). */
   lineCount: number;
   resources: ResourcePeaks | null;
+  /** The job that started it (docs/JOBS.md); null for an ad-hoc execution. */
+  jobId: string | null;
+  /** 1 for a job run's first try, 2… for its retries; null for an ad-hoc execution. */
+  attempt: number | null;
+  /** The execution this attempt retries; null for a first attempt. */
+  retryOfId: string | null;
+  /** The fire time (ISO) that started it; null for ad-hoc and manual runs. */
+  scheduledAt: string | null;
+}
+
+/** How an execution started by a job is linked to it (see {@link Execution}). */
+export interface ExecutionJobLink {
+  jobId: string;
+  attempt: number;
+  retryOfId: string | null;
+  scheduledAt: string | null;
 }
 
 export interface Step {

@@ -1,5 +1,5 @@
 import { StepflowError, ERROR_CODES, notFound } from '../core/errors.js';
-import type { Execution, ExecutionOwner, RunSpec } from '../core/model.js';
+import type { Execution, ExecutionJobLink, ExecutionOwner, RunSpec } from '../core/model.js';
 import type { ProcessMonitor } from '../runner/run-process.js';
 import type { ExecutionStore } from '../store/store.js';
 import type { EventBus } from './event-bus.js';
@@ -28,7 +28,8 @@ export interface SubmittedExecution {
 }
 
 export interface Engine {
-  submit(spec: RunSpec): Promise<SubmittedExecution>;
+  /** `job`: set by the scheduler, links the execution to its job and previous attempt. */
+  submit(spec: RunSpec, job?: ExecutionJobLink): Promise<SubmittedExecution>;
   cancel(id: string): void;
   /** Executions this process is running or holding in its queue. */
   active(): Execution[];
@@ -94,13 +95,18 @@ export function createEngine(options: EngineOptions): Engine {
   };
 
   return {
-    async submit(spec) {
+    async submit(spec, job) {
       if (stopping)
         throw new StepflowError(
           ERROR_CODES.CONFLICT,
           'StepFlow is shutting down; not starting new executions.',
         );
-      const execution = await store.createExecution({ spec, status: 'queued', owner });
+      const execution = await store.createExecution({
+        spec,
+        status: 'queued',
+        owner,
+        ...(job ? { job } : {}),
+      });
       let resolve!: (execution: Execution) => void;
       const done = new Promise<Execution>((r) => (resolve = r));
       queue.push({ execution, spec, resolve });

@@ -8,6 +8,7 @@ import {
   LOG_STREAMS,
   STEP_STATUSES,
 } from '../core/statuses.js';
+import type { ExecutionStatus } from '../core/statuses.js';
 import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
 
 /**
@@ -59,6 +60,10 @@ export const ExecutionSchema = Type.Object({
   owner: Nullable(ExecutionOwnerSchema),
   lineCount: Type.Integer(),
   resources: Nullable(ResourcePeaksSchema),
+  jobId: Nullable(Type.String({ description: 'The job that started it; null for ad-hoc executions' })),
+  attempt: Nullable(Type.Integer({ description: "1 for a job run's first try, 2… for retries" })),
+  retryOfId: Nullable(Type.String({ description: 'The execution this attempt retries' })),
+  scheduledAt: Nullable(IsoTime),
 });
 
 const StepSchema = Type.Object({
@@ -190,6 +195,14 @@ export const ListExecutionsQuerySchema = Type.Object(
     until: Type.Optional(Type.String({ description: 'ISO 8601 date-time, on createdAt, inclusive' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
     cursor: Type.Optional(Type.String({ description: '`nextCursor` of the previous page' })),
+    jobId: Type.Optional(
+      Type.String({ minLength: 1, description: "Only this job's runs (retries included)" }),
+    ),
+    order: Type.Optional(
+      StringEnum(['desc', 'asc'] as const, {
+        description: 'desc (default): newest first; asc: oldest first. A cursor continues its own order',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -213,6 +226,100 @@ export const LogQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** `GET /api/executions/:id/logs/outline`: the log's step ranges, for viewers that page lines. */
+export const LogOutlineSchema = Type.Object({
+  lastSeq: Type.Integer({ description: 'Highest stored seq; 0 for an empty log' }),
+  segments: Type.Array(
+    Type.Object({
+      stepId: Nullable(Type.Integer({ description: 'Innermost step of the lines; null outside steps' })),
+      firstSeq: Type.Integer(),
+      lastSeq: Type.Integer(),
+    }),
+    { description: 'In seq order, gapless; consecutive lines of one step (any stream) are one segment' },
+  ),
+});
+
+export const LogSearchQuerySchema = Type.Object(
+  {
+    q: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'Case-insensitive plain text, matched in the lines with ANSI escapes removed',
+    }),
+    after: Type.Optional(Type.Integer({ minimum: 0, description: 'Matching lines with seq > after' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Default 1000' })),
+  },
+  { additionalProperties: false },
+);
+
+/** `GET /api/executions/:id/logs/search`: exact totals for the whole log, matching lines by pages. */
+export const LogSearchPageSchema = Type.Object({
+  total: Type.Integer({ description: 'Occurrences in the whole log (non-overlapping within a line)' }),
+  lineTotal: Type.Integer({ description: 'Lines of the whole log with at least one occurrence' }),
+  matches: Type.Array(
+    Type.Object({ seq: Type.Integer(), count: Type.Integer({ description: 'Occurrences in the line' }) }),
+  ),
+  nextAfter: Type.Integer({ description: 'Pass as `after` for the next page' }),
+  hasMore: Type.Boolean(),
+});
+
+export const StatsQuerySchema = Type.Object(
+  {
+    days: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 90, default: 14, description: 'How many days back from now' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const StatsBucketSchema = Type.Object({
+  start: IsoTime,
+  total: Type.Integer(),
+  succeeded: Type.Integer(),
+  failed: Type.Integer({ description: 'failed + timed_out + interrupted' }),
+  cancelled: Type.Integer(),
+  medianDurationMs: Nullable(Type.Number()),
+  p95DurationMs: Nullable(Type.Number()),
+});
+
+/** `GET /api/stats`: executions created in the range, by status and per hour (days <= 2) or UTC day. */
+export const StatsSchema = Type.Object({
+  // Every status is present (0 when none); a plain object of them reads best in OpenAPI.
+  byStatus: Type.Unsafe<Record<ExecutionStatus, number>>(
+    Type.Object(Object.fromEntries(EXECUTION_STATUSES.map((status) => [status, Type.Integer()]))),
+  ),
+  bucketMs: Type.Integer({ description: '3600000 (hourly) or 86400000 (daily)' }),
+  buckets: Type.Array(StatsBucketSchema),
+});
+
+export const ListArtifactsQuerySchema = Type.Object(
+  {
+    q: Type.Optional(
+      Type.String({ description: 'Case-insensitive substring of path, description or execution name' }),
+    ),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+    cursor: Type.Optional(Type.String({ description: '`nextCursor` of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+const ArtifactListItemSchema = Type.Composite([
+  ArtifactSchema,
+  Type.Object({
+    executionId: Type.String(),
+    executionName: Type.String(),
+    executionStatus: ExecutionStatusSchema,
+    executionCreatedAt: IsoTime,
+    stepName: Nullable(Type.String({ description: 'Name of the step that recorded it' })),
+  }),
+]);
+
+/** `GET /api/artifacts`: newest execution first, then its artifacts newest first. */
+export const ArtifactPageSchema = Type.Object({
+  items: Type.Array(ArtifactListItemSchema),
+  nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next (older) page' })),
+});
+
 export const ExecutionParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 
 export const ArtifactParamsSchema = Type.Object({
@@ -232,8 +339,12 @@ export type LogPageBody = Static<typeof LogPageSchema>;
 export type ResourceSeriesBody = Static<typeof ResourceSeriesSchema>;
 export type CreateExecutionBody = Static<typeof CreateExecutionBodySchema>;
 export type LogLineBody = Static<typeof LogLineSchema>;
+export type LogOutlineBody = Static<typeof LogOutlineSchema>;
+export type LogSearchPageBody = Static<typeof LogSearchPageSchema>;
 /** @public */
 export type ErrorBodyJson = Static<typeof ErrorBodySchema>;
+export type StatsBody = Static<typeof StatsSchema>;
+export type ArtifactPageBody = Static<typeof ArtifactPageSchema>;
 
 // Compile-time proof that the wire schemas and the model agree, field by field.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -57,6 +57,12 @@ export const RemoteExecution = Type.Object(
     resources: nullable(
       Type.Object({ cpuPercentPeak: Type.Number(), memoryBytesPeak: Type.Number(), processCountPeak: count }),
     ),
+    // The job link of the spool's row. Accepted so a client that sends it is not refused, and
+    // ignored: a remote run is never a job run (the server stores null).
+    jobId: Type.Optional(nullable(Type.String())),
+    attempt: Type.Optional(nullable(Type.Integer())),
+    retryOfId: Type.Optional(nullable(Type.String())),
+    scheduledAt: Type.Optional(nullable(Type.String())),
   },
   { additionalProperties: false },
 );

@@ -16,8 +16,12 @@ import { createIngestMeter } from './ingest-meter.js';
 import { createLiveHub, type LiveHubOptions } from './live/live-hub.js';
 import { createRequestGuard } from './request-guard.js';
 import { artifactDownloadRoutes } from './routes/artifact-download.js';
+import { artifactsListRoutes } from './routes/artifacts-list.js';
+import { statsRoutes } from './routes/stats.js';
+import { executionEstimatesRoutes } from './routes/execution-estimates.js';
 import { executionLogsRoutes } from './routes/execution-logs.js';
 import { executionsRoutes } from './routes/executions.js';
+import { jobsRoutes } from './routes/jobs.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerPrometheusMetrics } from './routes/prometheus-metrics.js';
 import { registerRemoteRoutes } from './routes/remote-executions.js';
@@ -128,7 +132,11 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   registerPrometheusMetrics(app, context, ingest);
   await registerRemoteRoutes(app, context);
   await executionsRoutes(app, context);
+  await jobsRoutes(app, context);
   await executionLogsRoutes(app, context);
+  await executionEstimatesRoutes(app, context);
   await artifactDownloadRoutes(app, context);
+  await statsRoutes(app, context);
+  await artifactsListRoutes(app, context);
   await registerWebUi(app);
 }

@@ -16,6 +16,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   spawn_failed: 422,
   store_unavailable: 503,
   store_corrupt: 503,
+  server_unreachable: 502,
   internal: 500,
 };
 

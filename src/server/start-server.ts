@@ -2,6 +2,7 @@ import { loadConfig } from '../config.js';
 import { ERROR_CODES, StepflowError, type ErrorCode } from '../core/errors.js';
 import { createStepflow } from '../stepflow.js';
 import { buildServer } from './build-server.js';
+import { startJobScheduler } from './start-job-scheduler.js';
 import type { ServerOptions } from './server-options.js';
 
 /**
@@ -28,10 +29,13 @@ export async function startServer(options: ServerOptions): Promise<{ url: string
     app.log.warn({ executionId: id }, 'marked interrupted: its process had died');
   }
   app.log.info(`StepFlow ${address} (data: ${stepflow.config.dataDir})`);
+  // Jobs fire only while a server is up; see docs/JOBS.md.
+  await startJobScheduler(stepflow, app.log);
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      await stepflow.scheduler.stop();
       await stepflow.engine.shutdown();
       await app.close();
       await stepflow.close();

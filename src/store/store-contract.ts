@@ -230,6 +230,30 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         });
       });
 
+      it('finds the newest succeeded execution of a name created before a time', async () => {
+        const at = (minute: number) => `2024-05-01T10:0${minute}:00.000Z`;
+        const make = async (name: string, minute: number, status: Execution['status']) => {
+          const e = await store.createExecution({
+            spec: { command: 'x', cwd: '/', name },
+            status: 'running',
+            createdAt: at(minute),
+          });
+          await store.write({ executions: [{ ...e, status, endedAt: at(minute) }] });
+          return e;
+        };
+        const old = await make('nightly', 1, 'succeeded');
+        const newer = await make('nightly', 2, 'succeeded');
+        await make('nightly', 3, 'failed');
+        await make('other', 4, 'succeeded');
+        const current = await make('nightly', 5, 'succeeded');
+
+        expect((await store.lastSucceededByName('nightly', current.createdAt))?.id).toBe(newer.id);
+        expect((await store.lastSucceededByName('nightly', newer.createdAt))?.id).toBe(old.id);
+        expect(await store.lastSucceededByName('nightly', old.createdAt)).toBeUndefined();
+        expect(await store.lastSucceededByName('Nightly', current.createdAt)).toBeUndefined();
+        await expectCode(store.lastSucceededByName('nightly', 'yesterday'), 'validation_failed');
+      });
+
       it('deletes an execution with everything hanging off it', async () => {
         const keep = await store.createExecution({ spec: { command: 'keep', cwd: '/' } });
         const gone = await store.createExecution({ spec: { command: 'gone', cwd: '/', tags: { a: 'b' } } });
@@ -364,6 +388,135 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
           await expectCode(store.listExecutions({ limit }), 'validation_failed');
         }
         expect((await store.listExecutions({ limit: 500 })).items).toEqual([]);
+      });
+
+      it('lists oldest first with order asc, its cursor paging forwards within the filters', async () => {
+        const x = await seed();
+        const first = await store.listExecutions({ order: 'asc', limit: 2 });
+        expect(ids(first.items)).toEqual([x.a?.id, x.b?.id]);
+        const second = await store.listExecutions({ order: 'asc', limit: 2, cursor: first.nextCursor ?? '' });
+        expect(ids(second.items)).toEqual([x.c?.id, x.d?.id]);
+        const last = await store.listExecutions({ order: 'asc', limit: 2, cursor: second.nextCursor ?? '' });
+        expect(ids(last.items)).toEqual([x.e?.id]);
+        expect(last.nextCursor).toBeNull();
+        expect(ids((await store.listExecutions({ order: 'asc', tags: ['env=prod'] })).items)).toEqual([
+          x.a?.id,
+          x.e?.id,
+        ]);
+      });
+    });
+
+    describe('executionStats', () => {
+      const HOUR = 3_600_000;
+      const FROM = Date.parse('2024-03-01T00:00:00.000Z');
+      /** An ended execution created `hours` after FROM. */
+      const ended = async (hours: number, status: Execution['status'], durationMs: number | null) => {
+        const created = await store.createExecution({
+          spec: { command: 'x', cwd: '/' },
+          createdAt: new Date(FROM + hours * HOUR).toISOString(),
+        });
+        await store.write({ executions: [{ ...created, status, durationMs }] });
+      };
+
+      it('counts by status and per bucket, with nearest-rank median and p95, empty buckets included', async () => {
+        for (const [i, ms] of [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000].entries()) {
+          await ended(0, i < 7 ? 'succeeded' : 'failed', ms);
+        }
+        await ended(2, 'timed_out', 50);
+        await ended(2, 'interrupted', null);
+        await ended(2, 'cancelled', 10);
+        await ended(-1, 'succeeded', 1); // before the range
+        await ended(4, 'succeeded', 1); // after it
+        const stats = await store.executionStats({ fromMs: FROM, toMs: FROM + 3 * HOUR - 1, bucketMs: HOUR });
+        expect(stats.byStatus).toMatchObject({ succeeded: 7, failed: 3, timed_out: 1, interrupted: 1 });
+        expect(stats.byStatus.cancelled).toBe(1);
+        expect(stats.byStatus.queued).toBe(0);
+        expect(stats.buckets).toEqual([
+          {
+            start: '2024-03-01T00:00:00.000Z',
+            total: 10,
+            succeeded: 7,
+            failed: 3,
+            cancelled: 0,
+            medianDurationMs: 500,
+            p95DurationMs: 1000,
+          },
+          {
+            start: '2024-03-01T01:00:00.000Z',
+            total: 0,
+            succeeded: 0,
+            failed: 0,
+            cancelled: 0,
+            medianDurationMs: null,
+            p95DurationMs: null,
+          },
+          {
+            start: '2024-03-01T02:00:00.000Z',
+            total: 3,
+            succeeded: 0,
+            failed: 2,
+            cancelled: 1,
+            medianDurationMs: 10,
+            p95DurationMs: 50,
+          },
+        ]);
+      });
+
+      it('rejects a range of too many buckets and a bad bucket size', async () => {
+        await expectCode(
+          store.executionStats({ fromMs: 0, toMs: 1e12, bucketMs: 1000 }),
+          'validation_failed',
+        );
+        await expectCode(store.executionStats({ fromMs: 0, toMs: 10, bucketMs: 0 }), 'validation_failed');
+      });
+    });
+
+    describe('listArtifacts', () => {
+      const withArtifacts = async (name: string, createdAt: string, artifacts: Artifact[]) => {
+        const created = await store.createExecution({ spec: { name, command: 'x', cwd: '/' }, createdAt });
+        await store.write({ artifacts: artifacts.map((a) => ({ executionId: created.id, artifact: a })) });
+        return created;
+      };
+
+      it('lists newest execution first, its artifacts newest first, with their execution, paging by cursor', async () => {
+        const old = await withArtifacts('数据处理', '2024-01-01T00:00:00.000Z', [artifact(1), artifact(2)]);
+        await withArtifacts('no artifacts', '2024-01-02T00:00:00.000Z', []);
+        const recent = await withArtifacts('train-model', '2024-01-03T00:00:00.000Z', [
+          artifact(1, { path: 'model.bin', description: 'Weights ÉTÉ' }),
+        ]);
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        for (;;) {
+          const page = await store.listArtifacts({ limit: 2, ...(cursor ? { cursor } : {}) });
+          seen.push(...page.items.map((a) => `${a.executionName}#${a.id}`));
+          if (page.nextCursor === null) break;
+          cursor = page.nextCursor;
+        }
+        expect(seen).toEqual(['train-model#1', '数据处理#2', '数据处理#1']);
+        const [first] = (await store.listArtifacts({ limit: 1 })).items;
+        expect(first).toEqual({
+          ...artifact(1, { path: 'model.bin', description: 'Weights ÉTÉ' }),
+          executionId: recent.id,
+          executionName: 'train-model',
+          executionStatus: 'queued',
+          executionCreatedAt: recent.createdAt,
+          stepName: null,
+        });
+        const names = async (text: string) =>
+          (await store.listArtifacts({ text })).items.map(
+            (a) => `${a.executionId === old.id ? 'old' : 'new'}#${a.id}`,
+          );
+        expect(await names('été')).toEqual(['new#1']); // description, beyond ASCII
+        expect(await names('FILE-2')).toEqual(['old#2']); // path
+        expect(await names('数据')).toEqual(['old#2', 'old#1']); // execution name
+      });
+
+      it('rejects a malformed cursor and a bad limit', async () => {
+        for (const cursor of ['nope!', encodeURIComponent('x'), 'eA']) {
+          expect((await rejection(store.listArtifacts({ cursor }))).message).toContain('cursor');
+        }
+        for (const limit of [0, 501, 1.5])
+          await expectCode(store.listArtifacts({ limit }), 'validation_failed');
       });
     });
 
@@ -503,6 +656,70 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         }
         expect((await store.readLog(id, { limit: 10_000 })).lines).toEqual([]);
         await expectCode(store.readLog('unknown'), 'not_found');
+      });
+    });
+
+    describe('log outline and search', () => {
+      const running = async (): Promise<string> =>
+        (await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' })).id;
+
+      it('outlines the log by step, merging chunks of one step whatever their stream', async () => {
+        const id = await running();
+        expect(await store.readLogOutline(id)).toEqual({ lastSeq: 0, segments: [] });
+        const lines = makeLines(1, 2600, (seq) => ({
+          stepId: seq <= 2 ? null : seq <= 1500 ? 1 : seq <= 1510 ? 2 : 1,
+          stream: seq % 2 === 0 ? 'stderr' : 'stdout',
+        }));
+        await store.write({ lines: [{ executionId: id, lines: lines.slice(0, 2000) }] });
+        await store.write({ lines: [{ executionId: id, lines: lines.slice(2000) }] });
+        expect(await store.readLogOutline(id)).toEqual({
+          lastSeq: 2600,
+          segments: [
+            { stepId: null, firstSeq: 1, lastSeq: 2 },
+            { stepId: 1, firstSeq: 3, lastSeq: 1500 },
+            { stepId: 2, firstSeq: 1501, lastSeq: 1510 },
+            { stepId: 1, firstSeq: 1511, lastSeq: 2600 },
+          ],
+        });
+        await expectCode(store.readLogOutline('unknown'), 'not_found');
+      });
+
+      it('searches case-insensitively without ANSI escapes, with whole-log totals and paging', async () => {
+        const id = await running();
+        const lines = makeLines(1, 3000, (seq) => ({
+          text:
+            seq % 500 === 0
+              ? `\x1b[31mFa\x1b[0mil at ${seq}: fail FAIL`
+              : seq % 300 === 0
+                ? `Échec ${seq} fail`
+                : `ok ${seq}`,
+        }));
+        await store.write({ lines: [{ executionId: id, lines }] });
+        const expected = lines.filter((l) => l.seq % 500 === 0 || l.seq % 300 === 0);
+        const total = lines.reduce((sum, l) => sum + (l.seq % 500 === 0 ? 3 : l.seq % 300 === 0 ? 1 : 0), 0);
+        const all = await store.searchLog(id, { text: 'fAiL' });
+        expect(all).toMatchObject({ total, lineTotal: expected.length, hasMore: false });
+        expect(all.matches).toEqual(
+          expected.map((l) => ({ seq: l.seq, count: l.seq % 500 === 0 ? 3 : 1 })),
+        );
+        const page = await store.searchLog(id, { text: 'fail', after: 600, limit: 2 });
+        expect(page).toMatchObject({ total, lineTotal: expected.length, nextAfter: 1000, hasMore: true });
+        expect(page.matches.map((m) => m.seq)).toEqual([900, 1000]);
+        expect((await store.searchLog(id, { text: 'échec' })).lineTotal).toBe(
+          lines.filter((l) => l.seq % 300 === 0 && l.seq % 500 !== 0).length,
+        );
+        expect(await store.searchLog(id, { text: '[31m' })).toMatchObject({ total: 0, matches: [] });
+        expect(await store.searchLog(id, { text: 'nowhere', after: 5 })).toEqual({
+          total: 0,
+          lineTotal: 0,
+          matches: [],
+          nextAfter: 5,
+          hasMore: false,
+        });
+        for (const query of [{ text: '' }, { text: 'x'.repeat(201) }, { text: 'a', limit: 0 }, { text: 'a', after: -1 }]) {
+          await expectCode(store.searchLog(id, query), 'validation_failed');
+        }
+        await expectCode(store.searchLog('unknown', { text: 'a' }), 'not_found');
       });
     });
 

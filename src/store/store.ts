@@ -3,6 +3,7 @@ import type {
   Artifact,
   Execution,
   ExecutionDetail,
+  ExecutionJobLink,
   ExecutionOwner,
   LogLine,
   ResourceSample,
@@ -30,9 +31,22 @@ export interface ExecutionStore {
   getRunSpec(id: string): Promise<RunSpec | undefined>;
   listExecutions(query?: ExecutionQuery): Promise<ExecutionPage>;
   readLog(id: string, query?: LogQuery): Promise<LogPage>;
+  /** Which seq ranges belong to which step, without reading any text (the log viewer's skeleton). */
+  readLogOutline(id: string): Promise<LogOutline>;
+  /** Case-insensitive plain-text search of the log with ANSI escapes removed; totals cover the whole log. */
+  searchLog(id: string, query: LogSearchQuery): Promise<LogSearchPage>;
   listResourceSamples(id: string): Promise<ResourceSample[]>;
   /** How many executions are stored in each status; every status is present (0 when none). */
   countByStatus(): Promise<Record<ExecutionStatus, number>>;
+  /**
+   * The newest `succeeded` execution with exactly this name, created strictly before
+   * `beforeCreatedAt` (ISO): what progress estimates of a new run of the same script are based on.
+   */
+  lastSucceededByName(name: string, beforeCreatedAt: string): Promise<Execution | undefined>;
+  /** Counts and durations of executions created in a time range, in equal buckets (dashboards). */
+  executionStats(query: StatsQuery): Promise<ExecutionStats>;
+  /** Artifacts of every execution, newest execution first, with a little of their execution. */
+  listArtifacts(query?: ArtifactQuery): Promise<ArtifactPage>;
 
   /** Deletes an execution with its log, steps, artifacts (rows only; files are the caller's job). */
   deleteExecution(id: string): Promise<void>;
@@ -52,6 +66,8 @@ export interface NewExecution {
   owner?: ExecutionOwner | null;
   /** Defaults to now. */
   createdAt?: string;
+  /** Set when a job starts it: links it to the job and to the attempt it retries. */
+  job?: ExecutionJobLink;
 }
 
 /** Changes produced by running executions during one flush interval. */
@@ -80,6 +96,10 @@ export interface ExecutionQuery {
   limit?: number;
   /** Opaque, from a previous page's `nextCursor`. */
   cursor?: string;
+  /** Only executions started by this job (every attempt). */
+  jobId?: string;
+  /** `desc` (default): newest first; `asc`: oldest first. A cursor continues the order it came from. */
+  order?: 'asc' | 'desc';
 }
 
 export interface ExecutionPage {
@@ -104,4 +124,92 @@ export interface LogPage {
   nextAfter: number;
   /** True when more lines matching the query are stored past this page. */
   hasMore: boolean;
+}
+
+/** Consecutive lines of one step (stream ignored); `stepId` null for lines outside any step. */
+export interface LogSegment {
+  stepId: number | null;
+  firstSeq: number;
+  lastSeq: number;
+}
+
+export interface LogOutline {
+  /** Highest stored seq; 0 for an empty log. */
+  lastSeq: number;
+  /** In seq order, gapless, consecutive segments of the same step merged. */
+  segments: LogSegment[];
+}
+
+export interface LogSearchQuery {
+  /** 1 to 200 characters, matched case-insensitively in the text without ANSI escapes. */
+  text: string;
+  /** Return matching lines with seq > after. Default 0. */
+  after?: number;
+  /** Default 1000, max 10000. */
+  limit?: number;
+}
+
+export interface LogSearchPage {
+  /** Occurrences in the whole log (non-overlapping, per line). */
+  total: number;
+  /** Lines of the whole log holding at least one occurrence. */
+  lineTotal: number;
+  /** Matching lines with seq > after, in seq order, at most `limit`. */
+  matches: { seq: number; count: number }[];
+  /** Pass as `after` for the next page: the last seq returned, or the query's `after` if none. */
+  nextAfter: number;
+  hasMore: boolean;
+}
+
+export interface StatsQuery {
+  /** Start of the first bucket (epoch ms, a multiple of `bucketMs`). */
+  fromMs: number;
+  /** Bucket width in ms; every bucket from `fromMs` up to and including the one holding `toMs` is returned. */
+  bucketMs: number;
+  /** End of the range (epoch ms, inclusive). */
+  toMs: number;
+}
+
+export interface StatsBucket {
+  /** ISO start of the bucket. */
+  start: string;
+  total: number;
+  succeeded: number;
+  /** failed + timed_out + interrupted */
+  failed: number;
+  cancelled: number;
+  /** Nearest-rank median and 95th percentile of the durations of the bucket's ended executions. */
+  medianDurationMs: number | null;
+  p95DurationMs: number | null;
+}
+
+export interface ExecutionStats {
+  /** Executions created in the range, by status; every status is present. */
+  byStatus: Record<ExecutionStatus, number>;
+  /** Every bucket of the range in time order, empty ones included. */
+  buckets: StatsBucket[];
+}
+
+export interface ArtifactQuery {
+  /** Case-insensitive substring of the artifact's path or description, or its execution's name. */
+  text?: string;
+  /** Default 100, max 500. */
+  limit?: number;
+  /** Opaque, from a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+/** @public */
+export interface ArtifactListItem extends Artifact {
+  executionId: string;
+  executionName: string;
+  executionStatus: ExecutionStatus;
+  executionCreatedAt: string;
+  /** Name of the step that recorded it, when it was recorded inside one. */
+  stepName: string | null;
+}
+
+export interface ArtifactPage {
+  items: ArtifactListItem[];
+  nextCursor: string | null;
 }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { useTestServers } from '../helpers/test-server.js';
 import { useBrowser } from './helpers/browser.js';
@@ -35,7 +36,11 @@ describe('the dashboard shell', () => {
     const created = await fetch(`${server.url}/api/executions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer secret-key-1' },
-      body: JSON.stringify({ command: 'echo hello', name: 'keyed-run' }),
+      body: JSON.stringify({
+        command: 'printf "key-protected bytes" > report.txt && echo "ARTIFACT:report.txt:the report"',
+        name: 'keyed-run',
+        cwd: server.dataDir,
+      }),
     });
     const { id } = (await created.json()) as { id: string };
 
@@ -45,6 +50,13 @@ describe('the dashboard shell', () => {
     await page.getByRole('button', { name: 'Use key' }).click();
     await page.getByRole('heading', { name: /keyed-run/ }).waitFor();
     expect(await keyInput.count()).toBe(0);
+
+    // A plain link cannot carry the key: the download goes through fetch with the header.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: /report\.txt/ }).first().click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('report.txt');
+    expect(fs.readFileSync((await download.path()) ?? '', 'utf8')).toBe('key-protected bytes');
   });
 });
-

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { buildServer, type StepflowApp } from '../../src/server/build-server.js';
-import type { LiveHubOptions } from '../../src/server/live/live-hub.js';
+import { liveHubOf, type LiveHubOptions } from '../../src/server/live/live-hub.js';
 import { loadServerOptions, type ServerOptions } from '../../src/server/server-options.js';
 import { createStepflow, type Stepflow } from '../../src/stepflow.js';
 
@@ -16,6 +16,8 @@ export interface TestServer {
   app: StepflowApp;
   stepflow: Stepflow;
   dataDir: string;
+  /** Cuts every WebSocket the server holds, as a network failure would; returns how many. */
+  dropLiveClients(): number;
   close(): Promise<void>;
 }
 
@@ -29,9 +31,11 @@ export async function startTestServer(
     config?: Partial<Stepflow['config']>;
     options?: Partial<ServerOptions>;
     live?: Partial<LiveHubOptions>;
+    /** Reuse this data dir (a restart); the caller owns it, `close()` leaves it in place. */
+    dataDir?: string;
   } = {},
 ): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-server-test-'));
+  const dataDir = settings.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-server-test-'));
   const stepflow = await createStepflow({
     ...loadConfig({}, dataDir),
     dataDir,
@@ -44,6 +48,8 @@ export async function startTestServer(
   };
   const app = await buildServer(stepflow, options, { logger: false, live: settings.live });
   await app.listen({ host: options.host, port: 0 });
+  // As `stepflow server` does: jobs fire only while a server listens.
+  await stepflow.scheduler.start();
   const { port } = app.server.address() as AddressInfo;
   let closed = false;
   return {
@@ -52,13 +58,15 @@ export async function startTestServer(
     app,
     stepflow,
     dataDir,
+    dropLiveClients: () => liveHubOf(app.server)?.disconnectAll() ?? 0,
     async close() {
       if (closed) return;
       closed = true;
+      await stepflow.scheduler.stop();
       await stepflow.engine.shutdown();
       await app.close();
       await stepflow.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (settings.dataDir === undefined) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -68,6 +68,10 @@ function snapshot(overrides: Partial<Execution> = {}): Execution {
     owner: { host: 'build-host-7', pid: 4242, startTime: 99 },
     lineCount: 0,
     resources: null,
+    jobId: null,
+    attempt: null,
+    retryOfId: null,
+    scheduledAt: null,
     ...overrides,
   };
 }

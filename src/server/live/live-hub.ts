@@ -65,6 +65,11 @@ interface LiveHubStats extends LiveCounters {
 export interface LiveHub {
   clientCount(): number;
   stats(): LiveHubStats;
+  /**
+   * Cuts every connected socket without a closing handshake, as a network failure would; returns
+   * how many. Clients reconnect and resume with `since` (tests prove that with it).
+   */
+  disconnectAll(): number;
   /** Stops accepting, says goodbye to every client (then cuts the slow ones) and detaches. */
   close(): Promise<void>;
 }
@@ -267,6 +272,11 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
       clientPendingBytes: [...clients].map((client) => client.pendingBytes()),
       maxClientBytes: options.maxClientBytes,
     }),
+    disconnectAll: () => {
+      const cut = [...clients];
+      for (const client of cut) client.drop();
+      return cut.length;
+    },
     close: () =>
       (closing ??= (async () => {
         upgrades.stopAccepting();

@@ -4,8 +4,11 @@ import { notFound, validationError } from '../../core/errors.js';
 import type { LogLine } from '../../core/model.js';
 import {
   ExecutionParamsSchema,
+  LogOutlineSchema,
   LogPageSchema,
   LogQuerySchema,
+  LogSearchPageSchema,
+  LogSearchQuerySchema,
   type LogLineBody,
 } from '../../protocol/api-schemas.js';
 import type { ServerContext, StepflowApp } from '../build-server.js';
@@ -14,6 +17,10 @@ import { createLogTextStream } from './log-text-stream.js';
 import { streamBody } from './stream-body.js';
 
 /**
+ * `GET /api/executions/:id/logs/outline` and `…/logs/search` serve viewers that page a huge log:
+ * the outline says which step owns which seq range without any text, the search gives exact
+ * totals for the whole log and the matching seqs by pages.
+ *
  * `GET /api/executions/:id/logs`: JSON pages (`after` = the previous `nextAfter`), or with
  * `format=text` the raw masked log streamed as it is read, and with `follow=1` a live tail that
  * ends when the execution does (`curl -N '…/logs?format=text&follow=1'`).
@@ -81,6 +88,36 @@ export async function executionLogsRoutes(app: StepflowApp, context: ServerConte
         body.once('resume', () => reply.raw.flushHeaders());
       }
       return reply.send(body);
+    },
+  );
+
+  app.get(
+    '/api/executions/:id/logs/outline',
+    {
+      schema: {
+        tags: ['executions'],
+        summary: "The log's steps as seq ranges (no text): what a paging log viewer lays out",
+        params: ExecutionParamsSchema,
+        response: { 200: LogOutlineSchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => store.readLogOutline(request.params.id),
+  );
+
+  app.get(
+    '/api/executions/:id/logs/search',
+    {
+      schema: {
+        tags: ['executions'],
+        summary: 'Case-insensitive search of the whole log: exact totals, matching lines by pages',
+        params: ExecutionParamsSchema,
+        querystring: LogSearchQuerySchema,
+        response: { 200: LogSearchPageSchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      const { q, after, limit } = request.query;
+      return store.searchLog(request.params.id, { text: q, after, limit });
     },
   );
 }

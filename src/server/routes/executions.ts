@@ -62,14 +62,15 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     {
       schema: {
         tags,
-        summary: 'List executions, newest first (keyset pagination)',
+        summary: 'List executions, newest first or with order=asc oldest first (keyset pagination)',
         querystring: ListExecutionsQuerySchema,
         response: { 200: ExecutionPageSchema, ...errorResponses(400) },
       },
     },
     async (request) => {
-      const { status, tag, q, since, until, limit, cursor } = request.query;
+      const { status, tag, q, since, until, limit, cursor, order, jobId } = request.query;
       return store.listExecutions({
+        jobId,
         status: statusesFrom(status),
         tags: tag,
         text: q,
@@ -77,6 +78,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
         until: isoParam('until', until),
         limit,
         cursor,
+        order,
       });
     },
   );

@@ -1,6 +1,14 @@
 import { ERROR_CODES, StepflowError, notFound, validationError } from '../../core/errors.js';
 import type { ExecutionEvent } from '../../core/events.js';
-import type { Annotation, Artifact, Execution, ExecutionDetail, LogLine, Step } from '../../core/model.js';
+import type {
+  Annotation,
+  Artifact,
+  Execution,
+  ExecutionDetail,
+  ExecutionJobLink,
+  LogLine,
+  Step,
+} from '../../core/model.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
 import { REMOTE_TAG, type RemoteBatchBody, type RemoteExecution } from '../../protocol/remote-schemas.js';
 import type { Stepflow } from '../../stepflow.js';
@@ -9,7 +17,7 @@ import type { WriteBatch } from '../../store/store.js';
 /** The wire shapes must stay assignable to the model; a drift fails the build here. */
 type Assignable<T, _U extends T> = true;
 type _Checks = [
-  Assignable<Execution, RemoteExecution>,
+  Assignable<Omit<Execution, keyof ExecutionJobLink>, RemoteExecution>,
   Assignable<LogLine, RemoteBatchBody['lines'][number]>,
   Assignable<Step, NonNullable<RemoteBatchBody['steps']>[number]>,
   Assignable<Annotation, NonNullable<RemoteBatchBody['annotations']>[number]>,
@@ -171,7 +179,9 @@ export function createRemoteIngest(stepflow: Stepflow): RemoteIngest {
 
 /** The row as stored: the server's tag is kept whatever the client sends, and it counts lines itself. */
 function remoteRow(input: RemoteExecution, host: string, lineCount: number): Execution {
-  return { ...input, tags: { ...input.tags, [REMOTE_TAG]: host }, lineCount };
+  // A remote run is never a job run, whatever the client says.
+  const unlinked = { jobId: null, attempt: null, retryOfId: null, scheduledAt: null };
+  return { ...input, tags: { ...input.tags, [REMOTE_TAG]: host }, lineCount, ...unlinked };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { ExecutionStatus } from '../../core/statuses.js';
 
 export const EXECUTION_COLUMNS = `id, name, command, argv, cwd, tags, status, exit_code, signal, error, created_at,
   started_at, ended_at, duration_ms, timeout_seconds, meta, owner_host, owner_pid, owner_start_time,
-  line_count, resources`;
+  line_count, resources, job_id, attempt, retry_of_id, scheduled_at`;
 
 export interface ExecutionRow {
   id: string;
@@ -30,6 +30,10 @@ export interface ExecutionRow {
   owner_start_time: number | null;
   line_count: number;
   resources: string | null;
+  job_id: string | null;
+  attempt: number | null;
+  retry_of_id: string | null;
+  scheduled_at: string | null;
 }
 
 export function executionFromRow(row: ExecutionRow): Execution {
@@ -56,6 +60,11 @@ export function executionFromRow(row: ExecutionRow): Execution {
         : { host: row.owner_host, pid: row.owner_pid, startTime: row.owner_start_time },
     lineCount: row.line_count,
     resources: row.resources === null ? null : (JSON.parse(row.resources) as ResourcePeaks),
+    // Columns added by a later migration: rows from before it (and ad-hoc runs) have NULL.
+    jobId: row.job_id ?? null,
+    attempt: row.attempt ?? null,
+    retryOfId: row.retry_of_id ?? null,
+    scheduledAt: row.scheduled_at ?? null,
   };
 }
 
@@ -85,17 +94,23 @@ export function executionParams(execution: Execution, runSpec: RunSpec): unknown
     execution.lineCount,
     execution.resources === null ? null : JSON.stringify(execution.resources),
     JSON.stringify(runSpec),
+    execution.jobId ?? null,
+    execution.attempt ?? null,
+    execution.retryOfId ?? null,
+    execution.scheduledAt ?? null,
   ];
 }
 
 /**
- * Inserts a full execution row, or overwrites every column but the run spec. line_count never goes
- * down: it is the highest stored seq, and stored lines are never removed.
+ * Inserts a full execution row, or overwrites every column but the run spec and the job link (set
+ * once, at creation). line_count never goes down: it is the highest stored seq, and stored lines are
+ * never removed.
  */
 export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, argv, cwd, tags, status,
   exit_code, signal, error, created_at, created_ms, started_at, ended_at, duration_ms, timeout_seconds,
-  meta, owner_host, owner_pid, owner_start_time, line_count, resources, run_spec)
-  VALUES (${new Array(23).fill('?').join(', ')})
+  meta, owner_host, owner_pid, owner_start_time, line_count, resources, run_spec, job_id, attempt,
+  retry_of_id, scheduled_at)
+  VALUES (${new Array(27).fill('?').join(', ')})
   ON CONFLICT (id) DO UPDATE SET name = excluded.name, command = excluded.command, argv = excluded.argv,
   cwd = excluded.cwd, tags = excluded.tags, status = excluded.status, exit_code = excluded.exit_code,
   signal = excluded.signal, error = excluded.error, created_at = excluded.created_at,

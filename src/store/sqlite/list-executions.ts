@@ -11,7 +11,7 @@ const MAX_CACHED_STATEMENTS = 64;
 // The listing is polled (dashboards, the web UI): preparing its SQL measured ~15 % of its cost.
 const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 
-function prepareCached(db: Database.Database, sql: string): Database.Statement {
+export function prepareCached(db: Database.Database, sql: string): Database.Statement {
   let cache = statements.get(db);
   if (cache === undefined) statements.set(db, (cache = new Map()));
   let statement = cache.get(sql);
@@ -30,7 +30,7 @@ export function registerListFunctions(db: Database.Database): void {
   );
 }
 
-/** Newest first; ids are time-sortable, so the keyset is the id alone. */
+/** Newest first (or oldest first); ids are time-sortable, so the keyset is the id alone. */
 export function listExecutions(db: Database.Database, query: ExecutionQuery = {}): ExecutionPage {
   const limit = query.limit ?? DEFAULT_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
@@ -38,8 +38,10 @@ export function listExecutions(db: Database.Database, query: ExecutionQuery = {}
   }
   const where: string[] = [];
   const params: unknown[] = [];
+  // Oldest first is the same keyset walked the other way: the cursor is the last id either way.
+  const ascending = query.order === 'asc';
   if (query.cursor !== undefined) {
-    where.push('e.id < ?');
+    where.push(ascending ? 'e.id > ?' : 'e.id < ?');
     params.push(decodeCursor(query.cursor));
   }
   if (query.status !== undefined && query.status.length > 0) {
@@ -76,20 +78,25 @@ export function listExecutions(db: Database.Database, query: ExecutionQuery = {}
     where.push('e.created_ms <= ?');
     params.push(isoToMs(query.until, 'until'));
   }
+  if (query.jobId !== undefined) {
+    where.push('e.job_id = ?');
+    params.push(query.jobId);
+  }
   const sql = `SELECT ${EXECUTION_COLUMNS} FROM executions e
     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY e.id DESC LIMIT ?`;
+    ORDER BY e.id ${ascending ? 'ASC' : 'DESC'} LIMIT ?`;
   const rows = prepareCached(db, sql).all(...params, limit + 1) as ExecutionRow[];
   const items = rows.slice(0, limit).map(executionFromRow);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last.id) : null };
 }
 
-function encodeCursor(id: string): string {
+/** Keyset cursors are base64url of printable ASCII (an id, or ids joined); shared by every listing. */
+export function encodeCursor(id: string): string {
   return Buffer.from(id, 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string): string {
+export function decodeCursor(cursor: string): string {
   const id = /^[A-Za-z0-9_-]{1,200}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   // Re-encoding must give the cursor back: rejects padding tricks and non-UTF-8 garbage.
   if (id === '' || encodeCursor(id) !== cursor || !/^[\x21-\x7e]+$/.test(id)) {

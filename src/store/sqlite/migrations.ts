@@ -121,6 +121,69 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE UNIQUE INDEX log_chunks_seq ON log_chunks (execution_id, seq_start);
   `,
+  // Jobs and schedules (docs/JOBS.md). An execution started by a job keeps a link to it.
+  `
+  ALTER TABLE executions ADD COLUMN job_id TEXT;
+  ALTER TABLE executions ADD COLUMN attempt INTEGER;
+  ALTER TABLE executions ADD COLUMN retry_of_id TEXT;
+  ALTER TABLE executions ADD COLUMN scheduled_at TEXT;
+  CREATE INDEX executions_job ON executions (job_id, id) WHERE job_id IS NOT NULL;
+
+  -- definition: the JSON of everything but the name, the enabled flag and the triggers.
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    enabled INTEGER NOT NULL,
+    definition TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+
+  -- next_fire_ms: the fire time the scheduler waits for; one in the past at start-up was missed.
+  CREATE TABLE job_triggers (
+    id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    spec TEXT NOT NULL,
+    anchor_ms INTEGER NOT NULL,
+    next_fire_ms INTEGER
+  );
+  CREATE INDEX job_triggers_job ON job_triggers (job_id, position);
+
+  -- One row per fire time of a trigger (trigger_id NULL: a manual run). The unique key is what makes
+  -- each fire start at most one execution, also across restarts and concurrent schedulers.
+  CREATE TABLE job_fires (
+    id INTEGER PRIMARY KEY,
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    trigger_id TEXT,
+    fire_ms INTEGER NOT NULL,
+    fire_time TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    execution_id TEXT,
+    count INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX job_fires_once ON job_fires (trigger_id, fire_ms);
+  CREATE INDEX job_fires_job ON job_fires (job_id, id);
+
+  -- One row per attempt at delivering a webhook call.
+  CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY,
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    delivery_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    event TEXT NOT NULL,
+    execution_id TEXT,
+    attempt INTEGER NOT NULL,
+    status_code INTEGER,
+    ok INTEGER NOT NULL,
+    error TEXT,
+    sent_at TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL
+  );
+  CREATE INDEX webhook_deliveries_job ON webhook_deliveries (job_id, id);
+  `,
 ];
 
 /**

@@ -14,16 +14,25 @@ import type {
   ExecutionPage,
   ExecutionQuery,
   ExecutionStore,
+  LogOutline,
   LogPage,
   LogQuery,
+  LogSearchPage,
+  LogSearchQuery,
   NewExecution,
   WriteBatch,
 } from '../store.js';
 import { createBatchWriter } from './batch-writer.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { createExecutionIdFactory } from './execution-ids.js';
+import { lastSucceededByName } from './last-succeeded.js';
 import { listExecutions, registerListFunctions } from './list-executions.js';
+import { listArtifacts } from './list-artifacts.js';
+import { executionStats } from './execution-stats.js';
+import type { ArtifactPage, ArtifactQuery, ExecutionStats, StatsQuery } from '../store.js';
 import { createLogReader } from './log-reader.js';
+import { createLogOutlineReader } from './log-outline.js';
+import { createLogSearcher } from './log-search.js';
 import { DATABASE_FILE, openDatabase } from './open-database.js';
 import { recoverInterrupted } from './recover-interrupted.js';
 import { annotationFromRow, artifactFromRow, sampleFromRow, stepFromRow } from './detail-rows.js';
@@ -57,6 +66,8 @@ export async function openSqliteStore({
 export class SqliteStore implements ExecutionStore {
   private readonly writer: ReturnType<typeof createBatchWriter>;
   private readonly readLogPage: ReturnType<typeof createLogReader>;
+  private readonly readOutline: ReturnType<typeof createLogOutlineReader>;
+  private readonly searchLogText: ReturnType<typeof createLogSearcher>;
   private readonly nextId = createExecutionIdFactory();
   private readonly selectExecution: Database.Statement<[string], ExecutionRow>;
   private readonly selectSteps: Database.Statement<[string], StepRow>;
@@ -80,6 +91,8 @@ export class SqliteStore implements ExecutionStore {
     registerListFunctions(db);
     this.writer = createBatchWriter(db);
     this.readLogPage = createLogReader(db);
+    this.readOutline = createLogOutlineReader(db);
+    this.searchLogText = createLogSearcher(db);
     this.selectExecution = db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE id = ?`);
     this.selectSteps = db.prepare('SELECT * FROM steps WHERE execution_id = ? ORDER BY id');
     this.selectArtifacts = db.prepare('SELECT * FROM artifacts WHERE execution_id = ? ORDER BY id');
@@ -134,6 +147,10 @@ export class SqliteStore implements ExecutionStore {
         owner: input.owner ?? null,
         lineCount: 0,
         resources: null,
+        jobId: input.job?.jobId ?? null,
+        attempt: input.job?.attempt ?? null,
+        retryOfId: input.job?.retryOfId ?? null,
+        scheduledAt: input.job?.scheduledAt ?? null,
       };
       this.writer.insertExecution(execution, spec);
       return execution;
@@ -162,10 +179,34 @@ export class SqliteStore implements ExecutionStore {
     return this.guard('cannot list executions', () => listExecutions(this.db, query));
   }
 
+  async executionStats(query: StatsQuery): Promise<ExecutionStats> {
+    return this.guard('cannot compute execution stats', () => executionStats(this.db, query));
+  }
+
+  async listArtifacts(query?: ArtifactQuery): Promise<ArtifactPage> {
+    return this.guard('cannot list artifacts', () => listArtifacts(this.db, query));
+  }
+
   async readLog(id: string, query?: LogQuery): Promise<LogPage> {
     return this.guard('cannot read the log', () => {
       const page = this.readLogPage(id, query);
       if (page.lines.length === 0) this.assertExists(id);
+      return page;
+    });
+  }
+
+  async readLogOutline(id: string): Promise<LogOutline> {
+    return this.guard('cannot read the log outline', () => {
+      const outline = this.readOutline(id);
+      if (outline.segments.length === 0) this.assertExists(id);
+      return outline;
+    });
+  }
+
+  async searchLog(id: string, query: LogSearchQuery): Promise<LogSearchPage> {
+    return this.guard('cannot search the log', () => {
+      const page = this.searchLogText(id, query);
+      if (page.lineTotal === 0) this.assertExists(id);
       return page;
     });
   }
@@ -176,6 +217,12 @@ export class SqliteStore implements ExecutionStore {
       if (samples.length === 0) this.assertExists(id);
       return samples;
     });
+  }
+
+  async lastSucceededByName(name: string, beforeCreatedAt: string): Promise<Execution | undefined> {
+    return this.guard('cannot find the last succeeded execution', () =>
+      lastSucceededByName(this.db, name, beforeCreatedAt),
+    );
   }
 
   async countByStatus(): Promise<Record<ExecutionStatus, number>> {

@@ -70,7 +70,12 @@ export function useBrowser(): BrowserKit {
 }
 
 /** Saves a full-page screenshot as docs/screenshots/<name>.png (shown in the README). */
-export async function saveScreenshot(page: Page, name: string): Promise<void> {
+export async function saveScreenshot(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean } = {},
+): Promise<void> {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
+  // fullPage: everything below the fold too, laid out at the viewport's size (a laptop's).
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: options.fullPage });
 }

@@ -17,6 +17,10 @@ export class ApiError extends Error {
 
   /** The body field an error names (`body.cwd must…` → `cwd`), if any. */
   get field(): string | undefined {
+    // The server names the field in `details.field` when the message cannot start with it
+    // ("body must have exactly one of command and argv" → command).
+    const details = this.details as { field?: unknown } | undefined;
+    if (typeof details?.field === 'string') return details.field;
     const match = /^body\.([\w]+)/.exec(this.message) ?? /unknown field "(\w+)"/.exec(this.message);
     return match?.[1];
   }

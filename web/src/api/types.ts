@@ -10,6 +10,12 @@ import type {
   LogPageSchema,
   ResourceSeriesSchema,
 } from '../../../src/protocol/api-schemas.js';
+import type {
+  DeliveryListSchema,
+  FireListSchema,
+  JobSchema,
+  SchedulePreviewSchema,
+} from '../../../src/protocol/job-schemas.js';
 
 export type Execution = Static<typeof ExecutionSchema>;
 export type ExecutionDetail = Static<typeof ExecutionDetailSchema>;
@@ -21,6 +27,16 @@ export type LogPage = Static<typeof LogPageSchema>;
 export type LogLine = LogPage['lines'][number];
 export type ResourceSample = Static<typeof ResourceSeriesSchema>['samples'][number];
 export type ExecutionStatus = Execution['status'];
+
+export type Job = Static<typeof JobSchema>;
+export type JobTrigger = Job['triggers'][number];
+export type OverlapPolicy = Job['overlap'];
+export type MissedFirePolicy = Job['missedFire'];
+export type WebhookEvent = Job['webhooks'][number]['events'][number];
+export type FireRecord = Static<typeof FireListSchema>['items'][number];
+export type FireOutcome = FireRecord['outcome'];
+export type Delivery = Static<typeof DeliveryListSchema>['items'][number];
+export type SchedulePreview = Static<typeof SchedulePreviewSchema>;
 
 export type {
   ExecutionChange,

@@ -22,6 +22,12 @@ interface TopicEntry {
 
 const LIVE_SUBPROTOCOL = 'stepflow.v1';
 const MAX_BACKOFF_MS = 5_000;
+/**
+ * A cut network often closes nothing: no close event for minutes. We ping this often and give up
+ * on a socket that has said nothing for {@link SILENCE_LIMIT_MS} (the server also pings every 15 s).
+ */
+const PING_EVERY_MS = 10_000;
+const SILENCE_LIMIT_MS = 25_000;
 
 export class LiveConnection {
   private socket: WebSocket | null = null;
@@ -30,6 +36,8 @@ export class LiveConnection {
   private state: ConnectionState = 'connecting';
   private attempts = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private watchdog: ReturnType<typeof setInterval> | null = null;
+  private lastHeard = 0;
   private closed = false;
 
   constructor(private readonly url: string = defaultUrl()) {}
@@ -76,6 +84,7 @@ export class LiveConnection {
   close(): void {
     this.closed = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.stopWatchdog();
     this.socket?.close(1000);
   }
 
@@ -87,25 +96,52 @@ export class LiveConnection {
     socket.onopen = () => {
       this.attempts = 0;
       this.setState('open');
+      this.startWatchdog(socket);
       for (const [topic, entry] of this.topics) this.sendSubscribe(topic, entry);
     };
     socket.onmessage = (event) => {
+      if (this.socket !== socket) return;
+      this.lastHeard = Date.now();
       if (typeof event.data !== 'string') return;
       this.dispatch(JSON.parse(event.data) as LiveServerMessage);
     };
-    socket.onclose = () => {
-      if (this.socket !== socket) return;
-      this.socket = null;
-      if (this.closed) return;
-      this.setState('reconnecting');
-      // Backoff with jitter, so a restarted server is not hit by every tab at once.
-      const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** this.attempts) * (0.75 + Math.random() * 0.5);
-      this.attempts++;
-      this.reconnectTimer = setTimeout(() => {
-        this.reconnectTimer = null;
-        if (this.topics.size > 0) this.ensureSocket();
-      }, delay);
-    };
+    socket.onclose = () => this.lost(socket);
+  }
+
+  /** The socket is gone (closed, or silent too long): reconnect with backoff and resume every topic. */
+  private lost(socket: WebSocket): void {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    this.stopWatchdog();
+    if (this.closed) return;
+    this.setState('reconnecting');
+    // Backoff with jitter, so a restarted server is not hit by every tab at once.
+    const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** this.attempts) * (0.75 + Math.random() * 0.5);
+    this.attempts++;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      // Even with no topic: otherwise the state would say "reconnecting" until the next subscribe.
+      this.ensureSocket();
+    }, delay);
+  }
+
+  private startWatchdog(socket: WebSocket): void {
+    this.stopWatchdog();
+    this.lastHeard = Date.now();
+    this.watchdog = setInterval(() => {
+      if (Date.now() - this.lastHeard > SILENCE_LIMIT_MS) {
+        // Forget it first: its close event may come much later, or never.
+        this.lost(socket);
+        socket.close();
+        return;
+      }
+      this.send({ type: 'ping' });
+    }, PING_EVERY_MS);
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
   }
 
   private dispatch(message: LiveServerMessage): void {
@@ -119,14 +155,21 @@ export class LiveConnection {
     if (!topic) return;
     const entry = this.topics.get(topic);
     if (!entry) return;
+    let delivered = message;
     if (message.type === 'lines') {
-      const last = message.lines.at(-1);
-      if (last) entry.lastSeq = Math.max(entry.lastSeq ?? 0, last.seq);
+      // Exactly once even when two subscriptions of the topic overlap on the wire (unsubscribed and
+      // subscribed again before the first one's lines stopped arriving): drop what was delivered.
+      const after = entry.lastSeq ?? 0;
+      const lines = message.lines.filter((line) => line.seq > after);
+      const last = lines.at(-1);
+      if (!last) return;
+      entry.lastSeq = last.seq;
+      if (lines.length !== message.lines.length) delivered = { ...message, lines };
     } else if (message.type === 'subscribed' && entry.lastSeq === null && message.lastSeq !== null) {
       // Subscribed without `since`: lines after the server's lastSeq will come; resume from there.
       entry.lastSeq = message.lastSeq;
     }
-    for (const listener of entry.listeners) listener(message);
+    for (const listener of entry.listeners) listener(delivered);
   }
 
   private sendSubscribe(topic: LiveTopic, entry: TopicEntry): void {
@@ -155,6 +198,9 @@ function topicOf(message: LiveServerMessage): LiveTopic | null {
     case 'unsubscribed':
     case 'resync':
       return message.topic;
+    case 'error':
+      // An error about a topic (e.g. an unknown execution) goes to that topic's listeners.
+      return (message.topic as LiveTopic | undefined) ?? null;
     case 'execution':
       return `execution:${message.execution.id}`;
     case 'lines':

@@ -39,7 +39,8 @@ export function applyLiveMessage(state: ExecutionDetail, message: LiveServerMess
 /**
  * One execution, kept current: the REST detail first, then the `execution:<id>` topic from the
  * detail's `lineCount` on (so no line is missed between the two). Log lines go to `lineFeed`
- * (the log viewer pages the rest from the API); resource samples accumulate in `samples`.
+ * (the log viewer pages the rest from the API); resource samples accumulate in `liveSamples`.
+ * State is per mounted id: the page remounts (keyed by id) when it shows another execution.
  */
 export function useExecutionLive(id: string) {
   const query = useQuery({
@@ -51,6 +52,7 @@ export function useExecutionLive(id: string) {
   // Live state once the first message arrives; until then the REST snapshot is the state.
   const [live, setLive] = useState<ExecutionDetail | undefined>(undefined);
   const [liveSamples, setLiveSamples] = useState<ResourceSample[]>([]);
+  const [liveError, setLiveError] = useState<string | null>(null);
   const lineFeed = useMemo(() => createLineFeed(), []);
 
   const loaded = query.data;
@@ -60,6 +62,8 @@ export function useExecutionLive(id: string) {
     (message) => {
       if (message.type === 'lines') lineFeed.push(message.lines);
       if (message.type === 'resources') setLiveSamples((samples) => [...samples, ...message.samples]);
+      if (message.type === 'error') setLiveError(message.message);
+      else if (message.type === 'subscribed') setLiveError(null);
       setLive((state) => {
         const base = state ?? loaded;
         return base ? applyLiveMessage(base, message) : base;
@@ -68,5 +72,13 @@ export function useExecutionLive(id: string) {
     loaded?.lineCount,
   );
 
-  return { execution: live ?? loaded, error: query.error, isLoading: query.isLoading, lineFeed, liveSamples };
+  return {
+    execution: live ?? loaded,
+    error: query.error,
+    isLoading: query.isLoading,
+    lineFeed,
+    liveSamples,
+    /** Why live updates stopped (the server refused the subscription), if they did. */
+    liveError,
+  };
 }

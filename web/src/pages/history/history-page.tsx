@@ -1,7 +1,76 @@
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import { useSearchParams } from 'react-router';
+import { apiFetch } from '../../api/client.js';
+import type { ExecutionPage } from '../../api/types.js';
+import { PageHeader } from '../../components/page-header.js';
+import { ExecutionsTable } from '../../features/executions-list/executions-table.js';
+import { useExecutionsFeed } from '../../features/executions-list/use-executions-feed.js';
+import { FiltersForm } from './filters-form.js';
+import { apiQueryFromFilters, filtersFromParams, hasFilters, paramsFromFilters } from './history-filters.js';
+import './history.css';
+
+const PAGE_SIZE = 50;
+
+/** Every execution, filtered and sorted from the URL (so a view can be shared), loaded by pages. */
 export function HistoryPage() {
+  const [params, setParams] = useSearchParams();
+  const filters = filtersFromParams(params);
+  const query = apiQueryFromFilters(filters);
+  // Keeps the list current: new and finished executions refresh it (throttled).
+  useExecutionsFeed();
+
+  const list = useInfiniteQuery({
+    queryKey: ['executions', 'history', query],
+    queryFn: ({ pageParam, signal }) =>
+      apiFetch<ExecutionPage>('/api/executions', {
+        query: { ...query, limit: PAGE_SIZE, cursor: pageParam },
+        signal,
+      }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
+    placeholderData: keepPreviousData,
+  });
+  const executions = list.data?.pages.flatMap((page) => page.items) ?? [];
+
   return (
-    <div className="page">
-      <h1>History</h1>
+    <div className="page history">
+      <PageHeader title="History" />
+      <FiltersForm
+        key={params.toString()}
+        filters={filters}
+        onApply={(next) => setParams(paramsFromFilters(next))}
+      />
+      {list.error ? (
+        <p className="error-text" role="alert">
+          {list.error.message}
+        </p>
+      ) : list.data === undefined ? (
+        <p className="muted">Loading…</p>
+      ) : executions.length === 0 ? (
+        <p className="muted history-empty">
+          {hasFilters(filters) ? 'No executions match these filters.' : 'No executions yet.'}
+        </p>
+      ) : (
+        <div className="card history-results">
+          <ExecutionsTable executions={executions} caption="Executions" />
+          <div className="history-footer">
+            <span className="muted" role="status">
+              {executions.length} {executions.length === 1 ? 'execution' : 'executions'}
+              {list.hasNextPage ? ' shown' : ''}
+            </span>
+            {list.hasNextPage ? (
+              <button
+                type="button"
+                className="button"
+                disabled={list.isFetchingNextPage}
+                onClick={() => void list.fetchNextPage()}
+              >
+                {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
+              </button>
+            ) : null}
+          </div>
+        </div>
+      )}
     </div>
   );
 }

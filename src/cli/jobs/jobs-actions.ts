@@ -1,0 +1,230 @@
+import path from 'node:path';
+import { ERROR_CODES, StepflowError } from '../../core/errors.js';
+import type { ExecutionBody } from '../../protocol/api-schemas.js';
+import type { FireListBody, JobBody, JobListBody } from '../../protocol/job-schemas.js';
+import { colorsFor, formatTime } from '../format.js';
+import { parseTags, parseTimeoutSeconds } from '../parse-options.js';
+import { requestJson, resolveServer, type ServerTarget } from './jobs-api-client.js';
+import { commandOf, describeTrigger, displayZone, formatFireTime, lastStatus, table } from './jobs-format.js';
+
+const usage = (message: string) => new StepflowError(ERROR_CODES.USAGE, message);
+
+export interface ConnectionOptions {
+  server?: string;
+  token?: string;
+  json?: boolean;
+}
+
+export interface AddOptions extends ConnectionOptions {
+  name: string;
+  cron: string[];
+  tz?: string;
+  every: string[];
+  at: string[];
+  cwd?: string;
+  tag: string[];
+  env: string[];
+  timeout?: string;
+  retries?: string;
+  retryDelay?: string;
+  overlap?: string;
+  maxConcurrent?: string;
+  missed?: string;
+  lateAfter?: string;
+  webhook: string[];
+  webhookSecret?: string;
+  webhookEvents?: string;
+  paused?: boolean;
+}
+
+const out = (text: string) => void process.stdout.write(text);
+const printJson = (value: unknown) => out(`${JSON.stringify(value, null, 2)}\n`);
+
+/** `stepflow jobs add --name n (--cron e [--tz z] | --every s | --at iso)… -- <command…>` */
+export async function addJob(command: string[], options: AddOptions): Promise<number> {
+  if (command.length === 0) throw usage('jobs add needs a command after --');
+  // The machine's zone is what a person typing "0 3 * * *" at this terminal most likely means.
+  const timezone = options.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const triggers = [
+    ...options.cron.map((cron) => ({ cron, timezone })),
+    ...options.every.map((raw) => ({ intervalSeconds: number('--every', raw) })),
+    ...options.at.map((at) => ({ at })),
+  ];
+  const body = {
+    name: options.name,
+    ...(command.length === 1 ? { command: command[0] } : { argv: command }),
+    cwd: path.resolve(options.cwd ?? process.cwd()),
+    tags: parseTags(options.tag),
+    env: parseEnv(options.env),
+    ...(options.timeout !== undefined ? { timeout: parseTimeoutSeconds(options.timeout) } : {}),
+    triggers,
+    ...(options.retries !== undefined || options.retryDelay !== undefined
+      ? {
+          retry: {
+            maxAttempts: 1 + (options.retries === undefined ? 0 : number('--retries', options.retries)),
+            ...(options.retryDelay !== undefined
+              ? { delaySeconds: number('--retry-delay', options.retryDelay) }
+              : {}),
+          },
+        }
+      : {}),
+    ...(options.overlap !== undefined ? { overlap: options.overlap } : {}),
+    ...(options.maxConcurrent !== undefined
+      ? { maxConcurrentRuns: number('--max-concurrent', options.maxConcurrent) }
+      : {}),
+    ...(options.missed !== undefined ? { missedFire: options.missed } : {}),
+    ...(options.lateAfter !== undefined
+      ? { lateAfterSeconds: number('--late-after', options.lateAfter) }
+      : {}),
+    ...(options.paused ? { enabled: false } : {}),
+    webhooks: options.webhook.map((url) => ({
+      url,
+      ...(options.webhookSecret ? { secret: options.webhookSecret } : {}),
+      ...(options.webhookEvents ? { events: options.webhookEvents.split(',').map((e) => e.trim()) } : {}),
+    })),
+  };
+  const job = await requestJson<JobBody>(resolveServer(options), 'POST', '/api/jobs', body);
+  if (options.json) {
+    printJson(job);
+    return 0;
+  }
+  const c = colorsFor(process.stdout);
+  out(`${c.green('✓')} created job ${c.bold(job.name)} ${c.dim(job.id)}\n`);
+  out(describeJob(job));
+  return 0;
+}
+
+export async function listJobs(options: ConnectionOptions): Promise<number> {
+  const { items } = await requestJson<JobListBody>(resolveServer(options), 'GET', '/api/jobs');
+  if (options.json) {
+    printJson(items);
+    return 0;
+  }
+  if (items.length === 0) {
+    out('No jobs yet. Add one with: stepflow jobs add --name <name> --cron "<expr>" -- <command>\n');
+    return 0;
+  }
+  const c = colorsFor(process.stdout);
+  const rows = items.map((job) => [
+    job.id,
+    job.name,
+    job.enabled ? 'active' : c.yellow('paused'),
+    job.nextRunAt === null ? c.dim('—') : formatTime(job.nextRunAt),
+    lastStatus(c, job),
+    job.triggers.map(describeTrigger).join(', ') || c.dim('manual only'),
+  ]);
+  out(table([['ID', 'NAME', 'STATE', 'NEXT RUN', 'LAST RUN', 'TRIGGERS'].map((h) => c.dim(h)), ...rows]));
+  return 0;
+}
+
+export async function showJob(ref: string, options: ConnectionOptions): Promise<number> {
+  const target = resolveServer(options);
+  const job = await findJob(target, ref);
+  if (options.json) {
+    printJson(job);
+    return 0;
+  }
+  const { items: fires } = await requestJson<FireListBody>(
+    target,
+    'GET',
+    `/api/jobs/${job.id}/history?limit=10`,
+  );
+  out(`${colorsFor(process.stdout).bold(job.name)} ${job.id}\n${describeJob(job)}`);
+  if (fires.length > 0) {
+    out('  recent fires:\n');
+    for (const fire of fires) {
+      const count = fire.count > 1 ? ` ×${fire.count}` : '';
+      out(
+        `    ${formatTime(fire.fireTime)}  ${fire.outcome}${count}${fire.executionId ? `  ${fire.executionId}` : ''}${fire.reason ? `  (${fire.reason})` : ''}\n`,
+      );
+    }
+  }
+  return 0;
+}
+
+export async function removeJob(ref: string, options: ConnectionOptions): Promise<number> {
+  const target = resolveServer(options);
+  const job = await findJob(target, ref);
+  await requestJson(target, 'DELETE', `/api/jobs/${job.id}`);
+  if (options.json) printJson({ deleted: job.id });
+  else out(`deleted job ${job.name} (${job.id}); its executions stay in the history\n`);
+  return 0;
+}
+
+export async function runJob(ref: string, options: ConnectionOptions): Promise<number> {
+  const target = resolveServer(options);
+  const job = await findJob(target, ref);
+  const execution = await requestJson<ExecutionBody>(target, 'POST', `/api/jobs/${job.id}/run`);
+  if (options.json) printJson(execution);
+  else out(`started ${job.name}: execution ${execution.id} (${execution.status})\n`);
+  return 0;
+}
+
+export async function setJobEnabled(
+  ref: string,
+  enabled: boolean,
+  options: ConnectionOptions,
+): Promise<number> {
+  const target = resolveServer(options);
+  const found = await findJob(target, ref);
+  const job = await requestJson<JobBody>(
+    target,
+    'POST',
+    `/api/jobs/${found.id}/${enabled ? 'resume' : 'pause'}`,
+  );
+  if (options.json) printJson(job);
+  else
+    out(
+      `${enabled ? 'resumed' : 'paused'} job ${job.name}${job.nextRunAt ? `; next run ${formatTime(job.nextRunAt)}` : ''}\n`,
+    );
+  return 0;
+}
+
+/** A job by id, or else by its exact name. */
+async function findJob(target: ServerTarget, ref: string): Promise<JobBody> {
+  if (/^[0-9a-z]{26}$/.test(ref)) {
+    try {
+      return await requestJson<JobBody>(target, 'GET', `/api/jobs/${ref}`);
+    } catch (error) {
+      // An id-shaped name is still a name: fall through to the list.
+      if (!(error instanceof StepflowError && error.code === ERROR_CODES.NOT_FOUND)) throw error;
+    }
+  }
+  const { items } = await requestJson<JobListBody>(target, 'GET', '/api/jobs');
+  const job = items.find((j) => j.name === ref);
+  if (job === undefined)
+    throw new StepflowError(ERROR_CODES.NOT_FOUND, `no job with id or name ${JSON.stringify(ref)}`);
+  return job;
+}
+
+function describeJob(job: JobBody): string {
+  const zone = displayZone(job);
+  const lines = [
+    `  command:  ${commandOf(job)}`,
+    `  cwd:      ${job.cwd}`,
+    `  triggers: ${job.triggers.map(describeTrigger).join(', ') || 'none (runs only with `stepflow jobs run`)'}`,
+    `  policy:   overlap ${job.overlap}, missed fires ${job.missedFire}, attempts ${job.retry.maxAttempts}`,
+    `  state:    ${job.enabled ? 'active' : 'paused'}`,
+  ];
+  if (job.upcoming.length > 0) {
+    lines.push('  next runs:', ...job.upcoming.map((time) => `    ${formatFireTime(time, zone)}`));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function number(flag: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value))
+    throw usage(`${flag} expects a number, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function parseEnv(values: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const raw of values) {
+    const eq = raw.indexOf('=');
+    if (eq <= 0) throw usage(`--env expects NAME=value, got ${JSON.stringify(raw)}`);
+    env[raw.slice(0, eq)] = raw.slice(eq + 1);
+  }
+  return env;
+}

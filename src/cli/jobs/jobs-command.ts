@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import {
+  addJob,
+  listJobs,
+  removeJob,
+  runJob,
+  setJobEnabled,
+  showJob,
+  type AddOptions,
+} from './jobs-actions.js';
+
+const repeat = (value: string, all: string[]) => [...all, value];
+
+/** `stepflow jobs add|ls|show|rm|run|pause|resume`: a client of a running server's /api/jobs. */
+export function registerJobsCommand(program: Command, setExit: (code: number) => void): void {
+  const jobs = program
+    .command('jobs')
+    .description(
+      'manage scheduled jobs on a StepFlow server (--server, STEPFLOW_SERVER, default http://127.0.0.1:8080)',
+    )
+    .enablePositionalOptions();
+
+  const connection = (command: Command): Command =>
+    command
+      .option('--server <url>', 'StepFlow server URL (or STEPFLOW_SERVER)')
+      .option('--token <token>', 'bearer token (better: STEPFLOW_TOKEN, not shown by ps)')
+      .option('--json', 'print JSON (the API shape)');
+
+  connection(
+    jobs
+      .command('add')
+      .description('create a job and print its next fire times')
+      .usage(
+        '--name <name> [--cron <expr> [--tz <zone>] | --every <seconds> | --at <iso>]... [options] -- <command...>',
+      )
+      .requiredOption('--name <name>', 'unique job name')
+      .option('--cron <expr>', 'cron expression, 5 fields or 6 with seconds (repeatable)', repeat, [])
+      .option('--tz <zone>', "IANA time zone of the cron expressions (default: this machine's)")
+      .option('--every <seconds>', 'fixed interval, at least 1 second (repeatable)', repeat, [])
+      .option('--at <iso>', 'one-off date-time such as 2030-01-01T03:00:00Z (repeatable)', repeat, [])
+      .option('--cwd <dir>', 'working directory (default: the current one)')
+      .option('--tag <key=value>', 'tag its executions (repeatable)', repeat, [])
+      .option('--env <NAME=value>', 'environment variable (repeatable)', repeat, [])
+      .option('--timeout <seconds>', 'stop the process tree after this many seconds')
+      .option('--retries <n>', 'retry a failed run up to n times')
+      .option('--retry-delay <seconds>', 'delay before the first retry (doubles each time)')
+      .option('--overlap <policy>', 'skip | queue | parallel | cancel-previous (default skip)')
+      .option('--max-concurrent <n>', 'active runs allowed before the overlap policy applies')
+      .option(
+        '--missed <policy>',
+        'fire times missed while the server was down: skip | run-once (default skip)',
+      )
+      .option('--late-after <seconds>', 'warn when a run takes longer than this')
+      .option('--webhook <url>', 'POST JSON here on failure and recovery (repeatable)', repeat, [])
+      .option('--webhook-events <list>', 'comma-separated: failure, recovery, success, running-late')
+      .option('--webhook-secret <secret>', 'sign webhook bodies (X-StepFlow-Signature, HMAC-SHA256)')
+      .option('--paused', 'create it paused')
+      .argument('<command...>', 'one argument: a shell command; several: an argv run without a shell')
+      .passThroughOptions(),
+  ).action(async (command: string[], options: AddOptions) => setExit(await addJob(command, options)));
+
+  connection(jobs.command('ls').description('list jobs with their next fire time and last status')).action(
+    async (options) => setExit(await listJobs(options)),
+  );
+
+  for (const [name, description, action] of [
+    ['show', 'show a job, its next fire times and recent fires', showJob],
+    ['rm', 'delete a job (its executions stay)', removeJob],
+    ['run', 'run a job now', runJob],
+    [
+      'pause',
+      'stop firing a job (runs in progress go on)',
+      (ref: string, o: object) => setJobEnabled(ref, false, o),
+    ],
+    [
+      'resume',
+      'fire a paused job again, from now on',
+      (ref: string, o: object) => setJobEnabled(ref, true, o),
+    ],
+  ] as const) {
+    connection(jobs.command(name).description(description).argument('<job>', 'job id or name')).action(
+      async (ref: string, options: object) => setExit(await action(ref, options)),
+    );
+  }
+}

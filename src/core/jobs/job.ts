@@ -1,0 +1,145 @@
+/**
+ * The job model: a saved command plus when to run it (triggers) and what to do around a run
+ * (retries, overlap, notifications). Pure data; the scheduler gives it life. See docs/JOBS.md.
+ */
+
+/** What happens when a fire finds the job already at its limit of active runs. */
+export const OVERLAP_POLICIES = ['skip', 'queue', 'parallel', 'cancel-previous'] as const;
+export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
+
+/** What happens, at start-up, to fire times that passed while no scheduler was running. */
+export const MISSED_FIRE_POLICIES = ['skip', 'run-once'] as const;
+export type MissedFirePolicy = (typeof MISSED_FIRE_POLICIES)[number];
+
+/** When a webhook is called. `recovery`: the first success after a failure. */
+export const WEBHOOK_EVENTS = ['failure', 'recovery', 'success', 'running-late'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/**
+ * What became of one fire time. `started`: an execution was submitted (see its status);
+ * `queued`: waiting for a run of the same job to end (overlap `queue`); `skipped`: not run because
+ * of the overlap policy or a shutdown; `missed`: passed while the scheduler was down.
+ */
+export const FIRE_OUTCOMES = ['started', 'queued', 'skipped', 'missed'] as const;
+export type FireOutcome = (typeof FIRE_OUTCOMES)[number];
+
+export type TriggerSpec =
+  | { kind: 'cron'; cron: string; timezone: string }
+  | { kind: 'interval'; intervalSeconds: number }
+  | { kind: 'once'; at: string };
+
+/** A trigger as stored: its spec plus the id the fire records key on. */
+export type Trigger = TriggerSpec & {
+  id: string;
+  /** Epoch ms interval fires are counted from (the trigger's creation). */
+  anchorMs: number;
+  /**
+   * Scheduler bookkeeping: the fire time it is waiting for, or null when none is planned. One
+   * found in the past at start-up passed while no scheduler ran (a missed fire).
+   */
+  nextFireMs: number | null;
+};
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included: 1 means no retry. */
+  maxAttempts: number;
+  /** Delay before the first retry, seconds. */
+  delaySeconds: number;
+  /** Each further retry waits this many times longer (1 = fixed delay). */
+  backoffFactor: number;
+  /** No retry waits longer than this, seconds. */
+  maxDelaySeconds: number;
+  /** Retry only when the attempt exited with one of these codes; null: any failure or timeout. */
+  onExitCodes: number[] | null;
+}
+
+export interface Webhook {
+  url: string;
+  events: WebhookEvent[];
+  /** Key of the `X-StepFlow-Signature` HMAC-SHA256; null: unsigned. Never sent back by the API. */
+  secret: string | null;
+  /** Delivery attempts in all (the first included). */
+  maxAttempts: number;
+  /** Delay before the second attempt, seconds; doubles each time, capped at 60 s. */
+  backoffSeconds: number;
+}
+
+/** What a job runs, the part shared with an ad-hoc execution's run spec (cwd is absolute). */
+export interface JobCommand {
+  command: string | null;
+  argv: string[] | null;
+  cwd: string;
+  env: Record<string, string>;
+  tags: Record<string, string>;
+  timeoutSeconds: number | null;
+}
+
+/** Everything a user defines about a job. */
+export interface JobDefinition extends JobCommand {
+  name: string;
+  enabled: boolean;
+  triggers: TriggerSpec[];
+  retry: RetryPolicy;
+  overlap: OverlapPolicy;
+  /** Active runs allowed at once before the overlap policy applies; null: no limit (`parallel` only). */
+  maxConcurrentRuns: number | null;
+  missedFire: MissedFirePolicy;
+  /** A run still going after this many seconds raises a `running-late` warning; null: never. */
+  lateAfterSeconds: number | null;
+  webhooks: Webhook[];
+}
+
+export interface Job extends Omit<JobDefinition, 'triggers'> {
+  id: string;
+  triggers: Trigger[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One fire time of one trigger (or a manual run), and what became of it. */
+export interface FireRecord {
+  id: number;
+  jobId: string;
+  /** Null for a manual run (`POST /api/jobs/:id/run`). */
+  triggerId: string | null;
+  fireTime: string;
+  outcome: FireOutcome;
+  reason: string | null;
+  /** The first attempt's execution, when one was started. */
+  executionId: string | null;
+  /** For `missed`: how many fire times this record stands for (the first is `fireTime`). */
+  count: number;
+  createdAt: string;
+}
+
+/** One attempt at delivering one webhook call. */
+export interface WebhookDelivery {
+  id: number;
+  jobId: string;
+  /** Same for every attempt of one call; sent as `X-StepFlow-Delivery`. */
+  deliveryId: string;
+  url: string;
+  event: WebhookEvent;
+  executionId: string | null;
+  attempt: number;
+  /** HTTP status, or null when no answer came (network error, timeout). */
+  statusCode: number | null;
+  ok: boolean;
+  error: string | null;
+  sentAt: string;
+  durationMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 1,
+  delaySeconds: 10,
+  backoffFactor: 2,
+  maxDelaySeconds: 600,
+  onExitCodes: null,
+};
+
+export const DEFAULT_WEBHOOK_ATTEMPTS = 5;
+export const DEFAULT_WEBHOOK_BACKOFF_SECONDS = 2;
+
+/** The smallest interval a trigger may have: a scheduler is not a busy loop. */
+export const MIN_INTERVAL_SECONDS = 1;

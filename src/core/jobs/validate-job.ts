@@ -1,0 +1,183 @@
+import { validationError } from '../errors.js';
+import {
+  DEFAULT_RETRY,
+  DEFAULT_WEBHOOK_ATTEMPTS,
+  DEFAULT_WEBHOOK_BACKOFF_SECONDS,
+  MISSED_FIRE_POLICIES,
+  OVERLAP_POLICIES,
+  WEBHOOK_EVENTS,
+  type JobCommand,
+  type JobDefinition,
+  type MissedFirePolicy,
+  type OverlapPolicy,
+  type RetryPolicy,
+  type TriggerSpec,
+  type Webhook,
+  type WebhookEvent,
+} from './job.js';
+import { checkInterval, checkTimeZone, parseCron, parseInstant } from './triggers.js';
+
+/** A trigger as a client writes it: exactly one of `cron` (+ `timezone`), `intervalSeconds`, `at`. */
+export interface TriggerInput {
+  cron?: string | undefined;
+  timezone?: string | undefined;
+  intervalSeconds?: number | undefined;
+  at?: string | undefined;
+}
+
+interface WebhookInput {
+  url: string;
+  events?: string[] | undefined;
+  secret?: string | null | undefined;
+  maxAttempts?: number | undefined;
+  backoffSeconds?: number | undefined;
+}
+
+/** A job as a client writes it; the command part is already checked (see the server's run spec). */
+export interface JobInput {
+  name: string;
+  enabled?: boolean | undefined;
+  triggers: TriggerInput[];
+  retry?: Partial<RetryPolicy> | undefined;
+  overlap?: string | undefined;
+  maxConcurrentRuns?: number | null | undefined;
+  missedFire?: string | undefined;
+  lateAfterSeconds?: number | null | undefined;
+  webhooks?: WebhookInput[] | undefined;
+}
+
+const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._:@/-]{0,199}$/u;
+
+/**
+ * Checks a job at the edge and fills in the defaults; every error names its field as
+ * `body.<path>` (a bad cron, an unknown zone, a sub-second interval…). `notBeforeMs`: one-off
+ * triggers must be later than this (a job that can never fire is a mistake, not a job).
+ */
+export function validateJob(
+  input: JobInput,
+  command: JobCommand,
+  { notBeforeMs }: { notBeforeMs?: number } = {},
+): JobDefinition {
+  if (!NAME.test(input.name)) {
+    throw invalid('name', 'must be 1-200 letters, digits, spaces or ._:@/- and start with a letter or digit');
+  }
+  if ((command.command === null) === (command.argv === null)) {
+    throw invalid('command', 'needs exactly one of "command" (a shell string) and "argv" (a list)');
+  }
+  if (input.triggers.length > 20) throw invalid('triggers', 'may hold at most 20 triggers');
+  const triggers = input.triggers.map((t, i) => validateTrigger(t, `body.triggers.${i}`, notBeforeMs));
+  const overlap = oneOf<OverlapPolicy>(OVERLAP_POLICIES, input.overlap ?? 'skip', 'overlap');
+  const maxConcurrentRuns = input.maxConcurrentRuns ?? null;
+  if (maxConcurrentRuns !== null && (!Number.isInteger(maxConcurrentRuns) || maxConcurrentRuns < 1)) {
+    throw invalid('maxConcurrentRuns', `must be a whole number of at least 1, got ${maxConcurrentRuns}`);
+  }
+  const lateAfterSeconds = input.lateAfterSeconds ?? null;
+  if (lateAfterSeconds !== null && !(lateAfterSeconds > 0)) {
+    throw invalid('lateAfterSeconds', `must be a positive number of seconds, got ${lateAfterSeconds}`);
+  }
+  return {
+    ...command,
+    name: input.name,
+    enabled: input.enabled ?? true,
+    triggers,
+    retry: validateRetry(input.retry ?? {}),
+    overlap,
+    maxConcurrentRuns,
+    missedFire: oneOf<MissedFirePolicy>(MISSED_FIRE_POLICIES, input.missedFire ?? 'skip', 'missedFire'),
+    lateAfterSeconds,
+    webhooks: (input.webhooks ?? []).map((w, i) => validateWebhook(w, `webhooks.${i}`)),
+  };
+}
+
+export function validateTrigger(input: TriggerInput, field: string, notBeforeMs?: number): TriggerSpec {
+  const given = (['cron', 'intervalSeconds', 'at'] as const).filter((key) => input[key] !== undefined);
+  if (given.length !== 1) {
+    throw validationError(
+      `${field} needs exactly one of "cron" (with "timezone"), "intervalSeconds" and "at"`,
+      { field },
+    );
+  }
+  if (input.cron !== undefined) {
+    const timezone = input.timezone ?? 'UTC';
+    checkTimeZone(timezone, `${field}.timezone`);
+    parseCron(input.cron, timezone, `${field}.cron`);
+    return { kind: 'cron', cron: input.cron.trim(), timezone };
+  }
+  if (input.timezone !== undefined) {
+    throw validationError(`${field}.timezone only goes with "cron"`, { field: `${field}.timezone` });
+  }
+  if (input.intervalSeconds !== undefined) {
+    checkInterval(input.intervalSeconds, `${field}.intervalSeconds`);
+    return { kind: 'interval', intervalSeconds: input.intervalSeconds };
+  }
+  const at = parseInstant(input.at ?? '', `${field}.at`);
+  if (notBeforeMs !== undefined && at <= notBeforeMs) {
+    throw validationError(
+      `${field}.at is in the past (${input.at}); a one-off trigger must be in the future`,
+      {
+        field: `${field}.at`,
+      },
+    );
+  }
+  return { kind: 'once', at: new Date(at).toISOString() };
+}
+
+function validateRetry(input: Partial<RetryPolicy>): RetryPolicy {
+  const retry = { ...DEFAULT_RETRY, ...stripUndefined(input) };
+  if (!Number.isInteger(retry.maxAttempts) || retry.maxAttempts < 1 || retry.maxAttempts > 100) {
+    throw invalid('retry.maxAttempts', `must be a whole number from 1 to 100, got ${retry.maxAttempts}`);
+  }
+  if (!(retry.delaySeconds >= 0)) throw invalid('retry.delaySeconds', 'must be 0 or more');
+  if (!(retry.backoffFactor >= 1)) throw invalid('retry.backoffFactor', 'must be 1 or more');
+  if (!(retry.maxDelaySeconds >= retry.delaySeconds)) {
+    throw invalid('retry.maxDelaySeconds', 'must be at least retry.delaySeconds');
+  }
+  if (retry.onExitCodes !== null && !retry.onExitCodes.every((code) => Number.isInteger(code))) {
+    throw invalid('retry.onExitCodes', 'must be a list of whole numbers');
+  }
+  return retry;
+}
+
+function validateWebhook(input: WebhookInput, path: string): Webhook {
+  let url: URL;
+  try {
+    url = new URL(input.url);
+  } catch {
+    throw invalid(`${path}.url`, `must be an absolute http(s) URL, got ${JSON.stringify(input.url)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalid(`${path}.url`, `must be an http or https URL, got ${JSON.stringify(input.url)}`);
+  }
+  const events = (input.events ?? ['failure', 'recovery']).map((event, i) =>
+    oneOf<WebhookEvent>(WEBHOOK_EVENTS, event, `${path}.events.${i}`),
+  );
+  if (events.length === 0) throw invalid(`${path}.events`, 'must name at least one event');
+  const maxAttempts = input.maxAttempts ?? DEFAULT_WEBHOOK_ATTEMPTS;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20) {
+    throw invalid(`${path}.maxAttempts`, `must be a whole number from 1 to 20, got ${maxAttempts}`);
+  }
+  const backoffSeconds = input.backoffSeconds ?? DEFAULT_WEBHOOK_BACKOFF_SECONDS;
+  if (!(backoffSeconds >= 0.1 && backoffSeconds <= 3600)) {
+    throw invalid(`${path}.backoffSeconds`, `must be from 0.1 to 3600 seconds, got ${backoffSeconds}`);
+  }
+  return {
+    url: url.toString(),
+    events: [...new Set(events)],
+    secret: input.secret || null,
+    maxAttempts,
+    backoffSeconds,
+  };
+}
+
+function oneOf<T extends string>(values: readonly T[], value: string, field: string): T {
+  if ((values as readonly string[]).includes(value)) return value as T;
+  throw invalid(field, `must be one of ${values.join(', ')}, got ${JSON.stringify(value)}`);
+}
+
+function invalid(field: string, message: string) {
+  return validationError(`body.${field} ${message}`, { field });
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

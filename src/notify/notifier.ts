@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import type { Job, Webhook, WebhookEvent } from '../core/jobs/job.js';
+import type { JobStore } from '../store/job-store.js';
+import type { ExecutionStore } from '../store/store.js';
+import { buildWebhookPayload } from './webhook-payload.js';
+import { SIGNATURE_HEADER, signWebhookBody } from './webhook-signature.js';
+
+export interface Notifier {
+  /** Calls the job's webhooks that listen to `event`, in the background: never waits, never throws. */
+  notify(job: Job, event: WebhookEvent, executionId: string): void;
+  /** Stops retrying, aborts requests in flight and waits for their records. */
+  close(): Promise<void>;
+}
+
+export interface NotifierOptions {
+  jobs: JobStore;
+  store: ExecutionStore;
+  /** Commits pending log lines before the tail is read (the store lags the event bus ~100 ms). */
+  flush?: () => Promise<void>;
+  onError?: (error: unknown) => void;
+  requestTimeoutMs?: number;
+  tailLines?: number;
+}
+
+const MAX_BACKOFF_MS = 60_000;
+
+/** Webhook deliveries: JSON POSTs, signed when the hook has a secret, retried with backoff, logged. */
+export function createNotifier({
+  jobs,
+  store,
+  flush = async () => {},
+  onError = (error) => console.error('stepflow: webhook delivery failed to record:', error),
+  requestTimeoutMs = 10_000,
+  tailLines = 20,
+}: NotifierOptions): Notifier {
+  const stop = new AbortController();
+  const inFlight = new Set<Promise<void>>();
+
+  const track = (work: Promise<void>): void => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  };
+
+  const wait = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (stop.signal.aborted) return resolve();
+      const timer = setTimeout(resolve, ms);
+      stop.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
+  const deliver = async (
+    job: Job,
+    hook: Webhook,
+    event: WebhookEvent,
+    executionId: string,
+  ): Promise<void> => {
+    await flush();
+    const execution = await store.getExecution(executionId);
+    if (execution === undefined) return;
+    const tail = await store.readLog(executionId, {
+      after: Math.max(0, execution.lineCount - tailLines),
+      limit: tailLines,
+    });
+    const deliveryId = randomUUID();
+    const body = JSON.stringify(
+      buildWebhookPayload(
+        event,
+        deliveryId,
+        job,
+        execution,
+        tail.lines.map((line) => line.text),
+      ),
+    );
+    for (let attempt = 1; attempt <= hook.maxAttempts && !stop.signal.aborted; attempt++) {
+      const started = Date.now();
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'user-agent': 'StepFlow-Webhook',
+        'x-stepflow-event': event,
+        'x-stepflow-delivery': deliveryId,
+      };
+      if (hook.secret) headers[SIGNATURE_HEADER] = signWebhookBody(hook.secret, body);
+      let statusCode: number | null = null;
+      let error: string | null = null;
+      try {
+        const response = await fetch(hook.url, {
+          method: 'POST',
+          headers,
+          body,
+          redirect: 'manual',
+          signal: AbortSignal.any([stop.signal, AbortSignal.timeout(requestTimeoutMs)]),
+        });
+        statusCode = response.status;
+        // Drain the body so the connection can be reused; its content is not ours to keep.
+        await response.arrayBuffer().catch(() => undefined);
+        if (!response.ok) error = `HTTP ${response.status}`;
+      } catch (failure) {
+        error = describe(failure);
+      }
+      const ok = error === null;
+      await jobs
+        .recordDelivery({
+          jobId: job.id,
+          deliveryId,
+          url: hook.url,
+          event,
+          executionId,
+          attempt,
+          statusCode,
+          ok,
+          error,
+          sentAt: new Date(started).toISOString(),
+          durationMs: Date.now() - started,
+        })
+        // The job may have been deleted meanwhile (its deliveries go with it): nothing to record.
+        .catch(onError);
+      if (ok) return;
+      if (attempt < hook.maxAttempts) {
+        await wait(Math.min(hook.backoffSeconds * 1000 * 2 ** (attempt - 1), MAX_BACKOFF_MS));
+      }
+    }
+  };
+
+  return {
+    notify(job, event, executionId) {
+      if (stop.signal.aborted) return;
+      for (const hook of job.webhooks) {
+        if (!hook.events.includes(event)) continue;
+        // A webhook is a side channel: whatever happens to it, the run is already recorded.
+        track(deliver(job, hook, event, executionId).catch(onError));
+      }
+    },
+    async close() {
+      stop.abort();
+      await Promise.all([...inFlight]);
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    if (error.name === 'TimeoutError') return 'no answer in time';
+    if (error.name === 'AbortError') return 'stopped: StepFlow is shutting down';
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return cause?.code ?? cause?.message ?? error.message;
+  }
+  return String(error);
+}

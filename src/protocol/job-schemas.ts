@@ -1,0 +1,238 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { FIRE_OUTCOMES, MISSED_FIRE_POLICIES, OVERLAP_POLICIES, WEBHOOK_EVENTS } from '../core/jobs/job.js';
+import { EXECUTION_STATUSES } from '../core/statuses.js';
+
+/**
+ * TypeBox schemas of the jobs API (`/api/jobs…`, `/api/schedules/preview`). Request bodies use
+ * plain strings for the policy names: the job validator (src/core/jobs/validate-job.ts) checks them
+ * and names the field, with the list of allowed values, in one place.
+ */
+
+const StringEnum = <const T extends readonly string[]>(values: T, options: { description?: string } = {}) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const StringMap = Type.Record(Type.String(), Type.String());
+const IsoTime = Type.String({ description: 'ISO 8601 timestamp' });
+
+const TriggerInputSchema = Type.Object(
+  {
+    cron: Type.Optional(Type.String({ description: '5 fields (minute first) or 6 (second first)' })),
+    timezone: Type.Optional(Type.String({ description: 'IANA time zone of `cron`; default UTC' })),
+    intervalSeconds: Type.Optional(Type.Number({ description: 'At least 1' })),
+    at: Type.Optional(Type.String({ description: 'One-off: ISO 8601 date-time with a zone, in the future' })),
+  },
+  {
+    additionalProperties: false,
+    description: 'Exactly one of `cron` (+ `timezone`), `intervalSeconds`, `at`',
+  },
+);
+
+const RetryInputSchema = Type.Object(
+  {
+    maxAttempts: Type.Optional(
+      Type.Integer({ description: 'Attempts in all, the first included; default 1 (no retry)' }),
+    ),
+    delaySeconds: Type.Optional(Type.Number({ description: 'Before the first retry; default 10' })),
+    backoffFactor: Type.Optional(
+      Type.Number({ description: 'Each retry waits this many times longer; default 2' }),
+    ),
+    maxDelaySeconds: Type.Optional(Type.Number({ description: 'Cap of the delay; default 600' })),
+    onExitCodes: Type.Optional(
+      Nullable(Type.Array(Type.Integer(), { description: 'Retry only these exit codes' })),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const WebhookInputSchema = Type.Object(
+  {
+    url: Type.String({ minLength: 1 }),
+    events: Type.Optional(
+      Type.Array(Type.String(), {
+        description: `Any of ${WEBHOOK_EVENTS.join(', ')}; default failure, recovery`,
+      }),
+    ),
+    secret: Type.Optional(
+      Nullable(Type.String({ description: 'Key of the X-StepFlow-Signature HMAC-SHA256' })),
+    ),
+    maxAttempts: Type.Optional(Type.Integer({ description: 'Delivery attempts in all; default 5' })),
+    backoffSeconds: Type.Optional(
+      Type.Number({ description: 'Before the 2nd attempt, doubling; default 2' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const TAGS_DESCRIPTION = 'a map of strings, or a list of "key=value" or "key" strings';
+
+const jobFields = {
+  command: Type.Optional(Type.String({ minLength: 1, description: 'Run with /bin/sh -c' })),
+  argv: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'Run without a shell' })),
+  cwd: Type.Optional(Type.String({ minLength: 1, description: "Default: the server's working directory" })),
+  env: Type.Optional(StringMap),
+  tags: Type.Optional(Type.Union([StringMap, Type.Array(Type.String())], { description: TAGS_DESCRIPTION })),
+  timeout: Type.Optional(
+    Type.Number({ exclusiveMinimum: 0, description: 'Seconds; the whole process tree is stopped' }),
+  ),
+  enabled: Type.Optional(Type.Boolean()),
+  retry: Type.Optional(RetryInputSchema),
+  overlap: Type.Optional(Type.String({ description: `${OVERLAP_POLICIES.join(', ')}; default skip` })),
+  maxConcurrentRuns: Type.Optional(
+    Nullable(
+      Type.Integer({
+        description: 'Active runs before the overlap policy applies; default 1 (parallel: none)',
+      }),
+    ),
+  ),
+  missedFire: Type.Optional(Type.String({ description: `${MISSED_FIRE_POLICIES.join(', ')}; default skip` })),
+  lateAfterSeconds: Type.Optional(
+    Nullable(Type.Number({ description: 'Warn (never kill) after this long' })),
+  ),
+  webhooks: Type.Optional(Type.Array(WebhookInputSchema)),
+};
+
+export const CreateJobBodySchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    triggers: Type.Array(TriggerInputSchema, { description: 'Empty: the job runs only when asked' }),
+    ...jobFields,
+  },
+  { additionalProperties: false, description: 'Exactly one of `command` and `argv`' },
+);
+
+/** Fields given replace the job's; absent ones stay. `command` replaces `argv` and back. */
+export const UpdateJobBodySchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    triggers: Type.Optional(Type.Array(TriggerInputSchema)),
+    ...jobFields,
+  },
+  { additionalProperties: false },
+);
+
+const TriggerSchema = Type.Object({
+  id: Type.String(),
+  kind: StringEnum(['cron', 'interval', 'once'] as const),
+  cron: Type.Optional(Type.String()),
+  timezone: Type.Optional(Type.String()),
+  intervalSeconds: Type.Optional(Type.Number()),
+  at: Type.Optional(IsoTime),
+  nextRunAt: Nullable(IsoTime),
+});
+
+const LastRunSchema = Type.Object({
+  executionId: Type.String(),
+  status: StringEnum(EXECUTION_STATUSES),
+  createdAt: IsoTime,
+});
+
+export const JobSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  enabled: Type.Boolean({ description: 'false while paused' }),
+  command: Nullable(Type.String()),
+  argv: Nullable(Type.Array(Type.String())),
+  cwd: Type.String(),
+  envNames: Type.Array(Type.String(), { description: 'Names of the env variables set (values stay inside)' }),
+  tags: StringMap,
+  timeoutSeconds: Nullable(Type.Number()),
+  triggers: Type.Array(TriggerSchema),
+  retry: Type.Object({
+    maxAttempts: Type.Integer(),
+    delaySeconds: Type.Number(),
+    backoffFactor: Type.Number(),
+    maxDelaySeconds: Type.Number(),
+    onExitCodes: Nullable(Type.Array(Type.Integer())),
+  }),
+  overlap: StringEnum(OVERLAP_POLICIES),
+  maxConcurrentRuns: Nullable(Type.Integer()),
+  missedFire: StringEnum(MISSED_FIRE_POLICIES),
+  lateAfterSeconds: Nullable(Type.Number()),
+  webhooks: Type.Array(
+    Type.Object({
+      url: Type.String(),
+      events: Type.Array(StringEnum(WEBHOOK_EVENTS)),
+      signed: Type.Boolean({ description: 'Has a secret (never sent back)' }),
+      maxAttempts: Type.Integer(),
+      backoffSeconds: Type.Number(),
+    }),
+  ),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+  nextRunAt: Nullable(IsoTime),
+  upcoming: Type.Array(IsoTime, {
+    description: 'The next five fire times over all triggers (none while paused)',
+  }),
+  lastRun: Nullable(LastRunSchema),
+  activeRuns: Type.Integer({ description: 'Runs in progress in this server (retries waiting included)' }),
+});
+
+export const JobListSchema = Type.Object({ items: Type.Array(JobSchema) });
+
+export const JobParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+
+export const HistoryQuerySchema = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) },
+  { additionalProperties: false },
+);
+
+const FireRecordSchema = Type.Object({
+  id: Type.Integer(),
+  jobId: Type.String(),
+  triggerId: Nullable(Type.String({ description: 'null: a manual run' })),
+  fireTime: IsoTime,
+  outcome: StringEnum(FIRE_OUTCOMES),
+  reason: Nullable(Type.String()),
+  executionId: Nullable(Type.String({ description: 'The first attempt' })),
+  count: Type.Integer({ description: 'Fire times this record stands for (missed ones are summarised)' }),
+  createdAt: IsoTime,
+});
+
+export const FireListSchema = Type.Object({ items: Type.Array(FireRecordSchema) });
+
+const DeliverySchema = Type.Object({
+  id: Type.Integer(),
+  jobId: Type.String(),
+  deliveryId: Type.String(),
+  url: Type.String(),
+  event: StringEnum(WEBHOOK_EVENTS),
+  executionId: Nullable(Type.String()),
+  attempt: Type.Integer(),
+  statusCode: Nullable(Type.Integer()),
+  ok: Type.Boolean(),
+  error: Nullable(Type.String()),
+  sentAt: IsoTime,
+  durationMs: Type.Integer(),
+});
+
+export const DeliveryListSchema = Type.Object({ items: Type.Array(DeliverySchema) });
+
+export const SchedulePreviewQuerySchema = Type.Object(
+  {
+    cron: Type.Optional(Type.String()),
+    timezone: Type.Optional(Type.String()),
+    intervalSeconds: Type.Optional(Type.Number()),
+    at: Type.Optional(Type.String()),
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 5 })),
+  },
+  { additionalProperties: false },
+);
+
+export const SchedulePreviewSchema = Type.Object({
+  valid: Type.Boolean(),
+  error: Nullable(
+    Type.Object({ code: Type.String(), message: Type.String(), field: Nullable(Type.String()) }),
+  ),
+  nextRuns: Type.Array(IsoTime),
+});
+
+export type CreateJobBody = Static<typeof CreateJobBodySchema>;
+export type UpdateJobBody = Static<typeof UpdateJobBodySchema>;
+export type JobBody = Static<typeof JobSchema>;
+/** @public */
+export type JobListBody = Static<typeof JobListSchema>;
+/** @public */
+export type FireListBody = Static<typeof FireListSchema>;
+/** @public */
+export type DeliveryListBody = Static<typeof DeliveryListSchema>;
+export type SchedulePreviewBody = Static<typeof SchedulePreviewSchema>;

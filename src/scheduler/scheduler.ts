@@ -1,0 +1,269 @@
+import { ERROR_CODES, StepflowError, notFound } from '../core/errors.js';
+import type { Job, Trigger } from '../core/jobs/job.js';
+import { planMissedFires } from '../core/jobs/missed-fires.js';
+import { fireTimesBetween, nextFireTime } from '../core/jobs/triggers.js';
+import type { Execution } from '../core/model.js';
+import type { Engine } from '../engine/engine.js';
+import type { Notifier } from '../notify/notifier.js';
+import type { JobStore } from '../store/job-store.js';
+import { systemClock, type Clock } from './clock.js';
+import { createJobRuns } from './job-runs.js';
+import type { SchedulerEvent, SchedulerEventListener } from './scheduler-events.js';
+
+export interface SchedulerOptions {
+  jobs: JobStore;
+  engine: Pick<Engine, 'submit' | 'cancel'>;
+  notifier: Pick<Notifier, 'notify'>;
+  clock?: Clock;
+  onError?: (error: unknown) => void;
+}
+
+export interface Scheduler {
+  /** Loads the jobs, applies the missed-fire policies, arms the timer. */
+  start(): Promise<void>;
+  /** Disarms everything; runs in the engine are the engine's to stop. Safe to call twice. */
+  stop(): Promise<void>;
+  /** Re-reads one job after it was created, changed, paused, resumed or deleted. */
+  reload(jobId: string): Promise<void>;
+  /** Starts a run now, outside the triggers and the overlap policy (recorded as a manual fire). */
+  runNow(jobId: string): Promise<Execution>;
+  /** Runs of the job in progress (attempts in the engine, retries waiting). */
+  activeRuns(jobId: string): number;
+  subscribe(listener: SchedulerEventListener): () => void;
+}
+
+interface Plan {
+  jobId: string;
+  trigger: Trigger;
+  nextMs: number;
+}
+
+/**
+ * Arms one timer for the earliest planned fire of all enabled triggers. Each fire is recorded
+ * before it runs, under a unique (trigger, fire time) key, so a fire starts at most one execution
+ * even across restarts; the plan (next fire time) moves in the same transaction.
+ */
+export function createScheduler({
+  jobs,
+  engine,
+  notifier,
+  clock = systemClock,
+  onError = (error) => console.error('stepflow: scheduler:', error),
+}: SchedulerOptions): Scheduler {
+  const cache = new Map<string, Job>();
+  const plans = new Map<string, Plan>();
+  const listeners = new Set<SchedulerEventListener>();
+  let timer: unknown;
+  let started = false;
+  let stopped = false;
+  // Ticks, reloads and starts run one at a time: each reads and moves plans across awaits.
+  let serial: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    const result = serial.then(work);
+    serial = result.catch(() => undefined);
+    return result;
+  };
+
+  const emit = (event: SchedulerEvent): void => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        onError(error);
+      }
+    }
+  };
+
+  const runs = createJobRuns({
+    jobs,
+    engine,
+    notifier,
+    clock,
+    emit,
+    onError,
+    currentJob: (id) => cache.get(id),
+  });
+
+  const arm = (): void => {
+    clock.clearTimer(timer);
+    timer = undefined;
+    if (stopped || !started) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const plan of plans.values()) earliest = Math.min(earliest, plan.nextMs);
+    if (earliest === Number.POSITIVE_INFINITY) return;
+    timer = clock.setTimer(() => void inTurn(tick).catch(onError), Math.max(0, earliest - clock.now()));
+  };
+
+  const tick = async (): Promise<void> => {
+    try {
+      const now = clock.now();
+      const due = [...plans.values()]
+        .filter((plan) => plan.nextMs <= now)
+        .sort((a, b) => a.nextMs - b.nextMs);
+      for (const plan of due) {
+        if (stopped) return;
+        await fireDue(plan, now);
+      }
+    } finally {
+      arm();
+    }
+  };
+
+  const fireDue = async ({ jobId, trigger, nextMs }: Plan, now: number): Promise<void> => {
+    const job = cache.get(jobId);
+    const next = nextFireTime(trigger, now);
+    setPlan(jobId, trigger, next);
+    if (job === undefined || !job.enabled) return;
+    // A timer that woke late (a busy machine) runs the latest passed time once, not a burst.
+    const passed = fireTimesBetween(trigger, nextMs, now);
+    const latest = passed.at(-1) ?? nextMs;
+    if (passed.length > 1) {
+      await jobs.recordFire({
+        jobId,
+        triggerId: trigger.id,
+        fireMs: passed[0] ?? nextMs,
+        outcome: 'missed',
+        count: passed.length - 1,
+        reason: 'the scheduler woke up late; only the latest fire time ran',
+      });
+    }
+    const record = await jobs.recordFire(
+      { jobId, triggerId: trigger.id, fireMs: latest, outcome: 'queued' },
+      { triggerId: trigger.id, nextFireMs: next },
+    );
+    // Already recorded: another scheduler (or this one before a restart) fired it.
+    if (record !== undefined) await runs.fire(job, record);
+  };
+
+  const setPlan = (jobId: string, trigger: Trigger, next: number | null): void => {
+    if (next === null) plans.delete(trigger.id);
+    else plans.set(trigger.id, { jobId, trigger, nextMs: next });
+  };
+
+  /** Plans a trigger from now; at start-up (`catchUp`) fire times passed since its plan are missed. */
+  const planTrigger = async (job: Job, trigger: Trigger, catchUp: boolean): Promise<void> => {
+    const now = clock.now();
+    const planned = trigger.nextFireMs;
+    if (catchUp && planned !== null && planned <= now) {
+      const next = nextFireTime(trigger, now);
+      const plan = planMissedFires(job.missedFire, fireTimesBetween(trigger, planned, now));
+      const first = plan.missed[0];
+      if (first !== undefined) {
+        await jobs.recordFire({
+          jobId: job.id,
+          triggerId: trigger.id,
+          fireMs: first,
+          outcome: 'missed',
+          count: plan.missed.length,
+          reason: `StepFlow was not running (missed fires: ${job.missedFire})`,
+        });
+        emit({
+          type: 'job.missed',
+          jobId: job.id,
+          fireTime: new Date(first).toISOString(),
+          count: plan.missed.length,
+        });
+      }
+      if (plan.runLate !== null) {
+        const record = await jobs.recordFire(
+          {
+            jobId: job.id,
+            triggerId: trigger.id,
+            fireMs: plan.runLate,
+            outcome: 'queued',
+            reason: 'run late: StepFlow was not running at its time (missed fires: run-once)',
+          },
+          { triggerId: trigger.id, nextFireMs: next },
+        );
+        if (record !== undefined) await runs.fire(job, record);
+      } else {
+        await jobs.planFire(trigger.id, next);
+      }
+      setPlan(job.id, trigger, next);
+      return;
+    }
+    const next = planned !== null && planned > now ? planned : nextFireTime(trigger, now);
+    if (next !== planned) await jobs.planFire(trigger.id, next);
+    setPlan(job.id, trigger, next);
+  };
+
+  const forget = (jobId: string): void => {
+    for (const [id, plan] of plans) if (plan.jobId === jobId) plans.delete(id);
+  };
+
+  return {
+    start: () =>
+      inTurn(async () => {
+        if (started || stopped) return;
+        started = true;
+        const all = await jobs.listJobs();
+        for (const job of all) cache.set(job.id, job);
+        for (const [jobId, last] of await jobs.lastRuns()) {
+          if (last.status === 'succeeded') runs.rememberOutcome(jobId, 'success');
+          if (last.status === 'failed' || last.status === 'timed_out') runs.rememberOutcome(jobId, 'failure');
+        }
+        for (const job of all) {
+          if (!job.enabled) continue;
+          for (const trigger of job.triggers) await planTrigger(job, trigger, true);
+        }
+        arm();
+      }),
+
+    async stop() {
+      stopped = true;
+      clock.clearTimer(timer);
+      timer = undefined;
+      runs.stop();
+      await serial;
+    },
+
+    reload: (jobId) =>
+      inTurn(async () => {
+        if (!started || stopped) return;
+        forget(jobId);
+        const job = await jobs.getJob(jobId);
+        if (job === undefined) {
+          cache.delete(jobId);
+          await runs.quiesce(jobId, 'the job was deleted');
+        } else {
+          cache.set(jobId, job);
+          if (job.enabled) {
+            for (const trigger of job.triggers) await planTrigger(job, trigger, false);
+          } else {
+            await runs.quiesce(jobId, 'the job was paused');
+            // No plan while paused: resuming starts from then, the paused time is not "missed".
+            for (const trigger of job.triggers)
+              if (trigger.nextFireMs !== null) await jobs.planFire(trigger.id, null);
+          }
+        }
+        arm();
+      }),
+
+    runNow: (jobId) =>
+      inTurn(async () => {
+        if (stopped)
+          throw new StepflowError(ERROR_CODES.CONFLICT, 'StepFlow is shutting down; not starting runs.');
+        const job = cache.get(jobId) ?? (await jobs.getJob(jobId));
+        if (job === undefined) throw notFound('job', jobId);
+        const record = await jobs.recordFire({
+          jobId,
+          triggerId: null,
+          fireMs: clock.now(),
+          outcome: 'queued',
+          reason: 'manual run',
+        });
+        const execution = record === undefined ? undefined : await runs.start(job, record);
+        if (execution === undefined) {
+          throw new StepflowError(ERROR_CODES.CONFLICT, 'StepFlow is shutting down; not starting runs.');
+        }
+        return execution;
+      }),
+
+    activeRuns: (jobId) => runs.activeCount(jobId),
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import type { Job, JobDefinition, TriggerSpec } from '../../core/jobs/job.js';
+import { validateJob, type TriggerInput } from '../../core/jobs/validate-job.js';
+import type { CreateExecutionBody } from '../../protocol/api-schemas.js';
+import type { CreateJobBody, UpdateJobBody } from '../../protocol/job-schemas.js';
+import { runSpecFromBody } from './run-spec-from-body.js';
+
+/**
+ * Turns a `POST /api/jobs` body into a checked job definition: the command part goes through the
+ * same checks as `POST /api/executions` (one of command/argv, an existing cwd, no NUL…), the rest
+ * through the job validator. Errors are 400s naming the field.
+ */
+export async function jobFromCreateBody(
+  body: CreateJobBody,
+  serverCwd: string,
+  nowMs: number,
+): Promise<JobDefinition> {
+  const spec = await runSpecFromBody(commandPart(body), serverCwd);
+  return validateJob(
+    { ...body, triggers: body.triggers },
+    {
+      command: spec.command ?? null,
+      argv: spec.argv ?? null,
+      cwd: spec.cwd,
+      env: spec.env ?? {},
+      tags: spec.tags ?? {},
+      timeoutSeconds: spec.timeoutSeconds ?? null,
+    },
+    { notBeforeMs: nowMs },
+  );
+}
+
+/** A PATCH: the fields given replace the job's, the others stay as they are. */
+export async function jobFromUpdateBody(
+  job: Job,
+  body: UpdateJobBody,
+  serverCwd: string,
+  nowMs: number,
+): Promise<JobDefinition> {
+  const commandGiven = body.command !== undefined || body.argv !== undefined;
+  const merged: CreateJobBody = {
+    name: body.name ?? job.name,
+    triggers: body.triggers ?? job.triggers.map(triggerInput),
+    ...(commandGiven
+      ? { command: body.command, argv: body.argv }
+      : job.argv !== null
+        ? { argv: job.argv }
+        : { command: job.command ?? '' }),
+    cwd: body.cwd ?? job.cwd,
+    env: body.env ?? job.env,
+    tags: body.tags ?? job.tags,
+    ...(body.timeout !== undefined
+      ? { timeout: body.timeout }
+      : job.timeoutSeconds !== null
+        ? { timeout: job.timeoutSeconds }
+        : {}),
+    enabled: body.enabled ?? job.enabled,
+    retry: body.retry ?? job.retry,
+    overlap: body.overlap ?? job.overlap,
+    maxConcurrentRuns: body.maxConcurrentRuns !== undefined ? body.maxConcurrentRuns : job.maxConcurrentRuns,
+    missedFire: body.missedFire ?? job.missedFire,
+    lateAfterSeconds: body.lateAfterSeconds !== undefined ? body.lateAfterSeconds : job.lateAfterSeconds,
+    webhooks: body.webhooks ?? job.webhooks,
+  };
+  const spec = await runSpecFromBody(commandPart(merged), serverCwd);
+  return validateJob(
+    merged,
+    {
+      command: spec.command ?? null,
+      argv: spec.argv ?? null,
+      cwd: spec.cwd,
+      env: spec.env ?? {},
+      tags: spec.tags ?? {},
+      timeoutSeconds: spec.timeoutSeconds ?? null,
+    },
+    // Triggers kept as they were may be one-offs that already fired; only new ones must be ahead.
+    body.triggers !== undefined ? { notBeforeMs: nowMs } : {},
+  );
+}
+
+function commandPart(body: CreateJobBody): CreateExecutionBody {
+  return {
+    ...(body.command !== undefined ? { command: body.command } : {}),
+    ...(body.argv !== undefined ? { argv: body.argv } : {}),
+    ...(body.cwd !== undefined ? { cwd: body.cwd } : {}),
+    ...(body.env !== undefined ? { env: body.env } : {}),
+    ...(body.tags !== undefined ? { tags: body.tags } : {}),
+    ...(body.timeout !== undefined ? { timeout: body.timeout } : {}),
+  };
+}
+
+function triggerInput(trigger: TriggerSpec): TriggerInput {
+  switch (trigger.kind) {
+    case 'cron':
+      return { cron: trigger.cron, timezone: trigger.timezone };
+    case 'interval':
+      return { intervalSeconds: trigger.intervalSeconds };
+    case 'once':
+      return { at: trigger.at };
+  }
+}

@@ -1,0 +1,64 @@
+import type { Job } from '../../core/jobs/job.js';
+import { nextFireTimes } from '../../core/jobs/triggers.js';
+import type { JobBody } from '../../protocol/job-schemas.js';
+import type { JobLastRun } from '../../store/job-store.js';
+
+const UPCOMING = 5;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A job as the API shows it: no env values, no webhook secrets, with its next fire times. */
+export function toJobJson(
+  job: Job,
+  nowMs: number,
+  lastRun: JobLastRun | undefined,
+  activeRuns: number,
+): JobBody {
+  const perTrigger = job.triggers.map((trigger) =>
+    job.enabled ? nextFireTimes(trigger, nowMs, UPCOMING) : [],
+  );
+  const upcoming = [...new Set(perTrigger.flat())]
+    .sort((a, b) => a - b)
+    .slice(0, UPCOMING)
+    .map(iso);
+  return {
+    id: job.id,
+    name: job.name,
+    enabled: job.enabled,
+    command: job.command,
+    argv: job.argv,
+    cwd: job.cwd,
+    envNames: Object.keys(job.env),
+    tags: job.tags,
+    timeoutSeconds: job.timeoutSeconds,
+    triggers: job.triggers.map((trigger, i) => {
+      const next = perTrigger[i]?.[0];
+      const nextRunAt = next === undefined ? null : iso(next);
+      switch (trigger.kind) {
+        case 'cron':
+          return {
+            id: trigger.id,
+            kind: trigger.kind,
+            cron: trigger.cron,
+            timezone: trigger.timezone,
+            nextRunAt,
+          };
+        case 'interval':
+          return { id: trigger.id, kind: trigger.kind, intervalSeconds: trigger.intervalSeconds, nextRunAt };
+        case 'once':
+          return { id: trigger.id, kind: trigger.kind, at: trigger.at, nextRunAt };
+      }
+    }),
+    retry: job.retry,
+    overlap: job.overlap,
+    maxConcurrentRuns: job.maxConcurrentRuns,
+    missedFire: job.missedFire,
+    lateAfterSeconds: job.lateAfterSeconds,
+    webhooks: job.webhooks.map(({ secret, ...hook }) => ({ ...hook, signed: secret !== null })),
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    nextRunAt: upcoming[0] ?? null,
+    upcoming,
+    lastRun: lastRun ?? null,
+    activeRuns,
+  };
+}

@@ -1,0 +1,231 @@
+import { Type } from '@sinclair/typebox';
+import { isStepflowError, notFound } from '../../core/errors.js';
+import type { Job } from '../../core/jobs/job.js';
+import { nextFireTimes } from '../../core/jobs/triggers.js';
+import { validateTrigger } from '../../core/jobs/validate-job.js';
+import { ExecutionSchema } from '../../protocol/api-schemas.js';
+import {
+  CreateJobBodySchema,
+  DeliveryListSchema,
+  FireListSchema,
+  HistoryQuerySchema,
+  JobListSchema,
+  JobParamsSchema,
+  JobSchema,
+  SchedulePreviewQuerySchema,
+  SchedulePreviewSchema,
+  UpdateJobBodySchema,
+} from '../../protocol/job-schemas.js';
+import type { ServerContext, StepflowApp } from '../build-server.js';
+import { errorResponses } from './error-responses.js';
+import { jobFromCreateBody, jobFromUpdateBody } from './job-from-body.js';
+import { toJobJson } from './job-json.js';
+import { requireJson } from './require-json.js';
+import { strictValidator } from './strict-validator.js';
+
+const tags = ['jobs'];
+
+/** Jobs: CRUD, run now, pause/resume, fire history, webhook deliveries, and a schedule preview. */
+export async function jobsRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
+  const { jobs, scheduler } = context.stepflow;
+
+  const find = async (id: string): Promise<Job> => {
+    const job = await jobs.getJob(id);
+    if (job === undefined) throw notFound('job', id);
+    return job;
+  };
+  const json = async (job: Job) =>
+    toJobJson(job, Date.now(), (await jobs.lastRuns()).get(job.id), scheduler.activeRuns(job.id));
+
+  app.post(
+    '/api/jobs',
+    {
+      preValidation: requireJson,
+      validatorCompiler: strictValidator,
+      schema: {
+        tags,
+        summary: 'Create a job; its triggers are armed at once',
+        body: CreateJobBodySchema,
+        response: { 201: JobSchema, ...errorResponses(400, 409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const definition = await jobFromCreateBody(request.body, process.cwd(), Date.now());
+      const job = await jobs.createJob(definition);
+      await scheduler.reload(job.id);
+      return reply
+        .status(201)
+        .header('location', `/api/jobs/${job.id}`)
+        .send(await json(job));
+    },
+  );
+
+  app.get(
+    '/api/jobs',
+    {
+      schema: {
+        tags,
+        summary: 'Every job, by name, with next fire time and last run',
+        response: { 200: JobListSchema },
+      },
+    },
+    async () => {
+      const [all, lastRuns] = await Promise.all([jobs.listJobs(), jobs.lastRuns()]);
+      const now = Date.now();
+      return {
+        items: all.map((job) => toJobJson(job, now, lastRuns.get(job.id), scheduler.activeRuns(job.id))),
+      };
+    },
+  );
+
+  app.get(
+    '/api/jobs/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One job',
+        params: JobParamsSchema,
+        response: { 200: JobSchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => json(await find(request.params.id)),
+  );
+
+  app.patch(
+    '/api/jobs/:id',
+    {
+      preValidation: requireJson,
+      validatorCompiler: strictValidator,
+      schema: {
+        tags,
+        summary: 'Change a job: fields given replace its own; unchanged triggers keep their history',
+        params: JobParamsSchema,
+        body: UpdateJobBodySchema,
+        response: { 200: JobSchema, ...errorResponses(400, 404, 409, 413, 415) },
+      },
+    },
+    async (request) => {
+      const current = await find(request.params.id);
+      const definition = await jobFromUpdateBody(current, request.body, process.cwd(), Date.now());
+      const job = await jobs.updateJob(current.id, definition);
+      await scheduler.reload(job.id);
+      return json(job);
+    },
+  );
+
+  app.delete(
+    '/api/jobs/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a job with its history; its executions stay (runs in progress go on)',
+        params: JobParamsSchema,
+        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      await jobs.deleteJob(request.params.id);
+      await scheduler.reload(request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/jobs/:id/run',
+    {
+      schema: {
+        tags,
+        summary:
+          'Run the job now (beyond MAX_CONCURRENT_TASKS it waits as queued); the overlap policy does not apply',
+        params: JobParamsSchema,
+        response: { 201: ExecutionSchema, ...errorResponses(400, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const execution = await scheduler.runNow(request.params.id);
+      return reply.status(201).header('location', `/api/executions/${execution.id}`).send(execution);
+    },
+  );
+
+  for (const action of ['pause', 'resume'] as const) {
+    app.post(
+      `/api/jobs/:id/${action}`,
+      {
+        schema: {
+          tags,
+          summary:
+            action === 'pause'
+              ? 'Stop firing (runs in progress go on; waiting fires and retries are dropped)'
+              : 'Fire again, from now on (fire times passed while paused are not run)',
+          params: JobParamsSchema,
+          response: { 200: JobSchema, ...errorResponses(400, 404) },
+        },
+      },
+      async (request) => {
+        const job = await jobs.setEnabled(request.params.id, action === 'resume');
+        await scheduler.reload(job.id);
+        return json(job);
+      },
+    );
+  }
+
+  app.get(
+    '/api/jobs/:id/history',
+    {
+      schema: {
+        tags,
+        summary: 'Fire history, newest first: started, queued, skipped and missed fire times',
+        params: JobParamsSchema,
+        querystring: HistoryQuerySchema,
+        response: { 200: FireListSchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      await find(request.params.id);
+      return { items: await jobs.listFires(request.params.id, { limit: request.query.limit }) };
+    },
+  );
+
+  app.get(
+    '/api/jobs/:id/deliveries',
+    {
+      schema: {
+        tags,
+        summary: 'Webhook delivery attempts, newest first',
+        params: JobParamsSchema,
+        querystring: HistoryQuerySchema,
+        response: { 200: DeliveryListSchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      await find(request.params.id);
+      return { items: await jobs.listDeliveries(request.params.id, { limit: request.query.limit }) };
+    },
+  );
+
+  app.get(
+    '/api/schedules/preview',
+    {
+      schema: {
+        tags,
+        summary:
+          'Check a trigger and list its next fire times (for a job form); invalid input is 200 with valid=false',
+        querystring: SchedulePreviewQuerySchema,
+        response: { 200: SchedulePreviewSchema, ...errorResponses(400) },
+      },
+    },
+    async (request) => {
+      const { count = 5, ...input } = request.query;
+      const now = Date.now();
+      try {
+        const spec = validateTrigger(input, 'query', now);
+        const times = nextFireTimes({ ...spec, anchorMs: now }, now, count);
+        return { valid: true, error: null, nextRuns: times.map((ms) => new Date(ms).toISOString()) };
+      } catch (error) {
+        if (!isStepflowError(error)) throw error;
+        const field = (error.details as { field?: string } | undefined)?.field ?? null;
+        return { valid: false, error: { code: error.code, message: error.message, field }, nextRuns: [] };
+      }
+    },
+  );
+}

@@ -1,0 +1,66 @@
+import type { FireOutcome, FireRecord, Job, JobDefinition, WebhookDelivery } from '../core/jobs/job.js';
+import type { ExecutionStatus } from '../core/statuses.js';
+
+/**
+ * The jobs port: saved jobs with their triggers, the fire history and the webhook delivery log.
+ * The scheduler and the API only see this interface; `sqlite/sqlite-job-store.ts` implements it.
+ */
+export interface JobStore {
+  /** Stores a new job; a name already taken is a `conflict`. */
+  createJob(definition: JobDefinition): Promise<Job>;
+  /**
+   * Replaces a job's definition. Triggers equal to a current one keep their id and plan (so their
+   * fire history and unique fire keys carry over); the others are new.
+   */
+  updateJob(id: string, definition: JobDefinition): Promise<Job>;
+  getJob(id: string): Promise<Job | undefined>;
+  /** Every job, by name. */
+  listJobs(): Promise<Job[]>;
+  /** Deletes a job with its triggers, fire history and deliveries; its executions stay. */
+  deleteJob(id: string): Promise<void>;
+  setEnabled(id: string, enabled: boolean): Promise<Job>;
+
+  /**
+   * Records a fire time once: returns the new record, or undefined when this (trigger, fire time)
+   * is already recorded (by an earlier run of the scheduler, or another one). In the same
+   * transaction the trigger's planned fire moves to `nextFireMs`.
+   */
+  recordFire(
+    fire: NewFire,
+    plan?: { triggerId: string; nextFireMs: number | null },
+  ): Promise<FireRecord | undefined>;
+  updateFire(
+    id: number,
+    change: { outcome: FireOutcome; reason?: string | null; executionId?: string | null },
+  ): Promise<void>;
+  /** Moves a trigger's planned fire (start-up, after missed fires, after an edit). */
+  planFire(triggerId: string, nextFireMs: number | null): Promise<void>;
+  /** Newest first. */
+  listFires(jobId: string, query?: { limit?: number }): Promise<FireRecord[]>;
+
+  recordDelivery(delivery: Omit<WebhookDelivery, 'id'>): Promise<void>;
+  /** Newest first. */
+  listDeliveries(jobId: string, query?: { limit?: number }): Promise<WebhookDelivery[]>;
+
+  /** The newest execution of each job that has one (any attempt). */
+  lastRuns(): Promise<Map<string, JobLastRun>>;
+
+  close(): Promise<void>;
+}
+
+export interface NewFire {
+  jobId: string;
+  triggerId: string | null;
+  fireMs: number;
+  outcome: FireOutcome;
+  reason?: string | null;
+  executionId?: string | null;
+  /** How many fire times the record stands for (missed fires are summarised). Default 1. */
+  count?: number;
+}
+
+export interface JobLastRun {
+  executionId: string;
+  status: ExecutionStatus;
+  createdAt: string;
+}

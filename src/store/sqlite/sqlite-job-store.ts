@@ -1,0 +1,305 @@
+import type Database from 'better-sqlite3';
+import { ERROR_CODES, StepflowError, notFound } from '../../core/errors.js';
+import type { FireRecord, Job, JobDefinition, WebhookDelivery } from '../../core/jobs/job.js';
+import type { ExecutionStatus } from '../../core/statuses.js';
+import type { JobLastRun, JobStore, NewFire } from '../job-store.js';
+import { createExecutionIdFactory } from './execution-ids.js';
+import {
+  definitionJson,
+  deliveryFromRow,
+  fireFromRow,
+  jobFromRows,
+  triggerKey,
+  type DeliveryRow,
+  type FireRow,
+  type JobRow,
+  type TriggerRow,
+} from './job-rows.js';
+import { openDatabase } from './open-database.js';
+import { toStoreError } from './sqlite-errors.js';
+
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 1000;
+
+/** Opens the job store on `<dataDir>/stepflow.db` (its own connection to the executions' file). */
+export async function openSqliteJobStore({
+  dataDir,
+  now = () => new Date(),
+}: {
+  dataDir: string;
+  now?: () => Date;
+}): Promise<SqliteJobStore> {
+  return new SqliteJobStore(await openDatabase(dataDir), now);
+}
+
+/**
+ * {@link JobStore} on one better-sqlite3 connection. Like the execution store, every method is
+ * synchronous inside its promise, so no transaction stays open across an await.
+ */
+export class SqliteJobStore implements JobStore {
+  private readonly nextId = createExecutionIdFactory();
+  private readonly statements;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly now: () => Date,
+  ) {
+    this.statements = {
+      job: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
+      jobs: db.prepare<[], JobRow>('SELECT * FROM jobs ORDER BY name'),
+      triggers: db.prepare<[string], TriggerRow>(
+        'SELECT * FROM job_triggers WHERE job_id = ? ORDER BY position',
+      ),
+      allTriggers: db.prepare<[], TriggerRow>('SELECT * FROM job_triggers ORDER BY job_id, position'),
+      insertJob: db.prepare(
+        'INSERT INTO jobs (id, name, enabled, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      updateJob: db.prepare(
+        'UPDATE jobs SET name = ?, enabled = ?, definition = ?, updated_at = ? WHERE id = ?',
+      ),
+      setEnabled: db.prepare('UPDATE jobs SET enabled = ?, updated_at = ? WHERE id = ?'),
+      deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
+      insertTrigger: db.prepare(
+        'INSERT INTO job_triggers (id, job_id, position, spec, anchor_ms, next_fire_ms) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      moveTrigger: db.prepare('UPDATE job_triggers SET position = ? WHERE id = ?'),
+      deleteTrigger: db.prepare('DELETE FROM job_triggers WHERE id = ?'),
+      planFire: db.prepare('UPDATE job_triggers SET next_fire_ms = ? WHERE id = ?'),
+      insertFire: db.prepare(`INSERT INTO job_fires (job_id, trigger_id, fire_ms, fire_time, outcome, reason,
+        execution_id, count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (trigger_id, fire_ms) DO NOTHING RETURNING *`),
+      updateFire: db.prepare(
+        'UPDATE job_fires SET outcome = ?, reason = coalesce(?, reason), execution_id = coalesce(?, execution_id) WHERE id = ?',
+      ),
+      fires: db.prepare<[string, number], FireRow>(
+        'SELECT * FROM job_fires WHERE job_id = ? ORDER BY id DESC LIMIT ?',
+      ),
+      insertDelivery:
+        db.prepare(`INSERT INTO webhook_deliveries (job_id, delivery_id, url, event, execution_id,
+        attempt, status_code, ok, error, sent_at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      deliveries: db.prepare<[string, number], DeliveryRow>(
+        'SELECT * FROM webhook_deliveries WHERE job_id = ? ORDER BY id DESC LIMIT ?',
+      ),
+      // Walks the (job_id, id) partial index: one seek per job.
+      lastRuns: db.prepare<[], { job_id: string; id: string; status: ExecutionStatus; created_at: string }>(
+        `SELECT e.job_id, e.id, e.status, e.created_at FROM executions e
+         JOIN (SELECT job_id, max(id) AS id FROM executions WHERE job_id IS NOT NULL GROUP BY job_id) last
+         ON e.id = last.id`,
+      ),
+    };
+  }
+
+  async createJob(definition: JobDefinition): Promise<Job> {
+    return this.guard('cannot create the job', () =>
+      this.db
+        .transaction(() => {
+          const now = this.now();
+          const id = this.nextId(now.getTime());
+          const iso = now.toISOString();
+          this.statements.insertJob.run(
+            id,
+            definition.name,
+            definition.enabled ? 1 : 0,
+            definitionJson(definition),
+            iso,
+            iso,
+          );
+          definition.triggers.forEach((spec, position) =>
+            this.statements.insertTrigger.run(
+              this.nextId(now.getTime()),
+              id,
+              position,
+              JSON.stringify(spec),
+              now.getTime(),
+              null,
+            ),
+          );
+          return this.read(id);
+        })
+        .immediate(),
+    );
+  }
+
+  async updateJob(id: string, definition: JobDefinition): Promise<Job> {
+    return this.guard('cannot update the job', () =>
+      this.db
+        .transaction(() => {
+          const now = this.now();
+          const change = this.statements.updateJob.run(
+            definition.name,
+            definition.enabled ? 1 : 0,
+            definitionJson(definition),
+            now.toISOString(),
+            id,
+          );
+          if (change.changes === 0) throw notFound('job', id);
+          const current = new Map<string, TriggerRow[]>();
+          for (const row of this.statements.triggers.all(id)) {
+            const key = triggerKey(JSON.parse(row.spec) as JobDefinition['triggers'][number]);
+            current.set(key, [...(current.get(key) ?? []), row]);
+          }
+          definition.triggers.forEach((spec, position) => {
+            const kept = current.get(triggerKey(spec))?.shift();
+            if (kept) this.statements.moveTrigger.run(position, kept.id);
+            else
+              this.statements.insertTrigger.run(
+                this.nextId(now.getTime()),
+                id,
+                position,
+                JSON.stringify(spec),
+                now.getTime(),
+                null,
+              );
+          });
+          for (const rows of current.values())
+            for (const row of rows) this.statements.deleteTrigger.run(row.id);
+          return this.read(id);
+        })
+        .immediate(),
+    );
+  }
+
+  async getJob(id: string): Promise<Job | undefined> {
+    return this.guard('cannot read the job', () => {
+      const row = this.statements.job.get(id);
+      return row === undefined ? undefined : jobFromRows(row, this.statements.triggers.all(id));
+    });
+  }
+
+  async listJobs(): Promise<Job[]> {
+    return this.guard('cannot list jobs', () =>
+      this.db.transaction(() => {
+        const triggers = new Map<string, TriggerRow[]>();
+        for (const row of this.statements.allTriggers.all()) {
+          triggers.set(row.job_id, [...(triggers.get(row.job_id) ?? []), row]);
+        }
+        return this.statements.jobs.all().map((row) => jobFromRows(row, triggers.get(row.id) ?? []));
+      })(),
+    );
+  }
+
+  async deleteJob(id: string): Promise<void> {
+    this.guard('cannot delete the job', () => {
+      if (this.statements.deleteJob.run(id).changes === 0) throw notFound('job', id);
+    });
+  }
+
+  async setEnabled(id: string, enabled: boolean): Promise<Job> {
+    return this.guard('cannot change the job', () => {
+      const change = this.statements.setEnabled.run(enabled ? 1 : 0, this.now().toISOString(), id);
+      if (change.changes === 0) throw notFound('job', id);
+      return this.read(id);
+    });
+  }
+
+  async recordFire(
+    fire: NewFire,
+    plan?: { triggerId: string; nextFireMs: number | null },
+  ): Promise<FireRecord | undefined> {
+    return this.guard('cannot record the fire', () =>
+      this.db
+        .transaction(() => {
+          const row = this.statements.insertFire.get(
+            fire.jobId,
+            fire.triggerId,
+            fire.fireMs,
+            new Date(fire.fireMs).toISOString(),
+            fire.outcome,
+            fire.reason ?? null,
+            fire.executionId ?? null,
+            fire.count ?? 1,
+            this.now().toISOString(),
+          ) as FireRow | undefined;
+          if (plan) this.statements.planFire.run(plan.nextFireMs, plan.triggerId);
+          return row === undefined ? undefined : fireFromRow(row);
+        })
+        .immediate(),
+    );
+  }
+
+  async updateFire(
+    id: number,
+    change: { outcome: FireRecord['outcome']; reason?: string | null; executionId?: string | null },
+  ): Promise<void> {
+    this.guard('cannot update the fire', () => {
+      this.statements.updateFire.run(change.outcome, change.reason ?? null, change.executionId ?? null, id);
+    });
+  }
+
+  async planFire(triggerId: string, nextFireMs: number | null): Promise<void> {
+    this.guard('cannot plan the fire', () => {
+      this.statements.planFire.run(nextFireMs, triggerId);
+    });
+  }
+
+  async listFires(jobId: string, query: { limit?: number } = {}): Promise<FireRecord[]> {
+    return this.guard('cannot list fires', () =>
+      this.statements.fires.all(jobId, limitOf(query.limit)).map(fireFromRow),
+    );
+  }
+
+  async recordDelivery(d: Omit<WebhookDelivery, 'id'>): Promise<void> {
+    this.guard('cannot record the delivery', () => {
+      this.statements.insertDelivery.run(
+        d.jobId,
+        d.deliveryId,
+        d.url,
+        d.event,
+        d.executionId,
+        d.attempt,
+        d.statusCode,
+        d.ok ? 1 : 0,
+        d.error,
+        d.sentAt,
+        d.durationMs,
+      );
+    });
+  }
+
+  async listDeliveries(jobId: string, query: { limit?: number } = {}): Promise<WebhookDelivery[]> {
+    return this.guard('cannot list deliveries', () =>
+      this.statements.deliveries.all(jobId, limitOf(query.limit)).map(deliveryFromRow),
+    );
+  }
+
+  async lastRuns(): Promise<Map<string, JobLastRun>> {
+    return this.guard('cannot read the last runs', () => {
+      const runs = new Map<string, JobLastRun>();
+      for (const row of this.statements.lastRuns.all()) {
+        runs.set(row.job_id, { executionId: row.id, status: row.status, createdAt: row.created_at });
+      }
+      return runs;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private read(id: string): Job {
+    const row = this.statements.job.get(id);
+    if (row === undefined) throw notFound('job', id);
+    return jobFromRows(row, this.statements.triggers.all(id));
+  }
+
+  private guard<T>(context: string, operation: () => T): T {
+    if (!this.db.open)
+      throw new StepflowError(ERROR_CODES.STORE_UNAVAILABLE, `${context}: the store is closed`);
+    try {
+      return operation();
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        // The only unique key a job write can break (fires use ON CONFLICT) is the name.
+        throw new StepflowError(ERROR_CODES.CONFLICT, `${context}: a job with this name already exists`, {
+          cause: error,
+          details: { field: 'name' },
+        });
+      }
+      throw toStoreError(error, context);
+    }
+  }
+}
+
+function limitOf(limit: number | undefined): number {
+  return Math.min(Math.max(1, Math.trunc(limit ?? DEFAULT_LIMIT)), MAX_LIMIT);
+}

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import type { JobBody } from '../../src/protocol/job-schemas.js';
+import { runCli } from '../helpers/run-cli.js';
+import { useTempDirs } from '../helpers/temp-dir.js';
+import { useTestServers } from '../helpers/test-server.js';
+
+const tempDir = useTempDirs();
+const startServer = useTestServers();
+
+describe('stepflow jobs', () => {
+  it('adds the README backup job, prints its next fire times in its zone, and lists it', async () => {
+    const { url } = await startServer();
+    const dataDir = tempDir();
+    const env = { STEPFLOW_SERVER: url };
+    const add = await runCli(
+      [
+        'jobs',
+        'add',
+        '--name',
+        'backup',
+        '--cron',
+        '0 3 * * *',
+        '--tz',
+        'Asia/Shanghai',
+        '--',
+        './backup.sh',
+      ],
+      {
+        dataDir,
+        env,
+      },
+    );
+    expect(add.stderr).toBe('');
+    expect(add.code).toBe(0);
+    expect(add.stdout).toContain('created job backup');
+    const nextRuns = add.stdout.split('\n').filter((line) => line.includes('03:00:00 Asia/Shanghai'));
+    expect(nextRuns).toHaveLength(5);
+    for (const line of nextRuns) expect(line).toMatch(/T19:00:00Z\)$/);
+
+    const ls = await runCli(['jobs', 'ls'], { dataDir, env });
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toMatch(
+      /backup\s+active\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+never run\s+cron "0 3 \* \* \*" \(Asia\/Shanghai\)/,
+    );
+
+    const json = await runCli(['jobs', 'ls', '--json', '--server', url], { dataDir });
+    const [job] = JSON.parse(json.stdout) as JobBody[];
+    expect(job).toMatchObject({
+      name: 'backup',
+      command: './backup.sh',
+      triggers: [{ kind: 'cron', timezone: 'Asia/Shanghai' }],
+    });
+  });
+
+  it('shows, runs, pauses, resumes and removes a job by name, with --json where asked', async () => {
+    const { url } = await startServer();
+    const dataDir = tempDir();
+    const env = { STEPFLOW_SERVER: url };
+    const added = await runCli(
+      ['jobs', 'add', '--name', 'hello', '--every', '3600', '--json', '--', 'echo', 'hi'],
+      { dataDir, env },
+    );
+    const job = JSON.parse(added.stdout) as JobBody;
+    expect(job.argv).toEqual(['echo', 'hi']);
+
+    const run = await runCli(['jobs', 'run', 'hello', '--json'], { dataDir, env });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ jobId: job.id, attempt: 1 });
+
+    const paused = await runCli(['jobs', 'pause', job.id], { dataDir, env });
+    expect(paused.stdout).toContain('paused job hello');
+    const show = await runCli(['jobs', 'show', 'hello', '--json'], { dataDir, env });
+    expect(JSON.parse(show.stdout)).toMatchObject({ enabled: false, nextRunAt: null });
+    const resumed = await runCli(['jobs', 'resume', 'hello'], { dataDir, env });
+    expect(resumed.stdout).toContain('resumed job hello; next run');
+    const shown = await runCli(['jobs', 'show', 'hello'], { dataDir, env });
+    expect(shown.stdout).toContain('manual run');
+
+    expect((await runCli(['jobs', 'rm', 'hello'], { dataDir, env })).code).toBe(0);
+    const gone = await runCli(['jobs', 'show', 'hello'], { dataDir, env });
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('not_found');
+  });
+
+  it('fails clearly with a non-zero exit on bad input and on an unreachable server', async () => {
+    const { url } = await startServer();
+    const dataDir = tempDir();
+    const badCron = await runCli(
+      ['jobs', 'add', '--name', 'x', '--cron', '61 * * * *', '--server', url, '--', 'true'],
+      { dataDir },
+    );
+    expect(badCron.code).toBe(1);
+    expect(badCron.stderr).toContain('validation_failed: body.triggers.0.cron');
+    const badZone = await runCli(
+      [
+        'jobs',
+        'add',
+        '--name',
+        'x',
+        '--cron',
+        '* * * * *',
+        '--tz',
+        'Mars/Base',
+        '--server',
+        url,
+        '--',
+        'true',
+      ],
+      {
+        dataDir,
+      },
+    );
+    expect(badZone.stderr).toContain('body.triggers.0.timezone');
+    const badInterval = await runCli(
+      ['jobs', 'add', '--name', 'x', '--every', '0.2', '--server', url, '--', 'true'],
+      { dataDir },
+    );
+    expect(badInterval.stderr).toContain('body.triggers.0.intervalSeconds');
+    const noCommand = await runCli(['jobs', 'add', '--name', 'x', '--server', url], { dataDir });
+    expect(noCommand.code).toBe(2);
+
+    // Port 9 on loopback: nothing listens there.
+    const down = await runCli(['jobs', 'ls', '--server', 'http://127.0.0.1:9'], { dataDir });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain(
+      'server_unreachable: cannot reach the StepFlow server at http://127.0.0.1:9',
+    );
+  });
+});

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import type { ErrorBodyJson } from '../../src/protocol/api-schemas.js';
+import type { JobBody, JobListBody, SchedulePreviewBody } from '../../src/protocol/job-schemas.js';
+import { useTestServers } from '../helpers/test-server.js';
+import { call, createJob, uniqueName } from './jobs-client.js';
+
+const startServer = useTestServers();
+
+describe('jobs API', () => {
+  it('creates a job from the minimum body: 201 with id, nextRunAt and the next five fire times', async () => {
+    const { url } = await startServer();
+    const job = await createJob(url, {
+      name: 'backup',
+      command: './backup.sh',
+      triggers: [{ cron: '0 3 * * *', timezone: 'Asia/Shanghai' }],
+    });
+    expect(job.id).toMatch(/^[0-9a-z]{26}$/);
+    expect(job).toMatchObject({
+      name: 'backup',
+      enabled: true,
+      overlap: 'skip',
+      missedFire: 'skip',
+      lastRun: null,
+    });
+    // 03:00 in Shanghai is 19:00 UTC.
+    expect(job.upcoming).toHaveLength(5);
+    for (const time of job.upcoming) expect(time).toMatch(/T19:00:00\.000Z$/);
+    expect(job.nextRunAt).toBe(job.upcoming[0]);
+    expect(Date.parse(job.nextRunAt!)).toBeGreaterThan(Date.now());
+    expect(job.triggers[0]).toMatchObject({ kind: 'cron', cron: '0 3 * * *', timezone: 'Asia/Shanghai' });
+
+    const list = await call<JobListBody>(url, 'GET', '/api/jobs');
+    expect(list.body.items.map((j) => j.name)).toEqual(['backup']);
+    expect((await call<JobBody>(url, 'GET', `/api/jobs/${job.id}`)).body.nextRunAt).toBe(job.nextRunAt);
+  });
+
+  it.each([
+    [{ triggers: [{ cron: '61 * * * *', timezone: 'UTC' }] }, 'body.triggers.0.cron'],
+    [{ triggers: [{ cron: '0 3 * * *', timezone: 'Asia/Atlantis' }] }, 'body.triggers.0.timezone'],
+    [{ triggers: [{ intervalSeconds: 0.5 }] }, 'body.triggers.0.intervalSeconds'],
+    [{ triggers: [{ at: '2001-01-01T00:00:00Z' }] }, 'body.triggers.0.at'],
+    [{ triggers: [{}] }, 'body.triggers.0'],
+    [{ triggers: [{ intervalSeconds: 5 }], overlap: 'never' }, 'body.overlap'],
+    [{ triggers: [{ intervalSeconds: 5 }], cwd: '/no/such/dir' }, 'body.cwd'],
+    [{ triggers: [{ intervalSeconds: 'soon' }] }, 'body.triggers.0.intervalSeconds'],
+    [{ triggers: [{ intervalSeconds: 5 }], webhooks: [{ url: 'nope' }] }, 'body.webhooks.0.url'],
+  ])('answers 400 naming the field for %j', async (overrides, field) => {
+    const { url } = await startServer();
+    const response = await call<ErrorBodyJson>(url, 'POST', '/api/jobs', {
+      name: uniqueName('bad'),
+      command: 'true',
+      ...overrides,
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('validation_failed');
+    expect(response.body.error.message).toContain(field);
+  });
+
+  it('answers 400 without a command, 409 for a name taken, 404 for an unknown job', async () => {
+    const { url } = await startServer();
+    const noCommand = await call<ErrorBodyJson>(url, 'POST', '/api/jobs', { name: 'x', triggers: [] });
+    expect(noCommand.status).toBe(400);
+    await createJob(url, { name: 'taken', command: 'true', triggers: [] });
+    const taken = await call<ErrorBodyJson>(url, 'POST', '/api/jobs', {
+      name: 'taken',
+      command: 'true',
+      triggers: [],
+    });
+    expect(taken.status).toBe(409);
+    for (const [method, path] of [
+      ['GET', '/api/jobs/nope'],
+      ['DELETE', '/api/jobs/nope'],
+      ['POST', '/api/jobs/nope/run'],
+      ['POST', '/api/jobs/nope/pause'],
+      ['GET', '/api/jobs/nope/deliveries'],
+    ] as const) {
+      expect((await call(url, method, path)).status).toBe(404);
+    }
+  });
+
+  it('patches fields, keeps unchanged triggers, pauses and resumes, deletes', async () => {
+    const { url } = await startServer();
+    const job = await createJob(url, {
+      name: 'patchable',
+      command: 'true',
+      env: { TOKEN: 'secret-value' },
+      triggers: [{ intervalSeconds: 3600 }, { cron: '0 0 * * *' }],
+      webhooks: [{ url: 'http://127.0.0.1:9/hook', secret: 'k', events: ['failure'] }],
+    });
+    expect(job.envNames).toEqual(['TOKEN']);
+    expect(JSON.stringify(job)).not.toContain('secret-value');
+    expect(job.webhooks[0]).toMatchObject({ signed: true, events: ['failure'] });
+    expect(job.webhooks[0]).not.toHaveProperty('secret');
+
+    const patched = await call<JobBody>(url, 'PATCH', `/api/jobs/${job.id}`, {
+      argv: ['echo', 'hi'],
+      triggers: [{ intervalSeconds: 3600 }, { intervalSeconds: 60 }],
+      retry: { maxAttempts: 3 },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({
+      command: null,
+      argv: ['echo', 'hi'],
+      envNames: ['TOKEN'],
+      retry: { maxAttempts: 3 },
+    });
+    expect(patched.body.triggers[0]!.id).toBe(job.triggers[0]!.id);
+    expect(patched.body.triggers[1]!.id).not.toBe(job.triggers[1]!.id);
+    expect(patched.body.webhooks[0]!.signed).toBe(true);
+
+    const paused = await call<JobBody>(url, 'POST', `/api/jobs/${job.id}/pause`);
+    expect(paused.body).toMatchObject({ enabled: false, nextRunAt: null, upcoming: [] });
+    const resumed = await call<JobBody>(url, 'POST', `/api/jobs/${job.id}/resume`);
+    expect(resumed.body.enabled).toBe(true);
+    expect(resumed.body.nextRunAt).not.toBeNull();
+
+    expect((await call(url, 'DELETE', `/api/jobs/${job.id}`)).status).toBe(204);
+    expect((await call(url, 'GET', `/api/jobs/${job.id}`)).status).toBe(404);
+  });
+
+  it('previews a schedule for the job form: validation and the next five fire times', async () => {
+    const { url } = await startServer();
+    const cron = await call<SchedulePreviewBody>(
+      url,
+      'GET',
+      '/api/schedules/preview?cron=0%209%20*%20*%201-5&timezone=Europe/Berlin',
+    );
+    expect(cron.status).toBe(200);
+    expect(cron.body.valid).toBe(true);
+    expect(cron.body.nextRuns).toHaveLength(5);
+    for (const time of cron.body.nextRuns) expect(new Date(time).getUTCDay()).toBeGreaterThanOrEqual(1);
+
+    const interval = await call<SchedulePreviewBody>(url, 'GET', '/api/schedules/preview?intervalSeconds=90');
+    const gaps = interval.body.nextRuns
+      .slice(1)
+      .map((t, i) => Date.parse(t) - Date.parse(interval.body.nextRuns[i]!));
+    expect(gaps).toEqual([90_000, 90_000, 90_000, 90_000]);
+
+    const bad = await call<SchedulePreviewBody>(url, 'GET', '/api/schedules/preview?cron=*%20*&timezone=UTC');
+    expect(bad.status).toBe(200);
+    expect(bad.body).toMatchObject({ valid: false, nextRuns: [], error: { field: 'query.cron' } });
+    const zone = await call<SchedulePreviewBody>(
+      url,
+      'GET',
+      '/api/schedules/preview?cron=*%20*%20*%20*%20*&timezone=Nowhere/City',
+    );
+    expect(zone.body.error?.field).toBe('query.timezone');
+  });
+});

@@ -1,0 +1,198 @@
+import type { Job, JobTrigger, MissedFirePolicy, OverlapPolicy, WebhookEvent } from '../../api/types.js';
+import { parseTags } from '../executions-list/parse-tags.js';
+import { browserTimeZone } from './relative-time.js';
+
+/**
+ * The job form's state as the user typed it (strings, so a half-typed number stays as typed),
+ * and its translation to the API body. The server is the one validator: what does not parse is
+ * sent as typed, for the server to name the field.
+ */
+
+export type TriggerKind = JobTrigger['kind'];
+
+export interface TriggerValues {
+  /** Stable React key (rows can be removed from the middle). */
+  key: number;
+  kind: TriggerKind;
+  cron: string;
+  timezone: string;
+  intervalSeconds: string;
+  /** A `datetime-local` value, read in the browser's zone. */
+  at: string;
+}
+
+export interface WebhookValues {
+  key: number;
+  url: string;
+  events: WebhookEvent[];
+  /** Empty: unsigned. The server never sends a saved secret back. */
+  secret: string;
+}
+
+export interface JobFormValues {
+  name: string;
+  command: string;
+  cwd: string;
+  timeout: string;
+  tags: string;
+  triggers: TriggerValues[];
+  retryMaxAttempts: string;
+  retryDelaySeconds: string;
+  retryBackoffFactor: string;
+  retryMaxDelaySeconds: string;
+  retryOnExitCodes: string;
+  overlap: OverlapPolicy;
+  maxConcurrentRuns: string;
+  missedFire: MissedFirePolicy;
+  lateAfterSeconds: string;
+  webhooks: WebhookValues[];
+}
+
+let nextKey = 1;
+const key = () => nextKey++;
+
+export function newTrigger(kind: TriggerKind = 'cron'): TriggerValues {
+  return { key: key(), kind, cron: '', timezone: browserTimeZone(), intervalSeconds: '', at: '' };
+}
+
+export function newWebhook(): WebhookValues {
+  return { key: key(), url: '', events: ['failure', 'recovery'], secret: '' };
+}
+
+/** The defaults of docs/JOBS.md, shown in the form so nothing is implicit. */
+export function emptyJobForm(): JobFormValues {
+  return {
+    name: '',
+    command: '',
+    cwd: '',
+    timeout: '',
+    tags: '',
+    triggers: [newTrigger()],
+    retryMaxAttempts: '1',
+    retryDelaySeconds: '10',
+    retryBackoffFactor: '2',
+    retryMaxDelaySeconds: '600',
+    retryOnExitCodes: '',
+    overlap: 'skip',
+    maxConcurrentRuns: '',
+    missedFire: 'skip',
+    lateAfterSeconds: '',
+    webhooks: [],
+  };
+}
+
+/** A saved job as form values (edit). An argv job shows its argv joined, like the API's `command`. */
+export function jobFormFromJob(job: Job): JobFormValues {
+  return {
+    name: job.name,
+    command: job.command ?? (job.argv ?? []).join(' '),
+    cwd: job.cwd,
+    timeout: job.timeoutSeconds === null ? '' : String(job.timeoutSeconds),
+    tags: Object.entries(job.tags)
+      .map(([k, v]) => (v === '' ? k : `${k}=${v}`))
+      .join(', '),
+    triggers: job.triggers.map((t) => ({
+      key: key(),
+      kind: t.kind,
+      cron: t.cron ?? '',
+      timezone: t.timezone ?? browserTimeZone(),
+      intervalSeconds: t.intervalSeconds === undefined ? '' : String(t.intervalSeconds),
+      at: t.at ? toLocalInput(t.at) : '',
+    })),
+    retryMaxAttempts: String(job.retry.maxAttempts),
+    retryDelaySeconds: String(job.retry.delaySeconds),
+    retryBackoffFactor: String(job.retry.backoffFactor),
+    retryMaxDelaySeconds: String(job.retry.maxDelaySeconds),
+    retryOnExitCodes: (job.retry.onExitCodes ?? []).join(', '),
+    overlap: job.overlap,
+    maxConcurrentRuns: job.maxConcurrentRuns === null ? '' : String(job.maxConcurrentRuns),
+    missedFire: job.missedFire,
+    lateAfterSeconds: job.lateAfterSeconds === null ? '' : String(job.lateAfterSeconds),
+    webhooks: job.webhooks.map((hook) => ({ key: key(), url: hook.url, events: hook.events, secret: '' })),
+  };
+}
+
+/** The API trigger of one row (what `POST /api/jobs` and the schedule preview take). */
+export function triggerBody(trigger: TriggerValues): Record<string, string | number> {
+  switch (trigger.kind) {
+    case 'cron':
+      return { cron: trigger.cron, timezone: trigger.timezone.trim() || 'UTC' };
+    case 'interval':
+      return { intervalSeconds: numberOrText(trigger.intervalSeconds) };
+    case 'once':
+      return { at: instantOf(trigger.at) };
+  }
+}
+
+/** The `POST /api/jobs` body: only what the user filled in, besides name, command and triggers. */
+export function jobBody(values: JobFormValues): Record<string, unknown> {
+  const tags = parseTags(values.tags);
+  const onExitCodes = values.retryOnExitCodes
+    .split(/[,\s]+/)
+    .filter((code) => code !== '')
+    .map(numberOrText);
+  return {
+    name: values.name.trim(),
+    command: values.command,
+    ...optional('cwd', values.cwd.trim()),
+    ...optionalNumber('timeout', values.timeout),
+    ...(tags.length > 0 ? { tags } : {}),
+    triggers: values.triggers.map(triggerBody),
+    retry: {
+      ...optionalNumber('maxAttempts', values.retryMaxAttempts),
+      ...optionalNumber('delaySeconds', values.retryDelaySeconds),
+      ...optionalNumber('backoffFactor', values.retryBackoffFactor),
+      ...optionalNumber('maxDelaySeconds', values.retryMaxDelaySeconds),
+      onExitCodes: onExitCodes.length > 0 ? onExitCodes : null,
+    },
+    overlap: values.overlap,
+    maxConcurrentRuns: values.maxConcurrentRuns.trim() === '' ? null : numberOrText(values.maxConcurrentRuns),
+    missedFire: values.missedFire,
+    lateAfterSeconds: values.lateAfterSeconds.trim() === '' ? null : numberOrText(values.lateAfterSeconds),
+    webhooks: values.webhooks.map((hook) => ({
+      url: hook.url.trim(),
+      events: hook.events,
+      ...(hook.secret !== '' ? { secret: hook.secret } : {}),
+    })),
+  };
+}
+
+/**
+ * A PATCH body: the fields whose value differs from the saved job's form. Unchanged triggers are
+ * left out (a one-off that already fired would fail the "must be in the future" check), and so are
+ * unchanged webhooks (re-sending them would drop their secrets, which the form never sees).
+ */
+export function changedFields(values: JobFormValues, saved: JobFormValues): Record<string, unknown> {
+  const now = jobBody(values);
+  const before = jobBody(saved);
+  return Object.fromEntries(
+    Object.entries(now).filter(([field, value]) => JSON.stringify(value) !== JSON.stringify(before[field])),
+  );
+}
+
+function optional(field: string, text: string) {
+  return text === '' ? {} : { [field]: text };
+}
+
+function optionalNumber(field: string, text: string) {
+  return text.trim() === '' ? {} : { [field]: numberOrText(text) };
+}
+
+function numberOrText(text: string): number | string {
+  const trimmed = text.trim();
+  const number = Number(trimmed);
+  return trimmed !== '' && Number.isFinite(number) ? number : trimmed;
+}
+
+/** `2030-01-01T03:00` in the browser's zone → ISO with a zone; what does not parse is sent as typed. */
+export function instantOf(localInput: string): string {
+  const ms = Date.parse(localInput);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : localInput;
+}
+
+/** ISO → `YYYY-MM-DDTHH:mm:ss` in the browser's zone (a `datetime-local` value). */
+function toLocalInput(iso: string): string {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}

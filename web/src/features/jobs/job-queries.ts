@@ -1,0 +1,61 @@
+import { useQuery } from '@tanstack/react-query';
+import { apiFetch } from '../../api/client.js';
+import type { Delivery, ExecutionPage, FireRecord, Job } from '../../api/types.js';
+
+/**
+ * Query keys of everything about jobs. All start with `jobs`, so one invalidation of `['jobs']`
+ * refreshes the list, a job, its runs, fire history and deliveries together.
+ */
+export const jobKeys = {
+  all: ['jobs'] as const,
+  list: () => ['jobs', 'list'] as const,
+  job: (id: string) => ['jobs', 'job', id] as const,
+  runs: (id: string, limit: number) => ['jobs', 'runs', id, limit] as const,
+  history: (id: string) => ['jobs', 'history', id] as const,
+  deliveries: (id: string) => ['jobs', 'deliveries', id] as const,
+};
+
+export function useJobs() {
+  return useQuery({
+    queryKey: jobKeys.list(),
+    queryFn: ({ signal }) => apiFetch<{ items: Job[] }>('/api/jobs', { signal }),
+  });
+}
+
+export function useJob(id: string) {
+  return useQuery({
+    queryKey: jobKeys.job(id),
+    queryFn: ({ signal }) => apiFetch<Job>(`/api/jobs/${encodeURIComponent(id)}`, { signal }),
+  });
+}
+
+/** The job's newest executions (every attempt), newest first. */
+export function useJobRuns(id: string, limit: number) {
+  return useQuery({
+    queryKey: jobKeys.runs(id, limit),
+    queryFn: ({ signal }) =>
+      apiFetch<ExecutionPage>('/api/executions', { query: { jobId: id, limit }, signal }),
+  });
+}
+
+export function useJobHistory(id: string) {
+  return useQuery({
+    queryKey: jobKeys.history(id),
+    queryFn: ({ signal }) =>
+      apiFetch<{ items: FireRecord[] }>(`/api/jobs/${encodeURIComponent(id)}/history`, {
+        query: { limit: 100 },
+        signal,
+      }),
+  });
+}
+
+export function useJobDeliveries(id: string) {
+  return useQuery({
+    queryKey: jobKeys.deliveries(id),
+    queryFn: ({ signal }) =>
+      apiFetch<{ items: Delivery[] }>(`/api/jobs/${encodeURIComponent(id)}/deliveries`, {
+        query: { limit: 100 },
+        signal,
+      }),
+  });
+}

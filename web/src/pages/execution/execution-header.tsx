@@ -1,0 +1,162 @@
+import { useState, type ReactNode } from 'react';
+import type { ExecutionDetail } from '../../api/types.js';
+import { StatusBadge } from '../../components/status-badge.js';
+import { elapsedMs, progressFraction } from '../../features/execution/step-progress.js';
+import { useExecutionActions } from '../../features/execution/use-execution-actions.js';
+import type { ExecutionEstimates } from '../../features/execution/use-estimates.js';
+import { formatDateTime, formatDuration } from '../../format.js';
+import { useConnectionState } from '../../live/live-context.js';
+import { isActive, isFailure } from './execution-status.js';
+import { ProgressBar } from './progress-bar.js';
+
+interface Props {
+  execution: ExecutionDetail;
+  now: number;
+  estimates: ExecutionEstimates | undefined;
+  liveError: string | null;
+}
+
+/** Name, status, actions and the facts of the run (how it ended, how long, when, where). */
+export function ExecutionHeader({ execution, now, estimates, liveError }: Props) {
+  const { cancel, rerun } = useExecutionActions(execution.id);
+  const active = isActive(execution.status);
+  const elapsed = elapsedMs(execution.startedAt, execution.durationMs, execution.endedAt, now);
+  const fraction =
+    execution.status === 'running' && elapsed !== null
+      ? progressFraction(elapsed, estimates?.totalMs ?? null)
+      : null;
+  const tags = Object.entries(execution.tags);
+  const meta = Object.entries(execution.meta);
+
+  return (
+    <header className="card execution-header">
+      <div className="execution-title">
+        <StatusBadge status={execution.status} />
+        <h1 title={execution.name}>{execution.name}</h1>
+        <LiveState running={active} />
+        <div className="execution-actions">
+          {active && (
+            <button
+              type="button"
+              className="button danger"
+              disabled={cancel.isPending || cancel.isSuccess}
+              onClick={() => cancel.mutate()}
+            >
+              {cancel.isPending || cancel.isSuccess ? 'Cancelling…' : 'Cancel'}
+            </button>
+          )}
+          <button type="button" className="button" disabled={rerun.isPending} onClick={() => rerun.mutate()}>
+            {rerun.isPending ? 'Starting…' : 'Re-run'}
+          </button>
+        </div>
+      </div>
+      <CommandLine command={execution.command} />
+      <dl className="execution-facts">
+        <Fact label="Result">
+          <ResultText execution={execution} />
+        </Fact>
+        <Fact label="Duration">
+          <span className="execution-duration">{formatDuration(elapsed)}</span>
+          {fraction !== null && estimates?.totalMs != null && (
+            <span className="muted"> of ~{formatDuration(estimates.totalMs)}</span>
+          )}
+          {fraction !== null && <ProgressBar fraction={fraction} label="Execution progress" />}
+        </Fact>
+        <Fact label="Created">{formatDateTime(execution.createdAt)}</Fact>
+        <Fact label="Started">{formatDateTime(execution.startedAt)}</Fact>
+        <Fact label="Ran on">
+          {execution.owner ? `${execution.owner.host} · pid ${execution.owner.pid}` : '–'}
+        </Fact>
+        <Fact label="Directory">
+          <span className="mono" title={execution.cwd}>
+            {execution.cwd}
+          </span>
+        </Fact>
+        {execution.timeoutSeconds !== null && (
+          <Fact label="Timeout">{formatDuration(execution.timeoutSeconds * 1000)}</Fact>
+        )}
+      </dl>
+      {(tags.length > 0 || meta.length > 0) && (
+        <ul className="chips" aria-label="Tags and meta">
+          {tags.map(([key, value]) => (
+            <li key={`tag:${key}`} className="chip" title="tag">
+              {value === '' ? key : `${key}=${value}`}
+            </li>
+          ))}
+          {meta.map(([key, value]) => (
+            <li key={`meta:${key}`} className="chip chip-meta" title={`meta ${key}: ${value}`}>
+              <span className="muted">{key}:</span> {value}
+            </li>
+          ))}
+        </ul>
+      )}
+      {execution.error !== null && !isFailure(execution.status) && (
+        // Failures show theirs in the summary below; this is e.g. why a run was cancelled.
+        <p className="execution-error muted">{execution.error}</p>
+      )}
+      {cancel.error && (
+        <p className="error-text" role="alert">
+          Cancel failed: {cancel.error.message}
+        </p>
+      )}
+      {rerun.error && (
+        <p className="error-text" role="alert">
+          Re-run failed: {rerun.error.message}
+        </p>
+      )}
+      {liveError && (
+        <p className="error-text" role="alert">
+          Live updates stopped: {liveError}
+        </p>
+      )}
+    </header>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="fact">
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+/** How the run ended, in the most specific terms known. */
+function ResultText({ execution }: { execution: ExecutionDetail }) {
+  const parts: string[] = [];
+  if (execution.exitCode !== null) parts.push(`exit code ${execution.exitCode}`);
+  if (execution.signal !== null) parts.push(`signal ${execution.signal}`);
+  if (parts.length === 0) parts.push(isActive(execution.status) ? execution.status : '–');
+  return <span className="execution-result">{parts.join(', ')}</span>;
+}
+
+/** The command in one truncated line; the full text on hover and on "expand". */
+function CommandLine({ command }: { command: string }) {
+  const [expanded, setExpanded] = useState(false);
+  return (
+    <div className="execution-command" data-expanded={expanded}>
+      <code title={command}>{command}</code>
+      <button
+        type="button"
+        className="button ghost"
+        aria-expanded={expanded}
+        aria-label={expanded ? 'Collapse the command' : 'Show the whole command'}
+        onClick={() => setExpanded(!expanded)}
+      >
+        {expanded ? '▴' : '▾'}
+      </button>
+    </div>
+  );
+}
+
+/** While the run is live: whether updates are flowing (the top bar says so too, for every page). */
+function LiveState({ running }: { running: boolean }) {
+  const state = useConnectionState();
+  if (!running) return null;
+  return (
+    <span className="live-state" data-state={state}>
+      {state === 'open' ? '● live' : state === 'reconnecting' ? 'reconnecting…' : 'connecting…'}
+    </span>
+  );
+}

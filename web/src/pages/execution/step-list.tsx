@@ -1,0 +1,74 @@
+import type { Ref } from 'react';
+import { StatusBadge } from '../../components/status-badge.js';
+import { elapsedMs, expectedStepMs, progressFraction } from '../../features/execution/step-progress.js';
+import type { StepRow } from '../../features/execution/step-tree.js';
+import type { ExecutionEstimates } from '../../features/execution/use-estimates.js';
+import { formatDuration } from '../../format.js';
+import { ProgressBar } from './progress-bar.js';
+
+interface Props {
+  ref?: Ref<HTMLOListElement>;
+  rows: readonly StepRow[];
+  selected: number | null;
+  now: number;
+  estimates: ExecutionEstimates | undefined;
+  onSelect(stepId: number): void;
+}
+
+/**
+ * The steps in order, nested ones indented, each a button that shows it in the log. One button
+ * is tabbable at a time (the selected one); j/k and the arrows move between them.
+ */
+export function StepList({ ref, rows, selected, now, estimates, onSelect }: Props) {
+  if (rows.length === 0) {
+    return <p className="steps-empty muted">No steps yet.</p>;
+  }
+  const tabbable = rows.some((row) => row.step.id === selected) ? selected : rows[0]?.step.id;
+  return (
+    <ol className="step-list" aria-label="Steps" ref={ref}>
+      {rows.map(({ step, depth }) => {
+        const elapsed = elapsedMs(step.startedAt, step.durationMs, step.endedAt, now);
+        const fraction =
+          step.status === 'running' && elapsed !== null
+            ? progressFraction(elapsed, expectedStepMs(step, estimates))
+            : null;
+        return (
+          <li
+            key={step.id}
+            className="step-item"
+            data-step-id={step.id}
+            data-status={step.status}
+            aria-current={step.id === selected ? 'step' : undefined}
+          >
+            <button
+              type="button"
+              tabIndex={step.id === tabbable ? 0 : -1}
+              style={{ paddingLeft: 8 + depth * 16 }}
+              onClick={() => onSelect(step.id)}
+            >
+              <StatusBadge status={step.status} iconOnly />
+              <span className="step-name" title={step.name}>
+                {step.name}
+              </span>
+              <span className="step-duration">{formatDuration(elapsed)}</span>
+            </button>
+            {step.error !== null && (
+              <div
+                className="step-error error-text"
+                style={{ paddingLeft: 28 + depth * 16 }}
+                title={step.error}
+              >
+                {step.error}
+              </div>
+            )}
+            {fraction !== null && (
+              <div className="step-progress" style={{ paddingLeft: 28 + depth * 16 }}>
+                <ProgressBar fraction={fraction} label={`${step.name} progress`} />
+              </div>
+            )}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
