@@ -699,9 +699,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         const total = lines.reduce((sum, l) => sum + (l.seq % 500 === 0 ? 3 : l.seq % 300 === 0 ? 1 : 0), 0);
         const all = await store.searchLog(id, { text: 'fAiL' });
         expect(all).toMatchObject({ total, lineTotal: expected.length, hasMore: false });
-        expect(all.matches).toEqual(
-          expected.map((l) => ({ seq: l.seq, count: l.seq % 500 === 0 ? 3 : 1 })),
-        );
+        expect(all.matches).toEqual(expected.map((l) => ({ seq: l.seq, count: l.seq % 500 === 0 ? 3 : 1 })));
         const page = await store.searchLog(id, { text: 'fail', after: 600, limit: 2 });
         expect(page).toMatchObject({ total, lineTotal: expected.length, nextAfter: 1000, hasMore: true });
         expect(page.matches.map((m) => m.seq)).toEqual([900, 1000]);
@@ -716,7 +714,12 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
           nextAfter: 5,
           hasMore: false,
         });
-        for (const query of [{ text: '' }, { text: 'x'.repeat(201) }, { text: 'a', limit: 0 }, { text: 'a', after: -1 }]) {
+        for (const query of [
+          { text: '' },
+          { text: 'x'.repeat(201) },
+          { text: 'a', limit: 0 },
+          { text: 'a', after: -1 },
+        ]) {
           await expectCode(store.searchLog(id, query), 'validation_failed');
         }
         await expectCode(store.searchLog('unknown', { text: 'a' }), 'not_found');

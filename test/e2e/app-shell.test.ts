@@ -54,7 +54,10 @@ describe('the dashboard shell', () => {
     // A plain link cannot carry the key: the download goes through fetch with the header.
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByRole('link', { name: /report\.txt/ }).first().click(),
+      page
+        .getByRole('link', { name: /report\.txt/ })
+        .first()
+        .click(),
     ]);
     expect(download.suggestedFilename()).toBe('report.txt');
     expect(fs.readFileSync((await download.path()) ?? '', 'utf8')).toBe('key-protected bytes');

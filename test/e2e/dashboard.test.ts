@@ -44,10 +44,13 @@ describe('the dashboard', () => {
     await page.waitForURL(`${server.url}/history`);
   });
 
-  it('shows a new execution live in the active list with a ticking clock, then finished in the counts', async () => {
+  it('shows a new execution live in the active list with a ticking clock and progress, then finished in the counts', async () => {
     const server = await startServer();
     const dir = tempDir();
     await seedExecutions(server, dir);
+    // An earlier successful run of the same name tells how long the next one should take.
+    const previous = await runScript(server, dir, 'deploy-service', 'echo "STEP_START:Deploy"\nsleep 1\n');
+    await waitForEnd(server, previous.id);
     const page = await browser.open(server.url, '/');
     await activeList(page).getByText('Nothing running or queued.').waitFor();
 
@@ -58,6 +61,11 @@ describe('the dashboard', () => {
     await item.waitFor();
     expect(await item.locator('.status').getAttribute('data-status')).toBe('running');
     await eventually(async () => expect(await tile(page, 'running').innerText()).toBe('1'));
+    const progress = item.getByRole('progressbar');
+    await progress.waitFor();
+    await eventually(async () =>
+      expect(Number(await progress.getAttribute('aria-valuenow'))).toBeGreaterThan(0),
+    );
     // The elapsed time ticks while it runs.
     const elapsed = item.locator('.elapsed');
     const first = await elapsed.innerText();
@@ -68,8 +76,8 @@ describe('the dashboard', () => {
     await waitForEnd(server, live.id);
     await item.waitFor({ state: 'detached' });
     await activeList(page).getByText('Nothing running or queued.').waitFor();
-    await eventually(async () => expect(await tile(page, 'succeeded').innerText()).toBe('3'));
-    expect(await tile(page, 'Total').innerText()).toBe('4');
+    await eventually(async () => expect(await tile(page, 'succeeded').innerText()).toBe('4'));
+    expect(await tile(page, 'Total').innerText()).toBe('5');
     expect(await tile(page, 'running').innerText()).toBe('0');
     await eventually(async () =>
       expect((await shownExecutionNames(page, 'Recent executions'))[0]).toBe('deploy-service'),

@@ -374,7 +374,7 @@ echo "STEP_COMPLETE:Stream"
       );
     }
     await expect
-      .poll(() => line(page, 1_000_000).locator('.log-text').textContent(), { intervals: [16] })
+      .poll(() => line(page, 1_000_000).locator('.log-text').textContent(), { interval: 16 })
       .toBe('1000000');
     const elapsed = Date.now() - started;
     console.log(`1M lines: top to last line in ${elapsed} ms`);

@@ -39,12 +39,19 @@ export function formatDateTime(iso: string | number | null | undefined): string 
   });
 }
 
-/** "5s ago", "3m ago", "2h ago", "4d ago". */
+/** "5s ago", "3m ago", "2h ago", "4d ago"; a future time reads "in 5s", "in 3m"… */
 export function formatAgo(iso: string | null | undefined, now: number = Date.now()): string {
   if (!iso) return '–';
-  const seconds = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000));
-  if (seconds < 60) return `${seconds}s ago`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
-  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ago`;
-  return `${Math.floor(seconds / 86_400)}d ago`;
+  const ms = Date.parse(iso) - now;
+  const future = ms > 0;
+  const seconds = future ? Math.ceil(ms / 1000) : Math.max(0, Math.round(-ms / 1000));
+  const amount =
+    seconds < 60
+      ? `${seconds}s`
+      : seconds < 3600
+        ? `${Math.floor(seconds / 60)}m`
+        : seconds < 86_400
+          ? `${Math.floor(seconds / 3600)}h`
+          : `${Math.floor(seconds / 86_400)}d`;
+  return future ? `in ${amount}` : `${amount} ago`;
 }

@@ -13,24 +13,28 @@ import { openSqliteStore } from './sqlite-store.js';
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 let workDir: string;
 
-/** Transpiles the store and core to plain ESM so child processes can import them without a loader. */
+/** Transpiles the store and core (all their folders) to plain ESM so child processes can import them without a loader. */
 function buildStoreForChildren(outDir: string): void {
-  const dirs = ['src/core', 'src/store', 'src/store/sqlite'];
-  for (const dir of dirs) {
+  const files = ['src/core', 'src/store'].flatMap((dir) =>
+    fs
+      .readdirSync(path.join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
+      .map((f) => path.join(dir, f)),
+  );
+  for (const file of files) {
+    const name = path.basename(file);
+    const dir = path.dirname(file);
+    if (!name.endsWith('.ts') || name.endsWith('.test.ts') || name === 'store-contract.ts') continue;
     fs.mkdirSync(path.join(outDir, dir), { recursive: true });
-    for (const name of fs.readdirSync(path.join(repoRoot, dir))) {
-      if (!name.endsWith('.ts') || name.endsWith('.test.ts') || name === 'store-contract.ts') continue;
-      const source = fs.readFileSync(path.join(repoRoot, dir, name), 'utf8');
-      const { outputText } = ts.transpileModule(source, {
-        compilerOptions: {
-          module: ts.ModuleKind.ESNext,
-          target: ts.ScriptTarget.ES2022,
-          verbatimModuleSyntax: true,
-        },
-        fileName: name,
-      });
-      fs.writeFileSync(path.join(outDir, dir, name.replace(/\.ts$/, '.js')), outputText);
-    }
+    const source = fs.readFileSync(path.join(repoRoot, file), 'utf8');
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: {
+        module: ts.ModuleKind.ESNext,
+        target: ts.ScriptTarget.ES2022,
+        verbatimModuleSyntax: true,
+      },
+      fileName: name,
+    });
+    fs.writeFileSync(path.join(outDir, dir, name.replace(/\.ts$/, '.js')), outputText);
   }
   fs.writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}');
   fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(outDir, 'node_modules'), 'dir');

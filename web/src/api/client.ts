@@ -29,7 +29,7 @@ export class ApiError extends Error {
 type QueryValue = string | number | boolean | undefined | null | readonly (string | number)[];
 
 /** `/api/x` + `?a=1&b=2`, leaving out empty values and repeating arrays (`status=a&status=b`). */
-export function apiUrl(path: string, query: Record<string, QueryValue> = {}): string {
+function apiUrl(path: string, query: Record<string, QueryValue> = {}): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined || value === null || value === '') continue;

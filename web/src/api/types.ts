@@ -24,7 +24,6 @@ export type Step = ExecutionDetail['steps'][number];
 export type Artifact = ExecutionDetail['artifacts'][number];
 export type Annotation = ExecutionDetail['annotations'][number];
 export type LogPage = Static<typeof LogPageSchema>;
-export type LogLine = LogPage['lines'][number];
 export type ResourceSample = Static<typeof ResourceSeriesSchema>['samples'][number];
 export type ExecutionStatus = Execution['status'];
 

@@ -15,6 +15,7 @@ export function Layout() {
             Dashboard
           </NavLink>
           <NavLink to="/history">History</NavLink>
+          <NavLink to="/jobs">Jobs</NavLink>
           <NavLink to="/artifacts">Artifacts</NavLink>
         </nav>
         <div className="topbar-end">
@@ -35,10 +36,11 @@ export function Layout() {
 
 function ConnectionBadge() {
   const state = useConnectionState();
-  if (state === 'open') return null;
+  // The first connect takes milliseconds; only a lost connection is worth a word.
+  if (state !== 'reconnecting') return null;
   return (
     <span className="connection-badge" role="status" data-state={state}>
-      {state === 'reconnecting' ? 'Reconnecting…' : 'Connecting…'}
+      Reconnecting…
     </span>
   );
 }

@@ -3,6 +3,10 @@ import { ArtifactsPage } from '../pages/artifacts/artifacts-page.js';
 import { DashboardPage } from '../pages/dashboard/dashboard-page.js';
 import { ExecutionPage } from '../pages/execution/execution-page.js';
 import { HistoryPage } from '../pages/history/history-page.js';
+import { EditJobPage } from '../pages/jobs/edit-job-page.js';
+import { JobPage } from '../pages/jobs/job-page.js';
+import { JobsPage } from '../pages/jobs/jobs-page.js';
+import { NewJobPage } from '../pages/jobs/new-job-page.js';
 import { NewExecutionPage } from '../pages/new-execution/new-execution-page.js';
 import { Layout } from './layout.js';
 import { NotFoundPage } from './not-found-page.js';
@@ -17,6 +21,10 @@ export const router = createBrowserRouter([
       { path: 'executions/:id', element: <ExecutionPage /> },
       { path: 'history', element: <HistoryPage /> },
       { path: 'artifacts', element: <ArtifactsPage /> },
+      { path: 'jobs', element: <JobsPage /> },
+      { path: 'jobs/new', element: <NewJobPage /> },
+      { path: 'jobs/:id', element: <JobPage /> },
+      { path: 'jobs/:id/edit', element: <EditJobPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -1,9 +1,10 @@
-import { useEffect, useEffectEvent, useMemo, useRef, useState } from 'react';
+import { useEffect, useEffectEvent, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ResourceSample } from '../api/types.js';
 import { formatBytes } from '../format.js';
 import './resource-chart.css';
+import { useThemeKey } from './use-theme-key.js';
 
 export interface ResourceChartProps {
   samples: readonly ResourceSample[];
@@ -32,7 +33,7 @@ export function ResourceChart({ samples, height = 160, emptyText = 'no samples' 
 function Plot({ samples, height }: { samples: readonly ResourceSample[]; height: number }) {
   const container = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
-  const theme = useThemeVersion();
+  const theme = useThemeKey();
   const data = useMemo(() => toData(samples), [samples]);
   // The chart is built with the data of the moment; later data goes through setData below.
   const currentData = useEffectEvent(() => data);
@@ -116,21 +117,4 @@ function options(element: HTMLElement, height: number): uPlot.Options {
       },
     ],
   };
-}
-
-/** Changes whenever the page's theme may have changed: the toggle (`data-theme`) or the system's. */
-function useThemeVersion(): number {
-  const [version, setVersion] = useState(0);
-  useEffect(() => {
-    const bump = () => setVersion((v) => v + 1);
-    const media = window.matchMedia('(prefers-color-scheme: dark)');
-    media.addEventListener('change', bump);
-    const observer = new MutationObserver(bump);
-    observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
-    return () => {
-      media.removeEventListener('change', bump);
-      observer.disconnect();
-    };
-  }, []);
-  return version;
 }

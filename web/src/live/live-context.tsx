@@ -18,7 +18,7 @@ export function LiveProvider({ children, connection }: { children: ReactNode; co
   return <LiveContext.Provider value={live}>{children}</LiveContext.Provider>;
 }
 
-export function useLiveConnection(): LiveConnection {
+function useLiveConnection(): LiveConnection {
   const live = useContext(LiveContext);
   if (!live) throw new Error('useLiveConnection outside <LiveProvider>');
   return live;

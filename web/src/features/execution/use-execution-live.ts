@@ -17,7 +17,7 @@ function upsertById<T extends { id: number }>(list: readonly T[], items: readonl
 }
 
 /** Applies one live message to the execution's state (see live-messages.ts "Applying updates"). */
-export function applyLiveMessage(state: ExecutionDetail, message: LiveServerMessage): ExecutionDetail {
+function applyLiveMessage(state: ExecutionDetail, message: LiveServerMessage): ExecutionDetail {
   switch (message.type) {
     case 'execution':
       return message.execution;

@@ -185,7 +185,7 @@ function numberOrText(text: string): number | string {
 }
 
 /** `2030-01-01T03:00` in the browser's zone → ISO with a zone; what does not parse is sent as typed. */
-export function instantOf(localInput: string): string {
+function instantOf(localInput: string): string {
   const ms = Date.parse(localInput);
   return Number.isFinite(ms) ? new Date(ms).toISOString() : localInput;
 }

@@ -2,7 +2,9 @@ import type { JobTrigger } from '../../api/types.js';
 import { formatDateTime } from '../../format.js';
 
 /** A trigger in words: "cron 0 3 * * * (Asia/Shanghai)", "every 30 s", "once at 1 Jan 2030, 03:00". */
-export function triggerText(trigger: Pick<JobTrigger, 'kind' | 'cron' | 'timezone' | 'intervalSeconds' | 'at'>): string {
+export function triggerText(
+  trigger: Pick<JobTrigger, 'kind' | 'cron' | 'timezone' | 'intervalSeconds' | 'at'>,
+): string {
   switch (trigger.kind) {
     case 'cron':
       return `cron ${trigger.cron ?? ''} (${trigger.timezone ?? 'UTC'})`;

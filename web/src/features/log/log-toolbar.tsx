@@ -1,6 +1,7 @@
 import type { Ref } from 'react';
 import { TIMESTAMP_MODES, type TimestampMode } from './log-time.js';
 import type { LogSearch } from './use-log-search.js';
+import { DownloadLink } from '../../components/download-link.js';
 
 const MODE_LABELS: Record<TimestampMode, string> = {
   off: 'No times',
@@ -98,9 +99,9 @@ export function LogToolbar({
           </select>
         </label>
         <span className="muted log-line-count">{lineCount.toLocaleString('en-US')} lines</span>
-        <a className="button" href={downloadUrl} download={downloadName}>
+        <DownloadLink className="button" href={downloadUrl} filename={downloadName}>
           Download log
-        </a>
+        </DownloadLink>
       </div>
     </div>
   );

@@ -7,7 +7,7 @@
  */
 
 export const ROW_HEIGHT = 20;
-export const MAX_SCROLL_HEIGHT = 15_000_000;
+const MAX_SCROLL_HEIGHT = 15_000_000;
 
 export interface Viewport {
   /** Height of the scroll area's content. */

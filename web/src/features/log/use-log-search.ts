@@ -7,7 +7,7 @@ import { fetchSearch } from './log-api.js';
  * `after` only as far as navigation needs; going back from the first match loads the rest.
  */
 
-export interface SearchPosition {
+interface SearchPosition {
   seq: number;
   /** Occurrence within the line, 0-based. */
   occurrence: number;

@@ -3,8 +3,11 @@ import type { Execution } from '../../api/types.js';
 import { StatusBadge } from '../../components/status-badge.js';
 import { TagList } from '../../components/tag-list.js';
 // Shared with the execution page's live durations.
-import { useNow } from '../../features/execution/use-now.js';
+import { useNow } from '../../components/use-now.js';
+import { useEstimates } from '../../features/execution/use-estimates.js';
+import { progressFraction } from '../../features/execution/step-progress.js';
 import { formatDuration } from '../../format.js';
+import { ProgressBar } from '../../components/progress-bar.js';
 
 /** Running and queued executions, live, each with a ticking clock (running for / waiting for). */
 export function ActiveExecutions({ executions, connected }: { executions: Execution[]; connected: boolean }) {
@@ -18,29 +21,43 @@ export function ActiveExecutions({ executions, connected }: { executions: Execut
         <p className="empty muted">{connected ? 'Nothing running or queued.' : 'Connecting…'}</p>
       ) : (
         <ul className="active-list" aria-label="Active executions">
-          {executions.map((execution) => {
-            const since = execution.startedAt ?? execution.createdAt;
-            const elapsed = formatDuration(Math.max(0, now - Date.parse(since)));
-            return (
-              <li key={execution.id}>
-                <StatusBadge status={execution.status} iconOnly />
-                <div className="active-main">
-                  <Link to={`/executions/${execution.id}`} className="active-name">
-                    {execution.name}
-                  </Link>
-                  <TagList tags={execution.tags} />
-                </div>
-                <span
-                  className="elapsed"
-                  title={execution.status === 'queued' ? 'Waiting for' : 'Running for'}
-                >
-                  {execution.status === 'queued' ? `waiting ${elapsed}` : elapsed}
-                </span>
-              </li>
-            );
-          })}
+          {executions.map((execution) => (
+            <ActiveExecution key={execution.id} execution={execution} now={now} />
+          ))}
         </ul>
       )}
     </section>
+  );
+}
+
+/**
+ * One active execution. A running one gets a progress bar when an earlier successful run with the
+ * same name says how long it should take (the same estimate the execution view uses).
+ */
+function ActiveExecution({ execution, now }: { execution: Execution; now: number }) {
+  const running = execution.status === 'running';
+  const estimates = useEstimates(execution.id, running);
+  const elapsedMs = Math.max(0, now - Date.parse(execution.startedAt ?? execution.createdAt));
+  const fraction = running ? progressFraction(elapsedMs, estimates?.totalMs ?? null) : null;
+  const elapsed = formatDuration(elapsedMs);
+  return (
+    <li>
+      <StatusBadge status={execution.status} iconOnly />
+      <div className="active-main">
+        <Link to={`/executions/${execution.id}`} className="active-name">
+          {execution.name}
+        </Link>
+        <TagList tags={execution.tags} />
+        {fraction !== null && (
+          <ProgressBar
+            fraction={fraction}
+            label={`${execution.name}: about ${Math.round(fraction * 100)}% done`}
+          />
+        )}
+      </div>
+      <span className="elapsed" title={running ? 'Running for' : 'Waiting for'}>
+        {running ? elapsed : `waiting ${elapsed}`}
+      </span>
+    </li>
   );
 }

@@ -7,7 +7,7 @@ import type { ExecutionEstimates } from '../../features/execution/use-estimates.
 import { formatDateTime, formatDuration } from '../../format.js';
 import { useConnectionState } from '../../live/live-context.js';
 import { isActive, isFailure } from './execution-status.js';
-import { ProgressBar } from './progress-bar.js';
+import { ProgressBar } from '../../components/progress-bar.js';
 
 interface Props {
   execution: ExecutionDetail;

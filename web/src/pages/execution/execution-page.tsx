@@ -4,7 +4,7 @@ import type { ExecutionDetail, ResourceSample } from '../../api/types.js';
 import { orderSteps, failedStep } from '../../features/execution/step-tree.js';
 import { useEstimates } from '../../features/execution/use-estimates.js';
 import { useExecutionLive } from '../../features/execution/use-execution-live.js';
-import { useNow } from '../../features/execution/use-now.js';
+import { useNow } from '../../components/use-now.js';
 import { useStepKeyboard } from '../../features/execution/use-step-keyboard.js';
 import type { LogViewerHandle } from '../../features/log/log-viewer-api.js';
 import { LogViewer } from '../../features/log/log-viewer.js';

@@ -4,7 +4,7 @@ import { elapsedMs, expectedStepMs, progressFraction } from '../../features/exec
 import type { StepRow } from '../../features/execution/step-tree.js';
 import type { ExecutionEstimates } from '../../features/execution/use-estimates.js';
 import { formatDuration } from '../../format.js';
-import { ProgressBar } from './progress-bar.js';
+import { ProgressBar } from '../../components/progress-bar.js';
 
 interface Props {
   ref?: Ref<HTMLOListElement>;

@@ -1,0 +1,250 @@
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { Link } from 'react-router';
+import { FormField } from '../../components/form-field.js';
+import { errorPath, fieldForPath, messageWithoutField } from '../../features/jobs/job-error-field.js';
+import type { JobFormValues } from '../../features/jobs/job-form-values.js';
+import { MISSED_FIRE_TEXT, OVERLAP_TEXT, keysOf } from '../../features/jobs/job-policies.js';
+import { TriggerFields } from './trigger-fields.js';
+import { WebhookFields } from './webhook-fields.js';
+import './job-form.css';
+
+type TextField = {
+  [K in keyof JobFormValues]: JobFormValues[K] extends string ? K : never;
+}[keyof JobFormValues];
+
+/** API field paths (`retry.maxAttempts`) of the form's plain inputs. */
+const PATHS: Partial<Record<TextField, string>> = {
+  name: 'name',
+  command: 'command',
+  cwd: 'cwd',
+  timeout: 'timeout',
+  tags: 'tags',
+  retryMaxAttempts: 'retry.maxAttempts',
+  retryDelaySeconds: 'retry.delaySeconds',
+  retryBackoffFactor: 'retry.backoffFactor',
+  retryMaxDelaySeconds: 'retry.maxDelaySeconds',
+  retryOnExitCodes: 'retry.onExitCodes',
+  maxConcurrentRuns: 'maxConcurrentRuns',
+  lateAfterSeconds: 'lateAfterSeconds',
+};
+
+/**
+ * The job form, for a new job and for editing one. The server is the one validator: a rejected
+ * save shows its message next to the field it names (`body.triggers.0.cron` → the first trigger's
+ * cron), or above the form when the field is not on it; triggers are also checked as they are typed.
+ */
+export function JobForm({
+  initial,
+  label,
+  submitLabel,
+  pendingLabel,
+  pending,
+  error,
+  editing = false,
+  cancelTo,
+  onSubmit,
+  onEdit,
+}: {
+  initial: JobFormValues;
+  /** Accessible name of the form. */
+  label: string;
+  submitLabel: string;
+  pendingLabel: string;
+  pending: boolean;
+  error: Error | null;
+  editing?: boolean;
+  cancelTo: string;
+  onSubmit: (values: JobFormValues) => void;
+  /** Any change: the last save's error is about what was sent, not what is typed now. */
+  onEdit: () => void;
+}) {
+  const [values, setValues] = useState(initial);
+  const change = (next: Partial<JobFormValues>) => {
+    setValues((v) => ({ ...v, ...next }));
+    if (error) onEdit();
+  };
+
+  const fields = [
+    ...Object.values(PATHS),
+    'overlap',
+    'missedFire',
+    'triggers',
+    'webhooks',
+    ...values.triggers.flatMap((_, i) =>
+      ['', '.cron', '.timezone', '.intervalSeconds', '.at'].map((f) => `triggers.${i}${f}`),
+    ),
+    ...values.webhooks.flatMap((_, i) => ['', '.url', '.events', '.secret'].map((f) => `webhooks.${i}${f}`)),
+  ];
+  const errorField = fieldForPath(errorPath(error), fields);
+  const errorFor = (path: string) =>
+    error && errorField === path ? messageWithoutField(error.message) : undefined;
+
+  const text = (field: TextField) => ({
+    value: values[field],
+    onChange: (event: { target: { value: string } }) => change({ [field]: event.target.value }),
+  });
+  const err = (field: TextField) => errorFor(PATHS[field] ?? field);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    onSubmit(values);
+  };
+
+  return (
+    <form className="job-form" onSubmit={submit} noValidate aria-label={label}>
+      {error && errorField === undefined ? (
+        <p className="form-error" role="alert">
+          {error.message}
+        </p>
+      ) : null}
+
+      <Section title="What to run">
+        <div className="form-row">
+          <FormField label="Name" hint="Unique: letters, digits, spaces, ._:@/-" error={err('name')}>
+            <input {...text('name')} type="text" autoComplete="off" autoFocus={!editing} />
+          </FormField>
+          <FormField label="Tags" hint="Comma-separated key=value or key; on every run." error={err('tags')}>
+            <input {...text('tags')} type="text" autoComplete="off" />
+          </FormField>
+        </div>
+        <FormField
+          label="Command"
+          hint="Run with /bin/sh -c. Print STEP_START:name and STEP_COMPLETE:name to show steps."
+          error={err('command')}
+        >
+          <textarea {...text('command')} rows={3} className="mono" spellCheck={false} />
+        </FormField>
+        <div className="form-row">
+          <FormField
+            label="Working directory"
+            hint="Must exist. Default: the server's working directory."
+            error={err('cwd')}
+          >
+            <input {...text('cwd')} type="text" className="mono" autoComplete="off" spellCheck={false} />
+          </FormField>
+          <FormField
+            label="Timeout (seconds)"
+            hint="Empty: none. Stops the whole process tree."
+            error={err('timeout')}
+          >
+            <input {...text('timeout')} type="text" inputMode="decimal" autoComplete="off" />
+          </FormField>
+        </div>
+      </Section>
+
+      <Section title="When">
+        <TriggerFields
+          triggers={values.triggers}
+          onChange={(triggers) => change({ triggers })}
+          errorFor={errorFor}
+        />
+      </Section>
+
+      <Section title="Retries">
+        <div className="form-row four">
+          <FormField label="Max attempts" hint="1: no retry." error={err('retryMaxAttempts')}>
+            <input {...text('retryMaxAttempts')} type="text" inputMode="numeric" autoComplete="off" />
+          </FormField>
+          <FormField label="Delay (seconds)" hint="Before the first retry." error={err('retryDelaySeconds')}>
+            <input {...text('retryDelaySeconds')} type="text" inputMode="decimal" autoComplete="off" />
+          </FormField>
+          <FormField
+            label="Backoff factor"
+            hint="Each retry waits this × longer."
+            error={err('retryBackoffFactor')}
+          >
+            <input {...text('retryBackoffFactor')} type="text" inputMode="decimal" autoComplete="off" />
+          </FormField>
+          <FormField label="Max delay (seconds)" hint="Cap of the delay." error={err('retryMaxDelaySeconds')}>
+            <input {...text('retryMaxDelaySeconds')} type="text" inputMode="decimal" autoComplete="off" />
+          </FormField>
+        </div>
+        <FormField
+          label="Only for exit codes"
+          hint="Comma-separated; empty: any failure or timeout is retried."
+          error={err('retryOnExitCodes')}
+        >
+          <input {...text('retryOnExitCodes')} type="text" autoComplete="off" />
+        </FormField>
+      </Section>
+
+      <Section title="Overlap and timing">
+        <div className="form-row four">
+          <FormField
+            label="When a run is still going"
+            hint={OVERLAP_TEXT[values.overlap].hint}
+            error={errorFor('overlap')}
+          >
+            <select
+              value={values.overlap}
+              onChange={(e) => change({ overlap: e.target.value as JobFormValues['overlap'] })}
+            >
+              {keysOf(OVERLAP_TEXT).map((policy) => (
+                <option key={policy} value={policy}>
+                  {OVERLAP_TEXT[policy].label}
+                </option>
+              ))}
+            </select>
+          </FormField>
+          <FormField
+            label="Max concurrent runs"
+            hint="Empty: 1 (parallel: no limit)."
+            error={err('maxConcurrentRuns')}
+          >
+            <input {...text('maxConcurrentRuns')} type="text" inputMode="numeric" autoComplete="off" />
+          </FormField>
+          <FormField
+            label="Missed fire times"
+            hint={MISSED_FIRE_TEXT[values.missedFire].hint}
+            error={errorFor('missedFire')}
+          >
+            <select
+              value={values.missedFire}
+              onChange={(e) => change({ missedFire: e.target.value as JobFormValues['missedFire'] })}
+            >
+              {keysOf(MISSED_FIRE_TEXT).map((policy) => (
+                <option key={policy} value={policy}>
+                  {MISSED_FIRE_TEXT[policy].label}
+                </option>
+              ))}
+            </select>
+          </FormField>
+          <FormField
+            label="Late after (seconds)"
+            hint="Warn (never kill) when a run takes longer."
+            error={err('lateAfterSeconds')}
+          >
+            <input {...text('lateAfterSeconds')} type="text" inputMode="decimal" autoComplete="off" />
+          </FormField>
+        </div>
+      </Section>
+
+      <Section title="Notifications">
+        <WebhookFields
+          webhooks={values.webhooks}
+          onChange={(webhooks) => change({ webhooks })}
+          errorFor={errorFor}
+          editing={editing}
+        />
+      </Section>
+
+      <div className="form-actions">
+        <button type="submit" className="button primary" disabled={pending}>
+          {pending ? pendingLabel : submitLabel}
+        </button>
+        <Link to={cancelTo} className="button">
+          Cancel
+        </Link>
+      </div>
+    </form>
+  );
+}
+
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section className="card job-form-section" aria-label={title}>
+      <h2 className="card-header">{title}</h2>
+      <div className="job-form-body">{children}</div>
+    </section>
+  );
+}

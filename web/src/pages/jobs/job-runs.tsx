@@ -1,0 +1,99 @@
+import { Link } from 'react-router';
+import type { Execution } from '../../api/types.js';
+import { StatusBadge } from '../../components/status-badge.js';
+import { formatDateTime, formatDuration } from '../../format.js';
+
+/**
+ * Every attempt of the job's runs, newest first, each linking to its execution. Retries show
+ * their place in the chain (attempt n of the policy's maximum) and link to the attempt they retry.
+ */
+export function JobRuns({
+  runs,
+  maxAttempts,
+  more,
+}: {
+  runs: readonly Execution[];
+  maxAttempts: number;
+  /** Older runs exist beyond those shown. */
+  more: boolean;
+}) {
+  return (
+    <section className="card job-runs" aria-labelledby="job-runs-heading">
+      <h2 className="card-header" id="job-runs-heading">
+        Runs{' '}
+        <span className="count" data-testid="run-count">
+          {runs.length}
+          {more ? '+' : ''}
+        </span>
+        <Link to="/" className="card-header-link">
+          Queue
+        </Link>
+      </h2>
+      {runs.length === 0 ? (
+        <p className="empty muted">No runs yet.</p>
+      ) : (
+        <div className="job-runs-scroll">
+          <table className="data">
+            <caption className="visually-hidden">Runs</caption>
+            <thead>
+              <tr>
+                <th scope="col">Status</th>
+                <th scope="col">Run</th>
+                <th scope="col">Fired for</th>
+                <th scope="col">Attempt</th>
+                <th scope="col" className="num">
+                  Duration
+                </th>
+                <th scope="col" className="num">
+                  Exit
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map((run) => (
+                <tr key={run.id} data-execution-id={run.id}>
+                  <td>
+                    <StatusBadge status={run.status} />
+                  </td>
+                  <td>
+                    <Link to={`/executions/${run.id}`}>{formatDateTime(run.startedAt ?? run.createdAt)}</Link>
+                  </td>
+                  <td>
+                    {run.scheduledAt ? (
+                      formatDateTime(run.scheduledAt)
+                    ) : (
+                      <span className="muted">manual</span>
+                    )}
+                  </td>
+                  <td>
+                    <Attempt run={run} maxAttempts={maxAttempts} />
+                  </td>
+                  <td className="num">{formatDuration(run.durationMs)}</td>
+                  <td className="num">{run.exitCode ?? run.signal ?? '–'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Attempt({ run, maxAttempts }: { run: Execution; maxAttempts: number }) {
+  const attempt = run.attempt ?? 1;
+  return (
+    <span className="attempt">
+      {attempt}/{Math.max(attempt, maxAttempts)}
+      {run.retryOfId ? (
+        <>
+          {' '}
+          <span aria-hidden="true">↻</span>{' '}
+          <Link to={`/executions/${run.retryOfId}`} className="retry-of">
+            retry of attempt {attempt - 1}
+          </Link>
+        </>
+      ) : null}
+    </span>
+  );
+}

@@ -1,0 +1,151 @@
+import { Link } from 'react-router';
+import type { Job } from '../../api/types.js';
+import { PageHeader } from '../../components/page-header.js';
+import { StatusBadge } from '../../components/status-badge.js';
+import { useNow } from '../../components/use-now.js';
+import { useJobRuns, useJobs } from '../../features/jobs/job-queries.js';
+import { RunSparkline } from '../../features/jobs/run-sparkline.js';
+import { triggersText } from '../../features/jobs/trigger-text.js';
+import { useJobActions } from '../../features/jobs/use-job-actions.js';
+import { useJobLiveRefresh } from '../../features/jobs/use-job-live-refresh.js';
+import { formatAgo, formatDateTime } from '../../format.js';
+import { JobState } from './job-state.js';
+import './jobs.css';
+
+/** Runs drawn in each job's sparkline. */
+const SPARK_RUNS = 20;
+
+/** Every job with its triggers, next fire time, last status and recent runs, live. */
+export function JobsPage() {
+  const jobs = useJobs();
+  useJobLiveRefresh();
+  const now = useNow(true);
+  return (
+    <div className="page jobs">
+      <PageHeader
+        title="Jobs"
+        actions={
+          <Link to="/jobs/new" className="button primary">
+            New job
+          </Link>
+        }
+      />
+      {jobs.error ? (
+        <p className="error-text" role="alert">
+          {jobs.error.message}
+        </p>
+      ) : jobs.data === undefined ? (
+        <p className="muted">Loading…</p>
+      ) : jobs.data.items.length === 0 ? (
+        <p className="muted jobs-empty">
+          No jobs yet. <Link to="/jobs/new">Create one</Link> to run a command on a schedule.
+        </p>
+      ) : (
+        <div className="card jobs-table-wrap">
+          <table className="data jobs-table">
+            <caption className="visually-hidden">Jobs</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">State</th>
+                <th scope="col">Triggers</th>
+                <th scope="col">Next fire</th>
+                <th scope="col">Last run</th>
+                <th scope="col">Recent runs</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {jobs.data.items.map((job) => (
+                <JobRow key={job.id} job={job} now={now} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function JobRow({ job, now }: { job: Job; now: number }) {
+  const runs = useJobRuns(job.id, SPARK_RUNS);
+  const { runNow, pause, resume } = useJobActions(job.id);
+  const triggers = triggersText(job.triggers);
+  return (
+    <tr data-job-id={job.id}>
+      <td className="job-name-cell">
+        <Link to={`/jobs/${job.id}`} title={job.name}>
+          {job.name}
+        </Link>
+      </td>
+      <td>
+        <JobState enabled={job.enabled} />
+      </td>
+      <td className="triggers-cell" title={triggers}>
+        {triggers}
+      </td>
+      <td className="next-fire">
+        {job.nextRunAt ? (
+          <time dateTime={job.nextRunAt} title={formatDateTime(job.nextRunAt)}>
+            {formatAgo(job.nextRunAt, now)} <span className="muted">· {formatDateTime(job.nextRunAt)}</span>
+          </time>
+        ) : (
+          <span className="muted">{job.enabled ? 'none' : 'paused'}</span>
+        )}
+      </td>
+      <td className="last-run">
+        {job.lastRun ? (
+          <Link to={`/executions/${job.lastRun.executionId}`} className="last-run-link">
+            <StatusBadge status={job.lastRun.status} />{' '}
+            <time
+              className="muted"
+              dateTime={job.lastRun.createdAt}
+              title={formatDateTime(job.lastRun.createdAt)}
+            >
+              {formatAgo(job.lastRun.createdAt, now)}
+            </time>
+          </Link>
+        ) : (
+          <span className="muted">never</span>
+        )}
+      </td>
+      <td>
+        <RunSparkline runs={runs.data?.items ?? []} />
+      </td>
+      <td className="job-row-actions">
+        <button
+          type="button"
+          className="button"
+          disabled={runNow.isPending}
+          onClick={() => runNow.mutate()}
+          aria-label={`Run ${job.name} now`}
+        >
+          Run now
+        </button>
+        {job.enabled ? (
+          <button
+            type="button"
+            className="button"
+            disabled={pause.isPending}
+            onClick={() => pause.mutate()}
+            aria-label={`Pause ${job.name}`}
+          >
+            Pause
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="button"
+            disabled={resume.isPending}
+            onClick={() => resume.mutate()}
+            aria-label={`Resume ${job.name}`}
+          >
+            Resume
+          </button>
+        )}
+      </td>
+    </tr>
+  );
+}
