@@ -63,6 +63,8 @@ interface TagTotals {
 // than a scan takes, so that sweeps can never keep the event loop scanning most of the time).
 const SCAN_REUSE_MS = 10;
 const MAX_ANCESTRY_DEPTH = 64;
+/** Pids read per slice of a sampling scan (~1–3 ms of the event loop). */
+const SCAN_SLICE = 100;
 
 /** Creates the shared sampler. CPU% = delta clock ticks / delta wall time (100 = one core). */
 export function createProcessMonitor({ intervalMs = 1000 }: ProcessMonitorOptions = {}): ProcessMonitor {
@@ -81,56 +83,95 @@ export function createProcessMonitor({ intervalMs = 1000 }: ProcessMonitorOption
   let lastScanDuration = 0;
   // Uptime (ticks) when the last sampling scan began: processes started later used no CPU before it.
   let lastTickUptime = 0;
+  let sampling = false;
 
-  function scan(): void {
-    const startedAt = performance.now();
-    const scanId = ++scanCount;
-    const fresh: ProcEntry[] = [];
-    const liveGroups = new Set<number>();
-    for (const name of readdirSync('/proc')) {
-      const first = name.charCodeAt(0);
-      if (first < 48 || first > 57) continue;
-      const pid = Number(name);
-      const stat = readProcStat(pid);
-      if (stat === undefined) continue;
-      let entry = entries.get(pid);
-      if (entry === undefined || entry.startTime !== stat.startTime) {
-        const tag = stat.kernelThread ? null : readProcEnvironValue(pid, EXECUTION_TAG_VARIABLE);
-        entry = {
-          startTime: stat.startTime,
-          tag,
-          resolved: tag !== null || stat.kernelThread,
-          ppid: stat.ppid,
-          pgrp: stat.pgrp,
-          zombie: false,
-          cpuTicks: stat.cpuTicks,
-          baselineTicks: stat.startTime >= lastTickUptime - 1 ? 0 : stat.cpuTicks,
-          rssPages: 0,
-          scanId,
-        };
-        entries.set(pid, entry);
-      } else if (entry.tag === null && stat.ppid === ownPid) {
-        // Our child may have been caught between fork and exec, still showing our environment.
-        entry.tag = readProcEnvironValue(pid, EXECUTION_TAG_VARIABLE);
-        entry.resolved = entry.tag !== null;
-      }
-      entry.ppid = stat.ppid;
-      entry.pgrp = stat.pgrp;
-      entry.zombie = stat.state === 'Z';
-      entry.cpuTicks = stat.cpuTicks;
-      entry.rssPages = stat.rssPages;
-      entry.scanId = scanId;
-      if (!entry.resolved) fresh.push(entry);
-      liveGroups.add(stat.pgrp);
+  interface Scan {
+    id: number;
+    startedAt: number;
+    fresh: ProcEntry[];
+    liveGroups: Set<number>;
+  }
+
+  function beginScan(): Scan {
+    return { id: ++scanCount, startedAt: performance.now(), fresh: [], liveGroups: new Set() };
+  }
+
+  function scanPid(current: Scan, name: string): void {
+    const first = name.charCodeAt(0);
+    if (first < 48 || first > 57) return;
+    const pid = Number(name);
+    const stat = readProcStat(pid);
+    if (stat === undefined) return;
+    let entry = entries.get(pid);
+    if (entry === undefined || entry.startTime !== stat.startTime) {
+      const tag = stat.kernelThread ? null : readProcEnvironValue(pid, EXECUTION_TAG_VARIABLE);
+      entry = {
+        startTime: stat.startTime,
+        tag,
+        resolved: tag !== null || stat.kernelThread,
+        ppid: stat.ppid,
+        pgrp: stat.pgrp,
+        zombie: false,
+        cpuTicks: stat.cpuTicks,
+        baselineTicks: stat.startTime >= lastTickUptime - 1 ? 0 : stat.cpuTicks,
+        rssPages: 0,
+        scanId: current.id,
+      };
+      entries.set(pid, entry);
+    } else if (entry.tag === null && stat.ppid === ownPid) {
+      // Our child may have been caught between fork and exec, still showing our environment.
+      entry.tag = readProcEnvironValue(pid, EXECUTION_TAG_VARIABLE);
+      entry.resolved = entry.tag !== null;
     }
+    entry.ppid = stat.ppid;
+    entry.pgrp = stat.pgrp;
+    entry.zombie = stat.state === 'Z';
+    entry.cpuTicks = stat.cpuTicks;
+    entry.rssPages = stat.rssPages;
+    entry.scanId = current.id;
+    if (!entry.resolved) current.fresh.push(entry);
+    current.liveGroups.add(stat.pgrp);
+  }
+
+  function endScan(current: Scan): void {
     for (const [pid, entry] of entries) {
-      if (entry.scanId !== scanId) entries.delete(pid);
+      if (entry.scanId !== current.id) entries.delete(pid);
       else if (entry.tag !== null && entry.pgrp === pid) groupTags.set(pid, entry.tag);
     }
-    for (const pgid of groupTags.keys()) if (!liveGroups.has(pgid)) groupTags.delete(pgid);
-    for (const entry of fresh) resolveTag(entry, 0);
+    for (const pgid of groupTags.keys()) if (!current.liveGroups.has(pgid)) groupTags.delete(pgid);
+    for (const entry of current.fresh) resolveTag(entry, 0);
     lastScanAt = performance.now();
-    lastScanDuration = lastScanAt - startedAt;
+    lastScanDuration = lastScanAt - current.startedAt;
+  }
+
+  /** One pass over /proc at once: for kill sweeps, which need the answer now. */
+  function scan(): void {
+    const current = beginScan();
+    for (const name of readdirSync('/proc')) scanPid(current, name);
+    endScan(current);
+  }
+
+  /**
+   * The sampling pass, in slices of {@link SCAN_SLICE} pids with the event loop free in between:
+   * a thousand processes cost ~10–25 ms of reads, which in one piece delayed every request behind
+   * it. A full scan() meanwhile supersedes it (its data is newer): the slices just stop.
+   */
+  function scanInSlices(done: () => void): void {
+    const current = beginScan();
+    const names = readdirSync('/proc');
+    let next = 0;
+    const slice = (): void => {
+      if (current.id !== scanCount) return done();
+      const end = Math.min(names.length, next + SCAN_SLICE);
+      for (; next < end; next++) scanPid(current, names[next] as string);
+      if (next < names.length) {
+        setImmediate(slice);
+        return;
+      }
+      endScan(current);
+      done();
+    };
+    slice();
   }
 
   function resolveTag(entry: ProcEntry, depth: number): string | null {
@@ -146,8 +187,16 @@ export function createProcessMonitor({ intervalMs = 1000 }: ProcessMonitorOption
   }
 
   function tick(): void {
+    if (sampling) return;
+    sampling = true;
     const uptime = readUptimeTicks();
-    scan();
+    scanInSlices(() => {
+      sampling = false;
+      if (timer !== undefined) sample(uptime);
+    });
+  }
+
+  function sample(uptime: number): void {
     const wall = performance.now();
     const totals = new Map<string, TagTotals>();
     for (const watch of watches) totals.set(watch.tag, { cpuTicks: 0, rssPages: 0, processCount: 0 });
