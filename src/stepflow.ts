@@ -54,7 +54,7 @@ export async function createStepflow(config: StepflowConfig): Promise<Stepflow> 
   });
   const jobs = await openSqliteJobStore({ dataDir: config.dataDir });
   const notifier = createNotifier({ jobs, store, flush: writer.flush });
-  const scheduler = createScheduler({ jobs, engine, notifier });
+  const scheduler = createScheduler({ jobs, engine, notifier, bus });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>

@@ -1,15 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import type { Job, Webhook, WebhookEvent } from '../core/jobs/job.js';
+import type { Job, RunningLate, Webhook, WebhookEvent } from '../core/jobs/job.js';
 import type { JobStore } from '../store/job-store.js';
 import type { ExecutionStore } from '../store/store.js';
 import { buildWebhookPayload } from './webhook-payload.js';
 import { SIGNATURE_HEADER, signWebhookBody } from './webhook-signature.js';
 
 export interface Notifier {
-  /** Calls the job's webhooks that listen to `event`, in the background: never waits, never throws. */
-  notify(job: Job, event: WebhookEvent, executionId: string): void;
+  /**
+   * Calls the job's webhooks that listen to `event`, in the background: never waits, never throws.
+   * `late` says why a `running-late` call is made.
+   */
+  notify(job: Job, event: WebhookEvent, executionId: string, details?: NotifyDetails): void;
   /** Stops retrying, aborts requests in flight and waits for their records. */
   close(): Promise<void>;
+}
+
+interface NotifyDetails {
+  late?: RunningLate;
 }
 
 export interface NotifierOptions {
@@ -56,6 +63,7 @@ export function createNotifier({
     hook: Webhook,
     event: WebhookEvent,
     executionId: string,
+    details: NotifyDetails,
   ): Promise<void> => {
     await flush();
     const execution = await store.getExecution(executionId);
@@ -72,6 +80,7 @@ export function createNotifier({
         job,
         execution,
         tail.lines.map((line) => line.text),
+        details.late ?? null,
       ),
     );
     for (let attempt = 1; attempt <= hook.maxAttempts && !stop.signal.aborted; attempt++) {
@@ -125,12 +134,12 @@ export function createNotifier({
   };
 
   return {
-    notify(job, event, executionId) {
+    notify(job, event, executionId, details = {}) {
       if (stop.signal.aborted) return;
       for (const hook of job.webhooks) {
         if (!hook.events.includes(event)) continue;
         // A webhook is a side channel: whatever happens to it, the run is already recorded.
-        track(deliver(job, hook, event, executionId).catch(onError));
+        track(deliver(job, hook, event, executionId, details).catch(onError));
       }
     },
     async close() {

@@ -1,4 +1,4 @@
-import type { Job, WebhookEvent } from '../core/jobs/job.js';
+import type { Job, RunningLate, WebhookEvent } from '../core/jobs/job.js';
 import type { ExecutionDetail } from '../core/model.js';
 
 /** The JSON body of a webhook call (docs/JOBS.md). */
@@ -24,6 +24,8 @@ export interface WebhookPayload {
   failedStep: { id: number; name: string; error: string | null } | null;
   /** The last lines of the log, as stored (secrets already masked by the interpreter). */
   logTail: string[];
+  /** For `running-late`: which threshold passed (a fixed one, or a step's 95th percentile); else null. */
+  late: RunningLate | null;
 }
 
 export function buildWebhookPayload(
@@ -32,6 +34,7 @@ export function buildWebhookPayload(
   job: Pick<Job, 'id' | 'name'>,
   execution: ExecutionDetail,
   logTail: string[],
+  late: RunningLate | null = null,
 ): WebhookPayload {
   const failed = execution.steps.find((step) => step.status === 'failed');
   return {
@@ -54,5 +57,6 @@ export function buildWebhookPayload(
     },
     failedStep: failed ? { id: failed.id, name: failed.name, error: failed.error } : null,
     logTail,
+    late,
   };
 }

@@ -88,6 +88,12 @@ const jobFields = {
   lateAfterSeconds: Type.Optional(
     Nullable(Type.Number({ description: 'Warn (never kill) after this long' })),
   ),
+  lateByP95: Type.Optional(
+    Type.Boolean({
+      description:
+        "Also warn when a running step passes the 95th percentile of its durations over the job's recent successful runs; default false",
+    }),
+  ),
   webhooks: Type.Optional(Type.Array(WebhookInputSchema)),
 };
 
@@ -148,6 +154,7 @@ export const JobSchema = Type.Object({
   maxConcurrentRuns: Nullable(Type.Integer()),
   missedFire: StringEnum(MISSED_FIRE_POLICIES),
   lateAfterSeconds: Nullable(Type.Number()),
+  lateByP95: Type.Boolean({ description: 'Warn when a step passes its recent 95th percentile' }),
   webhooks: Type.Array(
     Type.Object({
       url: Type.String(),

@@ -1,5 +1,6 @@
 import { isStepflowError } from '../core/errors.js';
-import type { FireRecord, Job, WebhookEvent } from '../core/jobs/job.js';
+import type { ExecutionEvent } from '../core/events.js';
+import type { FireRecord, Job, PendingRetry, WebhookEvent } from '../core/jobs/job.js';
 import { decideOverlap } from '../core/jobs/overlap.js';
 import { retryDelayMs, shouldRetry } from '../core/jobs/retry.js';
 import type { Execution, RunSpec } from '../core/model.js';
@@ -7,19 +8,27 @@ import type { Engine } from '../engine/engine.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { JobStore } from '../store/job-store.js';
 import type { Clock } from './clock.js';
+import { createLateWarnings, loadStepThresholds } from './late-warnings.js';
 import type { SchedulerEvent } from './scheduler-events.js';
 
 /** One run of a job: the first attempt and its retries, started by one fire (or a manual run). */
 interface Run {
-  fire: FireRecord;
+  /** The fire that started it; null for a run whose retry was restored after a restart. */
+  fire: FireRecord | null;
+  /** Every attempt's `scheduledAt`: the fire time, null for a manual run. */
+  scheduledAt: string | null;
   attempt: number;
   /** The attempt in the engine now; null while waiting for a retry. */
   executionId: string | null;
   retryTimer: unknown;
-  lateTimer: unknown;
+  /** The waiting retry as saved in the job store (null when saving it failed: in memory only). */
+  savedRetry: PendingRetry | null;
   /** Stopped on purpose (cancel-previous, pause): no retry. */
   cancelled: boolean;
 }
+
+/** What a run ends with: its last attempt. */
+type Outcome = Pick<Execution, 'id' | 'status'>;
 
 interface JobState {
   runs: Run[];
@@ -52,6 +61,15 @@ export function createJobRuns(deps: JobRunsDeps) {
   /** The last final outcome per job, for `recovery` notifications. */
   const lastOutcome = new Map<string, 'success' | 'failure'>();
   let stopped = false;
+
+  const late = createLateWarnings({
+    clock,
+    onLate(job, executionId, warning) {
+      if (stopped) return;
+      emit({ type: 'job.running_late', jobId: job.id, executionId, late: warning });
+      deps.notifier.notify(deps.currentJob(job.id) ?? job, 'running-late', executionId, { late: warning });
+    },
+  });
 
   const stateOf = (jobId: string): JobState => {
     let state = states.get(jobId);
@@ -94,10 +112,11 @@ export function createJobRuns(deps: JobRunsDeps) {
   const start = async (job: Job, record: FireRecord): Promise<Execution | undefined> => {
     const run: Run = {
       fire: record,
+      scheduledAt: record.triggerId === null ? null : record.fireTime,
       attempt: 1,
       executionId: null,
       retryTimer: undefined,
-      lateTimer: undefined,
+      savedRetry: null,
       cancelled: false,
     };
     stateOf(job.id).runs.push(run);
@@ -109,18 +128,19 @@ export function createJobRuns(deps: JobRunsDeps) {
     run: Run,
     retryOfId: string | null,
   ): Promise<Execution | undefined> => {
+    const thresholds = await loadStepThresholds(jobs, job, onError);
     let submitted;
     try {
       submitted = await engine.submit(specOf(job), {
         jobId: job.id,
         attempt: run.attempt,
         retryOfId,
-        scheduledAt: run.fire.triggerId === null ? null : run.fire.fireTime,
+        scheduledAt: run.scheduledAt,
       });
     } catch (error) {
       // The engine refuses only while shutting down: the fire is not lost silently, it says why.
       removeRun(job.id, run);
-      if (run.attempt === 1) {
+      if (run.attempt === 1 && run.fire !== null) {
         await skip(run.fire, isStepflowError(error) ? error.message : String(error));
       }
       if (!isStepflowError(error)) onError(error);
@@ -128,48 +148,123 @@ export function createJobRuns(deps: JobRunsDeps) {
     }
     const { execution, done } = submitted;
     run.executionId = execution.id;
-    if (run.attempt === 1) {
+    // Before any await: the process cannot have printed a step yet (its output needs an I/O turn).
+    late.watch(job, execution.id, thresholds);
+    if (run.attempt === 1 && run.fire !== null) {
       await jobs.updateFire(run.fire.id, { outcome: 'started', executionId: execution.id });
       emit({ type: 'job.fired', jobId: job.id, fireTime: run.fire.fireTime, executionId: execution.id });
     }
-    if (job.lateAfterSeconds !== null) {
-      const lateAfterSeconds = job.lateAfterSeconds;
-      // Counted from the submission: a run stuck in the global queue is late too.
-      run.lateTimer = clock.setTimer(() => {
-        if (stopped || run.executionId !== execution.id) return;
-        emit({ type: 'job.running_late', jobId: job.id, executionId: execution.id, lateAfterSeconds });
-        deps.notifier.notify(deps.currentJob(job.id) ?? job, 'running-late', execution.id);
-      }, lateAfterSeconds * 1000);
-    }
-    void done.then(
-      (final) => attemptEnded(job.id, run, final),
-      (error: unknown) => onError(error),
-    );
+    void done.then((final) => attemptEnded(job.id, run, final)).catch(onError);
     return execution;
   };
 
-  const attemptEnded = (jobId: string, run: Run, final: Execution): void => {
-    clock.clearTimer(run.lateTimer);
+  const attemptEnded = async (jobId: string, run: Run, final: Execution): Promise<void> => {
+    late.ended(final.id);
     run.executionId = null;
-    if (stopped) return;
     const job = deps.currentJob(jobId);
-    if (job && !run.cancelled && job.enabled && shouldRetry(job.retry, run.attempt, final)) {
-      const delayMs = retryDelayMs(job.retry, run.attempt);
-      emit({ type: 'job.retry_scheduled', jobId, executionId: final.id, attempt: run.attempt + 1, delayMs });
-      run.retryTimer = clock.setTimer(() => {
-        run.retryTimer = undefined;
-        if (stopped || run.cancelled) return finishRun(jobId, run, final);
-        run.attempt++;
-        const current = deps.currentJob(jobId);
-        if (current === undefined) return finishRun(jobId, run, final);
-        void submitAttempt(current, run, final.id).catch(onError);
-      }, delayMs);
+    if (!job || run.cancelled || !job.enabled || !shouldRetry(job.retry, run.attempt, final)) {
+      if (!stopped) finishRun(jobId, run, final);
       return;
     }
-    finishRun(jobId, run, final);
+    const delayMs = retryDelayMs(job.retry, run.attempt);
+    const retry: PendingRetry = {
+      jobId,
+      failedExecutionId: final.id,
+      failedStatus: final.status,
+      attempt: run.attempt + 1,
+      dueMs: clock.now() + delayMs,
+      scheduledAt: run.scheduledAt,
+    };
+    // Saved before the timer is armed (also while shutting down): a restart finds it and runs it.
+    run.savedRetry = await saveRetry(retry);
+    if (stopped) return;
+    emit({ type: 'job.retry_scheduled', jobId, executionId: final.id, attempt: retry.attempt, delayMs });
+    armRetry(run, retry);
   };
 
-  const finishRun = (jobId: string, run: Run, final: Execution): void => {
+  const saveRetry = async (retry: PendingRetry): Promise<PendingRetry | null> => {
+    try {
+      await jobs.savePendingRetry(retry);
+      return retry;
+    } catch (error) {
+      // The retry still runs from this process; only a restart during its delay would lose it.
+      onError(error);
+      return null;
+    }
+  };
+
+  const armRetry = (run: Run, retry: PendingRetry): void => {
+    run.retryTimer = clock.setTimer(
+      () => {
+        run.retryTimer = undefined;
+        void startRetry(run, retry).catch(onError);
+      },
+      Math.max(0, retry.dueMs - clock.now()),
+    );
+  };
+
+  /** Starts a due retry, unless someone else already did (the claim on its store record decides). */
+  const startRetry = async (run: Run, retry: PendingRetry): Promise<void> => {
+    // Stopping: the saved record stays, the next start runs the retry.
+    if (stopped) return;
+    const { jobId } = retry;
+    if (run.savedRetry !== null) {
+      run.savedRetry = null;
+      if ((await claimRetry(retry)) === undefined) {
+        // Another scheduler on this data dir took it (or the job went): it is not ours to run.
+        removeRun(jobId, run);
+        void drain(jobId).catch(onError);
+        return;
+      }
+    }
+    const failed: Outcome = { id: retry.failedExecutionId, status: retry.failedStatus };
+    const current = deps.currentJob(jobId);
+    if (run.cancelled || current === undefined || !current.enabled) return finishRun(jobId, run, failed);
+    run.attempt = retry.attempt;
+    const execution = await submitAttempt(current, run, retry.failedExecutionId);
+    // Refused (shutting down): put the record back for the next start.
+    if (execution === undefined) await saveRetry(retry);
+  };
+
+  const claimRetry = async (retry: PendingRetry): Promise<PendingRetry | undefined> => {
+    try {
+      return await jobs.claimPendingRetry(retry.failedExecutionId);
+    } catch (error) {
+      onError(error);
+      return undefined;
+    }
+  };
+
+  /** A retry found in the store at start-up: it waits for the rest of its delay (none when overdue). */
+  const restoreRetry = async (retry: PendingRetry): Promise<void> => {
+    const job = deps.currentJob(retry.jobId);
+    if (job === undefined || !job.enabled) {
+      // Paused or deleted while no scheduler ran: pausing drops pending retries.
+      await claimRetry(retry);
+      return;
+    }
+    const run: Run = {
+      fire: null,
+      scheduledAt: retry.scheduledAt,
+      attempt: retry.attempt - 1,
+      executionId: null,
+      retryTimer: undefined,
+      savedRetry: retry,
+      cancelled: false,
+    };
+    stateOf(job.id).runs.push(run);
+    const delayMs = Math.max(0, retry.dueMs - clock.now());
+    emit({
+      type: 'job.retry_scheduled',
+      jobId: job.id,
+      executionId: retry.failedExecutionId,
+      attempt: retry.attempt,
+      delayMs,
+    });
+    armRetry(run, retry);
+  };
+
+  const finishRun = (jobId: string, run: Run, final: Outcome): void => {
     removeRun(jobId, run);
     emit({
       type: 'job.run_finished',
@@ -185,7 +280,7 @@ export function createJobRuns(deps: JobRunsDeps) {
     void drain(jobId).catch(onError);
   };
 
-  const outcomeEvents = (jobId: string, final: Execution): WebhookEvent[] => {
+  const outcomeEvents = (jobId: string, final: Outcome): WebhookEvent[] => {
     if (final.status === 'succeeded') {
       const recovered = lastOutcome.get(jobId) === 'failure';
       lastOutcome.set(jobId, 'success');
@@ -230,32 +325,42 @@ export function createJobRuns(deps: JobRunsDeps) {
   return {
     fire,
     start,
+    restoreRetry,
+    /** The engine's execution events: step starts and ends for the percentile warning. */
+    onExecutionEvent(event: ExecutionEvent): void {
+      if (!stopped) late.handle(event);
+    },
     /** Active runs of a job (attempts in the engine and retries waiting). */
     activeCount: (jobId: string): number => states.get(jobId)?.runs.length ?? 0,
     /** Seeds the recovery tracking from stored history. */
     rememberOutcome(jobId: string, outcome: 'success' | 'failure'): void {
       lastOutcome.set(jobId, outcome);
     },
-    /** Pause or delete: waiting fires are dropped (recorded skipped), pending retries stop. Running attempts go on. */
+    /**
+     * Pause or delete: waiting fires are dropped (recorded skipped), pending retries stop and
+     * their store records go. Running attempts go on.
+     */
     async quiesce(jobId: string, reason: string): Promise<void> {
       const state = states.get(jobId);
-      if (state === undefined) return;
-      for (const record of state.waiting.splice(0)) await skip(record, reason);
-      for (const run of state.runs) {
-        if (run.retryTimer !== undefined) {
-          clock.clearTimer(run.retryTimer);
-          run.retryTimer = undefined;
-          removeRun(jobId, run);
+      if (state !== undefined) {
+        for (const record of state.waiting.splice(0)) await skip(record, reason);
+        for (const run of state.runs) {
+          if (run.retryTimer !== undefined) {
+            clock.clearTimer(run.retryTimer);
+            run.retryTimer = undefined;
+            removeRun(jobId, run);
+          }
         }
       }
+      // Also the records of retries this process never armed (saved by another scheduler).
+      await jobs.dropPendingRetries(jobId).catch(onError);
     },
+    /** Timers stop; saved retries stay in the store for the next start. */
     stop(): void {
       stopped = true;
+      late.stop();
       for (const state of states.values()) {
-        for (const run of state.runs) {
-          clock.clearTimer(run.retryTimer);
-          clock.clearTimer(run.lateTimer);
-        }
+        for (const run of state.runs) clock.clearTimer(run.retryTimer);
       }
     },
   };

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../config.js';
-import type { JobDefinition } from '../core/jobs/job.js';
+import type { JobDefinition, PendingRetry } from '../core/jobs/job.js';
 import { validateJob, type JobInput } from '../core/jobs/validate-job.js';
 import { createStepflow, type Stepflow } from '../stepflow.js';
 import type { Clock } from './clock.js';
@@ -64,6 +64,7 @@ function schedulerOn(stepflow: Stepflow, clock: Clock): Scheduler {
     jobs: stepflow.jobs,
     engine: stepflow.engine,
     notifier: stepflow.notifier,
+    bus: stepflow.bus,
     clock,
   });
   schedulers.push(scheduler);
@@ -141,5 +142,80 @@ describe('scheduler with fake time', () => {
       ['missed', 20_000, 1],
       ['started', 10_000, 1],
     ]);
+  });
+});
+
+describe('pending retries with fake time', () => {
+  const pendingRetry = (jobId: string, failedExecutionId: string, dueIso: string): PendingRetry => ({
+    jobId,
+    failedExecutionId,
+    failedStatus: 'failed',
+    attempt: 2,
+    dueMs: Date.parse(dueIso),
+    scheduledAt: '2030-01-01T00:00:00.000Z',
+  });
+
+  it('re-arms a retry saved before a restart for the rest of its delay, then runs it once', async () => {
+    const stepflow = await open();
+    const job = await stepflow.jobs.createJob(definition({ retry: { maxAttempts: 2 } }));
+    await stepflow.jobs.savePendingRetry(pendingRetry(job.id, 'attempt-1', '2030-01-01T00:00:10Z'));
+    const clock = fakeClock('2030-01-01T00:00:04Z');
+    const scheduler = schedulerOn(stepflow, clock);
+    await scheduler.start();
+    // Waiting counts as an active run; nothing runs before it is due.
+    expect(scheduler.activeRuns(job.id)).toBe(1);
+    clock.set('2030-01-01T00:00:09.999Z');
+    expect(await stepflow.jobs.listPendingRetries()).toHaveLength(1);
+
+    clock.set('2030-01-01T00:00:10Z');
+    const [retry] = await vi.waitFor(async () => {
+      const items = (await stepflow.store.listExecutions({ jobId: job.id })).items;
+      expect(items).toHaveLength(1);
+      return items;
+    });
+    expect(retry).toMatchObject({
+      attempt: 2,
+      retryOfId: 'attempt-1',
+      scheduledAt: '2030-01-01T00:00:00.000Z',
+    });
+    expect(await stepflow.jobs.listPendingRetries()).toEqual([]);
+    await vi.waitFor(() => expect(scheduler.activeRuns(job.id)).toBe(0), { timeout: 10_000 });
+  });
+
+  it('runs an overdue retry at once; a record already claimed elsewhere does not run', async () => {
+    const stepflow = await open();
+    const job = await stepflow.jobs.createJob(definition({ retry: { maxAttempts: 3 } }));
+    await stepflow.jobs.savePendingRetry(pendingRetry(job.id, 'attempt-1', '2030-01-01T00:00:10Z'));
+    // Saving the same retry again keeps the first record.
+    await stepflow.jobs.savePendingRetry({ ...pendingRetry(job.id, 'attempt-1', '2030-01-01T05:00:00Z') });
+    expect((await stepflow.jobs.listPendingRetries()).map((r) => r.dueMs)).toEqual([
+      Date.parse('2030-01-01T00:00:10Z'),
+    ]);
+
+    const clock = fakeClock('2030-01-01T03:00:00Z');
+    const scheduler = schedulerOn(stepflow, clock);
+    await scheduler.start();
+    expect(scheduler.activeRuns(job.id)).toBe(1);
+    // Another scheduler on the same data dir takes it first: this one lets go without running it.
+    expect(await stepflow.jobs.claimPendingRetry('attempt-1')).toMatchObject({ jobId: job.id, attempt: 2 });
+    expect(await stepflow.jobs.claimPendingRetry('attempt-1')).toBeUndefined();
+    clock.set('2030-01-01T03:00:00Z');
+    await vi.waitFor(() => expect(scheduler.activeRuns(job.id)).toBe(0));
+    expect((await stepflow.store.listExecutions({ jobId: job.id })).items).toEqual([]);
+
+    // Overdue by hours (the server was down past its due time): armed with no delay left.
+    await stepflow.jobs.savePendingRetry(pendingRetry(job.id, 'attempt-2', '2030-01-01T00:00:20Z'));
+    await scheduler.stop();
+    const laterClock = fakeClock('2030-01-01T03:00:00Z');
+    const later = schedulerOn(stepflow, laterClock);
+    await later.start();
+    laterClock.set('2030-01-01T03:00:00Z');
+    const [retry] = await vi.waitFor(async () => {
+      const items = (await stepflow.store.listExecutions({ jobId: job.id })).items;
+      expect(items).toHaveLength(1);
+      return items;
+    });
+    expect(retry).toMatchObject({ attempt: 2, retryOfId: 'attempt-2' });
+    expect(await stepflow.jobs.listPendingRetries()).toEqual([]);
   });
 });

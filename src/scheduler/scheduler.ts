@@ -4,6 +4,7 @@ import { planMissedFires } from '../core/jobs/missed-fires.js';
 import { fireTimesBetween, nextFireTime } from '../core/jobs/triggers.js';
 import type { Execution } from '../core/model.js';
 import type { Engine } from '../engine/engine.js';
+import type { EventBus } from '../engine/event-bus.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { JobStore } from '../store/job-store.js';
 import { systemClock, type Clock } from './clock.js';
@@ -14,6 +15,8 @@ export interface SchedulerOptions {
   jobs: JobStore;
   engine: Pick<Engine, 'submit' | 'cancel'>;
   notifier: Pick<Notifier, 'notify'>;
+  /** The engine's events: step starts and ends drive the running-late percentile. */
+  bus: Pick<EventBus, 'subscribe'>;
   clock?: Clock;
   onError?: (error: unknown) => void;
 }
@@ -47,6 +50,7 @@ export function createScheduler({
   jobs,
   engine,
   notifier,
+  bus,
   clock = systemClock,
   onError = (error) => console.error('stepflow: scheduler:', error),
 }: SchedulerOptions): Scheduler {
@@ -54,6 +58,7 @@ export function createScheduler({
   const plans = new Map<string, Plan>();
   const listeners = new Set<SchedulerEventListener>();
   let timer: unknown;
+  let unwatch: (() => void) | undefined;
   let started = false;
   let stopped = false;
   // Ticks, reloads and starts run one at a time: each reads and moves plans across awaits.
@@ -196,12 +201,15 @@ export function createScheduler({
       inTurn(async () => {
         if (started || stopped) return;
         started = true;
+        unwatch = bus.subscribe(runs.onExecutionEvent);
         const all = await jobs.listJobs();
         for (const job of all) cache.set(job.id, job);
         for (const [jobId, last] of await jobs.lastRuns()) {
           if (last.status === 'succeeded') runs.rememberOutcome(jobId, 'success');
           if (last.status === 'failed' || last.status === 'timed_out') runs.rememberOutcome(jobId, 'failure');
         }
+        // Before the triggers: a retry waiting since before the restart counts as an active run.
+        for (const retry of await jobs.listPendingRetries()) await runs.restoreRetry(retry);
         for (const job of all) {
           if (!job.enabled) continue;
           for (const trigger of job.triggers) await planTrigger(job, trigger, true);
@@ -213,6 +221,8 @@ export function createScheduler({
       stopped = true;
       clock.clearTimer(timer);
       timer = undefined;
+      unwatch?.();
+      unwatch = undefined;
       runs.stop();
       await serial;
     },

@@ -1,4 +1,12 @@
-import type { FireOutcome, FireRecord, Job, JobDefinition, WebhookDelivery } from '../core/jobs/job.js';
+import type {
+  FireOutcome,
+  FireRecord,
+  Job,
+  JobDefinition,
+  PendingRetry,
+  WebhookDelivery,
+} from '../core/jobs/job.js';
+import type { StepDurationSample } from '../core/jobs/step-percentiles.js';
 import type { ExecutionStatus } from '../core/statuses.js';
 
 /**
@@ -44,6 +52,28 @@ export interface JobStore {
 
   /** The newest execution of each job that has one (any attempt). */
   lastRuns(): Promise<Map<string, JobLastRun>>;
+
+  /**
+   * The durations of the finished steps of the job's newest `runs` succeeded executions (any
+   * attempt), for the running-late percentile. Only what the store has committed.
+   */
+  recentStepDurations(jobId: string, runs: number): Promise<StepDurationSample[]>;
+
+  /**
+   * Keeps a retry waiting for its delay, under a unique key (its failed attempt): saving the same
+   * one twice keeps the first. Nothing is saved when the job no longer exists.
+   */
+  savePendingRetry(retry: PendingRetry): Promise<void>;
+  /**
+   * Removes a pending retry and returns it, or undefined when it is gone (another scheduler, or
+   * this one before a restart, claimed it; or its job was paused or deleted). Only the caller that
+   * gets it back may start the retry: that is what makes it run once.
+   */
+  claimPendingRetry(failedExecutionId: string): Promise<PendingRetry | undefined>;
+  /** Every pending retry, the earliest due first. */
+  listPendingRetries(): Promise<PendingRetry[]>;
+  /** Drops a job's pending retries (pause). */
+  dropPendingRetries(jobId: string): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -1,53 +1,18 @@
 import { createHmac } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WebhookPayload } from '../../src/notify/webhook-payload.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { useTestServers } from '../helpers/test-server.js';
 import { call, createJob, deliveriesOf, runsOf, uniqueName, waitFor } from './jobs-client.js';
+import { useWebhookReceivers } from './webhook-receiver.js';
 
 const startServer = useTestServers();
 const tempDir = useTempDirs();
-
-interface Received {
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  at: number;
-}
-
-/** A loopback webhook receiver that answers each call with the next status of `statuses` (then 200). */
-async function startReceiver(
-  statuses: number[],
-): Promise<{ url: string; calls: Received[]; close(): Promise<void> }> {
-  const calls: Received[] = [];
-  const server = http.createServer((request, response) => {
-    let body = '';
-    request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-    request.on('end', () => {
-      calls.push({ headers: request.headers, body, at: Date.now() });
-      response.statusCode = statuses.shift() ?? 200;
-      response.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    calls,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-const receivers: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const receiver of receivers.splice(0)) await receiver.close();
-});
+const startReceiver = useWebhookReceivers();
 
 describe('webhooks', () => {
   it('delivers a failure to a receiver that fails twice then succeeds: signed, retried with backoff, logged', async () => {
     const receiver = await startReceiver([500, 503]);
-    receivers.push(receiver);
     const { url } = await startServer();
     const job = await createJob(url, {
       name: uniqueName('nightly'),
@@ -96,8 +61,7 @@ describe('webhooks', () => {
   });
 
   it('calls recovery on the first success after a failure; a dead webhook never blocks the run', async () => {
-    const receiver = await startReceiver([]);
-    receivers.push(receiver);
+    const receiver = await startReceiver();
     const { url } = await startServer();
     const job = await createJob(url, {
       name: uniqueName('recovering'),
@@ -134,8 +98,7 @@ describe('webhooks', () => {
   });
 
   it('warns when a run is late: a running-late event and webhook, and the run still ends on its own', async () => {
-    const receiver = await startReceiver([]);
-    receivers.push(receiver);
+    const receiver = await startReceiver();
     const server = await startServer();
     const lateEvents: string[] = [];
     server.stepflow.scheduler.subscribe((event) => {
@@ -154,6 +117,7 @@ describe('webhooks', () => {
     expect(payload).toMatchObject({
       event: 'running-late',
       execution: { id: run.body.id, status: 'running' },
+      late: { reason: 'threshold', lateAfterSeconds: 0.5 },
     });
     expect(lateEvents).toEqual([run.body.id]);
     const [ended] = await waitFor(async () => {

@@ -44,6 +44,7 @@ describe('jobs API', () => {
     [{ triggers: [{ intervalSeconds: 5 }], cwd: '/no/such/dir' }, 'body.cwd'],
     [{ triggers: [{ intervalSeconds: 'soon' }] }, 'body.triggers.0.intervalSeconds'],
     [{ triggers: [{ intervalSeconds: 5 }], webhooks: [{ url: 'nope' }] }, 'body.webhooks.0.url'],
+    [{ triggers: [], lateByP95: 'yes' }, 'body.lateByP95'],
   ])('answers 400 naming the field for %j', async (overrides, field) => {
     const { url } = await startServer();
     const response = await call<ErrorBodyJson>(url, 'POST', '/api/jobs', {

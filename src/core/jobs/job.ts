@@ -1,3 +1,5 @@
+import type { ExecutionStatus } from '../statuses.js';
+
 /**
  * The job model: a saved command plus when to run it (triggers) and what to do around a run
  * (retries, overlap, notifications). Pure data; the scheduler gives it life. See docs/JOBS.md.
@@ -86,6 +88,11 @@ export interface JobDefinition extends JobCommand {
   missedFire: MissedFirePolicy;
   /** A run still going after this many seconds raises a `running-late` warning; null: never. */
   lateAfterSeconds: number | null;
+  /**
+   * A running step that takes longer than its 95th percentile over the job's recent successful
+   * runs raises a `running-late` warning too (see step-percentiles.ts).
+   */
+  lateByP95: boolean;
   webhooks: Webhook[];
 }
 
@@ -110,6 +117,41 @@ export interface FireRecord {
   /** For `missed`: how many fire times this record stands for (the first is `fireTime`). */
   count: number;
   createdAt: string;
+}
+
+/**
+ * Why a run is called late: its fixed `lateAfterSeconds` passed, or one of its steps ran past the
+ * 95th percentile of that step's recent durations. Webhook payloads and scheduler events carry it.
+ */
+export type RunningLate =
+  | { reason: 'threshold'; lateAfterSeconds: number }
+  | {
+      reason: 'step-p95';
+      step: { id: number; name: string };
+      /** The step's 95th percentile (nearest rank) over recent successful runs, ms. */
+      p95Ms: number;
+      /** How many recent durations of the step the percentile was taken over. */
+      samples: number;
+      /** How long the step had been running when the warning went out, ms. */
+      elapsedMs: number;
+    };
+
+/**
+ * A retry waiting for its backoff delay, as the job store keeps it so that a restart during the
+ * delay still runs it (once: starting it removes the record, and only one remover wins).
+ */
+export interface PendingRetry {
+  jobId: string;
+  /** The attempt that failed; the retry links to it as `retryOfId`. */
+  failedExecutionId: string;
+  /** Its final status (failed or timed out): what the run ends with if the retry never starts. */
+  failedStatus: ExecutionStatus;
+  /** The attempt number the retry gets (the failed one's plus 1). */
+  attempt: number;
+  /** When the retry is due, epoch ms. */
+  dueMs: number;
+  /** The run's fire time, carried to every attempt (null for a manual run). */
+  scheduledAt: string | null;
 }
 
 /** One attempt at delivering one webhook call. */

@@ -34,6 +34,8 @@ describe('validateJob', () => {
       overlap: 'skip',
       missedFire: 'skip',
       maxConcurrentRuns: null,
+      lateAfterSeconds: null,
+      lateByP95: false,
       retry: { maxAttempts: 1 },
       triggers: [{ kind: 'cron', cron: '0 3 * * *', timezone: 'Asia/Shanghai' }],
     });
@@ -48,6 +50,7 @@ describe('validateJob', () => {
     [{ triggers: [{ at: '2020-01-01T00:00:00Z' }] }, 'body.triggers.0.at'],
     [{ triggers: [{ intervalSeconds: 5, at: '2030-01-01T00:00:00Z' }] }, 'body.triggers.0'],
     [{ overlap: 'sometimes' }, 'body.overlap'],
+    [{ lateByP95: 'yes' as unknown as boolean }, 'body.lateByP95'],
     [{ retry: { maxAttempts: 0 } }, 'body.retry.maxAttempts'],
     [{ webhooks: [{ url: 'ftp://x' }] }, 'body.webhooks.0.url'],
     [{ webhooks: [{ url: 'http://x', events: ['always'] }] }, 'body.webhooks.0.events.0'],

@@ -43,6 +43,7 @@ export interface JobInput {
   maxConcurrentRuns?: number | null | undefined;
   missedFire?: string | undefined;
   lateAfterSeconds?: number | null | undefined;
+  lateByP95?: boolean | undefined;
   webhooks?: WebhookInput[] | undefined;
 }
 
@@ -75,6 +76,9 @@ export function validateJob(
   if (lateAfterSeconds !== null && !(lateAfterSeconds > 0)) {
     throw invalid('lateAfterSeconds', `must be a positive number of seconds, got ${lateAfterSeconds}`);
   }
+  const lateByP95 = input.lateByP95 ?? false;
+  if (typeof lateByP95 !== 'boolean')
+    throw invalid('lateByP95', `must be true or false, got ${JSON.stringify(lateByP95)}`);
   return {
     ...command,
     name: input.name,
@@ -85,6 +89,7 @@ export function validateJob(
     maxConcurrentRuns,
     missedFire: oneOf<MissedFirePolicy>(MISSED_FIRE_POLICIES, input.missedFire ?? 'skip', 'missedFire'),
     lateAfterSeconds,
+    lateByP95,
     webhooks: (input.webhooks ?? []).map((w, i) => validateWebhook(w, `webhooks.${i}`)),
   };
 }

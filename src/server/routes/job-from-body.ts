@@ -59,6 +59,7 @@ export async function jobFromUpdateBody(
     maxConcurrentRuns: body.maxConcurrentRuns !== undefined ? body.maxConcurrentRuns : job.maxConcurrentRuns,
     missedFire: body.missedFire ?? job.missedFire,
     lateAfterSeconds: body.lateAfterSeconds !== undefined ? body.lateAfterSeconds : job.lateAfterSeconds,
+    lateByP95: body.lateByP95 ?? job.lateByP95,
     webhooks: body.webhooks ?? job.webhooks,
   };
   const spec = await runSpecFromBody(commandPart(merged), serverCwd);

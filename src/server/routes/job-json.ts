@@ -53,6 +53,7 @@ export function toJobJson(
     maxConcurrentRuns: job.maxConcurrentRuns,
     missedFire: job.missedFire,
     lateAfterSeconds: job.lateAfterSeconds,
+    lateByP95: job.lateByP95,
     webhooks: job.webhooks.map(({ secret, ...hook }) => ({ ...hook, signed: secret !== null })),
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,

@@ -3,6 +3,7 @@ import type {
   FireRecord,
   Job,
   JobDefinition,
+  PendingRetry,
   Trigger,
   TriggerSpec,
   WebhookDelivery,
@@ -18,6 +19,7 @@ export interface JobRow {
   definition: string;
   created_at: string;
   updated_at: string;
+  late_by_p95: number;
 }
 
 export interface TriggerRow {
@@ -57,19 +59,34 @@ export interface DeliveryRow {
   duration_ms: number;
 }
 
-/** The definition column: everything but the columns of its own (name, enabled) and the triggers. */
+export interface PendingRetryRow {
+  failed_execution_id: string;
+  job_id: string;
+  failed_status: PendingRetry['failedStatus'];
+  attempt: number;
+  due_ms: number;
+  scheduled_at: string | null;
+  created_at: string;
+}
+
+/** Fields with a column of their own, kept out of the definition JSON. */
+type ColumnFields = 'name' | 'enabled' | 'triggers' | 'lateByP95';
+
+/** The definition column: everything but the fields with columns of their own and the triggers. */
 export function definitionJson(definition: JobDefinition): string {
-  const { name: _name, enabled: _enabled, triggers: _triggers, ...rest } = definition;
+  const { name: _name, enabled: _enabled, triggers: _triggers, lateByP95: _lateByP95, ...rest } = definition;
   return JSON.stringify(rest);
 }
 
 export function jobFromRows(row: JobRow, triggers: TriggerRow[]): Job {
-  const rest = JSON.parse(row.definition) as Omit<JobDefinition, 'name' | 'enabled' | 'triggers'>;
+  const rest = JSON.parse(row.definition) as Omit<JobDefinition, ColumnFields>;
   return {
     id: row.id,
     name: row.name,
     enabled: row.enabled === 1,
     ...rest,
+    // A column (default 0), so jobs saved before the option existed read as false.
+    lateByP95: row.late_by_p95 === 1,
     triggers: triggers.map(triggerFromRow),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -96,6 +113,17 @@ export function fireFromRow(row: FireRow): FireRecord {
     executionId: row.execution_id,
     count: row.count,
     createdAt: row.created_at,
+  };
+}
+
+export function pendingRetryFromRow(row: PendingRetryRow): PendingRetry {
+  return {
+    jobId: row.job_id,
+    failedExecutionId: row.failed_execution_id,
+    failedStatus: row.failed_status,
+    attempt: row.attempt,
+    dueMs: row.due_ms,
+    scheduledAt: row.scheduled_at,
   };
 }
 

@@ -184,6 +184,23 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX webhook_deliveries_job ON webhook_deliveries (job_id, id);
   `,
+  // Running late by step percentile (a job option), and retries that survive a restart.
+  `
+  ALTER TABLE jobs ADD COLUMN late_by_p95 INTEGER NOT NULL DEFAULT 0;
+
+  -- A retry waiting for its delay. The key is the failed attempt: the scheduler that deletes the
+  -- row is the one that starts the retry, so it runs once, also across restarts.
+  CREATE TABLE job_pending_retries (
+    failed_execution_id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    failed_status TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    due_ms INTEGER NOT NULL,
+    scheduled_at TEXT,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX job_pending_retries_job ON job_pending_retries (job_id);
+  `,
 ];
 
 /**

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { ERROR_CODES, StepflowError, notFound } from '../../core/errors.js';
-import type { FireRecord, Job, JobDefinition, WebhookDelivery } from '../../core/jobs/job.js';
+import type { FireRecord, Job, JobDefinition, PendingRetry, WebhookDelivery } from '../../core/jobs/job.js';
+import type { StepDurationSample } from '../../core/jobs/step-percentiles.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
 import type { JobLastRun, JobStore, NewFire } from '../job-store.js';
 import { createExecutionIdFactory } from './execution-ids.js';
@@ -9,10 +10,12 @@ import {
   deliveryFromRow,
   fireFromRow,
   jobFromRows,
+  pendingRetryFromRow,
   triggerKey,
   type DeliveryRow,
   type FireRow,
   type JobRow,
+  type PendingRetryRow,
   type TriggerRow,
 } from './job-rows.js';
 import { openDatabase } from './open-database.js';
@@ -52,10 +55,10 @@ export class SqliteJobStore implements JobStore {
       ),
       allTriggers: db.prepare<[], TriggerRow>('SELECT * FROM job_triggers ORDER BY job_id, position'),
       insertJob: db.prepare(
-        'INSERT INTO jobs (id, name, enabled, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO jobs (id, name, enabled, definition, late_by_p95, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       updateJob: db.prepare(
-        'UPDATE jobs SET name = ?, enabled = ?, definition = ?, updated_at = ? WHERE id = ?',
+        'UPDATE jobs SET name = ?, enabled = ?, definition = ?, late_by_p95 = ?, updated_at = ? WHERE id = ?',
       ),
       setEnabled: db.prepare('UPDATE jobs SET enabled = ?, updated_at = ? WHERE id = ?'),
       deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
@@ -86,6 +89,25 @@ export class SqliteJobStore implements JobStore {
          JOIN (SELECT job_id, max(id) AS id FROM executions WHERE job_id IS NOT NULL GROUP BY job_id) last
          ON e.id = last.id`,
       ),
+      // The job's newest succeeded executions through the (job_id, id) index, then their steps by key.
+      recentStepDurations: db.prepare<[string, number], { name: string; duration_ms: number }>(
+        `SELECT s.name, s.duration_ms FROM steps s
+         JOIN (SELECT id FROM executions WHERE job_id = ? AND status = 'succeeded' ORDER BY id DESC LIMIT ?) recent
+         ON s.execution_id = recent.id
+         WHERE s.status = 'succeeded' AND s.duration_ms IS NOT NULL`,
+      ),
+      // INSERT … SELECT: a job deleted meanwhile leaves nothing behind (and no foreign-key error).
+      insertPendingRetry: db.prepare(`INSERT INTO job_pending_retries (failed_execution_id, job_id,
+        failed_status, attempt, due_ms, scheduled_at, created_at)
+        SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?)
+        ON CONFLICT (failed_execution_id) DO NOTHING`),
+      claimPendingRetry: db.prepare<[string], PendingRetryRow>(
+        'DELETE FROM job_pending_retries WHERE failed_execution_id = ? RETURNING *',
+      ),
+      pendingRetries: db.prepare<[], PendingRetryRow>(
+        'SELECT * FROM job_pending_retries ORDER BY due_ms, failed_execution_id',
+      ),
+      dropPendingRetries: db.prepare('DELETE FROM job_pending_retries WHERE job_id = ?'),
     };
   }
 
@@ -101,6 +123,7 @@ export class SqliteJobStore implements JobStore {
             definition.name,
             definition.enabled ? 1 : 0,
             definitionJson(definition),
+            definition.lateByP95 ? 1 : 0,
             iso,
             iso,
           );
@@ -129,6 +152,7 @@ export class SqliteJobStore implements JobStore {
             definition.name,
             definition.enabled ? 1 : 0,
             definitionJson(definition),
+            definition.lateByP95 ? 1 : 0,
             now.toISOString(),
             id,
           );
@@ -269,6 +293,48 @@ export class SqliteJobStore implements JobStore {
         runs.set(row.job_id, { executionId: row.id, status: row.status, createdAt: row.created_at });
       }
       return runs;
+    });
+  }
+
+  async recentStepDurations(jobId: string, runs: number): Promise<StepDurationSample[]> {
+    return this.guard('cannot read recent step durations', () =>
+      this.statements.recentStepDurations
+        .all(jobId, Math.max(1, Math.trunc(runs)))
+        .map((row) => ({ name: row.name, durationMs: row.duration_ms })),
+    );
+  }
+
+  async savePendingRetry(retry: PendingRetry): Promise<void> {
+    this.guard('cannot save the pending retry', () => {
+      this.statements.insertPendingRetry.run(
+        retry.failedExecutionId,
+        retry.jobId,
+        retry.failedStatus,
+        retry.attempt,
+        Math.round(retry.dueMs),
+        retry.scheduledAt,
+        this.now().toISOString(),
+        retry.jobId,
+      );
+    });
+  }
+
+  async claimPendingRetry(failedExecutionId: string): Promise<PendingRetry | undefined> {
+    return this.guard('cannot claim the pending retry', () => {
+      const row = this.statements.claimPendingRetry.get(failedExecutionId);
+      return row === undefined ? undefined : pendingRetryFromRow(row);
+    });
+  }
+
+  async listPendingRetries(): Promise<PendingRetry[]> {
+    return this.guard('cannot list pending retries', () =>
+      this.statements.pendingRetries.all().map(pendingRetryFromRow),
+    );
+  }
+
+  async dropPendingRetries(jobId: string): Promise<void> {
+    this.guard('cannot drop pending retries', () => {
+      this.statements.dropPendingRetries.run(jobId);
     });
   }
 
