@@ -72,13 +72,19 @@ let peakRss = 0;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssOf(server.pid))), 200);
 const apiLatencies = [];
 let apiErrors = 0;
+// What went wrong, by status or error message: a count alone cannot tell shutdown from overload.
+const apiErrorKinds = {};
 const apiTimer = setInterval(() => {
   const t0 = performance.now();
   fetch(`${url}/api/executions?limit=50`)
     .then((res) => (res.ok ? res.arrayBuffer() : Promise.reject(new Error(String(res.status)))))
     .then(
       () => apiLatencies.push(performance.now() - t0),
-      () => apiErrors++,
+      (error) => {
+        apiErrors++;
+        const kind = String(error?.cause?.code ?? error?.message ?? error);
+        apiErrorKinds[kind] = (apiErrorKinds[kind] ?? 0) + 1;
+      },
     );
 }, 1000 / API_RPS);
 
@@ -108,6 +114,7 @@ console.log(
     serverPeakRssMB: Math.round(peakRss / 2 ** 20),
     apiRequests: apiLatencies.length,
     apiErrors,
+    ...(apiErrors > 0 ? { apiErrorKinds } : {}),
     apiP50Ms: Number(p(0.5).toFixed(2)),
     apiP99Ms: Number(p(0.99).toFixed(2)),
   }),

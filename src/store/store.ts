@@ -29,6 +29,7 @@ export interface ExecutionStore {
   getExecution(id: string): Promise<ExecutionDetail | undefined>;
   /** The spec an execution was started with (for re-runs). Env values are included: keep it inside. */
   getRunSpec(id: string): Promise<RunSpec | undefined>;
+  /** Pages may be shared between calls (a backend may cache them): treat them as read-only. */
   listExecutions(query?: ExecutionQuery): Promise<ExecutionPage>;
   readLog(id: string, query?: LogQuery): Promise<LogPage>;
   /** Which seq ranges belong to which step, without reading any text (the log viewer's skeleton). */

@@ -16,6 +16,7 @@ import {
 } from '../../protocol/api-schemas.js';
 import { REMOTE_TAG } from '../../protocol/remote-schemas.js';
 import { toExecutionDetailJson } from '../../protocol/execution-json.js';
+import type { ExecutionPage } from '../../store/store.js';
 import type { ServerContext, StepflowApp } from '../build-server.js';
 import { errorResponses } from './error-responses.js';
 import { requireJson } from './require-json.js';
@@ -28,6 +29,7 @@ const conflict = (message: string) => new StepflowError(ERROR_CODES.CONFLICT, me
 /** Start, list, show, cancel, re-run and delete executions. Logs and artifacts have their own modules. */
 export async function executionsRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
   const { store, engine, writer, config } = context.stepflow;
+  const serializedPages = new WeakMap<ExecutionPage, string>();
 
   /** The stored state, after committing what the writer still holds (the store lags the bus ~100 ms). */
   const current = async (id: string): Promise<Execution> => {
@@ -67,9 +69,9 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
         response: { 200: ExecutionPageSchema, ...errorResponses(400) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { status, tag, q, since, until, limit, cursor, order, jobId } = request.query;
-      return store.listExecutions({
+      const page = await store.listExecutions({
         jobId,
         status: statusesFrom(status),
         tags: tag,
@@ -80,6 +82,17 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
         cursor,
         order,
       });
+      // The store hands out the same page while nothing changed (dashboards poll): so serialize once.
+      let body = serializedPages.get(page);
+      if (body === undefined) {
+        body = JSON.stringify(page);
+        serializedPages.set(page, body);
+      }
+      // Already JSON: a serializer that passes it through (a plain string would be re-encoded).
+      return reply
+        .type('application/json; charset=utf-8')
+        .serializer((payload) => payload as string)
+        .send(body as unknown as ExecutionPage);
     },
   );
 

@@ -63,6 +63,27 @@ describe('SqliteStore', () => {
       flags: 0,
     }));
 
+  it('serves a repeated listing from memory until any connection commits', async () => {
+    const dataDir = makeTempDir();
+    const store = await open({ dataDir });
+    const other = await open({ dataDir });
+    const spec = { name: 'a', command: 'a', cwd: '/' };
+    const first = await store.createExecution({ spec, status: 'running' });
+    const page = await store.listExecutions({ limit: 10 });
+    // Nothing changed: the very same page (the server serializes it once).
+    expect(await store.listExecutions({ limit: 10 })).toBe(page);
+
+    // Another connection's commit (as the write worker's or another process's) is seen.
+    await other.write({ lines: [{ executionId: first.id, lines: lines(1, 3) }] });
+    const afterOther = await store.listExecutions({ limit: 10 });
+    expect(afterOther).not.toBe(page);
+    expect(afterOther.items[0]?.lineCount).toBe(3);
+
+    // And so is this connection's own write.
+    await store.createExecution({ spec: { ...spec, name: 'b' }, status: 'queued' });
+    expect((await store.listExecutions({ limit: 10 })).items.map((e) => e.name)).toEqual(['b', 'a']);
+  });
+
   it('creates the data dir and a WAL-mode stepflow.db with 16 KiB pages', async () => {
     const dataDir = path.join(makeTempDir(), 'nested', 'data');
     const store = await open({ dataDir });

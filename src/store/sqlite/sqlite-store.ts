@@ -27,6 +27,7 @@ import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { createExecutionIdFactory } from './execution-ids.js';
 import { lastSucceededByName } from './last-succeeded.js';
 import { listExecutions, registerListFunctions } from './list-executions.js';
+import { createListingCache, type ListingCache } from './listing-cache.js';
 import { listArtifacts } from './list-artifacts.js';
 import { executionStats } from './execution-stats.js';
 import type { ArtifactPage, ArtifactQuery, ExecutionStats, StatsQuery } from '../store.js';
@@ -77,6 +78,7 @@ export class SqliteStore implements ExecutionStore {
   private readonly readOutline: ReturnType<typeof createLogOutlineReader>;
   private readonly searchLogText: ReturnType<typeof createLogSearcher>;
   private readonly nextId = createExecutionIdFactory();
+  private readonly listings: ListingCache;
   private readonly selectExecution: Database.Statement<[string], ExecutionRow>;
   private readonly selectSteps: Database.Statement<[string], StepRow>;
   private readonly selectArtifacts: Database.Statement<[string], ArtifactRow>;
@@ -100,6 +102,7 @@ export class SqliteStore implements ExecutionStore {
     private writeWorkerEntry: URL | undefined,
   ) {
     registerListFunctions(db);
+    this.listings = createListingCache(db);
     this.writer = createBatchWriter(db);
     this.readLogPage = createLogReader(db);
     this.readOutline = createLogOutlineReader(db);
@@ -163,6 +166,7 @@ export class SqliteStore implements ExecutionStore {
         retryOfId: input.job?.retryOfId ?? null,
         scheduledAt: input.job?.scheduledAt ?? null,
       };
+      this.listings.invalidate();
       this.writer.insertExecution(execution, spec);
       return execution;
     });
@@ -182,6 +186,7 @@ export class SqliteStore implements ExecutionStore {
       }
     }
     this.guard('cannot write the batch', () => {
+      this.listings.invalidate();
       this.checkpointer ??= startCheckpointer(this.db);
       this.writer.write(batch);
     });
@@ -199,7 +204,9 @@ export class SqliteStore implements ExecutionStore {
   }
 
   async listExecutions(query?: ExecutionQuery): Promise<ExecutionPage> {
-    return this.guard('cannot list executions', () => listExecutions(this.db, query));
+    return this.guard('cannot list executions', () =>
+      this.listings.get(query, () => listExecutions(this.db, query)),
+    );
   }
 
   async executionStats(query: StatsQuery): Promise<ExecutionStats> {
@@ -264,6 +271,7 @@ export class SqliteStore implements ExecutionStore {
 
   async deleteExecution(id: string): Promise<void> {
     this.guard('cannot delete the execution', () => {
+      this.listings.invalidate();
       if (this.deleteRow.run(id).changes === 0) {
         throw notFound('execution', id);
       }
@@ -271,9 +279,10 @@ export class SqliteStore implements ExecutionStore {
   }
 
   async recoverInterrupted(isOwnerAlive: (owner: ExecutionOwner) => boolean): Promise<string[]> {
-    return this.guard('cannot recover interrupted executions', () =>
-      recoverInterrupted(this.db, isOwnerAlive, this.now()),
-    );
+    return this.guard('cannot recover interrupted executions', () => {
+      this.listings.invalidate();
+      return recoverInterrupted(this.db, isOwnerAlive, this.now());
+    });
   }
 
   /** Sizes and row counts for health endpoints. */

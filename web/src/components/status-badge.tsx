@@ -2,6 +2,17 @@ import type { ExecutionStatus, Step } from '../api/types.js';
 
 type AnyStatus = ExecutionStatus | Step['status'];
 
+/** The order statuses are listed in (summaries, filters): live ones first, then by outcome. */
+export const EXECUTION_STATUS_ORDER: readonly ExecutionStatus[] = [
+  'running',
+  'queued',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'interrupted',
+];
+
 // Exhaustive: a new status fails the type check until it has an icon.
 const ICONS: Record<AnyStatus, string> = {
   running: '', // a spinner instead

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
+import { LoadMoreButton } from '../../components/load-more-button.js';
 import { PageHeader } from '../../components/page-header.js';
 import { useExecutionsFeed } from '../../features/executions-list/use-executions-feed.js';
 import { ArtifactGroup } from './artifact-group.js';
@@ -38,16 +39,7 @@ export function ArtifactsPage() {
           {groups.map((group) => (
             <ArtifactGroup key={group.executionId} group={group} />
           ))}
-          {list.hasNextPage ? (
-            <button
-              type="button"
-              className="button"
-              disabled={list.isFetchingNextPage}
-              onClick={() => void list.fetchNextPage()}
-            >
-              {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
-            </button>
-          ) : null}
+          <LoadMoreButton list={list} />
         </>
       )}
     </div>

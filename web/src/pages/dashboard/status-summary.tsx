@@ -1,16 +1,5 @@
-import type { ExecutionStatus } from '../../api/types.js';
-import { StatusBadge } from '../../components/status-badge.js';
+import { EXECUTION_STATUS_ORDER, StatusBadge } from '../../components/status-badge.js';
 import type { Stats } from './use-stats.js';
-
-const ORDER: ExecutionStatus[] = [
-  'running',
-  'queued',
-  'succeeded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'interrupted',
-];
 
 /**
  * Counts of the range's executions by status, the total and the success rate: succeeded among
@@ -38,7 +27,7 @@ export function StatusSummary({
         <dt>Success rate</dt>
         <dd>{rate}</dd>
       </div>
-      {ORDER.map((status) => (
+      {EXECUTION_STATUS_ORDER.map((status) => (
         <div className="stat" key={status} data-status={status}>
           <dt>
             <StatusBadge status={status} />

@@ -2,7 +2,8 @@ import { useId, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { StatusBadge } from '../../components/status-badge.js';
 import { parseTags } from '../../features/executions-list/parse-tags.js';
-import { STATUSES, hasFilters, type HistoryFilters } from './history-filters.js';
+import { hasFilters, type HistoryFilters } from './history-filters.js';
+import { EXECUTION_STATUS_ORDER } from '../../components/status-badge.js';
 
 /**
  * The filter bar. Checkboxes, dates and the sort apply at once; the text fields when submitted
@@ -101,7 +102,7 @@ export function FiltersForm({
       </div>
       <fieldset className="status-filter">
         <legend>Status</legend>
-        {STATUSES.map((status) => (
+        {EXECUTION_STATUS_ORDER.map((status) => (
           <label key={status} className="status-option">
             <input
               type="checkbox"

@@ -1,4 +1,5 @@
 import type { ExecutionStatus } from '../../api/types.js';
+import { EXECUTION_STATUS_ORDER } from '../../components/status-badge.js';
 
 /** The history's filters as they live in the URL (`?status=failed&tag=env=prod&since=2026-01-02`). */
 export interface HistoryFilters {
@@ -11,16 +12,6 @@ export interface HistoryFilters {
   order: 'desc' | 'asc';
 }
 
-export const STATUSES: ExecutionStatus[] = [
-  'running',
-  'queued',
-  'succeeded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'interrupted',
-];
-
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export function filtersFromParams(params: URLSearchParams): HistoryFilters {
@@ -29,7 +20,9 @@ export function filtersFromParams(params: URLSearchParams): HistoryFilters {
     return DAY.test(value) ? value : '';
   };
   return {
-    status: params.getAll('status').filter((s): s is ExecutionStatus => (STATUSES as string[]).includes(s)),
+    status: params
+      .getAll('status')
+      .filter((s): s is ExecutionStatus => (EXECUTION_STATUS_ORDER as readonly string[]).includes(s)),
     tags: params.getAll('tag').filter((t) => t.trim() !== ''),
     text: params.get('q') ?? '',
     since: day('since'),

@@ -2,6 +2,7 @@ import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { apiFetch } from '../../api/client.js';
 import type { ExecutionPage } from '../../api/types.js';
+import { LoadMoreButton } from '../../components/load-more-button.js';
 import { PageHeader } from '../../components/page-header.js';
 import { ExecutionsTable } from '../../features/executions-list/executions-table.js';
 import { useExecutionsFeed } from '../../features/executions-list/use-executions-feed.js';
@@ -58,16 +59,7 @@ export function HistoryPage() {
               {executions.length} {executions.length === 1 ? 'execution' : 'executions'}
               {list.hasNextPage ? ' shown' : ''}
             </span>
-            {list.hasNextPage ? (
-              <button
-                type="button"
-                className="button"
-                disabled={list.isFetchingNextPage}
-                onClick={() => void list.fetchNextPage()}
-              >
-                {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
-              </button>
-            ) : null}
+            <LoadMoreButton list={list} />
           </div>
         </div>
       )}
