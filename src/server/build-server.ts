@@ -84,6 +84,15 @@ export async function buildServer(
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // `curl -X POST -H 'content-type: application/json' …/cancel` sends no body at all: that is an
+  // empty request, not malformed JSON. Everything else goes to Fastify's own (safe) JSON parser.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else parseJson(request, body.toString(), done);
+  });
+
   const context: ServerContext = {
     stepflow,
     options,

@@ -327,7 +327,10 @@ describe('POST /api/executions/:id/cancel', () => {
     const blocker = await startExecution(url, { command: 'sleep 30' });
     const queued = await startExecution(url, { command: 'echo never' });
     const next = await startExecution(url, { command: 'echo next' });
-    const cancel = await call<ExecutionBody>(url, 'POST', `/api/executions/${queued.id}/cancel`);
+    // As `curl -X POST -H 'content-type: application/json' …/cancel` sends it: a JSON type, no body.
+    const cancel = await call<ExecutionBody>(url, 'POST', `/api/executions/${queued.id}/cancel`, undefined, {
+      'content-type': 'application/json',
+    });
     expect(cancel.status).toBe(200);
     expect(cancel.body).toMatchObject({ id: queued.id, status: 'cancelled', startedAt: null });
     await call(url, 'POST', `/api/executions/${blocker.id}/cancel`);
