@@ -57,11 +57,12 @@ describe('stepflow jobs', () => {
     const dataDir = tempDir();
     const env = { STEPFLOW_SERVER: url };
     const added = await runCli(
-      ['jobs', 'add', '--name', 'hello', '--every', '3600', '--json', '--', 'echo', 'hi'],
+      ['jobs', 'add', '--name', 'hello', '--every', '3600', '--late-p95', '--json', '--', 'echo', 'hi'],
       { dataDir, env },
     );
     const job = JSON.parse(added.stdout) as JobBody;
     expect(job.argv).toEqual(['echo', 'hi']);
+    expect(job.lateByP95).toBe(true);
 
     const run = await runCli(['jobs', 'run', 'hello', '--json'], { dataDir, env });
     expect(run.code).toBe(0);

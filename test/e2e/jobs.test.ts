@@ -227,12 +227,14 @@ describe('the jobs pages', () => {
       'http://127.0.0.1:9/hook',
     );
     await cron.fill('15 4 * * 1');
+    await form.getByLabel(/95th percentile/).check();
     await form.getByRole('button', { name: 'Save job' }).click();
 
     await page.waitForURL(`${server.url}/jobs/${job.id}`);
     await page.getByText('cron 15 4 * * 1 (UTC)').waitFor();
     const saved = (await (await fetch(`${server.url}/api/jobs/${job.id}`)).json()) as typeof job;
     expect(saved.triggers).toMatchObject([{ cron: '15 4 * * 1', timezone: 'UTC' }]);
+    expect(saved.lateByP95).toBe(true);
     expect(saved.webhooks).toMatchObject([
       { url: 'http://127.0.0.1:9/hook', events: ['failure'], signed: true },
     ]);

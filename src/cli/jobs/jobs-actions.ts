@@ -31,6 +31,7 @@ export interface AddOptions extends ConnectionOptions {
   maxConcurrent?: string;
   missed?: string;
   lateAfter?: string;
+  lateP95?: boolean;
   webhook: string[];
   webhookSecret?: string;
   webhookEvents?: string;
@@ -76,6 +77,7 @@ export async function addJob(command: string[], options: AddOptions): Promise<nu
     ...(options.lateAfter !== undefined
       ? { lateAfterSeconds: number('--late-after', options.lateAfter) }
       : {}),
+    ...(options.lateP95 ? { lateByP95: true } : {}),
     ...(options.paused ? { enabled: false } : {}),
     webhooks: options.webhook.map((url) => ({
       url,

@@ -51,6 +51,7 @@ export function registerJobsCommand(program: Command, setExit: (code: number) =>
         'fire times missed while the server was down: skip | run-once (default skip)',
       )
       .option('--late-after <seconds>', 'warn when a run takes longer than this')
+      .option('--late-p95', 'also warn when a step runs past its 95th percentile of recent successful runs')
       .option('--webhook <url>', 'POST JSON here on failure and recovery (repeatable)', repeat, [])
       .option('--webhook-events <list>', 'comma-separated: failure, recovery, success, running-late')
       .option('--webhook-secret <secret>', 'sign webhook bodies (X-StepFlow-Signature, HMAC-SHA256)')

@@ -45,6 +45,7 @@ export interface JobFormValues {
   maxConcurrentRuns: string;
   missedFire: MissedFirePolicy;
   lateAfterSeconds: string;
+  lateByP95: boolean;
   webhooks: WebhookValues[];
 }
 
@@ -77,6 +78,7 @@ export function emptyJobForm(): JobFormValues {
     maxConcurrentRuns: '',
     missedFire: 'skip',
     lateAfterSeconds: '',
+    lateByP95: false,
     webhooks: [],
   };
 }
@@ -108,6 +110,7 @@ export function jobFormFromJob(job: Job): JobFormValues {
     maxConcurrentRuns: job.maxConcurrentRuns === null ? '' : String(job.maxConcurrentRuns),
     missedFire: job.missedFire,
     lateAfterSeconds: job.lateAfterSeconds === null ? '' : String(job.lateAfterSeconds),
+    lateByP95: job.lateByP95,
     webhooks: job.webhooks.map((hook) => ({ key: key(), url: hook.url, events: hook.events, secret: '' })),
   };
 }
@@ -149,6 +152,7 @@ export function jobBody(values: JobFormValues): Record<string, unknown> {
     maxConcurrentRuns: values.maxConcurrentRuns.trim() === '' ? null : numberOrText(values.maxConcurrentRuns),
     missedFire: values.missedFire,
     lateAfterSeconds: values.lateAfterSeconds.trim() === '' ? null : numberOrText(values.lateAfterSeconds),
+    lateByP95: values.lateByP95,
     webhooks: values.webhooks.map((hook) => ({
       url: hook.url.trim(),
       events: hook.events,

@@ -216,6 +216,14 @@ export function JobForm({
           >
             <input {...text('lateAfterSeconds')} type="text" inputMode="decimal" autoComplete="off" />
           </FormField>
+          <label className="job-form-check">
+            <input
+              type="checkbox"
+              checked={values.lateByP95}
+              onChange={(event) => change({ lateByP95: event.target.checked })}
+            />{' '}
+            Also warn when a step runs past its 95th percentile of recent successful runs
+          </label>
         </div>
       </Section>
 
