@@ -1,5 +1,5 @@
 import type { Stepflow } from '../../stepflow.js';
-import { colorsFor, EXECUTION_ICONS, formatDuration, formatTime, paintStatus } from '../format.js';
+import { colorsFor, EXECUTION_ICONS, formatDuration, formatTime, paintStatus, table } from '../format.js';
 import { parseLimit, parseStatuses } from '../parse-options.js';
 
 export interface ListCommandOptions {
@@ -33,21 +33,4 @@ export async function listCommand(app: Stepflow, options: ListCommandOptions): P
   const header = ['ID', 'STATUS', 'STARTED', 'DURATION', 'EXIT', 'NAME'];
   process.stdout.write(table([header.map((h) => c.dim(h)), ...rows]));
   return 0;
-}
-
-/** Columns padded on their visible width (ANSI colour codes take no room). */
-function table(rows: string[][]): string {
-  // eslint-disable-next-line no-control-regex
-  const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').length;
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(cell))));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visible(cell))))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')
-    .concat('\n');
 }

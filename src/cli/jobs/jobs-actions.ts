@@ -2,10 +2,10 @@ import path from 'node:path';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { ExecutionBody } from '../../protocol/api-schemas.js';
 import type { FireListBody, JobBody, JobListBody } from '../../protocol/job-schemas.js';
-import { colorsFor, formatTime } from '../format.js';
+import { colorsFor, formatTime, table } from '../format.js';
 import { parseTags, parseTimeoutSeconds } from '../parse-options.js';
 import { requestJson, resolveServer, type ServerTarget } from './jobs-api-client.js';
-import { commandOf, describeTrigger, displayZone, formatFireTime, lastStatus, table } from './jobs-format.js';
+import { commandOf, describeTrigger, displayZone, formatFireTime, lastStatus } from './jobs-format.js';
 
 const usage = (message: string) => new StepflowError(ERROR_CODES.USAGE, message);
 

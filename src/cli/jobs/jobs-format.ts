@@ -45,20 +45,3 @@ export function lastStatus(c: Colors, job: JobBody): string {
   const status: ExecutionStatus = job.lastRun.status;
   return paintStatus(c, status, `${EXECUTION_ICONS[status]} ${status}`);
 }
-
-/** Columns padded on their visible width (ANSI colour codes take no room). */
-export function table(rows: string[][]): string {
-  // eslint-disable-next-line no-control-regex
-  const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').length;
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(cell))));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visible(cell))))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')
-    .concat('\n');
-}

@@ -5,6 +5,7 @@ import { TagList } from '../../components/tag-list.js';
 import { FireTimes } from '../../features/jobs/fire-times.js';
 import { MISSED_FIRE_TEXT, OVERLAP_TEXT } from '../../features/jobs/job-policies.js';
 import { triggerText } from '../../features/jobs/trigger-text.js';
+import { PauseResumeButton } from '../../features/jobs/pause-resume-button.js';
 import { useJobActions } from '../../features/jobs/use-job-actions.js';
 import { formatDuration } from '../../format.js';
 import { JobState } from './job-state.js';
@@ -33,25 +34,7 @@ export function JobHeader({ job, now, successText }: { job: Job; now: number; su
           >
             {runNow.isPending ? 'Starting…' : 'Run now'}
           </button>
-          {job.enabled ? (
-            <button
-              type="button"
-              className="button"
-              disabled={pause.isPending}
-              onClick={() => pause.mutate()}
-            >
-              Pause
-            </button>
-          ) : (
-            <button
-              type="button"
-              className="button"
-              disabled={resume.isPending}
-              onClick={() => resume.mutate()}
-            >
-              Resume
-            </button>
-          )}
+          <PauseResumeButton enabled={job.enabled} pause={pause} resume={resume} />
           <Link className="button" to={`/jobs/${job.id}/edit`}>
             Edit
           </Link>

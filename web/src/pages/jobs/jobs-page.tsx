@@ -6,6 +6,7 @@ import { useNow } from '../../components/use-now.js';
 import { useJobRuns, useJobs } from '../../features/jobs/job-queries.js';
 import { RunSparkline } from '../../features/jobs/run-sparkline.js';
 import { triggersText } from '../../features/jobs/trigger-text.js';
+import { PauseResumeButton } from '../../features/jobs/pause-resume-button.js';
 import { useJobActions } from '../../features/jobs/use-job-actions.js';
 import { useJobLiveRefresh } from '../../features/jobs/use-job-live-refresh.js';
 import { formatAgo, formatDateTime } from '../../format.js';
@@ -124,27 +125,7 @@ function JobRow({ job, now }: { job: Job; now: number }) {
         >
           Run now
         </button>
-        {job.enabled ? (
-          <button
-            type="button"
-            className="button"
-            disabled={pause.isPending}
-            onClick={() => pause.mutate()}
-            aria-label={`Pause ${job.name}`}
-          >
-            Pause
-          </button>
-        ) : (
-          <button
-            type="button"
-            className="button"
-            disabled={resume.isPending}
-            onClick={() => resume.mutate()}
-            aria-label={`Resume ${job.name}`}
-          >
-            Resume
-          </button>
-        )}
+        <PauseResumeButton enabled={job.enabled} pause={pause} resume={resume} name={job.name} />
       </td>
     </tr>
   );
