@@ -42,3 +42,13 @@ export function toStoreError(error: unknown, context: string): unknown {
   }
   return new StepflowError(ERROR_CODES.INTERNAL, message, { cause: error, details: { sqlite: code } });
 }
+
+/** Runs `operation` if the connection is open; driver errors leave as catalog errors. */
+export function guarded<T>(db: Database.Database, context: string, operation: () => T): T {
+  if (!db.open) throw new StepflowError(ERROR_CODES.STORE_UNAVAILABLE, `${context}: the store is closed`);
+  try {
+    return operation();
+  } catch (error) {
+    throw toStoreError(error, context);
+  }
+}

@@ -19,7 +19,7 @@ import {
   type TriggerRow,
 } from './job-rows.js';
 import { openDatabase } from './open-database.js';
-import { toStoreError } from './sqlite-errors.js';
+import { guarded } from './sqlite-errors.js';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
@@ -127,16 +127,7 @@ export class SqliteJobStore implements JobStore {
             iso,
             iso,
           );
-          definition.triggers.forEach((spec, position) =>
-            this.statements.insertTrigger.run(
-              this.nextId(now.getTime()),
-              id,
-              position,
-              JSON.stringify(spec),
-              now.getTime(),
-              null,
-            ),
-          );
+          definition.triggers.forEach((spec, position) => this.insertTrigger(id, position, spec, now));
           return this.read(id);
         })
         .immediate(),
@@ -165,15 +156,7 @@ export class SqliteJobStore implements JobStore {
           definition.triggers.forEach((spec, position) => {
             const kept = current.get(triggerKey(spec))?.shift();
             if (kept) this.statements.moveTrigger.run(position, kept.id);
-            else
-              this.statements.insertTrigger.run(
-                this.nextId(now.getTime()),
-                id,
-                position,
-                JSON.stringify(spec),
-                now.getTime(),
-                null,
-              );
+            else this.insertTrigger(id, position, spec, now);
           });
           for (const rows of current.values())
             for (const row of rows) this.statements.deleteTrigger.run(row.id);
@@ -348,21 +331,36 @@ export class SqliteJobStore implements JobStore {
     return jobFromRows(row, this.statements.triggers.all(id));
   }
 
+  /** A new trigger row, anchored at `now` (intervals count from it), with no fire planned yet. */
+  private insertTrigger(
+    jobId: string,
+    position: number,
+    spec: JobDefinition['triggers'][number],
+    now: Date,
+  ): void {
+    this.statements.insertTrigger.run(
+      this.nextId(now.getTime()),
+      jobId,
+      position,
+      JSON.stringify(spec),
+      now.getTime(),
+      null,
+    );
+  }
+
   private guard<T>(context: string, operation: () => T): T {
-    if (!this.db.open)
-      throw new StepflowError(ERROR_CODES.STORE_UNAVAILABLE, `${context}: the store is closed`);
-    try {
-      return operation();
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+    return guarded(this.db, context, () => {
+      try {
+        return operation();
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw error;
         // The only unique key a job write can break (fires use ON CONFLICT) is the name.
         throw new StepflowError(ERROR_CODES.CONFLICT, `${context}: a job with this name already exists`, {
           cause: error,
           details: { field: 'name' },
         });
       }
-      throw toStoreError(error, context);
-    }
+    });
   }
 }
 

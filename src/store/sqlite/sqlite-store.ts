@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
-import { ERROR_CODES, StepflowError, notFound, validationError } from '../../core/errors.js';
+import { notFound, validationError } from '../../core/errors.js';
 import { EXECUTION_STATUSES, isExecutionStatus } from '../../core/statuses.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
 import type {
@@ -40,7 +40,7 @@ import { annotationFromRow, artifactFromRow, sampleFromRow, stepFromRow } from '
 import type { AnnotationRow, ArtifactRow, SampleRow, StepRow } from './detail-rows.js';
 import { EXECUTION_COLUMNS, executionFromRow, isoToMs } from './execution-row.js';
 import type { ExecutionRow } from './execution-row.js';
-import { toStoreError } from './sqlite-errors.js';
+import { guarded, toStoreError } from './sqlite-errors.js';
 import { defaultWriteWorkerEntry, startWriteWorker, type WriteWorker } from './write-worker.js';
 import { optimizeDatabase, readFileSizes, readStats } from './store-stats.js';
 import type { OptimizeResult, SqliteStats } from './store-stats.js';
@@ -327,14 +327,7 @@ export class SqliteStore implements ExecutionStore {
   }
 
   private guard<T>(context: string, operation: () => T): T {
-    if (!this.db.open) {
-      throw new StepflowError(ERROR_CODES.STORE_UNAVAILABLE, `${context}: the store is closed`);
-    }
-    try {
-      return operation();
-    } catch (error) {
-      throw toStoreError(error, context);
-    }
+    return guarded(this.db, context, operation);
   }
 }
 
