@@ -23,7 +23,7 @@ export async function openDatabase(dataDir: string): Promise<Database.Database> 
     let db: Database.Database | undefined;
     try {
       db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
-      configureConnection(db);
+      configure(db);
       runMigrations(db);
       return db;
     } catch (error) {
@@ -39,8 +39,7 @@ export async function openDatabase(dataDir: string): Promise<Database.Database> 
   }
 }
 
-/** The pragmas of every StepFlow connection (the write worker's too). */
-export function configureConnection(db: Database.Database): void {
+function configure(db: Database.Database): void {
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // Only takes effect on a new file. Log chunks are large rows: 16 KiB pages cut the per-page work
   // (overflow chains, WAL frames) and measured ~30% faster log writes than the 4 KiB default.

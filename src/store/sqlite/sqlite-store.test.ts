@@ -19,29 +19,21 @@ afterEach(() => {
   for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** The built write worker (`npm run build`, which `npm test` runs first): batches commit in it. */
-const BUILT_WRITE_WORKER = new URL('../../../dist/store/sqlite/write-worker-thread.js', import.meta.url);
-
-for (const [name, writeWorker] of [
-  ['sqlite', false],
-  ['sqlite, batches written by the worker thread', BUILT_WRITE_WORKER],
-] as const) {
-  describeStoreContract(name, async () => {
-    const dataDir = makeTempDir();
-    const stores: SqliteStore[] = [await openSqliteStore({ dataDir, writeWorker })];
-    return {
-      store: stores[0] as SqliteStore,
-      async openAnother() {
-        const store = await openSqliteStore({ dataDir, writeWorker });
-        stores.push(store);
-        return store;
-      },
-      async cleanup() {
-        for (const store of stores) await store.close();
-      },
-    };
-  });
-}
+describeStoreContract('sqlite', async () => {
+  const dataDir = makeTempDir();
+  const stores: SqliteStore[] = [await openSqliteStore({ dataDir })];
+  return {
+    store: stores[0] as SqliteStore,
+    async openAnother() {
+      const store = await openSqliteStore({ dataDir });
+      stores.push(store);
+      return store;
+    },
+    async cleanup() {
+      for (const store of stores) await store.close();
+    },
+  };
+});
 
 describe('SqliteStore', () => {
   const opened: SqliteStore[] = [];

@@ -40,8 +40,7 @@ import { annotationFromRow, artifactFromRow, sampleFromRow, stepFromRow } from '
 import type { AnnotationRow, ArtifactRow, SampleRow, StepRow } from './detail-rows.js';
 import { EXECUTION_COLUMNS, executionFromRow, isoToMs } from './execution-row.js';
 import type { ExecutionRow } from './execution-row.js';
-import { guarded, toStoreError } from './sqlite-errors.js';
-import { defaultWriteWorkerEntry, startWriteWorker, type WriteWorker } from './write-worker.js';
+import { guarded } from './sqlite-errors.js';
 import { optimizeDatabase, readFileSizes, readStats } from './store-stats.js';
 import type { OptimizeResult, SqliteStats } from './store-stats.js';
 
@@ -50,22 +49,15 @@ export interface SqliteStoreOptions {
   dataDir: string;
   /** Clock for timestamps the store sets itself (createdAt, recovery); tests pass a fake. */
   now?: () => Date;
-  /**
-   * The compiled write worker (write-worker-thread.js) that commits batches off the main thread,
-   * or false to commit them on the main connection. Default: the one next to this module, which
-   * exists in the build (`dist/`) but not when running from the TypeScript sources.
-   */
-  writeWorker?: URL | false;
 }
 
 /** Opens the SQLite store in `dataDir`, creating and migrating the database as needed. */
 export async function openSqliteStore({
   dataDir,
   now = () => new Date(),
-  writeWorker = defaultWriteWorkerEntry() ?? false,
 }: SqliteStoreOptions): Promise<SqliteStore> {
   const file = path.join(dataDir, DATABASE_FILE);
-  return new SqliteStore(await openDatabase(dataDir), file, now, writeWorker || undefined);
+  return new SqliteStore(await openDatabase(dataDir), file, now);
 }
 
 /**
@@ -90,8 +82,6 @@ export class SqliteStore implements ExecutionStore {
   private readonly deleteRow: Database.Statement<[string]>;
   private readonly readDetail: Database.Transaction<(id: string) => ExecutionDetail | undefined>;
   /** Started by the first batch write: read-only uses (`ls`, `show`) never pay for a thread. */
-  private writeWorker: WriteWorker | undefined;
-  /** Without a (working) write worker, the same holds for the WAL checkpointer. */
   private checkpointer: Checkpointer | undefined;
 
   constructor(
@@ -99,7 +89,6 @@ export class SqliteStore implements ExecutionStore {
     /** Path of the database file. */
     readonly file: string,
     private readonly now: () => Date,
-    private writeWorkerEntry: URL | undefined,
   ) {
     registerListFunctions(db);
     this.listings = createListingCache(db);
@@ -173,18 +162,6 @@ export class SqliteStore implements ExecutionStore {
   }
 
   async write(batch: WriteBatch): Promise<void> {
-    if (this.writeWorkerEntry !== undefined && this.db.open) {
-      const worker = (this.writeWorker ??= this.startWriteWorker(this.writeWorkerEntry));
-      try {
-        await worker.write(batch);
-        return;
-      } catch (error) {
-        if (worker.healthy) throw toStoreError(error, 'cannot write the batch');
-        // The worker died (the batch may or may not have committed): write here from now on.
-        // Re-applying a batch is harmless: lines are deduplicated by seq, the rest are upserts.
-        this.writeWorkerEntry = undefined;
-      }
-    }
     this.guard('cannot write the batch', () => {
       this.listings.invalidate();
       this.checkpointer ??= startCheckpointer(this.db);
@@ -303,7 +280,6 @@ export class SqliteStore implements ExecutionStore {
   /** Closes the connection; later calls fail with `store_unavailable`. Safe to call twice. */
   async close(): Promise<void> {
     if (!this.db.open) return;
-    await this.writeWorker?.close();
     // Before the main connection closes: the last connection to close checkpoints the whole WAL.
     await this.checkpointer?.close();
     if (!this.db.open) return;
@@ -313,13 +289,6 @@ export class SqliteStore implements ExecutionStore {
     } finally {
       this.db.close();
     }
-  }
-
-  private startWriteWorker(entry: URL): WriteWorker {
-    const worker = startWriteWorker(this.file, entry);
-    // The worker's commits run the automatic checkpoints; this connection's rare writes must not.
-    this.db.pragma('wal_autocheckpoint = 0');
-    return worker;
   }
 
   private assertExists(id: string): void {
