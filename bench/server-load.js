@@ -31,6 +31,8 @@ for start in range(0, ${LINES}, ${BURST}):
 // (passed on the command line: NODE_OPTIONS refuses --cpu-prof).
 const serverFlags = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
 const serverArgs = [...serverFlags, path.join(root, 'bin/stepflow.js'), 'server', '--port', '0'];
+// BENCH_SERVER_STDOUT=<file> keeps what the server prints, e.g. with --trace-gc.
+const serverStdout = process.env.BENCH_SERVER_STDOUT;
 const server = spawn(process.execPath, serverArgs, {
   env: {
     ...process.env,
@@ -43,14 +45,38 @@ const server = spawn(process.execPath, serverArgs, {
 const url = await new Promise((resolve, reject) => {
   let out = '';
   server.stdout.on('data', (d) => {
+    if (serverStdout !== undefined) fs.appendFileSync(serverStdout, d);
+    if (out === undefined) return;
     out += d;
     const match = /listening on (http:\/\/[^\s]+)/.exec(out);
-    if (match) resolve(match[1]);
+    if (match) {
+      out = undefined;
+      resolve(match[1]);
+    }
   });
   server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
 });
-const rssOf = (pid) =>
-  Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+const rssOf = (pid) => {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0; // gone
+  }
+};
+// The server's memory includes its spawn helper: a node child of the server (the scripts are python3).
+const helperPids = () => {
+  const children = fs.readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8');
+  return children
+    .split(' ')
+    .filter(Boolean)
+    .filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node';
+      } catch {
+        return false;
+      }
+    });
+};
 
 const ids = [];
 for (let i = 0; i < EXECUTIONS; i++) {
@@ -69,7 +95,15 @@ const watchers = fork(new URL('./ws-watchers.js', import.meta.url).pathname, [
 await new Promise((resolve) => watchers.on('message', (m) => m.type === 'ready' && resolve()));
 
 let peakRss = 0;
-const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssOf(server.pid))), 200);
+let peakHelperRss = 0;
+let helpers = helperPids();
+let samples = 0;
+const rssTimer = setInterval(() => {
+  if (++samples % 25 === 0) helpers = helperPids();
+  const helperRss = helpers.reduce((sum, pid) => sum + rssOf(pid), 0);
+  peakHelperRss = Math.max(peakHelperRss, helperRss);
+  peakRss = Math.max(peakRss, rssOf(server.pid) + helperRss);
+}, 200);
 const apiLatencies = [];
 let apiErrors = 0;
 // What went wrong, by status or error message: a count alone cannot tell shutdown from overload.
@@ -112,6 +146,7 @@ console.log(
     duplicates: result.duplicates,
     resyncs: result.resyncs,
     serverPeakRssMB: Math.round(peakRss / 2 ** 20),
+    helperPeakRssMB: Math.round(peakHelperRss / 2 ** 20),
     apiRequests: apiLatencies.length,
     apiErrors,
     ...(apiErrors > 0 ? { apiErrorKinds } : {}),

@@ -4,6 +4,7 @@ import { createEventBus, type EventBus } from './engine/event-bus.js';
 import { createStoreWriter, type StoreWriter } from './engine/store-writer.js';
 import { createProcessMonitor } from './runner/process-monitor.js';
 import { currentOwner, isOwnerAlive } from './runner/process-owner.js';
+import { createSpawnHelper } from './runner/spawn-helper.js';
 import { terminateTree } from './runner/terminate-tree.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite/sqlite-store.js';
 import { createNotifier, type Notifier } from './notify/notifier.js';
@@ -29,8 +30,19 @@ export interface Stepflow {
   close(): Promise<void>;
 }
 
+export interface StepflowOptions {
+  /**
+   * Start processes from a helper process (see spawn-helper.ts): for the server, whose event loop
+   * must not stop for each spawn. A CLI run starts one process and spawns itself.
+   */
+  spawnHelper?: boolean;
+}
+
 /** The composition root: the only place that picks concrete adapters. */
-export async function createStepflow(config: StepflowConfig): Promise<Stepflow> {
+export async function createStepflow(
+  config: StepflowConfig,
+  options: StepflowOptions = {},
+): Promise<Stepflow> {
   const store = await openSqliteStore({ dataDir: config.dataDir });
   const recovered = await store.recoverInterrupted(isOwnerAlive);
   const monitor = createProcessMonitor();
@@ -39,6 +51,7 @@ export async function createStepflow(config: StepflowConfig): Promise<Stepflow> 
   for (const id of recovered) {
     void terminateTree({ pgid: undefined, tag: id, monitor, graceMs: config.killGraceMs });
   }
+  const helper = options.spawnHelper ? createSpawnHelper() : undefined;
   const bus = createEventBus();
   const writer = createStoreWriter({ store });
   const unsubscribeWriter = bus.subscribe(writer.handle);
@@ -46,6 +59,7 @@ export async function createStepflow(config: StepflowConfig): Promise<Stepflow> 
     store,
     bus,
     monitor,
+    ...(helper ? { spawn: helper.spawn } : {}),
     owner: currentOwner(),
     dataDir: config.dataDir,
     artifactRoots: config.artifactRoots,
@@ -62,6 +76,7 @@ export async function createStepflow(config: StepflowConfig): Promise<Stepflow> 
       // The scheduler first, so nothing fires into an engine that is shutting down.
       await scheduler.stop();
       await engine.shutdown();
+      helper?.close();
       await notifier.close();
       await writer.close();
       unsubscribeWriter();

@@ -1,6 +1,6 @@
 import { StepflowError, ERROR_CODES, notFound } from '../core/errors.js';
 import type { Execution, ExecutionJobLink, ExecutionOwner, RunSpec } from '../core/model.js';
-import type { ProcessMonitor } from '../runner/run-process.js';
+import type { ProcessMonitor, SpawnProcess } from '../runner/run-process.js';
 import type { ExecutionStore } from '../store/store.js';
 import type { EventBus } from './event-bus.js';
 import type { ExecutionRun } from './execution-run.js';
@@ -10,6 +10,8 @@ export interface EngineOptions {
   store: ExecutionStore;
   bus: EventBus;
   monitor: ProcessMonitor;
+  /** How processes are started (from this process when absent). */
+  spawn?: SpawnProcess;
   owner: ExecutionOwner;
   dataDir: string;
   /** Extra directories artifacts may come from, besides each execution's working directory. */
@@ -56,6 +58,7 @@ export function createEngine(options: EngineOptions): Engine {
       {
         bus,
         monitor,
+        ...(options.spawn ? { spawn: options.spawn } : {}),
         dataDir,
         artifactRoots: options.artifactRoots ?? [],
         killGraceMs: options.killGraceMs ?? 5000,

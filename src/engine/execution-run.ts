@@ -3,13 +3,15 @@ import { createLogInterpreter } from '../core/markers/log-interpreter.js';
 import type { Execution, LogLine, ResourceSample, RunSpec } from '../core/model.js';
 import type { ExecutionStatus } from '../core/statuses.js';
 import { collectArtifacts } from '../artifacts/collect-artifacts.js';
-import type { ProcessMonitor, ProcessResult, RunningProcess } from '../runner/run-process.js';
+import type { ProcessMonitor, ProcessResult, RunningProcess, SpawnProcess } from '../runner/run-process.js';
 import { runProcess } from '../runner/run-process.js';
 import type { EventBus } from './event-bus.js';
 
 export interface ExecutionRunDeps {
   bus: EventBus;
   monitor: ProcessMonitor;
+  /** How processes are started (runProcess's default when absent). */
+  spawn?: SpawnProcess;
   dataDir: string;
   artifactRoots: string[];
   killGraceMs: number;
@@ -128,6 +130,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : 0,
     killGraceMs: deps.killGraceMs,
     monitor: deps.monitor,
+    ...(deps.spawn ? { spawn: deps.spawn } : {}),
     onOutput(stream, lines, ts) {
       interpreter.pushLines(stream, lines, ts);
       publishLines();

@@ -3,14 +3,20 @@ import { readFileSync, readdirSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProcessMonitor } from './process-monitor.js';
 import { runProcess, type OutputStream, type RunProcessOptions } from './run-process.js';
+import { createSpawnHelper } from './spawn-helper.js';
+import { spawnLocal, type SpawnProcess } from './spawn-process.js';
 
 const fixtures = fileURLToPath(new URL('../../test/fixtures/runner/', import.meta.url));
 const fixture = (name: string): string => join(fixtures, name);
 const monitor = createProcessMonitor({ intervalMs: 100 });
-afterAll(() => monitor.close());
+const helper = createSpawnHelper();
+afterAll(() => {
+  monitor.close();
+  helper.close();
+});
 
 interface Captured {
   stdout: string[];
@@ -20,9 +26,13 @@ interface Captured {
   peakArrayBuffers: number;
 }
 
-type RunOptions = Omit<RunProcessOptions, 'tag' | 'monitor' | 'onOutput' | 'onPiece' | 'cwd'> & {
+type RunOptions = Omit<RunProcessOptions, 'tag' | 'monitor' | 'onOutput' | 'onPiece' | 'cwd' | 'spawn'> & {
   cwd?: string;
 };
+
+// Every behaviour holds whichever way the process is started: from this process (the CLI) or
+// through the spawn helper (the server).
+let spawner: SpawnProcess = spawnLocal;
 
 function start(options: RunOptions) {
   const tag = `test-${randomUUID()}`;
@@ -32,6 +42,7 @@ function start(options: RunOptions) {
     ...options,
     tag,
     monitor,
+    spawn: spawner,
     onOutput(stream, lines) {
       for (const line of lines) captured[stream].push(line);
     },
@@ -68,7 +79,14 @@ async function firstLine(captured: Captured): Promise<void> {
   while (captured.stdout.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
-describe('runProcess', () => {
+describe.each([
+  { via: 'spawned from this process', spawn: spawnLocal },
+  { via: 'spawned by the helper process', spawn: helper.spawn },
+])('runProcess, $via', ({ spawn }) => {
+  beforeAll(() => {
+    spawner = spawn;
+  });
+
   it('reports the exit code of a successful and a failing script', async () => {
     const ok = await run({ argv: ['bash', fixture('exit-code.sh'), '0'] });
     const failed = await run({ argv: ['bash', fixture('exit-code.sh'), '3'] });

@@ -1,13 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { validationError } from '../core/errors.js';
 import type { ResourcePeaks, ResourceSample } from '../core/model.js';
 import { createLineSplitter } from './line-splitter.js';
 import { EXECUTION_TAG_VARIABLE, type ProcessMonitor } from './process-monitor.js';
+import { spawnLocal, type SpawnProcess } from './spawn-process.js';
 import { terminateTree } from './terminate-tree.js';
 
 // The engine names the monitor type through this module.
 export type { ProcessMonitor } from './process-monitor.js';
+export type { SpawnProcess } from './spawn-process.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -26,6 +28,8 @@ export interface RunProcessOptions {
   /** Time between SIGTERM and SIGKILL when ending the tree. */
   killGraceMs?: number;
   monitor: ProcessMonitor;
+  /** How the process is started; spawning from this process by default. */
+  spawn?: SpawnProcess;
   /** Complete lines of one chunk; `ts` is when the chunk was read (epoch ms). */
   onOutput(stream: OutputStream, lines: string[], ts: number): void;
   /** A piece of an over-long line; `continues` is false on its last piece. */
@@ -95,25 +99,13 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
     rejectDone(error);
   };
 
-  let child: ChildProcess;
-  try {
-    child = spawn(file, args, {
-      cwd,
-      env: { ...process.env, ...options.env, [EXECUTION_TAG_VARIABLE]: tag },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch (error) {
-    // Thrown synchronously for arguments the OS cannot take (a NUL byte): the user's input, so a result.
-    finish({ outcome: 'spawn_failed', exitCode: null, signal: null, error: (error as Error).message });
-    return { pid: undefined, cancel() {}, done };
-  }
-
+  let pid: number | undefined;
   let outcome: ProcessResult['outcome'] = 'exited';
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   let spawnError: string | undefined;
   let treeEnded = false;
   let openStreams = 0;
+  const streams: Readable[] = [];
 
   const maybeFinish = (): void => {
     if (openStreams > 0) return;
@@ -124,9 +116,8 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
     }
   };
 
-  for (const name of ['stdout', 'stderr'] as const) {
-    const stream = child[name];
-    if (stream === null) continue;
+  const readOutput = (name: OutputStream, stream: Readable): void => {
+    streams.push(stream);
     openStreams++;
     const splitter = createLineSplitter({
       sink: {
@@ -142,17 +133,18 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
       openStreams--;
       maybeFinish();
     });
-  }
+  };
 
   let ending: Promise<void> | undefined;
   const endTree = (): Promise<void> =>
-    (ending ??= terminateTree({ pgid: child.pid, tag, monitor, graceMs: killGraceMs }));
+    (ending ??= terminateTree({ pgid: pid, tag, monitor, graceMs: killGraceMs }));
 
   const stopEarly = (reason: 'cancelled' | 'timed_out'): void => {
     if (finished || exit !== undefined || spawnError !== undefined || outcome !== 'exited') return;
     outcome = reason;
     clearTimeout(timeout);
-    endTree().catch(fail);
+    // Before the process has started there is no group to end yet: that happens once it has.
+    if (pid !== undefined) endTree().catch(fail);
   };
   const armTimeout = (ms: number): void => {
     // setTimeout fires at once beyond ~24.8 days; longer timeouts are re-armed in steps.
@@ -161,32 +153,45 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
   };
   if (timeoutMs > 0) armTimeout(timeoutMs);
 
-  child.on('error', (error: NodeJS.ErrnoException) => {
-    // Only spawning can fail here: we never use child.kill() or IPC.
-    clearTimeout(timeout);
-    spawnError = describeSpawnError(error, file, cwd);
-    maybeFinish();
-  });
-
-  child.on('exit', (code, signal) => {
-    exit = { code, signal };
+  const onExit = (result: { code: number | null; signal: NodeJS.Signals | null }): void => {
+    exit = result;
     clearTimeout(timeout);
     // Leftovers (background jobs, daemons) are ended the same way, so the run ends with its main process.
     endTree().then(() => {
       treeEnded = true;
       if (openStreams > 0) {
         pipeDeadline = setTimeout(() => {
-          child.stdout?.destroy();
-          child.stderr?.destroy();
+          for (const stream of streams) stream.destroy();
         }, PIPE_CLOSE_WAIT_MS);
       }
       maybeFinish();
     }, fail);
-  });
+  };
+
+  const spawnProcess = options.spawn ?? spawnLocal;
+  spawnProcess({
+    file,
+    args,
+    cwd,
+    env: { ...process.env, ...options.env, [EXECUTION_TAG_VARIABLE]: tag },
+  }).then(
+    (started) => {
+      pid = started.pid;
+      readOutput('stdout', started.stdout);
+      readOutput('stderr', started.stderr);
+      started.exit.then(onExit, fail);
+      if (outcome !== 'exited') endTree().catch(fail);
+    },
+    (error: NodeJS.ErrnoException) => {
+      clearTimeout(timeout);
+      spawnError = describeSpawnError(error, file, cwd);
+      maybeFinish();
+    },
+  );
 
   return {
     get pid() {
-      return child.pid;
+      return pid;
     },
     cancel: () => stopEarly('cancelled'),
     done,

@@ -10,7 +10,7 @@ import type { ServerOptions } from './server-options.js';
  * reverse order: no new connections, running executions cancelled and recorded, store closed.
  */
 export async function startServer(options: ServerOptions): Promise<{ url: string; stop(): Promise<void> }> {
-  const stepflow = await createStepflow(loadConfig());
+  const stepflow = await createStepflow(loadConfig(), { spawnHelper: true });
   const app = await buildServer(stepflow, options).catch(async (error: unknown) => {
     await stepflow.close();
     throw error;

@@ -36,12 +36,16 @@ export async function startTestServer(
   } = {},
 ): Promise<TestServer> {
   const dataDir = settings.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-server-test-'));
-  const stepflow = await createStepflow({
-    ...loadConfig({}, dataDir),
-    dataDir,
-    killGraceMs: 500,
-    ...settings.config,
-  });
+  const stepflow = await createStepflow(
+    {
+      ...loadConfig({}, dataDir),
+      dataDir,
+      killGraceMs: 500,
+      ...settings.config,
+    },
+    // As `stepflow server` does.
+    { spawnHelper: true },
+  );
   const options = {
     ...loadServerOptions({ STEPFLOW_LOG_LEVEL: 'silent', ...settings.env }, { port: '0' }),
     ...settings.options,

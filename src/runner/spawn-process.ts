@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+
+export interface SpawnRequest {
+  file: string;
+  args: string[];
+  cwd: string;
+  /** The whole environment of the new process. */
+  env: NodeJS.ProcessEnv;
+}
+
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface SpawnedProcess {
+  pid: number;
+  stdout: Readable;
+  stderr: Readable;
+  /** Resolves when the process exits (its output may still be in the pipes). */
+  exit: Promise<ProcessExit>;
+}
+
+/**
+ * Starts a program in a process group of its own, stdin closed, stdout and stderr piped to us.
+ * Rejects with the system error (its `code`: ENOENT, EACCES…) when the program cannot start.
+ */
+export type SpawnProcess = (request: SpawnRequest) => Promise<SpawnedProcess>;
+
+/** Spawns from this process: libuv blocks the event loop until the child has called exec. */
+export const spawnLocal: SpawnProcess = (request) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(request.file, request.args, {
+      cwd: request.cwd,
+      env: request.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exit = new Promise<ProcessExit>((resolveExit) =>
+      child.once('exit', (code, signal) => resolveExit({ code, signal })),
+    );
+    // After 'spawn', 'error' could only come from kill() or IPC, which are never used.
+    child.once('error', reject);
+    child.once('spawn', () =>
+      resolve({ pid: child.pid!, stdout: child.stdout!, stderr: child.stderr!, exit }),
+    );
+  });
