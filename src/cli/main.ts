@@ -1,12 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from '../config.js';
-import { ERROR_CODES, isStepflowError } from '../core/errors.js';
+import { ERROR_CODES, StepflowError, isStepflowError } from '../core/errors.js';
 import { createStepflow, type Stepflow } from '../stepflow.js';
 import { listCommand } from './commands/list-command.js';
 import { registerJobsCommand } from './jobs/jobs-command.js';
 import { logsCommand } from './commands/logs-command.js';
 import { runCommand } from './commands/run-command.js';
 import { serverCommand } from './commands/server-command.js';
+import { pushSpoolCommand } from './remote/push-spool.js';
 import { remoteRunCommand } from './remote/remote-run.js';
 import { showCommand } from './commands/show-command.js';
 import { VERSION } from '../version.js';
@@ -94,6 +95,19 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--port <port>', 'port (default 8080, or STEPFLOW_PORT; 0 picks a free one)')
     .option('--unsafe-no-auth', 'allow a non-loopback address without STEPFLOW_API_KEY')
     .action(async (options) => setExit(await serverCommand(options)));
+
+  program
+    .command('push')
+    .description('send a spool kept by `run --server` (the server was unreachable) and remove it')
+    .argument('<spool>', 'the spool directory named when the run ended')
+    .option('--server <url>', 'the StepFlow server (or STEPFLOW_SERVER)')
+    .option('--token <token>', 'bearer token (better: STEPFLOW_TOKEN, not shown by ps)')
+    .option('--server-wait <seconds>', 'how long to retry delivery (default 300)')
+    .action(async (spool: string, options: { server?: string; token?: string; serverWait?: string }) => {
+      const server = options.server || process.env.STEPFLOW_SERVER;
+      if (!server) throw new StepflowError(ERROR_CODES.USAGE, 'push needs --server URL (or STEPFLOW_SERVER)');
+      setExit(await pushSpoolCommand(spool, { ...options, server }));
+    });
 
   registerJobsCommand(program, setExit);
 

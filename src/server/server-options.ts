@@ -15,6 +15,8 @@ export interface ServerOptions {
   logLevel: string;
   /** Largest accepted request body, bytes. */
   bodyLimit: number;
+  /** A running remote execution not heard from for this long is marked `interrupted` (docs/REMOTE.md). */
+  remoteLeaseMs: number;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -69,5 +71,16 @@ export function loadServerOptions(
     unsafeNoAuth,
     logLevel: (env.STEPFLOW_LOG_LEVEL ?? 'info').toLowerCase(),
     bodyLimit: 10 * 1024 * 1024,
+    remoteLeaseMs: positiveSeconds(env, 'STEPFLOW_REMOTE_LEASE_SECONDS', 300) * 1000,
   };
+}
+
+function positiveSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw validationError(`${name} must be a number of seconds above 0, got ${JSON.stringify(raw)}`);
+  }
+  return value;
 }

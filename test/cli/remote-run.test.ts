@@ -217,6 +217,39 @@ describe('stepflow run --server', () => {
     expect(shown.stdout).toBe('done-here\n');
   });
 
+  it('sends a kept spool later with `stepflow push`, then removes it', async () => {
+    const port = await freePort();
+    const spool = tempDir();
+    const run = await runCli(
+      ['run', '--server', `http://127.0.0.1:${port}`, '--server-wait', '0.5', '--', 'echo one; echo two'],
+      { dataDir: tempDir(), env: { STEPFLOW_SPOOL_DIR: spool } },
+    );
+    expect(run.code).toBe(75);
+    const kept = path.join(spool, fs.readdirSync(spool)[0]!);
+    expect(run.stderr).toContain(`stepflow push ${kept} --server http://127.0.0.1:${port}`);
+    const id = idIn(run.stdout);
+
+    const server = await testServer();
+    const pushed = await runCli(['push', kept, '--server', server.url], { dataDir: tempDir() });
+    expect(pushed.stderr).toContain(`pushed 1 run to ${server.url}; removed ${kept}`);
+    expect(pushed.code).toBe(0);
+    expect(fs.existsSync(kept)).toBe(false);
+    expect(await server.stepflow.store.getExecution(id)).toMatchObject({ status: 'succeeded', lineCount: 2 });
+    expect(await allLines(server.stepflow, id)).toEqual(['one', 'two']);
+  });
+
+  it('refuses to push a directory that is not a spool, or without a server', async () => {
+    const notSpool = tempDir();
+    const refused = await runCli(['push', notSpool, '--server', 'http://127.0.0.1:9'], {
+      dataDir: tempDir(),
+    });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${notSpool} is not a spool: it has no stepflow.db`);
+    const noServer = await runCli(['push', notSpool], { dataDir: tempDir(), env: { STEPFLOW_SERVER: '' } });
+    expect(noServer.code).toBe(2);
+    expect(noServer.stderr).toContain('push needs --server URL (or STEPFLOW_SERVER)');
+  });
+
   it('says clearly when the server refuses the token, and still runs the script to the end', async () => {
     const server = await testServer({ STEPFLOW_API_KEY: 'the-right-key' });
     const spool = tempDir();

@@ -370,3 +370,81 @@ describe('crash recovery of remote executions', () => {
     expect((await s.stepflow.store.getExecution(alive.id))?.status).toBe('running');
   });
 });
+
+describe('remote lease', () => {
+  const waitForStatus = async (s: TestServer, id: string, status: string, ms: number): Promise<Execution> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const stored = await s.stepflow.store.getExecution(id);
+      if (stored?.status === status || Date.now() > deadline) return stored!;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  it('marks a run interrupted when its client stops reporting, and reopens it when the client reports again', async () => {
+    const s = await server({ STEPFLOW_REMOTE_LEASE_SECONDS: '0.4' });
+    const execution = snapshot({ owner: { host: 'elsewhere', pid: 7, startTime: 1 } });
+    await create(s.url, execution);
+    await send(s.url, 'POST', `/api/remote/executions/${execution.id}/batches`, { lines: lines(1, 2) });
+
+    const lost = await waitForStatus(s, execution.id, 'interrupted', 5000);
+    expect(lost.status).toBe('interrupted');
+    expect(lost.error).toMatch(/^no report from the remote client for \d+ s/);
+    expect(lost.endedAt).not.toBeNull();
+
+    const back = await send(s.url, 'POST', `/api/remote/executions/${execution.id}/batches`, {
+      lines: lines(3, 3),
+      execution: { ...execution, status: 'running' },
+    });
+    expect(back.status).toBe(200);
+    expect((await s.stepflow.store.getExecution(execution.id))?.status).toBe('running');
+    expect(await storedLines(s, execution.id)).toEqual(['1:line 1', '2:line 2', '3:line 3']);
+  });
+
+  it('keeps a run that reports steadily, or has an upload in progress', async () => {
+    const s = await server({ STEPFLOW_REMOTE_LEASE_SECONDS: '0.4' });
+    const steady = snapshot({ owner: { host: 'elsewhere', pid: 8, startTime: 1 } });
+    const uploading = snapshot({ owner: { host: 'elsewhere', pid: 9, startTime: 1 } });
+    await create(s.url, steady);
+    await create(s.url, uploading);
+    // An upload whose body trickles in for longer than the lease.
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        for (let i = 0; i < 12; i++) {
+          controller.enqueue(new Uint8Array([i]));
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        controller.close();
+      },
+    });
+    const bytes = new Uint8Array(Array.from({ length: 12 }, (_, i) => i));
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const query = new URLSearchParams({
+      path: 'slow.bin',
+      description: 'slow',
+      size: '12',
+      sha256,
+      mediaType: 'application/octet-stream',
+      createdAt: new Date().toISOString(),
+    });
+    const upload = fetch(`${s.url}/api/remote/executions/${uploading.id}/artifacts/1?${query}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    for (let seq = 1; seq <= 12; seq++) {
+      await send(s.url, 'POST', `/api/remote/executions/${steady.id}/batches`, { lines: lines(seq, seq) });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect((await upload).status).toBe(201);
+    expect((await s.stepflow.store.getExecution(steady.id))?.status).toBe('running');
+    expect((await s.stepflow.store.getExecution(uploading.id))?.status).toBe('running');
+  });
+
+  it('refuses a lease that is not a positive number of seconds', async () => {
+    await expect(server({ STEPFLOW_REMOTE_LEASE_SECONDS: 'soon' })).rejects.toThrow(
+      /STEPFLOW_REMOTE_LEASE_SECONDS must be a number of seconds above 0, got "soon"/,
+    );
+  });
+});

@@ -7,14 +7,17 @@ import { createRemoteClient } from './remote-client.js';
 import { startRemoteReporter, type DeliveryOutcome, type RemoteReporter } from './remote-reporter.js';
 import { createSpoolDir } from './spool-dir.js';
 
-export interface RemoteRunOptions extends RunCommandOptions {
+/** Where and how long to deliver: `--server`, `--token`, `--server-wait`. */
+export interface RemoteServerOptions {
   server: string;
   token?: string;
   serverWait?: string;
 }
 
+export interface RemoteRunOptions extends RunCommandOptions, RemoteServerOptions {}
+
 /** The script succeeded but its record did not all reach the server (sysexits' EX_TEMPFAIL). */
-const EXIT_NOT_DELIVERED = 75;
+export const EXIT_NOT_DELIVERED = 75;
 const DEFAULT_WAIT_SECONDS = 300;
 
 const usage = (message: string) => new StepflowError(ERROR_CODES.USAGE, message);
@@ -67,13 +70,14 @@ export async function remoteRunCommand(
   }
   say(
     `stepflow: the run did not all reach ${serverUrl} (${outcome.reason}); it is kept in ${spoolDir} ` +
-      `(see it with: STEPFLOW_STORAGE_PATH=${spoolDir} stepflow show ${executionId})`,
+      `(see it with: STEPFLOW_STORAGE_PATH=${spoolDir} stepflow show ${executionId}; send it later with: ` +
+      `stepflow push ${spoolDir} --server ${serverUrl})`,
   );
   return code === 0 ? EXIT_NOT_DELIVERED : code;
 }
 
 /** The script has ended; Ctrl-C now only stops the waiting. */
-async function waitForDelivery(reporter: RemoteReporter, waitMs: number): Promise<DeliveryOutcome> {
+export async function waitForDelivery(reporter: RemoteReporter, waitMs: number): Promise<DeliveryOutcome> {
   const onSignal = (signal: NodeJS.Signals): void => reporter.stop(`stopped waiting on ${signal}`);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -85,7 +89,7 @@ async function waitForDelivery(reporter: RemoteReporter, waitMs: number): Promis
   }
 }
 
-function parseServerUrl(raw: string): string {
+export function parseServerUrl(raw: string): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -99,7 +103,7 @@ function parseServerUrl(raw: string): string {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
-function parseServerWait(raw: string | undefined): number {
+export function parseServerWait(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_WAIT_SECONDS;
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value) || value < 0) {

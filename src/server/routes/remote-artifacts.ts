@@ -53,6 +53,9 @@ export function registerRemoteArtifactRoute(
           'send the artifact as application/octet-stream',
         );
       }
+      // A long upload is contact: the run's lease does not expire while it lasts.
+      const release = ingest.hold(id);
+      reply.raw.once('close', release);
       // Checked before a byte is read, so a refused upload costs nothing.
       await ingest.remoteExecution(id);
       if (declared.size > MAX_REMOTE_ARTIFACT_BYTES) {

@@ -18,6 +18,22 @@ const TAGS = ['remote'];
  */
 export async function registerRemoteRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
   const ingest = createRemoteIngest(context.stepflow);
+  const { remoteLeaseMs } = context.options;
+  // Checked four times per lease (at most every 30 s), so a run is marked at most 25 % late.
+  const sweep = setInterval(
+    () => {
+      ingest.expireLeases(remoteLeaseMs).then(
+        (ids) => {
+          for (const id of ids)
+            app.log.warn({ executionId: id }, 'remote execution interrupted: lease expired');
+        },
+        (error: unknown) => app.log.error({ err: error }, 'remote lease check failed'),
+      );
+    },
+    Math.min(remoteLeaseMs / 4, 30_000),
+  );
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
   await app.register(async (plugin) => {
     const scope = plugin.withTypeProvider<TypeBoxTypeProvider>();
 

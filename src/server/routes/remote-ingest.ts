@@ -29,7 +29,16 @@ export interface RemoteIngest {
   /** Checks that `id` is a remote execution the client may add to, and returns it. */
   remoteExecution(id: string): Promise<ExecutionDetail>;
   recordArtifact(id: string, artifact: Artifact): Promise<void>;
+  /** Counts `id` as in contact until the returned function is called (an upload in progress). */
+  hold(id: string): () => void;
+  /**
+   * Marks `interrupted` every running remote execution not heard from for `leaseMs` (no request in
+   * progress, none finished since): its CLI died or lost the server. Returns their ids.
+   */
+  expireLeases(leaseMs: number): Promise<string[]>;
 }
+
+const LEASE_SCAN_PAGE = 500;
 
 /**
  * Stores what a remote CLI reports and replays it on the bus, so WebSocket watchers and metrics
@@ -39,11 +48,30 @@ export interface RemoteIngest {
  * idempotent, and is flushed before the next request of that execution so it never lays an older
  * snapshot over a newer one.
  */
-export function createRemoteIngest(stepflow: Stepflow): RemoteIngest {
+export function createRemoteIngest(stepflow: Stepflow, now: () => number = Date.now): RemoteIngest {
   const { store, bus, writer } = stepflow;
+  // Last contact per remote execution, and requests in progress. A server that just started has
+  // heard from nobody yet: every lease runs from its start.
+  const startedAt = now();
+  const contacts = new Map<string, { last: number; active: number }>();
+  const hold = (id: string): (() => void) => {
+    const contact = contacts.get(id) ?? { last: now(), active: 0 };
+    contact.active++;
+    contact.last = now();
+    contacts.set(id, contact);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      contact.active--;
+      contact.last = now();
+    };
+  };
   // Requests of one execution run one at a time: a client's retry may overlap its first attempt.
   const queues = new Map<string, Promise<void>>();
-  const serialize = async <T>(id: string, task: () => Promise<T>): Promise<T> => {
+  // Requests of the client count as contact; the lease sweep's own turn does not.
+  const serialize = async <T>(id: string, task: () => Promise<T>, contact = true): Promise<T> => {
+    const release = contact ? hold(id) : () => {};
     const previous = queues.get(id) ?? Promise.resolve();
     const run = previous.then(task);
     const tail = run.then(
@@ -54,6 +82,7 @@ export function createRemoteIngest(stepflow: Stepflow): RemoteIngest {
     try {
       return await run;
     } finally {
+      release();
       if (queues.get(id) === tail) queues.delete(id);
     }
   };
@@ -110,9 +139,12 @@ export function createRemoteIngest(stepflow: Stepflow): RemoteIngest {
         if (batch.execution) {
           if (batch.execution.id !== id)
             throw validationError(`body.execution.id must be ${JSON.stringify(id)}`);
-          // A delayed retry of an older batch must not reopen a finished run.
+          // A delayed retry of an older batch must not reopen a finished run; a run whose lease
+          // expired (`interrupted`) reopens: its client is alive after all.
           const stale =
-            isTerminalExecutionStatus(stored.status) && !isTerminalExecutionStatus(batch.execution.status);
+            isTerminalExecutionStatus(stored.status) &&
+            stored.status !== 'interrupted' &&
+            !isTerminalExecutionStatus(batch.execution.status);
           if (!stale) {
             const owner = batch.execution.owner ?? stored.owner;
             execution = remoteRow({ ...batch.execution, owner }, stored.tags[REMOTE_TAG] ?? '', lastSeq);
@@ -166,6 +198,51 @@ export function createRemoteIngest(stepflow: Stepflow): RemoteIngest {
         );
         return { lastSeq };
       }),
+
+    hold,
+
+    async expireLeases(leaseMs) {
+      const expired: string[] = [];
+      const silent = (id: string): boolean => {
+        const contact = contacts.get(id);
+        if (contact === undefined) return now() - startedAt > leaseMs;
+        return contact.active === 0 && now() - contact.last > leaseMs;
+      };
+      let cursor: string | undefined;
+      do {
+        const page = await store.listExecutions({
+          status: ['queued', 'running'],
+          tags: [REMOTE_TAG],
+          limit: LEASE_SCAN_PAGE,
+          ...(cursor ? { cursor } : {}),
+        });
+        for (const { id } of page.items.filter((e) => silent(e.id))) {
+          await serialize(
+            id,
+            async () => {
+              const stored = await store.getExecution(id);
+              // Checked again in the queue: a batch may have come in meanwhile.
+              if (!stored || isTerminalExecutionStatus(stored.status) || !silent(id)) return;
+              const { steps: _steps, artifacts: _artifacts, annotations: _annotations, ...row } = stored;
+              const seconds = Math.round(leaseMs / 1000);
+              const execution: Execution = {
+                ...row,
+                status: 'interrupted',
+                endedAt: new Date(now()).toISOString(),
+                error: `no report from the remote client for ${seconds} s: it stopped or lost the server (a later report reopens the run)`,
+              };
+              await commit({ executions: [execution] }, [
+                { type: 'execution.finished', executionId: id, execution },
+              ]);
+              expired.push(id);
+            },
+            false,
+          );
+        }
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return expired;
+    },
 
     recordArtifact: (id, artifact) =>
       serialize(id, async () => {

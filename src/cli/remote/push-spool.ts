@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import * as path from 'node:path';
+import { loadConfig } from '../../config.js';
+import { ERROR_CODES, StepflowError } from '../../core/errors.js';
+import { isTerminalExecutionStatus } from '../../core/statuses.js';
+import { createStepflow } from '../../stepflow.js';
+import { DATABASE_FILE } from '../../store/sqlite/open-database.js';
+import { createRemoteClient } from './remote-client.js';
+import { startRemoteReporter } from './remote-reporter.js';
+import {
+  EXIT_NOT_DELIVERED,
+  parseServerUrl,
+  parseServerWait,
+  waitForDelivery,
+  type RemoteServerOptions,
+} from './remote-run.js';
+
+const MAX_RUNS_PER_SPOOL = 500;
+
+/**
+ * `stepflow push <spool> --server URL`: sends a spool that `stepflow run --server` kept (the server
+ * was down for longer than --server-wait) and deletes it once the server has everything. Opening
+ * the spool runs the usual recovery: a run whose CLI died is sent as `interrupted`.
+ */
+export async function pushSpoolCommand(
+  spoolArg: string,
+  options: RemoteServerOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const spoolDir = path.resolve(spoolArg);
+  if (!existsSync(path.join(spoolDir, DATABASE_FILE))) {
+    throw new StepflowError(ERROR_CODES.USAGE, `${spoolDir} is not a spool: it has no ${DATABASE_FILE}`);
+  }
+  const serverUrl = parseServerUrl(options.server);
+  const waitMs = parseServerWait(options.serverWait) * 1000;
+  const client = createRemoteClient({
+    baseUrl: serverUrl,
+    token: options.token || env.STEPFLOW_TOKEN || undefined,
+  });
+  const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
+  const app = await createStepflow({ ...loadConfig(env), dataDir: spoolDir });
+  const undelivered: string[] = [];
+  let runs = 0;
+  try {
+    const { items } = await app.store.listExecutions({ limit: MAX_RUNS_PER_SPOOL, order: 'asc' });
+    const live = items.find((execution) => !isTerminalExecutionStatus(execution.status));
+    if (live) {
+      const owner = live.owner ? ` (pid ${live.owner.pid})` : '';
+      throw new StepflowError(
+        ERROR_CODES.CONFLICT,
+        `${live.id} in ${spoolDir} is still running in its stepflow process${owner}, which reports it itself`,
+      );
+    }
+    for (const execution of items) {
+      runs++;
+      const reporter = startRemoteReporter({
+        store: app.store,
+        executionId: execution.id,
+        client,
+        serverUrl,
+        spoolDir,
+        say,
+      });
+      const outcome = await waitForDelivery(reporter, waitMs);
+      reporter.stop('push finished');
+      if (!outcome.delivered) undelivered.push(`${execution.id}: ${outcome.reason}`);
+    }
+  } finally {
+    await app.close();
+  }
+  if (undelivered.length > 0) {
+    say(`stepflow: not all of ${spoolDir} reached ${serverUrl}; it is kept:\n  ${undelivered.join('\n  ')}`);
+    return EXIT_NOT_DELIVERED;
+  }
+  await rm(spoolDir, { recursive: true, force: true });
+  say(`stepflow: pushed ${runs} run${runs === 1 ? '' : 's'} to ${serverUrl}; removed ${spoolDir}`);
+  return 0;
+}
