@@ -10,6 +10,9 @@ const wsUrl = `${url.replace(/^http/, 'ws')}/ws`;
 // A histogram of whole milliseconds and a byte per seq keep its heap flat.
 const MAX_LATENCY_MS = 60_000;
 const histogram = new Uint32Array(MAX_LATENCY_MS + 1);
+// Where the time goes: print → the server's read of the pipe (the line's ts), and that read → here.
+const toServerRead = new Uint32Array(MAX_LATENCY_MS + 1);
+const serverReadToClient = new Uint32Array(MAX_LATENCY_MS + 1);
 let measured = 0;
 let maxLatency = 0;
 let deliveries = 0;
@@ -18,16 +21,17 @@ let resyncs = 0;
 const sockets = [];
 const perClient = [];
 
-function percentile(p) {
+function percentile(p, counts = histogram) {
   if (measured === 0) return 0;
   const rank = Math.min(measured - 1, Math.floor((p / 100) * measured));
   let seen = 0;
   for (let ms = 0; ms <= MAX_LATENCY_MS; ms++) {
-    seen += histogram[ms];
+    seen += counts[ms];
     if (seen > rank) return ms;
   }
   return MAX_LATENCY_MS;
 }
+const clamp = (ms) => Math.min(MAX_LATENCY_MS, Math.max(0, ms));
 
 await Promise.all(
   Array.from({ length: clients }, (_, i) => {
@@ -69,8 +73,10 @@ await Promise.all(
           const printed = Number(line.text.slice(0, 13));
           if (line.text.charCodeAt(13) === 32 && printed > 1e12) {
             state.benchLines++;
-            const latency = Math.min(MAX_LATENCY_MS, Math.max(0, now - printed));
+            const latency = clamp(now - printed);
             histogram[latency]++;
+            toServerRead[clamp(line.ts - printed)]++;
+            serverReadToClient[clamp(now - line.ts)]++;
             measured++;
             maxLatency = Math.max(maxLatency, latency);
           }
@@ -104,6 +110,10 @@ process.send?.({
     resyncs,
     latencyP50Ms: percentile(50),
     latencyP99Ms: percentile(99),
+    printToServerReadP50Ms: percentile(50, toServerRead),
+    printToServerReadP99Ms: percentile(99, toServerRead),
+    serverReadToClientP50Ms: percentile(50, serverReadToClient),
+    serverReadToClientP99Ms: percentile(99, serverReadToClient),
     latencyMaxMs: maxLatency,
     seconds: (Date.now() - started) / 1000,
   },
