@@ -67,6 +67,46 @@ describe('live execution topic', () => {
     expect(client.messages.filter((m) => m.type === 'lines').length).toBeLessThan(TOTAL / 50);
   });
 
+  it('sends lines after a quiet spell at once, and a chatty script at most one frame per 20 ms', async () => {
+    const server = await setup();
+    const client = await connect(server);
+    const script = `
+import time
+time.sleep(0.3)
+for i in range(5):
+    print(f"quiet {i}", flush=True)
+    time.sleep(0.15)
+end = time.time() + 0.5
+n = 0
+while time.time() < end:
+    n += 1
+    print(f"chatty {n}", flush=True)
+    time.sleep(0.001)
+`;
+    const { id } = await server.run(script);
+    await client.subscribe(`execution:${id}`, 0);
+    await client.finished(id);
+    const frames = client.messages
+      .map((message, i) => ({ message, at: client.receivedAt[i]! }))
+      .filter(
+        (f): f is { message: Extract<LiveServerMessage, { type: 'lines' }>; at: number } =>
+          f.message.type === 'lines' && f.message.executionId === id,
+      );
+    // Quiet: from the server reading a line to the client having it. A batch that waited for a
+    // fixed 20 ms timer could never be under 20 ms.
+    const quietDelays = frames
+      .filter((f) => f.message.lines.some((line) => line.text.startsWith('quiet')))
+      .map((f) => f.at - f.message.lines[0]!.ts);
+    expect(quietDelays.length).toBeGreaterThanOrEqual(3);
+    expect(Math.min(...quietDelays)).toBeLessThan(15);
+    // Chatty: hundreds of reads, yet batched to the interval.
+    const chatty = frames.filter((f) => f.message.lines.some((line) => line.text.startsWith('chatty')));
+    const chattyLines = chatty.reduce((n, f) => n + f.message.lines.length, 0);
+    const span = chatty.at(-1)!.at - chatty[0]!.at;
+    expect(chattyLines).toBeGreaterThan(100);
+    expect(chatty.length).toBeLessThanOrEqual(span / 20 + 3);
+  });
+
   it('gives a late subscriber with since=0 the whole history, then the live rest, without gap or duplicate', async () => {
     const server = await setup();
     const { id } = await server.run(burstScript({ lines: LINES, burst: 200, pauseMs: 10 }));

@@ -97,6 +97,8 @@ type Predicate = (message: LiveServerMessage) => boolean;
 /** A real `ws` client that records everything it receives. */
 export class LiveTestClient {
   readonly messages: LiveServerMessage[] = [];
+  /** When each of `messages` arrived (epoch ms). */
+  readonly receivedAt: number[] = [];
   /** Lines received per execution, in arrival order. */
   readonly lines = new Map<string, LiveLine[]>();
   closed = false;
@@ -106,6 +108,7 @@ export class LiveTestClient {
     ws.on('message', (data) => {
       const message = JSON.parse(String(data)) as LiveServerMessage;
       this.messages.push(message);
+      this.receivedAt.push(Date.now());
       if (message.type === 'lines') {
         let list = this.lines.get(message.executionId);
         if (!list) this.lines.set(message.executionId, (list = []));

@@ -41,6 +41,8 @@ export class ExecutionFeed {
   /** Lines up to this seq were handed to subscribers (or skipped, while there were none). */
   flushedSeq = 0;
   finished = false;
+  /** When the hub last took a batch (performance.now()), for its minimum interval between frames. */
+  lastBatchAt = Number.NEGATIVE_INFINITY;
 
   private execution: Execution | undefined;
   private readonly steps = new Map<number, Step>();
