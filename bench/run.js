@@ -45,7 +45,7 @@ if (want('server')) {
   const r = scenario('./server-load.js', Math.min(RUNS, 3));
   console.log(
     `  median: print→client p50 ${median(r.map((x) => x.latencyP50Ms))} ms, p99 ${median(r.map((x) => x.latencyP99Ms))} ms (target ≤ 50), ` +
-      `server RSS ${median(r.map((x) => x.serverPeakRssMB))} MB (≤ 250), API p99 ${median(r.map((x) => x.apiP99Ms))} ms (≤ 5), ` +
+      `server RSS (with its spawn helper) ${median(r.map((x) => x.serverPeakRssMB))} MB (≤ 250), API p99 ${median(r.map((x) => x.apiP99Ms))} ms (≤ 5), ` +
       `lost ${Math.max(...r.map((x) => x.lost))} (0), ${median(r.map((x) => x.deliveriesPerSecond)).toLocaleString('en')} deliveries/s`,
   );
 }
