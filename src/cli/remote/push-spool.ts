@@ -6,12 +6,11 @@ import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
 import { createStepflow } from '../../stepflow.js';
 import { DATABASE_FILE } from '../../store/sqlite/open-database.js';
-import { createRemoteClient } from './remote-client.js';
 import { startRemoteReporter } from './remote-reporter.js';
 import {
   EXIT_NOT_DELIVERED,
-  parseServerUrl,
-  parseServerWait,
+  deliveryTarget,
+  say,
   waitForDelivery,
   type RemoteServerOptions,
 } from './remote-run.js';
@@ -32,13 +31,7 @@ export async function pushSpoolCommand(
   if (!existsSync(path.join(spoolDir, DATABASE_FILE))) {
     throw new StepflowError(ERROR_CODES.USAGE, `${spoolDir} is not a spool: it has no ${DATABASE_FILE}`);
   }
-  const serverUrl = parseServerUrl(options.server);
-  const waitMs = parseServerWait(options.serverWait) * 1000;
-  const client = createRemoteClient({
-    baseUrl: serverUrl,
-    token: options.token || env.STEPFLOW_TOKEN || undefined,
-  });
-  const say = (line: string): void => void process.stderr.write(`${line}\n`);
+  const { serverUrl, waitMs, client } = deliveryTarget(options, env);
 
   const app = await createStepflow({ ...loadConfig(env), dataDir: spoolDir });
   const undelivered: string[] = [];

@@ -3,7 +3,7 @@ import { loadConfig } from '../../config.js';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import { createStepflow } from '../../stepflow.js';
 import { runCommand, type RunCommandOptions } from '../commands/run-command.js';
-import { createRemoteClient } from './remote-client.js';
+import { createRemoteClient, type RemoteClient } from './remote-client.js';
 import { startRemoteReporter, type DeliveryOutcome, type RemoteReporter } from './remote-reporter.js';
 import { createSpoolDir } from './spool-dir.js';
 
@@ -33,13 +33,7 @@ export async function remoteRunCommand(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   if (command.length === 0) throw usage('run needs a command after --');
-  const serverUrl = parseServerUrl(options.server);
-  const waitMs = parseServerWait(options.serverWait) * 1000;
-  const client = createRemoteClient({
-    baseUrl: serverUrl,
-    token: options.token || env.STEPFLOW_TOKEN || undefined,
-  });
-  const say = (line: string): void => void process.stderr.write(`${line}\n`);
+  const { serverUrl, waitMs, client } = deliveryTarget(options, env);
 
   const spoolDir = await createSpoolDir(env);
   const app = await createStepflow({ ...loadConfig(env), dataDir: spoolDir });
@@ -76,6 +70,25 @@ export async function remoteRunCommand(
   return code === 0 ? EXIT_NOT_DELIVERED : code;
 }
 
+/** Tells the user one line, on stderr (stdout is the script's). */
+export const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** The server to deliver to, a client for it and how long to keep trying, from the options. */
+export function deliveryTarget(
+  options: RemoteServerOptions,
+  env: NodeJS.ProcessEnv,
+): { serverUrl: string; waitMs: number; client: RemoteClient } {
+  const serverUrl = parseServerUrl(options.server);
+  return {
+    serverUrl,
+    waitMs: parseServerWait(options.serverWait) * 1000,
+    client: createRemoteClient({
+      baseUrl: serverUrl,
+      token: options.token || env.STEPFLOW_TOKEN || undefined,
+    }),
+  };
+}
+
 /** The script has ended; Ctrl-C now only stops the waiting. */
 export async function waitForDelivery(reporter: RemoteReporter, waitMs: number): Promise<DeliveryOutcome> {
   const onSignal = (signal: NodeJS.Signals): void => reporter.stop(`stopped waiting on ${signal}`);
@@ -89,7 +102,7 @@ export async function waitForDelivery(reporter: RemoteReporter, waitMs: number):
   }
 }
 
-export function parseServerUrl(raw: string): string {
+function parseServerUrl(raw: string): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -103,7 +116,7 @@ export function parseServerUrl(raw: string): string {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
-export function parseServerWait(raw: string | undefined): number {
+function parseServerWait(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_WAIT_SECONDS;
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value) || value < 0) {
