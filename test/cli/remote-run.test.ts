@@ -225,6 +225,8 @@ describe('stepflow run --server', () => {
       { dataDir: tempDir(), env: { STEPFLOW_SPOOL_DIR: spool } },
     );
     expect(run.code).toBe(75);
+    // The server was never reached: both lines are counted as buffered, not the 0 read at the start.
+    expect(run.stderr).toMatch(/to take 2 buffered lines/);
     const kept = path.join(spool, fs.readdirSync(spool)[0]!);
     expect(run.stderr).toContain(`stepflow push ${kept} --server http://127.0.0.1:${port}`);
     const id = idIn(run.stdout);

@@ -32,8 +32,8 @@ export interface OutboxRead {
 export interface Outbox {
   /** Lines acknowledged by the server. */
   readonly acked: number;
-  /** Stored lines (as of the last read) the server has not acknowledged. */
-  readonly backlog: number;
+  /** Stored lines the server has not acknowledged, counted now. */
+  backlog(): Promise<number>;
   /** The execution as the server should see it now (its end withheld). */
   snapshot(): Promise<Execution>;
   read(): Promise<OutboxRead>;
@@ -120,7 +120,9 @@ export function createOutbox({
     get acked() {
       return acked;
     },
-    get backlog() {
+    async backlog() {
+      // Read afresh: when the server was down from the start, nothing else has read the count.
+      lineCount = (await readDetail()).lineCount;
       return Math.max(0, lineCount - acked);
     },
 

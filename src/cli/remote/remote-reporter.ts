@@ -209,11 +209,12 @@ export function startRemoteReporter(options: RemoteReporterOptions): RemoteRepor
           break;
         }
         if (outage) {
+          const backlog = await outbox.backlog();
           say(
             announced
-              ? `stepflow: still waiting for ${serverUrl} (${outage.reason}); ${outbox.backlog} lines buffered in ${spoolDir}`
+              ? `stepflow: still waiting for ${serverUrl} (${outage.reason}); ${backlog} lines buffered in ${spoolDir}`
               : `stepflow: the script ended; waiting up to ${Math.round(left / 1000)} s for ${serverUrl} to take ` +
-                  `${outbox.backlog} buffered lines (Ctrl-C stops waiting; the run stays in ${spoolDir})`,
+                  `${backlog} buffered lines (Ctrl-C stops waiting; the run stays in ${spoolDir})`,
           );
           announced = true;
         }
