@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { LoadMoreButton } from '../../components/load-more-button.js';
 import { PageHeader } from '../../components/page-header.js';
+import { QueryState } from '../../components/query-state.js';
 import { useExecutionsFeed } from '../../features/executions-list/use-executions-feed.js';
 import { ArtifactGroup } from './artifact-group.js';
 import { groupByExecution } from './group-by-execution.js';
@@ -22,26 +23,24 @@ export function ArtifactsPage() {
       <PageHeader title="Artifacts">
         <SearchBox key={text} initial={text} onSearch={(q) => setParams(q ? { q } : {})} />
       </PageHeader>
-      {list.error ? (
-        <p className="error-text" role="alert">
-          {list.error.message}
-        </p>
-      ) : list.data === undefined ? (
-        <p className="muted">Loading…</p>
-      ) : groups.length === 0 ? (
-        <p className="muted">
-          {text
+      <QueryState
+        error={list.error}
+        items={list.data === undefined ? undefined : groups}
+        empty={
+          text
             ? 'No artifacts match.'
-            : 'No artifacts yet. A script records one by printing ARTIFACT:path[:description].'}
-        </p>
-      ) : (
-        <>
-          {groups.map((group) => (
-            <ArtifactGroup key={group.executionId} group={group} />
-          ))}
-          <LoadMoreButton list={list} />
-        </>
-      )}
+            : 'No artifacts yet. A script records one by printing ARTIFACT:path[:description].'
+        }
+      >
+        {() => (
+          <>
+            {groups.map((group) => (
+              <ArtifactGroup key={group.executionId} group={group} />
+            ))}
+            <LoadMoreButton list={list} />
+          </>
+        )}
+      </QueryState>
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { apiFetch } from '../../api/client.js';
 import type { ExecutionPage } from '../../api/types.js';
 import { ExecutionsTable } from '../../features/executions-list/executions-table.js';
+import { QueryState } from '../../components/query-state.js';
 
 const RECENT = 10;
 
@@ -20,19 +21,20 @@ export function RecentExecutions() {
           View all
         </Link>
       </h2>
-      {error ? (
-        <p className="empty error-text" role="alert">
-          {error.message}
-        </p>
-      ) : data === undefined ? (
-        <p className="empty muted">Loading…</p>
-      ) : data.items.length === 0 ? (
-        <p className="empty muted">
-          No executions yet. <Link to="/new">Start one</Link>.
-        </p>
-      ) : (
-        <ExecutionsTable executions={data.items} caption="Recent executions" timeStyle="relative" />
-      )}
+      <QueryState
+        error={error}
+        items={data?.items}
+        empty={
+          <>
+            No executions yet. <Link to="/new">Start one</Link>.
+          </>
+        }
+        inCard
+      >
+        {(executions) => (
+          <ExecutionsTable executions={executions} caption="Recent executions" timeStyle="relative" />
+        )}
+      </QueryState>
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { apiFetch } from '../../api/client.js';
 import type { ExecutionPage } from '../../api/types.js';
 import { LoadMoreButton } from '../../components/load-more-button.js';
 import { PageHeader } from '../../components/page-header.js';
+import { QueryState } from '../../components/query-state.js';
 import { ExecutionsTable } from '../../features/executions-list/executions-table.js';
 import { useExecutionsFeed } from '../../features/executions-list/use-executions-feed.js';
 import { FiltersForm } from './filters-form.js';
@@ -41,28 +42,25 @@ export function HistoryPage() {
         filters={filters}
         onApply={(next) => setParams(paramsFromFilters(next))}
       />
-      {list.error ? (
-        <p className="error-text" role="alert">
-          {list.error.message}
-        </p>
-      ) : list.data === undefined ? (
-        <p className="muted">Loading…</p>
-      ) : executions.length === 0 ? (
-        <p className="muted history-empty">
-          {hasFilters(filters) ? 'No executions match these filters.' : 'No executions yet.'}
-        </p>
-      ) : (
-        <div className="card history-results">
-          <ExecutionsTable executions={executions} caption="Executions" />
-          <div className="history-footer">
-            <span className="muted" role="status">
-              {executions.length} {executions.length === 1 ? 'execution' : 'executions'}
-              {list.hasNextPage ? ' shown' : ''}
-            </span>
-            <LoadMoreButton list={list} />
+      <QueryState
+        error={list.error}
+        items={list.data === undefined ? undefined : executions}
+        empty={hasFilters(filters) ? 'No executions match these filters.' : 'No executions yet.'}
+        emptyClassName="history-empty"
+      >
+        {() => (
+          <div className="card history-results">
+            <ExecutionsTable executions={executions} caption="Executions" />
+            <div className="history-footer">
+              <span className="muted" role="status">
+                {executions.length} {executions.length === 1 ? 'execution' : 'executions'}
+                {list.hasNextPage ? ' shown' : ''}
+              </span>
+              <LoadMoreButton list={list} />
+            </div>
           </div>
-        </div>
-      )}
+        )}
+      </QueryState>
     </div>
   );
 }

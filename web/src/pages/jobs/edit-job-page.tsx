@@ -1,27 +1,19 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { useNavigate, useParams } from 'react-router';
 import { apiFetch } from '../../api/client.js';
 import type { Job } from '../../api/types.js';
 import { PageHeader } from '../../components/page-header.js';
 import { changedFields, jobFormFromJob, type JobFormValues } from '../../features/jobs/job-form-values.js';
 import { jobKeys, useJob } from '../../features/jobs/job-queries.js';
 import { JobForm } from './job-form.js';
+import { JobUnavailable } from './job-unavailable.js';
 
 /** Changes a job: only the fields that differ from the saved job are sent (`PATCH /api/jobs/:id`). */
 export function EditJobPage() {
   const { id = '' } = useParams();
   const job = useJob(id);
-  if (job.error) {
-    return (
-      <div className="page">
-        <PageHeader title="Edit job" />
-        <p className="error-text" role="alert">
-          {job.error.message} <Link to="/jobs">All jobs</Link>
-        </p>
-      </div>
-    );
-  }
+  if (job.error) return <JobUnavailable title="Edit job" error={job.error} />;
   if (job.data === undefined) return <p className="page muted">Loading…</p>;
   // Keyed by the saved version: a save (or another tab's) starts the form from the new state.
   return <EditForm key={job.data.updatedAt} job={job.data} />;

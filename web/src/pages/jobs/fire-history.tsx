@@ -2,6 +2,7 @@ import { Link } from 'react-router';
 import type { FireRecord } from '../../api/types.js';
 import { FIRE_OUTCOME_TEXT } from '../../features/jobs/job-policies.js';
 import { formatDateTime } from '../../format.js';
+import { QueryState } from '../../components/query-state.js';
 
 /** What became of each fire time, newest first: started, queued, skipped or missed, and why. */
 export function FireHistory({ fires, error }: { fires: FireRecord[] | undefined; error: Error | null }) {
@@ -10,47 +11,43 @@ export function FireHistory({ fires, error }: { fires: FireRecord[] | undefined;
       <h2 className="card-header" id="job-fires-heading">
         Fire history
       </h2>
-      {error ? (
-        <p className="empty error-text" role="alert">
-          {error.message}
-        </p>
-      ) : fires === undefined ? (
-        <p className="empty muted">Loading…</p>
-      ) : fires.length === 0 ? (
-        <p className="empty muted">No fires yet.</p>
-      ) : (
-        <div className="job-table-scroll">
-          <table className="data">
-            <caption className="visually-hidden">Fire history</caption>
-            <thead>
-              <tr>
-                <th scope="col">Fire time</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Run</th>
-              </tr>
-            </thead>
-            <tbody>
-              {fires.map((fire) => (
-                <tr key={fire.id}>
-                  <td>
-                    {fire.triggerId === null ? <span className="muted">manual · </span> : null}
-                    {formatDateTime(fire.fireTime)}
-                  </td>
-                  <td>
-                    <span className="fire-outcome" data-outcome={fire.outcome}>
-                      {FIRE_OUTCOME_TEXT[fire.outcome]}
-                      {fire.count > 1 ? ` ×${fire.count}` : ''}
-                    </span>
-                  </td>
-                  <td className="wrap">{fire.reason ?? ''}</td>
-                  <td>{fire.executionId ? <Link to={`/executions/${fire.executionId}`}>open</Link> : '–'}</td>
+      <QueryState error={error} items={fires} empty="No fires yet." inCard>
+        {(fires) => (
+          <div className="job-table-scroll">
+            <table className="data">
+              <caption className="visually-hidden">Fire history</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Fire time</th>
+                  <th scope="col">Outcome</th>
+                  <th scope="col">Reason</th>
+                  <th scope="col">Run</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+              </thead>
+              <tbody>
+                {fires.map((fire) => (
+                  <tr key={fire.id}>
+                    <td>
+                      {fire.triggerId === null ? <span className="muted">manual · </span> : null}
+                      {formatDateTime(fire.fireTime)}
+                    </td>
+                    <td>
+                      <span className="fire-outcome" data-outcome={fire.outcome}>
+                        {FIRE_OUTCOME_TEXT[fire.outcome]}
+                        {fire.count > 1 ? ` ×${fire.count}` : ''}
+                      </span>
+                    </td>
+                    <td className="wrap">{fire.reason ?? ''}</td>
+                    <td>
+                      {fire.executionId ? <Link to={`/executions/${fire.executionId}`}>open</Link> : '–'}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryState>
     </section>
   );
 }

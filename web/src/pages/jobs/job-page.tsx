@@ -1,5 +1,4 @@
 import { Link, useParams } from 'react-router';
-import { PageHeader } from '../../components/page-header.js';
 import { useNow } from '../../components/use-now.js';
 import { DurationTrendChart } from '../../features/jobs/duration-trend-chart.js';
 import { useJob, useJobDeliveries, useJobHistory, useJobRuns } from '../../features/jobs/job-queries.js';
@@ -8,6 +7,7 @@ import { useJobLiveRefresh } from '../../features/jobs/use-job-live-refresh.js';
 import { FireHistory } from './fire-history.js';
 import { JobHeader } from './job-header.js';
 import { JobRuns } from './job-runs.js';
+import { JobUnavailable } from './job-unavailable.js';
 import { StepComparisonPanel } from './step-comparison-panel.js';
 import { WebhookDeliveries } from './webhook-deliveries.js';
 import './job-page.css';
@@ -26,16 +26,7 @@ export function JobPage() {
   // Relative fire times ("in 3s") tick.
   const now = useNow(true);
 
-  if (job.error) {
-    return (
-      <div className="page">
-        <PageHeader title="Job" />
-        <p className="error-text" role="alert">
-          {job.error.message} <Link to="/jobs">All jobs</Link>
-        </p>
-      </div>
-    );
-  }
+  if (job.error) return <JobUnavailable title="Job" error={job.error} />;
   if (job.data === undefined) return <p className="page muted">Loading…</p>;
 
   const items = runs.data?.items ?? [];

@@ -3,6 +3,7 @@ import type { Job } from '../../api/types.js';
 import { PageHeader } from '../../components/page-header.js';
 import { StatusBadge } from '../../components/status-badge.js';
 import { useNow } from '../../components/use-now.js';
+import { QueryState } from '../../components/query-state.js';
 import { useJobRuns, useJobs } from '../../features/jobs/job-queries.js';
 import { RunSparkline } from '../../features/jobs/run-sparkline.js';
 import { triggersText } from '../../features/jobs/trigger-text.js';
@@ -31,41 +32,42 @@ export function JobsPage() {
           </Link>
         }
       />
-      {jobs.error ? (
-        <p className="error-text" role="alert">
-          {jobs.error.message}
-        </p>
-      ) : jobs.data === undefined ? (
-        <p className="muted">Loading…</p>
-      ) : jobs.data.items.length === 0 ? (
-        <p className="muted jobs-empty">
-          No jobs yet. <Link to="/jobs/new">Create one</Link> to run a command on a schedule.
-        </p>
-      ) : (
-        <div className="card jobs-table-wrap">
-          <table className="data jobs-table">
-            <caption className="visually-hidden">Jobs</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">State</th>
-                <th scope="col">Triggers</th>
-                <th scope="col">Next fire</th>
-                <th scope="col">Last run</th>
-                <th scope="col">Recent runs</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {jobs.data.items.map((job) => (
-                <JobRow key={job.id} job={job} now={now} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryState
+        error={jobs.error}
+        items={jobs.data?.items}
+        empty={
+          <>
+            No jobs yet. <Link to="/jobs/new">Create one</Link> to run a command on a schedule.
+          </>
+        }
+        emptyClassName="jobs-empty"
+      >
+        {(items) => (
+          <div className="card jobs-table-wrap">
+            <table className="data jobs-table">
+              <caption className="visually-hidden">Jobs</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Triggers</th>
+                  <th scope="col">Next fire</th>
+                  <th scope="col">Last run</th>
+                  <th scope="col">Recent runs</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((job) => (
+                  <JobRow key={job.id} job={job} now={now} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryState>
     </div>
   );
 }
