@@ -6,11 +6,12 @@ import { describeMachine, median } from './machine.js';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const only = process.argv.slice(2);
 
-function scenario(file, runs) {
+function scenario(file, runs, env = {}) {
   const results = [];
   for (let i = 0; i < runs; i++) {
     const out = execFileSync(process.execPath, ['--expose-gc', new URL(file, import.meta.url).pathname], {
       encoding: 'utf8',
+      env: { ...process.env, ...env },
       maxBuffer: 1 << 20,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -47,6 +48,17 @@ if (want('server')) {
     `  median: print→client p50 ${median(r.map((x) => x.latencyP50Ms))} ms, p99 ${median(r.map((x) => x.latencyP99Ms))} ms (target ≤ 50), ` +
       `server RSS (with its spawn helper) ${median(r.map((x) => x.serverPeakRssMB))} MB (≤ 250), API p99 ${median(r.map((x) => x.apiP99Ms))} ms (≤ 5), ` +
       `lost ${Math.max(...r.map((x) => x.lost))} (0), ${median(r.map((x) => x.deliveriesPerSecond)).toLocaleString('en')} deliveries/s`,
+  );
+}
+// Not in the default set (it is the machine's figure, not StepFlow's): `npm run bench server-reference`.
+if (only.includes('server-reference')) {
+  console.log(
+    '(d′) the same load, GET aimed at a no-op server in its own idle process answering the same bytes (the floor)',
+  );
+  const r = scenario('./server-load.js', Math.min(RUNS, 3), { BENCH_API_TARGET: 'reference' });
+  console.log(
+    `  median: reference API p50 ${median(r.map((x) => x.apiP50Ms))} ms, p99 ${median(r.map((x) => x.apiP99Ms))} ms ` +
+      `(StepFlow's own API p99 under this load cannot be below this)`,
   );
 }
 if (want('parser')) {

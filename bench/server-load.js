@@ -11,6 +11,11 @@ const LINES = Number(process.env.BENCH_LINES_EACH ?? 5000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 500);
 const API_RPS = Number(process.env.BENCH_API_RPS ?? 200);
 const BURST = Number(process.env.BENCH_BURST ?? 10);
+// `reference` aims the API client at bench/reference-api-server.js instead (see there).
+const API_TARGET = process.env.BENCH_API_TARGET ?? 'stepflow';
+if (API_TARGET !== 'stepflow' && API_TARGET !== 'reference') {
+  throw new Error(`BENCH_API_TARGET must be stepflow or reference, got ${API_TARGET}`);
+}
 const root = new URL('..', import.meta.url).pathname;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-bench-server-'));
 const goFile = path.join(dataDir, 'go');
@@ -85,15 +90,15 @@ const helperPids = () => {
     });
 };
 
-/** Calls GET /api/executions?limit=50 at API_RPS until stopped; returns the latencies and errors. */
-function measureApi() {
+/** Calls GET <base>/api/executions?limit=50 at API_RPS until stopped; returns the latencies and errors. */
+function measureApi(base = url) {
   const latencies = [];
   let errors = 0;
   // What went wrong, by status or error message: a count alone cannot tell shutdown from overload.
   const errorKinds = {};
   const timer = setInterval(() => {
     const t0 = performance.now();
-    fetch(`${url}/api/executions?limit=50`)
+    fetch(`${base}/api/executions?limit=50`)
       .then((res) => (res.ok ? res.arrayBuffer() : Promise.reject(new Error(String(res.status)))))
       .then(
         () => latencies.push(performance.now() - t0),
@@ -143,6 +148,27 @@ for (;;) {
 }
 const startup = startApi.stop();
 
+let reference;
+let referenceBodyBytes;
+let apiBase = url;
+if (API_TARGET === 'reference') {
+  const listingFile = path.join(dataDir, 'listing.json');
+  const listing = await fetch(`${url}/api/executions?limit=50`);
+  const body = Buffer.from(await listing.arrayBuffer());
+  referenceBodyBytes = body.length;
+  fs.writeFileSync(listingFile, body);
+  reference = spawn(
+    process.execPath,
+    [new URL('./reference-api-server.js', import.meta.url).pathname, listingFile],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  apiBase = await new Promise((resolve) =>
+    reference.stdout.once('data', (d) => resolve(/listening on (\S+)/.exec(String(d))[1])),
+  );
+}
+
 const watchers = fork(new URL('./ws-watchers.js', import.meta.url).pathname, [
   JSON.stringify({ url, executionIds: ids, clients: CLIENTS, linesPerExecution: LINES, timeoutMs: 180_000 }),
 ]);
@@ -158,7 +184,7 @@ const rssTimer = setInterval(() => {
   peakHelperRss = Math.max(peakHelperRss, helperRss);
   peakRss = Math.max(peakRss, rssOf(server.pid) + helperRss);
 }, 200);
-const steady = measureApi();
+const steady = measureApi(apiBase);
 
 fs.writeFileSync(goFile, '');
 const t0 = performance.now();
@@ -168,6 +194,7 @@ const result = await new Promise((resolve) =>
 const seconds = (performance.now() - t0) / 1000;
 const api = steady.stop();
 clearInterval(rssTimer);
+reference?.kill('SIGTERM');
 server.kill('SIGTERM');
 await new Promise((resolve) => server.on('exit', resolve));
 fs.rmSync(dataDir, { recursive: true, force: true });
@@ -185,6 +212,8 @@ console.log(
     resyncs: result.resyncs,
     serverPeakRssMB: Math.round(peakRss / 2 ** 20),
     helperPeakPrivateRssMB: Math.round(peakHelperRss / 2 ** 20),
+    apiTarget: API_TARGET,
+    ...(referenceBodyBytes === undefined ? {} : { referenceBodyBytes }),
     apiRequests: api.requests,
     apiErrors: api.errors,
     ...(api.errors > 0 ? { apiErrorKinds: api.errorKinds } : {}),

@@ -13,8 +13,9 @@ export interface ListingCache {
 /**
  * Dashboards poll the same listing many times a second while runs write every 100 ms: reading and
  * decoding 50 wide rows each time was the main cost of `GET /api/executions`. A page stays valid
- * until any connection commits: `PRAGMA data_version` (other connections, the write worker's
- * included) or {@link ListingCache.invalidate} (this one). Pages are shared: read-only.
+ * until any connection commits: `PRAGMA data_version` (other connections: another process on the
+ * same database, e.g. `stepflow run`) or {@link ListingCache.invalidate} (this one). Pages are
+ * shared: read-only.
  */
 export function createListingCache(db: Database.Database): ListingCache {
   const dataVersion = db.prepare('PRAGMA data_version').pluck();

@@ -65,7 +65,7 @@ describe('SqliteStore', () => {
     // Nothing changed: the very same page (the server serializes it once).
     expect(await store.listExecutions({ limit: 10 })).toBe(page);
 
-    // Another connection's commit (as the write worker's or another process's) is seen.
+    // Another connection's commit (another process's, e.g. `stepflow run`) is seen.
     await other.write({ lines: [{ executionId: first.id, lines: lines(1, 3) }] });
     const afterOther = await store.listExecutions({ limit: 10 });
     expect(afterOther).not.toBe(page);
