@@ -250,6 +250,9 @@ echo "STEP_COMPLETE:Package"
     const table = page.getByRole('region', { name: 'Artifacts' });
     const model = table.getByRole('link', { name: 'out/model.bin' });
     await model.waitFor();
+    // A short finished log does not push the artifacts below the fold (the pane fits its lines).
+    const box = await table.boundingBox();
+    expect(box?.y ?? Infinity).toBeLessThan(page.viewportSize()?.height ?? 0);
     const row = table.locator('tr', { hasText: 'out/model.bin' });
     expect(await row.locator('td').allTextContents()).toEqual([
       'out/model.bin',

@@ -292,7 +292,7 @@ exit 1
     const page = await browser.open(server.url, `/executions/${id}`);
     const errorLine = line(page, errorSeq);
     await errorLine.waitFor();
-    expect(await errorLine.locator('.log-text').textContent()).toBe('STEP_ERROR:deploy exploded');
+    await expect.poll(() => errorLine.locator('.log-text').textContent()).toBe('STEP_ERROR:deploy exploded');
     await expect.poll(() => errorLine.getAttribute('class')).toContain('log-highlighted');
     await expect.poll(() => inView(page, errorSeq)).toBe(true);
     // At the top: Prepare (succeeded) collapsed, Deploy (failed) open right below it.

@@ -323,6 +323,11 @@ export function LogViewer({ execution, lineFeed, ref }: LogViewerProps) {
         onScroll={onScroll}
         tabIndex={0}
         data-testid="log-scroller"
+        // A finished run's log is as tall as its lines (up to the viewport's height): a short log
+        // must not push the artifacts and the resource chart below the fold. A running one keeps
+        // the full height, so the page does not jump with every line; so does one whose outline
+        // has not arrived (no rows yet: a long log would otherwise open at the minimum height).
+        data-fit={outline === null || ACTIVE_STATUSES.has(execution.status) ? undefined : 'content'}
       >
         <div className="log-spacer" style={{ height: viewport.scrollHeight }}>
           <div className="log-window" style={{ transform: `translateY(${baseTop}px)` }} role="table">
