@@ -161,7 +161,14 @@ export const ErrorBodySchema = Type.Object({
 
 // Requests. Bodies and query strings reject unknown fields, so a typo is a 400 naming it.
 
-const TAGS_DESCRIPTION = 'a map of strings, or a list of "key=value" or "key" strings';
+/** Tags as a map, or as the CLI's `--tag` list (`key=value`, or a bare `key` with an empty value). */
+export const TagsInputSchema = Type.Union([StringMap, Type.Array(Type.String())], {
+  description: 'a map of strings, or a list of "key=value" or "key" strings',
+});
+/** Variables as a map, or as a list of `NAME=value` (what a form's lines or `docker run -e` give). */
+export const EnvInputSchema = Type.Union([StringMap, Type.Array(Type.String())], {
+  description: 'a map of strings, or a list of "NAME=value" strings (the value is everything after the first =)',
+});
 
 export const CreateExecutionBodySchema = Type.Object(
   {
@@ -170,11 +177,9 @@ export const CreateExecutionBodySchema = Type.Object(
       Type.Array(Type.String(), { minItems: 1, description: 'Run without a shell; argv[0] is the program' }),
     ),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
-    tags: Type.Optional(
-      Type.Union([StringMap, Type.Array(Type.String())], { description: TAGS_DESCRIPTION }),
-    ),
+    tags: Type.Optional(TagsInputSchema),
     cwd: Type.Optional(Type.String({ minLength: 1, description: "Default: the server's working directory" })),
-    env: Type.Optional(StringMap),
+    env: Type.Optional(EnvInputSchema),
     timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Seconds' })),
   },
   { additionalProperties: false, description: 'Exactly one of `command` and `argv`' },

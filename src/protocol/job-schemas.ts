@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { FIRE_OUTCOMES, MISSED_FIRE_POLICIES, OVERLAP_POLICIES, WEBHOOK_EVENTS } from '../core/jobs/job.js';
 import { EXECUTION_STATUSES } from '../core/statuses.js';
+import { EnvInputSchema, TagsInputSchema } from './api-schemas.js';
 
 /**
  * TypeBox schemas of the jobs API (`/api/jobs…`, `/api/schedules/preview`). Request bodies use
@@ -63,14 +64,12 @@ const WebhookInputSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const TAGS_DESCRIPTION = 'a map of strings, or a list of "key=value" or "key" strings';
-
 const jobFields = {
   command: Type.Optional(Type.String({ minLength: 1, description: 'Run with /bin/sh -c' })),
   argv: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'Run without a shell' })),
   cwd: Type.Optional(Type.String({ minLength: 1, description: "Default: the server's working directory" })),
-  env: Type.Optional(StringMap),
-  tags: Type.Optional(Type.Union([StringMap, Type.Array(Type.String())], { description: TAGS_DESCRIPTION })),
+  env: Type.Optional(EnvInputSchema),
+  tags: Type.Optional(TagsInputSchema),
   timeout: Type.Optional(
     Type.Number({ exclusiveMinimum: 0, description: 'Seconds; the whole process tree is stopped' }),
   ),

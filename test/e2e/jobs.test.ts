@@ -207,18 +207,27 @@ describe('the jobs pages', () => {
     await saveScreenshot(page, 'jobs');
   });
 
-  it('edits a job: the changed trigger is saved, the webhook it did not touch keeps its secret', async () => {
+  it('edits a job: the changed trigger is saved, the webhook and env it did not touch are kept, typed env lines replace the env', async () => {
     const server = await startServer();
     const job = await createJob(server.url, {
       name: 'report',
       command: 'echo report',
       cwd: tempDir(),
+      env: { TOKEN: 'env-s3cret' },
       triggers: [{ cron: '0 6 * * *', timezone: 'UTC' }],
       webhooks: [{ url: 'http://127.0.0.1:9/hook', events: ['failure'], secret: 's3cret' }],
     });
     const page = await browser.open(server.url, `/jobs/${job.id}`);
     await page.getByRole('link', { name: 'Edit', exact: true }).click();
     const form = page.getByRole('form', { name: 'Edit job' });
+    // The saved variable is named, never shown; the field starts empty and leaving it so keeps it.
+    const env = form.getByLabel('Environment', { exact: true });
+    expect(await env.inputValue()).toBe('');
+    const envHintId = ((await env.getAttribute('aria-describedby')) ?? '').split(' ').at(-1);
+    expect(await page.locator(`[id="${envHintId}"]`).innerText()).toMatch(
+      /^Set now: TOKEN \(values are not shown\)/,
+    );
+    expect(await page.content()).not.toContain('env-s3cret');
     const cron = form
       .getByRole('group', { name: 'Trigger 1' })
       .getByLabel('Cron expression', { exact: true });
@@ -238,6 +247,20 @@ describe('the jobs pages', () => {
     expect(saved.webhooks).toMatchObject([
       { url: 'http://127.0.0.1:9/hook', events: ['failure'], signed: true },
     ]);
+    expect(saved.envNames).toEqual(['TOKEN']);
+    expect(await page.getByRole('definition').filter({ hasText: 'TOKEN' }).count()).toBe(1);
+
+    // Lines typed replace the saved variables.
+    await page.getByRole('link', { name: 'Edit', exact: true }).click();
+    await page
+      .getByRole('form', { name: 'Edit job' })
+      .getByLabel('Environment', { exact: true })
+      .fill('REGION=eu');
+    await page.getByRole('button', { name: 'Save job' }).click();
+    await page.waitForURL(`${server.url}/jobs/${job.id}`);
+    await page.getByRole('definition').filter({ hasText: 'REGION' }).waitFor();
+    const replaced = (await (await fetch(`${server.url}/api/jobs/${job.id}`)).json()) as typeof job;
+    expect(replaced.envNames).toEqual(['REGION']);
   });
 
   it('compares step durations between runs and flags the step that got slower', async () => {

@@ -86,4 +86,22 @@ describe('the new execution page', () => {
     });
     expect((await waitForEnd(server, id)).status).toBe('succeeded');
   });
+
+  it('passes the Environment lines to the script, and names a line that is not NAME=value', async () => {
+    const server = await startServer();
+    const page = await browser.open(server.url, '/new');
+    await field(page, 'Command').fill('echo "[$REGION] [$MODE] [${SECRET-unset}]"');
+    await field(page, 'Environment').fill('REGION=eu-west-1\nNOEQUALS');
+    await page.getByRole('button', { name: 'Start execution' }).click();
+    expect(await errorOf(page, 'Environment')).toBe('"NOEQUALS" is not NAME=value');
+    expect(new URL(page.url()).pathname).toBe('/new');
+
+    await field(page, 'Environment').fill('REGION=eu-west-1\n# MODE stays literal\n  MODE=a b $HOME  \n\n');
+    await page.getByRole('button', { name: 'Start execution' }).click();
+    await page.waitForURL(/\/executions\/[0-9a-z]{26}$/);
+    const id = new URL(page.url()).pathname.split('/').at(-1) ?? '';
+    expect((await waitForEnd(server, id)).status).toBe('succeeded');
+    const log = await fetch(`${server.url}/api/executions/${id}/logs?format=text`);
+    expect(await log.text()).toBe('[eu-west-1] [a b $HOME] [unset]\n');
+  });
 });

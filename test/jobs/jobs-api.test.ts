@@ -109,6 +109,17 @@ describe('jobs API', () => {
     expect(patched.body.triggers[1]!.id).not.toBe(job.triggers[1]!.id);
     expect(patched.body.webhooks[0]!.signed).toBe(true);
 
+    // env given (here as NAME=value lines, as the form sends them) replaces the job's whole env.
+    const replaced = await call<JobBody>(url, 'PATCH', `/api/jobs/${job.id}`, {
+      env: ['REGION=eu', 'MODE=a=b'],
+    });
+    expect(replaced.body.envNames).toEqual(['REGION', 'MODE']);
+    const bad = await call<{ error: { message: string } }>(url, 'PATCH', `/api/jobs/${job.id}`, {
+      env: ['REGION'],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/body\.env\.0 "REGION" is not NAME=value/);
+
     const paused = await call<JobBody>(url, 'POST', `/api/jobs/${job.id}/pause`);
     expect(paused.body).toMatchObject({ enabled: false, nextRunAt: null, upcoming: [] });
     const resumed = await call<JobBody>(url, 'POST', `/api/jobs/${job.id}/resume`);

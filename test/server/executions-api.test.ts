@@ -69,6 +69,14 @@ describe('POST /api/executions', () => {
 
     const mapped = await startExecution(url, { command: 'true', tags: { team: 'web' } });
     expect(mapped.tags).toEqual({ team: 'web' });
+
+    // env as a list of NAME=value, as the dashboard's form sends it: the value is all after the first =.
+    const listed = await startExecution(url, {
+      command: 'echo "[$GREETING] [${EMPTY-unset}]"',
+      env: ['GREETING=a=b c', 'EMPTY='],
+    });
+    await waitForStatus(url, listed.id);
+    expect(await logText(url, listed.id)).toBe('[a=b c] []\n');
   });
 
   it('runs in the server’s working directory by default, and resolves a relative cwd against it', async () => {
@@ -103,8 +111,12 @@ describe('POST /api/executions', () => {
       [{ argv: ['echo', 'a\u0000b'] }, /body\.argv\.1 must not contain a NUL/],
       [{ command: 'true', timeout: 0 }, /body\.timeout/],
       [{ command: 'true', timeout: '5' }, /body\.timeout must be number/],
-      [{ command: 'true', env: { A: 1 } }, /body\.env\.A must be string/],
+      [{ command: 'true', env: { A: 1 } }, /body\.env must be a map of strings, or a list of "NAME=value"/],
       [{ command: 'true', env: { 'A=B': 'x' } }, /body\.env has an invalid variable name "A=B"/],
+      [{ command: 'true', env: ['A=1', 'NOEQUALS'] }, /body\.env\.1 "NOEQUALS" is not NAME=value/],
+      [{ command: 'true', env: ['=x'] }, /body\.env\.0 "=x" is not NAME=value/],
+      [{ command: 'true', env: ['A=1', 'A=2'] }, /body\.env\.1 sets A a second time/],
+      [{ command: 'true', env: [1] }, /body\.env/],
       [{ command: 'true', tags: 'team=core' }, /body\.tags must be a map of strings, or a list/],
       [{ command: 'true', tags: ['=x'] }, /body\.tags has an empty key/],
       [{ command: 'true', cwd: '/no/such/dir' }, /body\.cwd "\/no\/such\/dir": no such file or directory/],

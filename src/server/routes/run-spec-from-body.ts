@@ -23,7 +23,8 @@ export async function runSpecFromBody(body: CreateExecutionBody, serverCwd: stri
     if (body.argv[0] === '') throw invalid('argv', 'must start with a program name');
     body.argv.forEach((arg, i) => noNul(`argv.${i}`, arg));
   }
-  for (const [key, value] of Object.entries(body.env ?? {})) {
+  const env = body.env === undefined ? undefined : envFrom(body.env);
+  for (const [key, value] of Object.entries(env ?? {})) {
     if (key === '' || key.includes('='))
       throw invalid('env', `has an invalid variable name ${JSON.stringify(key)}`);
     noNul(`env.${key}`, key + value);
@@ -33,7 +34,7 @@ export async function runSpecFromBody(body: CreateExecutionBody, serverCwd: stri
     ...(body.name !== undefined ? { name: body.name } : {}),
     cwd: await directory(body.cwd, serverCwd),
     tags: tagsFrom(body.tags),
-    ...(body.env !== undefined ? { env: body.env } : {}),
+    ...(env !== undefined ? { env } : {}),
     ...(body.timeout !== undefined ? { timeoutSeconds: body.timeout } : {}),
   };
 }
@@ -54,6 +55,21 @@ async function directory(cwd: string | undefined, serverCwd: string): Promise<st
   });
   if (!info.isDirectory()) throw invalid('cwd', `${JSON.stringify(resolved)} is not a directory`);
   return resolved;
+}
+
+/** A map as is; a list of `NAME=value` (the value is everything after the first `=`), each name once. */
+function envFrom(env: NonNullable<CreateExecutionBody['env']>): Record<string, string> {
+  if (!Array.isArray(env)) return env;
+  // A Map, not an object: a `__proto__` name must be a variable, not a prototype.
+  const vars = new Map<string, string>();
+  env.forEach((item, i) => {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw invalid(`env.${i}`, `${JSON.stringify(item)} is not NAME=value`);
+    const name = item.slice(0, eq);
+    if (vars.has(name)) throw invalid(`env.${i}`, `sets ${name} a second time`);
+    vars.set(name, item.slice(eq + 1));
+  });
+  return Object.fromEntries(vars);
 }
 
 /** A map as is; a list of `key=value` or bare `key` (stored with an empty value), as the CLI's --tag. */

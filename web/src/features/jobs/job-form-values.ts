@@ -1,4 +1,5 @@
 import type { Job, JobTrigger, MissedFirePolicy, OverlapPolicy, WebhookEvent } from '../../api/types.js';
+import { parseEnv } from '../executions-list/parse-env.js';
 import { parseTags } from '../executions-list/parse-tags.js';
 import { browserTimeZone } from './relative-time.js';
 
@@ -35,6 +36,10 @@ export interface JobFormValues {
   cwd: string;
   timeout: string;
   tags: string;
+  /** New variables, `NAME=value` lines. Saved values never come back, so editing starts empty. */
+  env: string;
+  /** Editing: drop every saved variable (lines typed in `env` replace them anyway). */
+  clearEnv: boolean;
   triggers: TriggerValues[];
   retryMaxAttempts: string;
   retryDelaySeconds: string;
@@ -68,6 +73,8 @@ export function emptyJobForm(): JobFormValues {
     cwd: '',
     timeout: '',
     tags: '',
+    env: '',
+    clearEnv: false,
     triggers: [newTrigger()],
     retryMaxAttempts: '1',
     retryDelaySeconds: '10',
@@ -93,6 +100,8 @@ export function jobFormFromJob(job: Job): JobFormValues {
     tags: Object.entries(job.tags)
       .map(([k, v]) => (v === '' ? k : `${k}=${v}`))
       .join(', '),
+    env: '',
+    clearEnv: false,
     triggers: job.triggers.map((t) => ({
       key: key(),
       kind: t.kind,
@@ -130,6 +139,7 @@ export function triggerBody(trigger: TriggerValues): Record<string, string | num
 /** The `POST /api/jobs` body: only what the user filled in, besides name, command and triggers. */
 export function jobBody(values: JobFormValues): Record<string, unknown> {
   const tags = parseTags(values.tags);
+  const env = parseEnv(values.env);
   const onExitCodes = values.retryOnExitCodes
     .split(/[,\s]+/)
     .filter((code) => code !== '')
@@ -140,6 +150,8 @@ export function jobBody(values: JobFormValues): Record<string, unknown> {
     ...optional('cwd', values.cwd.trim()),
     ...optionalNumber('timeout', values.timeout),
     ...(tags.length > 0 ? { tags } : {}),
+    // Absent keeps a saved job's variables (a PATCH replaces env only when it is given).
+    ...(env.length > 0 ? { env } : values.clearEnv ? { env: [] } : {}),
     triggers: values.triggers.map(triggerBody),
     retry: {
       ...optionalNumber('maxAttempts', values.retryMaxAttempts),

@@ -46,6 +46,7 @@ function EditForm({ job }: { job: Job }) {
         pending={update.isPending}
         error={update.error}
         editing
+        envNames={job.envNames}
         cancelTo={`/jobs/${job.id}`}
         onSubmit={(values) => update.mutate(values)}
         onEdit={() => update.reset()}

@@ -1,6 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { FormField } from '../../components/form-field.js';
+import { ENV_FORMAT_HINT } from '../../features/executions-list/parse-env.js';
 import { errorPath, fieldForPath, messageWithoutField } from '../../features/jobs/job-error-field.js';
 import type { JobFormValues } from '../../features/jobs/job-form-values.js';
 import { MISSED_FIRE_TEXT, OVERLAP_TEXT, keysOf } from '../../features/jobs/job-policies.js';
@@ -19,6 +20,7 @@ const PATHS: Partial<Record<TextField, string>> = {
   cwd: 'cwd',
   timeout: 'timeout',
   tags: 'tags',
+  env: 'env',
   retryMaxAttempts: 'retry.maxAttempts',
   retryDelaySeconds: 'retry.delaySeconds',
   retryBackoffFactor: 'retry.backoffFactor',
@@ -41,6 +43,7 @@ export function JobForm({
   pending,
   error,
   editing = false,
+  envNames = [],
   cancelTo,
   onSubmit,
   onEdit,
@@ -53,6 +56,8 @@ export function JobForm({
   pending: boolean;
   error: Error | null;
   editing?: boolean;
+  /** Editing: the names of the saved variables (their values never leave the server). */
+  envNames?: readonly string[];
   cancelTo: string;
   onSubmit: (values: JobFormValues) => void;
   /** Any change: the last save's error is about what was sent, not what is typed now. */
@@ -130,6 +135,26 @@ export function JobForm({
             <input {...text('timeout')} type="text" inputMode="decimal" autoComplete="off" />
           </FormField>
         </div>
+        <FormField label="Environment" hint={envHint(envNames)} error={err('env')}>
+          <textarea
+            {...text('env')}
+            rows={3}
+            className="mono"
+            spellCheck={false}
+            autoComplete="off"
+            placeholder={'REGION=eu-west-1\nBACKUP_DIR=/srv/backups'}
+          />
+        </FormField>
+        {envNames.length > 0 ? (
+          <label className="job-form-check">
+            <input
+              type="checkbox"
+              checked={values.clearEnv}
+              onChange={(event) => change({ clearEnv: event.target.checked })}
+            />{' '}
+            Remove the saved variables ({envNames.join(', ')})
+          </label>
+        ) : null}
       </Section>
 
       <Section title="When">
@@ -255,4 +280,10 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
       <div className="job-form-body">{children}</div>
     </section>
   );
+}
+
+/** What the Environment field does: for a saved job, that the values are kept unless replaced. */
+function envHint(saved: readonly string[]): string {
+  if (saved.length === 0) return `${ENV_FORMAT_HINT} Values are not shown again.`;
+  return `Set now: ${saved.join(', ')} (values are not shown). Leave empty to keep them; lines entered replace them all. ${ENV_FORMAT_HINT}`;
 }

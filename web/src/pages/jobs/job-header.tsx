@@ -100,6 +100,11 @@ export function JobHeader({ job, now, successText }: { job: Job; now: number; su
               ? ` · late after ${formatDuration(job.lateAfterSeconds * 1000)}`
               : ''}
           </Fact>
+          {job.envNames.length > 0 ? (
+            <Fact label="Environment">
+              <span className="mono">{job.envNames.join(', ')}</span>
+            </Fact>
+          ) : null}
           {Object.keys(job.tags).length > 0 ? (
             <Fact label="Tags">
               <TagList tags={job.tags} />

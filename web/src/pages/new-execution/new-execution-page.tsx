@@ -6,14 +6,15 @@ import type { Execution } from '../../api/types.js';
 import { FormField } from '../../components/form-field.js';
 import { PageHeader } from '../../components/page-header.js';
 import { LIST_QUERY_ROOTS } from '../../features/executions-list/use-executions-feed.js';
+import { ENV_FORMAT_HINT, parseEnv } from '../../features/executions-list/parse-env.js';
 import { parseTags } from '../../features/executions-list/parse-tags.js';
 import './new-execution.css';
 
-const FIELDS = ['command', 'name', 'tags', 'cwd', 'timeout'] as const;
+const FIELDS = ['command', 'name', 'tags', 'cwd', 'timeout', 'env'] as const;
 type Field = (typeof FIELDS)[number];
 type Values = Record<Field, string>;
 
-const EMPTY: Values = { command: '', name: '', tags: '', cwd: '', timeout: '' };
+const EMPTY: Values = { command: '', name: '', tags: '', cwd: '', timeout: '', env: '' };
 
 /**
  * Starts an execution. The server is the one validator (no browser-side rules to drift from it):
@@ -87,6 +88,16 @@ export function NewExecutionPage() {
             <input {...bind('timeout')} type="text" inputMode="decimal" autoComplete="off" />
           </FormField>
         </div>
+        <FormField label="Environment" hint={ENV_HINT} error={fieldError('env')}>
+          <textarea
+            {...bind('env')}
+            rows={3}
+            className="mono"
+            spellCheck={false}
+            autoComplete="off"
+            placeholder={'REGION=eu-west-1\nDRY_RUN=1'}
+          />
+        </FormField>
         <div className="form-actions">
           <button type="submit" className="button primary" disabled={start.isPending}>
             {start.isPending ? 'Starting…' : 'Start execution'}
@@ -100,28 +111,35 @@ export function NewExecutionPage() {
   );
 }
 
+const ENV_HINT = `${ENV_FORMAT_HINT} Not shown again.`;
+
 /** Only what the user filled in; a timeout that is not a number is sent as is, for the server to name. */
 function requestBody(values: Values): Record<string, unknown> {
   const timeout = values.timeout.trim();
   const tags = parseTags(values.tags);
+  const env = parseEnv(values.env);
   return {
     command: values.command,
     ...(values.name.trim() ? { name: values.name.trim() } : {}),
     ...(tags.length > 0 ? { tags } : {}),
     ...(values.cwd.trim() ? { cwd: values.cwd.trim() } : {}),
     ...(timeout ? { timeout: Number.isFinite(Number(timeout)) ? Number(timeout) : timeout } : {}),
+    ...(env.length > 0 ? { env } : {}),
   };
 }
 
-/** The form field an API error is about (`argv` and `env` errors have no field here). */
+/** The form field an API error is about (`argv` errors have no field here). */
 function fieldOf(error: ApiError): Field | undefined {
   const field = error.field?.split('.')[0];
   return (FIELDS as readonly string[]).includes(field ?? '') ? (field as Field) : undefined;
 }
 
-/** `body.cwd "/x": no such file or directory` next to the cwd field reads `"/x": no such file…`. */
+/**
+ * `body.cwd "/x": no such file or directory` next to the cwd field reads `"/x": no such file…`;
+ * `body.env.1 "X" is not NAME=value` next to the environment reads `"X" is not NAME=value`.
+ */
 function withoutFieldPrefix(message: string, field: string): string {
-  const prefix = `body.${field}`;
-  const rest = message.startsWith(prefix) ? message.slice(prefix.length).replace(/^[:\s]+/, '') : message;
+  const prefix = new RegExp(`^body\\.${field}(?:\\.[\\w]+)*[:\\s]+`);
+  const rest = message.replace(prefix, '');
   return rest.charAt(0).toUpperCase() + rest.slice(1);
 }
