@@ -426,6 +426,11 @@ echo "STEP_COMPLETE:Package"
       const chart = page.locator('.resource-chart');
       await chart.locator('canvas').waitFor();
       expect(Number(await chart.getAttribute('data-samples'))).toBeGreaterThanOrEqual(2);
+      // Its legend reads the last sample, timed from the run's start (not a clock, not dashes).
+      const legend = await chart.locator('.u-legend .u-series .u-value').allInnerTexts();
+      expect(legend[0]).toMatch(/^[1-9]\.\ds$/);
+      expect(legend[1]).toMatch(/^\d+%$/);
+      expect(legend[2]).toMatch(/^[\d.]+ (B|KB|MB)$/);
       expect((await shownSteps(page)).map((s) => [s.name, s.indent])).toEqual([
         ['环境设置', 8],
         ['数据预处理', 8],

@@ -12,6 +12,18 @@ export function formatDuration(ms: number | null | undefined): string {
   return hours > 0 ? `${hours}h ${minutes}m` : `${minutes}m ${seconds}s`;
 }
 
+/**
+ * An axis label of elapsed seconds, as short as it can be: 0 → "0s", 90 → "1m30s", 3600 → "1h",
+ * 5400 → "1h30m".
+ */
+export function formatElapsed(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return s % 60 === 0 ? `${s / 60}m` : `${Math.floor(s / 60)}m${s % 60}s`;
+  const minutes = Math.floor((s % 3600) / 60);
+  return `${Math.floor(s / 3600)}h${minutes === 0 ? '' : `${minutes}m`}`;
+}
+
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 
 /** 1536 → "1.5 KB" (powers of 1024). */

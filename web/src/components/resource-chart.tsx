@@ -2,12 +2,14 @@ import { useEffect, useEffectEvent, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ResourceSample } from '../api/types.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, formatDuration, formatElapsed } from '../format.js';
 import './resource-chart.css';
 import { useThemeKey } from './use-theme-key.js';
 
 export interface ResourceChartProps {
   samples: readonly ResourceSample[];
+  /** Epoch ms the x axis counts from (the run's start); default: the first sample. */
+  originMs?: number | null;
   /** Plot height in px (the width follows the container). */
   height?: number;
   /** Shown instead of the chart when there is no sample. */
@@ -15,11 +17,18 @@ export interface ResourceChartProps {
 }
 
 /**
- * CPU % and memory of a process tree over time (uPlot: canvas, cheap to redraw live). Memory has
- * its own axis on the right. Colours come from the theme's CSS variables and follow theme changes;
+ * CPU % and memory of a process tree over the run (uPlot: canvas, cheap to redraw live). The x
+ * axis is time since the run started (what step durations are measured in, not wall-clock
+ * seconds); memory has its own axis on the right. The legend reads the latest sample until the
+ * pointer picks another. Colours come from the theme's CSS variables and follow theme changes;
  * the width follows the container.
  */
-export function ResourceChart({ samples, height = 160, emptyText = 'no samples' }: ResourceChartProps) {
+export function ResourceChart({
+  samples,
+  originMs = null,
+  height = 160,
+  emptyText = 'no samples',
+}: ResourceChartProps) {
   if (samples.length === 0) {
     return (
       <div className="resource-chart-empty muted" style={{ height }}>
@@ -27,14 +36,22 @@ export function ResourceChart({ samples, height = 160, emptyText = 'no samples' 
       </div>
     );
   }
-  return <Plot samples={samples} height={height} />;
+  return <Plot samples={samples} originMs={originMs ?? samples[0]!.ts} height={height} />;
 }
 
-function Plot({ samples, height }: { samples: readonly ResourceSample[]; height: number }) {
+function Plot({
+  samples,
+  originMs,
+  height,
+}: {
+  samples: readonly ResourceSample[];
+  originMs: number;
+  height: number;
+}) {
   const container = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
   const theme = useThemeKey();
-  const data = useMemo(() => toData(samples), [samples]);
+  const data = useMemo(() => toData(samples, originMs), [samples, originMs]);
   // The chart is built with the data of the moment; later data goes through setData below.
   const currentData = useEffectEvent(() => data);
 
@@ -63,9 +80,17 @@ function Plot({ samples, height }: { samples: readonly ResourceSample[]; height:
   return <div className="resource-chart" ref={container} data-samples={samples.length} />;
 }
 
-function toData(samples: readonly ResourceSample[]): uPlot.AlignedData {
+/** The legend's value: the one under the pointer, else (pointer off the plot) the newest, not a dash. */
+function shown(u: uPlot, raw: number | null, seriesIdx: number, idx: number | null): number | null {
+  return idx === null ? (u.data[seriesIdx]?.at(-1) ?? null) : raw;
+}
+
+const formatOr = (v: number | null, format: (v: number) => string) => (v === null ? '–' : format(v));
+
+/** x: seconds since the origin. */
+function toData(samples: readonly ResourceSample[], originMs: number): uPlot.AlignedData {
   return [
-    samples.map((s) => s.ts / 1000),
+    samples.map((s) => (s.ts - originMs) / 1000),
     samples.map((s) => s.cpuPercent),
     samples.map((s) => s.memoryBytes),
   ];
@@ -84,28 +109,33 @@ function options(element: HTMLElement, height: number): uPlot.Options {
     height,
     cursor: { drag: { x: false, y: false } },
     scales: {
+      // From the start of the run, in seconds (not a clock: the axis reads 0s, 30s, 1m…).
+      x: { time: false, range: (_u, _min, max) => [0, Math.max(1, max)] },
       cpu: { range: (_u, _min, max) => [0, Math.max(100, Math.ceil(max / 50) * 50)] },
       memory: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
     },
     series: [
-      {},
+      {
+        label: 'Elapsed',
+        value: (u, raw, i, idx) => formatOr(shown(u, raw, i, idx), (v) => formatDuration(v * 1000)),
+      },
       {
         label: 'CPU',
         scale: 'cpu',
         stroke: cpu,
         width: 1.5,
-        value: (_u, v) => (v === null ? '–' : `${v.toFixed(0)}%`),
+        value: (u, raw, i, idx) => formatOr(shown(u, raw, i, idx), (v) => `${v.toFixed(0)}%`),
       },
       {
         label: 'Memory',
         scale: 'memory',
         stroke: memory,
         width: 1.5,
-        value: (_u, v) => (v === null ? '–' : formatBytes(v)),
+        value: (u, raw, i, idx) => formatOr(shown(u, raw, i, idx), formatBytes),
       },
     ],
     axes: [
-      axis,
+      { ...axis, incrs: ELAPSED_STEPS, values: (_u, ticks) => ticks.map(formatElapsed) },
       { ...axis, scale: 'cpu', size: 48, values: (_u, ticks) => ticks.map((v) => `${v}%`) },
       {
         ...axis,
@@ -118,3 +148,8 @@ function options(element: HTMLElement, height: number): uPlot.Options {
     ],
   };
 }
+
+/** Tick spacings of the elapsed axis, in seconds: round clock steps rather than 50 s or 200 s. */
+const ELAPSED_STEPS = [
+  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+];

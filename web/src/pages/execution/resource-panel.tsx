@@ -34,6 +34,7 @@ export function ResourcePanel({
         ) : (
           <ResourceChart
             samples={samples}
+            originMs={execution.startedAt ? Date.parse(execution.startedAt) : null}
             height={150}
             emptyText={ended ? 'no samples (run shorter than 1 s)' : 'waiting for the first sample…'}
           />
