@@ -167,7 +167,8 @@ export const TagsInputSchema = Type.Union([StringMap, Type.Array(Type.String())]
 });
 /** Variables as a map, or as a list of `NAME=value` (what a form's lines or `docker run -e` give). */
 export const EnvInputSchema = Type.Union([StringMap, Type.Array(Type.String())], {
-  description: 'a map of strings, or a list of "NAME=value" strings (the value is everything after the first =)',
+  description:
+    'a map of strings, or a list of "NAME=value" strings (the value is everything after the first =)',
 });
 
 export const CreateExecutionBodySchema = Type.Object(

@@ -173,7 +173,41 @@ export const JobSchema = Type.Object({
   activeRuns: Type.Integer({ description: 'Runs in progress in this server (retries waiting included)' }),
 });
 
-export const JobListSchema = Type.Object({ items: Type.Array(JobSchema) });
+const RunSummarySchema = Type.Object({
+  executionId: Type.String(),
+  status: StringEnum(EXECUTION_STATUSES),
+  createdAt: IsoTime,
+  startedAt: Nullable(IsoTime),
+  durationMs: Nullable(Type.Number({ description: 'null until the run ends' })),
+});
+
+export const JobListSchema = Type.Object({
+  items: Type.Array(
+    Type.Composite([
+      JobSchema,
+      Type.Object({
+        recentRuns: Type.Optional(
+          Type.Array(RunSummarySchema, {
+            description: 'With ?recentRuns=N: the newest N runs, newest first',
+          }),
+        ),
+      }),
+    ]),
+  ),
+});
+
+export const JobListQuerySchema = Type.Object(
+  {
+    recentRuns: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        description: "Also return each job's newest N runs (any attempt), for run-history sparklines",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const JobParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 

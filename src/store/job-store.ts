@@ -52,6 +52,11 @@ export interface JobStore {
 
   /** The newest execution of each job that has one (any attempt). */
   lastRuns(): Promise<Map<string, JobLastRun>>;
+  /**
+   * The newest `limit` executions (any attempt) of each of `jobIds`, newest first; a job without
+   * runs maps to `[]`. One index seek per job: what a jobs list draws its run history from.
+   */
+  recentRuns(jobIds: readonly string[], limit: number): Promise<Map<string, JobRunSummary[]>>;
 
   /**
    * The durations of the finished steps of the job's newest `runs` succeeded executions (any
@@ -93,4 +98,10 @@ export interface JobLastRun {
   executionId: string;
   status: ExecutionStatus;
   createdAt: string;
+}
+
+export interface JobRunSummary extends JobLastRun {
+  startedAt: string | null;
+  /** Null until the run ends. */
+  durationMs: number | null;
 }

@@ -167,6 +167,11 @@ describe('the jobs pages', () => {
     }
 
     const page = await browser.open(server.url, '/');
+    const requested: string[] = [];
+    page.on('request', (request) => {
+      const { pathname, search } = new URL(request.url());
+      requested.push(pathname + search);
+    });
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Jobs' }).click();
     await page.waitForURL(`${server.url}/jobs`);
     const row = (job: { id: string }) => page.locator(`tr[data-job-id="${job.id}"]`);
@@ -192,6 +197,9 @@ describe('the jobs pages', () => {
     await eventually(async () =>
       expect(await flakyRow.locator('.run-sparkline rect').getAttribute('data-status')).toBe('failed'),
     );
+    // The table, sparklines included, comes from the list: no request per row.
+    expect(requested.filter((url) => url.includes('jobId=') || url.startsWith('/api/jobs/'))).toEqual([]);
+    expect(requested).toContain('/api/jobs?recentRuns=20');
 
     // Run now from the list: a second bar appears in the sparkline without a reload.
     await expect.poll(() => backupRow.locator('.run-sparkline rect').count()).toBe(1);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ErrorBodyJson } from '../../src/protocol/api-schemas.js';
 import type { JobBody, JobListBody, SchedulePreviewBody } from '../../src/protocol/job-schemas.js';
 import { useTestServers } from '../helpers/test-server.js';
+import { waitForStatus } from '../server/execution-api-client.js';
 import { call, createJob, uniqueName } from './jobs-client.js';
 
 const startServer = useTestServers();
@@ -32,6 +33,37 @@ describe('jobs API', () => {
     const list = await call<JobListBody>(url, 'GET', '/api/jobs');
     expect(list.body.items.map((j) => j.name)).toEqual(['backup']);
     expect((await call<JobBody>(url, 'GET', `/api/jobs/${job.id}`)).body.nextRunAt).toBe(job.nextRunAt);
+  });
+
+  it('lists each job with its newest runs when asked (?recentRuns=N), in one request', async () => {
+    const { url } = await startServer();
+    const busy = await createJob(url, { name: 'busy', command: 'exit 0', triggers: [] });
+    const idle = await createJob(url, { name: 'idle', command: 'true', triggers: [] });
+    const started: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const run = await call<{ id: string }>(url, 'POST', `/api/jobs/${busy.id}/run`);
+      started.push(run.body.id);
+      await waitForStatus(url, run.body.id);
+    }
+
+    const list = await call<JobListBody>(url, 'GET', '/api/jobs?recentRuns=2');
+    expect(list.status).toBe(200);
+    const [busyItem, idleItem] = ['busy', 'idle'].map((name) => list.body.items.find((j) => j.name === name));
+    // The newest two, newest first, finished with a duration; a job without runs has none.
+    expect(busyItem?.recentRuns?.map((run) => run.executionId)).toEqual([started[2], started[1]]);
+    for (const run of busyItem?.recentRuns ?? []) {
+      expect(run).toMatchObject({ status: 'succeeded', durationMs: expect.any(Number) });
+    }
+    expect(idleItem?.recentRuns).toEqual([]);
+    expect(idle.id).toBe(idleItem?.id);
+    // Without the parameter the list stays lean.
+    expect((await call<JobListBody>(url, 'GET', '/api/jobs')).body.items[0]).not.toHaveProperty('recentRuns');
+
+    for (const query of ['recentRuns=0', 'recentRuns=101', 'recentRuns=some', 'limit=5']) {
+      const bad = await call<ErrorBodyJson>(url, 'GET', `/api/jobs?${query}`);
+      expect(bad.status, query).toBe(400);
+      expect(bad.body.error.message).toMatch(/recentRuns|limit/);
+    }
   });
 
   it.each([

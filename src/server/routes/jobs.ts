@@ -9,6 +9,7 @@ import {
   DeliveryListSchema,
   FireListSchema,
   HistoryQuerySchema,
+  JobListQuerySchema,
   JobListSchema,
   JobParamsSchema,
   JobSchema,
@@ -65,15 +66,28 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
     {
       schema: {
         tags,
-        summary: 'Every job, by name, with next fire time and last run',
-        response: { 200: JobListSchema },
+        summary: 'Every job, by name, with next fire time and last run (and its recent runs if asked)',
+        querystring: JobListQuerySchema,
+        response: { 200: JobListSchema, ...errorResponses(400) },
       },
     },
-    async () => {
+    async (request) => {
       const [all, lastRuns] = await Promise.all([jobs.listJobs(), jobs.lastRuns()]);
+      const { recentRuns: perJob } = request.query;
+      // One request for a whole jobs table, not one per row.
+      const recent =
+        perJob === undefined
+          ? undefined
+          : await jobs.recentRuns(
+              all.map((job) => job.id),
+              perJob,
+            );
       const now = Date.now();
       return {
-        items: all.map((job) => toJobJson(job, now, lastRuns.get(job.id), scheduler.activeRuns(job.id))),
+        items: all.map((job) => ({
+          ...toJobJson(job, now, lastRuns.get(job.id), scheduler.activeRuns(job.id)),
+          ...(recent ? { recentRuns: recent.get(job.id) ?? [] } : {}),
+        })),
       };
     },
   );

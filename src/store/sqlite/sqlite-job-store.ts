@@ -3,7 +3,7 @@ import { ERROR_CODES, StepflowError, notFound } from '../../core/errors.js';
 import type { FireRecord, Job, JobDefinition, PendingRetry, WebhookDelivery } from '../../core/jobs/job.js';
 import type { StepDurationSample } from '../../core/jobs/step-percentiles.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
-import type { JobLastRun, JobStore, NewFire } from '../job-store.js';
+import type { JobLastRun, JobRunSummary, JobStore, NewFire } from '../job-store.js';
 import { createExecutionIdFactory } from './execution-ids.js';
 import {
   definitionJson,
@@ -88,6 +88,19 @@ export class SqliteJobStore implements JobStore {
         `SELECT e.job_id, e.id, e.status, e.created_at FROM executions e
          JOIN (SELECT job_id, max(id) AS id FROM executions WHERE job_id IS NOT NULL GROUP BY job_id) last
          ON e.id = last.id`,
+      ),
+      recentRuns: db.prepare<
+        [string, number],
+        {
+          id: string;
+          status: ExecutionStatus;
+          created_at: string;
+          started_at: string | null;
+          duration_ms: number | null;
+        }
+      >(
+        `SELECT id, status, created_at, started_at, duration_ms FROM executions
+         WHERE job_id = ? ORDER BY id DESC LIMIT ?`,
       ),
       // The job's newest succeeded executions through the (job_id, id) index, then their steps by key.
       recentStepDurations: db.prepare<[string, number], { name: string; duration_ms: number }>(
@@ -275,6 +288,29 @@ export class SqliteJobStore implements JobStore {
       for (const row of this.statements.lastRuns.all()) {
         runs.set(row.job_id, { executionId: row.id, status: row.status, createdAt: row.created_at });
       }
+      return runs;
+    });
+  }
+
+  async recentRuns(jobIds: readonly string[], limit: number): Promise<Map<string, JobRunSummary[]>> {
+    return this.guard('cannot read the recent runs', () => {
+      const perJob = Math.max(1, Math.trunc(limit));
+      const runs = new Map<string, JobRunSummary[]>();
+      // One read transaction: every job's runs as of the same moment.
+      this.db.transaction(() => {
+        for (const jobId of jobIds) {
+          runs.set(
+            jobId,
+            this.statements.recentRuns.all(jobId, perJob).map((row) => ({
+              executionId: row.id,
+              status: row.status,
+              createdAt: row.created_at,
+              startedAt: row.started_at,
+              durationMs: row.duration_ms,
+            })),
+          );
+        }
+      })();
       return runs;
     });
   }

@@ -13,6 +13,7 @@ import type {
 import type {
   DeliveryListSchema,
   FireListSchema,
+  JobListSchema,
   JobSchema,
   SchedulePreviewSchema,
 } from '../../../src/protocol/job-schemas.js';
@@ -28,6 +29,9 @@ export type ResourceSample = Static<typeof ResourceSeriesSchema>['samples'][numb
 export type ExecutionStatus = Execution['status'];
 
 export type Job = Static<typeof JobSchema>;
+export type JobListItem = Static<typeof JobListSchema>['items'][number];
+/** What `GET /api/jobs?recentRuns=N` says of each recent run (enough for a sparkline). */
+export type JobRunSummary = NonNullable<JobListItem['recentRuns']>[number];
 export type JobTrigger = Job['triggers'][number];
 export type OverlapPolicy = Job['overlap'];
 export type MissedFirePolicy = Job['missedFire'];

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { apiFetch } from '../../api/client.js';
-import type { Delivery, ExecutionPage, FireRecord, Job } from '../../api/types.js';
+import type { Delivery, ExecutionPage, FireRecord, Job, JobListItem } from '../../api/types.js';
 
 /**
  * Query keys of everything about jobs. All start with `jobs`, so one invalidation of `['jobs']`
@@ -8,17 +8,20 @@ import type { Delivery, ExecutionPage, FireRecord, Job } from '../../api/types.j
  */
 export const jobKeys = {
   all: ['jobs'] as const,
-  list: () => ['jobs', 'list'] as const,
+  lists: () => ['jobs', 'list'] as const,
+  list: (recentRuns: number) => ['jobs', 'list', recentRuns] as const,
   job: (id: string) => ['jobs', 'job', id] as const,
   runs: (id: string, limit: number) => ['jobs', 'runs', id, limit] as const,
   history: (id: string) => ['jobs', 'history', id] as const,
   deliveries: (id: string) => ['jobs', 'deliveries', id] as const,
 };
 
-export function useJobs() {
+/** Every job, each with its newest `recentRuns` runs: one request for the whole table. */
+export function useJobs(recentRuns: number) {
   return useQuery({
-    queryKey: jobKeys.list(),
-    queryFn: ({ signal }) => apiFetch<{ items: Job[] }>('/api/jobs', { signal }),
+    queryKey: jobKeys.list(recentRuns),
+    queryFn: ({ signal }) =>
+      apiFetch<{ items: JobListItem[] }>('/api/jobs', { query: { recentRuns }, signal }),
   });
 }
 

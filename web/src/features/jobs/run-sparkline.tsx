@@ -1,4 +1,4 @@
-import type { Execution } from '../../api/types.js';
+import type { JobRunSummary } from '../../api/types.js';
 import { formatDateTime, formatDuration } from '../../format.js';
 import { STATUS_COLOR } from './run-colors.js';
 
@@ -12,7 +12,7 @@ const MIN_BAR = 3;
  * longest shown). Runs still going have no duration yet and get a short bar. Each bar names its
  * run on hover; the whole reads as a count by status for screen readers.
  */
-export function RunSparkline({ runs }: { runs: readonly Execution[] }) {
+export function RunSparkline({ runs }: { runs: readonly JobRunSummary[] }) {
   if (runs.length === 0) return <span className="muted">no runs</span>;
   const oldestFirst = [...runs].reverse();
   const longest = Math.max(1, ...oldestFirst.map((run) => run.durationMs ?? 0));
@@ -34,7 +34,7 @@ export function RunSparkline({ runs }: { runs: readonly Execution[] }) {
             : Math.max(MIN_BAR, Math.round((run.durationMs / longest) * HEIGHT));
         return (
           <rect
-            key={run.id}
+            key={run.executionId}
             x={i * (BAR + GAP)}
             y={HEIGHT - height}
             width={BAR}

@@ -1,10 +1,10 @@
 import { Link } from 'react-router';
-import type { Job } from '../../api/types.js';
+import type { JobListItem } from '../../api/types.js';
 import { PageHeader } from '../../components/page-header.js';
 import { StatusBadge } from '../../components/status-badge.js';
 import { useNow } from '../../components/use-now.js';
 import { QueryState } from '../../components/query-state.js';
-import { useJobRuns, useJobs } from '../../features/jobs/job-queries.js';
+import { useJobs } from '../../features/jobs/job-queries.js';
 import { RunSparkline } from '../../features/jobs/run-sparkline.js';
 import { triggersText } from '../../features/jobs/trigger-text.js';
 import { PauseResumeButton } from '../../features/jobs/pause-resume-button.js';
@@ -19,7 +19,7 @@ const SPARK_RUNS = 20;
 
 /** Every job with its triggers, next fire time, last status and recent runs, live. */
 export function JobsPage() {
-  const jobs = useJobs();
+  const jobs = useJobs(SPARK_RUNS);
   useJobLiveRefresh();
   const now = useNow(true);
   return (
@@ -72,8 +72,7 @@ export function JobsPage() {
   );
 }
 
-function JobRow({ job, now }: { job: Job; now: number }) {
-  const runs = useJobRuns(job.id, SPARK_RUNS);
+function JobRow({ job, now }: { job: JobListItem; now: number }) {
   const { runNow, pause, resume } = useJobActions(job.id);
   const triggers = triggersText(job.triggers);
   return (
@@ -115,7 +114,7 @@ function JobRow({ job, now }: { job: Job; now: number }) {
         )}
       </td>
       <td>
-        <RunSparkline runs={runs.data?.items ?? []} />
+        <RunSparkline runs={job.recentRuns ?? []} />
       </td>
       <td className="job-row-actions">
         <button

@@ -18,7 +18,7 @@ export function NewJobPage() {
       apiFetch<Job>('/api/jobs', { method: 'POST', body: jobBody(values) }),
     onSuccess: async (job) => {
       queryClient.setQueryData(jobKeys.job(job.id), job);
-      void queryClient.invalidateQueries({ queryKey: jobKeys.list() });
+      void queryClient.invalidateQueries({ queryKey: jobKeys.lists() });
       await navigate(`/jobs/${job.id}`);
     },
   });
