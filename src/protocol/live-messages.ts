@@ -18,6 +18,9 @@ import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
  * - `executions`: {@link ExecutionsMessage} when an execution appears (`created`), changes
  *   (`updated`: status, meta, error) or ends (`finished`). The first message after the ack lists
  *   the executions that are running (remote ones included) or queued (`active`).
+ * - `jobs`: {@link JobsMessage} when a job is created, changed (edited, paused, resumed) or
+ *   deleted — from the dashboard, the CLI or the API alike. It names the job; fetch it from REST.
+ *   Runs of jobs are executions: they come on `executions`.
  * - `execution:<id>`: everything about one execution: {@link ExecutionMessage} (the full REST
  *   detail: after subscribing and on every status, meta or error change), {@link StepsMessage},
  *   {@link LinesMessage}, {@link AnnotationsMessage}, {@link ArtifactsMessage},
@@ -61,8 +64,11 @@ export const LIVE_PATH = '/ws';
 /** The dashboard topic. */
 export const EXECUTIONS_TOPIC = 'executions';
 
-/** `executions`, or `execution:<id>` for one execution. */
-export type LiveTopic = typeof EXECUTIONS_TOPIC | `execution:${string}`;
+/** Job definitions: created, changed, deleted. */
+export const JOBS_TOPIC = 'jobs';
+
+/** `executions`, `jobs`, or `execution:<id>` for one execution. */
+export type LiveTopic = typeof EXECUTIONS_TOPIC | typeof JOBS_TOPIC | `execution:${string}`;
 
 // ---- client → server ----
 
@@ -173,11 +179,25 @@ export interface ExecutionsMessage {
   changes: ExecutionChange[];
 }
 
+export interface JobChange {
+  change: 'created' | 'updated' | 'deleted';
+  jobId: string;
+}
+
+/**
+ * A change of the `jobs` topic (sent at once: jobs change at human pace).
+ * @public
+ */
+export interface JobsMessage {
+  type: 'jobs';
+  changes: JobChange[];
+}
+
 /** @public */
 export interface SubscribedMessage {
   type: 'subscribed';
   topic: LiveTopic;
-  /** Highest line seq the server knows for the execution; `null` for `executions`. */
+  /** Highest line seq the server knows for the execution; `null` for `executions` and `jobs`. */
   lastSeq: number | null;
 }
 
@@ -194,9 +214,9 @@ export interface UnsubscribedMessage {
 export interface ResyncMessage {
   type: 'resync';
   topic: LiveTopic;
-  /** Absent for the `executions` topic. */
+  /** Absent for the `executions` and `jobs` topics. */
   executionId?: string;
-  /** Highest seq sent before the drop (every line up to it was sent); `null` for `executions`. */
+  /** Highest seq sent before the drop (every line up to it was sent); `null` for `executions` and `jobs`. */
   lastSeq: number | null;
 }
 
@@ -222,6 +242,7 @@ export type LiveServerMessage =
   | ArtifactsMessage
   | ResourcesMessage
   | ExecutionsMessage
+  | JobsMessage
   | SubscribedMessage
   | UnsubscribedMessage
   | ResyncMessage

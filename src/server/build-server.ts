@@ -9,6 +9,7 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
+import type { JobChange } from '../protocol/live-messages.js';
 import type { Stepflow } from '../stepflow.js';
 import { VERSION } from '../version.js';
 import { errorBody, installErrorHandling } from './http-errors.js';
@@ -37,6 +38,8 @@ export interface ServerContext {
   version: string;
   /** Connected WebSocket clients (the live hub sets this when it attaches). */
   liveClients: () => number;
+  /** Tells live `jobs` subscribers that a job was created, changed or deleted (set by the hub). */
+  jobChanged: (change: JobChange) => void;
 }
 
 /** The Fastify instance with TypeBox as its type provider: route schemas type the handlers. */
@@ -99,6 +102,7 @@ export async function buildServer(
     startedAt: Date.now(),
     version: VERSION,
     liveClients: () => 0,
+    jobChanged: () => {},
   };
   const guard = createRequestGuard(options);
   const { bus, store, writer, engine } = stepflow;
@@ -107,6 +111,7 @@ export async function buildServer(
     extra.live,
   );
   context.liveClients = liveHub.clientCount;
+  context.jobChanged = liveHub.jobChanged;
   // preClose, not onClose: the HTTP server's close waits for upgraded sockets, so they go first.
   app.addHook('preClose', () => liveHub.close());
 

@@ -212,6 +212,13 @@ describe('the jobs pages', () => {
     // Resume from the list: the paused job gets a next fire time.
     await flakyRow.getByRole('button', { name: 'Resume flaky' }).click();
     await eventually(async () => expect(await flakyRow.locator('.next-fire').innerText()).toMatch(/^in /));
+    // Changes made elsewhere (the CLI, another tab) show up without a reload: a pause, a new job.
+    expect((await fetch(`${server.url}/api/jobs/${backup.id}/pause`, { method: 'POST' })).status).toBe(200);
+    await eventually(async () => expect(await backupRow.locator('.next-fire').innerText()).toBe('paused'));
+    const added = await createJob(server.url, { name: 'added elsewhere', command: 'true', triggers: [] });
+    await row(added).waitFor();
+    await flakyRow.getByRole('button', { name: 'Pause flaky' }).click();
+    await eventually(async () => expect(await flakyRow.locator('.next-fire').innerText()).toBe('paused'));
     await saveScreenshot(page, 'jobs');
   });
 

@@ -194,6 +194,33 @@ describe('several topics', () => {
     expect(change?.execution).toMatchObject({ id, status: 'succeeded', exitCode: 0 });
   });
 
+  it('reports jobs created, changed and deleted on the jobs topic, whoever changed them', async () => {
+    const server = await setup();
+    const client = await connect(server);
+    expect(await client.subscribe('jobs')).toEqual({ type: 'subscribed', topic: 'jobs', lastSeq: null });
+    const api = (method: string, path: string, body?: object) =>
+      fetch(`${server.url}${path}`, {
+        method,
+        ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+      });
+    const created = await api('POST', '/api/jobs', { name: 'nightly', command: 'true', triggers: [] });
+    const { id } = (await created.json()) as { id: string };
+    await api('POST', `/api/jobs/${id}/pause`);
+    await api('PATCH', `/api/jobs/${id}`, { command: 'echo changed' });
+    await api('DELETE', `/api/jobs/${id}`);
+    await client.find((m) => m.type === 'jobs' && m.changes.some((c) => c.change === 'deleted'));
+    expect(client.messages.filter((m) => m.type === 'jobs')).toEqual(
+      ['created', 'updated', 'updated', 'deleted'].map((change) => ({
+        type: 'jobs',
+        changes: [{ change, jobId: id }],
+      })),
+    );
+    // A refused change says nothing.
+    await api('PATCH', `/api/jobs/${id}`, { command: 'echo gone' });
+    await client.subscribe('executions');
+    expect(client.messages.filter((m) => m.type === 'jobs')).toHaveLength(4);
+  });
+
   it('reports an execution waiting for a slot as queued, then created when it starts', async () => {
     const server = await startLiveServer({ config: { maxConcurrent: 1 } });
     servers.push(server);

@@ -1,8 +1,14 @@
 import { validationError } from '../../core/errors.js';
-import { EXECUTIONS_TOPIC, type LiveClientMessage, type LiveTopic } from '../../protocol/live-messages.js';
+import {
+  EXECUTIONS_TOPIC,
+  JOBS_TOPIC,
+  type LiveClientMessage,
+  type LiveTopic,
+} from '../../protocol/live-messages.js';
 
 /** What a topic names, once validated. */
-export type ParsedTopic = { kind: 'executions' } | { kind: 'execution'; executionId: string };
+export type ParsedTopic =
+  { kind: 'executions' } | { kind: 'jobs' } | { kind: 'execution'; executionId: string };
 
 const EXECUTION_ID = /^[\w.-]{1,128}$/;
 
@@ -49,14 +55,18 @@ function topicField(value: unknown): LiveTopic {
   return value as LiveTopic;
 }
 
-/** `executions` or `execution:<id>`; anything else is a `validation_failed` error. */
+/** `executions`, `jobs` or `execution:<id>`; anything else is a `validation_failed` error. */
 export function parseTopic(topic: string): ParsedTopic {
   if (topic === EXECUTIONS_TOPIC) return { kind: 'executions' };
+  if (topic === JOBS_TOPIC) return { kind: 'jobs' };
   if (topic.startsWith('execution:')) {
     const executionId = topic.slice('execution:'.length);
     if (EXECUTION_ID.test(executionId)) return { kind: 'execution', executionId };
   }
-  throw validationError(`unknown topic ${JSON.stringify(topic)}: use "executions" or "execution:<id>"`, {
-    topic,
-  });
+  throw validationError(
+    `unknown topic ${JSON.stringify(topic)}: use "executions", "jobs" or "execution:<id>"`,
+    {
+      topic,
+    },
+  );
 }

@@ -6,12 +6,13 @@ import type { ExecutionEvent } from '../../core/events.js';
 import type { Engine } from '../../engine/engine.js';
 import type { EventBus } from '../../engine/event-bus.js';
 import type { StoreWriter } from '../../engine/store-writer.js';
-import type { LiveClientMessage } from '../../protocol/live-messages.js';
+import type { JobChange, LiveClientMessage } from '../../protocol/live-messages.js';
 import type { ExecutionStore } from '../../store/store.js';
 import { catchUp, runCatchUp, subscribeExecution, type CatchUpDeps } from './catch-up.js';
 import { parseClientMessage, parseTopic } from './client-message.js';
 import { ExecutionFeed } from './execution-feed.js';
 import { ExecutionsTopic } from './executions-topic.js';
+import { JobsTopic } from './jobs-topic.js';
 import { LiveClient, type LiveCounters } from './live-client.js';
 import { closeSubscription, createSubscription, deliverBatch } from './subscription.js';
 import { listenForUpgrades, type RequestGuard } from './upgrade-gate.js';
@@ -73,6 +74,8 @@ export interface LiveHub {
    * how many. Clients reconnect and resume with `since` (tests prove that with it).
    */
   disconnectAll(): number;
+  /** Tells `jobs` subscribers (the routes that change jobs call it). */
+  jobChanged(change: JobChange): void;
   /** Stops accepting, says goodbye to every client (then cuts the slow ones) and detaches. */
   close(): Promise<void>;
 }
@@ -100,6 +103,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
   const feeds = new Map<string, ExecutionFeed>();
   const dirty = new Set<ExecutionFeed>();
   const executions = new ExecutionsTopic(Date.now);
+  const jobs = new JobsTopic(Date.now);
   let executionsDirty = false;
   let batchTimer: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
@@ -181,6 +185,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     const topic = parseTopic(message.topic);
     if (message.type === 'unsubscribe') {
       if (topic.kind === 'executions') executions.unsubscribe(client);
+      else if (topic.kind === 'jobs') jobs.unsubscribe(client);
       else {
         const sub = client.subscriptions.get(message.topic);
         if (sub) closeSubscription(sub, catchUpDeps);
@@ -196,6 +201,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
       }
       return executions.subscribe(client, [...active.values()]);
     }
+    if (topic.kind === 'jobs') return jobs.subscribe(client);
     const previous = client.subscriptions.get(message.topic);
     if (previous) closeSubscription(previous, catchUpDeps);
     if (client.subscriptions.size >= options.maxSubscriptionsPerClient) {
@@ -251,6 +257,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     ws.on('close', () => {
       clients.delete(client);
       executions.unsubscribe(client);
+      jobs.unsubscribe(client);
       for (const sub of [...client.subscriptions.values()]) closeSubscription(sub, catchUpDeps);
     });
   };
@@ -288,12 +295,17 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
       ...counters,
       clients: clients.size,
       subscriptions: [...clients].reduce(
-        (n, client) => n + client.subscriptions.size + (client.watchingExecutions ? 1 : 0),
+        (n, client) =>
+          n +
+          client.subscriptions.size +
+          (client.watchingExecutions ? 1 : 0) +
+          (jobs.subscribers.has(client) ? 1 : 0),
         0,
       ),
       clientPendingBytes: [...clients].map((client) => client.pendingBytes()),
       maxClientBytes: options.maxClientBytes,
     }),
+    jobChanged: (change) => jobs.publish(change),
     disconnectAll: () => {
       const cut = [...clients];
       for (const client of cut) client.drop();

@@ -29,6 +29,8 @@ const tags = ['jobs'];
 /** Jobs: CRUD, run now, pause/resume, fire history, webhook deliveries, and a schedule preview. */
 export async function jobsRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
   const { jobs, scheduler } = context.stepflow;
+  const changed = (change: 'created' | 'updated' | 'deleted', jobId: string) =>
+    context.jobChanged({ change, jobId });
 
   const find = async (id: string): Promise<Job> => {
     const job = await jobs.getJob(id);
@@ -54,6 +56,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       const definition = await jobFromCreateBody(request.body, process.cwd(), Date.now());
       const job = await jobs.createJob(definition);
       await scheduler.reload(job.id);
+      changed('created', job.id);
       return reply
         .status(201)
         .header('location', `/api/jobs/${job.id}`)
@@ -123,6 +126,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       const definition = await jobFromUpdateBody(current, request.body, process.cwd(), Date.now());
       const job = await jobs.updateJob(current.id, definition);
       await scheduler.reload(job.id);
+      changed('updated', job.id);
       return json(job);
     },
   );
@@ -140,6 +144,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
     async (request, reply) => {
       await jobs.deleteJob(request.params.id);
       await scheduler.reload(request.params.id);
+      changed('deleted', request.params.id);
       return reply.status(204).send(null);
     },
   );
@@ -178,6 +183,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       async (request) => {
         const job = await jobs.setEnabled(request.params.id, action === 'resume');
         await scheduler.reload(job.id);
+        changed('updated', job.id);
         return json(job);
       },
     );

@@ -194,6 +194,8 @@ function topicOf(message: LiveServerMessage): LiveTopic | null {
   switch (message.type) {
     case 'executions':
       return 'executions';
+    case 'jobs':
+      return 'jobs';
     case 'subscribed':
     case 'unsubscribed':
     case 'resync':

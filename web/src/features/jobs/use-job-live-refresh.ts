@@ -7,10 +7,11 @@ import { jobKeys } from './job-queries.js';
 const THROTTLE_MS = 500;
 
 /**
- * Keeps the jobs queries current from the `executions` live topic: when an execution of a job
- * (`jobId` = `only`, or any job when `only` is undefined) is queued, starts, changes or ends, every
- * jobs query is invalidated (throttled), so runs, last status and next fire times follow without
- * polling. A reconnection refreshes too.
+ * Keeps the jobs queries current from two live topics: `executions` (an execution of a job —
+ * `jobId` = `only`, or any job when `only` is undefined — is queued, starts, changes or ends) and
+ * `jobs` (a job is created, edited, paused, resumed or deleted, here, in another tab or from the
+ * CLI). Every jobs query is then invalidated (throttled), so runs, last status, state and next
+ * fire times follow without polling. A reconnection refreshes too.
  */
 export function useJobLiveRefresh(only?: string): void {
   const queryClient = useQueryClient();
@@ -22,18 +23,23 @@ export function useJobLiveRefresh(only?: string): void {
     [],
   );
 
-  useLiveTopic('executions', (message) => {
-    // (Re)subscribed: changes may have been missed while the connection was down.
-    const relevant =
-      message.type === 'subscribed' ||
-      (message.type === 'executions' &&
-        message.changes.some(({ execution }) =>
-          only === undefined ? execution.jobId !== null : execution.jobId === only,
-        ));
-    if (!relevant || timer.current) return;
+  const refresh = (): void => {
+    if (timer.current) return;
     timer.current = setTimeout(() => {
       timer.current = null;
       void queryClient.invalidateQueries({ queryKey: jobKeys.all });
     }, THROTTLE_MS);
+  };
+  const ours = (jobId: string | null) => (only === undefined ? jobId !== null : jobId === only);
+
+  useLiveTopic('executions', (message) => {
+    // (Re)subscribed: changes may have been missed while the connection was down.
+    if (message.type === 'subscribed') refresh();
+    else if (message.type === 'executions' && message.changes.some(({ execution }) => ours(execution.jobId)))
+      refresh();
+  });
+  useLiveTopic('jobs', (message) => {
+    if (message.type === 'subscribed') refresh();
+    else if (message.type === 'jobs' && message.changes.some(({ jobId }) => ours(jobId))) refresh();
   });
 }
