@@ -1,6 +1,7 @@
 import type { ExecutionEvent } from '../../core/events.js';
 import type { Execution } from '../../core/model.js';
 import { EXECUTIONS_TOPIC, type ExecutionChange } from '../../protocol/live-messages.js';
+import { broadcast } from './broadcast.js';
 import { toFrame } from './frames.js';
 import type { LiveClient } from './live-client.js';
 
@@ -64,14 +65,6 @@ export class ExecutionsTopic {
     const frame = toFrame({ type: 'executions', changes: this.pending });
     this.pending = [];
     this.updated = new Map();
-    for (const client of this.subscribers) {
-      if (client.hasRoomFor(frame.length)) {
-        client.sendFrame(frame);
-        continue;
-      }
-      this.unsubscribe(client);
-      client.sendControl({ type: 'resync', topic: EXECUTIONS_TOPIC, lastSeq: null });
-      client.noteResync(this.now());
-    }
+    broadcast(this.subscribers, frame, EXECUTIONS_TOPIC, this.now(), (client) => this.unsubscribe(client));
   }
 }

@@ -1,4 +1,5 @@
 import { JOBS_TOPIC, type JobChange } from '../../protocol/live-messages.js';
+import { broadcast } from './broadcast.js';
 import { toFrame } from './frames.js';
 import type { LiveClient } from './live-client.js';
 
@@ -24,14 +25,6 @@ export class JobsTopic {
   publish(change: JobChange): void {
     if (this.subscribers.size === 0) return;
     const frame = toFrame({ type: 'jobs', changes: [change] });
-    for (const client of this.subscribers) {
-      if (client.hasRoomFor(frame.length)) {
-        client.sendFrame(frame);
-        continue;
-      }
-      this.unsubscribe(client);
-      client.sendControl({ type: 'resync', topic: JOBS_TOPIC, lastSeq: null });
-      client.noteResync(this.now());
-    }
+    broadcast(this.subscribers, frame, JOBS_TOPIC, this.now(), (client) => this.unsubscribe(client));
   }
 }

@@ -1,6 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { FormField } from '../../components/form-field.js';
+import { EnvTextarea } from '../../features/executions-list/env-textarea.js';
 import { ENV_FORMAT_HINT } from '../../features/executions-list/parse-env.js';
 import { errorPath, fieldForPath, messageWithoutField } from '../../features/jobs/job-error-field.js';
 import type { JobFormValues } from '../../features/jobs/job-form-values.js';
@@ -136,14 +137,7 @@ export function JobForm({
           </FormField>
         </div>
         <FormField label="Environment" hint={envHint(envNames)} error={err('env')}>
-          <textarea
-            {...text('env')}
-            rows={3}
-            className="mono"
-            spellCheck={false}
-            autoComplete="off"
-            placeholder={'REGION=eu-west-1\nBACKUP_DIR=/srv/backups'}
-          />
+          <EnvTextarea {...text('env')} placeholder={'REGION=eu-west-1\nBACKUP_DIR=/srv/backups'} />
         </FormField>
         {envNames.length > 0 ? (
           <label className="job-form-check">

@@ -6,6 +6,7 @@ import type { Execution } from '../../api/types.js';
 import { FormField } from '../../components/form-field.js';
 import { PageHeader } from '../../components/page-header.js';
 import { LIST_QUERY_ROOTS } from '../../features/executions-list/use-executions-feed.js';
+import { EnvTextarea } from '../../features/executions-list/env-textarea.js';
 import { ENV_FORMAT_HINT, parseEnv } from '../../features/executions-list/parse-env.js';
 import { parseTags } from '../../features/executions-list/parse-tags.js';
 import './new-execution.css';
@@ -89,14 +90,7 @@ export function NewExecutionPage() {
           </FormField>
         </div>
         <FormField label="Environment" hint={ENV_HINT} error={fieldError('env')}>
-          <textarea
-            {...bind('env')}
-            rows={3}
-            className="mono"
-            spellCheck={false}
-            autoComplete="off"
-            placeholder={'REGION=eu-west-1\nDRY_RUN=1'}
-          />
+          <EnvTextarea {...bind('env')} placeholder={'REGION=eu-west-1\nDRY_RUN=1'} />
         </FormField>
         <div className="form-actions">
           <button type="submit" className="button primary" disabled={start.isPending}>
