@@ -19,17 +19,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       .split(path.delimiter)
       .filter(Boolean)
       .map((root) => path.resolve(cwd, root)),
-    maxConcurrent: positiveInt(env, 'MAX_CONCURRENT_TASKS', 50),
-    killGraceMs: positiveInt(env, 'STEPFLOW_KILL_GRACE_MS', 5000),
+    maxConcurrent: positiveFromEnv(env, 'MAX_CONCURRENT_TASKS', 50, POSITIVE_INTEGER),
+    killGraceMs: positiveFromEnv(env, 'STEPFLOW_KILL_GRACE_MS', 5000, POSITIVE_INTEGER),
   };
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+const POSITIVE_INTEGER = { integer: true, what: 'a positive integer' };
+
+/**
+ * A number above 0 from the environment, `fallback` when unset or empty; anything else is a
+ * `validation_failed` error naming the variable and what it must be (`what`).
+ */
+export function positiveFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  { integer, what }: { integer: boolean; what: string },
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw validationError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw validationError(`${name} must be ${what}, got ${JSON.stringify(raw)}`);
   }
   return value;
 }

@@ -168,3 +168,9 @@ export interface ExecutionDetail extends Execution {
   artifacts: Artifact[];
   annotations: Annotation[];
 }
+
+/** The execution row of a detail, its lists left out: what `store.write({ executions })` takes. */
+export function executionOf(detail: ExecutionDetail): Execution {
+  const { steps: _steps, artifacts: _artifacts, annotations: _annotations, ...execution } = detail;
+  return execution;
+}

@@ -1,3 +1,4 @@
+import { positiveFromEnv } from '../config.js';
 import { ERROR_CODES, StepflowError, validationError } from '../core/errors.js';
 
 /** How `stepflow server` listens and whom it lets in. */
@@ -71,16 +72,10 @@ export function loadServerOptions(
     unsafeNoAuth,
     logLevel: (env.STEPFLOW_LOG_LEVEL ?? 'info').toLowerCase(),
     bodyLimit: 10 * 1024 * 1024,
-    remoteLeaseMs: positiveSeconds(env, 'STEPFLOW_REMOTE_LEASE_SECONDS', 300) * 1000,
+    remoteLeaseMs:
+      positiveFromEnv(env, 'STEPFLOW_REMOTE_LEASE_SECONDS', 300, {
+        integer: false,
+        what: 'a number of seconds above 0',
+      }) * 1000,
   };
-}
-
-function positiveSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!(Number.isFinite(value) && value > 0)) {
-    throw validationError(`${name} must be a number of seconds above 0, got ${JSON.stringify(raw)}`);
-  }
-  return value;
 }

@@ -11,7 +11,7 @@ import type {
   RunSpec,
   Step,
 } from '../core/model.js';
-import { LineFlag } from '../core/model.js';
+import { executionOf, LineFlag } from '../core/model.js';
 import type { ExecutionStore, LogQuery } from './store.js';
 
 /** What a backend's test file hands to {@link describeStoreContract} for each test. */
@@ -574,12 +574,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         await store.write({ lines: [{ executionId: id, lines: makeLines(1, 30) }] });
         const execution = await store.getExecution(id);
         expect(execution?.lineCount).toBe(30);
-        const {
-          steps: _steps,
-          artifacts: _artifacts,
-          annotations: _annotations,
-          ...row
-        } = execution as ExecutionDetail;
+        const row = executionOf(execution as ExecutionDetail);
         await store.write({ executions: [{ ...row, status: 'succeeded', lineCount: 12 }] });
         expect(await store.getExecution(id)).toMatchObject({ status: 'succeeded', lineCount: 30 });
       });

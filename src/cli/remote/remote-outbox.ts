@@ -1,6 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Artifact, Execution, LogLine, ResourceSample } from '../../core/model.js';
+import {
+  executionOf,
+  type Artifact,
+  type Execution,
+  type LogLine,
+  type ResourceSample,
+} from '../../core/model.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
 import type { RemoteArtifactQuery, RemoteBatchBody } from '../../protocol/remote-schemas.js';
 import type { ExecutionStore } from '../../store/store.js';
@@ -127,7 +133,7 @@ export function createOutbox({
     },
 
     snapshot: async () => {
-      const { steps: _s, artifacts: _a, annotations: _n, ...execution } = await readDetail();
+      const execution = executionOf(await readDetail());
       lineCount = execution.lineCount;
       return openForm(execution);
     },

@@ -9,6 +9,7 @@ import type {
   LogLine,
   Step,
 } from '../../core/model.js';
+import { executionOf } from '../../core/model.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
 import { REMOTE_TAG, type RemoteBatchBody, type RemoteExecution } from '../../protocol/remote-schemas.js';
 import type { Stepflow } from '../../stepflow.js';
@@ -223,10 +224,9 @@ export function createRemoteIngest(stepflow: Stepflow, now: () => number = Date.
               const stored = await store.getExecution(id);
               // Checked again in the queue: a batch may have come in meanwhile.
               if (!stored || isTerminalExecutionStatus(stored.status) || !silent(id)) return;
-              const { steps: _steps, artifacts: _artifacts, annotations: _annotations, ...row } = stored;
               const seconds = Math.round(leaseMs / 1000);
               const execution: Execution = {
-                ...row,
+                ...executionOf(stored),
                 status: 'interrupted',
                 endedAt: new Date(now()).toISOString(),
                 error: `no report from the remote client for ${seconds} s: it stopped or lost the server (a later report reopens the run)`,
