@@ -241,6 +241,11 @@ export function createRemoteIngest(stepflow: Stepflow, now: () => number = Date.
         }
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
+      // Forget runs silent past the lease: finished ones, and those just expired. Without this the
+      // map would keep an entry for every remote run since the server started.
+      for (const [id, contact] of contacts) {
+        if (contact.active === 0 && now() - contact.last > leaseMs) contacts.delete(id);
+      }
       return expired;
     },
 
