@@ -5,6 +5,8 @@ import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -16,6 +18,7 @@ import { errorBody, installErrorHandling } from './http-errors.js';
 import { createIngestMeter } from './ingest-meter.js';
 import { createLiveHub, type LiveHubOptions } from './live/live-hub.js';
 import { createRequestGuard } from './request-guard.js';
+import { accessOfRequest, recordRoutes } from './route-access.js';
 import { artifactDownloadRoutes } from './routes/artifact-download.js';
 import { artifactsListRoutes } from './routes/artifacts-list.js';
 import { statsRoutes } from './routes/stats.js';
@@ -27,7 +30,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerPrometheusMetrics } from './routes/prometheus-metrics.js';
 import { registerRemoteRoutes } from './routes/remote-executions.js';
 import type { ServerOptions } from './server-options.js';
-import { registerWebUi } from './web-ui.js';
+import { addSecurityHeaders, registerWebUi } from './web-ui.js';
 
 /** What route modules get: the wired StepFlow plus the server's own settings. */
 export interface ServerContext {
@@ -77,6 +80,7 @@ export async function buildServer(
             ...(extra.logStream ? { stream: extra.logStream } : {}),
           },
     bodyLimit: options.bodyLimit,
+    trustProxy: options.trustProxy,
     // On close, end every connection (a `curl -N` log tail, a half-read download) instead of
     // waiting for it: shutdown must not hang on a client.
     forceCloseConnections: true,
@@ -96,6 +100,7 @@ export async function buildServer(
     else parseJson(request, body.toString(), done);
   });
 
+  recordRoutes(app);
   const context: ServerContext = {
     stepflow,
     options,
@@ -115,11 +120,25 @@ export async function buildServer(
   // preClose, not onClose: the HTTP server's close waits for upgraded sockets, so they go first.
   app.addHook('preClose', () => liveHub.close());
 
-  app.addHook('onRequest', async (request, reply) => {
-    const verdict = guard.check({ method: request.method, url: request.url, headers: request.headers });
-    if (!verdict.ok) return reply.status(verdict.status).send(errorBody(verdict.code, verdict.message));
-  });
-  installErrorHandling(app);
+  // Runs after routing: the decision is taken on the route the router matched (route-access.ts).
+  const guardRequest = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> => {
+    const verdict = guard.check({
+      method: request.method,
+      headers: request.headers,
+      access: accessOfRequest(request),
+    });
+    if (!verdict.ok) {
+      if (verdict.status === 401) reply.header('www-authenticate', 'Bearer');
+      return reply.status(verdict.status).send(errorBody(verdict.code, verdict.message));
+    }
+    return undefined;
+  };
+  app.addHook('onRequest', guardRequest);
+  installErrorHandling(app, { notFoundGuard: guardRequest });
+  addSecurityHeaders(app);
 
   await app.register(swagger, {
     openapi: {
@@ -132,7 +151,19 @@ export async function buildServer(
       ...(options.apiKeys.length > 0 ? { security: [{ bearer: [] }] } : {}),
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // No badge fetched from validator.swagger.io: the page's CSP allows only this server.
+    uiConfig: { validatorUrl: null },
+    uiHooks: {
+      // The plugin redirects /docs/static/index.html to the same URL when it has a query string
+      // (its pattern expects the path to end there): a redirect loop. Send it to the UI instead.
+      onRequest: (request, reply, done) => {
+        if (request.routeOptions.url === '/docs/static/index.html') reply.redirect('/docs/');
+        else done();
+      },
+    },
+  });
 
   await registerRoutes(app, context);
   return app;

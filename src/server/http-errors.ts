@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import { ERROR_CODES, isStepflowError, type ErrorCode } from '../core/errors.js';
 
 /** The one place error codes become HTTP statuses. */
@@ -42,7 +42,18 @@ const FASTIFY_CODES: Record<string, [number, ErrorCode]> = {
  * Every error leaves as `{"error":{"code","message","details?"}}`. Schema failures name the field;
  * anything unexpected is a 500 that is logged with its stack and told to the client without it.
  */
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(
+  app: FastifyInstance,
+  {
+    notFoundGuard,
+  }: {
+    /**
+     * Runs before the 404 answer, also when a public route hands over with `callNotFound()` (the
+     * dashboard's fallback does for API-looking paths): an unknown path is as protected as a known one.
+     */
+    notFoundGuard?: preHandlerAsyncHookHandler;
+  } = {},
+): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isStepflowError(error)) {
       const status = STATUS_BY_CODE[error.code];
@@ -72,7 +83,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unexpected error');
     return reply.status(500).send(errorBody(ERROR_CODES.INTERNAL, 'internal error; see the server log'));
   });
-  app.setNotFoundHandler((request, reply) =>
+  app.setNotFoundHandler(notFoundGuard ? { preHandler: notFoundGuard } : {}, (request, reply) =>
     reply
       .status(404)
       .send(

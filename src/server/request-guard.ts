@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerOptions } from './server-options.js';
+import type { RouteAccess } from './route-access.js';
 import { isLoopbackHost } from './server-options.js';
 
 export type GuardVerdict =
@@ -9,22 +10,25 @@ export type GuardVerdict =
 const OK: GuardVerdict = { ok: true };
 const DEFAULT_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];
 
+/** What the guard needs to know of a request, HTTP and WebSocket upgrade alike. */
+export interface GuardInput {
+  method: string;
+  headers: IncomingHttpHeaders;
+  /** The access of the route the request matched (see route-access.ts), never its URL text. */
+  access: RouteAccess;
+  upgrade?: boolean;
+}
+
 /**
  * The checks every request passes, HTTP and WebSocket upgrade alike:
  * - Host, while listening on loopback: defeats DNS rebinding (a page on evil.example that
  *   resolves to 127.0.0.1 sends `Host: evil.example`).
  * - Origin, on state-changing requests and upgrades: a foreign page may not drive the API or
- *   hijack the WebSocket with the user's browser.
- * - Bearer token, when keys are configured, compared in constant time.
+ *   hijack the WebSocket with the user's browser. Same origin means same scheme and host.
+ * - Bearer token, when keys are configured, on every route not declared public, compared in
+ *   constant time.
  */
-export function createRequestGuard(options: ServerOptions): {
-  check(input: {
-    method: string;
-    url: string;
-    headers: IncomingHttpHeaders;
-    upgrade?: boolean;
-  }): GuardVerdict;
-} {
+export function createRequestGuard(options: ServerOptions): { check(input: GuardInput): GuardVerdict } {
   const loopback = isLoopbackHost(options.host);
   const allowedHosts = new Set([...DEFAULT_HOSTS, ...options.allowedHosts.map((h) => h.toLowerCase())]);
   const allowedOrigins = new Set(options.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
@@ -36,13 +40,15 @@ export function createRequestGuard(options: ServerOptions): {
     return allowedHosts.has(hostnameOf(hostHeader));
   };
 
-  const originOk = (origin: string | undefined, hostHeader: string | undefined): boolean => {
+  const originOk = (origin: string | undefined, hostHeader: string | undefined, scheme: string): boolean => {
     if (origin === undefined) return true; // not a browser, or a same-origin GET
     const normalized = origin.toLowerCase().replace(/\/$/, '');
     if (allowedOrigins.has(normalized)) return true;
     if (!hostHeader) return false;
     try {
-      return new URL(normalized).host === hostHeader.toLowerCase();
+      const parsed = new URL(normalized);
+      // The scheme counts: a page on http://host must not drive the API served as https://host.
+      return parsed.protocol === `${scheme}:` && parsed.host === hostHeader.toLowerCase();
     } catch {
       return false; // "null" and garbage origins are foreign
     }
@@ -60,8 +66,9 @@ export function createRequestGuard(options: ServerOptions): {
   };
 
   return {
-    check({ method, url, headers, upgrade = false }) {
+    check({ method, headers, access, upgrade = false }) {
       const host = headers.host;
+      const scheme = requestScheme(headers, options.trustProxy);
       if (!hostOk(host)) {
         return {
           ok: false,
@@ -71,7 +78,7 @@ export function createRequestGuard(options: ServerOptions): {
         };
       }
       const changesState = upgrade || !['GET', 'HEAD', 'OPTIONS'].includes(method);
-      if (changesState && !originOk(headers.origin, host)) {
+      if (changesState && !originOk(headers.origin, host, scheme)) {
         return {
           ok: false,
           status: 403,
@@ -79,19 +86,12 @@ export function createRequestGuard(options: ServerOptions): {
           message: `Origin ${JSON.stringify(headers.origin)} is not allowed`,
         };
       }
-      if (needsAuth(url) && !tokenOk(headers.authorization, headers['sec-websocket-protocol'])) {
+      if (access !== 'public' && !tokenOk(headers.authorization, headers['sec-websocket-protocol'])) {
         return { ok: false, status: 401, code: 'unauthorized', message: 'missing or invalid bearer token' };
       }
       return OK;
     },
   };
-}
-
-/** The dashboard's static files are public (they hold no data); everything else needs the key. */
-function needsAuth(url: string): boolean {
-  return (
-    url.startsWith('/api') || url.startsWith('/ws') || url.startsWith('/metrics') || url.startsWith('/docs')
-  );
 }
 
 function digest(value: string): Buffer {
@@ -119,4 +119,15 @@ function hostnameOf(hostHeader: string): string {
   if (lower.startsWith('[')) return lower.slice(0, lower.indexOf(']') + 1);
   const colon = lower.lastIndexOf(':');
   return colon >= 0 ? lower.slice(0, colon) : lower;
+}
+
+/**
+ * The scheme a client used to reach us. We speak plain HTTP; behind a trusted TLS-terminating
+ * proxy the first `X-Forwarded-Proto` says what the browser saw (as Fastify's `request.protocol`).
+ */
+function requestScheme(headers: IncomingHttpHeaders, trustProxy: boolean): string {
+  if (!trustProxy) return 'http';
+  const forwarded = headers['x-forwarded-proto'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim().toLowerCase();
+  return first === 'https' ? 'https' : 'http';
 }

@@ -18,6 +18,11 @@ export interface ServerOptions {
   bodyLimit: number;
   /** A running remote execution not heard from for this long is marked `interrupted` (docs/REMOTE.md). */
   remoteLeaseMs: number;
+  /**
+   * Believe `X-Forwarded-Proto`/`-For` (STEPFLOW_TRUST_PROXY): only behind a reverse proxy that
+   * sets them, since any client could send them otherwise.
+   */
+  trustProxy: boolean;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -77,5 +82,16 @@ export function loadServerOptions(
         integer: false,
         what: 'a number of seconds above 0',
       }) * 1000,
+    trustProxy: booleanFromEnv(env, 'STEPFLOW_TRUST_PROXY'),
   };
+}
+
+function booleanFromEnv(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'false' || raw === '0' || raw === 'no') return false;
+  if (raw === 'true' || raw === '1' || raw === 'yes') return true;
+  throw new StepflowError(
+    ERROR_CODES.USAGE,
+    `${name} must be true or false, got ${JSON.stringify(env[name])}`,
+  );
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StepflowApp } from './build-server.js';
+import { makeScopePublic } from './route-access.js';
 
 /**
  * The dashboard: Vite's build of `web/` (in `dist/web`, next to the compiled server) served on the
@@ -28,20 +29,39 @@ const DASHBOARD_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** JSON and text answers: nothing in them may load or run anything, or be framed. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
 /** Paths that belong to the API, never to the dashboard: an unknown one is a JSON 404. */
 const API_PREFIXES = ['/api/', '/api?', '/ws', '/docs', '/metrics'];
 const isApiPath = (url: string): boolean => url === '/api' || API_PREFIXES.some((p) => url.startsWith(p));
 
-export async function registerWebUi(app: StepflowApp, root: string = DEFAULT_ROOT): Promise<void> {
-  app.addHook('onSend', async (request, reply) => {
+/**
+ * Security headers on every answer. Pages (the dashboard and the API reference at /docs, both
+ * HTML that renders data) get the dashboard's CSP; everything else gets one that allows nothing.
+ */
+export function addSecurityHeaders(app: StepflowApp): void {
+  app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
-    if (!isApiPath(request.url)) {
-      reply.header('content-security-policy', DASHBOARD_CSP);
-      reply.header('x-frame-options', 'DENY');
-      reply.header('referrer-policy', 'same-origin');
-    }
+    reply.header('referrer-policy', 'same-origin');
+    reply.header('x-frame-options', 'DENY');
+    const page = String(reply.getHeader('content-type') ?? '').startsWith('text/html');
+    reply.header('content-security-policy', page ? DASHBOARD_CSP : API_CSP);
   });
+}
 
+/**
+ * The dashboard: its shell and static files are the only public routes (they hold no data); the
+ * scope's onRoute hook marks every route registered here, the static plugin's included.
+ */
+export async function registerWebUi(app: StepflowApp, root: string = DEFAULT_ROOT): Promise<void> {
+  await app.register(async (scope) => {
+    makeScopePublic(scope);
+    await registerDashboardRoutes(scope, root);
+  });
+}
+
+async function registerDashboardRoutes(app: StepflowApp, root: string): Promise<void> {
   const built = fs.existsSync(`${root}/index.html`);
   if (!built) {
     app.get('/', { schema: { hide: true } }, (_request, reply) =>

@@ -24,6 +24,25 @@ describe('the dashboard shell', () => {
     expect(await page.title()).toBe('StepFlow');
   });
 
+  it('serves the API reference at /docs under a CSP that allows only this server, and it still renders', async () => {
+    const server = await startServer();
+    const response = await fetch(`${server.url}/docs`);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(csp).toContain("connect-src 'self'");
+
+    const page = await browser.open(server.url, '/docs');
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    await page.getByText('POST/api/executions', { exact: false }).first().waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: /StepFlow API/ }).waitFor();
+    expect(violations).toEqual([]);
+  });
+
   it('answers unknown API paths with a JSON 404, not the app shell', async () => {
     const server = await startServer();
     const response = await fetch(`${server.url}/api/nope`);

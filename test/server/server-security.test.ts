@@ -86,10 +86,38 @@ describe('Origin on state-changing requests (CSRF)', () => {
       headers: { origin: `http://127.0.0.1:${server.port}` },
     });
     expect(same.status).toBe(200);
+    // Same host, other scheme: a page served over another scheme is another origin.
+    for (const origin of [`https://127.0.0.1:${server.port}`, `ftp://127.0.0.1:${server.port}`]) {
+      const response = await request(server, '/api/health/optimize', { method: 'POST', headers: { origin } });
+      expect(response.status, origin).toBe(403);
+    }
     // A read from a foreign page is harmless without credentials, and needed by some dashboards.
     expect(
       (await request(server, '/api/health', { headers: { origin: 'http://evil.example' } })).status,
     ).toBe(200);
+  });
+});
+
+describe('behind a TLS proxy (STEPFLOW_TRUST_PROXY)', () => {
+  it('takes the scheme from X-Forwarded-Proto only when told to trust the proxy', async () => {
+    const trusting = await start({ env: { STEPFLOW_TRUST_PROXY: 'true' } });
+    const post = (server: TestServer, origin: string) =>
+      request(server, '/api/health/optimize', {
+        method: 'POST',
+        headers: { origin, 'x-forwarded-proto': 'https', host: `127.0.0.1:${server.port}` },
+      });
+    expect((await post(trusting, `https://127.0.0.1:${trusting.port}`)).status).toBe(200);
+    expect((await post(trusting, `http://127.0.0.1:${trusting.port}`)).status).toBe(403);
+    // Not trusted: anyone could send the header, so it is ignored.
+    const plain = await start();
+    expect((await post(plain, `https://127.0.0.1:${plain.port}`)).status).toBe(403);
+    expect((await post(plain, `http://127.0.0.1:${plain.port}`)).status).toBe(200);
+  });
+
+  it('refuses a value that is not true or false', () => {
+    expect(() => loadServerOptions({ STEPFLOW_TRUST_PROXY: 'maybe' })).toThrow(
+      /STEPFLOW_TRUST_PROXY must be true or false/,
+    );
   });
 });
 
@@ -244,6 +272,16 @@ describe('/docs', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await response.text()).toContain('Swagger UI');
+  });
+
+  it('sends /docs/static/index.html with a query string to the UI once, not round in a loop', async () => {
+    const server = await start();
+    const first = await fetch(`${server.url}/docs/static/index.html?url=x`, { redirect: 'manual' });
+    expect(first.status).toBe(302);
+    expect(first.headers.get('location')).toBe('/docs/');
+    const followed = await fetch(`${server.url}/docs/static/index.html?url=x`);
+    expect(followed.status).toBe(200);
+    expect(await followed.text()).toContain('Swagger UI');
   });
 
   it('lists every registered /api route with its methods and a success response', async () => {

@@ -68,10 +68,12 @@ function checkUpgrade(request: IncomingMessage, guard: RequestGuard): UpgradeVer
   const url = request.url ?? '/';
   const path = url.split('?', 1)[0];
   if (path !== LIVE_PATH) return { ok: false, notOurs: true };
+  // The live endpoint is never public; the path test above is exact, so an encoded or doubled
+  // variant of it is simply not ours (404), never a way around the token.
   const verdict = guard.check({
     method: request.method ?? 'GET',
-    url,
     headers: request.headers,
+    access: 'protected',
     upgrade: true,
   });
   if (!verdict.ok) return verdict;
