@@ -40,7 +40,7 @@ export interface StoreWriterOptions {
 }
 
 /** The writer's view of the store, for health endpoints. */
-export interface StoreWriterHealth {
+interface StoreWriterHealth {
   /** When commits started to fail (ISO); null while they succeed. */
   failingSince: string | null;
   /** The last commit error (catalog code and message); null while commits succeed. */
