@@ -10,6 +10,8 @@ export interface StepflowConfig {
   maxConcurrent: number;
   /** Time between SIGTERM and SIGKILL when stopping a process tree. */
   killGraceMs: number;
+  /** Log output held in memory while the store cannot commit, beyond which the runs printing are stopped. */
+  writeBufferBytes: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): StepflowConfig {
@@ -21,6 +23,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       .map((root) => path.resolve(cwd, root)),
     maxConcurrent: positiveFromEnv(env, 'MAX_CONCURRENT_TASKS', 50, POSITIVE_INTEGER),
     killGraceMs: positiveFromEnv(env, 'STEPFLOW_KILL_GRACE_MS', 5000, POSITIVE_INTEGER),
+    writeBufferBytes: positiveFromEnv(env, 'STEPFLOW_WRITE_BUFFER_MB', 64, POSITIVE_INTEGER) * 1024 * 1024,
   };
 }
 

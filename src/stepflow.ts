@@ -53,14 +53,25 @@ export async function createStepflow(
   }
   const helper = options.spawnHelper ? createSpawnHelper() : undefined;
   const bus = createEventBus();
-  const writer = createStoreWriter({ store });
+  const owner = currentOwner();
+  const writer = createStoreWriter({
+    store,
+    owner,
+    maxHeldBytes: config.writeBufferBytes,
+    // While the store cannot commit, runs whose output piles up are stopped (and end failed).
+    onOverflow: (ids, reason) => ids.forEach((id) => engine.fail(id, reason)),
+  });
   const unsubscribeWriter = bus.subscribe(writer.handle);
   const engine = createEngine({
     store,
     bus,
     monitor,
     ...(helper ? { spawn: helper.spawn } : {}),
-    owner: currentOwner(),
+    owner,
+    storeFailure: async () => {
+      await writer.flush();
+      return writer.failure();
+    },
     dataDir: config.dataDir,
     artifactRoots: config.artifactRoots,
     maxConcurrent: config.maxConcurrent,

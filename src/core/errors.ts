@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   CONFLICT: 'conflict',
   SPAWN_FAILED: 'spawn_failed',
   STORE_UNAVAILABLE: 'store_unavailable',
+  /** The disk holding the store is full (SQLITE_FULL, ENOSPC): nothing new can be saved until space is freed. */
+  STORE_FULL: 'store_full',
   STORE_CORRUPT: 'store_corrupt',
   ARTIFACT_REJECTED: 'artifact_rejected',
   /** The CLI could not reach a StepFlow server (refused, timed out, not StepFlow). */

@@ -20,6 +20,8 @@ export interface EngineOptions {
   maxConcurrent?: number;
   killGraceMs?: number;
   now?: () => number;
+  /** Commits what is pending and says whether the store could (see ExecutionRunDeps.storeFailure). */
+  storeFailure?: () => Promise<string | null>;
 }
 
 /** @public */
@@ -33,6 +35,8 @@ export interface Engine {
   /** `job`: set by the scheduler, links the execution to its job and previous attempt. */
   submit(spec: RunSpec, job?: ExecutionJobLink): Promise<SubmittedExecution>;
   cancel(id: string): void;
+  /** Stops a running execution, which ends `failed` with `reason`; does nothing if it is not running. */
+  fail(id: string, reason: string): void;
   /** Executions this process is running or holding in its queue. */
   active(): Execution[];
   /** Cancels everything running, drops the queue (recorded as cancelled), waits for the ends. */
@@ -63,6 +67,7 @@ export function createEngine(options: EngineOptions): Engine {
         artifactRoots: options.artifactRoots ?? [],
         killGraceMs: options.killGraceMs ?? 5000,
         now,
+        ...(options.storeFailure ? { storeFailure: options.storeFailure } : {}),
       },
       pending.execution,
       pending.spec,
@@ -125,6 +130,9 @@ export function createEngine(options: EngineOptions): Engine {
       const index = queue.findIndex((p) => p.execution.id === id);
       if (index >= 0) return cancelQueued(index);
       throw notFound('running execution', id);
+    },
+    fail(id, reason) {
+      running.get(id)?.fail(reason);
     },
     active() {
       return [...[...running.values()].map((run) => run.snapshot()), ...queue.map((p) => p.execution)];

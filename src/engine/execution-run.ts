@@ -16,6 +16,11 @@ export interface ExecutionRunDeps {
   artifactRoots: string[];
   killGraceMs: number;
   now: () => number;
+  /**
+   * Commits what was published so far and says whether the store could: the error while it cannot
+   * (a run ending then ends `failed` with it, its record incomplete), else null.
+   */
+  storeFailure?: () => Promise<string | null>;
 }
 
 export interface ExecutionRun {
@@ -23,6 +28,8 @@ export interface ExecutionRun {
   /** Latest snapshot (status, meta, line count…). */
   snapshot(): Execution;
   cancel(): void;
+  /** Stops it like cancel, but it ends `failed` with `reason` as its error (the store is failing). */
+  fail(reason: string): void;
   /** Resolves with the final execution once the process tree is gone and artifacts are stored. */
   readonly done: Promise<Execution>;
 }
@@ -40,6 +47,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
   const startedAt = now();
   let execution: Execution = { ...queued, status: 'running', startedAt: iso(startedAt) };
   let failure: string | null = null;
+  let stoppedFor: string | null = null;
   let nextArtifactId = 1;
   let samples = 0;
   // Artifacts are collected one after another, in the order they were declared: ids follow the
@@ -147,10 +155,16 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
 
   const done = child.done.then(async (result) => {
     await artifactsCollected;
+    // A run whose record the store could not take is failed, whatever the script did.
+    const storeFailure = stoppedFor ?? (await deps.storeFailure?.()) ?? null;
     const endedAt = Math.max(now(), startedAt);
-    const status = finalStatus(result, failure);
-    const note = resultNote(result, spec);
+    const status = storeFailure === null ? finalStatus(result, failure) : 'failed';
+    const note =
+      stoppedFor !== null && result.outcome === 'cancelled'
+        ? 'Stopped: the process tree was ended.'
+        : resultNote(result, spec);
     if (note) interpreter.pushSystemLine(note, endedAt);
+    if (storeFailure !== null) interpreter.pushSystemLine(`⚠ ${storeFailure}`, endedAt);
     interpreter.finish(
       status === 'succeeded' ? 'succeeded' : status === 'failed' ? 'failed' : 'cancelled',
       endedAt,
@@ -162,7 +176,9 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
       exitCode: result.exitCode,
       signal: result.signal,
       error:
-        execution.error ?? (status === 'succeeded' ? null : (note ?? `exited with code ${result.exitCode}`)),
+        storeFailure ??
+        execution.error ??
+        (status === 'succeeded' ? null : (note ?? `exited with code ${result.exitCode}`)),
       endedAt: iso(endedAt),
       durationMs: endedAt - startedAt,
       // A run shorter than one sampling interval was never measured: say so, rather than "0 %".
@@ -176,6 +192,10 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     id,
     snapshot: () => ({ ...execution, lineCount: interpreter.lastSeq }),
     cancel: () => child.cancel(),
+    fail(reason) {
+      stoppedFor ??= reason;
+      child.cancel();
+    },
     done,
   };
 }

@@ -15,6 +15,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   artifact_rejected: 404,
   spawn_failed: 422,
   store_unavailable: 503,
+  store_full: 507,
   store_corrupt: 503,
   server_unreachable: 502,
   internal: 500,

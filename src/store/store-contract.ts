@@ -22,6 +22,11 @@ export interface StoreHarness {
   openAnother(): Promise<ExecutionStore>;
   /** Closes every store the harness opened and removes the storage. */
   cleanup(): Promise<void>;
+  /**
+   * Makes `store`'s storage refuse to grow, as a full disk does, until the returned function gives
+   * it room again.
+   */
+  fill(): Promise<() => Promise<void>>;
 }
 
 /**
@@ -779,6 +784,118 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect((await store.getExecution(healthy.id))?.steps[0]?.status).toBe('running');
         expect(await store.getExecution(done.id)).toMatchObject({ status: 'succeeded' });
         expect(await store.recoverInterrupted((owner) => owner.pid === alive.pid)).toEqual([]);
+      });
+    });
+
+    describe('last sign of life', () => {
+      const owner: ExecutionOwner = { host: 'h', pid: 11, startTime: 5 };
+      const other: ExecutionOwner = { host: 'h', pid: 12, startTime: 5 };
+      const make = (who: ExecutionOwner, status: 'queued' | 'running') =>
+        store.createExecution({
+          spec: { command: 'x', cwd: '/' },
+          owner: who,
+          status,
+          createdAt: '2024-01-01T00:00:00.000Z',
+        });
+
+      it('is the latest of the start, lines, steps, artifacts and samples; null for an unknown id', async () => {
+        const e = await make(owner, 'running');
+        expect(await store.lastSignOfLife(e.id)).toBe('2024-01-01T00:00:00.000Z');
+        const at = (iso: string) => Date.parse(iso);
+        await store.write({
+          lines: [
+            {
+              executionId: e.id,
+              lines: makeLines(1, 3, (seq) => ({ ts: at('2024-01-01T00:00:01Z') + seq * 1000 })),
+            },
+          ],
+        });
+        expect(await store.lastSignOfLife(e.id)).toBe('2024-01-01T00:00:04.000Z');
+        await store.write({
+          steps: [{ executionId: e.id, step: step(1, { endedAt: '2024-01-01T00:00:05.000Z' }) }],
+        });
+        expect(await store.lastSignOfLife(e.id)).toBe('2024-01-01T00:00:05.000Z');
+        await store.write({
+          artifacts: [
+            { executionId: e.id, artifact: artifact(1, { createdAt: '2024-01-01T00:00:06.000Z' }) },
+          ],
+        });
+        expect(await store.lastSignOfLife(e.id)).toBe('2024-01-01T00:00:06.000Z');
+        await store.write({
+          samples: [
+            {
+              executionId: e.id,
+              samples: [{ ts: at('2024-01-01T00:00:07Z'), cpuPercent: 1, memoryBytes: 1, processCount: 1 }],
+            },
+          ],
+        });
+        expect(await store.lastSignOfLife(e.id)).toBe('2024-01-01T00:00:07.000Z');
+        expect(await store.lastSignOfLife('unknown')).toBeNull();
+      });
+
+      it('takes the owner’s heartbeat for its open executions only, and recovery ends them there', async () => {
+        const running = await make(owner, 'running');
+        const queued = await make(owner, 'queued');
+        const theirs = await make(other, 'running');
+        const finished = await make(owner, 'running');
+        await store.write({
+          executions: [
+            { ...finished, status: 'succeeded', endedAt: '2024-01-01T00:00:01.000Z', durationMs: 1000 },
+          ],
+          lines: [
+            {
+              executionId: running.id,
+              lines: makeLines(1, 5, () => ({ ts: Date.parse('2024-01-01T00:00:02Z') })),
+            },
+          ],
+        });
+        await store.write({ ownerSeen: { owner, at: '2024-01-01T00:10:00.000Z' } });
+
+        expect(await store.lastSignOfLife(running.id)).toBe('2024-01-01T00:10:00.000Z');
+        expect(await store.lastSignOfLife(queued.id)).toBe('2024-01-01T00:10:00.000Z');
+        expect(await store.lastSignOfLife(theirs.id)).toBe('2024-01-01T00:00:00.000Z');
+        expect(await store.lastSignOfLife(finished.id)).toBe('2024-01-01T00:00:00.000Z');
+
+        // Found long after: they end at the heartbeat, not now.
+        const changed = await store.recoverInterrupted((who) => who.pid === other.pid);
+        expect([...changed].sort()).toEqual([running.id, queued.id].sort());
+        expect(await store.getExecution(running.id)).toMatchObject({
+          status: 'interrupted',
+          endedAt: '2024-01-01T00:10:00.000Z',
+          durationMs: 600_000,
+        });
+        expect(await store.getExecution(queued.id)).toMatchObject({
+          status: 'interrupted',
+          endedAt: '2024-01-01T00:10:00.000Z',
+          durationMs: null,
+        });
+        expect(await store.getExecution(finished.id)).toMatchObject({ status: 'succeeded' });
+      });
+    });
+
+    describe('full storage', () => {
+      it('fails a write with store_full keeping nothing of it, and takes the same batch once there is room', async () => {
+        const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
+        const text = (seq: number) => ({ text: `line ${seq} ${'x'.repeat(200)}` });
+        await store.write({ lines: [{ executionId: e.id, lines: makeLines(1, 10, text) }] });
+        const free = await harness.fill();
+        const batch = {
+          executions: [
+            { ...e, status: 'succeeded' as const, endedAt: '2024-01-01T00:00:01.000Z', lineCount: 5000 },
+          ],
+          lines: [{ executionId: e.id, lines: makeLines(11, 5000, text) }],
+        };
+        const full = await rejection(store.write(batch));
+        expect(full.code).toBe('store_full');
+        expect(full.message).toMatch(/full/);
+        // Reads still work, and show the state before the failed write.
+        expect(await store.getExecution(e.id)).toMatchObject({ status: 'running' });
+        expect((await store.readLog(e.id, { limit: 10_000 })).lines).toHaveLength(10);
+
+        await free();
+        await store.write(batch);
+        expect(await store.getExecution(e.id)).toMatchObject({ status: 'succeeded', lineCount: 5000 });
+        expect(await collect(store, e.id, { limit: 10_000 })).toEqual(makeLines(1, 5000, text));
       });
     });
 

@@ -58,6 +58,13 @@ export interface ExecutionStore {
    */
   recoverInterrupted(isOwnerAlive: (owner: ExecutionOwner) => boolean): Promise<string[]>;
 
+  /**
+   * When the execution last showed it was alive, from what is stored (ISO): the latest of its
+   * owner's heartbeat ({@link WriteBatch.ownerSeen}), its log lines, steps, artifacts and resource
+   * samples, and its start. Null when it does not exist. This is the `endedAt` an interrupted run gets.
+   */
+  lastSignOfLife(id: string): Promise<string | null>;
+
   close(): Promise<void>;
 }
 
@@ -82,6 +89,11 @@ export interface WriteBatch {
   artifacts?: { executionId: string; artifact: Artifact }[];
   annotations?: { executionId: string; annotation: Annotation }[];
   samples?: { executionId: string; samples: ResourceSample[] }[];
+  /**
+   * The owner's heartbeat: `owner` was alive at `at` (ISO). Recorded on every `queued`/`running`
+   * execution of that owner, so a crash can be dated by {@link ExecutionStore.lastSignOfLife}.
+   */
+  ownerSeen?: { owner: ExecutionOwner; at: string };
 }
 
 export interface ExecutionQuery {

@@ -401,6 +401,23 @@ describe('remote lease', () => {
     expect(await storedLines(s, execution.id)).toEqual(['1:line 1', '2:line 2', '3:line 3']);
   });
 
+  it('ends an expired run at its last contact, not when the lease ran out', async () => {
+    const s = await server({ STEPFLOW_REMOTE_LEASE_SECONDS: '2' });
+    const execution = snapshot({ owner: { host: 'elsewhere', pid: 10, startTime: 1 } });
+    await create(s.url, execution);
+    const before = Date.now();
+    await send(s.url, 'POST', `/api/remote/executions/${execution.id}/batches`, { lines: lines(1, 2) });
+    const after = Date.now();
+
+    const lost = await waitForStatus(s, execution.id, 'interrupted', 10_000);
+    expect(lost.status).toBe('interrupted');
+    expect(Date.now() - after).toBeGreaterThanOrEqual(2000);
+    const endedAt = Date.parse(lost.endedAt!);
+    expect(endedAt).toBeGreaterThanOrEqual(before);
+    expect(endedAt).toBeLessThanOrEqual(after);
+    expect(lost.durationMs).toBe(endedAt - Date.parse(execution.startedAt!));
+  });
+
   it('keeps a run that reports steadily, or has an upload in progress', async () => {
     const s = await server({ STEPFLOW_REMOTE_LEASE_SECONDS: '0.4' });
     const steady = snapshot({ owner: { host: 'elsewhere', pid: 8, startTime: 1 } });

@@ -12,6 +12,39 @@ const Version = Type.String({ description: 'StepFlow version' });
 const Uptime = Type.Integer({ minimum: 0, description: 'seconds since the server started' });
 
 const HealthOk = Type.Object({ status: Type.Literal('ok'), version: Version, uptimeSeconds: Uptime });
+
+const StoreWrites = Type.Object(
+  {
+    failingSince: Type.Union([Type.String(), Type.Null()], {
+      description: 'when commits started to fail; null while they succeed',
+    }),
+    error: Type.Union([ErrorBodySchema.properties.error, Type.Null()], {
+      description: 'the last commit error (`store_full`: the disk is full)',
+    }),
+    failedAttempts: Type.Integer({
+      minimum: 0,
+      description: 'failed attempts since commits started to fail',
+    }),
+    failedAttemptsTotal: Type.Integer({
+      minimum: 0,
+      description: 'failed attempts since the server started',
+    }),
+    heldLines: Type.Integer({ minimum: 0, description: 'log lines waiting in memory to be committed' }),
+    heldBytes: Type.Integer({
+      minimum: 0,
+      description:
+        'their size, about, while commits fail (0 otherwise); past STEPFLOW_WRITE_BUFFER_MB the runs printing are stopped',
+    }),
+  },
+  { description: 'the store writer: commits of running executions (lines, steps, ends)' },
+);
+const HealthDegraded = Type.Object({
+  status: Type.Literal('degraded'),
+  version: Version,
+  uptimeSeconds: Uptime,
+  error: ErrorBodySchema.properties.error,
+  writes: StoreWrites,
+});
 const HealthUnavailable = Type.Object({
   status: Type.Literal('unavailable'),
   version: Version,
@@ -33,7 +66,12 @@ const Metrics = Type.Object({
     linesPerSecond: Type.Number({ minimum: 0, description: 'mean over the last 10 whole seconds' }),
   }),
   websocketClients: Count,
-  database: Type.Object({ dbBytes: Bytes, walBytes: Bytes }),
+  database: Type.Object({
+    dbBytes: Bytes,
+    walBytes: Bytes,
+    diskFreeBytes: Type.Integer({ minimum: 0, description: 'space left on the data dir’s file system' }),
+  }),
+  writes: StoreWrites,
   process: Type.Object({
     uptimeSeconds: Uptime,
     rssBytes: Bytes,
@@ -56,6 +94,7 @@ const DatabaseStats = Type.Object({
   }),
   dbFileBytes: Bytes,
   walFileBytes: Bytes,
+  diskFreeBytes: Type.Integer({ minimum: 0, description: 'space left on the data dir’s file system' }),
   settings: Type.Object({
     cacheSizeKiB: Type.Number(),
     synchronous: Type.String(),
@@ -86,7 +125,7 @@ const errors = { 500: ErrorBodySchema, 503: ErrorBodySchema };
 
 /** Liveness, metrics and database maintenance under /api/health. */
 export function registerHealthRoutes(app: StepflowApp, context: ServerContext, ingest: IngestMeter): void {
-  const { store, engine } = context.stepflow;
+  const { store, engine, writer } = context.stepflow;
   const runtime = createRuntimeMeter();
   app.addHook('onClose', async () => runtime.close());
   const uptimeSeconds = (): number => Math.floor((Date.now() - context.startedAt) / 1000);
@@ -96,8 +135,8 @@ export function registerHealthRoutes(app: StepflowApp, context: ServerContext, i
     {
       schema: {
         tags,
-        summary: 'Is the server up and its database usable?',
-        response: { 200: HealthOk, 503: HealthUnavailable },
+        summary: 'Is the server up and its database usable? `degraded` (still 200): reads work, commits fail',
+        response: { 200: Type.Union([HealthOk, HealthDegraded]), 503: HealthUnavailable },
       },
     },
     async (request, reply) => {
@@ -112,6 +151,22 @@ export function registerHealthRoutes(app: StepflowApp, context: ServerContext, i
         return reply
           .status(503)
           .send({ status: 'unavailable', ...base, error: { code: error.code, message: error.message } });
+      }
+      // Reads work but nothing new is saved (disk full…): still 200, so a liveness probe does not
+      // restart the server and lose what it holds in memory; the body says what is wrong.
+      const writes = writer.health();
+      if (writes.error !== null) {
+        const { code, message } = writes.error;
+        const what = code === 'store_full' ? 'disk full' : `store error ${code}`;
+        return {
+          status: 'degraded' as const,
+          ...base,
+          error: {
+            code,
+            message: `${what}: new log lines and run ends cannot be saved since ${writes.failingSince}; ${writes.heldLines} lines held in memory (${message})`,
+          },
+          writes,
+        };
       }
       return { status: 'ok' as const, ...base };
     },
@@ -135,7 +190,12 @@ export function registerHealthRoutes(app: StepflowApp, context: ServerContext, i
         executions: { byStatus, active: active.length - queued, queued },
         ingest: { linesTotal: ingest.total(), linesPerSecond: ingest.perSecond() },
         websocketClients: context.liveClients(),
-        database: { dbBytes: sizes.dbFileBytes, walBytes: sizes.walFileBytes },
+        database: {
+          dbBytes: sizes.dbFileBytes,
+          walBytes: sizes.walFileBytes,
+          diskFreeBytes: sizes.diskFreeBytes,
+        },
+        writes: writer.health(),
         process: {
           uptimeSeconds: uptimeSeconds(),
           rssBytes,

@@ -15,7 +15,7 @@ export function registerPrometheusMetrics(
   context: ServerContext,
   ingest: IngestMeter,
 ): void {
-  const { store, engine } = context.stepflow;
+  const { store, engine, writer } = context.stepflow;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -77,6 +77,41 @@ export function registerPrometheusMetrics(
     registers: [registry],
     async collect() {
       this.set((await store.fileSizes()).walFileBytes);
+    },
+  });
+
+  new Gauge({
+    name: 'stepflow_disk_free_bytes',
+    help: 'Space left on the file system holding the database.',
+    registers: [registry],
+    async collect() {
+      this.set((await store.fileSizes()).diskFreeBytes);
+    },
+  });
+  // The same figures as /api/health's `writes`: 1 while commits fail (the server is `degraded`).
+  new Gauge({
+    name: 'stepflow_store_writes_failing',
+    help: '1 while commits to the store fail (disk full…) and output is held in memory, else 0.',
+    registers: [registry],
+    collect() {
+      this.set(writer.health().error === null ? 0 : 1);
+    },
+  });
+  new Gauge({
+    name: 'stepflow_store_held_bytes',
+    help: 'Log output held in memory (about) while commits fail; runs printing are stopped past STEPFLOW_WRITE_BUFFER_MB.',
+    registers: [registry],
+    collect() {
+      this.set(writer.health().heldBytes);
+    },
+  });
+  new Counter({
+    name: 'stepflow_store_write_failures_total',
+    help: 'Failed attempts at committing to the store since the server started.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(writer.health().failedAttemptsTotal);
     },
   });
 

@@ -225,10 +225,22 @@ export function createRemoteIngest(stepflow: Stepflow, now: () => number = Date.
               // Checked again in the queue: a batch may have come in meanwhile.
               if (!stored || isTerminalExecutionStatus(stored.status) || !silent(id)) return;
               const seconds = Math.round(leaseMs / 1000);
+              // It ended at its last sign of life (a request, or what it reported), not now.
+              const signOfLife = await store.lastSignOfLife(id);
+              const lastSeen = Math.min(
+                now(),
+                Math.max(
+                  contacts.get(id)?.last ?? -Infinity,
+                  signOfLife === null ? -Infinity : Date.parse(signOfLife),
+                ),
+              );
+              const endedMs = Number.isFinite(lastSeen) ? lastSeen : now();
               const execution: Execution = {
                 ...executionOf(stored),
                 status: 'interrupted',
-                endedAt: new Date(now()).toISOString(),
+                endedAt: new Date(endedMs).toISOString(),
+                durationMs:
+                  stored.startedAt === null ? null : Math.max(0, endedMs - Date.parse(stored.startedAt)),
                 error: `no report from the remote client for ${seconds} s: it stopped or lost the server (a later report reopens the run)`,
               };
               await commit({ executions: [execution] }, [

@@ -39,6 +39,9 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
     .pluck();
   const raiseLineCount = db.prepare('UPDATE executions SET line_count = max(line_count, ?) WHERE id = ?');
   const selectDataVersion = db.prepare('PRAGMA data_version').pluck();
+  // Walks the (status, id) index: only open executions are looked at.
+  const markOwnerSeen = db.prepare(`UPDATE executions SET owner_seen_at = ?
+    WHERE status IN ('queued', 'running') AND owner_host = ? AND owner_pid = ? AND owner_start_time = ?`);
 
   // Highest stored seq per execution, so a batch costs no lookup. Trusted only while data_version
   // shows no commit from another connection (another process, or another store on this file).
@@ -96,6 +99,10 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
     for (const { executionId, samples } of batch.samples ?? []) {
       for (const s of samples)
         upsertSample.run(executionId, s.ts, s.cpuPercent, s.memoryBytes, s.processCount);
+    }
+    if (batch.ownerSeen) {
+      const { owner, at } = batch.ownerSeen;
+      markOwnerSeen.run(at, owner.host, owner.pid, owner.startTime);
     }
   });
 

@@ -33,7 +33,9 @@ const timer = setInterval(() => {
       lastLog = 0;
     } else lastLog = r.log;
   } catch (error) {
-    if (!String(error.code).startsWith('SQLITE_BUSY')) throw error;
+    // Busy: a writer or reader is in the way. Full: the database file cannot grow (disk full);
+    // the frames stay in the WAL, so try again next tick rather than hand the job back for good.
+    if (!/^SQLITE_(BUSY|FULL)/.test(String(error.code))) throw error;
   }
 }, workerData.intervalMs);
 parentPort.on('message', () => {

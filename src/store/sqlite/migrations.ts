@@ -201,6 +201,11 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX job_pending_retries_job ON job_pending_retries (job_id);
   `,
+  // The owner's heartbeat: when the process running an open execution last said it was alive. An
+  // interrupted run ends at its owner's last sign of life, not when the crash was noticed.
+  `
+  ALTER TABLE executions ADD COLUMN owner_seen_at TEXT;
+  `,
 ];
 
 /**

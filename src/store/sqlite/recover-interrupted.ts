@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ExecutionOwner } from '../../core/model.js';
+import { createSignOfLifeReader } from './last-sign-of-life.js';
 
 interface OpenExecutionRow {
   id: string;
@@ -12,7 +13,9 @@ interface OpenExecutionRow {
 /**
  * Marks queued/running executions whose owner is dead as interrupted and cancels their running
  * steps. The liveness checks run before the write transaction, which re-checks the status so an
- * execution its owner finished in the meantime is left alone.
+ * execution its owner finished in the meantime is left alone. Each ends at its owner's last sign
+ * of life (heartbeat, lines, steps, samples…), not `now`: a crash at 02:00 noticed at 09:00 ended
+ * the run at 02:00. `now` only caps it, against clocks that ran ahead.
  */
 export function recoverInterrupted(
   db: Database.Database,
@@ -42,10 +45,10 @@ export function recoverInterrupted(
   }
   if (dead.length === 0) return [];
 
-  const endedAt = now.toISOString();
   const nowMs = now.getTime();
-  const since = (iso: string | null): number | null =>
-    iso === null ? null : Math.max(0, nowMs - Date.parse(iso));
+  const lastSignOfLife = createSignOfLifeReader(db);
+  const durationTo = (endedMs: number, iso: string | null): number | null =>
+    iso === null ? null : Math.max(0, endedMs - Date.parse(iso));
   const markInterrupted =
     db.prepare(`UPDATE executions SET status = 'interrupted', ended_at = ?, duration_ms = ?,
     error = ? WHERE id = ? AND status IN ('queued', 'running')`);
@@ -59,10 +62,13 @@ export function recoverInterrupted(
   const changed: string[] = [];
   db.transaction(() => {
     for (const { row, error } of dead) {
-      if (markInterrupted.run(endedAt, since(row.started_at), error, row.id).changes === 0) continue;
+      const endedMs = Math.min(nowMs, lastSignOfLife(row.id) ?? nowMs);
+      const endedAt = new Date(endedMs).toISOString();
+      const duration = durationTo(endedMs, row.started_at);
+      if (markInterrupted.run(endedAt, duration, error, row.id).changes === 0) continue;
       changed.push(row.id);
       for (const step of runningSteps.all(row.id) as { id: number; started_at: string }[]) {
-        cancelStep.run(endedAt, since(step.started_at), row.id, step.id);
+        cancelStep.run(endedAt, durationTo(endedMs, step.started_at), row.id, step.id);
       }
     }
   }).immediate();

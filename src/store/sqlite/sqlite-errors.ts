@@ -6,9 +6,20 @@ import { ERROR_CODES, StepflowError } from '../../core/errors.js';
  * already StepflowErrors pass through unchanged.
  */
 export function toStoreError(error: unknown, context: string): unknown {
-  if (error instanceof StepflowError || !(error instanceof Database.SqliteError)) return error;
+  if (error instanceof StepflowError) return error;
+  // SQLite turns ENOSPC into SQLITE_FULL; a file operation around it (mkdir, a copy) reports ENOSPC.
+  if (isNoSpace(error)) {
+    return new StepflowError(ERROR_CODES.STORE_FULL, `${context}: disk full (${(error as Error).message})`, {
+      cause: error,
+      details: { errno: 'ENOSPC' },
+    });
+  }
+  if (!(error instanceof Database.SqliteError)) return error;
   const code = error.code;
   const message = `${context}: ${error.message}`;
+  if (code.startsWith('SQLITE_FULL')) {
+    return new StepflowError(ERROR_CODES.STORE_FULL, message, { cause: error, details: { sqlite: code } });
+  }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new StepflowError(ERROR_CODES.STORE_UNAVAILABLE, message, {
       cause: error,
@@ -31,7 +42,6 @@ export function toStoreError(error: unknown, context: string): unknown {
   if (
     code.startsWith('SQLITE_CANTOPEN') ||
     code.startsWith('SQLITE_IOERR') ||
-    code.startsWith('SQLITE_FULL') ||
     code.startsWith('SQLITE_READONLY') ||
     code.startsWith('SQLITE_PERM')
   ) {
@@ -51,4 +61,8 @@ export function guarded<T>(db: Database.Database, context: string, operation: ()
   } catch (error) {
     throw toStoreError(error, context);
   }
+}
+
+function isNoSpace(error: unknown): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'ENOSPC';
 }

@@ -6,8 +6,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LogLine } from '../../core/model.js';
 import { describeStoreContract } from '../store-contract.js';
 import { MIGRATIONS } from './migrations.js';
-import { openSqliteStore } from './sqlite-store.js';
-import type { SqliteStore, SqliteStoreOptions } from './sqlite-store.js';
+import { DATABASE_FILE, openDatabase } from './open-database.js';
+import { openSqliteStore, SqliteStore } from './sqlite-store.js';
+import type { SqliteStoreOptions } from './sqlite-store.js';
 
 const tempDirs: string[] = [];
 const makeTempDir = (): string => {
@@ -21,9 +22,19 @@ afterEach(() => {
 
 describeStoreContract('sqlite', async () => {
   const dataDir = makeTempDir();
-  const stores: SqliteStore[] = [await openSqliteStore({ dataDir })];
+  // Opened by hand to keep the connection: a full disk is simulated on it with max_page_count,
+  // which makes SQLite fail a growing write with SQLITE_FULL, as ENOSPC does.
+  const db = await openDatabase(dataDir);
+  const stores: SqliteStore[] = [new SqliteStore(db, path.join(dataDir, DATABASE_FILE), () => new Date())];
   return {
     store: stores[0] as SqliteStore,
+    async fill() {
+      const limit = db.pragma('max_page_count', { simple: true }) as number;
+      db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+      return async () => {
+        db.pragma(`max_page_count = ${limit}`);
+      };
+    },
     async openAnother() {
       const store = await openSqliteStore({ dataDir });
       stores.push(store);
@@ -115,7 +126,9 @@ describe('SqliteStore', () => {
     expect(await store.fileSizes()).toEqual({
       dbFileBytes: stats.dbFileBytes,
       walFileBytes: stats.walFileBytes,
+      diskFreeBytes: expect.any(Number),
     });
+    expect(stats.diskFreeBytes).toBeGreaterThan(0);
   });
 
   it('folds the WAL back into the database on optimize', async () => {
@@ -183,22 +196,31 @@ describe('SqliteStore', () => {
     await expect(store.write({})).rejects.toMatchObject({ code: 'store_unavailable' });
   });
 
-  it('uses its clock for createdAt and for the end of recovered executions', async () => {
+  it('uses its clock for createdAt, and as the latest end a recovered execution can get', async () => {
     let now = new Date('2024-05-01T12:00:00.000Z');
     const store = await open({ now: () => now });
-    const e = await store.createExecution({
-      spec: { command: 'x', cwd: '/' },
-      status: 'running',
-      owner: null,
+    const create = () =>
+      store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running', owner: null });
+    const quiet = await create();
+    const ahead = await create();
+    expect(quiet.createdAt).toBe('2024-05-01T12:00:00.000Z');
+    // A line stamped by a clock that runs ahead of the store's.
+    const [late] = lines(1, 1);
+    await store.write({
+      lines: [{ executionId: ahead.id, lines: [{ ...late!, ts: Date.parse('2024-05-01T12:00:09Z') }] }],
     });
-    expect(e.createdAt).toBe('2024-05-01T12:00:00.000Z');
     now = new Date('2024-05-01T12:00:05.250Z');
-    expect(await store.recoverInterrupted(() => true)).toEqual([e.id]);
-    expect(await store.getExecution(e.id)).toMatchObject({
+    expect((await store.recoverInterrupted(() => true)).sort()).toEqual([quiet.id, ahead.id].sort());
+    // Nothing since its start: it ended then, not when the crash was noticed.
+    expect(await store.getExecution(quiet.id)).toMatchObject({
       status: 'interrupted',
+      endedAt: '2024-05-01T12:00:00.000Z',
+      durationMs: 0,
+      error: 'the process running it died (owner unknown)',
+    });
+    expect(await store.getExecution(ahead.id)).toMatchObject({
       endedAt: '2024-05-01T12:00:05.250Z',
       durationMs: 5250,
-      error: 'the process running it died (owner unknown)',
     });
   });
 

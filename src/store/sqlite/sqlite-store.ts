@@ -36,6 +36,7 @@ import { createLogOutlineReader } from './log-outline.js';
 import { createLogSearcher } from './log-search.js';
 import { DATABASE_FILE, openDatabase } from './open-database.js';
 import { recoverInterrupted } from './recover-interrupted.js';
+import { createSignOfLifeReader } from './last-sign-of-life.js';
 import { annotationFromRow, artifactFromRow, sampleFromRow, stepFromRow } from './detail-rows.js';
 import type { AnnotationRow, ArtifactRow, SampleRow, StepRow } from './detail-rows.js';
 import { EXECUTION_COLUMNS, executionFromRow, isoToMs } from './execution-row.js';
@@ -69,6 +70,7 @@ export class SqliteStore implements ExecutionStore {
   private readonly readLogPage: ReturnType<typeof createLogReader>;
   private readonly readOutline: ReturnType<typeof createLogOutlineReader>;
   private readonly searchLogText: ReturnType<typeof createLogSearcher>;
+  private readonly readSignOfLife: ReturnType<typeof createSignOfLifeReader>;
   private readonly nextId = createExecutionIdFactory();
   private readonly listings: ListingCache;
   private readonly selectExecution: Database.Statement<[string], ExecutionRow>;
@@ -96,6 +98,7 @@ export class SqliteStore implements ExecutionStore {
     this.readLogPage = createLogReader(db);
     this.readOutline = createLogOutlineReader(db);
     this.searchLogText = createLogSearcher(db);
+    this.readSignOfLife = createSignOfLifeReader(db);
     this.selectExecution = db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE id = ?`);
     this.selectSteps = db.prepare('SELECT * FROM steps WHERE execution_id = ? ORDER BY id');
     this.selectArtifacts = db.prepare('SELECT * FROM artifacts WHERE execution_id = ? ORDER BY id');
@@ -262,13 +265,20 @@ export class SqliteStore implements ExecutionStore {
     });
   }
 
+  async lastSignOfLife(id: string): Promise<string | null> {
+    return this.guard('cannot read the last sign of life', () => {
+      const ms = this.readSignOfLife(id);
+      return ms === null ? null : new Date(ms).toISOString();
+    });
+  }
+
   /** Sizes and row counts for health endpoints. */
   async stats(): Promise<SqliteStats> {
     return this.guard('cannot read store stats', () => readStats(this.db, this.file));
   }
 
-  /** Database and WAL file sizes, without the row counts of {@link stats}: for metrics scrapes. */
-  async fileSizes(): Promise<{ dbFileBytes: number; walFileBytes: number }> {
+  /** Database and WAL file sizes and free disk space, without the row counts of {@link stats}: for metrics scrapes. */
+  async fileSizes(): Promise<{ dbFileBytes: number; walFileBytes: number; diskFreeBytes: number }> {
     return this.guard('cannot read store file sizes', () => readFileSizes(this.file));
   }
 

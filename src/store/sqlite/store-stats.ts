@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type Database from 'better-sqlite3';
 
 /** What a health endpoint shows about the database. */
@@ -12,6 +13,8 @@ export interface SqliteStats {
   rowCounts: Record<(typeof TABLES)[number], number>;
   dbFileBytes: number;
   walFileBytes: number;
+  /** Space left for the database on its file system (what an unprivileged writer may use). */
+  diskFreeBytes: number;
   /** The connection's tuning, as `open-database.ts` set it. */
   settings: SqliteSettings;
 }
@@ -66,8 +69,7 @@ export function readStats(db: Database.Database, file: string): SqliteStats {
     pageSize,
     freelistCount: pragma('freelist_count'),
     rowCounts,
-    dbFileBytes: fileSize(file),
-    walFileBytes: fileSize(`${file}-wal`),
+    ...readFileSizes(file),
     settings: {
       // Negative cache_size is in KiB, positive in pages.
       cacheSizeKiB: cacheSize < 0 ? -cacheSize : (cacheSize * pageSize) / 1024,
@@ -83,8 +85,17 @@ export function readStats(db: Database.Database, file: string): SqliteStats {
 }
 
 /** The database and WAL file sizes alone: cheap enough for every metrics scrape. */
-export function readFileSizes(file: string): { dbFileBytes: number; walFileBytes: number } {
-  return { dbFileBytes: fileSize(file), walFileBytes: fileSize(`${file}-wal`) };
+export function readFileSizes(file: string): {
+  dbFileBytes: number;
+  walFileBytes: number;
+  diskFreeBytes: number;
+} {
+  const disk = fs.statfsSync(path.dirname(file));
+  return {
+    dbFileBytes: fileSize(file),
+    walFileBytes: fileSize(`${file}-wal`),
+    diskFreeBytes: disk.bavail * disk.bsize,
+  };
 }
 
 /** Refreshes planner statistics and folds the WAL back into the database file. */
