@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { validationError } from './core/errors.js';
+import { secretEnvPatterns } from './core/markers/secret-env.js';
 
 /** Settings read from the environment, validated once at start. */
 export interface StepflowConfig {
@@ -10,6 +11,8 @@ export interface StepflowConfig {
   maxConcurrent: number;
   /** Time between SIGTERM and SIGKILL when stopping a process tree. */
   killGraceMs: number;
+  /** Env names whose values every run masks (`STEPFLOW_SECRET_ENV_PATTERNS`). */
+  secretEnvPatterns: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): StepflowConfig {
@@ -21,6 +24,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       .map((root) => path.resolve(cwd, root)),
     maxConcurrent: positiveFromEnv(env, 'MAX_CONCURRENT_TASKS', 50, POSITIVE_INTEGER),
     killGraceMs: positiveFromEnv(env, 'STEPFLOW_KILL_GRACE_MS', 5000, POSITIVE_INTEGER),
+    secretEnvPatterns: secretEnvPatterns(env.STEPFLOW_SECRET_ENV_PATTERNS),
   };
 }
 
