@@ -444,13 +444,16 @@ describe('::add-mask::', () => {
     expect(t.interpreter.mask('x s3cr3t')).toBe('x ***');
   });
 
-  it('ignores an empty mask, which stays in the log as plain text', () => {
+  it('masks nothing for an empty value, keeps the line and warns as the GitHub runner does', () => {
     const t = setup();
     t.print('STEP_START:a\n::add-mask::\nplain');
     expect(t.lines().map((l) => [l.text, l.flags])).toEqual([
       ['STEP_START:a', LineFlag.Marker],
-      ['::add-mask::', 0],
+      ['::add-mask::', LineFlag.Marker],
       ['plain', 0],
+    ]);
+    expect(t.annotations).toMatchObject([
+      { level: 'warning', message: expect.stringMatching(/empty string/) },
     ]);
   });
 });

@@ -269,6 +269,13 @@ class Interpreter implements LogInterpreter {
         this.masking = this.masker.active;
         return;
       case 'stop-commands':
+        // A long token is often a random secret: hidden from this line on, as GitHub does.
+        if (marker.masked) {
+          this.masker.add(marker.token);
+          this.masking = this.masker.active;
+        }
+        this.markerLine(stream, raw, ts, this.currentId());
+        return;
       case 'resume-commands':
       case 'reopen-previous':
         this.markerLine(stream, raw, ts, this.currentId());
