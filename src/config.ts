@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { validationError } from './core/errors.js';
+import { secretEnvPatterns } from './core/markers/secret-env.js';
 
 /** Settings read from the environment, validated once at start. */
 export interface StepflowConfig {
@@ -12,6 +13,8 @@ export interface StepflowConfig {
   killGraceMs: number;
   /** Log output held in memory while the store cannot commit, beyond which the runs printing are stopped. */
   writeBufferBytes: number;
+  /** Env names whose values every run masks (`STEPFLOW_SECRET_ENV_PATTERNS`). */
+  secretEnvPatterns: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): StepflowConfig {
@@ -24,6 +27,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxConcurrent: positiveFromEnv(env, 'MAX_CONCURRENT_TASKS', 50, POSITIVE_INTEGER),
     killGraceMs: positiveFromEnv(env, 'STEPFLOW_KILL_GRACE_MS', 5000, POSITIVE_INTEGER),
     writeBufferBytes: positiveFromEnv(env, 'STEPFLOW_WRITE_BUFFER_MB', 64, POSITIVE_INTEGER) * 1024 * 1024,
+    secretEnvPatterns: secretEnvPatterns(env.STEPFLOW_SECRET_ENV_PATTERNS),
   };
 }
 

@@ -76,6 +76,7 @@ export async function createStepflow(
     artifactRoots: config.artifactRoots,
     maxConcurrent: config.maxConcurrent,
     killGraceMs: config.killGraceMs,
+    secretEnvPatterns: config.secretEnvPatterns,
   });
   const jobs = await openSqliteJobStore({ dataDir: config.dataDir });
   const notifier = createNotifier({ jobs, store, flush: writer.flush });

@@ -13,6 +13,8 @@ export interface RunSpec {
   argv?: string[] | undefined;
   cwd: string;
   env?: Record<string, string> | undefined;
+  /** Set in the child's environment like `env`, and masked in everything the run records. */
+  secretEnv?: Record<string, string> | undefined;
   tags?: Record<string, string> | undefined;
   /** Seconds; absent or 0 means no timeout. */
   timeoutSeconds?: number | undefined;

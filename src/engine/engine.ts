@@ -19,6 +19,8 @@ export interface EngineOptions {
   /** Executions beyond this many wait as `queued`, in order. */
   maxConcurrent?: number;
   killGraceMs?: number;
+  /** Env names whose values are masked; DEFAULT_SECRET_ENV_PATTERNS when absent. */
+  secretEnvPatterns?: readonly string[];
   now?: () => number;
   /** Commits what is pending and says whether the store could (see ExecutionRunDeps.storeFailure). */
   storeFailure?: () => Promise<string | null>;
@@ -66,6 +68,7 @@ export function createEngine(options: EngineOptions): Engine {
         dataDir,
         artifactRoots: options.artifactRoots ?? [],
         killGraceMs: options.killGraceMs ?? 5000,
+        ...(options.secretEnvPatterns ? { secretEnvPatterns: options.secretEnvPatterns } : {}),
         now,
         ...(options.storeFailure ? { storeFailure: options.storeFailure } : {}),
       },

@@ -1,5 +1,6 @@
 import type { InterpreterSink } from '../core/markers/log-interpreter.js';
 import { createLogInterpreter } from '../core/markers/log-interpreter.js';
+import { DEFAULT_SECRET_ENV_PATTERNS, runSecrets } from '../core/markers/secret-env.js';
 import type { Execution, LogLine, ResourceSample, RunSpec } from '../core/model.js';
 import type { ExecutionStatus } from '../core/statuses.js';
 import { collectArtifacts } from '../artifacts/collect-artifacts.js';
@@ -15,6 +16,8 @@ export interface ExecutionRunDeps {
   dataDir: string;
   artifactRoots: string[];
   killGraceMs: number;
+  /** Env names whose values are masked (see secret-env.ts); the defaults when absent. */
+  secretEnvPatterns?: readonly string[];
   now: () => number;
   /**
    * Commits what was published so far and says whether the store could: the error while it cannot
@@ -109,7 +112,13 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
         });
       artifactsCollected = artifactsCollected.then(collect).then(
         (artifacts) => {
-          for (const artifact of artifacts) {
+          for (const found of artifacts) {
+            // The file is copied: from here on its path is only shown, so it is masked like the log.
+            const artifact = {
+              ...found,
+              path: interpreter.mask(found.path),
+              error: found.error === null ? null : interpreter.mask(found.error),
+            };
             if (artifact.status === 'failed') {
               interpreter.pushSystemLine(`⚠ artifact ${artifact.path}: ${artifact.error ?? 'failed'}`, now());
               publishLines();
@@ -126,7 +135,11 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
       );
     },
   };
-  const interpreter = createLogInterpreter({ sink });
+  // Seeded before the first line: a script that echoes its token at once must not store it.
+  const interpreter = createLogInterpreter({
+    sink,
+    secrets: runSecrets(spec, deps.secretEnvPatterns ?? DEFAULT_SECRET_ENV_PATTERNS),
+  });
 
   bus.publish({ type: 'execution.started', executionId: id, execution });
 
@@ -134,7 +147,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     tag: id,
     ...(spec.argv ? { argv: spec.argv } : { command: spec.command ?? '' }),
     cwd: spec.cwd,
-    env: spec.env ?? {},
+    env: { ...spec.env, ...spec.secretEnv },
     timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : 0,
     killGraceMs: deps.killGraceMs,
     monitor: deps.monitor,
@@ -159,10 +172,11 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     const storeFailure = stoppedFor ?? (await deps.storeFailure?.()) ?? null;
     const endedAt = Math.max(now(), startedAt);
     const status = storeFailure === null ? finalStatus(result, failure) : 'failed';
-    const note =
+    const rawNote =
       stoppedFor !== null && result.outcome === 'cancelled'
         ? 'Stopped: the process tree was ended.'
         : resultNote(result, spec);
+    const note = rawNote === null ? null : interpreter.mask(rawNote);
     if (note) interpreter.pushSystemLine(note, endedAt);
     if (storeFailure !== null) interpreter.pushSystemLine(`⚠ ${storeFailure}`, endedAt);
     interpreter.finish(

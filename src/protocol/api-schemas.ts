@@ -171,6 +171,12 @@ export const EnvInputSchema = Type.Union([StringMap, Type.Array(Type.String())],
     'a map of strings, or a list of "NAME=value" strings (the value is everything after the first =)',
 });
 
+/** Like env; the values are masked in the log and never sent back. */
+export const SecretEnvInputSchema = Type.Union([StringMap, Type.Array(Type.String())], {
+  description:
+    'Variables set like env whose values are masked (***) in the log, step names, meta and annotations, and never returned by the API; a map, or a list of "NAME=value"',
+});
+
 export const CreateExecutionBodySchema = Type.Object(
   {
     command: Type.Optional(Type.String({ minLength: 1, description: 'Run with /bin/sh -c' })),
@@ -181,6 +187,7 @@ export const CreateExecutionBodySchema = Type.Object(
     tags: Type.Optional(TagsInputSchema),
     cwd: Type.Optional(Type.String({ minLength: 1, description: "Default: the server's working directory" })),
     env: Type.Optional(EnvInputSchema),
+    secretEnv: Type.Optional(SecretEnvInputSchema),
     timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Seconds' })),
   },
   { additionalProperties: false, description: 'Exactly one of `command` and `argv`' },

@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { FIRE_OUTCOMES, MISSED_FIRE_POLICIES, OVERLAP_POLICIES, WEBHOOK_EVENTS } from '../core/jobs/job.js';
 import { EXECUTION_STATUSES } from '../core/statuses.js';
-import { EnvInputSchema, TagsInputSchema } from './api-schemas.js';
+import { EnvInputSchema, SecretEnvInputSchema, TagsInputSchema } from './api-schemas.js';
 
 /**
  * TypeBox schemas of the jobs API (`/api/jobs…`, `/api/schedules/preview`). Request bodies use
@@ -69,6 +69,7 @@ const jobFields = {
   argv: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'Run without a shell' })),
   cwd: Type.Optional(Type.String({ minLength: 1, description: "Default: the server's working directory" })),
   env: Type.Optional(EnvInputSchema),
+  secretEnv: Type.Optional(SecretEnvInputSchema),
   tags: Type.Optional(TagsInputSchema),
   timeout: Type.Optional(
     Type.Number({ exclusiveMinimum: 0, description: 'Seconds; the whole process tree is stopped' }),
@@ -139,6 +140,9 @@ export const JobSchema = Type.Object({
   argv: Nullable(Type.Array(Type.String())),
   cwd: Type.String(),
   envNames: Type.Array(Type.String(), { description: 'Names of the env variables set (values stay inside)' }),
+  secretEnvNames: Type.Array(Type.String(), {
+    description: 'Names of the secretEnv variables set (values are never returned)',
+  }),
   tags: StringMap,
   timeoutSeconds: Nullable(Type.Number()),
   triggers: Type.Array(TriggerSchema),

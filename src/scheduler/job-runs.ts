@@ -372,6 +372,7 @@ function specOf(job: Job): RunSpec {
     ...(job.argv !== null ? { argv: job.argv } : { command: job.command ?? '' }),
     cwd: job.cwd,
     env: job.env,
+    ...(job.secretEnv !== undefined ? { secretEnv: job.secretEnv } : {}),
     tags: job.tags,
     ...(job.timeoutSeconds !== null ? { timeoutSeconds: job.timeoutSeconds } : {}),
   };

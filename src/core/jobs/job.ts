@@ -72,6 +72,8 @@ export interface JobCommand {
   argv: string[] | null;
   cwd: string;
   env: Record<string, string>;
+  /** Set like `env` and masked in the log; never returned by the API. Absent in jobs saved before. */
+  secretEnv?: Record<string, string> | undefined;
   tags: Record<string, string>;
   timeoutSeconds: number | null;
 }

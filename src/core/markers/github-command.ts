@@ -1,38 +1,107 @@
 import type { AnnotationLevel } from '../statuses.js';
 import type { Marker } from './marker.js';
 
-/** A `::name props::data` line split into its parts, as the GitHub runner reads it. */
+/**
+ * A GitHub workflow command split into its parts, as the GitHub runner reads it
+ * (actions/runner `src/Runner.Common/ActionCommand.cs`, `TryParseV2` and the legacy `TryParse`).
+ */
 interface GithubCommand {
   /** Lower-cased: the runner matches command names case-insensitively. */
   name: string;
-  props: string;
+  /** Property values unescaped, by lower-cased key (the runner's keys are case-insensitive). */
+  props: Map<string, string>;
+  /** Unescaped. */
   data: string;
 }
 
-/** Commands that are markers. A stop token may not be one of these (the runner refuses them too). */
-const KNOWN = new Set(['group', 'endgroup', 'error', 'warning', 'notice', 'add-mask', 'stop-commands']);
+/**
+ * Every command the runner registers: a stop token may not be one of them (nor empty, nor
+ * `pause-logging`), or `::stop-commands::set-env` would suspend nothing the runner knows how to
+ * resume.
+ */
+const RUNNER_COMMANDS = new Set([
+  'add-mask',
+  'add-matcher',
+  'add-path',
+  'debug',
+  'echo',
+  'endgroup',
+  'error',
+  'group',
+  'notice',
+  'remove-matcher',
+  'save-state',
+  'set-env',
+  'set-output',
+  'stop-commands',
+  'warning',
+]);
+
+/** The runner masks a stop token longer than this for the rest of the run. */
+const MASKED_TOKEN_LENGTH = 6;
+
+/** What the escapes stand for: `%XX` codes, in command data and in property values. */
+type Escapes = Readonly<Record<string, string>>;
+const DATA_ESCAPES: Escapes = { '25': '%', '0D': '\r', '0A': '\n' };
+const PROPERTY_ESCAPES: Escapes = { ...DATA_ESCAPES, '3A': ':', '2C': ',' };
+const LEGACY_ESCAPES: Escapes = { ...DATA_ESCAPES, '3B': ';', '5D': ']' };
 
 /**
- * Splits a GitHub workflow command. `body` starts with `::` (leading whitespace, ANSI codes and the
- * trailing CR already removed). Returns null when there is no closing `::`.
+ * Splits a workflow command, `::name k=v,k=v::data`. `body` starts with `::` (leading
+ * whitespace, ANSI codes and the trailing CR already removed). Null when there is no closing `::`.
  */
 export function readGithubCommand(body: string): GithubCommand | null {
   const close = body.indexOf('::', 2);
   if (close === -1) return null;
-  const space = body.indexOf(' ', 2);
-  const hasProps = space !== -1 && space < close;
+  const info = body.slice(2, close);
+  const space = info.indexOf(' ');
   return {
-    name: body.slice(2, hasProps ? space : close).toLowerCase(),
-    props: hasProps ? body.slice(space + 1, close) : '',
-    data: body.slice(close + 2),
+    name: (space === -1 ? info : info.slice(0, space)).toLowerCase(),
+    props: properties(space === -1 ? '' : info.slice(space + 1).trim(), ',', PROPERTY_ESCAPES),
+    data: unescape(body.slice(close + 2), DATA_ESCAPES),
   };
+}
+
+/**
+ * Splits a command in the runner's older form, `##[name k=v;k=v]data`. `body` starts with `##[`.
+ * Null when there is no closing `]`.
+ */
+export function readLegacyCommand(body: string): GithubCommand | null {
+  const close = body.indexOf(']', 3);
+  if (close === -1) return null;
+  const info = body.slice(3, close);
+  const space = info.indexOf(' ');
+  return {
+    name: (space === -1 ? info : info.slice(0, space)).toLowerCase(),
+    props: properties(space === -1 ? '' : info.slice(space + 1), ';', LEGACY_ESCAPES),
+    data: unescape(body.slice(close + 1), LEGACY_ESCAPES),
+  };
+}
+
+/**
+ * `k=v` pairs as the runner reads them (.NET `Split(sep, RemoveEmptyEntries)`, then
+ * `Split('=', 2, RemoveEmptyEntries)`): empty entries are skipped, a pair needs a key and a value,
+ * `=` signs right after the first one are skipped, keys and values are not trimmed, and a key given
+ * twice keeps its last value.
+ */
+function properties(text: string, separator: string, escapes: Escapes): Map<string, string> {
+  const props = new Map<string, string>();
+  for (const pair of text.split(separator)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    let from = eq + 1;
+    while (pair.charCodeAt(from) === 0x3d /* = */) from++;
+    if (from >= pair.length) continue;
+    props.set(pair.slice(0, eq).toLowerCase(), unescape(pair.slice(from), escapes));
+  }
+  return props;
 }
 
 /** Maps a workflow command to a marker; null for commands StepFlow ignores and malformed ones. */
 export function githubMarker(command: GithubCommand): Marker | null {
   switch (command.name) {
     case 'group': {
-      const name = unescapeGithub(command.data, false).trim();
+      const name = command.data.trim();
       return name === '' ? null : { kind: 'step-start', name, source: 'github' };
     }
     case 'endgroup':
@@ -41,97 +110,105 @@ export function githubMarker(command: GithubCommand): Marker | null {
     case 'warning':
     case 'notice':
       return annotation(command.name, command);
-    case 'add-mask': {
-      const value = unescapeGithub(command.data, false);
-      return value.trim() === '' ? null : { kind: 'add-mask', value };
-    }
+    case 'add-mask':
+      // The runner's own warning for a blank value (the line holds no secret, so it is kept).
+      return command.data.trim() === ''
+        ? runnerError('warning', "Can't add secret mask for empty string in ##[add-mask] command.")
+        : { kind: 'add-mask', value: command.data };
     case 'stop-commands': {
-      const token = command.data.trim();
-      if (token === '' || KNOWN.has(token.toLowerCase()) || token.toLowerCase() === 'pause-logging')
-        return null;
-      return { kind: 'stop-commands', token };
+      const token = command.data;
+      if (
+        token === '' ||
+        token.toLowerCase() === 'pause-logging' ||
+        RUNNER_COMMANDS.has(token.toLowerCase())
+      ) {
+        // The runner fails the step here; StepFlow says why and carries on.
+        return runnerError(
+          'error',
+          `::stop-commands:: refused the token ${JSON.stringify(token)}: it may not be empty, ` +
+            '"pause-logging" or a workflow command name, so commands were not suspended',
+        );
+      }
+      return { kind: 'stop-commands', token, masked: token.length > MASKED_TOKEN_LENGTH };
     }
     default:
       return null;
   }
 }
 
-function annotation(level: AnnotationLevel, command: GithubCommand): Marker | null {
-  const message = unescapeGithub(command.data, false).trim();
-  if (message === '') return null;
-  const marker = {
-    kind: 'annotation' as const,
+/** An annotation about a command the runner refuses. */
+function runnerError(level: AnnotationLevel, message: string): Marker {
+  return {
+    kind: 'annotation',
     level,
     message,
-    title: null as string | null,
-    file: null as string | null,
-    line: null as number | null,
-    col: null as number | null,
-    endLine: null as number | null,
-    endCol: null as number | null,
+    title: null,
+    file: null,
+    line: null,
+    col: null,
+    endLine: null,
+    endCol: null,
   };
-  // Like the runner: `k=v` pairs split on ',', pairs without a key or a value are ignored, keys
-  // are case-insensitive, unknown keys are ignored.
-  for (const pair of command.props.split(',')) {
-    const eq = pair.indexOf('=');
-    if (eq === -1) continue;
-    const key = pair.slice(0, eq).trim().toLowerCase();
-    const value = unescapeGithub(pair.slice(eq + 1).trim(), true);
-    if (key === '' || value === '') continue;
-    switch (key) {
-      case 'title':
-        marker.title = value;
-        break;
-      case 'file':
-        marker.file = value;
-        break;
-      case 'line':
-        marker.line = positiveInt(value);
-        break;
-      case 'col':
-        marker.col = positiveInt(value);
-        break;
-      case 'endline':
-        marker.endLine = positiveInt(value);
-        break;
-      case 'endcolumn':
-        marker.endCol = positiveInt(value);
-        break;
-    }
-  }
-  return marker;
 }
 
-function positiveInt(value: string): number | null {
-  if (!/^\d{1,9}$/.test(value)) return null;
+function annotation(level: AnnotationLevel, command: GithubCommand): Marker | null {
+  const message = command.data.trim();
+  if (message === '') return null;
+  const { props } = command;
+  return {
+    kind: 'annotation',
+    level,
+    message,
+    title: nonEmpty(props.get('title')),
+    file: nonEmpty(props.get('file')),
+    ...position(
+      positiveInt(props.get('line')),
+      positiveInt(props.get('endline')),
+      positiveInt(props.get('col')),
+      positiveInt(props.get('endcolumn')),
+    ),
+  };
+}
+
+/**
+ * The runner's `IssueCommandExtension.ValidateLinesAndColumns`, rule by rule: an end without a
+ * start stands for the start; columns need a line, and one line (a column range across lines is
+ * dropped); a range that ends before it starts is dropped.
+ */
+function position(line: number | null, endLine: number | null, col: number | null, endCol: number | null) {
+  const hasColumn = col !== null || endCol !== null;
+  if (endLine !== null && line === null) line = endLine;
+  if (endCol !== null && col === null) col = endCol;
+  if (line === null && hasColumn) col = endCol = null;
+  if (endLine !== null && line !== endLine && hasColumn) col = endCol = null;
+  if (line !== null && endLine !== null && endLine < line) line = endLine = null;
+  if (col !== null && endCol !== null && endCol < col) col = endCol = null;
+  return { line, col, endLine, endCol };
+}
+
+function nonEmpty(value: string | undefined): string | null {
+  return value === undefined || value === '' ? null : value;
+}
+
+/** A position: a positive whole number; anything else counts as not given. */
+function positiveInt(value: string | undefined): number | null {
+  if (value === undefined || !/^\d{1,9}$/.test(value)) return null;
   const n = Number(value);
   return n > 0 ? n : null;
 }
 
 /**
- * Reverses GitHub's escaping in one pass (so `%253A` becomes `%3A`, not `:`): data escapes `%25`
- * `%0D` `%0A`; properties also `%3A` `%2C`. Unknown `%XX` sequences are left alone.
+ * Reverses the escaping in one pass (so `%253A` becomes `%3A`, not `:`), as the runner's
+ * replacements in sequence do. Codes are upper-case, as the runner's; unknown `%XX` stay.
  */
-function unescapeGithub(text: string, property: boolean): string {
+function unescape(text: string, escapes: Escapes): string {
   let pct = text.indexOf('%');
   if (pct === -1) return text;
   let out = '';
   let from = 0;
   while (pct !== -1 && pct + 2 < text.length) {
-    const code = text.slice(pct + 1, pct + 3);
-    const replacement =
-      code === '25'
-        ? '%'
-        : code === '0D'
-          ? '\r'
-          : code === '0A'
-            ? '\n'
-            : property && code === '3A'
-              ? ':'
-              : property && code === '2C'
-                ? ','
-                : null;
-    if (replacement === null) {
+    const replacement = escapes[text.slice(pct + 1, pct + 3)];
+    if (replacement === undefined) {
       pct = text.indexOf('%', pct + 1);
       continue;
     }

@@ -8,7 +8,7 @@ import { createLogInterpreter } from './log-interpreter.js';
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 
 /** A real interpreter with a sink that records everything, in order. */
-function setup() {
+function setup(secrets?: readonly string[]) {
   const events: string[] = [];
   const updated: Step[] = [];
   const finished: Step[] = [];
@@ -31,7 +31,7 @@ function setup() {
     executionMeta: (key, value) => (executionMeta[key] = value),
     executionError: (message) => executionErrors.push(message),
   };
-  const interpreter = createLogInterpreter({ sink });
+  const interpreter = createLogInterpreter({ sink, ...(secrets ? { secrets } : {}) });
   const taken: LogLine[] = [];
   return {
     interpreter,
@@ -444,14 +444,99 @@ describe('::add-mask::', () => {
     expect(t.interpreter.mask('x s3cr3t')).toBe('x ***');
   });
 
-  it('ignores an empty mask, which stays in the log as plain text', () => {
+  it('masks nothing for an empty value, keeps the line and warns as the GitHub runner does', () => {
     const t = setup();
     t.print('STEP_START:a\n::add-mask::\nplain');
     expect(t.lines().map((l) => [l.text, l.flags])).toEqual([
       ['STEP_START:a', LineFlag.Marker],
-      ['::add-mask::', 0],
+      ['::add-mask::', LineFlag.Marker],
       ['plain', 0],
     ]);
+    expect(t.annotations).toMatchObject([
+      { level: 'warning', message: expect.stringMatching(/empty string/) },
+    ]);
+  });
+});
+
+describe('masking beyond one text', () => {
+  const secret = 's3cr3t-Value';
+  /** Each stored line's text; the pieces of an over-long line joined into one. */
+  const wholeLines = (lines: LogLine[]): string[] => {
+    const out: string[] = [];
+    let open = false;
+    for (const line of lines) {
+      if (open) out[out.length - 1] += line.text;
+      else out.push(line.text);
+      open = (line.flags & LineFlag.Continued) !== 0;
+    }
+    return out;
+  };
+
+  it('masks a secret cut in two by the long-line split, at every cut point', () => {
+    for (let cut = 1; cut < secret.length; cut++) {
+      const t = setup([secret]);
+      t.interpreter.pushPiece('stdout', `${'a'.repeat(40)}${secret.slice(0, cut)}`, true, T0);
+      t.interpreter.pushPiece('stdout', `${secret.slice(cut)}${'b'.repeat(40)}\r`, false, T0);
+      const lines = t.lines();
+      expect(lines.map((l) => l.text).join('\n'), `cut ${cut}`).not.toContain(secret.slice(0, 6));
+      expect(wholeLines(lines), `cut ${cut}`).toEqual([`${'a'.repeat(40)}***${'b'.repeat(40)}`]);
+      expect(lines.map((l) => l.flags)).toEqual([LineFlag.Continued, 0]);
+    }
+  });
+
+  it('masks a secret spread over pieces shorter than itself, and one cut inside an escape sequence', () => {
+    const t = setup([secret]);
+    const line = `xx${secret.slice(0, 3)}\x1b[1m${secret.slice(3)}yy`;
+    for (let i = 0; i < line.length; i += 2) {
+      t.interpreter.pushPiece('stderr', line.slice(i, i + 2), i + 2 < line.length, T0);
+    }
+    expect(wholeLines(t.lines())).toEqual(['xx***yy']);
+  });
+
+  it('keeps the pieces of two streams apart', () => {
+    const t = setup([secret]);
+    t.interpreter.pushPiece('stdout', `out ${secret.slice(0, 4)}`, true, T0);
+    t.interpreter.pushPiece('stderr', `err ${secret.slice(0, 4)}`, true, T0);
+    t.interpreter.pushPiece('stderr', `${secret.slice(4)} end`, false, T0);
+    t.interpreter.pushPiece('stdout', `${secret.slice(4)} end`, false, T0);
+    const byStream = (stream: string) => wholeLines(t.lines().filter((l) => l.stream === stream));
+    expect(byStream('stdout')).toEqual(['out *** end']);
+    expect(byStream('stderr')).toEqual(['err *** end']);
+  });
+
+  it('stores what it held back when the run ends mid-line', () => {
+    const t = setup([secret]);
+    t.interpreter.pushPiece('stdout', `tail ${secret}`, true, T0);
+    t.end();
+    expect(wholeLines(t.lines())).toEqual(['tail ***']);
+  });
+
+  it('masks the secrets it is given from the first line on', () => {
+    const t = setup([secret, '  padded  ']);
+    t.print(`STEP_START:use ${secret}\n${Buffer.from(secret).toString('base64')} padded`);
+    expect(t.lines().map((l) => l.text)).toEqual(['STEP_START:use ***', '*** ***']);
+    expect(t.interpreter.steps()[0]?.name).toBe('use ***');
+  });
+
+  it('masks a secret that %0A splits, in the annotation and in the marker line', () => {
+    const t = setup();
+    t.print('::add-mask::s3cr3t\n::error file=s3c%0Ar3t.txt,title=s3%0Dcr3t::msg s3c%0Ar3t');
+    expect(t.lines().map((l) => l.text)).toEqual(['::error file=***.txt,title=***::msg ***']);
+    expect(t.annotations[0]).toMatchObject({ file: '***.txt', title: '***', message: 'msg ***' });
+  });
+
+  it('masks a value declared with padding, and its base64 and hex forms, after ::add-mask::', () => {
+    const t = setup();
+    t.print(
+      [
+        '::add-mask::  s3cr3t  ',
+        'plain s3cr3t',
+        `b64 ${Buffer.from('s3cr3t').toString('base64')}`,
+        `hex ${Buffer.from('s3cr3t').toString('hex').toUpperCase()}`,
+        'ansi s3\x1b[1mcr3t',
+      ].join('\n'),
+    );
+    expect(t.lines().map((l) => l.text)).toEqual(['plain ***', 'b64 ***', 'hex ***', 'ansi ***']);
   });
 });
 

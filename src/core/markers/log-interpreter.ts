@@ -7,6 +7,8 @@ import { createMarkerParser } from './marker-parser.js';
 import type { MarkerParser } from './marker-parser.js';
 import { createMasker } from './masker.js';
 import type { Masker } from './masker.js';
+import { createPieceMasker } from './piece-masker.js';
+import type { PieceMasker } from './piece-masker.js';
 
 /** An `ARTIFACT:` marker, for the caller to resolve and copy. `description` is already masked. */
 export interface ArtifactRequest {
@@ -57,17 +59,19 @@ export interface LogInterpreter {
   finish(outcome: RunOutcome, ts: number): void;
   /** Snapshots of all steps so far, in id order. */
   steps(): Step[];
-  /** `text` with the registered `::add-mask::` values replaced by `***`. */
+  /** `text` with the registered secrets (`::add-mask::` values and the run's) replaced by `***`. */
   mask(text: string): string;
 }
 
 export interface LogInterpreterOptions {
   sink: InterpreterSink;
+  /** Values masked from the first line on, as if the script had printed `::add-mask::` for each. */
+  secrets?: readonly string[];
 }
 
 /** Turns one execution's output into log lines, steps, annotations and artifact requests. */
 export function createLogInterpreter(options: LogInterpreterOptions): LogInterpreter {
-  return new Interpreter(options.sink);
+  return new Interpreter(options.sink, options.secrets ?? []);
 }
 
 const FIRST_IMPLICIT_NAME = 'Set up';
@@ -113,9 +117,13 @@ class Interpreter implements LogInterpreter {
   private finished = false;
   /** Mirrors `masker.active`, read on every line. */
   private masking = false;
+  /** Per stream, while masking: the over-long line in progress (see piece-masker.ts). */
+  private readonly pieces: Partial<Record<'stdout' | 'stderr', PieceMasker>> = {};
 
-  constructor(sink: InterpreterSink) {
+  constructor(sink: InterpreterSink, secrets: readonly string[]) {
     this.sink = sink;
+    for (const secret of secrets) this.masker.add(secret);
+    this.masking = this.masker.active;
   }
 
   get lastSeq(): number {
@@ -136,8 +144,14 @@ class Interpreter implements LogInterpreter {
   pushPiece(stream: 'stdout' | 'stderr', text: string, continues: boolean, ts: number): void {
     this.assertRunning();
     const stepId = this.currentOrImplicit(ts).id;
-    const body = continues ? text : withoutCr(text);
-    this.push(stream, this.mask(body), ts, stepId, continues ? LineFlag.Continued : 0);
+    if (!this.masking) {
+      this.push(stream, continues ? text : withoutCr(text), ts, stepId, continues ? LineFlag.Continued : 0);
+      return;
+    }
+    const masked = (this.pieces[stream] ??= createPieceMasker(this.masker)).push(text, continues);
+    // A piece shorter than the longest secret may be held back whole, to go with the next one.
+    if (masked === null) return;
+    this.push(stream, continues ? masked : withoutCr(masked), ts, stepId, continues ? LineFlag.Continued : 0);
   }
 
   pushSystemLine(text: string, ts: number): void {
@@ -153,6 +167,12 @@ class Interpreter implements LogInterpreter {
 
   finish(outcome: RunOutcome, ts: number): void {
     this.assertRunning();
+    // A stream that stopped mid-line (the splitter always ends a line, so only after a bug of
+    // ours): what is held back still belongs in the log.
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const rest = this.pieces[stream]?.flush();
+      if (rest != null) this.push(stream, withoutCr(rest), ts, this.currentId(), 0);
+    }
     this.finished = true;
     while (this.open.length > 0) this.closeInnermost(outcome, ts);
   }
@@ -177,7 +197,14 @@ class Interpreter implements LogInterpreter {
   }
 
   private markerLine(stream: LogStream, raw: string, ts: number, stepId: number | null): number {
-    return this.push(stream, this.mask(withoutCr(raw)), ts, stepId, LineFlag.Marker);
+    const text = withoutCr(raw);
+    return this.push(
+      stream,
+      this.masking ? this.masker.applyToMarkerLine(text) : text,
+      ts,
+      stepId,
+      LineFlag.Marker,
+    );
   }
 
   private push(stream: LogStream, text: string, ts: number, stepId: number | null, flags: number): number {
@@ -242,6 +269,13 @@ class Interpreter implements LogInterpreter {
         this.masking = this.masker.active;
         return;
       case 'stop-commands':
+        // A long token is often a random secret: hidden from this line on, as GitHub does.
+        if (marker.masked) {
+          this.masker.add(marker.token);
+          this.masking = this.masker.active;
+        }
+        this.markerLine(stream, raw, ts, this.currentId());
+        return;
       case 'resume-commands':
       case 'reopen-previous':
         this.markerLine(stream, raw, ts, this.currentId());

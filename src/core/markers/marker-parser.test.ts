@@ -117,9 +117,7 @@ const MALFORMED: Row[] = [
   ['META with empty key', 'META::value', null],
   ['GitHub error with garbage properties and no message', '::error file=::', null],
   ['GitHub group without a title', '::group::', null],
-  ['GitHub add-mask with nothing to mask', '::add-mask::  ', null],
   ['GitHub command without closing colons', '::error file=a.js', null],
-  ['GitHub stop-commands without a token', '::stop-commands::', null],
   ['GitLab section without timestamp', 'section_start::name', null],
   ['GitLab section with non-numeric timestamp', 'section_start:abc:name', null],
   ['GitLab section without a name', 'section_start:123:', null],
@@ -138,8 +136,8 @@ const GITHUB: Row[] = [
   ['endgroup', '::endgroup::', { kind: 'step-end', name: null, source: 'github' }],
   [
     'error with every property',
-    '::error file=a.js,line=1,col=5,endLine=2,endColumn=7,title=T::msg',
-    annotation('error', 'msg', { file: 'a.js', line: 1, col: 5, endLine: 2, endCol: 7, title: 'T' }),
+    '::error file=a.js,line=1,col=5,endLine=1,endColumn=7,title=T::msg',
+    annotation('error', 'msg', { file: 'a.js', line: 1, col: 5, endLine: 1, endCol: 7, title: 'T' }),
   ],
   ['warning without properties', '::warning::disk almost full', annotation('warning', 'disk almost full')],
   [
@@ -155,9 +153,9 @@ const GITHUB: Row[] = [
   ['escapes are undone once (%253A)', '::error title=%253A::m', annotation('error', 'm', { title: '%3A' })],
   ['command names are case-insensitive', '::ERROR::boom', annotation('error', 'boom')],
   [
-    'property names are case-insensitive, spaces ignored',
-    '::error FILE=x.ts, Line=3::m',
-    annotation('error', 'm', { file: 'x.ts', line: 3 }),
+    'property names are case-insensitive; a space is part of a name, as on GitHub',
+    '::error FILE=x.ts, Line=3,Col=4::m',
+    annotation('error', 'm', { file: 'x.ts' }),
   ],
   ['non-numeric positions are null', '::error line=abc,col=0::m', annotation('error', 'm')],
   [
@@ -168,9 +166,26 @@ const GITHUB: Row[] = [
   ['empty property value is ignored', '::error file=,line=4::m', annotation('error', 'm', { line: 4 })],
   ['add-mask', '::add-mask::s3cr3t', { kind: 'add-mask', value: 's3cr3t' }],
   ['add-mask is unescaped', '::add-mask::a%25b', { kind: 'add-mask', value: 'a%b' }],
+  [
+    "add-mask with nothing to mask: the runner's warning",
+    '::add-mask::  ',
+    annotation('warning', "Can't add secret mask for empty string in ##[add-mask] command."),
+  ],
   ['other workflow commands are text', '::debug::hello', null],
   ['set-output is text', '::set-output name=a::b', null],
   ['behind a BuildKit prefix', '#8 0.318 ::group::inside docker', start('inside docker', 'github')],
+  ['the older ##[ form', '##[group]Build app', start('Build app', 'github')],
+  [
+    'the older ##[ form with ;-separated properties and its escapes',
+    '##[warning file=a%3Bb.js;line=3]x%5D%3By',
+    annotation('warning', 'x];y', { file: 'a;b.js', line: 3 }),
+  ],
+  ['the older ##[ form only at the start of a line', 'see ##[error]x', null],
+  [
+    'the older ##[ form behind a BuildKit prefix',
+    '#8 0.318 ##[endgroup]',
+    { kind: 'step-end', name: null, source: 'github' },
+  ],
 ];
 
 const GITLAB: Row[] = [
@@ -263,7 +278,7 @@ describe('::stop-commands::', () => {
       'STEP_START:x',
     ]);
     expect(results).toEqual([
-      { kind: 'stop-commands', token: 'p4us3' },
+      { kind: 'stop-commands', token: 'p4us3', masked: false },
       null,
       null,
       null,
@@ -278,7 +293,7 @@ describe('::stop-commands::', () => {
 
   it('matches the resume token case-insensitively, through ANSI codes and CRLF', () => {
     expect(parseAll(['::stop-commands::Tok', '\x1b[0m::TOK::\r', 'STEP_START:x'])).toEqual([
-      { kind: 'stop-commands', token: 'Tok' },
+      { kind: 'stop-commands', token: 'Tok', masked: false },
       { kind: 'resume-commands' },
       start('x'),
     ]);
@@ -286,16 +301,36 @@ describe('::stop-commands::', () => {
 
   it('ignores another token while stopped', () => {
     expect(parseAll(['::stop-commands::one', '::two::', '::stop-commands::two', 'STEP_START:x'])).toEqual([
-      { kind: 'stop-commands', token: 'one' },
+      { kind: 'stop-commands', token: 'one', masked: false },
       null,
       null,
       null,
     ]);
   });
 
-  it('refuses a token that is a command name or pause-logging, so markers keep working', () => {
-    expect(parseAll(['::stop-commands::endgroup', '::stop-commands::Pause-Logging', 'STEP_START:x'])).toEqual(
-      [null, null, start('x')],
-    );
+  it('refuses a token that is empty, a command name or pause-logging, with an error annotation', () => {
+    const results = parseAll([
+      '::stop-commands::',
+      '::stop-commands::endgroup',
+      '::stop-commands::Pause-Logging',
+      '::stop-commands::SET-ENV',
+      'STEP_START:x',
+    ]);
+    expect(results.slice(0, 4).map((m) => m?.kind === 'annotation' && [m.level, m.message])).toEqual([
+      ['error', expect.stringMatching(/refused the token ""/)],
+      ['error', expect.stringMatching(/refused the token "endgroup"/)],
+      ['error', expect.stringMatching(/refused the token "Pause-Logging"/)],
+      ['error', expect.stringMatching(/refused the token "SET-ENV"/)],
+    ]);
+    expect(results[4]).toEqual(start('x'));
+  });
+
+  it('resumes on the token in the older ##[ form too', () => {
+    expect(parseAll(['##[stop-commands]stopToken', '##[group]g', '##[stopToken]', 'STEP_START:x'])).toEqual([
+      { kind: 'stop-commands', token: 'stopToken', masked: true },
+      null,
+      { kind: 'resume-commands' },
+      start('x'),
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { escapeSequenceEnd, stripAnsi } from './ansi.js';
-import { githubMarker, readGithubCommand } from './github-command.js';
+import { githubMarker, readGithubCommand, readLegacyCommand } from './github-command.js';
 import type { Marker } from './marker.js';
 
 /** Recognises marker lines. Stateful only for GitHub's `::stop-commands::`. */
@@ -64,7 +64,7 @@ export function createMarkerParser(): MarkerParser {
       // An ESC right after the first character is odd but legal: leave that line to the full check.
       if (c2 !== ESC) {
         if (c === HASH) {
-          if (c2 < 0x30 || c2 > 0x39) return null;
+          if ((c2 < 0x30 || c2 > 0x39) && c2 !== HASH) return null;
         } else if (c2 !== SECOND[c]) {
           return null;
         } else {
@@ -80,7 +80,7 @@ export function createMarkerParser(): MarkerParser {
     let end = text.length;
     if (end > 0 && text.charCodeAt(end - 1) === CR) end--;
     let i = skipSpace(text, 0, end);
-    if (text.charCodeAt(i) === HASH) {
+    if (text.charCodeAt(i) === HASH && !text.startsWith('##[', i)) {
       const after = buildkitPrefixEnd(text, i, end);
       if (after === -1) return null;
       i = skipSpace(text, after, end);
@@ -90,10 +90,23 @@ export function createMarkerParser(): MarkerParser {
     return parseBody(text, i, end);
   }
 
+  /** A GitHub command, in either form, at `i`; null for anything else. */
+  function githubCommand(text: string, i: number, end: number) {
+    if (text.startsWith('::', i)) return readGithubCommand(text.slice(i, end));
+    if (text.startsWith('##[', i)) return readLegacyCommand(text.slice(i, end));
+    return null;
+  }
+
   function resumes(text: string, i: number, end: number): boolean {
-    if (text.charCodeAt(i) !== COLON || text.charCodeAt(i + 1) !== COLON) return false;
-    const command = readGithubCommand(text.slice(i, end));
-    return command !== null && command.name === stopToken;
+    return githubCommand(text, i, end)?.name === stopToken;
+  }
+
+  function github(text: string, i: number, end: number): Marker | null {
+    const command = githubCommand(text, i, end);
+    if (command === null) return null;
+    const marker = githubMarker(command);
+    if (marker?.kind === 'stop-commands') stopToken = marker.token.toLowerCase();
+    return marker;
   }
 
   function resume(): Marker {
@@ -121,14 +134,9 @@ export function createMarkerParser(): MarkerParser {
         return text.startsWith('ARTIFACT:', i) ? artifact(text.slice(i + 9, end)) : null;
       case 0x4d /* M */:
         return text.startsWith('META:', i) ? meta(text.slice(i + 5, end)) : null;
-      case COLON: {
-        if (text.charCodeAt(i + 1) !== COLON) return null;
-        const command = readGithubCommand(text.slice(i, end));
-        if (command === null) return null;
-        const marker = githubMarker(command);
-        if (marker?.kind === 'stop-commands') stopToken = marker.token.toLowerCase();
-        return marker;
-      }
+      case COLON:
+      case HASH:
+        return github(text, i, end);
       case 0x73 /* s */:
         if (text.startsWith('section_start:', i)) return gitlabStart(text.slice(i + 14, end));
         if (text.startsWith('section_end:', i)) return gitlabEnd(text.slice(i + 12, end));

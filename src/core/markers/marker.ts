@@ -24,7 +24,12 @@ export type Marker =
   | { kind: 'meta'; key: string; value: string }
   | ({ kind: 'annotation' } & Omit<Annotation, 'id' | 'stepId' | 'seq'>)
   | { kind: 'add-mask'; value: string }
-  | { kind: 'stop-commands'; token: string }
+  | {
+      kind: 'stop-commands';
+      token: string;
+      /** The token is a secret for the rest of the run (GitHub masks one longer than 6 characters). */
+      masked: boolean;
+    }
   | { kind: 'resume-commands' }
   /** Buildkite `^^^ +++`: "expand the group this line is in". */
   | { kind: 'reopen-previous' };

@@ -22,6 +22,7 @@ export async function jobFromCreateBody(
       argv: spec.argv ?? null,
       cwd: spec.cwd,
       env: spec.env ?? {},
+      ...(spec.secretEnv !== undefined ? { secretEnv: spec.secretEnv } : {}),
       tags: spec.tags ?? {},
       timeoutSeconds: spec.timeoutSeconds ?? null,
     },
@@ -47,6 +48,9 @@ export async function jobFromUpdateBody(
         : { command: job.command ?? '' }),
     cwd: body.cwd ?? job.cwd,
     env: body.env ?? job.env,
+    ...(body.secretEnv !== undefined || job.secretEnv !== undefined
+      ? { secretEnv: body.secretEnv ?? job.secretEnv }
+      : {}),
     tags: body.tags ?? job.tags,
     ...(body.timeout !== undefined
       ? { timeout: body.timeout }
@@ -70,6 +74,7 @@ export async function jobFromUpdateBody(
       argv: spec.argv ?? null,
       cwd: spec.cwd,
       env: spec.env ?? {},
+      ...(spec.secretEnv !== undefined ? { secretEnv: spec.secretEnv } : {}),
       tags: spec.tags ?? {},
       timeoutSeconds: spec.timeoutSeconds ?? null,
     },
@@ -84,6 +89,7 @@ function commandPart(body: CreateJobBody): CreateExecutionBody {
     ...(body.argv !== undefined ? { argv: body.argv } : {}),
     ...(body.cwd !== undefined ? { cwd: body.cwd } : {}),
     ...(body.env !== undefined ? { env: body.env } : {}),
+    ...(body.secretEnv !== undefined ? { secretEnv: body.secretEnv } : {}),
     ...(body.tags !== undefined ? { tags: body.tags } : {}),
     ...(body.timeout !== undefined ? { timeout: body.timeout } : {}),
   };

@@ -6,7 +6,7 @@ import type { JobLastRun } from '../../store/job-store.js';
 const UPCOMING = 5;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** A job as the API shows it: no env values, no webhook secrets, with its next fire times. */
+/** A job as the API shows it: no env or secretEnv values, no webhook secrets, with its next fire times. */
 export function toJobJson(
   job: Job,
   nowMs: number,
@@ -28,6 +28,7 @@ export function toJobJson(
     argv: job.argv,
     cwd: job.cwd,
     envNames: Object.keys(job.env),
+    secretEnvNames: Object.keys(job.secretEnv ?? {}),
     tags: job.tags,
     timeoutSeconds: job.timeoutSeconds,
     triggers: job.triggers.map((trigger, i) => {

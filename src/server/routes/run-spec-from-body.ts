@@ -23,11 +23,12 @@ export async function runSpecFromBody(body: CreateExecutionBody, serverCwd: stri
     if (body.argv[0] === '') throw invalid('argv', 'must start with a program name');
     body.argv.forEach((arg, i) => noNul(`argv.${i}`, arg));
   }
-  const env = body.env === undefined ? undefined : envFrom(body.env);
-  for (const [key, value] of Object.entries(env ?? {})) {
-    if (key === '' || key.includes('='))
-      throw invalid('env', `has an invalid variable name ${JSON.stringify(key)}`);
-    noNul(`env.${key}`, key + value);
+  const env = body.env === undefined ? undefined : checkedEnv('env', body.env);
+  const secretEnv = body.secretEnv === undefined ? undefined : checkedEnv('secretEnv', body.secretEnv);
+  for (const name of Object.keys(secretEnv ?? {})) {
+    // Which value would the child get, and would it be masked? Neither answer is safe to guess.
+    if (env !== undefined && Object.hasOwn(env, name))
+      throw invalid('secretEnv', `sets ${name}, which env sets too`);
   }
   return {
     ...(body.command !== undefined ? { command: body.command } : { argv: body.argv }),
@@ -35,6 +36,7 @@ export async function runSpecFromBody(body: CreateExecutionBody, serverCwd: stri
     cwd: await directory(body.cwd, serverCwd),
     tags: tagsFrom(body.tags),
     ...(env !== undefined ? { env } : {}),
+    ...(secretEnv !== undefined ? { secretEnv } : {}),
     ...(body.timeout !== undefined ? { timeoutSeconds: body.timeout } : {}),
   };
 }
@@ -57,16 +59,29 @@ async function directory(cwd: string | undefined, serverCwd: string): Promise<st
   return resolved;
 }
 
+/** `env` or `secretEnv` as variables the OS accepts: no `=` in a name, no NUL anywhere. */
+function checkedEnv(field: 'env' | 'secretEnv', input: EnvInput): Record<string, string> {
+  const env = envFrom(field, input);
+  for (const [key, value] of Object.entries(env)) {
+    if (key === '' || key.includes('='))
+      throw invalid(field, `has an invalid variable name ${JSON.stringify(key)}`);
+    noNul(`${field}.${key}`, key + value);
+  }
+  return env;
+}
+
+type EnvInput = NonNullable<CreateExecutionBody['env']>;
+
 /** A map as is; a list of `NAME=value` (the value is everything after the first `=`), each name once. */
-function envFrom(env: NonNullable<CreateExecutionBody['env']>): Record<string, string> {
+function envFrom(field: string, env: EnvInput): Record<string, string> {
   if (!Array.isArray(env)) return env;
   // A Map, not an object: a `__proto__` name must be a variable, not a prototype.
   const vars = new Map<string, string>();
   env.forEach((item, i) => {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw invalid(`env.${i}`, `${JSON.stringify(item)} is not NAME=value`);
+    if (eq <= 0) throw invalid(`${field}.${i}`, `${JSON.stringify(item)} is not NAME=value`);
     const name = item.slice(0, eq);
-    if (vars.has(name)) throw invalid(`env.${i}`, `sets ${name} a second time`);
+    if (vars.has(name)) throw invalid(`${field}.${i}`, `sets ${name} a second time`);
     vars.set(name, item.slice(eq + 1));
   });
   return Object.fromEntries(vars);
