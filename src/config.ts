@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { validationError } from './core/errors.js';
+import type { ChildEnvironmentPolicy } from './runner/child-environment.js';
 
 /** Settings read from the environment, validated once at start. */
 export interface StepflowConfig {
@@ -10,6 +11,12 @@ export interface StepflowConfig {
   maxConcurrent: number;
   /** Time between SIGTERM and SIGKILL when stopping a process tree. */
   killGraceMs: number;
+  /**
+   * What scripts get of this process's environment: everything for a CLI run (the user's own
+   * shell), an allow-list for the server's runs (see {@link forServer}); never StepFlow's own
+   * variables nor `STEPFLOW_SERVER_ONLY_ENV`.
+   */
+  runEnvironment: ChildEnvironmentPolicy;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): StepflowConfig {
@@ -21,7 +28,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       .map((root) => path.resolve(cwd, root)),
     maxConcurrent: positiveFromEnv(env, 'MAX_CONCURRENT_TASKS', 50, POSITIVE_INTEGER),
     killGraceMs: positiveFromEnv(env, 'STEPFLOW_KILL_GRACE_MS', 5000, POSITIVE_INTEGER),
+    runEnvironment: {
+      inherit: 'all',
+      passThrough: nameListFromEnv(env, 'STEPFLOW_ENV_PASSTHROUGH'),
+      serverOnly: nameListFromEnv(env, 'STEPFLOW_SERVER_ONLY_ENV'),
+    },
   };
+}
+
+/**
+ * The server's settings: its runs (API and jobs) get only an allow-list of its environment plus
+ * `STEPFLOW_ENV_PASSTHROUGH`, since the server's variables are the operator's, not the scripts'.
+ */
+export function forServer(config: StepflowConfig): StepflowConfig {
+  return { ...config, runEnvironment: { ...config.runEnvironment, inherit: 'allow-list' } };
 }
 
 const POSITIVE_INTEGER = { integer: true, what: 'a positive integer' };
@@ -43,4 +63,22 @@ export function positiveFromEnv(
     throw validationError(`${name} must be ${what}, got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+/**
+ * A comma-separated list of variable names and globs (`CUDA_*,JAVA_HOME`) from the environment;
+ * blanks are ignored, and a name no variable can have is a `validation_failed` error.
+ */
+function nameListFromEnv(env: NodeJS.ProcessEnv, name: string): string[] {
+  const patterns = (env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = patterns.find((pattern) => /[=\s]/.test(pattern));
+  if (bad !== undefined) {
+    throw validationError(
+      `${name} must be comma-separated variable names or globs (e.g. CUDA_*,JAVA_HOME), got ${JSON.stringify(bad)}`,
+    );
+  }
+  return patterns;
 }

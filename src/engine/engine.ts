@@ -1,5 +1,6 @@
 import { StepflowError, ERROR_CODES, notFound } from '../core/errors.js';
 import type { Execution, ExecutionJobLink, ExecutionOwner, RunSpec } from '../core/model.js';
+import type { ChildEnvironmentPolicy } from '../runner/child-environment.js';
 import type { ProcessMonitor, SpawnProcess } from '../runner/run-process.js';
 import type { ExecutionStore } from '../store/store.js';
 import type { EventBus } from './event-bus.js';
@@ -19,6 +20,8 @@ export interface EngineOptions {
   /** Executions beyond this many wait as `queued`, in order. */
   maxConcurrent?: number;
   killGraceMs?: number;
+  /** What scripts get of this process's environment (all but StepFlow's own variables when absent). */
+  environment?: ChildEnvironmentPolicy;
   now?: () => number;
 }
 
@@ -62,6 +65,7 @@ export function createEngine(options: EngineOptions): Engine {
         dataDir,
         artifactRoots: options.artifactRoots ?? [],
         killGraceMs: options.killGraceMs ?? 5000,
+        environment: options.environment,
         now,
       },
       pending.execution,

@@ -5,6 +5,7 @@ import type { ExecutionStatus } from '../core/statuses.js';
 import { collectArtifacts } from '../artifacts/collect-artifacts.js';
 import type { ProcessMonitor, ProcessResult, RunningProcess, SpawnProcess } from '../runner/run-process.js';
 import { runProcess } from '../runner/run-process.js';
+import type { ChildEnvironmentPolicy } from '../runner/child-environment.js';
 import type { EventBus } from './event-bus.js';
 
 export interface ExecutionRunDeps {
@@ -15,6 +16,8 @@ export interface ExecutionRunDeps {
   dataDir: string;
   artifactRoots: string[];
   killGraceMs: number;
+  /** What scripts get of this process's environment (runProcess's default when absent). */
+  environment?: ChildEnvironmentPolicy;
   now: () => number;
 }
 
@@ -129,6 +132,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     env: spec.env ?? {},
     timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : 0,
     killGraceMs: deps.killGraceMs,
+    environment: deps.environment,
     monitor: deps.monitor,
     ...(deps.spawn ? { spawn: deps.spawn } : {}),
     onOutput(stream, lines, ts) {

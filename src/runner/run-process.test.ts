@@ -121,6 +121,29 @@ describe.each([
     }
   });
 
+  it('builds the environment from the policy: never StepFlow’s own variables', async () => {
+    const parent = { STEPFLOW_API_KEY: 'runner-key-7d1', UNLISTED_RUNNER_VARIABLE: 'unlisted-7d1' };
+    Object.assign(process.env, parent);
+    try {
+      const allowList = await run({
+        argv: ['env'],
+        env: { GREETING: 'hi' },
+        environment: { inherit: 'allow-list', passThrough: [], serverOnly: [] },
+      });
+      const inherited = await run({ argv: ['env'] });
+      for (const { captured, tag } of [allowList, inherited]) {
+        expect(captured.stdout).toContain(`STEPFLOW_EXECUTION_ID=${tag}`);
+        expect(captured.stdout.find((line) => line.startsWith('PATH='))).toBeDefined();
+        expect(captured.stdout.join('\n')).not.toContain('runner-key-7d1');
+      }
+      expect(allowList.captured.stdout).toContain('GREETING=hi');
+      expect(allowList.captured.stdout).not.toContain('UNLISTED_RUNNER_VARIABLE=unlisted-7d1');
+      expect(inherited.captured.stdout).toContain('UNLISTED_RUNNER_VARIABLE=unlisted-7d1');
+    } finally {
+      for (const name of Object.keys(parent)) delete process.env[name];
+    }
+  });
+
   it('keeps stdout and stderr apart', async () => {
     const { captured } = await run({ argv: ['bash', fixture('stdout-and-stderr.sh')] });
     expect(captured.stdout).toEqual(['to stdout']);

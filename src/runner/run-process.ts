@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { validationError } from '../core/errors.js';
 import type { ResourcePeaks, ResourceSample } from '../core/model.js';
+import { childEnvironment, INHERIT_ALL, type ChildEnvironmentPolicy } from './child-environment.js';
 import { createLineSplitter } from './line-splitter.js';
 import { EXECUTION_TAG_VARIABLE, type ProcessMonitor } from './process-monitor.js';
 import { spawnLocal, type SpawnProcess } from './spawn-process.js';
@@ -21,8 +22,10 @@ export interface RunProcessOptions {
   /** An argv array run without a shell. */
   argv?: string[];
   cwd: string;
-  /** Merged over process.env. */
+  /** The run's own variables, set over what `environment` takes from this process's. */
   env?: Record<string, string>;
+  /** What the process gets of this process's environment; by default all but StepFlow's own variables. */
+  environment?: ChildEnvironmentPolicy;
   /** 0 or absent: no timeout. */
   timeoutMs?: number;
   /** Time between SIGTERM and SIGKILL when ending the tree. */
@@ -173,7 +176,12 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
     file,
     args,
     cwd,
-    env: { ...process.env, ...options.env, [EXECUTION_TAG_VARIABLE]: tag },
+    env: childEnvironment({
+      parent: process.env,
+      policy: options.environment ?? INHERIT_ALL,
+      runEnv: options.env ?? {},
+      stepflowVars: { [EXECUTION_TAG_VARIABLE]: tag },
+    }),
   }).then(
     (started) => {
       pid = started.pid;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
+import { childEnvironment, INHERIT_ALL, type ChildEnvironmentPolicy } from './child-environment.js';
 import type { ProcessExit, SpawnProcess, SpawnRequest, SpawnedProcess } from './spawn-process.js';
 
 /**
@@ -97,7 +98,12 @@ function holdOutput(pipe: Socket): Readable {
  * If the helper dies, the processes it had started are reported as exited with no status and the
  * next spawn starts a new helper.
  */
-export function createSpawnHelper(): SpawnHelper {
+export function createSpawnHelper({
+  environment = INHERIT_ALL,
+}: {
+  /** The runs' policy, which the helper's own environment follows too. */
+  environment?: ChildEnvironmentPolicy;
+} = {}): SpawnHelper {
   let helper: ChildProcess | undefined;
   let nextId = 1;
   const pending = new Map<number, PendingSpawn>();
@@ -142,8 +148,15 @@ export function createSpawnHelper(): SpawnHelper {
   const start = (): ChildProcess => {
     const child = spawn(process.execPath, ['--max-semi-space-size=1', '-e', HELPER_SOURCE], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      // A helper started under a test runner or a profiler must not inherit its hooks.
-      env: { ...process.env, NODE_OPTIONS: '' },
+      // The helper is the scripts' parent and its /proc/<pid>/environ is readable to them: it holds
+      // no more than a run gets (its children get the environment of each request). A helper
+      // started under a test runner or a profiler must not inherit its hooks.
+      env: childEnvironment({
+        parent: process.env,
+        policy: environment,
+        runEnv: { NODE_OPTIONS: '' },
+        stepflowVars: {},
+      }),
     });
     child.on('message', onMessage);
     child.once('exit', () => onHelperExit(child));
