@@ -60,7 +60,8 @@ export interface RunningProcess {
   readonly done: Promise<ProcessResult>;
 }
 
-// After the tree is dead, a process we could not find (no tag, left the group) may still hold a pipe.
+// After the tree is dead, a process we could not see or end (another user's: a setuid program)
+// may still hold a pipe.
 const PIPE_CLOSE_WAIT_MS = 200;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -109,6 +110,9 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
   let treeEnded = false;
   let openStreams = 0;
   const streams: Readable[] = [];
+  let outputs: readonly string[] = [];
+  // Once both pipes are at EOF nobody holds them: the sweep then skips reading every process's fds.
+  const openOutputs = (): readonly string[] => (streams.every((s) => s.readableEnded) ? [] : outputs);
 
   const maybeFinish = (): void => {
     if (openStreams > 0) return;
@@ -140,7 +144,7 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
 
   let ending: Promise<void> | undefined;
   const endTree = (): Promise<void> =>
-    (ending ??= terminateTree({ pgid: pid, tag, monitor, graceMs: killGraceMs }));
+    (ending ??= terminateTree({ pgid: pid, tag, outputs: openOutputs, monitor, graceMs: killGraceMs }));
 
   const stopEarly = (reason: 'cancelled' | 'timed_out'): void => {
     if (finished || exit !== undefined || spawnError !== undefined || outcome !== 'exited') return;
@@ -185,6 +189,7 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
   }).then(
     (started) => {
       pid = started.pid;
+      outputs = started.outputs;
       readOutput('stdout', started.stdout);
       readOutput('stderr', started.stderr);
       started.exit.then(onExit, fail);

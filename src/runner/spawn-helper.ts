@@ -11,6 +11,16 @@ import type { ProcessExit, SpawnProcess, SpawnRequest, SpawnedProcess } from './
  */
 const HELPER_SOURCE = `
 const { spawn } = require('node:child_process');
+const { readlinkSync } = require('node:fs');
+// As proc-stat.ts's readOutputLinks (this program cannot import it).
+const outputLinks = (pid) => [1, 2].flatMap((fd) => {
+  try {
+    const link = readlinkSync('/proc/' + pid + '/fd/' + fd);
+    return link.startsWith('socket:[') || link.startsWith('pipe:[') ? [link] : [];
+  } catch {
+    return [];
+  }
+});
 process.on('disconnect', () => process.exit(0));
 const send = (message, handle) => {
   if (process.connected) process.send(message, handle);
@@ -25,6 +35,8 @@ process.on('message', (m) => {
     failed(e);
     return;
   }
+  // spawn() returns once the child has called exec: read its fds 1 and 2 before it can change them.
+  const outputs = child.pid === undefined ? [] : outputLinks(child.pid);
   // A pipe socket starts reading as soon as it is made (net.Socket calls read(0)); stop that
   // before the loop runs, or output read here would be lost when the handle is sent.
   for (const stream of [child.stdout, child.stderr]) {
@@ -43,7 +55,7 @@ process.on('message', (m) => {
     child.stdio[1] = child.stdio[2] = null;
     send({ type: 'pipe', id: m.id, stream: 'stdout' }, stdout);
     send({ type: 'pipe', id: m.id, stream: 'stderr' }, stderr);
-    send({ type: 'spawned', id: m.id, pid: child.pid });
+    send({ type: 'spawned', id: m.id, pid: child.pid, outputs });
   });
   child.once('exit', (code, signal) => send({ type: 'exit', id: m.id, code, signal }));
 });
@@ -51,7 +63,7 @@ process.on('message', (m) => {
 
 type HelperMessage =
   | { type: 'pipe'; id: number; stream: 'stdout' | 'stderr' }
-  | { type: 'spawned'; id: number; pid: number }
+  | { type: 'spawned'; id: number; pid: number; outputs: string[] }
   | { type: 'failed'; id: number; code: string | null; message: string }
   | { type: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null };
 
@@ -123,7 +135,13 @@ export function createSpawnHelper({
         break;
       case 'spawned':
         entry.started = true;
-        entry.resolve({ pid: message.pid, stdout: entry.stdout!, stderr: entry.stderr!, exit: entry.exit });
+        entry.resolve({
+          pid: message.pid,
+          stdout: entry.stdout!,
+          stderr: entry.stderr!,
+          outputs: message.outputs,
+          exit: entry.exit,
+        });
         break;
       case 'failed':
         forget(message.id);
