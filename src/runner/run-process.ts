@@ -60,6 +60,7 @@ export interface RunningProcess {
   readonly done: Promise<ProcessResult>;
 }
 
+const EOF_WAIT_MS = 50;
 // After the tree is dead, a process we could not see or end (another user's: a setuid program)
 // may still hold a pipe.
 const PIPE_CLOSE_WAIT_MS = 200;
@@ -113,6 +114,19 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
   let outputs: readonly string[] = [];
   // Once both pipes are at EOF nobody holds them: the sweep then skips reading every process's fds.
   const openOutputs = (): readonly string[] => (streams.every((s) => s.readableEnded) ? [] : outputs);
+  const outputsEnded = (waitMs: number): Promise<void> =>
+    new Promise((resolve) => {
+      const open = streams.filter((s) => !s.readableEnded);
+      if (open.length === 0) return resolve();
+      const timer = setTimeout(resolve, waitMs);
+      let left = open.length;
+      const ended = (): void => {
+        if (--left > 0) return;
+        clearTimeout(timer);
+        resolve();
+      };
+      for (const stream of open) stream.once('end', ended);
+    });
 
   const maybeFinish = (): void => {
     if (openStreams > 0) return;
@@ -163,16 +177,20 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
   const onExit = (result: { code: number | null; signal: NodeJS.Signals | null }): void => {
     exit = result;
     clearTimeout(timeout);
-    // Leftovers (background jobs, daemons) are ended the same way, so the run ends with its main process.
-    endTree().then(() => {
-      treeEnded = true;
-      if (openStreams > 0) {
-        pipeDeadline = setTimeout(() => {
-          for (const stream of streams) stream.destroy();
-        }, PIPE_CLOSE_WAIT_MS);
-      }
-      maybeFinish();
-    }, fail);
+    // Leftovers (background jobs, daemons) are ended the same way, so the run ends with its main
+    // process. EOF often comes a turn after the exit: waiting for it a moment spares that sweep
+    // reading every process's descriptors when nothing holds the pipes any more.
+    outputsEnded(EOF_WAIT_MS)
+      .then(endTree)
+      .then(() => {
+        treeEnded = true;
+        if (openStreams > 0) {
+          pipeDeadline = setTimeout(() => {
+            for (const stream of streams) stream.destroy();
+          }, PIPE_CLOSE_WAIT_MS);
+        }
+        maybeFinish();
+      }, fail);
   };
 
   const spawnProcess = options.spawn ?? spawnLocal;
