@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { validationError } from './core/errors.js';
 import { secretEnvPatterns } from './core/markers/secret-env.js';
+import type { ChildEnvironmentPolicy } from './runner/child-environment.js';
 
 /** Settings read from the environment, validated once at start. */
 export interface StepflowConfig {
@@ -15,6 +16,12 @@ export interface StepflowConfig {
   writeBufferBytes: number;
   /** Env names whose values every run masks (`STEPFLOW_SECRET_ENV_PATTERNS`). */
   secretEnvPatterns: string[];
+  /**
+   * What scripts get of this process's environment: everything for a CLI run (the user's own
+   * shell), an allow-list for the server's runs (see {@link forServer}); never StepFlow's own
+   * variables nor `STEPFLOW_SERVER_ONLY_ENV`.
+   */
+  runEnvironment: ChildEnvironmentPolicy;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): StepflowConfig {
@@ -28,7 +35,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     killGraceMs: positiveFromEnv(env, 'STEPFLOW_KILL_GRACE_MS', 5000, POSITIVE_INTEGER),
     writeBufferBytes: positiveFromEnv(env, 'STEPFLOW_WRITE_BUFFER_MB', 64, POSITIVE_INTEGER) * 1024 * 1024,
     secretEnvPatterns: secretEnvPatterns(env.STEPFLOW_SECRET_ENV_PATTERNS),
+    runEnvironment: {
+      inherit: 'all',
+      passThrough: nameListFromEnv(env, 'STEPFLOW_ENV_PASSTHROUGH'),
+      serverOnly: nameListFromEnv(env, 'STEPFLOW_SERVER_ONLY_ENV'),
+    },
   };
+}
+
+/**
+ * The server's settings: its runs (API and jobs) get only an allow-list of its environment plus
+ * `STEPFLOW_ENV_PASSTHROUGH`, since the server's variables are the operator's, not the scripts'.
+ */
+export function forServer(config: StepflowConfig): StepflowConfig {
+  return { ...config, runEnvironment: { ...config.runEnvironment, inherit: 'allow-list' } };
 }
 
 const POSITIVE_INTEGER = { integer: true, what: 'a positive integer' };
@@ -50,4 +70,22 @@ export function positiveFromEnv(
     throw validationError(`${name} must be ${what}, got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+/**
+ * A comma-separated list of variable names and globs (`CUDA_*,JAVA_HOME`) from the environment;
+ * blanks are ignored, and a name no variable can have is a `validation_failed` error.
+ */
+function nameListFromEnv(env: NodeJS.ProcessEnv, name: string): string[] {
+  const patterns = (env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = patterns.find((pattern) => /[=\s]/.test(pattern));
+  if (bad !== undefined) {
+    throw validationError(
+      `${name} must be comma-separated variable names or globs (e.g. CUDA_*,JAVA_HOME), got ${JSON.stringify(bad)}`,
+    );
+  }
+  return patterns;
 }

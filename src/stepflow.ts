@@ -51,7 +51,7 @@ export async function createStepflow(
   for (const id of recovered) {
     void terminateTree({ pgid: undefined, tag: id, monitor, graceMs: config.killGraceMs });
   }
-  const helper = options.spawnHelper ? createSpawnHelper() : undefined;
+  const helper = options.spawnHelper ? createSpawnHelper({ environment: config.runEnvironment }) : undefined;
   const bus = createEventBus();
   const owner = currentOwner();
   const writer = createStoreWriter({
@@ -77,6 +77,7 @@ export async function createStepflow(
     maxConcurrent: config.maxConcurrent,
     killGraceMs: config.killGraceMs,
     secretEnvPatterns: config.secretEnvPatterns,
+    environment: config.runEnvironment,
   });
   const jobs = await openSqliteJobStore({ dataDir: config.dataDir });
   const notifier = createNotifier({ jobs, store, flush: writer.flush });

@@ -1,5 +1,6 @@
 import { StepflowError, ERROR_CODES, notFound } from '../core/errors.js';
 import type { Execution, ExecutionJobLink, ExecutionOwner, RunSpec } from '../core/model.js';
+import type { ChildEnvironmentPolicy } from '../runner/child-environment.js';
 import type { ProcessMonitor, SpawnProcess } from '../runner/run-process.js';
 import type { ExecutionStore } from '../store/store.js';
 import type { EventBus } from './event-bus.js';
@@ -21,6 +22,8 @@ export interface EngineOptions {
   killGraceMs?: number;
   /** Env names whose values are masked; DEFAULT_SECRET_ENV_PATTERNS when absent. */
   secretEnvPatterns?: readonly string[];
+  /** What scripts get of this process's environment (all but StepFlow's own variables when absent). */
+  environment?: ChildEnvironmentPolicy;
   now?: () => number;
   /** Commits what is pending and says whether the store could (see ExecutionRunDeps.storeFailure). */
   storeFailure?: () => Promise<string | null>;
@@ -69,6 +72,7 @@ export function createEngine(options: EngineOptions): Engine {
         artifactRoots: options.artifactRoots ?? [],
         killGraceMs: options.killGraceMs ?? 5000,
         ...(options.secretEnvPatterns ? { secretEnvPatterns: options.secretEnvPatterns } : {}),
+        environment: options.environment,
         now,
         ...(options.storeFailure ? { storeFailure: options.storeFailure } : {}),
       },

@@ -6,6 +6,7 @@ import type { ExecutionStatus } from '../core/statuses.js';
 import { collectArtifacts } from '../artifacts/collect-artifacts.js';
 import type { ProcessMonitor, ProcessResult, RunningProcess, SpawnProcess } from '../runner/run-process.js';
 import { runProcess } from '../runner/run-process.js';
+import type { ChildEnvironmentPolicy } from '../runner/child-environment.js';
 import type { EventBus } from './event-bus.js';
 
 export interface ExecutionRunDeps {
@@ -18,6 +19,8 @@ export interface ExecutionRunDeps {
   killGraceMs: number;
   /** Env names whose values are masked (see secret-env.ts); the defaults when absent. */
   secretEnvPatterns?: readonly string[];
+  /** What scripts get of this process's environment (runProcess's default when absent). */
+  environment?: ChildEnvironmentPolicy;
   now: () => number;
   /**
    * Commits what was published so far and says whether the store could: the error while it cannot
@@ -150,6 +153,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     env: { ...spec.env, ...spec.secretEnv },
     timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : 0,
     killGraceMs: deps.killGraceMs,
+    environment: deps.environment,
     monitor: deps.monitor,
     ...(deps.spawn ? { spawn: deps.spawn } : {}),
     onOutput(stream, lines, ts) {

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 
 /** The fields of `/proc/<pid>/stat` the runner uses. */
@@ -8,6 +8,8 @@ export interface ProcStat {
   state: string;
   ppid: number;
   pgrp: number;
+  /** Session id: the pid of the session leader. */
+  session: number;
   /** Kernel threads have no environment and never belong to an execution. */
   kernelThread: boolean;
   /** utime + stime, in clock ticks. */
@@ -57,6 +59,7 @@ function parseProcStat(text: string): ProcStat | undefined {
     state: f[0]!,
     ppid: Number(f[1]),
     pgrp: Number(f[2]),
+    session: Number(f[3]),
     kernelThread: (Number(f[6]) & PF_KTHREAD) !== 0,
     cpuTicks: Number(f[11]) + Number(f[12]),
     startTime: Number(f[19]),
@@ -81,6 +84,47 @@ export function readProcEnvironValue(pid: number, name: string): string | null {
   const valueStart = at + key.length;
   const end = environ.indexOf(0, valueStart);
   return environ.toString('utf8', valueStart, end === -1 ? environ.length : end);
+}
+
+/** A `/proc/<pid>/fd` link to a pipe or socket: what connects a process to a run's output. */
+const isChannel = (link: string): boolean => link.startsWith('socket:[') || link.startsWith('pipe:[');
+
+/**
+ * What a process's stdout and stderr are connected to, as `/proc/<pid>/fd` links (`socket:[N]`:
+ * Node's child pipes are socket pairs); files and terminals are left out. Empty once it is gone.
+ */
+export function readOutputLinks(pid: number): string[] {
+  const links: string[] = [];
+  for (const fd of [1, 2]) {
+    try {
+      const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (isChannel(link)) links.push(link);
+    } catch {
+      // Gone already, or that fd is closed: nothing to find its helpers by.
+    }
+  }
+  return links;
+}
+
+/** Every pipe and socket a process holds, as `/proc/<pid>/fd` links; empty when gone or not ours. */
+export function readChannelLinks(pid: number): string[] {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    // Gone, or another user's process (EACCES): either way nothing of ours that we could see.
+    return [];
+  }
+  const links: string[] = [];
+  for (const fd of fds) {
+    try {
+      const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (isChannel(link)) links.push(link);
+    } catch {
+      // The fd was closed (or the process ended) since the listing.
+    }
+  }
+  return links;
 }
 
 /** Seconds since boot, in clock ticks, so it compares with {@link ProcStat.startTime}. */

@@ -61,12 +61,12 @@ describe('createProcessMonitor', () => {
     });
     while (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     // bash and its sleep.
-    expect(monitor.findTagged(tag)).toHaveLength(2);
-    expect(monitor.findTagged(tag)).toContain(running.pid);
-    expect(monitor.findTagged(`test-${randomUUID()}`)).toEqual([]);
+    expect(monitor.findRun({ tag })).toHaveLength(2);
+    expect(monitor.findRun({ tag })).toContain(running.pid);
+    expect(monitor.findRun({ tag: `test-${randomUUID()}` })).toEqual([]);
     running.cancel();
     await running.done;
-    expect(monitor.findTagged(tag)).toEqual([]);
+    expect(monitor.findRun({ tag })).toEqual([]);
   });
 
   it('never reports a process in our own process group, even when it carries the tag', async () => {
@@ -80,7 +80,7 @@ describe('createProcessMonitor', () => {
       await new Promise((resolve) => child.once('spawn', resolve));
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(readFileSync(`/proc/${child.pid}/environ`, 'latin1')).toContain(tag);
-      expect(monitor.findTagged(tag)).toEqual([]);
+      expect(monitor.findRun({ tag })).toEqual([]);
     } finally {
       child.kill('SIGKILL');
     }

@@ -4,6 +4,7 @@ import type { ResourcePeaks, ResourceSample } from '../core/model.js';
 import {
   CLOCK_TICKS_PER_SECOND,
   readPageSize,
+  readChannelLinks,
   readProcEnvironValue,
   readProcStat,
   readUptimeTicks,
@@ -24,10 +25,23 @@ export interface ProcessMonitor {
    * ends that and returns the peaks seen meanwhile.
    */
   watch(tag: string, onSample: (sample: ResourceSample) => void): { stop(): ResourcePeaks };
-  /** Live pids carrying the tag (fresh /proc scan), for the kill sweep. Never our own process or group. */
-  findTagged(tag: string): number[];
+  /**
+   * Live pids of a run (fresh /proc scan), for the kill sweep: those carrying its tag, those in
+   * `session` (its main process's pid: it leads a session of its own) and those holding one of
+   * its `outputs` (the main process's stdout/stderr links), which finds what cleared its
+   * environment and left the session. Reading every process's descriptors costs: pass `outputs`
+   * only when ending a tree. Never our own process or group.
+   */
+  findRun(run: RunProcesses): number[];
   /** Clears the timer. */
   close(): void;
+}
+
+/** How to recognise a run's processes (see {@link ProcessMonitor.findRun}). */
+interface RunProcesses {
+  tag: string;
+  session?: number | undefined;
+  outputs?: readonly string[];
 }
 
 interface ProcEntry {
@@ -38,6 +52,8 @@ interface ProcEntry {
   resolved: boolean;
   ppid: number;
   pgrp: number;
+  session: number;
+  kernelThread: boolean;
   zombie: boolean;
   cpuTicks: number;
   /** cpuTicks at the previous sampling tick. */
@@ -84,6 +100,10 @@ export function createProcessMonitor({ intervalMs = 1000 }: ProcessMonitorOption
   // Uptime (ticks) when the last sampling scan began: processes started later used no CPU before it.
   let lastTickUptime = 0;
   let sampling = false;
+  // Who holds which pipe or socket, read after the scan `channelIndexScan`: one pass over every
+  // process's descriptors serves all the sweeps that share that scan.
+  let channelIndex = new Map<string, number[]>();
+  let channelIndexScan = -1;
 
   interface Scan {
     id: number;
@@ -111,6 +131,8 @@ export function createProcessMonitor({ intervalMs = 1000 }: ProcessMonitorOption
         resolved: tag !== null || stat.kernelThread,
         ppid: stat.ppid,
         pgrp: stat.pgrp,
+        session: stat.session,
+        kernelThread: stat.kernelThread,
         zombie: false,
         cpuTicks: stat.cpuTicks,
         baselineTicks: stat.startTime >= lastTickUptime - 1 ? 0 : stat.cpuTicks,
@@ -125,6 +147,7 @@ export function createProcessMonitor({ intervalMs = 1000 }: ProcessMonitorOption
     }
     entry.ppid = stat.ppid;
     entry.pgrp = stat.pgrp;
+    entry.session = stat.session;
     entry.zombie = stat.state === 'Z';
     entry.cpuTicks = stat.cpuTicks;
     entry.rssPages = stat.rssPages;
@@ -172,6 +195,19 @@ export function createProcessMonitor({ intervalMs = 1000 }: ProcessMonitorOption
       done();
     };
     slice();
+  }
+
+  function indexChannels(): void {
+    channelIndex = new Map();
+    channelIndexScan = scanCount;
+    for (const [pid, entry] of entries) {
+      if (entry.zombie || entry.kernelThread || pid === ownPid || entry.pgrp === ownPgrp) continue;
+      for (const link of readChannelLinks(pid)) {
+        const holders = channelIndex.get(link);
+        if (holders === undefined) channelIndex.set(link, [pid]);
+        else holders.push(pid);
+      }
+    }
   }
 
   function resolveTag(entry: ProcEntry, depth: number): string | null {
@@ -262,14 +298,20 @@ export function createProcessMonitor({ intervalMs = 1000 }: ProcessMonitorOption
       };
     },
 
-    findTagged(tag) {
+    findRun({ tag, session, outputs = [] }) {
       if (!procAvailable) return [];
       if (performance.now() - lastScanAt > Math.max(SCAN_REUSE_MS, lastScanDuration)) scan();
-      const pids: number[] = [];
+      const found = new Set<number>();
       for (const [pid, entry] of entries) {
-        if (entry.tag === tag && !entry.zombie && pid !== ownPid && entry.pgrp !== ownPgrp) pids.push(pid);
+        if (entry.zombie || pid === ownPid || entry.pgrp === ownPgrp) continue;
+        if (entry.tag === tag || (session !== undefined && session > 1 && entry.session === session))
+          found.add(pid);
       }
-      return pids;
+      if (outputs.length > 0) {
+        if (channelIndexScan !== scanCount) indexChannels();
+        for (const link of outputs) for (const pid of channelIndex.get(link) ?? []) found.add(pid);
+      }
+      return [...found];
     },
 
     close() {

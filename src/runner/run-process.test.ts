@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +74,35 @@ function tagged(tag: string): number[] {
     .map(Number);
 }
 
+/** Pids whose command line is exactly `argv` (a zombie has none). */
+function running(argv: string[]): number[] {
+  const wanted = Buffer.from(`${argv.join('\0')}\0`);
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`).equals(wanted);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** Polls `probe` until it holds or `timeoutMs` passed; returns its last answer. */
+async function eventually(probe: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  return probe();
+}
+
+/** A `/bin/sleep` no other test (or other run of this one) starts, to find it in /proc. */
+const uniqueSleep = (): string[] => ['/bin/sleep', String(randomInt(100_000, 1_000_000))];
+
+function killAll(argv: string[]): void {
+  for (const pid of running(argv)) process.kill(pid, 'SIGKILL');
+}
+
 /** Waits until the first stdout line arrives. */
 async function firstLine(captured: Captured): Promise<void> {
   while (captured.stdout.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -118,6 +147,29 @@ describe.each([
       expect(captured.stdout).toEqual([cwd, 'GREETING=hello there', `TAG=${tag}`]);
     } finally {
       rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('builds the environment from the policy: never StepFlow’s own variables', async () => {
+    const parent = { STEPFLOW_API_KEY: 'runner-key-7d1', UNLISTED_RUNNER_VARIABLE: 'unlisted-7d1' };
+    Object.assign(process.env, parent);
+    try {
+      const allowList = await run({
+        argv: ['env'],
+        env: { GREETING: 'hi' },
+        environment: { inherit: 'allow-list', passThrough: [], serverOnly: [] },
+      });
+      const inherited = await run({ argv: ['env'] });
+      for (const { captured, tag } of [allowList, inherited]) {
+        expect(captured.stdout).toContain(`STEPFLOW_EXECUTION_ID=${tag}`);
+        expect(captured.stdout.find((line) => line.startsWith('PATH='))).toBeDefined();
+        expect(captured.stdout.join('\n')).not.toContain('runner-key-7d1');
+      }
+      expect(allowList.captured.stdout).toContain('GREETING=hi');
+      expect(allowList.captured.stdout).not.toContain('UNLISTED_RUNNER_VARIABLE=unlisted-7d1');
+      expect(inherited.captured.stdout).toContain('UNLISTED_RUNNER_VARIABLE=unlisted-7d1');
+    } finally {
+      for (const name of Object.keys(parent)) delete process.env[name];
     }
   });
 
@@ -187,6 +239,64 @@ describe.each([
     expect(tagged(tag)).toEqual([]);
   });
 
+  it('ends a daemon with no tag that left the session, found by the pipes it holds, when the run is cancelled', async () => {
+    const daemon = uniqueSleep();
+    try {
+      const { captured, running: run } = start({
+        argv: ['bash', fixture('untagged-setsid-daemon.sh'), daemon[1]!, '300'],
+      });
+      await firstLine(captured);
+      expect(await eventually(() => running(daemon).length === 1, 5000)).toBe(true);
+      run.cancel();
+      expect((await run.done).outcome).toBe('cancelled');
+      expect(await eventually(() => running(daemon).length === 0, 3000)).toBe(true);
+    } finally {
+      killAll(daemon);
+    }
+  });
+
+  it('SIGKILLs a daemon with no tag that left the session and ignores SIGTERM', async () => {
+    const daemon = uniqueSleep();
+    try {
+      const { captured, running: run } = start({
+        argv: ['bash', fixture('untagged-daemon-ignores-sigterm.sh'), daemon[1]!],
+        killGraceMs: 300,
+      });
+      await firstLine(captured);
+      expect(await eventually(() => running(daemon).length === 1, 5000)).toBe(true);
+      run.cancel();
+      expect((await run.done).outcome).toBe('cancelled');
+      expect(await eventually(() => running(daemon).length === 0, 3000)).toBe(true);
+    } finally {
+      killAll(daemon);
+    }
+  });
+
+  it('ends a daemon with no tag that left the session when the script exits on its own', async () => {
+    const daemon = uniqueSleep();
+    try {
+      const { captured, result } = await run({
+        argv: ['bash', fixture('untagged-setsid-daemon.sh'), daemon[1]!, '0.5'],
+      });
+      expect(result).toMatchObject({ outcome: 'exited', exitCode: 0 });
+      expect(captured.stdout).toEqual(['daemon started']);
+      expect(await eventually(() => running(daemon).length === 0, 3000)).toBe(true);
+    } finally {
+      killAll(daemon);
+    }
+  });
+
+  it('ends a daemon with no tag and no output of the run that left the group but not the session', async () => {
+    const daemon = uniqueSleep();
+    try {
+      const { result } = await run({ argv: ['bash', fixture('group-leaving-daemon.sh'), daemon[1]!] });
+      expect(result).toMatchObject({ outcome: 'exited', exitCode: 0 });
+      expect(await eventually(() => running(daemon).length === 0, 3000)).toBe(true);
+    } finally {
+      killAll(daemon);
+    }
+  });
+
   it('SIGKILLs a tree that ignores SIGTERM after the grace period', async () => {
     const { tag, captured, running } = start({
       argv: ['bash', fixture('ignore-sigterm.sh')],
@@ -211,7 +321,7 @@ describe.each([
     expect(tagged(tag)).toEqual([]);
   });
 
-  it('finishes promptly when a process it cannot find holds stdout open', async () => {
+  it('finishes promptly when a process with no tag and a session of its own holds stdout open', async () => {
     const pidFile = join(mkdtempSync(join(tmpdir(), 'stepflow-runner-')), 'holder.pid');
     const before = Date.now();
     const { result } = await run({ argv: ['bash', fixture('untraceable-holds-stdout.sh'), pidFile] });
@@ -219,7 +329,7 @@ describe.each([
       expect(result).toMatchObject({ outcome: 'exited', exitCode: 0 });
       expect(Date.now() - before).toBeLessThan(2000);
     } finally {
-      // The holder may have escaped the sweep by design; do not leave it behind.
+      // Should the sweep miss the holder, the run must still end; do not leave it behind.
       const holder = Number(readFileSync(pidFile, 'utf8'));
       try {
         process.kill(holder, 'SIGKILL');

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { validationError } from '../core/errors.js';
 import type { ResourcePeaks, ResourceSample } from '../core/model.js';
+import { childEnvironment, INHERIT_ALL, type ChildEnvironmentPolicy } from './child-environment.js';
 import { createLineSplitter } from './line-splitter.js';
 import { EXECUTION_TAG_VARIABLE, type ProcessMonitor } from './process-monitor.js';
 import { spawnLocal, type SpawnProcess } from './spawn-process.js';
@@ -21,8 +22,10 @@ export interface RunProcessOptions {
   /** An argv array run without a shell. */
   argv?: string[];
   cwd: string;
-  /** Merged over process.env. */
+  /** The run's own variables, set over what `environment` takes from this process's. */
   env?: Record<string, string>;
+  /** What the process gets of this process's environment; by default all but StepFlow's own variables. */
+  environment?: ChildEnvironmentPolicy;
   /** 0 or absent: no timeout. */
   timeoutMs?: number;
   /** Time between SIGTERM and SIGKILL when ending the tree. */
@@ -57,7 +60,9 @@ export interface RunningProcess {
   readonly done: Promise<ProcessResult>;
 }
 
-// After the tree is dead, a process we could not find (no tag, left the group) may still hold a pipe.
+const EOF_WAIT_MS = 50;
+// After the tree is dead, a process we could not see or end (another user's: a setuid program)
+// may still hold a pipe.
 const PIPE_CLOSE_WAIT_MS = 200;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -106,6 +111,22 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
   let treeEnded = false;
   let openStreams = 0;
   const streams: Readable[] = [];
+  let outputs: readonly string[] = [];
+  // Once both pipes are at EOF nobody holds them: the sweep then skips reading every process's fds.
+  const openOutputs = (): readonly string[] => (streams.every((s) => s.readableEnded) ? [] : outputs);
+  const outputsEnded = (waitMs: number): Promise<void> =>
+    new Promise((resolve) => {
+      const open = streams.filter((s) => !s.readableEnded);
+      if (open.length === 0) return resolve();
+      const timer = setTimeout(resolve, waitMs);
+      let left = open.length;
+      const ended = (): void => {
+        if (--left > 0) return;
+        clearTimeout(timer);
+        resolve();
+      };
+      for (const stream of open) stream.once('end', ended);
+    });
 
   const maybeFinish = (): void => {
     if (openStreams > 0) return;
@@ -137,7 +158,7 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
 
   let ending: Promise<void> | undefined;
   const endTree = (): Promise<void> =>
-    (ending ??= terminateTree({ pgid: pid, tag, monitor, graceMs: killGraceMs }));
+    (ending ??= terminateTree({ pgid: pid, tag, outputs: openOutputs, monitor, graceMs: killGraceMs }));
 
   const stopEarly = (reason: 'cancelled' | 'timed_out'): void => {
     if (finished || exit !== undefined || spawnError !== undefined || outcome !== 'exited') return;
@@ -156,16 +177,20 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
   const onExit = (result: { code: number | null; signal: NodeJS.Signals | null }): void => {
     exit = result;
     clearTimeout(timeout);
-    // Leftovers (background jobs, daemons) are ended the same way, so the run ends with its main process.
-    endTree().then(() => {
-      treeEnded = true;
-      if (openStreams > 0) {
-        pipeDeadline = setTimeout(() => {
-          for (const stream of streams) stream.destroy();
-        }, PIPE_CLOSE_WAIT_MS);
-      }
-      maybeFinish();
-    }, fail);
+    // Leftovers (background jobs, daemons) are ended the same way, so the run ends with its main
+    // process. EOF often comes a turn after the exit: waiting for it a moment spares that sweep
+    // reading every process's descriptors when nothing holds the pipes any more.
+    outputsEnded(EOF_WAIT_MS)
+      .then(endTree)
+      .then(() => {
+        treeEnded = true;
+        if (openStreams > 0) {
+          pipeDeadline = setTimeout(() => {
+            for (const stream of streams) stream.destroy();
+          }, PIPE_CLOSE_WAIT_MS);
+        }
+        maybeFinish();
+      }, fail);
   };
 
   const spawnProcess = options.spawn ?? spawnLocal;
@@ -173,10 +198,16 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
     file,
     args,
     cwd,
-    env: { ...process.env, ...options.env, [EXECUTION_TAG_VARIABLE]: tag },
+    env: childEnvironment({
+      parent: process.env,
+      policy: options.environment ?? INHERIT_ALL,
+      runEnv: options.env ?? {},
+      stepflowVars: { [EXECUTION_TAG_VARIABLE]: tag },
+    }),
   }).then(
     (started) => {
       pid = started.pid;
+      outputs = started.outputs;
       readOutput('stdout', started.stdout);
       readOutput('stderr', started.stderr);
       started.exit.then(onExit, fail);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
+import { childEnvironment, INHERIT_ALL, type ChildEnvironmentPolicy } from './child-environment.js';
 import type { ProcessExit, SpawnProcess, SpawnRequest, SpawnedProcess } from './spawn-process.js';
 
 /**
@@ -10,6 +11,16 @@ import type { ProcessExit, SpawnProcess, SpawnRequest, SpawnedProcess } from './
  */
 const HELPER_SOURCE = `
 const { spawn } = require('node:child_process');
+const { readlinkSync } = require('node:fs');
+// As proc-stat.ts's readOutputLinks (this program cannot import it).
+const outputLinks = (pid) => [1, 2].flatMap((fd) => {
+  try {
+    const link = readlinkSync('/proc/' + pid + '/fd/' + fd);
+    return link.startsWith('socket:[') || link.startsWith('pipe:[') ? [link] : [];
+  } catch {
+    return [];
+  }
+});
 process.on('disconnect', () => process.exit(0));
 const send = (message, handle) => {
   if (process.connected) process.send(message, handle);
@@ -24,6 +35,8 @@ process.on('message', (m) => {
     failed(e);
     return;
   }
+  // spawn() returns once the child has called exec: read its fds 1 and 2 before it can change them.
+  const outputs = child.pid === undefined ? [] : outputLinks(child.pid);
   // A pipe socket starts reading as soon as it is made (net.Socket calls read(0)); stop that
   // before the loop runs, or output read here would be lost when the handle is sent.
   for (const stream of [child.stdout, child.stderr]) {
@@ -42,7 +55,7 @@ process.on('message', (m) => {
     child.stdio[1] = child.stdio[2] = null;
     send({ type: 'pipe', id: m.id, stream: 'stdout' }, stdout);
     send({ type: 'pipe', id: m.id, stream: 'stderr' }, stderr);
-    send({ type: 'spawned', id: m.id, pid: child.pid });
+    send({ type: 'spawned', id: m.id, pid: child.pid, outputs });
   });
   child.once('exit', (code, signal) => send({ type: 'exit', id: m.id, code, signal }));
 });
@@ -50,7 +63,7 @@ process.on('message', (m) => {
 
 type HelperMessage =
   | { type: 'pipe'; id: number; stream: 'stdout' | 'stderr' }
-  | { type: 'spawned'; id: number; pid: number }
+  | { type: 'spawned'; id: number; pid: number; outputs: string[] }
   | { type: 'failed'; id: number; code: string | null; message: string }
   | { type: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null };
 
@@ -97,7 +110,12 @@ function holdOutput(pipe: Socket): Readable {
  * If the helper dies, the processes it had started are reported as exited with no status and the
  * next spawn starts a new helper.
  */
-export function createSpawnHelper(): SpawnHelper {
+export function createSpawnHelper({
+  environment = INHERIT_ALL,
+}: {
+  /** The runs' policy, which the helper's own environment follows too. */
+  environment?: ChildEnvironmentPolicy;
+} = {}): SpawnHelper {
   let helper: ChildProcess | undefined;
   let nextId = 1;
   const pending = new Map<number, PendingSpawn>();
@@ -117,7 +135,13 @@ export function createSpawnHelper(): SpawnHelper {
         break;
       case 'spawned':
         entry.started = true;
-        entry.resolve({ pid: message.pid, stdout: entry.stdout!, stderr: entry.stderr!, exit: entry.exit });
+        entry.resolve({
+          pid: message.pid,
+          stdout: entry.stdout!,
+          stderr: entry.stderr!,
+          outputs: message.outputs,
+          exit: entry.exit,
+        });
         break;
       case 'failed':
         forget(message.id);
@@ -142,8 +166,15 @@ export function createSpawnHelper(): SpawnHelper {
   const start = (): ChildProcess => {
     const child = spawn(process.execPath, ['--max-semi-space-size=1', '-e', HELPER_SOURCE], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      // A helper started under a test runner or a profiler must not inherit its hooks.
-      env: { ...process.env, NODE_OPTIONS: '' },
+      // The helper is the scripts' parent and its /proc/<pid>/environ is readable to them: it holds
+      // no more than a run gets (its children get the environment of each request). A helper
+      // started under a test runner or a profiler must not inherit its hooks.
+      env: childEnvironment({
+        parent: process.env,
+        policy: environment,
+        runEnv: { NODE_OPTIONS: '' },
+        stepflowVars: {},
+      }),
     });
     child.on('message', onMessage);
     child.once('exit', () => onHelperExit(child));

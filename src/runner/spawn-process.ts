@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { readOutputLinks } from './proc-stat.js';
 
 export interface SpawnRequest {
   file: string;
@@ -18,6 +19,11 @@ export interface SpawnedProcess {
   pid: number;
   stdout: Readable;
   stderr: Readable;
+  /**
+   * Its stdout and stderr as `/proc/<pid>/fd` links (`socket:[N]`), read right after the exec:
+   * whatever process holds one of them later belongs to the run, tag or no tag.
+   */
+  outputs: string[];
   /** Resolves when the process exits (its output may still be in the pipes). */
   exit: Promise<ProcessExit>;
 }
@@ -37,12 +43,14 @@ export const spawnLocal: SpawnProcess = (request) =>
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // spawn() returns once the child has called exec: its fds 1 and 2 are still the pipes we made.
+    const outputs = child.pid === undefined ? [] : readOutputLinks(child.pid);
     const exit = new Promise<ProcessExit>((resolveExit) =>
       child.once('exit', (code, signal) => resolveExit({ code, signal })),
     );
     // After 'spawn', 'error' could only come from kill() or IPC, which are never used.
     child.once('error', reject);
     child.once('spawn', () =>
-      resolve({ pid: child.pid!, stdout: child.stdout!, stderr: child.stderr!, exit }),
+      resolve({ pid: child.pid!, stdout: child.stdout!, stderr: child.stderr!, outputs, exit }),
     );
   });

@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { loadConfig } from '../config.js';
+import { forServer, loadConfig } from '../config.js';
 import { ERROR_CODES, StepflowError, type ErrorCode } from '../core/errors.js';
 import { createStepflow } from '../stepflow.js';
 import { buildServer } from './build-server.js';
@@ -12,7 +12,7 @@ import type { ServerOptions } from './server-options.js';
  */
 export async function startServer(options: ServerOptions): Promise<{ url: string; stop(): Promise<void> }> {
   limitHeapGrowth();
-  const stepflow = await createStepflow(loadConfig(), { spawnHelper: true });
+  const stepflow = await createStepflow(forServer(loadConfig()), { spawnHelper: true });
   const app = await buildServer(stepflow, options).catch(async (error: unknown) => {
     await stepflow.close();
     throw error;

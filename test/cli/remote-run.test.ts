@@ -278,6 +278,21 @@ describe('stepflow run --server', () => {
     expect((await server.stepflow.store.listExecutions()).items).toHaveLength(1);
   });
 
+  it('gives the script the user’s environment but not the token it reports with', async () => {
+    const server = await testServer({ STEPFLOW_API_KEY: 'the-key-5c2e' });
+    const run = await runCli(['run', '--server', server.url, '--', 'env'], {
+      dataDir: tempDir(),
+      env: { STEPFLOW_SPOOL_DIR: tempDir(), STEPFLOW_TOKEN: 'the-key-5c2e', AWS_PROFILE: 'dev-5c2e' },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('AWS_PROFILE=dev-5c2e');
+    expect(run.stdout).not.toContain('the-key-5c2e');
+    const [recorded] = (await server.stepflow.store.listExecutions()).items;
+    const lines = (await allLines(server.stepflow, recorded!.id)).join('\n');
+    expect(lines).toContain('AWS_PROFILE=dev-5c2e');
+    expect(lines).not.toContain('the-key-5c2e');
+  });
+
   it('rejects a malformed --server URL as usage', async () => {
     const run = await runCli(['run', '--server', 'ftp://x', '--', 'true'], { dataDir: tempDir() });
     expect(run.code).toBe(2);

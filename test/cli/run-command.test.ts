@@ -151,6 +151,28 @@ describe('stepflow run', () => {
     expect(run.stdout).toContain('a b|$HOME|"q"|');
   });
 
+  it('gives the script the user’s environment (a virtualenv keeps working) minus StepFlow’s keys and server-only names', async () => {
+    const dataDir = tempDir();
+    const secrets = ['admin-key-x81f', 'second-key-x81f', 'cli-token-x81f', 'cloud-secret-x81f'];
+    const run = await runCli(['run', '--', 'env'], {
+      dataDir,
+      env: {
+        STEPFLOW_API_KEY: secrets[0]!,
+        STEPFLOW_API_KEYS: secrets[1]!,
+        STEPFLOW_TOKEN: secrets[2]!,
+        STEPFLOW_SERVER_ONLY_ENV: 'MY_CLOUD_*',
+        MY_CLOUD_SECRET: secrets[3]!,
+        VIRTUAL_ENV: '/home/someone/venv-x81f',
+      },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('VIRTUAL_ENV=/home/someone/venv-x81f');
+    expect(run.stdout).toMatch(/^STEPFLOW_EXECUTION_ID=\w+/m);
+    for (const secret of secrets) expect(run.stdout).not.toContain(secret);
+    // Not even StepFlow's harmless settings: a script gets only what StepFlow sets for it.
+    expect(run.stdout).not.toContain(`STEPFLOW_STORAGE_PATH=`);
+  });
+
   it('stops a run past --timeout, records timed_out and exits 124', async () => {
     const dataDir = tempDir();
     const started = Date.now();

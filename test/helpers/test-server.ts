@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { forServer, loadConfig } from '../../src/config.js';
 import { buildServer, type StepflowApp } from '../../src/server/build-server.js';
 import { liveHubOf, type LiveHubOptions } from '../../src/server/live/live-hub.js';
 import { loadServerOptions, type ServerOptions } from '../../src/server/server-options.js';
@@ -38,7 +38,8 @@ export async function startTestServer(
   const dataDir = settings.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-server-test-'));
   const stepflow = await createStepflow(
     {
-      ...loadConfig({}, dataDir),
+      // As `stepflow server` does: runs get an allow-list of this process's environment.
+      ...forServer(loadConfig({}, dataDir)),
       dataDir,
       killGraceMs: 500,
       ...settings.config,

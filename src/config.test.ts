@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { forServer, loadConfig } from './config.js';
+
+describe('loadConfig: the run environment', () => {
+  it('inherits everything by default (CLI runs) and keeps the server’s lists', () => {
+    const config = loadConfig(
+      { STEPFLOW_ENV_PASSTHROUGH: 'CUDA_*, JAVA_HOME', STEPFLOW_SERVER_ONLY_ENV: 'AWS_*,DATABASE_URL' },
+      '/',
+    );
+    expect(config.runEnvironment).toEqual({
+      inherit: 'all',
+      passThrough: ['CUDA_*', 'JAVA_HOME'],
+      serverOnly: ['AWS_*', 'DATABASE_URL'],
+    });
+    expect(forServer(config).runEnvironment).toEqual({ ...config.runEnvironment, inherit: 'allow-list' });
+  });
+
+  it('reads unset or blank lists as empty', () => {
+    expect(loadConfig({ STEPFLOW_ENV_PASSTHROUGH: ' , ' }, '/').runEnvironment).toEqual({
+      inherit: 'all',
+      passThrough: [],
+      serverOnly: [],
+    });
+  });
+
+  it.each([
+    ['STEPFLOW_ENV_PASSTHROUGH', 'CUDA_*,JAVA HOME'],
+    ['STEPFLOW_SERVER_ONLY_ENV', 'AWS_KEY=1'],
+  ])('refuses %s=%j, naming the variable', (name, raw) => {
+    expect(() => loadConfig({ [name]: raw }, '/')).toThrow(
+      expect.objectContaining({
+        code: 'validation_failed',
+        message: expect.stringContaining(`${name} must be`),
+      }),
+    );
+  });
+});
