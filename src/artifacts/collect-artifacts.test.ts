@@ -200,6 +200,18 @@ describe('collectArtifacts: globs', () => {
 
     expectFailed(only(await collect('../outside/*.txt')), /outside the working directory/);
   });
+
+  it('does not list a directory outside reached through a symlink, and says why nothing matched', async () => {
+    write('secret.txt', 'secret', outside);
+    fs.symlinkSync(outside, path.join(work, 'linked'));
+
+    const artifact = only(await collect('linked/*.txt'));
+
+    expectFailed(
+      artifact,
+      /^no file matches "linked\/\*\.txt" \(a directory it goes through leads outside the working directory and the allowed roots\)$/,
+    );
+  });
 });
 
 describe('collectArtifacts: directories', () => {

@@ -8,6 +8,8 @@ import { copyFileHashed, notRegularFile } from './copy-file-hashed.js';
 import type { HashedCopy } from './copy-file-hashed.js';
 import { describeFsError, isErrnoException } from './describe-fs-error.js';
 import { expandArtifactPattern } from './expand-artifact-pattern.js';
+import { openInsideRoots } from './open-inside-roots.js';
+import type { OpenedEntry } from './open-inside-roots.js';
 import { createRootGuard, isInside } from './root-guard.js';
 import type { RootGuard } from './root-guard.js';
 import { ARTIFACT_STORE_DIR, storedArtifactPath } from './stored-artifact-path.js';
@@ -106,46 +108,77 @@ async function storeOne({
   absolutePath: string;
   guard: RootGuard;
 }): Promise<StoreOutcome> {
+  const source = await openSource(absolutePath, guard);
+  if ('reason' in source) return source;
+  try {
+    let store: string;
+    try {
+      await mkdir(path.join(dataDir, ARTIFACT_STORE_DIR, executionId), { recursive: true });
+      store = await realpath(path.join(dataDir, ARTIFACT_STORE_DIR));
+    } catch (error) {
+      return { reason: `could not store the copy: ${reasonFor(error)}` };
+    }
+    // Copying the store into itself would never end (the copy grows under the walk).
+    if (isInside(store, source.realPath)) return { reason: "path is inside StepFlow's own artifact store" };
+    // Named after the path as written, so a link `latest.log` is stored as `latest.log`.
+    const storedPath = storedArtifactPath(executionId, id, path.basename(absolutePath));
+    return await copyInto(
+      dataDir,
+      storedPath,
+      source,
+      (entry) => guard.reallyInside(entry) && !isInside(store, entry),
+    );
+  } finally {
+    await source.handle.close();
+  }
+}
+
+/** Opens what an artifact path names, once every check passed, or says why it is refused. */
+async function openSource(absolutePath: string, guard: RootGuard): Promise<OpenedEntry | { reason: string }> {
   // Checked on the text first so nothing outside the roots is even looked at.
   if (!guard.lexicallyInside(absolutePath)) {
     return { reason: 'path is outside the working directory and the allowed roots' };
   }
-  let source: string;
-  let isDirectory: boolean;
+  let source: OpenedEntry;
   try {
-    source = await realpath(absolutePath);
-    if (!guard.reallyInside(source)) {
+    const real = await realpath(absolutePath);
+    if (!guard.reallyInside(real)) {
       return {
         reason:
           'path leads through a symbolic link to a place outside the working directory and the allowed roots',
       };
     }
-    const info = await stat(source);
+    // Devices are refused before the open, which alone can have effects (a tape rewinds).
+    const info = await stat(real);
     if (!info.isFile() && !info.isDirectory()) return { reason: notRegularFile(info).message };
-    isDirectory = info.isDirectory();
+    // Opened by the path just checked; openInsideRoots checks again where the open really landed,
+    // as a directory on the way may have been swapped for a symlink since.
+    source = await openInsideRoots(real, guard.reallyInside);
   } catch (error) {
     return { reason: reasonFor(error) };
   }
+  // Again on what was opened: a file swapped for a FIFO since the stat is refused all the same.
+  if (source.info.isFile() || source.info.isDirectory()) return source;
+  await source.handle.close();
+  return { reason: notRegularFile(source.info).message };
+}
 
-  // Named after the path as written, so a link `latest.log` is stored as `latest.log`.
-  const storedPath = storedArtifactPath(executionId, id, path.basename(absolutePath));
+async function copyInto(
+  dataDir: string,
+  storedPath: string,
+  source: OpenedEntry,
+  include: (realPath: string) => boolean,
+): Promise<StoreOutcome> {
   const destination = path.join(dataDir, ...storedPath.split('/'));
   const artifactDir = path.dirname(destination);
   let created = false;
   try {
-    await mkdir(path.dirname(artifactDir), { recursive: true });
-    // Copying the store into itself would never end (the copy grows under the walk).
-    const store = await realpath(path.join(dataDir, ARTIFACT_STORE_DIR));
-    if (isInside(store, source)) return { reason: "path is inside StepFlow's own artifact store" };
     // Not recursive: an existing directory means a reused id, and its content is not ours to touch.
     await mkdir(artifactDir);
     created = true;
+    const isDirectory = source.info.isDirectory();
     const copy: HashedCopy = isDirectory
-      ? await copyDirectoryHashed(
-          source,
-          destination,
-          (entry) => guard.reallyInside(entry) && !isInside(store, entry),
-        )
+      ? await copyDirectoryHashed(source, destination, include)
       : await copyFileHashed(source, destination);
     return {
       kind: isDirectory ? 'directory' : 'file',

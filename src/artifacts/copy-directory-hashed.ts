@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { mkdir, readdir, realpath, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ERROR_CODES, StepflowError, isStepflowError } from '../core/errors.js';
 import { copyFileHashed } from './copy-file-hashed.js';
 import type { HashedCopy } from './copy-file-hashed.js';
 import { describeFsError, isErrnoException } from './describe-fs-error.js';
+import { openInsideRoots, openedHandlePath } from './open-inside-roots.js';
+import type { OpenedEntry } from './open-inside-roots.js';
 import { isInside } from './root-guard.js';
 
 interface ManifestEntry {
@@ -19,11 +22,16 @@ interface Walk {
 }
 
 /**
- * Copies the tree at `sourceDir` (a real path) into `destinationDir`, which must not exist.
+ * Copies the opened directory `source` (see openInsideRoots) into `destinationDir`, which must not
+ * exist. The caller keeps and closes the handle.
  *
- * - Every entry's real path must pass `include`, else it is skipped: symlinks are followed only
- *   when their target passes, and the caller can keep out a directory (its own artifact store).
- *   Links to a directory that holds one being copied (a cycle) and dangling links are skipped.
+ * - The walk never goes by path: each directory is listed and each entry opened through its
+ *   parent's open handle, and every opened entry's real place must pass `include`. So a directory
+ *   swapped for a symlink during the walk cannot lead it outside; when that happens the copy fails
+ *   with the reason rather than silently missing a part.
+ * - A symlink is followed only when its target passes `include`, else it is skipped, as the
+ *   caller's own artifact store is. Links to a directory that holds one being copied (a cycle)
+ *   and dangling links are skipped.
  * - Named pipes, sockets and devices have no content to keep and are skipped.
  * - A file that cannot be read fails the whole copy: a partial directory would look complete.
  *
@@ -34,13 +42,13 @@ interface Walk {
  * Empty directories are copied but do not appear in the manifest.
  */
 export async function copyDirectoryHashed(
-  sourceDir: string,
+  source: OpenedEntry,
   destinationDir: string,
   include: (realPath: string) => boolean,
 ): Promise<HashedCopy> {
   const walk: Walk = { include, entries: [], size: 0 };
   await storing(() => mkdir(destinationDir));
-  await copyTree(walk, sourceDir, destinationDir, '', new Set([sourceDir]));
+  await copyTree(walk, source, destinationDir, '', new Set([source.realPath]));
   walk.entries.sort((a, b) =>
     a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0,
   );
@@ -51,40 +59,50 @@ export async function copyDirectoryHashed(
 
 async function copyTree(
   walk: Walk,
-  realDir: string,
+  dir: OpenedEntry,
   destinationDir: string,
   relativeDir: string,
   ancestors: ReadonlySet<string>,
 ): Promise<void> {
-  const children = await reading(relativeDir === '' ? '.' : relativeDir, () =>
-    readdir(realDir, { withFileTypes: true }),
+  const children = await naming(relativeDir === '' ? '.' : relativeDir, () =>
+    readdir(openedHandlePath(dir.handle), { withFileTypes: true }),
   );
   for (const child of children) {
     const relativePath = relativeDir === '' ? child.name : `${relativeDir}/${child.name}`;
-    let source = path.join(realDir, child.name);
-    let isDirectory = child.isDirectory();
-    let isFile = child.isFile();
-    if (child.isSymbolicLink()) {
-      const target = await reading(relativePath, () => resolveLink(source));
-      if (target === null) continue;
-      const info = await reading(relativePath, () => stat(target));
-      source = target;
-      isDirectory = info.isDirectory();
-      isFile = info.isFile();
-    }
-    if (!walk.include(source)) continue;
-    const destination = path.join(destinationDir, child.name);
-    if (isDirectory) {
-      // A target holding any directory on the way here would make the walk endless.
-      if ([...ancestors].some((ancestor) => isInside(source, ancestor))) continue;
-      await storing(() => mkdir(destination));
-      await copyTree(walk, source, destination, relativePath, new Set([...ancestors, source]));
-    } else if (isFile) {
-      const copy = await copyEntry(source, destination, relativePath);
-      walk.entries.push({ relativePath, sha256: copy.sha256 });
-      walk.size += copy.size;
+    const entry = await naming(relativePath, () => openChild(walk, dir, child));
+    if (entry === null) continue;
+    try {
+      const destination = path.join(destinationDir, child.name);
+      if (entry.info.isDirectory()) {
+        // A target holding any directory on the way here would make the walk endless.
+        if ([...ancestors].some((ancestor) => isInside(entry.realPath, ancestor))) continue;
+        await storing(() => mkdir(destination));
+        await copyTree(walk, entry, destination, relativePath, new Set([...ancestors, entry.realPath]));
+      } else if (entry.info.isFile()) {
+        const copy = await naming(relativePath, () => copyFileHashed(entry, destination));
+        walk.entries.push({ relativePath, sha256: copy.sha256 });
+        walk.size += copy.size;
+      }
+    } finally {
+      await entry.handle.close();
     }
   }
+}
+
+/** Opens one listed entry through its parent's handle, or answers null for one that is skipped. */
+async function openChild(walk: Walk, dir: OpenedEntry, child: Dirent): Promise<OpenedEntry | null> {
+  const throughParent = `${openedHandlePath(dir.handle)}/${child.name}`;
+  if (child.isSymbolicLink()) {
+    // Looked at by path first so that nothing outside is even opened; the open is checked again.
+    const target = await resolveLink(path.join(dir.realPath, child.name));
+    if (target === null || !walk.include(target)) return null;
+    const info = await stat(target);
+    if (!info.isFile() && !info.isDirectory()) return null;
+    return openInsideRoots(throughParent, walk.include, { followLink: true });
+  }
+  if (!child.isFile() && !child.isDirectory()) return null;
+  if (!walk.include(path.join(dir.realPath, child.name))) return null;
+  return openInsideRoots(throughParent, walk.include);
 }
 
 async function resolveLink(linkPath: string): Promise<string | null> {
@@ -97,23 +115,17 @@ async function resolveLink(linkPath: string): Promise<string | null> {
   }
 }
 
-async function copyEntry(source: string, destination: string, relativePath: string): Promise<HashedCopy> {
-  try {
-    return await copyFileHashed(source, destination);
-  } catch (error) {
-    // Name the file inside the directory, otherwise the reason cannot be acted on.
-    if (isStepflowError(error)) {
-      throw new StepflowError(error.code, `${relativePath}: ${error.message}`, { cause: error });
-    }
-    throw asReadFailure(relativePath, error);
-  }
-}
-
-async function reading<T>(relativePath: string, step: () => Promise<T>): Promise<T> {
+/** Names the entry in a failure's reason, otherwise it cannot be acted on. */
+async function naming<T>(relativePath: string, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (error) {
-    throw asReadFailure(relativePath, error);
+    if (isStepflowError(error)) {
+      throw new StepflowError(error.code, `${relativePath}: ${error.message}`, { cause: error });
+    }
+    // File-system errors become a reason; anything else is a bug and passes through.
+    if (!isErrnoException(error)) throw error;
+    throw rejected(`cannot read ${relativePath}: ${describeFsError(error)}`, error);
   }
 }
 
@@ -124,13 +136,6 @@ async function storing<T>(step: () => Promise<T>): Promise<T> {
     if (!isErrnoException(error)) throw error;
     throw rejected(`could not store the copy: ${describeFsError(error)}`, error);
   }
-}
-
-/** File-system errors become a reason naming the entry; anything else is a bug and passes through. */
-function asReadFailure(relativePath: string, error: unknown): unknown {
-  return isErrnoException(error)
-    ? rejected(`cannot read ${relativePath}: ${describeFsError(error)}`, error)
-    : error;
 }
 
 function rejected(message: string, cause: unknown): StepflowError {

@@ -1,20 +1,16 @@
 import { createHash } from 'node:crypto';
-import { constants, createWriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { ERROR_CODES, StepflowError } from '../core/errors.js';
 import { describeFsError, isErrnoException } from './describe-fs-error.js';
+import type { OpenedEntry } from './open-inside-roots.js';
 
 export interface HashedCopy {
   size: number;
   sha256: string;
 }
 
-// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever (and hold a
-// libuv thread). O_NOFOLLOW: the caller already resolved symlinks and checked the result.
-// Both are 0 where the platform lacks them (Windows), which only loses the extra safety.
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
 const CHUNK_BYTES = 1024 * 1024;
 
 function fileKindName(info: Stats): string {
@@ -34,24 +30,18 @@ export const notRegularFile = (info: Stats): StepflowError =>
   );
 
 /**
- * Streams `source` into a new file `destination` (which must not exist), hashing on the way, so a
- * file of any size costs one chunk of memory. Source errors are thrown as they come; destination
- * errors become `artifact_rejected` saying the copy could not be stored.
+ * Streams the opened `source` (see openInsideRoots) into a new file `destination` (which must not
+ * exist), hashing on the way, so a file of any size costs one chunk of memory. The caller keeps
+ * and closes the handle. Source errors are thrown as they come; destination errors become
+ * `artifact_rejected` saying the copy could not be stored.
  */
-export async function copyFileHashed(source: string, destination: string): Promise<HashedCopy> {
-  const handle = await open(source, OPEN_FLAGS);
-  try {
-    // Checked on the open handle, so a file swapped for a FIFO after the caller's stat is still caught.
-    const info = await handle.stat();
-    if (!info.isFile()) throw notRegularFile(info);
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
+export async function copyFileHashed(source: OpenedEntry, destination: string): Promise<HashedCopy> {
+  // What was opened decides, not an earlier stat: a file swapped for a FIFO is still refused.
+  if (!source.info.isFile()) throw notRegularFile(source.info);
 
   const hash = createHash('sha256');
   let size = 0;
-  const input = handle.createReadStream({ highWaterMark: CHUNK_BYTES });
+  const input = source.handle.createReadStream({ highWaterMark: CHUNK_BYTES, autoClose: false });
   const output = createWriteStream(destination, { flags: 'wx' });
   // pipeline() destroys every stream with the first error, so only the first emitter tells the side.
   let firstFailure: 'source' | 'destination' | null = null;
