@@ -12,8 +12,9 @@ import Fastify, {
 import type { JobChange } from '../protocol/live-messages.js';
 import type { Stepflow } from '../stepflow.js';
 import { VERSION } from '../version.js';
-import { errorBody, installErrorHandling } from './http-errors.js';
+import { errorBody, frameworkError, installErrorHandling } from './http-errors.js';
 import { createIngestMeter } from './ingest-meter.js';
+import { installInputChecks } from './input-checks.js';
 import { createLiveHub, type LiveHubOptions } from './live/live-hub.js';
 import { createRequestGuard } from './request-guard.js';
 import { artifactDownloadRoutes } from './routes/artifact-download.js';
@@ -85,6 +86,10 @@ export async function buildServer(
       disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace',
     }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // A bad percent-escape or an over-long id still gets the JSON error shape. Ids are at most
+    // 128 characters by schema; the router's own limit sits above that, so the schema names the field.
+    frameworkErrors: frameworkError,
+    routerOptions: { maxParamLength: 256 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // `curl -X POST -H 'content-type: application/json' …/cancel` sends no body at all: that is an
@@ -120,6 +125,7 @@ export async function buildServer(
     if (!verdict.ok) return reply.status(verdict.status).send(errorBody(verdict.code, verdict.message));
   });
   installErrorHandling(app);
+  installInputChecks(app);
 
   await app.register(swagger, {
     openapi: {
