@@ -35,10 +35,43 @@ function describeFirstError(first: ValueError | undefined): FastifySchemaValidat
     instancePath: first.path,
     schemaPath: '',
     params: {},
-    // A union's own message ("Expected union value") says nothing; its description says what fits.
-    message:
-      first.type === ValueErrorType.Union && typeof first.schema.description === 'string'
-        ? `must be ${first.schema.description}`
-        : first.message.replace(/^Expected/, 'must be'),
+    message: messageOf(first),
   };
+}
+
+/** Range errors say the range in words; the rest keep TypeBox's text ("must be string"). */
+function messageOf({ type, schema, message }: ValueError): string {
+  const limit = (keyword: string) => String(schema[keyword]);
+  switch (type) {
+    case ValueErrorType.NumberMaximum:
+    case ValueErrorType.IntegerMaximum:
+      return `must be at most ${limit('maximum')}`;
+    case ValueErrorType.NumberMinimum:
+    case ValueErrorType.IntegerMinimum:
+      return `must be at least ${limit('minimum')}`;
+    case ValueErrorType.NumberExclusiveMinimum:
+    case ValueErrorType.IntegerExclusiveMinimum:
+      return `must be more than ${limit('exclusiveMinimum')}`;
+    case ValueErrorType.NumberExclusiveMaximum:
+    case ValueErrorType.IntegerExclusiveMaximum:
+      return `must be less than ${limit('exclusiveMaximum')}`;
+    case ValueErrorType.Integer:
+      return 'must be a whole number';
+    case ValueErrorType.StringMaxLength:
+      return `must be at most ${limit('maxLength')} characters long`;
+    case ValueErrorType.StringMinLength:
+      return schema.minLength === 1
+        ? 'must not be empty'
+        : `must be at least ${limit('minLength')} characters long`;
+    case ValueErrorType.ArrayMaxItems:
+      return `must have at most ${limit('maxItems')} items`;
+    case ValueErrorType.ArrayMinItems:
+      return `must have at least ${limit('minItems')} item${schema.minItems === 1 ? '' : 's'}`;
+    case ValueErrorType.ObjectMaxProperties:
+      return `must have at most ${limit('maxProperties')} entries`;
+    case ValueErrorType.Union:
+      // A union's own message ("Expected union value") says nothing; its description says what fits.
+      if (typeof schema.description === 'string') return `must be ${schema.description}`;
+  }
+  return message.replace(/^Expected/, 'must be');
 }
