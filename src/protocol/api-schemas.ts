@@ -137,9 +137,25 @@ export const ExecutionDetailSchema = Type.Composite([
   }),
 ]);
 
+/**
+ * A stored record this version cannot read (saved by an older version with a value now out of
+ * range, or damaged): left out of a list and named, so it can be deleted by id.
+ */
+export const UnreadableSchema = Type.Object({
+  id: Type.String(),
+  name: Nullable(Type.String()),
+  error: Type.String({ description: 'What is wrong with it' }),
+});
+
 export const ExecutionPageSchema = Type.Object({
   items: Type.Array(ExecutionSchema),
   nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next (older) page' })),
+  problems: Type.Optional(
+    Type.Array(UnreadableSchema, {
+      description:
+        'Rows of this page that cannot be read (damaged), left out of `items` (absent when none): delete them with DELETE /api/executions/{id}',
+    }),
+  ),
 });
 
 const ResourceSampleSchema = Type.Object({

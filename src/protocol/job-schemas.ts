@@ -27,6 +27,7 @@ import {
   EnvInputSchema,
   TagsInputSchema,
   TimeoutInputSchema,
+  UnreadableSchema,
 } from './api-schemas.js';
 
 /**
@@ -302,6 +303,12 @@ export const JobListSchema = Type.Object({
         ),
       }),
     ]),
+  ),
+  problems: Type.Optional(
+    Type.Array(UnreadableSchema, {
+      description:
+        'Stored jobs that cannot be read, left out of `items` (absent when none): delete them with DELETE /api/jobs/{id}',
+    }),
   ),
 });
 

@@ -16,6 +16,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   spawn_failed: 422,
   store_unavailable: 503,
   store_corrupt: 503,
+  // The record is there but cannot be read: the client can resolve it by deleting it.
+  unreadable: 409,
   server_unreachable: 502,
   internal: 500,
 };
