@@ -8,7 +8,7 @@ import fc from 'fast-check';
  * operation has too many cases) comes from fast-check with a fixed seed.
  */
 
-export interface JsonSchema {
+interface JsonSchema {
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
   required?: string[];
@@ -329,7 +329,7 @@ function mutations({ schema, path, value }: Location, seed: number): Mutation[] 
 }
 
 /** A value that fits the schema, as simple as can be (patterns through fast-check, with the seed). */
-export function validValue(schema: JsonSchema, seed: number): unknown {
+function validValue(schema: JsonSchema, seed: number): unknown {
   if (schema.default !== undefined) return schema.default;
   if (schema.const !== undefined) return schema.const;
   if (schema.enum !== undefined) return schema.enum[0];
