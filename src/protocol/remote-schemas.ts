@@ -64,7 +64,8 @@ export const RemoteExecution = Type.Object(
     id: Type.String({ pattern: EXECUTION_ID_PATTERN }),
     name: text(RUN_TEXT),
     command: text(RUN_TEXT),
-    argv: nullable(Type.Array(text(RUN_TEXT))),
+    // One item per argument the OS passed the CLI (ARG_MAX: 2 MiB, so about a million at most).
+    argv: nullable(Type.Array(text(RUN_TEXT), { maxItems: 1_048_576 })),
     cwd: text(MAX_PATH_LENGTH),
     tags: stringMap,
     status: oneOf(EXECUTION_STATUSES),
@@ -186,6 +187,8 @@ export type CreateRemoteExecutionReply = Static<typeof CreateRemoteExecutionRepl
 
 /** Most lines one batch may carry. */
 const MAX_BATCH_LINES = 10_000;
+/** Most steps, annotations, artifacts or samples: more than the body limit (10 MiB) can hold. */
+const MAX_BATCH_ITEMS = 100_000;
 
 /**
  * Changes since the last acknowledged batch. `lines` must continue the stored log: lines at or
@@ -197,10 +200,10 @@ export const RemoteBatchBody = Type.Object(
   {
     lines: Type.Array(RemoteLogLine, { maxItems: MAX_BATCH_LINES }),
     execution: Type.Optional(RemoteExecution),
-    steps: Type.Optional(Type.Array(RemoteStep)),
-    annotations: Type.Optional(Type.Array(RemoteAnnotation)),
-    artifacts: Type.Optional(Type.Array(RemoteFailedArtifact)),
-    samples: Type.Optional(Type.Array(RemoteSample)),
+    steps: Type.Optional(Type.Array(RemoteStep, { maxItems: MAX_BATCH_ITEMS })),
+    annotations: Type.Optional(Type.Array(RemoteAnnotation, { maxItems: MAX_BATCH_ITEMS })),
+    artifacts: Type.Optional(Type.Array(RemoteFailedArtifact, { maxItems: MAX_BATCH_ITEMS })),
+    samples: Type.Optional(Type.Array(RemoteSample, { maxItems: MAX_BATCH_ITEMS })),
   },
   { additionalProperties: false },
 );

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import type { JobBody } from '../../src/protocol/job-schemas.js';
 import { useTestServers } from '../helpers/test-server.js';
 import { call, startExecution, waitForStatus } from './execution-api-client.js';
-import { fuzzCases, type FuzzCase, type OpenApiDocument } from './openapi-fuzz-cases.js';
+import { fuzzCases, unboundedInputs, type FuzzCase, type OpenApiDocument } from './openapi-fuzz-cases.js';
 
 const startServer = useTestServers();
 
@@ -75,7 +75,7 @@ function remoteExecution(id: string) {
   };
 }
 
-it('answers every route of its OpenAPI document without a 5xx, whatever it is sent, and keeps listing', async () => {
+it('documents a range for every input and answers every route without a 5xx, whatever it is sent, and keeps listing', async () => {
   const { url } = await startServer();
   // Real ids for the path parameters: a finished execution, a paused job, a remote execution.
   const execution = await startExecution(url, { command: 'true', name: 'fuzz seed' });
@@ -91,6 +91,8 @@ it('answers every route of its OpenAPI document without a 5xx, whatever it is se
   expect(remote.status, remote.text).toBe(201);
 
   const doc = (await call<OpenApiDocument>(url, 'GET', '/docs/json')).body;
+  // Every number, string and list a client can send has a documented range.
+  expect(unboundedInputs(doc)).toEqual([]);
   let serial = 0;
   const cases = fuzzCases(doc, {
     seed: SEED,

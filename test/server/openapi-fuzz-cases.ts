@@ -10,6 +10,9 @@ import fc from 'fast-check';
 
 interface JsonSchema {
   type?: string | string[];
+  maximum?: number;
+  maxLength?: number;
+  maxItems?: number;
   properties?: Record<string, JsonSchema>;
   required?: string[];
   additionalProperties?: boolean | JsonSchema;
@@ -406,3 +409,36 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const preview = (value: string | string[]): string => JSON.stringify(value).slice(0, 40);
+
+/**
+ * Where a request (path, query or JSON body) takes a number without a minimum and a maximum, a
+ * string without a maxLength (or enum/pattern), or a list without maxItems: `"POST /api/jobs body.timeout"`.
+ */
+export function unboundedInputs(doc: OpenApiDocument): string[] {
+  const found: string[] = [];
+  const walk = (schema: JsonSchema | undefined, where: string): void => {
+    if (schema === undefined) return;
+    const types = new Set([schema.type ?? []].flat());
+    const hasMinimum = schema.minimum !== undefined || schema.exclusiveMinimum !== undefined;
+    if ((types.has('number') || types.has('integer')) && (schema.maximum === undefined || !hasMinimum)) {
+      found.push(`${where}: number without a range`);
+    }
+    if (types.has('string') && schema.maxLength === undefined && !schema.enum && !schema.pattern) {
+      found.push(`${where}: string without maxLength`);
+    }
+    if (types.has('array') && schema.maxItems === undefined) found.push(`${where}: list without maxItems`);
+    for (const [name, child] of Object.entries(schema.properties ?? {})) walk(child, `${where}.${name}`);
+    walk(schema.items, `${where}[]`);
+    if (typeof schema.additionalProperties === 'object') walk(schema.additionalProperties, `${where}{}`);
+    for (const option of schema.anyOf ?? []) walk(option, where);
+  };
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    for (const [method, operation] of Object.entries(methods)) {
+      const route = `${method.toUpperCase()} ${path}`;
+      for (const param of operation.parameters ?? [])
+        walk(param.schema, `${route} ${param.in}.${param.name}`);
+      walk(operation.requestBody?.content?.['application/json']?.schema, `${route} body`);
+    }
+  }
+  return found;
+}
