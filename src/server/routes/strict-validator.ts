@@ -39,30 +39,25 @@ function describeFirstError(first: ValueError | undefined): FastifySchemaValidat
   };
 }
 
-/** Range errors say the range in words; the rest keep TypeBox's text ("must be string"). */
-function messageOf({ type, schema, message }: ValueError): string {
+/** Range errors say the whole range in words, as the job validator does; the rest keep TypeBox's text. */
+function messageOf({ type, schema, message, value }: ValueError): string {
   const limit = (keyword: string) => String(schema[keyword]);
   switch (type) {
     case ValueErrorType.NumberMaximum:
     case ValueErrorType.IntegerMaximum:
-      return `must be at most ${limit('maximum')}`;
     case ValueErrorType.NumberMinimum:
     case ValueErrorType.IntegerMinimum:
-      return `must be at least ${limit('minimum')}`;
     case ValueErrorType.NumberExclusiveMinimum:
     case ValueErrorType.IntegerExclusiveMinimum:
-      return `must be more than ${limit('exclusiveMinimum')}`;
     case ValueErrorType.NumberExclusiveMaximum:
     case ValueErrorType.IntegerExclusiveMaximum:
-      return `must be less than ${limit('exclusiveMaximum')}`;
+      return `${rangeOf(schema)}, got ${String(value)}`;
     case ValueErrorType.Integer:
       return 'must be a whole number';
     case ValueErrorType.StringMaxLength:
-      return `must be at most ${limit('maxLength')} characters long`;
+      return `must have a length of at most ${limit('maxLength')} characters`;
     case ValueErrorType.StringMinLength:
-      return schema.minLength === 1
-        ? 'must not be empty'
-        : `must be at least ${limit('minLength')} characters long`;
+      return `must have a length of at least ${limit('minLength')} character${schema.minLength === 1 ? '' : 's'}`;
     case ValueErrorType.ArrayMaxItems:
       return `must have at most ${limit('maxItems')} items`;
     case ValueErrorType.ArrayMinItems:
@@ -74,4 +69,27 @@ function messageOf({ type, schema, message }: ValueError): string {
       if (typeof schema.description === 'string') return `must be ${schema.description}`;
   }
   return message.replace(/^Expected/, 'must be');
+}
+
+/** "must be a whole number from 1 to 100", "must be greater than 0 and at most 2592000"… */
+function rangeOf(schema: ValueError['schema']): string {
+  const what = schema.type === 'integer' ? 'a whole number ' : '';
+  const { minimum, exclusiveMinimum, maximum, exclusiveMaximum } = schema as Record<
+    string,
+    number | undefined
+  >;
+  if (minimum !== undefined && maximum !== undefined) return `must be ${what}from ${minimum} to ${maximum}`;
+  const low =
+    minimum !== undefined
+      ? `at least ${minimum}`
+      : exclusiveMinimum !== undefined
+        ? `greater than ${exclusiveMinimum}`
+        : '';
+  const high =
+    maximum !== undefined
+      ? `at most ${maximum}`
+      : exclusiveMaximum !== undefined
+        ? `less than ${exclusiveMaximum}`
+        : '';
+  return `must be ${what}${[low, high].filter(Boolean).join(' and ')}`;
 }
