@@ -266,7 +266,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       schema: {
         tags,
         summary:
-          'Check a trigger and list its next fire times (for a job form); invalid input is 200 with valid=false',
+          'Check a trigger and list its next fire times (for a job form); a trigger that does not parse is 200 with valid=false, a value outside its documented range a 400',
         querystring: SchedulePreviewQuerySchema,
         response: { 200: SchedulePreviewSchema, ...errorResponses(400) },
       },
