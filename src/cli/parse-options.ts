@@ -1,4 +1,5 @@
 import { ERROR_CODES, StepflowError } from '../core/errors.js';
+import { MAX_TIMEOUT_SECONDS } from '../core/input-limits.js';
 import { EXECUTION_STATUSES, isExecutionStatus, type ExecutionStatus } from '../core/statuses.js';
 
 const usage = (message: string) => new StepflowError(ERROR_CODES.USAGE, message);
@@ -18,8 +19,11 @@ export function parseTags(values: string[]): Record<string, string> {
 export function parseTimeoutSeconds(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw usage(`--timeout expects a positive number of seconds, got ${JSON.stringify(raw)}`);
+  // The API's range: a local run with a longer timeout could not be reported to a server.
+  if (!Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_SECONDS) {
+    throw usage(
+      `--timeout expects a positive number of seconds up to ${MAX_TIMEOUT_SECONDS} (30 days), got ${JSON.stringify(raw)}`,
+    );
   }
   return value;
 }

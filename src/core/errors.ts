@@ -18,6 +18,11 @@ export const ERROR_CODES = {
   /** The disk holding the store is full (SQLITE_FULL, ENOSPC): nothing new can be saved until space is freed. */
   STORE_FULL: 'store_full',
   STORE_CORRUPT: 'store_corrupt',
+  /**
+   * One stored record (a job, an execution) this version cannot turn back into its domain object:
+   * written by an older version with a value now out of range, or damaged. It can be deleted.
+   */
+  UNREADABLE: 'unreadable',
   ARTIFACT_REJECTED: 'artifact_rejected',
   /** The CLI could not reach a StepFlow server (refused, timed out, not StepFlow). */
   SERVER_UNREACHABLE: 'server_unreachable',

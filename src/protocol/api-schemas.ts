@@ -9,6 +9,23 @@ import {
   STEP_STATUSES,
 } from '../core/statuses.js';
 import type { ExecutionStatus } from '../core/statuses.js';
+import {
+  MAX_ARG_LENGTH,
+  MAX_ARGV_ITEMS,
+  MAX_COMMAND_LENGTH,
+  MAX_COUNT,
+  MAX_ENV_NAME_LENGTH,
+  MAX_ENV_VARIABLES,
+  MAX_EXECUTION_NAME_LENGTH,
+  MAX_INT32,
+  MAX_PATH_LENGTH,
+  MAX_QUERY_TEXT_LENGTH,
+  MAX_SHORT_TEXT_LENGTH,
+  MAX_TAG_KEY_LENGTH,
+  MAX_TAG_VALUE_LENGTH,
+  MAX_TAGS,
+  MAX_TIMEOUT_SECONDS,
+} from '../core/input-limits.js';
 import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
 
 /**
@@ -120,9 +137,25 @@ export const ExecutionDetailSchema = Type.Composite([
   }),
 ]);
 
+/**
+ * A stored record this version cannot read (saved by an older version with a value now out of
+ * range, or damaged): left out of a list and named, so it can be deleted by id.
+ */
+export const UnreadableSchema = Type.Object({
+  id: Type.String(),
+  name: Nullable(Type.String()),
+  error: Type.String({ description: 'What is wrong with it' }),
+});
+
 export const ExecutionPageSchema = Type.Object({
   items: Type.Array(ExecutionSchema),
   nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next (older) page' })),
+  problems: Type.Optional(
+    Type.Array(UnreadableSchema, {
+      description:
+        'Rows of this page that cannot be read (damaged), left out of `items` (absent when none): delete them with DELETE /api/executions/{id}',
+    }),
+  ),
 });
 
 const ResourceSampleSchema = Type.Object({
@@ -159,36 +192,91 @@ export const ErrorBodySchema = Type.Object({
   }),
 });
 
-// Requests. Bodies and query strings reject unknown fields, so a typo is a 400 naming it.
+// Requests. Bodies and query strings reject unknown fields, so a typo is a 400 naming it. Every
+// number and string has a range (src/core/input-limits.ts), so it shows in the OpenAPI document.
+
+/** A whole number that counts something (a seq, a page position): 0 … 2^53-1. */
+const Count = (options: { minimum?: number; description?: string } = {}) =>
+  Type.Integer({ minimum: 0, maximum: MAX_COUNT, ...options });
+/** A step or artifact id. */
+const ItemId = (description: string) => Type.Integer({ minimum: 1, maximum: MAX_INT32, description });
 
 /** Tags as a map, or as the CLI's `--tag` list (`key=value`, or a bare `key` with an empty value). */
-export const TagsInputSchema = Type.Union([StringMap, Type.Array(Type.String())], {
-  description: 'a map of strings, or a list of "key=value" or "key" strings',
-});
+export const TagsInputSchema = Type.Union(
+  [
+    Type.Record(Type.String(), Type.String({ maxLength: MAX_TAG_VALUE_LENGTH }), { maxProperties: MAX_TAGS }),
+    Type.Array(Type.String({ maxLength: MAX_TAG_KEY_LENGTH + 1 + MAX_TAG_VALUE_LENGTH }), {
+      maxItems: MAX_TAGS,
+    }),
+  ],
+  {
+    description: `a map of strings, or a list of "key=value" or "key" strings; at most ${MAX_TAGS} tags, keys of 1-${MAX_TAG_KEY_LENGTH} and values of up to ${MAX_TAG_VALUE_LENGTH} characters, no NUL`,
+  },
+);
 /** Variables as a map, or as a list of `NAME=value` (what a form's lines or `docker run -e` give). */
-export const EnvInputSchema = Type.Union([StringMap, Type.Array(Type.String())], {
-  description:
-    'a map of strings, or a list of "NAME=value" strings (the value is everything after the first =)',
+export const EnvInputSchema = Type.Union(
+  [
+    Type.Record(Type.String(), Type.String({ maxLength: MAX_ARG_LENGTH }), {
+      maxProperties: MAX_ENV_VARIABLES,
+    }),
+    Type.Array(Type.String({ maxLength: MAX_ENV_NAME_LENGTH + 1 + MAX_ARG_LENGTH }), {
+      maxItems: MAX_ENV_VARIABLES,
+    }),
+  ],
+  {
+    description: `a map of strings, or a list of "NAME=value" strings (the value is everything after the first =); at most ${MAX_ENV_VARIABLES} variables, names of 1-${MAX_ENV_NAME_LENGTH} characters without "=", values of up to ${MAX_ARG_LENGTH}, no NUL`,
+  },
+);
+
+/** The run timeout of an execution or a job, as the API takes it. */
+export const TimeoutInputSchema = Type.Number({
+  exclusiveMinimum: 0,
+  maximum: MAX_TIMEOUT_SECONDS,
+  description: `Seconds (up to ${MAX_TIMEOUT_SECONDS}, 30 days); the whole process tree is stopped`,
+});
+export const CommandInputSchema = Type.String({
+  minLength: 1,
+  maxLength: MAX_COMMAND_LENGTH,
+  description: `Run with /bin/sh -c; up to ${MAX_COMMAND_LENGTH} characters, no NUL`,
+});
+export const ArgvInputSchema = Type.Array(Type.String({ maxLength: MAX_ARG_LENGTH }), {
+  minItems: 1,
+  maxItems: MAX_ARGV_ITEMS,
+  description: `Run without a shell; argv[0] is the program. Up to ${MAX_ARGV_ITEMS} items of up to ${MAX_ARG_LENGTH} characters, no NUL`,
+});
+export const CwdInputSchema = Type.String({
+  minLength: 1,
+  maxLength: MAX_PATH_LENGTH,
+  description: "An existing directory; default: the server's working directory",
 });
 
 /** Like env; the values are masked in the log and never sent back. */
-export const SecretEnvInputSchema = Type.Union([StringMap, Type.Array(Type.String())], {
-  description:
-    'Variables set like env whose values are masked (***) in the log, step names, meta and annotations, and never returned by the API; a map, or a list of "NAME=value"',
-});
+export const SecretEnvInputSchema = Type.Union(
+  [
+    Type.Record(Type.String(), Type.String({ maxLength: MAX_ARG_LENGTH }), {
+      maxProperties: MAX_ENV_VARIABLES,
+    }),
+    Type.Array(Type.String({ maxLength: MAX_ENV_NAME_LENGTH + 1 + MAX_ARG_LENGTH }), {
+      maxItems: MAX_ENV_VARIABLES,
+    }),
+  ],
+  {
+    description: `Variables set like env whose values are masked (***) in the log, step names, meta and annotations, and never returned by the API; a map, or a list of "NAME=value"; the same limits as env`,
+  },
+);
 
 export const CreateExecutionBodySchema = Type.Object(
   {
-    command: Type.Optional(Type.String({ minLength: 1, description: 'Run with /bin/sh -c' })),
-    argv: Type.Optional(
-      Type.Array(Type.String(), { minItems: 1, description: 'Run without a shell; argv[0] is the program' }),
+    command: Type.Optional(CommandInputSchema),
+    argv: Type.Optional(ArgvInputSchema),
+    name: Type.Optional(
+      Type.String({ minLength: 1, maxLength: MAX_EXECUTION_NAME_LENGTH, description: 'No NUL' }),
     ),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
     tags: Type.Optional(TagsInputSchema),
-    cwd: Type.Optional(Type.String({ minLength: 1, description: "Default: the server's working directory" })),
+    cwd: Type.Optional(CwdInputSchema),
     env: Type.Optional(EnvInputSchema),
     secretEnv: Type.Optional(SecretEnvInputSchema),
-    timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Seconds' })),
+    timeout: Type.Optional(TimeoutInputSchema),
   },
   { additionalProperties: false, description: 'Exactly one of `command` and `argv`' },
 );
@@ -196,20 +284,41 @@ export const CreateExecutionBodySchema = Type.Object(
 export const ListExecutionsQuerySchema = Type.Object(
   {
     status: Type.Optional(
-      Type.Array(Type.String(), {
+      Type.Array(Type.String({ maxLength: MAX_SHORT_TEXT_LENGTH }), {
+        maxItems: 20,
         description: `Comma-separated or repeated: ${EXECUTION_STATUSES.join(', ')}`,
       }),
     ),
     tag: Type.Optional(
-      Type.Array(Type.String(), { description: 'Repeated `key=value` or `key`; all must match' }),
+      Type.Array(Type.String({ maxLength: MAX_TAG_KEY_LENGTH + 1 + MAX_TAG_VALUE_LENGTH }), {
+        maxItems: 20,
+        description: 'Repeated `key=value` or `key`; all must match',
+      }),
     ),
-    q: Type.Optional(Type.String({ description: 'Case-insensitive substring of name or command' })),
-    since: Type.Optional(Type.String({ description: 'ISO 8601 date-time, on createdAt, inclusive' })),
-    until: Type.Optional(Type.String({ description: 'ISO 8601 date-time, on createdAt, inclusive' })),
+    q: Type.Optional(
+      Type.String({
+        maxLength: MAX_QUERY_TEXT_LENGTH,
+        description: 'Case-insensitive substring of name or command',
+      }),
+    ),
+    since: Type.Optional(
+      Type.String({
+        maxLength: MAX_SHORT_TEXT_LENGTH,
+        description: 'ISO 8601 date-time, on createdAt, inclusive',
+      }),
+    ),
+    until: Type.Optional(
+      Type.String({
+        maxLength: MAX_SHORT_TEXT_LENGTH,
+        description: 'ISO 8601 date-time, on createdAt, inclusive',
+      }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-    cursor: Type.Optional(Type.String({ description: '`nextCursor` of the previous page' })),
+    cursor: Type.Optional(
+      Type.String({ maxLength: MAX_SHORT_TEXT_LENGTH, description: '`nextCursor` of the previous page' }),
+    ),
     jobId: Type.Optional(
-      Type.String({ minLength: 1, description: "Only this job's runs (retries included)" }),
+      Type.String({ minLength: 1, maxLength: 128, description: "Only this job's runs (retries included)" }),
     ),
     order: Type.Optional(
       StringEnum(['desc', 'asc'] as const, {
@@ -222,13 +331,19 @@ export const ListExecutionsQuerySchema = Type.Object(
 
 export const LogQuerySchema = Type.Object(
   {
-    after: Type.Optional(Type.Integer({ minimum: 0, description: 'Lines with seq > after' })),
+    after: Type.Optional(Count({ description: 'Lines with seq > after' })),
     limit: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 10_000, description: 'JSON only; default 1000' }),
     ),
-    step: Type.Optional(Type.Integer({ minimum: 1, description: 'Step id' })),
+    step: Type.Optional(ItemId('Step id')),
     stream: Type.Optional(LogStreamSchema),
-    q: Type.Optional(Type.String({ minLength: 1, description: 'Case-sensitive substring' })),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_QUERY_TEXT_LENGTH,
+        description: 'Case-sensitive substring',
+      }),
+    ),
     format: Type.Optional(StringEnum(['json', 'text'] as const, { description: 'text: the raw masked log' })),
     follow: Type.Optional(
       StringEnum(['1', 'true', '0', 'false'] as const, {
@@ -259,7 +374,7 @@ export const LogSearchQuerySchema = Type.Object(
       maxLength: 200,
       description: 'Case-insensitive plain text, matched in the lines with ANSI escapes removed',
     }),
-    after: Type.Optional(Type.Integer({ minimum: 0, description: 'Matching lines with seq > after' })),
+    after: Type.Optional(Count({ description: 'Matching lines with seq > after' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Default 1000' })),
   },
   { additionalProperties: false },
@@ -308,10 +423,15 @@ export const StatsSchema = Type.Object({
 export const ListArtifactsQuerySchema = Type.Object(
   {
     q: Type.Optional(
-      Type.String({ description: 'Case-insensitive substring of path, description or execution name' }),
+      Type.String({
+        maxLength: MAX_QUERY_TEXT_LENGTH,
+        description: 'Case-insensitive substring of path, description or execution name',
+      }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-    cursor: Type.Optional(Type.String({ description: '`nextCursor` of the previous page' })),
+    cursor: Type.Optional(
+      Type.String({ maxLength: MAX_SHORT_TEXT_LENGTH, description: '`nextCursor` of the previous page' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -337,7 +457,7 @@ export const ExecutionParamsSchema = Type.Object({ id: Type.String({ minLength: 
 
 export const ArtifactParamsSchema = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 128 }),
-  artifactId: Type.Integer({ minimum: 1 }),
+  artifactId: ItemId('Artifact id'),
 });
 
 /** @public */

@@ -1,7 +1,35 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { FIRE_OUTCOMES, MISSED_FIRE_POLICIES, OVERLAP_POLICIES, WEBHOOK_EVENTS } from '../core/jobs/job.js';
 import { EXECUTION_STATUSES } from '../core/statuses.js';
-import { EnvInputSchema, SecretEnvInputSchema, TagsInputSchema } from './api-schemas.js';
+import {
+  MAX_CONCURRENT_RUNS,
+  MAX_EXIT_CODE,
+  MAX_INTERVAL_SECONDS,
+  MAX_JOB_NAME_LENGTH,
+  MAX_RETRY_ATTEMPTS,
+  MAX_RETRY_BACKOFF_FACTOR,
+  MAX_RETRY_DELAY_SECONDS,
+  MAX_SECRET_LENGTH,
+  MAX_SHORT_TEXT_LENGTH,
+  MAX_TIMEOUT_SECONDS,
+  MAX_TRIGGERS,
+  MAX_URL_LENGTH,
+  MAX_WEBHOOK_ATTEMPTS,
+  MAX_WEBHOOK_BACKOFF_SECONDS,
+  MAX_WEBHOOKS,
+  MIN_INTERVAL_SECONDS,
+  MIN_WEBHOOK_BACKOFF_SECONDS,
+} from '../core/input-limits.js';
+import {
+  ArgvInputSchema,
+  CommandInputSchema,
+  CwdInputSchema,
+  EnvInputSchema,
+  SecretEnvInputSchema,
+  TagsInputSchema,
+  TimeoutInputSchema,
+  UnreadableSchema,
+} from './api-schemas.js';
 
 /**
  * TypeBox schemas of the jobs API (`/api/jobs…`, `/api/schedules/preview`). Request bodies use
@@ -15,12 +43,30 @@ const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 const StringMap = Type.Record(Type.String(), Type.String());
 const IsoTime = Type.String({ description: 'ISO 8601 timestamp' });
 
+const CronSchema = Type.String({
+  maxLength: MAX_SHORT_TEXT_LENGTH,
+  description: '5 fields (minute first) or 6 (second first)',
+});
+const TimeZoneSchema = Type.String({
+  maxLength: MAX_SHORT_TEXT_LENGTH,
+  description: 'IANA time zone of `cron`; default UTC',
+});
+const IntervalSchema = Type.Number({
+  minimum: MIN_INTERVAL_SECONDS,
+  maximum: MAX_INTERVAL_SECONDS,
+  description: `Seconds, from ${MIN_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS} (366 days)`,
+});
+const AtSchema = Type.String({
+  maxLength: MAX_SHORT_TEXT_LENGTH,
+  description: 'One-off: ISO 8601 date-time with a zone, in the future',
+});
+
 const TriggerInputSchema = Type.Object(
   {
-    cron: Type.Optional(Type.String({ description: '5 fields (minute first) or 6 (second first)' })),
-    timezone: Type.Optional(Type.String({ description: 'IANA time zone of `cron`; default UTC' })),
-    intervalSeconds: Type.Optional(Type.Number({ description: 'At least 1' })),
-    at: Type.Optional(Type.String({ description: 'One-off: ISO 8601 date-time with a zone, in the future' })),
+    cron: Type.Optional(CronSchema),
+    timezone: Type.Optional(TimeZoneSchema),
+    intervalSeconds: Type.Optional(IntervalSchema),
+    at: Type.Optional(AtSchema),
   },
   {
     additionalProperties: false,
@@ -31,15 +77,40 @@ const TriggerInputSchema = Type.Object(
 const RetryInputSchema = Type.Object(
   {
     maxAttempts: Type.Optional(
-      Type.Integer({ description: 'Attempts in all, the first included; default 1 (no retry)' }),
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_RETRY_ATTEMPTS,
+        description: 'Attempts in all, the first included; default 1 (no retry)',
+      }),
     ),
-    delaySeconds: Type.Optional(Type.Number({ description: 'Before the first retry; default 10' })),
+    delaySeconds: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: MAX_RETRY_DELAY_SECONDS,
+        description: 'Before the first retry, seconds; default 10',
+      }),
+    ),
     backoffFactor: Type.Optional(
-      Type.Number({ description: 'Each retry waits this many times longer; default 2' }),
+      Type.Number({
+        minimum: 1,
+        maximum: MAX_RETRY_BACKOFF_FACTOR,
+        description: 'Each retry waits this many times longer; default 2',
+      }),
     ),
-    maxDelaySeconds: Type.Optional(Type.Number({ description: 'Cap of the delay; default 600' })),
+    maxDelaySeconds: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: MAX_RETRY_DELAY_SECONDS,
+        description: 'Cap of the delay, seconds (at least delaySeconds); default 600',
+      }),
+    ),
     onExitCodes: Type.Optional(
-      Nullable(Type.Array(Type.Integer(), { description: 'Retry only these exit codes' })),
+      Nullable(
+        Type.Array(Type.Integer({ minimum: 0, maximum: MAX_EXIT_CODE }), {
+          maxItems: MAX_EXIT_CODE + 1,
+          description: 'Retry only these exit codes',
+        }),
+      ),
     ),
   },
   { additionalProperties: false },
@@ -47,46 +118,78 @@ const RetryInputSchema = Type.Object(
 
 const WebhookInputSchema = Type.Object(
   {
-    url: Type.String({ minLength: 1 }),
+    url: Type.String({ minLength: 1, maxLength: MAX_URL_LENGTH, description: 'An http(s) URL' }),
     events: Type.Optional(
-      Type.Array(Type.String(), {
+      Type.Array(Type.String({ maxLength: MAX_SHORT_TEXT_LENGTH }), {
+        maxItems: 10,
         description: `Any of ${WEBHOOK_EVENTS.join(', ')}; default failure, recovery`,
       }),
     ),
     secret: Type.Optional(
-      Nullable(Type.String({ description: 'Key of the X-StepFlow-Signature HMAC-SHA256' })),
+      Nullable(
+        Type.String({
+          maxLength: MAX_SECRET_LENGTH,
+          description: 'Key of the X-StepFlow-Signature HMAC-SHA256',
+        }),
+      ),
     ),
-    maxAttempts: Type.Optional(Type.Integer({ description: 'Delivery attempts in all; default 5' })),
+    maxAttempts: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_WEBHOOK_ATTEMPTS,
+        description: 'Delivery attempts in all; default 5',
+      }),
+    ),
     backoffSeconds: Type.Optional(
-      Type.Number({ description: 'Before the 2nd attempt, doubling; default 2' }),
+      Type.Number({
+        minimum: MIN_WEBHOOK_BACKOFF_SECONDS,
+        maximum: MAX_WEBHOOK_BACKOFF_SECONDS,
+        description: 'Before the 2nd attempt, seconds, doubling; default 2',
+      }),
     ),
   },
   { additionalProperties: false },
 );
 
 const jobFields = {
-  command: Type.Optional(Type.String({ minLength: 1, description: 'Run with /bin/sh -c' })),
-  argv: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'Run without a shell' })),
-  cwd: Type.Optional(Type.String({ minLength: 1, description: "Default: the server's working directory" })),
+  command: Type.Optional(CommandInputSchema),
+  argv: Type.Optional(ArgvInputSchema),
+  cwd: Type.Optional(CwdInputSchema),
   env: Type.Optional(EnvInputSchema),
   secretEnv: Type.Optional(SecretEnvInputSchema),
   tags: Type.Optional(TagsInputSchema),
-  timeout: Type.Optional(
-    Type.Number({ exclusiveMinimum: 0, description: 'Seconds; the whole process tree is stopped' }),
-  ),
+  timeout: Type.Optional(TimeoutInputSchema),
   enabled: Type.Optional(Type.Boolean()),
   retry: Type.Optional(RetryInputSchema),
-  overlap: Type.Optional(Type.String({ description: `${OVERLAP_POLICIES.join(', ')}; default skip` })),
+  overlap: Type.Optional(
+    Type.String({
+      maxLength: MAX_SHORT_TEXT_LENGTH,
+      description: `${OVERLAP_POLICIES.join(', ')}; default skip`,
+    }),
+  ),
   maxConcurrentRuns: Type.Optional(
     Nullable(
       Type.Integer({
+        minimum: 1,
+        maximum: MAX_CONCURRENT_RUNS,
         description: 'Active runs before the overlap policy applies; default 1 (parallel: none)',
       }),
     ),
   ),
-  missedFire: Type.Optional(Type.String({ description: `${MISSED_FIRE_POLICIES.join(', ')}; default skip` })),
+  missedFire: Type.Optional(
+    Type.String({
+      maxLength: MAX_SHORT_TEXT_LENGTH,
+      description: `${MISSED_FIRE_POLICIES.join(', ')}; default skip`,
+    }),
+  ),
   lateAfterSeconds: Type.Optional(
-    Nullable(Type.Number({ description: 'Warn (never kill) after this long' })),
+    Nullable(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: MAX_TIMEOUT_SECONDS,
+        description: `Warn (never kill) after this many seconds (up to ${MAX_TIMEOUT_SECONDS}, 30 days)`,
+      }),
+    ),
   ),
   lateByP95: Type.Optional(
     Type.Boolean({
@@ -94,13 +197,21 @@ const jobFields = {
         "Also warn when a running step passes the 95th percentile of its durations over the job's recent successful runs; default false",
     }),
   ),
-  webhooks: Type.Optional(Type.Array(WebhookInputSchema)),
+  webhooks: Type.Optional(Type.Array(WebhookInputSchema, { maxItems: MAX_WEBHOOKS })),
 };
+
+const JobNameSchema = Type.String({
+  minLength: 1,
+  maxLength: MAX_JOB_NAME_LENGTH,
+  description: 'Letters, digits, spaces and ._:@/-, starting with a letter or digit; unique',
+});
+const TriggersSchema = (description?: string) =>
+  Type.Array(TriggerInputSchema, { maxItems: MAX_TRIGGERS, ...(description ? { description } : {}) });
 
 export const CreateJobBodySchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    triggers: Type.Array(TriggerInputSchema, { description: 'Empty: the job runs only when asked' }),
+    name: JobNameSchema,
+    triggers: TriggersSchema('Empty: the job runs only when asked'),
     ...jobFields,
   },
   { additionalProperties: false, description: 'Exactly one of `command` and `argv`' },
@@ -109,8 +220,8 @@ export const CreateJobBodySchema = Type.Object(
 /** Fields given replace the job's; absent ones stay. `command` replaces `argv` and back. */
 export const UpdateJobBodySchema = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    triggers: Type.Optional(Type.Array(TriggerInputSchema)),
+    name: Type.Optional(JobNameSchema),
+    triggers: Type.Optional(TriggersSchema()),
     ...jobFields,
   },
   { additionalProperties: false },
@@ -198,6 +309,12 @@ export const JobListSchema = Type.Object({
       }),
     ]),
   ),
+  problems: Type.Optional(
+    Type.Array(UnreadableSchema, {
+      description:
+        'Stored jobs that cannot be read, left out of `items` (absent when none): delete them with DELETE /api/jobs/{id}',
+    }),
+  ),
 });
 
 export const JobListQuerySchema = Type.Object(
@@ -253,10 +370,10 @@ export const DeliveryListSchema = Type.Object({ items: Type.Array(DeliverySchema
 
 export const SchedulePreviewQuerySchema = Type.Object(
   {
-    cron: Type.Optional(Type.String()),
-    timezone: Type.Optional(Type.String()),
-    intervalSeconds: Type.Optional(Type.Number()),
-    at: Type.Optional(Type.String()),
+    cron: Type.Optional(CronSchema),
+    timezone: Type.Optional(TimeZoneSchema),
+    intervalSeconds: Type.Optional(IntervalSchema),
+    at: Type.Optional(AtSchema),
     count: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 5 })),
   },
   { additionalProperties: false },

@@ -1,5 +1,13 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { STEP_SOURCES } from '../core/model.js';
+import {
+  MAX_COUNT,
+  MAX_EPOCH_MS,
+  MAX_INT32,
+  MAX_PATH_LENGTH,
+  MAX_SHORT_TEXT_LENGTH,
+  MAX_TIMEOUT_SECONDS,
+} from '../core/input-limits.js';
 import { ANNOTATION_LEVELS, EXECUTION_STATUSES, LOG_STREAMS, STEP_STATUSES } from '../core/statuses.js';
 
 /**
@@ -11,10 +19,29 @@ import { ANNOTATION_LEVELS, EXECUTION_STATUSES, LOG_STREAMS, STEP_STATUSES } fro
 const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const oneOf = <T extends string>(values: readonly T[]) =>
   Type.Unsafe<T>({ type: 'string', enum: [...values] });
-const iso = Type.String({ format: 'date-time' });
-const stringMap = Type.Record(Type.String(), Type.String());
-const count = Type.Integer({ minimum: 0 });
-const positive = Type.Integer({ minimum: 1 });
+/**
+ * Ranges: what a local run can produce, with room to spare (a remote run is a local run reported
+ * late, so what its spool holds must be accepted), and what the server can store and read back.
+ * Texts that come from a script's output (lines, step names, messages) may be long: a 64 KiB line
+ * cut by the splitter, grown by masking; the body limit bounds a batch anyway.
+ */
+const iso = Type.String({ format: 'date-time', maxLength: MAX_SHORT_TEXT_LENGTH });
+const text = (maxLength: number) => Type.String({ maxLength });
+/** A line, a step name or a message printed by the script. */
+const SCRIPT_TEXT = 262_144;
+/** The command or name of a run: the CLI takes what the OS took (its argv, at most ARG_MAX). */
+const RUN_TEXT = 2 * 1024 * 1024;
+const stringMap = Type.Record(Type.String(), Type.String({ maxLength: SCRIPT_TEXT }), {
+  maxProperties: 10_000,
+});
+const count = Type.Integer({ minimum: 0, maximum: MAX_COUNT });
+const positive = Type.Integer({ minimum: 1, maximum: MAX_COUNT });
+/** Line and column numbers, exit codes: 32-bit. */
+const int32 = Type.Integer({ minimum: -MAX_INT32 - 1, maximum: MAX_INT32 });
+const epochMs = Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'Epoch milliseconds' });
+/** CPU percent of a process tree: 100 per core. */
+const percent = Type.Number({ minimum: 0, maximum: 1_000_000 });
+const seconds = Type.Number({ minimum: 0, maximum: MAX_TIMEOUT_SECONDS });
 
 /** Tag the server puts on every remote execution (value: the reporting host); batches go only to those. */
 export const REMOTE_TAG = 'stepflow.remote';
@@ -35,34 +62,41 @@ export const RemoteArtifactParams = Type.Object({
 export const RemoteExecution = Type.Object(
   {
     id: Type.String({ pattern: EXECUTION_ID_PATTERN }),
-    name: Type.String(),
-    command: Type.String(),
-    argv: nullable(Type.Array(Type.String())),
-    cwd: Type.String(),
+    name: text(RUN_TEXT),
+    command: text(RUN_TEXT),
+    // One item per argument the OS passed the CLI (ARG_MAX: 2 MiB, so about a million at most).
+    argv: nullable(Type.Array(text(RUN_TEXT), { maxItems: 1_048_576 })),
+    cwd: text(MAX_PATH_LENGTH),
     tags: stringMap,
     status: oneOf(EXECUTION_STATUSES),
-    exitCode: nullable(Type.Integer()),
-    signal: nullable(Type.String()),
-    error: nullable(Type.String()),
+    exitCode: nullable(int32),
+    signal: nullable(text(MAX_SHORT_TEXT_LENGTH)),
+    error: nullable(text(SCRIPT_TEXT)),
     createdAt: iso,
     startedAt: nullable(iso),
     endedAt: nullable(iso),
     durationMs: nullable(count),
-    timeoutSeconds: nullable(Type.Number({ minimum: 0 })),
+    timeoutSeconds: nullable(seconds),
     meta: stringMap,
     /** The CLI process: crash recovery asks whether it is alive (see docs/REMOTE.md). */
-    owner: nullable(Type.Object({ host: Type.String({ minLength: 1 }), pid: positive, startTime: count })),
+    owner: nullable(
+      Type.Object({
+        host: Type.String({ minLength: 1, maxLength: MAX_SHORT_TEXT_LENGTH }),
+        pid: Type.Integer({ minimum: 1, maximum: MAX_INT32 }),
+        startTime: count,
+      }),
+    ),
     /** Ignored on input: the server counts the lines it stored. */
     lineCount: count,
     resources: nullable(
-      Type.Object({ cpuPercentPeak: Type.Number(), memoryBytesPeak: Type.Number(), processCountPeak: count }),
+      Type.Object({ cpuPercentPeak: percent, memoryBytesPeak: count, processCountPeak: count }),
     ),
     // The job link of the spool's row. Accepted so a client that sends it is not refused, and
     // ignored: a remote run is never a job run (the server stores null).
-    jobId: Type.Optional(nullable(Type.String())),
-    attempt: Type.Optional(nullable(Type.Integer())),
-    retryOfId: Type.Optional(nullable(Type.String())),
-    scheduledAt: Type.Optional(nullable(Type.String())),
+    jobId: Type.Optional(nullable(text(MAX_SHORT_TEXT_LENGTH))),
+    attempt: Type.Optional(nullable(int32)),
+    retryOfId: Type.Optional(nullable(text(MAX_SHORT_TEXT_LENGTH))),
+    scheduledAt: Type.Optional(nullable(text(MAX_SHORT_TEXT_LENGTH))),
   },
   { additionalProperties: false },
 );
@@ -71,11 +105,11 @@ export type RemoteExecution = Static<typeof RemoteExecution>;
 const RemoteLogLine = Type.Object(
   {
     seq: positive,
-    ts: Type.Integer(),
+    ts: epochMs,
     stream: oneOf(LOG_STREAMS),
     stepId: nullable(positive),
-    text: Type.String(),
-    flags: count,
+    text: text(SCRIPT_TEXT),
+    flags: Type.Integer({ minimum: 0, maximum: 255 }),
   },
   { additionalProperties: false },
 );
@@ -84,7 +118,7 @@ const RemoteStep = Type.Object(
   {
     id: positive,
     parentId: nullable(positive),
-    name: Type.String(),
+    name: text(SCRIPT_TEXT),
     status: oneOf(STEP_STATUSES),
     startedAt: iso,
     endedAt: nullable(iso),
@@ -92,8 +126,8 @@ const RemoteStep = Type.Object(
     meta: stringMap,
     implicit: Type.Boolean(),
     source: oneOf(STEP_SOURCES),
-    error: nullable(Type.String()),
-    estimatedDurationSeconds: nullable(Type.Number({ minimum: 0 })),
+    error: nullable(text(SCRIPT_TEXT)),
+    estimatedDurationSeconds: nullable(Type.Number({ minimum: 0, maximum: MAX_COUNT })),
     firstSeq: count,
   },
   { additionalProperties: false },
@@ -105,13 +139,13 @@ const RemoteAnnotation = Type.Object(
     stepId: nullable(positive),
     seq: count,
     level: oneOf(ANNOTATION_LEVELS),
-    message: Type.String(),
-    title: nullable(Type.String()),
-    file: nullable(Type.String()),
-    line: nullable(Type.Integer()),
-    col: nullable(Type.Integer()),
-    endLine: nullable(Type.Integer()),
-    endCol: nullable(Type.Integer()),
+    message: text(SCRIPT_TEXT),
+    title: nullable(text(SCRIPT_TEXT)),
+    file: nullable(text(SCRIPT_TEXT)),
+    line: nullable(int32),
+    col: nullable(int32),
+    endLine: nullable(int32),
+    endCol: nullable(int32),
   },
   { additionalProperties: false },
 );
@@ -121,17 +155,17 @@ const RemoteFailedArtifact = Type.Object(
   {
     id: positive,
     stepId: nullable(positive),
-    path: Type.String(),
-    description: Type.String(),
+    path: text(SCRIPT_TEXT),
+    description: text(SCRIPT_TEXT),
     status: Type.Literal('failed'),
-    error: Type.String(),
+    error: text(SCRIPT_TEXT),
     createdAt: iso,
   },
   { additionalProperties: false },
 );
 
 const RemoteSample = Type.Object(
-  { ts: Type.Integer(), cpuPercent: Type.Number(), memoryBytes: Type.Number(), processCount: count },
+  { ts: epochMs, cpuPercent: percent, memoryBytes: count, processCount: count },
   { additionalProperties: false },
 );
 
@@ -153,6 +187,8 @@ export type CreateRemoteExecutionReply = Static<typeof CreateRemoteExecutionRepl
 
 /** Most lines one batch may carry. */
 const MAX_BATCH_LINES = 10_000;
+/** Most steps, annotations, artifacts or samples: more than the body limit (10 MiB) can hold. */
+const MAX_BATCH_ITEMS = 100_000;
 
 /**
  * Changes since the last acknowledged batch. `lines` must continue the stored log: lines at or
@@ -164,10 +200,10 @@ export const RemoteBatchBody = Type.Object(
   {
     lines: Type.Array(RemoteLogLine, { maxItems: MAX_BATCH_LINES }),
     execution: Type.Optional(RemoteExecution),
-    steps: Type.Optional(Type.Array(RemoteStep)),
-    annotations: Type.Optional(Type.Array(RemoteAnnotation)),
-    artifacts: Type.Optional(Type.Array(RemoteFailedArtifact)),
-    samples: Type.Optional(Type.Array(RemoteSample)),
+    steps: Type.Optional(Type.Array(RemoteStep, { maxItems: MAX_BATCH_ITEMS })),
+    annotations: Type.Optional(Type.Array(RemoteAnnotation, { maxItems: MAX_BATCH_ITEMS })),
+    artifacts: Type.Optional(Type.Array(RemoteFailedArtifact, { maxItems: MAX_BATCH_ITEMS })),
+    samples: Type.Optional(Type.Array(RemoteSample, { maxItems: MAX_BATCH_ITEMS })),
   },
   { additionalProperties: false },
 );
@@ -179,12 +215,12 @@ export type RemoteBatchReply = Static<typeof RemoteBatchReply>;
 /** Describes the bytes of `PUT …/artifacts/:artifactId` (an `application/octet-stream` body). */
 export const RemoteArtifactQuery = Type.Object(
   {
-    path: Type.String({ minLength: 1 }),
-    description: Type.String({ default: '' }),
+    path: Type.String({ minLength: 1, maxLength: MAX_PATH_LENGTH }),
+    description: Type.String({ default: '', maxLength: 8192 }),
     stepId: Type.Optional(positive),
     size: count,
     sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-    mediaType: Type.String({ default: 'application/octet-stream' }),
+    mediaType: Type.String({ default: 'application/octet-stream', maxLength: MAX_SHORT_TEXT_LENGTH }),
     createdAt: iso,
   },
   { additionalProperties: false },

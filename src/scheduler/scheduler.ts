@@ -202,7 +202,8 @@ export function createScheduler({
         if (started || stopped) return;
         started = true;
         unwatch = bus.subscribe(runs.onExecutionEvent);
-        const all = await jobs.listJobs();
+        // Jobs that cannot be read are left out (the server reports them); the others still fire.
+        const all = (await jobs.listJobs()).jobs;
         for (const job of all) cache.set(job.id, job);
         for (const [jobId, last] of await jobs.lastRuns()) {
           if (last.status === 'succeeded') runs.rememberOutcome(jobId, 'success');

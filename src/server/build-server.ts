@@ -14,8 +14,9 @@ import Fastify, {
 import type { JobChange } from '../protocol/live-messages.js';
 import type { Stepflow } from '../stepflow.js';
 import { VERSION } from '../version.js';
-import { errorBody, installErrorHandling } from './http-errors.js';
+import { errorBody, frameworkError, installErrorHandling } from './http-errors.js';
 import { createIngestMeter } from './ingest-meter.js';
+import { installInputChecks } from './input-checks.js';
 import { createLiveHub, type LiveHubOptions } from './live/live-hub.js';
 import { createRequestGuard } from './request-guard.js';
 import { accessOfRequest, recordRoutes } from './route-access.js';
@@ -89,6 +90,10 @@ export async function buildServer(
       disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace',
     }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // A bad percent-escape or an over-long id still gets the JSON error shape. Ids are at most
+    // 128 characters by schema; the router's own limit sits above that, so the schema names the field.
+    frameworkErrors: frameworkError,
+    routerOptions: { maxParamLength: 256 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // `curl -X POST -H 'content-type: application/json' …/cancel` sends no body at all: that is an
@@ -139,6 +144,7 @@ export async function buildServer(
   app.addHook('onRequest', guardRequest);
   installErrorHandling(app, { notFoundGuard: guardRequest });
   addSecurityHeaders(app);
+  installInputChecks(app);
 
   await app.register(swagger, {
     openapi: {

@@ -1,4 +1,10 @@
-import type { FastifyError, FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  preHandlerAsyncHookHandler,
+} from 'fastify';
 import { ERROR_CODES, isStepflowError, type ErrorCode } from '../core/errors.js';
 
 /** The one place error codes become HTTP statuses. */
@@ -17,6 +23,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   store_unavailable: 503,
   store_full: 507,
   store_corrupt: 503,
+  // The record is there but cannot be read: the client can resolve it by deleting it.
+  unreadable: 409,
   server_unreachable: 502,
   internal: 500,
 };
@@ -38,6 +46,17 @@ const FASTIFY_CODES: Record<string, [number, ErrorCode]> = {
   FST_ERR_CTP_EMPTY_TYPE: [415, ERROR_CODES.UNSUPPORTED_MEDIA_TYPE],
   FST_ERR_CTP_INVALID_TYPE: [415, ERROR_CODES.UNSUPPORTED_MEDIA_TYPE],
 };
+
+/**
+ * Errors the router raises before any route or hook runs (`frameworkErrors`): a path that is not
+ * valid percent-encoding, a path parameter over the router's length limit. Same JSON shape.
+ */
+export function frameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status =
+    error.code === 'FST_ERR_BAD_URL' ? 400 : error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 500;
+  const code = status === 500 ? ERROR_CODES.INTERNAL : ERROR_CODES.VALIDATION;
+  void reply.status(status).send(errorBody(code, error.message));
+}
 
 /**
  * Every error leaves as `{"error":{"code","message","details?"}}`. Schema failures name the field;

@@ -8,6 +8,7 @@ import type {
 } from '../core/jobs/job.js';
 import type { StepDurationSample } from '../core/jobs/step-percentiles.js';
 import type { ExecutionStatus } from '../core/statuses.js';
+import type { UnreadableRecord } from './store.js';
 
 /**
  * The jobs port: saved jobs with their triggers, the fire history and the webhook delivery log.
@@ -22,8 +23,11 @@ export interface JobStore {
    */
   updateJob(id: string, definition: JobDefinition): Promise<Job>;
   getJob(id: string): Promise<Job | undefined>;
-  /** Every job, by name. */
-  listJobs(): Promise<Job[]>;
+  /**
+   * Every job, by name; a stored job that cannot be read (see `jobFromStored`) is left out and
+   * named in `unreadable`, so one bad row never hides the others. `getJob` throws `unreadable` for it.
+   */
+  listJobs(): Promise<JobList>;
   /** Deletes a job with its triggers, fire history and deliveries; its executions stay. */
   deleteJob(id: string): Promise<void>;
   setEnabled(id: string, enabled: boolean): Promise<Job>;
@@ -104,4 +108,9 @@ export interface JobRunSummary extends JobLastRun {
   startedAt: string | null;
   /** Null until the run ends. */
   durationMs: number | null;
+}
+
+export interface JobList {
+  jobs: Job[];
+  unreadable: UnreadableRecord[];
 }

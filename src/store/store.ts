@@ -118,6 +118,21 @@ export interface ExecutionQuery {
 export interface ExecutionPage {
   items: Execution[];
   nextCursor: string | null;
+  /** Rows of this page that could not be read (left out of `items`); absent when none. */
+  problems?: UnreadableRecord[];
+}
+
+/**
+ * A stored record this version cannot turn back into its domain object (written by an older
+ * version with a value now out of range, or damaged). Lists skip it and name it here; it can still
+ * be deleted by id.
+ */
+export interface UnreadableRecord {
+  id: string;
+  /** Its name, when that column could be read. */
+  name: string | null;
+  /** What is wrong with it. */
+  error: string;
 }
 
 export interface LogQuery {

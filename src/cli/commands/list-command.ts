@@ -13,6 +13,10 @@ export async function listCommand(app: Stepflow, options: ListCommandOptions): P
   const statuses = parseStatuses(options.status);
   const limit = parseLimit(options.limit) ?? 20;
   const page = await app.store.listExecutions({ ...(statuses ? { status: statuses } : {}), limit });
+  // On stderr, so --json output stays JSON: damaged rows are left out of the list.
+  for (const problem of page.problems ?? []) {
+    process.stderr.write(`warning: ${problem.error}\n`);
+  }
   if (options.json) {
     process.stdout.write(`${JSON.stringify(page.items, null, 2)}\n`);
     return 0;

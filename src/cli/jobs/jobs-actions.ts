@@ -97,7 +97,11 @@ export async function addJob(command: string[], options: AddOptions): Promise<nu
 }
 
 export async function listJobs(options: ConnectionOptions): Promise<number> {
-  const { items } = await requestJson<JobListBody>(resolveServer(options), 'GET', '/api/jobs');
+  const { items, problems = [] } = await requestJson<JobListBody>(resolveServer(options), 'GET', '/api/jobs');
+  // On stderr, so --json output stays JSON: jobs the server cannot read are not in the list.
+  for (const problem of problems) {
+    process.stderr.write(`warning: ${problem.error} (stepflow jobs rm ${problem.id})\n`);
+  }
   if (options.json) {
     printJson(items);
     return 0;
@@ -146,10 +150,11 @@ export async function showJob(ref: string, options: ConnectionOptions): Promise<
 
 export async function removeJob(ref: string, options: ConnectionOptions): Promise<number> {
   const target = resolveServer(options);
-  const job = await findJob(target, ref);
+  // A job the server cannot read can still be removed, by id or by name.
+  const job = await findJob(target, ref, { unreadable: true });
   await requestJson(target, 'DELETE', `/api/jobs/${job.id}`);
   if (options.json) printJson({ deleted: job.id });
-  else out(`deleted job ${job.name} (${job.id}); its executions stay in the history\n`);
+  else out(`deleted job ${job.name ?? ''} (${job.id}); its executions stay in the history\n`);
   return 0;
 }
 
@@ -182,18 +187,32 @@ export async function setJobEnabled(
   return 0;
 }
 
-/** A job by id, or else by its exact name. */
-async function findJob(target: ServerTarget, ref: string): Promise<JobBody> {
+/** A job by id, or else by its exact name; with `unreadable`, also one the server cannot read. */
+async function findJob(target: ServerTarget, ref: string): Promise<JobBody>;
+async function findJob(
+  target: ServerTarget,
+  ref: string,
+  options: { unreadable: true },
+): Promise<{ id: string; name: string | null }>;
+async function findJob(
+  target: ServerTarget,
+  ref: string,
+  { unreadable = false }: { unreadable?: boolean } = {},
+): Promise<{ id: string; name: string | null }> {
   if (/^[0-9a-z]{26}$/.test(ref)) {
     try {
       return await requestJson<JobBody>(target, 'GET', `/api/jobs/${ref}`);
     } catch (error) {
+      if (unreadable && error instanceof StepflowError && error.code === ERROR_CODES.UNREADABLE) {
+        return { id: ref, name: (error.details as { name?: string } | undefined)?.name ?? null };
+      }
       // An id-shaped name is still a name: fall through to the list.
       if (!(error instanceof StepflowError && error.code === ERROR_CODES.NOT_FOUND)) throw error;
     }
   }
-  const { items } = await requestJson<JobListBody>(target, 'GET', '/api/jobs');
-  const job = items.find((j) => j.name === ref);
+  const { items, problems = [] } = await requestJson<JobListBody>(target, 'GET', '/api/jobs');
+  const job =
+    items.find((j) => j.name === ref) ?? (unreadable ? problems.find((p) => p.name === ref) : undefined);
   if (job === undefined)
     throw new StepflowError(ERROR_CODES.NOT_FOUND, `no job with id or name ${JSON.stringify(ref)}`);
   return job;

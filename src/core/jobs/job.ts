@@ -184,6 +184,3 @@ export const DEFAULT_RETRY: RetryPolicy = {
 
 export const DEFAULT_WEBHOOK_ATTEMPTS = 5;
 export const DEFAULT_WEBHOOK_BACKOFF_SECONDS = 2;
-
-/** The smallest interval a trigger may have: a scheduler is not a busy loop. */
-export const MIN_INTERVAL_SECONDS = 1;

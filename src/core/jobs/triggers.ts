@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import { validationError } from '../errors.js';
-import { MIN_INTERVAL_SECONDS, type TriggerSpec } from './job.js';
+import { MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS } from '../input-limits.js';
+import type { TriggerSpec } from './job.js';
 
 /**
  * Trigger arithmetic: when does a trigger fire next? Pure functions of the trigger and a time, so
@@ -36,12 +37,13 @@ export function parseCron(expression: string, timezone: string, field: string): 
   }
 }
 
-/** Throws a validation error naming `field` unless `seconds` is a usable interval. */
+/** Throws a validation error naming `field` unless `seconds` is a usable interval (1 s … 366 days). */
 export function checkInterval(seconds: number, field: string): void {
-  if (!Number.isFinite(seconds) || seconds < MIN_INTERVAL_SECONDS) {
-    throw validationError(`${field} must be at least ${MIN_INTERVAL_SECONDS} second, got ${seconds}`, {
-      field,
-    });
+  if (!Number.isFinite(seconds) || seconds < MIN_INTERVAL_SECONDS || seconds > MAX_INTERVAL_SECONDS) {
+    throw validationError(
+      `${field} must be from ${MIN_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS} seconds (366 days), got ${seconds}`,
+      { field },
+    );
   }
 }
 

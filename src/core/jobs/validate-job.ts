@@ -1,5 +1,18 @@
 import { validationError } from '../errors.js';
 import {
+  MAX_CONCURRENT_RUNS,
+  MAX_EXIT_CODE,
+  MAX_RETRY_ATTEMPTS,
+  MAX_RETRY_BACKOFF_FACTOR,
+  MAX_RETRY_DELAY_SECONDS,
+  MAX_TIMEOUT_SECONDS,
+  MAX_TRIGGERS,
+  MAX_WEBHOOK_ATTEMPTS,
+  MAX_WEBHOOK_BACKOFF_SECONDS,
+  MAX_WEBHOOKS,
+  MIN_WEBHOOK_BACKOFF_SECONDS,
+} from '../input-limits.js';
+import {
   DEFAULT_RETRY,
   DEFAULT_WEBHOOK_ATTEMPTS,
   DEFAULT_WEBHOOK_BACKOFF_SECONDS,
@@ -51,8 +64,10 @@ const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._:@/-]{0,199}$/u;
 
 /**
  * Checks a job at the edge and fills in the defaults; every error names its field as
- * `body.<path>` (a bad cron, an unknown zone, a sub-second interval…). `notBeforeMs`: one-off
- * triggers must be later than this (a job that can never fire is a mistake, not a job).
+ * `body.<path>` (a bad cron, an unknown zone, a sub-second interval…). Numbers are held to the
+ * ranges of `input-limits.ts`, as the API schema does, so no caller can store a job whose fire
+ * times or timers cannot be computed. `notBeforeMs`: one-off triggers must be later than this (a
+ * job that can never fire is a mistake, not a job).
  */
 export function validateJob(
   input: JobInput,
@@ -65,16 +80,36 @@ export function validateJob(
   if ((command.command === null) === (command.argv === null)) {
     throw invalid('command', 'needs exactly one of "command" (a shell string) and "argv" (a list)');
   }
-  if (input.triggers.length > 20) throw invalid('triggers', 'may hold at most 20 triggers');
+  if (input.triggers.length > MAX_TRIGGERS) {
+    throw invalid('triggers', `may hold at most ${MAX_TRIGGERS} triggers`);
+  }
   const triggers = input.triggers.map((t, i) => validateTrigger(t, `body.triggers.${i}`, notBeforeMs));
   const overlap = oneOf<OverlapPolicy>(OVERLAP_POLICIES, input.overlap ?? 'skip', 'overlap');
   const maxConcurrentRuns = input.maxConcurrentRuns ?? null;
-  if (maxConcurrentRuns !== null && (!Number.isInteger(maxConcurrentRuns) || maxConcurrentRuns < 1)) {
-    throw invalid('maxConcurrentRuns', `must be a whole number of at least 1, got ${maxConcurrentRuns}`);
+  if (maxConcurrentRuns !== null && !isWhole(maxConcurrentRuns, 1, MAX_CONCURRENT_RUNS)) {
+    throw invalid(
+      'maxConcurrentRuns',
+      `must be a whole number from 1 to ${MAX_CONCURRENT_RUNS}, got ${maxConcurrentRuns}`,
+    );
   }
   const lateAfterSeconds = input.lateAfterSeconds ?? null;
-  if (lateAfterSeconds !== null && !(lateAfterSeconds > 0)) {
-    throw invalid('lateAfterSeconds', `must be a positive number of seconds, got ${lateAfterSeconds}`);
+  if (lateAfterSeconds !== null && !(lateAfterSeconds > 0 && lateAfterSeconds <= MAX_TIMEOUT_SECONDS)) {
+    throw invalid(
+      'lateAfterSeconds',
+      `must be a positive number of seconds up to ${MAX_TIMEOUT_SECONDS} (30 days), got ${lateAfterSeconds}`,
+    );
+  }
+  if (
+    command.timeoutSeconds !== null &&
+    !(command.timeoutSeconds > 0 && command.timeoutSeconds <= MAX_TIMEOUT_SECONDS)
+  ) {
+    throw invalid(
+      'timeout',
+      `must be a positive number of seconds up to ${MAX_TIMEOUT_SECONDS} (30 days), got ${command.timeoutSeconds}`,
+    );
+  }
+  if ((input.webhooks ?? []).length > MAX_WEBHOOKS) {
+    throw invalid('webhooks', `may hold at most ${MAX_WEBHOOKS} webhooks`);
   }
   const lateByP95 = input.lateByP95 ?? false;
   if (typeof lateByP95 !== 'boolean')
@@ -129,16 +164,26 @@ export function validateTrigger(input: TriggerInput, field: string, notBeforeMs?
 
 function validateRetry(input: Partial<RetryPolicy>): RetryPolicy {
   const retry = { ...DEFAULT_RETRY, ...stripUndefined(input) };
-  if (!Number.isInteger(retry.maxAttempts) || retry.maxAttempts < 1 || retry.maxAttempts > 100) {
-    throw invalid('retry.maxAttempts', `must be a whole number from 1 to 100, got ${retry.maxAttempts}`);
+  if (!isWhole(retry.maxAttempts, 1, MAX_RETRY_ATTEMPTS)) {
+    throw invalid(
+      'retry.maxAttempts',
+      `must be a whole number from 1 to ${MAX_RETRY_ATTEMPTS}, got ${retry.maxAttempts}`,
+    );
   }
-  if (!(retry.delaySeconds >= 0)) throw invalid('retry.delaySeconds', 'must be 0 or more');
-  if (!(retry.backoffFactor >= 1)) throw invalid('retry.backoffFactor', 'must be 1 or more');
-  if (!(retry.maxDelaySeconds >= retry.delaySeconds)) {
-    throw invalid('retry.maxDelaySeconds', 'must be at least retry.delaySeconds');
+  if (!(retry.delaySeconds >= 0 && retry.delaySeconds <= MAX_RETRY_DELAY_SECONDS)) {
+    throw invalid('retry.delaySeconds', `must be from 0 to ${MAX_RETRY_DELAY_SECONDS} seconds (7 days)`);
   }
-  if (retry.onExitCodes !== null && !retry.onExitCodes.every((code) => Number.isInteger(code))) {
-    throw invalid('retry.onExitCodes', 'must be a list of whole numbers');
+  if (!(retry.backoffFactor >= 1 && retry.backoffFactor <= MAX_RETRY_BACKOFF_FACTOR)) {
+    throw invalid('retry.backoffFactor', `must be from 1 to ${MAX_RETRY_BACKOFF_FACTOR}`);
+  }
+  if (!(retry.maxDelaySeconds >= retry.delaySeconds && retry.maxDelaySeconds <= MAX_RETRY_DELAY_SECONDS)) {
+    throw invalid(
+      'retry.maxDelaySeconds',
+      `must be at least retry.delaySeconds and at most ${MAX_RETRY_DELAY_SECONDS} seconds (7 days)`,
+    );
+  }
+  if (retry.onExitCodes !== null && !retry.onExitCodes.every((code) => isWhole(code, 0, MAX_EXIT_CODE))) {
+    throw invalid('retry.onExitCodes', `must be a list of whole numbers from 0 to ${MAX_EXIT_CODE}`);
   }
   return retry;
 }
@@ -158,12 +203,18 @@ function validateWebhook(input: WebhookInput, path: string): Webhook {
   );
   if (events.length === 0) throw invalid(`${path}.events`, 'must name at least one event');
   const maxAttempts = input.maxAttempts ?? DEFAULT_WEBHOOK_ATTEMPTS;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20) {
-    throw invalid(`${path}.maxAttempts`, `must be a whole number from 1 to 20, got ${maxAttempts}`);
+  if (!isWhole(maxAttempts, 1, MAX_WEBHOOK_ATTEMPTS)) {
+    throw invalid(
+      `${path}.maxAttempts`,
+      `must be a whole number from 1 to ${MAX_WEBHOOK_ATTEMPTS}, got ${maxAttempts}`,
+    );
   }
   const backoffSeconds = input.backoffSeconds ?? DEFAULT_WEBHOOK_BACKOFF_SECONDS;
-  if (!(backoffSeconds >= 0.1 && backoffSeconds <= 3600)) {
-    throw invalid(`${path}.backoffSeconds`, `must be from 0.1 to 3600 seconds, got ${backoffSeconds}`);
+  if (!(backoffSeconds >= MIN_WEBHOOK_BACKOFF_SECONDS && backoffSeconds <= MAX_WEBHOOK_BACKOFF_SECONDS)) {
+    throw invalid(
+      `${path}.backoffSeconds`,
+      `must be from ${MIN_WEBHOOK_BACKOFF_SECONDS} to ${MAX_WEBHOOK_BACKOFF_SECONDS} seconds, got ${backoffSeconds}`,
+    );
   }
   return {
     url: url.toString(),
@@ -173,6 +224,9 @@ function validateWebhook(input: WebhookInput, path: string): Webhook {
     backoffSeconds,
   };
 }
+
+const isWhole = (value: number, min: number, max: number): boolean =>
+  Number.isInteger(value) && value >= min && value <= max;
 
 function oneOf<T extends string>(values: readonly T[], value: string, field: string): T {
   if ((values as readonly string[]).includes(value)) return value as T;

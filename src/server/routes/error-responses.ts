@@ -3,7 +3,7 @@ import { ErrorBodySchema } from '../../protocol/api-schemas.js';
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input; the message names the field',
   404: 'Not found',
-  409: 'Conflicts with the execution’s current state',
+  409: 'Conflicts with the current state (a run in progress, a name in use, a stored record that cannot be read)',
   413: 'Request body too large',
   415: 'Unsupported content type (send application/json)',
   416: 'Range not satisfiable',

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { Type } from '@sinclair/typebox';
 import { ARTIFACT_STORE_DIR, resolveStoredArtifact } from '../../artifacts/stored-artifact-path.js';
-import { ERROR_CODES, StepflowError, notFound, validationError } from '../../core/errors.js';
+import { ERROR_CODES, StepflowError, isStepflowError, notFound, validationError } from '../../core/errors.js';
 import type { Execution } from '../../core/model.js';
 import { EXECUTION_STATUSES, isExecutionStatus, isTerminalExecutionStatus } from '../../core/statuses.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
@@ -101,7 +101,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
         tags,
         summary: 'One execution with its steps, artifacts and annotations (as `stepflow show --json`)',
         params: ExecutionParamsSchema,
-        response: { 200: ExecutionDetailSchema, ...errorResponses(400, 404) },
+        response: { 200: ExecutionDetailSchema, ...errorResponses(400, 404, 409) },
       },
     },
     async (request) => {
@@ -198,8 +198,12 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
       if (engine.active().some((execution) => execution.id === id)) {
         throw conflict(`execution ${id} is still queued or running; cancel it first`);
       }
-      const stored = await current(id);
-      if (!isTerminalExecutionStatus(stored.status)) {
+      const stored = await current(id).catch((error: unknown) => {
+        // A damaged row can still be deleted: its status column says whether it may be.
+        if (isStepflowError(error) && error.code === ERROR_CODES.UNREADABLE) return unreadableStatus(error);
+        throw error;
+      });
+      if (isExecutionStatus(stored.status) && !isTerminalExecutionStatus(stored.status)) {
         throw conflict(`execution ${id} is ${stored.status} in another StepFlow process${ownerText(stored)}`);
       }
       // Rows first: once they are gone nothing points at the files, and a leftover file is only litter.
@@ -213,8 +217,14 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
   );
 }
 
-function ownerText(execution: Execution): string {
+function ownerText(execution: Pick<Execution, 'owner'>): string {
   return execution.owner ? ` (pid ${execution.owner.pid} on ${execution.owner.host})` : '';
+}
+
+/** What a delete needs of an execution that cannot be read: its status column, if any. */
+function unreadableStatus(error: StepflowError): { status: string; owner: null } {
+  const { status } = (error.details ?? {}) as { status?: unknown };
+  return { status: typeof status === 'string' ? status : 'unknown', owner: null };
 }
 
 /** `status=failed,timed_out` and `status=failed&status=timed_out` alike. */

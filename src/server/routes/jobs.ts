@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { isStepflowError, notFound } from '../../core/errors.js';
+import type { UnreadableRecord } from '../../store/store.js';
 import type { Job } from '../../core/jobs/job.js';
 import { nextFireTimes } from '../../core/jobs/triggers.js';
 import { validateTrigger } from '../../core/jobs/validate-job.js';
@@ -13,6 +14,8 @@ import {
   JobListSchema,
   JobParamsSchema,
   JobSchema,
+  type JobBody,
+  type JobListBody,
   SchedulePreviewQuerySchema,
   SchedulePreviewSchema,
   UpdateJobBodySchema,
@@ -40,6 +43,20 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   const json = async (job: Job) =>
     toJobJson(job, Date.now(), (await jobs.lastRuns()).get(job.id), scheduler.activeRuns(job.id));
 
+  // A job that cannot be read is logged once per server life, when first seen (at start or in a list).
+  const reported = new Set<string>();
+  const report = (problems: UnreadableRecord[]): void => {
+    for (const { id, error } of problems) {
+      if (reported.has(id)) continue;
+      reported.add(id);
+      app.log.warn(
+        { jobId: id, reason: error },
+        'a stored job cannot be read: it is skipped (delete it by id)',
+      );
+    }
+  };
+  app.addHook('onReady', async () => report((await jobs.listJobs()).unreadable));
+
   app.post(
     '/api/jobs',
     {
@@ -53,14 +70,21 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       },
     },
     async (request, reply) => {
+      // Every check happens before the one write; the store commits only what it can read back.
       const definition = await jobFromCreateBody(request.body, process.cwd(), Date.now());
       const job = await jobs.createJob(definition);
-      await scheduler.reload(job.id);
+      let body: JobBody;
+      try {
+        await scheduler.reload(job.id);
+        body = await json(job);
+      } catch (error) {
+        // The client hears of a failure and gets no id: the job must not stay behind, unreachable.
+        await jobs.deleteJob(job.id);
+        await scheduler.reload(job.id);
+        throw error;
+      }
       changed('created', job.id);
-      return reply
-        .status(201)
-        .header('location', `/api/jobs/${job.id}`)
-        .send(await json(job));
+      return reply.status(201).header('location', `/api/jobs/${job.id}`).send(body);
     },
   );
 
@@ -75,7 +99,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       },
     },
     async (request) => {
-      const [all, lastRuns] = await Promise.all([jobs.listJobs(), jobs.lastRuns()]);
+      const [{ jobs: all, unreadable }, lastRuns] = await Promise.all([jobs.listJobs(), jobs.lastRuns()]);
       const { recentRuns: perJob } = request.query;
       // One request for a whole jobs table, not one per row.
       const recent =
@@ -86,12 +110,25 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
               perJob,
             );
       const now = Date.now();
-      return {
-        items: all.map((job) => ({
-          ...toJobJson(job, now, lastRuns.get(job.id), scheduler.activeRuns(job.id)),
-          ...(recent ? { recentRuns: recent.get(job.id) ?? [] } : {}),
-        })),
-      };
+      const items: JobListBody['items'] = [];
+      const problems = [...unreadable];
+      for (const job of all) {
+        try {
+          items.push({
+            ...toJobJson(job, now, lastRuns.get(job.id), scheduler.activeRuns(job.id)),
+            ...(recent ? { recentRuns: recent.get(job.id) ?? [] } : {}),
+          });
+        } catch (error) {
+          // A job the store read but that still cannot be shown is skipped the same way.
+          problems.push({
+            id: job.id,
+            name: job.name,
+            error: `job ${job.id} cannot be shown: ${String(error)}`,
+          });
+        }
+      }
+      report(problems);
+      return problems.length > 0 ? { items, problems } : { items };
     },
   );
 
@@ -102,7 +139,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
         tags,
         summary: 'One job',
         params: JobParamsSchema,
-        response: { 200: JobSchema, ...errorResponses(400, 404) },
+        response: { 200: JobSchema, ...errorResponses(400, 404, 409) },
       },
     },
     async (request) => json(await find(request.params.id)),
@@ -177,7 +214,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
               ? 'Stop firing (runs in progress go on; waiting fires and retries are dropped)'
               : 'Fire again, from now on (fire times passed while paused are not run)',
           params: JobParamsSchema,
-          response: { 200: JobSchema, ...errorResponses(400, 404) },
+          response: { 200: JobSchema, ...errorResponses(400, 404, 409) },
         },
       },
       async (request) => {
@@ -197,7 +234,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
         summary: 'Fire history, newest first: started, queued, skipped and missed fire times',
         params: JobParamsSchema,
         querystring: HistoryQuerySchema,
-        response: { 200: FireListSchema, ...errorResponses(400, 404) },
+        response: { 200: FireListSchema, ...errorResponses(400, 404, 409) },
       },
     },
     async (request) => {
@@ -214,7 +251,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
         summary: 'Webhook delivery attempts, newest first',
         params: JobParamsSchema,
         querystring: HistoryQuerySchema,
-        response: { 200: DeliveryListSchema, ...errorResponses(400, 404) },
+        response: { 200: DeliveryListSchema, ...errorResponses(400, 404, 409) },
       },
     },
     async (request) => {
@@ -229,7 +266,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       schema: {
         tags,
         summary:
-          'Check a trigger and list its next fire times (for a job form); invalid input is 200 with valid=false',
+          'Check a trigger and list its next fire times (for a job form); a trigger that does not parse is 200 with valid=false, a value outside its documented range a 400',
         querystring: SchedulePreviewQuerySchema,
         response: { 200: SchedulePreviewSchema, ...errorResponses(400) },
       },

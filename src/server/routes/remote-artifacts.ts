@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable, Transform } from 'node:stream';
+import { Type } from '@sinclair/typebox';
 import { pipeline } from 'node:stream/promises';
 import { resolveStoredArtifact, storedArtifactPath } from '../../artifacts/stored-artifact-path.js';
 import { ERROR_CODES, StepflowError, validationError } from '../../core/errors.js';
@@ -41,6 +42,14 @@ export function registerRemoteArtifactRoute(
         summary: 'Upload the bytes of a stored artifact of a remote execution (application/octet-stream)',
         params: RemoteArtifactParams,
         querystring: RemoteArtifactQuery,
+        // Documents the raw body; a schema without keywords checks nothing (the body is a stream).
+        body: {
+          content: {
+            'application/octet-stream': {
+              schema: Type.Unsafe<Readable>({ description: 'The artifact bytes' }),
+            },
+          },
+        },
         response: { 201: RemoteArtifactReply },
       },
     },

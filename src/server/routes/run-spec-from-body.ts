@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describeFsError, isErrnoException } from '../../artifacts/describe-fs-error.js';
 import { validationError } from '../../core/errors.js';
+import { MAX_ENV_NAME_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH } from '../../core/input-limits.js';
 import type { RunSpec } from '../../core/model.js';
 import type { CreateExecutionBody } from '../../protocol/api-schemas.js';
 
@@ -10,7 +11,8 @@ const invalid = (field: string, message: string) => validationError(`body.${fiel
 /**
  * Turns a schema-valid `POST /api/executions` body into a run spec, checking what a schema cannot:
  * exactly one of command/argv, a working directory that exists, and no value the OS would refuse
- * (a NUL byte, `=` in an env name) so the engine never gets a spec it cannot start.
+ * (a NUL byte, `=` in an env name) so the engine never gets a spec it cannot start. Names and tags
+ * refuse NUL too: they are shown in terminals and passed on in webhooks, where a NUL only hides text.
  */
 export async function runSpecFromBody(body: CreateExecutionBody, serverCwd: string): Promise<RunSpec> {
   if ((body.command === undefined) === (body.argv === undefined)) {
@@ -30,6 +32,7 @@ export async function runSpecFromBody(body: CreateExecutionBody, serverCwd: stri
     if (env !== undefined && Object.hasOwn(env, name))
       throw invalid('secretEnv', `sets ${name}, which env sets too`);
   }
+  if (body.name !== undefined) noNul('name', body.name);
   return {
     ...(body.command !== undefined ? { command: body.command } : { argv: body.argv }),
     ...(body.name !== undefined ? { name: body.name } : {}),
@@ -63,8 +66,12 @@ async function directory(cwd: string | undefined, serverCwd: string): Promise<st
 function checkedEnv(field: 'env' | 'secretEnv', input: EnvInput): Record<string, string> {
   const env = envFrom(field, input);
   for (const [key, value] of Object.entries(env)) {
-    if (key === '' || key.includes('='))
-      throw invalid(field, `has an invalid variable name ${JSON.stringify(key)}`);
+    if (key === '' || key.includes('=') || key.length > MAX_ENV_NAME_LENGTH) {
+      throw invalid(
+        field,
+        `has an invalid variable name ${JSON.stringify(key.slice(0, 100))} (1-${MAX_ENV_NAME_LENGTH} characters, no "=")`,
+      );
+    }
     noNul(`${field}.${key}`, key + value);
   }
   return env;
@@ -96,6 +103,15 @@ function tagsFrom(tags: CreateExecutionBody['tags']): Record<string, string> {
         return eq < 0 ? [tag, ''] : [tag.slice(0, eq), tag.slice(eq + 1)];
       })
     : Object.entries(tags);
-  for (const [key] of entries) if (key.trim() === '') throw invalid('tags', 'has an empty key');
+  for (const [key, value] of entries) {
+    if (key.trim() === '') throw invalid('tags', 'has an empty key');
+    if (key.length > MAX_TAG_KEY_LENGTH) {
+      throw invalid('tags', `has a key longer than ${MAX_TAG_KEY_LENGTH} characters`);
+    }
+    if (value.length > MAX_TAG_VALUE_LENGTH) {
+      throw invalid(`tags.${key}`, `is longer than ${MAX_TAG_VALUE_LENGTH} characters`);
+    }
+    noNul(`tags.${key}`, key + value);
+  }
   return Object.fromEntries(entries);
 }

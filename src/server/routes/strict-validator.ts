@@ -35,10 +35,61 @@ function describeFirstError(first: ValueError | undefined): FastifySchemaValidat
     instancePath: first.path,
     schemaPath: '',
     params: {},
-    // A union's own message ("Expected union value") says nothing; its description says what fits.
-    message:
-      first.type === ValueErrorType.Union && typeof first.schema.description === 'string'
-        ? `must be ${first.schema.description}`
-        : first.message.replace(/^Expected/, 'must be'),
+    message: messageOf(first),
   };
+}
+
+/** Range errors say the whole range in words, as the job validator does; the rest keep TypeBox's text. */
+function messageOf({ type, schema, message, value }: ValueError): string {
+  const limit = (keyword: string) => String(schema[keyword]);
+  switch (type) {
+    case ValueErrorType.NumberMaximum:
+    case ValueErrorType.IntegerMaximum:
+    case ValueErrorType.NumberMinimum:
+    case ValueErrorType.IntegerMinimum:
+    case ValueErrorType.NumberExclusiveMinimum:
+    case ValueErrorType.IntegerExclusiveMinimum:
+    case ValueErrorType.NumberExclusiveMaximum:
+    case ValueErrorType.IntegerExclusiveMaximum:
+      return `${rangeOf(schema)}, got ${String(value)}`;
+    case ValueErrorType.Integer:
+      return 'must be a whole number';
+    case ValueErrorType.StringMaxLength:
+      return `must have a length of at most ${limit('maxLength')} characters`;
+    case ValueErrorType.StringMinLength:
+      return `must have a length of at least ${limit('minLength')} character${schema.minLength === 1 ? '' : 's'}`;
+    case ValueErrorType.ArrayMaxItems:
+      return `must have at most ${limit('maxItems')} items`;
+    case ValueErrorType.ArrayMinItems:
+      return `must have at least ${limit('minItems')} item${schema.minItems === 1 ? '' : 's'}`;
+    case ValueErrorType.ObjectMaxProperties:
+      return `must have at most ${limit('maxProperties')} entries`;
+    case ValueErrorType.Union:
+      // A union's own message ("Expected union value") says nothing; its description says what fits.
+      if (typeof schema.description === 'string') return `must be ${schema.description}`;
+  }
+  return message.replace(/^Expected/, 'must be');
+}
+
+/** "must be a whole number from 1 to 100", "must be greater than 0 and at most 2592000"… */
+function rangeOf(schema: ValueError['schema']): string {
+  const what = schema.type === 'integer' ? 'a whole number ' : '';
+  const { minimum, exclusiveMinimum, maximum, exclusiveMaximum } = schema as Record<
+    string,
+    number | undefined
+  >;
+  if (minimum !== undefined && maximum !== undefined) return `must be ${what}from ${minimum} to ${maximum}`;
+  const low =
+    minimum !== undefined
+      ? `at least ${minimum}`
+      : exclusiveMinimum !== undefined
+        ? `greater than ${exclusiveMinimum}`
+        : '';
+  const high =
+    maximum !== undefined
+      ? `at most ${maximum}`
+      : exclusiveMaximum !== undefined
+        ? `less than ${exclusiveMaximum}`
+        : '';
+  return `must be ${what}${[low, high].filter(Boolean).join(' and ')}`;
 }

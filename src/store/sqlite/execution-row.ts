@@ -1,4 +1,4 @@
-import { validationError } from '../../core/errors.js';
+import { ERROR_CODES, StepflowError, validationError } from '../../core/errors.js';
 import type { Execution, ResourcePeaks, RunSpec } from '../../core/model.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
 
@@ -36,14 +36,38 @@ export interface ExecutionRow {
   scheduled_at: string | null;
 }
 
+/**
+ * The execution of a row. Throws an `unreadable` error naming the execution when one of its JSON
+ * columns is damaged (details: id, name and the status column, which a delete needs).
+ */
 export function executionFromRow(row: ExecutionRow): Execution {
+  try {
+    return convert(row);
+  } catch (error) {
+    throw unreadableExecution(row, error);
+  }
+}
+
+export function unreadableExecution(
+  row: Pick<ExecutionRow, 'id' | 'name' | 'status'>,
+  error: unknown,
+): StepflowError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StepflowError(
+    ERROR_CODES.UNREADABLE,
+    `execution ${row.id} cannot be read: ${reason}; delete it`,
+    { cause: error, details: { id: row.id, name: row.name, status: row.status, reason } },
+  );
+}
+
+function convert(row: ExecutionRow): Execution {
   return {
     id: row.id,
     name: row.name,
     command: row.command,
-    argv: row.argv === null ? null : (JSON.parse(row.argv) as string[]),
+    argv: row.argv === null ? null : parseJson<string[]>(row.argv, 'argv'),
     cwd: row.cwd,
-    tags: JSON.parse(row.tags) as Record<string, string>,
+    tags: parseJson<Record<string, string>>(row.tags, 'tags'),
     status: row.status,
     exitCode: row.exit_code,
     signal: row.signal,
@@ -53,19 +77,32 @@ export function executionFromRow(row: ExecutionRow): Execution {
     endedAt: row.ended_at,
     durationMs: row.duration_ms,
     timeoutSeconds: row.timeout_seconds,
-    meta: JSON.parse(row.meta) as Record<string, string>,
+    meta: parseJson<Record<string, string>>(row.meta, 'meta'),
     owner:
       row.owner_host === null || row.owner_pid === null || row.owner_start_time === null
         ? null
         : { host: row.owner_host, pid: row.owner_pid, startTime: row.owner_start_time },
     lineCount: row.line_count,
-    resources: row.resources === null ? null : (JSON.parse(row.resources) as ResourcePeaks),
+    resources: row.resources === null ? null : parseJson<ResourcePeaks>(row.resources, 'resources'),
     // Columns added by a later migration: rows from before it (and ad-hoc runs) have NULL.
     jobId: row.job_id ?? null,
     attempt: row.attempt ?? null,
     retryOfId: row.retry_of_id ?? null,
     scheduledAt: row.scheduled_at ?? null,
   };
+}
+
+/** A JSON column that must hold an object (or, for argv, an array). */
+function parseJson<T>(text: string, column: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(`its ${column} column is not valid JSON`);
+  }
+  if (typeof value !== 'object' || value === null)
+    throw new Error(`its ${column} column is not a JSON object`);
+  return value as T;
 }
 
 /** Parameters for `UPSERT_EXECUTION_SQL`, in its column order. */

@@ -1,14 +1,15 @@
+import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type {
   FireOutcome,
   FireRecord,
   Job,
   JobDefinition,
   PendingRetry,
-  Trigger,
   TriggerSpec,
   WebhookDelivery,
   WebhookEvent,
 } from '../../core/jobs/job.js';
+import { jobFromStored } from '../../core/jobs/stored-job.js';
 
 /** Conversions between jobs (with their triggers, fires, deliveries) and their rows. */
 
@@ -69,37 +70,68 @@ export interface PendingRetryRow {
   created_at: string;
 }
 
-/** Fields with a column of their own, kept out of the definition JSON. */
-type ColumnFields = 'name' | 'enabled' | 'triggers' | 'lateByP95';
-
 /** The definition column: everything but the fields with columns of their own and the triggers. */
 export function definitionJson(definition: JobDefinition): string {
   const { name: _name, enabled: _enabled, triggers: _triggers, lateByP95: _lateByP95, ...rest } = definition;
   return JSON.stringify(rest);
 }
 
-export function jobFromRows(row: JobRow, triggers: TriggerRow[]): Job {
-  const rest = JSON.parse(row.definition) as Omit<JobDefinition, ColumnFields>;
-  return {
-    id: row.id,
-    name: row.name,
-    enabled: row.enabled === 1,
-    ...rest,
-    // A column (default 0), so jobs saved before the option existed read as false.
-    lateByP95: row.late_by_p95 === 1,
-    triggers: triggers.map(triggerFromRow),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
+/**
+ * The job of a row and its trigger rows, held to the rules of a new job (`jobFromStored`). Throws
+ * an `unreadable` error naming the job and the reason when it cannot be read: damaged JSON, or a
+ * value an older version let through (an interval of 250,000 years). `checked`: contents that
+ * passed the rules already (kept by the caller), which are not checked again.
+ */
+export function jobFromRows(row: JobRow, triggers: TriggerRow[], checked: Set<string>): Job {
+  // What the rules look at (not the fire plan, which moves all the time): seen before, passed before.
+  const content = JSON.stringify([
+    row.name,
+    row.enabled,
+    row.late_by_p95,
+    row.definition,
+    triggers.map((t) => t.spec),
+  ]);
+  try {
+    const job = jobFromStored(
+      {
+        id: row.id,
+        name: row.name,
+        enabled: row.enabled === 1,
+        // A column (default 0), so jobs saved before the option existed read as false.
+        lateByP95: row.late_by_p95 === 1,
+        definition: parseJson(row.definition, 'definition'),
+        triggers: triggers.map((trigger, i) => ({
+          id: trigger.id,
+          spec: parseJson(trigger.spec, `triggers.${i}`),
+          anchorMs: trigger.anchor_ms,
+          nextFireMs: trigger.next_fire_ms,
+        })),
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+      },
+      { rulesChecked: checked.has(content) },
+    );
+    // Bounded: a long-lived server sees each version of each job once; edits make new versions.
+    if (checked.size >= 10_000) checked.clear();
+    checked.add(content);
+    return job;
+  } catch (error) {
+    // Messages of the job validator name fields as the API does (`body.retry…`): not here.
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/^body\./, '');
+    throw new StepflowError(
+      ERROR_CODES.UNREADABLE,
+      `job ${row.id} (${JSON.stringify(row.name)}) cannot be read: ${reason}; delete it and create it again`,
+      { cause: error, details: { id: row.id, name: row.name, reason } },
+    );
+  }
 }
 
-function triggerFromRow(row: TriggerRow): Trigger {
-  return {
-    ...(JSON.parse(row.spec) as TriggerSpec),
-    id: row.id,
-    anchorMs: row.anchor_ms,
-    nextFireMs: row.next_fire_ms,
-  };
+function parseJson(text: string, field: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new Error(`${field} is not valid JSON`);
+  }
 }
 
 export function fireFromRow(row: FireRow): FireRecord {

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { ERROR_CODES, isStepflowError } from '../../core/errors.js';
 import type { Execution } from '../../core/model.js';
 import { EXECUTION_COLUMNS, executionFromRow, isoToMs, type ExecutionRow } from './execution-row.js';
 
@@ -22,5 +23,12 @@ export function lastSucceededByName(
     statements.set(db, statement);
   }
   const row = statement.get(isoToMs(beforeCreatedAt, 'beforeCreatedAt'), name);
-  return row === undefined ? undefined : executionFromRow(row);
+  if (row === undefined) return undefined;
+  try {
+    return executionFromRow(row);
+  } catch (error) {
+    // Estimates are a nicety: a damaged row gives none (the listings report it).
+    if (isStepflowError(error) && error.code === ERROR_CODES.UNREADABLE) return undefined;
+    throw error;
+  }
 }

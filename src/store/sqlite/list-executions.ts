@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
-import { validationError } from '../../core/errors.js';
+import { ERROR_CODES, isStepflowError, validationError } from '../../core/errors.js';
+import type { Execution } from '../../core/model.js';
 import { isExecutionStatus } from '../../core/statuses.js';
-import type { ExecutionPage, ExecutionQuery } from '../store.js';
+import type { ExecutionPage, ExecutionQuery, UnreadableRecord } from '../store.js';
 import { EXECUTION_COLUMNS, executionFromRow, isoToMs } from './execution-row.js';
 import type { ExecutionRow } from './execution-row.js';
 
@@ -86,9 +87,22 @@ export function listExecutions(db: Database.Database, query: ExecutionQuery = {}
     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY e.id ${ascending ? 'ASC' : 'DESC'} LIMIT ?`;
   const rows = prepareCached(db, sql).all(...params, limit + 1) as ExecutionRow[];
-  const items = rows.slice(0, limit).map(executionFromRow);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last.id) : null };
+  const page = rows.slice(0, limit);
+  const items: Execution[] = [];
+  const problems: UnreadableRecord[] = [];
+  for (const row of page) {
+    try {
+      items.push(executionFromRow(row));
+    } catch (error) {
+      // One damaged row must not break the listing: it is named instead (and can be deleted).
+      if (!(isStepflowError(error) && error.code === ERROR_CODES.UNREADABLE)) throw error;
+      problems.push({ id: row.id, name: row.name, error: error.message });
+    }
+  }
+  // The cursor is the last row's, read or not, so the next page starts after it.
+  const last = page.at(-1);
+  const nextCursor = rows.length > limit && last !== undefined ? encodeCursor(last.id) : null;
+  return problems.length > 0 ? { items, nextCursor, problems } : { items, nextCursor };
 }
 
 /** Keyset cursors are base64url of printable ASCII (an id, or ids joined); shared by every listing. */

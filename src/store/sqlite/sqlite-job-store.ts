@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
-import { ERROR_CODES, StepflowError, notFound } from '../../core/errors.js';
+import { ERROR_CODES, StepflowError, isStepflowError, notFound } from '../../core/errors.js';
 import type { FireRecord, Job, JobDefinition, PendingRetry, WebhookDelivery } from '../../core/jobs/job.js';
 import type { StepDurationSample } from '../../core/jobs/step-percentiles.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
-import type { JobLastRun, JobRunSummary, JobStore, NewFire } from '../job-store.js';
+import type { JobLastRun, JobList, JobRunSummary, JobStore, NewFire } from '../job-store.js';
+import type { UnreadableRecord } from '../store.js';
 import { createExecutionIdFactory } from './execution-ids.js';
 import {
   definitionJson,
@@ -42,6 +43,8 @@ export async function openSqliteJobStore({
 export class SqliteJobStore implements JobStore {
   private readonly nextId = createExecutionIdFactory();
   private readonly statements;
+  /** Job contents that passed the rules on read (see `jobFromRows`). */
+  private readonly checkedJobs = new Set<string>();
 
   constructor(
     private readonly db: Database.Database,
@@ -124,6 +127,10 @@ export class SqliteJobStore implements JobStore {
     };
   }
 
+  /**
+   * One transaction: the job and its triggers, then the job read back through the reader every
+   * list uses. A job that could not be read back is never committed.
+   */
   async createJob(definition: JobDefinition): Promise<Job> {
     return this.guard('cannot create the job', () =>
       this.db
@@ -182,18 +189,31 @@ export class SqliteJobStore implements JobStore {
   async getJob(id: string): Promise<Job | undefined> {
     return this.guard('cannot read the job', () => {
       const row = this.statements.job.get(id);
-      return row === undefined ? undefined : jobFromRows(row, this.statements.triggers.all(id));
+      return row === undefined
+        ? undefined
+        : jobFromRows(row, this.statements.triggers.all(id), this.checkedJobs);
     });
   }
 
-  async listJobs(): Promise<Job[]> {
+  async listJobs(): Promise<JobList> {
     return this.guard('cannot list jobs', () =>
       this.db.transaction(() => {
         const triggers = new Map<string, TriggerRow[]>();
         for (const row of this.statements.allTriggers.all()) {
           triggers.set(row.job_id, [...(triggers.get(row.job_id) ?? []), row]);
         }
-        return this.statements.jobs.all().map((row) => jobFromRows(row, triggers.get(row.id) ?? []));
+        const jobs: Job[] = [];
+        const unreadable: UnreadableRecord[] = [];
+        for (const row of this.statements.jobs.all()) {
+          try {
+            jobs.push(jobFromRows(row, triggers.get(row.id) ?? [], this.checkedJobs));
+          } catch (error) {
+            // One bad row must not hide the others: it is named instead (and can be deleted).
+            if (!(isStepflowError(error) && error.code === ERROR_CODES.UNREADABLE)) throw error;
+            unreadable.push({ id: row.id, name: row.name, error: error.message });
+          }
+        }
+        return { jobs, unreadable };
       })(),
     );
   }
@@ -205,11 +225,14 @@ export class SqliteJobStore implements JobStore {
   }
 
   async setEnabled(id: string, enabled: boolean): Promise<Job> {
-    return this.guard('cannot change the job', () => {
-      const change = this.statements.setEnabled.run(enabled ? 1 : 0, this.now().toISOString(), id);
-      if (change.changes === 0) throw notFound('job', id);
-      return this.read(id);
-    });
+    return this.guard('cannot change the job', () =>
+      // One transaction: a job that cannot be read back (unreadable) is left as it was.
+      this.db.transaction(() => {
+        const change = this.statements.setEnabled.run(enabled ? 1 : 0, this.now().toISOString(), id);
+        if (change.changes === 0) throw notFound('job', id);
+        return this.read(id);
+      })(),
+    );
   }
 
   async recordFire(
@@ -364,7 +387,7 @@ export class SqliteJobStore implements JobStore {
   private read(id: string): Job {
     const row = this.statements.job.get(id);
     if (row === undefined) throw notFound('job', id);
-    return jobFromRows(row, this.statements.triggers.all(id));
+    return jobFromRows(row, this.statements.triggers.all(id), this.checkedJobs);
   }
 
   /** A new trigger row, anchored at `now` (intervals count from it), with no fire planned yet. */

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
-import { notFound, validationError } from '../../core/errors.js';
+import { ERROR_CODES, StepflowError, notFound, validationError } from '../../core/errors.js';
 import { EXECUTION_STATUSES, isExecutionStatus } from '../../core/statuses.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
 import type {
@@ -39,7 +39,7 @@ import { recoverInterrupted } from './recover-interrupted.js';
 import { createSignOfLifeReader } from './last-sign-of-life.js';
 import { annotationFromRow, artifactFromRow, sampleFromRow, stepFromRow } from './detail-rows.js';
 import type { AnnotationRow, ArtifactRow, SampleRow, StepRow } from './detail-rows.js';
-import { EXECUTION_COLUMNS, executionFromRow, isoToMs } from './execution-row.js';
+import { EXECUTION_COLUMNS, executionFromRow, isoToMs, unreadableExecution } from './execution-row.js';
 import type { ExecutionRow } from './execution-row.js';
 import { guarded } from './sqlite-errors.js';
 import { optimizeDatabase, readFileSizes, readStats } from './store-stats.js';
@@ -118,12 +118,19 @@ export class SqliteStore implements ExecutionStore {
     this.readDetail = db.transaction((id: string): ExecutionDetail | undefined => {
       const row = this.selectExecution.get(id);
       if (row === undefined) return undefined;
-      return {
-        ...executionFromRow(row),
-        steps: this.selectSteps.all(id).map(stepFromRow),
-        artifacts: this.selectArtifacts.all(id).map(artifactFromRow),
-        annotations: this.selectAnnotations.all(id).map(annotationFromRow),
-      };
+      const execution = executionFromRow(row);
+      try {
+        return {
+          ...execution,
+          steps: this.selectSteps.all(id).map(stepFromRow),
+          artifacts: this.selectArtifacts.all(id).map(artifactFromRow),
+          annotations: this.selectAnnotations.all(id).map(annotationFromRow),
+        };
+      } catch (error) {
+        // A step's damaged meta JSON: the execution cannot be shown, and can be deleted.
+        if (error instanceof SyntaxError) throw unreadableExecution(row, error);
+        throw error;
+      }
     });
   }
 
@@ -179,7 +186,15 @@ export class SqliteStore implements ExecutionStore {
   async getRunSpec(id: string): Promise<RunSpec | undefined> {
     return this.guard('cannot read the run spec', () => {
       const json = this.selectRunSpec.get(id);
-      return json === undefined ? undefined : (JSON.parse(json) as RunSpec);
+      if (json === undefined) return undefined;
+      try {
+        return JSON.parse(json) as RunSpec;
+      } catch (error) {
+        throw new StepflowError(ERROR_CODES.UNREADABLE, `the run spec of execution ${id} cannot be read`, {
+          cause: error,
+          details: { id },
+        });
+      }
     });
   }
 
