@@ -68,7 +68,11 @@ const server = (passThrough: string[] = [], serverOnly: string[] = []): ChildEnv
 const cli = (serverOnly: string[] = []): ChildEnvironmentPolicy => ({ ...INHERIT_ALL, serverOnly });
 
 const TAG = { STEPFLOW_EXECUTION_ID: 'run-1' };
-const names = (env: Record<string, string>) => Object.keys(env).sort();
+/** The names taken from the parent or the run (the live-output default is tested on its own). */
+const names = (env: Record<string, string>) =>
+  Object.keys(env)
+    .filter((name) => name !== 'PYTHONUNBUFFERED')
+    .sort();
 
 describe('childEnvironment', () => {
   it.each([
@@ -150,8 +154,20 @@ describe('childEnvironment', () => {
     const env = childEnvironment({ parent: PARENT, policy, runEnv: {}, stepflowVars: TAG });
     expect(names(env)).toEqual([...expected].sort());
     expect(env.STEPFLOW_EXECUTION_ID).toBe('run-1');
-    for (const name of Object.keys(env))
+    for (const name of names(env))
       if (name !== 'STEPFLOW_EXECUTION_ID') expect(env[name]).toBe(PARENT[name]);
+  });
+
+  it('sets PYTHONUNBUFFERED=1 (output as printed) unless the parent passes or the run sets it', () => {
+    const run = (parent: NodeJS.ProcessEnv, runEnv: Record<string, string>) =>
+      childEnvironment({ parent, policy: server(), runEnv, stepflowVars: TAG }).PYTHONUNBUFFERED;
+    expect(run({}, {})).toBe('1');
+    expect(run({ PYTHONUNBUFFERED: '' }, {})).toBe('1'); // not allow-listed: the server's is not passed
+    expect(run({}, { PYTHONUNBUFFERED: '' })).toBe('');
+    expect(
+      childEnvironment({ parent: { PYTHONUNBUFFERED: '' }, policy: cli(), runEnv: {}, stepflowVars: TAG })
+        .PYTHONUNBUFFERED,
+    ).toBe('');
   });
 
   it.each([server(), cli(['AWS_*'])])('lets the run’s env set any name but StepFlow’s own (%#)', (policy) => {

@@ -32,6 +32,13 @@ const BASE_ALLOW_LIST: readonly string[] = [
 ];
 
 /**
+ * Set for every run unless the parent (where inherited) or the run sets them: StepFlow exists to
+ * show output as it is printed, and Python holds a piped stdout back in 8 KiB blocks otherwise
+ * (steps would start late and lines arrive in bursts).
+ */
+const LIVE_OUTPUT_DEFAULTS: Readonly<Record<string, string>> = { PYTHONUNBUFFERED: '1' };
+
+/**
  * The parent's variables StepFlow never passes on: its own settings, API keys and tokens among
  * them. A run gets only the `STEPFLOW_*` variables StepFlow sets for it.
  */
@@ -47,8 +54,8 @@ export interface ChildEnvironmentInput {
 }
 
 /**
- * The whole environment of a run's main process: what the policy takes from the parent, then the
- * run's own env, then StepFlow's variables for the run.
+ * The whole environment of a run's main process: the live-output defaults, what the policy takes
+ * from the parent, then the run's own env, then StepFlow's variables for the run.
  */
 export function childEnvironment({
   parent,
@@ -59,7 +66,7 @@ export function childEnvironment({
   const passes =
     policy.inherit === 'all' ? () => true : globMatcher([...BASE_ALLOW_LIST, ...policy.passThrough]);
   const serverOnly = globMatcher(policy.serverOnly);
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...LIVE_OUTPUT_DEFAULTS };
   for (const [name, value] of Object.entries(parent)) {
     if (value === undefined || name.startsWith(STEPFLOW_PREFIX) || serverOnly(name) || !passes(name))
       continue;

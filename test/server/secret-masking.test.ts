@@ -34,6 +34,7 @@ print("b64 " + base64.b64encode(conn.encode()).decode() + " hex " + token.encode
 print("META:db:" + conn)
 print("::warning title=" + token + "::uses " + added)
 print("ARTIFACT:missing-file.txt:built with " + token)
+sys.stdout.flush()  # what print() holds goes before the bytes written below it
 line = bytearray(b"x" * 200_000)
 for i, secret in enumerate((token, conn, added)):
     at = 65_536 * (i + 1) - 7
