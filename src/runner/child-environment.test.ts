@@ -154,8 +154,7 @@ describe('childEnvironment', () => {
     const env = childEnvironment({ parent: PARENT, policy, runEnv: {}, stepflowVars: TAG });
     expect(names(env)).toEqual([...expected].sort());
     expect(env.STEPFLOW_EXECUTION_ID).toBe('run-1');
-    for (const name of names(env))
-      if (name !== 'STEPFLOW_EXECUTION_ID') expect(env[name]).toBe(PARENT[name]);
+    for (const name of names(env)) if (name !== 'STEPFLOW_EXECUTION_ID') expect(env[name]).toBe(PARENT[name]);
   });
 
   it('sets PYTHONUNBUFFERED=1 (output as printed) unless the parent passes or the run sets it', () => {
