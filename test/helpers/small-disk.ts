@@ -2,6 +2,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import { DATABASE_FILE } from '../../src/store/sqlite/open-database.js';
 import { ROOT, SERVER_ENV, listeningUrl, type CliResult } from './run-cli.js';
 
 const BIN = path.join(ROOT, 'bin/stepflow.js');
@@ -13,9 +15,12 @@ export interface ServerOnSmallDisk {
   result: Promise<CliResult>;
   /** How the file system was made: a plain `mount` (root), or `unshare -rm` (a user namespace). */
   method: 'mount' | 'unshare';
-  /** Writes a file on the small file system until it has no byte left. */
+  /**
+   * Writes a file on the small file system until it has no byte left, keeps it so, and pins the
+   * database's WAL with an open read transaction so no commit can reuse old WAL space.
+   */
   fill(): void;
-  /** Deletes that file again. */
+  /** Stops keeping it full and deletes that file. */
   free(): void;
   /** Stops the server (SIGTERM, then SIGKILL), unmounts and removes the directory. */
   close(): Promise<void>;
@@ -101,7 +106,29 @@ export async function startServerOnSmallDisk({
   const seen = method === 'mount' ? dir : `/proc/${child.pid}/root${dir}`;
   const filler = path.join(seen, 'filler');
 
+  let keepFull: NodeJS.Timeout | undefined;
+  let pin: Database.Database | undefined;
+  const topUp = (): void => {
+    const fd = fs.openSync(filler, 'a');
+    try {
+      for (const size of [1024 * 1024, 4096, 1]) {
+        const block = Buffer.alloc(size, 0x78);
+        for (;;) {
+          try {
+            fs.writeSync(fd, block);
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === 'ENOSPC') break;
+            throw error;
+          }
+        }
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
   const close = async (): Promise<void> => {
+    clearInterval(keepFull);
+    pin?.close();
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -136,25 +163,22 @@ export async function startServerOnSmallDisk({
     result,
     method,
     fill() {
-      const fd = fs.openSync(filler, 'w');
-      try {
-        for (const size of [1024 * 1024, 4096, 1]) {
-          const block = Buffer.alloc(size, 0x78);
-          for (;;) {
-            try {
-              fs.writeSync(fd, block);
-            } catch (error) {
-              if ((error as NodeJS.ErrnoException).code === 'ENOSPC') break;
-              throw error;
-            }
-          }
-        }
-      } finally {
-        fs.closeSync(fd);
-      }
+      // A reader holding a snapshot (as a backup would) pins the WAL: SQLite cannot restart it and
+      // reuse its space, so every commit needs new bytes. Without it a commit may still succeed on
+      // a full disk by overwriting old WAL frames, and whether the run's end fits becomes luck.
+      pin ??= new Database(path.join(seen, 'data', DATABASE_FILE));
+      pin.exec('BEGIN');
+      pin.prepare('SELECT count(*) FROM executions').get();
+      topUp();
+      // Keep it full, as another writer on the disk would: space the server frees is taken again.
+      keepFull ??= setInterval(topUp, 20);
     },
     free() {
+      clearInterval(keepFull);
+      keepFull = undefined;
       fs.rmSync(filler, { force: true });
+      pin?.close();
+      pin = undefined;
     },
     close,
   };
