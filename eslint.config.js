@@ -8,7 +8,8 @@ import reactHooks from 'eslint-plugin-react-hooks';
 
 /**
  * The architecture's arrows, enforced: each folder lists what it must not import.
- * core ← runner, store, artifacts ← engine ← cli / server (composition roots).
+ * core ← runner, store, artifacts ← engine, scheduler ← app ← cli / server; src/stepflow.ts
+ * is the composition root (the one file that picks adapters and wires them).
  */
 const layer = (files, forbidden, message) => ({
   files,
@@ -49,6 +50,7 @@ export default tseslint.config(
   layer(
     ['src/core/**/*.ts'],
     [
+      '**/app/**',
       ...IO_MODULES,
       '**/runner/**',
       '**/store/**',
@@ -65,6 +67,7 @@ export default tseslint.config(
   layer(
     ['src/protocol/**/*.ts'],
     [
+      '**/app/**',
       ...IO_MODULES,
       '**/runner/**',
       '**/store/**',
@@ -77,27 +80,52 @@ export default tseslint.config(
   ),
   layer(
     ['src/runner/**/*.ts'],
-    ['**/store/**', '**/artifacts/**', '**/engine/**', '**/cli/**', '**/server/**', 'better-sqlite3'],
+    [
+      '**/app/**',
+      '**/store/**',
+      '**/artifacts/**',
+      '**/engine/**',
+      '**/cli/**',
+      '**/server/**',
+      'better-sqlite3',
+    ],
     'src/runner may import only core.',
   ),
   layer(
     ['src/artifacts/**/*.ts'],
-    ['**/runner/**', '**/store/**', '**/engine/**', '**/cli/**', '**/server/**', 'node:child_process'],
+    [
+      '**/app/**',
+      '**/runner/**',
+      '**/store/**',
+      '**/engine/**',
+      '**/cli/**',
+      '**/server/**',
+      'node:child_process',
+    ],
     'src/artifacts may import only core.',
   ),
   layer(
     ['src/store/**/*.ts'],
-    ['**/runner/**', '**/artifacts/**', '**/engine/**', '**/cli/**', '**/server/**', 'node:child_process'],
+    [
+      '**/app/**',
+      '**/runner/**',
+      '**/artifacts/**',
+      '**/engine/**',
+      '**/cli/**',
+      '**/server/**',
+      'node:child_process',
+    ],
     'src/store may import only core.',
   ),
   layer(
     ['src/engine/**/*.ts'],
-    ['**/store/sqlite/**', '**/cli/**', '**/server/**', 'better-sqlite3', 'node:child_process'],
+    ['**/app/**', '**/store/sqlite/**', '**/cli/**', '**/server/**', 'better-sqlite3', 'node:child_process'],
     'src/engine depends on ports (store/store.ts), never on an adapter; only the runner spawns.',
   ),
   layer(
     ['src/scheduler/**/*.ts'],
     [
+      '**/app/**',
       '**/store/sqlite/**',
       '**/runner/**',
       '**/cli/**',
@@ -110,6 +138,7 @@ export default tseslint.config(
   layer(
     ['src/notify/**/*.ts'],
     [
+      '**/app/**',
       '**/store/sqlite/**',
       '**/runner/**',
       '**/engine/**',
@@ -121,11 +150,44 @@ export default tseslint.config(
     ],
     'src/notify sends webhooks from the store ports; it may import core and store ports only.',
   ),
-  layer(['src/cli/**/*.ts'], ['node:child_process'], 'only the runner spawns.'),
+  layer(
+    ['src/app/**/*.ts'],
+    [
+      '**/cli/**',
+      '**/server/**',
+      '**/store/sqlite/**',
+      '**/runner/**',
+      'better-sqlite3',
+      'node:child_process',
+    ],
+    'src/app (the use cases) depends on the engine, the scheduler and the store ports, never on an adapter or a caller.',
+  ),
+  layer(
+    ['src/cli/**/*.ts'],
+    [
+      '**/engine/**',
+      '**/store/sqlite/**',
+      '**/scheduler/**',
+      '**/notify/**',
+      '**/runner/**',
+      'better-sqlite3',
+      'node:child_process',
+    ],
+    'src/cli goes through the application layer (src/app) and the composition root (src/stepflow.ts); only the runner spawns.',
+  ),
   layer(
     ['src/server/**/*.ts'],
-    ['**/cli/**', '**/store/sqlite/**', 'better-sqlite3', 'node:child_process'],
-    'src/server serves the engine and the store port; it never imports the CLI or an adapter directly.',
+    [
+      '**/cli/**',
+      '**/engine/**',
+      '**/store/sqlite/**',
+      '**/scheduler/**',
+      '**/notify/**',
+      '**/runner/**',
+      'better-sqlite3',
+      'node:child_process',
+    ],
+    'src/server goes through the application layer (src/app); it never imports the CLI, the engine, the bus, the writer or an adapter.',
   ),
   {
     files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*'],

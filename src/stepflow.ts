@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { StepflowConfig } from './config.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { createEventBus, type EventBus } from './engine/event-bus.js';
@@ -6,15 +7,19 @@ import { createProcessMonitor } from './runner/process-monitor.js';
 import { currentOwner, isOwnerAlive } from './runner/process-owner.js';
 import { createSpawnHelper } from './runner/spawn-helper.js';
 import { terminateTree } from './runner/terminate-tree.js';
+import { DATABASE_FILE } from './store/sqlite/open-database.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite/sqlite-store.js';
 import { createNotifier, type Notifier } from './notify/notifier.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
+import { createApplication, type Application } from './app/application.js';
 import type { JobStore } from './store/job-store.js';
 import { openSqliteJobStore } from './store/sqlite/sqlite-job-store.js';
 
 /** Everything a StepFlow process needs, built and connected in one place. */
 export interface Stepflow {
   config: StepflowConfig;
+  /** What the server and the CLI call: the use cases. The parts below are for this root and tests. */
+  app: Application;
   store: SqliteStore;
   bus: EventBus;
   engine: Engine;
@@ -36,6 +41,11 @@ export interface StepflowOptions {
    * must not stop for each spawn. A CLI run starts one process and spawns itself.
    */
   spawnHelper?: boolean;
+}
+
+/** The database file of a data dir (the embedded store's): how the CLI tells a data dir or spool. */
+export function dataDirDatabase(dataDir: string): string {
+  return path.join(dataDir, DATABASE_FILE);
 }
 
 /** The composition root: the only place that picks concrete adapters. */
@@ -81,7 +91,9 @@ export async function createStepflow(
   });
   const jobs = await openSqliteJobStore({ dataDir: config.dataDir });
   const notifier = createNotifier({ jobs, store, flush: writer.flush });
-  const scheduler = createScheduler({ jobs, engine, notifier, bus });
+  const scheduler = createScheduler({ jobs, engine, bus });
+  const unsubscribeNotifier = bus.subscribe(notifier.handle);
+  const app = createApplication({ store, jobs, engine, writer, bus, scheduler, dataDir: config.dataDir });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -90,6 +102,7 @@ export async function createStepflow(
       await scheduler.stop();
       await engine.shutdown();
       helper?.close();
+      unsubscribeNotifier();
       await notifier.close();
       await writer.close();
       unsubscribeWriter();
@@ -98,5 +111,5 @@ export async function createStepflow(
       await store.close();
     })());
 
-  return { config, store, bus, engine, writer, jobs, scheduler, notifier, recovered, close };
+  return { config, app, store, bus, engine, writer, jobs, scheduler, notifier, recovered, close };
 }

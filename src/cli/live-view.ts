@@ -1,11 +1,11 @@
 import { createLogUpdate } from 'log-update';
-import type { ExecutionEvent } from '../core/events.js';
+import { isExecutionEvent, type StepflowEvent } from '../core/events.js';
 import { stripAnsi } from '../core/markers/ansi.js';
 import { LineFlag, type Artifact, type Execution, type Step } from '../core/model.js';
 import { type Colors, STEP_ICONS, formatDuration, paintStatus } from './format.js';
 
 export interface LiveView {
-  handle(event: ExecutionEvent): void;
+  handle(event: StepflowEvent): void;
   /** Stops redrawing and leaves the final step list on screen. */
   stop(): void;
 }
@@ -39,7 +39,7 @@ function createPlainView({
 }): LiveView {
   return {
     handle(event) {
-      if (event.executionId !== executionId) return;
+      if (!isExecutionEvent(event) || event.executionId !== executionId) return;
       switch (event.type) {
         case 'log.lines': {
           let text = '';
@@ -143,7 +143,7 @@ function createTtyView({
 
   return {
     handle(event) {
-      if (event.executionId !== executionId) return;
+      if (!isExecutionEvent(event) || event.executionId !== executionId) return;
       dirty = true;
       switch (event.type) {
         case 'execution.started':

@@ -1,7 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import { ERROR_CODES, StepflowError, isStepflowError } from '../core/errors.js';
-import { createStepflow, type Stepflow } from '../stepflow.js';
+import type { Application } from '../app/application.js';
+import { createStepflow } from '../stepflow.js';
 import { listCommand } from './commands/list-command.js';
 import { registerJobsCommand } from './jobs/jobs-command.js';
 import { logsCommand } from './commands/logs-command.js';
@@ -15,12 +16,12 @@ import { VERSION } from '../version.js';
 const EXIT_USAGE = 2;
 
 /** Opens the data dir for the length of one command. */
-async function withStepflow(action: (app: Stepflow) => Promise<number>): Promise<number> {
-  const app = await createStepflow(loadConfig());
+async function withStepflow(action: (app: Application) => Promise<number>): Promise<number> {
+  const stepflow = await createStepflow(loadConfig());
   try {
-    return await action(app);
+    return await action(stepflow.app);
   } finally {
-    await app.close();
+    await stepflow.close();
   }
 }
 

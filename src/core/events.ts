@@ -1,8 +1,8 @@
+import type { RunningLate } from './jobs/job.js';
 import type { Annotation, Artifact, Execution, LogLine, ResourceSample, Step } from './model.js';
 
 /**
- * The one event vocabulary. The store writer, the terminal view and (later) the WebSocket hub are
- * all subscribers of the same stream. Lines travel in batches: never one event per line.
+ * What happens to one execution. Lines travel in batches: never one event per line.
  */
 export type ExecutionEvent =
   /** Accepted, waiting for a free slot (only published when it has to wait). */
@@ -18,4 +18,68 @@ export type ExecutionEvent =
   | { type: 'annotation.added'; executionId: string; annotation: Annotation }
   | { type: 'resource.sampled'; executionId: string; sample: ResourceSample };
 
-export type ExecutionEventListener = (event: ExecutionEvent) => void;
+/**
+ * What happens to a job: its definition changes (from the API, the CLI or the dashboard alike), or
+ * its scheduler acts (a fire starts, is skipped, queued or missed; a retry is planned or starts; a
+ * run is late; a run — all its attempts — ends). Fire times and `at` are ISO 8601.
+ */
+export type JobEvent =
+  | { type: 'job.created'; jobId: string }
+  /** Edited (name, command, triggers, policies…). */
+  | { type: 'job.updated'; jobId: string }
+  | { type: 'job.paused'; jobId: string }
+  | { type: 'job.resumed'; jobId: string }
+  | { type: 'job.deleted'; jobId: string }
+  /** A fire started its first attempt (`manual`: "run now"). */
+  | { type: 'fire.started'; jobId: string; fireTime: string; executionId: string; manual: boolean }
+  /** The overlap policy (or a shutdown) refused a fire; `reason` says why. */
+  | { type: 'fire.skipped'; jobId: string; fireTime: string; reason: string }
+  /** A fire waits for a run of the same job to end (overlap `queue`). */
+  | { type: 'fire.queued'; jobId: string; fireTime: string }
+  /** Fires that passed while no StepFlow ran (`count` of them, the first at `fireTime`). */
+  | { type: 'fire.missed'; jobId: string; fireTime: string; count: number }
+  /** `executionId` failed; attempt `attempt` starts at `at`. */
+  | { type: 'retry.planned'; jobId: string; executionId: string; attempt: number; at: string }
+  /** Attempt `attempt` started as `executionId`, retrying `retryOfId`. */
+  | { type: 'retry.started'; jobId: string; executionId: string; retryOfId: string; attempt: number }
+  /** Once per attempt at most, whichever threshold passes first (`late` says which). */
+  | { type: 'late.warning'; jobId: string; executionId: string; late: RunningLate }
+  /**
+   * A run of the job ended, retries included: `executionId` is its last attempt. `recovered`: it
+   * succeeded after the job's previous run had failed.
+   */
+  | {
+      type: 'job.run_finished';
+      jobId: string;
+      executionId: string;
+      status: Execution['status'];
+      attempts: number;
+      recovered: boolean;
+    };
+
+/**
+ * The one event vocabulary: everything that happens, on one stream. The store writer, the live
+ * hub, the terminal view, the webhook notifier and the server log are all subscribers of it.
+ */
+export type StepflowEvent = ExecutionEvent | JobEvent;
+
+export type StepflowEventListener = (event: StepflowEvent) => void;
+
+const EXECUTION_EVENT_TYPES: ReadonlySet<string> = new Set<ExecutionEvent['type']>([
+  'execution.queued',
+  'execution.started',
+  'execution.updated',
+  'execution.finished',
+  'log.lines',
+  'step.started',
+  'step.updated',
+  'step.finished',
+  'artifact.recorded',
+  'annotation.added',
+  'resource.sampled',
+]);
+
+/** True for the events of one execution; subscribers that only follow executions skip the rest. */
+export function isExecutionEvent(event: StepflowEvent): event is ExecutionEvent {
+  return EXECUTION_EVENT_TYPES.has(event.type);
+}

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useTempDirs } from '../../test/helpers/temp-dir.js';
-import type { ExecutionEvent } from '../core/events.js';
+import { isExecutionEvent, type ExecutionEvent } from '../core/events.js';
 import { LineFlag } from '../core/model.js';
 import { loadConfig } from '../config.js';
 import { createStepflow, type Stepflow } from '../stepflow.js';
@@ -56,7 +56,9 @@ print("after")`;
   it('publishes step changes after the lines printed before them', async () => {
     const app = await open();
     const events: ExecutionEvent[] = [];
-    app.bus.subscribe((e) => events.push(e));
+    app.bus.subscribe((e) => {
+      if (isExecutionEvent(e)) events.push(e);
+    });
     const { done } = await app.engine.submit({
       command: 'echo a; echo STEP_START:s; echo b; echo STEP_COMPLETE:s',
       cwd: tempDir(),

@@ -1,5 +1,5 @@
 import { ERROR_CODES, isStepflowError } from '../core/errors.js';
-import type { ExecutionEvent } from '../core/events.js';
+import { isExecutionEvent, type StepflowEvent } from '../core/events.js';
 import type {
   Annotation,
   Artifact,
@@ -40,7 +40,7 @@ export interface StoreWriterOptions {
 }
 
 /** The writer's view of the store, for health endpoints. */
-interface StoreWriterHealth {
+export interface StoreWriterHealth {
   /** When commits started to fail (ISO); null while they succeed. */
   failingSince: string | null;
   /** The last commit error (catalog code and message); null while commits succeed. */
@@ -57,7 +57,7 @@ interface StoreWriterHealth {
 
 export interface StoreWriter {
   /** Feed it every event (subscribe it to the bus). */
-  handle(event: ExecutionEvent): void;
+  handle(event: StepflowEvent): void;
   /**
    * Commits everything pending now. While commits fail it waits for the next retry instead, and
    * resolves whether that succeeded or not: it never rejects.
@@ -324,6 +324,8 @@ export function createStoreWriter({
 
   return {
     handle(event) {
+      // Job events are the job store's business (it records fires and retries itself).
+      if (!isExecutionEvent(event)) return;
       switch (event.type) {
         case 'execution.queued':
           if (isOwn(event.execution)) open.add(event.executionId);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { StepflowEvent } from '../core/events.js';
 import type { Job, RunningLate, Webhook, WebhookEvent } from '../core/jobs/job.js';
 import type { JobStore } from '../store/job-store.js';
 import type { ExecutionStore } from '../store/store.js';
@@ -7,10 +8,11 @@ import { SIGNATURE_HEADER, signWebhookBody } from './webhook-signature.js';
 
 export interface Notifier {
   /**
-   * Calls the job's webhooks that listen to `event`, in the background: never waits, never throws.
-   * `late` says why a `running-late` call is made.
+   * A subscriber of the event stream: a job run that ended (`success`, `recovery`, `failure`) or
+   * is running late calls the job's webhooks that listen to it, in the background: never waits,
+   * never throws.
    */
-  notify(job: Job, event: WebhookEvent, executionId: string, details?: NotifyDetails): void;
+  handle(event: StepflowEvent): void;
   /** Stops retrying, aborts requests in flight and waits for their records. */
   close(): Promise<void>;
 }
@@ -133,13 +135,32 @@ export function createNotifier({
     }
   };
 
-  return {
-    notify(job, event, executionId, details = {}) {
-      if (stop.signal.aborted) return;
+  /** Calls the hooks of the job (as it is now: paused or deleted jobs still get the run's end). */
+  const notify = async (
+    jobId: string,
+    events: WebhookEvent[],
+    executionId: string,
+    details: NotifyDetails = {},
+  ): Promise<void> => {
+    const job = await jobs.getJob(jobId);
+    if (job === undefined || stop.signal.aborted) return;
+    for (const event of events) {
       for (const hook of job.webhooks) {
         if (!hook.events.includes(event)) continue;
         // A webhook is a side channel: whatever happens to it, the run is already recorded.
         track(deliver(job, hook, event, executionId, details).catch(onError));
+      }
+    }
+  };
+
+  return {
+    handle(event) {
+      if (stop.signal.aborted) return;
+      if (event.type === 'late.warning') {
+        track(notify(event.jobId, ['running-late'], event.executionId, { late: event.late }).catch(onError));
+      } else if (event.type === 'job.run_finished') {
+        const hooks = webhookEventsOf(event.status, event.recovered);
+        if (hooks.length > 0) track(notify(event.jobId, hooks, event.executionId).catch(onError));
       }
     },
     async close() {
@@ -147,6 +168,13 @@ export function createNotifier({
       await Promise.all([...inFlight]);
     },
   };
+}
+
+/** Which webhooks a run's end calls: cancelled or interrupted runs were stopped, not the script's outcome. */
+function webhookEventsOf(status: string, recovered: boolean): WebhookEvent[] {
+  if (status === 'succeeded') return recovered ? ['success', 'recovery'] : ['success'];
+  if (status === 'failed' || status === 'timed_out') return ['failure'];
+  return [];
 }
 
 function describe(error: unknown): string {

@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../core/errors.js';
 import type { Annotation, Execution, ResourceSample, Step } from '../core/model.js';
-import type { LogStream } from '../core/statuses.js';
+import type { RunningLate } from '../core/jobs/job.js';
+import type { ExecutionStatus, LogStream } from '../core/statuses.js';
 import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
 
 /**
@@ -18,13 +19,14 @@ import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
  * - `executions`: {@link ExecutionsMessage} when an execution appears (`created`), changes
  *   (`updated`: status, meta, error) or ends (`finished`). The first message after the ack lists
  *   the executions that are running (remote ones included) or queued (`active`).
- * - `jobs`: {@link JobsMessage} when a job is created, changed (edited, paused, resumed) or
- *   deleted — from the dashboard, the CLI or the API alike. It names the job; fetch it from REST.
- *   Runs of jobs are executions: they come on `executions`.
+ * - `jobs`: {@link JobsMessage} when a job is created, edited, paused, resumed or deleted — from
+ *   the dashboard, the CLI or the API alike — and when its scheduler acts: a fire started, was
+ *   skipped, queued or missed, a retry was planned or started, a run is late or ended. It names
+ *   the job; fetch it from REST. Runs of jobs are executions: they come on `executions`.
  * - `execution:<id>`: everything about one execution: {@link ExecutionMessage} (the full REST
  *   detail: after subscribing and on every status, meta or error change), {@link StepsMessage},
  *   {@link LinesMessage}, {@link AnnotationsMessage}, {@link ArtifactsMessage},
- *   {@link ResourcesMessage}.
+ *   {@link ResourcesMessage}, and {@link JobActivityMessage} when it runs for a job (late, retried).
  *
  * **Subscribing to an execution.** Send `{"type":"subscribe","topic":"execution:<id>","since":N}`.
  * The server answers {@link SubscribedMessage} (`lastSeq`: the highest line seq it knows), then
@@ -179,10 +181,28 @@ export interface ExecutionsMessage {
   changes: ExecutionChange[];
 }
 
-export interface JobChange {
-  change: 'created' | 'updated' | 'deleted';
-  jobId: string;
-}
+/**
+ * What happened to a job, as on the event stream (`JobEvent` in src/core/events.ts): its
+ * definition changed (`created`, `updated` — edited —, `paused`, `resumed`, `deleted`), or its
+ * scheduler acted (`fire.*`, `retry.*`, `late.warning`, `job.run_finished`). Times are ISO 8601.
+ */
+export type JobChange =
+  | { change: 'created' | 'updated' | 'paused' | 'resumed' | 'deleted'; jobId: string }
+  | { change: 'fire.started'; jobId: string; fireTime: string; executionId: string; manual: boolean }
+  | { change: 'fire.skipped'; jobId: string; fireTime: string; reason: string }
+  | { change: 'fire.queued'; jobId: string; fireTime: string }
+  | { change: 'fire.missed'; jobId: string; fireTime: string; count: number }
+  | { change: 'retry.planned'; jobId: string; executionId: string; attempt: number; at: string }
+  | { change: 'retry.started'; jobId: string; executionId: string; retryOfId: string; attempt: number }
+  | { change: 'late.warning'; jobId: string; executionId: string; late: RunningLate }
+  | {
+      change: 'job.run_finished';
+      jobId: string;
+      executionId: string;
+      status: ExecutionStatus;
+      attempts: number;
+      recovered: boolean;
+    };
 
 /**
  * A change of the `jobs` topic (sent at once: jobs change at human pace).
@@ -191,6 +211,17 @@ export interface JobChange {
 export interface JobsMessage {
   type: 'jobs';
   changes: JobChange[];
+}
+
+/**
+ * On `execution:<id>`: something the job scheduler did about this execution — its fire started
+ * it, a retry of it is planned or started it, it is running late, or its job's run ended with it.
+ * @public
+ */
+export interface JobActivityMessage {
+  type: 'job';
+  executionId: string;
+  change: JobChange;
 }
 
 /** @public */
@@ -243,6 +274,7 @@ export type LiveServerMessage =
   | ResourcesMessage
   | ExecutionsMessage
   | JobsMessage
+  | JobActivityMessage
   | SubscribedMessage
   | UnsubscribedMessage
   | ResyncMessage

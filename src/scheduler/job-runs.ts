@@ -1,15 +1,13 @@
 import { isStepflowError } from '../core/errors.js';
-import type { ExecutionEvent } from '../core/events.js';
-import type { FireRecord, Job, PendingRetry, WebhookEvent } from '../core/jobs/job.js';
+import { isExecutionEvent, type JobEvent, type StepflowEvent } from '../core/events.js';
+import type { FireRecord, Job, PendingRetry } from '../core/jobs/job.js';
 import { decideOverlap } from '../core/jobs/overlap.js';
 import { retryDelayMs, shouldRetry } from '../core/jobs/retry.js';
 import type { Execution, RunSpec } from '../core/model.js';
 import type { Engine } from '../engine/engine.js';
-import type { Notifier } from '../notify/notifier.js';
 import type { JobStore } from '../store/job-store.js';
 import type { Clock } from './clock.js';
 import { createLateWarnings, loadStepThresholds } from './late-warnings.js';
-import type { SchedulerEvent } from './scheduler-events.js';
 
 /** One run of a job: the first attempt and its retries, started by one fire (or a manual run). */
 interface Run {
@@ -39,9 +37,9 @@ interface JobState {
 export interface JobRunsDeps {
   jobs: JobStore;
   engine: Pick<Engine, 'submit' | 'cancel'>;
-  notifier: Pick<Notifier, 'notify'>;
   clock: Clock;
-  emit: (event: SchedulerEvent) => void;
+  /** Puts a job event on the stream (the notifier, the live hub and the log follow it). */
+  publish: (event: JobEvent) => void;
   onError: (error: unknown) => void;
   /** The job as it is now (definitions change while runs go on), or undefined once deleted. */
   currentJob: (jobId: string) => Job | undefined;
@@ -56,7 +54,7 @@ const MAX_WAITING_PER_JOB = 100;
  * MAX_CONCURRENT_TASKS queue applies to them like to any execution.
  */
 export function createJobRuns(deps: JobRunsDeps) {
-  const { jobs, engine, clock, emit, onError } = deps;
+  const { jobs, engine, clock, publish, onError } = deps;
   const states = new Map<string, JobState>();
   /** The last final outcome per job, for `recovery` notifications. */
   const lastOutcome = new Map<string, 'success' | 'failure'>();
@@ -66,8 +64,7 @@ export function createJobRuns(deps: JobRunsDeps) {
     clock,
     onLate(job, executionId, warning) {
       if (stopped) return;
-      emit({ type: 'job.running_late', jobId: job.id, executionId, late: warning });
-      deps.notifier.notify(deps.currentJob(job.id) ?? job, 'running-late', executionId, { late: warning });
+      publish({ type: 'late.warning', jobId: job.id, executionId, late: warning });
     },
   });
 
@@ -100,12 +97,12 @@ export function createJobRuns(deps: JobRunsDeps) {
       outcome: 'queued',
       reason: `waiting for a run to end (overlap: ${job.overlap})`,
     });
-    emit({ type: 'job.queued', jobId: job.id, fireTime: record.fireTime });
+    publish({ type: 'fire.queued', jobId: job.id, fireTime: record.fireTime });
   };
 
   const skip = async (record: FireRecord, reason: string): Promise<void> => {
     await jobs.updateFire(record.id, { outcome: 'skipped', reason });
-    emit({ type: 'job.skipped', jobId: record.jobId, fireTime: record.fireTime, reason });
+    publish({ type: 'fire.skipped', jobId: record.jobId, fireTime: record.fireTime, reason });
   };
 
   /** Starts a run's first attempt, whatever the overlap (manual runs come here directly). */
@@ -152,7 +149,22 @@ export function createJobRuns(deps: JobRunsDeps) {
     late.watch(job, execution.id, thresholds);
     if (run.attempt === 1 && run.fire !== null) {
       await jobs.updateFire(run.fire.id, { outcome: 'started', executionId: execution.id });
-      emit({ type: 'job.fired', jobId: job.id, fireTime: run.fire.fireTime, executionId: execution.id });
+      publish({
+        type: 'fire.started',
+        jobId: job.id,
+        fireTime: run.fire.fireTime,
+        executionId: execution.id,
+        manual: run.fire.triggerId === null,
+      });
+    }
+    if (retryOfId !== null) {
+      publish({
+        type: 'retry.started',
+        jobId: job.id,
+        executionId: execution.id,
+        retryOfId,
+        attempt: run.attempt,
+      });
     }
     void done.then((final) => attemptEnded(job.id, run, final)).catch(onError);
     return execution;
@@ -178,7 +190,13 @@ export function createJobRuns(deps: JobRunsDeps) {
     // Saved before the timer is armed (also while shutting down): a restart finds it and runs it.
     run.savedRetry = await saveRetry(retry);
     if (stopped) return;
-    emit({ type: 'job.retry_scheduled', jobId, executionId: final.id, attempt: retry.attempt, delayMs });
+    publish({
+      type: 'retry.planned',
+      jobId,
+      executionId: final.id,
+      attempt: retry.attempt,
+      at: new Date(retry.dueMs).toISOString(),
+    });
     armRetry(run, retry);
   };
 
@@ -253,45 +271,39 @@ export function createJobRuns(deps: JobRunsDeps) {
       cancelled: false,
     };
     stateOf(job.id).runs.push(run);
-    const delayMs = Math.max(0, retry.dueMs - clock.now());
-    emit({
-      type: 'job.retry_scheduled',
+    publish({
+      type: 'retry.planned',
       jobId: job.id,
       executionId: retry.failedExecutionId,
       attempt: retry.attempt,
-      delayMs,
+      at: new Date(Math.max(retry.dueMs, clock.now())).toISOString(),
     });
     armRetry(run, retry);
   };
 
   const finishRun = (jobId: string, run: Run, final: Outcome): void => {
     removeRun(jobId, run);
-    emit({
+    publish({
       type: 'job.run_finished',
       jobId,
       executionId: final.id,
       status: final.status,
       attempts: run.attempt,
+      recovered: recordOutcome(jobId, final),
     });
-    const job = deps.currentJob(jobId);
-    if (job) {
-      for (const event of outcomeEvents(jobId, final)) deps.notifier.notify(job, event, final.id);
-    }
     void drain(jobId).catch(onError);
   };
 
-  const outcomeEvents = (jobId: string, final: Outcome): WebhookEvent[] => {
+  /** Remembers how the job's run ended; true when it succeeded after a failed one (a recovery). */
+  const recordOutcome = (jobId: string, final: Outcome): boolean => {
     if (final.status === 'succeeded') {
       const recovered = lastOutcome.get(jobId) === 'failure';
       lastOutcome.set(jobId, 'success');
-      return recovered ? ['success', 'recovery'] : ['success'];
-    }
-    if (final.status === 'failed' || final.status === 'timed_out') {
-      lastOutcome.set(jobId, 'failure');
-      return ['failure'];
+      return recovered;
     }
     // Cancelled or interrupted: someone (or a shutdown) stopped it; not the script's outcome.
-    return [];
+    if (final.status === 'failed' || final.status === 'timed_out') lastOutcome.set(jobId, 'failure');
+    return false;
   };
 
   const removeRun = (jobId: string, run: Run): void => {
@@ -327,8 +339,8 @@ export function createJobRuns(deps: JobRunsDeps) {
     start,
     restoreRetry,
     /** The engine's execution events: step starts and ends for the percentile warning. */
-    onExecutionEvent(event: ExecutionEvent): void {
-      if (!stopped) late.handle(event);
+    onEvent(event: StepflowEvent): void {
+      if (!stopped && isExecutionEvent(event)) late.handle(event);
     },
     /** Active runs of a job (attempts in the engine and retries waiting). */
     activeCount: (jobId: string): number => states.get(jobId)?.runs.length ?? 0,

@@ -63,7 +63,6 @@ function schedulerOn(stepflow: Stepflow, clock: Clock): Scheduler {
   const scheduler = createScheduler({
     jobs: stepflow.jobs,
     engine: stepflow.engine,
-    notifier: stepflow.notifier,
     bus: stepflow.bus,
     clock,
   });

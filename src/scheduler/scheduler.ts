@@ -5,18 +5,18 @@ import { fireTimesBetween, nextFireTime } from '../core/jobs/triggers.js';
 import type { Execution } from '../core/model.js';
 import type { Engine } from '../engine/engine.js';
 import type { EventBus } from '../engine/event-bus.js';
-import type { Notifier } from '../notify/notifier.js';
 import type { JobStore } from '../store/job-store.js';
 import { systemClock, type Clock } from './clock.js';
 import { createJobRuns } from './job-runs.js';
-import type { SchedulerEvent, SchedulerEventListener } from './scheduler-events.js';
 
 export interface SchedulerOptions {
   jobs: JobStore;
   engine: Pick<Engine, 'submit' | 'cancel'>;
-  notifier: Pick<Notifier, 'notify'>;
-  /** The engine's events: step starts and ends drive the running-late percentile. */
-  bus: Pick<EventBus, 'subscribe'>;
+  /**
+   * The event stream: the engine's step starts and ends drive the running-late percentile; the
+   * scheduler's own events (fires, retries, late runs) go out on it.
+   */
+  bus: EventBus;
   clock?: Clock;
   onError?: (error: unknown) => void;
 }
@@ -32,7 +32,6 @@ export interface Scheduler {
   runNow(jobId: string): Promise<Execution>;
   /** Runs of the job in progress (attempts in the engine, retries waiting). */
   activeRuns(jobId: string): number;
-  subscribe(listener: SchedulerEventListener): () => void;
 }
 
 interface Plan {
@@ -49,14 +48,12 @@ interface Plan {
 export function createScheduler({
   jobs,
   engine,
-  notifier,
   bus,
   clock = systemClock,
   onError = (error) => console.error('stepflow: scheduler:', error),
 }: SchedulerOptions): Scheduler {
   const cache = new Map<string, Job>();
   const plans = new Map<string, Plan>();
-  const listeners = new Set<SchedulerEventListener>();
   let timer: unknown;
   let unwatch: (() => void) | undefined;
   let started = false;
@@ -69,22 +66,11 @@ export function createScheduler({
     return result;
   };
 
-  const emit = (event: SchedulerEvent): void => {
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        onError(error);
-      }
-    }
-  };
-
   const runs = createJobRuns({
     jobs,
     engine,
-    notifier,
     clock,
-    emit,
+    publish: bus.publish,
     onError,
     currentJob: (id) => cache.get(id),
   });
@@ -162,8 +148,8 @@ export function createScheduler({
           count: plan.missed.length,
           reason: `StepFlow was not running (missed fires: ${job.missedFire})`,
         });
-        emit({
-          type: 'job.missed',
+        bus.publish({
+          type: 'fire.missed',
           jobId: job.id,
           fireTime: new Date(first).toISOString(),
           count: plan.missed.length,
@@ -201,7 +187,7 @@ export function createScheduler({
       inTurn(async () => {
         if (started || stopped) return;
         started = true;
-        unwatch = bus.subscribe(runs.onExecutionEvent);
+        unwatch = bus.subscribe(runs.onEvent);
         // Jobs that cannot be read are left out (the server reports them); the others still fire.
         const all = (await jobs.listJobs()).jobs;
         for (const job of all) cache.set(job.id, job);
@@ -271,10 +257,5 @@ export function createScheduler({
       }),
 
     activeRuns: (jobId) => runs.activeCount(jobId),
-
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
   };
 }

@@ -11,7 +11,7 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
-import type { JobChange } from '../protocol/live-messages.js';
+import type { Application } from '../app/application.js';
 import type { Stepflow } from '../stepflow.js';
 import { VERSION } from '../version.js';
 import { errorBody, frameworkError, installErrorHandling } from './http-errors.js';
@@ -33,8 +33,13 @@ import { registerRemoteRoutes } from './routes/remote-executions.js';
 import type { ServerOptions } from './server-options.js';
 import { addSecurityHeaders, registerWebUi } from './web-ui.js';
 
-/** What route modules get: the wired StepFlow plus the server's own settings. */
+/** What route modules get: the application layer plus the server's own settings. */
 export interface ServerContext {
+  app: Application;
+  /**
+   * The composition root, for the health and metrics routes' database figures only, until the
+   * store's maintenance capability is split off; every other route goes through `app`.
+   */
   stepflow: Stepflow;
   options: ServerOptions;
   /** Epoch ms when the server was built. */
@@ -42,8 +47,6 @@ export interface ServerContext {
   version: string;
   /** Connected WebSocket clients (the live hub sets this when it attaches). */
   liveClients: () => number;
-  /** Tells live `jobs` subscribers that a job was created, changed or deleted (set by the hub). */
-  jobChanged: (change: JobChange) => void;
 }
 
 /** The Fastify instance with TypeBox as its type provider: route schemas type the handlers. */
@@ -107,21 +110,25 @@ export async function buildServer(
 
   recordRoutes(app);
   const context: ServerContext = {
+    app: stepflow.app,
     stepflow,
     options,
     startedAt: Date.now(),
     version: VERSION,
     liveClients: () => 0,
-    jobChanged: () => {},
   };
   const guard = createRequestGuard(options);
-  const { bus, store, writer, engine } = stepflow;
   const liveHub = createLiveHub(
-    { server: app.server, bus, store, writer, engine, guard, log: app.log },
+    {
+      server: app.server,
+      events: stepflow.app.events,
+      executions: stepflow.app.executions,
+      guard,
+      log: app.log,
+    },
     extra.live,
   );
   context.liveClients = liveHub.clientCount;
-  context.jobChanged = liveHub.jobChanged;
   // preClose, not onClose: the HTTP server's close waits for upgraded sockets, so they go first.
   app.addHook('preClose', () => liveHub.close());
 
@@ -177,7 +184,7 @@ export async function buildServer(
 
 /** Each route module is a function of the app and the context; register new ones here. */
 async function registerRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
-  const ingest = createIngestMeter({ bus: context.stepflow.bus });
+  const ingest = createIngestMeter({ events: context.app.events });
   app.addHook('onClose', async () => ingest.close());
   registerHealthRoutes(app, context, ingest);
   registerPrometheusMetrics(app, context, ingest);

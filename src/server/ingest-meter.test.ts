@@ -17,7 +17,7 @@ describe('createIngestMeter', () => {
   const setup = (windowSeconds = 10) => {
     let now = 1_000_000; // whole second: the meter starts at the beginning of one
     const bus = createEventBus();
-    const meter = createIngestMeter({ bus, windowSeconds, now: () => now });
+    const meter = createIngestMeter({ events: bus, windowSeconds, now: () => now });
     const publish = (n: number) => bus.publish({ type: 'log.lines', executionId: 'e', lines: lines(n) });
     return { meter, publish, advance: (ms: number) => (now += ms), bus };
   };

@@ -1,4 +1,4 @@
-import type { EventBus } from '../engine/event-bus.js';
+import type { Application } from '../app/application.js';
 
 /** Counts log lines as the engine publishes them, for the health endpoints. */
 export interface IngestMeter {
@@ -11,17 +11,17 @@ export interface IngestMeter {
 }
 
 export interface IngestMeterOptions {
-  bus: EventBus;
+  events: Application['events'];
   windowSeconds?: number;
   now?: () => number;
 }
 
 /**
- * The bus is the hot path, so the listener adds one number per `log.lines` event (a batch of
+ * The event stream is the hot path, so the listener adds one number per `log.lines` event (a batch of
  * lines), never per line. The rate comes from one bucket per second kept in a small ring.
  */
 export function createIngestMeter({
-  bus,
+  events,
   windowSeconds = 10,
   now = Date.now,
 }: IngestMeterOptions): IngestMeter {
@@ -32,7 +32,7 @@ export function createIngestMeter({
   const seconds = new Array<number>(slots).fill(-1);
   let total = 0;
 
-  const unsubscribe = bus.subscribe((event) => {
+  const unsubscribe = events.subscribe((event) => {
     if (event.type !== 'log.lines') return;
     const second = secondOf(now());
     const slot = second % slots;

@@ -6,17 +6,22 @@ import type { Stepflow } from '../stepflow.js';
  * running-late warnings and skipped or missed fires are what an operator wants to see.
  */
 export async function startJobScheduler(stepflow: Stepflow, log: FastifyBaseLogger): Promise<void> {
-  stepflow.scheduler.subscribe((event) => {
+  stepflow.bus.subscribe((event) => {
     switch (event.type) {
-      case 'job.running_late':
+      case 'late.warning':
         log.warn(event, `job ${event.jobId}: execution ${event.executionId} is running late`);
         break;
-      case 'job.skipped':
-      case 'job.missed':
-        log.info(event, `job ${event.jobId}: ${event.type === 'job.missed' ? 'missed' : 'skipped'} fire`);
+      case 'fire.skipped':
+      case 'fire.missed':
+        log.info(event, `job ${event.jobId}: ${event.type === 'fire.missed' ? 'missed' : 'skipped'} fire`);
         break;
-      default:
+      case 'fire.started':
+      case 'fire.queued':
+      case 'retry.planned':
+      case 'retry.started':
+      case 'job.run_finished':
         log.debug(event, event.type);
+        break;
     }
   });
   await stepflow.scheduler.start();

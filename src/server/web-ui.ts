@@ -45,6 +45,9 @@ export function addSecurityHeaders(app: StepflowApp): void {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'same-origin');
     reply.header('x-frame-options', 'DENY');
+    // A 304 has no type: browsers merge its headers into the cached page, so it must not carry
+    // the API's policy (a reload would apply `default-src 'none'` to the dashboard).
+    if (reply.statusCode === 304) return;
     const page = String(reply.getHeader('content-type') ?? '').startsWith('text/html');
     reply.header('content-security-policy', page ? DASHBOARD_CSP : API_CSP);
   });

@@ -22,6 +22,9 @@ describe('the dashboard shell', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
     await page.waitForURL(`${server.url}/`);
     expect(await page.title()).toBe('StepFlow');
+    // A reload revalidates the shell (304): the page must still run under the dashboard's policy.
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
   });
 
   it('serves the API reference at /docs under a CSP that allows only this server, and it still renders', async () => {

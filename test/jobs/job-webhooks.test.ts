@@ -101,8 +101,8 @@ describe('webhooks', () => {
     const receiver = await startReceiver();
     const server = await startServer();
     const lateEvents: string[] = [];
-    server.stepflow.scheduler.subscribe((event) => {
-      if (event.type === 'job.running_late') lateEvents.push(event.executionId);
+    server.stepflow.bus.subscribe((event) => {
+      if (event.type === 'late.warning') lateEvents.push(event.executionId);
     });
     const job = await createJob(server.url, {
       name: uniqueName('slow'),

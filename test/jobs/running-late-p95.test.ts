@@ -4,7 +4,7 @@ import { P95_MIN_LATE_MS } from '../../src/core/jobs/step-percentiles.js';
 import type { WebhookPayload } from '../../src/notify/webhook-payload.js';
 import type { ExecutionBody } from '../../src/protocol/api-schemas.js';
 import type { JobBody } from '../../src/protocol/job-schemas.js';
-import type { SchedulerEvent } from '../../src/scheduler/scheduler-events.js';
+import type { JobEvent } from '../../src/core/events.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { useTestServers } from '../helpers/test-server.js';
 import { call, createJob, deliveriesOf, runsOf, uniqueName, waitFor } from './jobs-client.js';
@@ -38,9 +38,9 @@ describe('running late by step percentile', () => {
   it('warns once when a step passes the p95 of its recent runs (event + webhook); the slow run still succeeds', async () => {
     const receiver = await startReceiver();
     const server = await startServer();
-    const lateEvents: Extract<SchedulerEvent, { type: 'job.running_late' }>[] = [];
-    server.stepflow.scheduler.subscribe((event) => {
-      if (event.type === 'job.running_late') lateEvents.push(event);
+    const lateEvents: Extract<JobEvent, { type: 'late.warning' }>[] = [];
+    server.stepflow.bus.subscribe((event) => {
+      if (event.type === 'late.warning') lateEvents.push(event);
     });
     const job = await createJob(server.url, {
       name: uniqueName('slowing'),
@@ -74,7 +74,7 @@ describe('running late by step percentile', () => {
     expect(late.elapsedMs).toBeGreaterThanOrEqual(Math.max(late.p95Ms, P95_MIN_LATE_MS) - 5);
     expect(receiver.calls[0]!.headers['x-stepflow-event']).toBe('running-late');
     expect(lateEvents).toEqual([
-      { type: 'job.running_late', jobId: job.id, executionId: slow.body.id, late: payload.late },
+      { type: 'late.warning', jobId: job.id, executionId: slow.body.id, late: payload.late },
     ]);
 
     // Never a kill: the run ends on its own, and warned once only.

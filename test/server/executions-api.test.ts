@@ -36,7 +36,8 @@ describe('POST /api/executions', () => {
     const url = await server();
     const startedAt = performance.now();
     const slow = await call<ExecutionBody>(url, 'POST', '/api/executions', { command: 'sleep 5' });
-    expect(performance.now() - startedAt).toBeLessThan(500);
+    // Well under the script's 5 s (the margin is for a loaded machine).
+    expect(performance.now() - startedAt).toBeLessThan(2000);
     expect(slow.status).toBe(201);
     expect(slow.headers.get('location')).toBe(`/api/executions/${slow.body.id}`);
     expect(['queued', 'running']).toContain(slow.body.status);

@@ -210,7 +210,7 @@ describe('several topics', () => {
     await api('DELETE', `/api/jobs/${id}`);
     await client.find((m) => m.type === 'jobs' && m.changes.some((c) => c.change === 'deleted'));
     expect(client.messages.filter((m) => m.type === 'jobs')).toEqual(
-      ['created', 'updated', 'updated', 'deleted'].map((change) => ({
+      ['created', 'paused', 'updated', 'deleted'].map((change) => ({
         type: 'jobs',
         changes: [{ change, jobId: id }],
       })),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ulid } from 'ulid';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ExecutionEvent } from '../../src/core/events.js';
+import { isExecutionEvent, type ExecutionEvent } from '../../src/core/events.js';
 import type { Execution, LogLine } from '../../src/core/model.js';
 import { currentOwner, isOwnerAlive } from '../../src/runner/process-owner.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -219,7 +219,7 @@ describe('POST /api/remote/executions/:id/batches', () => {
     const events: ExecutionEvent[] = [];
     const execution = snapshot();
     s.stepflow.bus.subscribe((event) => {
-      if (event.executionId === execution.id) events.push(event);
+      if (isExecutionEvent(event) && event.executionId === execution.id) events.push(event);
     });
     await create(s.url, execution);
     const url = `/api/remote/executions/${execution.id}/batches`;

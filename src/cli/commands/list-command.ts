@@ -1,4 +1,4 @@
-import type { Stepflow } from '../../stepflow.js';
+import type { Application } from '../../app/application.js';
 import { colorsFor, EXECUTION_ICONS, formatDuration, formatTime, paintStatus, table } from '../format.js';
 import { parseLimit, parseStatuses } from '../parse-options.js';
 
@@ -9,10 +9,13 @@ export interface ListCommandOptions {
 }
 
 /** `stepflow ls`: newest first. */
-export async function listCommand(app: Stepflow, options: ListCommandOptions): Promise<number> {
+export async function listCommand(app: Application, options: ListCommandOptions): Promise<number> {
   const statuses = parseStatuses(options.status);
   const limit = parseLimit(options.limit) ?? 20;
-  const page = await app.store.listExecutions({ ...(statuses ? { status: statuses } : {}), limit });
+  const page = await app.executions.reads.listExecutions({
+    ...(statuses ? { status: statuses } : {}),
+    limit,
+  });
   // On stderr, so --json output stays JSON: damaged rows are left out of the list.
   for (const problem of page.problems ?? []) {
     process.stderr.write(`warning: ${problem.error}\n`);

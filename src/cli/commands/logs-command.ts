@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { notFound, StepflowError, ERROR_CODES } from '../../core/errors.js';
 import { LineFlag } from '../../core/model.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
-import type { Stepflow } from '../../stepflow.js';
+import type { Application } from '../../app/application.js';
 
 const FOLLOW_POLL_MS = 200;
 const PAGE = 5000;
@@ -12,11 +12,11 @@ const PAGE = 5000;
  * they were stored). `--follow` polls the store, so it also tails runs driven by another process.
  */
 export async function logsCommand(
-  app: Stepflow,
+  app: Application,
   id: string,
   options: { step?: string; follow?: boolean },
 ): Promise<number> {
-  let detail = await app.store.getExecution(id);
+  let detail = await app.executions.reads.getExecution(id);
   if (!detail) throw notFound('execution', id);
   const stepIds = (): number[] | undefined => {
     if (options.step === undefined) return undefined;
@@ -35,7 +35,7 @@ export async function logsCommand(
 
   let after = 0;
   for (;;) {
-    const page = await app.store.readLog(id, { after, limit: PAGE });
+    const page = await app.executions.reads.readLog(id, { after, limit: PAGE });
     let text = '';
     for (const line of page.lines) {
       if (wanted && (line.stepId === null || !wanted.includes(line.stepId))) continue;
@@ -50,7 +50,7 @@ export async function logsCommand(
       return 0;
     }
     await sleep(FOLLOW_POLL_MS);
-    detail = (await app.store.getExecution(id)) ?? detail;
+    detail = (await app.executions.reads.getExecution(id)) ?? detail;
     if (options.step !== undefined) wanted = stepIds();
   }
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { Execution, ExecutionDetail, RunSpec } from '../../core/model.js';
-import type { Stepflow } from '../../stepflow.js';
+import type { Application } from '../../app/application.js';
 import {
   colorsFor,
   EXECUTION_ICONS,
@@ -29,7 +29,7 @@ const EXIT_CANCELLED = 130;
  * run without a shell. Returns the process exit code.
  */
 export async function runCommand(
-  app: Stepflow,
+  app: Application,
   command: string[],
   options: RunCommandOptions,
   /** `hint`: the last line of the summary, in place of the local `stepflow show` commands. */
@@ -46,9 +46,9 @@ export async function runCommand(
 
   const out = process.stdout;
   const colors = colorsFor(out);
-  const { execution, done } = await app.engine.submit(spec);
+  const { execution, done } = await app.executions.run(spec);
   const view = createLiveView({ executionId: execution.id, out, colors, interactive: Boolean(out.isTTY) });
-  const unsubscribe = app.bus.subscribe(view.handle);
+  const unsubscribe = app.events.subscribe(view.handle);
   view.handle({ type: 'execution.started', executionId: execution.id, execution });
 
   let interrupts = 0;
@@ -58,7 +58,8 @@ export async function runCommand(
       process.stderr.write(
         `\nstepflow: ${signal}: cancelling ${execution.id} (stopping its process tree)…\n`,
       );
-      app.engine.cancel(execution.id);
+      // It runs here, so this stops it at once; it cannot fail but by having ended already.
+      app.executions.cancel(execution.id).catch(() => undefined);
     } else {
       process.stderr.write(
         'stepflow: still stopping; the process tree gets SIGKILL after the grace period.\n',
@@ -70,10 +71,10 @@ export async function runCommand(
 
   try {
     const final = await done;
-    await app.writer.flush();
+    await app.executions.settle();
     view.stop();
     unsubscribe();
-    const detail = await app.store.getExecution(final.id);
+    const detail = await app.executions.reads.getExecution(final.id);
     const shown = detail ?? { ...final, steps: [], artifacts: [], annotations: [] };
     const hint = extras.hint?.(final.id) ?? `stepflow show ${final.id}   ·   stepflow logs ${final.id}`;
     out.write(summary(colors, shown, hint));

@@ -1,7 +1,7 @@
 import { notFound } from '../../core/errors.js';
 import type { Step } from '../../core/model.js';
 import { toExecutionDetailJson } from '../../protocol/execution-json.js';
-import type { Stepflow } from '../../stepflow.js';
+import type { Application } from '../../app/application.js';
 import {
   colorsFor,
   EXECUTION_ICONS,
@@ -13,8 +13,12 @@ import {
 } from '../format.js';
 
 /** `stepflow show <id>`: one execution with its steps, artifacts and annotations. */
-export async function showCommand(app: Stepflow, id: string, options: { json?: boolean }): Promise<number> {
-  const detail = await app.store.getExecution(id);
+export async function showCommand(
+  app: Application,
+  id: string,
+  options: { json?: boolean },
+): Promise<number> {
+  const detail = await app.executions.reads.getExecution(id);
   if (!detail) throw notFound('execution', id);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(toExecutionDetailJson(detail), null, 2)}\n`);

@@ -4,8 +4,7 @@ import * as path from 'node:path';
 import { loadConfig } from '../../config.js';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
-import { createStepflow } from '../../stepflow.js';
-import { DATABASE_FILE } from '../../store/sqlite/open-database.js';
+import { createStepflow, dataDirDatabase } from '../../stepflow.js';
 import { startRemoteReporter } from './remote-reporter.js';
 import {
   EXIT_NOT_DELIVERED,
@@ -28,8 +27,12 @@ export async function pushSpoolCommand(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const spoolDir = path.resolve(spoolArg);
-  if (!existsSync(path.join(spoolDir, DATABASE_FILE))) {
-    throw new StepflowError(ERROR_CODES.USAGE, `${spoolDir} is not a spool: it has no ${DATABASE_FILE}`);
+  const database = dataDirDatabase(spoolDir);
+  if (!existsSync(database)) {
+    throw new StepflowError(
+      ERROR_CODES.USAGE,
+      `${spoolDir} is not a spool: it has no ${path.basename(database)}`,
+    );
   }
   const { serverUrl, waitMs, client } = deliveryTarget(options, env);
 
@@ -37,7 +40,10 @@ export async function pushSpoolCommand(
   const undelivered: string[] = [];
   let runs = 0;
   try {
-    const { items } = await app.store.listExecutions({ limit: MAX_RUNS_PER_SPOOL, order: 'asc' });
+    const { items } = await app.app.executions.reads.listExecutions({
+      limit: MAX_RUNS_PER_SPOOL,
+      order: 'asc',
+    });
     const live = items.find((execution) => !isTerminalExecutionStatus(execution.status));
     if (live) {
       const owner = live.owner ? ` (pid ${live.owner.pid})` : '';
@@ -49,7 +55,7 @@ export async function pushSpoolCommand(
     for (const execution of items) {
       runs++;
       const reporter = startRemoteReporter({
-        store: app.store,
+        store: app.app.executions.reads,
         executionId: execution.id,
         client,
         serverUrl,

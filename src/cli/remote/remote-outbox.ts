@@ -9,7 +9,7 @@ import {
 } from '../../core/model.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
 import type { RemoteArtifactQuery, RemoteBatchBody } from '../../protocol/remote-schemas.js';
-import type { ExecutionStore } from '../../store/store.js';
+import type { ExecutionReads } from '../../app/executions.js';
 import { zipDirectory } from './zip-directory.js';
 
 const MAX_BATCH_LINES = 5000;
@@ -69,7 +69,7 @@ export function createOutbox({
   executionId: id,
   spoolDir,
 }: {
-  store: ExecutionStore;
+  store: Pick<ExecutionReads, 'getExecution' | 'readLog' | 'listResourceSamples'>;
   executionId: string;
   spoolDir: string;
 }): Outbox {

@@ -1,10 +1,10 @@
-import type { ExecutionStore } from '../../store/store.js';
+import type { ExecutionReads } from '../../app/executions.js';
 import type { RemoteClient, RemoteFailure } from './remote-client.js';
 import { createOutbox, type OutboxRead } from './remote-outbox.js';
 
 export interface RemoteReporterOptions {
   /** The local spool store the run is recorded in: the reporter only reads it. */
-  store: ExecutionStore;
+  store: Pick<ExecutionReads, 'getExecution' | 'readLog' | 'listResourceSamples'>;
   executionId: string;
   client: RemoteClient;
   serverUrl: string;

@@ -39,16 +39,23 @@ export async function remoteRunCommand(
   const app = await createStepflow({ ...loadConfig(env), dataDir: spoolDir });
   let reporter: RemoteReporter | undefined;
   let executionId = '';
-  const unsubscribe = app.bus.subscribe((event) => {
+  const unsubscribe = app.app.events.subscribe((event) => {
     if (reporter !== undefined || event.type !== 'execution.started') return;
     executionId = event.executionId;
-    reporter = startRemoteReporter({ store: app.store, executionId, client, serverUrl, spoolDir, say });
+    reporter = startRemoteReporter({
+      store: app.app.executions.reads,
+      executionId,
+      client,
+      serverUrl,
+      spoolDir,
+      say,
+    });
   });
 
   let code: number;
   let outcome: DeliveryOutcome = { delivered: false, reason: 'the run did not start' };
   try {
-    code = await runCommand(app, command, options, { hint: (id) => `${id} · reported to ${serverUrl}` });
+    code = await runCommand(app.app, command, options, { hint: (id) => `${id} · reported to ${serverUrl}` });
     if (reporter) outcome = await waitForDelivery(reporter, waitMs);
   } finally {
     unsubscribe();

@@ -2,7 +2,7 @@ import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/pr
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { LogLine } from '../../core/model.js';
 import { toExecutionDetailJson } from '../../protocol/execution-json.js';
-import type { ExecutionStore } from '../../store/store.js';
+import type { ExecutionReads } from '../../app/executions.js';
 import { LINE_OVERHEAD, toFrame } from './frames.js';
 import {
   closeSubscription,
@@ -13,7 +13,7 @@ import {
 } from './subscription.js';
 
 export interface CatchUpDeps extends SubscriptionContext {
-  store: ExecutionStore;
+  store: Pick<ExecutionReads, 'getExecution' | 'readLog'>;
   /** Commits every event published so far (the store writer's flush). */
   flushWriter(): Promise<void>;
 }

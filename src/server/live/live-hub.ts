@@ -2,17 +2,21 @@ import type { Server } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { ERROR_CODES, isStepflowError } from '../../core/errors.js';
-import type { ExecutionEvent } from '../../core/events.js';
-import type { Engine } from '../../engine/engine.js';
-import type { EventBus } from '../../engine/event-bus.js';
-import type { StoreWriter } from '../../engine/store-writer.js';
-import type { JobChange, LiveClientMessage } from '../../protocol/live-messages.js';
-import type { ExecutionStore } from '../../store/store.js';
+import {
+  isExecutionEvent,
+  type ExecutionEvent,
+  type JobEvent,
+  type StepflowEvent,
+} from '../../core/events.js';
+import type { Application } from '../../app/application.js';
+import type { Executions } from '../../app/executions.js';
+import type { LiveClientMessage } from '../../protocol/live-messages.js';
 import { catchUp, runCatchUp, subscribeExecution, type CatchUpDeps } from './catch-up.js';
 import { parseClientMessage, parseTopic } from './client-message.js';
 import { ExecutionFeed } from './execution-feed.js';
 import { ExecutionsTopic } from './executions-topic.js';
-import { JobsTopic } from './jobs-topic.js';
+import { executionOfJobChange, jobChangeOf, JobsTopic } from './jobs-topic.js';
+import { toFrame } from './frames.js';
 import { LiveClient, type LiveCounters } from './live-client.js';
 import { closeSubscription, createSubscription, deliverBatch } from './subscription.js';
 import { listenForUpgrades, type RequestGuard } from './upgrade-gate.js';
@@ -50,10 +54,9 @@ const DEFAULT_LIVE_HUB_OPTIONS: LiveHubOptions = {
 
 export interface LiveHubDeps {
   server: Server;
-  bus: EventBus;
-  store: ExecutionStore;
-  writer: Pick<StoreWriter, 'flush'>;
-  engine: Pick<Engine, 'active'>;
+  /** The application layer's event stream and executions: the hub is one more subscriber. */
+  events: Application['events'];
+  executions: Pick<Executions, 'reads' | 'settle' | 'active'>;
   guard: RequestGuard;
   log: FastifyBaseLogger;
 }
@@ -74,8 +77,6 @@ export interface LiveHub {
    * how many. Clients reconnect and resume with `since` (tests prove that with it).
    */
   disconnectAll(): number;
-  /** Tells `jobs` subscribers (the routes that change jobs call it). */
-  jobChanged(change: JobChange): void;
   /** Stops accepting, says goodbye to every client (then cuts the slow ones) and detaches. */
   close(): Promise<void>;
 }
@@ -113,8 +114,8 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     if (feed.isIdle() && !dirty.has(feed)) feeds.delete(feed.executionId);
   };
   const catchUpDeps: CatchUpDeps = {
-    store: deps.store,
-    flushWriter: () => deps.writer.flush(),
+    store: deps.executions.reads,
+    flushWriter: () => deps.executions.settle(),
     maxFrameBytes: Math.min(256 * 1024, Math.max(16 * 1024, Math.floor(options.maxClientBytes / 4))),
     maxClientBytes: options.maxClientBytes,
     startCatchUp: (sub) => runCatchUp(catchUp(sub, catchUpDeps), sub, catchUpDeps, internalError),
@@ -162,7 +163,21 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
   // the next batch: it runs after this short wait, unless a feed's own interval says later.
   const schedule = (): void => arm(COALESCE_MS);
 
-  const onEvent = (event: ExecutionEvent): void => {
+  /** Job events go out at once: to the `jobs` topic, and to the watchers of the run they concern. */
+  const onJobEvent = (event: JobEvent): void => {
+    const change = jobChangeOf(event);
+    jobs.publish(change);
+    const executionId = executionOfJobChange(change);
+    const feed = executionId === undefined ? undefined : feeds.get(executionId);
+    if (feed === undefined || executionId === undefined) return;
+    const frame = toFrame({ type: 'job', executionId, change });
+    for (const sub of feed.subscriptions) sub.client.sendFrame(frame);
+  };
+
+  const onEvent = (event: StepflowEvent): void =>
+    isExecutionEvent(event) ? onExecutionEvent(event) : onJobEvent(event);
+
+  const onExecutionEvent = (event: ExecutionEvent): void => {
     let feed = feeds.get(event.executionId);
     // A finished execution nobody watches needs no feed (e.g. one cancelled while queued).
     if (feed === undefined && event.type !== 'execution.finished') {
@@ -178,7 +193,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
       schedule();
     }
   };
-  const unsubscribeBus = deps.bus.subscribe(onEvent);
+  const unsubscribeBus = deps.events.subscribe(onEvent);
 
   const handleMessage = (client: LiveClient, message: LiveClientMessage): void => {
     if (message.type === 'ping') return client.sendControl({ type: 'pong' });
@@ -194,7 +209,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     }
     if (topic.kind === 'executions') {
       // The engine knows its queue; the feeds know the latest state, remote runs included.
-      const active = new Map(deps.engine.active().map((execution) => [execution.id, execution]));
+      const active = new Map(deps.executions.active().map((execution) => [execution.id, execution]));
       for (const feed of feeds.values()) {
         const execution = feed.running();
         if (execution) active.set(execution.id, execution);
@@ -305,7 +320,6 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
       clientPendingBytes: [...clients].map((client) => client.pendingBytes()),
       maxClientBytes: options.maxClientBytes,
     }),
-    jobChanged: (change) => jobs.publish(change),
     disconnectAll: () => {
       const cut = [...clients];
       for (const client of cut) client.drop();

@@ -5,7 +5,6 @@ import { Type } from '@sinclair/typebox';
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isErrnoException } from '../../artifacts/describe-fs-error.js';
-import { resolveStoredArtifact } from '../../artifacts/stored-artifact-path.js';
 import { ERROR_CODES, StepflowError, notFound } from '../../core/errors.js';
 import type { Artifact } from '../../core/model.js';
 import { ArtifactParamsSchema } from '../../protocol/api-schemas.js';
@@ -26,7 +25,7 @@ const BINARY = { schema: Type.Unsafe<Readable>({ type: 'string', format: 'binary
  * a directory comes as a zip streamed while it is built.
  */
 export async function artifactDownloadRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
-  const { store, config } = context.stepflow;
+  const { executions } = context.app;
 
   app.get(
     '/api/executions/:id/artifacts/:artifactId',
@@ -48,8 +47,7 @@ export async function artifactDownloadRoutes(app: StepflowApp, context: ServerCo
     },
     async (request, reply) => {
       const { id, artifactId } = request.params;
-      const detail = await store.getExecution(id);
-      if (detail === undefined) throw notFound('execution', id);
+      const detail = await executions.get(id);
       const artifact = detail.artifacts.find((a) => a.id === artifactId);
       if (artifact === undefined) throw notFound(`artifact ${artifactId} of execution`, id);
       if (artifact.status !== 'stored' || artifact.storedPath === null) {
@@ -58,7 +56,7 @@ export async function artifactDownloadRoutes(app: StepflowApp, context: ServerCo
           `artifact ${artifactId} (${artifact.path}) was not stored: ${artifact.error ?? 'no copy was kept'}`,
         );
       }
-      const location = resolveStoredArtifact(config.dataDir, artifact.storedPath);
+      const location = executions.storedArtifactFile(artifact.storedPath);
       const name = path.posix.basename(artifact.storedPath);
       reply
         .header('x-content-type-options', 'nosniff')

@@ -4,7 +4,7 @@ import { errorResponses } from './error-responses.js';
 
 /** `GET /api/artifacts`: every execution's artifacts, newest first, for the Artifacts page. */
 export async function artifactsListRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
-  const { store } = context.stepflow;
+  const store = context.app.executions.reads;
   app.get(
     '/api/artifacts',
     {

@@ -7,7 +7,7 @@ import { errorResponses } from './error-responses.js';
 
 /** Expected durations of an execution and its steps, from the last successful run of the same name. */
 export async function executionEstimatesRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
-  const { store } = context.stepflow;
+  const store = context.app.executions.reads;
 
   app.get(
     '/api/executions/:id/estimates',

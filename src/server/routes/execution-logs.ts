@@ -26,7 +26,7 @@ import { streamBody } from './stream-body.js';
  * ends when the execution does (`curl -N '…/logs?format=text&follow=1'`).
  */
 export async function executionLogsRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
-  const { store } = context.stepflow;
+  const store = context.app.executions.reads;
 
   app.get(
     '/api/executions/:id/logs',

@@ -1,9 +1,6 @@
-import { rm } from 'node:fs/promises';
 import { Type } from '@sinclair/typebox';
-import { ARTIFACT_STORE_DIR, resolveStoredArtifact } from '../../artifacts/stored-artifact-path.js';
-import { ERROR_CODES, StepflowError, isStepflowError, notFound, validationError } from '../../core/errors.js';
-import type { Execution } from '../../core/model.js';
-import { EXECUTION_STATUSES, isExecutionStatus, isTerminalExecutionStatus } from '../../core/statuses.js';
+import { validationError } from '../../core/errors.js';
+import { EXECUTION_STATUSES, isExecutionStatus } from '../../core/statuses.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
 import {
   CreateExecutionBodySchema,
@@ -14,7 +11,6 @@ import {
   ListExecutionsQuerySchema,
   ResourceSeriesSchema,
 } from '../../protocol/api-schemas.js';
-import { REMOTE_TAG } from '../../protocol/remote-schemas.js';
 import { toExecutionDetailJson } from '../../protocol/execution-json.js';
 import type { ExecutionPage } from '../../store/store.js';
 import type { ServerContext, StepflowApp } from '../build-server.js';
@@ -24,20 +20,11 @@ import { runSpecFromBody } from './run-spec-from-body.js';
 import { strictValidator } from './strict-validator.js';
 
 const tags = ['executions'];
-const conflict = (message: string) => new StepflowError(ERROR_CODES.CONFLICT, message);
 
 /** Start, list, show, cancel, re-run and delete executions. Logs and artifacts have their own modules. */
 export async function executionsRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
-  const { store, engine, writer, config } = context.stepflow;
+  const { executions } = context.app;
   const serializedPages = new WeakMap<ExecutionPage, Buffer>();
-
-  /** The stored state, after committing what the writer still holds (the store lags the bus ~100 ms). */
-  const current = async (id: string): Promise<Execution> => {
-    await writer.flush();
-    const execution = await store.getExecution(id);
-    if (execution === undefined) throw notFound('execution', id);
-    return execution;
-  };
 
   app.post(
     '/api/executions',
@@ -54,7 +41,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     },
     async (request, reply) => {
       // Never waits for the script (`done`): the client polls, follows the log or watches the socket.
-      const { execution } = await engine.submit(await runSpecFromBody(request.body, process.cwd()));
+      const execution = await executions.submit(await runSpecFromBody(request.body, process.cwd()));
       return reply.status(201).header('location', `/api/executions/${execution.id}`).send(execution);
     },
   );
@@ -71,7 +58,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     },
     async (request, reply) => {
       const { status, tag, q, since, until, limit, cursor, order, jobId } = request.query;
-      const page = await store.listExecutions({
+      const page = await executions.reads.listExecutions({
         jobId,
         status: statusesFrom(status),
         tags: tag,
@@ -104,11 +91,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
         response: { 200: ExecutionDetailSchema, ...errorResponses(400, 404, 409) },
       },
     },
-    async (request) => {
-      const detail = await store.getExecution(request.params.id);
-      if (detail === undefined) throw notFound('execution', request.params.id);
-      return toExecutionDetailJson(detail);
-    },
+    async (request) => toExecutionDetailJson(await executions.get(request.params.id)),
   );
 
   app.get(
@@ -121,7 +104,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
         response: { 200: ResourceSeriesSchema, ...errorResponses(400, 404) },
       },
     },
-    async (request) => ({ samples: await store.listResourceSamples(request.params.id) }),
+    async (request) => ({ samples: await executions.reads.listResourceSamples(request.params.id) }),
   );
 
   app.post(
@@ -143,20 +126,8 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      const active = engine.active().find((execution) => execution.id === id);
-      if (active !== undefined) {
-        engine.cancel(id);
-        if (active.status === 'queued') return reply.status(200).send(await current(id));
-        return reply.status(202).send(active);
-      }
-      const stored = await current(id);
-      if (isTerminalExecutionStatus(stored.status)) {
-        throw conflict(`execution ${id} has already ended (${stored.status}); there is nothing to cancel`);
-      }
-      throw conflict(
-        `execution ${id} is driven by another StepFlow process${ownerText(stored)}; cancel it there`,
-      );
+      const { state, execution } = await executions.cancel(request.params.id);
+      return reply.status(state === 'cancelled' ? 200 : 202).send(execution);
     },
   );
 
@@ -171,14 +142,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
       },
     },
     async (request, reply) => {
-      const spec = await store.getRunSpec(request.params.id);
-      if (spec === undefined) throw notFound('execution', request.params.id);
-      const remoteHost = spec.tags?.[REMOTE_TAG];
-      if (remoteHost !== undefined) {
-        // Its command belongs to another machine: running it here could do anything.
-        throw conflict(`execution ${request.params.id} ran on ${remoteHost}; re-run it there`);
-      }
-      const { execution } = await engine.submit(spec);
+      const execution = await executions.rerun(request.params.id);
       return reply.status(201).header('location', `/api/executions/${execution.id}`).send(execution);
     },
   );
@@ -194,37 +158,10 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      if (engine.active().some((execution) => execution.id === id)) {
-        throw conflict(`execution ${id} is still queued or running; cancel it first`);
-      }
-      const stored = await current(id).catch((error: unknown) => {
-        // A damaged row can still be deleted: its status column says whether it may be.
-        if (isStepflowError(error) && error.code === ERROR_CODES.UNREADABLE) return unreadableStatus(error);
-        throw error;
-      });
-      if (isExecutionStatus(stored.status) && !isTerminalExecutionStatus(stored.status)) {
-        throw conflict(`execution ${id} is ${stored.status} in another StepFlow process${ownerText(stored)}`);
-      }
-      // Rows first: once they are gone nothing points at the files, and a leftover file is only litter.
-      await store.deleteExecution(id);
-      await rm(resolveStoredArtifact(config.dataDir, `${ARTIFACT_STORE_DIR}/${id}`), {
-        recursive: true,
-        force: true,
-      });
+      await executions.delete(request.params.id);
       return reply.status(204).send(null);
     },
   );
-}
-
-function ownerText(execution: Pick<Execution, 'owner'>): string {
-  return execution.owner ? ` (pid ${execution.owner.pid} on ${execution.owner.host})` : '';
-}
-
-/** What a delete needs of an execution that cannot be read: its status column, if any. */
-function unreadableStatus(error: StepflowError): { status: string; owner: null } {
-  const { status } = (error.details ?? {}) as { status?: unknown };
-  return { status: typeof status === 'string' ? status : 'unknown', owner: null };
 }
 
 /** `status=failed,timed_out` and `status=failed&status=timed_out` alike. */

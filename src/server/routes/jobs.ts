@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { isStepflowError, notFound } from '../../core/errors.js';
+import { isStepflowError } from '../../core/errors.js';
 import type { UnreadableRecord } from '../../store/store.js';
 import type { Job } from '../../core/jobs/job.js';
 import { nextFireTimes } from '../../core/jobs/triggers.js';
@@ -31,17 +31,9 @@ const tags = ['jobs'];
 
 /** Jobs: CRUD, run now, pause/resume, fire history, webhook deliveries, and a schedule preview. */
 export async function jobsRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
-  const { jobs, scheduler } = context.stepflow;
-  const changed = (change: 'created' | 'updated' | 'deleted', jobId: string) =>
-    context.jobChanged({ change, jobId });
-
-  const find = async (id: string): Promise<Job> => {
-    const job = await jobs.getJob(id);
-    if (job === undefined) throw notFound('job', id);
-    return job;
-  };
+  const { jobs } = context.app;
   const json = async (job: Job) =>
-    toJobJson(job, Date.now(), (await jobs.lastRuns()).get(job.id), scheduler.activeRuns(job.id));
+    toJobJson(job, Date.now(), (await jobs.reads.lastRuns()).get(job.id), jobs.activeRuns(job.id));
 
   // A job that cannot be read is logged once per server life, when first seen (at start or in a list).
   const reported = new Set<string>();
@@ -55,7 +47,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       );
     }
   };
-  app.addHook('onReady', async () => report((await jobs.listJobs()).unreadable));
+  app.addHook('onReady', async () => report((await jobs.reads.listJobs()).unreadable));
 
   app.post(
     '/api/jobs',
@@ -71,19 +63,15 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
     },
     async (request, reply) => {
       // Every check happens before the one write; the store commits only what it can read back.
-      const definition = await jobFromCreateBody(request.body, process.cwd(), Date.now());
-      const job = await jobs.createJob(definition);
+      const job = await jobs.create(await jobFromCreateBody(request.body, process.cwd(), Date.now()));
       let body: JobBody;
       try {
-        await scheduler.reload(job.id);
         body = await json(job);
       } catch (error) {
         // The client hears of a failure and gets no id: the job must not stay behind, unreachable.
-        await jobs.deleteJob(job.id);
-        await scheduler.reload(job.id);
+        await jobs.delete(job.id);
         throw error;
       }
-      changed('created', job.id);
       return reply.status(201).header('location', `/api/jobs/${job.id}`).send(body);
     },
   );
@@ -99,13 +87,16 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       },
     },
     async (request) => {
-      const [{ jobs: all, unreadable }, lastRuns] = await Promise.all([jobs.listJobs(), jobs.lastRuns()]);
+      const [{ jobs: all, unreadable }, lastRuns] = await Promise.all([
+        jobs.reads.listJobs(),
+        jobs.reads.lastRuns(),
+      ]);
       const { recentRuns: perJob } = request.query;
       // One request for a whole jobs table, not one per row.
       const recent =
         perJob === undefined
           ? undefined
-          : await jobs.recentRuns(
+          : await jobs.reads.recentRuns(
               all.map((job) => job.id),
               perJob,
             );
@@ -115,7 +106,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       for (const job of all) {
         try {
           items.push({
-            ...toJobJson(job, now, lastRuns.get(job.id), scheduler.activeRuns(job.id)),
+            ...toJobJson(job, now, lastRuns.get(job.id), jobs.activeRuns(job.id)),
             ...(recent ? { recentRuns: recent.get(job.id) ?? [] } : {}),
           });
         } catch (error) {
@@ -142,7 +133,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
         response: { 200: JobSchema, ...errorResponses(400, 404, 409) },
       },
     },
-    async (request) => json(await find(request.params.id)),
+    async (request) => json(await jobs.get(request.params.id)),
   );
 
   app.patch(
@@ -159,11 +150,9 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       },
     },
     async (request) => {
-      const current = await find(request.params.id);
-      const definition = await jobFromUpdateBody(current, request.body, process.cwd(), Date.now());
-      const job = await jobs.updateJob(current.id, definition);
-      await scheduler.reload(job.id);
-      changed('updated', job.id);
+      const job = await jobs.update(request.params.id, (current) =>
+        jobFromUpdateBody(current, request.body, process.cwd(), Date.now()),
+      );
       return json(job);
     },
   );
@@ -179,9 +168,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       },
     },
     async (request, reply) => {
-      await jobs.deleteJob(request.params.id);
-      await scheduler.reload(request.params.id);
-      changed('deleted', request.params.id);
+      await jobs.delete(request.params.id);
       return reply.status(204).send(null);
     },
   );
@@ -198,7 +185,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       },
     },
     async (request, reply) => {
-      const execution = await scheduler.runNow(request.params.id);
+      const execution = await jobs.runNow(request.params.id);
       return reply.status(201).header('location', `/api/executions/${execution.id}`).send(execution);
     },
   );
@@ -218,10 +205,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
         },
       },
       async (request) => {
-        const job = await jobs.setEnabled(request.params.id, action === 'resume');
-        await scheduler.reload(job.id);
-        changed('updated', job.id);
-        return json(job);
+        return json(await jobs[action](request.params.id));
       },
     );
   }
@@ -238,8 +222,8 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       },
     },
     async (request) => {
-      await find(request.params.id);
-      return { items: await jobs.listFires(request.params.id, { limit: request.query.limit }) };
+      await jobs.get(request.params.id);
+      return { items: await jobs.reads.listFires(request.params.id, { limit: request.query.limit }) };
     },
   );
 
@@ -255,8 +239,8 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       },
     },
     async (request) => {
-      await find(request.params.id);
-      return { items: await jobs.listDeliveries(request.params.id, { limit: request.query.limit }) };
+      await jobs.get(request.params.id);
+      return { items: await jobs.reads.listDeliveries(request.params.id, { limit: request.query.limit }) };
     },
   );
 

@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream';
 import { LineFlag, type LogLine } from '../../core/model.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
-import type { ExecutionStore, LogQuery } from '../../store/store.js';
+import type { ExecutionReads } from '../../app/executions.js';
+import type { LogQuery } from '../../store/store.js';
 
 export interface LogTextStreamOptions {
-  store: ExecutionStore;
+  store: Pick<ExecutionReads, 'getExecution' | 'readLog'>;
   executionId: string;
   filter: Pick<LogQuery, 'stepId' | 'stream' | 'text'>;
   /** Start after this seq. */

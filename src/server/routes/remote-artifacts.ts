@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { pipeline } from 'node:stream/promises';
-import { resolveStoredArtifact, storedArtifactPath } from '../../artifacts/stored-artifact-path.js';
+import { storedArtifactPath } from '../../artifacts/stored-artifact-path.js';
 import { ERROR_CODES, StepflowError, validationError } from '../../core/errors.js';
 import type { Artifact } from '../../core/model.js';
 import {
@@ -14,7 +14,7 @@ import {
   RemoteArtifactReply,
 } from '../../protocol/remote-schemas.js';
 import type { ServerContext, StepflowApp } from '../build-server.js';
-import type { RemoteIngest } from './remote-ingest.js';
+import type { RemoteRuns } from '../../app/remote-runs.js';
 
 /** Largest artifact a remote client may upload; clients learn it when they create the execution. */
 export const MAX_REMOTE_ARTIFACT_BYTES = 10 * 1024 ** 3;
@@ -29,7 +29,7 @@ export const MAX_REMOTE_ARTIFACT_BYTES = 10 * 1024 ** 3;
 export function registerRemoteArtifactRoute(
   scope: StepflowApp,
   context: ServerContext,
-  ingest: RemoteIngest,
+  ingest: RemoteRuns,
 ): void {
   // Hand the raw stream to the handler: an artifact may be far larger than the JSON body limit.
   scope.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
@@ -74,9 +74,8 @@ export function registerRemoteArtifactRoute(
         );
       }
 
-      const dataDir = context.stepflow.config.dataDir;
       const storedPath = storedArtifactPath(id, artifactId, path.posix.basename(declared.path));
-      const destination = resolveStoredArtifact(dataDir, storedPath);
+      const destination = context.app.executions.storedArtifactFile(storedPath);
       const artifactDir = path.dirname(destination);
       const executionDir = path.dirname(artifactDir);
       const temp = path.join(executionDir, `.upload-${artifactId}-${randomUUID()}`);

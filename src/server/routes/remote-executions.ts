@@ -8,7 +8,6 @@ import {
 } from '../../protocol/remote-schemas.js';
 import type { ServerContext, StepflowApp } from '../build-server.js';
 import { registerRemoteArtifactRoute, MAX_REMOTE_ARTIFACT_BYTES } from './remote-artifacts.js';
-import { createRemoteIngest } from './remote-ingest.js';
 
 const TAGS = ['remote'];
 
@@ -17,7 +16,7 @@ const TAGS = ['remote'];
  * Registered as its own plugin so the octet-stream body parser of artifact uploads stays local.
  */
 export async function registerRemoteRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
-  const ingest = createRemoteIngest(context.stepflow);
+  const ingest = context.app.remote;
   const { remoteLeaseMs } = context.options;
   // Checked four times per lease (at most every 30 s), so a run is marked at most 25 % late.
   const sweep = setInterval(

@@ -12,7 +12,7 @@ const HOURLY_UP_TO_DAYS = 2;
  * UTC days; the last one is the bucket holding "now", so the range is slightly longer than N days.
  */
 export async function statsRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
-  const { store, writer } = context.stepflow;
+  const { executions } = context.app;
   app.get(
     '/api/stats',
     {
@@ -28,10 +28,10 @@ export async function statsRoutes(app: StepflowApp, context: ServerContext): Pro
       const bucketMs = days <= HOURLY_UP_TO_DAYS ? HOUR_MS : DAY_MS;
       const count = (days * DAY_MS) / bucketMs;
       // Counts right after an execution ends should include it: commit what the writer holds.
-      await writer.flush();
+      await executions.settle();
       const now = Date.now();
       const lastStart = Math.floor(now / bucketMs) * bucketMs;
-      const stats = await store.executionStats({
+      const stats = await executions.reads.executionStats({
         fromMs: lastStart - (count - 1) * bucketMs,
         toMs: now,
         bucketMs,

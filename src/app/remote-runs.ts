@@ -1,5 +1,5 @@
-import { ERROR_CODES, StepflowError, notFound, validationError } from '../../core/errors.js';
-import type { ExecutionEvent } from '../../core/events.js';
+import { ERROR_CODES, StepflowError, notFound, validationError } from '../core/errors.js';
+import type { ExecutionEvent } from '../core/events.js';
 import type {
   Annotation,
   Artifact,
@@ -8,12 +8,13 @@ import type {
   ExecutionJobLink,
   LogLine,
   Step,
-} from '../../core/model.js';
-import { executionOf } from '../../core/model.js';
-import { isTerminalExecutionStatus } from '../../core/statuses.js';
-import { REMOTE_TAG, type RemoteBatchBody, type RemoteExecution } from '../../protocol/remote-schemas.js';
-import type { Stepflow } from '../../stepflow.js';
-import type { WriteBatch } from '../../store/store.js';
+} from '../core/model.js';
+import { executionOf } from '../core/model.js';
+import { isTerminalExecutionStatus } from '../core/statuses.js';
+import { REMOTE_TAG, type RemoteBatchBody, type RemoteExecution } from '../protocol/remote-schemas.js';
+import type { EventBus } from '../engine/event-bus.js';
+import type { StoreWriter } from '../engine/store-writer.js';
+import type { ExecutionStore, WriteBatch } from '../store/store.js';
 
 /** The wire shapes must stay assignable to the model; a drift fails the build here. */
 type Assignable<T, _U extends T> = true;
@@ -24,7 +25,7 @@ type _Checks = [
   Assignable<Annotation, NonNullable<RemoteBatchBody['annotations']>[number]>,
 ];
 
-export interface RemoteIngest {
+export interface RemoteRuns {
   create(execution: RemoteExecution): Promise<{ created: boolean; lastSeq: number }>;
   applyBatch(id: string, batch: RemoteBatchBody): Promise<{ lastSeq: number }>;
   /** Checks that `id` is a remote execution the client may add to, and returns it. */
@@ -49,8 +50,14 @@ const LEASE_SCAN_PAGE = 500;
  * idempotent, and is flushed before the next request of that execution so it never lays an older
  * snapshot over a newer one.
  */
-export function createRemoteIngest(stepflow: Stepflow, now: () => number = Date.now): RemoteIngest {
-  const { store, bus, writer } = stepflow;
+export interface RemoteRunsDeps {
+  store: ExecutionStore;
+  bus: Pick<EventBus, 'publish'>;
+  writer: Pick<StoreWriter, 'flush'>;
+  now?: () => number;
+}
+
+export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteRunsDeps): RemoteRuns {
   // Last contact per remote execution, and requests in progress. A server that just started has
   // heard from nobody yet: every lease runs from its start.
   const startedAt = now();

@@ -1,0 +1,47 @@
+import type { StepflowEventListener } from '../core/events.js';
+import type { Engine } from '../engine/engine.js';
+import type { EventBus } from '../engine/event-bus.js';
+import type { StoreWriter, StoreWriterHealth } from '../engine/store-writer.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import type { JobStore } from '../store/job-store.js';
+import type { ExecutionStore } from '../store/store.js';
+import { createExecutions, type Executions } from './executions.js';
+import { createJobs, type Jobs } from './jobs.js';
+import { createRemoteRuns, type RemoteRuns } from './remote-runs.js';
+
+/**
+ * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
+ * and nothing else reaches the engine, the event bus, the store writer or a concrete store. It is
+ * the one place where rules about who may do what (permissions, audit) will go.
+ */
+export interface Application {
+  executions: Executions;
+  jobs: Jobs;
+  /** Runs reported by `stepflow run --server` from other hosts. */
+  remote: RemoteRuns;
+  /** The event stream (core/events.ts): every execution and job event of this process. */
+  events: { subscribe(listener: StepflowEventListener): () => void };
+  /** Whether this process can save what it records (the store writer's state). */
+  writes(): StoreWriterHealth;
+}
+
+export interface ApplicationDeps {
+  store: ExecutionStore;
+  jobs: JobStore;
+  engine: Engine;
+  writer: Pick<StoreWriter, 'flush' | 'health'>;
+  bus: EventBus;
+  scheduler: Scheduler;
+  dataDir: string;
+}
+
+export function createApplication(deps: ApplicationDeps): Application {
+  const { store, engine, writer, bus, scheduler, dataDir } = deps;
+  return {
+    executions: createExecutions({ store, engine, writer, dataDir }),
+    jobs: createJobs({ jobs: deps.jobs, scheduler, bus }),
+    remote: createRemoteRuns({ store, bus, writer }),
+    events: { subscribe: (listener) => bus.subscribe(listener) },
+    writes: () => writer.health(),
+  };
+}

@@ -1,0 +1,143 @@
+import { rm } from 'node:fs/promises';
+import { ARTIFACT_STORE_DIR, resolveStoredArtifact } from '../artifacts/stored-artifact-path.js';
+import { ERROR_CODES, StepflowError, isStepflowError, notFound } from '../core/errors.js';
+import type { Execution, ExecutionDetail, RunSpec } from '../core/model.js';
+import { isExecutionStatus, isTerminalExecutionStatus } from '../core/statuses.js';
+import type { Engine } from '../engine/engine.js';
+import type { StoreWriter } from '../engine/store-writer.js';
+import { REMOTE_TAG } from '../protocol/remote-schemas.js';
+import type { ExecutionStore } from '../store/store.js';
+
+/** What callers may read straight from the store: reads have no rules beyond "it exists". */
+export type ExecutionReads = Pick<
+  ExecutionStore,
+  | 'getExecution'
+  | 'listExecutions'
+  | 'readLog'
+  | 'readLogOutline'
+  | 'searchLog'
+  | 'listResourceSamples'
+  | 'countByStatus'
+  | 'lastSucceededByName'
+  | 'executionStats'
+  | 'listArtifacts'
+>;
+
+/** How a cancel went: `cancelled` at once (it was queued), or `stopping` (its tree is being ended). */
+interface CancelOutcome {
+  state: 'cancelled' | 'stopping';
+  execution: Execution;
+}
+
+/** The execution use cases: what the API, the CLI and the scheduler do to executions. */
+export interface Executions {
+  /** Starts a run (beyond the concurrency limit it waits as `queued`); never waits for it. */
+  submit(spec: RunSpec): Promise<Execution>;
+  /**
+   * Starts a run in this process and follows it: `done` resolves with its final state once the
+   * end is on the event stream (the terminal's `stepflow run`).
+   */
+  run(spec: RunSpec): Promise<{ execution: Execution; done: Promise<Execution> }>;
+  /** The execution as stored after everything this process published about it (not found: throws). */
+  get(id: string): Promise<ExecutionDetail>;
+  cancel(id: string): Promise<CancelOutcome>;
+  /** A new run of the same spec; refused for a remote run (its command belongs to another host). */
+  rerun(id: string): Promise<Execution>;
+  /** Deletes an ended execution with its log, steps and artifact files. */
+  delete(id: string): Promise<void>;
+  /** Executions this process runs or holds queued, as they are now. */
+  active(): Execution[];
+  /** Commits what this process published so far, so a read sees its own writes. */
+  settle(): Promise<void>;
+  /** Where the stored copy of an artifact lies on disk (`storedPath` as recorded). */
+  storedArtifactFile(storedPath: string): string;
+  readonly reads: ExecutionReads;
+}
+
+export interface ExecutionsDeps {
+  store: ExecutionStore;
+  engine: Pick<Engine, 'submit' | 'cancel' | 'active'>;
+  writer: Pick<StoreWriter, 'flush'>;
+  dataDir: string;
+}
+
+const conflict = (message: string) => new StepflowError(ERROR_CODES.CONFLICT, message);
+
+export function createExecutions({ store, engine, writer, dataDir }: ExecutionsDeps): Executions {
+  const get = async (id: string): Promise<ExecutionDetail> => {
+    // The store lags the event stream by up to one writer interval (~100 ms).
+    await writer.flush();
+    const execution = await store.getExecution(id);
+    if (execution === undefined) throw notFound('execution', id);
+    return execution;
+  };
+
+  return {
+    reads: store,
+    active: () => engine.active(),
+    settle: () => writer.flush(),
+    get,
+    storedArtifactFile: (storedPath) => resolveStoredArtifact(dataDir, storedPath),
+
+    async submit(spec) {
+      return (await engine.submit(spec)).execution;
+    },
+
+    run: (spec) => engine.submit(spec),
+
+    async cancel(id) {
+      const active = engine.active().find((execution) => execution.id === id);
+      if (active !== undefined) {
+        engine.cancel(id);
+        if (active.status === 'queued') return { state: 'cancelled', execution: await get(id) };
+        return { state: 'stopping', execution: active };
+      }
+      const stored = await get(id);
+      if (isTerminalExecutionStatus(stored.status)) {
+        throw conflict(`execution ${id} has already ended (${stored.status}); there is nothing to cancel`);
+      }
+      throw conflict(
+        `execution ${id} is driven by another StepFlow process${ownerText(stored)}; cancel it there`,
+      );
+    },
+
+    async rerun(id) {
+      const spec = await store.getRunSpec(id);
+      if (spec === undefined) throw notFound('execution', id);
+      const remoteHost = spec.tags?.[REMOTE_TAG];
+      // Its command belongs to another machine: running it here could do anything.
+      if (remoteHost !== undefined) throw conflict(`execution ${id} ran on ${remoteHost}; re-run it there`);
+      return (await engine.submit(spec)).execution;
+    },
+
+    async delete(id) {
+      if (engine.active().some((execution) => execution.id === id)) {
+        throw conflict(`execution ${id} is still queued or running; cancel it first`);
+      }
+      const stored = await get(id).catch((error: unknown) => {
+        // A damaged row can still be deleted: its status column says whether it may be.
+        if (isStepflowError(error) && error.code === ERROR_CODES.UNREADABLE) return unreadableStatus(error);
+        throw error;
+      });
+      if (isExecutionStatus(stored.status) && !isTerminalExecutionStatus(stored.status)) {
+        throw conflict(`execution ${id} is ${stored.status} in another StepFlow process${ownerText(stored)}`);
+      }
+      // Rows first: once they are gone nothing points at the files, and a leftover file is only litter.
+      await store.deleteExecution(id);
+      await rm(resolveStoredArtifact(dataDir, `${ARTIFACT_STORE_DIR}/${id}`), {
+        recursive: true,
+        force: true,
+      });
+    },
+  };
+}
+
+function ownerText(execution: Pick<Execution, 'owner'>): string {
+  return execution.owner ? ` (pid ${execution.owner.pid} on ${execution.owner.host})` : '';
+}
+
+/** What a delete needs of an execution that cannot be read: its status column, if any. */
+function unreadableStatus(error: StepflowError): { status: string; owner: null } {
+  const { status } = (error.details ?? {}) as { status?: unknown };
+  return { status: typeof status === 'string' ? status : 'unknown', owner: null };
+}

@@ -1,0 +1,96 @@
+import { notFound } from '../core/errors.js';
+import type { JobEvent } from '../core/events.js';
+import type { Job, JobDefinition } from '../core/jobs/job.js';
+import type { Execution } from '../core/model.js';
+import type { EventBus } from '../engine/event-bus.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import type { JobStore } from '../store/job-store.js';
+
+/** What callers may read straight from the job store. */
+type JobReads = Pick<
+  JobStore,
+  'getJob' | 'listJobs' | 'listFires' | 'listDeliveries' | 'lastRuns' | 'recentRuns'
+>;
+
+/**
+ * The job use cases. Every change is saved, then the scheduler re-reads the job, then the change
+ * goes out on the event stream (`job.created`…): the dashboard, the CLI and other tabs follow it.
+ */
+export interface Jobs {
+  create(definition: JobDefinition): Promise<Job>;
+  /** Replaces the definition of `id` with what `change` makes of the current one. */
+  update(id: string, change: (current: Job) => Promise<JobDefinition>): Promise<Job>;
+  delete(id: string): Promise<void>;
+  pause(id: string): Promise<Job>;
+  resume(id: string): Promise<Job>;
+  /** Starts a run now, outside the triggers and the overlap policy (recorded as a manual fire). */
+  runNow(id: string): Promise<Execution>;
+  /** The job (not found: throws). */
+  get(id: string): Promise<Job>;
+  /** Runs of the job in progress in this process (attempts and retries waiting). */
+  activeRuns(id: string): number;
+  readonly reads: JobReads;
+}
+
+type DefinitionChange = Extract<
+  JobEvent,
+  { type: 'job.updated' | 'job.paused' | 'job.resumed' | 'job.deleted' }
+>['type'];
+
+export interface JobsDeps {
+  jobs: JobStore;
+  scheduler: Pick<Scheduler, 'reload' | 'runNow' | 'activeRuns'>;
+  bus: Pick<EventBus, 'publish'>;
+}
+
+export function createJobs({ jobs, scheduler, bus }: JobsDeps): Jobs {
+  const get = async (id: string): Promise<Job> => {
+    const job = await jobs.getJob(id);
+    if (job === undefined) throw notFound('job', id);
+    return job;
+  };
+  const changed = async (type: DefinitionChange, jobId: string): Promise<void> => {
+    await scheduler.reload(jobId);
+    bus.publish({ type, jobId });
+  };
+  const setEnabled = async (id: string, enabled: boolean): Promise<Job> => {
+    const job = await jobs.setEnabled(id, enabled);
+    await changed(enabled ? 'job.resumed' : 'job.paused', job.id);
+    return job;
+  };
+
+  return {
+    reads: jobs,
+    get,
+    activeRuns: (id) => scheduler.activeRuns(id),
+    runNow: (id) => scheduler.runNow(id),
+    pause: (id) => setEnabled(id, false),
+    resume: (id) => setEnabled(id, true),
+
+    async create(definition) {
+      const job = await jobs.createJob(definition);
+      try {
+        await scheduler.reload(job.id);
+      } catch (error) {
+        // The caller hears of a failure and gets no id: the job must not stay behind, unreachable.
+        await jobs.deleteJob(job.id);
+        await scheduler.reload(job.id);
+        throw error;
+      }
+      bus.publish({ type: 'job.created', jobId: job.id });
+      return job;
+    },
+
+    async update(id, change) {
+      const current = await get(id);
+      const job = await jobs.updateJob(current.id, await change(current));
+      await changed('job.updated', job.id);
+      return job;
+    },
+
+    async delete(id) {
+      await jobs.deleteJob(id);
+      await changed('job.deleted', id);
+    },
+  };
+}
