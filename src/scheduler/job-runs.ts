@@ -4,6 +4,7 @@ import type { FireRecord, Job, PendingRetry, WebhookEvent } from '../core/jobs/j
 import { decideOverlap } from '../core/jobs/overlap.js';
 import { retryDelayMs, shouldRetry } from '../core/jobs/retry.js';
 import type { Execution, RunSpec } from '../core/model.js';
+import { isScriptFailure } from '../core/statuses.js';
 import type { Engine } from '../engine/engine.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { JobStore } from '../store/job-store.js';
@@ -286,11 +287,11 @@ export function createJobRuns(deps: JobRunsDeps) {
       lastOutcome.set(jobId, 'success');
       return recovered ? ['success', 'recovery'] : ['success'];
     }
-    if (final.status === 'failed' || final.status === 'timed_out') {
+    if (isScriptFailure(final.status)) {
       lastOutcome.set(jobId, 'failure');
       return ['failure'];
     }
-    // Cancelled or interrupted: someone (or a shutdown) stopped it; not the script's outcome.
+    // Cancelled or interrupted: someone (or a dead process) stopped it; not the script's outcome.
     return [];
   };
 

@@ -203,7 +203,7 @@ export interface StatsBucket {
   start: string;
   total: number;
   succeeded: number;
-  /** failed + timed_out + interrupted */
+  /** Failures: the statuses of `FAILURE_STATUSES` (core/statuses.ts) together. */
   failed: number;
   cancelled: number;
   /** Nearest-rank median and 95th percentile of the durations of the bucket's ended executions. */
