@@ -3,14 +3,16 @@ import type {
   Artifact,
   Execution,
   ExecutionDetail,
-  ExecutionJobLink,
   ExecutionOwner,
   LogLine,
   ResourceSample,
   RunSpec,
   Step,
 } from '../core/model.js';
+import type { NewExecution } from '../core/new-execution.js';
 import type { ExecutionStatus, LogStream } from '../core/statuses.js';
+
+export type { NewExecution };
 
 /**
  * The storage port. The runner and the API only see this interface; `sqlite/` implements it (and a
@@ -20,7 +22,10 @@ import type { ExecutionStatus, LogStream } from '../core/statuses.js';
  * many lines. Callers batch; the store never sees a line on its own.
  */
 export interface ExecutionStore {
-  /** Creates an execution in `queued` (or the given) status and returns it with its new id. */
+  /**
+   * Creates an execution in `queued` (or the given) status and returns it with its new id. Every
+   * field comes from core's `newExecution` (id, name, validation): a backend only saves it.
+   */
   createExecution(input: NewExecution): Promise<Execution>;
 
   /** Applies a batch of changes to executions atomically (one transaction). */
@@ -66,16 +71,6 @@ export interface ExecutionStore {
   lastSignOfLife(id: string): Promise<string | null>;
 
   close(): Promise<void>;
-}
-
-export interface NewExecution {
-  spec: RunSpec;
-  status?: 'queued' | 'running';
-  owner?: ExecutionOwner | null;
-  /** Defaults to now. */
-  createdAt?: string;
-  /** Set when a job starts it: links it to the job and to the attempt it retries. */
-  job?: ExecutionJobLink;
 }
 
 /** Changes produced by running executions during one flush interval. */

@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3';
 import { ERROR_CODES, StepflowError, isStepflowError, notFound } from '../../core/errors.js';
+import { createExecutionIdFactory } from '../../core/execution-ids.js';
 import type { FireRecord, Job, JobDefinition, PendingRetry, WebhookDelivery } from '../../core/jobs/job.js';
 import type { StepDurationSample } from '../../core/jobs/step-percentiles.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
 import type { JobLastRun, JobList, JobRunSummary, JobStore, NewFire } from '../job-store.js';
 import type { UnreadableRecord } from '../store.js';
-import { createExecutionIdFactory } from './execution-ids.js';
 import {
   definitionJson,
   deliveryFromRow,
