@@ -59,7 +59,10 @@ export interface ExecutionStore {
 
   /**
    * Marks `queued`/`running` executions whose owner is dead as `interrupted` and closes their open
-   * steps. Returns the ids it changed. `isOwnerAlive` is asked once per distinct owner.
+   * steps. Returns the ids it changed. Core decides (`core/interruption.ts`: `findOrphans` asks
+   * `isOwnerAlive` once per distinct owner, `interruptionOf` says what each run and its open steps
+   * become, from {@link lastSignOfLife}); the backend saves that, each execution only if it is still
+   * open at that moment (its owner may have ended it meanwhile).
    */
   recoverInterrupted(isOwnerAlive: (owner: ExecutionOwner) => boolean): Promise<string[]>;
 
