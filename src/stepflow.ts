@@ -6,16 +6,20 @@ import { createProcessMonitor } from './runner/process-monitor.js';
 import { currentOwner, isOwnerAlive } from './runner/process-owner.js';
 import { createSpawnHelper } from './runner/spawn-helper.js';
 import { terminateTree } from './runner/terminate-tree.js';
-import { openSqliteStore, type SqliteStore } from './store/sqlite/sqlite-store.js';
 import { createNotifier, type Notifier } from './notify/notifier.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import type { JobStore } from './store/job-store.js';
-import { openSqliteJobStore } from './store/sqlite/sqlite-job-store.js';
+import type { StoreMaintenance } from './store/maintenance.js';
+import { openSqliteStores } from './store/sqlite/open-sqlite-stores.js';
+import type { ExecutionStore } from './store/store.js';
 
 /** Everything a StepFlow process needs, built and connected in one place. */
 export interface Stepflow {
   config: StepflowConfig;
-  store: SqliteStore;
+  /** The execution store port; which backend is behind it is decided here only. */
+  store: ExecutionStore;
+  /** Database sizes, optimize, integrity check: when the backend has them (SQLite does). */
+  maintenance?: StoreMaintenance;
   bus: EventBus;
   engine: Engine;
   writer: StoreWriter;
@@ -43,7 +47,8 @@ export async function createStepflow(
   config: StepflowConfig,
   options: StepflowOptions = {},
 ): Promise<Stepflow> {
-  const store = await openSqliteStore({ dataDir: config.dataDir });
+  // One backend, one database: the job store reads the executions the execution store writes.
+  const { store, jobs, maintenance } = await openSqliteStores({ dataDir: config.dataDir });
   const recovered = await store.recoverInterrupted(isOwnerAlive);
   const monitor = createProcessMonitor();
   // The scripts of a crashed StepFlow process may still run unsupervised: end them too. SIGTERM goes
@@ -79,7 +84,6 @@ export async function createStepflow(
     secretEnvPatterns: config.secretEnvPatterns,
     environment: config.runEnvironment,
   });
-  const jobs = await openSqliteJobStore({ dataDir: config.dataDir });
   const notifier = createNotifier({ jobs, store, flush: writer.flush });
   const scheduler = createScheduler({ jobs, engine, notifier, bus });
 
@@ -98,5 +102,5 @@ export async function createStepflow(
       await store.close();
     })());
 
-  return { config, store, bus, engine, writer, jobs, scheduler, notifier, recovered, close };
+  return { config, store, maintenance, bus, engine, writer, jobs, scheduler, notifier, recovered, close };
 }

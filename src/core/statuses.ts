@@ -29,7 +29,7 @@ export const LOG_STREAMS = ['stdout', 'stderr', 'system'] as const;
 export type LogStream = (typeof LOG_STREAMS)[number];
 
 /** The statuses an execution ends in; it never changes status again. */
-export const TERMINAL_EXECUTION_STATUSES = [
+const TERMINAL_EXECUTION_STATUSES = [
   'succeeded',
   'failed',
   'cancelled',

@@ -43,8 +43,6 @@ import type { AnnotationRow, ArtifactRow, SampleRow, StepRow } from './detail-ro
 import { EXECUTION_COLUMNS, executionFromRow, unreadableExecution } from './execution-row.js';
 import type { ExecutionRow } from './execution-row.js';
 import { guarded } from './sqlite-errors.js';
-import { optimizeDatabase, readFileSizes, readStats } from './store-stats.js';
-import type { OptimizeResult, SqliteStats } from './store-stats.js';
 
 export interface SqliteStoreOptions {
   /** Directory holding `stepflow.db`; created when missing. */
@@ -63,8 +61,9 @@ export async function openSqliteStore({
 }
 
 /**
- * {@link ExecutionStore} on one better-sqlite3 connection. Every method runs synchronously inside
- * its promise, so no transaction is ever open across an await.
+ * {@link ExecutionStore} on one better-sqlite3 connection, which it owns (closes): the job store
+ * and maintenance opened with it by `openSqliteStores` share it. Every method runs synchronously
+ * inside its promise, so no transaction is ever open across an await.
  */
 export class SqliteStore implements ExecutionStore {
   private readonly writer: ReturnType<typeof createBatchWriter>;
@@ -258,21 +257,6 @@ export class SqliteStore implements ExecutionStore {
       const ms = this.readSignOfLife(id);
       return ms === null ? null : new Date(ms).toISOString();
     });
-  }
-
-  /** Sizes and row counts for health endpoints. */
-  async stats(): Promise<SqliteStats> {
-    return this.guard('cannot read store stats', () => readStats(this.db, this.file));
-  }
-
-  /** Database and WAL file sizes and free disk space, without the row counts of {@link stats}: for metrics scrapes. */
-  async fileSizes(): Promise<{ dbFileBytes: number; walFileBytes: number; diskFreeBytes: number }> {
-    return this.guard('cannot read store file sizes', () => readFileSizes(this.file));
-  }
-
-  /** Runs `PRAGMA optimize` and `wal_checkpoint(TRUNCATE)`; for maintenance timers and health endpoints. */
-  async optimize(): Promise<OptimizeResult> {
-    return this.guard('cannot optimize the store', () => optimizeDatabase(this.db, this.file));
   }
 
   /** Closes the connection; later calls fail with `store_unavailable`. Safe to call twice. */
