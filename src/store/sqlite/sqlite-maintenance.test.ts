@@ -161,6 +161,15 @@ describe('SQLite maintenance', () => {
     });
   });
 
+  it('runs one integrity check at a time: callers meanwhile share its report', async () => {
+    const { maintenance } = await open();
+    const [a, b] = await Promise.all([maintenance.integrityCheck(), maintenance.integrityCheck()]);
+    expect(a).toEqual({ ok: true, problems: [] });
+    expect(b).toBe(a);
+    // Once it is over, the next call checks again.
+    expect(await maintenance.integrityCheck()).not.toBe(a);
+  });
+
   it('refuses every call once the store is closed', async () => {
     const { store, jobs, maintenance } = await open();
     await store.close();

@@ -36,6 +36,8 @@ const TEMP_STORE = ['DEFAULT', 'FILE', 'MEMORY'] as const;
  * worker thread on a connection of its own.
  */
 export class SqliteMaintenance implements StoreMaintenance {
+  private integrityRun: Promise<IntegrityReport> | undefined;
+
   constructor(
     private readonly db: Database.Database,
     /** Path of the database file. */
@@ -109,10 +111,17 @@ export class SqliteMaintenance implements StoreMaintenance {
     });
   }
 
+  /**
+   * One check at a time: a caller arriving while one runs gets that check's report. Each check
+   * reads the whole file, so repeated requests must not multiply the work.
+   */
   async integrityCheck(): Promise<IntegrityReport> {
     // Checked here so a closed store answers like every other call; the check has its own connection.
     this.guard('cannot check the store', () => undefined);
-    return checkIntegrity(this.file);
+    this.integrityRun ??= checkIntegrity(this.file).finally(() => {
+      this.integrityRun = undefined;
+    });
+    return this.integrityRun;
   }
 
   private guard<T>(context: string, operation: () => T): T {
