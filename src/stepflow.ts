@@ -8,19 +8,23 @@ import { currentOwner, isOwnerAlive } from './runner/process-owner.js';
 import { createSpawnHelper } from './runner/spawn-helper.js';
 import { terminateTree } from './runner/terminate-tree.js';
 import { DATABASE_FILE } from './store/sqlite/open-database.js';
-import { openSqliteStore, type SqliteStore } from './store/sqlite/sqlite-store.js';
 import { createNotifier, type Notifier } from './notify/notifier.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { createApplication, type Application } from './app/application.js';
 import type { JobStore } from './store/job-store.js';
-import { openSqliteJobStore } from './store/sqlite/sqlite-job-store.js';
+import type { StoreMaintenance } from './store/maintenance.js';
+import { openSqliteStores } from './store/sqlite/open-sqlite-stores.js';
+import type { ExecutionStore } from './store/store.js';
 
 /** Everything a StepFlow process needs, built and connected in one place. */
 export interface Stepflow {
   config: StepflowConfig;
   /** What the server and the CLI call: the use cases. The parts below are for this root and tests. */
   app: Application;
-  store: SqliteStore;
+  /** The execution store port; which backend is behind it is decided here only. */
+  store: ExecutionStore;
+  /** Database sizes, optimize, integrity check: when the backend has them (SQLite does). */
+  maintenance?: StoreMaintenance;
   bus: EventBus;
   engine: Engine;
   writer: StoreWriter;
@@ -53,7 +57,8 @@ export async function createStepflow(
   config: StepflowConfig,
   options: StepflowOptions = {},
 ): Promise<Stepflow> {
-  const store = await openSqliteStore({ dataDir: config.dataDir });
+  // One backend, one database: the job store reads the executions the execution store writes.
+  const { store, jobs, maintenance } = await openSqliteStores({ dataDir: config.dataDir });
   const recovered = await store.recoverInterrupted(isOwnerAlive);
   const monitor = createProcessMonitor();
   // The scripts of a crashed StepFlow process may still run unsupervised: end them too. SIGTERM goes
@@ -89,7 +94,6 @@ export async function createStepflow(
     secretEnvPatterns: config.secretEnvPatterns,
     environment: config.runEnvironment,
   });
-  const jobs = await openSqliteJobStore({ dataDir: config.dataDir });
   const notifier = createNotifier({ jobs, store, flush: writer.flush });
   const scheduler = createScheduler({ jobs, engine, bus });
   const unsubscribeNotifier = bus.subscribe(notifier.handle);
@@ -111,5 +115,18 @@ export async function createStepflow(
       await store.close();
     })());
 
-  return { config, app, store, bus, engine, writer, jobs, scheduler, notifier, recovered, close };
+  return {
+    config,
+    app,
+    store,
+    maintenance,
+    bus,
+    engine,
+    writer,
+    jobs,
+    scheduler,
+    notifier,
+    recovered,
+    close,
+  };
 }

@@ -10,6 +10,7 @@ import type {
   Step,
 } from '../core/model.js';
 import { executionOf } from '../core/model.js';
+import { interruptedEnd, leaseExpiredError } from '../core/interruption.js';
 import { isTerminalExecutionStatus } from '../core/statuses.js';
 import { REMOTE_TAG, type RemoteBatchBody, type RemoteExecution } from '../protocol/remote-schemas.js';
 import type { EventBus } from '../engine/event-bus.js';
@@ -231,24 +232,21 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
               const stored = await store.getExecution(id);
               // Checked again in the queue: a batch may have come in meanwhile.
               if (!stored || isTerminalExecutionStatus(stored.status) || !silent(id)) return;
-              const seconds = Math.round(leaseMs / 1000);
               // It ended at its last sign of life (a request, or what it reported), not now.
               const signOfLife = await store.lastSignOfLife(id);
-              const lastSeen = Math.min(
-                now(),
-                Math.max(
-                  contacts.get(id)?.last ?? -Infinity,
-                  signOfLife === null ? -Infinity : Date.parse(signOfLife),
-                ),
+              const lastSeen = Math.max(
+                contacts.get(id)?.last ?? -Infinity,
+                signOfLife === null ? -Infinity : Date.parse(signOfLife),
               );
-              const endedMs = Number.isFinite(lastSeen) ? lastSeen : now();
               const execution: Execution = {
                 ...executionOf(stored),
                 status: 'interrupted',
-                endedAt: new Date(endedMs).toISOString(),
-                durationMs:
-                  stored.startedAt === null ? null : Math.max(0, endedMs - Date.parse(stored.startedAt)),
-                error: `no report from the remote client for ${seconds} s: it stopped or lost the server (a later report reopens the run)`,
+                ...interruptedEnd({
+                  startedAt: stored.startedAt,
+                  lastSignOfLifeMs: Number.isFinite(lastSeen) ? lastSeen : null,
+                  nowMs: now(),
+                }),
+                error: leaseExpiredError(leaseMs),
               };
               await commit({ executions: [execution] }, [
                 { type: 'execution.finished', executionId: id, execution },

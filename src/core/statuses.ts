@@ -28,16 +28,47 @@ export const LOG_STREAMS = ['stdout', 'stderr', 'system'] as const;
 /** `system` lines are written by StepFlow itself (warnings about artifacts, kill notices…). */
 export type LogStream = (typeof LOG_STREAMS)[number];
 
-const TERMINAL_EXECUTION: ReadonlySet<ExecutionStatus> = new Set([
+/** The statuses an execution ends in; it never changes status again. */
+const TERMINAL_EXECUTION_STATUSES = [
   'succeeded',
   'failed',
   'cancelled',
   'timed_out',
   'interrupted',
-]);
+] as const satisfies readonly ExecutionStatus[];
+export type TerminalExecutionStatus = (typeof TERMINAL_EXECUTION_STATUSES)[number];
 
 export function isTerminalExecutionStatus(status: ExecutionStatus): boolean {
-  return TERMINAL_EXECUTION.has(status);
+  return (TERMINAL_EXECUTION_STATUSES as readonly ExecutionStatus[]).includes(status);
+}
+
+/**
+ * What counts as a failure, everywhere (stats, charts, the dashboard's failure summary and log
+ * focus): the run ended without succeeding and nobody stopped it on purpose. `failed` (non-zero
+ * exit, `STEP_ERROR`, could not start, could not be saved), `timed_out`, and `interrupted` (the
+ * StepFlow process running it died, or a remote run's lease expired). `cancelled` is not a failure:
+ * someone asked for it.
+ */
+export const FAILURE_STATUSES = [
+  'failed',
+  'timed_out',
+  'interrupted',
+] as const satisfies readonly TerminalExecutionStatus[];
+export type FailureStatus = (typeof FAILURE_STATUSES)[number];
+
+export function isFailureStatus(status: ExecutionStatus): boolean {
+  return (FAILURE_STATUSES as readonly ExecutionStatus[]).includes(status);
+}
+
+/**
+ * The failures the script itself produced: every failure but `interrupted`. Retries, a job's
+ * `failure`/`recovery` webhooks and its remembered last outcome act on these only. An interrupted
+ * run says nothing about the script (StepFlow's process died), and it may not even have stopped: a
+ * remote run whose lease expired is reopened by its next report, and a dead server's scripts are
+ * being killed by the next one, so a retry could run the script twice at once.
+ */
+export function isScriptFailure(status: ExecutionStatus): boolean {
+  return isFailureStatus(status) && status !== 'interrupted';
 }
 
 export function isExecutionStatus(value: string): value is ExecutionStatus {

@@ -4,6 +4,7 @@ import type { FireRecord, Job, PendingRetry } from '../core/jobs/job.js';
 import { decideOverlap } from '../core/jobs/overlap.js';
 import { retryDelayMs, shouldRetry } from '../core/jobs/retry.js';
 import type { Execution, RunSpec } from '../core/model.js';
+import { isScriptFailure } from '../core/statuses.js';
 import type { Engine } from '../engine/engine.js';
 import type { JobStore } from '../store/job-store.js';
 import type { Clock } from './clock.js';
@@ -301,8 +302,8 @@ export function createJobRuns(deps: JobRunsDeps) {
       lastOutcome.set(jobId, 'success');
       return recovered;
     }
-    // Cancelled or interrupted: someone (or a shutdown) stopped it; not the script's outcome.
-    if (final.status === 'failed' || final.status === 'timed_out') lastOutcome.set(jobId, 'failure');
+    if (isScriptFailure(final.status)) lastOutcome.set(jobId, 'failure');
+    // Cancelled or interrupted: someone (or a dead process) stopped it; not the script's outcome.
     return false;
   };
 

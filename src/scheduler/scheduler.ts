@@ -3,6 +3,7 @@ import type { Job, Trigger } from '../core/jobs/job.js';
 import { planMissedFires } from '../core/jobs/missed-fires.js';
 import { fireTimesBetween, nextFireTime } from '../core/jobs/triggers.js';
 import type { Execution } from '../core/model.js';
+import { isScriptFailure } from '../core/statuses.js';
 import type { Engine } from '../engine/engine.js';
 import type { EventBus } from '../engine/event-bus.js';
 import type { JobStore } from '../store/job-store.js';
@@ -193,7 +194,7 @@ export function createScheduler({
         for (const job of all) cache.set(job.id, job);
         for (const [jobId, last] of await jobs.lastRuns()) {
           if (last.status === 'succeeded') runs.rememberOutcome(jobId, 'success');
-          if (last.status === 'failed' || last.status === 'timed_out') runs.rememberOutcome(jobId, 'failure');
+          if (isScriptFailure(last.status)) runs.rememberOutcome(jobId, 'failure');
         }
         // Before the triggers: a retry waiting since before the restart counts as an active run.
         for (const retry of await jobs.listPendingRetries()) await runs.restoreRetry(retry);

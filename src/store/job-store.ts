@@ -12,7 +12,15 @@ import type { UnreadableRecord } from './store.js';
 
 /**
  * The jobs port: saved jobs with their triggers, the fire history and the webhook delivery log.
- * The scheduler and the API only see this interface; `sqlite/sqlite-job-store.ts` implements it.
+ * The scheduler and the API only see this interface; `sqlite/sqlite-job-store.ts` implements it,
+ * and every backend passes `job-store-contract.ts`.
+ *
+ * **It is not standalone.** A job's runs are executions, saved through the `ExecutionStore`
+ * (with `jobId`, `attempt`, … from `NewExecution.job`): {@link JobStore.lastRuns}, {@link JobStore.recentRuns} and
+ * {@link JobStore.recentStepDurations} read those executions and their steps, and fire records, deliveries
+ * and pending retries name execution ids. So a backend opens both ports on one database, from one
+ * factory (`StoreBackend`, `store-backend.ts`; SQLite: `openSqliteStores`), and these reads see
+ * what that execution store committed. Deleting a job leaves its executions.
  */
 export interface JobStore {
   /** Stores a new job; a name already taken is a `conflict`. */

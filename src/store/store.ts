@@ -3,14 +3,16 @@ import type {
   Artifact,
   Execution,
   ExecutionDetail,
-  ExecutionJobLink,
   ExecutionOwner,
   LogLine,
   ResourceSample,
   RunSpec,
   Step,
 } from '../core/model.js';
+import type { NewExecution } from '../core/new-execution.js';
 import type { ExecutionStatus, LogStream } from '../core/statuses.js';
+
+export type { NewExecution };
 
 /**
  * The storage port. The runner and the API only see this interface; `sqlite/` implements it (and a
@@ -20,7 +22,10 @@ import type { ExecutionStatus, LogStream } from '../core/statuses.js';
  * many lines. Callers batch; the store never sees a line on its own.
  */
 export interface ExecutionStore {
-  /** Creates an execution in `queued` (or the given) status and returns it with its new id. */
+  /**
+   * Creates an execution in `queued` (or the given) status and returns it with its new id. Every
+   * field comes from core's `newExecution` (id, name, validation): a backend only saves it.
+   */
   createExecution(input: NewExecution): Promise<Execution>;
 
   /** Applies a batch of changes to executions atomically (one transaction). */
@@ -54,7 +59,10 @@ export interface ExecutionStore {
 
   /**
    * Marks `queued`/`running` executions whose owner is dead as `interrupted` and closes their open
-   * steps. Returns the ids it changed. `isOwnerAlive` is asked once per distinct owner.
+   * steps. Returns the ids it changed. Core decides (`core/interruption.ts`: `findOrphans` asks
+   * `isOwnerAlive` once per distinct owner, `interruptionOf` says what each run and its open steps
+   * become, from {@link lastSignOfLife}); the backend saves that, each execution only if it is still
+   * open at that moment (its owner may have ended it meanwhile).
    */
   recoverInterrupted(isOwnerAlive: (owner: ExecutionOwner) => boolean): Promise<string[]>;
 
@@ -66,16 +74,6 @@ export interface ExecutionStore {
   lastSignOfLife(id: string): Promise<string | null>;
 
   close(): Promise<void>;
-}
-
-export interface NewExecution {
-  spec: RunSpec;
-  status?: 'queued' | 'running';
-  owner?: ExecutionOwner | null;
-  /** Defaults to now. */
-  createdAt?: string;
-  /** Set when a job starts it: links it to the job and to the attempt it retries. */
-  job?: ExecutionJobLink;
 }
 
 /** Changes produced by running executions during one flush interval. */
@@ -203,7 +201,7 @@ export interface StatsBucket {
   start: string;
   total: number;
   succeeded: number;
-  /** failed + timed_out + interrupted */
+  /** Failures: the statuses of `FAILURE_STATUSES` (core/statuses.ts) together. */
   failed: number;
   cancelled: number;
   /** Nearest-rank median and 95th percentile of the durations of the bucket's ended executions. */

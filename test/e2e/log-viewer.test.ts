@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LineFlag, type LogLine } from '../../src/core/model.js';
 import type { ExecutionDetailBody } from '../../src/protocol/api-schemas.js';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { useTestServers, type TestServer } from '../helpers/test-server.js';
 import { saveScreenshot, useBrowser } from './helpers/browser.js';
 
@@ -302,6 +304,64 @@ exit 1
     await expect.poll(() => header(page, 'Prepare').getAttribute('aria-expanded')).toBe('false');
     expect(await header(page, 'Deploy').getAttribute('aria-expanded')).toBe('true');
     expect(await line(page, 303).locator('.log-text').textContent()).toBe('STEP_START:Deploy');
+  });
+
+  it('opens an interrupted run, like a failed one, at the first error output of the step it was in', async () => {
+    // A run left `running` by a process that died: the next server to open the data dir marks it
+    // interrupted (its running step cancelled), and the dashboard counts that as a failure.
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-log-interrupted-'));
+    dirs.push(dataDir);
+    const seeded = await openSqliteStore({ dataDir });
+    const crashed = await seeded.createExecution({
+      spec: { name: 'Crashed deploy', command: 'bash deploy.sh', cwd: dataDir },
+      status: 'running',
+    });
+    const ts = Date.parse(crashed.createdAt);
+    const at = new Date(ts).toISOString();
+    const step = (id: number, name: string, firstSeq: number, status: 'succeeded' | 'running') => ({
+      id,
+      parentId: null,
+      name,
+      status,
+      startedAt: at,
+      endedAt: status === 'running' ? null : at,
+      durationMs: status === 'running' ? null : 0,
+      meta: {},
+      implicit: false,
+      source: 'stepflow' as const,
+      error: null,
+      estimatedDurationSeconds: null,
+      firstSeq,
+    });
+    const lines: LogLine[] = [];
+    const add = (stepId: number, text: string, stream: LogLine['stream'] = 'stdout', flags = 0): void => {
+      lines.push({ seq: lines.length + 1, ts, stream, stepId, text, flags });
+    };
+    add(1, 'STEP_START:Prepare', 'stdout', LineFlag.Marker);
+    for (let i = 1; i <= 300; i++) add(1, `prep ${i}`);
+    add(1, 'STEP_COMPLETE:Prepare', 'stdout', LineFlag.Marker);
+    add(2, 'STEP_START:Deploy', 'stdout', LineFlag.Marker);
+    for (let i = 1; i <= 700; i++) add(2, `upload ${i}`);
+    add(2, 'upload: connection reset', 'stderr');
+    const errorSeq = lines.length;
+    for (let i = 1; i <= 300; i++) add(2, `retrying ${i}`);
+    await seeded.write({
+      steps: [
+        { executionId: crashed.id, step: step(1, 'Prepare', 1, 'succeeded') },
+        { executionId: crashed.id, step: step(2, 'Deploy', 303, 'running') },
+      ],
+      lines: [{ executionId: crashed.id, lines }],
+    });
+    await seeded.close();
+
+    const server = await startServer({ dataDir });
+    expect(await detail(server, crashed.id)).toMatchObject({ status: 'interrupted' });
+    const page = await browser.open(server.url, `/executions/${crashed.id}`);
+    const errorLine = line(page, errorSeq);
+    await errorLine.waitFor();
+    await expect.poll(() => errorLine.locator('.log-text').textContent()).toBe('upload: connection reset');
+    await expect.poll(() => errorLine.getAttribute('class')).toContain('log-highlighted');
+    await expect.poll(() => inView(page, errorSeq)).toBe(true);
   });
 
   it('follows a live log at the end, stops when scrolled up, and resumes with Jump to latest', async () => {

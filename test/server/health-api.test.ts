@@ -1,4 +1,6 @@
 import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/version.js';
 import { useTestServers, type TestServer } from '../helpers/test-server.js';
@@ -73,8 +75,16 @@ describe('GET /api/health/metrics', () => {
     expect(body.ingest.linesTotal).toBe(500);
     expect(body.ingest.linesPerSecond).toBeGreaterThanOrEqual(0);
     expect(body.websocketClients).toBe(0);
+    // Backend-neutral figures at the top, SQLite's own under `sqlite`.
+    expect(body.database).toEqual({
+      backend: 'sqlite',
+      dbBytes: expect.any(Number),
+      diskFreeBytes: expect.any(Number),
+      sqlite: { walBytes: expect.any(Number) },
+    });
     expect(body.database.dbBytes).toBeGreaterThan(0);
-    expect(body.database.walBytes).toBeGreaterThan(0);
+    expect(body.database.diskFreeBytes).toBeGreaterThan(0);
+    expect(body.database.sqlite.walBytes).toBeGreaterThan(0);
     expect(body.process).toEqual({
       uptimeSeconds: expect.any(Number),
       rssBytes: expect.any(Number),
@@ -109,20 +119,26 @@ describe('GET /api/health/metrics', () => {
 });
 
 describe('GET /api/health/database', () => {
-  it('shows journal mode, pages, row counts and connection settings', async () => {
+  it('shows size, free disk and row counts, and under `sqlite` journal mode, pages, WAL and settings', async () => {
     const server = await start();
     await runToEnd(server, 'seq 1 10');
     const { status, body } = await getJson(server, '/api/health/database');
     expect(status).toBe(200);
+    expect(Object.keys(body).sort()).toEqual(['backend', 'dbBytes', 'diskFreeBytes', 'rowCounts', 'sqlite']);
     expect(body).toMatchObject({
-      journalMode: 'wal',
-      pageSize: 16384,
-      rowCounts: { executions: 1, log_chunks: 1, steps: 1 },
-      settings: { cacheSizeKiB: 32768, synchronous: 'NORMAL', foreignKeys: true, busyTimeoutMs: 5000 },
+      backend: 'sqlite',
+      rowCounts: { executions: 1, log_chunks: 1, steps: 1, jobs: 0 },
+      sqlite: {
+        journalMode: 'wal',
+        pageSize: 16384,
+        settings: { cacheSizeKiB: 32768, synchronous: 'NORMAL', foreignKeys: true, busyTimeoutMs: 5000 },
+      },
     });
-    expect(body.pageCount).toBeGreaterThan(0);
-    expect(body.freelistCount).toBeGreaterThanOrEqual(0);
-    expect(body.dbFileBytes).toBeGreaterThan(0);
+    expect(body.dbBytes).toBeGreaterThan(0);
+    expect(body.diskFreeBytes).toBeGreaterThan(0);
+    expect(body.sqlite.pageCount).toBeGreaterThan(0);
+    expect(body.sqlite.freelistCount).toBeGreaterThanOrEqual(0);
+    expect(body.sqlite.walBytes).toBeGreaterThan(0);
   });
 });
 
@@ -132,14 +148,55 @@ describe('POST /api/health/optimize', () => {
     await runToEnd(server, 'seq 1 100');
     const { status, body } = await getJson(server, '/api/health/optimize', { method: 'POST' });
     expect(status).toBe(200);
-    expect(body).toMatchObject({ optimized: true, checkpoint: { busy: false }, walBytesAfter: 0 });
-    expect(body.walBytesBefore).toBeGreaterThan(0);
+    expect(body).toMatchObject({
+      optimized: true,
+      sqlite: { checkpoint: { busy: false }, walBytesAfter: 0 },
+    });
+    expect(body.sqlite.walBytesBefore).toBeGreaterThan(0);
     expect(body.actions).toEqual([
       expect.stringContaining('PRAGMA optimize'),
       expect.stringContaining('wal_checkpoint(TRUNCATE)'),
     ]);
     expect(body.durationMs).toBeGreaterThanOrEqual(0);
     expect((await getJson(server, '/api/health')).status).toBe(200);
+  });
+});
+
+describe('POST /api/health/integrity-check', () => {
+  it('finds nothing wrong with a sound database, then names the rows a damaged index lost', async () => {
+    const server = await start();
+    await runToEnd(server, 'seq 1 100');
+    const sound = await getJson(server, '/api/health/integrity-check', { method: 'POST' });
+    expect(sound).toEqual({ status: 200, body: { ok: true, problems: [], durationMs: expect.any(Number) } });
+
+    // Real damage, in a table of its own (the server never reads it, so only the check sees it):
+    // an index whose definition was rewritten behind SQLite's back no longer matches its rows.
+    const db = new Database(path.join(server.dataDir, 'stepflow.db'));
+    db.exec('CREATE TABLE damaged (a, b); CREATE INDEX damaged_a ON damaged (a)');
+    db.exec('INSERT INTO damaged VALUES (1, 10), (2, 20)');
+    db.unsafeMode(true);
+    db.pragma('writable_schema = ON');
+    db.prepare(
+      "UPDATE sqlite_master SET sql = 'CREATE INDEX damaged_a ON damaged (b)' WHERE name = 'damaged_a'",
+    ).run();
+    db.close();
+
+    const damaged = await getJson(server, '/api/health/integrity-check', { method: 'POST' });
+    expect(damaged.status).toBe(200);
+    expect(damaged.body).toMatchObject({
+      ok: false,
+      problems: ['row 1 missing from index damaged_a', 'row 2 missing from index damaged_a'],
+    });
+    // The server itself carries on.
+    expect((await getJson(server, '/api/health')).body.status).toBe('ok');
+  });
+
+  it('fails with 503 when the store is closed', async () => {
+    const server = await start();
+    await server.stepflow.store.close();
+    const { status, body } = await getJson(server, '/api/health/integrity-check', { method: 'POST' });
+    expect(status).toBe(503);
+    expect(body.error.code).toBe('store_unavailable');
   });
 });
 
@@ -164,6 +221,7 @@ describe('GET /metrics', () => {
     expect(value('stepflow_websocket_clients')).toBe(0);
     expect(value('stepflow_db_bytes')).toBeGreaterThan(0);
     expect(value('stepflow_wal_bytes')).toBeGreaterThanOrEqual(0);
+    expect(value('stepflow_disk_free_bytes')).toBeGreaterThan(0);
     expect(value('process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(text).toContain('# TYPE stepflow_lines_ingested_total counter');
     expect(text).toContain('nodejs_eventloop_lag_p99_seconds');

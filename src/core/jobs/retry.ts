@@ -1,4 +1,4 @@
-import type { ExecutionStatus } from '../statuses.js';
+import { isScriptFailure, type ExecutionStatus } from '../statuses.js';
 import type { RetryPolicy } from './job.js';
 
 /**
@@ -11,8 +11,9 @@ export function retryDelayMs(policy: RetryPolicy, attempt: number): number {
 }
 
 /**
- * Whether an ended attempt gets another one. Failures and timeouts are retried; a cancelled or
- * interrupted run is not (someone stopped it, or the server went down: a retry would fight that).
+ * Whether an ended attempt gets another one: only a failure of the script itself
+ * ({@link isScriptFailure}: failed, timed out) is retried. A cancelled run was stopped on purpose;
+ * an interrupted one may still be running (see `isScriptFailure`), so a retry would fight it.
  */
 export function shouldRetry(
   policy: RetryPolicy,
@@ -20,7 +21,7 @@ export function shouldRetry(
   result: { status: ExecutionStatus; exitCode: number | null },
 ): boolean {
   if (attempt >= policy.maxAttempts) return false;
-  if (result.status !== 'failed' && result.status !== 'timed_out') return false;
+  if (!isScriptFailure(result.status)) return false;
   if (policy.onExitCodes === null) return true;
   return result.exitCode !== null && policy.onExitCodes.includes(result.exitCode);
 }

@@ -4,6 +4,7 @@ import { EXECUTION_STATUSES } from '../../core/statuses.js';
 import type { ServerContext, StepflowApp } from '../build-server.js';
 import { ErrorBodySchema } from '../../protocol/api-schemas.js';
 import type { IngestMeter } from '../ingest-meter.js';
+import type { StorageSizes } from '../../store/maintenance.js';
 
 /**
  * `GET /metrics` in the Prometheus text format. The registry is this server's own (never
@@ -15,7 +16,7 @@ export function registerPrometheusMetrics(
   context: ServerContext,
   ingest: IngestMeter,
 ): void {
-  const { store, engine, writer } = context.stepflow;
+  const { store, engine, writer, maintenance } = context.stepflow;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -63,31 +64,40 @@ export function registerPrometheusMetrics(
       this.set(context.liveClients());
     },
   });
-  new Gauge({
-    name: 'stepflow_db_bytes',
-    help: 'Size of the SQLite database file.',
-    registers: [registry],
-    async collect() {
-      this.set((await store.fileSizes()).dbFileBytes);
-    },
-  });
-  new Gauge({
-    name: 'stepflow_wal_bytes',
-    help: 'Size of the SQLite write-ahead log.',
-    registers: [registry],
-    async collect() {
-      this.set((await store.fileSizes()).walFileBytes);
-    },
-  });
+  if (maintenance) {
+    // Sizes from the backend's maintenance capability; a figure it cannot give has no sample.
+    const sizeGauge = (
+      name: string,
+      help: string,
+      read: (sizes: StorageSizes) => number | null | undefined,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        async collect() {
+          const value = read(await maintenance.sizes());
+          if (typeof value === 'number') this.set(value);
+          else this.remove();
+        },
+      });
+    sizeGauge(
+      'stepflow_db_bytes',
+      'Size of the database on disk (SQLite: the database file).',
+      (s) => s.dbBytes,
+    );
+    sizeGauge(
+      'stepflow_wal_bytes',
+      'Size of the SQLite write-ahead log (SQLite only).',
+      (s) => s.sqlite?.walBytes,
+    );
+    sizeGauge(
+      'stepflow_disk_free_bytes',
+      'Space left on the file system holding the database (when the backend can see it).',
+      (s) => s.diskFreeBytes,
+    );
+  }
 
-  new Gauge({
-    name: 'stepflow_disk_free_bytes',
-    help: 'Space left on the file system holding the database.',
-    registers: [registry],
-    async collect() {
-      this.set((await store.fileSizes()).diskFreeBytes);
-    },
-  });
   // The same figures as /api/health's `writes`: 1 while commits fail (the server is `degraded`).
   new Gauge({
     name: 'stepflow_store_writes_failing',

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { validationError } from '../../core/errors.js';
-import { EXECUTION_STATUSES } from '../../core/statuses.js';
+import { EXECUTION_STATUSES, FAILURE_STATUSES } from '../../core/statuses.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
 import type { ExecutionStats, StatsBucket, StatsQuery } from '../store.js';
 
@@ -13,9 +13,6 @@ type BucketRow = Record<ExecutionStatus, number> & {
   /** JSON `[median, p95]`, or null when no execution of the bucket has a duration. */
   durations: string | null;
 };
-
-/** The statuses the charts count as failures. */
-const FAILURES: readonly ExecutionStatus[] = ['failed', 'timed_out', 'interrupted'];
 
 /**
  * One pass over the range through the created_ms index, grouped by bucket, counting every status
@@ -90,7 +87,7 @@ export function executionStats(db: Database.Database, query: StatsQuery): Execut
       start: new Date(fromMs + i * bucketMs).toISOString(),
       total: row?.total ?? 0,
       succeeded: row?.succeeded ?? 0,
-      failed: row ? FAILURES.reduce((sum, status) => sum + row[status], 0) : 0,
+      failed: row ? FAILURE_STATUSES.reduce((sum, status) => sum + row[status], 0) : 0,
       cancelled: row?.cancelled ?? 0,
       medianDurationMs: median,
       p95DurationMs: p95,

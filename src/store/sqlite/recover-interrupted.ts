@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
+import { findOrphans, interruptionOf, type OpenExecution, type OpenStep } from '../../core/interruption.js';
 import type { ExecutionOwner } from '../../core/model.js';
+import { EXECUTION_STATUSES, isTerminalExecutionStatus } from '../../core/statuses.js';
 import { createSignOfLifeReader } from './last-sign-of-life.js';
 
 interface OpenExecutionRow {
@@ -10,72 +12,70 @@ interface OpenExecutionRow {
   owner_start_time: number | null;
 }
 
+const OPEN_STATUSES = EXECUTION_STATUSES.filter((status) => !isTerminalExecutionStatus(status))
+  .map((status) => `'${status}'`)
+  .join(', ');
+
 /**
- * Marks queued/running executions whose owner is dead as interrupted and cancels their running
- * steps. The liveness checks run before the write transaction, which re-checks the status so an
- * execution its owner finished in the meantime is left alone. Each ends at its owner's last sign
- * of life (heartbeat, lines, steps, samples…), not `now`: a crash at 02:00 noticed at 09:00 ended
- * the run at 02:00. `now` only caps it, against clocks that ran ahead.
+ * Persists what core decides about orphaned executions (`core/interruption.ts`): which ones are
+ * orphaned, and what they and their open steps become. The liveness checks run before the write
+ * transaction, which re-checks the status so an execution its owner finished in the meantime is
+ * left alone.
  */
 export function recoverInterrupted(
   db: Database.Database,
   isOwnerAlive: (owner: ExecutionOwner) => boolean,
   now: Date,
 ): string[] {
-  const open = db
-    .prepare(
-      `SELECT id, started_at, owner_host, owner_pid, owner_start_time FROM executions
-      WHERE status IN ('queued', 'running')`,
-    )
-    .all() as OpenExecutionRow[];
-  const verdicts = new Map<string, boolean>();
-  const dead: { row: OpenExecutionRow; error: string }[] = [];
-  for (const row of open) {
-    const owner = ownerOf(row);
-    const key = owner === null ? '' : `${owner.host}\0${owner.pid}\0${owner.startTime}`;
-    let alive = verdicts.get(key);
-    if (alive === undefined) {
-      alive = owner !== null && isOwnerAlive(owner);
-      verdicts.set(key, alive);
-    }
-    if (!alive) {
-      const who = owner === null ? 'owner unknown' : `pid ${owner.pid} on host ${owner.host}`;
-      dead.push({ row, error: `the process running it died (${who})` });
-    }
-  }
-  if (dead.length === 0) return [];
+  const open = (
+    db
+      .prepare(
+        `SELECT id, started_at, owner_host, owner_pid, owner_start_time FROM executions
+        WHERE status IN (${OPEN_STATUSES})`,
+      )
+      .all() as OpenExecutionRow[]
+  ).map(openExecutionFromRow);
+  const orphans = findOrphans(open, isOwnerAlive);
+  if (orphans.length === 0) return [];
 
   const nowMs = now.getTime();
   const lastSignOfLife = createSignOfLifeReader(db);
-  const durationTo = (endedMs: number, iso: string | null): number | null =>
-    iso === null ? null : Math.max(0, endedMs - Date.parse(iso));
-  const markInterrupted =
-    db.prepare(`UPDATE executions SET status = 'interrupted', ended_at = ?, duration_ms = ?,
-    error = ? WHERE id = ? AND status IN ('queued', 'running')`);
-  const runningSteps = db.prepare(
-    // A step failed by STEP_ERROR stays open (ended_at NULL) until closed: close those too.
-    `SELECT id, started_at FROM steps WHERE execution_id = ? AND ended_at IS NULL`,
+  const markInterrupted = db.prepare(`UPDATE executions SET status = ?, ended_at = ?, duration_ms = ?,
+    error = ? WHERE id = ? AND status IN (${OPEN_STATUSES})`);
+  const openSteps = db.prepare<[string], { id: number; status: OpenStep['status']; started_at: string }>(
+    // A step failed by STEP_ERROR stays open (ended_at NULL) until closed: those are open too.
+    `SELECT id, status, started_at FROM steps WHERE execution_id = ? AND ended_at IS NULL`,
   );
-  const cancelStep = db.prepare(`UPDATE steps
-    SET status = CASE status WHEN 'running' THEN 'cancelled' ELSE status END, ended_at = ?, duration_ms = ?
+  const closeStep = db.prepare(`UPDATE steps SET status = ?, ended_at = ?, duration_ms = ?
     WHERE execution_id = ? AND id = ?`);
   const changed: string[] = [];
   db.transaction(() => {
-    for (const { row, error } of dead) {
-      const endedMs = Math.min(nowMs, lastSignOfLife(row.id) ?? nowMs);
-      const endedAt = new Date(endedMs).toISOString();
-      const duration = durationTo(endedMs, row.started_at);
-      if (markInterrupted.run(endedAt, duration, error, row.id).changes === 0) continue;
-      changed.push(row.id);
-      for (const step of runningSteps.all(row.id) as { id: number; started_at: string }[]) {
-        cancelStep.run(endedAt, durationTo(endedMs, step.started_at), row.id, step.id);
+    for (const { execution, error } of orphans) {
+      const decided = interruptionOf({
+        execution,
+        error,
+        lastSignOfLifeMs: lastSignOfLife(execution.id),
+        nowMs,
+        openSteps: openSteps
+          .all(execution.id)
+          .map((row) => ({ id: row.id, status: row.status, startedAt: row.started_at })),
+      });
+      const { status, endedAt, durationMs } = decided;
+      if (markInterrupted.run(status, endedAt, durationMs, decided.error, execution.id).changes === 0)
+        continue;
+      changed.push(execution.id);
+      for (const step of decided.steps) {
+        closeStep.run(step.status, step.endedAt, step.durationMs, execution.id, step.id);
       }
     }
   }).immediate();
   return changed;
 }
 
-function ownerOf(row: OpenExecutionRow): ExecutionOwner | null {
-  if (row.owner_host === null || row.owner_pid === null || row.owner_start_time === null) return null;
-  return { host: row.owner_host, pid: row.owner_pid, startTime: row.owner_start_time };
+function openExecutionFromRow(row: OpenExecutionRow): OpenExecution {
+  const owner =
+    row.owner_host === null || row.owner_pid === null || row.owner_start_time === null
+      ? null
+      : { host: row.owner_host, pid: row.owner_pid, startTime: row.owner_start_time };
+  return { id: row.id, startedAt: row.started_at, owner };
 }

@@ -5,21 +5,23 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY, type JobDefinition } from '../../core/jobs/job.js';
 import { DATABASE_FILE } from './open-database.js';
-import { openSqliteJobStore, type SqliteJobStore } from './sqlite-job-store.js';
+import { describeJobStoreContract } from '../job-store-contract.js';
+import { openSqliteStores, type SqliteStores } from './open-sqlite-stores.js';
+import type { SqliteJobStore } from './sqlite-job-store.js';
 
-const opened: { store: SqliteJobStore; dir: string }[] = [];
+const opened: { close(): Promise<void>; dir: string }[] = [];
 afterEach(async () => {
-  for (const { store, dir } of opened.splice(0)) {
-    await store.close();
+  for (const { close, dir } of opened.splice(0)) {
+    await close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
 async function open(): Promise<{ store: SqliteJobStore; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-job-store-'));
-  const entry = { store: await openSqliteJobStore({ dataDir: dir }), dir };
-  opened.push(entry);
-  return entry;
+  const stores = await openSqliteStores({ dataDir: dir });
+  opened.push({ close: () => stores.store.close(), dir });
+  return { store: stores.jobs, dir };
 }
 
 const definition = (overrides: Partial<JobDefinition> = {}): JobDefinition => ({
@@ -40,6 +42,24 @@ const definition = (overrides: Partial<JobDefinition> = {}): JobDefinition => ({
   lateByP95: false,
   webhooks: [],
   ...overrides,
+});
+
+describeJobStoreContract('sqlite', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-job-store-contract-'));
+  const opened: SqliteStores[] = [await openSqliteStores({ dataDir: dir })];
+  return {
+    jobs: opened[0]!.jobs,
+    store: opened[0]!.store,
+    async openAnother() {
+      const stores = await openSqliteStores({ dataDir: dir });
+      opened.push(stores);
+      return { jobs: stores.jobs, store: stores.store };
+    },
+    async cleanup() {
+      for (const stores of opened) await stores.store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 });
 
 describe('SqliteJobStore reads', () => {

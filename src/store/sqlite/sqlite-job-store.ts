@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3';
 import { ERROR_CODES, StepflowError, isStepflowError, notFound } from '../../core/errors.js';
+import { createExecutionIdFactory } from '../../core/execution-ids.js';
 import type { FireRecord, Job, JobDefinition, PendingRetry, WebhookDelivery } from '../../core/jobs/job.js';
 import type { StepDurationSample } from '../../core/jobs/step-percentiles.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
 import type { JobLastRun, JobList, JobRunSummary, JobStore, NewFire } from '../job-store.js';
 import type { UnreadableRecord } from '../store.js';
-import { createExecutionIdFactory } from './execution-ids.js';
 import {
   definitionJson,
   deliveryFromRow,
@@ -19,32 +19,23 @@ import {
   type PendingRetryRow,
   type TriggerRow,
 } from './job-rows.js';
-import { openDatabase } from './open-database.js';
 import { guarded } from './sqlite-errors.js';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 
-/** Opens the job store on `<dataDir>/stepflow.db` (its own connection to the executions' file). */
-export async function openSqliteJobStore({
-  dataDir,
-  now = () => new Date(),
-}: {
-  dataDir: string;
-  now?: () => Date;
-}): Promise<SqliteJobStore> {
-  return new SqliteJobStore(await openDatabase(dataDir), now);
-}
-
 /**
- * {@link JobStore} on one better-sqlite3 connection. Like the execution store, every method is
- * synchronous inside its promise, so no transaction stays open across an await.
+ * {@link JobStore} on the connection of the execution store it is opened with (`openSqliteStores`):
+ * its run history reads the `executions` and `steps` tables that store writes. It does not own the
+ * connection: `close()` only ends this store's use of it. Like the execution store, every method
+ * is synchronous inside its promise, so no transaction stays open across an await.
  */
 export class SqliteJobStore implements JobStore {
   private readonly nextId = createExecutionIdFactory();
   private readonly statements;
   /** Job contents that passed the rules on read (see `jobFromRows`). */
   private readonly checkedJobs = new Set<string>();
+  private closed = false;
 
   constructor(
     private readonly db: Database.Database,
@@ -380,8 +371,9 @@ export class SqliteJobStore implements JobStore {
     });
   }
 
+  /** Later calls fail with `store_unavailable`; the connection stays open for the execution store. */
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    this.closed = true;
   }
 
   private read(id: string): Job {
@@ -408,6 +400,9 @@ export class SqliteJobStore implements JobStore {
   }
 
   private guard<T>(context: string, operation: () => T): T {
+    if (this.closed) {
+      throw new StepflowError(ERROR_CODES.STORE_UNAVAILABLE, `${context}: the job store is closed`);
+    }
     return guarded(this.db, context, () => {
       try {
         return operation();

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { LogLine } from '../../core/model.js';
 import { describeStoreContract } from '../store-contract.js';
 import { MIGRATIONS } from './migrations.js';
@@ -86,77 +86,6 @@ describe('SqliteStore', () => {
     await store.createExecution({ spec: { ...spec, name: 'b' }, status: 'queued' });
     expect((await store.listExecutions({ limit: 10 })).items.map((e) => e.name)).toEqual(['b', 'a']);
   });
-
-  it('creates the data dir and a WAL-mode stepflow.db with 16 KiB pages', async () => {
-    const dataDir = path.join(makeTempDir(), 'nested', 'data');
-    const store = await open({ dataDir });
-    expect(fs.existsSync(path.join(dataDir, 'stepflow.db'))).toBe(true);
-    expect(store.file).toBe(path.join(dataDir, 'stepflow.db'));
-    const stats = await store.stats();
-    expect(stats).toMatchObject({ journalMode: 'wal', pageSize: 16384 });
-    expect(stats.pageCount).toBeGreaterThan(0);
-    expect(stats.settings).toEqual({
-      cacheSizeKiB: 32768,
-      synchronous: 'NORMAL',
-      tempStore: 'MEMORY',
-      busyTimeoutMs: 5000,
-      walAutocheckpointPages: 1024,
-      journalSizeLimitBytes: 67108864,
-      mmapSizeBytes: 0,
-      foreignKeys: true,
-    });
-  });
-
-  it('stores a long run of lines as a few chunk rows and counts them in stats', async () => {
-    const store = await open();
-    const e = await store.createExecution({ spec: { command: 'x', cwd: '/', tags: { a: '1', b: '2' } } });
-    await store.write({ lines: [{ executionId: e.id, lines: lines(1, 2500) }] });
-    const stats = await store.stats();
-    expect(stats.rowCounts).toEqual({
-      executions: 1,
-      execution_tags: 2,
-      steps: 0,
-      log_chunks: 3,
-      artifacts: 0,
-      annotations: 0,
-      resource_samples: 0,
-    });
-    expect(stats.dbFileBytes).toBeGreaterThan(0);
-    expect(stats.walFileBytes).toBeGreaterThan(0);
-    expect(await store.fileSizes()).toEqual({
-      dbFileBytes: stats.dbFileBytes,
-      walFileBytes: stats.walFileBytes,
-      diskFreeBytes: expect.any(Number),
-    });
-    expect(stats.diskFreeBytes).toBeGreaterThan(0);
-  });
-
-  it('folds the WAL back into the database on optimize', async () => {
-    const store = await open();
-    const e = await store.createExecution({ spec: { command: 'x', cwd: '/' } });
-    await store.write({ lines: [{ executionId: e.id, lines: lines(1, 100) }] });
-    const result = await store.optimize();
-    expect(result.optimized).toBe(true);
-    expect(result.checkpoint.busy).toBe(false);
-    expect(result.walBytesBefore).toBeGreaterThan(0);
-    expect(result.walBytesAfter).toBe(0);
-    expect((await store.readLog(e.id)).lines).toHaveLength(100);
-  });
-
-  it('checkpoints from a worker thread once it writes, and truncates the WAL when writes stop', async () => {
-    const store = await open();
-    const e = await store.createExecution({ spec: { command: 'x', cwd: '/' } });
-    expect((await store.stats()).settings.walAutocheckpointPages).toBe(1024);
-    await store.write({ lines: [{ executionId: e.id, lines: lines(1, 100) }] });
-    // The main connection no longer checkpoints inside its commits.
-    expect((await store.stats()).settings.walAutocheckpointPages).toBe(0);
-    expect((await store.fileSizes()).walFileBytes).toBeGreaterThan(0);
-    await vi.waitFor(async () => expect((await store.fileSizes()).walFileBytes).toBe(0), {
-      timeout: 8000,
-      interval: 100,
-    });
-    expect((await store.readLog(e.id)).lines).toHaveLength(100);
-  }, 10_000);
 
   it('migrates a new database to the latest version once, and reopens without migrating again', async () => {
     const dataDir = makeTempDir();

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
-import { ERROR_CODES, StepflowError, notFound, validationError } from '../../core/errors.js';
+import { ERROR_CODES, StepflowError, notFound } from '../../core/errors.js';
+import { createExecutionIdFactory } from '../../core/execution-ids.js';
+import { newExecution } from '../../core/new-execution.js';
 import { EXECUTION_STATUSES, isExecutionStatus } from '../../core/statuses.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
 import type {
@@ -24,7 +26,6 @@ import type {
 } from '../store.js';
 import { createBatchWriter } from './batch-writer.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
-import { createExecutionIdFactory } from './execution-ids.js';
 import { lastSucceededByName } from './last-succeeded.js';
 import { listExecutions, registerListFunctions } from './list-executions.js';
 import { createListingCache, type ListingCache } from './listing-cache.js';
@@ -39,11 +40,9 @@ import { recoverInterrupted } from './recover-interrupted.js';
 import { createSignOfLifeReader } from './last-sign-of-life.js';
 import { annotationFromRow, artifactFromRow, sampleFromRow, stepFromRow } from './detail-rows.js';
 import type { AnnotationRow, ArtifactRow, SampleRow, StepRow } from './detail-rows.js';
-import { EXECUTION_COLUMNS, executionFromRow, isoToMs, unreadableExecution } from './execution-row.js';
+import { EXECUTION_COLUMNS, executionFromRow, unreadableExecution } from './execution-row.js';
 import type { ExecutionRow } from './execution-row.js';
 import { guarded } from './sqlite-errors.js';
-import { optimizeDatabase, readFileSizes, readStats } from './store-stats.js';
-import type { OptimizeResult, SqliteStats } from './store-stats.js';
 
 export interface SqliteStoreOptions {
   /** Directory holding `stepflow.db`; created when missing. */
@@ -62,8 +61,9 @@ export async function openSqliteStore({
 }
 
 /**
- * {@link ExecutionStore} on one better-sqlite3 connection. Every method runs synchronously inside
- * its promise, so no transaction is ever open across an await.
+ * {@link ExecutionStore} on one better-sqlite3 connection, which it owns (closes): the job store
+ * and maintenance opened with it by `openSqliteStores` share it. Every method runs synchronously
+ * inside its promise, so no transaction is ever open across an await.
  */
 export class SqliteStore implements ExecutionStore {
   private readonly writer: ReturnType<typeof createBatchWriter>;
@@ -136,37 +136,9 @@ export class SqliteStore implements ExecutionStore {
 
   async createExecution(input: NewExecution): Promise<Execution> {
     return this.guard('cannot create the execution', () => {
-      const { spec } = input;
-      const command = displayCommand(spec);
-      const createdAt = input.createdAt ?? this.now().toISOString();
-      const status = input.status ?? 'queued';
-      const execution: Execution = {
-        id: this.nextId(isoToMs(createdAt, 'createdAt')),
-        name: spec.name !== undefined && spec.name !== '' ? spec.name : command,
-        command,
-        argv: spec.argv ?? null,
-        cwd: spec.cwd,
-        tags: { ...spec.tags },
-        status,
-        exitCode: null,
-        signal: null,
-        error: null,
-        createdAt,
-        startedAt: status === 'running' ? createdAt : null,
-        endedAt: null,
-        durationMs: null,
-        timeoutSeconds: spec.timeoutSeconds ? spec.timeoutSeconds : null,
-        meta: {},
-        owner: input.owner ?? null,
-        lineCount: 0,
-        resources: null,
-        jobId: input.job?.jobId ?? null,
-        attempt: input.job?.attempt ?? null,
-        retryOfId: input.job?.retryOfId ?? null,
-        scheduledAt: input.job?.scheduledAt ?? null,
-      };
+      const execution = newExecution(input, { nextId: this.nextId, now: this.now });
       this.listings.invalidate();
-      this.writer.insertExecution(execution, spec);
+      this.writer.insertExecution(execution, input.spec);
       return execution;
     });
   }
@@ -287,21 +259,6 @@ export class SqliteStore implements ExecutionStore {
     });
   }
 
-  /** Sizes and row counts for health endpoints. */
-  async stats(): Promise<SqliteStats> {
-    return this.guard('cannot read store stats', () => readStats(this.db, this.file));
-  }
-
-  /** Database and WAL file sizes and free disk space, without the row counts of {@link stats}: for metrics scrapes. */
-  async fileSizes(): Promise<{ dbFileBytes: number; walFileBytes: number; diskFreeBytes: number }> {
-    return this.guard('cannot read store file sizes', () => readFileSizes(this.file));
-  }
-
-  /** Runs `PRAGMA optimize` and `wal_checkpoint(TRUNCATE)`; for maintenance timers and health endpoints. */
-  async optimize(): Promise<OptimizeResult> {
-    return this.guard('cannot optimize the store', () => optimizeDatabase(this.db, this.file));
-  }
-
   /** Closes the connection; later calls fail with `store_unavailable`. Safe to call twice. */
   async close(): Promise<void> {
     if (!this.db.open) return;
@@ -323,12 +280,4 @@ export class SqliteStore implements ExecutionStore {
   private guard<T>(context: string, operation: () => T): T {
     return guarded(this.db, context, operation);
   }
-}
-
-function displayCommand(spec: RunSpec): string {
-  const hasCommand = typeof spec.command === 'string' && spec.command !== '';
-  const hasArgv = Array.isArray(spec.argv) && spec.argv.length > 0;
-  if (hasCommand === hasArgv) throw validationError('a run spec needs exactly one of command and argv');
-  if (typeof spec.cwd !== 'string' || spec.cwd === '') throw validationError('a run spec needs a cwd');
-  return hasCommand ? (spec.command as string) : (spec.argv as string[]).join(' ');
 }

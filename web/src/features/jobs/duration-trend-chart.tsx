@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { isFailure } from '../../api/execution-status.js';
 import type { Execution } from '../../api/types.js';
 import { cssVar, useThemeKey } from '../../components/use-theme-key.js';
 import { formatDateTime, formatDuration } from '../../format.js';
@@ -10,7 +11,7 @@ const HEIGHT = 160;
 
 /**
  * Duration of each ended run, oldest to newest (uPlot): a line through every run, failures
- * (failed, timed out, interrupted) marked again in the danger colour. The x axis counts runs rather
+ * (`isFailure`: failed, timed out, interrupted) marked again in the danger colour. The x axis counts runs rather
  * than time: runs close together (an every-second job) would otherwise pile up in one spot. Colours come from the theme's CSS
  * variables, so the chart is rebuilt when the theme changes; the width follows the container.
  */
@@ -46,8 +47,6 @@ export function DurationTrendChart({ runs }: { runs: readonly Execution[] }) {
   );
 }
 
-const FAILURES = new Set<Execution['status']>(['failed', 'timed_out', 'interrupted']);
-
 function toData(runs: readonly Execution[]): {
   data: [number[], (number | null)[], (number | null)[]];
   starts: string[];
@@ -59,7 +58,7 @@ function toData(runs: readonly Execution[]): {
     data: [
       ended.map((_, i) => i + 1),
       ended.map((run) => run.durationMs),
-      ended.map((run) => (FAILURES.has(run.status) ? run.durationMs : null)),
+      ended.map((run) => (isFailure(run.status) ? run.durationMs : null)),
     ],
     starts: ended.map((run) => run.startedAt ?? run.createdAt),
   };

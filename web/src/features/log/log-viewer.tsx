@@ -10,6 +10,7 @@ import {
   useSyncExternalStore,
   type ReactNode,
 } from 'react';
+import { isFailure } from '../../api/execution-status.js';
 import type { Step } from '../../api/types.js';
 import { findFailureLine } from './failure-focus.js';
 import { fetchLogPage, rawLogUrl, type LogOutline } from './log-api.js';
@@ -28,7 +29,6 @@ import './log-viewer.css';
 const OVERSCAN = 20;
 /** Rows are positioned relative to a base that moves every this many rows, so memoized rows keep their `top`. */
 const BASE_STEP = 1000;
-const FAILED_STATUSES = new Set(['failed', 'timed_out']);
 const ACTIVE_STATUSES = new Set(['queued', 'running']);
 const TIMESTAMPS_KEY = 'stepflow.log.timestamps';
 
@@ -183,7 +183,7 @@ export function LogViewer({ execution, lineFeed, ref }: LogViewerProps) {
       revealIn(loaded.segments, initialHash);
       return;
     }
-    if (!FAILED_STATUSES.has(execution.status)) return;
+    if (!isFailure(execution.status)) return;
     findFailureLine(execution, loaded).then(
       (found) => {
         if (found === null) {

@@ -6,7 +6,7 @@ import { useExecutionActions } from '../../features/execution/use-execution-acti
 import type { ExecutionEstimates } from '../../features/execution/use-estimates.js';
 import { formatDateTime, formatDuration } from '../../format.js';
 import { useConnectionState } from '../../live/live-context.js';
-import { isActive, isFailure } from './execution-status.js';
+import { isActive, isFailure } from '../../api/execution-status.js';
 import { ProgressBar } from '../../components/progress-bar.js';
 
 interface Props {

@@ -13,7 +13,7 @@ import { AnnotationList } from './annotation-list.js';
 import { ArtifactList } from './artifact-list.js';
 import { ExecutionHeader } from './execution-header.js';
 import { FailureSummary } from './failure-summary.js';
-import { isFailure, isTerminal } from './execution-status.js';
+import { isFailure, isTerminal } from '../../api/execution-status.js';
 import { ResourcePanel } from './resource-panel.js';
 import { StepList } from './step-list.js';
 import './execution-page.css';

@@ -2,7 +2,7 @@ import type { ExecutionDetail, ResourceSample } from '../../api/types.js';
 import { ResourceChart } from '../../components/resource-chart.js';
 import { useResourceSamples } from '../../features/execution/use-resource-samples.js';
 import { formatBytes } from '../../format.js';
-import { isTerminal } from './execution-status.js';
+import { isTerminal } from '../../api/execution-status.js';
 
 /** CPU and memory of the process tree: peaks, and the chart (history, then live samples). */
 export function ResourcePanel({

@@ -1,0 +1,35 @@
+import * as path from 'node:path';
+import type { StoreBackend } from '../store-backend.js';
+import { DATABASE_FILE, openDatabase } from './open-database.js';
+import { SqliteJobStore } from './sqlite-job-store.js';
+import { SqliteMaintenance } from './sqlite-maintenance.js';
+import { SqliteStore } from './sqlite-store.js';
+
+/** The SQLite backend: both ports and maintenance, on one connection to `<dataDir>/stepflow.db`. */
+export interface SqliteStores extends StoreBackend {
+  store: SqliteStore;
+  jobs: SqliteJobStore;
+  maintenance: SqliteMaintenance;
+}
+
+/**
+ * Opens the SQLite backend in `dataDir` (creating and migrating the database as needed). The job
+ * store reads the executions the execution store writes, so both use the same connection; the
+ * execution store owns it: closing it closes them all.
+ */
+export async function openSqliteStores({
+  dataDir,
+  now = () => new Date(),
+}: {
+  dataDir: string;
+  /** Clock for timestamps the stores set themselves (createdAt, recovery); tests pass a fake. */
+  now?: () => Date;
+}): Promise<SqliteStores> {
+  const file = path.join(dataDir, DATABASE_FILE);
+  const db = await openDatabase(dataDir);
+  return {
+    store: new SqliteStore(db, file, now),
+    jobs: new SqliteJobStore(db, now),
+    maintenance: new SqliteMaintenance(db, file),
+  };
+}

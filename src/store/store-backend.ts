@@ -1,0 +1,16 @@
+import type { JobStore } from './job-store.js';
+import type { StoreMaintenance } from './maintenance.js';
+import type { ExecutionStore } from './store.js';
+
+/**
+ * What a storage backend opens for a StepFlow process, from one factory (SQLite:
+ * `openSqliteStores`): both ports on one database — the job store reads the executions and steps
+ * the execution store writes (a job's last runs, recent runs, step durations) — and maintenance
+ * when the backend has any. Closing `store` closes it all. A backend passes `store-contract.ts`
+ * and `job-store-contract.ts`.
+ */
+export interface StoreBackend {
+  store: ExecutionStore;
+  jobs: JobStore;
+  maintenance?: StoreMaintenance;
+}
