@@ -1,6 +1,8 @@
 import type { StepflowConfig } from './config.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { createEventBus, type EventBus } from './engine/event-bus.js';
+import { createCancelWatcher } from './engine/cancel-watcher.js';
+import { createCancelRequester, type RequestedCancel } from './engine/request-cancel.js';
 import { createStoreWriter, type StoreWriter } from './engine/store-writer.js';
 import { createProcessMonitor } from './runner/process-monitor.js';
 import { currentOwner, isOwnerAlive } from './runner/process-owner.js';
@@ -24,6 +26,11 @@ export interface Stepflow {
   /** Fires jobs; built here, started only by the server (`stepflow run` and `ls` never fire jobs). */
   scheduler: Scheduler;
   notifier: Notifier;
+  /**
+   * Cancels an execution another process runs: records the request, which its owner acts on within
+   * about a second (see engine/request-cancel.ts). For executions of this process use `engine.cancel`.
+   */
+  requestCancel(id: string): Promise<RequestedCancel>;
   /** Ids of executions found orphaned by a dead process and marked `interrupted` at open. */
   recovered: string[];
   /** Stops running executions, flushes, closes the store (reverse order of construction). */
@@ -79,6 +86,9 @@ export async function createStepflow(
     secretEnvPatterns: config.secretEnvPatterns,
     environment: config.runEnvironment,
   });
+  // Cancel from anywhere: this process acts on requests for its runs, and records them for others'.
+  const cancelWatcher = createCancelWatcher({ store, engine, bus, owner });
+  const requestCancel = createCancelRequester({ store, bus, monitor, killGraceMs: config.killGraceMs });
   const jobs = await openSqliteJobStore({ dataDir: config.dataDir });
   const notifier = createNotifier({ jobs, store, flush: writer.flush });
   const scheduler = createScheduler({ jobs, engine, notifier, bus });
@@ -88,6 +98,7 @@ export async function createStepflow(
     (closing ??= (async () => {
       // The scheduler first, so nothing fires into an engine that is shutting down.
       await scheduler.stop();
+      cancelWatcher.close();
       await engine.shutdown();
       helper?.close();
       await notifier.close();
@@ -98,5 +109,5 @@ export async function createStepflow(
       await store.close();
     })());
 
-  return { config, store, bus, engine, writer, jobs, scheduler, notifier, recovered, close };
+  return { config, store, bus, engine, writer, jobs, scheduler, notifier, recovered, requestCancel, close };
 }
