@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { loadConfig } from '../../config.js';
-import { ERROR_CODES, StepflowError } from '../../core/errors.js';
-import { createStepflow } from '../../stepflow.js';
+import { ERROR_CODES, StepflowError, isStepflowError } from '../../core/errors.js';
+import { createStepflow, type Stepflow } from '../../stepflow.js';
 import { runCommand, type RunCommandOptions } from '../commands/run-command.js';
 import { createRemoteClient, type RemoteClient } from './remote-client.js';
 import { startRemoteReporter, type DeliveryOutcome, type RemoteReporter } from './remote-reporter.js';
@@ -42,7 +42,15 @@ export async function remoteRunCommand(
   const unsubscribe = app.bus.subscribe((event) => {
     if (reporter !== undefined || event.type !== 'execution.started') return;
     executionId = event.executionId;
-    reporter = startRemoteReporter({ store: app.store, executionId, client, serverUrl, spoolDir, say });
+    reporter = startRemoteReporter({
+      store: app.store,
+      executionId,
+      client,
+      serverUrl,
+      spoolDir,
+      say,
+      onCancelRequested: () => cancelOnRequest(app, event.executionId, serverUrl),
+    });
   });
 
   let code: number;
@@ -68,6 +76,17 @@ export async function remoteRunCommand(
       `stepflow push ${spoolDir} --server ${serverUrl})`,
   );
   return code === 0 ? EXIT_NOT_DELIVERED : code;
+}
+
+/** A cancel requested on the server (its dashboard, its API): stopped here as a local request would be. */
+function cancelOnRequest(app: Stepflow, executionId: string, serverUrl: string): void {
+  say(`stepflow: cancel requested on ${serverUrl}; stopping ${executionId} (its process tree)…`);
+  try {
+    app.engine.cancel(executionId, `requested on ${serverUrl}`);
+  } catch (error) {
+    // It has ended meanwhile: the end is being delivered, nothing to stop.
+    if (!(isStepflowError(error) && error.code === ERROR_CODES.NOT_FOUND)) throw error;
+  }
 }
 
 /** Tells the user one line, on stderr (stdout is the script's). */

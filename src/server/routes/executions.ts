@@ -131,12 +131,23 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
         tags,
         summary:
           'Cancel a queued (200, now cancelled) or running (202, its process tree is being stopped) execution',
+        description:
+          'Works for executions of any StepFlow process on this data dir (a `stepflow run` in a terminal, ' +
+          'another server): the request is recorded and the owning process stops it within about a ' +
+          'second (a remote `run --server`: at its next report, within about 2 s). If that process has ' +
+          'died, the execution is marked interrupted at once, as crash recovery does (200).',
         params: ExecutionParamsSchema,
         response: {
-          200: { ...ExecutionSchema, description: 'Was queued: cancelled' },
+          200: {
+            ...ExecutionSchema,
+            description:
+              'Ended now: it was queued here (cancelled), or the process running it had died (interrupted)',
+          },
           202: {
             ...ExecutionSchema,
-            description: 'Was running: stopping (SIGTERM, then SIGKILL after the grace)',
+            description:
+              'Stopping (SIGTERM, then SIGKILL after the grace): here, or, for another process’s, ' +
+              'once the owning process sees the request (within about a second)',
           },
           ...errorResponses(400, 404, 409),
         },
@@ -154,9 +165,9 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
       if (isTerminalExecutionStatus(stored.status)) {
         throw conflict(`execution ${id} has already ended (${stored.status}); there is nothing to cancel`);
       }
-      throw conflict(
-        `execution ${id} is driven by another StepFlow process${ownerText(stored)}; cancel it there`,
-      );
+      // Another process runs it: it stops it when it sees the request (or it died: recovered now).
+      const requested = await context.stepflow.requestCancel(id);
+      return reply.status(requested.outcome === 'owner_dead' ? 200 : 202).send(requested.execution);
     },
   );
 

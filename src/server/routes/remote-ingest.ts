@@ -26,7 +26,8 @@ type _Checks = [
 
 export interface RemoteIngest {
   create(execution: RemoteExecution): Promise<{ created: boolean; lastSeq: number }>;
-  applyBatch(id: string, batch: RemoteBatchBody): Promise<{ lastSeq: number }>;
+  /** `cancelRequested`: someone asked to cancel this run here; its client stops it (docs/REMOTE.md). */
+  applyBatch(id: string, batch: RemoteBatchBody): Promise<{ lastSeq: number; cancelRequested?: true }>;
   /** Checks that `id` is a remote execution the client may add to, and returns it. */
   remoteExecution(id: string): Promise<ExecutionDetail>;
   recordArtifact(id: string, artifact: Artifact): Promise<void>;
@@ -197,6 +198,12 @@ export function createRemoteIngest(stepflow: Stepflow, now: () => number = Date.
           },
           events,
         );
+        // The answer is how a cancel requested here reaches a client on another host.
+        const open = !isTerminalExecutionStatus((execution ?? stored).status);
+        const owner = execution?.owner ?? stored.owner;
+        if (open && owner !== null && (await store.cancelRequests(owner)).includes(id)) {
+          return { lastSeq, cancelRequested: true };
+        }
         return { lastSeq };
       }),
 
