@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import { ERROR_CODES, StepflowError, isStepflowError } from '../core/errors.js';
 import { createStepflow, type Stepflow } from '../stepflow.js';
+import { cancelCommand } from './commands/cancel-command.js';
 import { listCommand } from './commands/list-command.js';
 import { registerJobsCommand } from './jobs/jobs-command.js';
 import { logsCommand } from './commands/logs-command.js';
@@ -86,6 +87,15 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('-f, --follow', 'keep printing new lines until the execution ends')
     .action(async (id: string, options) =>
       setExit(await withStepflow((app) => logsCommand(app, id, options))),
+    );
+
+  program
+    .command('cancel')
+    .description('cancel an execution, whichever StepFlow process on this data dir runs it')
+    .argument('<id>', 'execution id')
+    .option('--no-wait', 'return once the request is recorded, without waiting for the run to end')
+    .action(async (id: string, options: { wait: boolean }) =>
+      setExit(await withStepflow((app) => cancelCommand(app, id, options))),
     );
 
   program
