@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { StepflowConfig } from './config.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { createEventBus, type EventBus } from './engine/event-bus.js';
+import { createCancelWatcher } from './engine/cancel-watcher.js';
+import { createCancelRequester } from './engine/request-cancel.js';
 import { createStoreWriter, type StoreWriter } from './engine/store-writer.js';
 import { createProcessMonitor } from './runner/process-monitor.js';
 import { currentOwner, isOwnerAlive } from './runner/process-owner.js';
@@ -94,16 +96,29 @@ export async function createStepflow(
     secretEnvPatterns: config.secretEnvPatterns,
     environment: config.runEnvironment,
   });
+  // Cancel from anywhere: this process acts on requests for its runs, and records them for others'.
+  const cancelWatcher = createCancelWatcher({ store, engine, bus, owner });
+  const requestCancel = createCancelRequester({ store, bus, monitor, killGraceMs: config.killGraceMs });
   const notifier = createNotifier({ jobs, store, flush: writer.flush });
   const scheduler = createScheduler({ jobs, engine, bus });
   const unsubscribeNotifier = bus.subscribe(notifier.handle);
-  const app = createApplication({ store, jobs, engine, writer, bus, scheduler, dataDir: config.dataDir });
+  const app = createApplication({
+    store,
+    jobs,
+    engine,
+    writer,
+    bus,
+    scheduler,
+    requestCancel,
+    dataDir: config.dataDir,
+  });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       // The scheduler first, so nothing fires into an engine that is shutting down.
       await scheduler.stop();
+      cancelWatcher.close();
       await engine.shutdown();
       helper?.close();
       unsubscribeNotifier();

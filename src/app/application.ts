@@ -1,6 +1,7 @@
 import type { StepflowEventListener } from '../core/events.js';
 import type { Engine } from '../engine/engine.js';
 import type { EventBus } from '../engine/event-bus.js';
+import type { RequestedCancel } from '../engine/request-cancel.js';
 import type { StoreWriter, StoreWriterHealth } from '../engine/store-writer.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { JobStore } from '../store/job-store.js';
@@ -32,13 +33,14 @@ export interface ApplicationDeps {
   writer: Pick<StoreWriter, 'flush' | 'health'>;
   bus: EventBus;
   scheduler: Scheduler;
+  requestCancel: (id: string) => Promise<RequestedCancel>;
   dataDir: string;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
-  const { store, engine, writer, bus, scheduler, dataDir } = deps;
+  const { store, engine, writer, bus, scheduler, requestCancel, dataDir } = deps;
   return {
-    executions: createExecutions({ store, engine, writer, dataDir }),
+    executions: createExecutions({ store, engine, requestCancel, writer, dataDir }),
     jobs: createJobs({ jobs: deps.jobs, scheduler, bus }),
     remote: createRemoteRuns({ store, bus, writer }),
     events: { subscribe: (listener) => bus.subscribe(listener) },

@@ -4,6 +4,7 @@ import { ERROR_CODES, StepflowError, isStepflowError, notFound } from '../core/e
 import type { Execution, ExecutionDetail, RunSpec } from '../core/model.js';
 import { isExecutionStatus, isTerminalExecutionStatus } from '../core/statuses.js';
 import type { Engine } from '../engine/engine.js';
+import type { RequestedCancel } from '../engine/request-cancel.js';
 import type { StoreWriter } from '../engine/store-writer.js';
 import { REMOTE_TAG } from '../protocol/remote-schemas.js';
 import type { ExecutionStore } from '../store/store.js';
@@ -23,9 +24,13 @@ export type ExecutionReads = Pick<
   | 'listArtifacts'
 >;
 
-/** How a cancel went: `cancelled` at once (it was queued), or `stopping` (its tree is being ended). */
+/**
+ * How a cancel went. This process's runs: `cancelled` at once (it was queued) or `stopping` (its
+ * tree is being ended). Another process's: `requested` (recorded; its owner stops it within about
+ * a second) or `interrupted` (its owner had died: recovered now, its leftovers ended).
+ */
 interface CancelOutcome {
-  state: 'cancelled' | 'stopping';
+  state: 'cancelled' | 'stopping' | 'requested' | 'interrupted';
   execution: Execution;
 }
 
@@ -40,7 +45,8 @@ export interface Executions {
   run(spec: RunSpec): Promise<{ execution: Execution; done: Promise<Execution> }>;
   /** The execution as stored after everything this process published about it (not found: throws). */
   get(id: string): Promise<ExecutionDetail>;
-  cancel(id: string): Promise<CancelOutcome>;
+  /** Cancels a run wherever it runs: this process, another on the same data dir, a remote client. */
+  cancel(id: string, options?: { reason?: string }): Promise<CancelOutcome>;
   /** A new run of the same spec; refused for a remote run (its command belongs to another host). */
   rerun(id: string): Promise<Execution>;
   /** Deletes an ended execution with its log, steps and artifact files. */
@@ -57,13 +63,16 @@ export interface Executions {
 export interface ExecutionsDeps {
   store: ExecutionStore;
   engine: Pick<Engine, 'submit' | 'cancel' | 'active'>;
+  /** Records a cancel for a run another process owns (engine/request-cancel.ts). */
+  requestCancel: (id: string) => Promise<RequestedCancel>;
   writer: Pick<StoreWriter, 'flush'>;
   dataDir: string;
 }
 
 const conflict = (message: string) => new StepflowError(ERROR_CODES.CONFLICT, message);
 
-export function createExecutions({ store, engine, writer, dataDir }: ExecutionsDeps): Executions {
+export function createExecutions(deps: ExecutionsDeps): Executions {
+  const { store, engine, writer, dataDir } = deps;
   const get = async (id: string): Promise<ExecutionDetail> => {
     // The store lags the event stream by up to one writer interval (~100 ms).
     await writer.flush();
@@ -85,10 +94,10 @@ export function createExecutions({ store, engine, writer, dataDir }: ExecutionsD
 
     run: (spec) => engine.submit(spec),
 
-    async cancel(id) {
+    async cancel(id, options = {}) {
       const active = engine.active().find((execution) => execution.id === id);
       if (active !== undefined) {
-        engine.cancel(id);
+        engine.cancel(id, options.reason);
         if (active.status === 'queued') return { state: 'cancelled', execution: await get(id) };
         return { state: 'stopping', execution: active };
       }
@@ -96,9 +105,12 @@ export function createExecutions({ store, engine, writer, dataDir }: ExecutionsD
       if (isTerminalExecutionStatus(stored.status)) {
         throw conflict(`execution ${id} has already ended (${stored.status}); there is nothing to cancel`);
       }
-      throw conflict(
-        `execution ${id} is driven by another StepFlow process${ownerText(stored)}; cancel it there`,
-      );
+      // Another process runs it: it stops it when it sees the request (or it died: recovered now).
+      const requested = await deps.requestCancel(id);
+      return {
+        state: requested.outcome === 'owner_dead' ? 'interrupted' : 'requested',
+        execution: requested.execution,
+      };
     },
 
     async rerun(id) {

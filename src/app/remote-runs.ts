@@ -28,7 +28,8 @@ type _Checks = [
 
 export interface RemoteRuns {
   create(execution: RemoteExecution): Promise<{ created: boolean; lastSeq: number }>;
-  applyBatch(id: string, batch: RemoteBatchBody): Promise<{ lastSeq: number }>;
+  /** `cancelRequested`: someone asked to cancel this run here; its client stops it (docs/REMOTE.md). */
+  applyBatch(id: string, batch: RemoteBatchBody): Promise<{ lastSeq: number; cancelRequested?: true }>;
   /** Checks that `id` is a remote execution the client may add to, and returns it. */
   remoteExecution(id: string): Promise<ExecutionDetail>;
   recordArtifact(id: string, artifact: Artifact): Promise<void>;
@@ -205,6 +206,12 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
           },
           events,
         );
+        // The answer is how a cancel requested here reaches a client on another host.
+        const open = !isTerminalExecutionStatus((execution ?? stored).status);
+        const owner = execution?.owner ?? stored.owner;
+        if (open && owner !== null && (await store.cancelRequests(owner)).includes(id)) {
+          return { lastSeq, cancelRequested: true };
+        }
         return { lastSeq };
       }),
 

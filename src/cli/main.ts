@@ -1,8 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadConfig, type StepflowConfig } from '../config.js';
 import { ERROR_CODES, StepflowError, isStepflowError } from '../core/errors.js';
 import type { Application } from '../app/application.js';
 import { createStepflow } from '../stepflow.js';
+import { cancelCommand } from './commands/cancel-command.js';
 import { listCommand } from './commands/list-command.js';
 import { registerJobsCommand } from './jobs/jobs-command.js';
 import { logsCommand } from './commands/logs-command.js';
@@ -16,10 +17,12 @@ import { VERSION } from '../version.js';
 const EXIT_USAGE = 2;
 
 /** Opens the data dir for the length of one command. */
-async function withStepflow(action: (app: Application) => Promise<number>): Promise<number> {
+async function withStepflow(
+  action: (app: Application, config: StepflowConfig) => Promise<number>,
+): Promise<number> {
   const stepflow = await createStepflow(loadConfig());
   try {
-    return await action(stepflow.app);
+    return await action(stepflow.app, stepflow.config);
   } finally {
     await stepflow.close();
   }
@@ -87,6 +90,19 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('-f, --follow', 'keep printing new lines until the execution ends')
     .action(async (id: string, options) =>
       setExit(await withStepflow((app) => logsCommand(app, id, options))),
+    );
+
+  program
+    .command('cancel')
+    .description('cancel an execution, whichever StepFlow process on this data dir runs it')
+    .argument('<id>', 'execution id')
+    .option('--no-wait', 'return once the request is recorded, without waiting for the run to end')
+    .action(async (id: string, options: { wait: boolean }) =>
+      setExit(
+        await withStepflow((app, config) =>
+          cancelCommand(app, id, { ...options, killGraceMs: config.killGraceMs }),
+        ),
+      ),
     );
 
   program

@@ -39,7 +39,11 @@ export interface SubmittedExecution {
 export interface Engine {
   /** `job`: set by the scheduler, links the execution to its job and previous attempt. */
   submit(spec: RunSpec, job?: ExecutionJobLink): Promise<SubmittedExecution>;
-  cancel(id: string): void;
+  /**
+   * Stops a running execution or drops a queued one; both end `cancelled`. `reason`: why, when it
+   * was not asked for in this process (e.g. a request from another one), shown in its log and error.
+   */
+  cancel(id: string, reason?: string): void;
   /** Stops a running execution, which ends `failed` with `reason`; does nothing if it is not running. */
   fail(id: string, reason: string): void;
   /** Executions this process is running or holding in its queue. */
@@ -95,7 +99,7 @@ export function createEngine(options: EngineOptions): Engine {
     }
   };
 
-  const cancelQueued = (index: number): void => {
+  const cancelQueued = (index: number, reason?: string): void => {
     const [pending] = queue.splice(index, 1);
     if (!pending) return;
     const ts = new Date(now()).toISOString();
@@ -103,7 +107,7 @@ export function createEngine(options: EngineOptions): Engine {
       ...pending.execution,
       status: 'cancelled',
       endedAt: ts,
-      error: 'Cancelled while queued.',
+      error: reason === undefined ? 'Cancelled while queued.' : `Cancelled while queued: ${reason}.`,
     };
     bus.publish({ type: 'execution.finished', executionId: cancelled.id, execution: cancelled });
     pending.resolve(cancelled);
@@ -131,11 +135,11 @@ export function createEngine(options: EngineOptions): Engine {
       const current = running.get(execution.id)?.snapshot() ?? execution;
       return { execution: current, done };
     },
-    cancel(id) {
+    cancel(id, reason) {
       const run = running.get(id);
-      if (run) return run.cancel();
+      if (run) return run.cancel(reason);
       const index = queue.findIndex((p) => p.execution.id === id);
-      if (index >= 0) return cancelQueued(index);
+      if (index >= 0) return cancelQueued(index, reason);
       throw notFound('running execution', id);
     },
     fail(id, reason) {

@@ -33,7 +33,8 @@ export interface ExecutionRun {
   readonly id: string;
   /** Latest snapshot (status, meta, line count…). */
   snapshot(): Execution;
-  cancel(): void;
+  /** `reason`: why, when it was not asked for here (shown in its log and as its error). */
+  cancel(reason?: string): void;
   /** Stops it like cancel, but it ends `failed` with `reason` as its error (the store is failing). */
   fail(reason: string): void;
   /** Resolves with the final execution once the process tree is gone and artifacts are stored. */
@@ -54,6 +55,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
   let execution: Execution = { ...queued, status: 'running', startedAt: iso(startedAt) };
   let failure: string | null = null;
   let stoppedFor: string | null = null;
+  let cancelReason: string | null = null;
   let nextArtifactId = 1;
   let samples = 0;
   // Artifacts are collected one after another, in the order they were declared: ids follow the
@@ -179,7 +181,9 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     const rawNote =
       stoppedFor !== null && result.outcome === 'cancelled'
         ? 'Stopped: the process tree was ended.'
-        : resultNote(result, spec);
+        : cancelReason !== null && result.outcome === 'cancelled'
+          ? `Cancelled: ${cancelReason}; the process tree was stopped.`
+          : resultNote(result, spec);
     const note = rawNote === null ? null : interpreter.mask(rawNote);
     if (note) interpreter.pushSystemLine(note, endedAt);
     if (storeFailure !== null) interpreter.pushSystemLine(`⚠ ${storeFailure}`, endedAt);
@@ -209,7 +213,10 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
   return {
     id,
     snapshot: () => ({ ...execution, lineCount: interpreter.lastSeq }),
-    cancel: () => child.cancel(),
+    cancel(reason) {
+      if (reason !== undefined) cancelReason ??= reason;
+      child.cancel();
+    },
     fail(reason) {
       stoppedFor ??= reason;
       child.cancel();

@@ -209,7 +209,14 @@ export const RemoteBatchBody = Type.Object(
 );
 export type RemoteBatchBody = Static<typeof RemoteBatchBody>;
 
-export const RemoteBatchReply = Type.Object({ lastSeq: count });
+export const RemoteBatchReply = Type.Object({
+  lastSeq: count,
+  /**
+   * Present (true) while someone asked the server to cancel this run (dashboard, API, `stepflow
+   * cancel`): the client stops its script as for Ctrl-C, and reports it `cancelled` as usual.
+   */
+  cancelRequested: Type.Optional(Type.Boolean()),
+});
 export type RemoteBatchReply = Static<typeof RemoteBatchReply>;
 
 /** Describes the bytes of `PUT …/artifacts/:artifactId` (an `application/octet-stream` body). */

@@ -873,6 +873,84 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
       });
     });
 
+    describe('cancel requests', () => {
+      const owner: ExecutionOwner = { host: 'h', pid: 21, startTime: 7 };
+      const other: ExecutionOwner = { host: 'h', pid: 22, startTime: 7 };
+      const make = (who: ExecutionOwner, status: 'queued' | 'running') =>
+        store.createExecution({ spec: { command: 'x', cwd: '/' }, owner: who, status });
+      const sorted = (ids: string[]) => [...ids].sort();
+
+      it('records a request on an open execution once, keeping the first time, and lists it for its owner only', async () => {
+        const running = await make(owner, 'running');
+        const queued = await make(owner, 'queued');
+        const untouched = await make(owner, 'running');
+        const theirs = await make(other, 'running');
+        expect(await store.cancelRequests(owner)).toEqual([]);
+
+        const first = await store.requestCancel(running.id, '2024-01-01T00:00:01.000Z');
+        expect(first).toEqual({ execution: running, requestedAt: '2024-01-01T00:00:01.000Z' });
+        const again = await store.requestCancel(running.id, '2024-01-01T00:00:09.000Z');
+        expect(again.requestedAt).toBe('2024-01-01T00:00:01.000Z');
+        await store.requestCancel(queued.id, '2024-01-01T00:00:02.000Z');
+        await store.requestCancel(theirs.id, '2024-01-01T00:00:03.000Z');
+
+        expect(await store.cancelRequests(owner)).toEqual(sorted([running.id, queued.id]));
+        expect(await store.cancelRequests(other)).toEqual([theirs.id]);
+        expect(await store.cancelRequests({ ...owner, startTime: 8 })).toEqual([]);
+        // A request changes nothing else: the owner decides when and how the run ends.
+        expect(await store.getExecution(running.id)).toMatchObject({ status: 'running', endedAt: null });
+        expect(await store.getExecution(untouched.id)).toMatchObject({ status: 'running' });
+
+        // The owner's writes overwrite the whole row: the request survives them…
+        await store.write({
+          executions: [{ ...running, lineCount: 3 }],
+          ownerSeen: { owner, at: running.createdAt },
+        });
+        expect(await store.cancelRequests(owner)).toEqual(sorted([running.id, queued.id]));
+        // …and an execution that has ended is no longer asked about.
+        await store.write({
+          executions: [
+            { ...running, status: 'cancelled', endedAt: '2024-01-01T00:00:02.000Z', durationMs: 1 },
+          ],
+        });
+        expect(await store.cancelRequests(owner)).toEqual([queued.id]);
+      });
+
+      it('leaves an ended execution as it is, and refuses an unknown id or a bad time', async () => {
+        const e = await make(owner, 'running');
+        const ended = {
+          ...e,
+          status: 'succeeded' as const,
+          endedAt: '2024-01-01T00:00:05.000Z',
+          durationMs: 5,
+        };
+        await store.write({ executions: [ended] });
+        expect(await store.requestCancel(e.id, '2024-01-01T00:00:06.000Z')).toEqual({
+          execution: ended,
+          requestedAt: null,
+        });
+        expect(await store.getExecution(e.id)).toMatchObject({ status: 'succeeded' });
+        expect(await store.cancelRequests(owner)).toEqual([]);
+        await expectCode(store.requestCancel('unknown', '2024-01-01T00:00:06.000Z'), 'not_found');
+        const open = await make(owner, 'running');
+        await expectCode(store.requestCancel(open.id, 'yesterday'), 'validation_failed');
+        expect(await store.cancelRequests(owner)).toEqual([]);
+      });
+
+      it('reaches the owner through another store on the same storage, which moves its change marker', async () => {
+        const mine = await make(owner, 'running');
+        const another = await harness.openAnother();
+        const before = await store.changeMarker();
+        expect(await store.changeMarker()).toBe(before);
+
+        await another.requestCancel(mine.id, '2024-01-01T00:00:01.000Z');
+        const after = await store.changeMarker();
+        expect(after).not.toBe(before);
+        expect(await store.cancelRequests(owner)).toEqual([mine.id]);
+        expect(await store.changeMarker()).toBe(after);
+      });
+    });
+
     describe('full storage', () => {
       it('fails a write with store_full keeping nothing of it, and takes the same batch once there is room', async () => {
         const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });

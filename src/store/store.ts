@@ -73,7 +73,35 @@ export interface ExecutionStore {
    */
   lastSignOfLife(id: string): Promise<string | null>;
 
+  /**
+   * Records a request to cancel an execution, for the process that owns it to act on: any process
+   * may call it, the owner finds it with {@link cancelRequests}. Only a `queued`/`running`
+   * execution takes a request; a repeated one keeps the first time (`at`, ISO). An execution that
+   * has ended is left as it is (`requestedAt: null`). `not_found` when there is no such execution.
+   */
+  requestCancel(id: string, at: string): Promise<CancelRequestResult>;
+
+  /**
+   * Ids of `owner`'s `queued`/`running` executions that someone asked to cancel, in id order. The
+   * owner polls this while it runs anything: it must stay cheap (one indexed lookup).
+   */
+  cancelRequests(owner: ExecutionOwner): Promise<string[]>;
+
+  /**
+   * Changes whenever another connection commits; equal values mean nothing new. A poller keeps
+   * the last value and skips its queries while it is unchanged (SQLite: `PRAGMA data_version`).
+   */
+  changeMarker(): Promise<number>;
+
   close(): Promise<void>;
+}
+
+/** What {@link ExecutionStore.requestCancel} found. */
+export interface CancelRequestResult {
+  /** The execution as stored. */
+  execution: Execution;
+  /** When the cancel was (first) requested; null when the execution had already ended. */
+  requestedAt: string | null;
 }
 
 /** Changes produced by running executions during one flush interval. */

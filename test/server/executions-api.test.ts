@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExecutionBody, ExecutionPageBody } from '../../src/protocol/api-schemas.js';
 import { toExecutionDetailJson } from '../../src/protocol/execution-json.js';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import {
@@ -349,6 +351,35 @@ describe('POST /api/executions/:id/cancel', () => {
     await call(url, 'POST', `/api/executions/${blocker.id}/cancel`);
     expect((await waitForStatus(url, next.id)).status).toBe('succeeded');
     expect(await logText(url, queued.id)).toBe('');
+  });
+});
+
+describe('POST /api/executions/:id/cancel on a run of another process', () => {
+  it('marks a run whose process has died interrupted at once (200), as crash recovery would', async () => {
+    const dataDir = tempDir();
+    const started = await startTestServer({ dataDir });
+    servers.push(started);
+    const { url } = started;
+    const ends: string[] = [];
+    started.stepflow.bus.subscribe((e) => {
+      if (e.type === 'execution.finished') ends.push(`${e.executionId} ${e.execution.status}`);
+    });
+    // Written by a process that has since died: this pid with another start time.
+    const store = await openSqliteStore({ dataDir });
+    const orphan = await store.createExecution({
+      spec: { command: 'sleep 60', cwd: dataDir },
+      status: 'running',
+      owner: { host: hostname(), pid: process.pid, startTime: 1 },
+    });
+    await store.close();
+
+    const cancel = await call<ExecutionBody>(url, 'POST', `/api/executions/${orphan.id}/cancel`);
+    expect(cancel.status).toBe(200);
+    expect(cancel.body).toMatchObject({ id: orphan.id, status: 'interrupted' });
+    expect(cancel.body.error).toMatch(/the process running it died \(pid \d+ on host /);
+    expect(await getExecution(url, orphan.id)).toMatchObject({ status: 'interrupted' });
+    // Published like any end, so live watchers (the dashboard, /ws) see it end.
+    expect(ends).toEqual([`${orphan.id} interrupted`]);
   });
 });
 

@@ -114,16 +114,37 @@ describe('POST /api/remote/executions', () => {
     });
   });
 
-  it('refuses to re-run or cancel a remote execution here: its command belongs to its host', async () => {
+  it('refuses to re-run a remote execution here (its command belongs to its host)', async () => {
     const s = await server();
     const execution = snapshot();
     await create(s.url, execution);
     const rerun = await send(s.url, 'POST', `/api/executions/${execution.id}/rerun`);
     expect(rerun.status).toBe(409);
     expect(rerun.body.error?.message).toContain('build-host-7');
-    const cancel = await send(s.url, 'POST', `/api/executions/${execution.id}/cancel`);
-    expect(cancel.status).toBe(409);
     expect((await s.stepflow.store.listExecutions()).items).toHaveLength(1);
+  });
+
+  it('records a cancel of a remote execution (202) and says so in the answers to its batches until it ends', async () => {
+    const s = await server();
+    const execution = snapshot();
+    await create(s.url, execution);
+    const batchUrl = `/api/remote/executions/${execution.id}/batches`;
+    expect((await send(s.url, 'POST', batchUrl, { lines: lines(1, 2) })).body).toEqual({ lastSeq: 2 });
+
+    const cancel = await send(s.url, 'POST', `/api/executions/${execution.id}/cancel`);
+    expect(cancel.status).toBe(202);
+    expect(cancel.body).toMatchObject({ id: execution.id, status: 'running' });
+    // Stopping it is the client's job: here it stays running until the client reports its end.
+    expect(await s.stepflow.store.getExecution(execution.id)).toMatchObject({ status: 'running' });
+    expect((await send(s.url, 'POST', batchUrl, { lines: [] })).body).toEqual({
+      lastSeq: 2,
+      cancelRequested: true,
+    });
+    const ended = { ...execution, status: 'cancelled', endedAt: new Date().toISOString(), durationMs: 5 };
+    expect((await send(s.url, 'POST', batchUrl, { lines: lines(3, 3), execution: ended })).body).toEqual({
+      lastSeq: 3,
+    });
+    expect(await s.stepflow.store.getExecution(execution.id)).toMatchObject({ status: 'cancelled' });
   });
 
   it('refuses a malformed id, a finished execution and one without an owner', async () => {

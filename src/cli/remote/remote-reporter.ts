@@ -13,6 +13,8 @@ export interface RemoteReporterOptions {
   say: (line: string) => void;
   intervalMs?: number;
   maxBackoffMs?: number;
+  /** The server says someone asked to cancel the run (called once): stop it as Ctrl-C would. */
+  onCancelRequested?: () => void;
 }
 
 export type DeliveryOutcome = { delivered: true } | { delivered: false; reason: string };
@@ -47,6 +49,7 @@ export function startRemoteReporter(options: RemoteReporterOptions): RemoteRepor
   let failures = 0;
   let resets = 0;
   let outage: { reason: string; ackedBefore: number } | undefined;
+  let cancelRequested = false;
   let recoveringFrom: number | undefined;
   const abort = new AbortController();
   let wake: (() => void) | undefined;
@@ -140,6 +143,10 @@ export function startRemoteReporter(options: RemoteReporterOptions): RemoteRepor
       }
       succeeded();
       pending.acknowledge(result.value.lastSeq);
+      if (result.value.cancelRequested === true && !cancelRequested) {
+        cancelRequested = true;
+        options.onCancelRequested?.();
+      }
       if (recoveringFrom !== undefined && pending.caughtUp) {
         say(`stepflow: server back; sent ${outbox.acked - recoveringFrom} buffered lines`);
         recoveringFrom = undefined;

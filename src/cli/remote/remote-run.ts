@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { loadConfig } from '../../config.js';
-import { ERROR_CODES, StepflowError } from '../../core/errors.js';
+import { ERROR_CODES, StepflowError, isStepflowError } from '../../core/errors.js';
+import type { Application } from '../../app/application.js';
 import { createStepflow } from '../../stepflow.js';
 import { runCommand, type RunCommandOptions } from '../commands/run-command.js';
 import { createRemoteClient, type RemoteClient } from './remote-client.js';
@@ -49,6 +50,7 @@ export async function remoteRunCommand(
       serverUrl,
       spoolDir,
       say,
+      onCancelRequested: () => cancelOnRequest(app.app, event.executionId, serverUrl),
     });
   });
 
@@ -75,6 +77,16 @@ export async function remoteRunCommand(
       `stepflow push ${spoolDir} --server ${serverUrl})`,
   );
   return code === 0 ? EXIT_NOT_DELIVERED : code;
+}
+
+/** A cancel requested on the server (its dashboard, its API): stopped here as a local request would be. */
+function cancelOnRequest(app: Application, executionId: string, serverUrl: string): void {
+  say(`stepflow: cancel requested on ${serverUrl}; stopping ${executionId} (its process tree)…`);
+  app.executions.cancel(executionId, { reason: `requested on ${serverUrl}` }).catch((error: unknown) => {
+    // It has ended meanwhile: the end is being delivered, nothing to stop.
+    if (isStepflowError(error) && error.code === ERROR_CODES.CONFLICT) return;
+    say(`stepflow: could not stop ${executionId}: ${error instanceof Error ? error.message : String(error)}`);
+  });
 }
 
 /** Tells the user one line, on stderr (stdout is the script's). */

@@ -114,12 +114,23 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
         tags,
         summary:
           'Cancel a queued (200, now cancelled) or running (202, its process tree is being stopped) execution',
+        description:
+          'Works for executions of any StepFlow process on this data dir (a `stepflow run` in a terminal, ' +
+          'another server): the request is recorded and the owning process stops it within about a ' +
+          'second (a remote `run --server`: at its next report, within about 2 s). If that process has ' +
+          'died, the execution is marked interrupted at once, as crash recovery does (200).',
         params: ExecutionParamsSchema,
         response: {
-          200: { ...ExecutionSchema, description: 'Was queued: cancelled' },
+          200: {
+            ...ExecutionSchema,
+            description:
+              'Ended now: it was queued here (cancelled), or the process running it had died (interrupted)',
+          },
           202: {
             ...ExecutionSchema,
-            description: 'Was running: stopping (SIGTERM, then SIGKILL after the grace)',
+            description:
+              'Stopping (SIGTERM, then SIGKILL after the grace): here, or, for another process’s, ' +
+              'once the owning process sees the request (within about a second)',
           },
           ...errorResponses(400, 404, 409),
         },
@@ -127,7 +138,9 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     },
     async (request, reply) => {
       const { state, execution } = await executions.cancel(request.params.id);
-      return reply.status(state === 'cancelled' ? 200 : 202).send(execution);
+      // 200: it has ended (dropped from the queue, or its dead process recovered); 202: it is stopping.
+      const ended = state === 'cancelled' || state === 'interrupted';
+      return reply.status(ended ? 200 : 202).send(execution);
     },
   );
 

@@ -206,6 +206,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE executions ADD COLUMN owner_seen_at TEXT;
   `,
+  // Cancel from anywhere: a process that does not own a run records the request; the owner polls
+  // for requests on its open runs. The index holds only open runs with a request, so it stays tiny.
+  `
+  ALTER TABLE executions ADD COLUMN cancel_requested_at TEXT;
+  CREATE INDEX executions_cancel_requested ON executions (owner_pid, owner_host, owner_start_time, id)
+    WHERE cancel_requested_at IS NOT NULL AND status IN ('queued', 'running');
+  `,
 ];
 
 /**

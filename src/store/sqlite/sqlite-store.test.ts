@@ -87,6 +87,23 @@ describe('SqliteStore', () => {
     expect((await store.listExecutions({ limit: 10 })).items.map((e) => e.name)).toEqual(['b', 'a']);
   });
 
+  it('keeps its change marker through its own commits: an owner polling for cancel requests skips its query', async () => {
+    const dataDir = makeTempDir();
+    const store = await open({ dataDir });
+    const other = await open({ dataDir });
+    const owner = { host: 'h', pid: 1, startTime: 1 };
+    const e = await store.createExecution({ spec: { command: 'a', cwd: '/' }, status: 'running', owner });
+    const marker = await store.changeMarker();
+    await store.write({
+      lines: [{ executionId: e.id, lines: lines(1, 100) }],
+      ownerSeen: { owner, at: e.createdAt },
+    });
+    await store.requestCancel(e.id, e.createdAt);
+    expect(await store.changeMarker()).toBe(marker);
+    await other.write({ lines: [{ executionId: e.id, lines: lines(101, 102) }] });
+    expect(await store.changeMarker()).not.toBe(marker);
+  });
+
   it('migrates a new database to the latest version once, and reopens without migrating again', async () => {
     const dataDir = makeTempDir();
     await (await openSqliteStore({ dataDir })).close();

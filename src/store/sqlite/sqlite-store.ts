@@ -13,6 +13,7 @@ import type {
   RunSpec,
 } from '../../core/model.js';
 import type {
+  CancelRequestResult,
   ExecutionPage,
   ExecutionQuery,
   ExecutionStore,
@@ -25,6 +26,7 @@ import type {
   WriteBatch,
 } from '../store.js';
 import { createBatchWriter } from './batch-writer.js';
+import { createCancelRequests } from './cancel-requests.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { lastSucceededByName } from './last-succeeded.js';
 import { listExecutions, registerListFunctions } from './list-executions.js';
@@ -71,6 +73,7 @@ export class SqliteStore implements ExecutionStore {
   private readonly readOutline: ReturnType<typeof createLogOutlineReader>;
   private readonly searchLogText: ReturnType<typeof createLogSearcher>;
   private readonly readSignOfLife: ReturnType<typeof createSignOfLifeReader>;
+  private readonly cancels: ReturnType<typeof createCancelRequests>;
   private readonly nextId = createExecutionIdFactory();
   private readonly listings: ListingCache;
   private readonly selectExecution: Database.Statement<[string], ExecutionRow>;
@@ -99,6 +102,7 @@ export class SqliteStore implements ExecutionStore {
     this.readOutline = createLogOutlineReader(db);
     this.searchLogText = createLogSearcher(db);
     this.readSignOfLife = createSignOfLifeReader(db);
+    this.cancels = createCancelRequests(db);
     this.selectExecution = db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE id = ?`);
     this.selectSteps = db.prepare('SELECT * FROM steps WHERE execution_id = ? ORDER BY id');
     this.selectArtifacts = db.prepare('SELECT * FROM artifacts WHERE execution_id = ? ORDER BY id');
@@ -257,6 +261,18 @@ export class SqliteStore implements ExecutionStore {
       const ms = this.readSignOfLife(id);
       return ms === null ? null : new Date(ms).toISOString();
     });
+  }
+
+  async requestCancel(id: string, at: string): Promise<CancelRequestResult> {
+    return this.guard('cannot record the cancel request', () => this.cancels.request(id, at));
+  }
+
+  async cancelRequests(owner: ExecutionOwner): Promise<string[]> {
+    return this.guard('cannot read cancel requests', () => this.cancels.pending(owner));
+  }
+
+  async changeMarker(): Promise<number> {
+    return this.guard('cannot read the change marker', () => this.cancels.changeMarker());
   }
 
   /** Closes the connection; later calls fail with `store_unavailable`. Safe to call twice. */
