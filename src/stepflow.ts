@@ -1,4 +1,5 @@
 import type { StepflowConfig } from './config.js';
+import type { ExecutionOwner } from './core/model.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { createEventBus, type EventBus } from './engine/event-bus.js';
 import { createStoreWriter, type StoreWriter } from './engine/store-writer.js';
@@ -26,6 +27,8 @@ export interface Stepflow {
   notifier: Notifier;
   /** Ids of executions found orphaned by a dead process and marked `interrupted` at open. */
   recovered: string[];
+  /** This process as the owner of the executions it runs (the live hub tails the others). */
+  owner: ExecutionOwner;
   /** Stops running executions, flushes, closes the store (reverse order of construction). */
   close(): Promise<void>;
 }
@@ -98,5 +101,5 @@ export async function createStepflow(
       await store.close();
     })());
 
-  return { config, store, bus, engine, writer, jobs, scheduler, notifier, recovered, close };
+  return { config, store, bus, engine, writer, jobs, scheduler, notifier, recovered, owner, close };
 }

@@ -65,6 +65,12 @@ export interface ExecutionStore {
    */
   lastSignOfLife(id: string): Promise<string | null>;
 
+  /**
+   * Changes whenever another connection commits; equal values mean nothing new. A poller keeps
+   * the last value and skips its queries while it is unchanged (SQLite: `PRAGMA data_version`).
+   */
+  changeMarker(): Promise<number>;
+
   close(): Promise<void>;
 }
 

@@ -82,6 +82,7 @@ export class SqliteStore implements ExecutionStore {
   private readonly selectExists: Database.Statement<[string], number>;
   private readonly selectStatusCounts: Database.Statement<[], { status: string; n: number }>;
   private readonly deleteRow: Database.Statement<[string]>;
+  private readonly selectDataVersion: Database.Statement<[], number>;
   private readonly readDetail: Database.Transaction<(id: string) => ExecutionDetail | undefined>;
   /** Started by the first batch write: read-only uses (`ls`, `show`) never pay for a thread. */
   private checkpointer: Checkpointer | undefined;
@@ -114,6 +115,8 @@ export class SqliteStore implements ExecutionStore {
     );
     // ON DELETE CASCADE removes tags, steps, log chunks, artifacts, annotations and samples.
     this.deleteRow = db.prepare<[string]>('DELETE FROM executions WHERE id = ?');
+    // Per connection: moves only when another connection (another process) committed.
+    this.selectDataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     // One read transaction, so the parts come from one snapshot even while other processes write.
     this.readDetail = db.transaction((id: string): ExecutionDetail | undefined => {
       const row = this.selectExecution.get(id);
@@ -285,6 +288,10 @@ export class SqliteStore implements ExecutionStore {
       const ms = this.readSignOfLife(id);
       return ms === null ? null : new Date(ms).toISOString();
     });
+  }
+
+  async changeMarker(): Promise<number> {
+    return this.guard('cannot read the change marker', () => this.selectDataVersion.get() as number);
   }
 
   /** Sizes and row counts for health endpoints. */
