@@ -18,6 +18,7 @@ import { errorBody, frameworkError, installErrorHandling } from './http-errors.j
 import { createIngestMeter } from './ingest-meter.js';
 import { installInputChecks } from './input-checks.js';
 import { createLiveHub, type LiveHubOptions } from './live/live-hub.js';
+import { createLiveSource } from './live/live-source.js';
 import { createRequestGuard } from './request-guard.js';
 import { accessOfRequest, recordRoutes } from './route-access.js';
 import { artifactDownloadRoutes } from './routes/artifact-download.js';
@@ -115,15 +116,24 @@ export async function buildServer(
     jobChanged: () => {},
   };
   const guard = createRequestGuard(options);
-  const { bus, store, writer, engine } = stepflow;
+  const { bus, store, writer, engine, owner } = stepflow;
+  const source = createLiveSource({
+    bus,
+    store,
+    owner,
+    onError: (error) => app.log.error({ err: error }, 'live: could not follow the store'),
+  });
   const liveHub = createLiveHub(
-    { server: app.server, bus, store, writer, engine, guard, log: app.log },
+    { server: app.server, source, store, writer, engine, guard, log: app.log },
     extra.live,
   );
   context.liveClients = liveHub.clientCount;
   context.jobChanged = liveHub.jobChanged;
   // preClose, not onClose: the HTTP server's close waits for upgraded sockets, so they go first.
-  app.addHook('preClose', () => liveHub.close());
+  app.addHook('preClose', async () => {
+    await liveHub.close();
+    source.close();
+  });
 
   // Runs after routing: the decision is taken on the route the router matched (route-access.ts).
   const guardRequest = async (

@@ -4,8 +4,8 @@ import type { RawData, WebSocket } from 'ws';
 import { ERROR_CODES, isStepflowError } from '../../core/errors.js';
 import type { ExecutionEvent } from '../../core/events.js';
 import type { Engine } from '../../engine/engine.js';
-import type { EventBus } from '../../engine/event-bus.js';
 import type { StoreWriter } from '../../engine/store-writer.js';
+import type { Execution } from '../../core/model.js';
 import type { JobChange, LiveClientMessage } from '../../protocol/live-messages.js';
 import type { ExecutionStore } from '../../store/store.js';
 import { catchUp, runCatchUp, subscribeExecution, type CatchUpDeps } from './catch-up.js';
@@ -14,6 +14,7 @@ import { ExecutionFeed } from './execution-feed.js';
 import { ExecutionsTopic } from './executions-topic.js';
 import { JobsTopic } from './jobs-topic.js';
 import { LiveClient, type LiveCounters } from './live-client.js';
+import type { LiveInterest, LiveSource } from './live-source.js';
 import { closeSubscription, createSubscription, deliverBatch } from './subscription.js';
 import { listenForUpgrades, type RequestGuard } from './upgrade-gate.js';
 
@@ -50,7 +51,8 @@ const DEFAULT_LIVE_HUB_OPTIONS: LiveHubOptions = {
 
 export interface LiveHubDeps {
   server: Server;
-  bus: EventBus;
+  /** The events: this process's runs from its bus, the others' followed through the store. */
+  source: LiveSource;
   store: ExecutionStore;
   writer: Pick<StoreWriter, 'flush'>;
   engine: Pick<Engine, 'active'>;
@@ -104,13 +106,26 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
   const dirty = new Set<ExecutionFeed>();
   const executions = new ExecutionsTopic(Date.now);
   const jobs = new JobsTopic(Date.now);
+  /** What the source follows for each watched execution, and for each client on `executions`. */
+  const followed = new Map<ExecutionFeed, LiveInterest>();
+  const watchingList = new Map<LiveClient, LiveInterest>();
   let executionsDirty = false;
   let batchTimer: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
 
   const internalError = (error: unknown): void => log.error({ err: error }, 'live: subscription failed');
   const release = (feed: ExecutionFeed): void => {
-    if (feed.isIdle() && !dirty.has(feed)) feeds.delete(feed.executionId);
+    const watched = feed.subscriptions.size > 0;
+    if (!watched) {
+      followed.get(feed)?.release();
+      followed.delete(feed);
+    }
+    if (!watched && !deps.source.isLocal(feed.executionId)) {
+      // Another process's run, no longer followed: its state would go stale here, and whoever
+      // watches it next starts from the store. Forget it, with what nobody will receive.
+      dirty.delete(feed);
+      if (feeds.get(feed.executionId) === feed) feeds.delete(feed.executionId);
+    } else if (feed.isIdle() && !dirty.has(feed)) feeds.delete(feed.executionId);
   };
   const catchUpDeps: CatchUpDeps = {
     store: deps.store,
@@ -178,13 +193,30 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
       schedule();
     }
   };
-  const unsubscribeBus = deps.bus.subscribe(onEvent);
+  const unsubscribeSource = deps.source.subscribe(onEvent);
+
+  const activeExecutions = (): Execution[] => {
+    // The source knows other processes' runs; the feeds the latest state of watched and remote
+    // ones; the engine its own queue. Later entries win.
+    const active = new Map(deps.source.activeElsewhere().map((execution) => [execution.id, execution]));
+    for (const feed of feeds.values()) {
+      const execution = feed.running();
+      if (execution) active.set(execution.id, execution);
+    }
+    for (const execution of deps.engine.active()) active.set(execution.id, execution);
+    return [...active.values()];
+  };
+  const unwatchList = (client: LiveClient): void => {
+    executions.unsubscribe(client);
+    watchingList.get(client)?.release();
+    watchingList.delete(client);
+  };
 
   const handleMessage = (client: LiveClient, message: LiveClientMessage): void => {
     if (message.type === 'ping') return client.sendControl({ type: 'pong' });
     const topic = parseTopic(message.topic);
     if (message.type === 'unsubscribe') {
-      if (topic.kind === 'executions') executions.unsubscribe(client);
+      if (topic.kind === 'executions') unwatchList(client);
       else if (topic.kind === 'jobs') jobs.unsubscribe(client);
       else {
         const sub = client.subscriptions.get(message.topic);
@@ -193,13 +225,17 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
       return client.sendControl({ type: 'unsubscribed', topic: message.topic });
     }
     if (topic.kind === 'executions') {
-      // The engine knows its queue; the feeds know the latest state, remote runs included.
-      const active = new Map(deps.engine.active().map((execution) => [execution.id, execution]));
-      for (const feed of feeds.values()) {
-        const execution = feed.running();
-        if (execution) active.set(execution.id, execution);
-      }
-      return executions.subscribe(client, [...active.values()]);
+      let watch = watchingList.get(client);
+      if (watch === undefined) watchingList.set(client, (watch = deps.source.watchExecutions()));
+      const current = watch;
+      // Other processes' runs are known once the source has read them; from then on their changes
+      // come as events, so the list and the changes join up.
+      void current.ready.then(() => {
+        if (watchingList.get(client) === current && client.open) {
+          executions.subscribe(client, activeExecutions());
+        }
+      });
+      return;
     }
     if (topic.kind === 'jobs') return jobs.subscribe(client);
     const previous = client.subscriptions.get(message.topic);
@@ -214,9 +250,16 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     }
     let feed = feeds.get(topic.executionId);
     if (feed === undefined) feeds.set(topic.executionId, (feed = new ExecutionFeed(topic.executionId)));
+    let follow = followed.get(feed);
+    if (follow === undefined) followed.set(feed, (follow = deps.source.follow(topic.executionId)));
     const sub = createSubscription(client, feed, message.topic, message.since ?? 0);
     // Registered synchronously, before the writer flush inside: that ordering is the no-gap proof.
-    runCatchUp(subscribeExecution(sub, message.since, catchUpDeps), sub, catchUpDeps, internalError);
+    // For another process's run the snapshot is read once the source has its starting point.
+    const { since } = message;
+    const subscribed = follow.ready.then(() =>
+      sub.state === 'catching-up' ? subscribeExecution(sub, since, catchUpDeps) : undefined,
+    );
+    runCatchUp(subscribed, sub, catchUpDeps, internalError);
   };
 
   const onMessage = (client: LiveClient, data: RawData, isBinary: boolean): void => {
@@ -256,7 +299,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     ws.on('error', (error) => log.debug({ err: error }, 'live: socket error'));
     ws.on('close', () => {
       clients.delete(client);
-      executions.unsubscribe(client);
+      unwatchList(client);
       jobs.unsubscribe(client);
       for (const sub of [...client.subscriptions.values()]) closeSubscription(sub, catchUpDeps);
     });
@@ -314,7 +357,10 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     close: () =>
       (closing ??= (async () => {
         upgrades.stopAccepting();
-        unsubscribeBus();
+        unsubscribeSource();
+        for (const interest of [...followed.values(), ...watchingList.values()]) interest.release();
+        followed.clear();
+        watchingList.clear();
         clearInterval(heartbeat);
         if (batchTimer) clearTimeout(batchTimer);
         const closed = [...clients].map(
