@@ -155,13 +155,26 @@ describe('a run of another process, live over /ws', () => {
     const active = await late.find((m) => m.type === 'executions');
     expect(changes(active).map((c) => [c.change, c.execution.id])).toEqual([['active', id]]);
 
+    // The same connection also watches the run itself (as the dashboard's execution page does).
+    await watcher.subscribe(`execution:${id}`, 0);
     fs.writeFileSync(path.join(dir, 'start.gate'), '');
+    await watcher.finished(id);
     const finished = await watcher.find(changeOf(['finished']), 20_000);
     expect(changes(finished).find((c) => c.execution.id === id)?.execution).toMatchObject({
       status: 'failed',
       exitCode: 3,
     });
     expect((await ended).code).toBe(3);
+    // Each change once, in order.
+    const kinds = watcher.messages.flatMap((m) =>
+      changes(m)
+        .filter((c) => c.execution.id === id)
+        .map((c) => c.change),
+    );
+    expect(kinds.filter((kind) => kind !== 'updated')).toEqual(
+      kinds[0] === 'queued' ? ['queued', 'created', 'finished'] : ['created', 'finished'],
+    );
+    expect(watcher.seqs(id)).toEqual(range(22));
     expect(
       changes(await late.find(changeOf(['finished']))).find((c) => c.execution.id === id)?.execution,
     ).toMatchObject({ status: 'failed' });
