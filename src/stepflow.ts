@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { StepflowConfig } from './config.js';
+import type { ExecutionOwner } from './core/model.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { createEventBus, type EventBus } from './engine/event-bus.js';
 import { createCancelWatcher } from './engine/cancel-watcher.js';
@@ -37,6 +38,8 @@ export interface Stepflow {
   notifier: Notifier;
   /** Ids of executions found orphaned by a dead process and marked `interrupted` at open. */
   recovered: string[];
+  /** This process as the owner of the executions it runs (the live hub tails the others). */
+  owner: ExecutionOwner;
   /** Stops running executions, flushes, closes the store (reverse order of construction). */
   close(): Promise<void>;
 }
@@ -110,6 +113,7 @@ export async function createStepflow(
     bus,
     scheduler,
     requestCancel,
+    owner,
     dataDir: config.dataDir,
   });
 
@@ -142,6 +146,7 @@ export async function createStepflow(
     scheduler,
     notifier,
     recovered,
+    owner,
     close,
   };
 }

@@ -1,4 +1,5 @@
 import type { StepflowEventListener } from '../core/events.js';
+import type { ExecutionOwner } from '../core/model.js';
 import type { Engine } from '../engine/engine.js';
 import type { EventBus } from '../engine/event-bus.js';
 import type { RequestedCancel } from '../engine/request-cancel.js';
@@ -8,6 +9,7 @@ import type { JobStore } from '../store/job-store.js';
 import type { ExecutionStore } from '../store/store.js';
 import { createExecutions, type Executions } from './executions.js';
 import { createJobs, type Jobs } from './jobs.js';
+import { createLiveSource, type LiveSource } from './live/live-source.js';
 import { createRemoteRuns, type RemoteRuns } from './remote-runs.js';
 
 /**
@@ -22,6 +24,12 @@ export interface Application {
   remote: RemoteRuns;
   /** The event stream (core/events.ts): every execution and job event of this process. */
   events: { subscribe(listener: StepflowEventListener): () => void };
+  /**
+   * The same stream for watchers who also want other processes' runs (a `stepflow run` in a
+   * terminal on the same data dir): those are followed through the store while watched. Close it
+   * when done.
+   */
+  openLiveSource(options: { onError(error: unknown): void; pollMs?: number }): LiveSource;
   /** Whether this process can save what it records (the store writer's state). */
   writes(): StoreWriterHealth;
 }
@@ -34,6 +42,8 @@ export interface ApplicationDeps {
   bus: EventBus;
   scheduler: Scheduler;
   requestCancel: (id: string) => Promise<RequestedCancel>;
+  /** This process: its runs come from the bus, never from the store. */
+  owner: ExecutionOwner;
   dataDir: string;
 }
 
@@ -44,6 +54,14 @@ export function createApplication(deps: ApplicationDeps): Application {
     jobs: createJobs({ jobs: deps.jobs, scheduler, bus }),
     remote: createRemoteRuns({ store, bus, writer }),
     events: { subscribe: (listener) => bus.subscribe(listener) },
+    openLiveSource: ({ onError, pollMs }) =>
+      createLiveSource({
+        bus,
+        store,
+        owner: deps.owner,
+        onError,
+        ...(pollMs === undefined ? {} : { pollMs }),
+      }),
     writes: () => writer.health(),
   };
 }

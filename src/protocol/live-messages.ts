@@ -17,8 +17,9 @@ import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
  *
  * **Topics.** A client holds any number of subscriptions at once:
  * - `executions`: {@link ExecutionsMessage} when an execution appears (`created`), changes
- *   (`updated`: status, meta, error) or ends (`finished`). The first message after the ack lists
- *   the executions that are running (remote ones included) or queued (`active`).
+ *   (`updated`: status, meta, error) or ends (`finished`), whichever process runs it. The first
+ *   message after the ack lists the executions that are running (remote ones and other
+ *   processes' included) or queued (`active`).
  * - `jobs`: {@link JobsMessage} when a job is created, edited, paused, resumed or deleted — from
  *   the dashboard, the CLI or the API alike — and when its scheduler acts: a fire started, was
  *   skipped, queued or missed, a retry was planned or started, a run is late or ended. It names
@@ -28,6 +29,11 @@ import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
  *   {@link LinesMessage}, {@link AnnotationsMessage}, {@link ArtifactsMessage},
  *   {@link ResourcesMessage}, and {@link JobActivityMessage} when it runs for a job (late, retried).
  *
+ * **Runs of other processes.** An execution run by another process on the same store (a
+ * `stepflow run` in a terminal on the server's data dir) is followed through the store while
+ * someone watches it: the same messages with the same guarantees below, a little later — that
+ * process commits about every 100 ms and the server looks every 100 ms. Resource samples are
+ * not streamed for those (the final peaks are in the execution).
  * **Subscribing to an execution.** Send `{"type":"subscribe","topic":"execution:<id>","since":N}`.
  * The server answers {@link SubscribedMessage} (`lastSeq`: the highest line seq it knows), then
  * one {@link ExecutionMessage} with the full state, then every line with `seq > since` (history

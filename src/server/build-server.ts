@@ -118,19 +118,19 @@ export async function buildServer(
     liveClients: () => 0,
   };
   const guard = createRequestGuard(options);
+  const source = stepflow.app.openLiveSource({
+    onError: (error) => app.log.error({ err: error }, 'live: could not follow the store'),
+  });
   const liveHub = createLiveHub(
-    {
-      server: app.server,
-      events: stepflow.app.events,
-      executions: stepflow.app.executions,
-      guard,
-      log: app.log,
-    },
+    { server: app.server, source, executions: stepflow.app.executions, guard, log: app.log },
     extra.live,
   );
   context.liveClients = liveHub.clientCount;
   // preClose, not onClose: the HTTP server's close waits for upgraded sockets, so they go first.
-  app.addHook('preClose', () => liveHub.close());
+  app.addHook('preClose', async () => {
+    await liveHub.close();
+    source.close();
+  });
 
   // Runs after routing: the decision is taken on the route the router matched (route-access.ts).
   const guardRequest = async (

@@ -8,8 +8,9 @@ import {
   type JobEvent,
   type StepflowEvent,
 } from '../../core/events.js';
-import type { Application } from '../../app/application.js';
+import type { Execution } from '../../core/model.js';
 import type { Executions } from '../../app/executions.js';
+import type { LiveInterest, LiveSource } from '../../app/live/live-source.js';
 import type { LiveClientMessage } from '../../protocol/live-messages.js';
 import { catchUp, runCatchUp, subscribeExecution, type CatchUpDeps } from './catch-up.js';
 import { parseClientMessage, parseTopic } from './client-message.js';
@@ -54,8 +55,8 @@ const DEFAULT_LIVE_HUB_OPTIONS: LiveHubOptions = {
 
 export interface LiveHubDeps {
   server: Server;
-  /** The application layer's event stream and executions: the hub is one more subscriber. */
-  events: Application['events'];
+  /** The events: this process's from its bus, other processes' runs followed through the store. */
+  source: LiveSource;
   executions: Pick<Executions, 'reads' | 'settle' | 'active'>;
   guard: RequestGuard;
   log: FastifyBaseLogger;
@@ -105,13 +106,26 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
   const dirty = new Set<ExecutionFeed>();
   const executions = new ExecutionsTopic(Date.now);
   const jobs = new JobsTopic(Date.now);
+  /** What the source follows for each watched execution, and for each client on `executions`. */
+  const followed = new Map<ExecutionFeed, LiveInterest>();
+  const watchingList = new Map<LiveClient, LiveInterest>();
   let executionsDirty = false;
   let batchTimer: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
 
   const internalError = (error: unknown): void => log.error({ err: error }, 'live: subscription failed');
   const release = (feed: ExecutionFeed): void => {
-    if (feed.isIdle() && !dirty.has(feed)) feeds.delete(feed.executionId);
+    const watched = feed.subscriptions.size > 0;
+    if (!watched) {
+      followed.get(feed)?.release();
+      followed.delete(feed);
+    }
+    if (!watched && !deps.source.isLocal(feed.executionId)) {
+      // Another process's run, no longer followed: its state would go stale here, and whoever
+      // watches it next starts from the store. Forget it, with what nobody will receive.
+      dirty.delete(feed);
+      if (feeds.get(feed.executionId) === feed) feeds.delete(feed.executionId);
+    } else if (feed.isIdle() && !dirty.has(feed)) feeds.delete(feed.executionId);
   };
   const catchUpDeps: CatchUpDeps = {
     store: deps.executions.reads,
@@ -193,13 +207,30 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
       schedule();
     }
   };
-  const unsubscribeBus = deps.events.subscribe(onEvent);
+  const unsubscribeSource = deps.source.subscribe(onEvent);
+
+  const activeExecutions = (): Execution[] => {
+    // The source knows other processes' runs; the feeds the latest state of watched and remote
+    // ones; the engine its own queue. Later entries win.
+    const active = new Map(deps.source.activeElsewhere().map((execution) => [execution.id, execution]));
+    for (const feed of feeds.values()) {
+      const execution = feed.running();
+      if (execution) active.set(execution.id, execution);
+    }
+    for (const execution of deps.executions.active()) active.set(execution.id, execution);
+    return [...active.values()];
+  };
+  const unwatchList = (client: LiveClient): void => {
+    executions.unsubscribe(client);
+    watchingList.get(client)?.release();
+    watchingList.delete(client);
+  };
 
   const handleMessage = (client: LiveClient, message: LiveClientMessage): void => {
     if (message.type === 'ping') return client.sendControl({ type: 'pong' });
     const topic = parseTopic(message.topic);
     if (message.type === 'unsubscribe') {
-      if (topic.kind === 'executions') executions.unsubscribe(client);
+      if (topic.kind === 'executions') unwatchList(client);
       else if (topic.kind === 'jobs') jobs.unsubscribe(client);
       else {
         const sub = client.subscriptions.get(message.topic);
@@ -208,13 +239,17 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
       return client.sendControl({ type: 'unsubscribed', topic: message.topic });
     }
     if (topic.kind === 'executions') {
-      // The engine knows its queue; the feeds know the latest state, remote runs included.
-      const active = new Map(deps.executions.active().map((execution) => [execution.id, execution]));
-      for (const feed of feeds.values()) {
-        const execution = feed.running();
-        if (execution) active.set(execution.id, execution);
-      }
-      return executions.subscribe(client, [...active.values()]);
+      let watch = watchingList.get(client);
+      if (watch === undefined) watchingList.set(client, (watch = deps.source.watchExecutions()));
+      const current = watch;
+      // Other processes' runs are known once the source has read them; from then on their changes
+      // come as events, so the list and the changes join up.
+      void current.ready.then(() => {
+        if (watchingList.get(client) === current && client.open) {
+          executions.subscribe(client, activeExecutions());
+        }
+      });
+      return;
     }
     if (topic.kind === 'jobs') return jobs.subscribe(client);
     const previous = client.subscriptions.get(message.topic);
@@ -229,9 +264,16 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     }
     let feed = feeds.get(topic.executionId);
     if (feed === undefined) feeds.set(topic.executionId, (feed = new ExecutionFeed(topic.executionId)));
+    let follow = followed.get(feed);
+    if (follow === undefined) followed.set(feed, (follow = deps.source.follow(topic.executionId)));
     const sub = createSubscription(client, feed, message.topic, message.since ?? 0);
     // Registered synchronously, before the writer flush inside: that ordering is the no-gap proof.
-    runCatchUp(subscribeExecution(sub, message.since, catchUpDeps), sub, catchUpDeps, internalError);
+    // For another process's run the snapshot is read once the source has its starting point.
+    const { since } = message;
+    const subscribed = follow.ready.then(() =>
+      sub.state === 'catching-up' ? subscribeExecution(sub, since, catchUpDeps) : undefined,
+    );
+    runCatchUp(subscribed, sub, catchUpDeps, internalError);
   };
 
   const onMessage = (client: LiveClient, data: RawData, isBinary: boolean): void => {
@@ -271,7 +313,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     ws.on('error', (error) => log.debug({ err: error }, 'live: socket error'));
     ws.on('close', () => {
       clients.delete(client);
-      executions.unsubscribe(client);
+      unwatchList(client);
       jobs.unsubscribe(client);
       for (const sub of [...client.subscriptions.values()]) closeSubscription(sub, catchUpDeps);
     });
@@ -328,7 +370,10 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     close: () =>
       (closing ??= (async () => {
         upgrades.stopAccepting();
-        unsubscribeBus();
+        unsubscribeSource();
+        for (const interest of [...followed.values(), ...watchingList.values()]) interest.release();
+        followed.clear();
+        watchingList.clear();
         clearInterval(heartbeat);
         if (batchTimer) clearTimeout(batchTimer);
         const closed = [...clients].map(

@@ -118,6 +118,7 @@ export class SqliteStore implements ExecutionStore {
     );
     // ON DELETE CASCADE removes tags, steps, log chunks, artifacts, annotations and samples.
     this.deleteRow = db.prepare<[string]>('DELETE FROM executions WHERE id = ?');
+    // Per connection: moves only when another connection (another process) committed.
     // One read transaction, so the parts come from one snapshot even while other processes write.
     this.readDetail = db.transaction((id: string): ExecutionDetail | undefined => {
       const row = this.selectExecution.get(id);
