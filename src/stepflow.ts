@@ -114,6 +114,7 @@ export async function createStepflow(
     scheduler,
     requestCancel,
     owner,
+    maintenance,
     dataDir: config.dataDir,
   });
 

@@ -6,6 +6,7 @@ import type { RequestedCancel } from '../engine/request-cancel.js';
 import type { StoreWriter, StoreWriterHealth } from '../engine/store-writer.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { JobStore } from '../store/job-store.js';
+import type { StoreMaintenance } from '../store/maintenance.js';
 import type { ExecutionStore } from '../store/store.js';
 import { createExecutions, type Executions } from './executions.js';
 import { createJobs, type Jobs } from './jobs.js';
@@ -32,6 +33,8 @@ export interface Application {
   openLiveSource(options: { onError(error: unknown): void; pollMs?: number }): LiveSource;
   /** Whether this process can save what it records (the store writer's state). */
   writes(): StoreWriterHealth;
+  /** Database sizes, optimize, integrity check: when the storage backend has them (SQLite does). */
+  maintenance?: StoreMaintenance;
 }
 
 export interface ApplicationDeps {
@@ -44,6 +47,7 @@ export interface ApplicationDeps {
   requestCancel: (id: string) => Promise<RequestedCancel>;
   /** This process: its runs come from the bus, never from the store. */
   owner: ExecutionOwner;
+  maintenance?: StoreMaintenance;
   dataDir: string;
 }
 
@@ -63,5 +67,6 @@ export function createApplication(deps: ApplicationDeps): Application {
         ...(pollMs === undefined ? {} : { pollMs }),
       }),
     writes: () => writer.health(),
+    ...(deps.maintenance ? { maintenance: deps.maintenance } : {}),
   };
 }

@@ -36,11 +36,6 @@ import { addSecurityHeaders, registerWebUi } from './web-ui.js';
 /** What route modules get: the application layer plus the server's own settings. */
 export interface ServerContext {
   app: Application;
-  /**
-   * The composition root, for the health and metrics routes' database figures only, until the
-   * store's maintenance capability is split off; every other route goes through `app`.
-   */
-  stepflow: Stepflow;
   options: ServerOptions;
   /** Epoch ms when the server was built. */
   startedAt: number;
@@ -111,7 +106,6 @@ export async function buildServer(
   recordRoutes(app);
   const context: ServerContext = {
     app: stepflow.app,
-    stepflow,
     options,
     startedAt: Date.now(),
     version: VERSION,

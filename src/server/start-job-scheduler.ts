@@ -6,7 +6,7 @@ import type { Stepflow } from '../stepflow.js';
  * running-late warnings and skipped or missed fires are what an operator wants to see.
  */
 export async function startJobScheduler(stepflow: Stepflow, log: FastifyBaseLogger): Promise<void> {
-  stepflow.bus.subscribe((event) => {
+  stepflow.app.events.subscribe((event) => {
     switch (event.type) {
       case 'late.warning':
         log.warn(event, `job ${event.jobId}: execution ${event.executionId} is running late`);

@@ -22,7 +22,9 @@ const errors = { 500: ErrorBodySchema, 503: ErrorBodySchema };
  * when the storage backend has maintenance (`Stepflow.maintenance`).
  */
 export function registerHealthRoutes(app: StepflowApp, context: ServerContext, ingest: IngestMeter): void {
-  const { store, engine, writer, maintenance } = context.stepflow;
+  const { executions, maintenance } = context.app;
+  const store = executions.reads;
+  const writes = () => context.app.writes();
   const runtime = createRuntimeMeter();
   app.addHook('onClose', async () => runtime.close());
   const uptimeSeconds = (): number => Math.floor((Date.now() - context.startedAt) / 1000);
@@ -51,18 +53,18 @@ export function registerHealthRoutes(app: StepflowApp, context: ServerContext, i
       }
       // Reads work but nothing new is saved (disk full…): still 200, so a liveness probe does not
       // restart the server and lose what it holds in memory; the body says what is wrong.
-      const writes = writer.health();
-      if (writes.error !== null) {
-        const { code, message } = writes.error;
+      const writing = writes();
+      if (writing.error !== null) {
+        const { code, message } = writing.error;
         const what = code === 'store_full' ? 'disk full' : `store error ${code}`;
         return {
           status: 'degraded' as const,
           ...base,
           error: {
             code,
-            message: `${what}: new log lines and run ends cannot be saved since ${writes.failingSince}; ${writes.heldLines} lines held in memory (${message})`,
+            message: `${what}: new log lines and run ends cannot be saved since ${writing.failingSince}; ${writing.heldLines} lines held in memory (${message})`,
           },
-          writes,
+          writes: writing,
         };
       }
       return { status: 'ok' as const, ...base };
@@ -80,7 +82,7 @@ export function registerHealthRoutes(app: StepflowApp, context: ServerContext, i
     },
     async () => {
       const [byStatus, sizes] = await Promise.all([store.countByStatus(), maintenance?.sizes()]);
-      const active = engine.active();
+      const active = executions.active();
       const queued = active.filter((execution) => execution.status === 'queued').length;
       const { eventLoopDelayMs, cpuPercent, rssBytes, heapUsedBytes, intervalMs } = runtime.read();
       return {
@@ -88,7 +90,7 @@ export function registerHealthRoutes(app: StepflowApp, context: ServerContext, i
         ingest: { linesTotal: ingest.total(), linesPerSecond: ingest.perSecond() },
         websocketClients: context.liveClients(),
         ...(sizes ? { database: sizes } : {}),
-        writes: writer.health(),
+        writes: writes(),
         process: {
           uptimeSeconds: uptimeSeconds(),
           rssBytes,

@@ -16,7 +16,9 @@ export function registerPrometheusMetrics(
   context: ServerContext,
   ingest: IngestMeter,
 ): void {
-  const { store, engine, writer, maintenance } = context.stepflow;
+  const { executions, maintenance } = context.app;
+  const store = executions.reads;
+  const writes = () => context.app.writes();
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -35,7 +37,7 @@ export function registerPrometheusMetrics(
     help: 'Executions this server is running now.',
     registers: [registry],
     collect() {
-      this.set(engine.active().filter((execution) => execution.status !== 'queued').length);
+      this.set(executions.active().filter((execution) => execution.status !== 'queued').length);
     },
   });
   new Gauge({
@@ -43,7 +45,7 @@ export function registerPrometheusMetrics(
     help: 'Executions waiting in this server’s queue (beyond MAX_CONCURRENT_TASKS).',
     registers: [registry],
     collect() {
-      this.set(engine.active().filter((execution) => execution.status === 'queued').length);
+      this.set(executions.active().filter((execution) => execution.status === 'queued').length);
     },
   });
   new Counter({
@@ -104,7 +106,7 @@ export function registerPrometheusMetrics(
     help: '1 while commits to the store fail (disk full…) and output is held in memory, else 0.',
     registers: [registry],
     collect() {
-      this.set(writer.health().error === null ? 0 : 1);
+      this.set(writes().error === null ? 0 : 1);
     },
   });
   new Gauge({
@@ -112,7 +114,7 @@ export function registerPrometheusMetrics(
     help: 'Log output held in memory (about) while commits fail; runs printing are stopped past STEPFLOW_WRITE_BUFFER_MB.',
     registers: [registry],
     collect() {
-      this.set(writer.health().heldBytes);
+      this.set(writes().heldBytes);
     },
   });
   new Counter({
@@ -121,7 +123,7 @@ export function registerPrometheusMetrics(
     registers: [registry],
     collect() {
       this.reset();
-      this.inc(writer.health().failedAttemptsTotal);
+      this.inc(writes().failedAttemptsTotal);
     },
   });
 
