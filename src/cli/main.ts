@@ -15,6 +15,7 @@ import { showCommand } from './commands/show-command.js';
 import { VERSION } from '../version.js';
 
 const EXIT_USAGE = 2;
+const USAGE_HINT = "(see 'stepflow --help', or 'stepflow <command> --help')";
 
 /** Opens the data dir for the length of one command. */
 async function withStepflow(
@@ -34,7 +35,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('Run scripts as live, step-by-step executions kept in a local history.')
     .version(VERSION)
     .enablePositionalOptions()
-    .showHelpAfterError()
+    // One line and a pointer, as git and docker do: a page of help hides the error.
+    .showHelpAfterError(USAGE_HINT)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
 
@@ -131,6 +133,13 @@ function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
+/** Where to read about the command the user typed: `stepflow run --help`, else the program's help. */
+function usageHint(program: Command, argv: string[]): string {
+  const names = new Set(program.commands.map((command) => command.name()));
+  const typed = argv.slice(2).find((arg) => names.has(arg));
+  return typed === undefined ? USAGE_HINT : `(see 'stepflow ${typed} --help')`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = buildProgram((code) => (exitCode = code));
@@ -145,7 +154,7 @@ export async function main(argv: string[]): Promise<number> {
     if (isStepflowError(error)) {
       process.stderr.write(`stepflow: ${error.code}: ${error.message}\n`);
       if (error.code === ERROR_CODES.USAGE) {
-        process.stderr.write(`${program.helpInformation()}`);
+        process.stderr.write(`${usageHint(program, argv)}\n`);
         return EXIT_USAGE;
       }
       return 1;

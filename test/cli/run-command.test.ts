@@ -226,7 +226,7 @@ describe('stepflow run', () => {
     await expect.poll(() => isAlive(Number(fs.readFileSync(pidFile, 'utf8'))), { timeout: 5000 }).toBe(false);
   });
 
-  it('rejects bad usage with a one-line error, the usage and exit code 2', async () => {
+  it('rejects bad usage with a one-line error, where to read the usage, and exit code 2', async () => {
     const dataDir = tempDir();
     for (const args of [
       ['run'],
@@ -238,8 +238,19 @@ describe('stepflow run', () => {
       const result = await runCli(args, { dataDir });
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr, args.join(' ')).toMatch(/error|usage/i);
-      expect(result.stderr, args.join(' ')).toContain('Usage:');
+      expect(result.stderr, args.join(' ')).toMatch(/see 'stepflow (\w+ )?--help'/);
+      // Not a page of help: the error must stay in sight.
+      expect(result.stderr, args.join(' ')).not.toContain('Commands:');
+      expect(result.stderr.trim().split('\n').length, args.join(' ')).toBeLessThanOrEqual(2);
     }
+  });
+
+  it('refuses to serve on all interfaces without a key with the reason alone, exit code 2', async () => {
+    const result = await runCli(['server', '--host', '0.0.0.0', '--port', '0'], { dataDir: tempDir() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('refusing to listen on 0.0.0.0 without authentication');
+    expect(result.stderr).toContain("see 'stepflow server --help'");
+    expect(result.stderr).not.toContain('Commands:');
   });
 });
 
