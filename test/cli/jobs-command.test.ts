@@ -40,7 +40,7 @@ describe('stepflow jobs', () => {
     const ls = await runCli(['jobs', 'ls'], { dataDir, env });
     expect(ls.code).toBe(0);
     expect(ls.stdout).toMatch(
-      /backup\s+active\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+never run\s+cron "0 3 \* \* \*" \(Asia\/Shanghai\)/,
+      /backup\s+active\s+\d{4}-\d\d-\d\d 03:00:00 Asia\/Shanghai\s+never run\s+cron "0 3 \* \* \*" \(Asia\/Shanghai\)/,
     );
 
     const json = await runCli(['jobs', 'ls', '--json', '--server', url], { dataDir });
@@ -73,8 +73,12 @@ describe('stepflow jobs', () => {
     const show = await runCli(['jobs', 'show', 'hello', '--json'], { dataDir, env });
     expect(JSON.parse(show.stdout)).toMatchObject({ enabled: false, nextRunAt: null });
     const resumed = await runCli(['jobs', 'resume', 'hello'], { dataDir, env });
-    expect(resumed.stdout).toContain('resumed job hello; next run');
+    // Without a cron, times are in this machine's zone, and say so.
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    expect(resumed.stdout).toMatch(/resumed job hello; next run \d{4}-\d\d-\d\d \d\d:\d\d:\d\d (\S+)/);
+    expect(resumed.stdout).toContain(` ${zone}`);
     const shown = await runCli(['jobs', 'show', 'hello'], { dataDir, env });
+    expect(shown.stdout).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d ${zone.replace('/', '\\/')}\\s+started`));
     expect(shown.stdout).toContain('manual run');
 
     expect((await runCli(['jobs', 'rm', 'hello'], { dataDir, env })).code).toBe(0);

@@ -2,10 +2,17 @@ import path from 'node:path';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { ExecutionBody } from '../../protocol/api-schemas.js';
 import type { FireListBody, JobBody, JobListBody } from '../../protocol/job-schemas.js';
-import { colorsFor, formatTime, table } from '../format.js';
+import { colorsFor, table } from '../format.js';
 import { parseTags, parseTimeoutSeconds } from '../parse-options.js';
 import { requestJson, resolveServer, type ServerTarget } from './jobs-api-client.js';
-import { commandOf, describeTrigger, displayZone, formatFireTime, lastStatus } from './jobs-format.js';
+import {
+  commandOf,
+  describeTrigger,
+  displayZone,
+  formatFireTime,
+  formatZonedTime,
+  lastStatus,
+} from './jobs-format.js';
 
 const usage = (message: string) => new StepflowError(ERROR_CODES.USAGE, message);
 
@@ -115,7 +122,7 @@ export async function listJobs(options: ConnectionOptions): Promise<number> {
     job.id,
     job.name,
     job.enabled ? 'active' : c.yellow('paused'),
-    job.nextRunAt === null ? c.dim('—') : formatTime(job.nextRunAt),
+    job.nextRunAt === null ? c.dim('—') : formatZonedTime(job.nextRunAt, displayZone(job)),
     lastStatus(c, job),
     job.triggers.map(describeTrigger).join(', ') || c.dim('manual only'),
   ]);
@@ -141,7 +148,7 @@ export async function showJob(ref: string, options: ConnectionOptions): Promise<
     for (const fire of fires) {
       const count = fire.count > 1 ? ` ×${fire.count}` : '';
       out(
-        `    ${formatTime(fire.fireTime)}  ${fire.outcome}${count}${fire.executionId ? `  ${fire.executionId}` : ''}${fire.reason ? `  (${fire.reason})` : ''}\n`,
+        `    ${formatZonedTime(fire.fireTime, displayZone(job))}  ${fire.outcome}${count}${fire.executionId ? `  ${fire.executionId}` : ''}${fire.reason ? `  (${fire.reason})` : ''}\n`,
       );
     }
   }
@@ -182,7 +189,7 @@ export async function setJobEnabled(
   if (options.json) printJson(job);
   else
     out(
-      `${enabled ? 'resumed' : 'paused'} job ${job.name}${job.nextRunAt ? `; next run ${formatTime(job.nextRunAt)}` : ''}\n`,
+      `${enabled ? 'resumed' : 'paused'} job ${job.name}${job.nextRunAt ? `; next run ${formatZonedTime(job.nextRunAt, displayZone(job))}` : ''}\n`,
     );
   return 0;
 }

@@ -2,8 +2,8 @@ import type { ExecutionStatus } from '../../core/statuses.js';
 import type { JobBody } from '../../protocol/job-schemas.js';
 import { EXECUTION_ICONS, paintStatus, type Colors } from '../format.js';
 
-/** A fire time as the job's author thinks of it (its cron's zone), with UTC beside it. */
-export function formatFireTime(iso: string, timeZone: string): string {
+/** A time in `timeZone`, named: `2026-12-03 03:00:00 Asia/Shanghai` (a bare clock time misleads). */
+export function formatZonedTime(iso: string, timeZone: string): string {
   const parts = new Intl.DateTimeFormat('en-CA', {
     timeZone,
     year: 'numeric',
@@ -16,7 +16,12 @@ export function formatFireTime(iso: string, timeZone: string): string {
   }).formatToParts(new Date(iso));
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   const local = `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')}`;
-  return `${local} ${timeZone}  (${iso.replace(/\.000Z$/, 'Z')})`;
+  return `${local} ${timeZone}`;
+}
+
+/** A fire time as the job's author thinks of it (its cron's zone), with UTC beside it. */
+export function formatFireTime(iso: string, timeZone: string): string {
+  return `${formatZonedTime(iso, timeZone)}  (${iso.replace(/\.000Z$/, 'Z')})`;
 }
 
 /** The zone to show a job's times in: its first cron's, else this machine's. */
