@@ -13,6 +13,7 @@ import Fastify, {
 } from 'fastify';
 import type { Application } from '../app/application.js';
 import type { Stepflow } from '../stepflow.js';
+import { registerAccessLog } from './access-log.js';
 import { VERSION } from '../version.js';
 import { errorBody, frameworkError, installErrorHandling } from './http-errors.js';
 import { createIngestMeter } from './ingest-meter.js';
@@ -83,10 +84,8 @@ export async function buildServer(
     // On close, end every connection (a `curl -N` log tail, a half-read download) instead of
     // waiting for it: shutdown must not hang on a client.
     forceCloseConnections: true,
-    // One log line per request only when asked for (debug/trace): a tailing dashboard makes many.
-    logController: new LogController({
-      disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace',
-    }),
+    // Our own one line per request instead of Fastify's two (access-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     // A bad percent-escape or an over-long id still gets the JSON error shape. Ids are at most
     // 128 characters by schema; the router's own limit sits above that, so the schema names the field.
@@ -104,6 +103,7 @@ export async function buildServer(
   });
 
   recordRoutes(app);
+  registerAccessLog(app);
   const context: ServerContext = {
     app: stepflow.app,
     options,
