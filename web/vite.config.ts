@@ -22,7 +22,9 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,
-    sourcemap: true,
+    // Kept beside the bundle for decoding a stack trace, never referenced from it nor served
+    // (src/server/web-ui.ts refuses *.map): the source is nobody's business on a public server.
+    sourcemap: 'hidden',
   },
   server: {
     proxy: {

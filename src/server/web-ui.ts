@@ -84,6 +84,10 @@ async function registerDashboardRoutes(app: StepflowApp, root: string): Promise<
     index: false,
     wildcard: false,
     cacheControl: false,
+    // The build writes .br and .gz beside each text file (scripts/compress-web.js).
+    preCompressed: true,
+    // Source maps stay on disk for whoever decodes a stack trace; they are not published.
+    allowedPath: (pathName) => !pathName.endsWith('.map'),
     setHeaders(res, filePath) {
       res.setHeader(
         'cache-control',

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { useTestServers } from '../helpers/test-server.js';
 
@@ -29,4 +31,44 @@ describe('GET /', () => {
     expect(script.headers.get('cache-control')).toContain('immutable');
     expect((await fetch(`${server.url}/assets/missing.js`)).status).toBe(404);
   });
+
+  it('sends the script compressed to browsers that accept it, and never its source map', async () => {
+    const server = await startServer();
+    const html = await (await fetch(`${server.url}/`)).text();
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+    const plain = Buffer.from(
+      await (
+        await fetch(`${server.url}${asset}`, { headers: { 'accept-encoding': 'identity' } })
+      ).arrayBuffer(),
+    );
+    expect(plain.toString()).not.toContain('sourceMappingURL');
+    for (const [encoding, decode] of [
+      ['br', zlib.brotliDecompressSync],
+      ['gzip', zlib.gunzipSync],
+    ] as const) {
+      // undici's fetch would decode the body itself; node:http shows the bytes as sent.
+      const { headers, body } = await rawGet(`${server.url}${asset}`, { 'accept-encoding': encoding });
+      expect(headers['content-encoding'], encoding).toBe(encoding);
+      expect(body.length, encoding).toBeLessThan(plain.length / 2);
+      expect(decode(body).equals(plain), encoding).toBe(true);
+      expect(headers['cache-control']).toContain('immutable');
+    }
+    const map = await fetch(`${server.url}${asset}.map`);
+    expect(map.status).toBe(404);
+  });
 });
+
+async function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      })
+      .on('error', reject);
+  });
+}
