@@ -303,6 +303,36 @@ describe('stepflow show / ls / logs', () => {
     expect(missing.code).toBe(1);
   });
 
+  it('prints a step with the steps nested in it for logs --step', async () => {
+    const dataDir = tempDir();
+    const script = path.join(tempDir(), 'nested.sh');
+    fs.writeFileSync(
+      script,
+      [
+        'echo before',
+        'echo STEP_START:build',
+        'echo compiling',
+        'echo STEP_START:test',
+        'echo testing',
+        'echo STEP_COMPLETE:test',
+        'echo linking',
+        'echo STEP_COMPLETE:build',
+        'echo STEP_START:deploy',
+        'echo shipping',
+        'echo STEP_COMPLETE:deploy',
+      ].join('\n'),
+    );
+    await runCli(['run', '--', 'bash', script], { dataDir });
+    const { id } = await lastExecution(dataDir);
+    const build = await runCli(['logs', id, '--step', 'build'], { dataDir });
+    expect(build.code).toBe(0);
+    expect(build.stdout).toBe(
+      'STEP_START:build\ncompiling\nSTEP_START:test\ntesting\nSTEP_COMPLETE:test\nlinking\nSTEP_COMPLETE:build\n',
+    );
+    const inner = await runCli(['logs', id, '--step', 'test'], { dataDir });
+    expect(inner.stdout).toBe('STEP_START:test\ntesting\nSTEP_COMPLETE:test\n');
+  });
+
   it('follows a run driven by another process until it ends', async () => {
     const dataDir = tempDir();
     const running = startCli(['run', '--', 'echo one; sleep 1; echo two; sleep 0.5; echo three'], {

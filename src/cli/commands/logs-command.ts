@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { notFound, StepflowError, ERROR_CODES } from '../../core/errors.js';
 import { LineFlag } from '../../core/model.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
+import { stepSubtree } from '../../core/step-subtree.js';
 import type { Application } from '../../app/application.js';
 
 const FOLLOW_POLL_MS = 200;
@@ -18,14 +19,17 @@ export async function logsCommand(
 ): Promise<number> {
   let detail = await app.executions.reads.getExecution(id);
   if (!detail) throw notFound('execution', id);
-  const stepIds = (): number[] | undefined => {
+  /** The step asked for (by name or id) and the steps nested in it. */
+  const stepIds = (): Set<number> | undefined => {
     if (options.step === undefined) return undefined;
-    return detail!.steps
-      .filter((s) => s.name === options.step || String(s.id) === options.step)
-      .map((s) => s.id);
+    const named = detail!.steps.filter((s) => s.name === options.step || String(s.id) === options.step);
+    return stepSubtree(
+      detail!.steps,
+      named.map((s) => s.id),
+    );
   };
   let wanted = stepIds();
-  if (wanted && wanted.length === 0 && !options.follow) {
+  if (wanted && wanted.size === 0 && !options.follow) {
     const names = detail.steps.map((s) => JSON.stringify(s.name)).join(', ');
     throw new StepflowError(
       ERROR_CODES.NOT_FOUND,
@@ -38,7 +42,7 @@ export async function logsCommand(
     const page = await app.executions.reads.readLog(id, { after, limit: PAGE });
     let text = '';
     for (const line of page.lines) {
-      if (wanted && (line.stepId === null || !wanted.includes(line.stepId))) continue;
+      if (wanted && (line.stepId === null || !wanted.has(line.stepId))) continue;
       text += line.flags & LineFlag.Continued ? line.text : `${line.text}\n`;
     }
     if (text && !process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
