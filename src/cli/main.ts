@@ -88,7 +88,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .command('logs')
     .description("print an execution's log as raw text")
     .argument('<id>', 'execution id')
-    .addOption(new Option('--step <name>', 'only the lines of this step (name or id) and of the steps nested in it'))
+    .addOption(
+      new Option('--step <name>', 'only the lines of this step (name or id) and of the steps nested in it'),
+    )
     .option('-f, --follow', 'keep printing new lines until the execution ends')
     .action(async (id: string, options) =>
       setExit(await withStepflow((app) => logsCommand(app, id, options))),
