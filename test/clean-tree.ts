@@ -21,6 +21,8 @@ function treeState(): string | undefined {
 }
 
 export default function setup(): () => void {
+  // `npm run screenshots` rewrites docs/screenshots on purpose.
+  if (process.env.STEPFLOW_SCREENSHOTS === '1') return () => {};
   const before = treeState();
   return () => {
     const after = treeState();
