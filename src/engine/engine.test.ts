@@ -122,6 +122,26 @@ print("after")`;
     ]);
   });
 
+  it('writes a failed artifact warning into the step that declared it, though the script went on', async () => {
+    const app = await open();
+    // One write: every marker is read before the copy is even tried, so the script is in
+    // "Deploy" by the time the warning is written.
+    const { done } = await app.engine.submit({
+      command:
+        "printf 'STEP_START:Build\\nARTIFACT:dist/app.tar:the bundle\\nSTEP_COMPLETE:Build\\nSTEP_START:Deploy\\nshipping\\n'; sleep 0.3",
+      cwd: tempDir(),
+    });
+    const final = await done;
+    await app.writer.flush();
+    const detail = await app.store.getExecution(final.id);
+    const stepId = (name: string) => detail!.steps.find((step) => step.name === name)!.id;
+    const log = await app.store.readLog(final.id);
+    const warning = log.lines.find((line) => line.stream === 'system' && line.text.includes('dist/app.tar'));
+    expect(warning).toMatchObject({ stepId: stepId('Build') });
+    // After the lines already read: seq order is the order things were written.
+    expect(warning!.seq).toBeGreaterThan(log.lines.find((line) => line.text === 'shipping')!.seq);
+  });
+
   it('numbers artifacts in the order the script declared them, whatever their size', async () => {
     const app = await open();
     const work = tempDir();

@@ -125,7 +125,12 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
               error: found.error === null ? null : interpreter.mask(found.error),
             };
             if (artifact.status === 'failed') {
-              interpreter.pushSystemLine(`⚠ artifact ${artifact.path}: ${artifact.error ?? 'failed'}`, now());
+              // In the step that declared it: by now the script may be several steps further.
+              interpreter.pushSystemLine(
+                `⚠ artifact ${artifact.path}: ${artifact.error ?? 'failed'}`,
+                now(),
+                request.stepId,
+              );
               publishLines();
             }
             bus.publish({ type: 'artifact.recorded', executionId: id, artifact });
@@ -134,7 +139,11 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
         (error: unknown) => {
           // collectArtifacts turns user errors into failed artifacts; reaching here is a bug of
           // ours, so say it in the log rather than lose it.
-          interpreter.pushSystemLine(`⚠ artifact ${request.path}: internal error: ${String(error)}`, now());
+          interpreter.pushSystemLine(
+            `⚠ artifact ${request.path}: internal error: ${String(error)}`,
+            now(),
+            request.stepId,
+          );
           publishLines();
         },
       );

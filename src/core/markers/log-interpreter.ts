@@ -49,8 +49,11 @@ export interface LogInterpreter {
    * {@link LineFlag.Continued} when `continues` (more pieces of the same line follow).
    */
   pushPiece(stream: 'stdout' | 'stderr', text: string, continues: boolean, ts: number): void;
-  /** StepFlow's own message (stream `system`); goes to the innermost open step, or to none. */
-  pushSystemLine(text: string, ts: number): void;
+  /**
+   * StepFlow's own message (stream `system`); goes to `stepId` when given (what it is about
+   * happened there, e.g. an artifact that step declared), else to the innermost open step, or none.
+   */
+  pushSystemLine(text: string, ts: number, stepId?: number | null): void;
   /** Removes and returns the lines produced since the last call, in seq order. */
   takeLines(): LogLine[];
   /** Seq of the last line produced (0 before any). */
@@ -154,9 +157,9 @@ class Interpreter implements LogInterpreter {
     this.push(stream, continues ? masked : withoutCr(masked), ts, stepId, continues ? LineFlag.Continued : 0);
   }
 
-  pushSystemLine(text: string, ts: number): void {
+  pushSystemLine(text: string, ts: number, stepId?: number | null): void {
     this.assertRunning();
-    this.push('system', this.mask(text), ts, this.currentId(), 0);
+    this.push('system', this.mask(text), ts, stepId === undefined ? this.currentId() : stepId, 0);
   }
 
   takeLines(): LogLine[] {
