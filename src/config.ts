@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { validationError } from './core/errors.js';
 import { secretEnvPatterns } from './core/markers/secret-env.js';
@@ -7,6 +9,11 @@ import type { ChildEnvironmentPolicy } from './runner/child-environment.js';
 export interface StepflowConfig {
   /** Data dir: SQLite database and artifact copies. */
   dataDir: string;
+  /**
+   * Where {@link dataDir} came from: `STEPFLOW_STORAGE_PATH`, the per-user default, or a
+   * `./stepflow-data` left by versions before 0.2 (used as it is, with a notice: see README).
+   */
+  dataDirOrigin: DataDirOrigin;
   /** Extra roots artifacts may be collected from, besides each execution's working directory. */
   artifactRoots: string[];
   maxConcurrent: number;
@@ -24,9 +31,39 @@ export interface StepflowConfig {
   runEnvironment: ChildEnvironmentPolicy;
 }
 
+type DataDirOrigin = 'env' | 'default' | 'legacy';
+
+/** The data dir of versions before 0.2: relative to wherever the command ran. */
+export const LEGACY_DATA_DIR = 'stepflow-data';
+
+/**
+ * One data dir per user, whatever folder a command runs in (so `stepflow ls` in any terminal sees
+ * the server's runs): `STEPFLOW_STORAGE_PATH`, else `$XDG_DATA_HOME/stepflow`, else
+ * `~/.local/share/stepflow`. A `./stepflow-data` with a database in it (the old default) still wins
+ * over the per-user default, so no history disappears on upgrade; the CLI then says how to move it.
+ */
+function resolveDataDir(
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): { dataDir: string; dataDirOrigin: DataDirOrigin } {
+  if (env.STEPFLOW_STORAGE_PATH) {
+    return { dataDir: path.resolve(cwd, env.STEPFLOW_STORAGE_PATH), dataDirOrigin: 'env' };
+  }
+  const legacy = path.resolve(cwd, LEGACY_DATA_DIR);
+  if (fs.existsSync(path.join(legacy, 'stepflow.db'))) return { dataDir: legacy, dataDirOrigin: 'legacy' };
+  return { dataDir: userDataDir(env), dataDirOrigin: 'default' };
+}
+
+/** `$XDG_DATA_HOME/stepflow`, else `~/.local/share/stepflow` (the XDG Base Directory default). */
+export function userDataDir(env: NodeJS.ProcessEnv): string {
+  // XDG: a relative XDG_DATA_HOME is invalid and must be ignored.
+  const xdg = env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : undefined;
+  return path.join(xdg ?? path.join(env.HOME || os.homedir(), '.local', 'share'), 'stepflow');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): StepflowConfig {
   return {
-    dataDir: path.resolve(cwd, env.STEPFLOW_STORAGE_PATH || 'stepflow-data'),
+    ...resolveDataDir(env, cwd),
     artifactRoots: (env.STEPFLOW_ARTIFACT_ROOTS ?? '')
       .split(path.delimiter)
       .filter(Boolean)

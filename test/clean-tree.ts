@@ -29,7 +29,7 @@ export default function setup(): () => void {
     if (before === undefined || after === before) return;
     // A throw here is only logged by vitest ("error during close") and the run still exits 0.
     process.stderr.write(
-      `\nFAIL: the test run changed the working tree; tests must write to temp dirs only.\n` +
+      `\nFAIL: the working tree changed during the test run: tests must write to temp dirs only (or files were edited while it ran).\n` +
         `git status before:\n${before}\nafter:\n${after}\n`,
     );
     process.exitCode = 1;

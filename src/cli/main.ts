@@ -4,6 +4,9 @@ import { ERROR_CODES, StepflowError, isStepflowError } from '../core/errors.js';
 import type { Application } from '../app/application.js';
 import { createStepflow } from '../stepflow.js';
 import { cancelCommand } from './commands/cancel-command.js';
+import { localSource, serverSource, type ExecutionSource } from './execution-source.js';
+import { resolveServer } from './jobs/jobs-api-client.js';
+import { warnOfLegacyDataDir } from '../legacy-data-dir.js';
 import { listCommand } from './commands/list-command.js';
 import { registerJobsCommand } from './jobs/jobs-command.js';
 import { logsCommand } from './commands/logs-command.js';
@@ -21,13 +24,40 @@ const USAGE_HINT = "(see 'stepflow --help', or 'stepflow <command> --help')";
 async function withStepflow(
   action: (app: Application, config: StepflowConfig) => Promise<number>,
 ): Promise<number> {
-  const stepflow = await createStepflow(loadConfig());
+  const config = loadConfig();
+  warnOfLegacyDataDir(config);
+  const stepflow = await createStepflow(config);
   try {
     return await action(stepflow.app, stepflow.config);
   } finally {
     await stepflow.close();
   }
 }
+
+interface WhereOptions {
+  server?: string;
+  token?: string;
+}
+
+/** A server's API when `--server` or `STEPFLOW_SERVER` names one, else this machine's data dir. */
+async function withSource(
+  options: WhereOptions,
+  action: (source: ExecutionSource, config: StepflowConfig) => Promise<number>,
+): Promise<number> {
+  if (options.server || process.env.STEPFLOW_SERVER) {
+    return action(serverSource(resolveServer(options)), loadConfig());
+  }
+  return withStepflow((app, config) => action(localSource(app, config.dataDir), config));
+}
+
+/** Adds `--server` and `--token` to a command that can read a server instead of the data dir. */
+const reachesServer = (command: Command): Command =>
+  command
+    .option(
+      '--server <url>',
+      "a StepFlow server's URL instead of this machine's data dir (or STEPFLOW_SERVER)",
+    )
+    .option('--token <key>', 'API key for --server (or STEPFLOW_TOKEN)');
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command()
@@ -67,47 +97,51 @@ function buildProgram(setExit: (code: number) => void): Command {
       );
     });
 
-  program
-    .command('ls')
-    .description('list recent executions, newest first')
-    .option('--json', 'print JSON (the API shape)')
-    .option('--status <statuses>', 'only these statuses, comma-separated')
-    .option('--limit <n>', 'how many (default 20, max 500)')
-    .action(async (options) => setExit(await withStepflow((app) => listCommand(app, options))));
+  reachesServer(
+    program
+      .command('ls')
+      .description('list recent executions, newest first')
+      .option('--json', 'print JSON (the API shape: {items, nextCursor})')
+      .option('--status <statuses>', 'only these statuses, comma-separated')
+      .option('--limit <n>', 'how many (default 20, max 500)'),
+  ).action(async (options) => setExit(await withSource(options, (source) => listCommand(source, options))));
 
-  program
-    .command('show')
-    .description('show one execution: steps, artifacts, annotations')
-    .argument('<id>', 'execution id')
-    .option('--json', 'print JSON (the API shape)')
-    .action(async (id: string, options) =>
-      setExit(await withStepflow((app) => showCommand(app, id, options))),
-    );
+  reachesServer(
+    program
+      .command('show')
+      .description('show one execution: steps, artifacts, annotations')
+      .argument('<id>', 'execution id')
+      .option('--json', 'print JSON (the API shape)'),
+  ).action(async (id: string, options) =>
+    setExit(await withSource(options, (source) => showCommand(source, id, options))),
+  );
 
-  program
-    .command('logs')
-    .description("print an execution's log as raw text")
-    .argument('<id>', 'execution id')
-    .addOption(
-      new Option('--step <name>', 'only the lines of this step (name or id) and of the steps nested in it'),
-    )
-    .option('-f, --follow', 'keep printing new lines until the execution ends')
-    .action(async (id: string, options) =>
-      setExit(await withStepflow((app) => logsCommand(app, id, options))),
-    );
+  reachesServer(
+    program
+      .command('logs')
+      .description("print an execution's log as raw text")
+      .argument('<id>', 'execution id')
+      .addOption(
+        new Option('--step <name>', 'only the lines of this step (name or id) and of the steps nested in it'),
+      )
+      .option('-f, --follow', 'keep printing new lines until the execution ends'),
+  ).action(async (id: string, options) =>
+    setExit(await withSource(options, (source) => logsCommand(source, id, options))),
+  );
 
-  program
-    .command('cancel')
-    .description('cancel an execution, whichever StepFlow process on this data dir runs it')
-    .argument('<id>', 'execution id')
-    .option('--no-wait', 'return once the request is recorded, without waiting for the run to end')
-    .action(async (id: string, options: { wait: boolean }) =>
-      setExit(
-        await withStepflow((app, config) =>
-          cancelCommand(app, id, { ...options, killGraceMs: config.killGraceMs }),
-        ),
+  reachesServer(
+    program
+      .command('cancel')
+      .description('cancel an execution, whichever StepFlow process (on this data dir, or --server) runs it')
+      .argument('<id>', 'execution id')
+      .option('--no-wait', 'return once the request is recorded, without waiting for the run to end'),
+  ).action(async (id: string, options: WhereOptions & { wait: boolean }) =>
+    setExit(
+      await withSource(options, (source, config) =>
+        cancelCommand(source, id, { wait: options.wait, killGraceMs: config.killGraceMs }),
       ),
-    );
+    ),
+  );
 
   program
     .command('server')

@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { forServer, loadConfig } from '../config.js';
 import { ERROR_CODES, StepflowError, type ErrorCode } from '../core/errors.js';
 import { createStepflow } from '../stepflow.js';
+import { legacyDataDirNotice } from '../legacy-data-dir.js';
 import { buildServer } from './build-server.js';
 import { startJobScheduler } from './start-job-scheduler.js';
 import type { ServerOptions } from './server-options.js';
@@ -31,6 +32,8 @@ export async function startServer(options: ServerOptions): Promise<{ url: string
     app.log.warn({ executionId: id }, 'marked interrupted: its process had died');
   }
   app.log.info(`StepFlow ${address} (data: ${stepflow.config.dataDir})`);
+  const legacy = legacyDataDirNotice(stepflow.config);
+  if (legacy !== undefined) app.log.warn(legacy);
   // Jobs fire only while a server is up; see docs/JOBS.md.
   await startJobScheduler(stepflow, app.log);
 

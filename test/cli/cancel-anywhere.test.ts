@@ -110,7 +110,9 @@ describe('cancel from anywhere', () => {
   it('`stepflow cancel` refuses an ended or unknown run, and with --no-wait returns once the request is recorded', async () => {
     const dataDir = tempDir();
     const done = await runCli(['run', '--', 'true'], { dataDir });
-    const [ended] = JSON.parse((await runCli(['ls', '--json'], { dataDir })).stdout) as { id: string }[];
+    const [ended] = (
+      JSON.parse((await runCli(['ls', '--json'], { dataDir })).stdout) as { items: { id: string }[] }
+    ).items;
     expect(done.code).toBe(0);
 
     const refused = await runCli(['cancel', ended!.id], { dataDir });
@@ -128,11 +130,11 @@ describe('cancel from anywhere', () => {
       env: { STEPFLOW_KILL_GRACE_MS: '500' },
     });
     await waitForOutput(cli.child, (out) => out.includes('ready'));
-    const [running] = JSON.parse(
-      (await runCli(['ls', '--json', '--status', 'running'], { dataDir })).stdout,
-    ) as {
-      id: string;
-    }[];
+    const [running] = (
+      JSON.parse((await runCli(['ls', '--json', '--status', 'running'], { dataDir })).stdout) as {
+        items: { id: string }[];
+      }
+    ).items;
     const noWait = await runCli(['cancel', '--no-wait', running!.id], { dataDir });
     expect(noWait.code).toBe(0);
     expect(noWait.stdout).toMatch(

@@ -26,7 +26,7 @@ describe('an interrupted run (built CLI: run `npm run build` first)', () => {
     const noticedAt = Date.now();
     const ls = await runCli(['ls', '--json', '--limit', '1'], { dataDir });
     expect(ls.code).toBe(0);
-    const [listed] = JSON.parse(ls.stdout) as { id: string }[];
+    const [listed] = (JSON.parse(ls.stdout) as { items: { id: string }[] }).items;
     const shown = JSON.parse((await runCli(['show', listed!.id, '--json'], { dataDir })).stdout) as {
       status: string;
       startedAt: string;

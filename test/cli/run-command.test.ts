@@ -43,7 +43,7 @@ interface ShownExecution {
 async function lastExecution(dataDir: string): Promise<ShownExecution> {
   const ls = await runCli(['ls', '--json', '--limit', '1'], { dataDir });
   expect(ls.code).toBe(0);
-  const [latest] = JSON.parse(ls.stdout) as { id: string }[];
+  const [latest] = (JSON.parse(ls.stdout) as { items: { id: string }[] }).items;
   const shown = await runCli(['show', latest!.id, '--json'], { dataDir });
   expect(shown.code).toBe(0);
   return JSON.parse(shown.stdout) as ShownExecution;
@@ -266,12 +266,23 @@ describe('stepflow show / ls / logs', () => {
     const dataDir = tempDir();
     await runCli(['run', '--name', 'first', '--', 'true'], { dataDir });
     await runCli(['run', '--name', 'second', '--', 'false'], { dataDir });
-    const all = JSON.parse((await runCli(['ls', '--json'], { dataDir })).stdout) as { name: string }[];
-    expect(all.map((e) => e.name)).toEqual(['second', 'first']);
+    const all = JSON.parse((await runCli(['ls', '--json'], { dataDir })).stdout) as {
+      items: { name: string }[];
+      nextCursor: string | null;
+    };
+    // The API's page shape, cursor included.
+    expect(all.items.map((e) => e.name)).toEqual(['second', 'first']);
+    expect(all.nextCursor).toBeNull();
+    const paged = JSON.parse((await runCli(['ls', '--json', '--limit', '1'], { dataDir })).stdout) as {
+      items: { name: string }[];
+      nextCursor: string | null;
+    };
+    expect(paged.items.map((e) => e.name)).toEqual(['second']);
+    expect(paged.nextCursor).toEqual(expect.any(String));
     const failed = JSON.parse((await runCli(['ls', '--json', '--status', 'failed'], { dataDir })).stdout) as {
-      name: string;
-    }[];
-    expect(failed.map((e) => e.name)).toEqual(['second']);
+      items: { name: string }[];
+    };
+    expect(failed.items.map((e) => e.name)).toEqual(['second']);
     const table = await runCli(['ls'], { dataDir });
     expect(table.stdout).toMatch(/second[\s\S]*first/);
   });
@@ -339,8 +350,10 @@ describe('stepflow show / ls / logs', () => {
       dataDir,
     });
     await waitForOutput(running.child, (out) => out.includes('one'));
-    const ls = JSON.parse((await runCli(['ls', '--json'], { dataDir })).stdout) as { id: string }[];
-    const follow = await runCli(['logs', ls[0]!.id, '--follow'], { dataDir });
+    const ls = JSON.parse((await runCli(['ls', '--json'], { dataDir })).stdout) as {
+      items: { id: string }[];
+    };
+    const follow = await runCli(['logs', ls.items[0]!.id, '--follow'], { dataDir });
     expect(follow.code).toBe(0);
     expect(follow.stdout).toBe('one\ntwo\nthree\n');
     expect((await running.result).code).toBe(0);

@@ -19,7 +19,14 @@ export function startCli(
 ): { child: ChildProcess; result: Promise<CliResult> } {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, NO_COLOR: '1', STEPFLOW_STORAGE_PATH: options.dataDir, ...options.env },
+    // STEPFLOW_SERVER of the developer's shell would send ls/show/logs/cancel to a server.
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      STEPFLOW_SERVER: '',
+      STEPFLOW_STORAGE_PATH: options.dataDir,
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

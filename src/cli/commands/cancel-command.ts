@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Execution } from '../../core/model.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
-import type { Application } from '../../app/application.js';
+import type { ExecutionSource } from '../execution-source.js';
 import { colorsFor, EXECUTION_ICONS, paintStatus, type Colors } from '../format.js';
 
 const POLL_MS = 100;
@@ -16,16 +16,17 @@ const WAIT_MARGIN_MS = 10_000;
  * still running after the kill grace and a margin (the request stays recorded).
  */
 export async function cancelCommand(
-  app: Application,
+  source: ExecutionSource,
   id: string,
   options: { wait?: boolean; killGraceMs: number },
 ): Promise<number> {
   const out = process.stdout;
   const c = colorsFor(out);
-  const requested = await app.executions.cancel(id);
-  if (requested.state === 'interrupted' || requested.state === 'cancelled') {
-    const why = requested.state === 'interrupted' ? 'its process had died' : 'it was still queued';
-    out.write(`${describe(c, requested.execution)}: ${requested.execution.error ?? why}\n`);
+  const requested = await source.cancel(id);
+  if (requested.state === 'ended') {
+    const { execution } = requested;
+    const why = execution.status === 'interrupted' ? 'its process had died' : 'it was still queued';
+    out.write(`${describe(c, execution)}: ${execution.error ?? why}\n`);
     return 0;
   }
   const owner = requested.execution.owner;
@@ -35,7 +36,7 @@ export async function cancelCommand(
 
   const deadline = Date.now() + options.killGraceMs + WAIT_MARGIN_MS;
   for (;;) {
-    const execution = await app.executions.get(id);
+    const execution = await source.get(id);
     if (isTerminalExecutionStatus(execution.status)) {
       out.write(`${describe(c, execution)}\n`);
       if (execution.status === 'cancelled') return 0;

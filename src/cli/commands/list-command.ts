@@ -1,4 +1,4 @@
-import type { Application } from '../../app/application.js';
+import type { ExecutionSource } from '../execution-source.js';
 import { colorsFor, EXECUTION_ICONS, formatDuration, formatTime, paintStatus, table } from '../format.js';
 import { parseLimit, parseStatuses } from '../parse-options.js';
 
@@ -9,19 +9,18 @@ export interface ListCommandOptions {
 }
 
 /** `stepflow ls`: newest first. */
-export async function listCommand(app: Application, options: ListCommandOptions): Promise<number> {
+export async function listCommand(source: ExecutionSource, options: ListCommandOptions): Promise<number> {
   const statuses = parseStatuses(options.status);
   const limit = parseLimit(options.limit) ?? 20;
-  const page = await app.executions.reads.listExecutions({
-    ...(statuses ? { status: statuses } : {}),
-    limit,
-  });
+  const page = await source.list({ ...(statuses ? { status: statuses } : {}), limit });
   // On stderr, so --json output stays JSON: damaged rows are left out of the list.
   for (const problem of page.problems ?? []) {
     process.stderr.write(`warning: ${problem.error}\n`);
   }
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(page.items, null, 2)}\n`);
+    // The API's page, so a script can follow `nextCursor` with the REST API.
+    const { problems: _problems, ...body } = page;
+    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     return 0;
   }
   const c = colorsFor(process.stdout);

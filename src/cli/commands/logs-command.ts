@@ -1,24 +1,23 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { notFound, StepflowError, ERROR_CODES } from '../../core/errors.js';
+import { StepflowError, ERROR_CODES } from '../../core/errors.js';
 import { LineFlag } from '../../core/model.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
 import { stepSubtree } from '../../core/step-subtree.js';
-import type { Application } from '../../app/application.js';
+import type { ExecutionSource } from '../execution-source.js';
 
 const FOLLOW_POLL_MS = 200;
 const PAGE = 5000;
 
 /**
  * `stepflow logs <id>`: the raw log as the script printed it (masked values already replaced when
- * they were stored). `--follow` polls the store, so it also tails runs driven by another process.
+ * they were stored). `--follow` polls the data dir or the server, so it tails any process's run.
  */
 export async function logsCommand(
-  app: Application,
+  source: ExecutionSource,
   id: string,
   options: { step?: string; follow?: boolean },
 ): Promise<number> {
-  let detail = await app.executions.reads.getExecution(id);
-  if (!detail) throw notFound('execution', id);
+  let detail = await source.get(id);
   /** The step asked for (by name or id) and the steps nested in it. */
   const stepIds = (): Set<number> | undefined => {
     if (options.step === undefined) return undefined;
@@ -39,11 +38,11 @@ export async function logsCommand(
 
   let after = 0;
   for (;;) {
-    const page = await app.executions.reads.readLog(id, { after, limit: PAGE });
+    const page = await source.readLog(id, { after, limit: PAGE });
     let text = '';
     for (const line of page.lines) {
       if (wanted && (line.stepId === null || !wanted.has(line.stepId))) continue;
-      text += line.flags & LineFlag.Continued ? line.text : `${line.text}\n`;
+      text += (line.flags ?? 0) & LineFlag.Continued ? line.text : `${line.text}\n`;
     }
     if (text && !process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
     after = page.nextAfter;
@@ -54,7 +53,7 @@ export async function logsCommand(
       return 0;
     }
     await sleep(FOLLOW_POLL_MS);
-    detail = (await app.executions.reads.getExecution(id)) ?? detail;
+    detail = await source.get(id);
     if (options.step !== undefined) wanted = stepIds();
   }
 }

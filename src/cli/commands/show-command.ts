@@ -1,7 +1,5 @@
-import { notFound } from '../../core/errors.js';
 import type { Step } from '../../core/model.js';
-import { toExecutionDetailJson } from '../../protocol/execution-json.js';
-import type { Application } from '../../app/application.js';
+import type { ExecutionSource } from '../execution-source.js';
 import {
   colorsFor,
   EXECUTION_ICONS,
@@ -14,14 +12,13 @@ import {
 
 /** `stepflow show <id>`: one execution with its steps, artifacts and annotations. */
 export async function showCommand(
-  app: Application,
+  source: ExecutionSource,
   id: string,
   options: { json?: boolean },
 ): Promise<number> {
-  const detail = await app.executions.reads.getExecution(id);
-  if (!detail) throw notFound('execution', id);
+  const detail = await source.get(id);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(toExecutionDetailJson(detail), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(detail, null, 2)}\n`);
     return 0;
   }
   const c = colorsFor(process.stdout);

@@ -1,0 +1,82 @@
+import type { Application } from '../app/application.js';
+import { ERROR_CODES, isStepflowError, StepflowError } from '../core/errors.js';
+import type { ExecutionStatus } from '../core/statuses.js';
+import { isTerminalExecutionStatus } from '../core/statuses.js';
+import type { ExecutionBody, ExecutionPageBody, LogPageBody } from '../protocol/api-schemas.js';
+import { toExecutionDetailJson, type ExecutionDetailJson } from '../protocol/execution-json.js';
+import { requestJson, type ServerTarget } from './jobs/jobs-api-client.js';
+
+/** How a cancel went, as `stepflow cancel` reports it. */
+interface CancelAnswer {
+  /** `ended`: it is over now (dropped from a queue, or its dead process recovered); `requested`: it is stopping. */
+  state: 'ended' | 'requested';
+  execution: ExecutionBody;
+}
+
+/**
+ * Where `stepflow ls|show|logs|cancel` read: this machine's data dir, or a server's API
+ * (`--server`, `STEPFLOW_SERVER`). The same commands and output either way; the answers are the
+ * API's shapes. `where` names the place in messages ("not found in …").
+ */
+export interface ExecutionSource {
+  readonly where: string;
+  list(query: { status?: ExecutionStatus[]; limit: number }): Promise<ExecutionPageBody>;
+  get(id: string): Promise<ExecutionDetailJson>;
+  readLog(id: string, page: { after: number; limit: number }): Promise<LogPageBody>;
+  cancel(id: string): Promise<CancelAnswer>;
+}
+
+const notFoundIn = (id: string, where: string) =>
+  new StepflowError(ERROR_CODES.NOT_FOUND, `execution "${id}" not found in ${where}`);
+
+/** The data dir of this machine, through the application layer. */
+export function localSource(app: Application, dataDir: string): ExecutionSource {
+  const where = `the data dir ${dataDir} (another one: STEPFLOW_STORAGE_PATH; a server: --server)`;
+  const reads = app.executions.reads;
+  const get = async (id: string): Promise<ExecutionDetailJson> => {
+    const detail = await reads.getExecution(id);
+    if (detail === undefined) throw notFoundIn(id, where);
+    return toExecutionDetailJson(detail);
+  };
+  return {
+    where,
+    list: (query) => reads.listExecutions(query),
+    get,
+    async readLog(id, page) {
+      return reads.readLog(id, page);
+    },
+    async cancel(id) {
+      await get(id);
+      const { state, execution } = await app.executions.cancel(id);
+      return { state: state === 'cancelled' || state === 'interrupted' ? 'ended' : 'requested', execution };
+    },
+  };
+}
+
+/** A StepFlow server's REST API (`GET /api/executions…`, `POST …/cancel`). */
+export function serverSource(target: ServerTarget): ExecutionSource {
+  const where = `the server ${target.baseUrl}`;
+  const path = (id: string, rest = '') => `/api/executions/${encodeURIComponent(id)}${rest}`;
+  /** A 404 from the server says "execution X not found"; say where it was looked for. */
+  const naming = async <T>(id: string, request: Promise<T>): Promise<T> =>
+    request.catch((error: unknown) => {
+      if (isStepflowError(error) && error.code === ERROR_CODES.NOT_FOUND) throw notFoundIn(id, where);
+      throw error;
+    });
+  return {
+    where,
+    list({ status, limit }) {
+      const query = new URLSearchParams({ limit: String(limit) });
+      if (status) query.set('status', status.join(','));
+      return requestJson<ExecutionPageBody>(target, 'GET', `/api/executions?${query}`);
+    },
+    get: (id) => naming(id, requestJson<ExecutionDetailJson>(target, 'GET', path(id))),
+    readLog: (id, { after, limit }) =>
+      naming(id, requestJson<LogPageBody>(target, 'GET', path(id, `/logs?after=${after}&limit=${limit}`))),
+    async cancel(id) {
+      const execution = await naming(id, requestJson<ExecutionBody>(target, 'POST', path(id, '/cancel')));
+      // 200 with an ended run (it was queued, or its process had died), else 202: stopping.
+      return { state: isTerminalExecutionStatus(execution.status) ? 'ended' : 'requested', execution };
+    },
+  };
+}
