@@ -18,15 +18,21 @@ function script(dir: string, body: string): string {
 }
 
 describe('stepflow run on a terminal', () => {
-  it("keeps a failed run's output, stderr included, on screen", async () => {
+  it("keeps a failed run's output, stderr included, on screen, without the script's escape sequences", async () => {
     const cwd = tempDir();
-    const run = startInTerminal(
-      ['run', '--', 'sh', '-c', 'echo first; echo oops something bad >&2; exit 3'],
-      { dataDir: tempDir(), cwd, cols: 100, rows: 30 },
-    );
-    const { code, screen } = await run.result;
+    // A clear-screen and a window-title sequence in the failing line: shown as text only.
+    const failing = "printf 'oops \\033[2Jsomething bad\\033]0;title\\007\\n' >&2";
+    const run = startInTerminal(['run', '--', 'sh', '-c', `echo first; ${failing}; exit 3`], {
+      dataDir: tempDir(),
+      cwd,
+      cols: 100,
+      rows: 30,
+    });
+    const { code, raw, screen } = await run.result;
     expect(code).toBe(3);
     expect(barLines(screen)).toEqual(['first', 'oops something bad']);
+    expect(raw).not.toContain('\u001b[2J');
+    expect(raw).not.toContain('\u001b]0;');
     expect(screen).toMatch(/✗ failed/);
   });
 
