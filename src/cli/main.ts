@@ -83,6 +83,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .option('--cwd <dir>', 'working directory (default: the current one)')
     .option('--timeout <seconds>', 'stop the process tree after this many seconds')
+    .option(
+      '-v, --verbose',
+      "on a terminal: print all the script's output, not only the running step's last lines",
+    )
     .option('--server <url>', 'report the run to this StepFlow server as it goes (or STEPFLOW_SERVER)')
     .option('--token <token>', 'bearer token for --server (better: STEPFLOW_TOKEN, not shown by ps)')
     .option('--server-wait <seconds>', 'after the script ends, how long to retry delivery (default 300)')

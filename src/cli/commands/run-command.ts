@@ -10,7 +10,7 @@ import {
   paintStatus,
   type Colors,
 } from '../format.js';
-import { createLiveView } from '../live-view.js';
+import { canRedraw, createLiveView } from '../live-view.js';
 import { parseTags, parseTimeoutSeconds } from '../parse-options.js';
 
 export interface RunCommandOptions {
@@ -18,6 +18,8 @@ export interface RunCommandOptions {
   tag: string[];
   cwd?: string;
   timeout?: string;
+  /** On a terminal: all the output, not only the running step's last lines. */
+  verbose?: boolean;
 }
 
 /** Exit codes for outcomes that have no exit code of the script's own (as timeout(1) and shells do). */
@@ -47,7 +49,13 @@ export async function runCommand(
   const out = process.stdout;
   const colors = colorsFor(out);
   const { execution, done } = await app.executions.run(spec);
-  const view = createLiveView({ executionId: execution.id, out, colors, interactive: Boolean(out.isTTY) });
+  const view = createLiveView({
+    executionId: execution.id,
+    out,
+    colors,
+    interactive: canRedraw(out),
+    verbose: options.verbose ?? false,
+  });
   const unsubscribe = app.events.subscribe(view.handle);
   view.handle({ type: 'execution.started', executionId: execution.id, execution });
 
