@@ -9,7 +9,7 @@ import type { JobStore } from '../store/job-store.js';
 /** What callers may read straight from the job store. */
 type JobReads = Pick<
   JobStore,
-  'getJob' | 'listJobs' | 'listFires' | 'listDeliveries' | 'lastRuns' | 'recentRuns'
+  'getJob' | 'listJobs' | 'listFires' | 'listDeliveries' | 'lastRuns' | 'recentRuns' | 'listPendingRetries'
 >;
 
 /**

@@ -243,6 +243,14 @@ const LastRunSchema = Type.Object({
   createdAt: IsoTime,
 });
 
+const PendingRetrySchema = Type.Object({
+  retryOfId: Type.String({ description: 'The failed attempt it retries' }),
+  attempt: Type.Integer({ description: 'The attempt number the retry gets' }),
+  at: Type.String({
+    description: 'When it starts (ISO 8601; a restarted server runs an overdue one at once)',
+  }),
+});
+
 export const JobSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -286,6 +294,10 @@ export const JobSchema = Type.Object({
   }),
   lastRun: Nullable(LastRunSchema),
   activeRuns: Type.Integer({ description: 'Runs in progress in this server (retries waiting included)' }),
+  pendingRetries: Type.Array(PendingRetrySchema, {
+    description:
+      'Retries waiting for their delay, the earliest first (the `retry.planned` live change adds one, `retry.started` removes it; pausing drops them)',
+  }),
 });
 
 const RunSummarySchema = Type.Object({

@@ -111,12 +111,19 @@ describe('pending retries across restarts', () => {
     expect(await servers[1]!.stepflow.jobs.listPendingRetries()).toEqual([]);
   }, 90_000);
 
-  it('pausing a job drops its pending retry, also for the next start', async () => {
+  it('a restarted server lists the saved retry on the job; pausing drops it, also for the next start', async () => {
     const dataDir = tempDir();
-    const { job } = await failThenClose(dataDir, 5);
+    const { job, first, pending } = await failThenClose(dataDir, 5);
     const paused = await startServer({ dataDir });
     expect(paused.stepflow.scheduler.activeRuns(job.id)).toBe(1);
-    expect((await call(paused.url, 'POST', `/api/jobs/${job.id}/pause`)).status).toBe(200);
+    // The restarted server shows the saved retry (what a reloaded job page draws).
+    const waiting = await call<JobBody>(paused.url, 'GET', `/api/jobs/${job.id}`);
+    expect(waiting.body.pendingRetries).toEqual([
+      { retryOfId: first.id, attempt: 2, at: new Date(pending.dueMs).toISOString() },
+    ]);
+    const pause = await call<JobBody>(paused.url, 'POST', `/api/jobs/${job.id}/pause`);
+    expect(pause.status).toBe(200);
+    expect(pause.body.pendingRetries).toEqual([]);
     expect(paused.stepflow.scheduler.activeRuns(job.id)).toBe(0);
     expect(await paused.stepflow.jobs.listPendingRetries()).toEqual([]);
     await paused.close();

@@ -1,4 +1,4 @@
-import type { Job } from '../../core/jobs/job.js';
+import type { Job, PendingRetry } from '../../core/jobs/job.js';
 import { nextFireTimes } from '../../core/jobs/triggers.js';
 import type { JobBody } from '../../protocol/job-schemas.js';
 import type { JobLastRun } from '../../store/job-store.js';
@@ -6,13 +6,19 @@ import type { JobLastRun } from '../../store/job-store.js';
 const UPCOMING = 5;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** A job as the API shows it: no env or secretEnv values, no webhook secrets, with its next fire times. */
-export function toJobJson(
-  job: Job,
-  nowMs: number,
-  lastRun: JobLastRun | undefined,
-  activeRuns: number,
-): JobBody {
+export interface JobJsonContext {
+  nowMs: number;
+  lastRun: JobLastRun | undefined;
+  activeRuns: number;
+  /** The job store's waiting retries of this job (any order). */
+  pendingRetries: readonly PendingRetry[];
+}
+
+/**
+ * A job as the API shows it: no env or secretEnv values, no webhook secrets, with its next fire
+ * times and the retries waiting for their delay.
+ */
+export function toJobJson(job: Job, { nowMs, lastRun, activeRuns, pendingRetries }: JobJsonContext): JobBody {
   const perTrigger = job.triggers.map((trigger) =>
     job.enabled ? nextFireTimes(trigger, nowMs, UPCOMING) : [],
   );
@@ -62,5 +68,8 @@ export function toJobJson(
     upcoming,
     lastRun: lastRun ?? null,
     activeRuns,
+    pendingRetries: [...pendingRetries]
+      .sort((a, b) => a.dueMs - b.dueMs)
+      .map((retry) => ({ retryOfId: retry.failedExecutionId, attempt: retry.attempt, at: iso(retry.dueMs) })),
   };
 }

@@ -32,8 +32,15 @@ const tags = ['jobs'];
 /** Jobs: CRUD, run now, pause/resume, fire history, webhook deliveries, and a schedule preview. */
 export async function jobsRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
   const { jobs } = context.app;
-  const json = async (job: Job) =>
-    toJobJson(job, Date.now(), (await jobs.reads.lastRuns()).get(job.id), jobs.activeRuns(job.id));
+  const json = async (job: Job) => {
+    const [lastRuns, retries] = await Promise.all([jobs.reads.lastRuns(), jobs.reads.listPendingRetries()]);
+    return toJobJson(job, {
+      nowMs: Date.now(),
+      lastRun: lastRuns.get(job.id),
+      activeRuns: jobs.activeRuns(job.id),
+      pendingRetries: retries.filter((retry) => retry.jobId === job.id),
+    });
+  };
 
   // A job that cannot be read is logged once per server life, when first seen (at start or in a list).
   const reported = new Set<string>();
@@ -87,9 +94,10 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       },
     },
     async (request) => {
-      const [{ jobs: all, unreadable }, lastRuns] = await Promise.all([
+      const [{ jobs: all, unreadable }, lastRuns, retries] = await Promise.all([
         jobs.reads.listJobs(),
         jobs.reads.lastRuns(),
+        jobs.reads.listPendingRetries(),
       ]);
       const { recentRuns: perJob } = request.query;
       // One request for a whole jobs table, not one per row.
@@ -106,7 +114,12 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       for (const job of all) {
         try {
           items.push({
-            ...toJobJson(job, now, lastRuns.get(job.id), jobs.activeRuns(job.id)),
+            ...toJobJson(job, {
+              nowMs: now,
+              lastRun: lastRuns.get(job.id),
+              activeRuns: jobs.activeRuns(job.id),
+              pendingRetries: retries.filter((retry) => retry.jobId === job.id),
+            }),
             ...(recent ? { recentRuns: recent.get(job.id) ?? [] } : {}),
           });
         } catch (error) {

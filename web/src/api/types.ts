@@ -10,6 +10,7 @@ import type {
   LogPageSchema,
   ResourceSeriesSchema,
 } from '../../../src/protocol/api-schemas.js';
+import type { JobChange } from '../../../src/protocol/live-messages.js';
 import type {
   DeliveryListSchema,
   FireListSchema,
@@ -39,11 +40,16 @@ export type WebhookEvent = Job['webhooks'][number]['events'][number];
 export type FireRecord = Static<typeof FireListSchema>['items'][number];
 export type FireOutcome = FireRecord['outcome'];
 export type Delivery = Static<typeof DeliveryListSchema>['items'][number];
+/** A retry waiting for its delay, as `GET /api/jobs/:id` lists it. */
+export type PendingRetry = Job['pendingRetries'][number];
 export type SchedulePreview = Static<typeof SchedulePreviewSchema>;
 
 export type {
   ExecutionChange,
+  JobChange,
   LiveLine,
   LiveServerMessage,
   LiveTopic,
 } from '../../../src/protocol/live-messages.js';
+/** Why the scheduler called a run late (the `late.warning` change). */
+export type RunningLate = Extract<JobChange, { change: 'late.warning' }>['late'];

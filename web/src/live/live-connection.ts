@@ -210,6 +210,7 @@ function topicOf(message: LiveServerMessage): LiveTopic | null {
     case 'annotations':
     case 'artifacts':
     case 'resources':
+    case 'job': // what the job scheduler did about this execution (late, retried)
       return `execution:${message.executionId}`;
     default:
       return null;

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { apiFetch } from '../../api/client.js';
-import type { ExecutionDetail, LiveServerMessage, ResourceSample } from '../../api/types.js';
+import type { ExecutionDetail, LiveServerMessage, ResourceSample, RunningLate } from '../../api/types.js';
 import { createLineFeed } from '../../live/line-feed.js';
 import { useLiveTopic } from '../../live/live-context.js';
 
@@ -39,7 +39,8 @@ function applyLiveMessage(state: ExecutionDetail, message: LiveServerMessage): E
 /**
  * One execution, kept current: the REST detail first, then the `execution:<id>` topic from the
  * detail's `lineCount` on (so no line is missed between the two). Log lines go to `lineFeed`
- * (the log viewer pages the rest from the API); resource samples accumulate in `liveSamples`.
+ * (the log viewer pages the rest from the API); resource samples accumulate in `liveSamples`;
+ * a run of a job that the scheduler calls late while watched gets `late`.
  * State is per mounted id: the page remounts (keyed by id) when it shows another execution.
  */
 export function useExecutionLive(id: string) {
@@ -53,6 +54,8 @@ export function useExecutionLive(id: string) {
   const [live, setLive] = useState<ExecutionDetail | undefined>(undefined);
   const [liveSamples, setLiveSamples] = useState<ResourceSample[]>([]);
   const [liveError, setLiveError] = useState<string | null>(null);
+  // Said once per attempt by the scheduler, live only: the API keeps no record of it.
+  const [late, setLate] = useState<RunningLate | null>(null);
   const lineFeed = useMemo(() => createLineFeed(), []);
 
   const loaded = query.data;
@@ -62,6 +65,7 @@ export function useExecutionLive(id: string) {
     (message) => {
       if (message.type === 'lines') lineFeed.push(message.lines);
       if (message.type === 'resources') setLiveSamples((samples) => [...samples, ...message.samples]);
+      if (message.type === 'job' && message.change.change === 'late.warning') setLate(message.change.late);
       if (message.type === 'error') setLiveError(message.message);
       else if (message.type === 'subscribed') setLiveError(null);
       setLive((state) => {
@@ -80,5 +84,7 @@ export function useExecutionLive(id: string) {
     liveSamples,
     /** Why live updates stopped (the server refused the subscription), if they did. */
     liveError,
+    /** Why the job scheduler called this run late, if it did while the page watched. */
+    late,
   };
 }

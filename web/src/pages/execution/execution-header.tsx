@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import type { ExecutionDetail } from '../../api/types.js';
+import type { ExecutionDetail, RunningLate } from '../../api/types.js';
 import { StatusBadge } from '../../components/status-badge.js';
 import { elapsedMs, progressFraction } from '../../features/execution/step-progress.js';
 import { useExecutionActions } from '../../features/execution/use-execution-actions.js';
@@ -8,16 +8,19 @@ import { formatDateTime, formatDuration } from '../../format.js';
 import { useConnectionState } from '../../live/live-context.js';
 import { isActive, isFailure } from '../../api/execution-status.js';
 import { ProgressBar } from '../../components/progress-bar.js';
+import { LateBadge } from './late-badge.js';
 
 interface Props {
   execution: ExecutionDetail;
   now: number;
   estimates: ExecutionEstimates | undefined;
   liveError: string | null;
+  /** The job scheduler called the run late (live only). */
+  late: RunningLate | null;
 }
 
 /** Name, status, actions and the facts of the run (how it ended, how long, when, where). */
-export function ExecutionHeader({ execution, now, estimates, liveError }: Props) {
+export function ExecutionHeader({ execution, now, estimates, liveError, late }: Props) {
   const { cancel, rerun } = useExecutionActions(execution.id);
   const active = isActive(execution.status);
   const elapsed = elapsedMs(execution.startedAt, execution.durationMs, execution.endedAt, now);
@@ -33,6 +36,7 @@ export function ExecutionHeader({ execution, now, estimates, liveError }: Props)
       <div className="execution-title">
         <StatusBadge status={execution.status} />
         <h1 title={execution.name}>{execution.name}</h1>
+        <LateBadge late={late} />
         <LiveState running={active} />
         <div className="execution-actions">
           {active && (

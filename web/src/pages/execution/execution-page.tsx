@@ -1,6 +1,6 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { useParams } from 'react-router';
-import type { ExecutionDetail, ResourceSample } from '../../api/types.js';
+import type { ExecutionDetail, ResourceSample, RunningLate } from '../../api/types.js';
 import { orderSteps, failedStep } from '../../features/execution/step-tree.js';
 import { useEstimates } from '../../features/execution/use-estimates.js';
 import { useExecutionLive } from '../../features/execution/use-execution-live.js';
@@ -25,7 +25,7 @@ export function ExecutionPage() {
 }
 
 function ExecutionView({ id }: { id: string }) {
-  const { execution, error, lineFeed, liveSamples, liveError } = useExecutionLive(id);
+  const { execution, error, lineFeed, liveSamples, liveError, late } = useExecutionLive(id);
   if (error) {
     return (
       <div className="page">
@@ -43,6 +43,7 @@ function ExecutionView({ id }: { id: string }) {
       lineFeed={lineFeed}
       liveSamples={liveSamples}
       liveError={liveError}
+      late={late}
     />
   );
 }
@@ -52,10 +53,11 @@ interface LoadedProps {
   lineFeed: LineFeed;
   liveSamples: readonly ResourceSample[];
   liveError: string | null;
+  late: RunningLate | null;
 }
 
 /** The GitHub-Actions-like view: header, what went wrong, steps beside the log, then the outputs. */
-function LoadedExecution({ execution, lineFeed, liveSamples, liveError }: LoadedProps) {
+function LoadedExecution({ execution, lineFeed, liveSamples, liveError, late }: LoadedProps) {
   const ended = isTerminal(execution.status);
   const now = useNow(!ended);
   const estimates = useEstimates(execution.id, !ended);
@@ -94,7 +96,13 @@ function LoadedExecution({ execution, lineFeed, liveSamples, liveError }: Loaded
 
   return (
     <div className="page execution-page">
-      <ExecutionHeader execution={execution} now={now} estimates={estimates} liveError={liveError} />
+      <ExecutionHeader
+        execution={execution}
+        now={now}
+        estimates={estimates}
+        liveError={liveError}
+        late={late}
+      />
       {execution.annotations.length > 0 && (
         <AnnotationList annotations={execution.annotations} steps={execution.steps} />
       )}

@@ -4,6 +4,7 @@ import { DurationTrendChart } from '../../features/jobs/duration-trend-chart.js'
 import { useJob, useJobDeliveries, useJobHistory, useJobRuns } from '../../features/jobs/job-queries.js';
 import { successRate } from '../../features/jobs/run-chains.js';
 import { useJobLiveRefresh } from '../../features/jobs/use-job-live-refresh.js';
+import { usePendingRetries } from '../../features/jobs/use-pending-retries.js';
 import { FireHistory } from './fire-history.js';
 import { JobHeader } from './job-header.js';
 import { JobRuns } from './job-runs.js';
@@ -15,7 +16,10 @@ import './job-page.css';
 /** Attempts loaded for the runs table, the success rate and the duration trend. */
 const RUNS = 100;
 
-/** One job: what and when, its runs live, how they trend, fire history and webhook deliveries. */
+/**
+ * One job: what and when, its runs and waiting retries live, how they trend, fire history and
+ * webhook deliveries.
+ */
 export function JobPage() {
   const { id = '' } = useParams();
   const job = useJob(id);
@@ -23,6 +27,7 @@ export function JobPage() {
   const history = useJobHistory(id);
   const deliveries = useJobDeliveries(id);
   useJobLiveRefresh(id);
+  const waiting = usePendingRetries(id, job.data?.pendingRetries);
   // Relative fire times ("in 3s") tick.
   const now = useNow(true);
 
@@ -56,7 +61,13 @@ export function JobPage() {
         </section>
         <StepComparisonPanel runs={items} />
       </div>
-      <JobRuns runs={items} maxAttempts={job.data.retry.maxAttempts} more={runs.data?.nextCursor != null} />
+      <JobRuns
+        runs={items}
+        maxAttempts={job.data.retry.maxAttempts}
+        more={runs.data?.nextCursor != null}
+        waiting={waiting}
+        now={now}
+      />
       <div className="job-logs">
         <FireHistory fires={history.data?.items} error={history.error} />
         <WebhookDeliveries deliveries={deliveries.data?.items} error={deliveries.error} />

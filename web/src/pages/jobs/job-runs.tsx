@@ -1,21 +1,28 @@
 import { Link } from 'react-router';
-import type { Execution } from '../../api/types.js';
+import type { Execution, PendingRetry } from '../../api/types.js';
 import { StatusBadge } from '../../components/status-badge.js';
 import { formatDateTime, formatDuration } from '../../format.js';
+import { PendingRetries } from './pending-retries.js';
 
 /**
- * Every attempt of the job's runs, newest first, each linking to its execution. Retries show
- * their place in the chain (attempt n of the policy's maximum) and link to the attempt they retry.
+ * Every attempt of the job's runs, newest first, each linking to its execution, with the retries
+ * waiting for their delay above them. Retries show their place in the chain (attempt n of the
+ * policy's maximum) and link to the attempt they retry.
  */
 export function JobRuns({
   runs,
   maxAttempts,
   more,
+  waiting,
+  now,
 }: {
   runs: readonly Execution[];
   maxAttempts: number;
   /** Older runs exist beyond those shown. */
   more: boolean;
+  /** Retries waiting for their delay. */
+  waiting: readonly PendingRetry[];
+  now: number;
 }) {
   return (
     <section className="card job-runs" aria-labelledby="job-runs-heading">
@@ -29,6 +36,7 @@ export function JobRuns({
           Queue
         </Link>
       </h2>
+      <PendingRetries retries={waiting} maxAttempts={maxAttempts} now={now} />
       {runs.length === 0 ? (
         <p className="empty muted">No runs yet.</p>
       ) : (
