@@ -13,7 +13,10 @@ interface Props {
   now: number;
   estimates: ExecutionEstimates | undefined;
   onSelect(stepId: number): void;
-  /** Offered on failed steps once the run has ended: a re-run with STEPFLOW_RESUME_FROM=<name>. */
+  /**
+   * Offered on failed steps once the run has ended: a re-run with STEPFLOW_RESUME_FROM=<name>. Not
+   * on implicit steps ("Set up"…): the script never named them, so it cannot resume there.
+   */
   rerunFrom?: { start(stepName: string): void; pending: boolean };
 }
 
@@ -63,7 +66,7 @@ export function StepList({ ref, rows, selected, now, estimates, onSelect, rerunF
                 {step.error}
               </div>
             )}
-            {rerunFrom && step.status === 'failed' && (
+            {rerunFrom && step.status === 'failed' && !step.implicit && (
               <div className="step-rerun" style={{ paddingLeft: 28 + depth * 16 }}>
                 <button
                   type="button"
