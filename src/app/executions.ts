@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { ARTIFACT_STORE_DIR, resolveStoredArtifact } from '../artifacts/stored-artifact-path.js';
-import { ERROR_CODES, StepflowError, isStepflowError, notFound } from '../core/errors.js';
+import { ERROR_CODES, StepflowError, isStepflowError, notFound, validationError } from '../core/errors.js';
 import type { Execution, ExecutionDetail, RunSpec } from '../core/model.js';
 import { isExecutionStatus, isTerminalExecutionStatus } from '../core/statuses.js';
 import type { Engine } from '../engine/engine.js';
@@ -47,8 +47,16 @@ export interface Executions {
   get(id: string): Promise<ExecutionDetail>;
   /** Cancels a run wherever it runs: this process, another on the same data dir, a remote client. */
   cancel(id: string, options?: { reason?: string }): Promise<CancelOutcome>;
-  /** A new run of the same spec; refused for a remote run (its command belongs to another host). */
-  rerun(id: string): Promise<Execution>;
+  /**
+   * A new run of the same spec, linked back (`rerunOf`); refused for a remote run (its command
+   * belongs to another host). `fromStep`: a step name of that run, given to the new run as
+   * `STEPFLOW_RESUME_FROM` (any other name is a `validation_failed` error naming its steps).
+   * `done` as for {@link Executions.run} (the terminal's `stepflow rerun` follows it).
+   */
+  rerun(
+    id: string,
+    options?: { fromStep?: string },
+  ): Promise<{ execution: Execution; done: Promise<Execution> }>;
   /** Deletes an ended execution with its log, steps and artifact files. */
   delete(id: string): Promise<void>;
   /** Executions this process runs or holds queued, as they are now. */
@@ -113,13 +121,15 @@ export function createExecutions(deps: ExecutionsDeps): Executions {
       };
     },
 
-    async rerun(id) {
+    async rerun(id, options = {}) {
       const spec = await store.getRunSpec(id);
       if (spec === undefined) throw notFound('execution', id);
       const remoteHost = spec.tags?.[REMOTE_TAG];
       // Its command belongs to another machine: running it here could do anything.
       if (remoteHost !== undefined) throw conflict(`execution ${id} ran on ${remoteHost}; re-run it there`);
-      return (await engine.submit(spec)).execution;
+      const { fromStep } = options;
+      if (fromStep !== undefined) checkStepName(await get(id), fromStep);
+      return engine.submit(spec, { rerun: { rerunOf: id, resumeFrom: fromStep ?? null } });
     },
 
     async delete(id) {
@@ -142,6 +152,23 @@ export function createExecutions(deps: ExecutionsDeps): Executions {
       });
     },
   };
+}
+
+/** A step to resume from must be one the run printed: a typo would silently redo everything. */
+function checkStepName(original: ExecutionDetail, fromStep: string): void {
+  const names = [...new Set(original.steps.filter((step) => !step.implicit).map((step) => step.name))];
+  if (names.includes(fromStep)) return;
+  const which =
+    names.length === 0
+      ? 'it has no steps'
+      : `its steps: ${names.map((name) => JSON.stringify(name)).join(', ')}`;
+  throw validationError(
+    `fromStep ${JSON.stringify(fromStep)} is not a step of execution ${original.id} (${which})`,
+    {
+      field: 'fromStep',
+      steps: names,
+    },
+  );
 }
 
 function ownerText(execution: Pick<Execution, 'owner'>): string {

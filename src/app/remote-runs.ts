@@ -6,6 +6,7 @@ import type {
   Execution,
   ExecutionDetail,
   ExecutionJobLink,
+  ExecutionRerunLink,
   LogLine,
   Step,
 } from '../core/model.js';
@@ -20,7 +21,7 @@ import type { ExecutionStore, WriteBatch } from '../store/store.js';
 /** The wire shapes must stay assignable to the model; a drift fails the build here. */
 type Assignable<T, _U extends T> = true;
 type _Checks = [
-  Assignable<Omit<Execution, keyof ExecutionJobLink>, RemoteExecution>,
+  Assignable<Omit<Execution, keyof ExecutionJobLink | keyof ExecutionRerunLink>, RemoteExecution>,
   Assignable<LogLine, RemoteBatchBody['lines'][number]>,
   Assignable<Step, NonNullable<RemoteBatchBody['steps']>[number]>,
   Assignable<Annotation, NonNullable<RemoteBatchBody['annotations']>[number]>,
@@ -285,8 +286,15 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
 
 /** The row as stored: the server's tag is kept whatever the client sends, and it counts lines itself. */
 function remoteRow(input: RemoteExecution, host: string, lineCount: number): Execution {
-  // A remote run is never a job run, whatever the client says.
-  const unlinked = { jobId: null, attempt: null, retryOfId: null, scheduledAt: null };
+  // A remote run is never a job run nor a re-run, whatever the client says.
+  const unlinked = {
+    jobId: null,
+    attempt: null,
+    retryOfId: null,
+    scheduledAt: null,
+    rerunOf: null,
+    resumeFrom: null,
+  };
   return { ...input, tags: { ...input.tags, [REMOTE_TAG]: host }, lineCount, ...unlinked };
 }
 

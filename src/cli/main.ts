@@ -10,6 +10,7 @@ import { warnOfLegacyDataDir } from '../legacy-data-dir.js';
 import { listCommand } from './commands/list-command.js';
 import { registerJobsCommand } from './jobs/jobs-command.js';
 import { logsCommand } from './commands/logs-command.js';
+import { rerunCommand } from './commands/rerun-command.js';
 import { runCommand } from './commands/run-command.js';
 import { serverCommand } from './commands/server-command.js';
 import { pushSpoolCommand } from './remote/push-spool.js';
@@ -100,6 +101,15 @@ function buildProgram(setExit: (code: number) => void): Command {
           : await withStepflow((app) => runCommand(app, command, options)),
       );
     });
+
+  program
+    .command('rerun')
+    .description('run an execution again here, shown live, linked back to it')
+    .argument('<id>', 'execution id')
+    .option('--from-step <name>', 'a step of that run: the script gets STEPFLOW_RESUME_FROM=<name>')
+    .action(async (id: string, options: { fromStep?: string }) =>
+      setExit(await withStepflow((app) => rerunCommand(app, id, options))),
+    );
 
   reachesServer(
     program

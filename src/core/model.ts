@@ -68,6 +68,10 @@ export interface Execution {
   retryOfId: string | null;
   /** The fire time (ISO) that started it; null for ad-hoc and manual runs. */
   scheduledAt: string | null;
+  /** The execution this one re-runs (its direct parent: a re-run of a re-run names the latter). */
+  rerunOf: string | null;
+  /** The step a re-run resumes from: the run's processes get it as `STEPFLOW_RESUME_FROM`. */
+  resumeFrom: string | null;
 }
 
 /** How an execution started by a job is linked to it (see {@link Execution}). */
@@ -76,6 +80,13 @@ export interface ExecutionJobLink {
   attempt: number;
   retryOfId: string | null;
   scheduledAt: string | null;
+}
+
+/** How a re-run is linked to the execution it re-runs (see {@link Execution}). */
+export interface ExecutionRerunLink {
+  rerunOf: string;
+  /** The name of a step of `rerunOf`; null to run it all. */
+  resumeFrom: string | null;
 }
 
 export interface Step {

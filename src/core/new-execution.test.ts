@@ -47,6 +47,8 @@ describe('a new execution', () => {
       attempt: null,
       retryOfId: null,
       scheduledAt: null,
+      rerunOf: null,
+      resumeFrom: null,
     });
     const running = make({
       spec: { command: 'x', cwd: '/', timeoutSeconds: 30 },
@@ -54,6 +56,7 @@ describe('a new execution', () => {
       createdAt: '2026-02-01T00:00:00.000Z',
       owner: { host: 'h', pid: 1, startTime: 2 },
       job: { jobId: 'j', attempt: 2, retryOfId: 'r', scheduledAt: '2026-02-01T00:00:00.000Z' },
+      rerun: { rerunOf: 'p', resumeFrom: 'Test' },
     });
     expect(running).toMatchObject({
       status: 'running',
@@ -63,6 +66,8 @@ describe('a new execution', () => {
       jobId: 'j',
       attempt: 2,
       retryOfId: 'r',
+      rerunOf: 'p',
+      resumeFrom: 'Test',
     });
   });
 

@@ -1,5 +1,5 @@
 import { validationError } from './errors.js';
-import type { Execution, ExecutionJobLink, ExecutionOwner, RunSpec } from './model.js';
+import type { Execution, ExecutionJobLink, ExecutionOwner, ExecutionRerunLink, RunSpec } from './model.js';
 
 /** What a caller asks a store to create (`ExecutionStore.createExecution`). */
 export interface NewExecution {
@@ -10,6 +10,8 @@ export interface NewExecution {
   createdAt?: string;
   /** Set when a job starts it: links it to the job and to the attempt it retries. */
   job?: ExecutionJobLink;
+  /** Set when it re-runs another execution (`executions.rerun`). */
+  rerun?: ExecutionRerunLink;
 }
 
 /**
@@ -56,6 +58,8 @@ export function newExecution(
     attempt: input.job?.attempt ?? null,
     retryOfId: input.job?.retryOfId ?? null,
     scheduledAt: input.job?.scheduledAt ?? null,
+    rerunOf: input.rerun?.rerunOf ?? null,
+    resumeFrom: input.rerun?.resumeFrom ?? null,
   };
 }
 

@@ -1,5 +1,11 @@
 import { StepflowError, ERROR_CODES, notFound } from '../core/errors.js';
-import type { Execution, ExecutionJobLink, ExecutionOwner, RunSpec } from '../core/model.js';
+import type {
+  Execution,
+  ExecutionJobLink,
+  ExecutionOwner,
+  ExecutionRerunLink,
+  RunSpec,
+} from '../core/model.js';
 import type { ChildEnvironmentPolicy } from '../runner/child-environment.js';
 import type { ProcessMonitor, SpawnProcess } from '../runner/run-process.js';
 import type { ExecutionStore } from '../store/store.js';
@@ -36,9 +42,16 @@ export interface SubmittedExecution {
   done: Promise<Execution>;
 }
 
+/** What a new execution is linked to, if anything. */
+interface ExecutionLinks {
+  /** Set by the scheduler: the job and the previous attempt. */
+  job?: ExecutionJobLink;
+  /** Set by a re-run: what it re-runs and the step it resumes from. */
+  rerun?: ExecutionRerunLink;
+}
+
 export interface Engine {
-  /** `job`: set by the scheduler, links the execution to its job and previous attempt. */
-  submit(spec: RunSpec, job?: ExecutionJobLink): Promise<SubmittedExecution>;
+  submit(spec: RunSpec, links?: ExecutionLinks): Promise<SubmittedExecution>;
   /**
    * Stops a running execution or drops a queued one; both end `cancelled`. `reason`: why, when it
    * was not asked for in this process (e.g. a request from another one), shown in its log and error.
@@ -114,7 +127,7 @@ export function createEngine(options: EngineOptions): Engine {
   };
 
   return {
-    async submit(spec, job) {
+    async submit(spec, links = {}) {
       if (stopping)
         throw new StepflowError(
           ERROR_CODES.CONFLICT,
@@ -124,7 +137,7 @@ export function createEngine(options: EngineOptions): Engine {
         spec,
         status: 'queued',
         owner,
-        ...(job ? { job } : {}),
+        ...links,
       });
       let resolve!: (execution: Execution) => void;
       const done = new Promise<Execution>((r) => (resolve = r));

@@ -159,6 +159,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
 
   const child: RunningProcess = runProcess({
     tag: id,
+    resumeFrom: queued.resumeFrom,
     ...(spec.argv ? { argv: spec.argv } : { command: spec.command ?? '' }),
     cwd: spec.cwd,
     env: { ...spec.env, ...spec.secretEnv },

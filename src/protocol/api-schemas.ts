@@ -81,6 +81,16 @@ export const ExecutionSchema = Type.Object({
   attempt: Nullable(Type.Integer({ description: "1 for a job run's first try, 2… for retries" })),
   retryOfId: Nullable(Type.String({ description: 'The execution this attempt retries' })),
   scheduledAt: Nullable(IsoTime),
+  rerunOf: Nullable(
+    Type.String({
+      description: 'The execution this one re-runs (its direct parent); null when not a re-run',
+    }),
+  ),
+  resumeFrom: Nullable(
+    Type.String({
+      description: 'The step a re-run resumes from, given to its script as STEPFLOW_RESUME_FROM',
+    }),
+  ),
 });
 
 const StepSchema = Type.Object({
@@ -281,6 +291,21 @@ export const CreateExecutionBodySchema = Type.Object(
   { additionalProperties: false, description: 'Exactly one of `command` and `argv`' },
 );
 
+export const RerunBodySchema = Type.Object(
+  {
+    fromStep: Type.Optional(
+      Type.String({
+        minLength: 1,
+        // A step name is one log line at most (64 KiB).
+        maxLength: 65_536,
+        description:
+          'The name of a step of the execution: the re-run gets it as STEPFLOW_RESUME_FROM, so its script can skip the steps before it',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'Optional: without a body the re-run runs everything' },
+);
+
 export const ListExecutionsQuerySchema = Type.Object(
   {
     status: Type.Optional(
@@ -319,6 +344,13 @@ export const ListExecutionsQuerySchema = Type.Object(
     ),
     jobId: Type.Optional(
       Type.String({ minLength: 1, maxLength: 128, description: "Only this job's runs (retries included)" }),
+    ),
+    rerunOf: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description: 'Only the direct re-runs of this execution (not re-runs of those)',
+      }),
     ),
     order: Type.Optional(
       StringEnum(['desc', 'asc'] as const, {

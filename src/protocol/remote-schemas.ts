@@ -97,6 +97,9 @@ export const RemoteExecution = Type.Object(
     attempt: Type.Optional(nullable(int32)),
     retryOfId: Type.Optional(nullable(text(MAX_SHORT_TEXT_LENGTH))),
     scheduledAt: Type.Optional(nullable(text(MAX_SHORT_TEXT_LENGTH))),
+    // The re-run link likewise: a remote run is never a re-run (re-running one is refused).
+    rerunOf: Type.Optional(nullable(text(MAX_SHORT_TEXT_LENGTH))),
+    resumeFrom: Type.Optional(nullable(text(MAX_SHORT_TEXT_LENGTH))),
   },
   { additionalProperties: false },
 );

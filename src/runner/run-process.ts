@@ -14,9 +14,14 @@ export type { SpawnProcess } from './spawn-process.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 
+/** Set for a re-run from a step: the step's name, so a script can skip the work before it. */
+const RESUME_FROM_VARIABLE = 'STEPFLOW_RESUME_FROM';
+
 export interface RunProcessOptions {
   /** The execution id, exported to every process as STEPFLOW_EXECUTION_ID. */
   tag: string;
+  /** A re-run's step to resume from, exported as STEPFLOW_RESUME_FROM (docs/MARKERS.md). */
+  resumeFrom?: string | null;
   /** A shell string run by `/bin/sh -c`. Exactly one of `command` / `argv`. */
   command?: string;
   /** An argv array run without a shell. */
@@ -202,7 +207,10 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
       parent: process.env,
       policy: options.environment ?? INHERIT_ALL,
       runEnv: options.env ?? {},
-      stepflowVars: { [EXECUTION_TAG_VARIABLE]: tag },
+      stepflowVars: {
+        [EXECUTION_TAG_VARIABLE]: tag,
+        ...(options.resumeFrom ? { [RESUME_FROM_VARIABLE]: options.resumeFrom } : {}),
+      },
     }),
   }).then(
     (started) => {

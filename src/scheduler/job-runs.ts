@@ -130,10 +130,7 @@ export function createJobRuns(deps: JobRunsDeps) {
     let submitted;
     try {
       submitted = await engine.submit(specOf(job), {
-        jobId: job.id,
-        attempt: run.attempt,
-        retryOfId,
-        scheduledAt: run.scheduledAt,
+        job: { jobId: job.id, attempt: run.attempt, retryOfId, scheduledAt: run.scheduledAt },
       });
     } catch (error) {
       // The engine refuses only while shutting down: the fire is not lost silently, it says why.

@@ -62,6 +62,8 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
           lineCount: 0,
           resources: null,
           meta: {},
+          rerunOf: null,
+          resumeFrom: null,
         });
         expect(created.id).toMatch(/^[0-9a-z]{26}$/);
         expect(Number.isNaN(Date.parse(created.createdAt))).toBe(false);
@@ -99,6 +101,39 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
           timeoutSeconds: 60,
         });
         expect(await store.getExecution(created.id)).toMatchObject(created);
+      });
+
+      it('keeps a re-run’s link and resume step as created, and lists the direct re-runs of an execution', async () => {
+        const spec = { command: 'make', cwd: '/' };
+        const original = await store.createExecution({ spec });
+        const resumed = await store.createExecution({
+          spec,
+          rerun: { rerunOf: original.id, resumeFrom: 'Test' },
+        });
+        const full = await store.createExecution({ spec, rerun: { rerunOf: original.id, resumeFrom: null } });
+        const nested = await store.createExecution({
+          spec,
+          rerun: { rerunOf: resumed.id, resumeFrom: null },
+        });
+        expect(resumed).toMatchObject({ rerunOf: original.id, resumeFrom: 'Test' });
+        expect(await store.getExecution(resumed.id)).toMatchObject({
+          rerunOf: original.id,
+          resumeFrom: 'Test',
+        });
+        // Set once: the writer's rows (whatever they carry) do not move the link.
+        await store.write({
+          executions: [{ ...resumed, status: 'failed', rerunOf: null, resumeFrom: null }],
+        });
+        expect(await store.getExecution(resumed.id)).toMatchObject({
+          status: 'failed',
+          rerunOf: original.id,
+          resumeFrom: 'Test',
+        });
+        const rerunsOf = async (id: string) =>
+          (await store.listExecutions({ rerunOf: id })).items.map((execution) => execution.id);
+        expect(await rerunsOf(original.id)).toEqual([full.id, resumed.id]);
+        expect(await rerunsOf(resumed.id)).toEqual([nested.id]);
+        expect(await rerunsOf(nested.id)).toEqual([]);
       });
 
       it('rejects a run spec with both or neither of command and argv', async () => {

@@ -137,6 +137,8 @@ export interface ExecutionQuery {
   cursor?: string;
   /** Only executions started by this job (every attempt). */
   jobId?: string;
+  /** Only the direct re-runs of this execution (not their re-runs). */
+  rerunOf?: string;
   /** `desc` (default): newest first; `asc`: oldest first. A cursor continues the order it came from. */
   order?: 'asc' | 'desc';
 }

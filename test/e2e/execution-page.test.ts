@@ -210,6 +210,54 @@ exit 3
     await page.locator('.execution-header .status[data-status="cancelled"]').waitFor();
   }, 60_000);
 
+  it('re-runs from a failed step: the new run gets STEPFLOW_RESUME_FROM and its page links back', async () => {
+    const server = await startServer();
+    const dir = tempDir();
+    const execution = await runScript(
+      server,
+      dir,
+      'resumable',
+      `echo "STEP_START:Build"
+echo "resume from [\${STEPFLOW_RESUME_FROM-}]"
+echo "STEP_COMPLETE:Build"
+echo "STEP_START:Test"
+if [ "\${STEPFLOW_RESUME_FROM-}" != "Test" ]; then echo "STEP_ERROR:2 tests failed"; exit 1; fi
+echo "STEP_COMPLETE:Test"
+`,
+    );
+    expect((await waitForEnd(server, execution.id)).status).toBe('failed');
+    const page = await browser.open(server.url, `/executions/${execution.id}`);
+    const failedStep = page.locator('.step-item[data-status="failed"]');
+    await failedStep.waitFor();
+    // Only the failed step offers it.
+    expect(await page.getByRole('button', { name: 'Re-run from here' }).count()).toBe(1);
+
+    await failedStep.getByRole('button', { name: 'Re-run from here' }).click();
+    await page.waitForURL(
+      (url) => url.pathname.startsWith('/executions/') && !url.pathname.endsWith(execution.id),
+    );
+    const newId = new URL(page.url()).pathname.split('/').pop() ?? '';
+    const chain = page.locator('.rerun-chain');
+    await chain.waitFor();
+    expect(await chain.textContent()).toBe(`Re-run of ${execution.id} from step Test`);
+    await page.locator('.execution-header .status[data-status="succeeded"]').waitFor();
+    await eventually(async () =>
+      expect((await shownSteps(page)).map((s) => [s.name, s.status])).toEqual([
+        ['Build', 'succeeded'],
+        ['Test', 'succeeded'],
+      ]),
+    );
+    expect((await readLogPane(page)).map((line) => line.text)).toContain('resume from [Test]');
+    expect(await getExecution(server, newId)).toMatchObject({ rerunOf: execution.id, resumeFrom: 'Test' });
+
+    // The link goes back to the first run, which now names its re-run.
+    await chain.getByRole('link', { name: execution.id }).click();
+    await page.waitForURL((url) => url.pathname.endsWith(execution.id));
+    await eventually(async () =>
+      expect(await page.locator('.rerun-chain').textContent()).toBe(`re-run as ${newId}`),
+    );
+  }, 60_000);
+
   it('shows an API error when an action fails', async () => {
     const server = await startServer();
     const dir = tempDir();

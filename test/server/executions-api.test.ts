@@ -407,6 +407,90 @@ describe('POST /api/executions/:id/rerun', () => {
     await waitForStatus(url, rerun.body.id);
     expect(await logText(url, rerun.body.id)).toBe(`me in ${path.basename(cwd)}\n`);
   });
+
+  // Build passes, Test fails; the script prints what StepFlow told it to resume from.
+  const PIPELINE = [
+    'echo "resume=[${STEPFLOW_RESUME_FROM-unset}]"',
+    'echo STEP_START:Build',
+    'echo STEP_COMPLETE:Build',
+    'echo STEP_START:Test',
+    'exit 1',
+  ].join('; ');
+  const firstLine = async (url: string, id: string) => (await logText(url, id)).split('\n')[0];
+
+  it('from a step: the script gets STEPFLOW_RESUME_FROM, and each re-run links to its direct parent', async () => {
+    const url = await server();
+    const original = await startExecution(url, { command: PIPELINE, name: 'pipeline' });
+    expect(await waitForStatus(url, original.id)).toMatchObject({ status: 'failed', rerunOf: null });
+    expect(await firstLine(url, original.id)).toBe('resume=[unset]');
+
+    const resumed = await call<ExecutionBody>(url, 'POST', `/api/executions/${original.id}/rerun`, {
+      fromStep: 'Test',
+    });
+    expect(resumed.status).toBe(201);
+    expect(resumed.body).toMatchObject({ name: 'pipeline', rerunOf: original.id, resumeFrom: 'Test' });
+    await waitForStatus(url, resumed.body.id);
+    expect(await firstLine(url, resumed.body.id)).toBe('resume=[Test]');
+
+    // A plain re-run of the re-run runs everything again, and points at the re-run, not the first run.
+    const again = await call<ExecutionBody>(url, 'POST', `/api/executions/${resumed.body.id}/rerun`, {});
+    expect(again.status).toBe(201);
+    expect(again.body).toMatchObject({ rerunOf: resumed.body.id, resumeFrom: null });
+    await waitForStatus(url, again.body.id);
+    expect(await firstLine(url, again.body.id)).toBe('resume=[unset]');
+    expect(await getExecution(url, again.body.id)).toMatchObject({ rerunOf: resumed.body.id });
+
+    // What the page lists as "re-run as": the direct re-runs only.
+    const reruns = async (id: string) =>
+      (await call<ExecutionPageBody>(url, 'GET', `/api/executions?rerunOf=${id}`)).body.items.map(
+        (e) => e.id,
+      );
+    expect(await reruns(original.id)).toEqual([resumed.body.id]);
+    expect(await reruns(resumed.body.id)).toEqual([again.body.id]);
+    expect(await reruns(again.body.id)).toEqual([]);
+  });
+
+  it('refuses a step the run does not have (400 naming its steps) and unknown body fields (400), starting nothing', async () => {
+    const url = await server();
+    const original = await startExecution(url, { command: PIPELINE });
+    await waitForStatus(url, original.id);
+    const rerun = (body: unknown, headers?: Record<string, string>) =>
+      call<{ error: { code: string; message: string } }>(
+        url,
+        'POST',
+        `/api/executions/${original.id}/rerun`,
+        body,
+        headers,
+      );
+
+    const unknownStep = await rerun({ fromStep: 'Deploy' });
+    expect(unknownStep.status).toBe(400);
+    expect(unknownStep.body.error.code).toBe('validation_failed');
+    expect(unknownStep.body.error.message).toBe(
+      `fromStep "Deploy" is not a step of execution ${original.id} (its steps: "Build", "Test")`,
+    );
+
+    const typo = await rerun({ fromstep: 'Test' });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error.code).toBe('validation_failed');
+    expect(typo.body.error.message).toContain('fromstep');
+
+    const extra = await rerun({ fromStep: 'Test', env: { A: '1' } });
+    expect(extra.status).toBe(400);
+    expect(extra.body.error.message).toContain('env');
+
+    const wrongType = await rerun({ fromStep: 3 });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body.error.message).toContain('fromStep');
+
+    const asText = await call(url, 'POST', `/api/executions/${original.id}/rerun`, undefined, {
+      'content-type': 'text/plain',
+    });
+    expect(asText.status).toBe(415);
+
+    const listed = await call<ExecutionPageBody>(url, 'GET', '/api/executions');
+    expect(listed.body.items.map((e) => e.id)).toEqual([original.id]);
+  });
 });
 
 describe('DELETE /api/executions/:id', () => {
@@ -456,7 +540,7 @@ describe('OpenAPI', () => {
       ['/api/executions/{id}', 'delete', ['204', '404', '409']],
       ['/api/executions/{id}/resources', 'get', ['200', '404']],
       ['/api/executions/{id}/cancel', 'post', ['200', '202', '404', '409']],
-      ['/api/executions/{id}/rerun', 'post', ['201', '404']],
+      ['/api/executions/{id}/rerun', 'post', ['201', '400', '404', '409', '415']],
       ['/api/executions/{id}/logs', 'get', ['200', '400', '404']],
       ['/api/executions/{id}/artifacts/{artifactId}', 'get', ['200', '206', '404', '416']],
     ];

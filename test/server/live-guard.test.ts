@@ -113,6 +113,19 @@ describe('client messages', () => {
       code: 'not_found',
       topic: 'execution:nope',
     });
+    // Unknown fields are refused, as over HTTP: a misspelt `since` must not quietly mean "from now".
+    expect(await errorAfter({ type: 'subscribe', topic: 'executions', sinse: 0 })).toMatchObject({
+      code: 'validation_failed',
+      message: 'unknown field "sinse" in a "subscribe" message (it takes type, topic, since)',
+    });
+    expect(await errorAfter({ type: 'ping', id: 7 })).toMatchObject({
+      code: 'validation_failed',
+      message: 'unknown field "id" in a "ping" message (it takes type)',
+    });
+    expect(await errorAfter({ type: 'unsubscribe', topic: 'executions', since: 1 })).toMatchObject({
+      code: 'validation_failed',
+      message: 'unknown field "since" in a "unsubscribe" message (it takes type, topic)',
+    });
     const binary = client.next((m) => m.type === 'error');
     client.ws.send(Buffer.from([1, 2, 3]), { binary: true });
     expect(await binary).toMatchObject({ code: 'validation_failed' });

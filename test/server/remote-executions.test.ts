@@ -72,6 +72,8 @@ function snapshot(overrides: Partial<Execution> = {}): Execution {
     attempt: null,
     retryOfId: null,
     scheduledAt: null,
+    rerunOf: null,
+    resumeFrom: null,
     ...overrides,
   };
 }
@@ -121,6 +123,9 @@ describe('POST /api/remote/executions', () => {
     const rerun = await send(s.url, 'POST', `/api/executions/${execution.id}/rerun`);
     expect(rerun.status).toBe(409);
     expect(rerun.body.error?.message).toContain('build-host-7');
+    // From a step too: refused before its steps are looked at.
+    const resumed = await send(s.url, 'POST', `/api/executions/${execution.id}/rerun`, { fromStep: 'Test' });
+    expect(resumed.status).toBe(409);
     expect((await s.stepflow.store.listExecutions()).items).toHaveLength(1);
   });
 

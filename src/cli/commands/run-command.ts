@@ -1,17 +1,9 @@
 import path from 'node:path';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
-import type { Execution, ExecutionDetail, RunSpec } from '../../core/model.js';
+import type { RunSpec } from '../../core/model.js';
 import type { Application } from '../../app/application.js';
-import {
-  colorsFor,
-  EXECUTION_ICONS,
-  formatBytes,
-  formatDuration,
-  paintStatus,
-  type Colors,
-} from '../format.js';
-import { canRedraw, createLiveView } from '../live-view.js';
 import { parseTags, parseTimeoutSeconds } from '../parse-options.js';
+import { followRun } from './follow-run.js';
 
 export interface RunCommandOptions {
   name?: string;
@@ -21,10 +13,6 @@ export interface RunCommandOptions {
   /** On a terminal: all the output, not only the running step's last lines. */
   verbose?: boolean;
 }
-
-/** Exit codes for outcomes that have no exit code of the script's own (as timeout(1) and shells do). */
-const EXIT_TIMED_OUT = 124;
-const EXIT_CANCELLED = 130;
 
 /**
  * `stepflow run -- <command…>`: one argument is a shell command (`/bin/sh -c`), several are an argv
@@ -46,96 +34,5 @@ export async function runCommand(
     ...(options.name ? { name: options.name } : {}),
   };
 
-  const out = process.stdout;
-  const colors = colorsFor(out);
-  const { execution, done } = await app.executions.run(spec);
-  const view = createLiveView({
-    executionId: execution.id,
-    out,
-    colors,
-    interactive: canRedraw(out),
-    verbose: options.verbose ?? false,
-  });
-  const unsubscribe = app.events.subscribe(view.handle);
-  view.handle({ type: 'execution.started', executionId: execution.id, execution });
-
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write(
-        `\nstepflow: ${signal}: cancelling ${execution.id} (stopping its process tree)…\n`,
-      );
-      // It runs here, so this stops it at once; it cannot fail but by having ended already.
-      app.executions.cancel(execution.id).catch(() => undefined);
-    } else {
-      process.stderr.write(
-        'stepflow: still stopping; the process tree gets SIGKILL after the grace period.\n',
-      );
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  try {
-    const final = await done;
-    await app.executions.settle();
-    view.stop();
-    unsubscribe();
-    const detail = await app.executions.reads.getExecution(final.id);
-    const shown = detail ?? { ...final, steps: [], artifacts: [], annotations: [] };
-    const hint = extras.hint?.(final.id) ?? `stepflow show ${final.id}   ·   stepflow logs ${final.id}`;
-    out.write(summary(colors, shown, hint));
-    return exitCodeOf(final);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
-
-function exitCodeOf(execution: Execution): number {
-  switch (execution.status) {
-    case 'succeeded':
-      return 0;
-    case 'timed_out':
-      return EXIT_TIMED_OUT;
-    case 'cancelled':
-      return EXIT_CANCELLED;
-    default:
-      return execution.exitCode !== null && execution.exitCode !== 0 ? execution.exitCode : 1;
-  }
-}
-
-function summary(c: Colors, detail: ExecutionDetail, hint: string): string {
-  const lines: string[] = [''];
-  const exit =
-    detail.exitCode !== null ? `exit ${detail.exitCode}` : detail.signal ? `signal ${detail.signal}` : '';
-  lines.push(
-    `${paintStatus(c, detail.status, `${EXECUTION_ICONS[detail.status]} ${detail.status}`)} ${c.bold(detail.name)} ` +
-      c.dim(
-        [formatDuration(detail.durationMs), exit, `${detail.lineCount} lines`].filter(Boolean).join(' · '),
-      ),
-  );
-  if (detail.error && detail.status !== 'succeeded') lines.push(`  ${c.red(detail.error)}`);
-  for (const step of detail.steps.filter((s) => s.status === 'failed')) {
-    lines.push(`  ${c.red('✗')} step ${c.bold(step.name)}${step.error ? `: ${step.error}` : ''}`);
-  }
-  for (const annotation of detail.annotations.filter((a) => a.level !== 'notice')) {
-    const where = annotation.file ? ` ${annotation.file}${annotation.line ? `:${annotation.line}` : ''}` : '';
-    lines.push(
-      `  ${annotation.level === 'error' ? c.red('error') : c.yellow('warning')}${where}: ${annotation.message}`,
-    );
-  }
-  if (detail.artifacts.length > 0) {
-    lines.push(c.bold('  Artifacts'));
-    for (const a of detail.artifacts) {
-      lines.push(
-        a.status === 'stored'
-          ? `    ${c.green('✓')} ${a.path} ${c.dim(`${formatBytes(a.size)}${a.description ? ` · ${a.description}` : ''}`)}`
-          : `    ${c.red('✗')} ${a.path} ${c.dim(a.error ?? '')}`,
-      );
-    }
-  }
-  lines.push(c.dim(`  ${hint}`), '');
-  return lines.join('\n');
+  return followRun(app, await app.executions.run(spec), { ...extras, verbose: options.verbose ?? false });
 }

@@ -5,6 +5,7 @@ import type {
   RemoteArtifactQuery,
   RemoteBatchBody,
   RemoteBatchReply,
+  RemoteExecution,
 } from '../../protocol/remote-schemas.js';
 
 /**
@@ -17,6 +18,14 @@ export interface RemoteFailure {
   code?: string;
   message: string;
   details?: unknown;
+}
+
+/**
+ * A spool's run is never a re-run: leaving the (null) re-run link out keeps the rows acceptable to
+ * servers older than it, which refuse unknown fields.
+ */
+function wireExecution({ rerunOf: _rerunOf, resumeFrom: _resumeFrom, ...execution }: RemoteExecution) {
+  return execution;
 }
 
 type RemoteResult<T> = { ok: true; value: T } | { ok: false; failure: RemoteFailure };
@@ -89,9 +98,13 @@ export function createRemoteClient({
   };
 
   return {
-    create: (execution, signal) => request('POST', '/api/remote/executions', { json: { execution }, signal }),
+    create: (execution, signal) =>
+      request('POST', '/api/remote/executions', { json: { execution: wireExecution(execution) }, signal }),
     sendBatch: (id, batch, signal) =>
-      request('POST', `/api/remote/executions/${id}/batches`, { json: batch, signal }),
+      request('POST', `/api/remote/executions/${id}/batches`, {
+        json: batch.execution === undefined ? batch : { ...batch, execution: wireExecution(batch.execution) },
+        signal,
+      }),
     async uploadArtifact(id, artifactId, query, file, signal) {
       // A file-backed Blob: fetch streams it with a Content-Length, never holding it in memory.
       const blob = await openAsBlob(file);

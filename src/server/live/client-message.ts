@@ -12,9 +12,17 @@ export type ParsedTopic =
 
 const EXECUTION_ID = /^[\w.-]{1,128}$/;
 
+/** The fields each message type takes; any other is refused, as unknown body fields are over HTTP. */
+const FIELDS: Readonly<Record<LiveClientMessage['type'], readonly string[]>> = {
+  ping: ['type'],
+  subscribe: ['type', 'topic', 'since'],
+  unsubscribe: ['type', 'topic'],
+};
+
 /**
  * Validates one text frame from a client. Throws a `validation_failed` StepflowError with a
- * message meant for the client; unknown extra fields are ignored so newer clients still work.
+ * message meant for the client. An unknown field is refused too: a misspelt `since` would
+ * otherwise silently mean "from now", and the client would never learn why lines are missing.
  */
 export function parseClientMessage(text: string): LiveClientMessage {
   let value: unknown;
@@ -28,6 +36,16 @@ export function parseClientMessage(text: string): LiveClientMessage {
     throw validationError('message must be a JSON object with a "type"');
   }
   const message = value as Record<string, unknown>;
+  if (typeof message.type === 'string' && Object.hasOwn(FIELDS, message.type)) {
+    const known = FIELDS[message.type as LiveClientMessage['type']];
+    const unknown = Object.keys(message).find((field) => !known.includes(field));
+    if (unknown !== undefined) {
+      throw validationError(
+        `unknown field ${JSON.stringify(unknown)} in a "${message.type}" message (it takes ${known.join(', ')})`,
+        { field: unknown },
+      );
+    }
+  }
   switch (message.type) {
     case 'ping':
       return { type: 'ping' };

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { validationError } from '../../core/errors.js';
 import { EXECUTION_STATUSES, isExecutionStatus } from '../../core/statuses.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
@@ -9,6 +10,7 @@ import {
   ExecutionParamsSchema,
   ExecutionSchema,
   ListExecutionsQuerySchema,
+  RerunBodySchema,
   ResourceSeriesSchema,
 } from '../../protocol/api-schemas.js';
 import { toExecutionDetailJson } from '../../protocol/execution-json.js';
@@ -57,9 +59,10 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
       },
     },
     async (request, reply) => {
-      const { status, tag, q, since, until, limit, cursor, order, jobId } = request.query;
+      const { status, tag, q, since, until, limit, cursor, order, jobId, rerunOf } = request.query;
       const page = await executions.reads.listExecutions({
         jobId,
+        rerunOf,
         status: statusesFrom(status),
         tags: tag,
         text: q,
@@ -147,15 +150,27 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
   app.post(
     '/api/executions/:id/rerun',
     {
+      // `curl -X POST …/rerun` sends no body at all: the same as `{}`.
+      preValidation: [requireJson, noBodyAsEmpty],
+      validatorCompiler: strictValidator,
       schema: {
         tags,
         summary: 'Start a new execution with the same command, working directory, env, tags and timeout',
+        description:
+          'The new execution links back (`rerunOf`). With `fromStep` (a step name of this execution) its ' +
+          'script gets STEPFLOW_RESUME_FROM=<that name>, so it can skip the work before it. A remote ' +
+          "run's command belongs to its host: 409.",
         params: ExecutionParamsSchema,
-        response: { 201: ExecutionSchema, ...errorResponses(400, 404, 409) },
+        body: RerunBodySchema,
+        response: { 201: ExecutionSchema, ...errorResponses(400, 404, 409, 415) },
       },
     },
     async (request, reply) => {
-      const execution = await executions.rerun(request.params.id);
+      const { fromStep } = request.body;
+      const { execution } = await executions.rerun(
+        request.params.id,
+        fromStep === undefined ? {} : { fromStep },
+      );
       return reply.status(201).header('location', `/api/executions/${execution.id}`).send(execution);
     },
   );
@@ -175,6 +190,10 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
       return reply.status(204).send(null);
     },
   );
+}
+
+async function noBodyAsEmpty(request: FastifyRequest): Promise<void> {
+  request.body ??= {};
 }
 
 /** `status=failed,timed_out` and `status=failed&status=timed_out` alike. */

@@ -6,7 +6,7 @@ import type { ExecutionStatus } from '../../core/statuses.js';
 
 export const EXECUTION_COLUMNS = `id, name, command, argv, cwd, tags, status, exit_code, signal, error, created_at,
   started_at, ended_at, duration_ms, timeout_seconds, meta, owner_host, owner_pid, owner_start_time,
-  line_count, resources, job_id, attempt, retry_of_id, scheduled_at`;
+  line_count, resources, job_id, attempt, retry_of_id, scheduled_at, rerun_of, resume_from`;
 
 export interface ExecutionRow {
   id: string;
@@ -34,6 +34,8 @@ export interface ExecutionRow {
   attempt: number | null;
   retry_of_id: string | null;
   scheduled_at: string | null;
+  rerun_of: string | null;
+  resume_from: string | null;
 }
 
 /**
@@ -89,6 +91,8 @@ function convert(row: ExecutionRow): Execution {
     attempt: row.attempt ?? null,
     retryOfId: row.retry_of_id ?? null,
     scheduledAt: row.scheduled_at ?? null,
+    rerunOf: row.rerun_of ?? null,
+    resumeFrom: row.resume_from ?? null,
   };
 }
 
@@ -135,19 +139,21 @@ export function executionParams(execution: Execution, runSpec: RunSpec): unknown
     execution.attempt ?? null,
     execution.retryOfId ?? null,
     execution.scheduledAt ?? null,
+    execution.rerunOf ?? null,
+    execution.resumeFrom ?? null,
   ];
 }
 
 /**
- * Inserts a full execution row, or overwrites every column but the run spec and the job link (set
- * once, at creation). line_count never goes down: it is the highest stored seq, and stored lines are
+ * Inserts a full execution row, or overwrites every column but the run spec, the job link and the
+ * re-run link (set once, at creation). line_count never goes down: it is the highest stored seq, and stored lines are
  * never removed.
  */
 export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, argv, cwd, tags, status,
   exit_code, signal, error, created_at, created_ms, started_at, ended_at, duration_ms, timeout_seconds,
   meta, owner_host, owner_pid, owner_start_time, line_count, resources, run_spec, job_id, attempt,
-  retry_of_id, scheduled_at)
-  VALUES (${new Array(27).fill('?').join(', ')})
+  retry_of_id, scheduled_at, rerun_of, resume_from)
+  VALUES (${new Array(29).fill('?').join(', ')})
   ON CONFLICT (id) DO UPDATE SET name = excluded.name, command = excluded.command, argv = excluded.argv,
   cwd = excluded.cwd, tags = excluded.tags, status = excluded.status, exit_code = excluded.exit_code,
   signal = excluded.signal, error = excluded.error, created_at = excluded.created_at,

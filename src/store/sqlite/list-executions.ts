@@ -83,6 +83,10 @@ export function listExecutions(db: Database.Database, query: ExecutionQuery = {}
     where.push('e.job_id = ?');
     params.push(query.jobId);
   }
+  if (query.rerunOf !== undefined) {
+    where.push('e.rerun_of = ?');
+    params.push(query.rerunOf);
+  }
   const sql = `SELECT ${EXECUTION_COLUMNS} FROM executions e
     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY e.id ${ascending ? 'ASC' : 'DESC'} LIMIT ?`;

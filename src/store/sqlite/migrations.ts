@@ -213,6 +213,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX executions_cancel_requested ON executions (owner_pid, owner_host, owner_start_time, id)
     WHERE cancel_requested_at IS NOT NULL AND status IN ('queued', 'running');
   `,
+  // Re-runs link back to what they re-run (set once, at creation); a run's page lists its re-runs.
+  `
+  ALTER TABLE executions ADD COLUMN rerun_of TEXT;
+  ALTER TABLE executions ADD COLUMN resume_from TEXT;
+  CREATE INDEX executions_rerun_of ON executions (rerun_of, id) WHERE rerun_of IS NOT NULL;
+  `,
 ];
 
 /**

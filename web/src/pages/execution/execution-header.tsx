@@ -2,13 +2,14 @@ import { useState, type ReactNode } from 'react';
 import type { ExecutionDetail, RunningLate } from '../../api/types.js';
 import { StatusBadge } from '../../components/status-badge.js';
 import { elapsedMs, progressFraction } from '../../features/execution/step-progress.js';
-import { useExecutionActions } from '../../features/execution/use-execution-actions.js';
+import type { ExecutionActions } from '../../features/execution/use-execution-actions.js';
 import type { ExecutionEstimates } from '../../features/execution/use-estimates.js';
 import { formatDateTime, formatDuration } from '../../format.js';
 import { useConnectionState } from '../../live/live-context.js';
 import { isActive, isFailure } from '../../api/execution-status.js';
 import { ProgressBar } from '../../components/progress-bar.js';
 import { LateBadge } from './late-badge.js';
+import { RerunChain } from './rerun-chain.js';
 
 interface Props {
   execution: ExecutionDetail;
@@ -17,11 +18,13 @@ interface Props {
   liveError: string | null;
   /** The job scheduler called the run late (live only). */
   late: RunningLate | null;
+  /** Shared with the steps' "Re-run from here", so one error line and one pending state serve both. */
+  actions: ExecutionActions;
 }
 
 /** Name, status, actions and the facts of the run (how it ended, how long, when, where). */
-export function ExecutionHeader({ execution, now, estimates, liveError, late }: Props) {
-  const { cancel, rerun } = useExecutionActions(execution.id);
+export function ExecutionHeader({ execution, now, estimates, liveError, late, actions }: Props) {
+  const { cancel, rerun } = actions;
   const active = isActive(execution.status);
   const elapsed = elapsedMs(execution.startedAt, execution.durationMs, execution.endedAt, now);
   const fraction =
@@ -49,12 +52,18 @@ export function ExecutionHeader({ execution, now, estimates, liveError, late }: 
               {cancel.isPending || cancel.isSuccess ? 'Cancelling…' : 'Cancel'}
             </button>
           )}
-          <button type="button" className="button" disabled={rerun.isPending} onClick={() => rerun.mutate()}>
+          <button
+            type="button"
+            className="button"
+            disabled={rerun.isPending}
+            onClick={() => rerun.mutate(undefined)}
+          >
             {rerun.isPending ? 'Starting…' : 'Re-run'}
           </button>
         </div>
       </div>
       <CommandLine command={execution.command} />
+      <RerunChain execution={execution} />
       <dl className="execution-facts">
         <Fact label="Result">
           <ResultText execution={execution} />

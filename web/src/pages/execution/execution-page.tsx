@@ -3,6 +3,7 @@ import { useParams } from 'react-router';
 import type { ExecutionDetail, ResourceSample, RunningLate } from '../../api/types.js';
 import { orderSteps, failedStep } from '../../features/execution/step-tree.js';
 import { useEstimates } from '../../features/execution/use-estimates.js';
+import { useExecutionActions } from '../../features/execution/use-execution-actions.js';
 import { useExecutionLive } from '../../features/execution/use-execution-live.js';
 import { useNow } from '../../components/use-now.js';
 import { useStepKeyboard } from '../../features/execution/use-step-keyboard.js';
@@ -63,6 +64,7 @@ function LoadedExecution({ execution, lineFeed, liveSamples, liveError, late }: 
   const estimates = useEstimates(execution.id, !ended);
   const rows = useMemo(() => orderSteps(execution.steps), [execution.steps]);
   const culprit = isFailure(execution.status) ? failedStep(execution.steps) : undefined;
+  const actions = useExecutionActions(execution.id);
   const log = useRef<LogViewerHandle>(null);
   const stepList = useRef<HTMLOListElement>(null);
   // A failed run starts with its failed step selected; the log viewer itself opens that step at
@@ -102,6 +104,7 @@ function LoadedExecution({ execution, lineFeed, liveSamples, liveError, late }: 
         estimates={estimates}
         liveError={liveError}
         late={late}
+        actions={actions}
       />
       {execution.annotations.length > 0 && (
         <AnnotationList annotations={execution.annotations} steps={execution.steps} />
@@ -119,6 +122,14 @@ function LoadedExecution({ execution, lineFeed, liveSamples, liveError, late }: 
             now={now}
             estimates={estimates}
             onSelect={reveal}
+            {...(ended
+              ? {
+                  rerunFrom: {
+                    start: (stepName: string) => actions.rerun.mutate(stepName),
+                    pending: actions.rerun.isPending,
+                  },
+                }
+              : {})}
           />
         </aside>
         <div className="execution-log">

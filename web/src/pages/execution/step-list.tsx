@@ -13,13 +13,18 @@ interface Props {
   now: number;
   estimates: ExecutionEstimates | undefined;
   onSelect(stepId: number): void;
+  /**
+   * Offered on failed steps once the run has ended: a re-run with STEPFLOW_RESUME_FROM=<name>. Not
+   * on implicit steps ("Set up"…): the script never named them, so it cannot resume there.
+   */
+  rerunFrom?: { start(stepName: string): void; pending: boolean };
 }
 
 /**
  * The steps in order, nested ones indented, each a button that shows it in the log. One button
  * is tabbable at a time (the selected one); j/k and the arrows move between them.
  */
-export function StepList({ ref, rows, selected, now, estimates, onSelect }: Props) {
+export function StepList({ ref, rows, selected, now, estimates, onSelect, rerunFrom }: Props) {
   if (rows.length === 0) {
     return <p className="steps-empty muted">No steps yet.</p>;
   }
@@ -59,6 +64,19 @@ export function StepList({ ref, rows, selected, now, estimates, onSelect }: Prop
                 title={step.error}
               >
                 {step.error}
+              </div>
+            )}
+            {rerunFrom && step.status === 'failed' && !step.implicit && (
+              <div className="step-rerun" style={{ paddingLeft: 28 + depth * 16 }}>
+                <button
+                  type="button"
+                  className="button"
+                  title={`Start a new run of this script with STEPFLOW_RESUME_FROM=${step.name}`}
+                  disabled={rerunFrom.pending}
+                  onClick={() => rerunFrom.start(step.name)}
+                >
+                  Re-run from here
+                </button>
               </div>
             )}
             {fraction !== null && (
