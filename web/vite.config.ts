@@ -22,8 +22,8 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,
-    // Kept beside the bundle for decoding a stack trace, never referenced from it nor served
-    // (src/server/web-ui.ts refuses *.map): the source is nobody's business on a public server.
+    // Kept for decoding a stack trace, never referenced from the bundle nor served: the build
+    // moves them to dist/web-sourcemaps (scripts/finish-web-build.js).
     sourcemap: 'hidden',
   },
   server: {

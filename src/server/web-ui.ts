@@ -84,10 +84,9 @@ async function registerDashboardRoutes(app: StepflowApp, root: string): Promise<
     index: false,
     wildcard: false,
     cacheControl: false,
-    // The build writes .br and .gz beside each text file (scripts/compress-web.js).
+    // The build writes .br and .gz beside each text file, and moves source maps out of this root
+    // (scripts/finish-web-build.js): they stay on disk to decode a stack trace, never published.
     preCompressed: true,
-    // Source maps stay on disk for whoever decodes a stack trace; they are not published.
-    allowedPath: (pathName) => !pathName.endsWith('.map'),
     setHeaders(res, filePath) {
       res.setHeader(
         'cache-control',

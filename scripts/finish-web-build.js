@@ -1,12 +1,16 @@
-// After `vite build`: writes a Brotli (.br) and a gzip (.gz) copy beside every text asset of the
-// dashboard in dist/web, which the server sends to browsers that accept them (@fastify/static's
-// `preCompressed`). Compressing once at build time costs the server nothing per request, and the
-// 520 KB script goes out as ~150 KB. Node's own zlib: no dependency.
+// After `vite build`, two things for what the server publishes from dist/web:
+// - source maps move out to dist/web-sourcemaps: kept to decode a stack trace, never served (the
+//   static plugin registers a route for every file under its root);
+// - a Brotli (.br) and a gzip (.gz) copy beside every text asset, which the server sends to
+//   browsers that accept them (@fastify/static's `preCompressed`). Compressing once at build time
+//   costs the server nothing per request, and the 520 KB script goes out as ~150 KB. Node's own
+//   zlib: no dependency.
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
 const root = path.resolve(import.meta.dirname, '../dist/web');
+const mapsDir = path.resolve(import.meta.dirname, '../dist/web-sourcemaps');
 const COMPRESSIBLE = new Set(['.js', '.css', '.html', '.svg', '.json', '.txt']);
 /** Below this, the headers outweigh what compression saves. */
 const MIN_BYTES = 1024;
@@ -17,6 +21,14 @@ function* files(dir) {
     if (entry.isDirectory()) yield* files(file);
     else yield file;
   }
+}
+
+fs.rmSync(mapsDir, { recursive: true, force: true });
+for (const file of [...files(root)]) {
+  if (!file.endsWith('.map')) continue;
+  const target = path.join(mapsDir, path.relative(root, file));
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.renameSync(file, target);
 }
 
 let written = 0;
@@ -35,6 +47,6 @@ for (const file of files(root)) {
   written++;
 }
 if (written === 0) {
-  process.stderr.write(`compress-web: nothing to compress in ${root} (did vite build run?)\n`);
+  process.stderr.write(`finish-web-build: nothing to compress in ${root} (did vite build run?)\n`);
   process.exitCode = 1;
 }
