@@ -137,6 +137,10 @@ export interface PingMessage {
   type: 'ping';
 }
 
+/**
+ * Everything a client may send.
+ * @public
+ */
 export type LiveClientMessage = SubscribeMessage | UnsubscribeMessage | PingMessage;
 
 // ---- server → client ----
