@@ -448,6 +448,26 @@ echo "STEP_COMPLETE:Compile"
     await expect.poll(() => header(page, 'Compile').getAttribute('aria-expanded')).toBe('false');
   });
 
+  it('marks stderr lines with a left border and says "stderr" to assistive technology', async () => {
+    const server = await startServer();
+    const id = await run(server, 'Streams', `echo "all good"\necho "disk full" >&2\n`);
+    await finished(server, id);
+    const page = await browser.open(server.url, `/executions/${id}`);
+    const out = page.getByRole('row', { name: /all good/ });
+    const err = page.getByRole('row', { name: /disk full/ });
+    await err.waitFor();
+    // Its accessible name and its tooltip say which stream it came from; the stdout line's do not.
+    expect(await err.evaluate((row) => row.textContent)).toContain('stderr');
+    expect(await err.getAttribute('title')).toBe('stderr');
+    expect(await out.evaluate((row) => row.textContent)).not.toContain('stderr');
+    expect(await out.getAttribute('title')).toBeNull();
+    // The mark is visible (an inset left border), the text itself unchanged.
+    const shadow = (row: typeof out) => row.evaluate((element) => getComputedStyle(element).boxShadow);
+    expect(await shadow(out)).toBe('none');
+    expect(await shadow(err)).toMatch(/3px 0px 0px 0px inset/);
+    expect(await err.locator('.log-text').textContent()).toBe('disk full');
+  });
+
   it('scrolls a 1,000,000-line log from the top to the last line in under 2 s, rendering few rows', async () => {
     const server = await startServer();
     const id = await run(server, 'A million lines', 'seq 1 1000000');
