@@ -56,6 +56,19 @@ function writeScript(dir: string, name: string, body: string): string {
 }
 
 describe('stepflow run', () => {
+  it('records --late-after (90, 90s, 10m, 1.5h) on the run and refuses a duration it cannot read', async () => {
+    const dataDir = tempDir();
+    const run = await runCli(['run', '--late-after', '1.5h', '--', 'true'], { dataDir });
+    expect(run.code).toBe(0);
+    expect(((await lastExecution(dataDir)) as unknown as { lateAfterSeconds: number }).lateAfterSeconds).toBe(
+      5400,
+    );
+
+    const bad = await runCli(['run', '--late-after', 'soon', '--', 'true'], { dataDir });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--late-after expects a positive duration');
+  });
+
   it('runs the README shell example: three steps live, artifacts stored, show --json reports them', async () => {
     const dataDir = tempDir();
     const work = tempDir();
