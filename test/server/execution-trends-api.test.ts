@@ -122,8 +122,16 @@ describe('progress and late thresholds on an execution', () => {
     expect((await waitForStatus(url, run.body.id)).lateAfterSeconds).toBe(30);
   });
 
-  it('refuses a lateAfterSeconds that is not a positive number of seconds, naming it', async () => {
+  it('takes a lateAfterSeconds of more than 0 up to 30 days and refuses anything else, naming it', async () => {
     const { url } = await startServer();
+    for (const lateAfterSeconds of [0.5, 30 * 86_400]) {
+      const ok = await call<{ lateAfterSeconds: number }>(url, 'POST', '/api/executions', {
+        command: 'true',
+        lateAfterSeconds,
+      });
+      expect(ok.status).toBe(201);
+      expect(ok.body.lateAfterSeconds).toBe(lateAfterSeconds);
+    }
     for (const lateAfterSeconds of [0, -5, 'soon', 31 * 86_400]) {
       const response = await call<ErrorBodyJson>(url, 'POST', '/api/executions', {
         command: 'true',
