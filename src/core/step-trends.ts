@@ -16,7 +16,7 @@ export interface TrendRun {
 }
 
 /** The trend of one step name: a point per run, oldest run first (aligned with `StepTrends.runs`). */
-export interface StepTrend {
+interface StepTrend {
   name: string;
   /** null where that run has no such step (or it never ended). */
   points: ({ durationMs: number | null; status: StepStatus } | null)[];
@@ -33,7 +33,7 @@ export interface StepTrends {
 }
 
 /** At most this many step names: a trend chart per step is for people, not for 5,000-step runs. */
-export const MAX_TREND_STEPS = 50;
+const MAX_TREND_STEPS = 50;
 
 /**
  * The trends of the steps of `current` (`runs[0]`, newest first as the store reads them) over

@@ -7,7 +7,7 @@ const StringEnum = <const T extends readonly string[]>(values: T) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
 
 /** Most runs a trend may span (`limit`); 20 by default. */
-export const MAX_TREND_RUNS = 100;
+const MAX_TREND_RUNS = 100;
 
 export const ExecutionTrendsQuerySchema = Type.Object(
   {

@@ -5,7 +5,7 @@ import type { ExecutionTrendsBody } from '../../../../src/protocol/execution-tre
 export type StepTrends = ExecutionTrendsBody;
 
 /** Runs a step's trend spans, this one included. */
-export const TREND_RUNS = 20;
+const TREND_RUNS = 20;
 
 /**
  * Each step's durations over the newest runs of the same job (or name). Read again when the run

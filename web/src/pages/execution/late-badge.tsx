@@ -20,7 +20,7 @@ export function LateBadge({ late, jobRun = true }: { late: RunningLate | null; j
   );
 }
 
-export function lateReason(late: RunningLate, jobRun: boolean): string {
+function lateReason(late: RunningLate, jobRun: boolean): string {
   switch (late.reason) {
     case 'threshold':
       return `still running after ${jobRun ? "the job's" : 'its'} limit of ${formatDuration(late.lateAfterSeconds * 1000)}`;
