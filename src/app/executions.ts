@@ -20,6 +20,7 @@ export type ExecutionReads = Pick<
   | 'listResourceSamples'
   | 'countByStatus'
   | 'lastSucceededByName'
+  | 'recentRuns'
   | 'executionStats'
   | 'listArtifacts'
 >;

@@ -12,6 +12,7 @@ import type {
 } from '../core/model.js';
 import { executionOf } from '../core/model.js';
 import { interruptedEnd, leaseExpiredError } from '../core/interruption.js';
+import { executionEstimatedSeconds } from '../core/estimated-duration.js';
 import { isTerminalExecutionStatus } from '../core/statuses.js';
 import { REMOTE_TAG, type RemoteBatchBody, type RemoteExecution } from '../protocol/remote-schemas.js';
 import type { EventBus } from '../engine/event-bus.js';
@@ -21,7 +22,13 @@ import type { ExecutionStore, WriteBatch } from '../store/store.js';
 /** The wire shapes must stay assignable to the model; a drift fails the build here. */
 type Assignable<T, _U extends T> = true;
 type _Checks = [
-  Assignable<Omit<Execution, keyof ExecutionJobLink | keyof ExecutionRerunLink>, RemoteExecution>,
+  Assignable<
+    Omit<
+      Execution,
+      keyof ExecutionJobLink | keyof ExecutionRerunLink | 'estimatedDurationSeconds' | 'lateAfterSeconds'
+    >,
+    RemoteExecution
+  >,
   Assignable<LogLine, RemoteBatchBody['lines'][number]>,
   Assignable<Step, NonNullable<RemoteBatchBody['steps']>[number]>,
   Assignable<Annotation, NonNullable<RemoteBatchBody['annotations']>[number]>,
@@ -295,7 +302,15 @@ function remoteRow(input: RemoteExecution, host: string, lineCount: number): Exe
     rerunOf: null,
     resumeFrom: null,
   };
-  return { ...input, tags: { ...input.tags, [REMOTE_TAG]: host }, lineCount, ...unlinked };
+  return {
+    ...input,
+    tags: { ...input.tags, [REMOTE_TAG]: host },
+    lineCount,
+    ...unlinked,
+    // Derived here as the engine does, so an older client's snapshot gets it too.
+    estimatedDurationSeconds: executionEstimatedSeconds(input.meta),
+    lateAfterSeconds: input.lateAfterSeconds ?? null,
+  };
 }
 
 /**

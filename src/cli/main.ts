@@ -85,6 +85,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--cwd <dir>', 'working directory (default: the current one)')
     .option('--timeout <seconds>', 'stop the process tree after this many seconds')
     .option(
+      '--late-after <duration>',
+      'call the run late after this long (90, 90s, 10m, 1.5h); never stops it',
+    )
+    .option(
       '-v, --verbose',
       "on a terminal: print all the script's output, not only the running step's last lines",
     )

@@ -28,6 +28,21 @@ export function parseTimeoutSeconds(raw: string | undefined): number | undefined
   return value;
 }
 
+const DURATION_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `--late-after 90`, `90s`, `10m`, `1.5h`, `2d`: seconds, in the API's range. */
+export function parseLateAfterSeconds(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$/.exec(raw);
+  const value = match ? Number(match[1]) * DURATION_UNITS[match[2]!]! : Number.NaN;
+  if (!(value > 0 && value <= MAX_TIMEOUT_SECONDS)) {
+    throw usage(
+      `--late-after expects a positive duration up to 30 days (90, 90s, 10m, 1.5h, 2d), got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
 export function parseLimit(raw: string | undefined, max = 500): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);

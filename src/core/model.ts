@@ -18,6 +18,8 @@ export interface RunSpec {
   tags?: Record<string, string> | undefined;
   /** Seconds; absent or 0 means no timeout. */
   timeoutSeconds?: number | undefined;
+  /** Seconds after its creation at which the run counts as running late (docs/JOBS.md); absent: never. */
+  lateAfterSeconds?: number | undefined;
 }
 
 /** The process that drives an execution, so another process can tell when it died. */
@@ -56,6 +58,10 @@ export interface Execution {
   timeoutSeconds: number | null;
   /** Execution-level `META:` values (those printed when no step was open). */
   meta: Record<string, string>;
+  /** From the execution-level `META:ESTIMATED_DURATION:<seconds>` (see core/estimated-duration.ts). */
+  estimatedDurationSeconds: number | null;
+  /** Running late after this many seconds from creation (see core/running-late.ts); null: never. */
+  lateAfterSeconds: number | null;
   owner: ExecutionOwner | null;
   /** Number of stored log lines (the highest seq). */
   lineCount: number;

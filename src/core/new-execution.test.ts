@@ -40,6 +40,8 @@ describe('a new execution', () => {
       durationMs: null,
       timeoutSeconds: null,
       meta: {},
+      estimatedDurationSeconds: null,
+      lateAfterSeconds: null,
       owner: null,
       lineCount: 0,
       resources: null,
@@ -51,7 +53,7 @@ describe('a new execution', () => {
       resumeFrom: null,
     });
     const running = make({
-      spec: { command: 'x', cwd: '/', timeoutSeconds: 30 },
+      spec: { command: 'x', cwd: '/', timeoutSeconds: 30, lateAfterSeconds: 45 },
       status: 'running',
       createdAt: '2026-02-01T00:00:00.000Z',
       owner: { host: 'h', pid: 1, startTime: 2 },
@@ -62,6 +64,7 @@ describe('a new execution', () => {
       status: 'running',
       startedAt: '2026-02-01T00:00:00.000Z',
       timeoutSeconds: 30,
+      lateAfterSeconds: 45,
       owner: { host: 'h', pid: 1, startTime: 2 },
       jobId: 'j',
       attempt: 2,

@@ -51,6 +51,8 @@ export function newExecution(
     // 0 means no limit, as an absent one does.
     timeoutSeconds: spec.timeoutSeconds ? spec.timeoutSeconds : null,
     meta: {},
+    estimatedDurationSeconds: null,
+    lateAfterSeconds: spec.lateAfterSeconds ? spec.lateAfterSeconds : null,
     owner: input.owner ?? null,
     lineCount: 0,
     resources: null,

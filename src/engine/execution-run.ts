@@ -1,3 +1,4 @@
+import { executionEstimatedSeconds } from '../core/estimated-duration.js';
 import type { InterpreterSink } from '../core/markers/log-interpreter.js';
 import { createLogInterpreter } from '../core/markers/log-interpreter.js';
 import { DEFAULT_SECRET_ENV_PATTERNS, runSecrets } from '../core/markers/secret-env.js';
@@ -93,7 +94,8 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
       bus.publish({ type: 'annotation.added', executionId: id, annotation });
     },
     executionMeta(key, value) {
-      execution = { ...execution, meta: { ...execution.meta, [key]: value } };
+      const meta = { ...execution.meta, [key]: value };
+      execution = { ...execution, meta, estimatedDurationSeconds: executionEstimatedSeconds(meta) };
       publishExecution('execution.updated');
     },
     executionError(message) {

@@ -74,6 +74,14 @@ export const ExecutionSchema = Type.Object({
   durationMs: Nullable(Type.Number()),
   timeoutSeconds: Nullable(Type.Number()),
   meta: StringMap,
+  estimatedDurationSeconds: Nullable(
+    Type.Number({
+      description: 'From META:ESTIMATED_DURATION printed outside any step; drives the overall bar',
+    }),
+  ),
+  lateAfterSeconds: Nullable(
+    Type.Number({ description: 'Running late this many seconds after creation; null: never' }),
+  ),
   owner: Nullable(ExecutionOwnerSchema),
   lineCount: Type.Integer(),
   resources: Nullable(ResourcePeaksSchema),
@@ -287,6 +295,13 @@ export const CreateExecutionBodySchema = Type.Object(
     env: Type.Optional(EnvInputSchema),
     secretEnv: Type.Optional(SecretEnvInputSchema),
     timeout: Type.Optional(TimeoutInputSchema),
+    lateAfterSeconds: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: MAX_TIMEOUT_SECONDS,
+        description: `Call the run late (a badge on the dashboard; it never stops it) this many seconds after it was submitted (up to ${MAX_TIMEOUT_SECONDS}, 30 days)`,
+      }),
+    ),
   },
   { additionalProperties: false, description: 'Exactly one of `command` and `argv`' },
 );

@@ -86,6 +86,10 @@ export const RemoteExecution = Type.Object(
     durationMs: nullable(count),
     timeoutSeconds: nullable(seconds),
     meta: stringMap,
+    /** Ignored on input: the server derives it from `meta`, as the engine does. */
+    estimatedDurationSeconds: Type.Optional(nullable(Type.Number({ minimum: 0, maximum: 1_000_000_000 }))),
+    /** Absent from clients older than it. */
+    lateAfterSeconds: Type.Optional(nullable(seconds)),
     /** The CLI process: crash recovery asks whether it is alive (see docs/REMOTE.md). */
     owner: nullable(
       Type.Object({

@@ -295,6 +295,49 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         await expectCode(store.lastSucceededByName('nightly', 'yesterday'), 'validation_failed');
       });
 
+      it('reads the recent runs of the same job, else of the same name, up to a run, with their steps', async () => {
+        const at = (minute: number) => `2024-05-02T10:0${minute}:00.000Z`;
+        const make = async (name: string, minute: number, jobId?: string) => {
+          const e = await store.createExecution({
+            spec: { command: 'x', cwd: '/', name },
+            status: 'running',
+            createdAt: at(minute),
+            ...(jobId ? { job: { jobId, attempt: 1, retryOfId: null, scheduledAt: null } } : {}),
+          });
+          await store.write({
+            executions: [{ ...e, status: 'succeeded', endedAt: at(minute), durationMs: minute * 1000 }],
+            steps: [
+              { executionId: e.id, step: step(1, { name: 'build', durationMs: minute * 100 }) },
+              { executionId: e.id, step: step(2, { name: 'test', status: 'failed', durationMs: 7 }) },
+            ],
+          });
+          return e;
+        };
+        const one = await make('trend', 1);
+        const two = await make('trend', 2);
+        await make('trend', 3, 'job-x');
+        await make('other', 4);
+        const four = await make('trend', 5);
+        const later = await make('trend', 6);
+
+        const byName = await store.recentRuns(four.id, 10);
+        expect(byName?.basis).toBe('name');
+        // Newest first, this run included, nothing after it, no job's run of the same name.
+        expect(byName?.runs.map((r) => r.id)).toEqual([four.id, two.id, one.id]);
+        expect(byName?.runs[0]).toMatchObject({ status: 'succeeded', durationMs: 5000, createdAt: at(5) });
+        expect(byName?.runs[0]?.steps).toEqual([
+          { name: 'build', status: 'succeeded', durationMs: 500 },
+          { name: 'test', status: 'failed', durationMs: 7 },
+        ]);
+        expect((await store.recentRuns(later.id, 2))?.runs.map((r) => r.id)).toEqual([later.id, four.id]);
+
+        const jobRun = await make('renamed', 7, 'job-x');
+        const byJob = await store.recentRuns(jobRun.id, 10);
+        expect(byJob?.basis).toBe('job');
+        expect(byJob?.runs).toHaveLength(2);
+        expect(await store.recentRuns('no-such-run', 10)).toBeUndefined();
+      });
+
       it('deletes an execution with everything hanging off it', async () => {
         const keep = await store.createExecution({ spec: { command: 'keep', cwd: '/' } });
         const gone = await store.createExecution({ spec: { command: 'gone', cwd: '/', tags: { a: 'b' } } });

@@ -11,8 +11,15 @@ import type {
 } from '../core/model.js';
 import type { NewExecution } from '../core/new-execution.js';
 import type { ExecutionStatus, LogStream } from '../core/statuses.js';
+import type { TrendRun } from '../core/step-trends.js';
 
 export type { NewExecution };
+
+/** See {@link ExecutionStore.recentRuns}. */
+export interface RecentRuns {
+  basis: 'job' | 'name';
+  runs: TrendRun[];
+}
 
 /**
  * The storage port. The runner and the API only see this interface; `sqlite/` implements it (and a
@@ -49,6 +56,12 @@ export interface ExecutionStore {
    * `beforeCreatedAt` (ISO): what progress estimates of a new run of the same script are based on.
    */
   lastSucceededByName(name: string, beforeCreatedAt: string): Promise<Execution | undefined>;
+  /**
+   * The execution `id` and the ones created before it of the same job (when it is no job's: the
+   * runs of no job with the same name), newest first, at most `limit` in all, each with its steps in order of start (bounded
+   * per run); undefined when `id` does not exist. What per-step duration trends are drawn from.
+   */
+  recentRuns(id: string, limit: number): Promise<RecentRuns | undefined>;
   /** Counts and durations of executions created in a time range, in equal buckets (dashboards). */
   executionStats(query: StatsQuery): Promise<ExecutionStats>;
   /** Artifacts of every execution, newest execution first, with a little of their execution. */

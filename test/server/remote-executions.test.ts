@@ -65,6 +65,8 @@ function snapshot(overrides: Partial<Execution> = {}): Execution {
     durationMs: null,
     timeoutSeconds: null,
     meta: {},
+    estimatedDurationSeconds: null,
+    lateAfterSeconds: null,
     owner: { host: 'build-host-7', pid: 4242, startTime: 99 },
     lineCount: 0,
     resources: null,

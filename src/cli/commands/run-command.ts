@@ -2,7 +2,7 @@ import path from 'node:path';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { RunSpec } from '../../core/model.js';
 import type { Application } from '../../app/application.js';
-import { parseTags, parseTimeoutSeconds } from '../parse-options.js';
+import { parseLateAfterSeconds, parseTags, parseTimeoutSeconds } from '../parse-options.js';
 import { followRun } from './follow-run.js';
 
 export interface RunCommandOptions {
@@ -10,6 +10,8 @@ export interface RunCommandOptions {
   tag: string[];
   cwd?: string;
   timeout?: string;
+  /** Running late after this long (`--late-after 10m`): shown on the dashboard, never stops it. */
+  lateAfter?: string;
   /** On a terminal: all the output, not only the running step's last lines. */
   verbose?: boolean;
 }
@@ -31,6 +33,7 @@ export async function runCommand(
     cwd: path.resolve(options.cwd ?? process.cwd()),
     tags: parseTags(options.tag),
     timeoutSeconds: parseTimeoutSeconds(options.timeout),
+    lateAfterSeconds: parseLateAfterSeconds(options.lateAfter),
     ...(options.name ? { name: options.name } : {}),
   };
 

@@ -24,8 +24,12 @@ export interface RemoteFailure {
  * A spool's run is never a re-run: leaving the (null) re-run link out keeps the rows acceptable to
  * servers older than it, which refuse unknown fields.
  */
-function wireExecution({ rerunOf: _rerunOf, resumeFrom: _resumeFrom, ...execution }: RemoteExecution) {
-  return execution;
+function wireExecution(input: RemoteExecution | Execution) {
+  const { rerunOf: _rerunOf, resumeFrom: _resumeFrom, ...execution } = input as Execution;
+  // The server derives the run's estimate from its meta; a late threshold goes only when set, for
+  // the same reason as the re-run link.
+  const { estimatedDurationSeconds: _estimate, lateAfterSeconds, ...rest } = execution;
+  return lateAfterSeconds === null || lateAfterSeconds === undefined ? rest : { ...rest, lateAfterSeconds };
 }
 
 type RemoteResult<T> = { ok: true; value: T } | { ok: false; failure: RemoteFailure };

@@ -368,6 +368,26 @@ describe('META', () => {
     expect(d).toMatchObject({ estimatedDurationSeconds: 1.5 });
   });
 
+  it('gives the run its own ESTIMATED_DURATION outside steps, even after output opened the implicit step', () => {
+    const before = setup();
+    before.print('META:ESTIMATED_DURATION:120\nSTEP_START:a');
+    expect(before.executionMeta).toEqual({ ESTIMATED_DURATION: '120' });
+
+    const after = setup();
+    after.print(
+      'starting up\nMETA:ESTIMATED_DURATION:90\nMETA:owner:ops\nSTEP_START:a\nMETA:ESTIMATED_DURATION:5',
+    );
+    // The run's estimate leaves the implicit step; any other meta stays with it, as before.
+    expect(after.executionMeta).toEqual({ ESTIMATED_DURATION: '90' });
+    const [implicit, a] = after.interpreter.steps();
+    expect(implicit).toMatchObject({
+      implicit: true,
+      estimatedDurationSeconds: null,
+      meta: { owner: 'ops' },
+    });
+    expect(a).toMatchObject({ estimatedDurationSeconds: 5, meta: { ESTIMATED_DURATION: '5' } });
+  });
+
   it('stores a __proto__ key like any other key', () => {
     const t = setup();
     t.print('STEP_START:a\nMETA:__proto__:x');

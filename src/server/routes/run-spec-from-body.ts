@@ -41,6 +41,7 @@ export async function runSpecFromBody(body: CreateExecutionBody, serverCwd: stri
     ...(env !== undefined ? { env } : {}),
     ...(secretEnv !== undefined ? { secretEnv } : {}),
     ...(body.timeout !== undefined ? { timeoutSeconds: body.timeout } : {}),
+    ...(body.lateAfterSeconds !== undefined ? { lateAfterSeconds: body.lateAfterSeconds } : {}),
   };
 }
 

@@ -1,12 +1,13 @@
 import { ERROR_CODES, StepflowError, validationError } from '../../core/errors.js';
 import type { Execution, ResourcePeaks, RunSpec } from '../../core/model.js';
+import { executionEstimatedSeconds } from '../../core/estimated-duration.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
 
 /** Conversions between executions and their rows; the SQL lives next to its parameter list. */
 
 export const EXECUTION_COLUMNS = `id, name, command, argv, cwd, tags, status, exit_code, signal, error, created_at,
   started_at, ended_at, duration_ms, timeout_seconds, meta, owner_host, owner_pid, owner_start_time,
-  line_count, resources, job_id, attempt, retry_of_id, scheduled_at, rerun_of, resume_from`;
+  line_count, resources, job_id, attempt, retry_of_id, scheduled_at, rerun_of, resume_from, late_after_seconds`;
 
 export interface ExecutionRow {
   id: string;
@@ -36,6 +37,7 @@ export interface ExecutionRow {
   scheduled_at: string | null;
   rerun_of: string | null;
   resume_from: string | null;
+  late_after_seconds: number | null;
 }
 
 /**
@@ -63,6 +65,7 @@ export function unreadableExecution(
 }
 
 function convert(row: ExecutionRow): Execution {
+  const meta = parseJson<Record<string, string>>(row.meta, 'meta');
   return {
     id: row.id,
     name: row.name,
@@ -79,7 +82,8 @@ function convert(row: ExecutionRow): Execution {
     endedAt: row.ended_at,
     durationMs: row.duration_ms,
     timeoutSeconds: row.timeout_seconds,
-    meta: parseJson<Record<string, string>>(row.meta, 'meta'),
+    meta,
+    estimatedDurationSeconds: executionEstimatedSeconds(meta),
     owner:
       row.owner_host === null || row.owner_pid === null || row.owner_start_time === null
         ? null
@@ -93,6 +97,7 @@ function convert(row: ExecutionRow): Execution {
     scheduledAt: row.scheduled_at ?? null,
     rerunOf: row.rerun_of ?? null,
     resumeFrom: row.resume_from ?? null,
+    lateAfterSeconds: row.late_after_seconds ?? null,
   };
 }
 
@@ -141,19 +146,20 @@ export function executionParams(execution: Execution, runSpec: RunSpec): unknown
     execution.scheduledAt ?? null,
     execution.rerunOf ?? null,
     execution.resumeFrom ?? null,
+    execution.lateAfterSeconds ?? null,
   ];
 }
 
 /**
- * Inserts a full execution row, or overwrites every column but the run spec, the job link and the
- * re-run link (set once, at creation). line_count never goes down: it is the highest stored seq, and stored lines are
+ * Inserts a full execution row, or overwrites every column but the run spec, the job link, the
+ * re-run link and the late threshold (set once, at creation). line_count never goes down: it is the highest stored seq, and stored lines are
  * never removed.
  */
 export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, argv, cwd, tags, status,
   exit_code, signal, error, created_at, created_ms, started_at, ended_at, duration_ms, timeout_seconds,
   meta, owner_host, owner_pid, owner_start_time, line_count, resources, run_spec, job_id, attempt,
-  retry_of_id, scheduled_at, rerun_of, resume_from)
-  VALUES (${new Array(29).fill('?').join(', ')})
+  retry_of_id, scheduled_at, rerun_of, resume_from, late_after_seconds)
+  VALUES (${new Array(30).fill('?').join(', ')})
   ON CONFLICT (id) DO UPDATE SET name = excluded.name, command = excluded.command, argv = excluded.argv,
   cwd = excluded.cwd, tags = excluded.tags, status = excluded.status, exit_code = excluded.exit_code,
   signal = excluded.signal, error = excluded.error, created_at = excluded.created_at,
@@ -171,6 +177,7 @@ export function runSpecOf(execution: Execution): RunSpec {
     cwd: execution.cwd,
     tags: execution.tags,
     ...(execution.timeoutSeconds === null ? {} : { timeoutSeconds: execution.timeoutSeconds }),
+    ...(execution.lateAfterSeconds === null ? {} : { lateAfterSeconds: execution.lateAfterSeconds }),
   };
 }
 

@@ -219,6 +219,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE executions ADD COLUMN resume_from TEXT;
   CREATE INDEX executions_rerun_of ON executions (rerun_of, id) WHERE rerun_of IS NOT NULL;
   `,
+  // Progress and trends: an ad-hoc run's own late threshold (a job run's is copied from its job, set
+  // once at creation), and the newest runs of one name (a step's trend over runs that are no job's).
+  `
+  ALTER TABLE executions ADD COLUMN late_after_seconds REAL;
+  CREATE INDEX executions_name ON executions (name, id);
+  `,
 ];
 
 /**

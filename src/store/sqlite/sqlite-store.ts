@@ -29,11 +29,12 @@ import { createBatchWriter } from './batch-writer.js';
 import { createCancelRequests } from './cancel-requests.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { lastSucceededByName } from './last-succeeded.js';
+import { recentRuns } from './recent-runs.js';
 import { listExecutions, registerListFunctions } from './list-executions.js';
 import { createListingCache, type ListingCache } from './listing-cache.js';
 import { listArtifacts } from './list-artifacts.js';
 import { executionStats } from './execution-stats.js';
-import type { ArtifactPage, ArtifactQuery, ExecutionStats, StatsQuery } from '../store.js';
+import type { ArtifactPage, ArtifactQuery, ExecutionStats, RecentRuns, StatsQuery } from '../store.js';
 import { createLogReader } from './log-reader.js';
 import { createLogOutlineReader } from './log-outline.js';
 import { createLogSearcher } from './log-search.js';
@@ -224,6 +225,12 @@ export class SqliteStore implements ExecutionStore {
   async lastSucceededByName(name: string, beforeCreatedAt: string): Promise<Execution | undefined> {
     return this.guard('cannot find the last succeeded execution', () =>
       lastSucceededByName(this.db, name, beforeCreatedAt),
+    );
+  }
+
+  async recentRuns(id: string, limit: number): Promise<RecentRuns | undefined> {
+    return this.guard('cannot read the recent runs', () =>
+      recentRuns(this.db, id, Math.max(1, Math.trunc(limit))),
     );
   }
 

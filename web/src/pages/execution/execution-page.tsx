@@ -17,6 +17,7 @@ import { FailureSummary } from './failure-summary.js';
 import { isFailure, isTerminal } from '../../api/execution-status.js';
 import { ResourcePanel } from './resource-panel.js';
 import { StepList } from './step-list.js';
+import { StepTrendsPanel } from './step-trends-panel.js';
 import './execution-page.css';
 
 export function ExecutionPage() {
@@ -141,6 +142,7 @@ function LoadedExecution({ execution, lineFeed, liveSamples, liveError, late }: 
         <ArtifactList execution={execution} />
         <ResourcePanel execution={execution} liveSamples={liveSamples} />
       </div>
+      <StepTrendsPanel execution={execution} now={now} />
     </div>
   );
 }
