@@ -21,9 +21,12 @@ import type { ExecutionStore, WriteBatch } from '../store/store.js';
 /** The wire shapes must stay assignable to the model; a drift fails the build here. */
 type Assignable<T, _U extends T> = true;
 type _Checks = [
-  Assignable<Omit<Execution, keyof ExecutionJobLink | keyof ExecutionRerunLink>, RemoteExecution>,
+  Assignable<
+    Omit<Execution, keyof ExecutionJobLink | keyof ExecutionRerunLink | 'summary' | 'outputs'>,
+    RemoteExecution
+  >,
   Assignable<LogLine, RemoteBatchBody['lines'][number]>,
-  Assignable<Step, NonNullable<RemoteBatchBody['steps']>[number]>,
+  Assignable<Omit<Step, 'summary'>, NonNullable<RemoteBatchBody['steps']>[number]>,
   Assignable<Annotation, NonNullable<RemoteBatchBody['annotations']>[number]>,
 ];
 
@@ -163,7 +166,9 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
         }
         const storedSteps = new Map(stored.steps.map((s) => [s.id, s]));
         // Same for steps: an open snapshot never replaces a closed one; a resent one changes nothing.
-        const steps = (batch.steps ?? []).filter((step) => {
+        // A client older than step summaries sends none.
+        const sent = (batch.steps ?? []).map((step): Step => ({ ...step, summary: step.summary ?? null }));
+        const steps = sent.filter((step) => {
           const before = storedSteps.get(step.id);
           return (
             !before || (!(before.endedAt !== null && step.endedAt === null) && !sameFields(before, step))
@@ -295,7 +300,15 @@ function remoteRow(input: RemoteExecution, host: string, lineCount: number): Exe
     rerunOf: null,
     resumeFrom: null,
   };
-  return { ...input, tags: { ...input.tags, [REMOTE_TAG]: host }, lineCount, ...unlinked };
+  return {
+    ...input,
+    tags: { ...input.tags, [REMOTE_TAG]: host },
+    lineCount,
+    ...unlinked,
+    // A client older than step summaries sends none.
+    summary: input.summary ?? null,
+    outputs: input.outputs ?? {},
+  };
 }
 
 /**

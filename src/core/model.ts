@@ -72,6 +72,13 @@ export interface Execution {
   rerunOf: string | null;
   /** The step a re-run resumes from: the run's processes get it as `STEPFLOW_RESUME_FROM`. */
   resumeFrom: string | null;
+  /**
+   * What the script wrote to `$STEPFLOW_STEP_SUMMARY` (Markdown, masked, at most
+   * 1 MiB); null when nothing. Each step's share is on the step (`Step.summary`).
+   */
+  summary: string | null;
+  /** `$STEPFLOW_OUTPUT` and `::set-output` values by name (masked; the last value of a name wins). */
+  outputs: Record<string, string>;
 }
 
 /** How an execution started by a job is linked to it (see {@link Execution}). */
@@ -109,6 +116,8 @@ export interface Step {
   estimatedDurationSeconds: number | null;
   /** Seq of the first line of this step (its opening marker when there is one). */
   firstSeq: number;
+  /** What was appended to `$STEPFLOW_STEP_SUMMARY` while this step was the innermost open one. */
+  summary: string | null;
 }
 
 /** @public */

@@ -49,6 +49,8 @@ describe('a new execution', () => {
       scheduledAt: null,
       rerunOf: null,
       resumeFrom: null,
+      summary: null,
+      outputs: {},
     });
     const running = make({
       spec: { command: 'x', cwd: '/', timeoutSeconds: 30 },

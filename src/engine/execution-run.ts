@@ -1,13 +1,14 @@
 import type { InterpreterSink } from '../core/markers/log-interpreter.js';
 import { createLogInterpreter } from '../core/markers/log-interpreter.js';
 import { DEFAULT_SECRET_ENV_PATTERNS, runSecrets } from '../core/markers/secret-env.js';
-import type { Execution, LogLine, ResourceSample, RunSpec } from '../core/model.js';
+import type { Execution, LogLine, ResourceSample, RunSpec, Step } from '../core/model.js';
 import type { ExecutionStatus } from '../core/statuses.js';
 import { collectArtifacts } from '../artifacts/collect-artifacts.js';
 import type { ProcessMonitor, ProcessResult, RunningProcess, SpawnProcess } from '../runner/run-process.js';
 import { runProcess } from '../runner/run-process.js';
 import type { ChildEnvironmentPolicy } from '../runner/child-environment.js';
 import type { EventBus } from './event-bus.js';
+import { openStepFiles, type StepFilesChange } from './step-files.js';
 
 export interface ExecutionRunDeps {
   bus: EventBus;
@@ -73,11 +74,31 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     bus.publish({ type, executionId: id, execution });
   };
 
+  // Ids of the open steps, innermost last: what the summary file gets attributed to.
+  const openSteps: number[] = [];
+  const withSummary = (step: Step): Step => ({ ...step, summary: stepFiles.stepSummary(step.id) });
+  /**
+   * Reads the summary and output files when a step ends (and at exit), never per line: what was
+   * appended since the last read is the innermost open step's. Not when a step starts: the script
+   * runs ahead of its log being read, so by then the file may already hold what the new step wrote.
+   */
+  const readStepFiles = (final = false): void => {
+    const stepId = openSteps[openSteps.length - 1] ?? null;
+    const change: StepFilesChange = final ? stepFiles.close(stepId) : stepFiles.read(stepId);
+    // The step's share goes out with its step.finished (the steps still open at exit end next).
+    if (change.summary || change.outputs) {
+      execution = { ...execution, summary: stepFiles.runSummary(), outputs: stepFiles.outputs() };
+      // The finish publishes it.
+      if (!final) publishExecution('execution.updated');
+    }
+  };
+
   const sink: InterpreterSink = {
     // Lines read before a step change are published first, so every subscriber sees the log and
     // the steps in the order the script printed them.
     stepStarted(step) {
       publishLines();
+      openSteps.push(step.id);
       bus.publish({ type: 'step.started', executionId: id, step });
     },
     stepUpdated(step) {
@@ -85,8 +106,15 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
       bus.publish({ type: 'step.updated', executionId: id, step });
     },
     stepFinished(step) {
+      if (!finishing) readStepFiles();
       publishLines();
-      bus.publish({ type: 'step.finished', executionId: id, step });
+      openSteps.pop();
+      bus.publish({ type: 'step.finished', executionId: id, step: withSummary(step) });
+    },
+    outputSet(name, value) {
+      stepFiles.setOutput(name, value);
+      execution = { ...execution, outputs: stepFiles.outputs() };
+      publishExecution('execution.updated');
     },
     annotationAdded(annotation) {
       publishLines();
@@ -154,6 +182,17 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     sink,
     secrets: runSecrets(spec, deps.secretEnvPatterns ?? DEFAULT_SECRET_ENV_PATTERNS),
   });
+  const stepFiles = openStepFiles({
+    dataDir: deps.dataDir,
+    executionId: id,
+    mask: (text) => interpreter.mask(text),
+    warn(message) {
+      interpreter.pushSystemLine(`⚠ ${message}`, now());
+      publishLines();
+    },
+  });
+  /** Set once the files had their last read: closing the steps left open reads nothing more. */
+  let finishing = false;
 
   bus.publish({ type: 'execution.started', executionId: id, execution });
 
@@ -163,6 +202,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     ...(spec.argv ? { argv: spec.argv } : { command: spec.command ?? '' }),
     cwd: spec.cwd,
     env: { ...spec.env, ...spec.secretEnv },
+    stepflowVars: stepFiles.env,
     timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : 0,
     killGraceMs: deps.killGraceMs,
     environment: deps.environment,
@@ -195,6 +235,9 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
           ? `Cancelled: ${cancelReason}; the process tree was stopped.`
           : resultNote(result, spec);
     const note = rawNote === null ? null : interpreter.mask(rawNote);
+    // Before the steps left open are closed: what the script appended last is theirs.
+    readStepFiles(true);
+    finishing = true;
     if (note) interpreter.pushSystemLine(note, endedAt);
     if (storeFailure !== null) interpreter.pushSystemLine(`⚠ ${storeFailure}`, endedAt);
     interpreter.finish(

@@ -91,6 +91,15 @@ export const ExecutionSchema = Type.Object({
       description: 'The step a re-run resumes from, given to its script as STEPFLOW_RESUME_FROM',
     }),
   ),
+  summary: Nullable(
+    Type.String({
+      description:
+        'Markdown the script appended to $STEPFLOW_STEP_SUMMARY (or $GITHUB_STEP_SUMMARY), masked, at most 1 MiB; null when none. Render it without raw HTML',
+    }),
+  ),
+  outputs: Type.Record(Type.String(), Type.String(), {
+    description: 'Outputs set through $STEPFLOW_OUTPUT / $GITHUB_OUTPUT or ::set-output, masked',
+  }),
 });
 
 const StepSchema = Type.Object({
@@ -107,6 +116,9 @@ const StepSchema = Type.Object({
   error: Nullable(Type.String()),
   estimatedDurationSeconds: Nullable(Type.Number()),
   firstSeq: Type.Integer(),
+  summary: Nullable(
+    Type.String({ description: 'What was appended to the step summary file while this step ran' }),
+  ),
 });
 
 const ArtifactSchema = Type.Object({

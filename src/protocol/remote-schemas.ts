@@ -34,6 +34,12 @@ const RUN_TEXT = 2 * 1024 * 1024;
 const stringMap = Type.Record(Type.String(), Type.String({ maxLength: SCRIPT_TEXT }), {
   maxProperties: 10_000,
 });
+/** A summary: 1 MiB of script text, masked (a mask may lengthen it) and ended by the cut note. */
+const SUMMARY_TEXT = 4 * 1024 * 1024;
+/** Outputs: as many and as long as a local run keeps (see engine/step-files.ts). */
+const outputMap = Type.Record(Type.String(), Type.String({ maxLength: 4 * 1024 * 1024 }), {
+  maxProperties: 10_000,
+});
 const count = Type.Integer({ minimum: 0, maximum: MAX_COUNT });
 const positive = Type.Integer({ minimum: 1, maximum: MAX_COUNT });
 /** Line and column numbers, exit codes: 32-bit. */
@@ -100,6 +106,9 @@ export const RemoteExecution = Type.Object(
     // The re-run link likewise: a remote run is never a re-run (re-running one is refused).
     rerunOf: Type.Optional(nullable(text(MAX_SHORT_TEXT_LENGTH))),
     resumeFrom: Type.Optional(nullable(text(MAX_SHORT_TEXT_LENGTH))),
+    // Optional: a client older than step summaries does not send them (nor one with nothing to say).
+    summary: Type.Optional(nullable(text(SUMMARY_TEXT))),
+    outputs: Type.Optional(outputMap),
   },
   { additionalProperties: false },
 );
@@ -132,6 +141,7 @@ const RemoteStep = Type.Object(
     error: nullable(text(SCRIPT_TEXT)),
     estimatedDurationSeconds: nullable(Type.Number({ minimum: 0, maximum: MAX_COUNT })),
     firstSeq: count,
+    summary: Type.Optional(nullable(text(SUMMARY_TEXT))),
   },
   { additionalProperties: false },
 );

@@ -75,6 +75,7 @@ function stepEvent(
     error: null,
     estimatedDurationSeconds: null,
     firstSeq: 0,
+    summary: null,
   };
   return { type, executionId, step };
 }

@@ -179,6 +179,8 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
           owner: { host: 'h', pid: 7, startTime: 8 },
           lineCount: 42,
           resources: { cpuPercentPeak: 180.5, memoryBytesPeak: 1 << 30, processCountPeak: 4 },
+          summary: '## Done\n| a | b |\n',
+          outputs: { version: '1.2', notes: 'two\nlines' },
         };
         await store.write({ executions: [finished] });
         expect(await store.getExecution(created.id)).toEqual({
@@ -189,6 +191,12 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         });
         const tagged = await store.listExecutions({ tags: ['team=core'] });
         expect(tagged.items.map((e) => e.id)).toEqual([created.id]);
+      });
+
+      it("keeps a step's summary", async () => {
+        const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
+        await store.write({ steps: [{ executionId: e.id, step: step(1, { summary: '# Step 1\n' }) }] });
+        expect((await store.getExecution(e.id))?.steps[0]?.summary).toBe('# Step 1\n');
       });
 
       it('upserts steps, artifacts and annotations by id and returns them ordered by id', async () => {
@@ -1092,6 +1100,7 @@ function step(id: number, fields: Partial<Step> = {}): Step {
     error: null,
     estimatedDurationSeconds: 30,
     firstSeq: id * 10,
+    summary: null,
     ...fields,
   };
 }

@@ -57,6 +57,23 @@ export async function showCommand(
     const line = `${pad}${paintStatus(c, step.status, STEP_ICONS[step.status])} ${step.name} ${c.dim(formatDuration(step.durationMs))}`;
     out.push(step.error ? `${line} ${c.red(step.error)}` : line);
   }
+  const outputs = Object.entries(detail.outputs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (outputs.length) {
+    out.push('', c.bold('Outputs'));
+    // A value of several lines goes on, indented under its name.
+    for (const [name, value] of outputs) out.push(`  ${name}=${value.split('\n').join('\n    ')}`);
+  }
+  if (detail.summary !== null) {
+    const withSummary = detail.steps.filter((step) => step.summary !== null).length;
+    const lines = detail.summary.split('\n').length;
+    out.push(
+      '',
+      `${c.bold('Summary')} ${c.dim(
+        `${lines} line${lines === 1 ? '' : 's'} of Markdown, from ${withSummary} step${withSummary === 1 ? '' : 's'}: ` +
+          'see it in the dashboard, or in `stepflow show --json`',
+      )}`,
+    );
+  }
   if (detail.annotations.length) {
     out.push('', c.bold('Annotations'));
     for (const a of detail.annotations) {

@@ -24,8 +24,31 @@ export interface RemoteFailure {
  * A spool's run is never a re-run: leaving the (null) re-run link out keeps the rows acceptable to
  * servers older than it, which refuse unknown fields.
  */
-function wireExecution({ rerunOf: _rerunOf, resumeFrom: _resumeFrom, ...execution }: RemoteExecution) {
-  return execution;
+function wireExecution({
+  rerunOf: _rerunOf,
+  resumeFrom: _resumeFrom,
+  summary,
+  outputs,
+  ...execution
+}: RemoteExecution) {
+  // Likewise the step summary and outputs, when there are none.
+  return {
+    ...execution,
+    ...(summary == null ? {} : { summary }),
+    ...(outputs === undefined || Object.keys(outputs).length === 0 ? {} : { outputs }),
+  };
+}
+
+function wireBatch(batch: RemoteBatchBody): RemoteBatchBody {
+  return {
+    ...batch,
+    ...(batch.execution === undefined ? {} : { execution: wireExecution(batch.execution) }),
+    ...(batch.steps === undefined
+      ? {}
+      : {
+          steps: batch.steps.map(({ summary, ...step }) => (summary == null ? step : { ...step, summary })),
+        }),
+  };
 }
 
 type RemoteResult<T> = { ok: true; value: T } | { ok: false; failure: RemoteFailure };
@@ -102,7 +125,7 @@ export function createRemoteClient({
       request('POST', '/api/remote/executions', { json: { execution: wireExecution(execution) }, signal }),
     sendBatch: (id, batch, signal) =>
       request('POST', `/api/remote/executions/${id}/batches`, {
-        json: batch.execution === undefined ? batch : { ...batch, execution: wireExecution(batch.execution) },
+        json: wireBatch(batch),
         signal,
       }),
     async uploadArtifact(id, artifactId, query, file, signal) {

@@ -7,8 +7,9 @@ import type { AnnotationLevel, ArtifactStatus, StepStatus } from '../../core/sta
  */
 
 export const UPSERT_STEP_SQL = `INSERT OR REPLACE INTO steps (execution_id, id, parent_id, name, status,
-  started_at, ended_at, duration_ms, meta, implicit, source, error, estimated_duration_seconds, first_seq)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  started_at, ended_at, duration_ms, meta, implicit, source, error, estimated_duration_seconds, first_seq,
+  summary)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export function stepParams(executionId: string, step: Step): unknown[] {
   return [
@@ -26,6 +27,7 @@ export function stepParams(executionId: string, step: Step): unknown[] {
     step.error,
     step.estimatedDurationSeconds,
     step.firstSeq,
+    step.summary,
   ];
 }
 
@@ -43,6 +45,8 @@ export interface StepRow {
   error: string | null;
   estimated_duration_seconds: number | null;
   first_seq: number;
+  /** Added by migration 7. */
+  summary: string | null;
 }
 
 export function stepFromRow(row: StepRow): Step {
@@ -60,6 +64,7 @@ export function stepFromRow(row: StepRow): Step {
     error: row.error,
     estimatedDurationSeconds: row.estimated_duration_seconds,
     firstSeq: row.first_seq,
+    summary: row.summary ?? null,
   };
 }
 

@@ -219,6 +219,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE executions ADD COLUMN resume_from TEXT;
   CREATE INDEX executions_rerun_of ON executions (rerun_of, id) WHERE rerun_of IS NOT NULL;
   `,
+  // Step summaries and outputs ($STEPFLOW_STEP_SUMMARY, $STEPFLOW_OUTPUT): the run's summary and
+  // outputs (JSON object) on the execution, each step's share of the summary on the step.
+  `
+  ALTER TABLE executions ADD COLUMN summary TEXT;
+  ALTER TABLE executions ADD COLUMN outputs TEXT;
+  ALTER TABLE steps ADD COLUMN summary TEXT;
+  `,
 ];
 
 /**

@@ -1,0 +1,24 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../helpers/run-cli.js';
+import { useTempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = useTempDirs();
+
+describe('stepflow show', () => {
+  it("prints the run's outputs and says that it has a summary", async () => {
+    const dataDir = tempDir();
+    const script = path.join(ROOT, 'test/fixtures/server/step-summaries.sh');
+    expect((await runCli(['run', '--', script], { dataDir })).code).toBe(0);
+    const ls = await runCli(['ls', '--json', '--limit', '1'], { dataDir });
+    const [latest] = (JSON.parse(ls.stdout) as { items: { id: string }[] }).items;
+
+    const shown = await runCli(['show', latest!.id], { dataDir });
+
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(
+      'Outputs\n  legacy=from set-output\n  notes=first line\n    second line\n  version=1.2.3\n',
+    );
+    expect(shown.stdout).toMatch(/Summary 5 lines of Markdown, from 2 steps: see it in the dashboard/);
+  });
+});
