@@ -113,8 +113,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     },
     outputSet(name, value) {
       stepFiles.setOutput(name, value);
-      execution = { ...execution, outputs: stepFiles.outputs() };
-      publishExecution('execution.updated');
+      outputsSet = true;
     },
     annotationAdded(annotation) {
       publishLines();
@@ -182,6 +181,14 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     sink,
     secrets: runSecrets(spec, deps.secretEnvPatterns ?? DEFAULT_SECRET_ENV_PATTERNS),
   });
+  /** Set once the files had their last read: closing the steps left open reads nothing more. */
+  let finishing = false;
+  /** `::set-output` lines were read: the outputs go out once per batch of lines, not per line. */
+  let outputsSet = false;
+
+  bus.publish({ type: 'execution.started', executionId: id, execution });
+
+  // After `execution.started`: a warning here is a log line of the run.
   const stepFiles = openStepFiles({
     dataDir: deps.dataDir,
     executionId: id,
@@ -191,10 +198,12 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
       publishLines();
     },
   });
-  /** Set once the files had their last read: closing the steps left open reads nothing more. */
-  let finishing = false;
-
-  bus.publish({ type: 'execution.started', executionId: id, execution });
+  const publishOutputsSet = (): void => {
+    if (!outputsSet) return;
+    outputsSet = false;
+    execution = { ...execution, outputs: stepFiles.outputs() };
+    publishExecution('execution.updated');
+  };
 
   const child: RunningProcess = runProcess({
     tag: id,
@@ -211,6 +220,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     onOutput(stream, lines, ts) {
       interpreter.pushLines(stream, lines, ts);
       publishLines();
+      publishOutputsSet();
     },
     onPiece(stream, text, continues, ts) {
       interpreter.pushPiece(stream, text, continues, ts);
@@ -238,6 +248,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     // Before the steps left open are closed: what the script appended last is theirs.
     readStepFiles(true);
     finishing = true;
+    execution = { ...execution, outputs: stepFiles.outputs() };
     if (note) interpreter.pushSystemLine(note, endedAt);
     if (storeFailure !== null) interpreter.pushSystemLine(`⚠ ${storeFailure}`, endedAt);
     interpreter.finish(

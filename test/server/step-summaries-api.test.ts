@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTestServers } from '../helpers/test-server.js';
-import { FIXTURES, startExecution, waitForStatus } from './execution-api-client.js';
+import type { LogPageBody } from '../../src/protocol/api-schemas.js';
+import { call, FIXTURES, startExecution, waitForStatus } from './execution-api-client.js';
 
 const startServer = useTestServers();
 
@@ -41,6 +42,18 @@ describe('step summaries and outputs', () => {
     expect(done.steps[0]?.summary).toBe('deployed with ***\n');
     expect(done.outputs).toEqual({ token: '***', again: '***' });
     expect(JSON.stringify(done)).not.toContain(secret);
+  });
+
+  it('says in the log which output line it refused, and keeps the others', async () => {
+    const { url } = await startServer();
+    const { id } = await startExecution(url, { argv: [path.join(FIXTURES, 'bad-output-line.sh')] });
+    const done = await waitForStatus(url, id, undefined, 30_000);
+
+    expect(done.outputs).toEqual({ good: 'yes' });
+    const log = await call<LogPageBody>(url, 'GET', `/api/executions/${id}/logs`);
+    expect(log.body.lines.map((line) => line.text)).toContain(
+      "⚠ $STEPFLOW_OUTPUT: Invalid format 'not an output': expected name=value or name<<DELIMITER",
+    );
   });
 
   it('cuts a summary over 1 MiB, saying so at its end', async () => {
