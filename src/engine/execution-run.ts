@@ -78,7 +78,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
   const openSteps: number[] = [];
   const withSummary = (step: Step): Step => ({ ...step, summary: stepFiles.stepSummary(step.id) });
   /**
-   * Reads the summary and output files when a step ends (and at exit), never per line: what was
+   * Reads the summary and output files when a marked step ends (and at exit), never per line: what was
    * appended since the last read is the innermost open step's. Not when a step starts: the script
    * runs ahead of its log being read, so by then the file may already hold what the new step wrote.
    */
@@ -106,7 +106,9 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
       bus.publish({ type: 'step.updated', executionId: id, step });
     },
     stepFinished(step) {
-      if (!finishing) readStepFiles();
+      // Not at the end of an implicit step: it ends because a real one starts, and the script,
+      // ahead of its log being read, may already have written that one's summary.
+      if (!finishing && !step.implicit) readStepFiles();
       publishLines();
       openSteps.pop();
       bus.publish({ type: 'step.finished', executionId: id, step: withSummary(step) });
@@ -190,7 +192,6 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
 
   // After `execution.started`: a warning here is a log line of the run.
   const stepFiles = openStepFiles({
-    dataDir: deps.dataDir,
     executionId: id,
     mask: (text) => interpreter.mask(text),
     warn(message) {

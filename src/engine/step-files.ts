@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { createOutputFileParser, type OutputFileParser } from '../core/step-files/output-file-parser.js';
@@ -16,10 +17,8 @@ const MAX_OUTPUT_NAMES = 1000;
 /** The names the run's processes find the files under: StepFlow's and GitHub's, the same files. */
 const SUMMARY_VARIABLES = ['STEPFLOW_STEP_SUMMARY', 'GITHUB_STEP_SUMMARY'];
 const OUTPUT_VARIABLES = ['STEPFLOW_OUTPUT', 'GITHUB_OUTPUT'];
-const DIR = 'step-files';
 
 export interface StepFilesOptions {
-  dataDir: string;
   executionId: string;
   /** Masks script text with the secrets known now (the interpreter's `mask`). */
   mask: (text: string) => string;
@@ -34,7 +33,7 @@ export interface StepFilesChange {
 }
 
 /**
- * One execution's summary and output files. StepFlow steps are markers in one process's output, so
+ * One execution's summary and output files, in a directory of their own under the temp dir. StepFlow steps are markers in one process's output, so
  * unlike GitHub (a fresh file per step) a run gets one file of each, for its whole life; the
  * engine reads what was appended at each step boundary, and gives it to the step that was open.
  */
@@ -59,12 +58,13 @@ interface OpenFile {
   decoder: StringDecoder;
 }
 
-export function openStepFiles({ dataDir, executionId, mask, warn }: StepFilesOptions): StepFiles {
-  const dir = path.join(dataDir, DIR, executionId);
+export function openStepFiles({ executionId, mask, warn }: StepFilesOptions): StepFiles {
+  let dir = '';
   let summaryFile: OpenFile | null = null;
   let outputFile: OpenFile | null = null;
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // In the temp dir, not the data dir: a run is not told where the database is (mode 0700).
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), `stepflow-${executionId}-`));
     summaryFile = openFile(path.join(dir, 'summary.md'));
     outputFile = openFile(path.join(dir, 'output.env'));
   } catch (error) {
@@ -142,7 +142,7 @@ export function openStepFiles({ dataDir, executionId, mask, warn }: StepFilesOpt
       closeFile(outputFile);
       summaryFile = outputFile = null;
       // What they held is in the store now (or on its way): the files would only take disk space.
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
       return change;
     },
   };
