@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { StepflowConfig } from './config.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import type { ExecutionOwner } from './core/model.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { createEventBus, type EventBus } from './engine/event-bus.js';
@@ -62,6 +63,7 @@ export async function createStepflow(
   config: StepflowConfig,
   options: StepflowOptions = {},
 ): Promise<Stepflow> {
+  limitHeapGrowth();
   // One backend, one database: the job store reads the executions the execution store writes.
   const { store, jobs, maintenance } = await openSqliteStores({ dataDir: config.dataDir });
   const recovered = await store.recoverInterrupted(isOwnerAlive);

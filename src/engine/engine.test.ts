@@ -102,6 +102,53 @@ print("after")`;
     expect((await app.store.getExecution(c.execution.id))!.status).toBe('cancelled');
   });
 
+  it('records SIGKILL, and says so, when a cancel needed it after the SIGTERM grace', async () => {
+    const app = await open(); // killGraceMs: 500
+    const work = tempDir();
+    const untilReady = async (file: string) => {
+      while (!fs.existsSync(path.join(work, file))) await new Promise((r) => setTimeout(r, 20));
+    };
+    const cancelled = async (command: string, ready: string) => {
+      const run = await app.engine.submit({ command, cwd: work });
+      await untilReady(ready);
+      app.engine.cancel(run.execution.id);
+      await run.done;
+      await app.writer.flush();
+      const stored = (await app.store.getExecution(run.execution.id))!;
+      return { status: stored.status, signal: stored.signal, error: stored.error };
+    };
+
+    // The main process goes on SIGTERM, a child ignores it: SIGKILL is what ended the run.
+    expect(
+      await cancelled(
+        `(trap '' TERM; touch child-ready; while :; do sleep 0.05; done) & wait`,
+        'child-ready',
+      ),
+    ).toEqual({
+      status: 'cancelled',
+      signal: 'SIGKILL',
+      error:
+        'Cancelled: the process tree was stopped with SIGKILL after the 0.5 s grace (SIGTERM was not enough).',
+    });
+    // A shell that traps TERM itself.
+    expect(
+      await cancelled(
+        `trap 'echo not now' TERM; touch shell-ready; while :; do sleep 0.05; done`,
+        'shell-ready',
+      ),
+    ).toMatchObject({
+      status: 'cancelled',
+      signal: 'SIGKILL',
+      error: expect.stringContaining('SIGKILL after'),
+    });
+    // SIGTERM was enough: the record says SIGTERM and nothing of a kill.
+    expect(await cancelled(`touch plain-ready; sleep 30`, 'plain-ready')).toEqual({
+      status: 'cancelled',
+      signal: 'SIGTERM',
+      error: 'Cancelled: the process tree was stopped.',
+    });
+  });
+
   it('records a failed artifact with a visible warning line and leaves the run succeeded', async () => {
     const app = await open();
     const { done } = await app.engine.submit({

@@ -239,12 +239,13 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     const storeFailure = stoppedFor ?? (await deps.storeFailure?.()) ?? null;
     const endedAt = Math.max(now(), startedAt);
     const status = storeFailure === null ? finalStatus(result, failure) : 'failed';
+    const how = howStopped(result, deps.killGraceMs);
     const rawNote =
       stoppedFor !== null && result.outcome === 'cancelled'
-        ? 'Stopped: the process tree was ended.'
+        ? `Stopped: the process tree was ${how.replace('stopped', 'ended')}.`
         : cancelReason !== null && result.outcome === 'cancelled'
-          ? `Cancelled: ${cancelReason}; the process tree was stopped.`
-          : resultNote(result, spec);
+          ? `Cancelled: ${cancelReason}; the process tree was ${how}.`
+          : resultNote(result, spec, how);
     const note = rawNote === null ? null : interpreter.mask(rawNote);
     // Before the steps left open are closed: what the script appended last is theirs.
     readStepFiles(true);
@@ -261,7 +262,9 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
       ...execution,
       status,
       exitCode: result.exitCode,
-      signal: result.signal,
+      // What ended the run: SIGKILL when the grace was not enough, even if the main process
+      // itself went on SIGTERM (a child ignored it).
+      signal: result.killedAfterGrace ? 'SIGKILL' : result.signal,
       error:
         storeFailure ??
         execution.error ??
@@ -303,12 +306,19 @@ function finalStatus(result: ProcessResult, failure: string | null): ExecutionSt
   }
 }
 
-function resultNote(result: ProcessResult, spec: RunSpec): string | null {
+/** How a cancelled or timed-out tree ended: by SIGTERM, or by SIGKILL once the grace ran out. */
+function howStopped(result: ProcessResult, graceMs: number): string {
+  return result.killedAfterGrace
+    ? `stopped with SIGKILL after the ${graceMs / 1000} s grace (SIGTERM was not enough)`
+    : 'stopped';
+}
+
+function resultNote(result: ProcessResult, spec: RunSpec, how: string): string | null {
   switch (result.outcome) {
     case 'cancelled':
-      return 'Cancelled: the process tree was stopped.';
+      return `Cancelled: the process tree was ${how}.`;
     case 'timed_out':
-      return `Timed out after ${spec.timeoutSeconds}s: the process tree was stopped.`;
+      return `Timed out after ${spec.timeoutSeconds}s: the process tree was ${how}.`;
     case 'spawn_failed':
       return `Could not start the command: ${result.error ?? 'unknown error'}`;
     case 'exited':

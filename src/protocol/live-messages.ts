@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../core/errors.js';
+import type { ExecutionFilter } from '../core/execution-filter.js';
 import type { Annotation, Execution, ResourceSample, Step } from '../core/model.js';
 import type { RunningLate } from '../core/jobs/job.js';
 import type { ExecutionStatus, LogStream } from '../core/statuses.js';
@@ -34,6 +35,25 @@ import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
  * someone watches it: the same messages with the same guarantees below, a little later — that
  * process commits about every 100 ms and the server looks every 100 ms. Resource samples are
  * not streamed for those (the final peaks are in the execution).
+ * **Several topics in one message.** `{"type":"subscribe","topics":["executions","jobs","execution:<id>"]}`
+ * subscribes to each as if sent one by one, in that order: each gets its own `subscribed` ack
+ * (or `error` naming it — the others still go ahead). Acks may arrive in another order: the
+ * `executions` and execution topics answer once their snapshot is read. `since` is refused with `topics`: it is
+ * about one execution's log, so subscribe to that one alone. `unsubscribe` takes `topics` too.
+ * The whole message is validated first: a bad topic anywhere subscribes to none.
+ *
+ * **Filtering `executions`.** `{"type":"subscribe","topic":"executions","filter":{"status":["running"],
+ * "tag":["env=prod","team"],"jobId":"<job id>"}}` sends only the executions the filter matches,
+ * with the meaning of `GET /api/executions`' query: `status` any of the list, every `tag` present
+ * (`key=value`: that value; `key`: any value), the job's runs. The first `active` list is filtered
+ * too. A change that takes an execution **out** of the filter (running → succeeded under
+ * `status: ["running"]`, a meta change…) is still sent, once, with the execution's new state: a
+ * client keeping a filtered list drops an entry whose state no longer matches; later changes of it
+ * are not sent unless it matches again. Unknown filter keys, statuses not in the status list, an
+ * empty list, a tag with an empty key or a filter on another topic are refused
+ * (`validation_failed`, the message names the field, e.g. `filter.status`). Subscribing to
+ * `executions` again replaces the filter (a new ack and `active` list follow).
+ *
  * **Subscribing to an execution.** Send `{"type":"subscribe","topic":"execution:<id>","since":N}`.
  * The server answers {@link SubscribedMessage} (`lastSeq`: the highest line seq it knows), then
  * one {@link ExecutionMessage} with the full state, then every line with `seq > since` (history
@@ -59,8 +79,8 @@ import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
  *
  * **Closing.** Server shutdown closes with 1001; a client message over 64 KiB closes with 1009.
  *
- * **Errors.** A bad message (invalid JSON, unknown type or topic, bad `since`, unknown execution,
- * too many subscriptions) gets {@link LiveErrorMessage}; the connection stays open.
+ * **Errors.** A bad message (invalid JSON, unknown type, field or topic, bad `since` or `filter`,
+ * unknown execution, too many subscriptions) gets {@link LiveErrorMessage}; the connection stays open.
  */
 
 /** Subprotocol the server selects; offer it next to `bearer.<key>`. */
@@ -80,25 +100,47 @@ export type LiveTopic = typeof EXECUTIONS_TOPIC | typeof JOBS_TOPIC | `execution
 
 // ---- client → server ----
 
-/** @public */
-export interface SubscribeMessage {
-  type: 'subscribe';
-  topic: LiveTopic;
-  /** Execution topics: send lines with `seq > since` (0 = the whole log). Absent: new lines only. */
-  since?: number;
-}
+/**
+ * Which executions the `executions` topic sends, as `GET /api/executions`' query: `status` (any
+ * of), `tag` (`key=value` or `key`; all must match), `jobId`. Absent parts match everything.
+ * @public
+ */
+export type ExecutionsFilter = ExecutionFilter;
 
-/** @public */
-export interface UnsubscribeMessage {
-  type: 'unsubscribe';
-  topic: LiveTopic;
-}
+/**
+ * Subscribe to one topic (`topic`) or several at once (`topics`, 1–100 distinct names); exactly
+ * one of the two. Each topic gets its own {@link SubscribedMessage}.
+ * @public
+ */
+export type SubscribeMessage =
+  | {
+      type: 'subscribe';
+      topic: LiveTopic;
+      /** One execution topic only: send lines with `seq > since` (0 = the whole log). Absent: new lines only. */
+      since?: number;
+      /** The `executions` topic only. */
+      filter?: ExecutionsFilter;
+    }
+  | {
+      type: 'subscribe';
+      topics: LiveTopic[];
+      /** Applies to `executions` in `topics`, which must then be one of them. */
+      filter?: ExecutionsFilter;
+    };
+
+/** One topic or several (`topics`), like {@link SubscribeMessage}. @public */
+export type UnsubscribeMessage =
+  { type: 'unsubscribe'; topic: LiveTopic } | { type: 'unsubscribe'; topics: LiveTopic[] };
 
 /** @public */
 export interface PingMessage {
   type: 'ping';
 }
 
+/**
+ * Everything a client may send.
+ * @public
+ */
 export type LiveClientMessage = SubscribeMessage | UnsubscribeMessage | PingMessage;
 
 // ---- server → client ----
@@ -263,7 +305,8 @@ export interface LiveErrorMessage {
   code: ErrorCode;
   message: string;
   /** The topic the failed request named, when it named one. */
-  topic?: string;
+  topic?: string; /** The field of the message that was refused (`since`, `topics`, `filter.status`…), when one was. */
+  field?: string;
 }
 
 /** @public */

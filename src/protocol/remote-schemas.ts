@@ -16,7 +16,15 @@ import { ANNOTATION_LEVELS, EXECUTION_STATUSES, LOG_STREAMS, STEP_STATUSES } fro
  * server checks at compile time that each static type is assignable to its model type.
  */
 
-const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * `T | null` as one JSON-schema type list, not `anyOf`: the server's Ajv coerces types, and in an
+ * `anyOf` it would turn a null into the first branch's type (`""`, `0`) before trying `null`.
+ */
+const nullable = <T extends TSchema>(schema: T) => {
+  const { type } = schema as { type?: unknown };
+  if (typeof type !== 'string') throw new Error('nullable() needs a schema with one type');
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [type, 'null'] });
+};
 const oneOf = <T extends string>(values: readonly T[]) =>
   Type.Unsafe<T>({ type: 'string', enum: [...values] });
 /**

@@ -55,6 +55,11 @@ export interface ProcessResult {
   /** Null when killed by a signal or when the spawn failed. */
   exitCode: number | null;
   signal: string | null;
+  /**
+   * Cancelled or timed out, and part of the tree outlived the SIGTERM grace: SIGKILL ended it
+   * (whatever `signal` the main process itself died of).
+   */
+  killedAfterGrace: boolean;
   /** Why the spawn failed. */
   error: string | null;
   peaks: ResourcePeaks;
@@ -141,9 +146,23 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
   const maybeFinish = (): void => {
     if (openStreams > 0) return;
     if (spawnError !== undefined) {
-      finish({ outcome: 'spawn_failed', exitCode: null, signal: null, error: spawnError });
+      finish({
+        outcome: 'spawn_failed',
+        exitCode: null,
+        signal: null,
+        killedAfterGrace: false,
+        error: spawnError,
+      });
     } else if (exit !== undefined && treeEnded) {
-      finish({ outcome, exitCode: exit.code, signal: exit.signal, error: null });
+      finish({
+        outcome,
+        exitCode: exit.code,
+        signal: exit.signal,
+        // The sweep after a normal exit may also need SIGKILL (a daemon left behind): that is not
+        // what ended the run.
+        killedAfterGrace: outcome !== 'exited' && killed,
+        error: null,
+      });
     }
   };
 
@@ -167,8 +186,13 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
   };
 
   let ending: Promise<void> | undefined;
+  let killed = false;
   const endTree = (): Promise<void> =>
-    (ending ??= terminateTree({ pgid: pid, tag, outputs: openOutputs, monitor, graceMs: killGraceMs }));
+    (ending ??= terminateTree({ pgid: pid, tag, outputs: openOutputs, monitor, graceMs: killGraceMs }).then(
+      (forced) => {
+        killed = forced;
+      },
+    ));
 
   const stopEarly = (reason: 'cancelled' | 'timed_out'): void => {
     if (finished || exit !== undefined || spawnError !== undefined || outcome !== 'exited') return;

@@ -27,12 +27,13 @@ const MAX_KILL_ROUNDS = 20;
  * Ends an execution's process tree: SIGTERM to the group and to every process of the run (by its
  * tag, its session or the output pipes it holds: that finds daemons which left the group, and even
  * those that cleared their environment), then SIGKILL for whatever is left after the grace.
- * Repeats the SIGKILL sweep because a dying tree can still fork.
+ * Repeats the SIGKILL sweep because a dying tree can still fork. Resolves to whether SIGKILL was
+ * needed: something of the run outlived the grace (the record says so).
  */
-export async function terminateTree(options: TerminateTreeOptions): Promise<void> {
+export async function terminateTree(options: TerminateTreeOptions): Promise<boolean> {
   const { graceMs } = options;
   const signalled = signalTree(options, 'SIGTERM');
-  if (signalled.length === 0) return;
+  if (signalled.length === 0) return false;
   const deadline = Date.now() + graceMs;
   for (let i = 0; Date.now() < deadline; i++) {
     const delay = POLL_DELAYS_MS[Math.min(i, POLL_DELAYS_MS.length - 1)]!;
@@ -40,12 +41,16 @@ export async function terminateTree(options: TerminateTreeOptions): Promise<void
     // Polls read no descriptors (tens of ms with many processes): the tag, the session and what
     // was signalled tell whether to wait on; one full look confirms the end.
     if (signalled.some(isAlive) || findTree(options, false).length > 0) continue;
-    if (findTree(options, true).length === 0) return;
+    if (findTree(options, true).length === 0) return false;
   }
+  // Asked before the first SIGKILL: that signals the group first, so what it then finds is only
+  // what survived it, often nothing.
+  if (!signalled.some(isAlive) && findTree(options, true).length === 0) return false;
   for (let round = 0; round < MAX_KILL_ROUNDS; round++) {
-    if (signalTree(options, 'SIGKILL').length === 0) return;
+    if (signalTree(options, 'SIGKILL').length === 0) break;
     await sleep(10);
   }
+  return true;
 }
 
 function findTree({ pgid, tag, outputs, monitor }: TerminateTreeOptions, byOutputs: boolean): number[] {

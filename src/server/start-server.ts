@@ -1,4 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
 import { forServer, loadConfig } from '../config.js';
 import { ERROR_CODES, StepflowError, type ErrorCode } from '../core/errors.js';
 import { createStepflow } from '../stepflow.js';
@@ -12,7 +11,6 @@ import type { ServerOptions } from './server-options.js';
  * reverse order: no new connections, running executions cancelled and recorded, store closed.
  */
 export async function startServer(options: ServerOptions): Promise<{ url: string; stop(): Promise<void> }> {
-  limitHeapGrowth();
   const stepflow = await createStepflow(forServer(loadConfig()), { spawnHelper: true });
   const app = await buildServer(stepflow, options).catch(async (error: unknown) => {
     await stepflow.close();
@@ -74,20 +72,4 @@ function listenError(error: unknown, { host, port }: ServerOptions): unknown {
   return reason === undefined
     ? error
     : new StepflowError(reason[0], reason[1], { cause: error, details: { code } });
-}
-
-const HEAP_GROWING_FLAG = '--heap-growing-percent';
-
-/**
- * The server's garbage is short-lived log lines, but some of it is promoted each scavenge; by
- * default V8 then lets the old generation grow up to ~4× its live size before a full collection
- * (34 MB live, 137 MB peaks under the benchmark's load). Growing by at most 50 % keeps the peak
- * RSS ~60 MB lower for a few more (incremental, mostly concurrent) full collections; measured in
- * docs/PERFORMANCE.md. A value given on the command line or in NODE_OPTIONS wins.
- */
-function limitHeapGrowth(): void {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) =>
-    arg.includes(HEAP_GROWING_FLAG.slice(2)),
-  );
-  if (!given) setFlagsFromString(`${HEAP_GROWING_FLAG}=50`);
 }

@@ -20,7 +20,8 @@ const DASHBOARD_CSP = [
   "script-src 'self'",
   // Inline style attributes only (charts and virtualized rows position elements with them).
   "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
+  // blob: for artifact previews, fetched with the API key and shown from memory.
+  "img-src 'self' data: blob:",
   "connect-src 'self'",
   "font-src 'self'",
   "object-src 'none'",

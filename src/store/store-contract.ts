@@ -12,6 +12,7 @@ import type {
   Step,
 } from '../core/model.js';
 import { executionOf, LineFlag } from '../core/model.js';
+import { matchesExecutionFilter, type ExecutionFilter } from '../core/execution-filter.js';
 import type { ExecutionStore, LogQuery } from './store.js';
 
 /** What a backend's test file hands to {@link describeStoreContract} for each test. */
@@ -330,6 +331,56 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
     });
 
     describe('listExecutions', () => {
+      it('filters by status, tag and job exactly as matchesExecutionFilter does (the live filter)', async () => {
+        // Every combination over a small world: tags with empty values and `=` in values, runs
+        // with and without a job. A backend that disagreed would make the live list and the
+        // listed page differ.
+        const tagSets: Record<string, string>[] = [
+          {},
+          { a: '' },
+          { a: 'x' },
+          { a: 'x', b: 'x=y' },
+          { b: 'x' },
+        ];
+        const statuses = ['running', 'succeeded', 'failed'] as const;
+        const jobs = [null, 'job-1', 'job-2'];
+        const all: Execution[] = [];
+        for (const [i, tags] of tagSets.entries()) {
+          for (const [j, status] of statuses.entries()) {
+            const jobId = jobs[(i + j) % jobs.length] ?? null;
+            const created = await store.createExecution({
+              spec: { command: 'x', cwd: '/', tags },
+              status: 'running',
+              ...(jobId ? { job: { jobId, attempt: 1, retryOfId: null, scheduledAt: null } } : {}),
+            });
+            const execution: Execution = { ...created, status };
+            await store.write({ executions: [execution] });
+            all.push(execution);
+          }
+        }
+        const tagFilters = [[], ['a'], ['a='], ['a=x'], ['b=x=y'], ['a', 'b'], ['a=x', 'b=x'], ['c']];
+        const statusFilters = [undefined, ['running'], ['succeeded', 'failed']] as const;
+        for (const tag of tagFilters) {
+          for (const status of statusFilters) {
+            for (const jobId of [undefined, 'job-1']) {
+              const filter: ExecutionFilter = {
+                tag,
+                ...(status ? { status: [...status] } : {}),
+                ...(jobId ? { jobId } : {}),
+              };
+              const listed = await store.listExecutions({
+                tags: tag,
+                status: filter.status,
+                jobId,
+                limit: 500,
+              });
+              const expected = all.filter((e) => matchesExecutionFilter(e, filter)).map((e) => e.id);
+              expect(listed.items.map((e) => e.id).sort(), JSON.stringify(filter)).toEqual(expected.sort());
+            }
+          }
+        }
+      });
+
       // Created oldest first, so the expected listing order is the reverse.
       const seed = async (): Promise<Record<string, Execution>> => {
         const make = async (key: string, spec: Partial<RunSpec>, createdAt: string, status?: 'running') => {

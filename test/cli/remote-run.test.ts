@@ -59,7 +59,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const idIn = (stdout: string): string => /([0-9a-hjkmnp-tv-z]{26}) · reported to/.exec(stdout)?.[1] ?? '';
+const idIn = (stdout: string): string => /([0-9a-hjkmnp-tv-z]{26}) · report/.exec(stdout)?.[1] ?? '';
 
 async function getJson<T>(url: string): Promise<T> {
   const response = await fetch(url);
@@ -154,6 +154,50 @@ describe('stepflow run --server', () => {
     );
   });
 
+  it('records nulls as nulls (no empty signal or error, no 0 s timeout) and says "reported to" once it was', async () => {
+    const server = await testServer();
+    const fields = ['status', 'exitCode', 'signal', 'error', 'timeoutSeconds'] as const;
+    const record = async (id: string) => {
+      const body = await getJson<Record<string, unknown>>(`${server.url}/api/executions/${id}`);
+      return Object.fromEntries(fields.map((field) => [field, body[field]]));
+    };
+
+    const failed = await runCli(['run', '--server', server.url, '--', 'echo before; exit 3'], {
+      dataDir: tempDir(),
+      env: { STEPFLOW_SPOOL_DIR: tempDir() },
+    });
+    expect(failed.code).toBe(3);
+    expect(await record(idIn(failed.stdout))).toEqual({
+      status: 'failed',
+      exitCode: 3,
+      signal: null,
+      error: 'exited with code 3',
+      timeoutSeconds: null,
+    });
+    // The last word on stdout is the server's acknowledgement, in the summary or right after it.
+    expect(failed.stdout.trimEnd().split('\n').at(-1)).toMatch(/ · reported to http:\/\/127\.0\.0\.1:\d+$/);
+
+    const ok = await runCli(['run', '--server', server.url, '--timeout', '60', '--', 'echo fine'], {
+      dataDir: tempDir(),
+      env: { STEPFLOW_SPOOL_DIR: tempDir() },
+    });
+    expect(ok.code).toBe(0);
+    expect(await record(idIn(ok.stdout))).toEqual({
+      status: 'succeeded',
+      exitCode: 0,
+      signal: null,
+      error: null,
+      timeoutSeconds: 60,
+    });
+    // Its lines and steps keep their nulls too (a line before any step has no step).
+    const steps = (
+      await getJson<{ steps: { endedAt: string | null; error: string | null }[] }>(
+        `${server.url}/api/executions/${idIn(ok.stdout)}`,
+      )
+    ).steps;
+    expect(steps.every((step) => step.error === null && step.endedAt !== '')).toBe(true);
+  });
+
   it('keeps running through a server outage, buffers, and delivers every line exactly once', async () => {
     const port = await freePort();
     const serverData = tempDir();
@@ -208,6 +252,8 @@ describe('stepflow run --server', () => {
     );
     expect(run.stdout).toContain('done-here');
     expect(run.code).toBe(75);
+    // The server never answered: the summary must not claim the run reached it.
+    expect(run.stdout).not.toContain('reported to');
     expect(run.stderr).toMatch(/unreachable \(ECONNREFUSED\); buffering in /);
     const [kept] = fs.readdirSync(spool);
     expect(run.stderr).toContain(`kept in ${path.join(spool, kept!)}`);

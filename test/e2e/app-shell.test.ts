@@ -27,6 +27,20 @@ describe('the dashboard shell', () => {
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
   });
 
+  it('offers one "New execution" button, in the top bar, on every page', async () => {
+    const server = await startServer();
+    const page = await browser.open(server.url, '/');
+    for (const path of ['/', '/history', '/jobs']) {
+      await page.goto(server.url + path);
+      // The page's own header is drawn with its title: a second button would be there by now.
+      await page.locator('main h1').waitFor();
+      expect(await page.getByRole('link', { name: 'New execution' }).count(), path).toBe(1);
+      expect(await page.locator('.topbar').getByRole('link', { name: 'New execution' }).count()).toBe(1);
+    }
+    await page.getByRole('link', { name: 'New execution' }).click();
+    await page.getByRole('form', { name: 'New execution' }).waitFor();
+  });
+
   it('serves the API reference at /docs under a CSP that allows only this server, and it still renders', async () => {
     const server = await startServer();
     const response = await fetch(`${server.url}/docs`);

@@ -307,6 +307,8 @@ echo "STEP_COMPLETE:Package"
       '4.9 KB',
       'trained model: v2',
       'Package',
+      // A binary has no preview (the last column).
+      '',
     ]);
     const [download] = await Promise.all([page.waitForEvent('download'), model.click()]);
     const saved = path.join(dir, 'downloaded.bin');

@@ -407,6 +407,68 @@ echo "STEP_COMPLETE:Stream"
     expect(await line(page, 902).locator('.log-text').textContent()).toBe('STEP_COMPLETE:Stream');
   });
 
+  it('keeps the steps it showed open while live open when they and the run end', async () => {
+    const server = await startServer();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-log-open-'));
+    dirs.push(dir);
+    const gate = path.join(dir, 'end');
+    const id = await run(
+      server,
+      'Stays open',
+      `
+echo "STEP_START:Fetch"
+echo "fetched 12 files"
+echo "STEP_COMPLETE:Fetch"
+echo "STEP_START:Compile"
+echo "compiling main.c"
+while [ ! -e ${gate} ]; do sleep 0.05; done
+echo "compiled"
+echo "STEP_COMPLETE:Compile"
+`,
+    );
+    await expect
+      .poll(async () => (await detail(server, id)).steps.map((step) => step.status), { timeout: 15_000 })
+      .toEqual(['succeeded', 'running']);
+    const page = await browser.open(server.url, `/executions/${id}`);
+    // Opened while Compile runs: Fetch (already done) starts collapsed, Compile open.
+    await page.locator('.log-line', { hasText: 'compiling main.c' }).waitFor();
+    await expect.poll(() => header(page, 'Fetch').getAttribute('aria-expanded')).toBe('false');
+    await expect.poll(() => header(page, 'Compile').getAttribute('aria-expanded')).toBe('true');
+
+    fs.writeFileSync(gate, '');
+    await finished(server, id);
+    await page.locator('.execution-header .status[data-status="succeeded"]').waitFor();
+    // The step the user was following stays open with its lines, the last one included.
+    await page.locator('.log-line', { hasText: 'compiled' }).last().waitFor();
+    expect(await header(page, 'Compile').getAttribute('aria-expanded')).toBe('true');
+    expect(await page.locator('.log-line', { hasText: 'compiling main.c' }).count()).toBe(1);
+    expect(await header(page, 'Fetch').getAttribute('aria-expanded')).toBe('false');
+
+    // A fresh look at the ended run starts with the successful steps collapsed, as before.
+    await page.reload();
+    await expect.poll(() => header(page, 'Compile').getAttribute('aria-expanded')).toBe('false');
+  });
+
+  it('marks stderr lines with a left border and says "stderr" to assistive technology', async () => {
+    const server = await startServer();
+    const id = await run(server, 'Streams', `echo "all good"\necho "disk full" >&2\n`);
+    await finished(server, id);
+    const page = await browser.open(server.url, `/executions/${id}`);
+    const out = page.getByRole('row', { name: /all good/ });
+    const err = page.getByRole('row', { name: /disk full/ });
+    await err.waitFor();
+    // Its accessible name and its tooltip say which stream it came from; the stdout line's do not.
+    expect(await err.evaluate((row) => row.textContent)).toContain('stderr');
+    expect(await err.getAttribute('title')).toBe('stderr');
+    expect(await out.evaluate((row) => row.textContent)).not.toContain('stderr');
+    expect(await out.getAttribute('title')).toBeNull();
+    // The mark is visible (an inset left border), the text itself unchanged.
+    const shadow = (row: typeof out) => row.evaluate((element) => getComputedStyle(element).boxShadow);
+    expect(await shadow(out)).toBe('none');
+    expect(await shadow(err)).toMatch(/3px 0px 0px 0px inset/);
+    expect(await err.locator('.log-text').textContent()).toBe('disk full');
+  });
+
   it('scrolls a 1,000,000-line log from the top to the last line in under 2 s, rendering few rows', async () => {
     const server = await startServer();
     const id = await run(server, 'A million lines', 'seq 1 1000000');

@@ -116,7 +116,7 @@ describe('client messages', () => {
     // Unknown fields are refused, as over HTTP: a misspelt `since` must not quietly mean "from now".
     expect(await errorAfter({ type: 'subscribe', topic: 'executions', sinse: 0 })).toMatchObject({
       code: 'validation_failed',
-      message: 'unknown field "sinse" in a "subscribe" message (it takes type, topic, since)',
+      message: 'unknown field "sinse" in a "subscribe" message (it takes type, topic, topics, since, filter)',
     });
     expect(await errorAfter({ type: 'ping', id: 7 })).toMatchObject({
       code: 'validation_failed',
@@ -124,7 +124,7 @@ describe('client messages', () => {
     });
     expect(await errorAfter({ type: 'unsubscribe', topic: 'executions', since: 1 })).toMatchObject({
       code: 'validation_failed',
-      message: 'unknown field "since" in a "unsubscribe" message (it takes type, topic)',
+      message: 'unknown field "since" in a "unsubscribe" message (it takes type, topic, topics)',
     });
     const binary = client.next((m) => m.type === 'error');
     client.ws.send(Buffer.from([1, 2, 3]), { binary: true });

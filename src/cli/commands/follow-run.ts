@@ -1,5 +1,6 @@
 import type { Execution, ExecutionDetail } from '../../core/model.js';
 import type { Application } from '../../app/application.js';
+import { annotationLocation } from '../annotation-location.js';
 import {
   colorsFor,
   EXECUTION_ICONS,
@@ -101,7 +102,8 @@ function summary(c: Colors, detail: ExecutionDetail, hint: string): string {
     lines.push(`  ${c.red('✗')} step ${c.bold(step.name)}${step.error ? `: ${step.error}` : ''}`);
   }
   for (const annotation of detail.annotations.filter((a) => a.level !== 'notice')) {
-    const where = annotation.file ? ` ${annotation.file}${annotation.line ? `:${annotation.line}` : ''}` : '';
+    const location = annotationLocation(annotation);
+    const where = location ? ` ${location}` : '';
     lines.push(
       `  ${annotation.level === 'error' ? c.red('error') : c.yellow('warning')}${where}: ${annotation.message}`,
     );

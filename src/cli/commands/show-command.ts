@@ -1,4 +1,5 @@
-import type { Step } from '../../core/model.js';
+import type { Annotation, Step } from '../../core/model.js';
+import { annotationLocation } from '../annotation-location.js';
 import type { ExecutionSource } from '../execution-source.js';
 import {
   colorsFor,
@@ -52,10 +53,17 @@ export async function showCommand(
     }
     return d;
   };
+  const annotation = (a: Annotation): string => {
+    const where = annotationLocation(a);
+    const level = a.level === 'error' ? c.red(a.level) : a.level === 'warning' ? c.yellow(a.level) : a.level;
+    return `${level} ${where ? `${where}: ` : ''}${a.title ? `${a.title}: ` : ''}${a.message}`;
+  };
   for (const step of detail.steps) {
     const pad = '  '.repeat(depth(step) + 1);
     const line = `${pad}${paintStatus(c, step.status, STEP_ICONS[step.status])} ${step.name} ${c.dim(formatDuration(step.durationMs))}`;
     out.push(step.error ? `${line} ${c.red(step.error)}` : line);
+    // Under the step it was printed in, indented past the step's icon.
+    for (const a of detail.annotations) if (a.stepId === step.id) out.push(`${pad}  ${annotation(a)}`);
   }
   const outputs = Object.entries(detail.outputs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (outputs.length) {
@@ -74,12 +82,12 @@ export async function showCommand(
       )}`,
     );
   }
-  if (detail.annotations.length) {
+  // Printed while no step was open (or by a step that is not stored): they belong to the run.
+  const stepIds = new Set(detail.steps.map((step) => step.id));
+  const unplaced = detail.annotations.filter((a) => a.stepId === null || !stepIds.has(a.stepId));
+  if (unplaced.length) {
     out.push('', c.bold('Annotations'));
-    for (const a of detail.annotations) {
-      const where = a.file ? `${a.file}${a.line ? `:${a.line}` : ''}: ` : '';
-      out.push(`  ${a.level} ${where}${a.message}`);
-    }
+    for (const a of unplaced) out.push(`  ${annotation(a)}`);
   }
   if (detail.artifacts.length) {
     out.push('', c.bold('Artifacts'));

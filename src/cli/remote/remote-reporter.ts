@@ -24,6 +24,8 @@ export interface RemoteReporter {
   finish(waitMs: number): Promise<DeliveryOutcome>;
   /** Stops reporting now (an in-flight request is aborted); what is undelivered stays in the spool. */
   stop(reason: string): void;
+  /** True once the server has acknowledged the run (it knows it, whatever else is still owed). */
+  acknowledged(): boolean;
 }
 
 const PROGRESS_INTERVAL_MS = 10_000;
@@ -45,6 +47,7 @@ export function startRemoteReporter(options: RemoteReporterOptions): RemoteRepor
   let state: 'running' | 'delivered' | 'fatal' | 'stopped' = 'running';
   let endReason = '';
   let created = false;
+  let acknowledged = false;
   let maxArtifactBytes = Number.POSITIVE_INFINITY;
   let failures = 0;
   let resets = 0;
@@ -122,6 +125,7 @@ export function startRemoteReporter(options: RemoteReporterOptions): RemoteRepor
       if (!result.ok) return failed(result.failure);
       succeeded();
       created = true;
+      acknowledged = true;
       outbox.resume(result.value.lastSeq);
       maxArtifactBytes = result.value.maxArtifactBytes;
       return 'now';
@@ -203,6 +207,7 @@ export function startRemoteReporter(options: RemoteReporterOptions): RemoteRepor
 
   return {
     stop,
+    acknowledged: () => acknowledged,
     async finish(waitMs) {
       wake?.();
       const deadline = Date.now() + waitMs;

@@ -57,8 +57,16 @@ export async function remoteRunCommand(
   let code: number;
   let outcome: DeliveryOutcome = { delivered: false, reason: 'the run did not start' };
   try {
-    code = await runCommand(app.app, command, options, { hint: (id) => `${id} · reported to ${serverUrl}` });
+    // "reported to" only once the server has acknowledged the run: an unreachable server must not
+    // be claimed. A short run ends before the first answer; the summary then says so when it comes.
+    let claimed = false;
+    const hint = (id: string): string => {
+      claimed = reporter?.acknowledged() ?? false;
+      return claimed ? `${id} · reported to ${serverUrl}` : `${id} · reporting to ${serverUrl}…`;
+    };
+    code = await runCommand(app.app, command, options, { hint });
     if (reporter) outcome = await waitForDelivery(reporter, waitMs);
+    if (outcome.delivered && !claimed) process.stdout.write(`  ${executionId} · reported to ${serverUrl}\n`);
   } finally {
     unsubscribe();
     reporter?.stop('StepFlow is exiting');

@@ -2,6 +2,8 @@ import type { EXECUTIONS_TOPIC, JOBS_TOPIC } from '../../protocol/live-messages.
 import type { Frame } from './frames.js';
 import type { LiveClient } from './live-client.js';
 
+type DashboardTopic = typeof EXECUTIONS_TOPIC | typeof JOBS_TOPIC;
+
 /**
  * Sends one frame of a dashboard-wide topic to every subscriber that has room for it. One that
  * has not is taken off the topic (`drop`) and told to resync: it refetches from REST and
@@ -10,17 +12,26 @@ import type { LiveClient } from './live-client.js';
 export function broadcast(
   subscribers: ReadonlySet<LiveClient>,
   frame: Frame,
-  topic: typeof EXECUTIONS_TOPIC | typeof JOBS_TOPIC,
+  topic: DashboardTopic,
   now: number,
   drop: (client: LiveClient) => void,
 ): void {
-  for (const client of [...subscribers]) {
-    if (client.hasRoomFor(frame.length)) {
-      client.sendFrame(frame);
-      continue;
-    }
-    drop(client);
-    client.sendControl({ type: 'resync', topic, lastSeq: null });
-    client.noteResync(now);
+  for (const client of [...subscribers]) sendOrResync(client, frame, topic, now, drop);
+}
+
+/** {@link broadcast} for one client (a filtered watcher's own frame). */
+export function sendOrResync(
+  client: LiveClient,
+  frame: Frame,
+  topic: DashboardTopic,
+  now: number,
+  drop: (client: LiveClient) => void,
+): void {
+  if (client.hasRoomFor(frame.length)) {
+    client.sendFrame(frame);
+    return;
   }
+  drop(client);
+  client.sendControl({ type: 'resync', topic, lastSeq: null });
+  client.noteResync(now);
 }

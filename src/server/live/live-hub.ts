@@ -8,12 +8,13 @@ import {
   type JobEvent,
   type StepflowEvent,
 } from '../../core/events.js';
+import type { ExecutionFilter } from '../../core/execution-filter.js';
 import type { Execution } from '../../core/model.js';
 import type { Executions } from '../../app/executions.js';
 import type { LiveInterest, LiveSource } from '../../app/live/live-source.js';
-import type { LiveClientMessage } from '../../protocol/live-messages.js';
+import type { LiveTopic } from '../../protocol/live-messages.js';
 import { catchUp, runCatchUp, subscribeExecution, type CatchUpDeps } from './catch-up.js';
-import { parseClientMessage, parseTopic } from './client-message.js';
+import { parseClientMessage, parseTopic, type ClientRequest } from './client-message.js';
 import { ExecutionFeed } from './execution-feed.js';
 import { ExecutionsTopic } from './executions-topic.js';
 import { executionOfJobChange, jobChangeOf, JobsTopic } from './jobs-topic.js';
@@ -226,54 +227,69 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     watchingList.delete(client);
   };
 
-  const handleMessage = (client: LiveClient, message: LiveClientMessage): void => {
-    if (message.type === 'ping') return client.sendControl({ type: 'pong' });
-    const topic = parseTopic(message.topic);
-    if (message.type === 'unsubscribe') {
-      if (topic.kind === 'executions') unwatchList(client);
-      else if (topic.kind === 'jobs') jobs.unsubscribe(client);
-      else {
-        const sub = client.subscriptions.get(message.topic);
-        if (sub) closeSubscription(sub, catchUpDeps);
+  const unsubscribeTopic = (client: LiveClient, name: LiveTopic): void => {
+    const topic = parseTopic(name);
+    if (topic.kind === 'executions') unwatchList(client);
+    else if (topic.kind === 'jobs') jobs.unsubscribe(client);
+    else {
+      const sub = client.subscriptions.get(name);
+      if (sub) closeSubscription(sub, catchUpDeps);
+    }
+    client.sendControl({ type: 'unsubscribed', topic: name });
+  };
+
+  const watchList = (client: LiveClient, filter: ExecutionFilter | undefined): void => {
+    let watch = watchingList.get(client);
+    if (watch === undefined) watchingList.set(client, (watch = deps.source.watchExecutions()));
+    const current = watch;
+    // Other processes' runs are known once the source has read them; from then on their changes
+    // come as events, so the list and the changes join up.
+    void current.ready.then(() => {
+      if (watchingList.get(client) === current && client.open) {
+        executions.subscribe(client, activeExecutions(), filter);
       }
-      return client.sendControl({ type: 'unsubscribed', topic: message.topic });
-    }
-    if (topic.kind === 'executions') {
-      let watch = watchingList.get(client);
-      if (watch === undefined) watchingList.set(client, (watch = deps.source.watchExecutions()));
-      const current = watch;
-      // Other processes' runs are known once the source has read them; from then on their changes
-      // come as events, so the list and the changes join up.
-      void current.ready.then(() => {
-        if (watchingList.get(client) === current && client.open) {
-          executions.subscribe(client, activeExecutions());
-        }
-      });
-      return;
-    }
+    });
+  };
+
+  const subscribeTopic = (
+    client: LiveClient,
+    name: LiveTopic,
+    since: number | undefined,
+    filter: ExecutionFilter | undefined,
+  ): void => {
+    const topic = parseTopic(name);
+    if (topic.kind === 'executions') return watchList(client, filter);
     if (topic.kind === 'jobs') return jobs.subscribe(client);
-    const previous = client.subscriptions.get(message.topic);
+    const previous = client.subscriptions.get(name);
     if (previous) closeSubscription(previous, catchUpDeps);
     if (client.subscriptions.size >= options.maxSubscriptionsPerClient) {
       return client.sendControl({
         type: 'error',
         code: ERROR_CODES.CONFLICT,
         message: `at most ${options.maxSubscriptionsPerClient} subscriptions per connection`,
-        topic: message.topic,
+        topic: name,
       });
     }
     let feed = feeds.get(topic.executionId);
     if (feed === undefined) feeds.set(topic.executionId, (feed = new ExecutionFeed(topic.executionId)));
     let follow = followed.get(feed);
     if (follow === undefined) followed.set(feed, (follow = deps.source.follow(topic.executionId)));
-    const sub = createSubscription(client, feed, message.topic, message.since ?? 0);
+    const sub = createSubscription(client, feed, name, since ?? 0);
     // Registered synchronously, before the writer flush inside: that ordering is the no-gap proof.
     // For another process's run the snapshot is read once the source has its starting point.
-    const { since } = message;
     const subscribed = follow.ready.then(() =>
       sub.state === 'catching-up' ? subscribeExecution(sub, since, catchUpDeps) : undefined,
     );
     runCatchUp(subscribed, sub, catchUpDeps, internalError);
+  };
+
+  /** Several topics are handled one by one, in order, as if each had its own message. */
+  const handleMessage = (client: LiveClient, request: ClientRequest): void => {
+    if (request.type === 'ping') return client.sendControl({ type: 'pong' });
+    for (const name of request.topics) {
+      if (request.type === 'unsubscribe') unsubscribeTopic(client, name);
+      else subscribeTopic(client, name, request.since, request.filter);
+    }
   };
 
   const onMessage = (client: LiveClient, data: RawData, isBinary: boolean): void => {
@@ -294,12 +310,13 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
         log.error({ err: error }, 'live: could not handle a client message');
         return client.sendControl({ type: 'error', code: ERROR_CODES.INTERNAL, message: 'internal error' });
       }
-      const topic = (error.details as { topic?: string } | undefined)?.topic;
+      const { topic, field } = (error.details ?? {}) as { topic?: string; field?: string };
       client.sendControl({
         type: 'error',
         code: error.code,
         message: error.message,
         ...(topic === undefined ? {} : { topic }),
+        ...(field === undefined ? {} : { field }),
       });
     }
   };

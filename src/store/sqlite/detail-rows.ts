@@ -45,7 +45,7 @@ export interface StepRow {
   error: string | null;
   estimated_duration_seconds: number | null;
   first_seq: number;
-  /** Added by migration 7. */
+  /** Added by the step summaries migration. */
   summary: string | null;
 }
 

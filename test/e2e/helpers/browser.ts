@@ -31,12 +31,16 @@ const ARGS = [
 
 export interface BrowserKit {
   /** A fresh page (own context: storage, theme) at `baseUrl + path`. */
-  open(baseUrl: string, urlPath?: string, options?: { colorScheme?: 'light' | 'dark' }): Promise<Page>;
+  open(
+    baseUrl: string,
+    urlPath?: string,
+    options?: { colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } },
+  ): Promise<Page>;
 }
 
 /**
  * One headless Chromium per test file; each `open()` gets its own context (closed after the test),
- * sized like a 1366×768 laptop. Console errors and uncaught page errors fail loudly in the log.
+ * sized like a 1366×768 laptop unless told otherwise. Console errors and uncaught page errors fail loudly in the log.
  */
 export function useBrowser(): BrowserKit {
   let browser: Browser | undefined;
@@ -62,7 +66,7 @@ export function useBrowser(): BrowserKit {
     async open(baseUrl, urlPath = '/', options = {}) {
       if (!browser) throw new Error('useBrowser(): the browser is not started (call open() inside a test)');
       const context = await browser.newContext({
-        viewport: { width: 1366, height: 768 },
+        viewport: options.viewport ?? { width: 1366, height: 768 },
         colorScheme: options.colorScheme ?? 'light',
         acceptDownloads: true,
       });

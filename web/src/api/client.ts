@@ -63,6 +63,17 @@ export async function apiFetch<T>(
   return (await response.json()) as T;
 }
 
+/** A file from the API (an artifact to preview) as a Blob, with the key when one is set. */
+export async function apiFetchBlob(path: string, init: { signal?: AbortSignal } = {}): Promise<Blob> {
+  const key = apiKey();
+  const response = await fetch(path, {
+    ...(key ? { headers: { authorization: `Bearer ${key}` } } : {}),
+    signal: init.signal,
+  });
+  if (!response.ok) throw await errorFrom(response);
+  return response.blob();
+}
+
 async function errorFrom(response: Response): Promise<ApiError> {
   try {
     const body = (await response.json()) as {

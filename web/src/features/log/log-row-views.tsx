@@ -34,8 +34,15 @@ export const LineRow = memo(function LineRow(props: LineRowProps) {
     if (line.stream === 'stderr') classes.push('log-stderr');
   }
   if (highlighted) classes.push('log-highlighted');
+  const stderr = line?.stream === 'stderr';
   return (
-    <div className={classes.join(' ')} style={{ top }} data-seq={seq} role="row">
+    <div
+      className={classes.join(' ')}
+      style={{ top }}
+      data-seq={seq}
+      role="row"
+      title={stderr ? 'stderr' : undefined}
+    >
       <a
         className="log-ln"
         href={`#L${seq}`}
@@ -47,6 +54,8 @@ export const LineRow = memo(function LineRow(props: LineRowProps) {
       >
         {seq}
       </a>
+      {/* The border marks stderr for the eye; this says it to a screen reader. */}
+      {stderr && <span className="visually-hidden log-stream">stderr</span>}
       {timestamps !== 'off' && (
         <span className="log-ts">{line ? formatLineTime(line.ts, timestamps, startMs) : ''}</span>
       )}

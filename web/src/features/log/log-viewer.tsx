@@ -35,6 +35,18 @@ const TIMESTAMPS_KEY = 'stepflow.log.timestamps';
 /** What to bring into view once the rows for it exist. */
 type Target = { kind: 'seq'; seq: number } | { kind: 'step'; stepId: number } | { kind: 'end' };
 
+/**
+ * `open` plus the steps the default rule opens now: like GitHub Actions, finished successful
+ * steps start collapsed, running and failed ones open; a run whose output is all in one step
+ * shows it open.
+ */
+function openByRule(steps: readonly Step[], open: ReadonlySet<number>): ReadonlySet<number> {
+  const opened = steps.filter(
+    (step) => !open.has(step.id) && (steps.length <= 1 || step.status !== 'succeeded'),
+  );
+  return opened.length === 0 ? open : new Set([...open, ...opened.map((step) => step.id)]);
+}
+
 function permalinkSeq(): number | null {
   const match = /^#L(\d+)$/.exec(window.location.hash);
   return match ? Number(match[1]) : null;
@@ -67,16 +79,25 @@ export function LogViewer({ execution, lineFeed, ref }: LogViewerProps) {
   const stepsById = useMemo(() => new Map(execution.steps.map((step) => [step.id, step])), [execution.steps]);
   /** User choices (and reveals) override the default: true = collapsed. */
   const [overrides, setOverrides] = useState<ReadonlyMap<number, boolean>>(() => new Map());
-  const hasManySteps = execution.steps.length > 1;
+  /**
+   * Steps this pane has shown open by default (running, failed, a lone step). They stay open when
+   * they succeed: collapsing them then would take away the lines the user was following live.
+   * Updated while rendering, when the steps change (React's "adjusting state on a prop change").
+   */
+  const [shown, setShown] = useState(() => ({
+    steps: execution.steps,
+    open: openByRule(execution.steps, new Set()),
+  }));
+  if (shown.steps !== execution.steps) {
+    setShown({ steps: execution.steps, open: openByRule(execution.steps, shown.open) });
+  }
   const isCollapsed = useCallback(
     (stepId: number): boolean => {
       const chosen = overrides.get(stepId);
       if (chosen !== undefined) return chosen;
-      // Like GitHub Actions: finished successful steps start collapsed, running and failed ones
-      // open. A run whose output is all in one step shows it open.
-      return hasManySteps && stepsById.get(stepId)?.status === 'succeeded';
+      return stepsById.has(stepId) && !shown.open.has(stepId);
     },
-    [overrides, hasManySteps, stepsById],
+    [overrides, stepsById, shown.open],
   );
   const rows = useMemo(
     () => buildRows(outline?.segments ?? [], execution.steps, isCollapsed),

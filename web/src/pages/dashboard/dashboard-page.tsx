@@ -1,4 +1,4 @@
-import { Link, useSearchParams } from 'react-router';
+import { useSearchParams } from 'react-router';
 import { PageHeader } from '../../components/page-header.js';
 import { useExecutionsFeed } from '../../features/executions-list/use-executions-feed.js';
 import { ActiveExecutions } from './active-executions.js';
@@ -32,14 +32,7 @@ export function DashboardPage() {
 
   return (
     <div className="page dashboard">
-      <PageHeader
-        title="Dashboard"
-        actions={
-          <Link to="/new" className="button primary">
-            New execution
-          </Link>
-        }
-      >
+      <PageHeader title="Dashboard">
         <label className="range-picker">
           <span className="visually-hidden">Time range</span>
           <select

@@ -1,6 +1,11 @@
 import type { Annotation, Step } from '../../api/types.js';
+import { annotationLocation } from '../../features/execution/annotation-location.js';
 
-const ICONS: Record<Annotation['level'], string> = { error: '✗', warning: '⚠', notice: 'ℹ' };
+export const ANNOTATION_ICONS: Record<Annotation['level'], string> = {
+  error: '✗',
+  warning: '⚠',
+  notice: 'ℹ',
+};
 
 /** Errors and warnings the script reported (`::error file=…::`), each linking to its log line. */
 export function AnnotationList({
@@ -22,7 +27,7 @@ export function AnnotationList({
         {sorted.map((annotation) => (
           <li key={annotation.id} className="annotation" data-level={annotation.level}>
             <span className="annotation-icon" aria-hidden="true">
-              {ICONS[annotation.level]}
+              {ANNOTATION_ICONS[annotation.level]}
             </span>
             <div className="annotation-body">
               <div>
@@ -31,7 +36,7 @@ export function AnnotationList({
                 <span className="annotation-message">{annotation.message}</span>
               </div>
               <div className="muted annotation-where">
-                {annotation.file !== null && <code>{location(annotation)}</code>}
+                {annotation.file !== null && <code>{annotationLocation(annotation)}</code>}
                 {annotation.stepId !== null && stepNames.has(annotation.stepId) && (
                   <span> in {stepNames.get(annotation.stepId)}</span>
                 )}
@@ -43,12 +48,4 @@ export function AnnotationList({
       </ul>
     </section>
   );
-}
-
-/** `src/app.ts:12:5` (as much of it as is known). */
-function location(annotation: Annotation): string {
-  let text = annotation.file ?? '';
-  if (annotation.line !== null) text += `:${annotation.line}`;
-  if (annotation.line !== null && annotation.col !== null) text += `:${annotation.col}`;
-  return text;
 }

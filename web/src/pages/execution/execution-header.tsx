@@ -85,7 +85,8 @@ export function ExecutionHeader({ execution, now, estimates, liveError, late, ac
             {execution.cwd}
           </span>
         </Fact>
-        {execution.timeoutSeconds !== null && (
+        {/* 0 and '' are what remote runs reported before they sent nulls: nothing to show. */}
+        {execution.timeoutSeconds !== null && execution.timeoutSeconds > 0 && (
           <Fact label="Timeout">{formatDuration(execution.timeoutSeconds * 1000)}</Fact>
         )}
       </dl>
@@ -103,7 +104,7 @@ export function ExecutionHeader({ execution, now, estimates, liveError, late, ac
           ))}
         </ul>
       )}
-      {execution.error !== null && !isFailure(execution.status) && (
+      {execution.error !== null && execution.error !== '' && !isFailure(execution.status) && (
         // Failures show theirs in the summary below; this is e.g. why a run was cancelled.
         <p className="execution-error muted">{execution.error}</p>
       )}
@@ -139,7 +140,7 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
 function ResultText({ execution }: { execution: ExecutionDetail }) {
   const parts: string[] = [];
   if (execution.exitCode !== null) parts.push(`exit code ${execution.exitCode}`);
-  if (execution.signal !== null) parts.push(`signal ${execution.signal}`);
+  if (execution.signal !== null && execution.signal !== '') parts.push(`signal ${execution.signal}`);
   if (parts.length === 0) parts.push(isActive(execution.status) ? execution.status : '–');
   return <span className="execution-result">{parts.join(', ')}</span>;
 }

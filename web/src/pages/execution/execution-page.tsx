@@ -119,6 +119,7 @@ function LoadedExecution({ execution, lineFeed, liveSamples, liveError, late }: 
           <StepList
             ref={stepList}
             rows={rows}
+            annotations={execution.annotations}
             selected={selected}
             now={now}
             estimates={estimates}

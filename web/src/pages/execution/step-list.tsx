@@ -1,14 +1,18 @@
 import type { Ref } from 'react';
+import type { Annotation } from '../../api/types.js';
 import { StatusBadge } from '../../components/status-badge.js';
 import { elapsedMs, expectedStepMs, progressFraction } from '../../features/execution/step-progress.js';
 import type { StepRow } from '../../features/execution/step-tree.js';
 import type { ExecutionEstimates } from '../../features/execution/use-estimates.js';
 import { formatDuration } from '../../format.js';
 import { ProgressBar } from '../../components/progress-bar.js';
+import { StepAnnotations } from './step-annotations.js';
 
 interface Props {
   ref?: Ref<HTMLOListElement>;
   rows: readonly StepRow[];
+  /** The execution's annotations: each is shown on the row of its step. */
+  annotations?: readonly Annotation[];
   selected: number | null;
   now: number;
   estimates: ExecutionEstimates | undefined;
@@ -24,9 +28,25 @@ interface Props {
  * The steps in order, nested ones indented, each a button that shows it in the log. One button
  * is tabbable at a time (the selected one); j/k and the arrows move between them.
  */
-export function StepList({ ref, rows, selected, now, estimates, onSelect, rerunFrom }: Props) {
+export function StepList({
+  ref,
+  rows,
+  annotations = [],
+  selected,
+  now,
+  estimates,
+  onSelect,
+  rerunFrom,
+}: Props) {
   if (rows.length === 0) {
     return <p className="steps-empty muted">No steps yet.</p>;
+  }
+  const byStep = new Map<number, Annotation[]>();
+  for (const annotation of annotations) {
+    if (annotation.stepId === null) continue;
+    const list = byStep.get(annotation.stepId);
+    if (list) list.push(annotation);
+    else byStep.set(annotation.stepId, [annotation]);
   }
   const tabbable = rows.some((row) => row.step.id === selected) ? selected : rows[0]?.step.id;
   return (
@@ -65,6 +85,9 @@ export function StepList({ ref, rows, selected, now, estimates, onSelect, rerunF
               >
                 {step.error}
               </div>
+            )}
+            {byStep.has(step.id) && (
+              <StepAnnotations annotations={byStep.get(step.id) ?? []} indent={28 + depth * 16} />
             )}
             {rerunFrom && step.status === 'failed' && !step.implicit && (
               <div className="step-rerun" style={{ paddingLeft: 28 + depth * 16 }}>
