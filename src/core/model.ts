@@ -73,10 +73,10 @@ export interface Execution {
   /** The step a re-run resumes from: the run's processes get it as `STEPFLOW_RESUME_FROM`. */
   resumeFrom: string | null;
   /**
-   * What the script wrote to `$STEPFLOW_STEP_SUMMARY` (Markdown, masked, at most
-   * 1 MiB); null when nothing. Each step's share is on the step (`Step.summary`).
+   * The script wrote to `$STEPFLOW_STEP_SUMMARY`. The Markdown itself (up to 1 MiB) is not part of
+   * the execution, so listings and live updates stay small: read it with {@link ExecutionSummary}.
    */
-  summary: string | null;
+  hasSummary: boolean;
   /** `$STEPFLOW_OUTPUT` and `::set-output` values by name (masked; the last value of a name wins). */
   outputs: Record<string, string>;
 }
@@ -116,8 +116,22 @@ export interface Step {
   estimatedDurationSeconds: number | null;
   /** Seq of the first line of this step (its opening marker when there is one). */
   firstSeq: number;
-  /** What was appended to `$STEPFLOW_STEP_SUMMARY` while this step was the innermost open one. */
+  /**
+   * Something was appended to `$STEPFLOW_STEP_SUMMARY` while this step was the innermost open one
+   * (the text: {@link ExecutionSummary}).
+   */
+  hasSummary: boolean;
+}
+
+/**
+ * What a run wrote to `$STEPFLOW_STEP_SUMMARY` (Markdown, masked, each text at most 1 MiB and ended
+ * by a note when cut): the run's whole summary and each step's share, read apart from the execution.
+ */
+export interface ExecutionSummary {
+  /** All of it, in the order written; null when nothing was written. */
   summary: string | null;
+  /** The steps that wrote some, by step id (ascending). */
+  steps: { stepId: number; summary: string }[];
 }
 
 /** @public */

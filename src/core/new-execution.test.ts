@@ -49,7 +49,7 @@ describe('a new execution', () => {
       scheduledAt: null,
       rerunOf: null,
       resumeFrom: null,
-      summary: null,
+      hasSummary: false,
       outputs: {},
     });
     const running = make({

@@ -60,7 +60,7 @@ export function newExecution(
     scheduledAt: input.job?.scheduledAt ?? null,
     rerunOf: input.rerun?.rerunOf ?? null,
     resumeFrom: input.rerun?.resumeFrom ?? null,
-    summary: null,
+    hasSummary: false,
     outputs: {},
   };
 }

@@ -76,7 +76,10 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
 
   // Ids of the open steps, innermost last: what the summary file gets attributed to.
   const openSteps: number[] = [];
-  const withSummary = (step: Step): Step => ({ ...step, summary: stepFiles.stepSummary(step.id) });
+  const withSummary = (step: Step): Step => ({
+    ...step,
+    hasSummary: stepFiles.stepSummary(step.id) !== null,
+  });
   /**
    * Reads the summary and output files when a marked step ends (and at exit), never per line: what was
    * appended since the last read is the innermost open step's. Not when a step starts: the script
@@ -85,11 +88,24 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
   const readStepFiles = (final = false): void => {
     const stepId = openSteps[openSteps.length - 1] ?? null;
     const change: StepFilesChange = final ? stepFiles.close(stepId) : stepFiles.read(stepId);
-    // The step's share goes out with its step.finished (the steps still open at exit end next).
-    if (change.summary || change.outputs) {
-      execution = { ...execution, summary: stepFiles.runSummary(), outputs: stepFiles.outputs() };
-      // The finish publishes it.
-      if (!final) publishExecution('execution.updated');
+    // The texts go to the store only; the step's `hasSummary` goes out with its step.finished
+    // (the steps still open at exit end next), the run's with the execution.
+    const hadSummary = execution.hasSummary;
+    if (change.summary) {
+      const stepSummary = stepId === null ? null : stepFiles.stepSummary(stepId);
+      if (stepSummary !== null) {
+        bus.publish({ type: 'summary.updated', executionId: id, stepId, summary: stepSummary });
+      }
+      const runSummary = stepFiles.runSummary();
+      if (runSummary !== null) {
+        bus.publish({ type: 'summary.updated', executionId: id, stepId: null, summary: runSummary });
+        execution = { ...execution, hasSummary: true };
+      }
+    }
+    if (change.outputs) execution = { ...execution, outputs: stepFiles.outputs() };
+    // The finish publishes it.
+    if (!final && (change.outputs || execution.hasSummary !== hadSummary)) {
+      publishExecution('execution.updated');
     }
   };
 

@@ -3,16 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { createOutputFileParser, type OutputFileParser } from '../core/step-files/output-file-parser.js';
+import { MAX_OUTPUT_CHARS, MAX_OUTPUT_NAMES } from '../core/step-files/output-limits.js';
 import {
   appendSummary,
   EMPTY_SUMMARY,
   MAX_SUMMARY_BYTES,
   type SummaryText,
 } from '../core/step-files/summary-text.js';
-
-/** Outputs a run may set (names and values, UTF-16 units), and how many names. */
-const MAX_OUTPUT_CHARS = 1024 * 1024;
-const MAX_OUTPUT_NAMES = 1000;
 
 /** The names the run's processes find the files under: StepFlow's and GitHub's, the same files. */
 const SUMMARY_VARIABLES = ['STEPFLOW_STEP_SUMMARY', 'GITHUB_STEP_SUMMARY'];

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { STEP_SOURCES } from '../core/model.js';
+import { MAX_OUTPUT_CHARS, MAX_OUTPUT_NAMES } from '../core/step-files/output-limits.js';
 import {
   MAX_COUNT,
   MAX_EPOCH_MS,
@@ -44,9 +45,12 @@ const stringMap = Type.Record(Type.String(), Type.String({ maxLength: SCRIPT_TEX
 });
 /** A summary: 1 MiB of script text, masked (a mask may lengthen it) and ended by the cut note. */
 const SUMMARY_TEXT = 4 * 1024 * 1024;
-/** Outputs: as many and as long as a local run keeps (see engine/step-files.ts). */
-const outputMap = Type.Record(Type.String(), Type.String({ maxLength: 4 * 1024 * 1024 }), {
-  maxProperties: 10_000,
+/**
+ * Outputs: as many as a local run keeps, each at most twice the local total (masking may lengthen
+ * a value); the total is checked on arrival (app/remote-runs.ts).
+ */
+const outputMap = Type.Record(Type.String(), Type.String({ maxLength: 2 * MAX_OUTPUT_CHARS }), {
+  maxProperties: MAX_OUTPUT_NAMES,
 });
 const count = Type.Integer({ minimum: 0, maximum: MAX_COUNT });
 const positive = Type.Integer({ minimum: 1, maximum: MAX_COUNT });

@@ -75,7 +75,7 @@ function stepEvent(
     error: null,
     estimatedDurationSeconds: null,
     firstSeq: 0,
-    summary: null,
+    hasSummary: false,
   };
   return { type, executionId, step };
 }

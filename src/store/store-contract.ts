@@ -180,7 +180,6 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
           owner: { host: 'h', pid: 7, startTime: 8 },
           lineCount: 42,
           resources: { cpuPercentPeak: 180.5, memoryBytesPeak: 1 << 30, processCountPeak: 4 },
-          summary: '## Done\n| a | b |\n',
           outputs: { version: '1.2', notes: 'two\nlines' },
         };
         await store.write({ executions: [finished] });
@@ -194,10 +193,39 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(tagged.items.map((e) => e.id)).toEqual([created.id]);
       });
 
-      it("keeps a step's summary", async () => {
+      it("keeps the run's summary and each step's apart, and says where there is one", async () => {
         const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
-        await store.write({ steps: [{ executionId: e.id, step: step(1, { summary: '# Step 1\n' }) }] });
-        expect((await store.getExecution(e.id))?.steps[0]?.summary).toBe('# Step 1\n');
+        expect(await store.getSummary(e.id)).toEqual({ summary: null, steps: [] });
+        await store.write({
+          // `hasSummary` of a written row is not what decides: the texts held do.
+          executions: [{ ...e, hasSummary: false }],
+          steps: [
+            { executionId: e.id, step: step(1) },
+            { executionId: e.id, step: step(2) },
+          ],
+          summaries: [
+            { executionId: e.id, stepId: 2, summary: '# Two\n' },
+            { executionId: e.id, stepId: null, summary: '# Two\n' },
+          ],
+        });
+        await store.write({
+          steps: [{ executionId: e.id, step: step(2, { status: 'succeeded' }) }],
+          summaries: [{ executionId: e.id, stepId: null, summary: '# Two\n| a |\n' }],
+        });
+
+        expect(await store.getSummary(e.id)).toEqual({
+          summary: '# Two\n| a |\n',
+          steps: [{ stepId: 2, summary: '# Two\n' }],
+        });
+        const detail = await store.getExecution(e.id);
+        expect(detail?.hasSummary).toBe(true);
+        expect(detail?.steps.map((s) => s.hasSummary)).toEqual([false, true]);
+        const listed = (await store.listExecutions()).items.find((item) => item.id === e.id);
+        expect(listed?.hasSummary).toBe(true);
+        expect(JSON.stringify(listed)).not.toContain('# Two');
+        expect(await store.getSummary('01hzzzzzzzzzzzzzzzzzzzzzzz')).toBeUndefined();
+        await store.deleteExecution(e.id);
+        expect(await store.getSummary(e.id)).toBeUndefined();
       });
 
       it('upserts steps, artifacts and annotations by id and returns them ordered by id', async () => {
@@ -1151,7 +1179,7 @@ function step(id: number, fields: Partial<Step> = {}): Step {
     error: null,
     estimatedDurationSeconds: 30,
     firstSeq: id * 10,
-    summary: null,
+    hasSummary: false,
     ...fields,
   };
 }

@@ -6,7 +6,7 @@ import { useTempDirs } from '../helpers/temp-dir.js';
 const tempDir = useTempDirs();
 
 describe('stepflow show', () => {
-  it("prints the run's outputs and says that it has a summary", async () => {
+  it("prints the run's outputs, says that it has a summary, and prints that with --summary", async () => {
     const dataDir = tempDir();
     const script = path.join(ROOT, 'test/fixtures/server/step-summaries.sh');
     expect((await runCli(['run', '--', script], { dataDir })).code).toBe(0);
@@ -19,6 +19,11 @@ describe('stepflow show', () => {
     expect(shown.stdout).toContain(
       'Outputs\n  legacy=from set-output\n  notes=first line\n    second line\n  version=1.2.3\n',
     );
-    expect(shown.stdout).toMatch(/Summary 5 lines of Markdown, from 2 steps: see it in the dashboard/);
+    expect(shown.stdout).toContain(
+      `Summary Markdown from 2 steps: see it in the dashboard, or print it with \`stepflow show ${latest!.id} --summary\``,
+    );
+    const summary = await runCli(['show', latest!.id, '--summary'], { dataDir });
+    expect(summary.code).toBe(0);
+    expect(summary.stdout).toBe('## Build ok\n| suite | passed |\n|---|---|\n| unit | 42 |\n');
   });
 });

@@ -332,7 +332,7 @@ exit 1
       error: null,
       estimatedDurationSeconds: null,
       firstSeq,
-      summary: null,
+      hasSummary: false,
     });
     const lines: LogLine[] = [];
     const add = (stepId: number, text: string, stream: LogLine['stream'] = 'stdout', flags = 0): void => {

@@ -15,8 +15,14 @@ import {
 export async function showCommand(
   source: ExecutionSource,
   id: string,
-  options: { json?: boolean },
+  options: { json?: boolean; summary?: boolean },
 ): Promise<number> {
+  if (options.summary) {
+    // The Markdown as written, for a file or a pager; nothing when the run wrote none.
+    const { summary } = await source.summary(id);
+    if (summary !== null) process.stdout.write(summary.endsWith('\n') ? summary : `${summary}\n`);
+    return 0;
+  }
   const detail = await source.get(id);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(detail, null, 2)}\n`);
@@ -71,14 +77,13 @@ export async function showCommand(
     // A value of several lines goes on, indented under its name.
     for (const [name, value] of outputs) out.push(`  ${name}=${value.split('\n').join('\n    ')}`);
   }
-  if (detail.summary !== null) {
-    const withSummary = detail.steps.filter((step) => step.summary !== null).length;
-    const lines = detail.summary.split('\n').length;
+  if (detail.hasSummary) {
+    const withSummary = detail.steps.filter((step) => step.hasSummary).length;
     out.push(
       '',
       `${c.bold('Summary')} ${c.dim(
-        `${lines} line${lines === 1 ? '' : 's'} of Markdown, from ${withSummary} step${withSummary === 1 ? '' : 's'}: ` +
-          'see it in the dashboard, or in `stepflow show --json`',
+        `Markdown from ${withSummary} step${withSummary === 1 ? '' : 's'}: ` +
+          `see it in the dashboard, or print it with \`stepflow show ${detail.id} --summary\``,
       )}`,
     );
   }

@@ -1,5 +1,4 @@
 import { openAsBlob } from 'node:fs';
-import type { Execution } from '../../core/model.js';
 import type {
   CreateRemoteExecutionReply,
   RemoteArtifactQuery,
@@ -54,7 +53,7 @@ function wireBatch(batch: RemoteBatchBody): RemoteBatchBody {
 type RemoteResult<T> = { ok: true; value: T } | { ok: false; failure: RemoteFailure };
 
 export interface RemoteClient {
-  create(execution: Execution, signal: AbortSignal): Promise<RemoteResult<CreateRemoteExecutionReply>>;
+  create(execution: RemoteExecution, signal: AbortSignal): Promise<RemoteResult<CreateRemoteExecutionReply>>;
   sendBatch(id: string, batch: RemoteBatchBody, signal: AbortSignal): Promise<RemoteResult<RemoteBatchReply>>;
   uploadArtifact(
     id: string,

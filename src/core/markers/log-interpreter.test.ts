@@ -690,7 +690,7 @@ describe('events', () => {
       error: null,
       estimatedDurationSeconds: null,
       firstSeq: 1,
-      summary: null,
+      hasSummary: false,
     });
   });
 

@@ -402,8 +402,8 @@ class Interpreter implements LogInterpreter {
       estimatedDurationSeconds: null,
       // The opening line is always the next one produced.
       firstSeq: this.seq + 1,
-      // The caller reads the summary file and fills it in (see engine/step-files.ts).
-      summary: null,
+      // The caller reads the summary file and sets it (see engine/step-files.ts).
+      hasSummary: false,
     };
     this.all.push(step);
     this.open.push({ step, startTs: ts, rawName, key, childFailed: false });

@@ -7,9 +7,8 @@ import type { AnnotationLevel, ArtifactStatus, StepStatus } from '../../core/sta
  */
 
 export const UPSERT_STEP_SQL = `INSERT OR REPLACE INTO steps (execution_id, id, parent_id, name, status,
-  started_at, ended_at, duration_ms, meta, implicit, source, error, estimated_duration_seconds, first_seq,
-  summary)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  started_at, ended_at, duration_ms, meta, implicit, source, error, estimated_duration_seconds, first_seq)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export function stepParams(executionId: string, step: Step): unknown[] {
   return [
@@ -27,7 +26,6 @@ export function stepParams(executionId: string, step: Step): unknown[] {
     step.error,
     step.estimatedDurationSeconds,
     step.firstSeq,
-    step.summary,
   ];
 }
 
@@ -45,8 +43,8 @@ export interface StepRow {
   error: string | null;
   estimated_duration_seconds: number | null;
   first_seq: number;
-  /** Added by the step summaries migration. */
-  summary: string | null;
+  /** Derived: a summary text is stored for the step (see `hasSummarySql`). */
+  has_summary: number;
 }
 
 export function stepFromRow(row: StepRow): Step {
@@ -64,7 +62,7 @@ export function stepFromRow(row: StepRow): Step {
     error: row.error,
     estimatedDurationSeconds: row.estimated_duration_seconds,
     firstSeq: row.first_seq,
-    summary: row.summary ?? null,
+    hasSummary: row.has_summary === 1,
   };
 }
 

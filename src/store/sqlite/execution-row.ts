@@ -6,7 +6,21 @@ import type { ExecutionStatus } from '../../core/statuses.js';
 
 export const EXECUTION_COLUMNS = `id, name, command, argv, cwd, tags, status, exit_code, signal, error, created_at,
   started_at, ended_at, duration_ms, timeout_seconds, meta, owner_host, owner_pid, owner_start_time,
-  line_count, resources, job_id, attempt, retry_of_id, scheduled_at, rerun_of, resume_from, summary, outputs`;
+  line_count, resources, job_id, attempt, retry_of_id, scheduled_at, rerun_of, resume_from, outputs,
+  ${hasSummarySql('id', '0')} AS has_summary`;
+
+/** The `summaries.step_id` of a run's whole summary (steps are numbered from 1). */
+export const RUN_SUMMARY_STEP_ID = 0;
+
+/**
+ * Whether a summary text is stored (`summaries`, migration "step summaries"), by its primary key:
+ * the text itself is never read here. `executionId`/`stepId` are SQL expressions of the outer row
+ * (written unqualified, they resolve to it whatever the table's alias: `summaries` has no such
+ * column).
+ */
+export function hasSummarySql(executionId: string, stepId: string): string {
+  return `EXISTS (SELECT 1 FROM summaries WHERE summaries.execution_id = ${executionId} AND summaries.step_id = ${stepId})`;
+}
 
 export interface ExecutionRow {
   id: string;
@@ -36,8 +50,8 @@ export interface ExecutionRow {
   scheduled_at: string | null;
   rerun_of: string | null;
   resume_from: string | null;
-  summary: string | null;
   outputs: string | null;
+  has_summary: number;
 }
 
 /**
@@ -95,7 +109,7 @@ function convert(row: ExecutionRow): Execution {
     scheduledAt: row.scheduled_at ?? null,
     rerunOf: row.rerun_of ?? null,
     resumeFrom: row.resume_from ?? null,
-    summary: row.summary ?? null,
+    hasSummary: row.has_summary === 1,
     outputs: row.outputs == null ? {} : parseJson<Record<string, string>>(row.outputs, 'outputs'),
   };
 }
@@ -145,7 +159,6 @@ export function executionParams(execution: Execution, runSpec: RunSpec): unknown
     execution.scheduledAt ?? null,
     execution.rerunOf ?? null,
     execution.resumeFrom ?? null,
-    execution.summary,
     JSON.stringify(execution.outputs),
   ];
 }
@@ -158,8 +171,8 @@ export function executionParams(execution: Execution, runSpec: RunSpec): unknown
 export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, argv, cwd, tags, status,
   exit_code, signal, error, created_at, created_ms, started_at, ended_at, duration_ms, timeout_seconds,
   meta, owner_host, owner_pid, owner_start_time, line_count, resources, run_spec, job_id, attempt,
-  retry_of_id, scheduled_at, rerun_of, resume_from, summary, outputs)
-  VALUES (${new Array(31).fill('?').join(', ')})
+  retry_of_id, scheduled_at, rerun_of, resume_from, outputs)
+  VALUES (${new Array(30).fill('?').join(', ')})
   ON CONFLICT (id) DO UPDATE SET name = excluded.name, command = excluded.command, argv = excluded.argv,
   cwd = excluded.cwd, tags = excluded.tags, status = excluded.status, exit_code = excluded.exit_code,
   signal = excluded.signal, error = excluded.error, created_at = excluded.created_at,
@@ -167,7 +180,7 @@ export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, 
   duration_ms = excluded.duration_ms, timeout_seconds = excluded.timeout_seconds, meta = excluded.meta,
   owner_host = excluded.owner_host, owner_pid = excluded.owner_pid,
   owner_start_time = excluded.owner_start_time, line_count = max(line_count, excluded.line_count),
-  resources = excluded.resources, summary = excluded.summary, outputs = excluded.outputs`;
+  resources = excluded.resources, outputs = excluded.outputs`;
 
 /** The spec recorded for an execution that reached the store through `write` only (no env). */
 export function runSpecOf(execution: Execution): RunSpec {

@@ -219,12 +219,18 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE executions ADD COLUMN resume_from TEXT;
   CREATE INDEX executions_rerun_of ON executions (rerun_of, id) WHERE rerun_of IS NOT NULL;
   `,
-  // Step summaries and outputs ($STEPFLOW_STEP_SUMMARY, $STEPFLOW_OUTPUT): the run's summary and
-  // outputs (JSON object) on the execution, each step's share of the summary on the step.
+  // Step summaries and outputs ($STEPFLOW_STEP_SUMMARY, $STEPFLOW_OUTPUT): the run's outputs
+  // (small, bounded: a JSON object) on the execution; the summaries' Markdown (up to 1 MiB each) in
+  // a table of its own, so that the execution and step rows listings and the live tail read stay
+  // small. step_id 0 holds the run's whole summary (steps are numbered from 1).
   `
-  ALTER TABLE executions ADD COLUMN summary TEXT;
   ALTER TABLE executions ADD COLUMN outputs TEXT;
-  ALTER TABLE steps ADD COLUMN summary TEXT;
+  CREATE TABLE summaries (
+    execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+    step_id INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (execution_id, step_id)
+  );
   `,
 ];
 
