@@ -1,31 +1,39 @@
 import { lazy, Suspense } from 'react';
 import type { ExecutionDetail } from '../../api/types.js';
+import { useExecutionSummary } from '../../features/execution/use-execution-summary.js';
 
 // The Markdown renderer is a sixth of the dashboard's code: loaded only for a run with a summary.
 const MarkdownView = lazy(() => import('./markdown-view.js').then((m) => ({ default: m.MarkdownView })));
 
 /**
  * What the script wrote to `$STEPFLOW_STEP_SUMMARY`: the run's whole summary, then each step's
- * share (folded: it repeats part of the run's) when more than one step wrote some.
+ * share (folded: it repeats part of the run's) when more than one step wrote some. The text is
+ * fetched apart from the execution (see use-execution-summary.ts).
  */
 export function SummaryPanel({ execution }: { execution: ExecutionDetail }) {
-  if (execution.summary === null) return null;
-  const steps = execution.steps.filter((step) => step.summary !== null);
+  const summary = useExecutionSummary(execution);
+  if (!execution.hasSummary) return null;
+  const names = new Map(execution.steps.map((step) => [step.id, step.name]));
+  const steps = summary?.steps ?? [];
   return (
     <section className="card summary-panel" aria-label="Summary">
       <div className="card-header">Summary</div>
-      <Suspense fallback={<p className="muted panel-empty">Loading…</p>}>
-        <MarkdownView markdown={execution.summary} />
-        {steps.length > 1 &&
-          steps.map((step) => (
-            <details key={step.id} className="step-summary" data-step-id={step.id}>
-              <summary>
-                Step <strong>{step.name}</strong>
-              </summary>
-              <MarkdownView markdown={step.summary ?? ''} />
-            </details>
-          ))}
-      </Suspense>
+      {summary?.summary == null ? (
+        <p className="muted panel-empty">Loading…</p>
+      ) : (
+        <Suspense fallback={<p className="muted panel-empty">Loading…</p>}>
+          <MarkdownView markdown={summary.summary} />
+          {steps.length > 1 &&
+            steps.map((step) => (
+              <details key={step.stepId} className="step-summary" data-step-id={step.stepId}>
+                <summary>
+                  Step <strong>{names.get(step.stepId) ?? `#${step.stepId}`}</strong>
+                </summary>
+                <MarkdownView markdown={step.summary} />
+              </details>
+            ))}
+        </Suspense>
+      )}
     </section>
   );
 }
