@@ -1,9 +1,6 @@
-import { lazy, Suspense } from 'react';
 import type { ExecutionDetail } from '../../api/types.js';
 import { useExecutionSummary } from '../../features/execution/use-execution-summary.js';
-
-// The Markdown renderer is a sixth of the dashboard's code: loaded only for a run with a summary.
-const MarkdownView = lazy(() => import('./markdown-view.js').then((m) => ({ default: m.MarkdownView })));
+import { MarkdownView } from './markdown-view.js';
 
 /**
  * What the script wrote to `$STEPFLOW_STEP_SUMMARY`: the run's whole summary, then each step's
@@ -21,7 +18,7 @@ export function SummaryPanel({ execution }: { execution: ExecutionDetail }) {
       {summary?.summary == null ? (
         <p className="muted panel-empty">Loading…</p>
       ) : (
-        <Suspense fallback={<p className="muted panel-empty">Loading…</p>}>
+        <>
           <MarkdownView markdown={summary.summary} />
           {steps.length > 1 &&
             steps.map((step) => (
@@ -32,7 +29,7 @@ export function SummaryPanel({ execution }: { execution: ExecutionDetail }) {
                 <MarkdownView markdown={step.summary} />
               </details>
             ))}
-        </Suspense>
+        </>
       )}
     </section>
   );
