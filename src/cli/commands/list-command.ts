@@ -1,5 +1,13 @@
 import type { ExecutionSource } from '../execution-source.js';
-import { colorsFor, EXECUTION_ICONS, formatDuration, formatTime, paintStatus, table } from '../format.js';
+import {
+  colorsFor,
+  EXECUTION_ICONS,
+  formatDuration,
+  formatTime,
+  paintStatus,
+  printable,
+  table,
+} from '../format.js';
 import { parseLimit, parseStatuses } from '../parse-options.js';
 
 export interface ListCommandOptions {
@@ -34,7 +42,7 @@ export async function listCommand(source: ExecutionSource, options: ListCommandO
     formatTime(e.startedAt ?? e.createdAt),
     formatDuration(e.durationMs),
     e.exitCode === null ? '' : String(e.exitCode),
-    e.name,
+    printable(e.name),
   ]);
   const header = ['ID', 'STATUS', 'STARTED', 'DURATION', 'EXIT', 'NAME'];
   process.stdout.write(table([header.map((h) => c.dim(h)), ...rows]));

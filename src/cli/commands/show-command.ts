@@ -8,6 +8,7 @@ import {
   formatDuration,
   formatTime,
   paintStatus,
+  printable,
   STEP_ICONS,
 } from '../format.js';
 
@@ -31,19 +32,21 @@ export async function showCommand(
   const c = colorsFor(process.stdout);
   const out: string[] = [];
   out.push(
-    `${paintStatus(c, detail.status, `${EXECUTION_ICONS[detail.status]} ${detail.status}`)} ${c.bold(detail.name)}`,
+    `${paintStatus(c, detail.status, `${EXECUTION_ICONS[detail.status]} ${detail.status}`)} ${c.bold(printable(detail.name))}`,
   );
   out.push(`  ${c.dim('id')}        ${detail.id}`);
-  out.push(`  ${c.dim('command')}   ${detail.command}`);
-  out.push(`  ${c.dim('cwd')}       ${detail.cwd}`);
+  out.push(
+    `  ${c.dim('command')}   ${printable(detail.command, { multiline: true }).replace(/\n/g, '\n            ')}`,
+  );
+  out.push(`  ${c.dim('cwd')}       ${printable(detail.cwd)}`);
   out.push(
     `  ${c.dim('started')}   ${formatTime(detail.startedAt)}  ${c.dim('duration')} ${formatDuration(detail.durationMs)}`,
   );
   out.push(`  ${c.dim('exit')}      ${detail.exitCode ?? detail.signal ?? '-'}`);
-  if (detail.error) out.push(`  ${c.dim('error')}     ${c.red(detail.error)}`);
+  if (detail.error) out.push(`  ${c.dim('error')}     ${c.red(printable(detail.error))}`);
   const tags = Object.entries(detail.tags);
   if (tags.length)
-    out.push(`  ${c.dim('tags')}      ${tags.map(([k, v]) => (v ? `${k}=${v}` : k)).join(' ')}`);
+    out.push(`  ${c.dim('tags')}      ${printable(tags.map(([k, v]) => (v ? `${k}=${v}` : k)).join(' '))}`);
   if (detail.resources) {
     out.push(
       `  ${c.dim('resources')} peak CPU ${detail.resources.cpuPercentPeak.toFixed(0)}% · peak memory ${formatBytes(detail.resources.memoryBytesPeak)} · ${detail.resources.processCountPeak} processes`,
@@ -62,12 +65,12 @@ export async function showCommand(
   const annotation = (a: Annotation): string => {
     const where = annotationLocation(a);
     const level = a.level === 'error' ? c.red(a.level) : a.level === 'warning' ? c.yellow(a.level) : a.level;
-    return `${level} ${where ? `${where}: ` : ''}${a.title ? `${a.title}: ` : ''}${a.message}`;
+    return `${level} ${printable(`${where ? `${where}: ` : ''}${a.title ? `${a.title}: ` : ''}${a.message}`)}`;
   };
   for (const step of detail.steps) {
     const pad = '  '.repeat(depth(step) + 1);
-    const line = `${pad}${paintStatus(c, step.status, STEP_ICONS[step.status])} ${step.name} ${c.dim(formatDuration(step.durationMs))}`;
-    out.push(step.error ? `${line} ${c.red(step.error)}` : line);
+    const line = `${pad}${paintStatus(c, step.status, STEP_ICONS[step.status])} ${printable(step.name)} ${c.dim(formatDuration(step.durationMs))}`;
+    out.push(step.error ? `${line} ${c.red(printable(step.error))}` : line);
     // Under the step it was printed in, indented past the step's icon.
     for (const a of detail.annotations) if (a.stepId === step.id) out.push(`${pad}  ${annotation(a)}`);
   }
@@ -99,8 +102,8 @@ export async function showCommand(
     for (const a of detail.artifacts) {
       out.push(
         a.status === 'stored'
-          ? `  ${c.green('✓')} #${a.id} ${a.path} ${c.dim(`${formatBytes(a.size)} · ${a.mediaType ?? ''}${a.description ? ` · ${a.description}` : ''}`)}`
-          : `  ${c.red('✗')} #${a.id} ${a.path} ${c.dim(a.error ?? '')}`,
+          ? `  ${c.green('✓')} #${a.id} ${printable(a.path)} ${c.dim(printable(`${formatBytes(a.size)} · ${a.mediaType ?? ''}${a.description ? ` · ${a.description}` : ''}`))}`
+          : `  ${c.red('✗')} #${a.id} ${printable(a.path)} ${c.dim(printable(a.error ?? ''))}`,
       );
     }
   }
