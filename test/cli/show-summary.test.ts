@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/run-cli.js';
@@ -25,5 +26,25 @@ describe('stepflow show', () => {
     const summary = await runCli(['show', latest!.id, '--summary'], { dataDir });
     expect(summary.code).toBe(0);
     expect(summary.stdout).toBe('## Build ok\n| suite | passed |\n|---|---|\n| unit | 42 |\n');
+  });
+
+  it('prints outputs and the summary without the escape sequences a script put in them', async () => {
+    const dataDir = tempDir();
+    const script = path.join(tempDir(), 'escapes.sh');
+    fs.writeFileSync(
+      script,
+      `printf 'title=\\033]0;pwned\\007kept\\n' >>"$STEPFLOW_OUTPUT"
+printf '# Report \\033[2J\\n' >>"$STEPFLOW_STEP_SUMMARY"
+`,
+    );
+    expect((await runCli(['run', '--', 'bash', script], { dataDir })).code).toBe(0);
+    const ls = await runCli(['ls', '--json', '--limit', '1'], { dataDir });
+    const [latest] = (JSON.parse(ls.stdout) as { items: { id: string }[] }).items;
+
+    const shown = await runCli(['show', latest!.id], { dataDir });
+    expect(shown.stdout).toContain('  title=kept\n');
+    const summary = await runCli(['show', latest!.id, '--summary'], { dataDir });
+    expect(summary.stdout).toBe('# Report \n');
+    expect(shown.stdout + summary.stdout).not.toContain('\u001b');
   });
 });

@@ -21,7 +21,9 @@ export async function showCommand(
   if (options.summary) {
     // The Markdown as written, for a file or a pager; nothing when the run wrote none.
     const { summary } = await source.summary(id);
-    if (summary !== null) process.stdout.write(summary.endsWith('\n') ? summary : `${summary}\n`);
+    // Script text: no escape sequences reach the terminal (as for everything `show` prints).
+    const text = summary === null ? '' : printable(summary, { multiline: true });
+    if (text !== '') process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     return 0;
   }
   const detail = await source.get(id);
@@ -78,7 +80,9 @@ export async function showCommand(
   if (outputs.length) {
     out.push('', c.bold('Outputs'));
     // A value of several lines goes on, indented under its name.
-    for (const [name, value] of outputs) out.push(`  ${name}=${value.split('\n').join('\n    ')}`);
+    for (const [name, value] of outputs) {
+      out.push(`  ${printable(name)}=${printable(value, { multiline: true }).split('\n').join('\n    ')}`);
+    }
   }
   if (detail.hasSummary) {
     const withSummary = detail.steps.filter((step) => step.hasSummary).length;
