@@ -14,6 +14,7 @@ import { executionOf } from '../core/model.js';
 import { interruptedEnd, leaseExpiredError } from '../core/interruption.js';
 import { executionEstimatedSeconds } from '../core/estimated-duration.js';
 import { isTerminalExecutionStatus } from '../core/statuses.js';
+import { MAX_OUTPUT_CHARS } from '../core/step-files/output-limits.js';
 import { REMOTE_TAG, type RemoteBatchBody, type RemoteExecution } from '../protocol/remote-schemas.js';
 import type { EventBus } from '../engine/event-bus.js';
 import type { StoreWriter } from '../engine/store-writer.js';
@@ -25,12 +26,17 @@ type _Checks = [
   Assignable<
     Omit<
       Execution,
-      keyof ExecutionJobLink | keyof ExecutionRerunLink | 'estimatedDurationSeconds' | 'lateAfterSeconds'
+      | keyof ExecutionJobLink
+      | keyof ExecutionRerunLink
+      | 'estimatedDurationSeconds'
+      | 'lateAfterSeconds'
+      | 'hasSummary'
+      | 'outputs'
     >,
     RemoteExecution
   >,
   Assignable<LogLine, RemoteBatchBody['lines'][number]>,
-  Assignable<Step, NonNullable<RemoteBatchBody['steps']>[number]>,
+  Assignable<Omit<Step, 'hasSummary'>, NonNullable<RemoteBatchBody['steps']>[number]>,
   Assignable<Annotation, NonNullable<RemoteBatchBody['annotations']>[number]>,
 ];
 
@@ -138,8 +144,8 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
             'a remote execution needs its owner (the reporting process): crash recovery asks about it',
           );
         }
-        const execution = remoteRow(input, input.owner.host, 0);
-        await commit({ executions: [execution] }, [
+        const execution = remoteRow(input, input.owner.host, 0, false);
+        await commit({ executions: [execution], summaries: summariesOf(input.id, input, []) }, [
           { type: 'execution.started', executionId: execution.id, execution },
         ]);
         return { created: true, lastSeq: 0 };
@@ -154,6 +160,7 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
         const executionId = id;
 
         let execution: Execution | undefined;
+        let sentExecution: RemoteExecution | undefined;
         if (batch.execution) {
           if (batch.execution.id !== id)
             throw validationError(`body.execution.id must be ${JSON.stringify(id)}`);
@@ -165,17 +172,31 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
             !isTerminalExecutionStatus(batch.execution.status);
           if (!stale) {
             const owner = batch.execution.owner ?? stored.owner;
-            execution = remoteRow({ ...batch.execution, owner }, stored.tags[REMOTE_TAG] ?? '', lastSeq);
+            sentExecution = batch.execution;
+            execution = remoteRow(
+              { ...batch.execution, owner },
+              stored.tags[REMOTE_TAG] ?? '',
+              lastSeq,
+              stored.hasSummary,
+            );
           }
         }
         const storedSteps = new Map(stored.steps.map((s) => [s.id, s]));
         // Same for steps: an open snapshot never replaces a closed one; a resent one changes nothing.
-        const steps = (batch.steps ?? []).filter((step) => {
-          const before = storedSteps.get(step.id);
-          return (
-            !before || (!(before.endedAt !== null && step.endedAt === null) && !sameFields(before, step))
-          );
-        });
+        // The summary texts go to their own rows, never on the step the hub sends out.
+        const sent = (batch.steps ?? []).map(({ summary, ...step }): [Step, string | null] => [
+          { ...step, hasSummary: summary != null || (storedSteps.get(step.id)?.hasSummary ?? false) },
+          summary ?? null,
+        ]);
+        const sentSummaries = sent.filter(([, summary]) => summary !== null) as [Step, string][];
+        const steps = sent
+          .map(([step]) => step)
+          .filter((step) => {
+            const before = storedSteps.get(step.id);
+            return (
+              !before || (!(before.endedAt !== null && step.endedAt === null) && !sameFields(before, step))
+            );
+          });
         const knownAnnotations = new Set(stored.annotations.map((a) => a.id));
         const annotations = (batch.annotations ?? []).filter((a) => !knownAnnotations.has(a.id));
         const storedArtifacts = new Set(
@@ -211,6 +232,8 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
             annotations: annotations.map((annotation) => ({ executionId, annotation })),
             artifacts: artifacts.map((artifact) => ({ executionId, artifact })),
             samples: samples.length > 0 ? [{ executionId, samples }] : [],
+            // Written here, not published: the store is the texts' only reader.
+            summaries: summariesOf(executionId, sentExecution, sentSummaries),
           },
           events,
         );
@@ -292,7 +315,12 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
 }
 
 /** The row as stored: the server's tag is kept whatever the client sends, and it counts lines itself. */
-function remoteRow(input: RemoteExecution, host: string, lineCount: number): Execution {
+function remoteRow(
+  { summary, outputs = {}, ...input }: RemoteExecution,
+  host: string,
+  lineCount: number,
+  hadSummary: boolean,
+): Execution {
   // A remote run is never a job run nor a re-run, whatever the client says.
   const unlinked = {
     jobId: null,
@@ -302,6 +330,11 @@ function remoteRow(input: RemoteExecution, host: string, lineCount: number): Exe
     rerunOf: null,
     resumeFrom: null,
   };
+  // Each value is bounded by the schema; the whole as a local run's (masking may lengthen it).
+  const chars = Object.entries(outputs).reduce((n, [name, value]) => n + name.length + value.length, 0);
+  if (chars > 2 * MAX_OUTPUT_CHARS) {
+    throw validationError(`body.execution.outputs must hold at most ${2 * MAX_OUTPUT_CHARS} characters`);
+  }
   return {
     ...input,
     tags: { ...input.tags, [REMOTE_TAG]: host },
@@ -310,7 +343,25 @@ function remoteRow(input: RemoteExecution, host: string, lineCount: number): Exe
     // Derived here as the engine does, so an older client's snapshot gets it too.
     estimatedDurationSeconds: executionEstimatedSeconds(input.meta),
     lateAfterSeconds: input.lateAfterSeconds ?? null,
+    // A client older than step summaries sends neither (nor one with nothing to say).
+    hasSummary: summary != null || hadSummary,
+    outputs,
   };
+}
+
+/** The summary texts a client sent: the run's (`stepId: null`) and its steps'. */
+function summariesOf(
+  executionId: string,
+  execution: RemoteExecution | undefined,
+  steps: readonly [Step, string][],
+): NonNullable<WriteBatch['summaries']> {
+  const summaries: NonNullable<WriteBatch['summaries']> = steps.map(([step, summary]) => ({
+    executionId,
+    stepId: step.id,
+    summary,
+  }));
+  if (execution?.summary != null) summaries.push({ executionId, stepId: null, summary: execution.summary });
+  return summaries;
 }
 
 /**

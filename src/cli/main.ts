@@ -129,7 +129,8 @@ function buildProgram(setExit: (code: number) => void): Command {
       .command('show')
       .description('show one execution: steps, artifacts, annotations')
       .argument('<id>', 'execution id')
-      .option('--json', 'print JSON (the API shape)'),
+      .option('--json', 'print JSON (the API shape)')
+      .option('--summary', 'print the Markdown the run wrote to $STEPFLOW_STEP_SUMMARY, as it is'),
   ).action(async (id: string, options) =>
     setExit(await withSource(options, (source) => showCommand(source, id, options))),
   );

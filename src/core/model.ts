@@ -78,6 +78,13 @@ export interface Execution {
   rerunOf: string | null;
   /** The step a re-run resumes from: the run's processes get it as `STEPFLOW_RESUME_FROM`. */
   resumeFrom: string | null;
+  /**
+   * The script wrote to `$STEPFLOW_STEP_SUMMARY`. The Markdown itself (up to 1 MiB) is not part of
+   * the execution, so listings and live updates stay small: read it with {@link ExecutionSummary}.
+   */
+  hasSummary: boolean;
+  /** `$STEPFLOW_OUTPUT` and `::set-output` values by name (masked; the last value of a name wins). */
+  outputs: Record<string, string>;
 }
 
 /** How an execution started by a job is linked to it (see {@link Execution}). */
@@ -115,6 +122,22 @@ export interface Step {
   estimatedDurationSeconds: number | null;
   /** Seq of the first line of this step (its opening marker when there is one). */
   firstSeq: number;
+  /**
+   * Something was appended to `$STEPFLOW_STEP_SUMMARY` while this step was the innermost open one
+   * (the text: {@link ExecutionSummary}).
+   */
+  hasSummary: boolean;
+}
+
+/**
+ * What a run wrote to `$STEPFLOW_STEP_SUMMARY` (Markdown, masked, each text at most 1 MiB and ended
+ * by a note when cut): the run's whole summary and each step's share, read apart from the execution.
+ */
+export interface ExecutionSummary {
+  /** All of it, in the order written; null when nothing was written. */
+  summary: string | null;
+  /** The steps that wrote some, by step id (ascending). */
+  steps: { stepId: number; summary: string }[];
 }
 
 /** @public */

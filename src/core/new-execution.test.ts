@@ -51,6 +51,8 @@ describe('a new execution', () => {
       scheduledAt: null,
       rerunOf: null,
       resumeFrom: null,
+      hasSummary: false,
+      outputs: {},
     });
     const running = make({
       spec: { command: 'x', cwd: '/', timeoutSeconds: 30, lateAfterSeconds: 45 },

@@ -62,6 +62,8 @@ export function newExecution(
     scheduledAt: input.job?.scheduledAt ?? null,
     rerunOf: input.rerun?.rerunOf ?? null,
     resumeFrom: input.rerun?.resumeFrom ?? null,
+    hasSummary: false,
+    outputs: {},
   };
 }
 

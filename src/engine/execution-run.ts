@@ -2,13 +2,14 @@ import { executionEstimatedSeconds } from '../core/estimated-duration.js';
 import type { InterpreterSink } from '../core/markers/log-interpreter.js';
 import { createLogInterpreter } from '../core/markers/log-interpreter.js';
 import { DEFAULT_SECRET_ENV_PATTERNS, runSecrets } from '../core/markers/secret-env.js';
-import type { Execution, LogLine, ResourceSample, RunSpec } from '../core/model.js';
+import type { Execution, LogLine, ResourceSample, RunSpec, Step } from '../core/model.js';
 import type { ExecutionStatus } from '../core/statuses.js';
 import { collectArtifacts } from '../artifacts/collect-artifacts.js';
 import type { ProcessMonitor, ProcessResult, RunningProcess, SpawnProcess } from '../runner/run-process.js';
 import { runProcess } from '../runner/run-process.js';
 import type { ChildEnvironmentPolicy } from '../runner/child-environment.js';
 import type { EventBus } from './event-bus.js';
+import { openStepFiles, type StepFilesChange } from './step-files.js';
 
 export interface ExecutionRunDeps {
   bus: EventBus;
@@ -74,11 +75,47 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     bus.publish({ type, executionId: id, execution });
   };
 
+  // Ids of the open steps, innermost last: what the summary file gets attributed to.
+  const openSteps: number[] = [];
+  const withSummary = (step: Step): Step => ({
+    ...step,
+    hasSummary: stepFiles.stepSummary(step.id) !== null,
+  });
+  /**
+   * Reads the summary and output files when a marked step ends (and at exit), never per line: what was
+   * appended since the last read is the innermost open step's. Not when a step starts: the script
+   * runs ahead of its log being read, so by then the file may already hold what the new step wrote.
+   */
+  const readStepFiles = (final = false): void => {
+    const stepId = openSteps[openSteps.length - 1] ?? null;
+    const change: StepFilesChange = final ? stepFiles.close(stepId) : stepFiles.read(stepId);
+    // The texts go to the store only; the step's `hasSummary` goes out with its step.finished
+    // (the steps still open at exit end next), the run's with the execution.
+    const hadSummary = execution.hasSummary;
+    if (change.summary) {
+      const stepSummary = stepId === null ? null : stepFiles.stepSummary(stepId);
+      if (stepSummary !== null) {
+        bus.publish({ type: 'summary.updated', executionId: id, stepId, summary: stepSummary });
+      }
+      const runSummary = stepFiles.runSummary();
+      if (runSummary !== null) {
+        bus.publish({ type: 'summary.updated', executionId: id, stepId: null, summary: runSummary });
+        execution = { ...execution, hasSummary: true };
+      }
+    }
+    if (change.outputs) execution = { ...execution, outputs: stepFiles.outputs() };
+    // The finish publishes it.
+    if (!final && (change.outputs || execution.hasSummary !== hadSummary)) {
+      publishExecution('execution.updated');
+    }
+  };
+
   const sink: InterpreterSink = {
     // Lines read before a step change are published first, so every subscriber sees the log and
     // the steps in the order the script printed them.
     stepStarted(step) {
       publishLines();
+      openSteps.push(step.id);
       bus.publish({ type: 'step.started', executionId: id, step });
     },
     stepUpdated(step) {
@@ -86,8 +123,16 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
       bus.publish({ type: 'step.updated', executionId: id, step });
     },
     stepFinished(step) {
+      // Not at the end of an implicit step: it ends because a real one starts, and the script,
+      // ahead of its log being read, may already have written that one's summary.
+      if (!finishing && !step.implicit) readStepFiles();
       publishLines();
-      bus.publish({ type: 'step.finished', executionId: id, step });
+      openSteps.pop();
+      bus.publish({ type: 'step.finished', executionId: id, step: withSummary(step) });
+    },
+    outputSet(name, value) {
+      stepFiles.setOutput(name, value);
+      outputsSet = true;
     },
     annotationAdded(annotation) {
       publishLines();
@@ -156,8 +201,28 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     sink,
     secrets: runSecrets(spec, deps.secretEnvPatterns ?? DEFAULT_SECRET_ENV_PATTERNS),
   });
+  /** Set once the files had their last read: closing the steps left open reads nothing more. */
+  let finishing = false;
+  /** `::set-output` lines were read: the outputs go out once per batch of lines, not per line. */
+  let outputsSet = false;
 
   bus.publish({ type: 'execution.started', executionId: id, execution });
+
+  // After `execution.started`: a warning here is a log line of the run.
+  const stepFiles = openStepFiles({
+    executionId: id,
+    mask: (text) => interpreter.mask(text),
+    warn(message) {
+      interpreter.pushSystemLine(`⚠ ${message}`, now());
+      publishLines();
+    },
+  });
+  const publishOutputsSet = (): void => {
+    if (!outputsSet) return;
+    outputsSet = false;
+    execution = { ...execution, outputs: stepFiles.outputs() };
+    publishExecution('execution.updated');
+  };
 
   const child: RunningProcess = runProcess({
     tag: id,
@@ -165,6 +230,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     ...(spec.argv ? { argv: spec.argv } : { command: spec.command ?? '' }),
     cwd: spec.cwd,
     env: { ...spec.env, ...spec.secretEnv },
+    stepflowVars: stepFiles.env,
     timeoutMs: spec.timeoutSeconds ? spec.timeoutSeconds * 1000 : 0,
     killGraceMs: deps.killGraceMs,
     environment: deps.environment,
@@ -173,6 +239,7 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
     onOutput(stream, lines, ts) {
       interpreter.pushLines(stream, lines, ts);
       publishLines();
+      publishOutputsSet();
     },
     onPiece(stream, text, continues, ts) {
       interpreter.pushPiece(stream, text, continues, ts);
@@ -198,6 +265,10 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
           ? `Cancelled: ${cancelReason}; the process tree was ${how}.`
           : resultNote(result, spec, how);
     const note = rawNote === null ? null : interpreter.mask(rawNote);
+    // Before the steps left open are closed: what the script appended last is theirs.
+    readStepFiles(true);
+    finishing = true;
+    execution = { ...execution, outputs: stepFiles.outputs() };
     if (note) interpreter.pushSystemLine(note, endedAt);
     if (storeFailure !== null) interpreter.pushSystemLine(`⚠ ${storeFailure}`, endedAt);
     interpreter.finish(

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import type { Annotation, Execution, ResourceSample, Step } from '../core/model.js';
+import type { Annotation, Execution, ExecutionSummary, ResourceSample, Step } from '../core/model.js';
 import { STEP_SOURCES } from '../core/model.js';
 import {
   ANNOTATION_LEVELS,
@@ -99,6 +99,13 @@ export const ExecutionSchema = Type.Object({
       description: 'The step a re-run resumes from, given to its script as STEPFLOW_RESUME_FROM',
     }),
   ),
+  hasSummary: Type.Boolean({
+    description:
+      'The script wrote to $STEPFLOW_STEP_SUMMARY (or $GITHUB_STEP_SUMMARY); the Markdown: GET /api/executions/{id}/summary',
+  }),
+  outputs: Type.Record(Type.String(), Type.String(), {
+    description: 'Outputs set through $STEPFLOW_OUTPUT / $GITHUB_OUTPUT or ::set-output, masked',
+  }),
 });
 
 const StepSchema = Type.Object({
@@ -115,6 +122,9 @@ const StepSchema = Type.Object({
   error: Nullable(Type.String()),
   estimatedDurationSeconds: Nullable(Type.Number()),
   firstSeq: Type.Integer(),
+  hasSummary: Type.Boolean({
+    description: 'Something was appended to the step summary file while this step ran',
+  }),
 });
 
 const ArtifactSchema = Type.Object({
@@ -500,6 +510,23 @@ export const ArtifactPageSchema = Type.Object({
   nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next (older) page' })),
 });
 
+/** `GET /api/executions/:id/summary`. */
+export const ExecutionSummarySchema = Type.Object({
+  summary: Nullable(
+    Type.String({
+      description:
+        'Markdown the script appended to $STEPFLOW_STEP_SUMMARY (or $GITHUB_STEP_SUMMARY), masked, at most 1 MiB (then cut, with a note); null when none. Render it without raw HTML',
+    }),
+  ),
+  steps: Type.Array(
+    Type.Object({
+      stepId: Type.Integer(),
+      summary: Type.String({ description: 'What was appended while this step was the innermost open one' }),
+    }),
+    { description: 'The steps that wrote some, by step id' },
+  ),
+});
+
 export const ExecutionParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 
 export const ArtifactParamsSchema = Type.Object({
@@ -525,6 +552,8 @@ export type LogSearchPageBody = Static<typeof LogSearchPageSchema>;
 export type ErrorBodyJson = Static<typeof ErrorBodySchema>;
 export type StatsBody = Static<typeof StatsSchema>;
 export type ArtifactPageBody = Static<typeof ArtifactPageSchema>;
+/** @public */
+export type ExecutionSummaryBody = Static<typeof ExecutionSummarySchema>;
 
 // Compile-time proof that the wire schemas and the model agree, field by field.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -534,3 +563,4 @@ const _artifact: Same<Static<typeof ArtifactSchema>, ArtifactJson> = true;
 const _annotation: Same<Static<typeof AnnotationSchema>, Annotation> = true;
 const _sample: Same<Static<typeof ResourceSampleSchema>, ResourceSample> = true;
 const _detail: Same<Static<typeof ExecutionDetailSchema>, ExecutionDetailJson> = true;
+const _summary: Same<Static<typeof ExecutionSummarySchema>, ExecutionSummary> = true;

@@ -180,6 +180,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
           owner: { host: 'h', pid: 7, startTime: 8 },
           lineCount: 42,
           resources: { cpuPercentPeak: 180.5, memoryBytesPeak: 1 << 30, processCountPeak: 4 },
+          outputs: { version: '1.2', notes: 'two\nlines' },
         };
         await store.write({ executions: [finished] });
         expect(await store.getExecution(created.id)).toEqual({
@@ -190,6 +191,41 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         });
         const tagged = await store.listExecutions({ tags: ['team=core'] });
         expect(tagged.items.map((e) => e.id)).toEqual([created.id]);
+      });
+
+      it("keeps the run's summary and each step's apart, and says where there is one", async () => {
+        const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
+        expect(await store.getSummary(e.id)).toEqual({ summary: null, steps: [] });
+        await store.write({
+          // `hasSummary` of a written row is not what decides: the texts held do.
+          executions: [{ ...e, hasSummary: false }],
+          steps: [
+            { executionId: e.id, step: step(1) },
+            { executionId: e.id, step: step(2) },
+          ],
+          summaries: [
+            { executionId: e.id, stepId: 2, summary: '# Two\n' },
+            { executionId: e.id, stepId: null, summary: '# Two\n' },
+          ],
+        });
+        await store.write({
+          steps: [{ executionId: e.id, step: step(2, { status: 'succeeded' }) }],
+          summaries: [{ executionId: e.id, stepId: null, summary: '# Two\n| a |\n' }],
+        });
+
+        expect(await store.getSummary(e.id)).toEqual({
+          summary: '# Two\n| a |\n',
+          steps: [{ stepId: 2, summary: '# Two\n' }],
+        });
+        const detail = await store.getExecution(e.id);
+        expect(detail?.hasSummary).toBe(true);
+        expect(detail?.steps.map((s) => s.hasSummary)).toEqual([false, true]);
+        const listed = (await store.listExecutions()).items.find((item) => item.id === e.id);
+        expect(listed?.hasSummary).toBe(true);
+        expect(JSON.stringify(listed)).not.toContain('# Two');
+        expect(await store.getSummary('01hzzzzzzzzzzzzzzzzzzzzzzz')).toBeUndefined();
+        await store.deleteExecution(e.id);
+        expect(await store.getSummary(e.id)).toBeUndefined();
       });
 
       it('upserts steps, artifacts and annotations by id and returns them ordered by id', async () => {
@@ -1186,6 +1222,7 @@ function step(id: number, fields: Partial<Step> = {}): Step {
     error: null,
     estimatedDurationSeconds: 30,
     firstSeq: id * 10,
+    hasSummary: false,
     ...fields,
   };
 }

@@ -4,6 +4,7 @@ import type {
   Execution,
   ExecutionDetail,
   ExecutionOwner,
+  ExecutionSummary,
   LogLine,
   ResourceSample,
   RunSpec,
@@ -39,6 +40,12 @@ export interface ExecutionStore {
   write(batch: WriteBatch): Promise<void>;
 
   getExecution(id: string): Promise<ExecutionDetail | undefined>;
+  /**
+   * The run's summary Markdown and each step's share ({@link WriteBatch.summaries}); undefined when
+   * the execution does not exist. Kept apart from the execution: no other read returns the text
+   * (they only say `hasSummary`), so listings stay small.
+   */
+  getSummary(id: string): Promise<ExecutionSummary | undefined>;
   /** The spec an execution was started with (for re-runs). Env values are included: keep it inside. */
   getRunSpec(id: string): Promise<RunSpec | undefined>;
   /** Pages may be shared between calls (a backend may cache them): treat them as read-only. */
@@ -128,6 +135,12 @@ export interface WriteBatch {
   artifacts?: { executionId: string; artifact: Artifact }[];
   annotations?: { executionId: string; annotation: Annotation }[];
   samples?: { executionId: string; samples: ResourceSample[] }[];
+  /**
+   * Summary Markdown to set (replacing the text before): a step's (`stepId`) or the whole run's
+   * (`stepId: null`). The store derives `hasSummary` of executions and steps from what it holds, so
+   * the `hasSummary` of the rows written is not taken from them.
+   */
+  summaries?: { executionId: string; stepId: number | null; summary: string }[];
   /**
    * The owner's heartbeat: `owner` was alive at `at` (ISO). Recorded on every `queued`/`running`
    * execution of that owner, so a crash can be dated by {@link ExecutionStore.lastSignOfLife}.

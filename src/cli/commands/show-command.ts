@@ -16,8 +16,16 @@ import {
 export async function showCommand(
   source: ExecutionSource,
   id: string,
-  options: { json?: boolean },
+  options: { json?: boolean; summary?: boolean },
 ): Promise<number> {
+  if (options.summary) {
+    // The Markdown as written, for a file or a pager; nothing when the run wrote none.
+    const { summary } = await source.summary(id);
+    // Script text: no escape sequences reach the terminal (as for everything `show` prints).
+    const text = summary === null ? '' : printable(summary, { multiline: true });
+    if (text !== '') process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    return 0;
+  }
   const detail = await source.get(id);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(detail, null, 2)}\n`);
@@ -67,6 +75,24 @@ export async function showCommand(
     out.push(step.error ? `${line} ${c.red(printable(step.error))}` : line);
     // Under the step it was printed in, indented past the step's icon.
     for (const a of detail.annotations) if (a.stepId === step.id) out.push(`${pad}  ${annotation(a)}`);
+  }
+  const outputs = Object.entries(detail.outputs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (outputs.length) {
+    out.push('', c.bold('Outputs'));
+    // A value of several lines goes on, indented under its name.
+    for (const [name, value] of outputs) {
+      out.push(`  ${printable(name)}=${printable(value, { multiline: true }).split('\n').join('\n    ')}`);
+    }
+  }
+  if (detail.hasSummary) {
+    const withSummary = detail.steps.filter((step) => step.hasSummary).length;
+    out.push(
+      '',
+      `${c.bold('Summary')} ${c.dim(
+        `Markdown from ${withSummary} step${withSummary === 1 ? '' : 's'}: ` +
+          `see it in the dashboard, or print it with \`stepflow show ${detail.id} --summary\``,
+      )}`,
+    );
   }
   // Printed while no step was open (or by a step that is not stored): they belong to the run.
   const stepIds = new Set(detail.steps.map((step) => step.id));

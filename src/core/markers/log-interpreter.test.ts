@@ -16,6 +16,7 @@ function setup(secrets?: readonly string[]) {
   const annotations: Annotation[] = [];
   const executionMeta: Record<string, string> = {};
   const executionErrors: string[] = [];
+  const outputs: [string, string][] = [];
   const sink: InterpreterSink = {
     stepStarted: (step) => events.push(`start ${step.name}`),
     stepUpdated: (step) => {
@@ -30,6 +31,7 @@ function setup(secrets?: readonly string[]) {
     annotationAdded: (annotation) => annotations.push(annotation),
     executionMeta: (key, value) => (executionMeta[key] = value),
     executionError: (message) => executionErrors.push(message),
+    outputSet: (name, value) => outputs.push([name, value]),
   };
   const interpreter = createLogInterpreter({ sink, ...(secrets ? { secrets } : {}) });
   const taken: LogLine[] = [];
@@ -42,6 +44,7 @@ function setup(secrets?: readonly string[]) {
     annotations,
     executionMeta,
     executionErrors,
+    outputs,
     /** Pushes a script's output (one line per '\n') on stdout. */
     print(output: string, ts = T0) {
       interpreter.pushLines('stdout', output.split('\n'), ts);
@@ -402,6 +405,16 @@ describe('artifacts and annotations', () => {
     expect(t.artifacts).toEqual([{ path: 'model.pkl', description: 'model: v2', stepId: 1, seq: 2 }]);
   });
 
+  it('passes ::set-output values on as printed, and keeps the line in its step, flagged', () => {
+    const t = setup();
+    t.print('STEP_START:build\n::set-output name=version::1.2.3\n::set-output name=empty::');
+    expect(t.outputs).toEqual([
+      ['version', '1.2.3'],
+      ['empty', ''],
+    ]);
+    expect(t.lines()[1]).toMatchObject({ stepId: 1, flags: LineFlag.Marker });
+  });
+
   it('adds annotations with the current step and the seq of their marker line', () => {
     const t = setup();
     t.print('STEP_START:lint\n::error file=a.js,line=3,title=Lint::no-undef');
@@ -651,6 +664,7 @@ describe('events', () => {
         annotationAdded: () => undefined,
         executionMeta: () => undefined,
         executionError: () => undefined,
+        outputSet: () => undefined,
       },
     });
     const drain = () =>
@@ -678,6 +692,7 @@ describe('events', () => {
         annotationAdded: () => undefined,
         executionMeta: () => undefined,
         executionError: () => undefined,
+        outputSet: () => undefined,
       },
     });
     interpreter.pushLines('stdout', ['STEP_START:a', 'META:k:v', 'STEP_COMPLETE:a'], T0);
@@ -695,6 +710,7 @@ describe('events', () => {
       error: null,
       estimatedDurationSeconds: null,
       firstSeq: 1,
+      hasSummary: false,
     });
   });
 

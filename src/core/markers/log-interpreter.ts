@@ -37,6 +37,8 @@ export interface InterpreterSink {
   executionMeta(key: string, value: string): void;
   /** A `STEP_ERROR` was printed: the execution must end `failed`. Called for every one. */
   executionError(message: string): void;
+  /** `::set-output name=k::v`: an output of the run. Not masked (outputs are masked when shown). */
+  outputSet(name: string, value: string): void;
 }
 
 /** How the run ended, for the steps still open: exit 0, non-zero/spawn failure, or stopped. */
@@ -271,6 +273,10 @@ class Interpreter implements LogInterpreter {
         this.masker.add(marker.value);
         this.masking = this.masker.active;
         return;
+      case 'set-output':
+        this.markerLine(stream, raw, ts, this.currentId());
+        this.sink.outputSet(marker.name, marker.value);
+        return;
       case 'stop-commands':
         // A long token is often a random secret: hidden from this line on, as GitHub does.
         if (marker.masked) {
@@ -401,6 +407,8 @@ class Interpreter implements LogInterpreter {
       estimatedDurationSeconds: null,
       // The opening line is always the next one produced.
       firstSeq: this.seq + 1,
+      // The caller reads the summary file and sets it (see engine/step-files.ts).
+      hasSummary: false,
     };
     this.all.push(step);
     this.open.push({ step, startTs: ts, rawName, key, childFailed: false });

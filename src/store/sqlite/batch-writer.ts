@@ -11,7 +11,7 @@ import {
   artifactParams,
   stepParams,
 } from './detail-rows.js';
-import { UPSERT_EXECUTION_SQL, executionParams, runSpecOf } from './execution-row.js';
+import { RUN_SUMMARY_STEP_ID, UPSERT_EXECUTION_SQL, executionParams, runSpecOf } from './execution-row.js';
 
 export interface BatchWriter {
   /** Applies a batch in one transaction. */
@@ -32,6 +32,8 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
   const upsertArtifact = db.prepare(UPSERT_ARTIFACT_SQL);
   const upsertAnnotation = db.prepare(UPSERT_ANNOTATION_SQL);
   const upsertSample = db.prepare(UPSERT_SAMPLE_SQL);
+  const upsertSummary = db.prepare(`INSERT INTO summaries (execution_id, step_id, text) VALUES (?, ?, ?)
+    ON CONFLICT (execution_id, step_id) DO UPDATE SET text = excluded.text`);
   const insertChunk = db.prepare(`INSERT INTO log_chunks (execution_id, seq_start, seq_end, ts_start, stream,
     step_id, ts_deltas, flags, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const selectLastSeq = db
@@ -99,6 +101,9 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
     for (const { executionId, samples } of batch.samples ?? []) {
       for (const s of samples)
         upsertSample.run(executionId, s.ts, s.cpuPercent, s.memoryBytes, s.processCount);
+    }
+    for (const { executionId, stepId, summary } of batch.summaries ?? []) {
+      upsertSummary.run(executionId, stepId ?? RUN_SUMMARY_STEP_ID, summary);
     }
     if (batch.ownerSeen) {
       const { owner, at } = batch.ownerSeen;

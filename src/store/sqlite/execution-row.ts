@@ -7,7 +7,21 @@ import type { ExecutionStatus } from '../../core/statuses.js';
 
 export const EXECUTION_COLUMNS = `id, name, command, argv, cwd, tags, status, exit_code, signal, error, created_at,
   started_at, ended_at, duration_ms, timeout_seconds, meta, owner_host, owner_pid, owner_start_time,
-  line_count, resources, job_id, attempt, retry_of_id, scheduled_at, rerun_of, resume_from, late_after_seconds`;
+  line_count, resources, job_id, attempt, retry_of_id, scheduled_at, rerun_of, resume_from, late_after_seconds,
+  outputs, ${hasSummarySql('id', '0')} AS has_summary`;
+
+/** The `summaries.step_id` of a run's whole summary (steps are numbered from 1). */
+export const RUN_SUMMARY_STEP_ID = 0;
+
+/**
+ * Whether a summary text is stored (`summaries`, migration "step summaries"), by its primary key:
+ * the text itself is never read here. `executionId`/`stepId` are SQL expressions of the outer row
+ * (written unqualified, they resolve to it whatever the table's alias: `summaries` has no such
+ * column).
+ */
+export function hasSummarySql(executionId: string, stepId: string): string {
+  return `EXISTS (SELECT 1 FROM summaries WHERE summaries.execution_id = ${executionId} AND summaries.step_id = ${stepId})`;
+}
 
 export interface ExecutionRow {
   id: string;
@@ -38,6 +52,8 @@ export interface ExecutionRow {
   rerun_of: string | null;
   resume_from: string | null;
   late_after_seconds: number | null;
+  outputs: string | null;
+  has_summary: number;
 }
 
 /**
@@ -98,6 +114,8 @@ function convert(row: ExecutionRow): Execution {
     rerunOf: row.rerun_of ?? null,
     resumeFrom: row.resume_from ?? null,
     lateAfterSeconds: row.late_after_seconds ?? null,
+    hasSummary: row.has_summary === 1,
+    outputs: row.outputs == null ? {} : parseJson<Record<string, string>>(row.outputs, 'outputs'),
   };
 }
 
@@ -147,19 +165,20 @@ export function executionParams(execution: Execution, runSpec: RunSpec): unknown
     execution.rerunOf ?? null,
     execution.resumeFrom ?? null,
     execution.lateAfterSeconds ?? null,
+    JSON.stringify(execution.outputs),
   ];
 }
 
 /**
  * Inserts a full execution row, or overwrites every column but the run spec, the job link, the
- * re-run link and the late threshold (set once, at creation). line_count never goes down: it is the highest stored seq, and stored lines are
- * never removed.
+ * re-run link and the late threshold (set once, at creation). line_count never goes down: it is the
+ * highest stored seq, and stored lines are never removed.
  */
 export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, argv, cwd, tags, status,
   exit_code, signal, error, created_at, created_ms, started_at, ended_at, duration_ms, timeout_seconds,
   meta, owner_host, owner_pid, owner_start_time, line_count, resources, run_spec, job_id, attempt,
-  retry_of_id, scheduled_at, rerun_of, resume_from, late_after_seconds)
-  VALUES (${new Array(30).fill('?').join(', ')})
+  retry_of_id, scheduled_at, rerun_of, resume_from, late_after_seconds, outputs)
+  VALUES (${new Array(31).fill('?').join(', ')})
   ON CONFLICT (id) DO UPDATE SET name = excluded.name, command = excluded.command, argv = excluded.argv,
   cwd = excluded.cwd, tags = excluded.tags, status = excluded.status, exit_code = excluded.exit_code,
   signal = excluded.signal, error = excluded.error, created_at = excluded.created_at,
@@ -167,7 +186,7 @@ export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, 
   duration_ms = excluded.duration_ms, timeout_seconds = excluded.timeout_seconds, meta = excluded.meta,
   owner_host = excluded.owner_host, owner_pid = excluded.owner_pid,
   owner_start_time = excluded.owner_start_time, line_count = max(line_count, excluded.line_count),
-  resources = excluded.resources`;
+  resources = excluded.resources, outputs = excluded.outputs`;
 
 /** The spec recorded for an execution that reached the store through `write` only (no env). */
 export function runSpecOf(execution: Execution): RunSpec {

@@ -225,6 +225,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE executions ADD COLUMN late_after_seconds REAL;
   CREATE INDEX executions_name ON executions (name, id);
   `,
+  // Step summaries and outputs ($STEPFLOW_STEP_SUMMARY, $STEPFLOW_OUTPUT): the run's outputs
+  // (small, bounded: a JSON object) on the execution; the summaries' Markdown (up to 1 MiB each) in
+  // a table of its own, so that the execution and step rows listings and the live tail read stay
+  // small. step_id 0 holds the run's whole summary (steps are numbered from 1).
+  `
+  ALTER TABLE executions ADD COLUMN outputs TEXT;
+  CREATE TABLE summaries (
+    execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+    step_id INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (execution_id, step_id)
+  );
+  `,
 ];
 
 /**

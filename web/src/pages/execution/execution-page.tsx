@@ -18,6 +18,7 @@ import { isFailure, isTerminal } from '../../api/execution-status.js';
 import { ResourcePanel } from './resource-panel.js';
 import { StepList } from './step-list.js';
 import { StepTrendsPanel } from './step-trends-panel.js';
+import { OutputList, SummaryPanel } from './summary-panel.js';
 import './execution-page.css';
 
 export function ExecutionPage() {
@@ -138,7 +139,9 @@ function LoadedExecution({ execution, lineFeed, liveSamples, liveError, late }: 
           <LogViewer ref={log} execution={execution} lineFeed={lineFeed} />
         </div>
       </div>
+      <SummaryPanel execution={execution} />
       <div className="execution-outputs">
+        <OutputList execution={execution} />
         <ArtifactList execution={execution} />
         <ResourcePanel execution={execution} liveSamples={liveSamples} />
       </div>
