@@ -21,7 +21,7 @@ import type { ExecutionStore, WriteBatch } from '../store/store.js';
 /** The wire shapes must stay assignable to the model; a drift fails the build here. */
 type Assignable<T, _U extends T> = true;
 type _Checks = [
-  Assignable<Omit<Execution, keyof ExecutionJobLink | keyof ExecutionRerunLink>, RemoteExecution>,
+  Assignable<Omit<Execution, keyof ExecutionJobLink | keyof ExecutionRerunLink | 'limits' | 'limitHits'>, RemoteExecution>,
   Assignable<LogLine, RemoteBatchBody['lines'][number]>,
   Assignable<Step, NonNullable<RemoteBatchBody['steps']>[number]>,
   Assignable<Annotation, NonNullable<RemoteBatchBody['annotations']>[number]>,
@@ -295,7 +295,14 @@ function remoteRow(input: RemoteExecution, host: string, lineCount: number): Exe
     rerunOf: null,
     resumeFrom: null,
   };
-  return { ...input, tags: { ...input.tags, [REMOTE_TAG]: host }, lineCount, ...unlinked };
+  return {
+    ...input,
+    tags: { ...input.tags, [REMOTE_TAG]: host },
+    lineCount,
+    limits: input.limits ?? null,
+    limitHits: input.limitHits ?? [],
+    ...unlinked,
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { LimitHit, RunLimits } from './run-limits.js';
 import type { AnnotationLevel, ArtifactStatus, ExecutionStatus, LogStream, StepStatus } from './statuses.js';
 
 /**
@@ -18,6 +19,8 @@ export interface RunSpec {
   tags?: Record<string, string> | undefined;
   /** Seconds; absent or 0 means no timeout. */
   timeoutSeconds?: number | undefined;
+  /** Memory, CPU and log limits (docs/LIMITS.md); absent means none but the server's defaults. */
+  limits?: RunLimits | undefined;
 }
 
 /** The process that drives an execution, so another process can tell when it died. */
@@ -72,6 +75,10 @@ export interface Execution {
   rerunOf: string | null;
   /** The step a re-run resumes from: the run's processes get it as `STEPFLOW_RESUME_FROM`. */
   resumeFrom: string | null;
+  /** The limits it runs under (its own and the server's defaults); null when none. */
+  limits: RunLimits | null;
+  /** The limits that triggered, in order (docs/LIMITS.md); empty when none did. */
+  limitHits: LimitHit[];
 }
 
 /** How an execution started by a job is linked to it (see {@link Execution}). */

@@ -60,6 +60,8 @@ export function newExecution(
     scheduledAt: input.job?.scheduledAt ?? null,
     rerunOf: input.rerun?.rerunOf ?? null,
     resumeFrom: input.rerun?.resumeFrom ?? null,
+    limits: spec.limits !== undefined && Object.keys(spec.limits).length > 0 ? { ...spec.limits } : null,
+    limitHits: [],
   };
 }
 

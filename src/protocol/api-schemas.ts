@@ -27,6 +27,7 @@ import {
   MAX_TIMEOUT_SECONDS,
 } from '../core/input-limits.js';
 import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
+import { LimitHitSchema, RunLimitsSchema } from './limit-schemas.js';
 
 /**
  * TypeBox schemas of the HTTP API's executions, logs and artifacts: the server validates and
@@ -91,6 +92,8 @@ export const ExecutionSchema = Type.Object({
       description: 'The step a re-run resumes from, given to its script as STEPFLOW_RESUME_FROM',
     }),
   ),
+  limits: Nullable(RunLimitsSchema),
+  limitHits: Type.Array(LimitHitSchema, { description: 'The limits that triggered, in order' }),
 });
 
 const StepSchema = Type.Object({
@@ -287,6 +290,7 @@ export const CreateExecutionBodySchema = Type.Object(
     env: Type.Optional(EnvInputSchema),
     secretEnv: Type.Optional(SecretEnvInputSchema),
     timeout: Type.Optional(TimeoutInputSchema),
+    limits: Type.Optional(RunLimitsSchema),
   },
   { additionalProperties: false, description: 'Exactly one of `command` and `argv`' },
 );

@@ -8,6 +8,7 @@ import {
   MAX_SHORT_TEXT_LENGTH,
   MAX_TIMEOUT_SECONDS,
 } from '../core/input-limits.js';
+import { LimitHitSchema, RunLimitsSchema } from './limit-schemas.js';
 import { ANNOTATION_LEVELS, EXECUTION_STATUSES, LOG_STREAMS, STEP_STATUSES } from '../core/statuses.js';
 
 /**
@@ -108,6 +109,9 @@ export const RemoteExecution = Type.Object(
     // The re-run link likewise: a remote run is never a re-run (re-running one is refused).
     rerunOf: Type.Optional(nullable(text(MAX_SHORT_TEXT_LENGTH))),
     resumeFrom: Type.Optional(nullable(text(MAX_SHORT_TEXT_LENGTH))),
+    // Optional: clients older than limits do not send them (docs/LIMITS.md).
+    limits: Type.Optional(nullable(RunLimitsSchema)),
+    limitHits: Type.Optional(Type.Array(LimitHitSchema, { maxItems: 100 })),
   },
   { additionalProperties: false },
 );

@@ -74,6 +74,8 @@ function snapshot(overrides: Partial<Execution> = {}): Execution {
     scheduledAt: null,
     rerunOf: null,
     resumeFrom: null,
+    limits: null,
+    limitHits: [],
     ...overrides,
   };
 }

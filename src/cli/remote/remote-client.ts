@@ -22,10 +22,20 @@ export interface RemoteFailure {
 
 /**
  * A spool's run is never a re-run: leaving the (null) re-run link out keeps the rows acceptable to
- * servers older than it, which refuse unknown fields.
+ * servers older than it, which refuse unknown fields. Limits likewise, when there are none.
  */
-function wireExecution({ rerunOf: _rerunOf, resumeFrom: _resumeFrom, ...execution }: RemoteExecution) {
-  return execution;
+function wireExecution({
+  rerunOf: _rerunOf,
+  resumeFrom: _resumeFrom,
+  limits,
+  limitHits,
+  ...execution
+}: RemoteExecution) {
+  return {
+    ...execution,
+    ...(limits != null ? { limits } : {}),
+    ...(limitHits !== undefined && limitHits.length > 0 ? { limitHits } : {}),
+  };
 }
 
 type RemoteResult<T> = { ok: true; value: T } | { ok: false; failure: RemoteFailure };

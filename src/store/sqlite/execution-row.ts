@@ -1,12 +1,14 @@
 import { ERROR_CODES, StepflowError, validationError } from '../../core/errors.js';
 import type { Execution, ResourcePeaks, RunSpec } from '../../core/model.js';
+import type { LimitHit, RunLimits } from '../../core/run-limits.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
 
 /** Conversions between executions and their rows; the SQL lives next to its parameter list. */
 
 export const EXECUTION_COLUMNS = `id, name, command, argv, cwd, tags, status, exit_code, signal, error, created_at,
   started_at, ended_at, duration_ms, timeout_seconds, meta, owner_host, owner_pid, owner_start_time,
-  line_count, resources, job_id, attempt, retry_of_id, scheduled_at, rerun_of, resume_from`;
+  line_count, resources, job_id, attempt, retry_of_id, scheduled_at, rerun_of, resume_from, limits,
+  limit_hits`;
 
 export interface ExecutionRow {
   id: string;
@@ -36,6 +38,8 @@ export interface ExecutionRow {
   scheduled_at: string | null;
   rerun_of: string | null;
   resume_from: string | null;
+  limits: string | null;
+  limit_hits: string | null;
 }
 
 /**
@@ -93,6 +97,8 @@ function convert(row: ExecutionRow): Execution {
     scheduledAt: row.scheduled_at ?? null,
     rerunOf: row.rerun_of ?? null,
     resumeFrom: row.resume_from ?? null,
+    limits: row.limits == null ? null : parseJson<RunLimits>(row.limits, 'limits'),
+    limitHits: row.limit_hits == null ? [] : parseJson<LimitHit[]>(row.limit_hits, 'limit_hits'),
   };
 }
 
@@ -141,6 +147,8 @@ export function executionParams(execution: Execution, runSpec: RunSpec): unknown
     execution.scheduledAt ?? null,
     execution.rerunOf ?? null,
     execution.resumeFrom ?? null,
+    execution.limits == null ? null : JSON.stringify(execution.limits),
+    (execution.limitHits ?? []).length === 0 ? null : JSON.stringify(execution.limitHits),
   ];
 }
 
@@ -152,8 +160,8 @@ export function executionParams(execution: Execution, runSpec: RunSpec): unknown
 export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, argv, cwd, tags, status,
   exit_code, signal, error, created_at, created_ms, started_at, ended_at, duration_ms, timeout_seconds,
   meta, owner_host, owner_pid, owner_start_time, line_count, resources, run_spec, job_id, attempt,
-  retry_of_id, scheduled_at, rerun_of, resume_from)
-  VALUES (${new Array(29).fill('?').join(', ')})
+  retry_of_id, scheduled_at, rerun_of, resume_from, limits, limit_hits)
+  VALUES (${new Array(31).fill('?').join(', ')})
   ON CONFLICT (id) DO UPDATE SET name = excluded.name, command = excluded.command, argv = excluded.argv,
   cwd = excluded.cwd, tags = excluded.tags, status = excluded.status, exit_code = excluded.exit_code,
   signal = excluded.signal, error = excluded.error, created_at = excluded.created_at,
@@ -161,7 +169,7 @@ export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, 
   duration_ms = excluded.duration_ms, timeout_seconds = excluded.timeout_seconds, meta = excluded.meta,
   owner_host = excluded.owner_host, owner_pid = excluded.owner_pid,
   owner_start_time = excluded.owner_start_time, line_count = max(line_count, excluded.line_count),
-  resources = excluded.resources`;
+  resources = excluded.resources, limits = excluded.limits, limit_hits = excluded.limit_hits`;
 
 /** The spec recorded for an execution that reached the store through `write` only (no env). */
 export function runSpecOf(execution: Execution): RunSpec {
@@ -171,6 +179,7 @@ export function runSpecOf(execution: Execution): RunSpec {
     cwd: execution.cwd,
     tags: execution.tags,
     ...(execution.timeoutSeconds === null ? {} : { timeoutSeconds: execution.timeoutSeconds }),
+    ...(execution.limits == null ? {} : { limits: execution.limits }),
   };
 }
 

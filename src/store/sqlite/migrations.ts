@@ -219,6 +219,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE executions ADD COLUMN resume_from TEXT;
   CREATE INDEX executions_rerun_of ON executions (rerun_of, id) WHERE rerun_of IS NOT NULL;
   `,
+  // Resource limits (docs/LIMITS.md): what a run is limited to and which limits triggered, as JSON.
+  `
+  ALTER TABLE executions ADD COLUMN limits TEXT;
+  ALTER TABLE executions ADD COLUMN limit_hits TEXT;
+  `,
 ];
 
 /**

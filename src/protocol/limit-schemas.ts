@@ -1,0 +1,60 @@
+import { Type } from '@sinclair/typebox';
+import {
+  LIMIT_ACTIONS,
+  LIMIT_ENFORCEMENTS,
+  LIMIT_KINDS,
+  LIMIT_RANGES,
+  LOG_LIMIT_POLICIES,
+} from '../core/run-limits.js';
+
+/** Wire shapes of a run's resource limits and of the limits that triggered (docs/LIMITS.md). */
+
+const StringEnum = <const T extends readonly string[]>(values: T, options: { description?: string } = {}) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+
+const range = (key: keyof typeof LIMIT_RANGES) => ({
+  minimum: LIMIT_RANGES[key].min,
+  maximum: LIMIT_RANGES[key].max,
+});
+
+/** `limits` of a run or a job: unknown fields are refused, so a typo is a 400 naming it. */
+export const RunLimitsSchema = Type.Object(
+  {
+    memoryLimitMb: Type.Optional(
+      Type.Integer({
+        ...range('memoryLimitMb'),
+        description: 'MiB of resident memory of the whole process tree; past it the tree is killed',
+      }),
+    ),
+    cpuLimitPercent: Type.Optional(
+      Type.Number({
+        ...range('cpuLimitPercent'),
+        description: 'Percent of one core (200 = two cores); best-effort: see docs/LIMITS.md',
+      }),
+    ),
+    maxLogBytes: Type.Optional(
+      Type.Integer({ ...range('maxLogBytes'), description: 'Bytes of log stored (UTF-8, newlines counted)' }),
+    ),
+    maxLines: Type.Optional(Type.Integer({ ...range('maxLines'), description: 'Log lines stored' })),
+    logLimitPolicy: Type.Optional(
+      StringEnum(LOG_LIMIT_POLICIES, {
+        description:
+          'Past maxLogBytes or maxLines: `truncate` (default) keeps the first and the last half, with a marked gap; `fail` stops the run',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const LimitHitSchema = Type.Object({
+  kind: StringEnum(LIMIT_KINDS),
+  limit: Type.Number({ description: 'Bytes (memory, logBytes), percent (cpu) or lines' }),
+  observed: Type.Number({ description: 'In the unit of limit: the sample over it, or all the log printed' }),
+  enforcement: StringEnum(LIMIT_ENFORCEMENTS, {
+    description: '`sampled`: best-effort, /proc read every sampling interval; `counted`: exact',
+  }),
+  action: StringEnum(LIMIT_ACTIONS),
+  at: Type.String({ description: 'ISO 8601 timestamp' }),
+  dropped: Type.Union([Type.Object({ lines: Type.Integer(), bytes: Type.Integer() }), Type.Null()]),
+  message: Type.String(),
+});
