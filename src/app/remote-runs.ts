@@ -21,7 +21,10 @@ import type { ExecutionStore, WriteBatch } from '../store/store.js';
 /** The wire shapes must stay assignable to the model; a drift fails the build here. */
 type Assignable<T, _U extends T> = true;
 type _Checks = [
-  Assignable<Omit<Execution, keyof ExecutionJobLink | keyof ExecutionRerunLink | 'limits' | 'limitHits'>, RemoteExecution>,
+  Assignable<
+    Omit<Execution, keyof ExecutionJobLink | keyof ExecutionRerunLink | 'limits' | 'limitHits'>,
+    RemoteExecution
+  >,
   Assignable<LogLine, RemoteBatchBody['lines'][number]>,
   Assignable<Step, NonNullable<RemoteBatchBody['steps']>[number]>,
   Assignable<Annotation, NonNullable<RemoteBatchBody['annotations']>[number]>,

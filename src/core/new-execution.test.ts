@@ -49,6 +49,8 @@ describe('a new execution', () => {
       scheduledAt: null,
       rerunOf: null,
       resumeFrom: null,
+      limits: null,
+      limitHits: [],
     });
     const running = make({
       spec: { command: 'x', cwd: '/', timeoutSeconds: 30 },

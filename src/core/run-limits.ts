@@ -64,7 +64,10 @@ export interface LimitHit {
 
 /** The limits as given, checked: a `validation_failed` error names the first field out of range. */
 export function checkRunLimits(limits: RunLimits, field = 'limits'): RunLimits {
-  for (const [key, range] of Object.entries(LIMIT_RANGES) as [keyof typeof LIMIT_RANGES, { min: number; max: number }][]) {
+  for (const [key, range] of Object.entries(LIMIT_RANGES) as [
+    keyof typeof LIMIT_RANGES,
+    { min: number; max: number },
+  ][]) {
     const value = limits[key];
     if (value === undefined) continue;
     const whole = key !== 'cpuLimitPercent';
@@ -94,7 +97,13 @@ export function checkRunLimits(limits: RunLimits, field = 'limits'): RunLimits {
 /** The limits a run gets: its own, else the defaults (the server's `STEPFLOW_MAX_LOG_BYTES`…). */
 export function effectiveLimits(own: RunLimits | undefined, defaults: RunLimits): RunLimits | null {
   const merged: RunLimits = {};
-  for (const key of ['memoryLimitMb', 'cpuLimitPercent', 'maxLogBytes', 'maxLines', 'logLimitPolicy'] as const) {
+  for (const key of [
+    'memoryLimitMb',
+    'cpuLimitPercent',
+    'maxLogBytes',
+    'maxLines',
+    'logLimitPolicy',
+  ] as const) {
     const value = own?.[key] ?? defaults[key];
     if (value !== undefined) Object.assign(merged, { [key]: value });
   }
