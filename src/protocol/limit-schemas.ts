@@ -36,11 +36,14 @@ export const RunLimitsSchema = Type.Object(
       Type.Integer({ ...range('maxLogBytes'), description: 'Bytes of log stored (UTF-8, newlines counted)' }),
     ),
     maxLines: Type.Optional(Type.Integer({ ...range('maxLines'), description: 'Log lines stored' })),
+    // Literals, not an enum: the strict body validator (TypeBox's compiler) knows no Unsafe types.
     logLimitPolicy: Type.Optional(
-      StringEnum(LOG_LIMIT_POLICIES, {
-        description:
-          'Past maxLogBytes or maxLines: `truncate` (default) keeps the first and the last half, with a marked gap; `fail` stops the run',
-      }),
+      Type.Union(
+        LOG_LIMIT_POLICIES.map((policy) => Type.Literal(policy)),
+        {
+          description: `one of ${LOG_LIMIT_POLICIES.join(', ')}: past maxLogBytes or maxLines, \`truncate\` (default) keeps the first and the last half with a marked gap, \`fail\` stops the run`,
+        },
+      ),
     ),
   },
   { additionalProperties: false },

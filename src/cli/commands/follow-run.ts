@@ -98,6 +98,9 @@ function summary(c: Colors, detail: ExecutionDetail, hint: string): string {
       ),
   );
   if (detail.error && detail.status !== 'succeeded') lines.push(`  ${c.red(detail.error)}`);
+  for (const hit of detail.limitHits ?? []) {
+    if (hit.message !== detail.error) lines.push(`  ${c.yellow('⚠ limit')}: ${hit.message}`);
+  }
   for (const step of detail.steps.filter((s) => s.status === 'failed')) {
     lines.push(`  ${c.red('✗')} step ${c.bold(step.name)}${step.error ? `: ${step.error}` : ''}`);
   }

@@ -2,10 +2,10 @@ import path from 'node:path';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { RunSpec } from '../../core/model.js';
 import type { Application } from '../../app/application.js';
-import { parseTags, parseTimeoutSeconds } from '../parse-options.js';
+import { parseRunLimits, parseTags, parseTimeoutSeconds, type LimitOptions } from '../parse-options.js';
 import { followRun } from './follow-run.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends LimitOptions {
   name?: string;
   tag: string[];
   cwd?: string;
@@ -31,6 +31,7 @@ export async function runCommand(
     cwd: path.resolve(options.cwd ?? process.cwd()),
     tags: parseTags(options.tag),
     timeoutSeconds: parseTimeoutSeconds(options.timeout),
+    limits: parseRunLimits(options),
     ...(options.name ? { name: options.name } : {}),
   };
 
