@@ -385,5 +385,6 @@ function specOf(job: Job): RunSpec {
     ...(job.secretEnv !== undefined ? { secretEnv: job.secretEnv } : {}),
     tags: job.tags,
     ...(job.timeoutSeconds !== null ? { timeoutSeconds: job.timeoutSeconds } : {}),
+    ...(job.limits !== undefined ? { limits: job.limits } : {}),
   };
 }
