@@ -51,4 +51,18 @@ describe('stepflow run with limits', () => {
     expect(run.stderr).toContain(message);
     expect(run.stdout).not.toContain('ran');
   });
+
+  it('refuses log limits with --server, whose batches cannot carry a log with gaps', async () => {
+    const run = await runCli(
+      ['run', '--server', 'http://127.0.0.1:9', '--max-lines', '5', '--', 'echo ran'],
+      {
+        dataDir: tempDir(),
+      },
+    );
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain(
+      '--max-lines, --max-log-bytes and --log-limit-policy cannot be used with --server',
+    );
+    expect(run.stdout).not.toContain('ran');
+  });
 });
