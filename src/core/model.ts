@@ -131,7 +131,7 @@ export const LineFlag = {
 } as const;
 
 export interface LogLine {
-  /** 1-based, gapless per execution. */
+  /** 1-based, gapless per execution but where a log limit dropped lines (one gap line stands for them). */
   seq: number;
   /** Epoch milliseconds when StepFlow read the line. */
   ts: number;

@@ -181,7 +181,9 @@ const ResourceSampleSchema = Type.Object({
 export const ResourceSeriesSchema = Type.Object({ samples: Type.Array(ResourceSampleSchema) });
 
 const LogLineSchema = Type.Object({
-  seq: Type.Integer({ description: '1-based, gapless per execution' }),
+  seq: Type.Integer({
+    description: '1-based, in order; gapless but where a log limit dropped lines (docs/LIMITS.md)',
+  }),
   ts: Type.Number({ description: 'Epoch milliseconds' }),
   stream: LogStreamSchema,
   stepId: Nullable(Type.Integer()),
