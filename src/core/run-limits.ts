@@ -39,11 +39,11 @@ export type LimitKind = (typeof LIMIT_KINDS)[number];
  * line counted, exact).
  */
 export const LIMIT_ENFORCEMENTS = ['sampled', 'counted'] as const;
-export type LimitEnforcement = (typeof LIMIT_ENFORCEMENTS)[number];
+type LimitEnforcement = (typeof LIMIT_ENFORCEMENTS)[number];
 
 /** What StepFlow did: killed the tree, failed the run, cut the stored log, or only said so. */
 export const LIMIT_ACTIONS = ['killed', 'failed', 'truncated', 'warned'] as const;
-export type LimitAction = (typeof LIMIT_ACTIONS)[number];
+type LimitAction = (typeof LIMIT_ACTIONS)[number];
 
 /** A limit that triggered during a run, recorded on the execution (`Execution.limitHits`). */
 export interface LimitHit {

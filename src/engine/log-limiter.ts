@@ -10,7 +10,7 @@ export interface LogLimiterOptions {
   onExceeded?: (kind: Extract<LimitKind, 'lines' | 'logBytes'>) => void;
 }
 
-export interface LogLimitCounts {
+interface LogLimitCounts {
   kind: Extract<LimitKind, 'lines' | 'logBytes'>;
   /** Everything that went through the limiter. */
   lines: number;
