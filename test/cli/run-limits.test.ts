@@ -28,6 +28,8 @@ describe('stepflow run with limits', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/⚠ limit: log truncated by maxLines 20: .*; 980 of 1,000 lines/);
     const id = /stepflow show (\S+)/.exec(run.stdout)![1]!;
+    const shown = await runCli(['show', id], { dataDir });
+    expect(shown.stdout).toMatch(/limit {5}log truncated by maxLines 20: /);
     const logs = await runCli(['logs', id], { dataDir });
     expect(logs.stdout.split('\n').slice(8, 13)).toEqual([
       '9',

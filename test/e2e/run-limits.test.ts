@@ -57,6 +57,10 @@ done
     const banner = page.getByRole('status', { name: 'Limits triggered' });
     await banner.waitFor();
     expect(await banner.getAttribute('data-severity')).toBe('danger');
+    // What it was limited to, among the run's facts.
+    expect(await page.locator('.fact', { hasText: 'Limits' }).locator('dd').textContent()).toBe(
+      'memory 64 MB',
+    );
     expect(await banner.textContent()).toMatch(
       /^memory limit · killed killed: memory limit 64 MB exceeded \(peak \d+ MB; best-effort, sampled every 1 s\) \(best-effort: sampled\)$/,
     );

@@ -35,6 +35,9 @@ export async function showCommand(
   );
   out.push(`  ${c.dim('exit')}      ${detail.exitCode ?? detail.signal ?? '-'}`);
   if (detail.error) out.push(`  ${c.dim('error')}     ${c.red(detail.error)}`);
+  for (const hit of detail.limitHits ?? []) {
+    if (hit.message !== detail.error) out.push(`  ${c.dim('limit')}     ${c.yellow(hit.message)}`);
+  }
   const tags = Object.entries(detail.tags);
   if (tags.length)
     out.push(`  ${c.dim('tags')}      ${tags.map(([k, v]) => (v ? `${k}=${v}` : k)).join(' ')}`);
