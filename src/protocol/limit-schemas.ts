@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { MAX_COUNT, MAX_SHORT_TEXT_LENGTH } from '../core/input-limits.js';
 import {
   LIMIT_ACTIONS,
   LIMIT_ENFORCEMENTS,
@@ -49,15 +50,19 @@ export const RunLimitsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+// Ranges too: a remote run reports its hits (docs/REMOTE.md), so they are input there.
+const amount = (description: string) => Type.Number({ minimum: 0, maximum: MAX_COUNT, description });
+const count = Type.Integer({ minimum: 0, maximum: MAX_COUNT });
+
 export const LimitHitSchema = Type.Object({
   kind: StringEnum(LIMIT_KINDS),
-  limit: Type.Number({ description: 'Bytes (memory, logBytes), percent (cpu) or lines' }),
-  observed: Type.Number({ description: 'In the unit of limit: the sample over it, or all the log printed' }),
+  limit: amount('Bytes (memory, logBytes), percent (cpu) or lines'),
+  observed: amount('In the unit of limit: the sample over it, or all the log printed'),
   enforcement: StringEnum(LIMIT_ENFORCEMENTS, {
     description: '`sampled`: best-effort, /proc read every sampling interval; `counted`: exact',
   }),
   action: StringEnum(LIMIT_ACTIONS),
-  at: Type.String({ description: 'ISO 8601 timestamp' }),
-  dropped: Type.Union([Type.Object({ lines: Type.Integer(), bytes: Type.Integer() }), Type.Null()]),
-  message: Type.String(),
+  at: Type.String({ maxLength: MAX_SHORT_TEXT_LENGTH, description: 'ISO 8601 timestamp' }),
+  dropped: Type.Union([Type.Object({ lines: count, bytes: count }), Type.Null()]),
+  message: Type.String({ maxLength: 4096 }),
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { useTestServers } from '../helpers/test-server.js';
 import { eventually, readLogPane, runScript, shownSteps, waitForEnd } from './helpers/execution-kit.js';
+import type { JobBody } from '../../src/protocol/job-schemas.js';
 import { useBrowser } from './helpers/browser.js';
 
 const startServer = useTestServers();
@@ -64,5 +65,31 @@ done
     expect(await banner.textContent()).toMatch(
       /^memory limit · killed killed: memory limit 64 MB exceeded \(peak \d+ MB; best-effort, sampled every 1 s\) \(best-effort: sampled\)$/,
     );
+  });
+
+  it('sets a job’s limits in the job form, shows a rejected one next to its field, and saves them', async () => {
+    const server = await startServer();
+    const page = await browser.open(server.url, '/jobs/new');
+    const form = page.getByRole('form', { name: 'New job' });
+    await form.getByLabel('Name', { exact: true }).fill('limited');
+    await form.getByLabel('Command', { exact: true }).fill('echo hi');
+    await form.getByRole('group', { name: 'Trigger 1' }).getByLabel('Time zone', { exact: true }).fill('UTC');
+    await form
+      .getByRole('group', { name: 'Trigger 1' })
+      .getByLabel('Cron expression', { exact: true })
+      .fill('0 3 * * *');
+    const memory = form.getByLabel('Memory limit (MB)', { exact: true });
+    await memory.fill('0');
+    await form.getByLabel('Max log lines', { exact: true }).fill('5000');
+    await form.getByLabel('Past a log limit', { exact: true }).selectOption('fail');
+    await form.getByRole('button', { name: 'Create job' }).click();
+    await expect.poll(() => memory.getAttribute('aria-invalid'), { timeout: 15_000 }).toBe('true');
+
+    await memory.fill('512');
+    await form.getByRole('button', { name: 'Create job' }).click();
+    await page.waitForURL(/\/jobs\/[0-9a-z]{26}$/);
+    const id = new URL(page.url()).pathname.split('/').at(-1) ?? '';
+    const job = (await (await fetch(`${server.url}/api/jobs/${id}`)).json()) as JobBody;
+    expect(job.limits).toEqual({ memoryLimitMb: 512, maxLines: 5000, logLimitPolicy: 'fail' });
   });
 });
