@@ -49,4 +49,21 @@ describe('run limits over the API', () => {
     const list = await call<{ items: unknown[] }>(url, 'GET', '/api/executions');
     expect(list.body.items).toEqual([]);
   });
+
+  it('gives a run without limits of its own the server’s default log limits, and a run with its own keeps them', async () => {
+    const { url } = await startServer({ config: { defaultLimits: { maxLines: 4 } } });
+    const plain = await call<ExecutionBody>(url, 'POST', '/api/executions', { command: 'seq 1 10' });
+    const own = await call<ExecutionBody>(url, 'POST', '/api/executions', {
+      command: 'seq 1 10',
+      limits: { maxLines: 100 },
+    });
+    expect(plain.body.limits).toEqual({ maxLines: 4 });
+    expect(own.body.limits).toEqual({ maxLines: 100 });
+    await waitForStatus(url, plain.body.id);
+    await waitForStatus(url, own.body.id);
+    const text = async (id: string) =>
+      (await call<string>(url, 'GET', `/api/executions/${id}/logs?format=text`)).body;
+    expect(await text(plain.body.id)).toBe('1\n2\n… 6 lines (12 B) dropped by maxLines …\n9\n10\n');
+    expect(await text(own.body.id)).toBe('1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n');
+  });
 });
