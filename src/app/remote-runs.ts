@@ -32,6 +32,8 @@ type _Checks = [
       | 'lateAfterSeconds'
       | 'hasSummary'
       | 'outputs'
+      | 'limits'
+      | 'limitHits'
     >,
     RemoteExecution
   >,
@@ -339,6 +341,8 @@ function remoteRow(
     ...input,
     tags: { ...input.tags, [REMOTE_TAG]: host },
     lineCount,
+    limits: input.limits ?? null,
+    limitHits: input.limitHits ?? [],
     ...unlinked,
     // Derived here as the engine does, so an older client's snapshot gets it too.
     estimatedDurationSeconds: executionEstimatedSeconds(input.meta),

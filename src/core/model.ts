@@ -1,3 +1,4 @@
+import type { LimitHit, RunLimits } from './run-limits.js';
 import type { AnnotationLevel, ArtifactStatus, ExecutionStatus, LogStream, StepStatus } from './statuses.js';
 
 /**
@@ -20,6 +21,8 @@ export interface RunSpec {
   timeoutSeconds?: number | undefined;
   /** Seconds after its creation at which the run counts as running late (docs/JOBS.md); absent: never. */
   lateAfterSeconds?: number | undefined;
+  /** Memory, CPU and log limits (docs/LIMITS.md); absent means none but the server's defaults. */
+  limits?: RunLimits | undefined;
 }
 
 /** The process that drives an execution, so another process can tell when it died. */
@@ -85,6 +88,10 @@ export interface Execution {
   hasSummary: boolean;
   /** `$STEPFLOW_OUTPUT` and `::set-output` values by name (masked; the last value of a name wins). */
   outputs: Record<string, string>;
+  /** The limits it runs under (its own and the server's defaults); null when none. */
+  limits: RunLimits | null;
+  /** The limits that triggered, in order (docs/LIMITS.md); empty when none did. */
+  limitHits: LimitHit[];
 }
 
 /** How an execution started by a job is linked to it (see {@link Execution}). */
@@ -153,7 +160,7 @@ export const LineFlag = {
 } as const;
 
 export interface LogLine {
-  /** 1-based, gapless per execution. */
+  /** 1-based, gapless per execution but where a log limit dropped lines (one gap line stands for them). */
   seq: number;
   /** Epoch milliseconds when StepFlow read the line. */
   ts: number;

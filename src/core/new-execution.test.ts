@@ -53,6 +53,8 @@ describe('a new execution', () => {
       resumeFrom: null,
       hasSummary: false,
       outputs: {},
+      limits: null,
+      limitHits: [],
     });
     const running = make({
       spec: { command: 'x', cwd: '/', timeoutSeconds: 30, lateAfterSeconds: 45 },

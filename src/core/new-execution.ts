@@ -64,6 +64,8 @@ export function newExecution(
     resumeFrom: input.rerun?.resumeFrom ?? null,
     hasSummary: false,
     outputs: {},
+    limits: spec.limits !== undefined && Object.keys(spec.limits).length > 0 ? { ...spec.limits } : null,
+    limitHits: [],
   };
 }
 

@@ -27,6 +27,7 @@ import {
   MAX_TIMEOUT_SECONDS,
 } from '../core/input-limits.js';
 import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
+import { LimitHitSchema, RunLimitsSchema } from './limit-schemas.js';
 
 /**
  * TypeBox schemas of the HTTP API's executions, logs and artifacts: the server validates and
@@ -106,6 +107,8 @@ export const ExecutionSchema = Type.Object({
   outputs: Type.Record(Type.String(), Type.String(), {
     description: 'Outputs set through $STEPFLOW_OUTPUT / $GITHUB_OUTPUT or ::set-output, masked',
   }),
+  limits: Nullable(RunLimitsSchema),
+  limitHits: Type.Array(LimitHitSchema, { description: 'The limits that triggered, in order' }),
 });
 
 const StepSchema = Type.Object({
@@ -196,7 +199,9 @@ const ResourceSampleSchema = Type.Object({
 export const ResourceSeriesSchema = Type.Object({ samples: Type.Array(ResourceSampleSchema) });
 
 const LogLineSchema = Type.Object({
-  seq: Type.Integer({ description: '1-based, gapless per execution' }),
+  seq: Type.Integer({
+    description: '1-based, in order; gapless but where a log limit dropped lines (docs/LIMITS.md)',
+  }),
   ts: Type.Number({ description: 'Epoch milliseconds' }),
   stream: LogStreamSchema,
   stepId: Nullable(Type.Integer()),
@@ -312,6 +317,7 @@ export const CreateExecutionBodySchema = Type.Object(
         description: `Call the run late (a badge on the dashboard; it never stops it) this many seconds after it was submitted (up to ${MAX_TIMEOUT_SECONDS}, 30 days)`,
       }),
     ),
+    limits: Type.Optional(RunLimitsSchema),
   },
   { additionalProperties: false, description: 'Exactly one of `command` and `argv`' },
 );

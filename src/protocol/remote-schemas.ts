@@ -9,6 +9,7 @@ import {
   MAX_SHORT_TEXT_LENGTH,
   MAX_TIMEOUT_SECONDS,
 } from '../core/input-limits.js';
+import { LimitHitSchema, RunLimitsSchema } from './limit-schemas.js';
 import { ANNOTATION_LEVELS, EXECUTION_STATUSES, LOG_STREAMS, STEP_STATUSES } from '../core/statuses.js';
 
 /**
@@ -125,6 +126,9 @@ export const RemoteExecution = Type.Object(
     // Optional: a client older than step summaries does not send them (nor one with nothing to say).
     summary: Type.Optional(nullable(text(SUMMARY_TEXT))),
     outputs: Type.Optional(outputMap),
+    // Optional: clients older than limits do not send them (docs/LIMITS.md).
+    limits: Type.Optional(nullable(RunLimitsSchema)),
+    limitHits: Type.Optional(Type.Array(LimitHitSchema, { maxItems: 100 })),
   },
   { additionalProperties: false },
 );

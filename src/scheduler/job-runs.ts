@@ -387,5 +387,6 @@ function specOf(job: Job): RunSpec {
     ...(job.timeoutSeconds !== null ? { timeoutSeconds: job.timeoutSeconds } : {}),
     // On the run itself, so every process (and the dashboard's timer) can tell it is late.
     ...(job.lateAfterSeconds !== null ? { lateAfterSeconds: job.lateAfterSeconds } : {}),
+    ...(job.limits !== undefined ? { limits: job.limits } : {}),
   };
 }

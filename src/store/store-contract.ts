@@ -104,6 +104,25 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(await store.getExecution(created.id)).toMatchObject(created);
       });
 
+      it('keeps the limits a run was created with, the limits that triggered, and its run spec’s limits', async () => {
+        const limits = { memoryLimitMb: 512, maxLines: 1000, logLimitPolicy: 'truncate' as const };
+        const created = await store.createExecution({ spec: { command: 'make', cwd: '/', limits } });
+        expect(created).toMatchObject({ limits, limitHits: [] });
+        const hit = {
+          kind: 'lines' as const,
+          limit: 1000,
+          observed: 5000,
+          enforcement: 'counted' as const,
+          action: 'truncated' as const,
+          at: '2024-03-01T10:00:00.000Z',
+          dropped: { lines: 4000, bytes: 40_000 },
+          message: 'log truncated by maxLines 1,000',
+        };
+        await store.write({ executions: [{ ...created, status: 'succeeded', limitHits: [hit] }] });
+        expect(await store.getExecution(created.id)).toMatchObject({ limits, limitHits: [hit] });
+        expect(await store.getRunSpec(created.id)).toMatchObject({ limits });
+      });
+
       it('keeps a re-run’s link and resume step as created, and lists the direct re-runs of an execution', async () => {
         const spec = { command: 'make', cwd: '/' };
         const original = await store.createExecution({ spec });

@@ -80,6 +80,8 @@ function snapshot(overrides: Partial<RemoteExecution> = {}): RemoteExecution {
     resumeFrom: null,
     summary: null,
     outputs: {},
+    limits: null,
+    limitHits: [],
     ...overrides,
   };
 }

@@ -99,6 +99,9 @@ function summary(c: Colors, detail: ExecutionDetail, hint: string): string {
       ),
   );
   if (detail.error && detail.status !== 'succeeded') lines.push(`  ${c.red(printable(detail.error))}`);
+  for (const hit of detail.limitHits ?? []) {
+    if (hit.message !== detail.error) lines.push(`  ${c.yellow('⚠ limit')}: ${printable(hit.message)}`);
+  }
   for (const step of detail.steps.filter((s) => s.status === 'failed')) {
     lines.push(
       `  ${c.red('✗')} step ${c.bold(printable(step.name))}${step.error ? `: ${printable(step.error)}` : ''}`,

@@ -2,10 +2,16 @@ import path from 'node:path';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { RunSpec } from '../../core/model.js';
 import type { Application } from '../../app/application.js';
-import { parseLateAfterSeconds, parseTags, parseTimeoutSeconds } from '../parse-options.js';
+import {
+  parseLateAfterSeconds,
+  parseRunLimits,
+  parseTags,
+  parseTimeoutSeconds,
+  type LimitOptions,
+} from '../parse-options.js';
 import { followRun } from './follow-run.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends LimitOptions {
   name?: string;
   tag: string[];
   cwd?: string;
@@ -34,6 +40,7 @@ export async function runCommand(
     tags: parseTags(options.tag),
     timeoutSeconds: parseTimeoutSeconds(options.timeout),
     lateAfterSeconds: parseLateAfterSeconds(options.lateAfter),
+    limits: parseRunLimits(options),
     ...(options.name ? { name: options.name } : {}),
   };
 

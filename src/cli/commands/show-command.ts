@@ -46,6 +46,9 @@ export async function showCommand(
   );
   out.push(`  ${c.dim('exit')}      ${detail.exitCode ?? detail.signal ?? '-'}`);
   if (detail.error) out.push(`  ${c.dim('error')}     ${c.red(printable(detail.error))}`);
+  for (const hit of detail.limitHits ?? []) {
+    if (hit.message !== detail.error) out.push(`  ${c.dim('limit')}     ${c.yellow(printable(hit.message))}`);
+  }
   const tags = Object.entries(detail.tags);
   if (tags.length)
     out.push(`  ${c.dim('tags')}      ${printable(tags.map(([k, v]) => (v ? `${k}=${v}` : k)).join(' '))}`);

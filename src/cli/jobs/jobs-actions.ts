@@ -3,7 +3,7 @@ import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { ExecutionBody } from '../../protocol/api-schemas.js';
 import type { FireListBody, JobBody, JobListBody } from '../../protocol/job-schemas.js';
 import { colorsFor, printable, table } from '../format.js';
-import { parseTags, parseTimeoutSeconds } from '../parse-options.js';
+import { parseTags, parseTimeoutSeconds, parseRunLimits, type LimitOptions } from '../parse-options.js';
 import { requestJson, resolveServer, type ServerTarget } from './jobs-api-client.js';
 import {
   commandOf,
@@ -22,7 +22,7 @@ export interface ConnectionOptions {
   json?: boolean;
 }
 
-export interface AddOptions extends ConnectionOptions {
+export interface AddOptions extends ConnectionOptions, LimitOptions {
   name: string;
   cron: string[];
   tz?: string;
@@ -58,6 +58,7 @@ export async function addJob(command: string[], options: AddOptions): Promise<nu
     ...options.every.map((raw) => ({ intervalSeconds: number('--every', raw) })),
     ...options.at.map((at) => ({ at })),
   ];
+  const limits = parseRunLimits(options);
   const body = {
     name: options.name,
     ...(command.length === 1 ? { command: command[0] } : { argv: command }),
@@ -65,6 +66,7 @@ export async function addJob(command: string[], options: AddOptions): Promise<nu
     tags: parseTags(options.tag),
     env: parseEnv(options.env),
     ...(options.timeout !== undefined ? { timeout: parseTimeoutSeconds(options.timeout) } : {}),
+    ...(limits !== undefined ? { limits } : {}),
     triggers,
     ...(options.retries !== undefined || options.retryDelay !== undefined
       ? {

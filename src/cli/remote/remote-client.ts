@@ -21,7 +21,7 @@ export interface RemoteFailure {
 
 /**
  * A spool's run is never a re-run: leaving the (null) re-run link out keeps the rows acceptable to
- * servers older than it, which refuse unknown fields.
+ * servers older than it, which refuse unknown fields. Limits likewise, when there are none.
  */
 function wireExecution({
   rerunOf: _rerunOf,
@@ -31,14 +31,18 @@ function wireExecution({
   lateAfterSeconds,
   summary,
   outputs,
+  limits,
+  limitHits,
   ...execution
 }: RemoteExecution & { rerunOf?: unknown; resumeFrom?: unknown }) {
-  // Likewise a late threshold, the step summary and outputs go only when set.
+  // Likewise a late threshold, the step summary, outputs and limits go only when set.
   return {
     ...execution,
     ...(lateAfterSeconds == null ? {} : { lateAfterSeconds }),
     ...(summary == null ? {} : { summary }),
     ...(outputs === undefined || Object.keys(outputs).length === 0 ? {} : { outputs }),
+    ...(limits != null ? { limits } : {}),
+    ...(limitHits !== undefined && limitHits.length > 0 ? { limitHits } : {}),
   };
 }
 

@@ -42,6 +42,7 @@ export async function runSpecFromBody(body: CreateExecutionBody, serverCwd: stri
     ...(secretEnv !== undefined ? { secretEnv } : {}),
     ...(body.timeout !== undefined ? { timeoutSeconds: body.timeout } : {}),
     ...(body.lateAfterSeconds !== undefined ? { lateAfterSeconds: body.lateAfterSeconds } : {}),
+    ...(body.limits !== undefined && Object.keys(body.limits).length > 0 ? { limits: body.limits } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { ERROR_CODES, StepflowError, validationError } from '../../core/errors.js';
 import type { Execution, ResourcePeaks, RunSpec } from '../../core/model.js';
 import { executionEstimatedSeconds } from '../../core/estimated-duration.js';
+import type { LimitHit, RunLimits } from '../../core/run-limits.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
 
 /** Conversions between executions and their rows; the SQL lives next to its parameter list. */
@@ -8,7 +9,7 @@ import type { ExecutionStatus } from '../../core/statuses.js';
 export const EXECUTION_COLUMNS = `id, name, command, argv, cwd, tags, status, exit_code, signal, error, created_at,
   started_at, ended_at, duration_ms, timeout_seconds, meta, owner_host, owner_pid, owner_start_time,
   line_count, resources, job_id, attempt, retry_of_id, scheduled_at, rerun_of, resume_from, late_after_seconds,
-  outputs, ${hasSummarySql('id', '0')} AS has_summary`;
+  outputs, limits, limit_hits, ${hasSummarySql('id', '0')} AS has_summary`;
 
 /** The `summaries.step_id` of a run's whole summary (steps are numbered from 1). */
 export const RUN_SUMMARY_STEP_ID = 0;
@@ -54,6 +55,8 @@ export interface ExecutionRow {
   late_after_seconds: number | null;
   outputs: string | null;
   has_summary: number;
+  limits: string | null;
+  limit_hits: string | null;
 }
 
 /**
@@ -116,6 +119,8 @@ function convert(row: ExecutionRow): Execution {
     lateAfterSeconds: row.late_after_seconds ?? null,
     hasSummary: row.has_summary === 1,
     outputs: row.outputs == null ? {} : parseJson<Record<string, string>>(row.outputs, 'outputs'),
+    limits: row.limits == null ? null : parseJson<RunLimits>(row.limits, 'limits'),
+    limitHits: row.limit_hits == null ? [] : parseJson<LimitHit[]>(row.limit_hits, 'limit_hits'),
   };
 }
 
@@ -166,6 +171,8 @@ export function executionParams(execution: Execution, runSpec: RunSpec): unknown
     execution.resumeFrom ?? null,
     execution.lateAfterSeconds ?? null,
     JSON.stringify(execution.outputs),
+    execution.limits == null ? null : JSON.stringify(execution.limits),
+    (execution.limitHits ?? []).length === 0 ? null : JSON.stringify(execution.limitHits),
   ];
 }
 
@@ -177,8 +184,8 @@ export function executionParams(execution: Execution, runSpec: RunSpec): unknown
 export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, argv, cwd, tags, status,
   exit_code, signal, error, created_at, created_ms, started_at, ended_at, duration_ms, timeout_seconds,
   meta, owner_host, owner_pid, owner_start_time, line_count, resources, run_spec, job_id, attempt,
-  retry_of_id, scheduled_at, rerun_of, resume_from, late_after_seconds, outputs)
-  VALUES (${new Array(31).fill('?').join(', ')})
+  retry_of_id, scheduled_at, rerun_of, resume_from, late_after_seconds, outputs, limits, limit_hits)
+  VALUES (${new Array(33).fill('?').join(', ')})
   ON CONFLICT (id) DO UPDATE SET name = excluded.name, command = excluded.command, argv = excluded.argv,
   cwd = excluded.cwd, tags = excluded.tags, status = excluded.status, exit_code = excluded.exit_code,
   signal = excluded.signal, error = excluded.error, created_at = excluded.created_at,
@@ -186,7 +193,8 @@ export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, 
   duration_ms = excluded.duration_ms, timeout_seconds = excluded.timeout_seconds, meta = excluded.meta,
   owner_host = excluded.owner_host, owner_pid = excluded.owner_pid,
   owner_start_time = excluded.owner_start_time, line_count = max(line_count, excluded.line_count),
-  resources = excluded.resources, outputs = excluded.outputs`;
+  resources = excluded.resources, outputs = excluded.outputs, limits = excluded.limits,
+  limit_hits = excluded.limit_hits`;
 
 /** The spec recorded for an execution that reached the store through `write` only (no env). */
 export function runSpecOf(execution: Execution): RunSpec {
@@ -197,6 +205,7 @@ export function runSpecOf(execution: Execution): RunSpec {
     tags: execution.tags,
     ...(execution.timeoutSeconds === null ? {} : { timeoutSeconds: execution.timeoutSeconds }),
     ...(execution.lateAfterSeconds === null ? {} : { lateAfterSeconds: execution.lateAfterSeconds }),
+    ...(execution.limits == null ? {} : { limits: execution.limits }),
   };
 }
 

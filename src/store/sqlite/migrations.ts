@@ -238,6 +238,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (execution_id, step_id)
   );
   `,
+  // Resource limits (docs/LIMITS.md): what a run is limited to and which limits triggered, as JSON.
+  `
+  ALTER TABLE executions ADD COLUMN limits TEXT;
+  ALTER TABLE executions ADD COLUMN limit_hits TEXT;
+  `,
 ];
 
 /**

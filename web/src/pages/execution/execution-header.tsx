@@ -99,6 +99,7 @@ export function ExecutionHeader({ execution, now, estimates, liveError, late, ac
         {execution.timeoutSeconds !== null && execution.timeoutSeconds > 0 && (
           <Fact label="Timeout">{formatDuration(execution.timeoutSeconds * 1000)}</Fact>
         )}
+        {execution.limits !== null && <Fact label="Limits">{describeLimits(execution.limits)}</Fact>}
       </dl>
       {(tags.length > 0 || meta.length > 0) && (
         <ul className="chips" aria-label="Tags and meta">
@@ -183,4 +184,18 @@ function LiveState({ running }: { running: boolean }) {
       {state === 'open' ? '● live' : state === 'reconnecting' ? 'reconnecting…' : 'connecting…'}
     </span>
   );
+}
+
+/** "memory 512 MB · CPU 50% · 100,000 lines · 100 MB of log (fail)": what the run was limited to. */
+function describeLimits(limits: NonNullable<ExecutionDetail['limits']>): string {
+  const mb = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
+  return [
+    limits.memoryLimitMb !== undefined ? `memory ${limits.memoryLimitMb} MB` : null,
+    limits.cpuLimitPercent !== undefined ? `CPU ${limits.cpuLimitPercent}%` : null,
+    limits.maxLines !== undefined ? `${limits.maxLines.toLocaleString('en-US')} lines` : null,
+    limits.maxLogBytes !== undefined ? `${mb(limits.maxLogBytes)} of log` : null,
+    limits.logLimitPolicy === 'fail' ? 'log over: fail' : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }

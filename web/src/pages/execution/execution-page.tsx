@@ -14,6 +14,7 @@ import { AnnotationList } from './annotation-list.js';
 import { ArtifactList } from './artifact-list.js';
 import { ExecutionHeader } from './execution-header.js';
 import { FailureSummary } from './failure-summary.js';
+import { LimitBanner } from './limit-banner.js';
 import { isFailure, isTerminal } from '../../api/execution-status.js';
 import { ResourcePanel } from './resource-panel.js';
 import { StepList } from './step-list.js';
@@ -111,6 +112,7 @@ function LoadedExecution({ execution, lineFeed, liveSamples, liveError, late }: 
       {execution.annotations.length > 0 && (
         <AnnotationList annotations={execution.annotations} steps={execution.steps} />
       )}
+      <LimitBanner execution={execution} />
       {isFailure(execution.status) && (
         <FailureSummary execution={execution} step={culprit} onRevealStep={reveal} />
       )}
