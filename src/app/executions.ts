@@ -17,6 +17,7 @@ export type ExecutionReads = Pick<
   | 'readLog'
   | 'readLogOutline'
   | 'searchLog'
+  | 'searchRuns'
   | 'listResourceSamples'
   | 'countByStatus'
   | 'lastSucceededByName'

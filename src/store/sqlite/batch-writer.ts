@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Execution, RunSpec } from '../../core/model.js';
 import type { WriteBatch } from '../store.js';
+import { indexedChunkText } from '../../core/search/run-search.js';
 import { encodeLogChunks } from './log-chunks.js';
 import {
   UPSERT_ANNOTATION_SQL,
@@ -34,6 +35,8 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
   const upsertSample = db.prepare(UPSERT_SAMPLE_SQL);
   const insertChunk = db.prepare(`INSERT INTO log_chunks (execution_id, seq_start, seq_end, ts_start, stream,
     step_id, ts_deltas, flags, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  // Search across runs: one index row per chunk, in the chunk's transaction (migrations.ts).
+  const indexChunk = db.prepare('INSERT INTO log_search (rowid, text, execution_id) VALUES (?, ?, ?)');
   const selectLastSeq = db
     .prepare('SELECT seq_end FROM log_chunks WHERE execution_id = ? ORDER BY seq_start DESC LIMIT 1')
     .pluck();
@@ -75,7 +78,7 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
       if (lines.length === 0) continue;
       const { chunks, lastSeq } = encodeLogChunks(lines, lastStoredSeq(executionId));
       for (const c of chunks) {
-        insertChunk.run(
+        const { lastInsertRowid } = insertChunk.run(
           executionId,
           c.seqStart,
           c.seqEnd,
@@ -86,6 +89,7 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
           c.flags,
           c.text,
         );
+        indexChunk.run(lastInsertRowid, indexedChunkText(c.text, c.seqEnd - c.seqStart + 1), executionId);
       }
       lastSeqs.set(executionId, lastSeq);
       if (chunks.length > 0) raiseLineCount.run(lastSeq, executionId);

@@ -219,6 +219,24 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE executions ADD COLUMN resume_from TEXT;
   CREATE INDEX executions_rerun_of ON executions (rerun_of, id) WHERE rerun_of IS NOT NULL;
   `,
+  // Search across runs: a trigram index of each log chunk as it is searched (ANSI escapes removed,
+  // folded by JavaScript's toLowerCase: stepflow_search_text, registered by open-database.ts), keyed
+  // by the chunk's rowid. Contentless: the text stays in log_chunks only; detail=none keeps no
+  // positions (a lookup gives candidate chunks, the exact matcher counts). The batch writer adds a
+  // row per chunk in the chunk's transaction; the trigger removes it with its chunk. The INSERT
+  // indexes the logs stored before (docs/SEARCH.md: its cost on a large database).
+  `
+  CREATE VIRTUAL TABLE log_search USING fts5(
+    text, execution_id UNINDEXED,
+    content = '', contentless_delete = 1, contentless_unindexed = 1,
+    tokenize = 'trigram case_sensitive 1', detail = none
+  );
+  INSERT INTO log_search (rowid, text, execution_id)
+    SELECT rowid, stepflow_search_text(text, seq_end - seq_start + 1), execution_id FROM log_chunks;
+  CREATE TRIGGER log_chunks_unindex AFTER DELETE ON log_chunks BEGIN
+    DELETE FROM log_search WHERE rowid = old.rowid;
+  END;
+  `,
 ];
 
 /**

@@ -23,6 +23,8 @@ import type {
   LogSearchPage,
   LogSearchQuery,
   NewExecution,
+  RunSearchPage,
+  RunSearchQuery,
   WriteBatch,
 } from '../store.js';
 import { createBatchWriter } from './batch-writer.js';
@@ -37,6 +39,7 @@ import type { ArtifactPage, ArtifactQuery, ExecutionStats, StatsQuery } from '..
 import { createLogReader } from './log-reader.js';
 import { createLogOutlineReader } from './log-outline.js';
 import { createLogSearcher } from './log-search.js';
+import { createRunSearcher } from './run-search.js';
 import { DATABASE_FILE, openDatabase } from './open-database.js';
 import { recoverInterrupted } from './recover-interrupted.js';
 import { createSignOfLifeReader } from './last-sign-of-life.js';
@@ -72,6 +75,7 @@ export class SqliteStore implements ExecutionStore {
   private readonly readLogPage: ReturnType<typeof createLogReader>;
   private readonly readOutline: ReturnType<typeof createLogOutlineReader>;
   private readonly searchLogText: ReturnType<typeof createLogSearcher>;
+  private readonly searchAllRuns: ReturnType<typeof createRunSearcher>;
   private readonly readSignOfLife: ReturnType<typeof createSignOfLifeReader>;
   private readonly cancels: ReturnType<typeof createCancelRequests>;
   private readonly nextId = createExecutionIdFactory();
@@ -101,6 +105,7 @@ export class SqliteStore implements ExecutionStore {
     this.readLogPage = createLogReader(db);
     this.readOutline = createLogOutlineReader(db);
     this.searchLogText = createLogSearcher(db);
+    this.searchAllRuns = createRunSearcher(db);
     this.readSignOfLife = createSignOfLifeReader(db);
     this.cancels = createCancelRequests(db);
     this.selectExecution = db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE id = ?`);
@@ -211,6 +216,10 @@ export class SqliteStore implements ExecutionStore {
       if (page.lineTotal === 0) this.assertExists(id);
       return page;
     });
+  }
+
+  async searchRuns(query: RunSearchQuery): Promise<RunSearchPage> {
+    return this.guard('cannot search the runs', () => this.searchAllRuns(query));
   }
 
   async listResourceSamples(id: string): Promise<ResourceSample[]> {
