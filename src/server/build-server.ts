@@ -27,6 +27,7 @@ import { statsRoutes } from './routes/stats.js';
 import { executionEstimatesRoutes } from './routes/execution-estimates.js';
 import { executionLogsRoutes } from './routes/execution-logs.js';
 import { executionsRoutes } from './routes/executions.js';
+import { runSearchRoutes } from './routes/run-search.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerPrometheusMetrics } from './routes/prometheus-metrics.js';
@@ -190,5 +191,6 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await artifactDownloadRoutes(app, context);
   await statsRoutes(app, context);
   await artifactsListRoutes(app, context);
+  await runSearchRoutes(app, context);
   await registerWebUi(app);
 }
