@@ -31,7 +31,7 @@ export interface ExecutionSource {
 }
 
 /** What `stepflow search` asks for. */
-export interface RunSearchRequest {
+interface RunSearchRequest {
   text: string;
   status?: ExecutionStatus[];
   since?: string;

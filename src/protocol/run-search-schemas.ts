@@ -86,7 +86,8 @@ export const RunSearchPageSchema = Type.Object({
     { description: 'Runs with a match, newest first' },
   ),
   nextCursor: Type.Union([Type.String(), Type.Null()], {
-    description: 'Continues after the last run this page read; null when no older run can match',
+    description:
+      'Continues after the last run this page read; null at the end (a cursor may lead to an empty last page)',
   }),
   scannedRuns: Type.Integer({ description: 'Runs whose logs this page read' }),
   truncated: Type.Boolean({
@@ -95,7 +96,6 @@ export const RunSearchPageSchema = Type.Object({
   }),
 });
 
-export type RunSearchQueryBody = Static<typeof RunSearchQuerySchema>;
 export type RunSearchPageBody = Static<typeof RunSearchPageSchema>;
 export type RunSearchLineBody = Static<typeof RunSearchLineSchema>;
 

@@ -266,7 +266,10 @@ export interface RunSearchHit {
 export interface RunSearchPage {
   /** Newest run first. */
   items: RunSearchHit[];
-  /** Continues after the last run this page looked at; null when no older run can match. */
+  /**
+   * Continues after the last run this page looked at; null when the search reached the end. A
+   * backend that cannot tell whether an older run matches may return one that leads to an empty page.
+   */
   nextCursor: string | null;
   /** Runs whose logs this page read (those with a candidate match in the index). */
   scannedRuns: number;

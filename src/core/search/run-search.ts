@@ -14,9 +14,9 @@ import { searchNeedle } from './log-text-search.js';
  */
 export const RUN_SEARCH_MIN_LENGTH = 3;
 export const RUN_SEARCH_MAX_LENGTH = 200;
-export const RUN_SEARCH_DEFAULT_LIMIT = 20;
+const RUN_SEARCH_DEFAULT_LIMIT = 20;
 export const RUN_SEARCH_MAX_LIMIT = 100;
-export const RUN_SEARCH_DEFAULT_LINES = 3;
+const RUN_SEARCH_DEFAULT_LINES = 3;
 export const RUN_SEARCH_MAX_LINES = 20;
 
 /** The checked parts of a query: the folded needle and the page sizes with their defaults. */

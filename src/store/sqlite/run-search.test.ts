@@ -5,8 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { useTempDirs } from '../../../test/helpers/temp-dir.js';
 import type { LogLine } from '../../core/model.js';
 import { MIGRATIONS } from './migrations.js';
-import { DATABASE_FILE } from './open-database.js';
+import { DATABASE_FILE, openDatabase } from './open-database.js';
+import { createRunSearcher } from './run-search.js';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.js';
+import type { RunSearchPage } from '../store.js';
 
 const tempDir = useTempDirs();
 
@@ -78,6 +80,54 @@ describe('search across runs (SQLite trigram index)', () => {
     const second = await store.searchRuns({ text: 'abcdef', cursor: first.nextCursor as string });
     expect(second).toMatchObject({ scannedRuns: 6, truncated: false, nextCursor: null });
     expect(second.items.map((item) => item.execution.id)).toEqual([match]);
+  });
+
+  it('gives the same pages whether runs are found from the index or by walking them newest first', async () => {
+    const dataDir = tempDir();
+    const store = await open(dataDir);
+    for (let i = 0; i < 60; i++) {
+      const texts = Array.from({ length: 120 }, (_, seq) =>
+        (seq * 7 + i) % 23 === 0 ? `request Timeout after ${seq} ms` : `ok ${seq} time out`,
+      );
+      const id = await newRun(store, i, i % 5 === 0 ? ['nothing'] : texts);
+      if (i % 3 === 0) {
+        const execution = await store.getExecution(id);
+        await store.write({
+          executions: [{ ...execution!, status: 'failed', endedAt: execution!.createdAt }],
+        });
+      }
+    }
+    const db = await openDatabase(dataDir);
+    try {
+      const byLookup = createRunSearcher(db);
+      const byWalk = createRunSearcher(db, { groupByLookupUpTo: 0 });
+      for (const query of [
+        { text: 'timeout', limit: 7 },
+        { text: 'TIMEOUT AFTER 1', limit: 3, linesPerRun: 5 },
+        { text: 'timeout', status: ['failed' as const], limit: 4 },
+        { text: 'time out', since: new Date(Date.UTC(2024, 0, 1, 0, 0, 30)).toISOString() },
+        { text: 'nothing' },
+        { text: 'absent text' },
+      ]) {
+        const pages: unknown[][] = [[], []];
+        for (const [k, search] of [byLookup, byWalk].entries()) {
+          let cursor: string | undefined;
+          for (let n = 0; n < 50; n++) {
+            const page = search({ ...query, ...(cursor ? { cursor } : {}) });
+            pages[k]?.push(page);
+            if (page.nextCursor === null) break;
+            cursor = page.nextCursor;
+          }
+        }
+        // The walk cannot know that no older run holds a candidate: it may end with an empty page.
+        const itemsOf = (list: unknown[]) =>
+          (list as RunSearchPage[]).map((page) => page.items).filter((items) => items.length > 0);
+        expect(itemsOf(pages[1]!), JSON.stringify(query)).toEqual(itemsOf(pages[0]!));
+        expect(pages[0]!.length).toBeGreaterThan(query.limit === undefined ? 0 : 1);
+      }
+    } finally {
+      db.close();
+    }
   });
 
   it('finds exactly the lines the log search finds, whatever the case, escapes or letters', async () => {
