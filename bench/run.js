@@ -61,6 +61,24 @@ if (only.includes('server-reference')) {
       `(StepFlow's own API p99 under this load cannot be below this)`,
   );
 }
+// Not in the default set (it builds a 10M-line data dir, minutes): `npm run bench search`.
+if (only.includes('search')) {
+  console.log(
+    '(e) search across runs: 10,000,000 stored lines in 2,000 runs, a page of 20 runs (rare, common, no match)',
+  );
+  const r = scenario('./search.js', Math.min(RUNS, 1));
+  for (const name of ['rare', 'common', 'none']) {
+    console.log(
+      `  ${name} "${r[0][name].text}": median ${median(r.map((x) => x[name].ms))} ms (target < 300), ` +
+        `floor (index lookup alone) ${median(r.map((x) => x[name].floorMs))} ms, ${r[0][name].candidateChunks} candidate chunks, ` +
+        `${r[0][name].runs} runs returned of ${r[0][name].scannedRuns} read`,
+    );
+  }
+  console.log(
+    `  written ${r[0].linesPerSecondWritten.toLocaleString('en')} lines/s with the index; database ${r[0].dbMB} MB, index ${r[0].indexMB} MB; ` +
+      `indexing it from scratch (the migration) ${r[0].backfillSeconds} s`,
+  );
+}
 if (want('parser')) {
   console.log('(c) marker interpretation cost per line');
   const r = scenario('./parser.js', RUNS);
