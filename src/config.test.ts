@@ -35,3 +35,27 @@ describe('loadConfig: the run environment', () => {
     );
   });
 });
+
+describe('loadConfig: default log limits', () => {
+  it('reads STEPFLOW_MAX_LOG_BYTES as a size, the line limit and the policy; none by default', () => {
+    expect(loadConfig({}, '/').defaultLimits).toEqual({});
+    expect(
+      loadConfig(
+        {
+          STEPFLOW_MAX_LOG_BYTES: '100M',
+          STEPFLOW_MAX_LOG_LINES: '50000',
+          STEPFLOW_LOG_LIMIT_POLICY: 'fail',
+        },
+        '/',
+      ).defaultLimits,
+    ).toEqual({ maxLogBytes: 100 * 1024 * 1024, maxLines: 50_000, logLimitPolicy: 'fail' });
+  });
+
+  it.each([
+    ['STEPFLOW_MAX_LOG_BYTES', 'lots'],
+    ['STEPFLOW_MAX_LOG_LINES', '1.5'],
+    ['STEPFLOW_LOG_LIMIT_POLICY', 'drop'],
+  ])('refuses %s=%j, naming the variable', (name, raw) => {
+    expect(() => loadConfig({ [name]: raw }, '/')).toThrow(name);
+  });
+});

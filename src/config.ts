@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { validationError } from './core/errors.js';
 import { secretEnvPatterns } from './core/markers/secret-env.js';
+import { checkRunLimits, LOG_LIMIT_POLICIES, parseSize, type RunLimits } from './core/run-limits.js';
 import type { ChildEnvironmentPolicy } from './runner/child-environment.js';
 
 /** Settings read from the environment, validated once at start. */
@@ -29,6 +30,11 @@ export interface StepflowConfig {
    * variables nor `STEPFLOW_SERVER_ONLY_ENV`.
    */
   runEnvironment: ChildEnvironmentPolicy;
+  /**
+   * Log limits of every run that sets none of its own (`STEPFLOW_MAX_LOG_BYTES`,
+   * `STEPFLOW_MAX_LOG_LINES`, `STEPFLOW_LOG_LIMIT_POLICY`; docs/LIMITS.md). Empty: unlimited.
+   */
+  defaultLimits?: RunLimits;
 }
 
 type DataDirOrigin = 'env' | 'default' | 'legacy';
@@ -77,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       passThrough: nameListFromEnv(env, 'STEPFLOW_ENV_PASSTHROUGH'),
       serverOnly: nameListFromEnv(env, 'STEPFLOW_SERVER_ONLY_ENV'),
     },
+    defaultLimits: defaultLimitsFromEnv(env),
   };
 }
 
@@ -86,6 +93,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
  */
 export function forServer(config: StepflowConfig): StepflowConfig {
   return { ...config, runEnvironment: { ...config.runEnvironment, inherit: 'allow-list' } };
+}
+
+/** `STEPFLOW_MAX_LOG_BYTES` (a size: `100M`, `1G`, bytes without a unit) and its siblings. */
+function defaultLimitsFromEnv(env: NodeJS.ProcessEnv): RunLimits {
+  const limits: RunLimits = {};
+  const bytes = env.STEPFLOW_MAX_LOG_BYTES;
+  if (bytes !== undefined && bytes !== '') {
+    const parsed = parseSize(bytes);
+    if (parsed === null)
+      throw validationError(
+        `STEPFLOW_MAX_LOG_BYTES must be a size (e.g. 100M, 1G), got ${JSON.stringify(bytes)}`,
+      );
+    limits.maxLogBytes = parsed;
+  }
+  const lines = env.STEPFLOW_MAX_LOG_LINES;
+  if (lines !== undefined && lines !== '') {
+    limits.maxLines = positiveFromEnv(env, 'STEPFLOW_MAX_LOG_LINES', 0, POSITIVE_INTEGER);
+  }
+  const policy = env.STEPFLOW_LOG_LIMIT_POLICY;
+  if (policy !== undefined && policy !== '') {
+    if (!(LOG_LIMIT_POLICIES as readonly string[]).includes(policy))
+      throw validationError(
+        `STEPFLOW_LOG_LIMIT_POLICY must be one of ${LOG_LIMIT_POLICIES.join(', ')}, got ${JSON.stringify(policy)}`,
+      );
+    limits.logLimitPolicy = policy as RunLimits['logLimitPolicy'];
+  }
+  return checkRunLimits(limits, 'STEPFLOW');
 }
 
 const POSITIVE_INTEGER = { integer: true, what: 'a positive integer' };

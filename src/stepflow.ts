@@ -100,6 +100,7 @@ export async function createStepflow(
     killGraceMs: config.killGraceMs,
     secretEnvPatterns: config.secretEnvPatterns,
     environment: config.runEnvironment,
+    ...(config.defaultLimits ? { defaultLimits: config.defaultLimits } : {}),
   });
   // Cancel from anywhere: this process acts on requests for its runs, and records them for others'.
   const cancelWatcher = createCancelWatcher({ store, engine, bus, owner });

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { ARTIFACT_STORE_DIR, resolveStoredArtifact } from '../artifacts/stored-artifact-path.js';
 import { ERROR_CODES, StepflowError, isStepflowError, notFound, validationError } from '../core/errors.js';
-import type { Execution, ExecutionDetail, RunSpec } from '../core/model.js';
+import type { Execution, ExecutionDetail, ExecutionSummary, RunSpec } from '../core/model.js';
 import { isExecutionStatus, isTerminalExecutionStatus } from '../core/statuses.js';
 import type { Engine } from '../engine/engine.js';
 import type { RequestedCancel } from '../engine/request-cancel.js';
@@ -13,6 +13,7 @@ import type { ExecutionStore } from '../store/store.js';
 export type ExecutionReads = Pick<
   ExecutionStore,
   | 'getExecution'
+  | 'getSummary'
   | 'listExecutions'
   | 'readLog'
   | 'readLogOutline'
@@ -21,6 +22,7 @@ export type ExecutionReads = Pick<
   | 'listResourceSamples'
   | 'countByStatus'
   | 'lastSucceededByName'
+  | 'recentRuns'
   | 'executionStats'
   | 'listArtifacts'
 >;
@@ -46,6 +48,8 @@ export interface Executions {
   run(spec: RunSpec): Promise<{ execution: Execution; done: Promise<Execution> }>;
   /** The execution as stored after everything this process published about it (not found: throws). */
   get(id: string): Promise<ExecutionDetail>;
+  /** Its summary Markdown, the run's and each step's, as stored after what this process published. */
+  summary(id: string): Promise<ExecutionSummary>;
   /** Cancels a run wherever it runs: this process, another on the same data dir, a remote client. */
   cancel(id: string, options?: { reason?: string }): Promise<CancelOutcome>;
   /**
@@ -95,6 +99,12 @@ export function createExecutions(deps: ExecutionsDeps): Executions {
     active: () => engine.active(),
     settle: () => writer.flush(),
     get,
+    async summary(id) {
+      await writer.flush();
+      const summary = await store.getSummary(id);
+      if (summary === undefined) throw notFound('execution', id);
+      return summary;
+    },
     storedArtifactFile: (storedPath) => resolveStoredArtifact(dataDir, storedPath),
 
     async submit(spec) {

@@ -12,7 +12,9 @@ import type {
 } from '../core/model.js';
 import { executionOf } from '../core/model.js';
 import { interruptedEnd, leaseExpiredError } from '../core/interruption.js';
+import { executionEstimatedSeconds } from '../core/estimated-duration.js';
 import { isTerminalExecutionStatus } from '../core/statuses.js';
+import { MAX_OUTPUT_CHARS } from '../core/step-files/output-limits.js';
 import { REMOTE_TAG, type RemoteBatchBody, type RemoteExecution } from '../protocol/remote-schemas.js';
 import type { EventBus } from '../engine/event-bus.js';
 import type { StoreWriter } from '../engine/store-writer.js';
@@ -21,9 +23,22 @@ import type { ExecutionStore, WriteBatch } from '../store/store.js';
 /** The wire shapes must stay assignable to the model; a drift fails the build here. */
 type Assignable<T, _U extends T> = true;
 type _Checks = [
-  Assignable<Omit<Execution, keyof ExecutionJobLink | keyof ExecutionRerunLink>, RemoteExecution>,
+  Assignable<
+    Omit<
+      Execution,
+      | keyof ExecutionJobLink
+      | keyof ExecutionRerunLink
+      | 'estimatedDurationSeconds'
+      | 'lateAfterSeconds'
+      | 'hasSummary'
+      | 'outputs'
+      | 'limits'
+      | 'limitHits'
+    >,
+    RemoteExecution
+  >,
   Assignable<LogLine, RemoteBatchBody['lines'][number]>,
-  Assignable<Step, NonNullable<RemoteBatchBody['steps']>[number]>,
+  Assignable<Omit<Step, 'hasSummary'>, NonNullable<RemoteBatchBody['steps']>[number]>,
   Assignable<Annotation, NonNullable<RemoteBatchBody['annotations']>[number]>,
 ];
 
@@ -131,8 +146,8 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
             'a remote execution needs its owner (the reporting process): crash recovery asks about it',
           );
         }
-        const execution = remoteRow(input, input.owner.host, 0);
-        await commit({ executions: [execution] }, [
+        const execution = remoteRow(input, input.owner.host, 0, false);
+        await commit({ executions: [execution], summaries: summariesOf(input.id, input, []) }, [
           { type: 'execution.started', executionId: execution.id, execution },
         ]);
         return { created: true, lastSeq: 0 };
@@ -147,6 +162,7 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
         const executionId = id;
 
         let execution: Execution | undefined;
+        let sentExecution: RemoteExecution | undefined;
         if (batch.execution) {
           if (batch.execution.id !== id)
             throw validationError(`body.execution.id must be ${JSON.stringify(id)}`);
@@ -158,17 +174,31 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
             !isTerminalExecutionStatus(batch.execution.status);
           if (!stale) {
             const owner = batch.execution.owner ?? stored.owner;
-            execution = remoteRow({ ...batch.execution, owner }, stored.tags[REMOTE_TAG] ?? '', lastSeq);
+            sentExecution = batch.execution;
+            execution = remoteRow(
+              { ...batch.execution, owner },
+              stored.tags[REMOTE_TAG] ?? '',
+              lastSeq,
+              stored.hasSummary,
+            );
           }
         }
         const storedSteps = new Map(stored.steps.map((s) => [s.id, s]));
         // Same for steps: an open snapshot never replaces a closed one; a resent one changes nothing.
-        const steps = (batch.steps ?? []).filter((step) => {
-          const before = storedSteps.get(step.id);
-          return (
-            !before || (!(before.endedAt !== null && step.endedAt === null) && !sameFields(before, step))
-          );
-        });
+        // The summary texts go to their own rows, never on the step the hub sends out.
+        const sent = (batch.steps ?? []).map(({ summary, ...step }): [Step, string | null] => [
+          { ...step, hasSummary: summary != null || (storedSteps.get(step.id)?.hasSummary ?? false) },
+          summary ?? null,
+        ]);
+        const sentSummaries = sent.filter(([, summary]) => summary !== null) as [Step, string][];
+        const steps = sent
+          .map(([step]) => step)
+          .filter((step) => {
+            const before = storedSteps.get(step.id);
+            return (
+              !before || (!(before.endedAt !== null && step.endedAt === null) && !sameFields(before, step))
+            );
+          });
         const knownAnnotations = new Set(stored.annotations.map((a) => a.id));
         const annotations = (batch.annotations ?? []).filter((a) => !knownAnnotations.has(a.id));
         const storedArtifacts = new Set(
@@ -204,6 +234,8 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
             annotations: annotations.map((annotation) => ({ executionId, annotation })),
             artifacts: artifacts.map((artifact) => ({ executionId, artifact })),
             samples: samples.length > 0 ? [{ executionId, samples }] : [],
+            // Written here, not published: the store is the texts' only reader.
+            summaries: summariesOf(executionId, sentExecution, sentSummaries),
           },
           events,
         );
@@ -285,7 +317,12 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
 }
 
 /** The row as stored: the server's tag is kept whatever the client sends, and it counts lines itself. */
-function remoteRow(input: RemoteExecution, host: string, lineCount: number): Execution {
+function remoteRow(
+  { summary, outputs = {}, ...input }: RemoteExecution,
+  host: string,
+  lineCount: number,
+  hadSummary: boolean,
+): Execution {
   // A remote run is never a job run nor a re-run, whatever the client says.
   const unlinked = {
     jobId: null,
@@ -295,7 +332,40 @@ function remoteRow(input: RemoteExecution, host: string, lineCount: number): Exe
     rerunOf: null,
     resumeFrom: null,
   };
-  return { ...input, tags: { ...input.tags, [REMOTE_TAG]: host }, lineCount, ...unlinked };
+  // Each value is bounded by the schema; the whole as a local run's (masking may lengthen it).
+  const chars = Object.entries(outputs).reduce((n, [name, value]) => n + name.length + value.length, 0);
+  if (chars > 2 * MAX_OUTPUT_CHARS) {
+    throw validationError(`body.execution.outputs must hold at most ${2 * MAX_OUTPUT_CHARS} characters`);
+  }
+  return {
+    ...input,
+    tags: { ...input.tags, [REMOTE_TAG]: host },
+    lineCount,
+    limits: input.limits ?? null,
+    limitHits: input.limitHits ?? [],
+    ...unlinked,
+    // Derived here as the engine does, so an older client's snapshot gets it too.
+    estimatedDurationSeconds: executionEstimatedSeconds(input.meta),
+    lateAfterSeconds: input.lateAfterSeconds ?? null,
+    // A client older than step summaries sends neither (nor one with nothing to say).
+    hasSummary: summary != null || hadSummary,
+    outputs,
+  };
+}
+
+/** The summary texts a client sent: the run's (`stepId: null`) and its steps'. */
+function summariesOf(
+  executionId: string,
+  execution: RemoteExecution | undefined,
+  steps: readonly [Step, string][],
+): NonNullable<WriteBatch['summaries']> {
+  const summaries: NonNullable<WriteBatch['summaries']> = steps.map(([step, summary]) => ({
+    executionId,
+    stepId: step.id,
+    summary,
+  }));
+  if (execution?.summary != null) summaries.push({ executionId, stepId: null, summary: execution.summary });
+  return summaries;
 }
 
 /**

@@ -2,7 +2,12 @@ import type { Application } from '../app/application.js';
 import { ERROR_CODES, isStepflowError, StepflowError } from '../core/errors.js';
 import type { ExecutionStatus } from '../core/statuses.js';
 import { isTerminalExecutionStatus } from '../core/statuses.js';
-import type { ExecutionBody, ExecutionPageBody, LogPageBody } from '../protocol/api-schemas.js';
+import type {
+  ExecutionBody,
+  ExecutionPageBody,
+  ExecutionSummaryBody,
+  LogPageBody,
+} from '../protocol/api-schemas.js';
 import { toExecutionDetailJson, type ExecutionDetailJson } from '../protocol/execution-json.js';
 import { toRunSearchPageJson, type RunSearchPageBody } from '../protocol/run-search-schemas.js';
 import { parseSince } from '../core/since-time.js';
@@ -24,6 +29,8 @@ export interface ExecutionSource {
   readonly where: string;
   list(query: { status?: ExecutionStatus[]; limit: number }): Promise<ExecutionPageBody>;
   get(id: string): Promise<ExecutionDetailJson>;
+  /** The run's summary Markdown and each step's (not part of `get`). */
+  summary(id: string): Promise<ExecutionSummaryBody>;
   readLog(id: string, page: { after: number; limit: number }): Promise<LogPageBody>;
   cancel(id: string): Promise<CancelAnswer>;
   /** Every run's log searched (`GET /api/search`); `since` as the API takes it (ISO or `24h`). */
@@ -55,6 +62,11 @@ export function localSource(app: Application, dataDir: string): ExecutionSource 
     where,
     list: (query) => reads.listExecutions(query),
     get,
+    async summary(id) {
+      const summary = await reads.getSummary(id);
+      if (summary === undefined) throw notFoundIn(id, where);
+      return summary;
+    },
     async readLog(id, page) {
       return reads.readLog(id, page);
     },
@@ -94,6 +106,7 @@ export function serverSource(target: ServerTarget): ExecutionSource {
       return requestJson<ExecutionPageBody>(target, 'GET', `/api/executions?${query}`);
     },
     get: (id) => naming(id, requestJson<ExecutionDetailJson>(target, 'GET', path(id))),
+    summary: (id) => naming(id, requestJson<ExecutionSummaryBody>(target, 'GET', path(id, '/summary'))),
     readLog: (id, { after, limit }) =>
       naming(id, requestJson<LogPageBody>(target, 'GET', path(id, `/logs?after=${after}&limit=${limit}`))),
     async cancel(id) {

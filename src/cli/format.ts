@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { stripAnsi } from '../core/markers/ansi.js';
 import type { ExecutionStatus, StepStatus } from '../core/statuses.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
@@ -7,6 +8,21 @@ export type Colors = ReturnType<typeof pc.createColors>;
 export function colorsFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): Colors {
   const enabled = Boolean(stream.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== '');
   return pc.createColors(enabled);
+}
+
+// C0 controls but tab and newline, DEL, and the C1 controls (a terminal may act on 0x9b as CSI).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+/**
+ * Text that came from a user or a script (a run's name, command, tags, errors, job fields) as it may
+ * go to a terminal: escape sequences removed and other control characters shown as U+FFFD, so
+ * `stepflow ls`/`show` cannot retitle the window, clear the screen or hide a line. A multi-line
+ * value (a script) keeps its newlines only when `multiline` is set; otherwise they show as ⏎.
+ */
+export function printable(text: string, options: { multiline?: boolean } = {}): string {
+  const lines = stripAnsi(text).replace(/\r\n/g, '\n');
+  return (options.multiline ? lines : lines.replace(/\n/g, '⏎')).replace(CONTROL, '\uFFFD');
 }
 
 export const STEP_ICONS: Record<StepStatus, string> = {

@@ -86,6 +86,18 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--cwd <dir>', 'working directory (default: the current one)')
     .option('--timeout <seconds>', 'stop the process tree after this many seconds')
     .option(
+      '--late-after <duration>',
+      'call the run late after this long (90, 90s, 10m, 1.5h); never stops it',
+    )
+    .option(
+      '--memory-limit <size>',
+      'kill the process tree past this resident memory (512M, 2G; best-effort)',
+    )
+    .option('--cpu-limit <percent>', 'CPU of the tree in percent of one core; best-effort: warns only')
+    .option('--max-log-bytes <size>', 'store at most this much log (100M, 1G)')
+    .option('--max-lines <n>', 'store at most this many log lines')
+    .option('--log-limit-policy <policy>', 'past a log limit: truncate (keep head and tail) or fail')
+    .option(
       '-v, --verbose',
       "on a terminal: print all the script's output, not only the running step's last lines",
     )
@@ -126,7 +138,8 @@ function buildProgram(setExit: (code: number) => void): Command {
       .command('show')
       .description('show one execution: steps, artifacts, annotations')
       .argument('<id>', 'execution id')
-      .option('--json', 'print JSON (the API shape)'),
+      .option('--json', 'print JSON (the API shape)')
+      .option('--summary', 'print the Markdown the run wrote to $STEPFLOW_STEP_SUMMARY, as it is'),
   ).action(async (id: string, options) =>
     setExit(await withSource(options, (source) => showCommand(source, id, options))),
   );

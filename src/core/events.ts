@@ -16,7 +16,13 @@ export type ExecutionEvent =
   | { type: 'step.finished'; executionId: string; step: Step }
   | { type: 'artifact.recorded'; executionId: string; artifact: Artifact }
   | { type: 'annotation.added'; executionId: string; annotation: Annotation }
-  | { type: 'resource.sampled'; executionId: string; sample: ResourceSample };
+  | { type: 'resource.sampled'; executionId: string; sample: ResourceSample }
+  /**
+   * The summary Markdown of a step (`stepId`) or of the whole run (`stepId: null`) is now `summary`
+   * (its whole text, not an addition). Published before the step or execution whose `hasSummary`
+   * it sets, for the store; the live hub does not send it (clients fetch the text).
+   */
+  | { type: 'summary.updated'; executionId: string; stepId: number | null; summary: string };
 
 /**
  * What happens to a job: its definition changes (from the API, the CLI or the dashboard alike), or
@@ -77,6 +83,7 @@ const EXECUTION_EVENT_TYPES: ReadonlySet<string> = new Set<ExecutionEvent['type'
   'artifact.recorded',
   'annotation.added',
   'resource.sampled',
+  'summary.updated',
 ]);
 
 /** True for the events of one execution; subscribers that only follow executions skip the rest. */

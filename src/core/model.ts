@@ -1,3 +1,4 @@
+import type { LimitHit, RunLimits } from './run-limits.js';
 import type { AnnotationLevel, ArtifactStatus, ExecutionStatus, LogStream, StepStatus } from './statuses.js';
 
 /**
@@ -18,6 +19,10 @@ export interface RunSpec {
   tags?: Record<string, string> | undefined;
   /** Seconds; absent or 0 means no timeout. */
   timeoutSeconds?: number | undefined;
+  /** Seconds after its creation at which the run counts as running late (docs/JOBS.md); absent: never. */
+  lateAfterSeconds?: number | undefined;
+  /** Memory, CPU and log limits (docs/LIMITS.md); absent means none but the server's defaults. */
+  limits?: RunLimits | undefined;
 }
 
 /** The process that drives an execution, so another process can tell when it died. */
@@ -56,6 +61,10 @@ export interface Execution {
   timeoutSeconds: number | null;
   /** Execution-level `META:` values (those printed when no step was open). */
   meta: Record<string, string>;
+  /** From the execution-level `META:ESTIMATED_DURATION:<seconds>` (see core/estimated-duration.ts). */
+  estimatedDurationSeconds: number | null;
+  /** Running late after this many seconds from creation (see core/running-late.ts); null: never. */
+  lateAfterSeconds: number | null;
   owner: ExecutionOwner | null;
   /** Number of stored log lines (the highest seq). */
   lineCount: number;
@@ -72,6 +81,17 @@ export interface Execution {
   rerunOf: string | null;
   /** The step a re-run resumes from: the run's processes get it as `STEPFLOW_RESUME_FROM`. */
   resumeFrom: string | null;
+  /**
+   * The script wrote to `$STEPFLOW_STEP_SUMMARY`. The Markdown itself (up to 1 MiB) is not part of
+   * the execution, so listings and live updates stay small: read it with {@link ExecutionSummary}.
+   */
+  hasSummary: boolean;
+  /** `$STEPFLOW_OUTPUT` and `::set-output` values by name (masked; the last value of a name wins). */
+  outputs: Record<string, string>;
+  /** The limits it runs under (its own and the server's defaults); null when none. */
+  limits: RunLimits | null;
+  /** The limits that triggered, in order (docs/LIMITS.md); empty when none did. */
+  limitHits: LimitHit[];
 }
 
 /** How an execution started by a job is linked to it (see {@link Execution}). */
@@ -109,6 +129,22 @@ export interface Step {
   estimatedDurationSeconds: number | null;
   /** Seq of the first line of this step (its opening marker when there is one). */
   firstSeq: number;
+  /**
+   * Something was appended to `$STEPFLOW_STEP_SUMMARY` while this step was the innermost open one
+   * (the text: {@link ExecutionSummary}).
+   */
+  hasSummary: boolean;
+}
+
+/**
+ * What a run wrote to `$STEPFLOW_STEP_SUMMARY` (Markdown, masked, each text at most 1 MiB and ended
+ * by a note when cut): the run's whole summary and each step's share, read apart from the execution.
+ */
+export interface ExecutionSummary {
+  /** All of it, in the order written; null when nothing was written. */
+  summary: string | null;
+  /** The steps that wrote some, by step id (ascending). */
+  steps: { stepId: number; summary: string }[];
 }
 
 /** @public */
@@ -124,7 +160,7 @@ export const LineFlag = {
 } as const;
 
 export interface LogLine {
-  /** 1-based, gapless per execution. */
+  /** 1-based, gapless per execution but where a log limit dropped lines (one gap line stands for them). */
   seq: number;
   /** Epoch milliseconds when StepFlow read the line. */
   ts: number;

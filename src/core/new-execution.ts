@@ -51,6 +51,8 @@ export function newExecution(
     // 0 means no limit, as an absent one does.
     timeoutSeconds: spec.timeoutSeconds ? spec.timeoutSeconds : null,
     meta: {},
+    estimatedDurationSeconds: null,
+    lateAfterSeconds: spec.lateAfterSeconds ? spec.lateAfterSeconds : null,
     owner: input.owner ?? null,
     lineCount: 0,
     resources: null,
@@ -60,6 +62,10 @@ export function newExecution(
     scheduledAt: input.job?.scheduledAt ?? null,
     rerunOf: input.rerun?.rerunOf ?? null,
     resumeFrom: input.rerun?.resumeFrom ?? null,
+    hasSummary: false,
+    outputs: {},
+    limits: spec.limits !== undefined && Object.keys(spec.limits).length > 0 ? { ...spec.limits } : null,
+    limitHits: [],
   };
 }
 

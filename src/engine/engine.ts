@@ -6,6 +6,7 @@ import type {
   ExecutionRerunLink,
   RunSpec,
 } from '../core/model.js';
+import { effectiveLimits, type RunLimits } from '../core/run-limits.js';
 import type { ChildEnvironmentPolicy } from '../runner/child-environment.js';
 import type { ProcessMonitor, SpawnProcess } from '../runner/run-process.js';
 import type { ExecutionStore } from '../store/store.js';
@@ -33,6 +34,8 @@ export interface EngineOptions {
   now?: () => number;
   /** Commits what is pending and says whether the store could (see ExecutionRunDeps.storeFailure). */
   storeFailure?: () => Promise<string | null>;
+  /** Limits of a run that sets none of its own (`STEPFLOW_MAX_LOG_BYTES`…, docs/LIMITS.md). */
+  defaultLimits?: RunLimits;
 }
 
 /** @public */
@@ -127,12 +130,16 @@ export function createEngine(options: EngineOptions): Engine {
   };
 
   return {
-    async submit(spec, links = {}) {
+    async submit(requested, links = {}) {
       if (stopping)
         throw new StepflowError(
           ERROR_CODES.CONFLICT,
           'StepFlow is shutting down; not starting new executions.',
         );
+      // The defaults are written into the spec: the record says what the run was limited to, and a
+      // re-run keeps it.
+      const limits = effectiveLimits(requested.limits, options.defaultLimits ?? {});
+      const spec: RunSpec = limits === null ? requested : { ...requested, limits };
       const execution = await store.createExecution({
         spec,
         status: 'queued',

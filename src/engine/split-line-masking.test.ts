@@ -23,6 +23,7 @@ const sink: InterpreterSink = {
   annotationAdded: noop,
   executionMeta: noop,
   executionError: noop,
+  outputSet: noop,
 };
 
 function run(output: Buffer, writes: number[], maxLineBytes: number, secrets: string[]): LogLine[] {

@@ -114,6 +114,7 @@ export function createStoreWriter({
   let artifacts: { executionId: string; artifact: Artifact }[] = [];
   let annotations: { executionId: string; annotation: Annotation }[] = [];
   let samples = new Map<string, ResourceSample[]>();
+  let summaries = new Map<string, { executionId: string; stepId: number | null; summary: string }>();
   let pendingLines = 0;
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
@@ -149,7 +150,8 @@ export function createStoreWriter({
     lines.length === 0 &&
     artifacts.length === 0 &&
     annotations.length === 0 &&
-    samples.size === 0;
+    samples.size === 0 &&
+    summaries.size === 0;
 
   const takeBatch = (): WriteBatch | undefined => {
     const beat = heartbeatDue();
@@ -161,6 +163,7 @@ export function createStoreWriter({
       artifacts,
       annotations,
       samples: [...samples].map(([executionId, list]) => ({ executionId, samples: list })),
+      summaries: [...summaries.values()],
     };
     if (beat && owner) {
       batch.ownerSeen = { owner, at: new Date(now()).toISOString() };
@@ -172,6 +175,7 @@ export function createStoreWriter({
     artifacts = [];
     annotations = [];
     samples = new Map();
+    summaries = new Map();
     pendingLines = 0;
     return batch;
   };
@@ -367,6 +371,14 @@ export function createStoreWriter({
           else samples.set(event.executionId, [event.sample]);
           break;
         }
+        case 'summary.updated':
+          // Each event holds the whole text: only the latest of each is written.
+          summaries.set(`${event.executionId}\u0000${event.stepId ?? ''}`, {
+            executionId: event.executionId,
+            stepId: event.stepId,
+            summary: event.summary,
+          });
+          break;
       }
       // While failing, the retry timer decides when to write: nothing to gain from trying sooner.
       if (failing) return;

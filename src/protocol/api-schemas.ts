@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import type { Annotation, Execution, ResourceSample, Step } from '../core/model.js';
+import type { Annotation, Execution, ExecutionSummary, ResourceSample, Step } from '../core/model.js';
 import { STEP_SOURCES } from '../core/model.js';
 import {
   ANNOTATION_LEVELS,
@@ -27,6 +27,7 @@ import {
   MAX_TIMEOUT_SECONDS,
 } from '../core/input-limits.js';
 import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
+import { LimitHitSchema, RunLimitsSchema } from './limit-schemas.js';
 
 /**
  * TypeBox schemas of the HTTP API's executions, logs and artifacts: the server validates and
@@ -74,6 +75,14 @@ export const ExecutionSchema = Type.Object({
   durationMs: Nullable(Type.Number()),
   timeoutSeconds: Nullable(Type.Number()),
   meta: StringMap,
+  estimatedDurationSeconds: Nullable(
+    Type.Number({
+      description: 'From META:ESTIMATED_DURATION printed outside any step; drives the overall bar',
+    }),
+  ),
+  lateAfterSeconds: Nullable(
+    Type.Number({ description: 'Running late this many seconds after creation; null: never' }),
+  ),
   owner: Nullable(ExecutionOwnerSchema),
   lineCount: Type.Integer(),
   resources: Nullable(ResourcePeaksSchema),
@@ -91,6 +100,15 @@ export const ExecutionSchema = Type.Object({
       description: 'The step a re-run resumes from, given to its script as STEPFLOW_RESUME_FROM',
     }),
   ),
+  hasSummary: Type.Boolean({
+    description:
+      'The script wrote to $STEPFLOW_STEP_SUMMARY (or $GITHUB_STEP_SUMMARY); the Markdown: GET /api/executions/{id}/summary',
+  }),
+  outputs: Type.Record(Type.String(), Type.String(), {
+    description: 'Outputs set through $STEPFLOW_OUTPUT / $GITHUB_OUTPUT or ::set-output, masked',
+  }),
+  limits: Nullable(RunLimitsSchema),
+  limitHits: Type.Array(LimitHitSchema, { description: 'The limits that triggered, in order' }),
 });
 
 const StepSchema = Type.Object({
@@ -107,6 +125,9 @@ const StepSchema = Type.Object({
   error: Nullable(Type.String()),
   estimatedDurationSeconds: Nullable(Type.Number()),
   firstSeq: Type.Integer(),
+  hasSummary: Type.Boolean({
+    description: 'Something was appended to the step summary file while this step ran',
+  }),
 });
 
 const ArtifactSchema = Type.Object({
@@ -178,7 +199,9 @@ const ResourceSampleSchema = Type.Object({
 export const ResourceSeriesSchema = Type.Object({ samples: Type.Array(ResourceSampleSchema) });
 
 const LogLineSchema = Type.Object({
-  seq: Type.Integer({ description: '1-based, gapless per execution' }),
+  seq: Type.Integer({
+    description: '1-based, in order; gapless but where a log limit dropped lines (docs/LIMITS.md)',
+  }),
   ts: Type.Number({ description: 'Epoch milliseconds' }),
   stream: LogStreamSchema,
   stepId: Nullable(Type.Integer()),
@@ -287,6 +310,14 @@ export const CreateExecutionBodySchema = Type.Object(
     env: Type.Optional(EnvInputSchema),
     secretEnv: Type.Optional(SecretEnvInputSchema),
     timeout: Type.Optional(TimeoutInputSchema),
+    lateAfterSeconds: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: MAX_TIMEOUT_SECONDS,
+        description: `Call the run late (a badge on the dashboard; it never stops it) this many seconds after it was submitted (up to ${MAX_TIMEOUT_SECONDS}, 30 days)`,
+      }),
+    ),
+    limits: Type.Optional(RunLimitsSchema),
   },
   { additionalProperties: false, description: 'Exactly one of `command` and `argv`' },
 );
@@ -485,6 +516,23 @@ export const ArtifactPageSchema = Type.Object({
   nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next (older) page' })),
 });
 
+/** `GET /api/executions/:id/summary`. */
+export const ExecutionSummarySchema = Type.Object({
+  summary: Nullable(
+    Type.String({
+      description:
+        'Markdown the script appended to $STEPFLOW_STEP_SUMMARY (or $GITHUB_STEP_SUMMARY), masked, at most 1 MiB (then cut, with a note); null when none. Render it without raw HTML',
+    }),
+  ),
+  steps: Type.Array(
+    Type.Object({
+      stepId: Type.Integer(),
+      summary: Type.String({ description: 'What was appended while this step was the innermost open one' }),
+    }),
+    { description: 'The steps that wrote some, by step id' },
+  ),
+});
+
 export const ExecutionParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 
 export const ArtifactParamsSchema = Type.Object({
@@ -510,6 +558,8 @@ export type LogSearchPageBody = Static<typeof LogSearchPageSchema>;
 export type ErrorBodyJson = Static<typeof ErrorBodySchema>;
 export type StatsBody = Static<typeof StatsSchema>;
 export type ArtifactPageBody = Static<typeof ArtifactPageSchema>;
+/** @public */
+export type ExecutionSummaryBody = Static<typeof ExecutionSummarySchema>;
 
 // Compile-time proof that the wire schemas and the model agree, field by field.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -519,3 +569,4 @@ const _artifact: Same<Static<typeof ArtifactSchema>, ArtifactJson> = true;
 const _annotation: Same<Static<typeof AnnotationSchema>, Annotation> = true;
 const _sample: Same<Static<typeof ResourceSampleSchema>, ResourceSample> = true;
 const _detail: Same<Static<typeof ExecutionDetailSchema>, ExecutionDetailJson> = true;
+const _summary: Same<Static<typeof ExecutionSummarySchema>, ExecutionSummary> = true;

@@ -1,3 +1,4 @@
+import { RunLimitsSchema } from './limit-schemas.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { FIRE_OUTCOMES, MISSED_FIRE_POLICIES, OVERLAP_POLICIES, WEBHOOK_EVENTS } from '../core/jobs/job.js';
 import { EXECUTION_STATUSES } from '../core/statuses.js';
@@ -159,6 +160,7 @@ const jobFields = {
   secretEnv: Type.Optional(SecretEnvInputSchema),
   tags: Type.Optional(TagsInputSchema),
   timeout: Type.Optional(TimeoutInputSchema),
+  limits: Type.Optional(RunLimitsSchema),
   enabled: Type.Optional(Type.Boolean()),
   retry: Type.Optional(RetryInputSchema),
   overlap: Type.Optional(
@@ -264,6 +266,7 @@ export const JobSchema = Type.Object({
   }),
   tags: StringMap,
   timeoutSeconds: Nullable(Type.Number()),
+  limits: Nullable(RunLimitsSchema),
   triggers: Type.Array(TriggerSchema),
   retry: Type.Object({
     maxAttempts: Type.Integer(),

@@ -62,7 +62,9 @@ import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
  * topic restarts it from the new `since`.
  *
  * **Applying updates.** Entities are upserts by id: steps by `id`, artifacts by `id`, annotations
- * by `id`; {@link ExecutionMessage} replaces the whole state. Within one batch the server sends
+ * by `id`; {@link ExecutionMessage} replaces the whole state. A step summary's Markdown is never
+ * sent: executions and steps carry `hasSummary`; fetch `GET /api/executions/<id>/summary` when it
+ * turns true for the run or a step, and once more when the run ends. Within one batch the server sends
  * steps first (so lines can name them), then lines, annotations, artifacts, samples, and the
  * execution last (so a terminal status follows the last line). Updates queued before the full
  * state may arrive just after it; applying them in order ends in the right state.

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { STEP_SOURCES } from '../core/model.js';
+import { MAX_OUTPUT_CHARS, MAX_OUTPUT_NAMES } from '../core/step-files/output-limits.js';
 import {
   MAX_COUNT,
   MAX_EPOCH_MS,
@@ -8,6 +9,7 @@ import {
   MAX_SHORT_TEXT_LENGTH,
   MAX_TIMEOUT_SECONDS,
 } from '../core/input-limits.js';
+import { LimitHitSchema, RunLimitsSchema } from './limit-schemas.js';
 import { ANNOTATION_LEVELS, EXECUTION_STATUSES, LOG_STREAMS, STEP_STATUSES } from '../core/statuses.js';
 
 /**
@@ -41,6 +43,15 @@ const SCRIPT_TEXT = 262_144;
 const RUN_TEXT = 2 * 1024 * 1024;
 const stringMap = Type.Record(Type.String(), Type.String({ maxLength: SCRIPT_TEXT }), {
   maxProperties: 10_000,
+});
+/** A summary: 1 MiB of script text, masked (a mask may lengthen it) and ended by the cut note. */
+const SUMMARY_TEXT = 4 * 1024 * 1024;
+/**
+ * Outputs: as many as a local run keeps, each at most twice the local total (masking may lengthen
+ * a value); the total is checked on arrival (app/remote-runs.ts).
+ */
+const outputMap = Type.Record(Type.String(), Type.String({ maxLength: 2 * MAX_OUTPUT_CHARS }), {
+  maxProperties: MAX_OUTPUT_NAMES,
 });
 const count = Type.Integer({ minimum: 0, maximum: MAX_COUNT });
 const positive = Type.Integer({ minimum: 1, maximum: MAX_COUNT });
@@ -86,6 +97,10 @@ export const RemoteExecution = Type.Object(
     durationMs: nullable(count),
     timeoutSeconds: nullable(seconds),
     meta: stringMap,
+    /** Ignored on input: the server derives it from `meta`, as the engine does. */
+    estimatedDurationSeconds: Type.Optional(nullable(Type.Number({ minimum: 0, maximum: 1_000_000_000 }))),
+    /** Absent from clients older than it. */
+    lateAfterSeconds: Type.Optional(nullable(seconds)),
     /** The CLI process: crash recovery asks whether it is alive (see docs/REMOTE.md). */
     owner: nullable(
       Type.Object({
@@ -108,6 +123,12 @@ export const RemoteExecution = Type.Object(
     // The re-run link likewise: a remote run is never a re-run (re-running one is refused).
     rerunOf: Type.Optional(nullable(text(MAX_SHORT_TEXT_LENGTH))),
     resumeFrom: Type.Optional(nullable(text(MAX_SHORT_TEXT_LENGTH))),
+    // Optional: a client older than step summaries does not send them (nor one with nothing to say).
+    summary: Type.Optional(nullable(text(SUMMARY_TEXT))),
+    outputs: Type.Optional(outputMap),
+    // Optional: clients older than limits do not send them (docs/LIMITS.md).
+    limits: Type.Optional(nullable(RunLimitsSchema)),
+    limitHits: Type.Optional(Type.Array(LimitHitSchema, { maxItems: 100 })),
   },
   { additionalProperties: false },
 );
@@ -140,6 +161,7 @@ const RemoteStep = Type.Object(
     error: nullable(text(SCRIPT_TEXT)),
     estimatedDurationSeconds: nullable(Type.Number({ minimum: 0, maximum: MAX_COUNT })),
     firstSeq: count,
+    summary: Type.Optional(nullable(text(SUMMARY_TEXT))),
   },
   { additionalProperties: false },
 );

@@ -35,6 +35,8 @@ export interface ProcessMonitor {
   findRun(run: RunProcesses): number[];
   /** Clears the timer. */
   close(): void;
+  /** Time between two samples (what a limit enforced by sampling can miss). */
+  readonly intervalMs: number;
 }
 
 /** How to recognise a run's processes (see {@link ProcessMonitor.findRun}). */
@@ -318,5 +320,7 @@ export function createProcessMonitor({ intervalMs = 1000 }: ProcessMonitorOption
       stopTimer();
       watches.clear();
     },
+
+    intervalMs,
   };
 }

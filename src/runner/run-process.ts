@@ -22,6 +22,11 @@ export interface RunProcessOptions {
   tag: string;
   /** A re-run's step to resume from, exported as STEPFLOW_RESUME_FROM (docs/MARKERS.md). */
   resumeFrom?: string | null;
+  /**
+   * More variables StepFlow sets for the run (its step summary and output files): like
+   * STEPFLOW_EXECUTION_ID they win over the parent's and the run's own.
+   */
+  stepflowVars?: Readonly<Record<string, string>>;
   /** A shell string run by `/bin/sh -c`. Exactly one of `command` / `argv`. */
   command?: string;
   /** An argv array run without a shell. */
@@ -232,6 +237,7 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
       policy: options.environment ?? INHERIT_ALL,
       runEnv: options.env ?? {},
       stepflowVars: {
+        ...options.stepflowVars,
         [EXECUTION_TAG_VARIABLE]: tag,
         ...(options.resumeFrom ? { [RESUME_FROM_VARIABLE]: options.resumeFrom } : {}),
       },

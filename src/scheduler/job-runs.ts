@@ -385,5 +385,8 @@ function specOf(job: Job): RunSpec {
     ...(job.secretEnv !== undefined ? { secretEnv: job.secretEnv } : {}),
     tags: job.tags,
     ...(job.timeoutSeconds !== null ? { timeoutSeconds: job.timeoutSeconds } : {}),
+    // On the run itself, so every process (and the dashboard's timer) can tell it is late.
+    ...(job.lateAfterSeconds !== null ? { lateAfterSeconds: job.lateAfterSeconds } : {}),
+    ...(job.limits !== undefined ? { limits: job.limits } : {}),
   };
 }

@@ -75,6 +75,7 @@ function stepEvent(
     error: null,
     estimatedDurationSeconds: null,
     firstSeq: 0,
+    hasSummary: false,
   };
   return { type, executionId, step };
 }

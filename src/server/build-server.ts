@@ -25,6 +25,7 @@ import { artifactDownloadRoutes } from './routes/artifact-download.js';
 import { artifactsListRoutes } from './routes/artifacts-list.js';
 import { statsRoutes } from './routes/stats.js';
 import { executionEstimatesRoutes } from './routes/execution-estimates.js';
+import { executionTrendsRoutes } from './routes/execution-trends.js';
 import { executionLogsRoutes } from './routes/execution-logs.js';
 import { executionsRoutes } from './routes/executions.js';
 import { runSearchRoutes } from './routes/run-search.js';
@@ -188,6 +189,7 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await jobsRoutes(app, context);
   await executionLogsRoutes(app, context);
   await executionEstimatesRoutes(app, context);
+  await executionTrendsRoutes(app, context);
   await artifactDownloadRoutes(app, context);
   await statsRoutes(app, context);
   await artifactsListRoutes(app, context);

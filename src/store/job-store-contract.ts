@@ -100,6 +100,7 @@ export function describeJobStoreContract(name: string, open: () => Promise<JobSt
           error: null,
           estimatedDurationSeconds: null,
           firstSeq: i + 1,
+          hasSummary: false,
         },
       }));
       await store.write({ executions: [ended], steps });

@@ -105,6 +105,25 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(await store.getExecution(created.id)).toMatchObject(created);
       });
 
+      it('keeps the limits a run was created with, the limits that triggered, and its run spec’s limits', async () => {
+        const limits = { memoryLimitMb: 512, maxLines: 1000, logLimitPolicy: 'truncate' as const };
+        const created = await store.createExecution({ spec: { command: 'make', cwd: '/', limits } });
+        expect(created).toMatchObject({ limits, limitHits: [] });
+        const hit = {
+          kind: 'lines' as const,
+          limit: 1000,
+          observed: 5000,
+          enforcement: 'counted' as const,
+          action: 'truncated' as const,
+          at: '2024-03-01T10:00:00.000Z',
+          dropped: { lines: 4000, bytes: 40_000 },
+          message: 'log truncated by maxLines 1,000',
+        };
+        await store.write({ executions: [{ ...created, status: 'succeeded', limitHits: [hit] }] });
+        expect(await store.getExecution(created.id)).toMatchObject({ limits, limitHits: [hit] });
+        expect(await store.getRunSpec(created.id)).toMatchObject({ limits });
+      });
+
       it('keeps a re-run’s link and resume step as created, and lists the direct re-runs of an execution', async () => {
         const spec = { command: 'make', cwd: '/' };
         const original = await store.createExecution({ spec });
@@ -181,6 +200,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
           owner: { host: 'h', pid: 7, startTime: 8 },
           lineCount: 42,
           resources: { cpuPercentPeak: 180.5, memoryBytesPeak: 1 << 30, processCountPeak: 4 },
+          outputs: { version: '1.2', notes: 'two\nlines' },
         };
         await store.write({ executions: [finished] });
         expect(await store.getExecution(created.id)).toEqual({
@@ -191,6 +211,41 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         });
         const tagged = await store.listExecutions({ tags: ['team=core'] });
         expect(tagged.items.map((e) => e.id)).toEqual([created.id]);
+      });
+
+      it("keeps the run's summary and each step's apart, and says where there is one", async () => {
+        const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
+        expect(await store.getSummary(e.id)).toEqual({ summary: null, steps: [] });
+        await store.write({
+          // `hasSummary` of a written row is not what decides: the texts held do.
+          executions: [{ ...e, hasSummary: false }],
+          steps: [
+            { executionId: e.id, step: step(1) },
+            { executionId: e.id, step: step(2) },
+          ],
+          summaries: [
+            { executionId: e.id, stepId: 2, summary: '# Two\n' },
+            { executionId: e.id, stepId: null, summary: '# Two\n' },
+          ],
+        });
+        await store.write({
+          steps: [{ executionId: e.id, step: step(2, { status: 'succeeded' }) }],
+          summaries: [{ executionId: e.id, stepId: null, summary: '# Two\n| a |\n' }],
+        });
+
+        expect(await store.getSummary(e.id)).toEqual({
+          summary: '# Two\n| a |\n',
+          steps: [{ stepId: 2, summary: '# Two\n' }],
+        });
+        const detail = await store.getExecution(e.id);
+        expect(detail?.hasSummary).toBe(true);
+        expect(detail?.steps.map((s) => s.hasSummary)).toEqual([false, true]);
+        const listed = (await store.listExecutions()).items.find((item) => item.id === e.id);
+        expect(listed?.hasSummary).toBe(true);
+        expect(JSON.stringify(listed)).not.toContain('# Two');
+        expect(await store.getSummary('01hzzzzzzzzzzzzzzzzzzzzzzz')).toBeUndefined();
+        await store.deleteExecution(e.id);
+        expect(await store.getSummary(e.id)).toBeUndefined();
       });
 
       it('upserts steps, artifacts and annotations by id and returns them ordered by id', async () => {
@@ -294,6 +349,49 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(await store.lastSucceededByName('nightly', old.createdAt)).toBeUndefined();
         expect(await store.lastSucceededByName('Nightly', current.createdAt)).toBeUndefined();
         await expectCode(store.lastSucceededByName('nightly', 'yesterday'), 'validation_failed');
+      });
+
+      it('reads the recent runs of the same job, else of the same name, up to a run, with their steps', async () => {
+        const at = (minute: number) => `2024-05-02T10:0${minute}:00.000Z`;
+        const make = async (name: string, minute: number, jobId?: string) => {
+          const e = await store.createExecution({
+            spec: { command: 'x', cwd: '/', name },
+            status: 'running',
+            createdAt: at(minute),
+            ...(jobId ? { job: { jobId, attempt: 1, retryOfId: null, scheduledAt: null } } : {}),
+          });
+          await store.write({
+            executions: [{ ...e, status: 'succeeded', endedAt: at(minute), durationMs: minute * 1000 }],
+            steps: [
+              { executionId: e.id, step: step(1, { name: 'build', durationMs: minute * 100 }) },
+              { executionId: e.id, step: step(2, { name: 'test', status: 'failed', durationMs: 7 }) },
+            ],
+          });
+          return e;
+        };
+        const one = await make('trend', 1);
+        const two = await make('trend', 2);
+        await make('trend', 3, 'job-x');
+        await make('other', 4);
+        const four = await make('trend', 5);
+        const later = await make('trend', 6);
+
+        const byName = await store.recentRuns(four.id, 10);
+        expect(byName?.basis).toBe('name');
+        // Newest first, this run included, nothing after it, no job's run of the same name.
+        expect(byName?.runs.map((r) => r.id)).toEqual([four.id, two.id, one.id]);
+        expect(byName?.runs[0]).toMatchObject({ status: 'succeeded', durationMs: 5000, createdAt: at(5) });
+        expect(byName?.runs[0]?.steps).toEqual([
+          { name: 'build', status: 'succeeded', durationMs: 500 },
+          { name: 'test', status: 'failed', durationMs: 7 },
+        ]);
+        expect((await store.recentRuns(later.id, 2))?.runs.map((r) => r.id)).toEqual([later.id, four.id]);
+
+        const jobRun = await make('renamed', 7, 'job-x');
+        const byJob = await store.recentRuns(jobRun.id, 10);
+        expect(byJob?.basis).toBe('job');
+        expect(byJob?.runs).toHaveLength(2);
+        expect(await store.recentRuns('no-such-run', 10)).toBeUndefined();
       });
 
       it('deletes an execution with everything hanging off it', async () => {
@@ -1146,6 +1244,7 @@ function step(id: number, fields: Partial<Step> = {}): Step {
     error: null,
     estimatedDurationSeconds: 30,
     firstSeq: id * 10,
+    hasSummary: false,
     ...fields,
   };
 }

@@ -4,6 +4,7 @@ import type {
   Execution,
   ExecutionDetail,
   ExecutionOwner,
+  ExecutionSummary,
   LogLine,
   ResourceSample,
   RunSpec,
@@ -11,8 +12,15 @@ import type {
 } from '../core/model.js';
 import type { NewExecution } from '../core/new-execution.js';
 import type { ExecutionStatus, LogStream } from '../core/statuses.js';
+import type { TrendRun } from '../core/step-trends.js';
 
 export type { NewExecution };
+
+/** See {@link ExecutionStore.recentRuns}. */
+export interface RecentRuns {
+  basis: 'job' | 'name';
+  runs: TrendRun[];
+}
 
 /**
  * The storage port. The runner and the API only see this interface; `sqlite/` implements it (and a
@@ -32,6 +40,12 @@ export interface ExecutionStore {
   write(batch: WriteBatch): Promise<void>;
 
   getExecution(id: string): Promise<ExecutionDetail | undefined>;
+  /**
+   * The run's summary Markdown and each step's share ({@link WriteBatch.summaries}); undefined when
+   * the execution does not exist. Kept apart from the execution: no other read returns the text
+   * (they only say `hasSummary`), so listings stay small.
+   */
+  getSummary(id: string): Promise<ExecutionSummary | undefined>;
   /** The spec an execution was started with (for re-runs). Env values are included: keep it inside. */
   getRunSpec(id: string): Promise<RunSpec | undefined>;
   /** Pages may be shared between calls (a backend may cache them): treat them as read-only. */
@@ -55,6 +69,12 @@ export interface ExecutionStore {
    * `beforeCreatedAt` (ISO): what progress estimates of a new run of the same script are based on.
    */
   lastSucceededByName(name: string, beforeCreatedAt: string): Promise<Execution | undefined>;
+  /**
+   * The execution `id` and the ones created before it of the same job (when it is no job's: the
+   * runs of no job with the same name), newest first, at most `limit` in all, each with its steps in order of start (bounded
+   * per run); undefined when `id` does not exist. What per-step duration trends are drawn from.
+   */
+  recentRuns(id: string, limit: number): Promise<RecentRuns | undefined>;
   /** Counts and durations of executions created in a time range, in equal buckets (dashboards). */
   executionStats(query: StatsQuery): Promise<ExecutionStats>;
   /** Artifacts of every execution, newest execution first, with a little of their execution. */
@@ -121,6 +141,12 @@ export interface WriteBatch {
   artifacts?: { executionId: string; artifact: Artifact }[];
   annotations?: { executionId: string; annotation: Annotation }[];
   samples?: { executionId: string; samples: ResourceSample[] }[];
+  /**
+   * Summary Markdown to set (replacing the text before): a step's (`stepId`) or the whole run's
+   * (`stepId: null`). The store derives `hasSummary` of executions and steps from what it holds, so
+   * the `hasSummary` of the rows written is not taken from them.
+   */
+  summaries?: { executionId: string; stepId: number | null; summary: string }[];
   /**
    * The owner's heartbeat: `owner` was alive at `at` (ISO). Recorded on every `queued`/`running`
    * execution of that owner, so a crash can be dated by {@link ExecutionStore.lastSignOfLife}.

@@ -198,6 +198,25 @@ describe('stepflow run --server', () => {
     expect(steps.every((step) => step.error === null && step.endedAt !== '')).toBe(true);
   });
 
+  it("reports the run's late threshold (--late-after) and its own estimate to the server", async () => {
+    const server = await testServer();
+    const run = await runCli(
+      [
+        'run',
+        '--server',
+        server.url,
+        '--late-after',
+        '10m',
+        '--',
+        'echo META:ESTIMATED_DURATION:75; echo done',
+      ],
+      { dataDir: tempDir(), env: { STEPFLOW_SPOOL_DIR: tempDir() } },
+    );
+    expect(run.code).toBe(0);
+    const body = await getJson<Record<string, unknown>>(`${server.url}/api/executions/${idIn(run.stdout)}`);
+    expect(body).toMatchObject({ lateAfterSeconds: 600, estimatedDurationSeconds: 75 });
+  });
+
   it('keeps running through a server outage, buffers, and delivers every line exactly once', async () => {
     const port = await freePort();
     const serverData = tempDir();

@@ -56,6 +56,34 @@ function writeScript(dir: string, name: string, body: string): string {
 }
 
 describe('stepflow run', () => {
+  it('records --late-after (90, 90s, 10m, 1.5h) on the run, `ls` says late past it, and a duration it cannot read is refused', async () => {
+    const dataDir = tempDir();
+    const run = await runCli(['run', '--late-after', '1.5h', '--', 'true'], { dataDir });
+    expect(run.code).toBe(0);
+    expect(((await lastExecution(dataDir)) as unknown as { lateAfterSeconds: number }).lateAfterSeconds).toBe(
+      5400,
+    );
+
+    // `stepflow ls` (another process) says "late" once a running run is past its threshold.
+    const slow = startCli(
+      ['run', '--name', 'slow one', '--late-after', '1', '--', 'echo started; sleep 30'],
+      {
+        dataDir,
+      },
+    );
+    await waitForOutput(slow.child, (out) => out.includes('started'));
+    const rowOf = async () =>
+      (await runCli(['ls'], { dataDir })).stdout.split('\n').find((line) => line.includes('slow one')) ?? '';
+    await expect.poll(rowOf, { timeout: 15_000, interval: 200 }).toMatch(/running late/);
+    slow.child.kill('SIGINT');
+    await slow.result;
+    expect(await rowOf()).not.toContain('late');
+
+    const bad = await runCli(['run', '--late-after', 'soon', '--', 'true'], { dataDir });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--late-after expects a positive duration');
+  });
+
   it('runs the README shell example: three steps live, artifacts stored, show --json reports them', async () => {
     const dataDir = tempDir();
     const work = tempDir();

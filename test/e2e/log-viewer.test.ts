@@ -332,6 +332,7 @@ exit 1
       error: null,
       estimatedDurationSeconds: null,
       firstSeq,
+      hasSummary: false,
     });
     const lines: LogLine[] = [];
     const add = (stepId: number, text: string, stream: LogLine['stream'] = 'stdout', flags = 0): void => {

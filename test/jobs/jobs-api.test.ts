@@ -162,6 +162,36 @@ describe('jobs API', () => {
     expect((await call(url, 'GET', `/api/jobs/${job.id}`)).status).toBe(404);
   });
 
+  it('takes null as "none" for the nullable fields: never as 0, "" or [0]', async () => {
+    const { url } = await startServer();
+    const job = await createJob(url, {
+      name: 'nulls',
+      command: 'exit 3',
+      triggers: [],
+      retry: { maxAttempts: 2, onExitCodes: null },
+      maxConcurrentRuns: null,
+      lateAfterSeconds: null,
+      webhooks: [{ url: 'http://127.0.0.1:9/hook', secret: null }],
+    });
+    // Retry on any exit code, no concurrency cap, no late warning, an unsigned webhook.
+    expect(job.retry.onExitCodes).toBeNull();
+    expect(job.maxConcurrentRuns).toBeNull();
+    expect(job.lateAfterSeconds).toBeNull();
+    expect(job.webhooks[0]?.signed).toBe(false);
+
+    const patched = await call<JobBody>(url, 'PATCH', `/api/jobs/${job.id}`, {
+      lateAfterSeconds: 60,
+      retry: { maxAttempts: 2, onExitCodes: [3] },
+    });
+    expect(patched.body).toMatchObject({ lateAfterSeconds: 60, retry: { onExitCodes: [3] } });
+    const cleared = await call<JobBody>(url, 'PATCH', `/api/jobs/${job.id}`, {
+      lateAfterSeconds: null,
+      retry: { maxAttempts: 2, onExitCodes: null },
+    });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).toMatchObject({ lateAfterSeconds: null, retry: { onExitCodes: null } });
+  });
+
   it('previews a schedule for the job form: validation and the next five fire times', async () => {
     const { url } = await startServer();
     const cron = await call<SchedulePreviewBody>(

@@ -48,8 +48,10 @@ describe('GET /api/executions/:id/logs (JSON)', () => {
   it('gives seq, ts, stream and step of each line, flags only when set, and filters by step, stream and text', async () => {
     const url = await server();
     const id = await finished(url, {
+      // Two pipes have no common order: the pauses let each line be read before the next is written,
+      // with room for a loaded machine (0.2 s was not enough under a load average of 8).
       command:
-        'echo before; echo STEP_START:One; echo out-1; echo err-1 >&2; sleep 0.2; echo STEP_START:Two; echo out-2',
+        'echo before; echo STEP_START:One; echo out-1; sleep 0.5; echo err-1 >&2; sleep 1; echo STEP_START:Two; echo out-2',
     });
     const all = await logs(url, id);
     expect(all.lines.map((l) => [l.seq, l.stream, l.stepId, l.text, l.flags])).toEqual([

@@ -4,6 +4,7 @@ import { ulid } from 'ulid';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isExecutionEvent, type ExecutionEvent } from '../../src/core/events.js';
 import type { Execution, LogLine } from '../../src/core/model.js';
+import type { RemoteExecution } from '../../src/protocol/remote-schemas.js';
 import { currentOwner, isOwnerAlive } from '../../src/runner/process-owner.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -46,7 +47,8 @@ async function send(
   return { status: response.status, body: (await response.json()) as Reply['body'] };
 }
 
-function snapshot(overrides: Partial<Execution> = {}): Execution {
+/** An execution as a client sends it (the wire shape: the summary text, not `hasSummary`). */
+function snapshot(overrides: Partial<RemoteExecution> = {}): RemoteExecution {
   const now = new Date().toISOString();
   return {
     id: ulid().toLowerCase(),
@@ -65,6 +67,8 @@ function snapshot(overrides: Partial<Execution> = {}): Execution {
     durationMs: null,
     timeoutSeconds: null,
     meta: {},
+    estimatedDurationSeconds: null,
+    lateAfterSeconds: null,
     owner: { host: 'build-host-7', pid: 4242, startTime: 99 },
     lineCount: 0,
     resources: null,
@@ -74,6 +78,10 @@ function snapshot(overrides: Partial<Execution> = {}): Execution {
     scheduledAt: null,
     rerunOf: null,
     resumeFrom: null,
+    summary: null,
+    outputs: {},
+    limits: null,
+    limitHits: [],
     ...overrides,
   };
 }
@@ -88,7 +96,7 @@ const lines = (from: number, to: number): LogLine[] =>
     flags: 0,
   }));
 
-async function create(base: string, execution: Execution): Promise<Reply> {
+async function create(base: string, execution: RemoteExecution): Promise<Reply> {
   return send(base, 'POST', '/api/remote/executions', { execution });
 }
 

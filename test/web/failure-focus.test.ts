@@ -16,6 +16,7 @@ const step = (id: number, status: Step['status'], fields: Partial<Step> = {}): S
   error: null,
   estimatedDurationSeconds: null,
   firstSeq: id * 10,
+  hasSummary: false,
   ...fields,
 });
 

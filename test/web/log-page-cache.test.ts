@@ -68,4 +68,32 @@ describe('log page cache', () => {
     expect(cache.get(160)?.text).toBe('l160');
     expect(cache.get(182)?.text).toBe('l182');
   });
+
+  it('serves a log with a gap in its seqs (cut by a log limit) and does not ask for it again', async () => {
+    // Seqs 1…20, then 187…206: what a maxLines limit leaves of 206 lines.
+    const seqs = [
+      ...Array.from({ length: 20 }, (_, i) => i + 1),
+      ...Array.from({ length: 20 }, (_, i) => i + 187),
+    ];
+    const asked: number[] = [];
+    const load = (after: number, limit: number) => {
+      asked.push(after);
+      return Promise.resolve(
+        seqs
+          .filter((seq) => seq > after)
+          .slice(0, limit)
+          .map(line),
+      );
+    };
+    const cache = new LogPageCache(load, { pageSize: 100, retryMs: 0 });
+    cache.ensure(1, 206, 206);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(cache.get(20)?.text).toBe('l20');
+    expect(cache.get(21)).toBeUndefined();
+    expect(cache.get(187)?.text).toBe('l187');
+    expect(cache.get(206)?.text).toBe('l206');
+    const before = asked.length;
+    cache.ensure(1, 206, 206);
+    expect(asked).toHaveLength(before);
+  });
 });

@@ -75,6 +75,8 @@ export function createLiveSource({ bus, store, owner, pollMs, onError }: LiveSou
     }
   };
   const unsubscribeBus = bus.subscribe((event) => {
+    // Summary texts (up to 1 MiB) are for the store: watchers learn of them by `hasSummary`.
+    if (event.type === 'summary.updated') return;
     if (isExecutionEvent(event)) trackOnBus(event);
     deliver(event);
   });

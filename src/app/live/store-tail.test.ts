@@ -81,6 +81,7 @@ const step = (status: Step['status']): Step => ({
   error: null,
   estimatedDurationSeconds: null,
   firstSeq: 1,
+  hasSummary: false,
 });
 
 function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {

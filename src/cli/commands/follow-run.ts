@@ -7,6 +7,7 @@ import {
   formatBytes,
   formatDuration,
   paintStatus,
+  printable,
   type Colors,
 } from '../format.js';
 import { canRedraw, createLiveView } from '../live-view.js';
@@ -92,20 +93,25 @@ function summary(c: Colors, detail: ExecutionDetail, hint: string): string {
   const exit =
     detail.exitCode !== null ? `exit ${detail.exitCode}` : detail.signal ? `signal ${detail.signal}` : '';
   lines.push(
-    `${paintStatus(c, detail.status, `${EXECUTION_ICONS[detail.status]} ${detail.status}`)} ${c.bold(detail.name)} ` +
+    `${paintStatus(c, detail.status, `${EXECUTION_ICONS[detail.status]} ${detail.status}`)} ${c.bold(printable(detail.name))} ` +
       c.dim(
         [formatDuration(detail.durationMs), exit, `${detail.lineCount} lines`].filter(Boolean).join(' · '),
       ),
   );
-  if (detail.error && detail.status !== 'succeeded') lines.push(`  ${c.red(detail.error)}`);
+  if (detail.error && detail.status !== 'succeeded') lines.push(`  ${c.red(printable(detail.error))}`);
+  for (const hit of detail.limitHits ?? []) {
+    if (hit.message !== detail.error) lines.push(`  ${c.yellow('⚠ limit')}: ${printable(hit.message)}`);
+  }
   for (const step of detail.steps.filter((s) => s.status === 'failed')) {
-    lines.push(`  ${c.red('✗')} step ${c.bold(step.name)}${step.error ? `: ${step.error}` : ''}`);
+    lines.push(
+      `  ${c.red('✗')} step ${c.bold(printable(step.name))}${step.error ? `: ${printable(step.error)}` : ''}`,
+    );
   }
   for (const annotation of detail.annotations.filter((a) => a.level !== 'notice')) {
     const location = annotationLocation(annotation);
     const where = location ? ` ${location}` : '';
     lines.push(
-      `  ${annotation.level === 'error' ? c.red('error') : c.yellow('warning')}${where}: ${annotation.message}`,
+      `  ${annotation.level === 'error' ? c.red('error') : c.yellow('warning')}${printable(`${where}: ${annotation.message}`)}`,
     );
   }
   if (detail.artifacts.length > 0) {
@@ -113,8 +119,8 @@ function summary(c: Colors, detail: ExecutionDetail, hint: string): string {
     for (const a of detail.artifacts) {
       lines.push(
         a.status === 'stored'
-          ? `    ${c.green('✓')} ${a.path} ${c.dim(`${formatBytes(a.size)}${a.description ? ` · ${a.description}` : ''}`)}`
-          : `    ${c.red('✗')} ${a.path} ${c.dim(a.error ?? '')}`,
+          ? `    ${c.green('✓')} ${printable(a.path)} ${c.dim(printable(`${formatBytes(a.size)}${a.description ? ` · ${a.description}` : ''}`))}`
+          : `    ${c.red('✗')} ${printable(a.path)} ${c.dim(printable(a.error ?? ''))}`,
       );
     }
   }

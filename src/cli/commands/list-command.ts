@@ -1,5 +1,14 @@
+import { runningLate } from '../../core/running-late.js';
 import type { ExecutionSource } from '../execution-source.js';
-import { colorsFor, EXECUTION_ICONS, formatDuration, formatTime, paintStatus, table } from '../format.js';
+import {
+  colorsFor,
+  EXECUTION_ICONS,
+  formatDuration,
+  formatTime,
+  paintStatus,
+  printable,
+  table,
+} from '../format.js';
 import { parseLimit, parseStatuses } from '../parse-options.js';
 
 export interface ListCommandOptions {
@@ -28,13 +37,16 @@ export async function listCommand(source: ExecutionSource, options: ListCommandO
     process.stdout.write('No executions yet. Start one with: stepflow run -- <command>\n');
     return 0;
   }
+  const now = Date.now();
   const rows = page.items.map((e) => [
     e.id,
-    paintStatus(c, e.status, `${EXECUTION_ICONS[e.status]} ${e.status}`),
+    // The fixed threshold only: the percentile one needs the job's history (the dashboard gets it live).
+    paintStatus(c, e.status, `${EXECUTION_ICONS[e.status]} ${e.status}`) +
+      (runningLate(e, now) === null ? '' : ` ${c.yellow('late')}`),
     formatTime(e.startedAt ?? e.createdAt),
     formatDuration(e.durationMs),
     e.exitCode === null ? '' : String(e.exitCode),
-    e.name,
+    printable(e.name),
   ]);
   const header = ['ID', 'STATUS', 'STARTED', 'DURATION', 'EXIT', 'NAME'];
   process.stdout.write(table([header.map((h) => c.dim(h)), ...rows]));

@@ -2,14 +2,22 @@ import path from 'node:path';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { RunSpec } from '../../core/model.js';
 import type { Application } from '../../app/application.js';
-import { parseTags, parseTimeoutSeconds } from '../parse-options.js';
+import {
+  parseLateAfterSeconds,
+  parseRunLimits,
+  parseTags,
+  parseTimeoutSeconds,
+  type LimitOptions,
+} from '../parse-options.js';
 import { followRun } from './follow-run.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends LimitOptions {
   name?: string;
   tag: string[];
   cwd?: string;
   timeout?: string;
+  /** Running late after this long (`--late-after 10m`): shown on the dashboard, never stops it. */
+  lateAfter?: string;
   /** On a terminal: all the output, not only the running step's last lines. */
   verbose?: boolean;
 }
@@ -31,6 +39,8 @@ export async function runCommand(
     cwd: path.resolve(options.cwd ?? process.cwd()),
     tags: parseTags(options.tag),
     timeoutSeconds: parseTimeoutSeconds(options.timeout),
+    lateAfterSeconds: parseLateAfterSeconds(options.lateAfter),
+    limits: parseRunLimits(options),
     ...(options.name ? { name: options.name } : {}),
   };
 

@@ -8,6 +8,7 @@ import {
   formatDuration,
   formatTime,
   paintStatus,
+  printable,
   STEP_ICONS,
 } from '../format.js';
 
@@ -15,8 +16,16 @@ import {
 export async function showCommand(
   source: ExecutionSource,
   id: string,
-  options: { json?: boolean },
+  options: { json?: boolean; summary?: boolean },
 ): Promise<number> {
+  if (options.summary) {
+    // The Markdown as written, for a file or a pager; nothing when the run wrote none.
+    const { summary } = await source.summary(id);
+    // Script text: no escape sequences reach the terminal (as for everything `show` prints).
+    const text = summary === null ? '' : printable(summary, { multiline: true });
+    if (text !== '') process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    return 0;
+  }
   const detail = await source.get(id);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(detail, null, 2)}\n`);
@@ -25,19 +34,24 @@ export async function showCommand(
   const c = colorsFor(process.stdout);
   const out: string[] = [];
   out.push(
-    `${paintStatus(c, detail.status, `${EXECUTION_ICONS[detail.status]} ${detail.status}`)} ${c.bold(detail.name)}`,
+    `${paintStatus(c, detail.status, `${EXECUTION_ICONS[detail.status]} ${detail.status}`)} ${c.bold(printable(detail.name))}`,
   );
   out.push(`  ${c.dim('id')}        ${detail.id}`);
-  out.push(`  ${c.dim('command')}   ${detail.command}`);
-  out.push(`  ${c.dim('cwd')}       ${detail.cwd}`);
+  out.push(
+    `  ${c.dim('command')}   ${printable(detail.command, { multiline: true }).replace(/\n/g, '\n            ')}`,
+  );
+  out.push(`  ${c.dim('cwd')}       ${printable(detail.cwd)}`);
   out.push(
     `  ${c.dim('started')}   ${formatTime(detail.startedAt)}  ${c.dim('duration')} ${formatDuration(detail.durationMs)}`,
   );
   out.push(`  ${c.dim('exit')}      ${detail.exitCode ?? detail.signal ?? '-'}`);
-  if (detail.error) out.push(`  ${c.dim('error')}     ${c.red(detail.error)}`);
+  if (detail.error) out.push(`  ${c.dim('error')}     ${c.red(printable(detail.error))}`);
+  for (const hit of detail.limitHits ?? []) {
+    if (hit.message !== detail.error) out.push(`  ${c.dim('limit')}     ${c.yellow(printable(hit.message))}`);
+  }
   const tags = Object.entries(detail.tags);
   if (tags.length)
-    out.push(`  ${c.dim('tags')}      ${tags.map(([k, v]) => (v ? `${k}=${v}` : k)).join(' ')}`);
+    out.push(`  ${c.dim('tags')}      ${printable(tags.map(([k, v]) => (v ? `${k}=${v}` : k)).join(' '))}`);
   if (detail.resources) {
     out.push(
       `  ${c.dim('resources')} peak CPU ${detail.resources.cpuPercentPeak.toFixed(0)}% · peak memory ${formatBytes(detail.resources.memoryBytesPeak)} · ${detail.resources.processCountPeak} processes`,
@@ -56,14 +70,32 @@ export async function showCommand(
   const annotation = (a: Annotation): string => {
     const where = annotationLocation(a);
     const level = a.level === 'error' ? c.red(a.level) : a.level === 'warning' ? c.yellow(a.level) : a.level;
-    return `${level} ${where ? `${where}: ` : ''}${a.title ? `${a.title}: ` : ''}${a.message}`;
+    return `${level} ${printable(`${where ? `${where}: ` : ''}${a.title ? `${a.title}: ` : ''}${a.message}`)}`;
   };
   for (const step of detail.steps) {
     const pad = '  '.repeat(depth(step) + 1);
-    const line = `${pad}${paintStatus(c, step.status, STEP_ICONS[step.status])} ${step.name} ${c.dim(formatDuration(step.durationMs))}`;
-    out.push(step.error ? `${line} ${c.red(step.error)}` : line);
+    const line = `${pad}${paintStatus(c, step.status, STEP_ICONS[step.status])} ${printable(step.name)} ${c.dim(formatDuration(step.durationMs))}`;
+    out.push(step.error ? `${line} ${c.red(printable(step.error))}` : line);
     // Under the step it was printed in, indented past the step's icon.
     for (const a of detail.annotations) if (a.stepId === step.id) out.push(`${pad}  ${annotation(a)}`);
+  }
+  const outputs = Object.entries(detail.outputs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (outputs.length) {
+    out.push('', c.bold('Outputs'));
+    // A value of several lines goes on, indented under its name.
+    for (const [name, value] of outputs) {
+      out.push(`  ${printable(name)}=${printable(value, { multiline: true }).split('\n').join('\n    ')}`);
+    }
+  }
+  if (detail.hasSummary) {
+    const withSummary = detail.steps.filter((step) => step.hasSummary).length;
+    out.push(
+      '',
+      `${c.bold('Summary')} ${c.dim(
+        `Markdown from ${withSummary} step${withSummary === 1 ? '' : 's'}: ` +
+          `see it in the dashboard, or print it with \`stepflow show ${detail.id} --summary\``,
+      )}`,
+    );
   }
   // Printed while no step was open (or by a step that is not stored): they belong to the run.
   const stepIds = new Set(detail.steps.map((step) => step.id));
@@ -77,8 +109,8 @@ export async function showCommand(
     for (const a of detail.artifacts) {
       out.push(
         a.status === 'stored'
-          ? `  ${c.green('✓')} #${a.id} ${a.path} ${c.dim(`${formatBytes(a.size)} · ${a.mediaType ?? ''}${a.description ? ` · ${a.description}` : ''}`)}`
-          : `  ${c.red('✗')} #${a.id} ${a.path} ${c.dim(a.error ?? '')}`,
+          ? `  ${c.green('✓')} #${a.id} ${printable(a.path)} ${c.dim(printable(`${formatBytes(a.size)} · ${a.mediaType ?? ''}${a.description ? ` · ${a.description}` : ''}`))}`
+          : `  ${c.red('✗')} #${a.id} ${printable(a.path)} ${c.dim(printable(a.error ?? ''))}`,
       );
     }
   }

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { ExecutionBody } from '../../protocol/api-schemas.js';
 import type { FireListBody, JobBody, JobListBody } from '../../protocol/job-schemas.js';
-import { colorsFor, table } from '../format.js';
-import { parseTags, parseTimeoutSeconds } from '../parse-options.js';
+import { colorsFor, printable, table } from '../format.js';
+import { parseTags, parseTimeoutSeconds, parseRunLimits, type LimitOptions } from '../parse-options.js';
 import { requestJson, resolveServer, type ServerTarget } from './jobs-api-client.js';
 import {
   commandOf,
@@ -22,7 +22,7 @@ export interface ConnectionOptions {
   json?: boolean;
 }
 
-export interface AddOptions extends ConnectionOptions {
+export interface AddOptions extends ConnectionOptions, LimitOptions {
   name: string;
   cron: string[];
   tz?: string;
@@ -58,6 +58,7 @@ export async function addJob(command: string[], options: AddOptions): Promise<nu
     ...options.every.map((raw) => ({ intervalSeconds: number('--every', raw) })),
     ...options.at.map((at) => ({ at })),
   ];
+  const limits = parseRunLimits(options);
   const body = {
     name: options.name,
     ...(command.length === 1 ? { command: command[0] } : { argv: command }),
@@ -65,6 +66,7 @@ export async function addJob(command: string[], options: AddOptions): Promise<nu
     tags: parseTags(options.tag),
     env: parseEnv(options.env),
     ...(options.timeout !== undefined ? { timeout: parseTimeoutSeconds(options.timeout) } : {}),
+    ...(limits !== undefined ? { limits } : {}),
     triggers,
     ...(options.retries !== undefined || options.retryDelay !== undefined
       ? {
@@ -98,7 +100,7 @@ export async function addJob(command: string[], options: AddOptions): Promise<nu
     return 0;
   }
   const c = colorsFor(process.stdout);
-  out(`${c.green('✓')} created job ${c.bold(job.name)} ${c.dim(job.id)}\n`);
+  out(`${c.green('✓')} created job ${c.bold(printable(job.name))} ${c.dim(job.id)}\n`);
   out(describeJob(job));
   return 0;
 }
@@ -120,7 +122,7 @@ export async function listJobs(options: ConnectionOptions): Promise<number> {
   const c = colorsFor(process.stdout);
   const rows = items.map((job) => [
     job.id,
-    job.name,
+    printable(job.name),
     job.enabled ? 'active' : c.yellow('paused'),
     job.nextRunAt === null ? c.dim('—') : formatZonedTime(job.nextRunAt, displayZone(job)),
     lastStatus(c, job),
@@ -142,13 +144,13 @@ export async function showJob(ref: string, options: ConnectionOptions): Promise<
     'GET',
     `/api/jobs/${job.id}/history?limit=10`,
   );
-  out(`${colorsFor(process.stdout).bold(job.name)} ${job.id}\n${describeJob(job)}`);
+  out(`${colorsFor(process.stdout).bold(printable(job.name))} ${job.id}\n${describeJob(job)}`);
   if (fires.length > 0) {
     out('  recent fires:\n');
     for (const fire of fires) {
       const count = fire.count > 1 ? ` ×${fire.count}` : '';
       out(
-        `    ${formatZonedTime(fire.fireTime, displayZone(job))}  ${fire.outcome}${count}${fire.executionId ? `  ${fire.executionId}` : ''}${fire.reason ? `  (${fire.reason})` : ''}\n`,
+        `    ${formatZonedTime(fire.fireTime, displayZone(job))}  ${fire.outcome}${count}${fire.executionId ? `  ${fire.executionId}` : ''}${fire.reason ? `  (${printable(fire.reason)})` : ''}\n`,
       );
     }
   }
@@ -228,8 +230,8 @@ async function findJob(
 function describeJob(job: JobBody): string {
   const zone = displayZone(job);
   const lines = [
-    `  command:  ${commandOf(job)}`,
-    `  cwd:      ${job.cwd}`,
+    `  command:  ${printable(commandOf(job))}`,
+    `  cwd:      ${printable(job.cwd)}`,
     `  triggers: ${job.triggers.map(describeTrigger).join(', ') || 'none (runs only with `stepflow jobs run`)'}`,
     `  policy:   overlap ${job.overlap}, missed fires ${job.missedFire}, attempts ${job.retry.maxAttempts}`,
     `  state:    ${job.enabled ? 'active' : 'paused'}`,

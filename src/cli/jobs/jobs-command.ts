@@ -42,6 +42,14 @@ export function registerJobsCommand(program: Command, setExit: (code: number) =>
       .option('--tag <key=value>', 'tag its executions (repeatable)', repeat, [])
       .option('--env <NAME=value>', 'environment variable (repeatable)', repeat, [])
       .option('--timeout <seconds>', 'stop the process tree after this many seconds')
+      .option(
+        '--memory-limit <size>',
+        'kill its process tree past this resident memory (512M, 2G; best-effort)',
+      )
+      .option('--cpu-limit <percent>', 'CPU of the tree in percent of one core; best-effort: warns only')
+      .option('--max-log-bytes <size>', 'store at most this much log per run (100M, 1G)')
+      .option('--max-lines <n>', 'store at most this many log lines per run')
+      .option('--log-limit-policy <policy>', 'past a log limit: truncate (keep head and tail) or fail')
       .option('--retries <n>', 'retry a failed run up to n times')
       .option('--retry-delay <seconds>', 'delay before the first retry (doubles each time)')
       .option('--overlap <policy>', 'skip | queue | parallel | cancel-previous (default skip)')

@@ -1,5 +1,4 @@
 import { openAsBlob } from 'node:fs';
-import type { Execution } from '../../core/model.js';
 import type {
   CreateRemoteExecutionReply,
   RemoteArtifactQuery,
@@ -22,16 +21,47 @@ export interface RemoteFailure {
 
 /**
  * A spool's run is never a re-run: leaving the (null) re-run link out keeps the rows acceptable to
- * servers older than it, which refuse unknown fields.
+ * servers older than it, which refuse unknown fields. Limits likewise, when there are none.
  */
-function wireExecution({ rerunOf: _rerunOf, resumeFrom: _resumeFrom, ...execution }: RemoteExecution) {
-  return execution;
+function wireExecution({
+  rerunOf: _rerunOf,
+  resumeFrom: _resumeFrom,
+  // The server derives the run's estimate from its meta.
+  estimatedDurationSeconds: _estimate,
+  lateAfterSeconds,
+  summary,
+  outputs,
+  limits,
+  limitHits,
+  ...execution
+}: RemoteExecution & { rerunOf?: unknown; resumeFrom?: unknown }) {
+  // Likewise a late threshold, the step summary, outputs and limits go only when set.
+  return {
+    ...execution,
+    ...(lateAfterSeconds == null ? {} : { lateAfterSeconds }),
+    ...(summary == null ? {} : { summary }),
+    ...(outputs === undefined || Object.keys(outputs).length === 0 ? {} : { outputs }),
+    ...(limits != null ? { limits } : {}),
+    ...(limitHits !== undefined && limitHits.length > 0 ? { limitHits } : {}),
+  };
+}
+
+function wireBatch(batch: RemoteBatchBody): RemoteBatchBody {
+  return {
+    ...batch,
+    ...(batch.execution === undefined ? {} : { execution: wireExecution(batch.execution) }),
+    ...(batch.steps === undefined
+      ? {}
+      : {
+          steps: batch.steps.map(({ summary, ...step }) => (summary == null ? step : { ...step, summary })),
+        }),
+  };
 }
 
 type RemoteResult<T> = { ok: true; value: T } | { ok: false; failure: RemoteFailure };
 
 export interface RemoteClient {
-  create(execution: Execution, signal: AbortSignal): Promise<RemoteResult<CreateRemoteExecutionReply>>;
+  create(execution: RemoteExecution, signal: AbortSignal): Promise<RemoteResult<CreateRemoteExecutionReply>>;
   sendBatch(id: string, batch: RemoteBatchBody, signal: AbortSignal): Promise<RemoteResult<RemoteBatchReply>>;
   uploadArtifact(
     id: string,
@@ -102,7 +132,7 @@ export function createRemoteClient({
       request('POST', '/api/remote/executions', { json: { execution: wireExecution(execution) }, signal }),
     sendBatch: (id, batch, signal) =>
       request('POST', `/api/remote/executions/${id}/batches`, {
-        json: batch.execution === undefined ? batch : { ...batch, execution: wireExecution(batch.execution) },
+        json: wireBatch(batch),
         signal,
       }),
     async uploadArtifact(id, artifactId, query, file, signal) {

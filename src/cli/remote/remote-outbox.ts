@@ -8,7 +8,7 @@ import {
   type ResourceSample,
 } from '../../core/model.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
-import type { RemoteArtifactQuery, RemoteBatchBody } from '../../protocol/remote-schemas.js';
+import type { RemoteArtifactQuery, RemoteBatchBody, RemoteExecution } from '../../protocol/remote-schemas.js';
 import type { ExecutionReads } from '../../app/executions.js';
 import { zipDirectory } from './zip-directory.js';
 
@@ -41,7 +41,7 @@ export interface Outbox {
   /** Stored lines the server has not acknowledged, counted now. */
   backlog(): Promise<number>;
   /** The execution as the server should see it now (its end withheld). */
-  snapshot(): Promise<Execution>;
+  snapshot(): Promise<RemoteExecution>;
   read(): Promise<OutboxRead>;
   /** The server holds the lines up to `lastSeq` (the create reply, or a 409's expectedSeq - 1). */
   resume(lastSeq: number): void;
@@ -69,7 +69,7 @@ export function createOutbox({
   executionId: id,
   spoolDir,
 }: {
-  store: Pick<ExecutionReads, 'getExecution' | 'readLog' | 'listResourceSamples'>;
+  store: Pick<ExecutionReads, 'getExecution' | 'getSummary' | 'readLog' | 'listResourceSamples'>;
   executionId: string;
   spoolDir: string;
 }): Outbox {
@@ -135,7 +135,8 @@ export function createOutbox({
     snapshot: async () => {
       const execution = executionOf(await readDetail());
       lineCount = execution.lineCount;
-      return openForm(execution);
+      // The summary goes with the first batch.
+      return remoteForm(openForm(execution), null);
     },
 
     async read() {
@@ -162,14 +163,29 @@ export function createOutbox({
           !refusedArtifacts.has(a.id),
       );
       const { samples, caughtUp: samplesCaughtUp } = await readSamples(terminal);
+      // The texts are read only when there are some (after the detail: it never says more than they).
+      const texts =
+        snapshot.hasSummary || allSteps.some((s) => s.hasSummary) ? await store.getSummary(id) : undefined;
+      const stepText = (stepId: number): string | null =>
+        texts?.steps.find((s) => s.stepId === stepId)?.summary ?? null;
 
       // The end goes last, once nothing else is owed: the server shows the run finished only then.
       const final = terminal && caughtUp && uploads.length === 0 && samplesCaughtUp;
-      const execution = final ? snapshot : openForm(snapshot);
-      const executionKey = JSON.stringify({ ...execution, lineCount: 0 });
+      const execution = remoteForm(final ? snapshot : openForm(snapshot), texts?.summary ?? null);
+      // The run's summary only grows: its length stands for it (no 1 MiB key to compare).
+      const executionKey = JSON.stringify({
+        ...execution,
+        lineCount: 0,
+        summary: execution.summary?.length ?? null,
+      });
       const batch: RemoteBatchBody = { lines };
       if (executionKey !== sentExecution) batch.execution = execution;
-      if (steps.length > 0) batch.steps = steps;
+      if (steps.length > 0) {
+        batch.steps = steps.map(({ hasSummary: _hasSummary, ...step }) => ({
+          ...step,
+          summary: stepText(step.id),
+        }));
+      }
       if (annotations.length > 0) batch.annotations = annotations;
       if (failed.length > 0) {
         batch.artifacts = failed.map((a) => ({
@@ -273,6 +289,14 @@ export function createOutbox({
       refusedArtifacts.set(artifactId, reason);
     },
   };
+}
+
+/** The execution on the wire: its summary text (or null) in place of `hasSummary`. */
+function remoteForm(
+  { hasSummary: _hasSummary, ...execution }: Execution,
+  summary: string | null,
+): RemoteExecution {
+  return { ...execution, summary };
 }
 
 /** Until the end is delivered the server sees the run as running, whatever the spool says. */

@@ -4,7 +4,7 @@ import { createOutbox, type OutboxRead } from './remote-outbox.js';
 
 export interface RemoteReporterOptions {
   /** The local spool store the run is recorded in: the reporter only reads it. */
-  store: Pick<ExecutionReads, 'getExecution' | 'readLog' | 'listResourceSamples'>;
+  store: Pick<ExecutionReads, 'getExecution' | 'getSummary' | 'readLog' | 'listResourceSamples'>;
   executionId: string;
   client: RemoteClient;
   serverUrl: string;

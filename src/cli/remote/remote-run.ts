@@ -34,10 +34,19 @@ export async function remoteRunCommand(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   if (command.length === 0) throw usage('run needs a command after --');
+  // A log cut by a limit has gaps in its seqs, which the server's batches refuse (they detect lost
+  // lines by them): log limits apply to runs stored where they run, not reported ones (yet).
+  if (
+    options.maxLines !== undefined ||
+    options.maxLogBytes !== undefined ||
+    options.logLimitPolicy !== undefined
+  )
+    throw usage('--max-lines, --max-log-bytes and --log-limit-policy cannot be used with --server');
   const { serverUrl, waitMs, client } = deliveryTarget(options, env);
 
   const spoolDir = await createSpoolDir(env);
-  const app = await createStepflow({ ...loadConfig(env), dataDir: spoolDir });
+  // Nor the log limits of this machine's STEPFLOW_MAX_LOG_BYTES/LINES, for the same reason.
+  const app = await createStepflow({ ...loadConfig(env), dataDir: spoolDir, defaultLimits: {} });
   let reporter: RemoteReporter | undefined;
   let executionId = '';
   const unsubscribe = app.app.events.subscribe((event) => {

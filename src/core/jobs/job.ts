@@ -1,3 +1,4 @@
+import type { RunLimits } from '../run-limits.js';
 import type { ExecutionStatus } from '../statuses.js';
 
 /**
@@ -76,6 +77,8 @@ export interface JobCommand {
   secretEnv?: Record<string, string> | undefined;
   tags: Record<string, string>;
   timeoutSeconds: number | null;
+  /** Memory, CPU and log limits of its runs (docs/LIMITS.md). Absent: none (and in jobs saved before). */
+  limits?: RunLimits | undefined;
 }
 
 /** Everything a user defines about a job. */

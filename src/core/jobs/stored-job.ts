@@ -1,3 +1,4 @@
+import type { RunLimits } from '../run-limits.js';
 import type { Job, JobCommand, TriggerSpec } from './job.js';
 import { validateJob, type JobInput } from './validate-job.js';
 
@@ -34,6 +35,7 @@ export function jobFromStored(stored: StoredJob, { rulesChecked = false } = {}):
     env: check(d.env, 'env', isStringMap),
     tags: check(d.tags, 'tags', isStringMap),
     timeoutSeconds: nullable(d.timeoutSeconds, 'timeoutSeconds', Number.isFinite),
+    ...(d.limits !== undefined ? { limits: record(d.limits, 'limits') as RunLimits } : {}),
   };
   const triggers = stored.triggers.map((row, i) => ({
     ...(record(row.spec, `triggers.${i}`) as TriggerSpec),

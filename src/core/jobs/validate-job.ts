@@ -1,3 +1,4 @@
+import { checkRunLimits } from '../run-limits.js';
 import { validationError } from '../errors.js';
 import {
   MAX_CONCURRENT_RUNS,
@@ -108,6 +109,7 @@ export function validateJob(
       `must be a positive number of seconds up to ${MAX_TIMEOUT_SECONDS} (30 days), got ${command.timeoutSeconds}`,
     );
   }
+  if (command.limits !== undefined) checkRunLimits(command.limits);
   if ((input.webhooks ?? []).length > MAX_WEBHOOKS) {
     throw invalid('webhooks', `may hold at most ${MAX_WEBHOOKS} webhooks`);
   }

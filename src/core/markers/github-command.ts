@@ -115,6 +115,13 @@ export function githubMarker(command: GithubCommand): Marker | null {
       return command.data.trim() === ''
         ? runnerError('warning', "Can't add secret mask for empty string in ##[add-mask] command.")
         : { kind: 'add-mask', value: command.data };
+    case 'set-output': {
+      // The runner's SetOutputCommandExtension: the value is the data as it is, even empty.
+      const name = command.props.get('name');
+      return name === undefined
+        ? runnerError('error', "Required field 'name' is missing in ##[set-output] command.")
+        : { kind: 'set-output', name, value: command.data };
+    }
     case 'stop-commands': {
       const token = command.data;
       if (

@@ -255,14 +255,13 @@ const ROWS: Row[] = [
   })),
 
   // Commands the runner implements and StepFlow does not (EchoProcessCommand,
-  // EchoProcessCommandInvalid, AddMatcherTranslatesFilePath, SetOutputCommand_EmitsTelemetryOnce,
-  // SaveStateCommand_EmitsTelemetryOnce, EnablePluginInternalCommand).
+  // EchoProcessCommandInvalid, AddMatcherTranslatesFilePath, SaveStateCommand_EmitsTelemetryOnce,
+  // EnablePluginInternalCommand).
   {
-    runner: 'EchoProcessCommand, AddMatcherTranslatesFilePath, SetOutputCommand, SaveStateCommand, …',
+    runner: 'EchoProcessCommand, AddMatcherTranslatesFilePath, SaveStateCommand, …',
     print: [
       '::echo::on',
       '::add-matcher::m.json',
-      '::set-output name=foo::bar',
       '::save-state name=foo::bar',
       '##[internal-set-repo-path repoFullName=a/b;workspaceRepo=true]p',
     ],
@@ -270,11 +269,19 @@ const ROWS: Row[] = [
     log: [
       ['::echo::on', PLAIN],
       ['::add-matcher::m.json', PLAIN],
-      ['::set-output name=foo::bar', PLAIN],
       ['::save-state name=foo::bar', PLAIN],
       ['##[internal-set-repo-path repoFullName=a/b;workspaceRepo=true]p', PLAIN],
     ],
-    exception: 'echo, problem matchers, outputs, state and env files are not supported: the lines stay text',
+    exception: 'echo, problem matchers, state and env files are not supported: the lines stay text',
+  },
+
+  // SetOutputCommand (deprecated, still run): an output of the run; the line stays, flagged.
+  {
+    runner: 'SetOutputCommand',
+    print: ['::set-output name=foo::bar'],
+    annotations: [],
+    log: [['::set-output name=foo::bar', MARKER]],
+    exception: 'the line stays in the log, flagged as a marker',
   },
 ];
 
@@ -290,6 +297,7 @@ function run(print: string[]) {
     annotationAdded: (annotation) => annotations.push(annotation),
     executionMeta: noop,
     executionError: noop,
+    outputSet: noop,
   };
   const interpreter = createLogInterpreter({ sink });
   interpreter.pushLines('stdout', print, 0);

@@ -16,6 +16,7 @@ function setup(secrets?: readonly string[]) {
   const annotations: Annotation[] = [];
   const executionMeta: Record<string, string> = {};
   const executionErrors: string[] = [];
+  const outputs: [string, string][] = [];
   const sink: InterpreterSink = {
     stepStarted: (step) => events.push(`start ${step.name}`),
     stepUpdated: (step) => {
@@ -30,6 +31,7 @@ function setup(secrets?: readonly string[]) {
     annotationAdded: (annotation) => annotations.push(annotation),
     executionMeta: (key, value) => (executionMeta[key] = value),
     executionError: (message) => executionErrors.push(message),
+    outputSet: (name, value) => outputs.push([name, value]),
   };
   const interpreter = createLogInterpreter({ sink, ...(secrets ? { secrets } : {}) });
   const taken: LogLine[] = [];
@@ -42,6 +44,7 @@ function setup(secrets?: readonly string[]) {
     annotations,
     executionMeta,
     executionErrors,
+    outputs,
     /** Pushes a script's output (one line per '\n') on stdout. */
     print(output: string, ts = T0) {
       interpreter.pushLines('stdout', output.split('\n'), ts);
@@ -368,6 +371,26 @@ describe('META', () => {
     expect(d).toMatchObject({ estimatedDurationSeconds: 1.5 });
   });
 
+  it('gives the run its own ESTIMATED_DURATION outside steps, even after output opened the implicit step', () => {
+    const before = setup();
+    before.print('META:ESTIMATED_DURATION:120\nSTEP_START:a');
+    expect(before.executionMeta).toEqual({ ESTIMATED_DURATION: '120' });
+
+    const after = setup();
+    after.print(
+      'starting up\nMETA:ESTIMATED_DURATION:90\nMETA:owner:ops\nSTEP_START:a\nMETA:ESTIMATED_DURATION:5',
+    );
+    // The run's estimate leaves the implicit step; any other meta stays with it, as before.
+    expect(after.executionMeta).toEqual({ ESTIMATED_DURATION: '90' });
+    const [implicit, a] = after.interpreter.steps();
+    expect(implicit).toMatchObject({
+      implicit: true,
+      estimatedDurationSeconds: null,
+      meta: { owner: 'ops' },
+    });
+    expect(a).toMatchObject({ estimatedDurationSeconds: 5, meta: { ESTIMATED_DURATION: '5' } });
+  });
+
   it('stores a __proto__ key like any other key', () => {
     const t = setup();
     t.print('STEP_START:a\nMETA:__proto__:x');
@@ -380,6 +403,16 @@ describe('artifacts and annotations', () => {
     const t = setup();
     t.print('STEP_START:train\nARTIFACT:model.pkl:model: v2');
     expect(t.artifacts).toEqual([{ path: 'model.pkl', description: 'model: v2', stepId: 1, seq: 2 }]);
+  });
+
+  it('passes ::set-output values on as printed, and keeps the line in its step, flagged', () => {
+    const t = setup();
+    t.print('STEP_START:build\n::set-output name=version::1.2.3\n::set-output name=empty::');
+    expect(t.outputs).toEqual([
+      ['version', '1.2.3'],
+      ['empty', ''],
+    ]);
+    expect(t.lines()[1]).toMatchObject({ stepId: 1, flags: LineFlag.Marker });
   });
 
   it('adds annotations with the current step and the seq of their marker line', () => {
@@ -631,6 +664,7 @@ describe('events', () => {
         annotationAdded: () => undefined,
         executionMeta: () => undefined,
         executionError: () => undefined,
+        outputSet: () => undefined,
       },
     });
     const drain = () =>
@@ -658,6 +692,7 @@ describe('events', () => {
         annotationAdded: () => undefined,
         executionMeta: () => undefined,
         executionError: () => undefined,
+        outputSet: () => undefined,
       },
     });
     interpreter.pushLines('stdout', ['STEP_START:a', 'META:k:v', 'STEP_COMPLETE:a'], T0);
@@ -675,6 +710,7 @@ describe('events', () => {
       error: null,
       estimatedDurationSeconds: null,
       firstSeq: 1,
+      hasSummary: false,
     });
   });
 

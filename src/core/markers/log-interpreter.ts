@@ -1,3 +1,4 @@
+import { ESTIMATED_DURATION_KEY, parseEstimatedSeconds } from '../estimated-duration.js';
 import { ERROR_CODES, StepflowError } from '../errors.js';
 import type { Annotation, LogLine, Step, StepSource } from '../model.js';
 import { LineFlag } from '../model.js';
@@ -36,6 +37,8 @@ export interface InterpreterSink {
   executionMeta(key: string, value: string): void;
   /** A `STEP_ERROR` was printed: the execution must end `failed`. Called for every one. */
   executionError(message: string): void;
+  /** `::set-output name=k::v`: an output of the run. Not masked (outputs are masked when shown). */
+  outputSet(name: string, value: string): void;
 }
 
 /** How the run ended, for the steps still open: exit 0, non-zero/spawn failure, or stopped. */
@@ -79,7 +82,6 @@ export function createLogInterpreter(options: LogInterpreterOptions): LogInterpr
 
 const FIRST_IMPLICIT_NAME = 'Set up';
 const EMPTY_ERROR = 'STEP_ERROR without a message';
-const ESTIMATED_DURATION = 'ESTIMATED_DURATION';
 const CR = 0x0d;
 
 interface OpenStep {
@@ -271,6 +273,10 @@ class Interpreter implements LogInterpreter {
         this.masker.add(marker.value);
         this.masking = this.masker.active;
         return;
+      case 'set-output':
+        this.markerLine(stream, raw, ts, this.currentId());
+        this.sink.outputSet(marker.name, marker.value);
+        return;
       case 'stop-commands':
         // A long token is often a random secret: hidden from this line on, as GitHub does.
         if (marker.masked) {
@@ -325,7 +331,12 @@ class Interpreter implements LogInterpreter {
   }
 
   private meta(rawKey: string, rawValue: string, stream: LogStream, raw: string, ts: number): void {
-    const entry = this.innermost();
+    let entry = this.innermost();
+    // The run's own estimate is usually printed first thing, often after a line of output that
+    // opened StepFlow's implicit step: it still means the whole run, not that implicit step.
+    if (rawKey === ESTIMATED_DURATION_KEY && entry?.step.implicit === true && this.open.length === 1) {
+      entry = undefined;
+    }
     const key = this.mask(rawKey);
     const value = this.mask(rawValue);
     this.markerLine(stream, raw, ts, entry ? entry.step.id : null);
@@ -340,8 +351,8 @@ class Interpreter implements LogInterpreter {
     } else {
       step.meta[key] = value;
     }
-    if (rawKey === ESTIMATED_DURATION) {
-      const seconds = positiveSeconds(rawValue);
+    if (rawKey === ESTIMATED_DURATION_KEY) {
+      const seconds = parseEstimatedSeconds(rawValue);
       if (seconds !== null) step.estimatedDurationSeconds = seconds;
     }
     this.sink.stepUpdated(snapshot(step));
@@ -396,6 +407,8 @@ class Interpreter implements LogInterpreter {
       estimatedDurationSeconds: null,
       // The opening line is always the next one produced.
       firstSeq: this.seq + 1,
+      // The caller reads the summary file and sets it (see engine/step-files.ts).
+      hasSummary: false,
     };
     this.all.push(step);
     this.open.push({ step, startTs: ts, rawName, key, childFailed: false });
@@ -424,11 +437,4 @@ class Interpreter implements LogInterpreter {
 
 function withoutCr(text: string): string {
   return text.charCodeAt(text.length - 1) === CR ? text.slice(0, -1) : text;
-}
-
-/** `META:ESTIMATED_DURATION:` value: a plain positive decimal number of seconds, else null. */
-function positiveSeconds(value: string): number | null {
-  if (!/^\d{1,9}(\.\d+)?$/.test(value)) return null;
-  const seconds = Number(value);
-  return seconds > 0 ? seconds : null;
 }

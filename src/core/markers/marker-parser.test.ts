@@ -172,7 +172,17 @@ const GITHUB: Row[] = [
     annotation('warning', "Can't add secret mask for empty string in ##[add-mask] command."),
   ],
   ['other workflow commands are text', '::debug::hello', null],
-  ['set-output is text', '::set-output name=a::b', null],
+  ['set-output', '::set-output name=a::b', { kind: 'set-output', name: 'a', value: 'b' }],
+  [
+    'set-output keeps its value as it is',
+    '::set-output name=a::  b%25 ',
+    { kind: 'set-output', name: 'a', value: '  b% ' },
+  ],
+  [
+    "set-output without a name: the runner's error",
+    '::set-output ::b',
+    annotation('error', "Required field 'name' is missing in ##[set-output] command."),
+  ],
   ['behind a BuildKit prefix', '#8 0.318 ::group::inside docker', start('inside docker', 'github')],
   ['the older ##[ form', '##[group]Build app', start('Build app', 'github')],
   [

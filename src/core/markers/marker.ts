@@ -24,6 +24,8 @@ export type Marker =
   | { kind: 'meta'; key: string; value: string }
   | ({ kind: 'annotation' } & Omit<Annotation, 'id' | 'stepId' | 'seq'>)
   | { kind: 'add-mask'; value: string }
+  /** `::set-output name=k::v` (deprecated on GitHub, still read): an output of the run. */
+  | { kind: 'set-output'; name: string; value: string }
   | {
       kind: 'stop-commands';
       token: string;

@@ -9,6 +9,7 @@ import {
   ExecutionPageSchema,
   ExecutionParamsSchema,
   ExecutionSchema,
+  ExecutionSummarySchema,
   ListExecutionsQuerySchema,
   RerunBodySchema,
   ResourceSeriesSchema,
@@ -95,6 +96,23 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
       },
     },
     async (request) => toExecutionDetailJson(await executions.get(request.params.id)),
+  );
+
+  app.get(
+    '/api/executions/:id/summary',
+    {
+      schema: {
+        tags,
+        summary: "The run's summary Markdown ($STEPFLOW_STEP_SUMMARY) and each step's share",
+        description:
+          'Not part of the execution (which only says `hasSummary`, as do its steps), so listings and ' +
+          'live updates stay small. It changes when a step that wrote some ends and when the run ends. ' +
+          'Render it without raw HTML: it is what the script wrote (masked).',
+        params: ExecutionParamsSchema,
+        response: { 200: ExecutionSummarySchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => executions.summary(request.params.id),
   );
 
   app.get(

@@ -25,6 +25,7 @@ export async function jobFromCreateBody(
       ...(spec.secretEnv !== undefined ? { secretEnv: spec.secretEnv } : {}),
       tags: spec.tags ?? {},
       timeoutSeconds: spec.timeoutSeconds ?? null,
+      ...(spec.limits !== undefined ? { limits: spec.limits } : {}),
     },
     { notBeforeMs: nowMs },
   );
@@ -57,6 +58,7 @@ export async function jobFromUpdateBody(
       : job.timeoutSeconds !== null
         ? { timeout: job.timeoutSeconds }
         : {}),
+    ...(body.limits !== undefined || job.limits !== undefined ? { limits: body.limits ?? job.limits } : {}),
     enabled: body.enabled ?? job.enabled,
     retry: body.retry ?? job.retry,
     overlap: body.overlap ?? job.overlap,
@@ -77,6 +79,7 @@ export async function jobFromUpdateBody(
       ...(spec.secretEnv !== undefined ? { secretEnv: spec.secretEnv } : {}),
       tags: spec.tags ?? {},
       timeoutSeconds: spec.timeoutSeconds ?? null,
+      ...(spec.limits !== undefined ? { limits: spec.limits } : {}),
     },
     // Triggers kept as they were may be one-offs that already fired; only new ones must be ahead.
     body.triggers !== undefined ? { notBeforeMs: nowMs } : {},
@@ -92,6 +95,7 @@ function commandPart(body: CreateJobBody): CreateExecutionBody {
     ...(body.secretEnv !== undefined ? { secretEnv: body.secretEnv } : {}),
     ...(body.tags !== undefined ? { tags: body.tags } : {}),
     ...(body.timeout !== undefined ? { timeout: body.timeout } : {}),
+    ...(body.limits !== undefined ? { limits: body.limits } : {}),
   };
 }
 

@@ -37,6 +37,7 @@ export function toJobJson(job: Job, { nowMs, lastRun, activeRuns, pendingRetries
     secretEnvNames: Object.keys(job.secretEnv ?? {}),
     tags: job.tags,
     timeoutSeconds: job.timeoutSeconds,
+    limits: job.limits ?? null,
     triggers: job.triggers.map((trigger, i) => {
       const next = perTrigger[i]?.[0];
       const nextRunAt = next === undefined ? null : iso(next);

@@ -41,6 +41,8 @@ export async function runSpecFromBody(body: CreateExecutionBody, serverCwd: stri
     ...(env !== undefined ? { env } : {}),
     ...(secretEnv !== undefined ? { secretEnv } : {}),
     ...(body.timeout !== undefined ? { timeoutSeconds: body.timeout } : {}),
+    ...(body.lateAfterSeconds !== undefined ? { lateAfterSeconds: body.lateAfterSeconds } : {}),
+    ...(body.limits !== undefined && Object.keys(body.limits).length > 0 ? { limits: body.limits } : {}),
   };
 }
 

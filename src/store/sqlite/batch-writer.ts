@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Execution, RunSpec } from '../../core/model.js';
 import type { WriteBatch } from '../store.js';
-import { indexedChunkText } from '../../core/search/run-search.js';
 import { encodeLogChunks } from './log-chunks.js';
 import {
   UPSERT_ANNOTATION_SQL,
@@ -12,7 +11,7 @@ import {
   artifactParams,
   stepParams,
 } from './detail-rows.js';
-import { UPSERT_EXECUTION_SQL, executionParams, runSpecOf } from './execution-row.js';
+import { RUN_SUMMARY_STEP_ID, UPSERT_EXECUTION_SQL, executionParams, runSpecOf } from './execution-row.js';
 
 export interface BatchWriter {
   /** Applies a batch in one transaction. */
@@ -33,10 +32,10 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
   const upsertArtifact = db.prepare(UPSERT_ARTIFACT_SQL);
   const upsertAnnotation = db.prepare(UPSERT_ANNOTATION_SQL);
   const upsertSample = db.prepare(UPSERT_SAMPLE_SQL);
+  const upsertSummary = db.prepare(`INSERT INTO summaries (execution_id, step_id, text) VALUES (?, ?, ?)
+    ON CONFLICT (execution_id, step_id) DO UPDATE SET text = excluded.text`);
   const insertChunk = db.prepare(`INSERT INTO log_chunks (execution_id, seq_start, seq_end, ts_start, stream,
     step_id, ts_deltas, flags, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  // Search across runs: one index row per chunk, in the chunk's transaction (migrations.ts).
-  const indexChunk = db.prepare('INSERT INTO log_search (rowid, text, execution_id) VALUES (?, ?, ?)');
   const selectLastSeq = db
     .prepare('SELECT seq_end FROM log_chunks WHERE execution_id = ? ORDER BY seq_start DESC LIMIT 1')
     .pluck();
@@ -78,7 +77,7 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
       if (lines.length === 0) continue;
       const { chunks, lastSeq } = encodeLogChunks(lines, lastStoredSeq(executionId));
       for (const c of chunks) {
-        const { lastInsertRowid } = insertChunk.run(
+        insertChunk.run(
           executionId,
           c.seqStart,
           c.seqEnd,
@@ -89,7 +88,6 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
           c.flags,
           c.text,
         );
-        indexChunk.run(lastInsertRowid, indexedChunkText(c.text, c.seqEnd - c.seqStart + 1), executionId);
       }
       lastSeqs.set(executionId, lastSeq);
       if (chunks.length > 0) raiseLineCount.run(lastSeq, executionId);
@@ -103,6 +101,9 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
     for (const { executionId, samples } of batch.samples ?? []) {
       for (const s of samples)
         upsertSample.run(executionId, s.ts, s.cpuPercent, s.memoryBytes, s.processCount);
+    }
+    for (const { executionId, stepId, summary } of batch.summaries ?? []) {
+      upsertSummary.run(executionId, stepId ?? RUN_SUMMARY_STEP_ID, summary);
     }
     if (batch.ownerSeen) {
       const { owner, at } = batch.ownerSeen;

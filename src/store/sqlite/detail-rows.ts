@@ -43,6 +43,8 @@ export interface StepRow {
   error: string | null;
   estimated_duration_seconds: number | null;
   first_seq: number;
+  /** Derived: a summary text is stored for the step (see `hasSummarySql`). */
+  has_summary: number;
 }
 
 export function stepFromRow(row: StepRow): Step {
@@ -60,6 +62,7 @@ export function stepFromRow(row: StepRow): Step {
     error: row.error,
     estimatedDurationSeconds: row.estimated_duration_seconds,
     firstSeq: row.first_seq,
+    hasSummary: row.has_summary === 1,
   };
 }
 

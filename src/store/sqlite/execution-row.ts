@@ -1,12 +1,28 @@
 import { ERROR_CODES, StepflowError, validationError } from '../../core/errors.js';
 import type { Execution, ResourcePeaks, RunSpec } from '../../core/model.js';
+import { executionEstimatedSeconds } from '../../core/estimated-duration.js';
+import type { LimitHit, RunLimits } from '../../core/run-limits.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
 
 /** Conversions between executions and their rows; the SQL lives next to its parameter list. */
 
 export const EXECUTION_COLUMNS = `id, name, command, argv, cwd, tags, status, exit_code, signal, error, created_at,
   started_at, ended_at, duration_ms, timeout_seconds, meta, owner_host, owner_pid, owner_start_time,
-  line_count, resources, job_id, attempt, retry_of_id, scheduled_at, rerun_of, resume_from`;
+  line_count, resources, job_id, attempt, retry_of_id, scheduled_at, rerun_of, resume_from, late_after_seconds,
+  outputs, limits, limit_hits, ${hasSummarySql('id', '0')} AS has_summary`;
+
+/** The `summaries.step_id` of a run's whole summary (steps are numbered from 1). */
+export const RUN_SUMMARY_STEP_ID = 0;
+
+/**
+ * Whether a summary text is stored (`summaries`, migration "step summaries"), by its primary key:
+ * the text itself is never read here. `executionId`/`stepId` are SQL expressions of the outer row
+ * (written unqualified, they resolve to it whatever the table's alias: `summaries` has no such
+ * column).
+ */
+export function hasSummarySql(executionId: string, stepId: string): string {
+  return `EXISTS (SELECT 1 FROM summaries WHERE summaries.execution_id = ${executionId} AND summaries.step_id = ${stepId})`;
+}
 
 export interface ExecutionRow {
   id: string;
@@ -36,6 +52,11 @@ export interface ExecutionRow {
   scheduled_at: string | null;
   rerun_of: string | null;
   resume_from: string | null;
+  late_after_seconds: number | null;
+  outputs: string | null;
+  has_summary: number;
+  limits: string | null;
+  limit_hits: string | null;
 }
 
 /**
@@ -63,6 +84,7 @@ export function unreadableExecution(
 }
 
 function convert(row: ExecutionRow): Execution {
+  const meta = parseJson<Record<string, string>>(row.meta, 'meta');
   return {
     id: row.id,
     name: row.name,
@@ -79,7 +101,8 @@ function convert(row: ExecutionRow): Execution {
     endedAt: row.ended_at,
     durationMs: row.duration_ms,
     timeoutSeconds: row.timeout_seconds,
-    meta: parseJson<Record<string, string>>(row.meta, 'meta'),
+    meta,
+    estimatedDurationSeconds: executionEstimatedSeconds(meta),
     owner:
       row.owner_host === null || row.owner_pid === null || row.owner_start_time === null
         ? null
@@ -93,6 +116,11 @@ function convert(row: ExecutionRow): Execution {
     scheduledAt: row.scheduled_at ?? null,
     rerunOf: row.rerun_of ?? null,
     resumeFrom: row.resume_from ?? null,
+    lateAfterSeconds: row.late_after_seconds ?? null,
+    hasSummary: row.has_summary === 1,
+    outputs: row.outputs == null ? {} : parseJson<Record<string, string>>(row.outputs, 'outputs'),
+    limits: row.limits == null ? null : parseJson<RunLimits>(row.limits, 'limits'),
+    limitHits: row.limit_hits == null ? [] : parseJson<LimitHit[]>(row.limit_hits, 'limit_hits'),
   };
 }
 
@@ -141,19 +169,23 @@ export function executionParams(execution: Execution, runSpec: RunSpec): unknown
     execution.scheduledAt ?? null,
     execution.rerunOf ?? null,
     execution.resumeFrom ?? null,
+    execution.lateAfterSeconds ?? null,
+    JSON.stringify(execution.outputs),
+    execution.limits == null ? null : JSON.stringify(execution.limits),
+    (execution.limitHits ?? []).length === 0 ? null : JSON.stringify(execution.limitHits),
   ];
 }
 
 /**
- * Inserts a full execution row, or overwrites every column but the run spec, the job link and the
- * re-run link (set once, at creation). line_count never goes down: it is the highest stored seq, and stored lines are
- * never removed.
+ * Inserts a full execution row, or overwrites every column but the run spec, the job link, the
+ * re-run link and the late threshold (set once, at creation). line_count never goes down: it is the
+ * highest stored seq, and stored lines are never removed.
  */
 export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, argv, cwd, tags, status,
   exit_code, signal, error, created_at, created_ms, started_at, ended_at, duration_ms, timeout_seconds,
   meta, owner_host, owner_pid, owner_start_time, line_count, resources, run_spec, job_id, attempt,
-  retry_of_id, scheduled_at, rerun_of, resume_from)
-  VALUES (${new Array(29).fill('?').join(', ')})
+  retry_of_id, scheduled_at, rerun_of, resume_from, late_after_seconds, outputs, limits, limit_hits)
+  VALUES (${new Array(33).fill('?').join(', ')})
   ON CONFLICT (id) DO UPDATE SET name = excluded.name, command = excluded.command, argv = excluded.argv,
   cwd = excluded.cwd, tags = excluded.tags, status = excluded.status, exit_code = excluded.exit_code,
   signal = excluded.signal, error = excluded.error, created_at = excluded.created_at,
@@ -161,7 +193,8 @@ export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, 
   duration_ms = excluded.duration_ms, timeout_seconds = excluded.timeout_seconds, meta = excluded.meta,
   owner_host = excluded.owner_host, owner_pid = excluded.owner_pid,
   owner_start_time = excluded.owner_start_time, line_count = max(line_count, excluded.line_count),
-  resources = excluded.resources`;
+  resources = excluded.resources, outputs = excluded.outputs, limits = excluded.limits,
+  limit_hits = excluded.limit_hits`;
 
 /** The spec recorded for an execution that reached the store through `write` only (no env). */
 export function runSpecOf(execution: Execution): RunSpec {
@@ -171,6 +204,8 @@ export function runSpecOf(execution: Execution): RunSpec {
     cwd: execution.cwd,
     tags: execution.tags,
     ...(execution.timeoutSeconds === null ? {} : { timeoutSeconds: execution.timeoutSeconds }),
+    ...(execution.lateAfterSeconds === null ? {} : { lateAfterSeconds: execution.lateAfterSeconds }),
+    ...(execution.limits == null ? {} : { limits: execution.limits }),
   };
 }
 

@@ -219,23 +219,29 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE executions ADD COLUMN resume_from TEXT;
   CREATE INDEX executions_rerun_of ON executions (rerun_of, id) WHERE rerun_of IS NOT NULL;
   `,
-  // Search across runs: a trigram index of each log chunk as it is searched (ANSI escapes removed,
-  // folded by JavaScript's toLowerCase: stepflow_search_text, registered by open-database.ts), keyed
-  // by the chunk's rowid. Contentless: the text stays in log_chunks only; detail=none keeps no
-  // positions (a lookup gives candidate chunks, the exact matcher counts). The batch writer adds a
-  // row per chunk in the chunk's transaction; the trigger removes it with its chunk. The INSERT
-  // indexes the logs stored before (docs/SEARCH.md: its cost on a large database).
+  // Progress and trends: an ad-hoc run's own late threshold (a job run's is copied from its job, set
+  // once at creation), and the newest runs of one name (a step's trend over runs that are no job's).
   `
-  CREATE VIRTUAL TABLE log_search USING fts5(
-    text, execution_id UNINDEXED,
-    content = '', contentless_delete = 1, contentless_unindexed = 1,
-    tokenize = 'trigram case_sensitive 1', detail = none
+  ALTER TABLE executions ADD COLUMN late_after_seconds REAL;
+  CREATE INDEX executions_name ON executions (name, id);
+  `,
+  // Step summaries and outputs ($STEPFLOW_STEP_SUMMARY, $STEPFLOW_OUTPUT): the run's outputs
+  // (small, bounded: a JSON object) on the execution; the summaries' Markdown (up to 1 MiB each) in
+  // a table of its own, so that the execution and step rows listings and the live tail read stay
+  // small. step_id 0 holds the run's whole summary (steps are numbered from 1).
+  `
+  ALTER TABLE executions ADD COLUMN outputs TEXT;
+  CREATE TABLE summaries (
+    execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+    step_id INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (execution_id, step_id)
   );
-  INSERT INTO log_search (rowid, text, execution_id)
-    SELECT rowid, stepflow_search_text(text, seq_end - seq_start + 1), execution_id FROM log_chunks;
-  CREATE TRIGGER log_chunks_unindex AFTER DELETE ON log_chunks BEGIN
-    DELETE FROM log_search WHERE rowid = old.rowid;
-  END;
+  `,
+  // Resource limits (docs/LIMITS.md): what a run is limited to and which limits triggered, as JSON.
+  `
+  ALTER TABLE executions ADD COLUMN limits TEXT;
+  ALTER TABLE executions ADD COLUMN limit_hits TEXT;
   `,
 ];
 

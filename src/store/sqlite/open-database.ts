@@ -4,7 +4,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { JOURNAL_SIZE_LIMIT_BYTES, WAL_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
 import { runMigrations } from './migrations.js';
-import { registerSearchFunctions } from './run-search.js';
 import { toStoreError } from './sqlite-errors.js';
 
 /** File name of the database inside the data dir. */
@@ -25,8 +24,6 @@ export async function openDatabase(dataDir: string): Promise<Database.Database> 
     try {
       db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
       configure(db);
-      // Before the migrations: the one creating the search index fills it with this function.
-      registerSearchFunctions(db);
       runMigrations(db);
       return db;
     } catch (error) {

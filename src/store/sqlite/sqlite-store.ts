@@ -9,6 +9,7 @@ import type {
   Execution,
   ExecutionDetail,
   ExecutionOwner,
+  ExecutionSummary,
   ResourceSample,
   RunSpec,
 } from '../../core/model.js';
@@ -31,11 +32,12 @@ import { createBatchWriter } from './batch-writer.js';
 import { createCancelRequests } from './cancel-requests.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { lastSucceededByName } from './last-succeeded.js';
+import { recentRuns } from './recent-runs.js';
 import { listExecutions, registerListFunctions } from './list-executions.js';
 import { createListingCache, type ListingCache } from './listing-cache.js';
 import { listArtifacts } from './list-artifacts.js';
 import { executionStats } from './execution-stats.js';
-import type { ArtifactPage, ArtifactQuery, ExecutionStats, StatsQuery } from '../store.js';
+import type { ArtifactPage, ArtifactQuery, ExecutionStats, RecentRuns, StatsQuery } from '../store.js';
 import { createLogReader } from './log-reader.js';
 import { createLogOutlineReader } from './log-outline.js';
 import { createLogSearcher } from './log-search.js';
@@ -45,7 +47,13 @@ import { recoverInterrupted } from './recover-interrupted.js';
 import { createSignOfLifeReader } from './last-sign-of-life.js';
 import { annotationFromRow, artifactFromRow, sampleFromRow, stepFromRow } from './detail-rows.js';
 import type { AnnotationRow, ArtifactRow, SampleRow, StepRow } from './detail-rows.js';
-import { EXECUTION_COLUMNS, executionFromRow, unreadableExecution } from './execution-row.js';
+import {
+  EXECUTION_COLUMNS,
+  executionFromRow,
+  hasSummarySql,
+  RUN_SUMMARY_STEP_ID,
+  unreadableExecution,
+} from './execution-row.js';
 import type { ExecutionRow } from './execution-row.js';
 import { guarded } from './sqlite-errors.js';
 
@@ -82,6 +90,8 @@ export class SqliteStore implements ExecutionStore {
   private readonly listings: ListingCache;
   private readonly selectExecution: Database.Statement<[string], ExecutionRow>;
   private readonly selectSteps: Database.Statement<[string], StepRow>;
+  private readonly selectSummaries: Database.Statement<[string], { step_id: number; text: string }>;
+  private readonly readSummary: Database.Transaction<(id: string) => ExecutionSummary | undefined>;
   private readonly selectArtifacts: Database.Statement<[string], ArtifactRow>;
   private readonly selectAnnotations: Database.Statement<[string], AnnotationRow>;
   private readonly selectSamples: Database.Statement<[string], SampleRow>;
@@ -109,7 +119,12 @@ export class SqliteStore implements ExecutionStore {
     this.readSignOfLife = createSignOfLifeReader(db);
     this.cancels = createCancelRequests(db);
     this.selectExecution = db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE id = ?`);
-    this.selectSteps = db.prepare('SELECT * FROM steps WHERE execution_id = ? ORDER BY id');
+    this.selectSteps = db.prepare(
+      `SELECT *, ${hasSummarySql('execution_id', 'id')} AS has_summary FROM steps WHERE execution_id = ? ORDER BY id`,
+    );
+    this.selectSummaries = db.prepare<[string], { step_id: number; text: string }>(
+      'SELECT step_id, text FROM summaries WHERE execution_id = ? ORDER BY step_id',
+    );
     this.selectArtifacts = db.prepare('SELECT * FROM artifacts WHERE execution_id = ? ORDER BY id');
     this.selectAnnotations = db.prepare('SELECT * FROM annotations WHERE execution_id = ? ORDER BY id');
     this.selectSamples = db.prepare(
@@ -123,6 +138,17 @@ export class SqliteStore implements ExecutionStore {
     );
     // ON DELETE CASCADE removes tags, steps, log chunks, artifacts, annotations and samples.
     this.deleteRow = db.prepare<[string]>('DELETE FROM executions WHERE id = ?');
+    // One read transaction: the run's text and its steps' from one snapshot.
+    this.readSummary = db.transaction((id: string): ExecutionSummary | undefined => {
+      if (this.selectExists.get(id) === undefined) return undefined;
+      const rows = this.selectSummaries.all(id);
+      return {
+        summary: rows.find((row) => row.step_id === RUN_SUMMARY_STEP_ID)?.text ?? null,
+        steps: rows
+          .filter((row) => row.step_id !== RUN_SUMMARY_STEP_ID)
+          .map((row) => ({ stepId: row.step_id, summary: row.text })),
+      };
+    });
     // Per connection: moves only when another connection (another process) committed.
     // One read transaction, so the parts come from one snapshot even while other processes write.
     this.readDetail = db.transaction((id: string): ExecutionDetail | undefined => {
@@ -163,6 +189,10 @@ export class SqliteStore implements ExecutionStore {
 
   async getExecution(id: string): Promise<ExecutionDetail | undefined> {
     return this.guard('cannot read the execution', () => this.readDetail(id));
+  }
+
+  async getSummary(id: string): Promise<ExecutionSummary | undefined> {
+    return this.guard('cannot read the summary', () => this.readSummary(id));
   }
 
   async getRunSpec(id: string): Promise<RunSpec | undefined> {
@@ -233,6 +263,12 @@ export class SqliteStore implements ExecutionStore {
   async lastSucceededByName(name: string, beforeCreatedAt: string): Promise<Execution | undefined> {
     return this.guard('cannot find the last succeeded execution', () =>
       lastSucceededByName(this.db, name, beforeCreatedAt),
+    );
+  }
+
+  async recentRuns(id: string, limit: number): Promise<RecentRuns | undefined> {
+    return this.guard('cannot read the recent runs', () =>
+      recentRuns(this.db, id, Math.max(1, Math.trunc(limit))),
     );
   }
 

@@ -7,6 +7,7 @@ import type {
   ExecutionDetailSchema,
   ExecutionPageSchema,
   ExecutionSchema,
+  ExecutionSummarySchema,
   LogPageSchema,
   ResourceSeriesSchema,
 } from '../../../src/protocol/api-schemas.js';
@@ -23,6 +24,7 @@ import type {
 export type Execution = Static<typeof ExecutionSchema>;
 export type ExecutionDetail = Static<typeof ExecutionDetailSchema>;
 export type ExecutionPage = Static<typeof ExecutionPageSchema>;
+export type ExecutionSummary = Static<typeof ExecutionSummarySchema>;
 export type Step = ExecutionDetail['steps'][number];
 export type Artifact = ExecutionDetail['artifacts'][number];
 export type Annotation = ExecutionDetail['annotations'][number];

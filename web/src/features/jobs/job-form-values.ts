@@ -35,6 +35,11 @@ export interface JobFormValues {
   command: string;
   cwd: string;
   timeout: string;
+  /** Limits of each run (docs/LIMITS.md); empty: none. The log size is in MiB here, bytes in the API. */
+  memoryLimitMb: string;
+  maxLines: string;
+  maxLogMb: string;
+  logLimitPolicy: 'truncate' | 'fail';
   tags: string;
   /** New variables, `NAME=value` lines. Saved values never come back, so editing starts empty. */
   env: string;
@@ -72,6 +77,10 @@ export function emptyJobForm(): JobFormValues {
     command: '',
     cwd: '',
     timeout: '',
+    memoryLimitMb: '',
+    maxLines: '',
+    maxLogMb: '',
+    logLimitPolicy: 'truncate',
     tags: '',
     env: '',
     clearEnv: false,
@@ -97,6 +106,10 @@ export function jobFormFromJob(job: Job): JobFormValues {
     command: job.command ?? (job.argv ?? []).join(' '),
     cwd: job.cwd,
     timeout: job.timeoutSeconds === null ? '' : String(job.timeoutSeconds),
+    memoryLimitMb: job.limits?.memoryLimitMb === undefined ? '' : String(job.limits.memoryLimitMb),
+    maxLines: job.limits?.maxLines === undefined ? '' : String(job.limits.maxLines),
+    maxLogMb: job.limits?.maxLogBytes === undefined ? '' : String(job.limits.maxLogBytes / 1024 / 1024),
+    logLimitPolicy: job.limits?.logLimitPolicy ?? 'truncate',
     tags: Object.entries(job.tags)
       .map(([k, v]) => (v === '' ? k : `${k}=${v}`))
       .join(', '),
@@ -149,6 +162,8 @@ export function jobBody(values: JobFormValues): Record<string, unknown> {
     command: values.command,
     ...optional('cwd', values.cwd.trim()),
     ...optionalNumber('timeout', values.timeout),
+    // Always sent, `{}` when empty: a PATCH clears saved limits only when given.
+    limits: limitsBody(values),
     ...(tags.length > 0 ? { tags } : {}),
     // Absent keeps a saved job's variables (a PATCH replaces env only when it is given).
     ...(env.length > 0 ? { env } : values.clearEnv ? { env: [] } : {}),
@@ -184,6 +199,20 @@ export function changedFields(values: JobFormValues, saved: JobFormValues): Reco
   return Object.fromEntries(
     Object.entries(now).filter(([field, value]) => JSON.stringify(value) !== JSON.stringify(before[field])),
   );
+}
+
+function limitsBody(values: JobFormValues): Record<string, unknown> {
+  const mb = values.maxLogMb.trim();
+  const logLimited = values.maxLines.trim() !== '' || mb !== '';
+  return {
+    ...optionalNumber('memoryLimitMb', values.memoryLimitMb),
+    ...optionalNumber('maxLines', values.maxLines),
+    // MiB to bytes; what is not a number goes as typed, for the server to name.
+    ...(mb === ''
+      ? {}
+      : { maxLogBytes: Number.isFinite(Number(mb)) ? Math.round(Number(mb) * 1024 * 1024) : mb }),
+    ...(logLimited ? { logLimitPolicy: values.logLimitPolicy } : {}),
+  };
 }
 
 function optional(field: string, text: string) {

@@ -12,6 +12,11 @@ export type LoadPage = (after: number, limit: number, signal: AbortSignal) => Pr
 
 interface Page {
   lines: LiveLine[];
+  /**
+   * The highest seq the page is known to hold or to lack: a log cut by a limit (docs/LIMITS.md)
+   * has gaps in its seqs, so a page can be whole with fewer lines than seqs.
+   */
+  coveredTo: number;
   /** When the page last came from the server (a short page is asked again once more is stored). */
   fetchedAt: number;
 }
@@ -68,7 +73,9 @@ export class LogPageCache {
     const live = this.fromTail(seq);
     if (live !== undefined) return live;
     const page = this.pages.get(this.pageOf(seq));
-    return page?.lines[seq - this.pageStart(seq) - 1];
+    if (page === undefined) return undefined;
+    const direct = page.lines[seq - this.pageStart(seq) - 1];
+    return direct?.seq === seq ? direct : findBySeq(page.lines, seq);
   }
 
   /** Makes sure the lines `from..to` (clamped to `lastSeq`) are cached or on their way. */
@@ -85,7 +92,7 @@ export class LogPageCache {
         this.pages.delete(p);
         this.pages.set(p, page);
         const pageEnd = Math.min((p + 1) * this.pageSize, last);
-        const missing = page.lines.length < pageEnd - p * this.pageSize && this.get(pageEnd) === undefined;
+        const missing = page.coveredTo < pageEnd && this.get(pageEnd) === undefined;
         if (!missing || this.now() - page.fetchedAt < this.retryMs) continue;
       }
       if (this.inFlight.has(p) || this.now() - (this.failedAt.get(p) ?? -Infinity) < this.retryMs) continue;
@@ -107,8 +114,14 @@ export class LogPageCache {
       if (this.tail.length === 0) this.tailFirst = line.seq;
       this.tail.push(line);
       const page = this.pages.get(this.pageOf(line.seq));
-      if (page !== undefined && line.seq === this.pageStart(line.seq) + page.lines.length + 1)
+      if (
+        page !== undefined &&
+        line.seq === page.coveredTo + 1 &&
+        line.seq <= this.pageStart(line.seq) + this.pageSize
+      ) {
         page.lines.push(line);
+        page.coveredTo = line.seq;
+      }
     }
     if (this.tail.length > 2 * this.tailSize) {
       const drop = this.tail.length - this.tailSize;
@@ -150,12 +163,21 @@ export class LogPageCache {
         if (this.inFlight.get(p) !== controller) return;
         this.inFlight.delete(p);
         this.failedAt.delete(p);
-        const page: Page = { lines: lines.slice(), fetchedAt: this.now() };
+        const end = (p + 1) * this.pageSize;
+        // Past a gap in the seqs the answer runs on into later pages: those lines are theirs.
+        const mine = lines.filter((line) => line.seq <= end);
+        const lastSeq = mine.at(-1)?.seq ?? p * this.pageSize;
+        const page: Page = {
+          lines: mine,
+          coveredTo: mine.length < lines.length ? end : lastSeq,
+          fetchedAt: this.now(),
+        };
         // Live lines that arrived while the page was on its way may continue it.
-        for (let seq = p * this.pageSize + page.lines.length + 1; seq <= (p + 1) * this.pageSize; seq++) {
+        for (let seq = page.coveredTo + 1; seq <= end; seq++) {
           const line = this.fromTail(seq);
           if (line === undefined) break;
           page.lines.push(line);
+          page.coveredTo = seq;
         }
         this.pages.set(p, page);
         this.evict();
@@ -203,4 +225,18 @@ export class LogPageCache {
     this.versionValue++;
     for (const listener of this.listeners) listener();
   }
+}
+
+/** The line with `seq` in lines sorted by seq (binary search), for pages with gaps. */
+function findBySeq(lines: readonly LiveLine[], seq: number): LiveLine | undefined {
+  let low = 0;
+  let high = lines.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const line = lines[mid]!;
+    if (line.seq === seq) return line;
+    if (line.seq < seq) low = mid + 1;
+    else high = mid - 1;
+  }
+  return undefined;
 }

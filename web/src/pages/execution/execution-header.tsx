@@ -8,6 +8,7 @@ import { formatDateTime, formatDuration } from '../../format.js';
 import { useConnectionState } from '../../live/live-context.js';
 import { isActive, isFailure } from '../../api/execution-status.js';
 import { ProgressBar } from '../../components/progress-bar.js';
+import { lateByThreshold } from '../../features/execution/late-state.js';
 import { LateBadge } from './late-badge.js';
 import { RerunChain } from './rerun-chain.js';
 
@@ -16,7 +17,7 @@ interface Props {
   now: number;
   estimates: ExecutionEstimates | undefined;
   liveError: string | null;
-  /** The job scheduler called the run late (live only). */
+  /** The job scheduler called the run late (live only; the fixed threshold is checked here too). */
   late: RunningLate | null;
   /** Shared with the steps' "Re-run from here", so one error line and one pending state serve both. */
   actions: ExecutionActions;
@@ -27,10 +28,15 @@ export function ExecutionHeader({ execution, now, estimates, liveError, late, ac
   const { cancel, rerun } = actions;
   const active = isActive(execution.status);
   const elapsed = elapsedMs(execution.startedAt, execution.durationMs, execution.endedAt, now);
+  // The run's own estimate (META:ESTIMATED_DURATION outside steps), else the last good run's.
+  const expectedMs =
+    execution.estimatedDurationSeconds !== null
+      ? execution.estimatedDurationSeconds * 1000
+      : (estimates?.totalMs ?? null);
   const fraction =
-    execution.status === 'running' && elapsed !== null
-      ? progressFraction(elapsed, estimates?.totalMs ?? null)
-      : null;
+    execution.status === 'running' && elapsed !== null ? progressFraction(elapsed, expectedMs) : null;
+  // The scheduler's word (percentile) while watched, else the run's own threshold against the clock.
+  const lateNow = late ?? lateByThreshold(execution, now);
   const tags = Object.entries(execution.tags);
   const meta = Object.entries(execution.meta);
 
@@ -39,7 +45,7 @@ export function ExecutionHeader({ execution, now, estimates, liveError, late, ac
       <div className="execution-title">
         <StatusBadge status={execution.status} />
         <h1 title={execution.name}>{execution.name}</h1>
-        <LateBadge late={late} />
+        <LateBadge late={lateNow} jobRun={execution.jobId !== null} />
         <LiveState running={active} />
         <div className="execution-actions">
           {active && (
@@ -70,8 +76,12 @@ export function ExecutionHeader({ execution, now, estimates, liveError, late, ac
         </Fact>
         <Fact label="Duration">
           <span className="execution-duration">{formatDuration(elapsed)}</span>
-          {fraction !== null && estimates?.totalMs != null && (
-            <span className="muted"> of ~{formatDuration(estimates.totalMs)}</span>
+          {fraction !== null && expectedMs !== null && elapsed !== null && (
+            <span className="muted execution-estimate">
+              {' '}
+              of ~{formatDuration(expectedMs)} ·{' '}
+              {elapsed < expectedMs ? `~${formatDuration(expectedMs - elapsed)} left` : 'over estimate'}
+            </span>
           )}
           {fraction !== null && <ProgressBar fraction={fraction} label="Execution progress" />}
         </Fact>
@@ -89,6 +99,7 @@ export function ExecutionHeader({ execution, now, estimates, liveError, late, ac
         {execution.timeoutSeconds !== null && execution.timeoutSeconds > 0 && (
           <Fact label="Timeout">{formatDuration(execution.timeoutSeconds * 1000)}</Fact>
         )}
+        {execution.limits !== null && <Fact label="Limits">{describeLimits(execution.limits)}</Fact>}
       </dl>
       {(tags.length > 0 || meta.length > 0) && (
         <ul className="chips" aria-label="Tags and meta">
@@ -173,4 +184,18 @@ function LiveState({ running }: { running: boolean }) {
       {state === 'open' ? '● live' : state === 'reconnecting' ? 'reconnecting…' : 'connecting…'}
     </span>
   );
+}
+
+/** "memory 512 MB · CPU 50% · 100,000 lines · 100 MB of log (fail)": what the run was limited to. */
+function describeLimits(limits: NonNullable<ExecutionDetail['limits']>): string {
+  const mb = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
+  return [
+    limits.memoryLimitMb !== undefined ? `memory ${limits.memoryLimitMb} MB` : null,
+    limits.cpuLimitPercent !== undefined ? `CPU ${limits.cpuLimitPercent}%` : null,
+    limits.maxLines !== undefined ? `${limits.maxLines.toLocaleString('en-US')} lines` : null,
+    limits.maxLogBytes !== undefined ? `${mb(limits.maxLogBytes)} of log` : null,
+    limits.logLimitPolicy === 'fail' ? 'log over: fail' : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }

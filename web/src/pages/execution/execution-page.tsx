@@ -14,9 +14,12 @@ import { AnnotationList } from './annotation-list.js';
 import { ArtifactList } from './artifact-list.js';
 import { ExecutionHeader } from './execution-header.js';
 import { FailureSummary } from './failure-summary.js';
+import { LimitBanner } from './limit-banner.js';
 import { isFailure, isTerminal } from '../../api/execution-status.js';
 import { ResourcePanel } from './resource-panel.js';
 import { StepList } from './step-list.js';
+import { StepTrendsPanel } from './step-trends-panel.js';
+import { OutputList, SummaryPanel } from './summary-panel.js';
 import './execution-page.css';
 
 export function ExecutionPage() {
@@ -109,6 +112,7 @@ function LoadedExecution({ execution, lineFeed, liveSamples, liveError, late }: 
       {execution.annotations.length > 0 && (
         <AnnotationList annotations={execution.annotations} steps={execution.steps} />
       )}
+      <LimitBanner execution={execution} />
       {isFailure(execution.status) && (
         <FailureSummary execution={execution} step={culprit} onRevealStep={reveal} />
       )}
@@ -137,10 +141,13 @@ function LoadedExecution({ execution, lineFeed, liveSamples, liveError, late }: 
           <LogViewer ref={log} execution={execution} lineFeed={lineFeed} />
         </div>
       </div>
+      <SummaryPanel execution={execution} />
       <div className="execution-outputs">
+        <OutputList execution={execution} />
         <ArtifactList execution={execution} />
         <ResourcePanel execution={execution} liveSamples={liveSamples} />
       </div>
+      <StepTrendsPanel execution={execution} now={now} />
     </div>
   );
 }

@@ -20,6 +20,9 @@ const PATHS: Partial<Record<TextField, string>> = {
   command: 'command',
   cwd: 'cwd',
   timeout: 'timeout',
+  memoryLimitMb: 'limits.memoryLimitMb',
+  maxLines: 'limits.maxLines',
+  maxLogMb: 'limits.maxLogBytes',
   tags: 'tags',
   env: 'env',
   retryMaxAttempts: 'retry.maxAttempts',
@@ -134,6 +137,30 @@ export function JobForm({
             error={err('timeout')}
           >
             <input {...text('timeout')} type="text" inputMode="decimal" autoComplete="off" />
+          </FormField>
+        </div>
+        <div className="form-row">
+          <FormField
+            label="Memory limit (MB)"
+            hint="Empty: none. Past it the process tree is stopped (sampled every second)."
+            error={err('memoryLimitMb')}
+          >
+            <input {...text('memoryLimitMb')} type="text" inputMode="numeric" autoComplete="off" />
+          </FormField>
+          <FormField label="Max log lines" hint="Empty: none." error={err('maxLines')}>
+            <input {...text('maxLines')} type="text" inputMode="numeric" autoComplete="off" />
+          </FormField>
+          <FormField label="Max log size (MB)" hint="Empty: none." error={err('maxLogMb')}>
+            <input {...text('maxLogMb')} type="text" inputMode="decimal" autoComplete="off" />
+          </FormField>
+          <FormField label="Past a log limit" hint="Keep the first and last lines, or stop the run.">
+            <select
+              value={values.logLimitPolicy}
+              onChange={(e) => change({ logLimitPolicy: e.target.value as JobFormValues['logLimitPolicy'] })}
+            >
+              <option value="truncate">truncate</option>
+              <option value="fail">fail</option>
+            </select>
           </FormField>
         </div>
         <FormField label="Environment" hint={envHint(envNames)} error={err('env')}>

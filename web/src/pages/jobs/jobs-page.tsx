@@ -1,5 +1,9 @@
 import { Link } from 'react-router';
-import type { JobListItem } from '../../api/types.js';
+import type { JobListItem, RunningLate } from '../../api/types.js';
+import { isActive } from '../../api/execution-status.js';
+import { lateByThreshold } from '../../features/execution/late-state.js';
+import { useLateWarnings } from '../../features/execution/use-late-warnings.js';
+import { LateBadge } from '../execution/late-badge.js';
 import { PageHeader } from '../../components/page-header.js';
 import { StatusBadge } from '../../components/status-badge.js';
 import { useNow } from '../../components/use-now.js';
@@ -22,6 +26,7 @@ export function JobsPage() {
   const jobs = useJobs(SPARK_RUNS);
   useJobLiveRefresh();
   const now = useNow(true);
+  const warnings = useLateWarnings();
   return (
     <div className="page jobs">
       <PageHeader
@@ -61,7 +66,7 @@ export function JobsPage() {
               </thead>
               <tbody>
                 {items.map((job) => (
-                  <JobRow key={job.id} job={job} now={now} />
+                  <JobRow key={job.id} job={job} now={now} late={lateOf(job, now, warnings)} />
                 ))}
               </tbody>
             </table>
@@ -72,7 +77,21 @@ export function JobsPage() {
   );
 }
 
-function JobRow({ job, now }: { job: JobListItem; now: number }) {
+/** The job's newest run is running late: by the scheduler's word, else by the job's threshold. */
+function lateOf(
+  job: JobListItem,
+  now: number,
+  warnings: ReadonlyMap<string, RunningLate>,
+): RunningLate | null {
+  const last = job.lastRun;
+  if (last === null || !isActive(last.status)) return null;
+  return (
+    warnings.get(last.executionId) ??
+    lateByThreshold({ ...last, lateAfterSeconds: job.lateAfterSeconds }, now)
+  );
+}
+
+function JobRow({ job, now, late }: { job: JobListItem; now: number; late: RunningLate | null }) {
   const { runNow, pause, resume } = useJobActions(job.id);
   const triggers = triggersText(job.triggers);
   return (
@@ -100,7 +119,7 @@ function JobRow({ job, now }: { job: JobListItem; now: number }) {
       <td className="last-run">
         {job.lastRun ? (
           <Link to={`/executions/${job.lastRun.executionId}`} className="last-run-link">
-            <StatusBadge status={job.lastRun.status} />{' '}
+            <StatusBadge status={job.lastRun.status} /> <LateBadge late={late} />{' '}
             <time
               className="muted"
               dateTime={job.lastRun.createdAt}
