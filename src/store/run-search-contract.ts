@@ -29,6 +29,7 @@ export function describeRunSearchContract(getStore: () => ExecutionStore): void 
       durationMs: 10,
       meta: {},
       implicit: false,
+      hasSummary: false,
       source: 'stepflow',
       error: null,
       estimatedDurationSeconds: null,

@@ -1,18 +1,17 @@
-import * as path from 'node:path';
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useTempDirs } from '../../../test/helpers/temp-dir.js';
 import type { LogLine } from '../../core/model.js';
-import { MIGRATIONS } from './migrations.js';
-import { DATABASE_FILE, openDatabase } from './open-database.js';
+import { openDatabase } from './open-database.js';
 import { createRunSearcher } from './run-search.js';
+import { openSearchIndex, removeSearchIndex, searchIndexPath } from './search-index.js';
+import { createIndexer } from './search-indexer.js';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.js';
 import type { RunSearchPage } from '../store.js';
 
 const tempDir = useTempDirs();
 
-describe('search across runs (SQLite trigram index)', () => {
+describe('search across runs (SQLite: trigram index file and direct read of the rest)', () => {
   const opened: SqliteStore[] = [];
   const open = async (dataDir = tempDir()): Promise<SqliteStore> => {
     const store = await openSqliteStore({ dataDir });
@@ -41,39 +40,110 @@ describe('search across runs (SQLite trigram index)', () => {
     return id;
   };
 
-  it('indexes the logs stored before the index existed when the database is upgraded', async () => {
-    const dataDir = tempDir();
-    const indexStep = MIGRATIONS.findIndex((sql) => sql.includes('CREATE VIRTUAL TABLE log_search'));
-    expect(indexStep).toBeGreaterThan(0);
-    // A database as the version before the index left it, with a log in it.
-    const db = new Database(path.join(dataDir, DATABASE_FILE));
-    for (const sql of MIGRATIONS.slice(0, indexStep)) db.exec(sql);
-    db.pragma(`user_version = ${indexStep}`);
-    db.prepare(
-      `INSERT INTO executions (id, name, command, cwd, tags, status, created_at, created_ms, meta, line_count, run_spec)
-       VALUES ('01old', 'old run', 'make', '/', '{}', 'succeeded', '2024-01-01T00:00:00.000Z', 1704067200000, '{}', 3, '{"command":"make","cwd":"/"}')`,
-    ).run();
-    const insertChunk = db.prepare(
-      `INSERT INTO log_chunks (execution_id, seq_start, seq_end, ts_start, stream, text) VALUES ('01old', ?, ?, 0, 'stdout', ?)`,
-    );
-    insertChunk.run(1, 2, 'compiling\nLinker \x1b[1mERR\x1b[0mOR: undefined');
-    insertChunk.run(3, 3, 'Straße gesperrt');
-    db.close();
+  /** Runs the background indexer's step in this process until the index holds every chunk. */
+  const catchUpIndex = async (dataDir: string, bounds = {}): Promise<number> => {
+    const main = await openDatabase(dataDir);
+    const index = openSearchIndex(searchIndexPath(dataDir), { create: true })!;
+    try {
+      const step = createIndexer(index, main);
+      let indexed = 0;
+      for (;;) {
+        const r = step(bounds);
+        indexed += r.indexed;
+        if (!r.more) return indexed;
+      }
+    } finally {
+      index.close();
+      main.close();
+    }
+  };
+  const summary = (page: RunSearchPage) =>
+    page.items.map((item) => [item.execution.id, item.total, item.lineTotal, item.lines.map((l) => l.seq)]);
 
+  it('finds lines not indexed yet (read directly) and the same, exactly, once the indexer caught up', async () => {
+    const dataDir = tempDir();
     const store = await open(dataDir);
-    const page = await store.searchRuns({ text: 'linker error' });
-    expect(
-      page.items.map((item) => [item.execution.name, item.lineTotal, item.lines.map((l) => l.seq)]),
-    ).toEqual([['old run', 1, [2]]]);
+    const a = await newRun(store, 0, [
+      'compiling',
+      'Linker \x1b[1mERR\x1b[0mOR: undefined',
+      'linker error again',
+    ]);
+    const b = await newRun(store, 1, ['Straße gesperrt', 'no linker error here? LINKER ERROR']);
+    const before = await store.searchRuns({ text: 'linker error' });
+    expect(summary(before)).toEqual([
+      [b, 2, 1, [2]],
+      [a, 2, 2, [2, 3]],
+    ]);
+    expect(await catchUpIndex(dataDir)).toBe(2);
+    expect(summary(await store.searchRuns({ text: 'linker error' }))).toEqual(summary(before));
+    // Half indexed, half not: a run still printing.
+    await store.write({ lines: [{ executionId: b, lines: lines(['linker error at the end'], 3) }] });
+    const mixed = await store.searchRuns({ text: 'linker error' });
+    expect(summary(mixed)).toEqual([
+      [b, 3, 2, [2, 3]],
+      [a, 2, 2, [2, 3]],
+    ]);
+    await catchUpIndex(dataDir);
+    expect(summary(await store.searchRuns({ text: 'linker error' }))).toEqual(summary(mixed));
     expect((await store.searchRuns({ text: 'STRASSE' })).items).toEqual([]);
     expect((await store.searchRuns({ text: 'STRAßE' })).items).toHaveLength(1);
   });
 
+  it('stays exact when the newest run is deleted after indexing and its chunk rowids are given to a new run', async () => {
+    const dataDir = tempDir();
+    const store = await open(dataDir);
+    const kept = await newRun(store, 0, ['disk full on /var']);
+    const newest = await newRun(store, 1, ['disk full on /tmp', 'disk full again']);
+    await catchUpIndex(dataDir);
+    await store.deleteExecution(newest);
+    // SQLite gives the new chunk the deleted one's rowid: the index's mark points at it again.
+    const reborn = await newRun(store, 2, ['all fine', 'DISK FULL on /home']);
+    const expected = [
+      [reborn, 1, 1, [2]],
+      [kept, 1, 1, [1]],
+    ];
+    expect(summary(await store.searchRuns({ text: 'disk full' }))).toEqual(expected);
+    await catchUpIndex(dataDir);
+    expect(summary(await store.searchRuns({ text: 'disk full' }))).toEqual(expected);
+    expect(summary(await store.searchRuns({ text: 'fine' }))).toEqual([[reborn, 1, 1, [1]]]);
+  });
+
+  it('rebuilds a deleted index file, and two indexers on one index never index a chunk twice', async () => {
+    const dataDir = tempDir();
+    const store = await open(dataDir);
+    for (let i = 0; i < 30; i++)
+      await newRun(store, i, [`job ${i} failed: exit 3`, 'retry', 'failed: exit 3']);
+    const expected = summary(await store.searchRuns({ text: 'failed: exit', limit: 100 }));
+    expect(expected).toHaveLength(30);
+    // Two connections to the same index, taking turns one chunk at a time.
+    const main = await openDatabase(dataDir);
+    const first = openSearchIndex(searchIndexPath(dataDir), { create: true })!;
+    const second = openSearchIndex(searchIndexPath(dataDir), { create: true })!;
+    try {
+      const steps = [createIndexer(first, main), createIndexer(second, main)];
+      let total = 0;
+      for (let turn = 0; turn < 100; turn++) total += steps[turn % 2]!({ maxChunks: 1 }).indexed;
+      expect(total).toBe(30);
+      expect(first.prepare('SELECT count(*) FROM indexed_chunks').pluck().get()).toBe(30);
+    } finally {
+      first.close();
+      second.close();
+      main.close();
+    }
+    expect(summary(await store.searchRuns({ text: 'failed: exit', limit: 100 }))).toEqual(expected);
+    removeSearchIndex(searchIndexPath(dataDir));
+    expect(summary(await store.searchRuns({ text: 'failed: exit', limit: 100 }))).toEqual(expected);
+    expect(await catchUpIndex(dataDir)).toBe(30);
+    expect(summary(await store.searchRuns({ text: 'failed: exit', limit: 100 }))).toEqual(expected);
+  });
+
   it('stops a page at its scan bound on runs that only look like matches, and the cursor goes on', async () => {
-    const store = await open();
+    const dataDir = tempDir();
+    const store = await open(dataDir);
     const match = await newRun(store, 0, ['the real abcdef is here']);
     // Every trigram the index looks up ("abc", "def") is there, but not the text: read, no match.
     for (let i = 1; i <= 205; i++) await newRun(store, i, ['abc then def']);
+    await catchUpIndex(dataDir);
     const first = await store.searchRuns({ text: 'abcdef' });
     expect(first).toMatchObject({ items: [], scannedRuns: 200, truncated: true });
     expect(first.nextCursor).not.toBeNull();
@@ -97,10 +167,13 @@ describe('search across runs (SQLite trigram index)', () => {
         });
       }
     }
+    // Half the runs indexed, half read directly.
+    await catchUpIndex(dataDir, { maxChunks: 30 });
     const db = await openDatabase(dataDir);
+    const indexFile = searchIndexPath(dataDir);
+    const byLookup = createRunSearcher(db, { indexFile });
+    const byWalk = createRunSearcher(db, { indexFile, groupByLookupUpTo: 0 });
     try {
-      const byLookup = createRunSearcher(db);
-      const byWalk = createRunSearcher(db, { groupByLookupUpTo: 0 });
       for (const query of [
         { text: 'timeout', limit: 7 },
         { text: 'TIMEOUT AFTER 1', limit: 3, linesPerRun: 5 },
@@ -126,12 +199,15 @@ describe('search across runs (SQLite trigram index)', () => {
         expect(pages[0]!.length).toBeGreaterThan(query.limit === undefined ? 0 : 1);
       }
     } finally {
+      byLookup.close();
+      byWalk.close();
       db.close();
     }
   });
 
   it('finds exactly the lines the log search finds, whatever the case, escapes or letters', async () => {
-    const store = await open();
+    const dataDir = tempDir();
+    const store = await open(dataDir);
     const alphabet = [
       'a',
       'B',
@@ -175,6 +251,8 @@ describe('search across runs (SQLite trigram index)', () => {
         }),
         async (texts, piece, randomParts) => {
           const id = await newRun(store, minute++, texts);
+          // Every other run is found from the index, the others by reading them directly.
+          if (minute % 2 === 0) await catchUpIndex(dataDir);
           const source = [
             ...(texts[piece.line % texts.length] ?? '').replaceAll('\x1b[1m', '').replaceAll('\x1b[0m', ''),
           ];

@@ -2,11 +2,12 @@ import type Database from 'better-sqlite3';
 import { ERROR_CODES, isStepflowError, validationError } from '../../core/errors.js';
 import type { Execution } from '../../core/model.js';
 import { searchLines } from '../../core/search/log-text-search.js';
-import { checkRunSearch, indexedChunkText } from '../../core/search/run-search.js';
+import { checkRunSearch } from '../../core/search/run-search.js';
 import { isExecutionStatus, type LogStream } from '../../core/statuses.js';
 import type { RunSearchHit, RunSearchLine, RunSearchPage, RunSearchQuery } from '../store.js';
 import { EXECUTION_COLUMNS, executionFromRow, isoToMs, type ExecutionRow } from './execution-row.js';
 import { decodeCursor, encodeCursor, prepareCached } from './list-executions.js';
+import { createIndexReader, type IndexCandidates } from './search-index-reader.js';
 
 /**
  * The bound on one page's cost, whatever the query matches: the logs of at most this many runs,
@@ -15,16 +16,6 @@ import { decodeCursor, encodeCursor, prepareCached } from './list-executions.js'
  */
 const MAX_SCANNED_RUNS = 200;
 const MAX_SCANNED_CHARS = 32 * 1024 * 1024;
-
-/**
- * Registers `stepflow_search_text(text, line_count)`: what the index holds for a chunk
- * (`indexedChunkText`), for the migration that indexes the chunks stored before the index existed.
- */
-export function registerSearchFunctions(db: Database.Database): void {
-  db.function('stepflow_search_text', { deterministic: true }, (text: unknown, lineCount: unknown) =>
-    indexedChunkText(String(text), Number(lineCount)),
-  );
-}
 
 /**
  * The FTS5 query for a needle: its trigrams, all required (`detail=none` keeps no positions, so
@@ -56,28 +47,43 @@ const GROUP_BY_LOOKUP_UP_TO = 5_000;
 const MAX_VISITED_RUNS = 5_000;
 const WALK_BATCH = 256;
 
+/** The candidate chunks of a search: the index's, and the matching ones past its mark. */
+interface Candidates extends IndexCandidates {
+  tail: Map<number, string>;
+}
+
 /** One run to read: its row and the chunks the index says may hold the needle (none: skip it). */
 interface RunCandidates {
   row: ExecutionRow;
   rowids: number[];
 }
 
+/** Searches every run's log; `close` closes its connection to the index file. */
+export type RunSearcher = ((query: RunSearchQuery) => RunSearchPage) & { close(): void };
+
 /**
- * Returns the searcher across runs. One read transaction: (1) the index gives every chunk that may
- * hold the needle; (2) the runs holding them that pass the filters, newest first, are read one by
- * one, exactly (`searchLines` over their candidate chunks), until the page has `limit` runs with a
- * match or reaches its scan bound. `groupByLookupUpTo` is for tests (both ways give the same page).
+ * Returns the searcher across runs. In one read snapshot of the main database: (1) the candidate
+ * chunks: those the index file says may hold the needle, up to its mark, and those past the mark
+ * (not indexed yet: a run printing now, or no indexer running) that the exact matcher finds, read
+ * directly; (2) the runs holding them that pass the filters, newest first, are read one by one,
+ * exactly (`searchLines` over their candidate chunks), until the page has `limit` runs with a match
+ * or reaches its scan bound. `groupByLookupUpTo` is for tests (both ways give the same page).
  */
 export function createRunSearcher(
   db: Database.Database,
-  { groupByLookupUpTo = GROUP_BY_LOOKUP_UP_TO } = {},
-): (query: RunSearchQuery) => RunSearchPage {
-  const selectCandidates = db
-    .prepare<[string], number>('SELECT rowid FROM log_search WHERE log_search MATCH ?')
-    .pluck();
-  const selectCandidateRuns = db
-    .prepare<[string], [number, string]>(
-      'SELECT rowid, execution_id FROM log_search WHERE log_search MATCH ?',
+  {
+    indexFile,
+    groupByLookupUpTo = GROUP_BY_LOOKUP_UP_TO,
+  }: {
+    /** The index file (`search-index.sqlite`); missing: every chunk is read directly. */
+    indexFile: string;
+    groupByLookupUpTo?: number;
+  },
+): RunSearcher {
+  // Not indexed yet: each chunk past the mark, read once and matched exactly.
+  const selectTail = db
+    .prepare<[number], [number, string, number, number, string]>(
+      'SELECT rowid, execution_id, seq_start, seq_end, text FROM log_chunks WHERE rowid > ?',
     )
     .raw();
   // Index-only (log_chunks_seq holds the rowid): no text is read.
@@ -85,18 +91,34 @@ export function createRunSearcher(
     .prepare<[string], number>('SELECT rowid FROM log_chunks WHERE execution_id = ?')
     .pluck();
   const selectChunk = db
-    .prepare<[number], [number, number, LogStream, number | null, string]>(
-      'SELECT seq_start, seq_end, stream, step_id, text FROM log_chunks WHERE rowid = ?',
+    .prepare<[number], [string, number, number, LogStream, number | null, string]>(
+      'SELECT execution_id, seq_start, seq_end, stream, step_id, text FROM log_chunks WHERE rowid = ?',
     )
     .raw();
   const selectStepName = db
     .prepare<[string, number], string>('SELECT name FROM steps WHERE execution_id = ? AND id = ?')
     .pluck();
 
-  /** Few candidates: each one's run from the index, then those runs' rows in order. */
-  function* byLookup(match: string, filters: FilterSql): Generator<RunCandidates> {
+  const index = createIndexReader(db, indexFile);
+
+  /** The candidate chunks: the index's up to its mark, then the ones past it that match. */
+  const candidatesOf = (needle: string, match: string): Candidates => {
+    const found = index.lookUp(match, groupByLookupUpTo);
+    const tail = new Map<number, string>();
+    for (const [rowid, executionId, seqStart, seqEnd, text] of selectTail.iterate(found.mark)) {
+      let matched = false;
+      searchLines(text, seqEnd - seqStart + 1, needle, () => {
+        matched = true;
+      });
+      if (matched) tail.set(rowid, executionId);
+    }
+    return { ...found, tail };
+  };
+
+  /** Few candidates: each one's run is known, then those runs' rows in order. */
+  function* byLookup(byChunk: Map<number, string>, filters: FilterSql): Generator<RunCandidates> {
     const byRun = new Map<string, number[]>();
-    for (const [rowid, executionId] of selectCandidateRuns.iterate(match)) {
+    for (const [rowid, executionId] of byChunk) {
       const rowids = byRun.get(executionId);
       if (rowids === undefined) byRun.set(executionId, [rowid]);
       else rowids.push(rowid);
@@ -135,7 +157,13 @@ export function createRunSearcher(
     needle: string,
     linesPerRun: number,
   ): { hit: RunSearchHit; chars: number } => {
-    const chunks = rowids.map((rowid) => selectChunk.get(rowid)).filter((c) => c !== undefined);
+    // A chunk gone since the index was written (its run deleted) is skipped.
+    const chunks = rowids
+      .map((rowid) => selectChunk.get(rowid))
+      .filter((c) => c !== undefined && c[0] === execution.id)
+      .map(
+        (c) => (c as NonNullable<typeof c>).slice(1) as [number, number, LogStream, number | null, string],
+      );
     chunks.sort((a, b) => a[0] - b[0]);
     const lines: RunSearchLine[] = [];
     let total = 0;
@@ -156,16 +184,21 @@ export function createRunSearcher(
     return { hit: { execution, total, lineTotal, lines }, chars };
   };
 
-  return db.transaction((query: RunSearchQuery): RunSearchPage => {
+  const search = db.transaction((query: RunSearchQuery): RunSearchPage => {
     const { needle, limit, linesPerRun } = checkRunSearch(query);
     const match = trigramQuery(needle);
     const filters = filterSql(query);
-    const candidates = selectCandidates.all(match);
-    if (candidates.length === 0) return { items: [], nextCursor: null, scannedRuns: 0, truncated: false };
-    const runs =
-      candidates.length <= groupByLookupUpTo
-        ? byLookup(match, filters)
-        : byWalk(new Set(candidates), filters);
+    const found = candidatesOf(needle, match);
+    const count = (found.byChunk?.size ?? found.rowids?.length ?? 0) + found.tail.size;
+    if (count === 0) return { items: [], nextCursor: null, scannedRuns: 0, truncated: false };
+    let runs: Generator<RunCandidates>;
+    if (found.byChunk !== undefined && count <= groupByLookupUpTo) {
+      runs = byLookup(new Map([...found.byChunk, ...found.tail]), filters);
+    } else {
+      const all = new Set(found.rowids ?? found.byChunk?.keys());
+      for (const rowid of found.tail.keys()) all.add(rowid);
+      runs = byWalk(all, filters);
+    }
 
     const items: RunSearchHit[] = [];
     let scannedRuns = 0;
@@ -208,6 +241,7 @@ export function createRunSearcher(
     const nextCursor = more && lastId !== undefined ? encodeCursor(lastId) : null;
     return { items, nextCursor, scannedRuns, truncated };
   });
+  return Object.assign(search, { close: () => index.close() });
 }
 
 interface FilterSql {

@@ -42,6 +42,7 @@ import { createLogReader } from './log-reader.js';
 import { createLogOutlineReader } from './log-outline.js';
 import { createLogSearcher } from './log-search.js';
 import { createRunSearcher } from './run-search.js';
+import { searchIndexPath } from './search-index.js';
 import { DATABASE_FILE, openDatabase } from './open-database.js';
 import { recoverInterrupted } from './recover-interrupted.js';
 import { createSignOfLifeReader } from './last-sign-of-life.js';
@@ -115,7 +116,7 @@ export class SqliteStore implements ExecutionStore {
     this.readLogPage = createLogReader(db);
     this.readOutline = createLogOutlineReader(db);
     this.searchLogText = createLogSearcher(db);
-    this.searchAllRuns = createRunSearcher(db);
+    this.searchAllRuns = createRunSearcher(db, { indexFile: searchIndexPath(path.dirname(file)) });
     this.readSignOfLife = createSignOfLifeReader(db);
     this.cancels = createCancelRequests(db);
     this.selectExecution = db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE id = ?`);
@@ -327,6 +328,7 @@ export class SqliteStore implements ExecutionStore {
     // Before the main connection closes: the last connection to close checkpoints the whole WAL.
     await this.checkpointer?.close();
     if (!this.db.open) return;
+    this.searchAllRuns.close();
     try {
       // SQLite's advice for connections that ran queries: refresh planner stats before closing.
       this.db.pragma('optimize');
