@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
  * lock shared with it), and derived data only, so it can be deleted at any time (the indexer
  * rebuilds it) and backups need not hold it (docs/SEARCH.md).
  */
-export const SEARCH_INDEX_FILE = 'search-index.sqlite';
+const SEARCH_INDEX_FILE = 'search-index.sqlite';
 
 /** Bumped when the schema below changes: a file of another version is deleted and rebuilt. */
 const SEARCH_INDEX_VERSION = 1;
