@@ -85,9 +85,12 @@ function tick(): void {
       port?.postMessage({ type: 'lag', lag: l } satisfies IndexerMessage);
     }
     if (more) {
-      // Catching up: rest as long as the batch took, so the indexer takes at most half a core and
-      // the main database's writer (the ingest) always gets its turn.
-      schedule(Math.max(5, performance.now() - started), tick);
+      // Catching up. While something is writing the main database (the ingest: data_version moved
+      // during the batch), rest as long as the batch took, so the indexer takes at most half a
+      // core and the writer always gets its turn; otherwise go on at once (after the event loop
+      // had its turn, for a close).
+      const writing = dataVersion.get() !== version;
+      schedule(writing ? Math.max(5, performance.now() - started) : 0, tick);
       return;
     }
     lastVersion = version;
