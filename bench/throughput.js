@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { createStepflow } from '../dist/stepflow.js';
 import { loadConfig } from '../dist/config.js';
 
@@ -19,7 +20,9 @@ for _ in range(${LINES} // 10000):
     out.write(block)
 `;
 
-const app = await createStepflow({ ...loadConfig({}, dataDir), dataDir });
+// BENCH_INDEXER=1: the server's background search indexer runs during the ingest (a server does).
+const withIndexer = process.env.BENCH_INDEXER === '1';
+const app = await createStepflow({ ...loadConfig({}, dataDir), dataDir }, { searchIndexer: withIndexer });
 let firstByteAt = 0;
 app.bus.subscribe((event) => {
   if (event.type === 'log.lines' && firstByteAt === 0) firstByteAt = performance.now();
@@ -34,6 +37,23 @@ await app.writer.flush();
 const committedAt = performance.now();
 const stored = (await app.store.getExecution(final.id))?.lineCount ?? 0;
 const last = await app.store.readLog(final.id, { after: LINES - 1, limit: 10 });
+let indexCatchUpSeconds;
+if (withIndexer) {
+  // Read from the files: the index's mark reaches the last chunk.
+  const main = new Database(path.join(dataDir, 'stepflow.db'), { readonly: true });
+  const lastChunk = main.prepare('SELECT max(rowid) FROM log_chunks').pluck().get();
+  main.close();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 20));
+    const file = path.join(dataDir, 'search-index.sqlite');
+    if (!fs.existsSync(file)) continue;
+    const index = new Database(file, { readonly: true, timeout: 5000 });
+    const mark = index.prepare('SELECT chunk FROM mark').pluck().get();
+    index.close();
+    if (mark === lastChunk) break;
+  }
+  indexCatchUpSeconds = Math.round((performance.now() - committedAt) / 100) / 10;
+}
 await app.close();
 fs.rmSync(dataDir, { recursive: true, force: true });
 const seconds = (committedAt - firstByteAt) / 1000;
@@ -44,5 +64,6 @@ console.log(
     lastSeq: last.lines.at(-1)?.seq ?? 0,
     seconds,
     linesPerSecond: Math.round(LINES / seconds),
+    ...(withIndexer ? { indexCatchUpSeconds } : {}),
   }),
 );

@@ -18,6 +18,8 @@ import { createApplication, type Application } from './app/application.js';
 import type { JobStore } from './store/job-store.js';
 import type { StoreMaintenance } from './store/maintenance.js';
 import { openSqliteStores } from './store/sqlite/open-sqlite-stores.js';
+import { searchIndexPath } from './store/sqlite/search-index.js';
+import { startSearchIndexer, type SearchIndexer } from './store/sqlite/start-search-indexer.js';
 import type { ExecutionStore } from './store/store.js';
 
 /** Everything a StepFlow process needs, built and connected in one place. */
@@ -37,6 +39,8 @@ export interface Stepflow {
   /** Fires jobs; built here, started only by the server (`stepflow run` and `ls` never fire jobs). */
   scheduler: Scheduler;
   notifier: Notifier;
+  /** The background search indexer (docs/SEARCH.md), when this process runs one (the server). */
+  searchIndexer?: SearchIndexer;
   /** Ids of executions found orphaned by a dead process and marked `interrupted` at open. */
   recovered: string[];
   /** This process as the owner of the executions it runs (the live hub tails the others). */
@@ -51,6 +55,11 @@ export interface StepflowOptions {
    * must not stop for each spawn. A CLI run starts one process and spawns itself.
    */
   spawnHelper?: boolean;
+  /**
+   * Keep the search index file up with the logs in a worker thread: for the server. `stepflow run`
+   * does not (its searches read what is not indexed directly), so a CLI run never pays for it.
+   */
+  searchIndexer?: boolean;
 }
 
 /** The database file of a data dir (the embedded store's): how the CLI tells a data dir or spool. */
@@ -67,6 +76,14 @@ export async function createStepflow(
   // One backend, one database: the job store reads the executions the execution store writes.
   const { store, jobs, maintenance } = await openSqliteStores({ dataDir: config.dataDir });
   const recovered = await store.recoverInterrupted(isOwnerAlive);
+  const searchIndexer = options.searchIndexer
+    ? startSearchIndexer({
+        mainFile: dataDirDatabase(config.dataDir),
+        indexFile: searchIndexPath(config.dataDir),
+        // It retries by itself; searches stay exact meanwhile (they read the rest directly).
+        onError: (message) => console.error(`search indexer: ${message}`),
+      })
+    : undefined;
   const monitor = createProcessMonitor();
   // The scripts of a crashed StepFlow process may still run unsupervised: end them too. SIGTERM goes
   // out at once; the SIGKILL follow-up only happens if this process lives through the grace period.
@@ -126,6 +143,7 @@ export async function createStepflow(
     (closing ??= (async () => {
       // The scheduler first, so nothing fires into an engine that is shutting down.
       await scheduler.stop();
+      await searchIndexer?.close();
       cancelWatcher.close();
       await engine.shutdown();
       helper?.close();
@@ -149,6 +167,7 @@ export async function createStepflow(
     jobs,
     scheduler,
     notifier,
+    ...(searchIndexer ? { searchIndexer } : {}),
     recovered,
     owner,
     close,

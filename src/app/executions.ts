@@ -18,6 +18,7 @@ export type ExecutionReads = Pick<
   | 'readLog'
   | 'readLogOutline'
   | 'searchLog'
+  | 'searchRuns'
   | 'listResourceSamples'
   | 'countByStatus'
   | 'lastSucceededByName'

@@ -9,6 +9,8 @@ import type {
   LogPageBody,
 } from '../protocol/api-schemas.js';
 import { toExecutionDetailJson, type ExecutionDetailJson } from '../protocol/execution-json.js';
+import { toRunSearchPageJson, type RunSearchPageBody } from '../protocol/run-search-schemas.js';
+import { parseSince } from '../core/since-time.js';
 import { requestJson, type ServerTarget } from './jobs/jobs-api-client.js';
 
 /** How a cancel went, as `stepflow cancel` reports it. */
@@ -31,6 +33,17 @@ export interface ExecutionSource {
   summary(id: string): Promise<ExecutionSummaryBody>;
   readLog(id: string, page: { after: number; limit: number }): Promise<LogPageBody>;
   cancel(id: string): Promise<CancelAnswer>;
+  /** Every run's log searched (`GET /api/search`); `since` as the API takes it (ISO or `24h`). */
+  search(query: RunSearchRequest): Promise<RunSearchPageBody>;
+}
+
+/** What `stepflow search` asks for. */
+interface RunSearchRequest {
+  text: string;
+  status?: ExecutionStatus[];
+  since?: string;
+  limit: number;
+  cursor?: string;
 }
 
 const notFoundIn = (id: string, where: string) =>
@@ -62,6 +75,16 @@ export function localSource(app: Application, dataDir: string): ExecutionSource 
       const { state, execution } = await app.executions.cancel(id);
       return { state: state === 'cancelled' || state === 'interrupted' ? 'ended' : 'requested', execution };
     },
+    async search({ text, status, since, limit, cursor }) {
+      const page = await reads.searchRuns({
+        text,
+        status,
+        since: since === undefined ? undefined : parseSince(since, new Date()),
+        limit,
+        cursor,
+      });
+      return toRunSearchPageJson(page, text);
+    },
   };
 }
 
@@ -90,6 +113,13 @@ export function serverSource(target: ServerTarget): ExecutionSource {
       const execution = await naming(id, requestJson<ExecutionBody>(target, 'POST', path(id, '/cancel')));
       // 200 with an ended run (it was queued, or its process had died), else 202: stopping.
       return { state: isTerminalExecutionStatus(execution.status) ? 'ended' : 'requested', execution };
+    },
+    search({ text, status, since, limit, cursor }) {
+      const query = new URLSearchParams({ q: text, limit: String(limit) });
+      if (status) query.set('status', status.join(','));
+      if (since !== undefined) query.set('since', since);
+      if (cursor !== undefined) query.set('cursor', cursor);
+      return requestJson<RunSearchPageBody>(target, 'GET', `/api/search?${query}`);
     },
   };
 }

@@ -15,6 +15,7 @@ import { runCommand } from './commands/run-command.js';
 import { serverCommand } from './commands/server-command.js';
 import { pushSpoolCommand } from './remote/push-spool.js';
 import { remoteRunCommand } from './remote/remote-run.js';
+import { searchCommand } from './commands/search-command.js';
 import { showCommand } from './commands/show-command.js';
 import { VERSION } from '../version.js';
 
@@ -154,6 +155,19 @@ function buildProgram(setExit: (code: number) => void): Command {
       .option('-f, --follow', 'keep printing new lines until the execution ends'),
   ).action(async (id: string, options) =>
     setExit(await withSource(options, (source) => logsCommand(source, id, options))),
+  );
+
+  reachesServer(
+    program
+      .command('search')
+      .description("search every run's log (case-insensitive, 3+ characters); exit 1 when nothing matches")
+      .argument('<text>', 'plain text to find in the logs')
+      .option('--status <statuses>', 'only runs in these statuses, comma-separated')
+      .option('--since <when>', 'only runs created since: an age (30m, 24h, 7d, 2w) or an ISO date-time')
+      .option('--limit <n>', 'how many runs (default 20, max 100)')
+      .option('--json', 'print JSON (the API shape of GET /api/search)'),
+  ).action(async (text: string, options) =>
+    setExit(await withSource(options, (source) => searchCommand(source, text, options))),
   );
 
   reachesServer(

@@ -28,6 +28,7 @@ import { executionEstimatesRoutes } from './routes/execution-estimates.js';
 import { executionTrendsRoutes } from './routes/execution-trends.js';
 import { executionLogsRoutes } from './routes/execution-logs.js';
 import { executionsRoutes } from './routes/executions.js';
+import { runSearchRoutes } from './routes/run-search.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerPrometheusMetrics } from './routes/prometheus-metrics.js';
@@ -192,5 +193,6 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await artifactDownloadRoutes(app, context);
   await statsRoutes(app, context);
   await artifactsListRoutes(app, context);
+  await runSearchRoutes(app, context);
   await registerWebUi(app);
 }

@@ -11,7 +11,7 @@ import type { ServerOptions } from './server-options.js';
  * reverse order: no new connections, running executions cancelled and recorded, store closed.
  */
 export async function startServer(options: ServerOptions): Promise<{ url: string; stop(): Promise<void> }> {
-  const stepflow = await createStepflow(forServer(loadConfig()), { spawnHelper: true });
+  const stepflow = await createStepflow(forServer(loadConfig()), { spawnHelper: true, searchIndexer: true });
   const app = await buildServer(stepflow, options).catch(async (error: unknown) => {
     await stepflow.close();
     throw error;

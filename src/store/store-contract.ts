@@ -13,6 +13,7 @@ import type {
 } from '../core/model.js';
 import { executionOf, LineFlag } from '../core/model.js';
 import { matchesExecutionFilter, type ExecutionFilter } from '../core/execution-filter.js';
+import { describeRunSearchContract } from './run-search-contract.js';
 import type { ExecutionStore, LogQuery } from './store.js';
 
 /** What a backend's test file hands to {@link describeStoreContract} for each test. */
@@ -909,6 +910,8 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         await expectCode(store.searchLog('unknown', { text: 'a' }), 'not_found');
       });
     });
+
+    describeRunSearchContract(() => store);
 
     describe('recoverInterrupted', () => {
       it('interrupts runs of dead owners, closes their running steps, keeps their lines, spares live owners', async () => {

@@ -55,6 +55,12 @@ export interface ExecutionStore {
   readLogOutline(id: string): Promise<LogOutline>;
   /** Case-insensitive plain-text search of the log with ANSI escapes removed; totals cover the whole log. */
   searchLog(id: string, query: LogSearchQuery): Promise<LogSearchPage>;
+  /**
+   * Searches every run's log (matching as {@link searchLog} does; rules in `core/search/run-search.ts`):
+   * runs with a match, newest first, each with exact counts and its first matching lines. Indexed:
+   * a page reads the index and the logs of at most a bounded number of runs (see {@link RunSearchPage}).
+   */
+  searchRuns(query: RunSearchQuery): Promise<RunSearchPage>;
   listResourceSamples(id: string): Promise<ResourceSample[]>;
   /** How many executions are stored in each status; every status is present (0 when none). */
   countByStatus(): Promise<Record<ExecutionStatus, number>>;
@@ -241,6 +247,63 @@ export interface LogSearchPage {
   /** Pass as `after` for the next page: the last seq returned, or the query's `after` if none. */
   nextAfter: number;
   hasMore: boolean;
+}
+
+export interface RunSearchQuery {
+  /** 3 to 200 characters, matched case-insensitively in the lines without ANSI escapes. */
+  text: string;
+  status?: ExecutionStatus[];
+  /** ISO; only runs created at or after it. */
+  since?: string;
+  /** Only runs started by this job. */
+  jobId?: string;
+  /** `key=value` (exact) or `key` (present), as in {@link ExecutionQuery}; all must match. */
+  tags?: string[];
+  /** Runs with a match per page: default 20, max 100. */
+  limit?: number;
+  /** Matching lines returned per run (its first ones, in seq order): default 3, max 20. */
+  linesPerRun?: number;
+  /** Opaque, from a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+/** One matching line of a run's log, as stored (escapes and all). */
+export interface RunSearchLine {
+  seq: number;
+  stream: LogStream;
+  stepId: number | null;
+  /** The step's name; null outside any step. */
+  stepName: string | null;
+  text: string;
+  /** Occurrences in the line. */
+  count: number;
+}
+
+export interface RunSearchHit {
+  execution: Execution;
+  /** Occurrences in the run's whole log: exact. */
+  total: number;
+  /** Lines of the run's whole log holding the text: exact. */
+  lineTotal: number;
+  /** Its first matching lines, in seq order. */
+  lines: RunSearchLine[];
+}
+
+export interface RunSearchPage {
+  /** Newest run first. */
+  items: RunSearchHit[];
+  /**
+   * Continues after the last run this page looked at; null when the search reached the end. A
+   * backend that cannot tell whether an older run matches may return one that leads to an empty page.
+   */
+  nextCursor: string | null;
+  /** Runs whose logs this page read (those with a candidate match in the index). */
+  scannedRuns: number;
+  /**
+   * True when the page stopped at its scan bound (runs or text read) before filling `limit`:
+   * fewer items than asked, and older matches may follow `nextCursor`. Counts are exact either way.
+   */
+  truncated: boolean;
 }
 
 export interface StatsQuery {

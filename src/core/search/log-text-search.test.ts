@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { countLineMatches, countOccurrences, searchLines, searchNeedle } from './log-text-search.js';
 
@@ -49,5 +50,44 @@ describe('log text search', () => {
       .map((text, index) => [index, countLineMatches(text, 'err')] as [number, number])
       .filter(([, count]) => count > 0);
     expect(hits(lines.join('\n'), lines.length, 'eRr')).toEqual(expected);
+  });
+
+  it('finds what line-by-line folding finds, whatever the letters (property)', () => {
+    const pieces = [
+      'a',
+      'A',
+      'k',
+      'K',
+      '\u212a',
+      'i',
+      'I',
+      '\u0130',
+      'ß',
+      'SS',
+      'σ',
+      'Σ',
+      ' ',
+      '.',
+      '*',
+      '\\',
+      '😀',
+      '\n',
+    ];
+    const text = fc.array(fc.constantFrom(...pieces), { maxLength: 40 }).map((parts) => parts.join(''));
+    const needle = fc
+      .array(fc.constantFrom(...pieces.filter((p) => p !== '\n')), { minLength: 1, maxLength: 3 })
+      .map((parts) => searchNeedle(parts.join('')));
+    fc.assert(
+      fc.property(text, needle, (chunk, folded) => {
+        const lines = chunk.split('\n');
+        const expected = lines
+          .map((line, index) => [index, countLineMatches(line, folded)] as [number, number])
+          .filter(([, count]) => count > 0);
+        expect(hits(chunk, lines.length, folded)).toEqual(
+          lines.length === 1 ? hits(chunk, 1, folded) : expected,
+        );
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

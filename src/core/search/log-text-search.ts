@@ -54,6 +54,7 @@ export function searchLines(
     }
     return;
   }
+  if (ASCII_ONLY.test(needle) && searchAsciiNeedle(text, needle, onLine)) return;
   // No escapes and a needle without '\n': a match never spans lines, so scan the folded chunk and
   // map each hit to its line by counting the newlines passed ('\n' folds to itself, nothing folds to it).
   const folded = text.toLowerCase();
@@ -72,4 +73,52 @@ export function searchLines(
     hit = folded.indexOf(needle, hit + needle.length);
   }
   if (count > 0) onLine(lineIndex, count);
+}
+
+// eslint-disable-next-line no-control-regex
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+/** The only characters `toLowerCase` turns into ASCII letters: KELVIN SIGN (→ k), İ (→ i + U+0307). */
+const FOLDS_TO_ASCII = '\u212a\u0130';
+const asciiPatterns = new Map<string, RegExp>();
+
+/**
+ * `searchLines`' plain-chunk scan for an ASCII needle without folding the chunk (folding a chunk
+ * that holds any non-ASCII character measured ~9× slower than this): a case-insensitive RegExp
+ * matches an ASCII needle exactly where the folded text holds it, as its `i` flag never maps a
+ * non-ASCII character to ASCII — except for the two `toLowerCase` does map there, so a chunk
+ * holding one of them is left to the folding scan (returns false, having reported nothing).
+ */
+function searchAsciiNeedle(
+  text: string,
+  needle: string,
+  onLine: (index: number, count: number) => void,
+): boolean {
+  let pattern = asciiPatterns.get(needle);
+  if (pattern === undefined) {
+    if (asciiPatterns.size >= 64) asciiPatterns.clear();
+    const literal = needle.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    pattern = new RegExp(`${literal}|[${FOLDS_TO_ASCII}]`, 'gi');
+    asciiPatterns.set(needle, pattern);
+  }
+  pattern.lastIndex = 0;
+  const hits: number[] = [];
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    // Anything but the needle itself (one of those two characters) sends the chunk to the folding scan.
+    if (match[0].toLowerCase() !== needle) return false;
+    hits.push(match.index);
+  }
+  let lineIndex = 0;
+  let lineEnd = text.indexOf('\n');
+  let count = 0;
+  for (const hit of hits) {
+    while (lineEnd !== -1 && lineEnd < hit) {
+      if (count > 0) onLine(lineIndex, count);
+      count = 0;
+      lineIndex++;
+      lineEnd = text.indexOf('\n', lineEnd + 1);
+    }
+    count++;
+  }
+  if (count > 0) onLine(lineIndex, count);
+  return true;
 }

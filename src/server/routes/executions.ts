@@ -215,7 +215,7 @@ async function noBodyAsEmpty(request: FastifyRequest): Promise<void> {
 }
 
 /** `status=failed,timed_out` and `status=failed&status=timed_out` alike. */
-function statusesFrom(raw: string[] | undefined): ExecutionStatus[] | undefined {
+export function statusesFrom(raw: string[] | undefined): ExecutionStatus[] | undefined {
   if (raw === undefined) return undefined;
   const statuses = raw
     .flatMap((value) => value.split(','))

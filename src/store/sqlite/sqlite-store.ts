@@ -24,6 +24,8 @@ import type {
   LogSearchPage,
   LogSearchQuery,
   NewExecution,
+  RunSearchPage,
+  RunSearchQuery,
   WriteBatch,
 } from '../store.js';
 import { createBatchWriter } from './batch-writer.js';
@@ -39,6 +41,8 @@ import type { ArtifactPage, ArtifactQuery, ExecutionStats, RecentRuns, StatsQuer
 import { createLogReader } from './log-reader.js';
 import { createLogOutlineReader } from './log-outline.js';
 import { createLogSearcher } from './log-search.js';
+import { createRunSearcher } from './run-search.js';
+import { searchIndexPath } from './search-index.js';
 import { DATABASE_FILE, openDatabase } from './open-database.js';
 import { recoverInterrupted } from './recover-interrupted.js';
 import { createSignOfLifeReader } from './last-sign-of-life.js';
@@ -80,6 +84,7 @@ export class SqliteStore implements ExecutionStore {
   private readonly readLogPage: ReturnType<typeof createLogReader>;
   private readonly readOutline: ReturnType<typeof createLogOutlineReader>;
   private readonly searchLogText: ReturnType<typeof createLogSearcher>;
+  private readonly searchAllRuns: ReturnType<typeof createRunSearcher>;
   private readonly readSignOfLife: ReturnType<typeof createSignOfLifeReader>;
   private readonly cancels: ReturnType<typeof createCancelRequests>;
   private readonly nextId = createExecutionIdFactory();
@@ -111,6 +116,7 @@ export class SqliteStore implements ExecutionStore {
     this.readLogPage = createLogReader(db);
     this.readOutline = createLogOutlineReader(db);
     this.searchLogText = createLogSearcher(db);
+    this.searchAllRuns = createRunSearcher(db, { indexFile: searchIndexPath(path.dirname(file)) });
     this.readSignOfLife = createSignOfLifeReader(db);
     this.cancels = createCancelRequests(db);
     this.selectExecution = db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE id = ?`);
@@ -243,6 +249,10 @@ export class SqliteStore implements ExecutionStore {
     });
   }
 
+  async searchRuns(query: RunSearchQuery): Promise<RunSearchPage> {
+    return this.guard('cannot search the runs', () => this.searchAllRuns(query));
+  }
+
   async listResourceSamples(id: string): Promise<ResourceSample[]> {
     return this.guard('cannot read resource samples', () => {
       const samples = this.selectSamples.all(id).map(sampleFromRow);
@@ -318,6 +328,7 @@ export class SqliteStore implements ExecutionStore {
     // Before the main connection closes: the last connection to close checkpoints the whole WAL.
     await this.checkpointer?.close();
     if (!this.db.open) return;
+    this.searchAllRuns.close();
     try {
       // SQLite's advice for connections that ran queries: refresh planner stats before closing.
       this.db.pragma('optimize');

@@ -12,6 +12,7 @@ import type {
   ResourceSeriesSchema,
 } from '../../../src/protocol/api-schemas.js';
 import type { JobChange } from '../../../src/protocol/live-messages.js';
+import type { RunSearchPageSchema } from '../../../src/protocol/run-search-schemas.js';
 import type {
   DeliveryListSchema,
   FireListSchema,
@@ -30,6 +31,10 @@ export type Annotation = ExecutionDetail['annotations'][number];
 export type LogPage = Static<typeof LogPageSchema>;
 export type ResourceSample = Static<typeof ResourceSeriesSchema>['samples'][number];
 export type ExecutionStatus = Execution['status'];
+/** `GET /api/search`: runs whose log holds a text, with counts and excerpts. */
+export type RunSearchPage = Static<typeof RunSearchPageSchema>;
+export type RunSearchHit = RunSearchPage['items'][number];
+export type RunSearchLine = RunSearchHit['lines'][number];
 
 export type Job = Static<typeof JobSchema>;
 export type JobListItem = Static<typeof JobListSchema>['items'][number];
