@@ -7,10 +7,9 @@ import {
   RUN_SEARCH_MAX_LIMIT,
   RUN_SEARCH_MAX_LINES,
   RUN_SEARCH_MIN_LENGTH,
+  type RunSearchPage,
 } from '../core/search/run-search.js';
 import { EXECUTION_STATUSES, LOG_STREAMS } from '../core/statuses.js';
-import type { Execution } from '../core/model.js';
-import type { LogStream } from '../core/statuses.js';
 import { ExecutionSchema } from './api-schemas.js';
 
 /**
@@ -99,28 +98,8 @@ export const RunSearchPageSchema = Type.Object({
 export type RunSearchPageBody = Static<typeof RunSearchPageSchema>;
 export type RunSearchLineBody = Static<typeof RunSearchLineSchema>;
 
-/** A page as the store answers it (`RunSearchPage` of store.ts), lines raw. */
-interface StoredRunSearchPage {
-  items: {
-    execution: Execution;
-    total: number;
-    lineTotal: number;
-    lines: {
-      seq: number;
-      stream: LogStream;
-      stepId: number | null;
-      stepName: string | null;
-      text: string;
-      count: number;
-    }[];
-  }[];
-  nextCursor: string | null;
-  scannedRuns: number;
-  truncated: boolean;
-}
-
 /** The store's page as the API sends it: each line reduced to an excerpt with its matches marked. */
-export function toRunSearchPageJson(page: StoredRunSearchPage, text: string): RunSearchPageBody {
+export function toRunSearchPageJson(page: RunSearchPage, text: string): RunSearchPageBody {
   const needle = searchNeedle(text);
   return {
     ...page,

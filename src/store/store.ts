@@ -12,7 +12,11 @@ import type {
 } from '../core/model.js';
 import type { NewExecution } from '../core/new-execution.js';
 import type { ExecutionStatus, LogStream } from '../core/statuses.js';
+import type { RunSearchPage } from '../core/search/run-search.js';
 import type { TrendRun } from '../core/step-trends.js';
+
+// The shape of a search's answer is the domain's (the API renders it too): here for the port's users.
+export type { RunSearchHit, RunSearchLine, RunSearchPage } from '../core/search/run-search.js';
 
 export type { NewExecution };
 
@@ -265,45 +269,6 @@ export interface RunSearchQuery {
   linesPerRun?: number;
   /** Opaque, from a previous page's `nextCursor`. */
   cursor?: string;
-}
-
-/** One matching line of a run's log, as stored (escapes and all). */
-export interface RunSearchLine {
-  seq: number;
-  stream: LogStream;
-  stepId: number | null;
-  /** The step's name; null outside any step. */
-  stepName: string | null;
-  text: string;
-  /** Occurrences in the line. */
-  count: number;
-}
-
-export interface RunSearchHit {
-  execution: Execution;
-  /** Occurrences in the run's whole log: exact. */
-  total: number;
-  /** Lines of the run's whole log holding the text: exact. */
-  lineTotal: number;
-  /** Its first matching lines, in seq order. */
-  lines: RunSearchLine[];
-}
-
-export interface RunSearchPage {
-  /** Newest run first. */
-  items: RunSearchHit[];
-  /**
-   * Continues after the last run this page looked at; null when the search reached the end. A
-   * backend that cannot tell whether an older run matches may return one that leads to an empty page.
-   */
-  nextCursor: string | null;
-  /** Runs whose logs this page read (those with a candidate match in the index). */
-  scannedRuns: number;
-  /**
-   * True when the page stopped at its scan bound (runs or text read) before filling `limit`:
-   * fewer items than asked, and older matches may follow `nextCursor`. Counts are exact either way.
-   */
-  truncated: boolean;
 }
 
 export interface StatsQuery {

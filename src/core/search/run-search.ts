@@ -1,3 +1,5 @@
+import type { Execution } from '../model.js';
+import type { LogStream } from '../statuses.js';
 import { validationError } from '../errors.js';
 import { stripAnsi } from '../markers/ansi.js';
 import { searchNeedle } from './log-text-search.js';
@@ -73,4 +75,43 @@ export function indexedChunkText(text: string, lineCount: number): string {
     .split('\n')
     .map((line) => stripAnsi(line).toLowerCase())
     .join('\n');
+}
+
+/** One matching line of a run's log, as stored (escapes and all). */
+export interface RunSearchLine {
+  seq: number;
+  stream: LogStream;
+  stepId: number | null;
+  /** The step's name; null outside any step. */
+  stepName: string | null;
+  text: string;
+  /** Occurrences in the line. */
+  count: number;
+}
+
+export interface RunSearchHit {
+  execution: Execution;
+  /** Occurrences in the run's whole log: exact. */
+  total: number;
+  /** Lines of the run's whole log holding the text: exact. */
+  lineTotal: number;
+  /** Its first matching lines, in seq order. */
+  lines: RunSearchLine[];
+}
+
+export interface RunSearchPage {
+  /** Newest run first. */
+  items: RunSearchHit[];
+  /**
+   * Continues after the last run this page looked at; null when the search reached the end. A
+   * backend that cannot tell whether an older run matches may return one that leads to an empty page.
+   */
+  nextCursor: string | null;
+  /** Runs whose logs this page read (those with a candidate match in the index). */
+  scannedRuns: number;
+  /**
+   * True when the page stopped at its scan bound (runs or text read) before filling `limit`:
+   * fewer items than asked, and older matches may follow `nextCursor`. Counts are exact either way.
+   */
+  truncated: boolean;
 }
