@@ -241,7 +241,7 @@ echo "STEP_START:Main"; seq 1 3000 | sed 's/^/main /'; echo "STEP_COMPLETE:Main"
     const target = line(page, 3210);
     await target.waitFor();
     await expect.poll(() => target.getAttribute('class')).toContain('log-highlighted');
-    expect(await target.locator('.log-text').textContent()).toBe('main 1207');
+    await expect.poll(() => target.locator('.log-text').textContent()).toBe('main 1207');
     await expect.poll(() => inView(page, 3210)).toBe(true);
     expect(await page.locator('.log-highlighted').count()).toBe(1);
 
@@ -303,7 +303,7 @@ exit 1
     });
     await expect.poll(() => header(page, 'Prepare').getAttribute('aria-expanded')).toBe('false');
     expect(await header(page, 'Deploy').getAttribute('aria-expanded')).toBe('true');
-    expect(await line(page, 303).locator('.log-text').textContent()).toBe('STEP_START:Deploy');
+    await expect.poll(() => line(page, 303).locator('.log-text').textContent()).toBe('STEP_START:Deploy');
   });
 
   it('opens an interrupted run, like a failed one, at the first error output of the step it was in', async () => {
@@ -404,7 +404,7 @@ echo "STEP_COMPLETE:Stream"
 
     await jump.click();
     await expect.poll(() => inView(page, 902)).toBe(true);
-    expect(await line(page, 902).locator('.log-text').textContent()).toBe('STEP_COMPLETE:Stream');
+    await expect.poll(() => line(page, 902).locator('.log-text').textContent()).toBe('STEP_COMPLETE:Stream');
   });
 
   it('keeps the steps it showed open while live open when they and the run end', async () => {
@@ -466,7 +466,7 @@ echo "STEP_COMPLETE:Compile"
     const shadow = (row: typeof out) => row.evaluate((element) => getComputedStyle(element).boxShadow);
     expect(await shadow(out)).toBe('none');
     expect(await shadow(err)).toMatch(/3px 0px 0px 0px inset/);
-    expect(await err.locator('.log-text').textContent()).toBe('disk full');
+    await expect.poll(() => err.locator('.log-text').textContent()).toBe('disk full');
   });
 
   it('scrolls a 1,000,000-line log from the top to the last line in under 2 s, rendering few rows', async () => {

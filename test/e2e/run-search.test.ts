@@ -120,7 +120,10 @@ exit 2
     await expect.poll(() => page.url()).toBe(`${server.url}/executions/${migrate.id}#L1502`);
     const target = page.locator('.log-line[data-seq="1502"]');
     await expect.poll(() => target.getAttribute('class')).toContain('log-highlighted');
-    expect(await target.locator('.log-text').textContent()).toContain('retrying (connection refused)');
+    // The row is drawn (highlighted, "…") before its chunk of the log arrives.
+    await expect
+      .poll(() => target.locator('.log-text').textContent())
+      .toContain('retrying (connection refused)');
 
     // Clearing the box brings the list of executions back.
     await page.goBack();
