@@ -57,6 +57,15 @@ if (want('server')) {
       `lost ${Math.max(...r.map((x) => x.lost))} (0), ${median(r.map((x) => x.deliveriesPerSecond)).toLocaleString('en')} deliveries/s`,
   );
 }
+if (want('cli')) {
+  console.log('(e) CLI start-up: whole commands, wall, medians of interleaved rounds; floor `node -e 1`');
+  const r = scenario('./cli-startup.js', RUNS);
+  const m = (key) => median(r.map((x) => x[key]));
+  console.log(
+    `  median: floor ${m('floorMs')} ms; --version ${m('versionMs')} ms = ${m('versionRatio')} × floor (target ≤ 2); ` +
+      `ls ${m('lsMs')} ms, show ${m('showMs')} ms (≤ 250); run -- true ${m('runTrueMs')} ms (≤ 300)`,
+  );
+}
 // Not in the default set (it is the machine's figure, not StepFlow's): `npm run bench server-reference`.
 if (only.includes('server-reference')) {
   console.log(

@@ -6,7 +6,7 @@ import { isExecutionStatus, isTerminalExecutionStatus } from '../core/statuses.j
 import type { Engine } from '../engine/engine.js';
 import type { RequestedCancel } from '../engine/request-cancel.js';
 import type { StoreWriter } from '../engine/store-writer.js';
-import { REMOTE_TAG } from '../protocol/remote-schemas.js';
+import { REMOTE_TAG } from '../core/remote-tag.js';
 import type { ExecutionStore } from '../store/store.js';
 
 /** What callers may read straight from the store: reads have no rules beyond "it exists". */

@@ -9,7 +9,8 @@ import type {
   LogPageBody,
 } from '../protocol/api-schemas.js';
 import { toExecutionDetailJson, type ExecutionDetailJson } from '../protocol/execution-json.js';
-import { toRunSearchPageJson, type RunSearchPageBody } from '../protocol/run-search-schemas.js';
+import { toRunSearchPageJson } from '../protocol/run-search-json.js';
+import type { RunSearchPageBody } from '../protocol/run-search-schemas.js';
 import { parseSince } from '../core/since-time.js';
 import { requestJson, type ServerTarget } from './jobs/jobs-api-client.js';
 

@@ -2,21 +2,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type StepflowConfig } from '../config.js';
 import { ERROR_CODES, StepflowError, isStepflowError } from '../core/errors.js';
 import type { Application } from '../app/application.js';
-import { createStepflow } from '../stepflow.js';
-import { cancelCommand } from './commands/cancel-command.js';
-import { localSource, serverSource, type ExecutionSource } from './execution-source.js';
+import type { ExecutionSource } from './execution-source.js';
 import { resolveServer } from './jobs/jobs-api-client.js';
 import { warnOfLegacyDataDir } from '../legacy-data-dir.js';
-import { listCommand } from './commands/list-command.js';
 import { registerJobsCommand } from './jobs/jobs-command.js';
-import { logsCommand } from './commands/logs-command.js';
-import { rerunCommand } from './commands/rerun-command.js';
-import { runCommand } from './commands/run-command.js';
-import { serverCommand } from './commands/server-command.js';
-import { pushSpoolCommand } from './remote/push-spool.js';
-import { remoteRunCommand } from './remote/remote-run.js';
-import { searchCommand } from './commands/search-command.js';
-import { showCommand } from './commands/show-command.js';
 import { VERSION } from '../version.js';
 
 const EXIT_USAGE = 2;
@@ -28,6 +17,7 @@ async function withStepflow(
 ): Promise<number> {
   const config = loadConfig();
   warnOfLegacyDataDir(config);
+  const { createStepflow } = await import('../stepflow.js');
   const stepflow = await createStepflow(config);
   try {
     return await action(stepflow.app, stepflow.config);
@@ -46,6 +36,7 @@ async function withSource(
   options: WhereOptions,
   action: (source: ExecutionSource, config: StepflowConfig) => Promise<number>,
 ): Promise<number> {
+  const { localSource, serverSource } = await import('./execution-source.js');
   if (options.server || process.env.STEPFLOW_SERVER) {
     return action(serverSource(resolveServer(options)), loadConfig());
   }
@@ -108,11 +99,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     .passThroughOptions()
     .action(async (command: string[], options) => {
       const server = (options.server as string | undefined) || process.env.STEPFLOW_SERVER;
-      setExit(
-        server
-          ? await remoteRunCommand(command, { ...options, server })
-          : await withStepflow((app) => runCommand(app, command, options)),
-      );
+      if (server) {
+        const { remoteRunCommand } = await import('./remote/remote-run.js');
+        setExit(await remoteRunCommand(command, { ...options, server }));
+        return;
+      }
+      const { runCommand } = await import('./commands/run-command.js');
+      setExit(await withStepflow((app) => runCommand(app, command, options)));
     });
 
   program
@@ -120,9 +113,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('run an execution again here, shown live, linked back to it')
     .argument('<id>', 'execution id')
     .option('--from-step <name>', 'a step of that run: the script gets STEPFLOW_RESUME_FROM=<name>')
-    .action(async (id: string, options: { fromStep?: string }) =>
-      setExit(await withStepflow((app) => rerunCommand(app, id, options))),
-    );
+    .action(async (id: string, options: { fromStep?: string }) => {
+      const { rerunCommand } = await import('./commands/rerun-command.js');
+      setExit(await withStepflow((app) => rerunCommand(app, id, options)));
+    });
 
   reachesServer(
     program
@@ -131,7 +125,10 @@ function buildProgram(setExit: (code: number) => void): Command {
       .option('--json', 'print JSON (the API shape: {items, nextCursor})')
       .option('--status <statuses>', 'only these statuses, comma-separated')
       .option('--limit <n>', 'how many (default 20, max 500)'),
-  ).action(async (options) => setExit(await withSource(options, (source) => listCommand(source, options))));
+  ).action(async (options) => {
+    const { listCommand } = await import('./commands/list-command.js');
+    setExit(await withSource(options, (source) => listCommand(source, options)));
+  });
 
   reachesServer(
     program
@@ -140,9 +137,10 @@ function buildProgram(setExit: (code: number) => void): Command {
       .argument('<id>', 'execution id')
       .option('--json', 'print JSON (the API shape)')
       .option('--summary', 'print the Markdown the run wrote to $STEPFLOW_STEP_SUMMARY, as it is'),
-  ).action(async (id: string, options) =>
-    setExit(await withSource(options, (source) => showCommand(source, id, options))),
-  );
+  ).action(async (id: string, options) => {
+    const { showCommand } = await import('./commands/show-command.js');
+    setExit(await withSource(options, (source) => showCommand(source, id, options)));
+  });
 
   reachesServer(
     program
@@ -153,9 +151,10 @@ function buildProgram(setExit: (code: number) => void): Command {
         new Option('--step <name>', 'only the lines of this step (name or id) and of the steps nested in it'),
       )
       .option('-f, --follow', 'keep printing new lines until the execution ends'),
-  ).action(async (id: string, options) =>
-    setExit(await withSource(options, (source) => logsCommand(source, id, options))),
-  );
+  ).action(async (id: string, options) => {
+    const { logsCommand } = await import('./commands/logs-command.js');
+    setExit(await withSource(options, (source) => logsCommand(source, id, options)));
+  });
 
   reachesServer(
     program
@@ -166,9 +165,10 @@ function buildProgram(setExit: (code: number) => void): Command {
       .option('--since <when>', 'only runs created since: an age (30m, 24h, 7d, 2w) or an ISO date-time')
       .option('--limit <n>', 'how many runs (default 20, max 100)')
       .option('--json', 'print JSON (the API shape of GET /api/search)'),
-  ).action(async (text: string, options) =>
-    setExit(await withSource(options, (source) => searchCommand(source, text, options))),
-  );
+  ).action(async (text: string, options) => {
+    const { searchCommand } = await import('./commands/search-command.js');
+    setExit(await withSource(options, (source) => searchCommand(source, text, options)));
+  });
 
   reachesServer(
     program
@@ -176,13 +176,14 @@ function buildProgram(setExit: (code: number) => void): Command {
       .description('cancel an execution, whichever StepFlow process (on this data dir, or --server) runs it')
       .argument('<id>', 'execution id')
       .option('--no-wait', 'return once the request is recorded, without waiting for the run to end'),
-  ).action(async (id: string, options: WhereOptions & { wait: boolean }) =>
+  ).action(async (id: string, options: WhereOptions & { wait: boolean }) => {
+    const { cancelCommand } = await import('./commands/cancel-command.js');
     setExit(
       await withSource(options, (source, config) =>
         cancelCommand(source, id, { wait: options.wait, killGraceMs: config.killGraceMs }),
       ),
-    ),
-  );
+    );
+  });
 
   program
     .command('server')
@@ -190,7 +191,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--host <host>', 'address to listen on (default 127.0.0.1, or STEPFLOW_HOST)')
     .option('--port <port>', 'port (default 8080, or STEPFLOW_PORT; 0 picks a free one)')
     .option('--unsafe-no-auth', 'allow a non-loopback address without STEPFLOW_API_KEY')
-    .action(async (options) => setExit(await serverCommand(options)));
+    .action(async (options) => {
+      const { serverCommand } = await import('./commands/server-command.js');
+      setExit(await serverCommand(options));
+    });
 
   program
     .command('push')
@@ -202,6 +206,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (spool: string, options: { server?: string; token?: string; serverWait?: string }) => {
       const server = options.server || process.env.STEPFLOW_SERVER;
       if (!server) throw new StepflowError(ERROR_CODES.USAGE, 'push needs --server URL (or STEPFLOW_SERVER)');
+      const { pushSpoolCommand } = await import('./remote/push-spool.js');
       setExit(await pushSpoolCommand(spool, { ...options, server }));
     });
 

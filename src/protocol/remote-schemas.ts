@@ -62,9 +62,6 @@ const epochMs = Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: '
 const percent = Type.Number({ minimum: 0, maximum: 1_000_000 });
 const seconds = Type.Number({ minimum: 0, maximum: MAX_TIMEOUT_SECONDS });
 
-/** Tag the server puts on every remote execution (value: the reporting host); batches go only to those. */
-export const REMOTE_TAG = 'stepflow.remote';
-
 /** Lower-case ULIDs, as the store makes them: the client creates the id in its local spool. */
 const EXECUTION_ID_PATTERN = '^[0-7][0-9a-hjkmnp-tv-z]{25}$';
 

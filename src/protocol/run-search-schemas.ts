@@ -1,13 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { MAX_SHORT_TEXT_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH } from '../core/input-limits.js';
-import { lineExcerpt } from '../core/search/line-excerpt.js';
-import { searchNeedle } from '../core/search/log-text-search.js';
 import {
   RUN_SEARCH_MAX_LENGTH,
   RUN_SEARCH_MAX_LIMIT,
   RUN_SEARCH_MAX_LINES,
   RUN_SEARCH_MIN_LENGTH,
-  type RunSearchPage,
 } from '../core/search/run-search.js';
 import { EXECUTION_STATUSES, LOG_STREAMS } from '../core/statuses.js';
 import { ExecutionSchema } from './api-schemas.js';
@@ -97,17 +94,3 @@ export const RunSearchPageSchema = Type.Object({
 
 export type RunSearchPageBody = Static<typeof RunSearchPageSchema>;
 export type RunSearchLineBody = Static<typeof RunSearchLineSchema>;
-
-/** The store's page as the API sends it: each line reduced to an excerpt with its matches marked. */
-export function toRunSearchPageJson(page: RunSearchPage, text: string): RunSearchPageBody {
-  const needle = searchNeedle(text);
-  return {
-    ...page,
-    items: page.items.map(({ execution, total, lineTotal, lines }) => ({
-      execution,
-      total,
-      lineTotal,
-      lines: lines.map(({ text: raw, ...line }) => ({ ...line, ...lineExcerpt(raw, needle) })),
-    })),
-  };
-}

@@ -1,9 +1,6 @@
 import { parseSince } from '../../core/since-time.js';
-import {
-  RunSearchPageSchema,
-  RunSearchQuerySchema,
-  toRunSearchPageJson,
-} from '../../protocol/run-search-schemas.js';
+import { toRunSearchPageJson } from '../../protocol/run-search-json.js';
+import { RunSearchPageSchema, RunSearchQuerySchema } from '../../protocol/run-search-schemas.js';
 import type { ServerContext, StepflowApp } from '../build-server.js';
 import { errorResponses } from './error-responses.js';
 import { statusesFrom } from './executions.js';

@@ -14,8 +14,8 @@ import {
 import { RUN_SUMMARY_STEP_ID, UPSERT_EXECUTION_SQL, executionParams, runSpecOf } from './execution-row.js';
 
 export interface BatchWriter {
-  /** Applies a batch in one transaction. */
-  write(batch: WriteBatch): void;
+  /** Applies a batch in one transaction; returns how much log text it stored (characters). */
+  write(batch: WriteBatch): number;
   /** Stores a new execution with the spec it was started with. */
   insertExecution(execution: Execution, spec: RunSpec): void;
 }
@@ -65,18 +65,20 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
     for (const [key, value] of Object.entries(execution.tags)) insertTag.run(execution.id, key, value);
   };
 
-  const apply = db.transaction((batch: WriteBatch): void => {
+  const apply = db.transaction((batch: WriteBatch): number => {
     const dataVersion = selectDataVersion.get();
     if (dataVersion !== seenDataVersion) {
       lastSeqs.clear();
       seenDataVersion = dataVersion;
     }
+    let text = 0;
     for (const execution of batch.executions ?? []) writeExecution(execution);
     for (const { executionId, step } of batch.steps ?? []) upsertStep.run(stepParams(executionId, step));
     for (const { executionId, lines } of batch.lines ?? []) {
       if (lines.length === 0) continue;
       const { chunks, lastSeq } = encodeLogChunks(lines, lastStoredSeq(executionId));
       for (const c of chunks) {
+        text += c.text.length;
         insertChunk.run(
           executionId,
           c.seqStart,
@@ -109,6 +111,7 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
       const { owner, at } = batch.ownerSeen;
       markOwnerSeen.run(at, owner.host, owner.pid, owner.startTime);
     }
+    return text;
   });
 
   const insert = db.transaction(writeExecution);
@@ -116,7 +119,7 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
   return {
     write(batch) {
       try {
-        apply.immediate(batch);
+        return apply.immediate(batch);
       } catch (error) {
         // The rollback undid rows the cache already counted.
         lastSeqs.clear();

@@ -120,19 +120,25 @@ describe('SQLite maintenance', () => {
     expect((await store.readLog(e.id)).lines).toHaveLength(100);
   });
 
-  it('checkpoints from a worker thread once it writes, and truncates the WAL when writes stop', async () => {
+  it('checkpoints from a worker thread once it has written a lot, and truncates the WAL when writes stop', async () => {
     const { store, maintenance } = await open();
     const e = await store.createExecution({ spec: { command: 'x', cwd: '/' } });
     expect((await maintenance.describe()).sqlite?.settings.walAutocheckpointPages).toBe(1024);
     await store.write({ lines: [{ executionId: e.id, lines: lines(1, 100) }] });
-    // The main connection no longer checkpoints inside its commits.
+    // A short run's few commits are not worth a thread (its start and stop cost more at exit).
+    expect((await maintenance.describe()).sqlite?.settings.walAutocheckpointPages).toBe(1024);
+    // 1.2 MiB of log text: the worker starts, and the main connection no longer checkpoints
+    // inside its commits.
+    const long = lines(101, 12_100).map((line) => ({ ...line, text: line.text.padEnd(100, '.') }));
+    await store.write({ lines: [{ executionId: e.id, lines: long }] });
     expect((await maintenance.describe()).sqlite?.settings.walAutocheckpointPages).toBe(0);
     expect((await maintenance.sizes()).sqlite?.walBytes).toBeGreaterThan(0);
     await vi.waitFor(async () => expect((await maintenance.sizes()).sqlite?.walBytes).toBe(0), {
       timeout: 8000,
       interval: 100,
     });
-    expect((await store.readLog(e.id)).lines).toHaveLength(100);
+    expect((await store.readLog(e.id, { limit: 10_000 })).lines).toHaveLength(10_000);
+    expect((await store.readLog(e.id, { after: 12_099 })).lines.map((line) => line.seq)).toEqual([12_100]);
   }, 10_000);
 
   it('finds no damage in a sound database, and names the rows an index lost', async () => {

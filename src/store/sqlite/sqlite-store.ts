@@ -58,6 +58,11 @@ import {
 import type { ExecutionRow } from './execution-row.js';
 import { guarded } from './sqlite-errors.js';
 
+/** Log text after which a writing connection starts its background checkpointer (~1 MiB). */
+const CHECKPOINTER_AFTER_CHARS = 1 << 20;
+/** …or this long after its first write, for a run that writes little but long. */
+const CHECKPOINTER_AFTER_MS = 5_000;
+
 export interface SqliteStoreOptions {
   /** Directory holding `stepflow.db`; created when missing. */
   dataDir: string;
@@ -101,8 +106,11 @@ export class SqliteStore implements ExecutionStore {
   private readonly selectStatusCounts: Database.Statement<[], { status: string; n: number }>;
   private readonly deleteRow: Database.Statement<[string]>;
   private readonly readDetail: Database.Transaction<(id: string) => ExecutionDetail | undefined>;
-  /** Started by the first batch write: read-only uses (`ls`, `show`) never pay for a thread. */
+  /** Started once writes add up ({@link startCheckpointerWhenBusy}); read-only uses never pay for it. */
   private checkpointer: Checkpointer | undefined;
+  private checkpointerTimer: NodeJS.Timeout | undefined;
+  /** Log text this connection wrote since it opened, until the checkpointer starts (characters). */
+  private textWritten = 0;
 
   constructor(
     private readonly db: Database.Database,
@@ -183,9 +191,28 @@ export class SqliteStore implements ExecutionStore {
   async write(batch: WriteBatch): Promise<void> {
     this.guard('cannot write the batch', () => {
       this.listings.invalidate();
-      this.checkpointer ??= startCheckpointer(this.db);
-      this.writer.write(batch);
+      this.textWritten += this.writer.write(batch);
+      this.startCheckpointerWhenBusy();
     });
+  }
+
+  /**
+   * A thread of its own is worth it only to a connection that writes a lot or for long: a
+   * `stepflow run -- true` would spend longer starting and stopping it (~50 ms at exit) than its
+   * few commits take to checkpoint. So it starts when the log text written reaches
+   * {@link CHECKPOINTER_AFTER_CHARS} — before the WAL reaches SQLite's own checkpoint inside a commit
+   * (WAL_AUTOCHECKPOINT_PAGES of 4 KiB) — or {@link CHECKPOINTER_AFTER_MS} after the first write.
+   */
+  private startCheckpointerWhenBusy(): void {
+    if (this.checkpointer !== undefined) return;
+    const start = (): void => {
+      clearTimeout(this.checkpointerTimer);
+      if (this.db.open) this.checkpointer ??= startCheckpointer(this.db);
+    };
+    if (this.textWritten >= CHECKPOINTER_AFTER_CHARS) start();
+    else if (this.checkpointerTimer === undefined) {
+      this.checkpointerTimer = setTimeout(start, CHECKPOINTER_AFTER_MS).unref();
+    }
   }
 
   async getExecution(id: string): Promise<ExecutionDetail | undefined> {
@@ -325,6 +352,7 @@ export class SqliteStore implements ExecutionStore {
   /** Closes the connection; later calls fail with `store_unavailable`. Safe to call twice. */
   async close(): Promise<void> {
     if (!this.db.open) return;
+    clearTimeout(this.checkpointerTimer);
     // Before the main connection closes: the last connection to close checkpoints the whole WAL.
     await this.checkpointer?.close();
     if (!this.db.open) return;
