@@ -4,6 +4,7 @@ import { annotationParams, artifactParams, stepParams } from '../sqlite/detail-r
 import { executionParams, RUN_SUMMARY_STEP_ID, runSpecOf } from '../sqlite/execution-row.js';
 import { encodeLogChunks } from '../sqlite/log-chunks.js';
 import { EXECUTION_PARAM_COUNT, INSERT_EXECUTION_HEAD, UPSERT_EXECUTION_TAIL } from './execution-row.js';
+import { encodeLogText } from './log-text-bytes.js';
 import { insertValues, lastByKey, type Queryable } from './sql-values.js';
 
 /**
@@ -35,7 +36,7 @@ export async function writeExecutions(
 /**
  * Applies a batch inside the caller's transaction, a statement per kind of row (never per line or
  * per row): upserts for executions, steps, artifacts, annotations, samples and summaries; log
- * lines as chunks (`../sqlite/log-chunks.ts`, text as UTF-8 bytes) after the highest seq stored,
+ * lines as chunks (`../sqlite/log-chunks.ts`, text as bytes: `log-text-bytes.ts`) after the highest seq stored,
  * read once per batch, so lines already stored (a retried batch, another process) are skipped.
  */
 export async function writeBatch(db: Queryable, batch: WriteBatch): Promise<void> {
@@ -152,7 +153,7 @@ async function writeLines(db: Queryable, batches: NonNullable<WriteBatch['lines'
         c.stepId,
         c.tsDeltas,
         c.flags,
-        Buffer.from(c.text, 'utf8'),
+        encodeLogText(c.text),
       ]);
     }
   }

@@ -3,10 +3,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { usePostgres } from '../../../test/helpers/postgres.js';
+import type { LogLine } from '../../core/model.js';
+import { openSqliteStore } from '../sqlite/sqlite-store.js';
 import { describeStoreContract } from '../store-contract.js';
 import type { ExecutionStore } from '../store.js';
+import { MIGRATIONS } from './migrations.js';
 import { openPostgresStores } from './open-postgres-stores.js';
 
 const postgres = usePostgres();
@@ -104,4 +107,111 @@ describeStoreContract('postgres', async () => {
       }
     },
   };
+});
+
+describe('PostgresStore', () => {
+  const opened: ExecutionStore[] = [];
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+  });
+  const open = async (url: string): Promise<ExecutionStore> => {
+    const { store } = await openPostgresStores({ url, poolSize: 2 });
+    opened.push(store);
+    return store;
+  };
+  const query = async <T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query<T>(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+
+  it('gives back the same log lines as SQLite: NUL bytes, invalid UTF-16, controls and any script', async () => {
+    const texts = [
+      'nul\0inside',
+      '\0',
+      'lone surrogate \ud800 here',
+      'low \udc00 first',
+      'replacement \ufffd char',
+      'emoji 😀 and 数据 and é',
+      '\x1b[31mred\x1b[0m\r',
+      '',
+      'tab\tand\x7fdel',
+    ];
+    const lines: LogLine[] = texts.map((text, i) => ({
+      seq: i + 1,
+      ts: 1_700_000_000_000 + i,
+      stream: i % 2 === 0 ? 'stdout' : 'stderr',
+      stepId: null,
+      text,
+      flags: 0,
+    }));
+    const read = async (store: ExecutionStore): Promise<LogLine[]> => {
+      const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
+      await store.write({ lines: [{ executionId: e.id, lines }] });
+      return (await store.readLog(e.id)).lines;
+    };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-pg-vs-sqlite-'));
+    const sqlite = await openSqliteStore({ dataDir: dir });
+    try {
+      const fromSqlite = await read(sqlite);
+      const fromPostgres = await read(await open(await postgres().createDatabase()));
+      expect(fromPostgres).toEqual(fromSqlite);
+      // NUL is kept; a lone surrogate (no UTF-8 exists for it) becomes U+FFFD per byte in both.
+      expect(fromPostgres[0]?.text).toBe('nul\0inside');
+      expect(fromPostgres[2]?.text).toBe('lone surrogate \ufffd\ufffd\ufffd here');
+    } finally {
+      await sqlite.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('migrates a new database once when several processes open it at the same time', async () => {
+    const url = await postgres().createDatabase();
+    // Each open is its own pool and connection, as separate processes would be.
+    const stores = await Promise.all(Array.from({ length: 4 }, () => open(url)));
+    expect(stores).toHaveLength(4);
+    const versions = await query<{ version: number }>(
+      url,
+      'SELECT version FROM stepflow_migrations ORDER BY version',
+    );
+    expect(versions.map((row) => row.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    const store = stores[0] as ExecutionStore;
+    const e = await store.createExecution({ spec: { command: 'x', cwd: '/' } });
+    expect((await (stores[3] as ExecutionStore).getExecution(e.id))?.id).toBe(e.id);
+  });
+
+  it('refuses a database migrated by a newer StepFlow', async () => {
+    const url = await postgres().createDatabase();
+    await (await openPostgresStores({ url })).store.close();
+    await query(url, `INSERT INTO stepflow_migrations (version) VALUES (${MIGRATIONS.length + 1})`);
+    await expect(openPostgresStores({ url })).rejects.toMatchObject({
+      code: 'store_unavailable',
+      message: expect.stringContaining('newer'),
+    });
+  });
+
+  it('moves its change marker only when a write commits, not on reads', async () => {
+    const url = await postgres().createDatabase();
+    const store = await open(url);
+    const other = await open(url);
+    const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
+    const marker = await store.changeMarker();
+    await other.listExecutions();
+    await other.getExecution(e.id);
+    expect(await store.changeMarker()).toBe(marker);
+    await other.write({ executions: [{ ...e, status: 'succeeded', endedAt: e.createdAt }] });
+    expect(await store.changeMarker()).not.toBe(marker);
+  });
+
+  it('rejects calls after close with store_unavailable, and closes twice without error', async () => {
+    const { store } = await openPostgresStores({ url: await postgres().createDatabase() });
+    await store.close();
+    await store.close();
+    await expect(store.listExecutions()).rejects.toMatchObject({ code: 'store_unavailable' });
+    await expect(store.write({})).rejects.toMatchObject({ code: 'store_unavailable' });
+  });
 });
