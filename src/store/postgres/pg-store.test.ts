@@ -215,3 +215,68 @@ describe('PostgresStore', () => {
     await expect(store.write({})).rejects.toMatchObject({ code: 'store_unavailable' });
   });
 });
+
+describe('PostgresStore and NUL outside log text', () => {
+  it('keeps a batch whose step name, annotation or summary holds a NUL, storing it as U+FFFD', async () => {
+    const { store } = await openPostgresStores({ url: await postgres().createDatabase(), poolSize: 2 });
+    try {
+      const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
+      const at = '2024-01-01T00:00:00.000Z';
+      await store.write({
+        steps: [
+          {
+            executionId: e.id,
+            step: {
+              id: 1,
+              parentId: null,
+              name: 'build\0x',
+              status: 'running',
+              startedAt: at,
+              endedAt: null,
+              durationMs: null,
+              meta: {},
+              implicit: false,
+              hasSummary: false,
+              source: 'stepflow',
+              error: null,
+              estimatedDurationSeconds: null,
+              firstSeq: 1,
+            },
+          },
+        ],
+        annotations: [
+          {
+            executionId: e.id,
+            annotation: {
+              id: 1,
+              stepId: 1,
+              seq: 1,
+              level: 'error',
+              message: 'bad\0byte',
+              title: null,
+              file: null,
+              line: null,
+              col: null,
+              endLine: null,
+              endCol: null,
+            },
+          },
+        ],
+        summaries: [{ executionId: e.id, stepId: null, summary: '# a\0b' }],
+        lines: [
+          {
+            executionId: e.id,
+            lines: [{ seq: 1, ts: 1, stream: 'stdout', stepId: 1, text: 'the\0line', flags: 0 }],
+          },
+        ],
+      });
+      const detail = await store.getExecution(e.id);
+      expect(detail?.steps[0]?.name).toBe('build\ufffdx');
+      expect(detail?.annotations[0]?.message).toBe('bad\ufffdbyte');
+      expect((await store.getSummary(e.id))?.summary).toBe('# a\ufffdb');
+      expect((await store.readLog(e.id)).lines[0]?.text).toBe('the\0line');
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -23,7 +23,7 @@ export async function insertValues(
     const params: unknown[] = [];
     const tuples = slice.map((row) => {
       const first = params.length;
-      params.push(...row);
+      for (const value of row) params.push(textValue(value));
       return `(${row.map((_, i) => `$${first + i + 1}`).join(', ')})`;
     });
     await db.query(`${head} VALUES ${tuples.join(', ')} ${tail}`, params);
@@ -38,4 +38,13 @@ export function lastByKey<T>(items: readonly T[], key: (item: T) => string): T[]
   const byKey = new Map<string, T>();
   for (const item of items) byKey.set(key(item), item);
   return [...byKey.values()];
+}
+
+/**
+ * PostgreSQL text cannot hold NUL, and a statement with one fails whole: a step name, annotation or
+ * summary holding one (printed by a script) would make the store refuse the batch and its lines.
+ * Such a NUL is stored as U+FFFD instead (log text is bytes and keeps it; SQLite keeps it too).
+ */
+export function textValue(value: unknown): unknown {
+  return typeof value === 'string' && value.includes('\0') ? value.replaceAll('\0', '\ufffd') : value;
 }
