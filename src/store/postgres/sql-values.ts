@@ -45,6 +45,6 @@ export function lastByKey<T>(items: readonly T[], key: (item: T) => string): T[]
  * summary holding one (printed by a script) would make the store refuse the batch and its lines.
  * Such a NUL is stored as U+FFFD instead (log text is bytes and keeps it; SQLite keeps it too).
  */
-export function textValue(value: unknown): unknown {
+function textValue(value: unknown): unknown {
   return typeof value === 'string' && value.includes('\0') ? value.replaceAll('\0', '\ufffd') : value;
 }
