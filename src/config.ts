@@ -35,6 +35,18 @@ export interface StepflowConfig {
    * `STEPFLOW_MAX_LOG_LINES`, `STEPFLOW_LOG_LIMIT_POLICY`; docs/LIMITS.md). Empty: unlimited.
    */
   defaultLimits?: RunLimits;
+  /**
+   * A PostgreSQL database instead of the data dir's SQLite file (`STEPFLOW_DATABASE_URL`, or
+   * `--database-url`; docs/POSTGRES.md). Artifact copies stay in {@link dataDir}.
+   */
+  database?: DatabaseConfig;
+}
+
+export interface DatabaseConfig {
+  /** `postgres://user:password@host:port/database`: never print it, print `redactDatabaseUrl(url)`. */
+  url: string;
+  /** Connections this process keeps open at most (`STEPFLOW_DATABASE_POOL_SIZE`, default 10). */
+  poolSize: number;
 }
 
 type DataDirOrigin = 'env' | 'default' | 'legacy';
@@ -84,6 +96,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       serverOnly: nameListFromEnv(env, 'STEPFLOW_SERVER_ONLY_ENV'),
     },
     defaultLimits: defaultLimitsFromEnv(env),
+    ...databaseFromEnv(env),
+  };
+}
+
+/** `STEPFLOW_DATABASE_URL` (and its pool size), or nothing: the SQLite file in the data dir. */
+function databaseFromEnv(env: NodeJS.ProcessEnv): { database?: DatabaseConfig } {
+  const url = env.STEPFLOW_DATABASE_URL;
+  if (url === undefined || url === '') return {};
+  return { database: databaseConfig(url, env) };
+}
+
+/**
+ * A database setting from a URL (the environment's, or `--database-url`): only `postgres://` and
+ * `postgresql://` URLs; an error never repeats the URL, which may hold a password.
+ */
+export function databaseConfig(url: string, env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw validationError(
+      'the database URL is not a URL: expected postgres://user:password@host:port/database',
+    );
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw validationError(
+      `the database URL must start with postgres:// or postgresql://, got ${JSON.stringify(protocol)}`,
+    );
+  }
+  return {
+    url,
+    poolSize: positiveFromEnv(env, 'STEPFLOW_DATABASE_POOL_SIZE', 10, POSITIVE_INTEGER),
   };
 }
 

@@ -18,6 +18,7 @@ import { createApplication, type Application } from './app/application.js';
 import type { JobStore } from './store/job-store.js';
 import type { StoreMaintenance } from './store/maintenance.js';
 import { openSqliteStores } from './store/sqlite/open-sqlite-stores.js';
+import type { StoreBackend } from './store/store-backend.js';
 import { searchIndexPath } from './store/sqlite/search-index.js';
 import { startSearchIndexer, type SearchIndexer } from './store/sqlite/start-search-indexer.js';
 import type { ExecutionStore } from './store/store.js';
@@ -29,7 +30,7 @@ export interface Stepflow {
   app: Application;
   /** The execution store port; which backend is behind it is decided here only. */
   store: ExecutionStore;
-  /** Database sizes, optimize, integrity check: when the backend has them (SQLite does). */
+  /** Database sizes, optimize, integrity check: when the backend has them (SQLite does, PostgreSQL not yet). */
   maintenance?: StoreMaintenance;
   bus: EventBus;
   engine: Engine;
@@ -58,6 +59,7 @@ export interface StepflowOptions {
   /**
    * Keep the search index file up with the logs in a worker thread: for the server. `stepflow run`
    * does not (its searches read what is not indexed directly), so a CLI run never pays for it.
+   * SQLite only: on PostgreSQL there is no index file (docs/POSTGRES.md).
    */
   searchIndexer?: boolean;
 }
@@ -67,6 +69,17 @@ export function dataDirDatabase(dataDir: string): string {
   return path.join(dataDir, DATABASE_FILE);
 }
 
+/**
+ * The store backend: PostgreSQL when a database URL is set (`STEPFLOW_DATABASE_URL`,
+ * `--database-url`), else the SQLite file of the data dir.
+ */
+async function openBackend(config: StepflowConfig): Promise<StoreBackend> {
+  if (config.database === undefined) return openSqliteStores({ dataDir: config.dataDir });
+  // Loaded only here: the driver is not worth its start-up time to a command on the SQLite file.
+  const { openPostgresStores } = await import('./store/postgres/open-postgres-stores.js');
+  return openPostgresStores({ url: config.database.url, poolSize: config.database.poolSize });
+}
+
 /** The composition root: the only place that picks concrete adapters. */
 export async function createStepflow(
   config: StepflowConfig,
@@ -74,16 +87,17 @@ export async function createStepflow(
 ): Promise<Stepflow> {
   limitHeapGrowth();
   // One backend, one database: the job store reads the executions the execution store writes.
-  const { store, jobs, maintenance } = await openSqliteStores({ dataDir: config.dataDir });
+  const { store, jobs, maintenance } = await openBackend(config);
   const recovered = await store.recoverInterrupted(isOwnerAlive);
-  const searchIndexer = options.searchIndexer
-    ? startSearchIndexer({
-        mainFile: dataDirDatabase(config.dataDir),
-        indexFile: searchIndexPath(config.dataDir),
-        // It retries by itself; searches stay exact meanwhile (they read the rest directly).
-        onError: (message) => console.error(`search indexer: ${message}`),
-      })
-    : undefined;
+  const searchIndexer =
+    options.searchIndexer && config.database === undefined
+      ? startSearchIndexer({
+          mainFile: dataDirDatabase(config.dataDir),
+          indexFile: searchIndexPath(config.dataDir),
+          // It retries by itself; searches stay exact meanwhile (they read the rest directly).
+          onError: (message) => console.error(`search indexer: ${message}`),
+        })
+      : undefined;
   const monitor = createProcessMonitor();
   // The scripts of a crashed StepFlow process may still run unsupervised: end them too. SIGTERM goes
   // out at once; the SIGKILL follow-up only happens if this process lives through the grace period.

@@ -1,4 +1,6 @@
 import type { Application } from '../app/application.js';
+import type { StepflowConfig } from '../config.js';
+import { redactDatabaseUrl } from '../core/database-url.js';
 import { ERROR_CODES, isStepflowError, StepflowError } from '../core/errors.js';
 import type { ExecutionStatus } from '../core/statuses.js';
 import { isTerminalExecutionStatus } from '../core/statuses.js';
@@ -51,8 +53,14 @@ const notFoundIn = (id: string, where: string) =>
   new StepflowError(ERROR_CODES.NOT_FOUND, `execution "${id}" not found in ${where}`);
 
 /** The data dir of this machine, through the application layer. */
-export function localSource(app: Application, dataDir: string): ExecutionSource {
-  const where = `the data dir ${dataDir} (another one: STEPFLOW_STORAGE_PATH; a server: --server)`;
+export function localSource(
+  app: Application,
+  { dataDir, database }: Pick<StepflowConfig, 'dataDir' | 'database'>,
+): ExecutionSource {
+  const where =
+    database === undefined
+      ? `the data dir ${dataDir} (another one: STEPFLOW_STORAGE_PATH; a server: --server)`
+      : `the database ${redactDatabaseUrl(database.url)} (a server: --server)`;
   const reads = app.executions.reads;
   const get = async (id: string): Promise<ExecutionDetailJson> => {
     const detail = await reads.getExecution(id);

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig, type StepflowConfig } from '../config.js';
+import { databaseConfig, loadConfig, type StepflowConfig } from '../config.js';
 import { ERROR_CODES, StepflowError, isStepflowError } from '../core/errors.js';
 import type { Application } from '../app/application.js';
 import type { ExecutionSource } from './execution-source.js';
@@ -11,12 +11,24 @@ import { VERSION } from '../version.js';
 const EXIT_USAGE = 2;
 const USAGE_HINT = "(see 'stepflow --help', or 'stepflow <command> --help')";
 
-/** Opens the data dir for the length of one command. */
+/** What every command that opens the store accepts: `--database-url` (else STEPFLOW_DATABASE_URL). */
+interface StoreOptions {
+  databaseUrl?: string;
+}
+
+/** The settings of the environment, with `--database-url` over STEPFLOW_DATABASE_URL. */
+function commandConfig(options: StoreOptions): StepflowConfig {
+  const config = loadConfig();
+  return options.databaseUrl ? { ...config, database: databaseConfig(options.databaseUrl) } : config;
+}
+
+/** Opens the data dir (or the database) for the length of one command. */
 async function withStepflow(
+  options: StoreOptions,
   action: (app: Application, config: StepflowConfig) => Promise<number>,
 ): Promise<number> {
-  const config = loadConfig();
-  warnOfLegacyDataDir(config);
+  const config = commandConfig(options);
+  if (config.database === undefined) warnOfLegacyDataDir(config);
   const { createStepflow } = await import('../stepflow.js');
   const stepflow = await createStepflow(config);
   try {
@@ -26,7 +38,7 @@ async function withStepflow(
   }
 }
 
-interface WhereOptions {
+interface WhereOptions extends StoreOptions {
   server?: string;
   token?: string;
 }
@@ -40,12 +52,19 @@ async function withSource(
   if (options.server || process.env.STEPFLOW_SERVER) {
     return action(serverSource(resolveServer(options)), loadConfig());
   }
-  return withStepflow((app, config) => action(localSource(app, config.dataDir), config));
+  return withStepflow(options, (app, config) => action(localSource(app, config), config));
 }
+
+/** Adds `--database-url` to a command that opens the store. */
+const opensStore = (command: Command): Command =>
+  command.option(
+    '--database-url <url>',
+    'a PostgreSQL database (postgres://…) instead of the data dir (better: STEPFLOW_DATABASE_URL, not shown by ps)',
+  );
 
 /** Adds `--server` and `--token` to a command that can read a server instead of the data dir. */
 const reachesServer = (command: Command): Command =>
-  command
+  opensStore(command)
     .option(
       '--server <url>',
       "a StepFlow server's URL instead of this machine's data dir (or STEPFLOW_SERVER)",
@@ -63,8 +82,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
 
-  program
-    .command('run')
+  opensStore(program.command('run'))
     .description('run a command, show its steps live and record the execution')
     .usage('[options] -- <command...>')
     .option('--name <name>', 'execution name (default: the command)')
@@ -105,17 +123,16 @@ function buildProgram(setExit: (code: number) => void): Command {
         return;
       }
       const { runCommand } = await import('./commands/run-command.js');
-      setExit(await withStepflow((app) => runCommand(app, command, options)));
+      setExit(await withStepflow(options, (app) => runCommand(app, command, options)));
     });
 
-  program
-    .command('rerun')
+  opensStore(program.command('rerun'))
     .description('run an execution again here, shown live, linked back to it')
     .argument('<id>', 'execution id')
     .option('--from-step <name>', 'a step of that run: the script gets STEPFLOW_RESUME_FROM=<name>')
-    .action(async (id: string, options: { fromStep?: string }) => {
+    .action(async (id: string, options: StoreOptions & { fromStep?: string }) => {
       const { rerunCommand } = await import('./commands/rerun-command.js');
-      setExit(await withStepflow((app) => rerunCommand(app, id, options)));
+      setExit(await withStepflow(options, (app) => rerunCommand(app, id, options)));
     });
 
   reachesServer(
@@ -185,8 +202,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     );
   });
 
-  program
-    .command('server')
+  opensStore(program.command('server'))
     .description('serve the API, the WebSocket stream and the dashboard on one port')
     .option('--host <host>', 'address to listen on (default 127.0.0.1, or STEPFLOW_HOST)')
     .option('--port <port>', 'port (default 8080, or STEPFLOW_PORT; 0 picks a free one)')

@@ -1,4 +1,5 @@
-import { forServer, loadConfig } from '../config.js';
+import { forServer, loadConfig, type StepflowConfig } from '../config.js';
+import { redactDatabaseUrl } from '../core/database-url.js';
 import { ERROR_CODES, StepflowError, type ErrorCode } from '../core/errors.js';
 import { createStepflow } from '../stepflow.js';
 import { legacyDataDirNotice } from '../legacy-data-dir.js';
@@ -10,8 +11,11 @@ import type { ServerOptions } from './server-options.js';
  * `stepflow server`: wires StepFlow, builds the app, listens, and on SIGTERM/SIGINT stops in
  * reverse order: no new connections, running executions cancelled and recorded, store closed.
  */
-export async function startServer(options: ServerOptions): Promise<{ url: string; stop(): Promise<void> }> {
-  const stepflow = await createStepflow(forServer(loadConfig()), { spawnHelper: true, searchIndexer: true });
+export async function startServer(
+  options: ServerOptions,
+  config: StepflowConfig = loadConfig(),
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const stepflow = await createStepflow(forServer(config), { spawnHelper: true, searchIndexer: true });
   const app = await buildServer(stepflow, options).catch(async (error: unknown) => {
     await stepflow.close();
     throw error;
@@ -29,7 +33,10 @@ export async function startServer(options: ServerOptions): Promise<{ url: string
   for (const id of stepflow.recovered) {
     app.log.warn({ executionId: id }, 'marked interrupted: its process had died');
   }
-  app.log.info(`StepFlow ${address} (data: ${stepflow.config.dataDir})`);
+  const { database, dataDir } = stepflow.config;
+  app.log.info(
+    `StepFlow ${address} (data: ${dataDir}${database ? `, database: ${redactDatabaseUrl(database.url)}` : ''})`,
+  );
   const legacy = legacyDataDirNotice(stepflow.config);
   if (legacy !== undefined) app.log.warn(legacy);
   // Jobs fire only while a server is up; see docs/JOBS.md.

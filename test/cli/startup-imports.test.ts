@@ -23,7 +23,12 @@ function modulesLoaded(args: string[], dataDir: string): string[] {
 
 // Start-up is most of what a short command costs (docs/PERFORMANCE.md, "CLI start-up"): each
 // command loads only what it uses. These would each add 100–300 ms to every `ls`.
-const HEAVY = [/\/dist\/server\//, /\/node_modules\/fastify\//, /\/node_modules\/@sinclair\/typebox\//];
+const HEAVY = [
+  /\/dist\/server\//,
+  /\/node_modules\/fastify\//,
+  /\/node_modules\/@sinclair\/typebox\//,
+  /\/node_modules\/pg\//,
+];
 
 describe('CLI start-up', () => {
   const tempDir = useTempDirs();
@@ -36,7 +41,7 @@ describe('CLI start-up', () => {
     expect(loaded.length).toBeLessThan(40);
   });
 
-  it('run, ls and show load no server code, Fastify or the API schemas', () => {
+  it('run, ls and show load no server code, Fastify, the API schemas or the PostgreSQL driver', () => {
     const dataDir = tempDir();
     const heavy = (args: string[]): string[] =>
       modulesLoaded(args, dataDir).filter((url) => HEAVY.some((pattern) => pattern.test(url)));

@@ -1,3 +1,4 @@
+import { databaseConfig, loadConfig } from '../../config.js';
 import { loadServerOptions } from '../../server/server-options.js';
 import { startServer } from '../../server/start-server.js';
 
@@ -6,9 +7,14 @@ export async function serverCommand(flags: {
   host?: string;
   port?: string;
   unsafeNoAuth?: boolean;
+  databaseUrl?: string;
 }): Promise<number> {
   const options = loadServerOptions(process.env, flags);
-  const server = await startServer(options);
+  const config = loadConfig();
+  const server = await startServer(
+    options,
+    flags.databaseUrl ? { ...config, database: databaseConfig(flags.databaseUrl) } : config,
+  );
   process.stdout.write(`StepFlow is listening on ${server.url}  (API docs: ${server.url}/docs)\n`);
   await new Promise<void>((resolve, reject) => {
     const onSignal = (signal: NodeJS.Signals) => {

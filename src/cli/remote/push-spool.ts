@@ -36,7 +36,8 @@ export async function pushSpoolCommand(
   }
   const { serverUrl, waitMs, client } = deliveryTarget(options, env);
 
-  const app = await createStepflow({ ...loadConfig(env), dataDir: spoolDir });
+  // The spool is a local SQLite file even where STEPFLOW_DATABASE_URL names a shared database.
+  const app = await createStepflow({ ...loadConfig(env), dataDir: spoolDir, database: undefined });
   const undelivered: string[] = [];
   let runs = 0;
   try {

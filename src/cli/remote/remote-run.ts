@@ -45,8 +45,14 @@ export async function remoteRunCommand(
   const { serverUrl, waitMs, client } = deliveryTarget(options, env);
 
   const spoolDir = await createSpoolDir(env);
-  // Nor the log limits of this machine's STEPFLOW_MAX_LOG_BYTES/LINES, for the same reason.
-  const app = await createStepflow({ ...loadConfig(env), dataDir: spoolDir, defaultLimits: {} });
+  // Nor the log limits of this machine's STEPFLOW_MAX_LOG_BYTES/LINES, for the same reason. The
+  // spool is a local SQLite file even where STEPFLOW_DATABASE_URL names a shared database.
+  const app = await createStepflow({
+    ...loadConfig(env),
+    dataDir: spoolDir,
+    defaultLimits: {},
+    database: undefined,
+  });
   let reporter: RemoteReporter | undefined;
   let executionId = '';
   const unsubscribe = app.app.events.subscribe((event) => {

@@ -1,0 +1,28 @@
+import type { StoreBackend } from '../store-backend.js';
+import { openPgJobStore } from './open-pg-job-store.js';
+import { DEFAULT_POOL_SIZE, openPool } from './open-pool.js';
+import { PostgresStore } from './pg-store.js';
+
+/** The PostgreSQL backend: both ports on one pool. No `maintenance` (see docs/POSTGRES.md). */
+export interface PostgresStores extends StoreBackend {
+  store: PostgresStore;
+}
+
+/**
+ * Opens the PostgreSQL backend on `url` (`postgres://user:password@host:port/database`): a pool of
+ * `poolSize` connections, the schema migrated. The execution store owns the pool: closing it
+ * closes them all. Errors name host and port, never the password.
+ */
+export async function openPostgresStores({
+  url,
+  poolSize = DEFAULT_POOL_SIZE,
+  now = () => new Date(),
+}: {
+  url: string;
+  poolSize?: number;
+  /** Clock for timestamps the stores set themselves (createdAt, recovery); tests pass a fake. */
+  now?: () => Date;
+}): Promise<PostgresStores> {
+  const pool = await openPool(url, { max: poolSize });
+  return { store: new PostgresStore(pool, now), jobs: openPgJobStore(pool, now) };
+}
