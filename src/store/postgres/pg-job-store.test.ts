@@ -24,7 +24,10 @@ async function freshDatabase(): Promise<{
       return stores;
     },
     async cleanup() {
-      for (const stores of opened.splice(0)) await stores.store.close();
+      for (const stores of opened.splice(0)) {
+        await stores.jobs.close();
+        await stores.store.close();
+      }
       const admin = new pg.Client({ connectionString: postgres().url });
       await admin.connect();
       try {
@@ -147,6 +150,36 @@ describe('PostgresJobStore across processes', () => {
     const recent = await a.jobs.recentRuns([...ids, ids[0]!], 2);
     expect([...recent.keys()].sort()).toEqual([...ids].sort());
     for (const id of ids) expect(recent.get(id)?.map((run) => run.executionId)).toEqual(newest.get(id));
+  });
+});
+
+describe('PostgresJobStore scheduler lease', () => {
+  it('frees the lease when its holder’s connection dies: the holder finds out, another takes it', async () => {
+    const { a, b, url } = await twoBackends();
+    expect(await a.jobs.schedulerLease.tryAcquire()).toBe(true);
+    expect(await b.jobs.schedulerLease.tryAcquire()).toBe(false);
+    // As a server restart, a failover or a dead peer found by keepalive would end it.
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ ended: boolean }>(
+        `SELECT pg_terminate_backend(pid) AS ended FROM pg_locks
+          WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      );
+      expect(rows).toEqual([{ ended: true }]);
+    } finally {
+      await admin.end();
+    }
+    // The server frees the lock once the session has ended: another process takes it.
+    const deadline = Date.now() + 10_000;
+    while (!(await b.jobs.schedulerLease.tryAcquire())) {
+      if (Date.now() > deadline) throw new Error('the lease was not freed');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // The old holder no longer leads: its next look fails (or finds the loss), then it waits.
+    const look = await a.jobs.schedulerLease.tryAcquire().catch((error: unknown) => error);
+    expect([false, expect.objectContaining({ code: 'store_unavailable' })]).toContainEqual(look);
+    expect(await a.jobs.schedulerLease.tryAcquire()).toBe(false);
   });
 });
 

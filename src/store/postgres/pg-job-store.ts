@@ -20,6 +20,7 @@ import {
 import { lastRuns, recentJobRuns, recentStepDurations } from './job-run-history.js';
 import { JOB_WITH_TRIGGERS, splitJobRow, type JobWithTriggersRow } from './job-with-triggers.js';
 import { toStoreError } from './pg-errors.js';
+import { PgSchedulerLease } from './pg-scheduler-lease.js';
 import { insertValues, type Queryable } from './sql-values.js';
 
 const DEFAULT_LIMIT = 100;
@@ -42,6 +43,8 @@ const INSERT_FIRE = `INSERT INTO job_fires (job_id, trigger_id, fire_ms, fire_ti
  * (`ON CONFLICT DO NOTHING`, `DELETE … RETURNING`), not on anything held in this process.
  */
 export class PostgresJobStore implements JobStore {
+  /** On a connection of its own, opened from the pool's settings when the scheduler first asks. */
+  readonly schedulerLease: PgSchedulerLease;
   private readonly nextId = createExecutionIdFactory();
   /** Job contents that passed the rules on read (see `jobFromRows`). */
   private readonly checkedJobs = new Set<string>();
@@ -50,7 +53,9 @@ export class PostgresJobStore implements JobStore {
   constructor(
     private readonly pool: pg.Pool,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.schedulerLease = new PgSchedulerLease({ ...pool.options, keepAlive: true });
+  }
 
   /** One transaction: the job and its triggers, read back; a job it cannot read back is rolled back. */
   async createJob(definition: JobDefinition): Promise<Job> {
@@ -351,9 +356,13 @@ export class PostgresJobStore implements JobStore {
     );
   }
 
-  /** Later calls fail with `store_unavailable`; the pool stays open for the execution store. */
+  /**
+   * Later calls fail with `store_unavailable`; the pool stays open for the execution store. The
+   * scheduler lease's connection is this store's own: it closes, freeing the lease for another.
+   */
   async close(): Promise<void> {
     this.closed = true;
+    await this.schedulerLease.close();
   }
 
   private async read(db: Queryable, id: string): Promise<Job> {
