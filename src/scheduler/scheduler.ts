@@ -20,6 +20,12 @@ export interface SchedulerOptions {
   bus: EventBus;
   clock?: Clock;
   onError?: (error: unknown) => void;
+  /**
+   * When the store's scheduler lease is shared (several processes on one PostgreSQL database):
+   * how often this scheduler checks it — to take it over from a leader that is gone, or to find it
+   * lost — and re-reads the jobs, which other processes may have changed. Default 2 s.
+   */
+  leaseCheckMs?: number;
 }
 
 export interface Scheduler {
@@ -45,6 +51,11 @@ interface Plan {
  * Arms one timer for the earliest planned fire of all enabled triggers. Each fire is recorded
  * before it runs, under a unique (trigger, fire time) key, so a fire starts at most one execution
  * even across restarts; the plan (next fire time) moves in the same transaction.
+ *
+ * Where the store's lease is shared (`JobStore.schedulerLease`), only the process holding it plans
+ * and fires triggers; the others run manual runs only, and take the lease over when its holder is
+ * gone (their start-up then, fire times passed meanwhile being missed). The unique key remains the
+ * backstop for a moment with two leaders.
  */
 export function createScheduler({
   jobs,
@@ -52,9 +63,14 @@ export function createScheduler({
   bus,
   clock = systemClock,
   onError = (error) => console.error('stepflow: scheduler:', error),
+  leaseCheckMs = 2000,
 }: SchedulerOptions): Scheduler {
   const cache = new Map<string, Job>();
   const plans = new Map<string, Plan>();
+  const lease = jobs.schedulerLease;
+  // Plans and fires triggers: always where the lease is not shared, else while holding it.
+  let leading = false;
+  let leaseTimer: unknown;
   let timer: unknown;
   let unwatch: (() => void) | undefined;
   let started = false;
@@ -79,7 +95,7 @@ export function createScheduler({
   const arm = (): void => {
     clock.clearTimer(timer);
     timer = undefined;
-    if (stopped || !started) return;
+    if (stopped || !started || !leading) return;
     let earliest = Number.POSITIVE_INFINITY;
     for (const plan of plans.values()) earliest = Math.min(earliest, plan.nextMs);
     if (earliest === Number.POSITIVE_INFINITY) return;
@@ -183,58 +199,119 @@ export function createScheduler({
     for (const [id, plan] of plans) if (plan.jobId === jobId) plans.delete(id);
   };
 
+  /** Every readable job into the cache (the others are left out; the server reports them). */
+  const loadJobs = async (): Promise<void> => {
+    for (const job of (await jobs.listJobs()).jobs) cache.set(job.id, job);
+  };
+
+  /** Becomes the one that fires: the last outcomes, retries waiting, every enabled trigger planned. */
+  const lead = async (): Promise<void> => {
+    leading = true;
+    for (const [jobId, last] of await jobs.lastRuns()) {
+      if (last.status === 'succeeded') runs.rememberOutcome(jobId, 'success');
+      if (isScriptFailure(last.status)) runs.rememberOutcome(jobId, 'failure');
+    }
+    // Before the triggers: a retry waiting since before the restart counts as an active run.
+    for (const retry of await jobs.listPendingRetries()) await runs.restoreRetry(retry);
+    for (const job of cache.values()) {
+      if (!job.enabled) continue;
+      for (const trigger of job.triggers) await planTrigger(job, trigger, true);
+    }
+    arm();
+  };
+
+  /** A job as it now is (undefined: deleted) replaces the cached one; its plans follow if leading. */
+  const apply = async (jobId: string, job: Job | undefined): Promise<void> => {
+    forget(jobId);
+    if (job === undefined) {
+      cache.delete(jobId);
+      await runs.quiesce(jobId, 'the job was deleted');
+    } else {
+      cache.set(jobId, job);
+      if (job.enabled) {
+        if (leading) for (const trigger of job.triggers) await planTrigger(job, trigger, false);
+      } else {
+        await runs.quiesce(jobId, 'the job was paused');
+        // No plan while paused: resuming starts from then, the paused time is not "missed".
+        if (leading) {
+          for (const trigger of job.triggers)
+            if (trigger.nextFireMs !== null) await jobs.planFire(trigger.id, null);
+        }
+      }
+    }
+    arm();
+  };
+
+  /** Jobs changed by other processes (sharing the database): those whose `updatedAt` moved. */
+  const refreshJobs = async (): Promise<void> => {
+    const list = await jobs.listJobs();
+    const seen = new Set(list.unreadable.map((record) => record.id));
+    for (const job of list.jobs) {
+      seen.add(job.id);
+      if (cache.get(job.id)?.updatedAt !== job.updatedAt) await apply(job.id, job);
+    }
+    for (const jobId of [...cache.keys()]) if (!seen.has(jobId)) await apply(jobId, undefined);
+  };
+
+  /** One look at a shared lease: take it, keep it or lose it; then the jobs; then the next look. */
+  const checkLease = async (): Promise<void> => {
+    if (stopped) return;
+    try {
+      let holds = false;
+      try {
+        holds = await lease.tryAcquire();
+      } catch (error) {
+        // The database is out of reach: no firing until it answers and the lease is held again.
+        onError(error);
+      }
+      if (!holds && leading) {
+        leading = false;
+        plans.clear();
+        arm();
+      }
+      await refreshJobs();
+      if (holds && !leading) await lead();
+    } catch (error) {
+      // Half led is not led: the next look starts over (fires recorded meanwhile stay recorded).
+      leading = false;
+      plans.clear();
+      arm();
+      throw error;
+    } finally {
+      if (!stopped) {
+        leaseTimer = clock.setTimer(() => void inTurn(checkLease).catch(onError), leaseCheckMs);
+      }
+    }
+  };
+
   return {
     start: () =>
       inTurn(async () => {
         if (started || stopped) return;
         started = true;
         unwatch = bus.subscribe(runs.onEvent);
-        // Jobs that cannot be read are left out (the server reports them); the others still fire.
-        const all = (await jobs.listJobs()).jobs;
-        for (const job of all) cache.set(job.id, job);
-        for (const [jobId, last] of await jobs.lastRuns()) {
-          if (last.status === 'succeeded') runs.rememberOutcome(jobId, 'success');
-          if (isScriptFailure(last.status)) runs.rememberOutcome(jobId, 'failure');
-        }
-        // Before the triggers: a retry waiting since before the restart counts as an active run.
-        for (const retry of await jobs.listPendingRetries()) await runs.restoreRetry(retry);
-        for (const job of all) {
-          if (!job.enabled) continue;
-          for (const trigger of job.triggers) await planTrigger(job, trigger, true);
-        }
-        arm();
+        await loadJobs();
+        if (!lease.shared) await lead();
+        else await checkLease();
       }),
 
     async stop() {
       stopped = true;
       clock.clearTimer(timer);
       timer = undefined;
+      clock.clearTimer(leaseTimer);
       unwatch?.();
       unwatch = undefined;
       runs.stop();
       await serial;
+      // After the last tick: another process may take over only once this one fires no more.
+      await lease.release();
     },
 
     reload: (jobId) =>
       inTurn(async () => {
         if (!started || stopped) return;
-        forget(jobId);
-        const job = await jobs.getJob(jobId);
-        if (job === undefined) {
-          cache.delete(jobId);
-          await runs.quiesce(jobId, 'the job was deleted');
-        } else {
-          cache.set(jobId, job);
-          if (job.enabled) {
-            for (const trigger of job.triggers) await planTrigger(job, trigger, false);
-          } else {
-            await runs.quiesce(jobId, 'the job was paused');
-            // No plan while paused: resuming starts from then, the paused time is not "missed".
-            for (const trigger of job.triggers)
-              if (trigger.nextFireMs !== null) await jobs.planFire(trigger.id, null);
-          }
-        }
-        arm();
+        await apply(jobId, await jobs.getJob(jobId));
       }),
 
     runNow: (jobId) =>

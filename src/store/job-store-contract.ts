@@ -445,6 +445,23 @@ export function describeJobStoreContract(name: string, open: () => Promise<JobSt
       });
     });
 
+    describe('scheduler lease', () => {
+      it('lets one process at a time lead when the storage is shared, and hands it over on release', async () => {
+        const other = await harness.openAnother();
+        const [mine, theirs] = [jobs.schedulerLease, other.jobs.schedulerLease];
+        expect(await mine.tryAcquire()).toBe(true);
+        expect(await mine.tryAcquire()).toBe(true);
+        // Shared storage: the other process waits; an embedded file: each process leads alone.
+        expect(await theirs.tryAcquire()).toBe(!mine.shared);
+        await mine.release();
+        await mine.release();
+        expect(await theirs.tryAcquire()).toBe(true);
+        expect(await mine.tryAcquire()).toBe(!mine.shared);
+        await theirs.release();
+        await mine.release();
+      });
+    });
+
     describe('close', () => {
       it('refuses calls after close with store_unavailable, and closes twice without error', async () => {
         const other = await harness.openAnother();

@@ -8,6 +8,7 @@ import type {
 } from '../core/jobs/job.js';
 import type { StepDurationSample } from '../core/jobs/step-percentiles.js';
 import type { ExecutionStatus } from '../core/statuses.js';
+import type { SchedulerLease } from './scheduler-lease.js';
 import type { UnreadableRecord } from './store.js';
 
 /**
@@ -91,6 +92,12 @@ export interface JobStore {
   listPendingRetries(): Promise<PendingRetry[]>;
   /** Drops a job's pending retries (pause). */
   dropPendingRetries(jobId: string): Promise<void>;
+
+  /**
+   * Which process on this database fires the schedule (see `scheduler-lease.ts`). SQLite: every
+   * process leads (not shared); PostgreSQL: one at a time, by a session advisory lock.
+   */
+  readonly schedulerLease: SchedulerLease;
 
   close(): Promise<void>;
 }

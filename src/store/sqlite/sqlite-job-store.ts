@@ -5,6 +5,7 @@ import type { FireRecord, Job, JobDefinition, PendingRetry, WebhookDelivery } fr
 import type { StepDurationSample } from '../../core/jobs/step-percentiles.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
 import type { JobLastRun, JobList, JobRunSummary, JobStore, NewFire } from '../job-store.js';
+import { SOLE_SCHEDULER_LEASE } from '../scheduler-lease.js';
 import type { UnreadableRecord } from '../store.js';
 import {
   definitionJson,
@@ -31,6 +32,8 @@ const MAX_LIMIT = 1000;
  * is synchronous inside its promise, so no transaction stays open across an await.
  */
 export class SqliteJobStore implements JobStore {
+  /** Processes on one file coordinate through the unique fire key alone, as before leases. */
+  readonly schedulerLease = SOLE_SCHEDULER_LEASE;
   private readonly nextId = createExecutionIdFactory();
   private readonly statements;
   /** Job contents that passed the rules on read (see `jobFromRows`). */
