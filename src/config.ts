@@ -35,6 +35,13 @@ export interface StepflowConfig {
    * `STEPFLOW_MAX_LOG_LINES`, `STEPFLOW_LOG_LIMIT_POLICY`; docs/LIMITS.md). Empty: unlimited.
    */
   defaultLimits?: RunLimits;
+  /**
+   * Whether this process runs what is submitted to it (default true). `stepflow server --no-runner`:
+   * every run waits for a `stepflow worker` (docs/WORKERS.md).
+   */
+  runsLocally?: boolean;
+  /** A worker silent this long loses its runs (`STEPFLOW_WORKER_LEASE_SECONDS`, default 30). */
+  workerLeaseMs?: number;
 }
 
 type DataDirOrigin = 'env' | 'default' | 'legacy';
@@ -84,6 +91,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       serverOnly: nameListFromEnv(env, 'STEPFLOW_SERVER_ONLY_ENV'),
     },
     defaultLimits: defaultLimitsFromEnv(env),
+    workerLeaseMs:
+      positiveFromEnv(env, 'STEPFLOW_WORKER_LEASE_SECONDS', 30, {
+        integer: false,
+        what: 'a number of seconds above 0',
+      }) * 1000,
   };
 }
 

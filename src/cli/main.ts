@@ -17,6 +17,8 @@ import { pushSpoolCommand } from './remote/push-spool.js';
 import { remoteRunCommand } from './remote/remote-run.js';
 import { searchCommand } from './commands/search-command.js';
 import { showCommand } from './commands/show-command.js';
+import { workersListCommand } from './commands/workers-command.js';
+import { workerCommand, type WorkerOptions } from './worker/run-worker.js';
 import { VERSION } from '../version.js';
 
 const EXIT_USAGE = 2;
@@ -190,7 +192,37 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--host <host>', 'address to listen on (default 127.0.0.1, or STEPFLOW_HOST)')
     .option('--port <port>', 'port (default 8080, or STEPFLOW_PORT; 0 picks a free one)')
     .option('--unsafe-no-auth', 'allow a non-loopback address without STEPFLOW_API_KEY')
+    .option('--no-runner', 'run nothing here: every submitted run waits for a `stepflow worker`')
     .action(async (options) => setExit(await serverCommand(options)));
+
+  program
+    .command('worker')
+    .description('claim queued runs from a server and run them here (token: STEPFLOW_WORKER_TOKEN)')
+    .option('--server <url>', 'the StepFlow server (or STEPFLOW_SERVER)')
+    .option('--slots <n>', 'runs at once (default 1)')
+    .option('--labels <a,b>', 'labels of this host: runs with runsOn take only workers having them all')
+    .option('--name <name>', 'how the server lists this worker (default: the host name)')
+    .option(
+      '--grace <seconds>',
+      'on SIGTERM, how long running runs may finish before being cancelled (default 60)',
+    )
+    .option('--server-wait <seconds>', "how long to retry delivering a run's end (default 300)")
+    .action(async (options: Omit<WorkerOptions, 'server'> & { server?: string }) => {
+      const server = options.server || process.env.STEPFLOW_SERVER;
+      if (!server)
+        throw new StepflowError(ERROR_CODES.USAGE, 'worker needs --server URL (or STEPFLOW_SERVER)');
+      setExit(await workerCommand({ ...options, server }));
+    });
+
+  const workers = program.command('workers').description("a server's workers (docs/WORKERS.md)");
+  reachesServer(
+    workers
+      .command('ls')
+      .description('list the workers registered with the server: labels, slots in use, last heartbeat')
+      .option('--json', 'print JSON (the API shape of GET /api/workers)'),
+  ).action(async (options: WhereOptions & { json?: boolean }) =>
+    setExit(await workersListCommand(resolveServer(options), options)),
+  );
 
   program
     .command('push')

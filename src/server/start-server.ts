@@ -10,8 +10,14 @@ import type { ServerOptions } from './server-options.js';
  * `stepflow server`: wires StepFlow, builds the app, listens, and on SIGTERM/SIGINT stops in
  * reverse order: no new connections, running executions cancelled and recorded, store closed.
  */
-export async function startServer(options: ServerOptions): Promise<{ url: string; stop(): Promise<void> }> {
-  const stepflow = await createStepflow(forServer(loadConfig()), { spawnHelper: true, searchIndexer: true });
+export async function startServer(
+  options: ServerOptions,
+  { runsLocally = true }: { runsLocally?: boolean } = {},
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const stepflow = await createStepflow(
+    { ...forServer(loadConfig()), runsLocally },
+    { spawnHelper: true, searchIndexer: true },
+  );
   const app = await buildServer(stepflow, options).catch(async (error: unknown) => {
     await stepflow.close();
     throw error;

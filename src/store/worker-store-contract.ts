@@ -159,6 +159,9 @@ export function describeWorkerStoreContract(name: string, open: () => Promise<Wo
         (await workers.heartbeat(worker('w1'), [{ executionId: run.id, attempt: 1 }], at(41))).stale,
       ).toEqual([run.id]);
       expect(await workers.expireClaims(at(100), 30_000, at(100))).toEqual([]);
+      // A late report that raced the sweep does not reopen it.
+      await store.write({ executions: [{ ...lost[0]!, status: 'running', endedAt: null }] });
+      expect((await store.getExecution(run.id))!.status).toBe('lost');
       // Crash recovery never judges a run for workers by an owner's pid.
       expect(await store.recoverInterrupted(() => false)).toEqual([]);
     });

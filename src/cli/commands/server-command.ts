@@ -6,9 +6,14 @@ export async function serverCommand(flags: {
   host?: string;
   port?: string;
   unsafeNoAuth?: boolean;
+  /** false with `--no-runner`: runs wait for workers (docs/WORKERS.md). */
+  runner?: boolean;
 }): Promise<number> {
-  const options = loadServerOptions(process.env, flags);
-  const server = await startServer(options);
+  const { runner, ...listen } = flags;
+  const options = loadServerOptions(process.env, listen);
+  const server = await startServer(options, { runsLocally: runner !== false });
+  if (runner === false)
+    process.stdout.write('StepFlow runs nothing itself (--no-runner): runs wait for workers\n');
   process.stdout.write(`StepFlow is listening on ${server.url}  (API docs: ${server.url}/docs)\n`);
   await new Promise<void>((resolve, reject) => {
     const onSignal = (signal: NodeJS.Signals) => {

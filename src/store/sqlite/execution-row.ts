@@ -187,7 +187,8 @@ export function executionParams(execution: Execution, runSpec: RunSpec): unknown
 /**
  * Inserts a full execution row, or overwrites every column but the run spec, the job link, the
  * re-run link and the late threshold (set once, at creation). line_count never goes down: it is the
- * highest stored seq, and stored lines are never removed.
+ * highest stored seq, and stored lines are never removed. A `lost` row is final: a late report of
+ * its worker that raced the lease sweep does not reopen it.
  */
 export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, argv, cwd, tags, status,
   exit_code, signal, error, created_at, created_ms, started_at, ended_at, duration_ms, timeout_seconds,
@@ -202,7 +203,8 @@ export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, 
   owner_host = excluded.owner_host, owner_pid = excluded.owner_pid,
   owner_start_time = excluded.owner_start_time, line_count = max(line_count, excluded.line_count),
   resources = excluded.resources, outputs = excluded.outputs, limits = excluded.limits,
-  limit_hits = excluded.limit_hits`;
+  limit_hits = excluded.limit_hits
+  WHERE executions.status <> 'lost'`;
 
 /** The spec recorded for an execution that reached the store through `write` only (no env). */
 export function runSpecOf(execution: Execution): RunSpec {
