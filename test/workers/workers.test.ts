@@ -193,11 +193,12 @@ describe('stepflow worker', () => {
     await startWorker(server, ['--name', 'w']);
     const run = await startExecution(server.url, { command: 'echo started; sleep 60', cwd: tempDir() });
     await waitFor(async () => (await logOf(server, run.id)).includes('started'), 'the first line', 20_000);
+    expect((await getExecution(server.url, run.id)).worker).toEqual({ name: 'w', attempt: 1 });
     const asked = Date.now();
     const cancel = await call(server.url, 'POST', `/api/executions/${run.id}/cancel`);
     expect(cancel.status).toBeLessThan(300);
     const ended = await waitForStatus(server.url, run.id, ENDED, 15_000);
-    expect(ended.status).toBe('cancelled');
+    expect(ended).toMatchObject({ status: 'cancelled', worker: { name: 'w', attempt: 1 } });
     // Heartbeat every second, then the kill and the last report: generous for a loaded machine.
     expect(Date.now() - asked).toBeLessThan(5000);
   }, 40_000);
