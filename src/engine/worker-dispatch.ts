@@ -1,4 +1,5 @@
 import type { Execution } from '../core/model.js';
+import { isTerminalExecutionStatus } from '../core/statuses.js';
 import type { ExecutionStore } from '../store/store.js';
 import type { WorkerStore } from '../store/worker-store.js';
 import type { Engine } from './engine.js';
@@ -11,6 +12,13 @@ export interface WorkerDispatch extends Engine {
    */
   cancelQueued(id: string, reason?: string): Promise<Execution | undefined>;
 }
+
+/**
+ * A run for workers may end on another API replica (its worker reports there, or that replica's
+ * lease sweep loses it) and then nothing is published here: while such runs are awaited, the store
+ * is looked at this often, and only read when its change marker moved.
+ */
+const FOREIGN_END_CHECK_MS = 1000;
 
 /**
  * The engine as callers see it (API, scheduler, re-runs): a run that asks for labels (`runsOn`), or
@@ -28,7 +36,7 @@ export function createWorkerDispatch(
     runsLocally,
     now = Date.now,
   }: {
-    store: Pick<ExecutionStore, 'createExecution'>;
+    store: Pick<ExecutionStore, 'createExecution' | 'changeMarker' | 'listExecutions' | 'getExecution'>;
     workers: Pick<WorkerStore, 'cancelUnclaimed'>;
     bus: EventBus;
     runsLocally: boolean;
@@ -44,8 +52,54 @@ export function createWorkerDispatch(
     resolve(event.execution);
   });
 
+  let marker: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  /** Resolves the awaited runs that ended elsewhere: one listing of the open runs, not one read each. */
+  const checkForeignEnds = async (): Promise<void> => {
+    const moved = await store.changeMarker();
+    if (moved === marker) return;
+    marker = moved;
+    const open = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await store.listExecutions({ status: ['queued', 'running'], limit: 500, cursor });
+      for (const execution of page.items) open.add(execution.id);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    for (const id of [...waiting.keys()].filter((id) => !open.has(id))) {
+      const execution = await store.getExecution(id);
+      const resolve = waiting.get(id);
+      if (execution === undefined || resolve === undefined) continue;
+      if (!isTerminalExecutionStatus(execution.status)) continue;
+      waiting.delete(id);
+      const { steps: _steps, artifacts: _artifacts, annotations: _annotations, ...ended } = execution;
+      resolve(ended);
+    }
+  };
+  const watchForeignEnds = (): void => {
+    if (timer !== undefined || stopped || waiting.size === 0) return;
+    timer = setTimeout(() => {
+      checkForeignEnds()
+        .catch((error: unknown) => {
+          // A store that failed now is asked again at the next tick; the runs stay awaited.
+          console.error(`stepflow: cannot check for runs ended elsewhere: ${(error as Error).message}`);
+        })
+        .finally(() => {
+          timer = undefined;
+          watchForeignEnds();
+        });
+    }, FOREIGN_END_CHECK_MS);
+    timer.unref();
+  };
+
   return {
     ...engine,
+    async shutdown() {
+      stopped = true;
+      clearTimeout(timer);
+      await engine.shutdown();
+    },
     async submit(spec, links = {}) {
       const runsOn = spec.runsOn ?? [];
       if (runsLocally && runsOn.length === 0) return engine.submit(spec, links);
@@ -57,6 +111,7 @@ export function createWorkerDispatch(
         ...links,
       });
       const done = new Promise<Execution>((resolve) => waiting.set(execution.id, resolve));
+      watchForeignEnds();
       bus.publish({ type: 'execution.queued', executionId: execution.id, execution });
       return { execution, done };
     },

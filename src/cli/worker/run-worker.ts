@@ -110,6 +110,9 @@ export async function workerCommand(
     });
   };
 
+  // Ends the heartbeat's idle wait when a run is claimed: its lease runs from the claim, and the
+  // server's lease may be shorter than the idle interval.
+  let nap = new AbortController();
   const heartbeats = (async () => {
     let failing = false;
     while (!stopHeartbeats.signal.aborted) {
@@ -127,8 +130,9 @@ export async function workerCommand(
           say(`stepflow worker: heartbeat to ${serverUrl} failed (${(error as Error).message}); retrying`);
         failing = true;
       }
+      nap = new AbortController();
       await sleep(held.size > 0 ? BUSY_HEARTBEAT_MS : IDLE_HEARTBEAT_MS, undefined, {
-        signal: stopHeartbeats.signal,
+        signal: AbortSignal.any([stopHeartbeats.signal, nap.signal]),
       }).catch(() => undefined);
     }
   })();
@@ -159,6 +163,7 @@ export async function workerCommand(
       onCancelRequested: () => cancelLocal(serverId, `requested on ${serverUrl}`),
     });
     held.set(serverId, { localId: local.execution.id, attempt: claim.attempt, reporter, cancelled: false });
+    nap.abort();
     process.stdout.write(`claimed ${serverId} (attempt ${claim.attempt}): ${local.execution.name}\n`);
     const final = await local.done;
     const outcome = await reporter.finish(waitMs);
