@@ -4,7 +4,7 @@ import type { EventBus } from '../engine/event-bus.js';
 import type { ClaimedExecution, HeartbeatResult, HeldClaim, WorkerStore } from '../store/worker-store.js';
 
 /** A registered worker as the API shows it. */
-export interface WorkerView extends WorkerRecord {
+interface WorkerView extends WorkerRecord {
   /** Heard from within the lease; a stale one takes no runs (and its runs are being lost). */
   live: boolean;
 }

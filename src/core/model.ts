@@ -106,7 +106,7 @@ export interface Execution {
 }
 
 /** Which worker runs (ran) an execution: its claim. Reports of any other attempt are refused. */
-export interface ExecutionWorker {
+interface ExecutionWorker {
   name: string;
   /** 1 for the first claim, 2… when it was claimed again. */
   attempt: number;

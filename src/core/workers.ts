@@ -30,7 +30,7 @@ export interface WorkerIdentity {
   version: string;
 }
 
-export const MAX_LABELS = 32;
+const MAX_LABELS = 32;
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 /**
@@ -63,7 +63,7 @@ export function parseLabelList(raw: string, field: string): string[] {
 }
 
 /** Whether a worker with `labels` may run a run that needs `runsOn` (it has them all). */
-export function labelsMatch(runsOn: readonly string[], labels: readonly string[]): boolean {
+function labelsMatch(runsOn: readonly string[], labels: readonly string[]): boolean {
   return runsOn.every((label) => labels.includes(label));
 }
 

@@ -9,7 +9,7 @@ import type { WorkerRecord } from '../core/workers.js';
 const Label = Type.String({ minLength: 1, maxLength: 63 });
 
 /** What a worker says of itself on each claim and heartbeat. */
-export const WorkerIdentitySchema = Type.Object(
+const WorkerIdentitySchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f]+$' }),
     host: Type.String({ maxLength: 255 }),
@@ -73,7 +73,7 @@ export const HeartbeatReplySchema = Type.Object({
   leaseSeconds: Type.Number(),
 });
 
-export const WorkerSchema = Type.Object({
+const WorkerSchema = Type.Object({
   name: Type.String(),
   host: Type.String(),
   labels: Type.Array(Type.String()),

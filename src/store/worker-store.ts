@@ -1,8 +1,6 @@
 import type { Execution, RunSpec } from '../core/model.js';
 import type { WorkerIdentity, WorkerRecord } from '../core/workers.js';
 
-export type { WorkerIdentity, WorkerRecord };
-
 /** A run a worker has just claimed: what it needs to run it, and the attempt its reports carry. */
 export interface ClaimedExecution {
   execution: Execution;

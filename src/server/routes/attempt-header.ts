@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { validationError } from '../../core/errors.js';
 
 /** The header a worker's reports carry: the attempt of its claim (docs/WORKERS.md, fencing). */
-export const ATTEMPT_HEADER = 'stepflow-attempt';
+const ATTEMPT_HEADER = 'stepflow-attempt';
 
 /** The attempt a report carries; undefined for a `stepflow run --server` client, which has none. */
 export function attemptOf(request: FastifyRequest): number | undefined {
