@@ -40,6 +40,13 @@ export interface StepflowConfig {
    * `--database-url`; docs/POSTGRES.md). Artifact copies stay in {@link dataDir}.
    */
   database?: DatabaseConfig;
+  /**
+   * Whether this process runs what is submitted to it (default true). `stepflow server --no-runner`:
+   * every run waits for a `stepflow worker` (docs/WORKERS.md).
+   */
+  runsLocally?: boolean;
+  /** A worker silent this long loses its runs (`STEPFLOW_WORKER_LEASE_SECONDS`, default 30). */
+  workerLeaseMs?: number;
 }
 
 export interface DatabaseConfig {
@@ -96,6 +103,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       serverOnly: nameListFromEnv(env, 'STEPFLOW_SERVER_ONLY_ENV'),
     },
     defaultLimits: defaultLimitsFromEnv(env),
+    workerLeaseMs:
+      positiveFromEnv(env, 'STEPFLOW_WORKER_LEASE_SECONDS', 30, {
+        integer: false,
+        what: 'a number of seconds above 0',
+      }) * 1000,
     ...databaseFromEnv(env),
   };
 }

@@ -4,6 +4,7 @@ import { limitHeapGrowth } from './heap-growth.js';
 import type { ExecutionOwner } from './core/model.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { createEventBus, type EventBus } from './engine/event-bus.js';
+import { createWorkerDispatch } from './engine/worker-dispatch.js';
 import { createCancelWatcher } from './engine/cancel-watcher.js';
 import { createCancelRequester } from './engine/request-cancel.js';
 import { createStoreWriter, type StoreWriter } from './engine/store-writer.js';
@@ -87,7 +88,7 @@ export async function createStepflow(
 ): Promise<Stepflow> {
   limitHeapGrowth();
   // One backend, one database: the job store reads the executions the execution store writes.
-  const { store, jobs, maintenance } = await openBackend(config);
+  const { store, jobs, maintenance, workers } = await openBackend(config);
   const recovered = await store.recoverInterrupted(isOwnerAlive);
   const searchIndexer =
     options.searchIndexer && config.database === undefined
@@ -136,13 +137,20 @@ export async function createStepflow(
   // Cancel from anywhere: this process acts on requests for its runs, and records them for others'.
   const cancelWatcher = createCancelWatcher({ store, engine, bus, owner });
   const requestCancel = createCancelRequester({ store, bus, monitor, killGraceMs: config.killGraceMs });
+  // What callers submit goes to the local engine or waits for a worker (docs/WORKERS.md).
+  const dispatch = createWorkerDispatch(engine, {
+    store,
+    workers,
+    bus,
+    runsLocally: config.runsLocally ?? true,
+  });
   const notifier = createNotifier({ jobs, store, flush: writer.flush });
-  const scheduler = createScheduler({ jobs, engine, bus });
+  const scheduler = createScheduler({ jobs, engine: dispatch, bus });
   const unsubscribeNotifier = bus.subscribe(notifier.handle);
   const app = createApplication({
     store,
     jobs,
-    engine,
+    engine: dispatch,
     writer,
     bus,
     scheduler,
@@ -150,6 +158,8 @@ export async function createStepflow(
     owner,
     maintenance,
     dataDir: config.dataDir,
+    workers,
+    workerLeaseMs: config.workerLeaseMs ?? 30_000,
   });
 
   let closing: Promise<void> | undefined;

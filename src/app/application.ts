@@ -1,6 +1,5 @@
 import type { StepflowEventListener } from '../core/events.js';
 import type { ExecutionOwner } from '../core/model.js';
-import type { Engine } from '../engine/engine.js';
 import type { EventBus } from '../engine/event-bus.js';
 import type { RequestedCancel } from '../engine/request-cancel.js';
 import type { StoreWriter, StoreWriterHealth } from '../engine/store-writer.js';
@@ -12,6 +11,9 @@ import { createExecutions, type Executions } from './executions.js';
 import { createJobs, type Jobs } from './jobs.js';
 import { createLiveSource, type LiveSource } from './live/live-source.js';
 import { createRemoteRuns, type RemoteRuns } from './remote-runs.js';
+import type { WorkerDispatch } from '../engine/worker-dispatch.js';
+import type { WorkerStore } from '../store/worker-store.js';
+import { createWorkers, type Workers } from './workers.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -23,6 +25,8 @@ export interface Application {
   jobs: Jobs;
   /** Runs reported by `stepflow run --server` from other hosts. */
   remote: RemoteRuns;
+  /** `stepflow worker` processes: claims, heartbeats, leases (docs/WORKERS.md). */
+  workers: Workers;
   /** The event stream (core/events.ts): every execution and job event of this process. */
   events: { subscribe(listener: StepflowEventListener): () => void };
   /**
@@ -40,7 +44,8 @@ export interface Application {
 export interface ApplicationDeps {
   store: ExecutionStore;
   jobs: JobStore;
-  engine: Engine;
+  /** The local engine behind the dispatch to workers (engine/worker-dispatch.ts). */
+  engine: WorkerDispatch;
   writer: Pick<StoreWriter, 'flush' | 'health'>;
   bus: EventBus;
   scheduler: Scheduler;
@@ -49,14 +54,25 @@ export interface ApplicationDeps {
   owner: ExecutionOwner;
   maintenance?: StoreMaintenance;
   dataDir: string;
+  workers: WorkerStore;
+  /** STEPFLOW_WORKER_LEASE_SECONDS, in ms. */
+  workerLeaseMs: number;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
   const { store, engine, writer, bus, scheduler, requestCancel, dataDir } = deps;
   return {
-    executions: createExecutions({ store, engine, requestCancel, writer, dataDir }),
+    executions: createExecutions({
+      store,
+      engine,
+      requestCancel,
+      writer,
+      dataDir,
+      cancelQueued: (id, reason) => engine.cancelQueued(id, reason),
+    }),
     jobs: createJobs({ jobs: deps.jobs, scheduler, bus }),
     remote: createRemoteRuns({ store, bus, writer }),
+    workers: createWorkers({ workers: deps.workers, bus, leaseMs: deps.workerLeaseMs }),
     events: { subscribe: (listener) => bus.subscribe(listener) },
     openLiveSource: ({ onError, pollMs }) =>
       createLiveSource({

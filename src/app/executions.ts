@@ -80,6 +80,8 @@ export interface ExecutionsDeps {
   requestCancel: (id: string) => Promise<RequestedCancel>;
   writer: Pick<StoreWriter, 'flush'>;
   dataDir: string;
+  /** Cancels a run queued for workers that none has claimed (engine/worker-dispatch.ts). */
+  cancelQueued?: (id: string, reason?: string) => Promise<Execution | undefined>;
 }
 
 const conflict = (message: string) => new StepflowError(ERROR_CODES.CONFLICT, message);
@@ -123,6 +125,11 @@ export function createExecutions(deps: ExecutionsDeps): Executions {
       const stored = await get(id);
       if (isTerminalExecutionStatus(stored.status)) {
         throw conflict(`execution ${id} has already ended (${stored.status}); there is nothing to cancel`);
+      }
+      // Waiting for a worker: nobody runs it, so it ends here (unless a worker claims it first).
+      if (stored.runsOn !== undefined && stored.status === 'queued' && stored.worker === undefined) {
+        const cancelled = await deps.cancelQueued?.(id, options.reason);
+        if (cancelled !== undefined) return { state: 'cancelled', execution: cancelled };
       }
       // Another process runs it: it stops it when it sees the request (or it died: recovered now).
       const requested = await deps.requestCancel(id);

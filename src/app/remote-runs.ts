@@ -35,6 +35,9 @@ type _Checks = [
       | 'outputs'
       | 'limits'
       | 'limitHits'
+      | 'runsOn'
+      | 'worker'
+      | 'waitingFor'
     >,
     RemoteExecution
   >,
@@ -43,13 +46,21 @@ type _Checks = [
   Assignable<Annotation, NonNullable<RemoteBatchBody['annotations']>[number]>,
 ];
 
+/**
+ * Every call takes the `attempt` a worker's report carries (docs/WORKERS.md): a run a worker claimed
+ * takes reports of its current attempt only, and none once it is `lost` (`stale_attempt`, 409).
+ */
 export interface RemoteRuns {
-  create(execution: RemoteExecution): Promise<{ created: boolean; lastSeq: number }>;
+  create(execution: RemoteExecution, attempt?: number): Promise<{ created: boolean; lastSeq: number }>;
   /** `cancelRequested`: someone asked to cancel this run here; its client stops it (docs/REMOTE.md). */
-  applyBatch(id: string, batch: RemoteBatchBody): Promise<{ lastSeq: number; cancelRequested?: true }>;
-  /** Checks that `id` is a remote execution the client may add to, and returns it. */
-  remoteExecution(id: string): Promise<ExecutionDetail>;
-  recordArtifact(id: string, artifact: Artifact): Promise<void>;
+  applyBatch(
+    id: string,
+    batch: RemoteBatchBody,
+    attempt?: number,
+  ): Promise<{ lastSeq: number; cancelRequested?: true }>;
+  /** Checks that `id` is a remote execution (or a worker's run) the client may add to, and returns it. */
+  remoteExecution(id: string, attempt?: number): Promise<ExecutionDetail>;
+  recordArtifact(id: string, artifact: Artifact, attempt?: number): Promise<void>;
   /** Counts `id` as in contact until the returned function is called (an upload in progress). */
   hold(id: string): () => void;
   /**
@@ -120,23 +131,27 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
     await writer.flush();
   };
 
-  const remoteExecution = async (id: string): Promise<ExecutionDetail> => {
+  const remoteExecution = async (id: string, attempt: number | undefined): Promise<ExecutionDetail> => {
     const stored = await store.getExecution(id);
     if (!stored) throw notFound('execution', id);
-    if (!(REMOTE_TAG in stored.tags)) throw notRemote(id);
+    if (stored.worker !== undefined) checkAttempt(stored, stored.worker, attempt);
+    else if (!(REMOTE_TAG in stored.tags)) throw notRemote(id);
+    else if (attempt !== undefined) throw staleAttempt(`execution ${id} was not claimed by a worker`);
     return stored;
   };
 
   return {
     remoteExecution,
 
-    create: (input) =>
+    create: (input, attempt) =>
       serialize(input.id, async () => {
         const existing = await store.getExecution(input.id);
         if (existing) {
-          if (!(REMOTE_TAG in existing.tags)) throw notRemote(input.id);
+          // A worker's claimed run exists already: the worker's create only asks where to resume.
+          await remoteExecution(input.id, attempt);
           return { created: false, lastSeq: existing.lineCount };
         }
+        if (attempt !== undefined) throw notFound('execution', input.id);
         if (isTerminalExecutionStatus(input.status)) {
           throw validationError(
             'a remote execution is created queued or running; its end comes in the last batch',
@@ -154,9 +169,9 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
         return { created: true, lastSeq: 0 };
       }),
 
-    applyBatch: (id, batch) =>
+    applyBatch: (id, batch, attempt) =>
       serialize(id, async () => {
-        const stored = await remoteExecution(id);
+        const stored = await remoteExecution(id, attempt);
         const lastStored = stored.lineCount;
         const fresh = freshLines(batch.lines, lastStored);
         const lastSeq = fresh.at(-1)?.seq ?? lastStored;
@@ -182,6 +197,7 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
               lastSeq,
               stored.hasSummary,
             );
+            if (stored.worker !== undefined) execution = workerRow(execution, stored);
           }
         }
         const storedSteps = new Map(stored.steps.map((s) => [s.id, s]));
@@ -307,9 +323,9 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
       return expired;
     },
 
-    recordArtifact: (id, artifact) =>
+    recordArtifact: (id, artifact, attempt) =>
       serialize(id, async () => {
-        await remoteExecution(id);
+        await remoteExecution(id, attempt);
         await commit({ artifacts: [{ executionId: id, artifact }] }, [
           { type: 'artifact.recorded', executionId: id, artifact },
         ]);
@@ -395,6 +411,52 @@ function freshLines(lines: readonly LogLine[], lastStored: number): LogLine[] {
 function sameFields(a: Step, b: Step): boolean {
   return (Object.keys(a) as (keyof Step)[]).every((key) => JSON.stringify(a[key]) === JSON.stringify(b[key]));
 }
+
+/**
+ * A worker's run as the server keeps it: what was decided here at submission and claim (its
+ * creation, tags, links to a job or a re-run, labels, claim) stays, whatever the worker's copy says.
+ */
+function workerRow(reported: Execution, stored: ExecutionDetail): Execution {
+  return {
+    ...reported,
+    createdAt: stored.createdAt,
+    tags: stored.tags,
+    jobId: stored.jobId,
+    attempt: stored.attempt,
+    retryOfId: stored.retryOfId,
+    scheduledAt: stored.scheduledAt,
+    rerunOf: stored.rerunOf,
+    resumeFrom: stored.resumeFrom,
+    lateAfterSeconds: stored.lateAfterSeconds,
+    ...(stored.runsOn === undefined ? {} : { runsOn: stored.runsOn }),
+    ...(stored.worker === undefined ? {} : { worker: stored.worker }),
+  };
+}
+
+/** Fencing: only the current attempt of a claimed run that is not `lost` may report. */
+function checkAttempt(
+  stored: ExecutionDetail,
+  claim: NonNullable<ExecutionDetail['worker']>,
+  attempt: number | undefined,
+): void {
+  if (stored.status === 'lost') {
+    throw staleAttempt(
+      `execution ${stored.id} is lost (worker ${claim.name} went silent past its lease); this report is refused`,
+      { attempt: attempt ?? null, currentAttempt: claim.attempt, status: stored.status },
+    );
+  }
+  if (attempt !== claim.attempt) {
+    throw staleAttempt(
+      attempt === undefined
+        ? `execution ${stored.id} was claimed by worker ${claim.name}: its reports must carry the StepFlow-Attempt header`
+        : `attempt ${attempt} of execution ${stored.id} is stale: it is at attempt ${claim.attempt} (worker ${claim.name})`,
+      { attempt: attempt ?? null, currentAttempt: claim.attempt, status: stored.status },
+    );
+  }
+}
+
+const staleAttempt = (message: string, details?: unknown): StepflowError =>
+  new StepflowError(ERROR_CODES.STALE_ATTEMPT, message, details === undefined ? {} : { details });
 
 const notRemote = (id: string): StepflowError =>
   new StepflowError(

@@ -40,6 +40,7 @@ export const EXECUTION_ICONS: Record<ExecutionStatus, string> = {
   cancelled: '⊘',
   timed_out: '⏱',
   interrupted: '⚡',
+  lost: '⚠',
 };
 
 type Paint = (c: Colors, text: string) => string;
@@ -51,6 +52,7 @@ const STATUS_PAINT: Record<ExecutionStatus, Paint> = {
   cancelled: (c, t) => c.dim(t),
   timed_out: (c, t) => c.red(t),
   interrupted: (c, t) => c.magenta(t),
+  lost: (c, t) => c.magenta(t),
 };
 
 export function paintStatus(c: Colors, status: ExecutionStatus | StepStatus, text: string): string {

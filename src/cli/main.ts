@@ -6,6 +6,7 @@ import type { ExecutionSource } from './execution-source.js';
 import { resolveServer } from './jobs/jobs-api-client.js';
 import { warnOfLegacyDataDir } from '../legacy-data-dir.js';
 import { registerJobsCommand } from './jobs/jobs-command.js';
+import type { WorkerOptions } from './worker/run-worker.js';
 import { VERSION } from '../version.js';
 
 const EXIT_USAGE = 2;
@@ -207,9 +208,42 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--host <host>', 'address to listen on (default 127.0.0.1, or STEPFLOW_HOST)')
     .option('--port <port>', 'port (default 8080, or STEPFLOW_PORT; 0 picks a free one)')
     .option('--unsafe-no-auth', 'allow a non-loopback address without STEPFLOW_API_KEY')
+    .option('--no-runner', 'run nothing here: every submitted run waits for a `stepflow worker`')
     .action(async (options) => {
       const { serverCommand } = await import('./commands/server-command.js');
       setExit(await serverCommand(options));
+    });
+
+  program
+    .command('worker')
+    .description('claim queued runs from a server and run them here (token: STEPFLOW_WORKER_TOKEN)')
+    .option('--server <url>', 'the StepFlow server (or STEPFLOW_SERVER)')
+    .option('--slots <n>', 'runs at once (default 1)')
+    .option('--labels <a,b>', 'labels of this host: runs with runsOn take only workers having them all')
+    .option('--name <name>', 'how the server lists this worker (default: the host name)')
+    .option(
+      '--grace <seconds>',
+      'on SIGTERM, how long running runs may finish before being cancelled (default 60)',
+    )
+    .option('--server-wait <seconds>', "how long to retry delivering a run's end (default 300)")
+    .action(async (options: Omit<WorkerOptions, 'server'> & { server?: string }) => {
+      const server = options.server || process.env.STEPFLOW_SERVER;
+      if (!server)
+        throw new StepflowError(ERROR_CODES.USAGE, 'worker needs --server URL (or STEPFLOW_SERVER)');
+      const { workerCommand } = await import('./worker/run-worker.js');
+      setExit(await workerCommand({ ...options, server }));
+    });
+
+  const workers = program.command('workers').description("a server's workers (docs/WORKERS.md)");
+  workers
+    .command('ls')
+    .description('list the workers registered with the server: labels, slots in use, last heartbeat')
+    .option('--json', 'print JSON (the API shape of GET /api/workers)')
+    .option('--server <url>', "the StepFlow server's URL (or STEPFLOW_SERVER)")
+    .option('--token <key>', 'API key for --server (or STEPFLOW_TOKEN)')
+    .action(async (options: WhereOptions & { json?: boolean }) => {
+      const { workersListCommand } = await import('./commands/workers-command.js');
+      setExit(await workersListCommand(resolveServer(options), options));
     });
 
   program

@@ -27,6 +27,11 @@ export const ERROR_CODES = {
   /** The CLI could not reach a StepFlow server (refused, timed out, not StepFlow). */
   SERVER_UNREACHABLE: 'server_unreachable',
   INTERNAL: 'internal',
+  /**
+   * A worker's report of a run it no longer holds: the run is `lost` or ended, or was claimed again
+   * (a newer attempt). Fencing: a worker back from a network partition cannot overwrite anything.
+   */
+  STALE_ATTEMPT: 'stale_attempt',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -6,6 +6,8 @@ export interface OpenExecution {
   id: string;
   startedAt: string | null;
   owner: ExecutionOwner | null;
+  /** It is for workers (`runsOn` set): its lease decides, never its owner's pid (core/workers.ts). */
+  forWorkers?: boolean;
 }
 
 /** A step of an orphaned execution that was never closed (no `endedAt`). */
@@ -36,6 +38,8 @@ export function findOrphans<T extends OpenExecution>(
   const verdicts = new Map<string, boolean>();
   const orphans: { execution: T; error: string }[] = [];
   for (const execution of open) {
+    // Queued for a worker (nobody owns it yet) or run by one on another host: the lease decides.
+    if (execution.forWorkers === true) continue;
     const { owner } = execution;
     const key = owner === null ? '' : `${owner.host}\0${owner.pid}\0${owner.startTime}`;
     let alive = verdicts.get(key);

@@ -23,6 +23,11 @@ export interface RunSpec {
   lateAfterSeconds?: number | undefined;
   /** Memory, CPU and log limits (docs/LIMITS.md); absent means none but the server's defaults. */
   limits?: RunLimits | undefined;
+  /**
+   * Labels a worker must all have to run it (`runsOn: ["gpu"]`, docs/WORKERS.md). Any: only a
+   * `stepflow worker` with them runs it; none: the server runs it itself (or, `--no-runner`, any worker).
+   */
+  runsOn?: string[] | undefined;
 }
 
 /** The process that drives an execution, so another process can tell when it died. */
@@ -92,6 +97,19 @@ export interface Execution {
   limits: RunLimits | null;
   /** The limits that triggered, in order (docs/LIMITS.md); empty when none did. */
   limitHits: LimitHit[];
+  /** Present when it is for workers (docs/WORKERS.md): the labels a worker must all have, maybe none. */
+  runsOn?: string[];
+  /** The worker that claimed it and the claim's attempt; absent until a worker claims it. */
+  worker?: ExecutionWorker;
+  /** Why a run for workers is still queued (no live worker has its labels); absent otherwise. */
+  waitingFor?: string;
+}
+
+/** Which worker runs (ran) an execution: its claim. Reports of any other attempt are refused. */
+interface ExecutionWorker {
+  name: string;
+  /** 1 for the first claim, 2… when it was claimed again. */
+  attempt: number;
 }
 
 /** How an execution started by a job is linked to it (see {@link Execution}). */

@@ -12,6 +12,8 @@ export interface NewExecution {
   job?: ExecutionJobLink;
   /** Set when it re-runs another execution (`executions.rerun`). */
   rerun?: ExecutionRerunLink;
+  /** Set when it waits for a worker: the labels it needs (maybe none). See {@link Execution.runsOn}. */
+  runsOn?: string[];
 }
 
 /**
@@ -66,6 +68,7 @@ export function newExecution(
     outputs: {},
     limits: spec.limits !== undefined && Object.keys(spec.limits).length > 0 ? { ...spec.limits } : null,
     limitHits: [],
+    ...(input.runsOn === undefined ? {} : { runsOn: [...input.runsOn] }),
   };
 }
 

@@ -18,6 +18,8 @@ describe('what an execution status means', () => {
     timed_out: { ended: true, failure: true, scriptFailure: true },
     // A failure (counted and shown red), but not the script's: never retried, no failure webhook.
     interrupted: { ended: true, failure: true, scriptFailure: false },
+    // Its worker went silent: a failure, but it may still be running behind a partition.
+    lost: { ended: true, failure: true, scriptFailure: false },
   };
 
   it.each(EXECUTION_STATUSES.map((status) => [status, table[status]] as const))(

@@ -7,6 +7,7 @@ export const EXECUTION_STATUSES = [
   'cancelled',
   'timed_out',
   'interrupted',
+  'lost',
 ] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 
@@ -35,6 +36,7 @@ const TERMINAL_EXECUTION_STATUSES = [
   'cancelled',
   'timed_out',
   'interrupted',
+  'lost',
 ] as const satisfies readonly ExecutionStatus[];
 export type TerminalExecutionStatus = (typeof TERMINAL_EXECUTION_STATUSES)[number];
 
@@ -47,12 +49,13 @@ export function isTerminalExecutionStatus(status: ExecutionStatus): boolean {
  * focus): the run ended without succeeding and nobody stopped it on purpose. `failed` (non-zero
  * exit, `STEP_ERROR`, could not start, could not be saved), `timed_out`, and `interrupted` (the
  * StepFlow process running it died, or a remote run's lease expired). `cancelled` is not a failure:
- * someone asked for it.
+ * someone asked for it. `lost`: the worker running it went silent past its lease (docs/WORKERS.md).
  */
 export const FAILURE_STATUSES = [
   'failed',
   'timed_out',
   'interrupted',
+  'lost',
 ] as const satisfies readonly TerminalExecutionStatus[];
 export type FailureStatus = (typeof FAILURE_STATUSES)[number];
 
@@ -68,7 +71,8 @@ export function isFailureStatus(status: ExecutionStatus): boolean {
  * being killed by the next one, so a retry could run the script twice at once.
  */
 export function isScriptFailure(status: ExecutionStatus): boolean {
-  return isFailureStatus(status) && status !== 'interrupted';
+  // `lost` likewise: the worker may be alive behind a partition, its script still running.
+  return isFailureStatus(status) && status !== 'interrupted' && status !== 'lost';
 }
 
 export function isExecutionStatus(value: string): value is ExecutionStatus {

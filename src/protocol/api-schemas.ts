@@ -109,6 +109,22 @@ export const ExecutionSchema = Type.Object({
   }),
   limits: Nullable(RunLimitsSchema),
   limitHits: Type.Array(LimitHitSchema, { description: 'The limits that triggered, in order' }),
+  runsOn: Type.Optional(
+    Type.Array(Type.String(), {
+      description: 'Present when it is for workers: the labels a worker must all have (docs/WORKERS.md)',
+    }),
+  ),
+  worker: Type.Optional(
+    Type.Object(
+      { name: Type.String(), attempt: Type.Integer({ minimum: 1 }) },
+      { description: 'The worker that claimed it and the attempt of that claim' },
+    ),
+  ),
+  waitingFor: Type.Optional(
+    Type.String({
+      description: 'Why a queued run for workers is not taken, e.g. "no live worker has label gpu"',
+    }),
+  ),
 });
 
 const StepSchema = Type.Object({
@@ -318,6 +334,13 @@ export const CreateExecutionBodySchema = Type.Object(
       }),
     ),
     limits: Type.Optional(RunLimitsSchema),
+    runsOn: Type.Optional(
+      Type.Array(Type.String({ maxLength: 63 }), {
+        maxItems: 32,
+        description:
+          'Labels a `stepflow worker` must all have to run it (docs/WORKERS.md); the server never runs it itself. `cwd` is then a path on the worker',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'Exactly one of `command` and `argv`' },
 );

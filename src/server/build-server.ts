@@ -33,6 +33,7 @@ import { jobsRoutes } from './routes/jobs.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerPrometheusMetrics } from './routes/prometheus-metrics.js';
 import { registerRemoteRoutes } from './routes/remote-executions.js';
+import { workersRoutes } from './routes/workers.js';
 import type { ServerOptions } from './server-options.js';
 import { addSecurityHeaders, registerWebUi } from './web-ui.js';
 
@@ -185,6 +186,7 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   registerHealthRoutes(app, context, ingest);
   registerPrometheusMetrics(app, context, ingest);
   await registerRemoteRoutes(app, context);
+  await workersRoutes(app, context);
   await executionsRoutes(app, context);
   await jobsRoutes(app, context);
   await executionLogsRoutes(app, context);

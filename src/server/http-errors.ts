@@ -27,6 +27,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unreadable: 409,
   server_unreachable: 502,
   internal: 500,
+  stale_attempt: 409,
 };
 
 export interface ErrorBody {

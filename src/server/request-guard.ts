@@ -33,6 +33,7 @@ export function createRequestGuard(options: ServerOptions): { check(input: Guard
   const allowedHosts = new Set([...DEFAULT_HOSTS, ...options.allowedHosts.map((h) => h.toLowerCase())]);
   const allowedOrigins = new Set(options.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
   const keyDigests = options.apiKeys.map(digest);
+  const workerDigests = options.workerTokens.map(digest);
 
   const hostOk = (hostHeader: string | undefined): boolean => {
     if (!loopback) return true;
@@ -54,16 +55,22 @@ export function createRequestGuard(options: ServerOptions): { check(input: Guard
     }
   };
 
-  const tokenOk = (authorization: string | undefined, protocols: string | undefined): boolean => {
-    if (keyDigests.length === 0) return true;
+  const tokenOk = (
+    authorization: string | undefined,
+    protocols: string | undefined,
+    accepted: readonly Buffer[],
+  ): boolean => {
+    if (accepted.length === 0) return true;
     const token = bearerToken(authorization) ?? tokenFromProtocols(protocols);
     if (token === undefined) return false;
     const candidate = digest(token);
     let match = false;
     // Compare against every key (no early exit), so timing says nothing about which matched.
-    for (const key of keyDigests) match = timingSafeEqual(candidate, key) || match;
+    for (const key of accepted) match = timingSafeEqual(candidate, key) || match;
     return match;
   };
+  // Worker routes take an API key or a worker token; the worker token nothing else (docs/WORKERS.md).
+  const workerAccepted = [...keyDigests, ...workerDigests];
 
   return {
     check({ method, headers, access, upgrade = false }) {
@@ -86,7 +93,13 @@ export function createRequestGuard(options: ServerOptions): { check(input: Guard
           message: `Origin ${JSON.stringify(headers.origin)} is not allowed`,
         };
       }
-      if (access !== 'public' && !tokenOk(headers.authorization, headers['sec-websocket-protocol'])) {
+      if (access === 'worker' && !tokenOk(headers.authorization, undefined, workerAccepted)) {
+        return { ok: false, status: 401, code: 'unauthorized', message: 'missing or invalid bearer token' };
+      }
+      if (
+        access === 'protected' &&
+        !tokenOk(headers.authorization, headers['sec-websocket-protocol'], keyDigests)
+      ) {
         return { ok: false, status: 401, code: 'unauthorized', message: 'missing or invalid bearer token' };
       }
       return OK;

@@ -3,13 +3,17 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 /**
  * Who may call a route. Authentication is decided on the route the router matched, never on the
  * URL's text: `/%61pi/executions` and `/api/executions` reach the same handler, so they must get
- * the same decision. Everything is `protected` unless a route declares itself `public`.
+ * the same decision. Everything is `protected` unless a route declares itself `public`, or `worker`:
+ * what `stepflow worker` needs (claim, heartbeat, report), which its token may call too.
  */
-export type RouteAccess = 'public' | 'protected';
+export type RouteAccess = 'public' | 'protected' | 'worker';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** `public`: served without credentials. Only the dashboard's shell and static files are. */
+    /**
+     * `public`: served without credentials. Only the dashboard's shell and static files are.
+     * `worker`: an API key or the worker token (STEPFLOW_WORKER_TOKEN) may call it.
+     */
     access?: RouteAccess;
   }
 }
@@ -60,9 +64,13 @@ export function makeScopePublic(scope: FastifyInstance): void {
 /** The access of the route `request` matched; an unmatched request (404) is protected. */
 export function accessOfRequest(request: FastifyRequest): RouteAccess {
   if (request.is404) return 'protected';
-  return request.routeOptions.config.access === 'public' ? 'public' : 'protected';
+  return declared(request.routeOptions.config.access);
 }
 
 function accessOf(route: RouteOptions): RouteAccess {
-  return (route.config as { access?: RouteAccess } | undefined)?.access === 'public' ? 'public' : 'protected';
+  return declared((route.config as { access?: RouteAccess } | undefined)?.access);
+}
+
+function declared(access: RouteAccess | undefined): RouteAccess {
+  return access === 'public' || access === 'worker' ? access : 'protected';
 }

@@ -7,6 +7,11 @@ export interface ServerOptions {
   port: number;
   /** Bearer keys accepted on every API and WebSocket request; empty = authentication off. */
   apiKeys: string[];
+  /**
+   * Tokens of `stepflow worker` processes (STEPFLOW_WORKER_TOKEN, comma-separated): accepted only
+   * on what a worker needs (claim, heartbeat, report: `worker` routes), never on the rest of the API.
+   */
+  workerTokens: string[];
   /** Extra Host header names accepted while listening on loopback (besides localhost, 127.0.0.1, [::1]). */
   allowedHosts: string[];
   /** Extra Origins allowed to open the WebSocket / send state-changing requests (besides same-origin). */
@@ -72,6 +77,7 @@ export function loadServerOptions(
     host,
     port,
     apiKeys,
+    workerTokens: list(env.STEPFLOW_WORKER_TOKEN),
     allowedHosts: list(env.STEPFLOW_ALLOWED_HOSTS),
     allowedOrigins: list(env.STEPFLOW_ALLOWED_ORIGINS),
     unsafeNoAuth,

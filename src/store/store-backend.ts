@@ -1,6 +1,7 @@
 import type { JobStore } from './job-store.js';
 import type { StoreMaintenance } from './maintenance.js';
 import type { ExecutionStore } from './store.js';
+import type { WorkerStore } from './worker-store.js';
 
 /**
  * What a storage backend opens for a StepFlow process, from one factory (SQLite:
@@ -13,4 +14,6 @@ export interface StoreBackend {
   store: ExecutionStore;
   jobs: JobStore;
   maintenance?: StoreMaintenance;
+  /** Claims, leases and the registry of `stepflow worker` processes (docs/WORKERS.md). */
+  workers: WorkerStore;
 }

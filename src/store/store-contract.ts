@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StepflowError } from '../core/errors.js';
+import { EXECUTION_STATUSES } from '../core/statuses.js';
 import type { ErrorCode } from '../core/errors.js';
 import type {
   Annotation,
@@ -311,7 +312,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
 
       it('counts executions by status, with 0 for statuses nobody has', async () => {
         const spec = { command: 'x', cwd: '/' };
-        expect(Object.values(await store.countByStatus())).toEqual([0, 0, 0, 0, 0, 0, 0]);
+        expect(Object.values(await store.countByStatus())).toEqual(EXECUTION_STATUSES.map(() => 0));
         await store.createExecution({ spec });
         await store.createExecution({ spec, status: 'running' });
         const done = await store.createExecution({ spec, status: 'running' });
@@ -324,6 +325,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
           cancelled: 0,
           timed_out: 0,
           interrupted: 0,
+          lost: 0,
         });
       });
 

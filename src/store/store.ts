@@ -136,7 +136,10 @@ export interface CancelRequestResult {
 
 /** Changes produced by running executions during one flush interval. */
 export interface WriteBatch {
-  /** Full execution rows to overwrite (status, times, exit code, meta, peaks, lineCount…). */
+  /**
+   * Full execution rows to overwrite (status, times, exit code, meta, peaks, lineCount…). A `lost`
+   * execution is final: its row is never overwritten (its worker's late report raced the lease).
+   */
   executions?: Execution[];
   /** Steps to insert or replace (by execution id + step id). */
   steps?: { executionId: string; step: Step }[];

@@ -115,6 +115,11 @@ it('documents a range for every input and answers every route without a 5xx, wha
       'POST /api/remote/executions': () => ({
         execution: remoteExecution(`01hzzzzzzzzzzzzzzzzz${String(++serial).padStart(6, '0')}`),
       }),
+      // Answered at once: a claim otherwise waits for a run to be submitted.
+      'POST /api/workers/claim': {
+        worker: { name: 'fuzz-worker', host: 'h', labels: [], slots: 1, version: 'v' },
+        waitSeconds: 0,
+      },
       'POST /api/remote/executions/{id}/batches': {
         lines: [{ seq: 1, ts: Date.now(), stream: 'stdout', stepId: null, text: 'hi', flags: 0 }],
       },

@@ -68,6 +68,7 @@ describe('GET /api/health/metrics', () => {
         cancelled: 0,
         timed_out: 0,
         interrupted: 0,
+        lost: 0,
       },
       active: 0,
       queued: 0,

@@ -8,13 +8,18 @@ export async function serverCommand(flags: {
   port?: string;
   unsafeNoAuth?: boolean;
   databaseUrl?: string;
+  /** false with `--no-runner`: runs wait for workers (docs/WORKERS.md). */
+  runner?: boolean;
 }): Promise<number> {
-  const options = loadServerOptions(process.env, flags);
+  const { runner, databaseUrl, ...listen } = flags;
+  const options = loadServerOptions(process.env, listen);
   const config = loadConfig();
-  const server = await startServer(
-    options,
-    flags.databaseUrl ? { ...config, database: databaseConfig(flags.databaseUrl) } : config,
-  );
+  const server = await startServer(options, {
+    ...(databaseUrl ? { ...config, database: databaseConfig(databaseUrl) } : config),
+    runsLocally: runner !== false,
+  });
+  if (runner === false)
+    process.stdout.write('StepFlow runs nothing itself (--no-runner): runs wait for workers\n');
   process.stdout.write(`StepFlow is listening on ${server.url}  (API docs: ${server.url}/docs)\n`);
   await new Promise<void>((resolve, reject) => {
     const onSignal = (signal: NodeJS.Signals) => {

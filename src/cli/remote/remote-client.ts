@@ -80,12 +80,18 @@ const UPLOAD_MS_PER_MIB = 4_000;
 export function createRemoteClient({
   baseUrl,
   token,
+  headers: extraHeaders = {},
 }: {
   baseUrl: string;
   token?: string | undefined;
+  /** Sent on every request: a worker's `StepFlow-Attempt` (docs/WORKERS.md). */
+  headers?: Record<string, string>;
 }): RemoteClient {
   const base = baseUrl.replace(/\/+$/, '');
-  const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const auth: Record<string, string> = {
+    ...extraHeaders,
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  };
 
   const request = async <T>(
     method: string,

@@ -6,6 +6,8 @@ export interface RemoteReporterOptions {
   /** The local spool store the run is recorded in: the reporter only reads it. */
   store: Pick<ExecutionReads, 'getExecution' | 'getSummary' | 'readLog' | 'listResourceSamples'>;
   executionId: string;
+  /** The run's id on the server when it is not the spool's (a worker's claimed run); default the same. */
+  remoteId?: string;
   client: RemoteClient;
   serverUrl: string;
   spoolDir: string;
@@ -43,6 +45,10 @@ export function startRemoteReporter(options: RemoteReporterOptions): RemoteRepor
   const intervalMs = options.intervalMs ?? 200;
   const maxBackoffMs = options.maxBackoffMs ?? 5000;
   const outbox = createOutbox({ store, executionId: id, spoolDir });
+  // A worker runs a claimed run under a spool id of its own: the server knows it by its id.
+  const remoteId = options.remoteId ?? id;
+  const onServer = <T extends { id: string }>(execution: T): T =>
+    execution.id === remoteId ? execution : { ...execution, id: remoteId };
 
   let state: 'running' | 'delivered' | 'fatal' | 'stopped' = 'running';
   let endReason = '';
@@ -102,7 +108,13 @@ export function startRemoteReporter(options: RemoteReporterOptions): RemoteRepor
   const upload = async (artifact: NonNullable<OutboxRead['upload']>): Promise<Next> => {
     const prepared = await outbox.prepareUpload(artifact, maxArtifactBytes);
     if (!prepared) return 'now';
-    const result = await client.uploadArtifact(id, artifact.id, prepared.query, prepared.file, abort.signal);
+    const result = await client.uploadArtifact(
+      remoteId,
+      artifact.id,
+      prepared.query,
+      prepared.file,
+      abort.signal,
+    );
     if (result.ok) {
       succeeded();
       outbox.uploaded(artifact.id);
@@ -121,7 +133,7 @@ export function startRemoteReporter(options: RemoteReporterOptions): RemoteRepor
   /** One batch (when anything is new), then at most one upload; says when to go again. */
   const round = async (): Promise<Next> => {
     if (!created) {
-      const result = await client.create(await outbox.snapshot(), abort.signal);
+      const result = await client.create(onServer(await outbox.snapshot()), abort.signal);
       if (!result.ok) return failed(result.failure);
       succeeded();
       created = true;
@@ -132,7 +144,9 @@ export function startRemoteReporter(options: RemoteReporterOptions): RemoteRepor
     }
     const pending = await outbox.read();
     if (pending.batch) {
-      const result = await client.sendBatch(id, pending.batch, abort.signal);
+      const { batch } = pending;
+      const sent = batch.execution ? { ...batch, execution: onServer(batch.execution) } : batch;
+      const result = await client.sendBatch(remoteId, sent, abort.signal);
       if (!result.ok) {
         const { failure } = result;
         const expectedSeq = (failure.details as { expectedSeq?: unknown } | undefined)?.expectedSeq;

@@ -44,7 +44,8 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     },
     async (request, reply) => {
       // Never waits for the script (`done`): the client polls, follows the log or watches the socket.
-      const execution = await executions.submit(await runSpecFromBody(request.body, process.cwd()));
+      const submitted = await executions.submit(await runSpecFromBody(request.body, process.cwd()));
+      const execution = (await context.app.workers.withWaitingReasons([submitted]))[0] ?? submitted;
       return reply.status(201).header('location', `/api/executions/${execution.id}`).send(execution);
     },
   );
@@ -73,6 +74,9 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
         cursor,
         order,
       });
+      // Runs waiting for a worker say why (rare: such a page is built anew, not cached).
+      const reasoned = await context.app.workers.withWaitingReasons(page.items);
+      if (reasoned.some((item, i) => item !== page.items[i])) return { ...page, items: reasoned };
       // The store hands out the same page while nothing changed (dashboards poll): so serialize
       // and encode once. A Buffer goes out as it is (a string would be UTF-8 encoded per request:
       // 2.5 % of the main thread at 200 requests/s in the benchmark).
@@ -95,7 +99,12 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
         response: { 200: ExecutionDetailSchema, ...errorResponses(400, 404, 409) },
       },
     },
-    async (request) => toExecutionDetailJson(await executions.get(request.params.id)),
+    async (request) => {
+      const [detail] = await context.app.workers.withWaitingReasons([
+        await executions.get(request.params.id),
+      ]);
+      return toExecutionDetailJson(detail!);
+    },
   );
 
   app.get(

@@ -1,3 +1,4 @@
+import { attemptOf } from './attempt-header.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
@@ -37,6 +38,7 @@ export function registerRemoteArtifactRoute(
   scope.put(
     '/api/remote/executions/:id/artifacts/:artifactId',
     {
+      config: { access: 'worker' },
       schema: {
         tags: ['remote'],
         summary: 'Upload the bytes of a stored artifact of a remote execution (application/octet-stream)',
@@ -66,7 +68,8 @@ export function registerRemoteArtifactRoute(
       const release = ingest.hold(id);
       reply.raw.once('close', release);
       // Checked before a byte is read, so a refused upload costs nothing.
-      await ingest.remoteExecution(id);
+      const attempt = attemptOf(request);
+      await ingest.remoteExecution(id, attempt);
       if (declared.size > MAX_REMOTE_ARTIFACT_BYTES) {
         throw new StepflowError(
           ERROR_CODES.PAYLOAD_TOO_LARGE,
@@ -110,7 +113,7 @@ export function registerRemoteArtifactRoute(
         createdAt: declared.createdAt,
         storedPath,
       };
-      await ingest.recordArtifact(id, artifact);
+      await ingest.recordArtifact(id, artifact, attempt);
       return reply
         .status(201)
         .send({ id: artifactId, path: artifact.path, size: declared.size, sha256: declared.sha256 });

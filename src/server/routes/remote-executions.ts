@@ -7,6 +7,7 @@ import {
   RemoteExecutionParams,
 } from '../../protocol/remote-schemas.js';
 import type { ServerContext, StepflowApp } from '../build-server.js';
+import { attemptOf } from './attempt-header.js';
 import { registerRemoteArtifactRoute, MAX_REMOTE_ARTIFACT_BYTES } from './remote-artifacts.js';
 
 const TAGS = ['remote'];
@@ -39,6 +40,8 @@ export async function registerRemoteRoutes(app: StepflowApp, context: ServerCont
     scope.post(
       '/api/remote/executions',
       {
+        // `stepflow worker` reports its runs here too, with its token (docs/WORKERS.md).
+        config: { access: 'worker' },
         schema: {
           tags: TAGS,
           summary: 'Create an execution that runs on another host (idempotent: 200 when it exists)',
@@ -48,7 +51,7 @@ export async function registerRemoteRoutes(app: StepflowApp, context: ServerCont
       },
       async (request, reply) => {
         const { execution } = request.body;
-        const { created, lastSeq } = await ingest.create(execution);
+        const { created, lastSeq } = await ingest.create(execution, attemptOf(request));
         return reply
           .status(created ? 201 : 200)
           .send({ id: execution.id, created, lastSeq, maxArtifactBytes: MAX_REMOTE_ARTIFACT_BYTES });
@@ -58,6 +61,8 @@ export async function registerRemoteRoutes(app: StepflowApp, context: ServerCont
     scope.post(
       '/api/remote/executions/:id/batches',
       {
+        // `stepflow worker` reports its runs here too, with its token (docs/WORKERS.md).
+        config: { access: 'worker' },
         schema: {
           tags: TAGS,
           summary: 'Append log lines and state changes of a remote execution (retry-safe by seq)',
@@ -69,7 +74,7 @@ export async function registerRemoteRoutes(app: StepflowApp, context: ServerCont
           response: { 200: RemoteBatchReply },
         },
       },
-      async (request) => ingest.applyBatch(request.params.id, request.body),
+      async (request) => ingest.applyBatch(request.params.id, request.body, attemptOf(request)),
     );
 
     registerRemoteArtifactRoute(scope, context, ingest);

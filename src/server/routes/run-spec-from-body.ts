@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describeFsError, isErrnoException } from '../../artifacts/describe-fs-error.js';
 import { validationError } from '../../core/errors.js';
+import { normalizeLabels } from '../../core/workers.js';
 import { MAX_ENV_NAME_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH } from '../../core/input-limits.js';
 import type { RunSpec } from '../../core/model.js';
 import type { CreateExecutionBody } from '../../protocol/api-schemas.js';
@@ -33,10 +34,13 @@ export async function runSpecFromBody(body: CreateExecutionBody, serverCwd: stri
       throw invalid('secretEnv', `sets ${name}, which env sets too`);
   }
   if (body.name !== undefined) noNul('name', body.name);
+  const runsOn = body.runsOn === undefined ? [] : normalizeLabels(body.runsOn, 'body.runsOn');
   return {
     ...(body.command !== undefined ? { command: body.command } : { argv: body.argv }),
     ...(body.name !== undefined ? { name: body.name } : {}),
-    cwd: await directory(body.cwd, serverCwd),
+    // A worker's run: its directory is on the worker's host, which alone can check it.
+    cwd: runsOn.length > 0 ? workerDirectory(body.cwd, serverCwd) : await directory(body.cwd, serverCwd),
+    ...(runsOn.length > 0 ? { runsOn } : {}),
     tags: tagsFrom(body.tags),
     ...(env !== undefined ? { env } : {}),
     ...(secretEnv !== undefined ? { secretEnv } : {}),
@@ -48,6 +52,13 @@ export async function runSpecFromBody(body: CreateExecutionBody, serverCwd: stri
 
 function noNul(field: string, value: string): void {
   if (value.includes('\0')) throw invalid(field, 'must not contain a NUL character');
+}
+
+function workerDirectory(cwd: string | undefined, serverCwd: string): string {
+  if (cwd === undefined) return serverCwd;
+  noNul('cwd', cwd);
+  if (!path.isAbsolute(cwd)) throw invalid('cwd', 'must be an absolute path for a run with runsOn');
+  return cwd;
 }
 
 async function directory(cwd: string | undefined, serverCwd: string): Promise<string> {

@@ -17,7 +17,8 @@ export function executionColumns(table = 'executions'): string {
   ${table}.owner_host, ${table}.owner_pid, ${table}.owner_start_time, ${table}.line_count,
   ${table}.resources, ${table}.job_id, ${table}.attempt, ${table}.retry_of_id, ${table}.scheduled_at,
   ${table}.rerun_of, ${table}.resume_from, ${table}.late_after_seconds, ${table}.outputs, ${table}.limits,
-  ${table}.limit_hits, ${hasSummarySql(`${table}.id`, '0')} AS has_summary`;
+  ${table}.limit_hits, ${table}.runs_on, ${table}.worker_name, ${table}.worker_attempt,
+  ${hasSummarySql(`${table}.id`, '0')} AS has_summary`;
 }
 
 /** The 33 columns `executionParams` (`../sqlite/execution-row.ts`) gives values for, in its order. */
@@ -32,7 +33,8 @@ export const INSERT_EXECUTION_HEAD = `INSERT INTO executions (${INSERT_COLUMNS})
 
 /**
  * Overwrites every column but the run spec, the job link, the re-run link and the late threshold
- * (set once, at creation); line_count never goes down. The same rule as SQLite's upsert.
+ * (set once, at creation); line_count never goes down; a `lost` row is final (a late report of its
+ * worker raced the lease sweep); the worker columns are the worker store's. SQLite's upsert's rule.
  */
 export const UPSERT_EXECUTION_TAIL = `ON CONFLICT (id) DO UPDATE SET name = excluded.name,
   command = excluded.command, argv = excluded.argv, cwd = excluded.cwd, tags = excluded.tags,
@@ -42,4 +44,5 @@ export const UPSERT_EXECUTION_TAIL = `ON CONFLICT (id) DO UPDATE SET name = excl
   timeout_seconds = excluded.timeout_seconds, meta = excluded.meta, owner_host = excluded.owner_host,
   owner_pid = excluded.owner_pid, owner_start_time = excluded.owner_start_time,
   line_count = greatest(executions.line_count, excluded.line_count), resources = excluded.resources,
-  outputs = excluded.outputs, limits = excluded.limits, limit_hits = excluded.limit_hits`;
+  outputs = excluded.outputs, limits = excluded.limits, limit_hits = excluded.limit_hits
+  WHERE executions.status <> 'lost'`;

@@ -226,6 +226,27 @@ export const MIGRATIONS: readonly string[] = [
   -- after its commit, so a reader that sees it move also sees the rows.
   CREATE SEQUENCE stepflow_changes;
   `,
+  // Workers (docs/WORKERS.md), as SQLite's step "workers": runs_on is a JSON array of labels as text
+  // (claims compare it as jsonb); a claim sets worker_name and worker_attempt, and the lease runs
+  // from owner_seen_at. The partial indexes hold only what claims and the lease sweep look at.
+  `
+  ALTER TABLE executions ADD COLUMN runs_on text;
+  ALTER TABLE executions ADD COLUMN worker_name text COLLATE "C";
+  ALTER TABLE executions ADD COLUMN worker_attempt integer;
+  CREATE INDEX executions_for_workers ON executions (id)
+    WHERE status = 'queued' AND runs_on IS NOT NULL;
+  CREATE INDEX executions_claimed ON executions (worker_name, id)
+    WHERE worker_name IS NOT NULL AND status IN ('queued', 'running');
+  CREATE TABLE workers (
+    name text COLLATE "C" PRIMARY KEY,
+    host text NOT NULL,
+    labels text NOT NULL,
+    slots integer NOT NULL,
+    version text NOT NULL,
+    started_at text COLLATE "C" NOT NULL,
+    last_seen_at text COLLATE "C" NOT NULL
+  );
+  `,
 ];
 
 /** Any constant: the key of the advisory lock migrations run under (the bytes of "SFMG"). */

@@ -2,10 +2,12 @@ import type { StoreBackend } from '../store-backend.js';
 import { openPgJobStore } from './open-pg-job-store.js';
 import { DEFAULT_POOL_SIZE, openPool } from './open-pool.js';
 import { PostgresStore } from './pg-store.js';
+import { PostgresWorkerStore } from './pg-worker-store.js';
 
-/** The PostgreSQL backend: both ports on one pool. No `maintenance` (see docs/POSTGRES.md). */
+/** The PostgreSQL backend: every port on one pool. No `maintenance` (see docs/POSTGRES.md). */
 export interface PostgresStores extends StoreBackend {
   store: PostgresStore;
+  workers: PostgresWorkerStore;
 }
 
 /**
@@ -24,5 +26,9 @@ export async function openPostgresStores({
   now?: () => Date;
 }): Promise<PostgresStores> {
   const pool = await openPool(url, { max: poolSize });
-  return { store: new PostgresStore(pool, now), jobs: openPgJobStore(pool, now) };
+  return {
+    store: new PostgresStore(pool, now),
+    jobs: openPgJobStore(pool, now),
+    workers: new PostgresWorkerStore(pool),
+  };
 }

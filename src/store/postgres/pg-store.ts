@@ -52,6 +52,7 @@ import { recentRuns } from './recent-runs.js';
 import { recoverInterrupted } from './recover-interrupted.js';
 import { searchRuns } from './run-search.js';
 import type { Queryable } from './sql-values.js';
+import { onClient, writeTransaction } from './write-transaction.js';
 
 /**
  * {@link ExecutionStore} on a node-postgres pool, which it owns (ends on close): the job store
@@ -70,7 +71,16 @@ export class PostgresStore implements ExecutionStore {
   async createExecution(input: NewExecution): Promise<Execution> {
     return this.guard('cannot create the execution', async () => {
       const execution = newExecution(input, { nextId: this.nextId, now: this.now });
-      await this.transaction((db) => writeExecutions(db, [{ execution, spec: input.spec }]));
+      await this.transaction(async (db) => {
+        await writeExecutions(db, [{ execution, spec: input.spec }]);
+        // Set once, at creation: the upsert never touches it, so later writes of the row keep it.
+        if (execution.runsOn !== undefined) {
+          await db.query('UPDATE executions SET runs_on = $1 WHERE id = $2', [
+            JSON.stringify(execution.runsOn),
+            execution.id,
+          ]);
+        }
+      });
       return execution;
     });
   }
@@ -290,30 +300,13 @@ export class PostgresStore implements ExecutionStore {
     if (!(await exists(this.pool, id))) throw notFound('execution', id);
   }
 
-  /**
-   * One write transaction on one client. After its commit the change marker moves: a sequence is
-   * not transactional, so bumped inside the transaction a poller could see it move, read, and
-   * miss rows not yet visible; bumped after, a poller that sees it move sees the rows.
-   */
   private async transaction<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.onClient(async (client) => {
-      await client.query('BEGIN');
-      try {
-        const value = await work(client);
-        await client.query('COMMIT');
-        await client.query("SELECT nextval('stepflow_changes')");
-        return value;
-      } catch (error) {
-        // The original error is what the caller needs; a failed rollback ends with the connection.
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    });
+    return writeTransaction(this.pool, work);
   }
 
   /** Reads of several parts from one snapshot. */
   private async snapshot<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.onClient(async (client) => {
+    return onClient(this.pool, async (client) => {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
         const value = await work(client);
@@ -325,23 +318,6 @@ export class PostgresStore implements ExecutionStore {
         throw error;
       }
     });
-  }
-
-  private async onClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      return await work(client);
-    } catch (error) {
-      // A connection that failed under us (server restart) must not go back to the pool.
-      if (error instanceof Error && toStoreError(error, '') instanceof StepflowError) {
-        const mapped = toStoreError(error, '') as StepflowError;
-        if (mapped.code === ERROR_CODES.STORE_UNAVAILABLE) broken = error;
-      }
-      throw error;
-    } finally {
-      client.release(broken);
-    }
   }
 
   private async guard<T>(context: string, operation: () => Promise<T>): Promise<T> {

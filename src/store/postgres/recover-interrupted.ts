@@ -11,6 +11,7 @@ interface OpenExecutionRow {
   owner_host: string | null;
   owner_pid: number | null;
   owner_start_time: number | null;
+  runs_on: string | null;
 }
 
 const OPEN_STATUSES = EXECUTION_STATUSES.filter((status) => !isTerminalExecutionStatus(status))
@@ -29,7 +30,7 @@ export async function recoverInterrupted(
   transaction: <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>,
 ): Promise<string[]> {
   const { rows } = await db.query<OpenExecutionRow>(
-    `SELECT id, started_at, owner_host, owner_pid, owner_start_time FROM executions
+    `SELECT id, started_at, owner_host, owner_pid, owner_start_time, runs_on FROM executions
       WHERE status IN (${OPEN_STATUSES})`,
   );
   const orphans = findOrphans(rows.map(openExecutionFromRow), isOwnerAlive);
@@ -85,5 +86,5 @@ function openExecutionFromRow(row: OpenExecutionRow): OpenExecution {
     row.owner_host === null || row.owner_pid === null || row.owner_start_time === null
       ? null
       : { host: row.owner_host, pid: row.owner_pid, startTime: row.owner_start_time };
-  return { id: row.id, startedAt: row.started_at, owner };
+  return { id: row.id, startedAt: row.started_at, owner, forWorkers: row.runs_on !== null };
 }

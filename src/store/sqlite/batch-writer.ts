@@ -114,7 +114,12 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
     return text;
   });
 
-  const insert = db.transaction(writeExecution);
+  // Set once, at creation: the upsert never touches it, so later writes of the row keep it.
+  const setRunsOn = db.prepare('UPDATE executions SET runs_on = ? WHERE id = ?');
+  const insert = db.transaction((execution: Execution, spec: RunSpec): void => {
+    writeExecution(execution, spec);
+    if (execution.runsOn !== undefined) setRunsOn.run(JSON.stringify(execution.runsOn), execution.id);
+  });
 
   return {
     write(batch) {

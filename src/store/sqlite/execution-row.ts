@@ -9,7 +9,7 @@ import type { ExecutionStatus } from '../../core/statuses.js';
 export const EXECUTION_COLUMNS = `id, name, command, argv, cwd, tags, status, exit_code, signal, error, created_at,
   started_at, ended_at, duration_ms, timeout_seconds, meta, owner_host, owner_pid, owner_start_time,
   line_count, resources, job_id, attempt, retry_of_id, scheduled_at, rerun_of, resume_from, late_after_seconds,
-  outputs, limits, limit_hits, ${hasSummarySql('id', '0')} AS has_summary`;
+  outputs, limits, limit_hits, runs_on, worker_name, worker_attempt, ${hasSummarySql('id', '0')} AS has_summary`;
 
 /** The `summaries.step_id` of a run's whole summary (steps are numbered from 1). */
 export const RUN_SUMMARY_STEP_ID = 0;
@@ -57,6 +57,9 @@ export interface ExecutionRow {
   has_summary: number;
   limits: string | null;
   limit_hits: string | null;
+  runs_on?: string | null;
+  worker_name?: string | null;
+  worker_attempt?: number | null;
 }
 
 /**
@@ -121,6 +124,11 @@ function convert(row: ExecutionRow): Execution {
     outputs: row.outputs == null ? {} : parseJson<Record<string, string>>(row.outputs, 'outputs'),
     limits: row.limits == null ? null : parseJson<RunLimits>(row.limits, 'limits'),
     limitHits: row.limit_hits == null ? [] : parseJson<LimitHit[]>(row.limit_hits, 'limit_hits'),
+    // Workers (migration "workers"): absent for a run this process runs itself.
+    ...(row.runs_on == null ? {} : { runsOn: parseJson<string[]>(row.runs_on, 'runs_on') }),
+    ...(row.worker_name == null || row.worker_attempt == null
+      ? {}
+      : { worker: { name: row.worker_name, attempt: row.worker_attempt } }),
   };
 }
 
@@ -179,7 +187,8 @@ export function executionParams(execution: Execution, runSpec: RunSpec): unknown
 /**
  * Inserts a full execution row, or overwrites every column but the run spec, the job link, the
  * re-run link and the late threshold (set once, at creation). line_count never goes down: it is the
- * highest stored seq, and stored lines are never removed.
+ * highest stored seq, and stored lines are never removed. A `lost` row is final: a late report of
+ * its worker that raced the lease sweep does not reopen it.
  */
 export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, argv, cwd, tags, status,
   exit_code, signal, error, created_at, created_ms, started_at, ended_at, duration_ms, timeout_seconds,
@@ -194,7 +203,8 @@ export const UPSERT_EXECUTION_SQL = `INSERT INTO executions (id, name, command, 
   owner_host = excluded.owner_host, owner_pid = excluded.owner_pid,
   owner_start_time = excluded.owner_start_time, line_count = max(line_count, excluded.line_count),
   resources = excluded.resources, outputs = excluded.outputs, limits = excluded.limits,
-  limit_hits = excluded.limit_hits`;
+  limit_hits = excluded.limit_hits
+  WHERE executions.status <> 'lost'`;
 
 /** The spec recorded for an execution that reached the store through `write` only (no env). */
 export function runSpecOf(execution: Execution): RunSpec {

@@ -243,6 +243,28 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE executions ADD COLUMN limits TEXT;
   ALTER TABLE executions ADD COLUMN limit_hits TEXT;
   `,
+  // Workers (docs/WORKERS.md): a run for workers has runs_on (a JSON array of labels, maybe empty);
+  // a claim sets worker_name and worker_attempt, and the lease runs from owner_seen_at (renewed by
+  // the worker's heartbeats). The partial indexes hold only what claims and the lease sweep look
+  // at: queued runs for workers, and claimed open runs.
+  `
+  ALTER TABLE executions ADD COLUMN runs_on TEXT;
+  ALTER TABLE executions ADD COLUMN worker_name TEXT;
+  ALTER TABLE executions ADD COLUMN worker_attempt INTEGER;
+  CREATE INDEX executions_for_workers ON executions (id)
+    WHERE status = 'queued' AND runs_on IS NOT NULL;
+  CREATE INDEX executions_claimed ON executions (worker_name, id)
+    WHERE worker_name IS NOT NULL AND status IN ('queued', 'running');
+  CREATE TABLE workers (
+    name TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    slots INTEGER NOT NULL,
+    version TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**

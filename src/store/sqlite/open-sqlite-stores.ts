@@ -4,12 +4,14 @@ import { DATABASE_FILE, openDatabase } from './open-database.js';
 import { SqliteJobStore } from './sqlite-job-store.js';
 import { SqliteMaintenance } from './sqlite-maintenance.js';
 import { SqliteStore } from './sqlite-store.js';
+import { SqliteWorkerStore } from './sqlite-worker-store.js';
 
 /** The SQLite backend: both ports and maintenance, on one connection to `<dataDir>/stepflow.db`. */
 export interface SqliteStores extends StoreBackend {
   store: SqliteStore;
   jobs: SqliteJobStore;
   maintenance: SqliteMaintenance;
+  workers: SqliteWorkerStore;
 }
 
 /**
@@ -27,9 +29,11 @@ export async function openSqliteStores({
 }): Promise<SqliteStores> {
   const file = path.join(dataDir, DATABASE_FILE);
   const db = await openDatabase(dataDir);
+  const store = new SqliteStore(db, file, now);
   return {
-    store: new SqliteStore(db, file, now),
+    store,
     jobs: new SqliteJobStore(db, now),
     maintenance: new SqliteMaintenance(db, file),
+    workers: new SqliteWorkerStore(db, () => store.invalidateListings()),
   };
 }

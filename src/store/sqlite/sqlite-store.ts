@@ -349,6 +349,11 @@ export class SqliteStore implements ExecutionStore {
     return this.guard('cannot read the change marker', () => this.cancels.changeMarker());
   }
 
+  /** Another store on this connection changed executions (the worker store's claims). */
+  invalidateListings(): void {
+    this.listings.invalidate();
+  }
+
   /** Closes the connection; later calls fail with `store_unavailable`. Safe to call twice. */
   async close(): Promise<void> {
     if (!this.db.open) return;

@@ -11,6 +11,7 @@ const TERMINAL: TerminalStatusTable = {
   cancelled: true,
   timed_out: true,
   interrupted: true,
+  lost: true,
 };
 /** Ends that get the failure summary: something went wrong, rather than someone stopping it. */
 const FAILURE: FailureStatusTable = {
@@ -21,6 +22,7 @@ const FAILURE: FailureStatusTable = {
   cancelled: false,
   timed_out: true,
   interrupted: true,
+  lost: true,
 };
 
 export const isTerminal = (status: ExecutionStatus): boolean => TERMINAL[status];

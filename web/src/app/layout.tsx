@@ -17,6 +17,7 @@ export function Layout() {
           <NavLink to="/history">History</NavLink>
           <NavLink to="/jobs">Jobs</NavLink>
           <NavLink to="/artifacts">Artifacts</NavLink>
+          <NavLink to="/workers">Workers</NavLink>
         </nav>
         <div className="topbar-end">
           <ConnectionBadge />

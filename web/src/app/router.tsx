@@ -8,6 +8,7 @@ import { JobPage } from '../pages/jobs/job-page.js';
 import { JobsPage } from '../pages/jobs/jobs-page.js';
 import { NewJobPage } from '../pages/jobs/new-job-page.js';
 import { NewExecutionPage } from '../pages/new-execution/new-execution-page.js';
+import { WorkersPage } from '../pages/workers/workers-page.js';
 import { Layout } from './layout.js';
 import { NotFoundPage } from './not-found-page.js';
 
@@ -25,6 +26,7 @@ export const router = createBrowserRouter([
       { path: 'jobs/new', element: <NewJobPage /> },
       { path: 'jobs/:id', element: <JobPage /> },
       { path: 'jobs/:id/edit', element: <EditJobPage /> },
+      { path: 'workers', element: <WorkersPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -11,6 +11,7 @@ export const EXECUTION_STATUS_ORDER: readonly ExecutionStatus[] = [
   'timed_out',
   'cancelled',
   'interrupted',
+  'lost',
 ];
 
 // Exhaustive: a new status fails the type check until it has an icon.
@@ -20,6 +21,7 @@ const ICONS: Record<AnyStatus, string> = {
   failed: '✗',
   timed_out: '⏱',
   interrupted: '⚠',
+  lost: '⚠',
   cancelled: '⊘',
   queued: '◷',
 };

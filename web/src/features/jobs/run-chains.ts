@@ -5,6 +5,7 @@ const ENDED: Record<ExecutionStatus, boolean> = {
   failed: true,
   timed_out: true,
   interrupted: true,
+  lost: true,
   cancelled: true,
   running: false,
   queued: false,

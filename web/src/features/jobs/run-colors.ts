@@ -6,6 +6,7 @@ export const STATUS_COLOR: Record<ExecutionStatus, string> = {
   failed: '--danger',
   timed_out: '--danger',
   interrupted: '--warning',
+  lost: '--warning',
   cancelled: '--neutral',
   running: '--running',
   queued: '--neutral',

@@ -15,7 +15,7 @@ export function StatusSummary({
 }) {
   const counts = { ...byStatus, ...(live ?? {}) };
   const total = Object.values(byStatus).reduce((sum, n) => sum + n, 0);
-  const ended = counts.succeeded + counts.failed + counts.timed_out + counts.interrupted;
+  const ended = counts.succeeded + counts.failed + counts.timed_out + counts.interrupted + counts.lost;
   const rate = ended === 0 ? '–' : `${((100 * counts.succeeded) / ended).toFixed(ended < 100 ? 0 : 1)}%`;
   return (
     <dl className="status-summary">

@@ -90,6 +90,19 @@ export function ExecutionHeader({ execution, now, estimates, liveError, late, ac
         <Fact label="Ran on">
           {execution.owner ? `${execution.owner.host} · pid ${execution.owner.pid}` : '–'}
         </Fact>
+        {execution.worker !== undefined && (
+          <Fact label="Worker">
+            {execution.worker.name} · attempt {execution.worker.attempt}
+          </Fact>
+        )}
+        {execution.runsOn !== undefined && execution.runsOn.length > 0 && (
+          <Fact label="Runs on">{execution.runsOn.join(', ')}</Fact>
+        )}
+        {execution.waitingFor !== undefined && (
+          <Fact label="Waiting">
+            <span className="warning-text">{execution.waitingFor}</span>
+          </Fact>
+        )}
         <Fact label="Directory">
           <span className="mono" title={execution.cwd}>
             {execution.cwd}

@@ -80,6 +80,8 @@ function headline(execution: ExecutionDetail): string {
       return `Timed out${execution.timeoutSeconds !== null ? ` after ${formatDuration(execution.timeoutSeconds * 1000)}` : ''}${end ? ` (${end})` : ''}`;
     case 'interrupted':
       return 'Interrupted: the StepFlow process running it stopped';
+    case 'lost':
+      return `Lost: worker ${execution.worker?.name ?? '?'} stopped sending heartbeats`;
     default:
       return `Failed${end ? ` with ${end}` : ''}`;
   }

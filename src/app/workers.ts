@@ -1,0 +1,118 @@
+import type { Execution } from '../core/model.js';
+import { isWorkerLive, waitingReason, type WorkerIdentity, type WorkerRecord } from '../core/workers.js';
+import type { EventBus } from '../engine/event-bus.js';
+import type { ClaimedExecution, HeartbeatResult, HeldClaim, WorkerStore } from '../store/worker-store.js';
+
+/** A registered worker as the API shows it. */
+interface WorkerView extends WorkerRecord {
+  /** Heard from within the lease; a stale one takes no runs (and its runs are being lost). */
+  live: boolean;
+}
+
+/** The worker use cases (docs/WORKERS.md): what `/api/workers/*` calls. */
+export interface Workers {
+  /** How long a worker may stay silent before its runs are `lost` (STEPFLOW_WORKER_LEASE_SECONDS). */
+  readonly leaseMs: number;
+  /**
+   * Claims a run for `worker`, waiting up to `waitMs` for one to be submitted (woken at once when
+   * one is). Undefined when none came, or `signal` aborted (the worker hung up).
+   */
+  claim(
+    worker: WorkerIdentity,
+    options: { waitMs: number; signal: AbortSignal },
+  ): Promise<ClaimedExecution | undefined>;
+  heartbeat(worker: WorkerIdentity, held: readonly HeldClaim[]): Promise<HeartbeatResult>;
+  /** Ends as `lost` the runs whose worker has been silent for the lease; returns them. */
+  expireLeases(): Promise<Execution[]>;
+  list(): Promise<WorkerView[]>;
+  /** The executions with `waitingFor` set on each queued run for workers that no live worker can take. */
+  withWaitingReasons<T extends Execution>(executions: readonly T[]): Promise<T[]>;
+}
+
+/**
+ * Runs submitted in another process (another API replica) publish nothing here: a waiting claim
+ * looks at the store again this often, besides being woken by this process's submissions.
+ */
+const FOREIGN_SUBMIT_CHECK_MS = 5000;
+
+export function createWorkers({
+  workers,
+  bus,
+  leaseMs,
+  now = Date.now,
+}: {
+  workers: WorkerStore;
+  bus: EventBus;
+  leaseMs: number;
+  now?: () => number;
+}): Workers {
+  const waiters = new Set<() => void>();
+  bus.subscribe((event) => {
+    if (event.type !== 'execution.queued' || event.execution.runsOn === undefined) return;
+    for (const wake of [...waiters]) wake();
+  });
+  const iso = (): string => new Date(now()).toISOString();
+
+  /** Resolves when a run is submitted here, after `ms`, or on abort, whichever is first. */
+  const nextChance = (ms: number, signal: AbortSignal): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+      signal.addEventListener('abort', done);
+    });
+
+  const claimNow = async (worker: WorkerIdentity): Promise<ClaimedExecution | undefined> => {
+    const claimed = await workers.claimExecution(worker, iso());
+    if (claimed !== undefined) {
+      const { execution } = claimed;
+      bus.publish({ type: 'execution.started', executionId: execution.id, execution });
+    }
+    return claimed;
+  };
+
+  return {
+    leaseMs,
+    async claim(worker, { waitMs, signal }) {
+      const deadline = now() + waitMs;
+      for (;;) {
+        const claimed = await claimNow(worker);
+        if (claimed !== undefined || signal.aborted) return claimed;
+        const left = deadline - now();
+        if (left <= 0) return undefined;
+        await nextChance(Math.min(left, FOREIGN_SUBMIT_CHECK_MS), signal);
+      }
+    },
+    heartbeat: (worker, held) => workers.heartbeat(worker, held, iso()),
+    async expireLeases() {
+      const lost = await workers.expireClaims(new Date(now() - leaseMs).toISOString(), leaseMs, iso());
+      for (const execution of lost) {
+        bus.publish({ type: 'execution.finished', executionId: execution.id, execution });
+      }
+      return lost;
+    },
+    async list() {
+      const nowMs = now();
+      return (await workers.listWorkers()).map((worker) => ({
+        ...worker,
+        live: isWorkerLive(worker, leaseMs, nowMs),
+      }));
+    },
+    async withWaitingReasons(executions) {
+      const waiting = (e: Execution): boolean => e.status === 'queued' && e.runsOn !== undefined && !e.worker;
+      if (!executions.some(waiting)) return [...executions];
+      const nowMs = now();
+      const live = (await workers.listWorkers()).filter((w) => isWorkerLive(w, leaseMs, nowMs));
+      return executions.map((execution) => {
+        if (!waiting(execution)) return execution;
+        const reason = waitingReason(execution.runsOn ?? [], live);
+        return reason === undefined ? execution : { ...execution, waitingFor: reason };
+      });
+    },
+  };
+}

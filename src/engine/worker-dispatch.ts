@@ -1,0 +1,127 @@
+import type { Execution } from '../core/model.js';
+import { isTerminalExecutionStatus } from '../core/statuses.js';
+import type { ExecutionStore } from '../store/store.js';
+import type { WorkerStore } from '../store/worker-store.js';
+import type { Engine } from './engine.js';
+import type { EventBus } from './event-bus.js';
+
+export interface WorkerDispatch extends Engine {
+  /**
+   * Cancels a run still queued for workers that none has claimed: `cancelled` now, published.
+   * Undefined when it is not such a run (a worker took it meanwhile: ask that worker instead).
+   */
+  cancelQueued(id: string, reason?: string): Promise<Execution | undefined>;
+}
+
+/**
+ * A run for workers may end on another API replica (its worker reports there, or that replica's
+ * lease sweep loses it) and then nothing is published here: while such runs are awaited, the store
+ * is looked at this often, and only read when its change marker moved.
+ */
+const FOREIGN_END_CHECK_MS = 1000;
+
+/**
+ * The engine as callers see it (API, scheduler, re-runs): a run that asks for labels (`runsOn`), or
+ * every run when this process runs nothing itself (`stepflow server --no-runner`), is stored
+ * `queued` for a `stepflow worker` to claim (docs/WORKERS.md); the others go to the local engine.
+ * `done` of a run for workers resolves when its end is published here (its worker's last report,
+ * a cancel, or the lease sweep marking it `lost`).
+ */
+export function createWorkerDispatch(
+  engine: Engine,
+  {
+    store,
+    workers,
+    bus,
+    runsLocally,
+    now = Date.now,
+  }: {
+    store: Pick<ExecutionStore, 'createExecution' | 'changeMarker' | 'listExecutions' | 'getExecution'>;
+    workers: Pick<WorkerStore, 'cancelUnclaimed'>;
+    bus: EventBus;
+    runsLocally: boolean;
+    now?: () => number;
+  },
+): WorkerDispatch {
+  const waiting = new Map<string, (execution: Execution) => void>();
+  bus.subscribe((event) => {
+    if (event.type !== 'execution.finished') return;
+    const resolve = waiting.get(event.executionId);
+    if (resolve === undefined) return;
+    waiting.delete(event.executionId);
+    resolve(event.execution);
+  });
+
+  let marker: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  /** Resolves the awaited runs that ended elsewhere: one listing of the open runs, not one read each. */
+  const checkForeignEnds = async (): Promise<void> => {
+    const moved = await store.changeMarker();
+    if (moved === marker) return;
+    marker = moved;
+    const open = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await store.listExecutions({ status: ['queued', 'running'], limit: 500, cursor });
+      for (const execution of page.items) open.add(execution.id);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    for (const id of [...waiting.keys()].filter((id) => !open.has(id))) {
+      const execution = await store.getExecution(id);
+      const resolve = waiting.get(id);
+      if (execution === undefined || resolve === undefined) continue;
+      if (!isTerminalExecutionStatus(execution.status)) continue;
+      waiting.delete(id);
+      const { steps: _steps, artifacts: _artifacts, annotations: _annotations, ...ended } = execution;
+      resolve(ended);
+    }
+  };
+  const watchForeignEnds = (): void => {
+    if (timer !== undefined || stopped || waiting.size === 0) return;
+    timer = setTimeout(() => {
+      checkForeignEnds()
+        .catch((error: unknown) => {
+          // A store that failed now is asked again at the next tick; the runs stay awaited.
+          console.error(`stepflow: cannot check for runs ended elsewhere: ${(error as Error).message}`);
+        })
+        .finally(() => {
+          timer = undefined;
+          watchForeignEnds();
+        });
+    }, FOREIGN_END_CHECK_MS);
+    timer.unref();
+  };
+
+  return {
+    ...engine,
+    async shutdown() {
+      stopped = true;
+      clearTimeout(timer);
+      await engine.shutdown();
+    },
+    async submit(spec, links = {}) {
+      const runsOn = spec.runsOn ?? [];
+      if (runsLocally && runsOn.length === 0) return engine.submit(spec, links);
+      const execution = await store.createExecution({
+        spec,
+        status: 'queued',
+        owner: null,
+        runsOn,
+        ...links,
+      });
+      const done = new Promise<Execution>((resolve) => waiting.set(execution.id, resolve));
+      watchForeignEnds();
+      bus.publish({ type: 'execution.queued', executionId: execution.id, execution });
+      return { execution, done };
+    },
+    async cancelQueued(id, reason) {
+      const error = reason === undefined ? 'Cancelled while queued.' : `Cancelled while queued: ${reason}.`;
+      const cancelled = await workers.cancelUnclaimed(id, new Date(now()).toISOString(), error);
+      if (cancelled !== undefined) {
+        bus.publish({ type: 'execution.finished', executionId: id, execution: cancelled });
+      }
+      return cancelled;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type pg from 'pg';
+import { ERROR_CODES, StepflowError } from '../../core/errors.js';
+import { toStoreError } from './pg-errors.js';
+
+/** Runs `work` on one pooled client; a connection that failed under it is not given back. */
+export async function onClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    return await work(client);
+  } catch (error) {
+    // A connection that failed under us (server restart) must not go back to the pool.
+    if (error instanceof Error && !(error instanceof StepflowError)) {
+      const mapped = toStoreError(error, '');
+      if (mapped instanceof StepflowError && mapped.code === ERROR_CODES.STORE_UNAVAILABLE) broken = error;
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/**
+ * One write transaction of executions on one client. After its commit the change marker
+ * (`stepflow_changes`, read by `ExecutionStore.changeMarker`) moves: a sequence is not
+ * transactional, so bumped inside the transaction a poller could see it move, read, and miss rows
+ * not yet visible; bumped after, a poller that sees it move sees the rows.
+ */
+export async function writeTransaction<T>(
+  pool: pg.Pool,
+  work: (db: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  return onClient(pool, async (client) => {
+    await client.query('BEGIN');
+    try {
+      const value = await work(client);
+      await client.query('COMMIT');
+      await client.query("SELECT nextval('stepflow_changes')");
+      return value;
+    } catch (error) {
+      // The original error is what the caller needs; a failed rollback ends with the connection.
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
+}

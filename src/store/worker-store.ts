@@ -1,0 +1,64 @@
+import type { Execution, RunSpec } from '../core/model.js';
+import type { WorkerIdentity, WorkerRecord } from '../core/workers.js';
+
+/** A run a worker has just claimed: what it needs to run it, and the attempt its reports carry. */
+export interface ClaimedExecution {
+  execution: Execution;
+  /** The spec it was submitted with, env included: only for the worker that runs it. */
+  spec: RunSpec;
+  attempt: number;
+}
+
+/** One run a worker says it holds, in a heartbeat. */
+export interface HeldClaim {
+  executionId: string;
+  attempt: number;
+}
+
+/** What a heartbeat found of the runs the worker holds. */
+export interface HeartbeatResult {
+  /** Runs it must stop: ended, lost, or claimed by another attempt. Their leases were not renewed. */
+  stale: string[];
+  /** Runs still its own that someone asked to cancel. */
+  cancelRequested: string[];
+}
+
+/**
+ * The worker port (docs/WORKERS.md): claims of queued runs by `stepflow worker` processes, their
+ * leases and the workers' registry, on the same database as the {@link ExecutionStore} (same
+ * executions). Every backend passes `worker-store-contract.ts`. Domain rules (labels, liveness,
+ * what a lost run becomes) come from `core/workers.ts`.
+ */
+export interface WorkerStore {
+  /**
+   * Takes the oldest `queued` run for workers (`runsOn` set) that no one claimed, whose labels the
+   * worker has all, and that no one asked to cancel: it becomes `running` (started at `at`), with
+   * `worker` = this name and attempt 1 (one more than its previous claim), its lease renewed at
+   * `at`; the worker is registered as by {@link heartbeat}. Exactly once across processes: SQLite
+   * does it in one IMMEDIATE transaction; PostgreSQL will `SELECT … FOR UPDATE SKIP LOCKED`, so
+   * concurrent claims never wait on each other nor take the same row. Undefined when none fits.
+   */
+  claimExecution(worker: WorkerIdentity, at: string): Promise<ClaimedExecution | undefined>;
+
+  /**
+   * Registers the worker (by name; a changed identity replaces the old) as seen at `at`, and renews
+   * at `at` the lease of each held run that is still `running` under that worker and attempt.
+   */
+  heartbeat(worker: WorkerIdentity, held: readonly HeldClaim[], at: string): Promise<HeartbeatResult>;
+
+  /**
+   * Ends as `lost` every `running` claimed run whose lease was last renewed before `before`, as core
+   * decides (`lostOf`: ended at its last sign of life, open steps closed, lines kept); each only if
+   * it is still running with that lease at that moment. Returns them as stored now.
+   */
+  expireClaims(before: string, leaseMs: number, now: string): Promise<Execution[]>;
+
+  /** Every registered worker, by name, with the runs it holds. */
+  listWorkers(): Promise<WorkerRecord[]>;
+
+  /**
+   * Cancels a `queued` run for workers that no worker has claimed (`cancelled`, ended at `at`, with
+   * `error`); undefined, with nothing changed, when it is not such a run (claimed meanwhile, ended).
+   */
+  cancelUnclaimed(id: string, at: string, error: string): Promise<Execution | undefined>;
+}
