@@ -66,6 +66,18 @@ if (want('cli')) {
       `ls ${m('lsMs')} ms, show ${m('showMs')} ms (≤ 250); run -- true ${m('runTrueMs')} ms (≤ 300)`,
   );
 }
+if (only.includes('scaled')) {
+  console.log(
+    '(f) scaled mode: 300 runs × 2,000 lines on one SQLite server, then on PostgreSQL + 2 replicas + 3 workers; print → watcher on the other replica; SIGKILLed worker → lost',
+  );
+  const r = scenario('./scaled.js', RUNS);
+  const m = (key) => median(r.map((x) => x[key]));
+  console.log(
+    `  median: single node ${m('singleNodeSeconds')} s, scaled ${m('scaledSeconds')} s = ${m('scaledRatio')} × (target ≤ 1.3); ` +
+      `runs with every line once ${m('runsWithEveryLineOnce')}/${r[0].runs}; print → other replica p50 ${m('crossReplicaP50Ms')} ms, p99 ${m('crossReplicaP99Ms')} ms (≤ 250); ` +
+      `lost ${m('lostAfterKillSeconds')} s after SIGKILL (lease ${r[0].leaseSeconds} s; ≤ lease + 5)`,
+  );
+}
 // Not in the default set (it is the machine's figure, not StepFlow's): `npm run bench server-reference`.
 if (only.includes('server-reference')) {
   console.log(

@@ -61,6 +61,7 @@ export interface ApplicationDeps {
 
 export function createApplication(deps: ApplicationDeps): Application {
   const { store, engine, writer, bus, scheduler, requestCancel, dataDir } = deps;
+  const workers = createWorkers({ workers: deps.workers, bus, leaseMs: deps.workerLeaseMs });
   return {
     executions: createExecutions({
       store,
@@ -69,10 +70,11 @@ export function createApplication(deps: ApplicationDeps): Application {
       writer,
       dataDir,
       cancelQueued: (id, reason) => engine.cancelQueued(id, reason),
+      explain: (executions) => workers.withWaitingReasons(executions),
     }),
     jobs: createJobs({ jobs: deps.jobs, scheduler, bus }),
     remote: createRemoteRuns({ store, bus, writer }),
-    workers: createWorkers({ workers: deps.workers, bus, leaseMs: deps.workerLeaseMs }),
+    workers,
     events: { subscribe: (listener) => bus.subscribe(listener) },
     openLiveSource: ({ onError, pollMs }) =>
       createLiveSource({

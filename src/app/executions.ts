@@ -82,22 +82,62 @@ export interface ExecutionsDeps {
   dataDir: string;
   /** Cancels a run queued for workers that none has claimed (engine/worker-dispatch.ts). */
   cancelQueued?: (id: string, reason?: string) => Promise<Execution | undefined>;
+  /**
+   * What a reader needs to know that the store does not hold: why a queued run waits
+   * (`waitingFor`, app/workers.ts). Applied to every read of executions, so the API, the CLI and
+   * the live hub's snapshots say the same.
+   */
+  explain?: <T extends Execution>(executions: readonly T[]) => Promise<T[]>;
+}
+
+/** The store's reads, with `explain` applied to the executions they return. */
+function explainedReads(store: ExecutionStore, explain: ExecutionsDeps['explain']): ExecutionReads {
+  const bound: ExecutionReads = {
+    getExecution: (id) => store.getExecution(id),
+    getSummary: (id) => store.getSummary(id),
+    listExecutions: (query) => store.listExecutions(query),
+    readLog: (id, query) => store.readLog(id, query),
+    readLogOutline: (id) => store.readLogOutline(id),
+    searchLog: (id, query) => store.searchLog(id, query),
+    searchRuns: (query) => store.searchRuns(query),
+    listResourceSamples: (id) => store.listResourceSamples(id),
+    countByStatus: () => store.countByStatus(),
+    lastSucceededByName: (name, before) => store.lastSucceededByName(name, before),
+    recentRuns: (id, limit) => store.recentRuns(id, limit),
+    executionStats: (query) => store.executionStats(query),
+    listArtifacts: (query) => store.listArtifacts(query),
+  };
+  if (explain === undefined) return bound;
+  return {
+    ...bound,
+    async getExecution(id) {
+      const detail = await store.getExecution(id);
+      return detail === undefined ? undefined : (await explain([detail]))[0];
+    },
+    async listExecutions(query) {
+      const page = await store.listExecutions(query);
+      const items = await explain(page.items);
+      // Unchanged items keep the page itself: the store may hand out the same cached page again.
+      return items.every((item, i) => item === page.items[i]) ? page : { ...page, items };
+    },
+  };
 }
 
 const conflict = (message: string) => new StepflowError(ERROR_CODES.CONFLICT, message);
 
 export function createExecutions(deps: ExecutionsDeps): Executions {
   const { store, engine, writer, dataDir } = deps;
+  const reads = explainedReads(store, deps.explain);
   const get = async (id: string): Promise<ExecutionDetail> => {
     // The store lags the event stream by up to one writer interval (~100 ms).
     await writer.flush();
-    const execution = await store.getExecution(id);
+    const execution = await reads.getExecution(id);
     if (execution === undefined) throw notFound('execution', id);
     return execution;
   };
 
   return {
-    reads: store,
+    reads,
     active: () => engine.active(),
     settle: () => writer.flush(),
     get,

@@ -74,9 +74,6 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
         cursor,
         order,
       });
-      // Runs waiting for a worker say why (rare: such a page is built anew, not cached).
-      const reasoned = await context.app.workers.withWaitingReasons(page.items);
-      if (reasoned.some((item, i) => item !== page.items[i])) return { ...page, items: reasoned };
       // The store hands out the same page while nothing changed (dashboards poll): so serialize
       // and encode once. A Buffer goes out as it is (a string would be UTF-8 encoded per request:
       // 2.5 % of the main thread at 200 requests/s in the benchmark).
@@ -100,10 +97,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
       },
     },
     async (request) => {
-      const [detail] = await context.app.workers.withWaitingReasons([
-        await executions.get(request.params.id),
-      ]);
-      return toExecutionDetailJson(detail!);
+      return toExecutionDetailJson(await executions.get(request.params.id));
     },
   );
 
