@@ -169,7 +169,8 @@ export async function createStepflow(
       await scheduler.stop();
       await searchIndexer?.close();
       cancelWatcher.close();
-      await engine.shutdown();
+      // Through the dispatch: it stops its checks for runs ended elsewhere, then the engine.
+      await dispatch.shutdown();
       helper?.close();
       unsubscribeNotifier();
       await notifier.close();

@@ -82,6 +82,8 @@ export function createWorkerDispatch(
     timer = setTimeout(() => {
       checkForeignEnds()
         .catch((error: unknown) => {
+          // Shutting down: the store may close under a check in flight; nothing is awaited anymore.
+          if (stopped) return;
           // A store that failed now is asked again at the next tick; the runs stay awaited.
           console.error(`stepflow: cannot check for runs ended elsewhere: ${(error as Error).message}`);
         })

@@ -205,6 +205,10 @@ export class SqliteStore implements ExecutionStore {
    */
   private startCheckpointerWhenBusy(): void {
     if (this.checkpointer !== undefined) return;
+    // From the first write on, this connection never checkpoints inside a commit (what the thread
+    // is for); until the thread starts, the WAL waits for it or for close. A checkpoint inside a
+    // commit on a full disk left a run's end unsaved after the space came back (disk-full test).
+    if (this.checkpointerTimer === undefined) this.db.pragma('wal_autocheckpoint = 0');
     const start = (): void => {
       clearTimeout(this.checkpointerTimer);
       if (this.db.open) this.checkpointer ??= startCheckpointer(this.db);
