@@ -1,15 +1,9 @@
 import type Database from 'better-sqlite3';
-import { validationError } from '../../core/errors.js';
-import { EXECUTION_STATUSES, FAILURE_STATUSES } from '../../core/statuses.js';
-import type { ExecutionStatus } from '../../core/statuses.js';
-import type { ExecutionStats, StatsBucket, StatsQuery } from '../store.js';
+import { EXECUTION_STATUSES } from '../../core/statuses.js';
+import { statsBucketCount, statsFromBuckets, type BucketCounts } from '../stats-buckets.js';
+import type { ExecutionStats, StatsQuery } from '../store.js';
 
-/** More buckets than this is a caller bug (90 days hourly is 2160), not a chart. */
-const MAX_BUCKETS = 5_000;
-
-type BucketRow = Record<ExecutionStatus, number> & {
-  b: number;
-  total: number;
+type BucketRow = Omit<BucketCounts, 'median' | 'p95'> & {
   /** JSON `[median, p95]`, or null when no execution of the bucket has a duration. */
   durations: string | null;
 };
@@ -56,42 +50,11 @@ function nearestRank(sorted: number[], p: number): number {
 }
 
 export function executionStats(db: Database.Database, query: StatsQuery): ExecutionStats {
-  const { fromMs, toMs, bucketMs } = query;
-  if (!Number.isInteger(bucketMs) || bucketMs <= 0) {
-    throw validationError(`bucketMs must be a positive integer, got ${String(bucketMs)}`);
-  }
-  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs < fromMs) {
-    throw validationError(`the stats range ${String(fromMs)}..${String(toMs)} is empty`);
-  }
-  const count = Math.floor((toMs - fromMs) / bucketMs) + 1;
-  if (count > MAX_BUCKETS)
-    throw validationError(`the stats range has ${count} buckets, more than ${MAX_BUCKETS}`);
-
-  const params = { from: Math.trunc(fromMs), to: Math.trunc(toMs), size: bucketMs };
-  const rows = prepare(db).all(params) as BucketRow[];
-
-  const byStatus = Object.fromEntries(EXECUTION_STATUSES.map((s) => [s, 0])) as Record<
-    ExecutionStatus,
-    number
-  >;
-  const byBucket = new Map<number, BucketRow>();
-  for (const row of rows) {
-    byBucket.set(row.b, row);
-    for (const status of EXECUTION_STATUSES) byStatus[status] += row[status];
-  }
-  const buckets: StatsBucket[] = [];
-  for (let i = 0; i < count; i++) {
-    const row = byBucket.get(i);
-    const [median, p95] = row?.durations ? (JSON.parse(row.durations) as [number, number]) : [null, null];
-    buckets.push({
-      start: new Date(fromMs + i * bucketMs).toISOString(),
-      total: row?.total ?? 0,
-      succeeded: row?.succeeded ?? 0,
-      failed: row ? FAILURE_STATUSES.reduce((sum, status) => sum + row[status], 0) : 0,
-      cancelled: row?.cancelled ?? 0,
-      medianDurationMs: median,
-      p95DurationMs: p95,
-    });
-  }
-  return { byStatus, buckets };
+  const count = statsBucketCount(query);
+  const params = { from: Math.trunc(query.fromMs), to: Math.trunc(query.toMs), size: query.bucketMs };
+  const rows = (prepare(db).all(params) as BucketRow[]).map(({ durations, ...row }): BucketCounts => {
+    const [median, p95] = durations ? (JSON.parse(durations) as [number, number]) : [null, null];
+    return { ...row, median, p95 };
+  });
+  return statsFromBuckets(query, count, rows);
 }
