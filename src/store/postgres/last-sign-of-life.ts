@@ -1,3 +1,4 @@
+import { latestSignOfLife } from '../sign-of-life.js';
 import type { Queryable } from './sql-values.js';
 
 /**
@@ -29,30 +30,13 @@ export async function lastSignOfLife(db: Queryable, id: string): Promise<number 
   );
   const row = rows[0];
   if (row === undefined) return null;
-  const candidates = [
-    Date.parse(row.created_at),
-    parse(row.started_at),
-    parse(row.owner_seen_at),
-    row.ts_start === null ? NaN : lastLineTs(row.ts_start, row.ts_deltas),
-    row.sample ?? NaN,
-    parse(row.step),
-    parse(row.artifact),
-  ];
-  let latest = -Infinity;
-  for (const ms of candidates) if (ms > latest) latest = ms;
-  return Number.isFinite(latest) ? latest : null;
-}
-
-const parse = (iso: string | null): number => (iso === null ? NaN : Date.parse(iso));
-
-/** The latest line time of a chunk: its first line's, moved by each stored difference. */
-function lastLineTs(tsStart: number, tsDeltas: string | null): number {
-  if (tsDeltas === null) return tsStart;
-  let ts = tsStart;
-  let latest = tsStart;
-  for (const delta of tsDeltas.split(',')) {
-    ts += Number(delta);
-    if (ts > latest) latest = ts;
-  }
-  return latest;
+  return latestSignOfLife({
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    ownerSeenAt: row.owner_seen_at,
+    lastChunk: row.ts_start === null ? null : { tsStart: row.ts_start, tsDeltas: row.ts_deltas },
+    lastSampleMs: row.sample,
+    lastStepAt: row.step,
+    lastArtifactAt: row.artifact,
+  });
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { latestSignOfLife } from '../sign-of-life.js';
 
 interface TimesRow {
   created_at: string;
@@ -37,31 +38,14 @@ export function createSignOfLifeReader(db: Database.Database): (id: string) => n
     const times = selectTimes.get(id);
     if (times === undefined) return null;
     const chunk = selectLastChunk.get(id);
-    const candidates = [
-      Date.parse(times.created_at),
-      parse(times.started_at),
-      parse(times.owner_seen_at),
-      chunk === undefined ? NaN : lastLineTs(chunk.ts_start, chunk.ts_deltas),
-      selectLastSample.get(id) ?? NaN,
-      parse(selectLastStep.get(id) ?? null),
-      parse(selectLastArtifact.get(id) ?? null),
-    ];
-    let latest = -Infinity;
-    for (const ms of candidates) if (ms > latest) latest = ms;
-    return Number.isFinite(latest) ? latest : null;
+    return latestSignOfLife({
+      createdAt: times.created_at,
+      startedAt: times.started_at,
+      ownerSeenAt: times.owner_seen_at,
+      lastChunk: chunk === undefined ? null : { tsStart: chunk.ts_start, tsDeltas: chunk.ts_deltas },
+      lastSampleMs: selectLastSample.get(id) ?? null,
+      lastStepAt: selectLastStep.get(id) ?? null,
+      lastArtifactAt: selectLastArtifact.get(id) ?? null,
+    });
   };
-}
-
-const parse = (iso: string | null): number => (iso === null ? NaN : Date.parse(iso));
-
-/** The latest line time of a chunk: its first line's, moved by each stored difference. */
-function lastLineTs(tsStart: number, tsDeltas: string | null): number {
-  if (tsDeltas === null) return tsStart;
-  let ts = tsStart;
-  let latest = tsStart;
-  for (const delta of tsDeltas.split(',')) {
-    ts += Number(delta);
-    if (ts > latest) latest = ts;
-  }
-  return latest;
 }
