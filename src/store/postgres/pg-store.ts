@@ -34,7 +34,12 @@ import type {
 } from '../store.js';
 import { annotationFromRow, artifactFromRow, sampleFromRow, stepFromRow } from '../sqlite/detail-rows.js';
 import type { AnnotationRow, ArtifactRow, SampleRow, StepRow } from '../sqlite/detail-rows.js';
-import { executionFromRow, RUN_SUMMARY_STEP_ID, unreadableExecution } from '../sqlite/execution-row.js';
+import {
+  executionFromRow,
+  parseRunSpec,
+  RUN_SUMMARY_STEP_ID,
+  unreadableExecution,
+} from '../sqlite/execution-row.js';
 import type { ExecutionRow } from '../sqlite/execution-row.js';
 import { writeBatch, writeExecutions } from './batch-writer.js';
 import { cancelRequests, requestCancel } from './cancel-requests.js';
@@ -154,15 +159,7 @@ export class PostgresStore implements ExecutionStore {
         [id],
       );
       const json = rows[0]?.run_spec;
-      if (json === undefined) return undefined;
-      try {
-        return JSON.parse(json) as RunSpec;
-      } catch (error) {
-        throw new StepflowError(ERROR_CODES.UNREADABLE, `the run spec of execution ${id} cannot be read`, {
-          cause: error,
-          details: { id },
-        });
-      }
+      return json === undefined ? undefined : parseRunSpec(json, id);
     });
   }
 

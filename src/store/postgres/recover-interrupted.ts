@@ -1,22 +1,14 @@
 import type pg from 'pg';
-import { findOrphans, interruptionOf, type OpenExecution, type OpenStep } from '../../core/interruption.js';
+import { findOrphans, interruptionOf, type OpenStep } from '../../core/interruption.js';
 import type { ExecutionOwner } from '../../core/model.js';
-import { EXECUTION_STATUSES, isTerminalExecutionStatus } from '../../core/statuses.js';
+import {
+  OPEN_EXECUTION_COLUMNS,
+  OPEN_STATUSES_SQL as OPEN_STATUSES,
+  openExecutionFromRow,
+  type OpenExecutionRow,
+} from '../open-execution-row.js';
 import { lastSignOfLife } from './last-sign-of-life.js';
 import type { Queryable } from './sql-values.js';
-
-interface OpenExecutionRow {
-  id: string;
-  started_at: string | null;
-  owner_host: string | null;
-  owner_pid: number | null;
-  owner_start_time: number | null;
-  runs_on: string | null;
-}
-
-const OPEN_STATUSES = EXECUTION_STATUSES.filter((status) => !isTerminalExecutionStatus(status))
-  .map((status) => `'${status}'`)
-  .join(', ');
 
 /**
  * Persists what core decides about orphaned executions (`core/interruption.ts`). The liveness
@@ -30,7 +22,7 @@ export async function recoverInterrupted(
   transaction: <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>,
 ): Promise<string[]> {
   const { rows } = await db.query<OpenExecutionRow>(
-    `SELECT id, started_at, owner_host, owner_pid, owner_start_time, runs_on FROM executions
+    `SELECT ${OPEN_EXECUTION_COLUMNS} FROM executions
       WHERE status IN (${OPEN_STATUSES})`,
   );
   const orphans = findOrphans(rows.map(openExecutionFromRow), isOwnerAlive);
@@ -79,12 +71,4 @@ export async function recoverInterrupted(
     }
     return changed;
   });
-}
-
-function openExecutionFromRow(row: OpenExecutionRow): OpenExecution {
-  const owner =
-    row.owner_host === null || row.owner_pid === null || row.owner_start_time === null
-      ? null
-      : { host: row.owner_host, pid: row.owner_pid, startTime: row.owner_start_time };
-  return { id: row.id, startedAt: row.started_at, owner, forWorkers: row.runs_on !== null };
 }

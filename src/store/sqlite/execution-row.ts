@@ -226,3 +226,15 @@ export function isoToMs(value: string, field: string): number {
     throw validationError(`${field} must be an ISO 8601 timestamp, got ${JSON.stringify(value)}`);
   return ms;
 }
+
+/** A stored run spec (JSON) back as an object; `unreadable` when it cannot be parsed. */
+export function parseRunSpec(json: string, id: string): RunSpec {
+  try {
+    return JSON.parse(json) as RunSpec;
+  } catch (error) {
+    throw new StepflowError(ERROR_CODES.UNREADABLE, `the run spec of execution ${id} cannot be read`, {
+      cause: error,
+      details: { id },
+    });
+  }
+}

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
-import { ERROR_CODES, StepflowError, notFound } from '../../core/errors.js';
+import { notFound } from '../../core/errors.js';
 import { createExecutionIdFactory } from '../../core/execution-ids.js';
 import { newExecution } from '../../core/new-execution.js';
 import { EXECUTION_STATUSES, isExecutionStatus } from '../../core/statuses.js';
@@ -52,6 +52,7 @@ import {
   EXECUTION_COLUMNS,
   executionFromRow,
   hasSummarySql,
+  parseRunSpec,
   RUN_SUMMARY_STEP_ID,
   unreadableExecution,
 } from './execution-row.js';
@@ -230,15 +231,7 @@ export class SqliteStore implements ExecutionStore {
   async getRunSpec(id: string): Promise<RunSpec | undefined> {
     return this.guard('cannot read the run spec', () => {
       const json = this.selectRunSpec.get(id);
-      if (json === undefined) return undefined;
-      try {
-        return JSON.parse(json) as RunSpec;
-      } catch (error) {
-        throw new StepflowError(ERROR_CODES.UNREADABLE, `the run spec of execution ${id} cannot be read`, {
-          cause: error,
-          details: { id },
-        });
-      }
+      return json === undefined ? undefined : parseRunSpec(json, id);
     });
   }
 
