@@ -149,11 +149,16 @@ for burst in range(200):
 }
 
 /** SIGKILL of the worker running a run: seconds until the API says `lost`. */
-async function lostAfterKill(url, worker) {
+async function lostAfterKill(url, workersByName) {
   const { id } = await api(url, 'POST', '/api/executions', { command: 'echo started; sleep 300', cwd: tmp });
+  let worker;
   for (;;) {
     const detail = await api(url, 'GET', `/api/executions/${id}`);
-    if (detail.status === 'running' && detail.lineCount > 0) break;
+    if (detail.status === 'running' && detail.lineCount > 0) {
+      // The worker that claimed it: any of them may have.
+      worker = workersByName.get(detail.worker.name);
+      break;
+    }
     await sleep(50);
   }
   worker.kill('SIGKILL');
@@ -209,7 +214,7 @@ try {
 
   // 2 and 3.
   const latency = await crossReplicaLatency(replicaA, replicaB);
-  const lostSeconds = await lostAfterKill(replicaA, workers[0]);
+  const lostSeconds = await lostAfterKill(replicaA, new Map(workers.map((child, i) => [`w${i + 1}`, child])));
 
   console.log(
     JSON.stringify({
