@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { databaseConfig } from '../../src/config.js';
 import type { ExecutionDetailBody } from '../../src/protocol/api-schemas.js';
+import { usePostgres } from '../helpers/postgres.js';
 import { startCli, waitForOutput } from '../helpers/run-cli.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { useTestServers, type TestServer } from '../helpers/test-server.js';
@@ -52,14 +54,26 @@ async function startWorker(
   return { child, output: () => out, result };
 }
 
-const noRunner = (lease = 30) => startServer({ config: { runsLocally: false, workerLeaseMs: lease * 1000 } });
-
 const logOf = async (server: TestServer, id: string): Promise<string[]> =>
   (
     await call<{ lines: { text: string }[] }>(server.url, 'GET', `/api/executions/${id}/logs?limit=10000`)
   ).body.lines.map((l) => l.text);
 
-describe('stepflow worker', () => {
+// Every case on both stores: the claims, leases, fencing and routing are SQL of each backend's own.
+const postgres = usePostgres();
+const BACKENDS = [
+  { name: 'SQLite', database: async () => ({}) },
+  {
+    name: 'PostgreSQL',
+    database: async () => ({ database: databaseConfig(await postgres().createDatabase(), {}) }),
+  },
+];
+
+describe.each(BACKENDS)('stepflow worker on $name', ({ database }) => {
+  const serve = async (settings: Parameters<typeof startServer>[0] = {}): Promise<TestServer> =>
+    startServer({ ...settings, config: { ...settings.config, ...(await database()) } });
+  const noRunner = (lease = 30) => serve({ config: { runsLocally: false, workerLeaseMs: lease * 1000 } });
+
   it('runs nothing on a --no-runner server until a worker claims the run; its log and steps arrive', async () => {
     const server = await noRunner();
     const cwd = tempDir();
@@ -161,7 +175,7 @@ describe('stepflow worker', () => {
 
   it('routes a run with runsOn only to a worker with those labels; without one it waits, saying why', async () => {
     // A plain server (it runs what has no labels) still leaves labelled runs to workers.
-    const server = await startServer({ config: { workerLeaseMs: 30_000 } });
+    const server = await serve({ config: { workerLeaseMs: 30_000 } });
     const cwd = tempDir();
     const plain = await startWorker(server, ['--name', 'plain', '--labels', 'linux']);
     const gpuRun = await startExecution(server.url, { command: 'echo on-gpu', cwd, runsOn: ['gpu'] });
@@ -204,7 +218,7 @@ describe('stepflow worker', () => {
   }, 40_000);
 
   it('takes a worker token on worker routes only, and refuses a worker with a wrong token', async () => {
-    const server = await startServer({
+    const server = await serve({
       env: { STEPFLOW_API_KEY: 'admin-key', STEPFLOW_WORKER_TOKEN: 'worker-token' },
       config: { runsLocally: false },
     });
