@@ -114,10 +114,29 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--server <url>', 'report the run to this StepFlow server as it goes (or STEPFLOW_SERVER)')
     .option('--token <token>', 'bearer token for --server (better: STEPFLOW_TOKEN, not shown by ps)')
     .option('--server-wait <seconds>', 'after the script ends, how long to retry delivery (default 300)')
+    .option(
+      '--runs-on <a,b>',
+      'with --server: the server has it run by a worker with these labels, and its log is printed here',
+    )
     .argument('<command...>', 'one argument: a shell command; several: an argv run without a shell')
     .passThroughOptions()
     .action(async (command: string[], options) => {
       const server = (options.server as string | undefined) || process.env.STEPFLOW_SERVER;
+      if (options.runsOn !== undefined) {
+        if (!server)
+          throw new StepflowError(
+            ERROR_CODES.USAGE,
+            '--runs-on needs --server (or STEPFLOW_SERVER): a worker of that server runs it',
+          );
+        if (options.serverWait !== undefined || options.verbose)
+          throw new StepflowError(
+            ERROR_CODES.USAGE,
+            '--server-wait and --verbose apply to runs that run here, not with --runs-on',
+          );
+        const { submitRunCommand } = await import('./remote/submit-run.js');
+        setExit(await submitRunCommand(command, { ...options, server }));
+        return;
+      }
       if (server) {
         const { remoteRunCommand } = await import('./remote/remote-run.js');
         setExit(await remoteRunCommand(command, { ...options, server }));

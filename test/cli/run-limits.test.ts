@@ -67,4 +67,21 @@ describe('stepflow run with limits', () => {
     );
     expect(run.stdout).not.toContain('ran');
   });
+
+  it('refuses --runs-on without a server to send the run to, and log limits with it', async () => {
+    const alone = await runCli(['run', '--runs-on', 'gpu', '--', 'echo ran'], { dataDir: tempDir() });
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain(
+      '--runs-on needs --server (or STEPFLOW_SERVER): a worker of that server runs it',
+    );
+    const limited = await runCli(
+      ['run', '--server', 'http://127.0.0.1:9', '--runs-on', 'gpu', '--max-lines', '5', '--', 'echo ran'],
+      { dataDir: tempDir() },
+    );
+    expect(limited.code).toBe(2);
+    expect(limited.stderr).toContain(
+      '--max-lines, --max-log-bytes and --log-limit-policy cannot be used with --runs-on',
+    );
+    expect(alone.stdout + limited.stdout).not.toContain('ran');
+  });
 });

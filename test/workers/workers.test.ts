@@ -202,6 +202,50 @@ describe.each(BACKENDS)('stepflow worker on $name', ({ database }) => {
     expect(plain.output()).not.toContain(gpuRun.id);
   }, 60_000);
 
+  it('runs `stepflow run --server --runs-on` on a worker with the labels, printing its log and exiting with its code', async () => {
+    const server = await noRunner();
+    const cwd = tempDir();
+    const run = startCli(
+      [
+        'run',
+        '--server',
+        server.url,
+        '--runs-on',
+        'gpu',
+        '--name',
+        'train',
+        '--',
+        'echo STEP_START:fit; echo "epoch 1 in $PWD"; exit 3',
+      ],
+      { dataDir: tempDir(), cwd },
+    );
+    workers.push(run.child);
+    // No worker with gpu yet: it waits, and says why.
+    await waitFor(
+      async () =>
+        (await call<{ items: ExecutionDetailBody[] }>(server.url, 'GET', '/api/executions')).body.items
+          .length === 1,
+      'the submitted run',
+      20_000,
+    );
+    await startWorker(server, ['--name', 'gpu-box', '--labels', 'gpu']);
+    const { code, stdout, stderr } = await run.result;
+    expect(stderr).toMatch(/submitted to http:\/\/127\.0\.0\.1:\d+ for a worker with gpu/);
+    expect(stderr).toContain('waits: no live worker has label gpu');
+    expect(stderr).toContain('runs on worker gpu-box');
+    expect(stderr).toMatch(/ failed: exited with code 3 \(.*exit 3 · 2 lines · worker gpu-box\)/);
+    expect(stdout).toBe(`STEP_START:fit\nepoch 1 in ${cwd}\n`);
+    expect(code).toBe(3);
+    const [stored] = (await call<{ items: ExecutionDetailBody[] }>(server.url, 'GET', '/api/executions')).body
+      .items;
+    expect(stored).toMatchObject({
+      name: 'train',
+      runsOn: ['gpu'],
+      status: 'failed',
+      worker: { name: 'gpu-box' },
+    });
+  }, 60_000);
+
   it('brings a cancel from the API to the worker running the run within about a second', async () => {
     const server = await noRunner();
     await startWorker(server, ['--name', 'w']);

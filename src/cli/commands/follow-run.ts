@@ -1,6 +1,7 @@
 import type { Execution, ExecutionDetail } from '../../core/model.js';
 import type { Application } from '../../app/application.js';
 import { annotationLocation } from '../annotation-location.js';
+import { exitCodeOf } from '../exit-code.js';
 import {
   colorsFor,
   EXECUTION_ICONS,
@@ -11,10 +12,6 @@ import {
   type Colors,
 } from '../format.js';
 import { canRedraw, createLiveView } from '../live-view.js';
-
-/** Exit codes for outcomes that have no exit code of the script's own (as timeout(1) and shells do). */
-const EXIT_TIMED_OUT = 124;
-const EXIT_CANCELLED = 130;
 
 /**
  * Shows a run started in this process live until it ends (Ctrl-C cancels it), then its summary.
@@ -72,19 +69,6 @@ export async function followRun(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-  }
-}
-
-function exitCodeOf(execution: Execution): number {
-  switch (execution.status) {
-    case 'succeeded':
-      return 0;
-    case 'timed_out':
-      return EXIT_TIMED_OUT;
-    case 'cancelled':
-      return EXIT_CANCELLED;
-    default:
-      return execution.exitCode !== null && execution.exitCode !== 0 ? execution.exitCode : 1;
   }
 }
 
