@@ -32,6 +32,32 @@ describe('run limits over the API', () => {
     expect(text).toBe('1\n2\n3\n4\n5\n… 90 lines (266 B) dropped by maxLines …\n96\n97\n98\n99\n100\n');
   });
 
+  it('refuses a run for workers that asks for log limits, a bad label or a relative cwd, naming the field', async () => {
+    const { url } = await startServer();
+    const refused = async (body: object, field: string, message: RegExp): Promise<void> => {
+      const answer = await call<ErrorBodyJson>(url, 'POST', '/api/executions', { command: 'true', ...body });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.message).toContain(field);
+      expect(answer.body.error.message).toMatch(message);
+    };
+    await refused(
+      { runsOn: ['gpu'], cwd: '/tmp', limits: { maxLines: 10 } },
+      'body.limits',
+      /workers keep the whole log/,
+    );
+    await refused({ runsOn: ['gpu'], cwd: 'jobs/a' }, 'body.cwd', /must be an absolute path/);
+    await refused({ runsOn: ['has space'], cwd: '/tmp' }, 'body.runsOn', /has space/);
+    // Memory and CPU limits do apply on the worker.
+    const kept = await call<ExecutionBody>(url, 'POST', '/api/executions', {
+      command: 'true',
+      runsOn: ['gpu'],
+      cwd: '/tmp',
+      limits: { memoryLimitMb: 512 },
+    });
+    expect(kept.status).toBe(201);
+    expect(kept.body).toMatchObject({ status: 'queued', runsOn: ['gpu'], limits: { memoryLimitMb: 512 } });
+  });
+
   it.each([
     [{ memoryLimitMb: 0 }, 'body.limits.memoryLimitMb'],
     [{ memoryLimitMb: 1.5 }, 'body.limits.memoryLimitMb'],

@@ -35,6 +35,14 @@ export async function runSpecFromBody(body: CreateExecutionBody, serverCwd: stri
   }
   if (body.name !== undefined) noNul('name', body.name);
   const runsOn = body.runsOn === undefined ? [] : normalizeLabels(body.runsOn, 'body.runsOn');
+  // A worker reports its log in batches that cannot carry gaps, so it applies no log limit: refuse
+  // one rather than accept it and not enforce it.
+  const { maxLines, maxLogBytes, logLimitPolicy } = body.limits ?? {};
+  if (runsOn.length > 0 && (maxLines ?? maxLogBytes ?? logLimitPolicy) !== undefined)
+    throw invalid(
+      'limits',
+      'maxLines, maxLogBytes and logLimitPolicy do not apply to a run with runsOn (workers keep the whole log)',
+    );
   return {
     ...(body.command !== undefined ? { command: body.command } : { argv: body.argv }),
     ...(body.name !== undefined ? { name: body.name } : {}),
