@@ -23,6 +23,9 @@ import type { StoreBackend } from './store/store-backend.js';
 import { searchIndexPath } from './store/sqlite/search-index.js';
 import { startSearchIndexer, type SearchIndexer } from './store/sqlite/start-search-indexer.js';
 import type { ExecutionStore } from './store/store.js';
+import { createDataDirCare, type DataDirCare } from './app/data-dir-care.js';
+import { sqliteSnapshots } from './store/sqlite/sqlite-snapshots.js';
+import { VERSION } from './version.js';
 
 /** Everything a StepFlow process needs, built and connected in one place. */
 export interface Stepflow {
@@ -88,7 +91,7 @@ export async function createStepflow(
 ): Promise<Stepflow> {
   limitHeapGrowth();
   // One backend, one database: the job store reads the executions the execution store writes.
-  const { store, jobs, maintenance, workers } = await openBackend(config);
+  const { store, jobs, maintenance, workers, snapshots, consistency } = await openBackend(config);
   const recovered = await store.recoverInterrupted(isOwnerAlive);
   const searchIndexer =
     options.searchIndexer && config.database === undefined
@@ -160,6 +163,10 @@ export async function createStepflow(
     dataDir: config.dataDir,
     workers,
     workerLeaseMs: config.workerLeaseMs ?? 30_000,
+    ...(snapshots ? { snapshots } : {}),
+    ...(consistency ? { consistency } : {}),
+    isOwnerAlive,
+    version: VERSION,
   });
 
   let closing: Promise<void> | undefined;
@@ -197,4 +204,33 @@ export async function createStepflow(
     owner,
     close,
   };
+}
+
+/**
+ * Backup, restore and verify for one CLI command (`stepflow backup|restore|verify`), without the
+ * engine and without crash recovery: verify must see a dead owner's runs as they are, and restore
+ * opens no store at all. The store is opened only when verify needs it.
+ */
+export function openDataDirCare(config: StepflowConfig): { care: DataDirCare; close(): Promise<void> } {
+  const { dataDir } = config;
+  if (config.database !== undefined) {
+    return { care: createDataDirCare({ dataDir, version: VERSION }), close: async () => undefined };
+  }
+  let opened: Awaited<ReturnType<typeof openSqliteStores>> | undefined;
+  const care = createDataDirCare({
+    dataDir,
+    version: VERSION,
+    snapshots: sqliteSnapshots,
+    verifyDeps: async () => {
+      opened ??= await openSqliteStores({ dataDir });
+      const { store, maintenance, consistency } = opened;
+      return {
+        consistency,
+        maintenance,
+        isOwnerAlive,
+        recoverInterrupted: () => store.recoverInterrupted(isOwnerAlive),
+      };
+    },
+  });
+  return { care, close: async () => opened?.store.close() };
 }

@@ -14,6 +14,8 @@ import { createRemoteRuns, type RemoteRuns } from './remote-runs.js';
 import type { WorkerDispatch } from '../engine/worker-dispatch.js';
 import type { WorkerStore } from '../store/worker-store.js';
 import { createWorkers, type Workers } from './workers.js';
+import type { StoreConsistency, StoreSnapshots } from '../store/snapshots.js';
+import { createDataDirCare, type DataDirCare } from './data-dir-care.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -39,6 +41,8 @@ export interface Application {
   writes(): StoreWriterHealth;
   /** Database sizes, optimize, integrity check: when the storage backend has them (SQLite does). */
   maintenance?: StoreMaintenance;
+  /** Backup and verify of the data dir (docs/OPERATIONS.md); they refuse on PostgreSQL. */
+  dataDirCare: DataDirCare;
 }
 
 export interface ApplicationDeps {
@@ -57,6 +61,12 @@ export interface ApplicationDeps {
   workers: WorkerStore;
   /** STEPFLOW_WORKER_LEASE_SECONDS, in ms. */
   workerLeaseMs: number;
+  /** The backend's backup and consistency capabilities (SQLite), for `dataDirCare`. */
+  snapshots?: StoreSnapshots;
+  consistency?: StoreConsistency;
+  isOwnerAlive?: (owner: ExecutionOwner) => boolean;
+  /** This build's version, written into backups. */
+  version?: string;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
@@ -86,5 +96,26 @@ export function createApplication(deps: ApplicationDeps): Application {
       }),
     writes: () => writer.health(),
     ...(deps.maintenance ? { maintenance: deps.maintenance } : {}),
+    dataDirCare: createDataDirCare({
+      dataDir,
+      version: deps.version ?? 'unknown',
+      ...(deps.snapshots ? { snapshots: deps.snapshots } : {}),
+      ...(deps.consistency && deps.isOwnerAlive
+        ? { verifyDeps: verifyDepsOf(deps, deps.consistency, deps.isOwnerAlive) }
+        : {}),
+    }),
   };
+}
+
+function verifyDepsOf(
+  deps: ApplicationDeps,
+  consistency: StoreConsistency,
+  isOwnerAlive: (owner: ExecutionOwner) => boolean,
+) {
+  return async () => ({
+    consistency,
+    isOwnerAlive,
+    recoverInterrupted: () => deps.store.recoverInterrupted(isOwnerAlive),
+    ...(deps.maintenance ? { maintenance: deps.maintenance } : {}),
+  });
 }

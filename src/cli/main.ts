@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { databaseConfig, loadConfig, type StepflowConfig } from '../config.js';
 import { ERROR_CODES, StepflowError, isStepflowError } from '../core/errors.js';
 import type { Application } from '../app/application.js';
+import type { DataDirCare } from '../app/data-dir-care.js';
 import type { ExecutionSource } from './execution-source.js';
 import { resolveServer } from './jobs/jobs-api-client.js';
 import { warnOfLegacyDataDir } from '../legacy-data-dir.js';
@@ -36,6 +37,21 @@ async function withStepflow(
     return await action(stepflow.app, stepflow.config);
   } finally {
     await stepflow.close();
+  }
+}
+
+/** Backup, restore, verify: the data dir's files, without the engine or crash recovery. */
+async function withDataDirCare(
+  options: StoreOptions,
+  action: (care: DataDirCare, config: StepflowConfig) => Promise<number>,
+): Promise<number> {
+  const config = commandConfig(options);
+  const { openDataDirCare } = await import('../stepflow.js');
+  const { care, close } = openDataDirCare(config);
+  try {
+    return await action(care, config);
+  } finally {
+    await close();
   }
 }
 
@@ -280,6 +296,39 @@ function buildProgram(setExit: (code: number) => void): Command {
     });
 
   registerJobsCommand(program, setExit);
+
+  opensStore(program.command('backup'))
+    .description(
+      'back up the data dir while it runs: database and artifacts in one .tar.gz (docs/OPERATIONS.md)',
+    )
+    .argument('<file>', 'the archive to write (must not exist)')
+    .action(async (file: string, options: StoreOptions) => {
+      const { backupCommand } = await import('./commands/backup-command.js');
+      setExit(await withDataDirCare(options, (care, config) => backupCommand(care, file, config.dataDir)));
+    });
+
+  program
+    .command('restore')
+    .description('restore a backup into a data dir, checking every file and the schema (docs/OPERATIONS.md)')
+    .argument('<file>', 'the archive `stepflow backup` wrote')
+    .requiredOption('--data-dir <dir>', 'where to restore: a new or empty directory')
+    .option('--force', 'replace the StepFlow data dir there (never one a process has open)')
+    .action(async (file: string, options: { dataDir: string; force?: boolean }) => {
+      const { restoreCommand } = await import('./commands/restore-command.js');
+      setExit(await withDataDirCare({}, (care) => restoreCommand(care, file, options)));
+    });
+
+  opensStore(program.command('verify'))
+    .description('check the data dir: the database, artifact files and hashes, log lines, runs nobody owns')
+    .option(
+      '--repair',
+      "fix what is safe: remove orphan files, mark missing artifacts, end dead owners' runs",
+    )
+    .option('--json', 'print the report as JSON (the shape of GET /api/health/integrity)')
+    .action(async (options: StoreOptions & { repair?: boolean; json?: boolean }) => {
+      const { verifyCommand } = await import('./commands/verify-command.js');
+      setExit(await withDataDirCare(options, (care) => verifyCommand(care, options)));
+    });
 
   return program;
 }

@@ -32,6 +32,10 @@ export const ERROR_CODES = {
    * (a newer attempt). Fencing: a worker back from a network partition cannot overwrite anything.
    */
   STALE_ATTEMPT: 'stale_attempt',
+  /** A backup archive that cannot be restored: a damaged or unexpected member, a newer schema. */
+  BACKUP_INVALID: 'backup_invalid',
+  /** An operation the configured backend does not have (a backup of a PostgreSQL store). */
+  UNSUPPORTED: 'unsupported',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -31,6 +31,7 @@ import { executionsRoutes } from './routes/executions.js';
 import { runSearchRoutes } from './routes/run-search.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { dataDirCareRoutes } from './routes/data-dir-care.js';
 import { registerPrometheusMetrics } from './routes/prometheus-metrics.js';
 import { registerRemoteRoutes } from './routes/remote-executions.js';
 import { workersRoutes } from './routes/workers.js';
@@ -196,5 +197,6 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await statsRoutes(app, context);
   await artifactsListRoutes(app, context);
   await runSearchRoutes(app, context);
+  await dataDirCareRoutes(app, context);
   await registerWebUi(app);
 }

@@ -28,6 +28,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   server_unreachable: 502,
   internal: 500,
   stale_attempt: 409,
+  backup_invalid: 422,
+  unsupported: 400,
 };
 
 export interface ErrorBody {

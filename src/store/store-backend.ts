@@ -1,5 +1,6 @@
 import type { JobStore } from './job-store.js';
 import type { StoreMaintenance } from './maintenance.js';
+import type { StoreConsistency, StoreSnapshots } from './snapshots.js';
 import type { ExecutionStore } from './store.js';
 import type { WorkerStore } from './worker-store.js';
 
@@ -16,4 +17,8 @@ export interface StoreBackend {
   maintenance?: StoreMaintenance;
   /** Claims, leases and the registry of `stepflow worker` processes (docs/WORKERS.md). */
   workers: WorkerStore;
+  /** Backup and restore of the database files, when they live in the data dir (SQLite). */
+  snapshots?: StoreSnapshots;
+  /** What `stepflow verify` reads and repairs, when the backend has it (SQLite). */
+  consistency?: StoreConsistency;
 }

@@ -2,7 +2,9 @@ import * as path from 'node:path';
 import type { StoreBackend } from '../store-backend.js';
 import { DATABASE_FILE, openDatabase } from './open-database.js';
 import { SqliteJobStore } from './sqlite-job-store.js';
+import { SqliteConsistency } from './sqlite-consistency.js';
 import { SqliteMaintenance } from './sqlite-maintenance.js';
+import { sqliteSnapshots } from './sqlite-snapshots.js';
 import { SqliteStore } from './sqlite-store.js';
 import { SqliteWorkerStore } from './sqlite-worker-store.js';
 
@@ -12,6 +14,7 @@ export interface SqliteStores extends StoreBackend {
   jobs: SqliteJobStore;
   maintenance: SqliteMaintenance;
   workers: SqliteWorkerStore;
+  consistency: SqliteConsistency;
 }
 
 /**
@@ -35,5 +38,7 @@ export async function openSqliteStores({
     jobs: new SqliteJobStore(db, now),
     maintenance: new SqliteMaintenance(db, file),
     workers: new SqliteWorkerStore(db, () => store.invalidateListings()),
+    snapshots: sqliteSnapshots,
+    consistency: new SqliteConsistency(db),
   };
 }

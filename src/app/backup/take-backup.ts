@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Writable } from 'node:stream';
+import { resolveStoredArtifact } from '../../artifacts/stored-artifact-path.js';
+import type { StoreSnapshots } from '../../store/snapshots.js';
+import { MANIFEST_MEMBER, newManifest, type BackupManifest, type BackupMember } from './backup-manifest.js';
+import { createTarWriter } from './tar-writer.js';
+
+/** Where a backup is: copying the database, then archiving it and the artifacts. */
+export interface BackupProgress {
+  phase: 'database' | 'archive';
+  doneBytes: number;
+  totalBytes: number;
+}
+
+export interface TakeBackupOptions {
+  /** Where the tar.gz goes (a file, an HTTP response). */
+  output: Writable;
+  /** A directory for the database snapshot while it is archived (removed after); default: the data dir. */
+  tempDir?: string;
+  onProgress?: (progress: BackupProgress) => void;
+}
+
+/**
+ * A consistent online backup of a data dir (docs/OPERATIONS.md): a snapshot of the database as of
+ * now, then the artifact copies its rows name (so files of runs the snapshot does not know are left
+ * out, and nothing it knows is), then the manifest with each member's size and SHA-256.
+ */
+export async function takeBackup(
+  deps: { snapshots: StoreSnapshots; dataDir: string; version: string },
+  { output, tempDir = deps.dataDir, onProgress = () => undefined }: TakeBackupOptions,
+): Promise<BackupManifest> {
+  const { snapshots, dataDir } = deps;
+  const createdAt = new Date().toISOString();
+  const snapshot = path.join(tempDir, `.stepflow-backup-${randomUUID()}.db`);
+  try {
+    await snapshots.snapshot(dataDir, snapshot, (doneBytes, totalBytes) =>
+      onProgress({ phase: 'database', doneBytes, totalBytes }),
+    );
+    const contents = await snapshots.describe(snapshot);
+    const files = listArtifactFiles(dataDir, contents.artifacts);
+    const databaseBytes = fs.statSync(snapshot).size;
+    const totalBytes = databaseBytes + files.present.reduce((sum, file) => sum + file.size, 0);
+    let doneBytes = 0;
+    const counting = async function* (source: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+      for await (const chunk of source) {
+        doneBytes += chunk.length;
+        onProgress({ phase: 'archive', doneBytes, totalBytes });
+        yield chunk;
+      }
+    };
+
+    const tar = createTarWriter(output, { mtime: new Date(createdAt) });
+    const members: BackupMember[] = [];
+    const add = async (name: string, file: string, size: number): Promise<void> => {
+      const sha256 = await tar.add(name, size, counting(fs.createReadStream(file)));
+      members.push({ name, size, sha256 });
+    };
+    await add(snapshots.databaseFile, snapshot, databaseBytes);
+    for (const file of files.present) await add(file.name, file.absolute, file.size);
+    const manifest = newManifest({
+      stepflowVersion: deps.version,
+      schemaVersion: contents.schemaVersion,
+      createdAt,
+      counts: contents.counts,
+      members,
+      missingArtifacts: files.missing,
+    });
+    const text = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+    await tar.add(MANIFEST_MEMBER, text.length, [text]);
+    await tar.finish();
+    return manifest;
+  } finally {
+    fs.rmSync(snapshot, { force: true });
+  }
+}
+
+interface ArtifactFile {
+  /** Member name: the path relative to the data dir, `/`-separated. */
+  name: string;
+  absolute: string;
+  size: number;
+}
+
+/** The files of the stored artifacts (a directory artifact's every file), and the copies not there. */
+function listArtifactFiles(
+  dataDir: string,
+  artifacts: { storedPath: string }[],
+): { present: ArtifactFile[]; missing: string[] } {
+  const present: ArtifactFile[] = [];
+  const missing: string[] = [];
+  const visit = (name: string, absolute: string): void => {
+    const info = fs.lstatSync(absolute);
+    if (info.isFile()) present.push({ name, absolute, size: info.size });
+    else if (info.isDirectory()) {
+      for (const child of fs.readdirSync(absolute).sort())
+        visit(`${name}/${child}`, path.join(absolute, child));
+    }
+    // StepFlow stores regular files and directories only: anything else is not its copy.
+  };
+  for (const { storedPath } of artifacts) {
+    const absolute = resolveStoredArtifact(dataDir, storedPath);
+    if (!fs.existsSync(absolute)) {
+      missing.push(storedPath);
+      continue;
+    }
+    visit(storedPath, absolute);
+  }
+  return { present, missing };
+}
