@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -129,6 +130,47 @@ describe('stepflow backup and restore (built CLI: run `npm run build` first)', (
     expect(fs.existsSync(restored)).toBe(false);
     expect(fs.readdirSync(path.dirname(restored))).toEqual([]);
   }, 60_000);
+
+  it.each([
+    [
+      'a path out of the target',
+      ['--transform', 's,^manifest.json,artifacts/../../escaped,'],
+      'unexpected member "artifacts/../../escaped"',
+    ],
+    [
+      'an absolute path',
+      ['--absolute-names', '--transform', 's,^manifest.json,/tmp/escaped,'],
+      'unexpected member "/tmp/escaped"',
+    ],
+    [
+      'a symbolic link',
+      ['--transform', 's,^link,artifacts/link,'],
+      'member "artifacts/link" is not a regular file',
+    ],
+  ])(
+    'refuses a crafted archive with %s, naming the member, and writes nothing',
+    async (_what, flags, message) => {
+      const { archive } = await backedUpRun();
+      const members = tempDir();
+      execFileSync('tar', ['xzf', archive, '-C', members]);
+      fs.symlinkSync('/etc/passwd', path.join(members, 'link'));
+      const crafted = path.join(tempDir(), 'crafted.tar.gz');
+      const names = flags.includes('s,^link,artifacts/link,')
+        ? ['link', 'manifest.json', 'stepflow.db']
+        : ['manifest.json', 'stepflow.db'];
+      execFileSync('tar', ['czf', crafted, '-C', members, ...flags, ...names]);
+
+      const parent = tempDir();
+      const restore = await runCli(['restore', crafted, '--data-dir', path.join(parent, 'restored')], {
+        dataDir: tempDir(),
+      });
+      expect(restore.code).toBe(1);
+      expect(restore.stderr).toContain(message);
+      expect(fs.readdirSync(parent)).toEqual([]);
+      expect(fs.existsSync('/tmp/escaped')).toBe(false);
+    },
+    60_000,
+  );
 
   it('refuses a data dir a server holds, even with --force, and a non-empty one without --force', async () => {
     const { archive } = await backedUpRun();
