@@ -160,6 +160,7 @@ export async function createStepflow(
     dataDir: config.dataDir,
     workers,
     workerLeaseMs: config.workerLeaseMs ?? 30_000,
+    ...(config.clusterMaxRunning !== undefined ? { clusterMaxRunning: config.clusterMaxRunning } : {}),
   });
 
   let closing: Promise<void> | undefined;

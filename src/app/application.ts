@@ -57,11 +57,18 @@ export interface ApplicationDeps {
   workers: WorkerStore;
   /** STEPFLOW_WORKER_LEASE_SECONDS, in ms. */
   workerLeaseMs: number;
+  /** MAX_CONCURRENT_TASKS when set: the cluster-wide limit of runs on workers (docs/WORKERS.md). */
+  clusterMaxRunning?: number;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
   const { store, engine, writer, bus, scheduler, requestCancel, dataDir } = deps;
-  const workers = createWorkers({ workers: deps.workers, bus, leaseMs: deps.workerLeaseMs });
+  const workers = createWorkers({
+    workers: deps.workers,
+    bus,
+    leaseMs: deps.workerLeaseMs,
+    ...(deps.clusterMaxRunning !== undefined ? { maxRunning: deps.clusterMaxRunning } : {}),
+  });
   return {
     executions: createExecutions({
       store,
