@@ -59,3 +59,15 @@ describe('loadConfig: default log limits', () => {
     expect(() => loadConfig({ [name]: raw }, '/')).toThrow(name);
   });
 });
+
+describe('loadConfig: MAX_CONCURRENT_TASKS', () => {
+  it('caps each engine at 50 by default, and caps the cluster only when set', () => {
+    expect(loadConfig({}, '/')).toMatchObject({ maxConcurrent: 50 });
+    expect(loadConfig({}, '/').clusterMaxRunning).toBeUndefined();
+    expect(loadConfig({ MAX_CONCURRENT_TASKS: '2' }, '/')).toMatchObject({
+      maxConcurrent: 2,
+      clusterMaxRunning: 2,
+    });
+    expect(() => loadConfig({ MAX_CONCURRENT_TASKS: '0' }, '/')).toThrow(/MAX_CONCURRENT_TASKS/);
+  });
+});

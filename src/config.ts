@@ -18,6 +18,12 @@ export interface StepflowConfig {
   /** Extra roots artifacts may be collected from, besides each execution's working directory. */
   artifactRoots: string[];
   maxConcurrent: number;
+  /**
+   * `MAX_CONCURRENT_TASKS` when set explicitly: also the most runs `running` at once across the
+   * database, which claims by workers honour (docs/WORKERS.md). Unset: workers are capped only by
+   * their slots, each process's engine by {@link maxConcurrent}.
+   */
+  clusterMaxRunning?: number;
   /** Time between SIGTERM and SIGKILL when stopping a process tree. */
   killGraceMs: number;
   /** Log output held in memory while the store cannot commit, beyond which the runs printing are stopped. */
@@ -94,6 +100,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       .filter(Boolean)
       .map((root) => path.resolve(cwd, root)),
     maxConcurrent: positiveFromEnv(env, 'MAX_CONCURRENT_TASKS', 50, POSITIVE_INTEGER),
+    ...(env.MAX_CONCURRENT_TASKS
+      ? { clusterMaxRunning: positiveFromEnv(env, 'MAX_CONCURRENT_TASKS', 50, POSITIVE_INTEGER) }
+      : {}),
     killGraceMs: positiveFromEnv(env, 'STEPFLOW_KILL_GRACE_MS', 5000, POSITIVE_INTEGER),
     writeBufferBytes: positiveFromEnv(env, 'STEPFLOW_WRITE_BUFFER_MB', 64, POSITIVE_INTEGER) * 1024 * 1024,
     secretEnvPatterns: secretEnvPatterns(env.STEPFLOW_SECRET_ENV_PATTERNS),

@@ -167,6 +167,7 @@ export async function createStepflow(
     ...(consistency ? { consistency } : {}),
     isOwnerAlive,
     version: VERSION,
+    ...(config.clusterMaxRunning !== undefined ? { clusterMaxRunning: config.clusterMaxRunning } : {}),
   });
 
   let closing: Promise<void> | undefined;

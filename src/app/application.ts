@@ -67,11 +67,18 @@ export interface ApplicationDeps {
   isOwnerAlive?: (owner: ExecutionOwner) => boolean;
   /** This build's version, written into backups. */
   version?: string;
+  /** MAX_CONCURRENT_TASKS when set: the cluster-wide limit of runs on workers (docs/WORKERS.md). */
+  clusterMaxRunning?: number;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
   const { store, engine, writer, bus, scheduler, requestCancel, dataDir } = deps;
-  const workers = createWorkers({ workers: deps.workers, bus, leaseMs: deps.workerLeaseMs });
+  const workers = createWorkers({
+    workers: deps.workers,
+    bus,
+    leaseMs: deps.workerLeaseMs,
+    ...(deps.clusterMaxRunning !== undefined ? { maxRunning: deps.clusterMaxRunning } : {}),
+  });
   return {
     executions: createExecutions({
       store,

@@ -39,16 +39,27 @@ export function createWorkers({
   workers,
   bus,
   leaseMs,
+  maxRunning,
   now = Date.now,
 }: {
   workers: WorkerStore;
   bus: EventBus;
   leaseMs: number;
+  /**
+   * At most this many runs `running` across the database (MAX_CONCURRENT_TASKS when set): claims
+   * beyond it take nothing, and queued runs say why they wait. Every replica must set the same.
+   */
+  maxRunning?: number;
   now?: () => number;
 }): Workers {
   const waiters = new Set<() => void>();
+  const limits = maxRunning === undefined ? {} : { maxRunning };
   bus.subscribe((event) => {
-    if (event.type !== 'execution.queued' || event.execution.runsOn === undefined) return;
+    // Under a cluster limit, a run ending here frees a place as much as a new run is a chance.
+    const chance =
+      (event.type === 'execution.queued' && event.execution.runsOn !== undefined) ||
+      (event.type === 'execution.finished' && maxRunning !== undefined);
+    if (!chance) return;
     for (const wake of [...waiters]) wake();
   });
   const iso = (): string => new Date(now()).toISOString();
@@ -68,7 +79,7 @@ export function createWorkers({
     });
 
   const claimNow = async (worker: WorkerIdentity): Promise<ClaimedExecution | undefined> => {
-    const claimed = await workers.claimExecution(worker, iso());
+    const claimed = await workers.claimExecution(worker, iso(), limits);
     if (claimed !== undefined) {
       const { execution } = claimed;
       bus.publish({ type: 'execution.started', executionId: execution.id, execution });
@@ -108,9 +119,11 @@ export function createWorkers({
       if (!executions.some(waiting)) return [...executions];
       const nowMs = now();
       const live = (await workers.listWorkers()).filter((w) => isWorkerLive(w, leaseMs, nowMs));
+      const cluster =
+        maxRunning === undefined ? undefined : { running: await workers.countRunning(), maxRunning };
       return executions.map((execution) => {
         if (!waiting(execution)) return execution;
-        const reason = waitingReason(execution.runsOn ?? [], live);
+        const reason = waitingReason(execution.runsOn ?? [], live, cluster);
         return reason === undefined ? execution : { ...execution, waitingFor: reason };
       });
     },

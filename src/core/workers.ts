@@ -76,15 +76,26 @@ export function isWorkerLive(
   return nowMs - Date.parse(worker.lastSeenAt) <= leaseMs;
 }
 
+/** The cluster-wide limit (MAX_CONCURRENT_TASKS) and how many runs are `running` now. */
+export interface ClusterLoad {
+  running: number;
+  maxRunning: number;
+}
+
 /**
  * Why a queued run for workers is not being taken, in words for its page: no live worker has all its
- * labels. Undefined when one has (it waits for a free slot, which is ordinary queueing).
+ * labels, or the cluster already runs as many as MAX_CONCURRENT_TASKS allows (`cluster`). Undefined
+ * otherwise (it waits for a free slot, which is ordinary queueing).
  */
 export function waitingReason(
   runsOn: readonly string[],
   liveWorkers: readonly Pick<WorkerRecord, 'labels'>[],
+  cluster?: ClusterLoad,
 ): string | undefined {
-  if (liveWorkers.some((worker) => labelsMatch(runsOn, worker.labels))) return undefined;
+  if (liveWorkers.some((worker) => labelsMatch(runsOn, worker.labels))) {
+    if (cluster === undefined || cluster.running < cluster.maxRunning) return undefined;
+    return `the cluster runs MAX_CONCURRENT_TASKS = ${cluster.maxRunning} run${cluster.maxRunning === 1 ? '' : 's'} already`;
+  }
   if (runsOn.length === 0) return 'no live worker';
   return `no live worker has label${runsOn.length === 1 ? '' : 's'} ${runsOn.join(', ')}`;
 }

@@ -33,6 +33,11 @@ interface JobState {
   runs: Run[];
   /** Fires waiting for a run to end (overlap `queue`/`parallel` at the limit, `cancel-previous`). */
   waiting: FireRecord[];
+  /**
+   * Attempts that ended here but may still read as open in the store (its writer commits a moment
+   * later); each is forgotten once the store no longer lists it.
+   */
+  endedHere: Set<string>;
 }
 
 export interface JobRunsDeps {
@@ -71,14 +76,41 @@ export function createJobRuns(deps: JobRunsDeps) {
 
   const stateOf = (jobId: string): JobState => {
     let state = states.get(jobId);
-    if (state === undefined) states.set(jobId, (state = { runs: [], waiting: [] }));
+    if (state === undefined) states.set(jobId, (state = { runs: [], waiting: [], endedHere: new Set() }));
     return state;
+  };
+
+  /**
+   * The job's runs going on anywhere: its executions open in the store (started by this process,
+   * by a scheduler that led before, by "run now" on another replica) and this process's runs not
+   * open there (waiting for a retry, or being submitted). One read per decision, not per tick.
+   */
+  const activeRuns = async (job: Job): Promise<number> => {
+    const state = stateOf(job.id);
+    // `parallel` without a limit never looks at the count: no read.
+    if (job.overlap === 'parallel' && job.maxConcurrentRuns === null) return state.runs.length;
+    let open: Set<string>;
+    try {
+      open = new Set(await jobs.openRuns(job.id));
+    } catch (error) {
+      // The store cannot say: decide on what this process knows, as before, and report why.
+      onError(error);
+      return state.runs.length;
+    }
+    for (const id of state.endedHere) {
+      if (open.has(id)) open.delete(id);
+      else state.endedHere.delete(id);
+    }
+    const notInStore = state.runs.filter((run) => run.executionId === null || !open.has(run.executionId));
+    return open.size + notInStore.length;
   };
 
   /** Applies the overlap policy to a recorded fire. */
   const fire = async (job: Job, record: FireRecord): Promise<void> => {
     const state = stateOf(job.id);
-    const decision = decideOverlap(job.overlap, state.runs.length, job.maxConcurrentRuns);
+    // Fires waiting on runs that ended elsewhere (nothing here told of their end) go first.
+    if (state.waiting.length > 0) await drain(job.id);
+    const decision = decideOverlap(job.overlap, await activeRuns(job), job.maxConcurrentRuns);
     if (decision === 'start') {
       await start(job, record);
       return;
@@ -170,6 +202,7 @@ export function createJobRuns(deps: JobRunsDeps) {
 
   const attemptEnded = async (jobId: string, run: Run, final: Execution): Promise<void> => {
     late.ended(final.id);
+    stateOf(jobId).endedHere.add(final.id);
     run.executionId = null;
     const job = deps.currentJob(jobId);
     if (!job || run.cancelled || !job.enabled || !shouldRetry(job.retry, run.attempt, final)) {
@@ -314,7 +347,7 @@ export function createJobRuns(deps: JobRunsDeps) {
     const state = stateOf(jobId);
     const job = deps.currentJob(jobId);
     while (!stopped && job && state.waiting.length > 0) {
-      if (decideOverlap(job.overlap, state.runs.length, job.maxConcurrentRuns) !== 'start') return;
+      if (decideOverlap(job.overlap, await activeRuns(job), job.maxConcurrentRuns) !== 'start') return;
       const next = state.waiting.shift();
       if (next) await start(job, next);
     }

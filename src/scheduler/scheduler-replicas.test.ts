@@ -139,4 +139,65 @@ describe('schedulers of two replicas on one PostgreSQL database', () => {
     expect(b.fired).toEqual([]);
     expect((await a.jobs.getJob(job.id))?.triggers[0]?.nextFireMs).toBeNull();
   }, 60_000);
+
+  it('count a job’s runs left going by the previous leader: maxConcurrentRuns 1 with overlap skip holds across a take-over', async () => {
+    const { a, b, defaults } = await twoReplicas();
+    const job = await a.jobs.createJob(
+      validateJob(
+        {
+          name: 'one-at-a-time',
+          triggers: [{ intervalSeconds: 1 }],
+          overlap: 'skip',
+          maxConcurrentRuns: 1,
+        },
+        // Long enough to outlive the leader's scheduler by a few fires.
+        { ...defaults, command: 'sleep 4' },
+      ),
+    );
+    await a.scheduler.start();
+    await b.scheduler.start();
+    await until(() => a.fired.length >= 1, 'the first run on the leader');
+    // The leader stops scheduling (its lease goes) while its run goes on in its engine.
+    await a.scheduler.stop();
+    const first = (await a.jobs.openRuns(job.id))[0];
+    expect(first).toBeDefined();
+    // B takes the lease within 0.3 s and fires every second: each fire must be skipped.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(await a.jobs.openRuns(job.id)).toEqual([first]);
+    expect(b.fired).toEqual([]);
+    const skipped = (await b.jobs.listFires(job.id)).filter((fire) => fire.outcome === 'skipped');
+    expect(skipped.length).toBeGreaterThan(0);
+    // Once it ends, the new leader starts the next one.
+    await until(() => b.fired.length >= 1, 'a run fired by the new leader', 20_000);
+    const runs = (await b.jobs.recentRuns([job.id], 10)).get(job.id) ?? [];
+    const firstRun = runs.find((run) => run.executionId === first);
+    const next = runs.find((run) => run.executionId !== first);
+    expect(firstRun?.status).toBe('succeeded');
+    expect(Date.parse(next!.createdAt)).toBeGreaterThanOrEqual(
+      Date.parse(firstRun!.startedAt!) + firstRun!.durationMs!,
+    );
+  }, 60_000);
+
+  it('count a run started by "run now" on another replica against the leader’s limit', async () => {
+    const { a, b, defaults } = await twoReplicas();
+    await a.scheduler.start();
+    await b.scheduler.start();
+    const job = await b.jobs.createJob(
+      validateJob(
+        {
+          name: 'run-now-elsewhere',
+          triggers: [{ intervalSeconds: 1 }],
+          maxConcurrentRuns: 1,
+        },
+        { ...defaults, command: 'sleep 3' },
+      ),
+    );
+    // Run now on B (not the leader), then the leader A learns of the job and fires every second.
+    const manual = await b.scheduler.runNow(job.id);
+    await a.scheduler.reload(job.id);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(await a.jobs.openRuns(job.id)).toEqual([manual.id]);
+    expect(a.fired).toEqual([]);
+    await until(() => a.fired.length >= 1, 'a fire once the manual run ended', 20_000);
+  }, 60_000);
 });

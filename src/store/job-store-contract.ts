@@ -366,6 +366,24 @@ export function describeJobStoreContract(name: string, open: () => Promise<JobSt
         expect(recent.get(a.id)?.[0]).toMatchObject({ status: 'running', durationMs: null });
       });
 
+      it('lists the job’s open runs, from any process: queued and running, not ended, not other jobs’', async () => {
+        const a = await jobs.createJob(definition({ name: 'a' }));
+        const b = await jobs.createJob(definition({ name: 'b' }));
+        await run(a.id, 1, { status: 'succeeded' });
+        const running = await run(a.id, 2);
+        const other = await harness.openAnother();
+        const queued = await other.store.createExecution({
+          spec: { command: './backup.sh', cwd: '/srv' },
+          status: 'queued',
+          job: { jobId: a.id, attempt: 1, retryOfId: null, scheduledAt: null },
+        });
+        await run(b.id);
+        await store.createExecution({ spec: { command: 'ad hoc', cwd: '/' } });
+        expect(await jobs.openRuns(a.id)).toEqual([running.id, queued.id]);
+        expect(await other.jobs.openRuns(a.id)).toEqual([running.id, queued.id]);
+        expect(await jobs.openRuns('no-such-job')).toEqual([]);
+      });
+
       it('gives the finished steps’ durations of the newest succeeded runs only', async () => {
         const job = await jobs.createJob(definition());
         await run(job.id, 1, {

@@ -72,6 +72,14 @@ export interface JobStore {
   recentRuns(jobIds: readonly string[], limit: number): Promise<Map<string, JobRunSummary[]>>;
 
   /**
+   * The ids of the job's executions still open (`queued` or `running`), whoever started them: any
+   * process, any replica, a worker. What a job's `maxConcurrentRuns` and overlap policy count, so
+   * that a scheduler taking over from another counts the runs that one left going. One indexed read
+   * of the open executions only, never of the job's whole history.
+   */
+  openRuns(jobId: string): Promise<string[]>;
+
+  /**
    * The durations of the finished steps of the job's newest `runs` succeeded executions (any
    * attempt), for the running-late percentile. Only what the store has committed.
    */

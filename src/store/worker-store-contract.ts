@@ -80,6 +80,36 @@ export function describeWorkerStoreContract(name: string, open: () => Promise<Wo
       expect(claimed.sort()).toEqual([...ids].sort());
     });
 
+    it('never has more than N running across concurrent claims from two connections (maxRunning)', async () => {
+      const other = await harness.openAnother();
+      for (let i = 0; i < 12; i++) await submit([]);
+      // A run of some process's own engine counts as much as a claimed one.
+      const local = await store.createExecution({
+        spec: { name: 'local', command: 'sleep 1', cwd: '/tmp' },
+        createdAt: T0,
+        status: 'running',
+      });
+      expect(local.status).toBe('running');
+      const limits = { maxRunning: 3 };
+      const race = () =>
+        Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            (i % 2 === 0 ? workers : other.workers).claimExecution(worker(`w${i % 2}`), at(1), limits),
+          ),
+        );
+      const taken = (await race()).filter((c) => c !== undefined);
+      expect(taken).toHaveLength(2);
+      expect(await workers.countRunning()).toBe(3);
+      expect(await other.workers.countRunning()).toBe(3);
+      expect((await store.listExecutions({ status: ['queued'] })).items).toHaveLength(10);
+      // Once one ends, exactly one more is taken, whichever connection asks.
+      await store.write({ executions: [{ ...taken[0]!.execution, status: 'succeeded', endedAt: at(2) }] });
+      expect((await race()).filter((c) => c !== undefined)).toHaveLength(1);
+      expect(await workers.countRunning()).toBe(3);
+      // Without a limit, claims go on.
+      expect(await workers.claimExecution(worker('w9'), at(3))).toBeDefined();
+    });
+
     it('registers workers on claims and heartbeats, renews leases, and names stale and cancelled runs', async () => {
       const a = await submit([]);
       const b = await submit([]);

@@ -9,6 +9,12 @@ export interface ClaimedExecution {
   attempt: number;
 }
 
+/** Limits a claim honours (docs/WORKERS.md). */
+export interface ClaimLimits {
+  /** At most this many `running` executions across the database: none is claimed at or above it. */
+  maxRunning?: number;
+}
+
 /** One run a worker says it holds, in a heartbeat. */
 export interface HeldClaim {
   executionId: string;
@@ -37,8 +43,19 @@ export interface WorkerStore {
    * `at`; the worker is registered as by {@link heartbeat}. Exactly once across processes: SQLite
    * does it in one IMMEDIATE transaction; PostgreSQL will `SELECT … FOR UPDATE SKIP LOCKED`, so
    * concurrent claims never wait on each other nor take the same row. Undefined when none fits.
+   *
+   * With `maxRunning` (the cluster-wide MAX_CONCURRENT_TASKS), it takes a run only while fewer than
+   * that many executions are `running` in the whole database (claimed ones and local runs of any
+   * process alike), exactly even across concurrent claims from several processes.
    */
-  claimExecution(worker: WorkerIdentity, at: string): Promise<ClaimedExecution | undefined>;
+  claimExecution(
+    worker: WorkerIdentity,
+    at: string,
+    limits?: ClaimLimits,
+  ): Promise<ClaimedExecution | undefined>;
+
+  /** How many executions are `running` in the whole database (any process, any worker). */
+  countRunning(): Promise<number>;
 
   /**
    * Registers the worker (by name; a changed identity replaces the old) as seen at `at`, and renews

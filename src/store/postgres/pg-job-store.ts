@@ -294,6 +294,17 @@ export class PostgresJobStore implements JobStore {
     return this.guard('cannot read the last runs', () => lastRuns(this.pool));
   }
 
+  async openRuns(jobId: string): Promise<string[]> {
+    return this.guard('cannot read the open runs', async () => {
+      // The planner takes the (status, id) index: the open runs are few, a job's history may be long.
+      const { rows } = await this.pool.query<{ id: string }>(
+        `SELECT id FROM executions WHERE status IN ('queued', 'running') AND job_id = $1 ORDER BY id`,
+        [jobId],
+      );
+      return rows.map((row) => row.id);
+    });
+  }
+
   async recentRuns(jobIds: readonly string[], limit: number): Promise<Map<string, JobRunSummary[]>> {
     return this.guard('cannot read the recent runs', () => recentJobRuns(this.pool, jobIds, limit));
   }

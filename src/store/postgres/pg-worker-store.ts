@@ -4,12 +4,24 @@ import type { OpenStep } from '../../core/interruption.js';
 import type { Execution, RunSpec } from '../../core/model.js';
 import { lostOf, type WorkerIdentity, type WorkerRecord } from '../../core/workers.js';
 import { executionFromRow, type ExecutionRow } from '../sqlite/execution-row.js';
-import type { ClaimedExecution, HeartbeatResult, HeldClaim, WorkerStore } from '../worker-store.js';
+import type {
+  ClaimedExecution,
+  ClaimLimits,
+  HeartbeatResult,
+  HeldClaim,
+  WorkerStore,
+} from '../worker-store.js';
 import { executionColumns } from './execution-row.js';
 import { lastSignOfLife } from './last-sign-of-life.js';
 import { toStoreError } from './pg-errors.js';
 import type { Queryable } from './sql-values.js';
 import { onClient, writeTransaction } from './write-transaction.js';
+
+/**
+ * Any constant, not the migrations' nor the scheduler's: the key of the advisory lock that claims
+ * under a cluster-wide limit take (the bytes of "SFMX").
+ */
+const CLAIM_LIMIT_LOCK = 0x53464d58;
 
 interface WorkerRow {
   name: string;
@@ -30,10 +42,30 @@ interface WorkerRow {
 export class PostgresWorkerStore implements WorkerStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  async claimExecution(worker: WorkerIdentity, at: string): Promise<ClaimedExecution | undefined> {
+  async claimExecution(
+    worker: WorkerIdentity,
+    at: string,
+    { maxRunning }: ClaimLimits = {},
+  ): Promise<ClaimedExecution | undefined> {
     return this.guard('cannot claim an execution', () =>
       writeTransaction(this.pool, async (db) => {
+        let full = false;
+        if (maxRunning !== undefined) {
+          // Count-then-claim must be one step across replicas, or two claims each counting N-1
+          // both take a run. SKIP LOCKED cannot give that (a count sees no uncommitted claim), so
+          // limited claims queue on a transaction-level advisory lock (freed at commit, after the
+          // claim is visible). A counter row would do the same with a row lock, but must then be
+          // kept right by every status change of every writer; the count reads the truth from the
+          // (status, id) index. Taken first, before any row lock: nothing waits in a cycle. Without
+          // a limit, claims never wait on each other.
+          await db.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LIMIT_LOCK]);
+          const { rows } = await db.query<{ n: number }>(
+            `SELECT count(*)::integer AS n FROM executions WHERE status = 'running'`,
+          );
+          full = (rows[0]?.n ?? 0) >= maxRunning;
+        }
         await register(db, worker, at);
+        if (full) return undefined;
         // A run's labels must all be the worker's: jsonb containment of its runs_on in theirs.
         // Same terms as the partial index executions_for_workers, which the subquery walks by id.
         const { rows } = await db.query<{ id: string; run_spec: string }>(
@@ -59,6 +91,15 @@ export class PostgresWorkerStore implements WorkerStore {
         };
       }),
     );
+  }
+
+  async countRunning(): Promise<number> {
+    return this.guard('cannot count running executions', async () => {
+      const { rows } = await this.pool.query<{ n: number }>(
+        `SELECT count(*)::integer AS n FROM executions WHERE status = 'running'`,
+      );
+      return rows[0]?.n ?? 0;
+    });
   }
 
   async heartbeat(worker: WorkerIdentity, held: readonly HeldClaim[], at: string): Promise<HeartbeatResult> {

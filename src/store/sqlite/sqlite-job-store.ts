@@ -86,6 +86,13 @@ export class SqliteJobStore implements JobStore {
          JOIN (SELECT job_id, max(id) AS id FROM executions WHERE job_id IS NOT NULL GROUP BY job_id) last
          ON e.id = last.id`,
       ),
+      // By the (status, id) index: the open runs are few, a job's history may be long.
+      openRuns: db
+        .prepare<[string], string>(
+          `SELECT id FROM executions INDEXED BY executions_status
+           WHERE status IN ('queued', 'running') AND job_id = ? ORDER BY id`,
+        )
+        .pluck(),
       recentRuns: db.prepare<
         [string, number],
         {
@@ -307,6 +314,10 @@ export class SqliteJobStore implements JobStore {
       }
       return runs;
     });
+  }
+
+  async openRuns(jobId: string): Promise<string[]> {
+    return this.guard('cannot read the open runs', () => this.statements.openRuns.all(jobId));
   }
 
   async recentRuns(jobIds: readonly string[], limit: number): Promise<Map<string, JobRunSummary[]>> {

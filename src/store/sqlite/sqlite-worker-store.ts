@@ -3,7 +3,13 @@ import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { Execution, RunSpec } from '../../core/model.js';
 import type { OpenStep } from '../../core/interruption.js';
 import { lostOf, type WorkerIdentity, type WorkerRecord } from '../../core/workers.js';
-import type { ClaimedExecution, HeartbeatResult, HeldClaim, WorkerStore } from '../worker-store.js';
+import type {
+  ClaimedExecution,
+  ClaimLimits,
+  HeartbeatResult,
+  HeldClaim,
+  WorkerStore,
+} from '../worker-store.js';
 import { EXECUTION_COLUMNS, executionFromRow, type ExecutionRow } from './execution-row.js';
 import { createSignOfLifeReader } from './last-sign-of-life.js';
 import { guarded } from './sqlite-errors.js';
@@ -34,8 +40,9 @@ interface ClaimRow {
  */
 export class SqliteWorkerStore implements WorkerStore {
   private readonly claim: Database.Transaction<
-    (worker: WorkerIdentity, at: string) => ClaimedExecution | undefined
+    (worker: WorkerIdentity, at: string, limits: ClaimLimits) => ClaimedExecution | undefined
   >;
+  private readonly selectRunningCount: Database.Statement<[], number>;
   private readonly beat: Database.Transaction<
     (worker: WorkerIdentity, held: readonly HeldClaim[], at: string) => HeartbeatResult
   >;
@@ -94,8 +101,15 @@ export class SqliteWorkerStore implements WorkerStore {
         worker_attempt = coalesce(worker_attempt, 0) + 1, owner_seen_at = ?
       WHERE id = ? AND status = 'queued' AND worker_name IS NULL`,
     );
-    this.claim = db.transaction((worker, at) => {
+    // Walks the (status, id) index: only the running rows, never the history.
+    this.selectRunningCount = db
+      .prepare<[], number>(`SELECT count(*) FROM executions WHERE status = 'running'`)
+      .pluck();
+    this.claim = db.transaction((worker, at, { maxRunning }) => {
       register(worker, at);
+      // Inside the IMMEDIATE transaction: no other connection claims between this count and the
+      // claim, so the limit holds exactly across processes.
+      if (maxRunning !== undefined && this.selectRunningCount.get()! >= maxRunning) return undefined;
       const row = selectClaimable.get(JSON.stringify(worker.labels));
       if (row === undefined) return undefined;
       markClaimed.run(at, worker.name, at, row.id);
@@ -188,8 +202,16 @@ export class SqliteWorkerStore implements WorkerStore {
     );
   }
 
-  async claimExecution(worker: WorkerIdentity, at: string): Promise<ClaimedExecution | undefined> {
-    return this.change('cannot claim an execution', () => this.claim.immediate(worker, at));
+  async claimExecution(
+    worker: WorkerIdentity,
+    at: string,
+    limits: ClaimLimits = {},
+  ): Promise<ClaimedExecution | undefined> {
+    return this.change('cannot claim an execution', () => this.claim.immediate(worker, at, limits));
+  }
+
+  async countRunning(): Promise<number> {
+    return guarded(this.db, 'cannot count running executions', () => this.selectRunningCount.get()!);
   }
 
   async heartbeat(worker: WorkerIdentity, held: readonly HeldClaim[], at: string): Promise<HeartbeatResult> {
