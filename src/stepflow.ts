@@ -160,6 +160,7 @@ export async function createStepflow(
     dataDir: config.dataDir,
     workers,
     workerLeaseMs: config.workerLeaseMs ?? 30_000,
+    ...(config.retention ? { retention: config.retention } : {}),
   });
 
   let closing: Promise<void> | undefined;
@@ -167,6 +168,8 @@ export async function createStepflow(
     (closing ??= (async () => {
       // The scheduler first, so nothing fires into an engine that is shutting down.
       await scheduler.stop();
+      // A sweep stops after its current batch, before the store closes under it.
+      await app.retention.close();
       await searchIndexer?.close();
       cancelWatcher.close();
       // Through the dispatch: it stops its checks for runs ended elsewhere, then the engine.

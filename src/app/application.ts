@@ -14,6 +14,8 @@ import { createRemoteRuns, type RemoteRuns } from './remote-runs.js';
 import type { WorkerDispatch } from '../engine/worker-dispatch.js';
 import type { WorkerStore } from '../store/worker-store.js';
 import { createWorkers, type Workers } from './workers.js';
+import { createRetention, type Retention } from './retention.js';
+import type { RetentionPolicy } from '../core/retention.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -39,6 +41,8 @@ export interface Application {
   writes(): StoreWriterHealth;
   /** Database sizes, optimize, integrity check: when the storage backend has them (SQLite does). */
   maintenance?: StoreMaintenance;
+  /** Expiring old runs, logs and artifacts by policy (docs/RETENTION.md). */
+  retention: Retention;
 }
 
 export interface ApplicationDeps {
@@ -57,6 +61,10 @@ export interface ApplicationDeps {
   workers: WorkerStore;
   /** STEPFLOW_WORKER_LEASE_SECONDS, in ms. */
   workerLeaseMs: number;
+  /** The global retention policy (STEPFLOW_RETENTION_*); absent: nothing expires. */
+  retention?: RetentionPolicy;
+  /** Clock of the retention sweep; tests pass a fake. */
+  now?: () => Date;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
@@ -86,5 +94,12 @@ export function createApplication(deps: ApplicationDeps): Application {
       }),
     writes: () => writer.health(),
     ...(deps.maintenance ? { maintenance: deps.maintenance } : {}),
+    retention: createRetention({
+      store,
+      ...(deps.maintenance ? { maintenance: deps.maintenance } : {}),
+      dataDir,
+      policy: deps.retention ?? {},
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
   };
 }

@@ -32,6 +32,8 @@ export const ERROR_CODES = {
    * (a newer attempt). Fencing: a worker back from a network partition cannot overwrite anything.
    */
   STALE_ATTEMPT: 'stale_attempt',
+  /** Retention removed it (a run's log text, an artifact's file); its record stays (docs/RETENTION.md). */
+  EXPIRED: 'expired',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -28,6 +28,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   server_unreachable: 502,
   internal: 500,
   stale_attempt: 409,
+  // It existed and was removed on purpose (retention): not coming back, unlike a 404.
+  expired: 410,
 };
 
 export interface ErrorBody {
