@@ -30,7 +30,7 @@ export interface RetentionReport {
   batches: number;
 }
 
-export interface RetentionStatus {
+interface RetentionStatus {
   /** The global policy ({} keeps everything); a job's own replaces it for its runs. */
   policy: RetentionPolicy;
   /** Time between background sweeps; null when this process does not sweep by itself. */

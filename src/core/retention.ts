@@ -25,10 +25,10 @@ export interface RetentionPolicy {
 }
 
 /** The limits of a policy, in the order settings and errors name them. */
-export const RETENTION_LIMITS = ['days', 'keepLast', 'logDays', 'artifactDays', 'failedDays'] as const;
+const RETENTION_LIMITS = ['days', 'keepLast', 'logDays', 'artifactDays', 'failedDays'] as const;
 
 /** The largest number of days a limit may say (about 1,000 years): beyond it dates overflow. */
-export const MAX_RETENTION_DAYS = 365_000;
+const MAX_RETENTION_DAYS = 365_000;
 
 const DAY_MS = 86_400_000;
 

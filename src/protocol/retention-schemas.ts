@@ -6,7 +6,7 @@ const Count = Type.Integer({ minimum: 0 });
 const Bytes = Type.Integer({ minimum: 0 });
 const Days = Type.Number({ exclusiveMinimum: 0, description: 'days after the run ended' });
 
-export const RetentionPolicySchema = Type.Object(
+const RetentionPolicySchema = Type.Object(
   {
     days: Type.Optional({ ...Days, description: 'delete a run this many days after it ended' }),
     keepLast: Type.Optional(
