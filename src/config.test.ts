@@ -71,3 +71,41 @@ describe('loadConfig: MAX_CONCURRENT_TASKS', () => {
     expect(() => loadConfig({ MAX_CONCURRENT_TASKS: '0' }, '/')).toThrow(/MAX_CONCURRENT_TASKS/);
   });
 });
+
+describe('loadConfig: retention', () => {
+  it('keeps everything when nothing is set, and reads each limit', () => {
+    expect(loadConfig({}, '/').retention).toEqual({});
+    expect(loadConfig({}, '/').retentionSweepMs).toBe(600_000);
+    expect(
+      loadConfig(
+        {
+          STEPFLOW_RETENTION_DAYS: '30',
+          STEPFLOW_RETENTION_KEEP_LAST: '100',
+          STEPFLOW_RETENTION_LOG_DAYS: '7',
+          STEPFLOW_RETENTION_ARTIFACT_DAYS: '0.5',
+          STEPFLOW_RETENTION_FAILED_DAYS: '90',
+          STEPFLOW_RETENTION_SWEEP_MINUTES: '2',
+        },
+        '/',
+      ),
+    ).toMatchObject({
+      retention: { days: 30, keepLast: 100, logDays: 7, artifactDays: 0.5, failedDays: 90 },
+      retentionSweepMs: 120_000,
+    });
+  });
+
+  it.each([
+    ['STEPFLOW_RETENTION_DAYS', '7d', 'must be a number'],
+    ['STEPFLOW_RETENTION_DAYS', '0', 'must be a number of days above 0'],
+    ['STEPFLOW_RETENTION_LOG_DAYS', '-3', 'must be a number of days above 0'],
+    ['STEPFLOW_RETENTION_KEEP_LAST', '2.5', 'must be an integer of at least 1'],
+    ['STEPFLOW_RETENTION_SWEEP_MINUTES', 'soon', 'must be a number of minutes above 0'],
+  ])('refuses %s=%j at start, naming it', (name, raw, what) => {
+    expect(() => loadConfig({ [name]: raw }, '/')).toThrow(
+      expect.objectContaining({
+        code: 'validation_failed',
+        message: expect.stringContaining(`${name} ${what}`),
+      }),
+    );
+  });
+});

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { validationError } from './core/errors.js';
 import { secretEnvPatterns } from './core/markers/secret-env.js';
 import { checkRunLimits, LOG_LIMIT_POLICIES, parseSize, type RunLimits } from './core/run-limits.js';
+import { checkRetentionPolicy, type RetentionPolicy } from './core/retention.js';
 import type { ChildEnvironmentPolicy } from './runner/child-environment.js';
 
 /** Settings read from the environment, validated once at start. */
@@ -53,6 +54,13 @@ export interface StepflowConfig {
   runsLocally?: boolean;
   /** A worker silent this long loses its runs (`STEPFLOW_WORKER_LEASE_SECONDS`, default 30). */
   workerLeaseMs?: number;
+  /**
+   * The global retention policy (`STEPFLOW_RETENTION_*`, docs/RETENTION.md); empty: nothing ever
+   * expires. A job's own policy replaces it for that job's runs.
+   */
+  retention?: RetentionPolicy;
+  /** Time between two background retention sweeps of a server (`STEPFLOW_RETENTION_SWEEP_MINUTES`, default 10). */
+  retentionSweepMs?: number;
 }
 
 export interface DatabaseConfig {
@@ -118,7 +126,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         what: 'a number of seconds above 0',
       }) * 1000,
     ...databaseFromEnv(env),
+    retention: retentionFromEnv(env),
+    retentionSweepMs:
+      positiveFromEnv(env, 'STEPFLOW_RETENTION_SWEEP_MINUTES', 10, {
+        integer: false,
+        what: 'a number of minutes above 0',
+      }) * 60_000,
   };
+}
+
+/** The environment variable of each retention limit. */
+const RETENTION_VARIABLES: Record<keyof RetentionPolicy, string> = {
+  days: 'STEPFLOW_RETENTION_DAYS',
+  keepLast: 'STEPFLOW_RETENTION_KEEP_LAST',
+  logDays: 'STEPFLOW_RETENTION_LOG_DAYS',
+  artifactDays: 'STEPFLOW_RETENTION_ARTIFACT_DAYS',
+  failedDays: 'STEPFLOW_RETENTION_FAILED_DAYS',
+};
+
+/** `STEPFLOW_RETENTION_DAYS` and its siblings; unset or empty ones are no limit. */
+function retentionFromEnv(env: NodeJS.ProcessEnv): RetentionPolicy {
+  const policy: RetentionPolicy = {};
+  for (const [limit, name] of Object.entries(RETENTION_VARIABLES) as [keyof RetentionPolicy, string][]) {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (Number.isNaN(value)) {
+      throw validationError(`${name} must be a number, got ${JSON.stringify(raw)}`, { field: name });
+    }
+    policy[limit] = value;
+  }
+  return checkRetentionPolicy(policy, (limit) => RETENTION_VARIABLES[limit as keyof RetentionPolicy]);
 }
 
 /** `STEPFLOW_DATABASE_URL` (and its pool size), or nothing: the SQLite file in the data dir. */

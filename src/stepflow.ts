@@ -168,6 +168,7 @@ export async function createStepflow(
     isOwnerAlive,
     version: VERSION,
     ...(config.clusterMaxRunning !== undefined ? { clusterMaxRunning: config.clusterMaxRunning } : {}),
+    ...(config.retention ? { retention: config.retention } : {}),
   });
 
   let closing: Promise<void> | undefined;
@@ -175,6 +176,8 @@ export async function createStepflow(
     (closing ??= (async () => {
       // The scheduler first, so nothing fires into an engine that is shutting down.
       await scheduler.stop();
+      // A sweep stops after its current batch, before the store closes under it.
+      await app.retention.close();
       await searchIndexer?.close();
       cancelWatcher.close();
       // Through the dispatch: it stops its checks for runs ended elsewhere, then the engine.

@@ -16,6 +16,8 @@ import type { WorkerStore } from '../store/worker-store.js';
 import { createWorkers, type Workers } from './workers.js';
 import type { StoreConsistency, StoreSnapshots } from '../store/snapshots.js';
 import { createDataDirCare, type DataDirCare } from './data-dir-care.js';
+import { createRetention, type Retention } from './retention.js';
+import type { RetentionPolicy } from '../core/retention.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -43,6 +45,8 @@ export interface Application {
   maintenance?: StoreMaintenance;
   /** Backup and verify of the data dir (docs/OPERATIONS.md); they refuse on PostgreSQL. */
   dataDirCare: DataDirCare;
+  /** Expiring old runs, logs and artifacts by policy (docs/RETENTION.md). */
+  retention: Retention;
 }
 
 export interface ApplicationDeps {
@@ -69,6 +73,10 @@ export interface ApplicationDeps {
   version?: string;
   /** MAX_CONCURRENT_TASKS when set: the cluster-wide limit of runs on workers (docs/WORKERS.md). */
   clusterMaxRunning?: number;
+  /** The global retention policy (STEPFLOW_RETENTION_*); absent: nothing expires. */
+  retention?: RetentionPolicy;
+  /** Clock of the retention sweep; tests pass a fake. */
+  now?: () => Date;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
@@ -110,6 +118,13 @@ export function createApplication(deps: ApplicationDeps): Application {
       ...(deps.consistency && deps.isOwnerAlive
         ? { verifyDeps: verifyDepsOf(deps, deps.consistency, deps.isOwnerAlive) }
         : {}),
+    }),
+    retention: createRetention({
+      store,
+      ...(deps.maintenance ? { maintenance: deps.maintenance } : {}),
+      dataDir,
+      policy: deps.retention ?? {},
+      ...(deps.now ? { now: deps.now } : {}),
     }),
   };
 }

@@ -64,6 +64,8 @@ export interface Executions {
   ): Promise<{ execution: Execution; done: Promise<Execution> }>;
   /** Deletes an ended execution with its log, steps and artifact files. */
   delete(id: string): Promise<void>;
+  /** Pins (retention never expires it) or unpins a run, in any status; returns it as stored. */
+  pin(id: string, pinned: boolean): Promise<Execution>;
   /** Executions this process runs or holds queued, as they are now. */
   active(): Execution[];
   /** Commits what this process published so far, so a read sees its own writes. */
@@ -188,6 +190,12 @@ export function createExecutions(deps: ExecutionsDeps): Executions {
       const { fromStep } = options;
       if (fromStep !== undefined) checkStepName(await get(id), fromStep);
       return engine.submit(spec, { rerun: { rerunOf: id, resumeFrom: fromStep ?? null } });
+    },
+
+    async pin(id, pinned) {
+      // After this process's own writes of the run, so the answer is its latest state.
+      await writer.flush();
+      return store.setPinned(id, pinned);
     },
 
     async delete(id) {

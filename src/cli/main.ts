@@ -238,6 +238,36 @@ function buildProgram(setExit: (code: number) => void): Command {
     );
   });
 
+  opensStore(program.command('prune'))
+    .description('apply the retention policy now (docs/RETENTION.md) and print what it freed')
+    .option('--dry-run', 'change nothing: print what would be deleted and freed')
+    .option('--json', 'print the report as JSON (the API shape of POST /api/health/retention/sweep)')
+    .option('--vacuum', 'first rewrite the SQLite file so it can shrink (once, with the server stopped)')
+    .action(async (options) => {
+      const { pruneCommand } = await import('./commands/prune-command.js');
+      setExit(await withStepflow(options, (app) => pruneCommand(app, options)));
+    });
+
+  opensStore(
+    program
+      .command('pin')
+      .description('pin an execution: retention never expires it')
+      .argument('<id>', 'execution id'),
+  ).action(async (id: string, options: StoreOptions) => {
+    const { pinCommand } = await import('./commands/prune-command.js');
+    setExit(await withStepflow(options, (app) => pinCommand(app, id, true)));
+  });
+
+  opensStore(
+    program
+      .command('unpin')
+      .description('unpin an execution: retention applies to it again')
+      .argument('<id>', 'execution id'),
+  ).action(async (id: string, options: StoreOptions) => {
+    const { pinCommand } = await import('./commands/prune-command.js');
+    setExit(await withStepflow(options, (app) => pinCommand(app, id, false)));
+  });
+
   opensStore(program.command('server'))
     .description('serve the API, the WebSocket stream and the dashboard on one port')
     .option('--host <host>', 'address to listen on (default 127.0.0.1, or STEPFLOW_HOST)')

@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   BACKUP_INVALID: 'backup_invalid',
   /** An operation the configured backend does not have (a backup of a PostgreSQL store). */
   UNSUPPORTED: 'unsupported',
+  /** Retention removed it (a run's log text, an artifact's file); its record stays (docs/RETENTION.md). */
+  EXPIRED: 'expired',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -103,6 +103,13 @@ export interface Execution {
   worker?: ExecutionWorker;
   /** Why a run for workers is still queued (no live worker has its labels); absent otherwise. */
   waitingFor?: string;
+  /** Pinned: retention never expires it (docs/RETENTION.md). Absent when not pinned. */
+  pinned?: boolean;
+  /**
+   * When retention dropped its log text (ISO): the record, its steps and `lineCount` stay, the
+   * lines are gone. Absent while the log is kept.
+   */
+  logExpiredAt?: string;
 }
 
 /** Which worker runs (ran) an execution: its claim. Reports of any other attempt are refused. */

@@ -16,9 +16,12 @@ export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 export const STEP_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
-/** `stored`: copied into the data dir. `failed`: recorded with a reason, nothing copied. */
+/**
+ * `stored`: copied into the data dir. `failed`: recorded with a reason, nothing copied. `expired`:
+ * was stored; retention deleted the file and kept the record (docs/RETENTION.md).
+ */
 /** @public */
-export const ARTIFACT_STATUSES = ['stored', 'failed'] as const;
+export const ARTIFACT_STATUSES = ['stored', 'failed', 'expired'] as const;
 export type ArtifactStatus = (typeof ARTIFACT_STATUSES)[number];
 
 /** @public */

@@ -125,6 +125,16 @@ export const ExecutionSchema = Type.Object({
       description: 'Why a queued run for workers is not taken, e.g. "no live worker has label gpu"',
     }),
   ),
+  pinned: Type.Optional(
+    Type.Boolean({
+      description: 'Present (true) when pinned: retention never expires it (docs/RETENTION.md)',
+    }),
+  ),
+  logExpiredAt: Type.Optional(
+    Type.String({
+      description: 'When retention dropped its log text (ISO 8601); the record, steps and lineCount stay',
+    }),
+  ),
 });
 
 const StepSchema = Type.Object({
@@ -231,6 +241,12 @@ export const LogPageSchema = Type.Object({
   lines: Type.Array(LogLineSchema),
   nextAfter: Type.Integer({ description: 'Pass as `after` for the next page' }),
   hasMore: Type.Boolean(),
+  expiredAt: Type.Optional(
+    Type.String({
+      description:
+        'Present when retention dropped this log (ISO 8601): no line will come, whatever lineCount says',
+    }),
+  ),
 });
 
 export const ErrorBodySchema = Type.Object({
@@ -475,6 +491,12 @@ export const LogSearchPageSchema = Type.Object({
   ),
   nextAfter: Type.Integer({ description: 'Pass as `after` for the next page' }),
   hasMore: Type.Boolean(),
+  expiredAt: Type.Optional(
+    Type.String({
+      description:
+        'Present when retention dropped this log (ISO 8601): no line will come, whatever lineCount says',
+    }),
+  ),
 });
 
 export const StatsQuerySchema = Type.Object(

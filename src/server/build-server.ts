@@ -32,6 +32,7 @@ import { runSearchRoutes } from './routes/run-search.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { dataDirCareRoutes } from './routes/data-dir-care.js';
+import { registerRetentionRoutes } from './routes/retention.js';
 import { registerPrometheusMetrics } from './routes/prometheus-metrics.js';
 import { registerRemoteRoutes } from './routes/remote-executions.js';
 import { workersRoutes } from './routes/workers.js';
@@ -185,6 +186,7 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   const ingest = createIngestMeter({ events: context.app.events });
   app.addHook('onClose', async () => ingest.close());
   registerHealthRoutes(app, context, ingest);
+  registerRetentionRoutes(app, context);
   registerPrometheusMetrics(app, context, ingest);
   await registerRemoteRoutes(app, context);
   await workersRoutes(app, context);

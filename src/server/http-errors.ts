@@ -30,6 +30,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   stale_attempt: 409,
   backup_invalid: 422,
   unsupported: 400,
+  // It existed and was removed on purpose (retention): not coming back, unlike a 404.
+  expired: 410,
 };
 
 export interface ErrorBody {

@@ -5,6 +5,8 @@ import { createStepflow } from '../stepflow.js';
 import { legacyDataDirNotice } from '../legacy-data-dir.js';
 import { buildServer } from './build-server.js';
 import { startJobScheduler } from './start-job-scheduler.js';
+import { describeRetentionReport } from '../app/retention.js';
+import { keepsEverything } from '../core/retention.js';
 import type { ServerOptions } from './server-options.js';
 
 /**
@@ -41,6 +43,20 @@ export async function startServer(
   if (legacy !== undefined) app.log.warn(legacy);
   // Jobs fire only while a server is up; see docs/JOBS.md.
   await startJobScheduler(stepflow, app.log);
+  // Retention sweeps in the background (docs/RETENTION.md); a policy that keeps everything still
+  // sweeps (a job may have its own), and such a sweep reads nothing.
+  stepflow.app.retention.start({
+    everyMs: stepflow.config.retentionSweepMs ?? 600_000,
+    onReport: (report) => {
+      if (report.runsDeleted + report.logsDropped + report.artifactsDropped > 0) {
+        app.log.info(report, `retention: ${describeRetentionReport(report)}`);
+      }
+    },
+    onError: (error) => app.log.error({ err: error }, 'retention sweep failed; the next one tries again'),
+  });
+  if (!keepsEverything(stepflow.config.retention ?? {})) {
+    app.log.info(stepflow.config.retention, 'retention policy');
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>

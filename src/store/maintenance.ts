@@ -14,6 +14,28 @@ export interface StoreMaintenance {
   optimize(): Promise<OptimizeOutcome>;
   /** Reads the stored data looking for damage, without stopping other work while it reads. */
   integrityCheck(): Promise<IntegrityReport>;
+  /**
+   * Gives space that deletes freed back to the file system, in short steps that let other work
+   * in between (SQLite: `incremental_vacuum`, on a file in auto_vacuum INCREMENTAL mode; a server
+   * database reclaims by itself). Absent when the backend has nothing to do.
+   */
+  reclaim?(): Promise<ReclaimOutcome>;
+  /**
+   * Rewrites the whole database so that later reclaims can shrink it (SQLite: auto_vacuum
+   * INCREMENTAL, then VACUUM). Holds the write lock for the whole rewrite: for a stopped server.
+   */
+  vacuum?(): Promise<ReclaimOutcome>;
+}
+
+export interface ReclaimOutcome {
+  /** The database's size on disk before and after. */
+  dbBytesBefore: number;
+  dbBytesAfter: number;
+  /**
+   * False when this database cannot give space back without a one-time rewrite (SQLite: a file
+   * created before auto_vacuum INCREMENTAL; see `vacuum`): freed space is then reused, not returned.
+   */
+  incremental: boolean;
 }
 
 export interface StorageSizes {

@@ -15,6 +15,7 @@ import type {
 import { executionOf, LineFlag } from '../core/model.js';
 import { matchesExecutionFilter, type ExecutionFilter } from '../core/execution-filter.js';
 import { describeRunSearchContract } from './run-search-contract.js';
+import { describeRetentionContract } from './retention-contract.js';
 import type { ExecutionStore, LogQuery } from './store.js';
 
 /** What a backend's test file hands to {@link describeStoreContract} for each test. */
@@ -914,6 +915,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
     });
 
     describeRunSearchContract(() => store);
+    describeRetentionContract(() => store);
 
     describe('recoverInterrupted', () => {
       it('interrupts runs of dead owners, closes their running steps, keeps their lines, spares live owners', async () => {

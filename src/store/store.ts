@@ -118,12 +118,81 @@ export interface ExecutionStore {
   cancelRequests(owner: ExecutionOwner): Promise<string[]>;
 
   /**
+   * Pins (never expires) or unpins an execution, any status; returns it as stored. `not_found`
+   * when there is no such execution. Writes of the run's own row never change it.
+   */
+  setPinned(id: string, pinned: boolean): Promise<Execution>;
+
+  /**
+   * Retention's listing (docs/RETENTION.md): ended executions, newest first (by id, i.e. creation),
+   * at most `limit`, with ids below `before` (keyset paging: pass the last id of a page). Cheap
+   * columns only; pinned ones included (they hold no place in keep-last-N, the caller skips them).
+   */
+  listEndedRuns(query: EndedRunQuery): Promise<EndedRun[]>;
+  /** The bytes retention would free: log text (UTF-8) and stored artifact sizes, per execution given. */
+  measureRuns(ids: string[]): Promise<RunBytes[]>;
+  /**
+   * Drops the log text of these executions in one transaction: their chunks go, the record, steps
+   * and `lineCount` stay, and `logExpiredAt` becomes `at`. Pinned, open and already-dropped ones are
+   * left alone (a pin may arrive after the listing). Returns the ids whose log it dropped.
+   */
+  dropLogs(ids: string[], at: string): Promise<string[]>;
+  /**
+   * Marks the `stored` artifacts of these executions `expired` in one transaction (pinned and open
+   * ones left alone) and returns what they were, so the caller deletes the files.
+   */
+  expireArtifacts(ids: string[]): Promise<ExpiredArtifact[]>;
+  /**
+   * Deletes these executions as {@link deleteExecution} does, in one transaction; pinned, open and
+   * missing ones are skipped. Returns the ids deleted (their artifact files are the caller's job).
+   */
+  deleteExecutions(ids: string[]): Promise<string[]>;
+
+  /**
    * Changes whenever another connection commits; equal values mean nothing new. A poller keeps
    * the last value and skips its queries while it is unchanged (SQLite: `PRAGMA data_version`).
    */
   changeMarker(): Promise<number>;
 
   close(): Promise<void>;
+}
+
+export interface EndedRunQuery {
+  /** Only ids below this one (the last id of the previous page); absent: from the newest. */
+  before?: string;
+  limit: number;
+}
+
+/** One row of {@link ExecutionStore.listEndedRuns}: what retention decides on. */
+export interface EndedRun {
+  id: string;
+  jobId: string | null;
+  name: string;
+  status: ExecutionStatus;
+  endedAt: string | null;
+  pinned: boolean;
+  /** Its log text was already dropped. */
+  logExpired: boolean;
+  /** It has at least one `stored` artifact. */
+  hasStoredArtifacts: boolean;
+}
+
+/** See {@link ExecutionStore.measureRuns}. */
+export interface RunBytes {
+  id: string;
+  /** Bytes of its stored log text (UTF-8). */
+  logBytes: number;
+  /** Sum of the sizes of its `stored` artifacts. */
+  artifactBytes: number;
+}
+
+/** An artifact {@link ExecutionStore.expireArtifacts} marked `expired`. */
+export interface ExpiredArtifact {
+  executionId: string;
+  artifactId: number;
+  /** Where its copy was, relative to the data dir; null when none was recorded. */
+  storedPath: string | null;
+  size: number | null;
 }
 
 /** What {@link ExecutionStore.requestCancel} found. */
@@ -215,6 +284,11 @@ export interface LogQuery {
 
 export interface LogPage {
   lines: LogLine[];
+  /**
+   * Present when retention dropped this run's log text (ISO, when): no line will come, whatever
+   * `lineCount` says. Set on pages without lines only.
+   */
+  expiredAt?: string;
   /** Pass as `after` to get the next page: the last seq returned, or the query's `after` if none. */
   nextAfter: number;
   /** True when more lines matching the query are stored past this page. */

@@ -46,6 +46,12 @@ export async function showCommand(
   );
   out.push(`  ${c.dim('exit')}      ${detail.exitCode ?? detail.signal ?? '-'}`);
   if (detail.error) out.push(`  ${c.dim('error')}     ${c.red(printable(detail.error))}`);
+  if (detail.pinned) out.push(`  ${c.dim('pinned')}    yes: retention never expires it`);
+  if (detail.logExpiredAt) {
+    out.push(
+      `  ${c.dim('log')}       ${c.yellow(`dropped by retention at ${formatTime(detail.logExpiredAt)} (${detail.lineCount} lines)`)}`,
+    );
+  }
   for (const hit of detail.limitHits ?? []) {
     if (hit.message !== detail.error) out.push(`  ${c.dim('limit')}     ${c.yellow(printable(hit.message))}`);
   }
@@ -110,7 +116,9 @@ export async function showCommand(
       out.push(
         a.status === 'stored'
           ? `  ${c.green('✓')} #${a.id} ${printable(a.path)} ${c.dim(printable(`${formatBytes(a.size)} · ${a.mediaType ?? ''}${a.description ? ` · ${a.description}` : ''}`))}`
-          : `  ${c.red('✗')} #${a.id} ${printable(a.path)} ${c.dim(printable(a.error ?? ''))}`,
+          : a.status === 'expired'
+            ? `  ${c.dim('–')} #${a.id} ${printable(a.path)} ${c.dim(`${formatBytes(a.size)} · deleted by retention`)}`
+            : `  ${c.red('✗')} #${a.id} ${printable(a.path)} ${c.dim(printable(a.error ?? ''))}`,
       );
     }
   }

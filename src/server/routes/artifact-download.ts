@@ -41,7 +41,7 @@ export async function artifactDownloadRoutes(app: StepflowApp, context: ServerCo
           },
           206: { description: 'The requested byte range', content: { 'application/octet-stream': BINARY } },
           304: Type.Null({ description: 'Not modified (If-None-Match matched the sha256 ETag)' }),
-          ...errorResponses(400, 404, 416),
+          ...errorResponses(400, 404, 410, 416),
         },
       },
     },
@@ -50,6 +50,13 @@ export async function artifactDownloadRoutes(app: StepflowApp, context: ServerCo
       const detail = await executions.get(id);
       const artifact = detail.artifacts.find((a) => a.id === artifactId);
       if (artifact === undefined) throw notFound(`artifact ${artifactId} of execution`, id);
+      if (artifact.status === 'expired') {
+        throw new StepflowError(
+          ERROR_CODES.EXPIRED,
+          `artifact ${artifactId} (${artifact.path}) of execution ${id} was deleted by retention; its record is kept`,
+          { details: { path: artifact.path, size: artifact.size, sha256: artifact.sha256 } },
+        );
+      }
       if (artifact.status !== 'stored' || artifact.storedPath === null) {
         throw new StepflowError(
           ERROR_CODES.ARTIFACT_REJECTED,

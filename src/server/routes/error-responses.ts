@@ -6,6 +6,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflicts with the current state (a run in progress, a name in use, a stored record that cannot be read)',
   413: 'Request body too large',
   415: 'Unsupported content type (send application/json)',
+  410: 'Gone: retention removed it; the record stays (docs/RETENTION.md)',
   416: 'Range not satisfiable',
 };
 

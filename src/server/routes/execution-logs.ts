@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
-import { notFound, validationError } from '../../core/errors.js';
+import { ERROR_CODES, StepflowError, notFound, validationError } from '../../core/errors.js';
 import type { LogLine } from '../../core/model.js';
 import {
   ExecutionParamsSchema,
@@ -45,7 +45,7 @@ export async function executionLogsRoutes(app: StepflowApp, context: ServerConte
               'text/plain': { schema: Type.Unsafe<Readable>({ type: 'string' }) },
             },
           },
-          ...errorResponses(400, 404),
+          ...errorResponses(400, 404, 410),
         },
       },
     },
@@ -64,9 +64,12 @@ export async function executionLogsRoutes(app: StepflowApp, context: ServerConte
           );
         }
         const page = await store.readLog(id, { ...filter, after, limit });
-        return reply
-          .type('application/json; charset=utf-8')
-          .send({ lines: page.lines.map(toLogLineBody), nextAfter: page.nextAfter, hasMore: page.hasMore });
+        return reply.type('application/json; charset=utf-8').send({
+          lines: page.lines.map(toLogLineBody),
+          nextAfter: page.nextAfter,
+          hasMore: page.hasMore,
+          ...(page.expiredAt === undefined ? {} : { expiredAt: page.expiredAt }),
+        });
       }
       if (limit !== undefined) {
         throw validationError('querystring.limit applies to format=json only; text streams the whole log', {
@@ -74,7 +77,16 @@ export async function executionLogsRoutes(app: StepflowApp, context: ServerConte
         });
       }
       // Checked before the status line goes out: afterwards an error can only cut the response.
-      if ((await store.getExecution(id)) === undefined) throw notFound('execution', id);
+      const execution = await store.getExecution(id);
+      if (execution === undefined) throw notFound('execution', id);
+      // An empty text body would read as a run that printed nothing.
+      if (execution.logExpiredAt !== undefined) {
+        throw new StepflowError(
+          ERROR_CODES.EXPIRED,
+          `the log of execution ${id} was dropped by retention at ${execution.logExpiredAt} (${execution.lineCount} lines); its record and steps are kept`,
+          { details: { expiredAt: execution.logExpiredAt, lineCount: execution.lineCount } },
+        );
+      }
       const body = await streamBody(request, () =>
         createLogTextStream({ store, executionId: id, filter, after, follow }),
       );

@@ -196,6 +196,26 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     },
   );
 
+  for (const [action, pinned] of [
+    ['pin', true],
+    ['unpin', false],
+  ] as const) {
+    app.post(
+      `/api/executions/:id/${action}`,
+      {
+        schema: {
+          tags,
+          summary: pinned
+            ? 'Pin a run: retention never expires it (docs/RETENTION.md)'
+            : 'Unpin a run: retention applies to it again',
+          params: ExecutionParamsSchema,
+          response: { 200: ExecutionSchema, ...errorResponses(400, 404) },
+        },
+      },
+      async (request) => executions.pin(request.params.id, pinned),
+    );
+  }
+
   app.delete(
     '/api/executions/:id',
     {

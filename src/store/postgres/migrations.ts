@@ -247,6 +247,11 @@ export const MIGRATIONS: readonly string[] = [
     last_seen_at text COLLATE "C" NOT NULL
   );
   `,
+  // Retention (docs/RETENTION.md): SQLite's step "retention".
+  `
+  ALTER TABLE executions ADD COLUMN pinned integer NOT NULL DEFAULT 0;
+  ALTER TABLE executions ADD COLUMN logs_expired_at text COLLATE "C";
+  `,
 ];
 
 /** Any constant: the key of the advisory lock migrations run under (the bytes of "SFMG"). */

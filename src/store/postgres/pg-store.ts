@@ -56,6 +56,8 @@ import { toStoreError } from './pg-errors.js';
 import { recentRuns } from './recent-runs.js';
 import { recoverInterrupted } from './recover-interrupted.js';
 import { searchRuns } from './run-search.js';
+import * as retention from './retention-rows.js';
+import type { EndedRun, EndedRunQuery, ExpiredArtifact, RunBytes } from '../store.js';
 import type { Queryable } from './sql-values.js';
 import { onClient, writeTransaction } from './write-transaction.js';
 
@@ -178,8 +180,15 @@ export class PostgresStore implements ExecutionStore {
   async readLog(id: string, query?: LogQuery): Promise<LogPage> {
     return this.guard('cannot read the log', async () => {
       const page = await readLog(this.pool, id, query);
-      if (page.lines.length === 0) await this.assertExists(id);
-      return page;
+      if (page.lines.length > 0) return page;
+      // An empty page: say why when retention dropped the text (an empty log looks the same).
+      const { rows } = await this.pool.query<{ at: string | null }>(
+        'SELECT logs_expired_at AS at FROM executions WHERE id = $1',
+        [id],
+      );
+      const row = rows[0];
+      if (row === undefined) throw notFound('execution', id);
+      return row.at === null ? page : { ...page, expiredAt: row.at };
     });
   }
 
@@ -250,6 +259,36 @@ export class PostgresStore implements ExecutionStore {
         const { rowCount } = await db.query('DELETE FROM executions WHERE id = $1', [id]);
         if (rowCount === 0) throw notFound('execution', id);
       }),
+    );
+  }
+
+  async setPinned(id: string, pinned: boolean): Promise<Execution> {
+    return this.guard('cannot pin the execution', () =>
+      this.transaction((db) => retention.setPinned(db, id, pinned)),
+    );
+  }
+
+  async listEndedRuns(query: EndedRunQuery): Promise<EndedRun[]> {
+    return this.guard('cannot list ended executions', () => retention.listEndedRuns(this.pool, query));
+  }
+
+  async measureRuns(ids: string[]): Promise<RunBytes[]> {
+    return this.guard('cannot measure executions', () => retention.measureRuns(this.pool, ids));
+  }
+
+  async dropLogs(ids: string[], at: string): Promise<string[]> {
+    return this.guard('cannot drop logs', () => this.transaction((db) => retention.dropLogs(db, ids, at)));
+  }
+
+  async expireArtifacts(ids: string[]): Promise<ExpiredArtifact[]> {
+    return this.guard('cannot expire artifacts', () =>
+      this.transaction((db) => retention.expireArtifacts(db, ids)),
+    );
+  }
+
+  async deleteExecutions(ids: string[]): Promise<string[]> {
+    return this.guard('cannot delete executions', () =>
+      this.transaction((db) => retention.deleteExecutions(db, ids)),
     );
   }
 

@@ -9,7 +9,8 @@ import type { ExecutionStatus } from '../../core/statuses.js';
 export const EXECUTION_COLUMNS = `id, name, command, argv, cwd, tags, status, exit_code, signal, error, created_at,
   started_at, ended_at, duration_ms, timeout_seconds, meta, owner_host, owner_pid, owner_start_time,
   line_count, resources, job_id, attempt, retry_of_id, scheduled_at, rerun_of, resume_from, late_after_seconds,
-  outputs, limits, limit_hits, runs_on, worker_name, worker_attempt, ${hasSummarySql('id', '0')} AS has_summary`;
+  outputs, limits, limit_hits, runs_on, worker_name, worker_attempt, pinned, logs_expired_at,
+  ${hasSummarySql('id', '0')} AS has_summary`;
 
 /** The `summaries.step_id` of a run's whole summary (steps are numbered from 1). */
 export const RUN_SUMMARY_STEP_ID = 0;
@@ -60,6 +61,9 @@ export interface ExecutionRow {
   runs_on?: string | null;
   worker_name?: string | null;
   worker_attempt?: number | null;
+  /** Retention (migration "retention"): 0/1, and when the log text was dropped. */
+  pinned?: number | null;
+  logs_expired_at?: string | null;
 }
 
 /**
@@ -129,6 +133,9 @@ function convert(row: ExecutionRow): Execution {
     ...(row.worker_name == null || row.worker_attempt == null
       ? {}
       : { worker: { name: row.worker_name, attempt: row.worker_attempt } }),
+    // Retention (migration "retention"): absent unless pinned / dropped, like the worker fields.
+    ...(row.pinned === 1 ? { pinned: true } : {}),
+    ...(row.logs_expired_at == null ? {} : { logExpiredAt: row.logs_expired_at }),
   };
 }
 

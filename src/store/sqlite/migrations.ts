@@ -265,6 +265,12 @@ export const MIGRATIONS: readonly string[] = [
     last_seen_at TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Retention (docs/RETENTION.md): a pinned run never expires; logs_expired_at says when its log
+  // text was dropped (the record, steps and line_count stay). Artifacts gain the status 'expired'.
+  `
+  ALTER TABLE executions ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE executions ADD COLUMN logs_expired_at TEXT;
+  `,
 ];
 
 /**

@@ -44,6 +44,10 @@ function configure(db: Database.Database): void {
   // Only takes effect on a new file. Log chunks are large rows: 16 KiB pages cut the per-page work
   // (overflow chains, WAL frames) and measured ~30% faster log writes than the 4 KiB default.
   db.pragma('page_size = 16384');
+  // Only takes effect on a new file, too: space that retention frees can then be given back to the
+  // file system in steps (incremental_vacuum). An older file is converted by `stepflow prune
+  // --vacuum` (docs/RETENTION.md).
+  db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode loses at most the last commits on power loss, never consistency.
   db.pragma('synchronous = NORMAL');

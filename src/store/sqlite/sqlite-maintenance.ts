@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import type {
   DatabaseDescription,
   IntegrityReport,
   OptimizeOutcome,
+  ReclaimOutcome,
   SqliteDescription,
   StorageSizes,
   StoreMaintenance,
@@ -26,6 +28,11 @@ const TABLES = [
   'webhook_deliveries',
   'job_pending_retries',
 ] as const;
+
+/** `PRAGMA auto_vacuum` value of INCREMENTAL. */
+const INCREMENTAL = 2;
+/** Pages per incremental_vacuum step: 256 × 16 KiB = 4 MiB, a few ms of work. */
+const RECLAIM_STEP_PAGES = 256;
 
 const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 const TEMP_STORE = ['DEFAULT', 'FILE', 'MEMORY'] as const;
@@ -122,6 +129,48 @@ export class SqliteMaintenance implements StoreMaintenance {
       this.integrityRun = undefined;
     });
     return this.integrityRun;
+  }
+
+  /**
+   * `incremental_vacuum` a few MiB at a time (each step a short write transaction, other work
+   * between steps) until the free list is empty, then a PASSIVE checkpoint, which truncates the
+   * file once no reader holds the WAL. A file in auto_vacuum NONE (created before retention) only
+   * reuses its free pages: `vacuum()` converts it.
+   */
+  async reclaim(): Promise<ReclaimOutcome> {
+    const dbBytesBefore = this.guard('cannot reclaim space', () => fileSize(this.file));
+    const incremental = this.guard('cannot reclaim space', () => this.autoVacuum() === INCREMENTAL);
+    if (incremental) {
+      while (this.guard('cannot reclaim space', () => this.freePages()) > 0) {
+        this.guard('cannot reclaim space', () => this.db.pragma(`incremental_vacuum(${RECLAIM_STEP_PAGES})`));
+        await yieldToOthers();
+      }
+      this.guard('cannot reclaim space', () => this.db.pragma('wal_checkpoint(PASSIVE)'));
+    }
+    return { dbBytesBefore, dbBytesAfter: fileSize(this.file), incremental };
+  }
+
+  /** auto_vacuum INCREMENTAL and a VACUUM (which applies it), then a TRUNCATE checkpoint. */
+  async vacuum(): Promise<ReclaimOutcome> {
+    return this.guard('cannot vacuum the database', () => {
+      const dbBytesBefore = fileSize(this.file);
+      this.db.pragma('auto_vacuum = INCREMENTAL');
+      this.db.exec('VACUUM');
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      return {
+        dbBytesBefore,
+        dbBytesAfter: fileSize(this.file),
+        incremental: this.autoVacuum() === INCREMENTAL,
+      };
+    });
+  }
+
+  private autoVacuum(): number {
+    return this.db.pragma('auto_vacuum', { simple: true }) as number;
+  }
+
+  private freePages(): number {
+    return this.db.pragma('freelist_count', { simple: true }) as number;
   }
 
   private guard<T>(context: string, operation: () => T): T {

@@ -58,6 +58,8 @@ import {
 } from './execution-row.js';
 import type { ExecutionRow } from './execution-row.js';
 import { guarded } from './sqlite-errors.js';
+import { createRetentionRows, type RetentionRows } from './retention-rows.js';
+import type { EndedRun, EndedRunQuery, ExpiredArtifact, RunBytes } from '../store.js';
 
 /** Log text after which a writing connection starts its background checkpointer (~1 MiB). */
 const CHECKPOINTER_AFTER_CHARS = 1 << 20;
@@ -106,6 +108,8 @@ export class SqliteStore implements ExecutionStore {
   private readonly selectExists: Database.Statement<[string], number>;
   private readonly selectStatusCounts: Database.Statement<[], { status: string; n: number }>;
   private readonly deleteRow: Database.Statement<[string]>;
+  private readonly retention: RetentionRows;
+  private readonly selectLogExpiry: Database.Statement<[string], { at: string | null }>;
   private readonly readDetail: Database.Transaction<(id: string) => ExecutionDetail | undefined>;
   /** Started once writes add up ({@link startCheckpointerWhenBusy}); read-only uses never pay for it. */
   private checkpointer: Checkpointer | undefined;
@@ -128,6 +132,8 @@ export class SqliteStore implements ExecutionStore {
     this.searchAllRuns = createRunSearcher(db, { indexFile: searchIndexPath(path.dirname(file)) });
     this.readSignOfLife = createSignOfLifeReader(db);
     this.cancels = createCancelRequests(db);
+    this.retention = createRetentionRows(db);
+    this.selectLogExpiry = db.prepare('SELECT logs_expired_at AS at FROM executions WHERE id = ?');
     this.selectExecution = db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE id = ?`);
     this.selectSteps = db.prepare(
       `SELECT *, ${hasSummarySql('execution_id', 'id')} AS has_summary FROM steps WHERE execution_id = ? ORDER BY id`,
@@ -252,8 +258,11 @@ export class SqliteStore implements ExecutionStore {
   async readLog(id: string, query?: LogQuery): Promise<LogPage> {
     return this.guard('cannot read the log', () => {
       const page = this.readLogPage(id, query);
-      if (page.lines.length === 0) this.assertExists(id);
-      return page;
+      if (page.lines.length > 0) return page;
+      // An empty page: say why when retention dropped the text (an empty log looks the same).
+      const row = this.selectLogExpiry.get(id);
+      if (row === undefined) throw notFound('execution', id);
+      return row.at === null ? page : { ...page, expiredAt: row.at };
     });
   }
 
@@ -317,6 +326,42 @@ export class SqliteStore implements ExecutionStore {
       if (this.deleteRow.run(id).changes === 0) {
         throw notFound('execution', id);
       }
+    });
+  }
+
+  async setPinned(id: string, pinned: boolean): Promise<Execution> {
+    return this.guard('cannot pin the execution', () => {
+      this.listings.invalidate();
+      return this.retention.setPinned(id, pinned);
+    });
+  }
+
+  async listEndedRuns(query: EndedRunQuery): Promise<EndedRun[]> {
+    return this.guard('cannot list ended executions', () => this.retention.listEndedRuns(query));
+  }
+
+  async measureRuns(ids: string[]): Promise<RunBytes[]> {
+    return this.guard('cannot measure executions', () => this.retention.measureRuns(ids));
+  }
+
+  async dropLogs(ids: string[], at: string): Promise<string[]> {
+    return this.guard('cannot drop logs', () => {
+      this.listings.invalidate();
+      return this.retention.dropLogs(ids, at);
+    });
+  }
+
+  async expireArtifacts(ids: string[]): Promise<ExpiredArtifact[]> {
+    return this.guard('cannot expire artifacts', () => {
+      this.listings.invalidate();
+      return this.retention.expireArtifacts(ids);
+    });
+  }
+
+  async deleteExecutions(ids: string[]): Promise<string[]> {
+    return this.guard('cannot delete executions', () => {
+      this.listings.invalidate();
+      return this.retention.deleteExecutions(ids);
     });
   }
 
