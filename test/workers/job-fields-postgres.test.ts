@@ -165,6 +165,36 @@ else echo third; fi
     );
   }, 60_000);
 
+  it('starts a lost run again only once: when that attempt is lost too, the run stays lost', async () => {
+    await Promise.all([startWorker('w-twice-1', 'twice'), startWorker('w-twice-2', 'twice')]);
+    const job = await createJob(server, {
+      name: `lost-twice-${process.pid}`,
+      command: 'echo started; sleep 60',
+      cwd: tempDir(),
+      triggers: [],
+      runsOn: ['twice'],
+      retryOnLost: true,
+    });
+    const first = await runNow(job.id);
+    const firstWorker = await killItsWorker(first);
+    await waitForStatus(server, first, ENDED, (LEASE_SECONDS + 10) * 1000);
+    let second: ExecutionBody | undefined;
+    await waitFor(
+      async () => (second = (await runsOf(server, job.id))[1]) !== undefined,
+      'the lost run started again',
+      15_000,
+    );
+    expect(second).toMatchObject({ attempt: 2, retryOfId: first });
+    const secondWorker = await killItsWorker(second!.id);
+    expect(secondWorker).not.toBe(firstWorker);
+    await waitForStatus(server, second!.id, ENDED, (LEASE_SECONDS + 10) * 1000);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect((await runsOf(server, job.id)).map((run) => [run.id, run.status])).toEqual([
+      [first, 'lost'],
+      [second!.id, 'lost'],
+    ]);
+  }, 60_000);
+
   it('leaves a lost run of a job without retryOnLost lost, with no new run', async () => {
     await startWorker('w-doomed', 'doomed');
     const job = await createJob(server, {
