@@ -115,7 +115,7 @@ describe('stepflow jobs', () => {
 
     const bad = await runCli(['jobs', 'edit', 'gpu-train', '--runs-on', 'a b'], { dataDir, env });
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/validation_failed: --runs-on: "a b" is not a label/);
+    expect(bad.stderr).toMatch(/validation_failed: body\.runsOn: "a b" is not a label/);
     const shown = await runCli(['jobs', 'show', 'gpu-train', '--json'], { dataDir, env });
     expect(JSON.parse(shown.stdout)).toMatchObject({ runsOn: ['arm64'], retryOnLost: false });
   });

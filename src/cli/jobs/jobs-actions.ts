@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
-import { parseLabelList } from '../../core/workers.js';
 import type { ExecutionBody } from '../../protocol/api-schemas.js';
 import type { FireListBody, JobBody, JobListBody } from '../../protocol/job-schemas.js';
 import { colorsFor, printable, table } from '../format.js';
@@ -96,7 +95,7 @@ export async function addJob(command: string[], options: AddOptions): Promise<nu
       : {}),
     ...(options.lateP95 ? { lateByP95: true } : {}),
     ...(options.paused ? { enabled: false } : {}),
-    ...(options.runsOn !== undefined ? { runsOn: parseLabelList(options.runsOn, '--runs-on') } : {}),
+    ...(options.runsOn !== undefined ? { runsOn: labelList(options.runsOn) } : {}),
     ...(options.retryOnLost ? { retryOnLost: true } : {}),
     webhooks: options.webhook.map((url) => ({
       url,
@@ -190,7 +189,7 @@ export async function runJob(ref: string, options: ConnectionOptions): Promise<n
 export async function editJob(ref: string, options: EditOptions): Promise<number> {
   const body = {
     // '' clears the labels: the server runs the job's runs again.
-    ...(options.runsOn !== undefined ? { runsOn: parseLabelList(options.runsOn, '--runs-on') } : {}),
+    ...(options.runsOn !== undefined ? { runsOn: labelList(options.runsOn) } : {}),
     ...(options.retryOnLost !== undefined ? { retryOnLost: options.retryOnLost } : {}),
   };
   if (Object.keys(body).length === 0) throw usage('jobs edit needs --runs-on or --[no-]retry-on-lost');
@@ -275,6 +274,17 @@ function number(flag: string, raw: string): number {
   if (raw.trim() === '' || !Number.isFinite(value))
     throw usage(`${flag} expects a number, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+/**
+ * `gpu, linux` as a list, blanks dropped. The server checks each label and names a bad one
+ * (`body.runsOn: …`): not checked here, so `stepflow --version` loads no more of core for it.
+ */
+function labelList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((label) => label.trim())
+    .filter(Boolean);
 }
 
 function parseEnv(values: string[]): Record<string, string> {
