@@ -46,8 +46,19 @@ export type JobEvent =
   | { type: 'fire.missed'; jobId: string; fireTime: string; count: number }
   /** `executionId` failed; attempt `attempt` starts at `at`. */
   | { type: 'retry.planned'; jobId: string; executionId: string; attempt: number; at: string }
-  /** Attempt `attempt` started as `executionId`, retrying `retryOfId`. */
-  | { type: 'retry.started'; jobId: string; executionId: string; retryOfId: string; attempt: number }
+  /**
+   * Attempt `attempt` started as `executionId`, retrying `retryOfId`. `reason: 'lost'`: its worker
+   * went silent and the job has `retryOnLost` (at once, outside the retry policy); absent: the
+   * retry policy's retry of a failure.
+   */
+  | {
+      type: 'retry.started';
+      jobId: string;
+      executionId: string;
+      retryOfId: string;
+      attempt: number;
+      reason?: 'lost';
+    }
   /** Once per attempt at most, whichever threshold passes first (`late` says which). */
   | { type: 'late.warning'; jobId: string; executionId: string; late: RunningLate }
   /**

@@ -200,6 +200,19 @@ const jobFields = {
     }),
   ),
   webhooks: Type.Optional(Type.Array(WebhookInputSchema, { maxItems: MAX_WEBHOOKS })),
+  runsOn: Type.Optional(
+    Type.Array(Type.String({ maxLength: 63 }), {
+      maxItems: 32,
+      description:
+        'Labels a `stepflow worker` must all have to run its runs (docs/WORKERS.md); the server never runs them itself, and `cwd` (absolute) is a path on the worker. Empty: the server runs them (`--no-runner`: any worker); default empty',
+    }),
+  ),
+  retryOnLost: Type.Optional(
+    Type.Boolean({
+      description:
+        'A run that ends `lost` (its worker went silent) starts again once, at once, not counted in `retry.maxAttempts`; a second `lost` is final. Default false',
+    }),
+  ),
 };
 
 const JobNameSchema = Type.String({
@@ -280,6 +293,10 @@ export const JobSchema = Type.Object({
   missedFire: StringEnum(MISSED_FIRE_POLICIES),
   lateAfterSeconds: Nullable(Type.Number()),
   lateByP95: Type.Boolean({ description: 'Warn when a step passes its recent 95th percentile' }),
+  runsOn: Type.Array(Type.String(), {
+    description: 'Labels a worker must all have to run its runs (docs/WORKERS.md); empty: none',
+  }),
+  retryOnLost: Type.Boolean({ description: 'A lost run starts again once (docs/JOBS.md)' }),
   webhooks: Type.Array(
     Type.Object({
       url: Type.String(),

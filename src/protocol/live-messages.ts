@@ -243,7 +243,15 @@ export type JobChange =
   | { change: 'fire.queued'; jobId: string; fireTime: string }
   | { change: 'fire.missed'; jobId: string; fireTime: string; count: number }
   | { change: 'retry.planned'; jobId: string; executionId: string; attempt: number; at: string }
-  | { change: 'retry.started'; jobId: string; executionId: string; retryOfId: string; attempt: number }
+  | {
+      change: 'retry.started';
+      jobId: string;
+      executionId: string;
+      retryOfId: string;
+      attempt: number;
+      /** `lost`: the attempt it retries was lost and the job has `retryOnLost`; absent: a policy retry. */
+      reason?: 'lost';
+    }
   | { change: 'late.warning'; jobId: string; executionId: string; late: RunningLate }
   | {
       change: 'job.run_finished';

@@ -24,6 +24,8 @@ interface Run {
   savedRetry: PendingRetry | null;
   /** Stopped on purpose (cancel-previous, pause): no retry. */
   cancelled: boolean;
+  /** An attempt was lost and started again (`retryOnLost`): once per run, outside the retry budget. */
+  lostRetried: boolean;
 }
 
 /** What a run ends with: its last attempt. */
@@ -148,6 +150,7 @@ export function createJobRuns(deps: JobRunsDeps) {
       retryTimer: undefined,
       savedRetry: null,
       cancelled: false,
+      lostRetried: false,
     };
     stateOf(job.id).runs.push(run);
     return submitAttempt(job, run, null);
@@ -157,6 +160,7 @@ export function createJobRuns(deps: JobRunsDeps) {
     job: Job,
     run: Run,
     retryOfId: string | null,
+    reason?: 'lost',
   ): Promise<Execution | undefined> => {
     const thresholds = await loadStepThresholds(jobs, job, onError);
     let submitted;
@@ -194,6 +198,7 @@ export function createJobRuns(deps: JobRunsDeps) {
         executionId: execution.id,
         retryOfId,
         attempt: run.attempt,
+        ...(reason !== undefined ? { reason } : {}),
       });
     }
     void done.then((final) => attemptEnded(job.id, run, final)).catch(onError);
@@ -205,7 +210,12 @@ export function createJobRuns(deps: JobRunsDeps) {
     stateOf(jobId).endedHere.add(final.id);
     run.executionId = null;
     const job = deps.currentJob(jobId);
-    if (!job || run.cancelled || !job.enabled || !shouldRetry(job.retry, run.attempt, final)) {
+    if (job && !run.cancelled && job.enabled && !stopped && final.status === 'lost' && job.retryOnLost) {
+      if (!run.lostRetried) return retryLost(job, run, final);
+    }
+    // The attempt a lost one got again is not the retry policy's: it does not count against it.
+    const attempts = run.attempt - (run.lostRetried ? 1 : 0);
+    if (!job || run.cancelled || !job.enabled || !shouldRetry(job.retry, attempts, final)) {
       if (!stopped) finishRun(jobId, run, final);
       return;
     }
@@ -229,6 +239,23 @@ export function createJobRuns(deps: JobRunsDeps) {
       at: new Date(retry.dueMs).toISOString(),
     });
     armRetry(run, retry);
+  };
+
+  /**
+   * A lost attempt (its worker went silent) of a `retryOnLost` job starts again at once, as the
+   * next attempt linked to it, once per run: the lost worker is not live, so a live one claims it.
+   */
+  const retryLost = async (job: Job, run: Run, lost: Execution): Promise<void> => {
+    run.lostRetried = true;
+    const lostAttempt = run.attempt;
+    run.attempt += 1;
+    const execution = await submitAttempt(job, run, lost.id, 'lost');
+    // Refused: only while shutting down, when no run is finished here anyway.
+    if (execution === undefined || run.fire === null) return;
+    await jobs.updateFire(run.fire.id, {
+      outcome: 'started',
+      reason: `${run.fire.reason === null ? '' : `${run.fire.reason}; `}attempt ${lostAttempt} was lost (its worker went silent), started again as ${execution.id} (retryOnLost)`,
+    });
   };
 
   const saveRetry = async (retry: PendingRetry): Promise<PendingRetry | null> => {
@@ -300,6 +327,7 @@ export function createJobRuns(deps: JobRunsDeps) {
       retryTimer: undefined,
       savedRetry: retry,
       cancelled: false,
+      lostRetried: false,
     };
     stateOf(job.id).runs.push(run);
     publish({
@@ -421,5 +449,7 @@ function specOf(job: Job): RunSpec {
     // On the run itself, so every process (and the dashboard's timer) can tell it is late.
     ...(job.lateAfterSeconds !== null ? { lateAfterSeconds: job.lateAfterSeconds } : {}),
     ...(job.limits !== undefined ? { limits: job.limits } : {}),
+    // Its runs go to a worker with these labels, like an execution submitted with them.
+    ...(job.runsOn.length > 0 ? { runsOn: job.runsOn } : {}),
   };
 }

@@ -37,6 +37,8 @@ const definition = (overrides: Partial<JobDefinition> = {}): JobDefinition => ({
   lateAfterSeconds: null,
   lateByP95: false,
   webhooks: [],
+  runsOn: [],
+  retryOnLost: false,
   ...overrides,
 });
 
@@ -124,6 +126,25 @@ export function describeJobStoreContract(name: string, open: () => Promise<JobSt
         expect(Number.isNaN(Date.parse(job.createdAt))).toBe(false);
         expect(job.updatedAt).toBe(job.createdAt);
         expect(await jobs.getJob(job.id)).toEqual(job);
+      });
+
+      it('keeps a job’s runsOn and retryOnLost, through an update and in another process', async () => {
+        const job = await jobs.createJob(definition({ runsOn: ['gpu', 'linux'], retryOnLost: true }));
+        expect(job).toMatchObject({ runsOn: ['gpu', 'linux'], retryOnLost: true });
+        const updated = await jobs.updateJob(job.id, definition({ runsOn: ['arm64'], retryOnLost: false }));
+        expect(updated).toMatchObject({ runsOn: ['arm64'], retryOnLost: false });
+        const other = await harness.openAnother();
+        expect(await other.jobs.getJob(job.id)).toMatchObject({ runsOn: ['arm64'], retryOnLost: false });
+        const plain = await jobs.createJob(definition({ name: 'plain' }));
+        expect((await jobs.listJobs()).jobs.find((j) => j.id === plain.id)).toMatchObject({
+          runsOn: [],
+          retryOnLost: false,
+        });
+        // Held to the rules of a new job like every field: a label the API refuses is never stored.
+        await expectCode(
+          jobs.createJob(definition({ name: 'bad label', runsOn: ['has space'] })),
+          'unreadable',
+        );
       });
 
       it('refuses a second job with the same name as a conflict', async () => {

@@ -87,6 +87,39 @@ describe('stepflow jobs', () => {
     expect(gone.stderr).toContain('not_found');
   });
 
+  it('adds a job for workers with --runs-on and --retry-on-lost, and edits both', async () => {
+    const { url } = await startServer();
+    const dataDir = tempDir();
+    const env = { STEPFLOW_SERVER: url };
+    const added = await runCli(
+      ['jobs', 'add', '--name', 'gpu-train', '--runs-on', 'linux, gpu', '--retry-on-lost', '--', 'train.sh'],
+      { dataDir, env },
+    );
+    expect(added.stderr).toBe('');
+    expect(added.stdout).toContain('runs on:  workers with gpu, linux');
+    expect(added.stdout).toContain('a lost run starts again once');
+
+    const edited = await runCli(
+      ['jobs', 'edit', 'gpu-train', '--runs-on', 'arm64', '--no-retry-on-lost', '--json'],
+      {
+        dataDir,
+        env,
+      },
+    );
+    expect(edited.code).toBe(0);
+    expect(JSON.parse(edited.stdout)).toMatchObject({
+      name: 'gpu-train',
+      runsOn: ['arm64'],
+      retryOnLost: false,
+    });
+
+    const bad = await runCli(['jobs', 'edit', 'gpu-train', '--runs-on', 'a b'], { dataDir, env });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/validation_failed: body\.runsOn: "a b" is not a label/);
+    const shown = await runCli(['jobs', 'show', 'gpu-train', '--json'], { dataDir, env });
+    expect(JSON.parse(shown.stdout)).toMatchObject({ runsOn: ['arm64'], retryOnLost: false });
+  });
+
   it('fails clearly with a non-zero exit on bad input and on an unreachable server', async () => {
     const { url } = await startServer();
     const dataDir = tempDir();

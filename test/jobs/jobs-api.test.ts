@@ -162,6 +162,42 @@ describe('jobs API', () => {
     expect((await call(url, 'GET', `/api/jobs/${job.id}`)).status).toBe(404);
   });
 
+  it('keeps runsOn (labels checked like a run’s, cwd a path on the worker) and retryOnLost', async () => {
+    const { url } = await startServer();
+    // No such directory here: with runsOn it is the worker's host that has it.
+    const onWorker = '/srv/only-on-the-worker';
+    const job = await createJob(url, {
+      name: uniqueName('gpu'),
+      command: 'true',
+      cwd: onWorker,
+      triggers: [],
+      runsOn: ['linux', 'gpu', 'gpu'],
+      retryOnLost: true,
+    });
+    expect(job).toMatchObject({ cwd: onWorker, runsOn: ['gpu', 'linux'], retryOnLost: true });
+    const patched = await call<JobBody>(url, 'PATCH', `/api/jobs/${job.id}`, { retryOnLost: false });
+    expect(patched.body).toMatchObject({ runsOn: ['gpu', 'linux'], retryOnLost: false });
+    expect((await call<JobBody>(url, 'GET', `/api/jobs/${job.id}`)).body.runsOn).toEqual(['gpu', 'linux']);
+
+    const refused = async (method: 'POST' | 'PATCH', path: string, body: object, text: RegExp) => {
+      const response = await call<ErrorBodyJson>(url, method, path, body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(response.body.error.code).toBe('validation_failed');
+      expect(response.body.error.message).toMatch(text);
+    };
+    const base = { name: uniqueName('bad'), command: 'true', triggers: [] };
+    await refused('POST', '/api/jobs', { ...base, runsOn: ['has space'] }, /body\.runsOn.*is not a label/);
+    await refused(
+      'POST',
+      '/api/jobs',
+      { ...base, runsOn: ['gpu'], cwd: 'relative/dir' },
+      /body\.cwd must be an absolute path/,
+    );
+    await refused('POST', '/api/jobs', { ...base, retryOnLost: 'yes' }, /retryOnLost/);
+    // Without labels the server runs it, so the directory must exist here again.
+    await refused('PATCH', `/api/jobs/${job.id}`, { runsOn: [] }, /body\.cwd.*only-on-the-worker/);
+  });
+
   it('takes null as "none" for the nullable fields: never as 0, "" or [0]', async () => {
     const { url } = await startServer();
     const job = await createJob(url, {

@@ -43,6 +43,13 @@ export interface AddOptions extends ConnectionOptions, LimitOptions {
   webhookSecret?: string;
   webhookEvents?: string;
   paused?: boolean;
+  runsOn?: string;
+  retryOnLost?: boolean;
+}
+
+export interface EditOptions extends ConnectionOptions {
+  runsOn?: string;
+  retryOnLost?: boolean;
 }
 
 const out = (text: string) => void process.stdout.write(text);
@@ -88,6 +95,8 @@ export async function addJob(command: string[], options: AddOptions): Promise<nu
       : {}),
     ...(options.lateP95 ? { lateByP95: true } : {}),
     ...(options.paused ? { enabled: false } : {}),
+    ...(options.runsOn !== undefined ? { runsOn: labelList(options.runsOn) } : {}),
+    ...(options.retryOnLost ? { retryOnLost: true } : {}),
     webhooks: options.webhook.map((url) => ({
       url,
       ...(options.webhookSecret ? { secret: options.webhookSecret } : {}),
@@ -176,6 +185,22 @@ export async function runJob(ref: string, options: ConnectionOptions): Promise<n
   return 0;
 }
 
+/** `stepflow jobs edit <job> [--runs-on a,b] [--[no-]retry-on-lost]`: the fields given change. */
+export async function editJob(ref: string, options: EditOptions): Promise<number> {
+  const body = {
+    // '' clears the labels: the server runs the job's runs again.
+    ...(options.runsOn !== undefined ? { runsOn: labelList(options.runsOn) } : {}),
+    ...(options.retryOnLost !== undefined ? { retryOnLost: options.retryOnLost } : {}),
+  };
+  if (Object.keys(body).length === 0) throw usage('jobs edit needs --runs-on or --[no-]retry-on-lost');
+  const target = resolveServer(options);
+  const found = await findJob(target, ref);
+  const job = await requestJson<JobBody>(target, 'PATCH', `/api/jobs/${found.id}`, body);
+  if (options.json) printJson(job);
+  else out(`updated job ${printable(job.name)}\n${describeJob(job)}`);
+  return 0;
+}
+
 export async function setJobEnabled(
   ref: string,
   enabled: boolean,
@@ -236,6 +261,8 @@ function describeJob(job: JobBody): string {
     `  policy:   overlap ${job.overlap}, missed fires ${job.missedFire}, attempts ${job.retry.maxAttempts}`,
     `  state:    ${job.enabled ? 'active' : 'paused'}`,
   ];
+  if (job.runsOn.length > 0) lines.push(`  runs on:  workers with ${job.runsOn.join(', ')}`);
+  if (job.retryOnLost) lines.push('  lost:     a lost run starts again once (retryOnLost)');
   if (job.upcoming.length > 0) {
     lines.push('  next runs:', ...job.upcoming.map((time) => `    ${formatFireTime(time, zone)}`));
   }
@@ -247,6 +274,17 @@ function number(flag: string, raw: string): number {
   if (raw.trim() === '' || !Number.isFinite(value))
     throw usage(`${flag} expects a number, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+/**
+ * `gpu, linux` as a list, blanks dropped. The server checks each label and names a bad one
+ * (`body.runsOn: …`): not checked here, so `stepflow --version` loads no more of core for it.
+ */
+function labelList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((label) => label.trim())
+    .filter(Boolean);
 }
 
 function parseEnv(values: string[]): Record<string, string> {

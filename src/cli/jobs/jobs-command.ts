@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import {
   addJob,
+  editJob,
   listJobs,
   removeJob,
   runJob,
   setJobEnabled,
   showJob,
   type AddOptions,
+  type EditOptions,
 } from './jobs-actions.js';
 
 const repeat = (value: string, all: string[]) => [...all, value];
@@ -64,9 +66,21 @@ export function registerJobsCommand(program: Command, setExit: (code: number) =>
       .option('--webhook-events <list>', 'comma-separated: failure, recovery, success, running-late')
       .option('--webhook-secret <secret>', 'sign webhook bodies (X-StepFlow-Signature, HMAC-SHA256)')
       .option('--paused', 'create it paused')
+      .option('--runs-on <labels>', 'comma-separated labels: only a `stepflow worker` with them all runs it')
+      .option('--retry-on-lost', 'start a run lost with its worker again, once (not counted in --retries)')
       .argument('<command...>', 'one argument: a shell command; several: an argv run without a shell')
       .passThroughOptions(),
   ).action(async (command: string[], options: AddOptions) => setExit(await addJob(command, options)));
+
+  connection(
+    jobs
+      .command('edit')
+      .description("change a job's worker labels or lost-run retry")
+      .argument('<job>', 'job id or name')
+      .option('--runs-on <labels>', "comma-separated labels a worker must have ('' : the server runs it)")
+      .option('--retry-on-lost', 'start a run lost with its worker again, once')
+      .option('--no-retry-on-lost', 'a lost run stays lost'),
+  ).action(async (ref: string, options: EditOptions) => setExit(await editJob(ref, options)));
 
   connection(jobs.command('ls').description('list jobs with their next fire time and last status')).action(
     async (options) => setExit(await listJobs(options)),

@@ -99,6 +99,16 @@ export interface JobDefinition extends JobCommand {
    */
   lateByP95: boolean;
   webhooks: Webhook[];
+  /**
+   * Labels a worker must all have to run the job's runs (docs/WORKERS.md), sorted; empty: the
+   * server runs them (or, `server --no-runner`, any worker). Non-empty needs an absolute `cwd`.
+   */
+  runsOn: string[];
+  /**
+   * A run whose worker went silent (`lost`) is started again once, at once, on a worker that is
+   * live (a second `lost` is final); that attempt does not count against `retry.maxAttempts`.
+   */
+  retryOnLost: boolean;
 }
 
 export interface Job extends Omit<JobDefinition, 'triggers'> {

@@ -8,7 +8,10 @@ export interface StoredJob {
   name: string;
   enabled: boolean;
   lateByP95: boolean;
-  /** The definition column, parsed: everything but the name, the flags and the triggers. */
+  /** Its own column (a JSON array of labels); absent in rows that predate it: none. */
+  runsOn?: unknown;
+  retryOnLost?: boolean | undefined;
+  /** The definition column, parsed: everything but the name, the flags, the labels and the triggers. */
   definition: unknown;
   triggers: { id: string; spec: unknown; anchorMs: unknown; nextFireMs: unknown }[];
   createdAt: string;
@@ -37,6 +40,8 @@ export function jobFromStored(stored: StoredJob, { rulesChecked = false } = {}):
     timeoutSeconds: nullable(d.timeoutSeconds, 'timeoutSeconds', Number.isFinite),
     ...(d.limits !== undefined ? { limits: record(d.limits, 'limits') as RunLimits } : {}),
   };
+  const runsOn = check<string[]>(stored.runsOn ?? [], 'runsOn', isStringList);
+  const retryOnLost = stored.retryOnLost ?? false;
   const triggers = stored.triggers.map((row, i) => ({
     ...(record(row.spec, `triggers.${i}`) as TriggerSpec),
     id: row.id,
@@ -49,6 +54,8 @@ export function jobFromStored(stored: StoredJob, { rulesChecked = false } = {}):
       name: stored.name,
       enabled: stored.enabled,
       lateByP95: stored.lateByP95,
+      runsOn,
+      retryOnLost,
       // The stored form names its kind; the input form is the kind's one field.
       triggers: triggers.map(({ kind: _kind, id: _id, anchorMs: _a, nextFireMs: _n, ...fields }) => fields),
     } as JobInput;
@@ -57,11 +64,16 @@ export function jobFromStored(stored: StoredJob, { rulesChecked = false } = {}):
     });
   }
   return {
-    ...(d as unknown as Omit<Job, 'id' | 'name' | 'enabled' | 'lateByP95' | 'triggers'>),
+    ...(d as unknown as Omit<
+      Job,
+      'id' | 'name' | 'enabled' | 'lateByP95' | 'triggers' | 'runsOn' | 'retryOnLost'
+    >),
     id: stored.id,
     name: stored.name,
     enabled: stored.enabled,
     lateByP95: stored.lateByP95,
+    runsOn,
+    retryOnLost,
     triggers,
     createdAt: stored.createdAt,
     updatedAt: stored.updatedAt,

@@ -29,6 +29,7 @@ import {
   type Webhook,
   type WebhookEvent,
 } from './job.js';
+import { normalizeLabels } from '../workers.js';
 import { checkInterval, checkTimeZone, parseCron, parseInstant } from './triggers.js';
 
 /** A trigger as a client writes it: exactly one of `cron` (+ `timezone`), `intervalSeconds`, `at`. */
@@ -59,6 +60,8 @@ export interface JobInput {
   lateAfterSeconds?: number | null | undefined;
   lateByP95?: boolean | undefined;
   webhooks?: WebhookInput[] | undefined;
+  runsOn?: string[] | undefined;
+  retryOnLost?: boolean | undefined;
 }
 
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._:@/-]{0,199}$/u;
@@ -116,6 +119,14 @@ export function validateJob(
   const lateByP95 = input.lateByP95 ?? false;
   if (typeof lateByP95 !== 'boolean')
     throw invalid('lateByP95', `must be true or false, got ${JSON.stringify(lateByP95)}`);
+  const retryOnLost = input.retryOnLost ?? false;
+  if (typeof retryOnLost !== 'boolean')
+    throw invalid('retryOnLost', `must be true or false, got ${JSON.stringify(retryOnLost)}`);
+  const runsOn = normalizeLabels(input.runsOn ?? [], 'body.runsOn');
+  if (runsOn.length > 0 && !command.cwd.startsWith('/')) {
+    // The directory is on the worker's host, which alone can check it; it cannot be relative to ours.
+    throw invalid('cwd', 'must be an absolute path for a job with runsOn');
+  }
   return {
     ...command,
     name: input.name,
@@ -128,6 +139,8 @@ export function validateJob(
     lateAfterSeconds,
     lateByP95,
     webhooks: (input.webhooks ?? []).map((w, i) => validateWebhook(w, `webhooks.${i}`)),
+    runsOn,
+    retryOnLost,
   };
 }
 

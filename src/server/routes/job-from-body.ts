@@ -16,7 +16,7 @@ export async function jobFromCreateBody(
 ): Promise<JobDefinition> {
   const spec = await runSpecFromBody(commandPart(body), serverCwd);
   return validateJob(
-    { ...body, triggers: body.triggers },
+    { ...body, triggers: body.triggers, runsOn: spec.runsOn ?? [] },
     {
       command: spec.command ?? null,
       argv: spec.argv ?? null,
@@ -67,10 +67,12 @@ export async function jobFromUpdateBody(
     lateAfterSeconds: body.lateAfterSeconds !== undefined ? body.lateAfterSeconds : job.lateAfterSeconds,
     lateByP95: body.lateByP95 ?? job.lateByP95,
     webhooks: body.webhooks ?? job.webhooks,
+    runsOn: body.runsOn ?? job.runsOn,
+    retryOnLost: body.retryOnLost ?? job.retryOnLost,
   };
   const spec = await runSpecFromBody(commandPart(merged), serverCwd);
   return validateJob(
-    merged,
+    { ...merged, runsOn: spec.runsOn ?? [] },
     {
       command: spec.command ?? null,
       argv: spec.argv ?? null,
@@ -96,6 +98,8 @@ function commandPart(body: CreateJobBody): CreateExecutionBody {
     ...(body.tags !== undefined ? { tags: body.tags } : {}),
     ...(body.timeout !== undefined ? { timeout: body.timeout } : {}),
     ...(body.limits !== undefined ? { limits: body.limits } : {}),
+    // Checked here like an execution's: the labels, and then cwd is a path on the worker's host.
+    ...(body.runsOn !== undefined ? { runsOn: body.runsOn } : {}),
   };
 }
 

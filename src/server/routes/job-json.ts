@@ -62,6 +62,8 @@ export function toJobJson(job: Job, { nowMs, lastRun, activeRuns, pendingRetries
     missedFire: job.missedFire,
     lateAfterSeconds: job.lateAfterSeconds,
     lateByP95: job.lateByP95,
+    runsOn: job.runsOn,
+    retryOnLost: job.retryOnLost,
     webhooks: job.webhooks.map(({ secret, ...hook }) => ({ ...hook, signed: secret !== null })),
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,

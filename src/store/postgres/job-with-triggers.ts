@@ -11,7 +11,7 @@ export interface JobWithTriggersRow extends JobRow {
  * keeps the trigger columns' values (bigint epoch ms are JSON numbers, far below 2^53).
  */
 export const JOB_WITH_TRIGGERS = `SELECT j.id, j.name, j.enabled, j.definition, j.created_at,
-  j.updated_at, j.late_by_p95, coalesce((SELECT json_agg(t ORDER BY t.position) FROM job_triggers t
+  j.updated_at, j.late_by_p95, j.runs_on, j.retry_on_lost, coalesce((SELECT json_agg(t ORDER BY t.position) FROM job_triggers t
     WHERE t.job_id = j.id), '[]'::json) AS triggers
   FROM jobs j`;
 

@@ -252,6 +252,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE executions ADD COLUMN pinned integer NOT NULL DEFAULT 0;
   ALTER TABLE executions ADD COLUMN logs_expired_at text COLLATE "C";
   `,
+  // A job's runsOn (a JSON array of labels, '[]': none) and retryOnLost (docs/JOBS.md), as on SQLite.
+  `
+  ALTER TABLE jobs ADD COLUMN runs_on text NOT NULL DEFAULT '[]';
+  ALTER TABLE jobs ADD COLUMN retry_on_lost integer NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** Any constant: the key of the advisory lock migrations run under (the bytes of "SFMG"). */

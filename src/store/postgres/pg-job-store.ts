@@ -65,8 +65,8 @@ export class PostgresJobStore implements JobStore {
         const id = this.nextId(now.getTime());
         const iso = now.toISOString();
         await db.query(
-          `INSERT INTO jobs (id, name, enabled, definition, late_by_p95, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          `INSERT INTO jobs (id, name, enabled, definition, late_by_p95, created_at, updated_at, runs_on, retry_on_lost)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
           [
             id,
             definition.name,
@@ -75,6 +75,8 @@ export class PostgresJobStore implements JobStore {
             definition.lateByP95 ? 1 : 0,
             iso,
             iso,
+            JSON.stringify(definition.runsOn),
+            definition.retryOnLost ? 1 : 0,
           ],
         );
         await this.insertTriggers(
@@ -97,7 +99,7 @@ export class PostgresJobStore implements JobStore {
       this.transaction(async (db) => {
         const now = this.now();
         const change = await db.query(
-          'UPDATE jobs SET name = $1, enabled = $2, definition = $3, late_by_p95 = $4, updated_at = $5 WHERE id = $6',
+          'UPDATE jobs SET name = $1, enabled = $2, definition = $3, late_by_p95 = $4, updated_at = $5, runs_on = $7, retry_on_lost = $8 WHERE id = $6',
           [
             definition.name,
             definition.enabled ? 1 : 0,
@@ -105,6 +107,8 @@ export class PostgresJobStore implements JobStore {
             definition.lateByP95 ? 1 : 0,
             now.toISOString(),
             id,
+            JSON.stringify(definition.runsOn),
+            definition.retryOnLost ? 1 : 0,
           ],
         );
         if (change.rowCount === 0) throw notFound('job', id);

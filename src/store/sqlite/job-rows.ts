@@ -21,6 +21,9 @@ export interface JobRow {
   created_at: string;
   updated_at: string;
   late_by_p95: number;
+  /** A JSON array of labels ('[]': none). */
+  runs_on: string;
+  retry_on_lost: number;
 }
 
 export interface TriggerRow {
@@ -72,7 +75,15 @@ export interface PendingRetryRow {
 
 /** The definition column: everything but the fields with columns of their own and the triggers. */
 export function definitionJson(definition: JobDefinition): string {
-  const { name: _name, enabled: _enabled, triggers: _triggers, lateByP95: _lateByP95, ...rest } = definition;
+  const {
+    name: _name,
+    enabled: _enabled,
+    triggers: _triggers,
+    lateByP95: _lateByP95,
+    runsOn: _runsOn,
+    retryOnLost: _retryOnLost,
+    ...rest
+  } = definition;
   return JSON.stringify(rest);
 }
 
@@ -88,6 +99,8 @@ export function jobFromRows(row: JobRow, triggers: TriggerRow[], checked: Set<st
     row.name,
     row.enabled,
     row.late_by_p95,
+    row.runs_on,
+    row.retry_on_lost,
     row.definition,
     triggers.map((t) => t.spec),
   ]);
@@ -99,6 +112,8 @@ export function jobFromRows(row: JobRow, triggers: TriggerRow[], checked: Set<st
         enabled: row.enabled === 1,
         // A column (default 0), so jobs saved before the option existed read as false.
         lateByP95: row.late_by_p95 === 1,
+        runsOn: parseJson(row.runs_on, 'runsOn'),
+        retryOnLost: row.retry_on_lost === 1,
         definition: parseJson(row.definition, 'definition'),
         triggers: triggers.map((trigger, i) => ({
           id: trigger.id,

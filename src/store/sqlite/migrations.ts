@@ -271,6 +271,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE executions ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE executions ADD COLUMN logs_expired_at TEXT;
   `,
+  // A job's runsOn (a JSON array of labels, '[]': none) and retryOnLost (docs/JOBS.md): columns
+  // with defaults, so jobs saved before read as running on the server and not retried when lost.
+  `
+  ALTER TABLE jobs ADD COLUMN runs_on TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE jobs ADD COLUMN retry_on_lost INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /**

@@ -41,6 +41,8 @@ const definition = (overrides: Partial<JobDefinition> = {}): JobDefinition => ({
   lateAfterSeconds: null,
   lateByP95: false,
   webhooks: [],
+  runsOn: [],
+  retryOnLost: false,
   ...overrides,
 });
 

@@ -52,10 +52,10 @@ export class SqliteJobStore implements JobStore {
       ),
       allTriggers: db.prepare<[], TriggerRow>('SELECT * FROM job_triggers ORDER BY job_id, position'),
       insertJob: db.prepare(
-        'INSERT INTO jobs (id, name, enabled, definition, late_by_p95, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO jobs (id, name, enabled, definition, late_by_p95, created_at, updated_at, runs_on, retry_on_lost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       updateJob: db.prepare(
-        'UPDATE jobs SET name = ?, enabled = ?, definition = ?, late_by_p95 = ?, updated_at = ? WHERE id = ?',
+        'UPDATE jobs SET name = ?, enabled = ?, definition = ?, late_by_p95 = ?, updated_at = ?, runs_on = ?, retry_on_lost = ? WHERE id = ?',
       ),
       setEnabled: db.prepare('UPDATE jobs SET enabled = ?, updated_at = ? WHERE id = ?'),
       deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
@@ -147,6 +147,8 @@ export class SqliteJobStore implements JobStore {
             definition.lateByP95 ? 1 : 0,
             iso,
             iso,
+            JSON.stringify(definition.runsOn),
+            definition.retryOnLost ? 1 : 0,
           );
           definition.triggers.forEach((spec, position) => this.insertTrigger(id, position, spec, now));
           return this.read(id);
@@ -166,6 +168,8 @@ export class SqliteJobStore implements JobStore {
             definitionJson(definition),
             definition.lateByP95 ? 1 : 0,
             now.toISOString(),
+            JSON.stringify(definition.runsOn),
+            definition.retryOnLost ? 1 : 0,
             id,
           );
           if (change.changes === 0) throw notFound('job', id);

@@ -74,6 +74,8 @@ describe('SQLite maintenance', () => {
       lateAfterSeconds: null,
       lateByP95: false,
       webhooks: [],
+      runsOn: [],
+      retryOnLost: false,
     });
     const described = await maintenance.describe();
     expect(described.rowCounts).toEqual({

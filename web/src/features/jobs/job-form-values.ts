@@ -57,6 +57,9 @@ export interface JobFormValues {
   lateAfterSeconds: string;
   lateByP95: boolean;
   webhooks: WebhookValues[];
+  /** Worker labels, comma-separated; empty: the server runs the job's runs. */
+  runsOn: string;
+  retryOnLost: boolean;
 }
 
 let nextKey = 1;
@@ -96,6 +99,8 @@ export function emptyJobForm(): JobFormValues {
     lateAfterSeconds: '',
     lateByP95: false,
     webhooks: [],
+    runsOn: '',
+    retryOnLost: false,
   };
 }
 
@@ -134,6 +139,8 @@ export function jobFormFromJob(job: Job): JobFormValues {
     lateAfterSeconds: job.lateAfterSeconds === null ? '' : String(job.lateAfterSeconds),
     lateByP95: job.lateByP95,
     webhooks: job.webhooks.map((hook) => ({ key: key(), url: hook.url, events: hook.events, secret: '' })),
+    runsOn: job.runsOn.join(', '),
+    retryOnLost: job.retryOnLost,
   };
 }
 
@@ -180,6 +187,12 @@ export function jobBody(values: JobFormValues): Record<string, unknown> {
     missedFire: values.missedFire,
     lateAfterSeconds: values.lateAfterSeconds.trim() === '' ? null : numberOrText(values.lateAfterSeconds),
     lateByP95: values.lateByP95,
+    // Split only: the server checks each label and names a bad one.
+    runsOn: values.runsOn
+      .split(',')
+      .map((label) => label.trim())
+      .filter((label) => label !== ''),
+    retryOnLost: values.retryOnLost,
     webhooks: values.webhooks.map((hook) => ({
       url: hook.url.trim(),
       events: hook.events,

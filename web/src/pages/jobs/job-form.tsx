@@ -32,6 +32,7 @@ const PATHS: Partial<Record<TextField, string>> = {
   retryOnExitCodes: 'retry.onExitCodes',
   maxConcurrentRuns: 'maxConcurrentRuns',
   lateAfterSeconds: 'lateAfterSeconds',
+  runsOn: 'runsOn',
 };
 
 /**
@@ -126,7 +127,11 @@ export function JobForm({
         <div className="form-row">
           <FormField
             label="Working directory"
-            hint="Must exist. Default: the server's working directory."
+            hint={
+              values.runsOn.trim() === ''
+                ? "Must exist. Default: the server's working directory."
+                : "An absolute path on the worker's host."
+            }
             error={err('cwd')}
           >
             <input {...text('cwd')} type="text" className="mono" autoComplete="off" spellCheck={false} />
@@ -163,6 +168,13 @@ export function JobForm({
             </select>
           </FormField>
         </div>
+        <FormField
+          label="Runs on (labels)"
+          hint="Comma-separated: only a stepflow worker with all of them runs it. Empty: the server runs it."
+          error={err('runsOn')}
+        >
+          <input {...text('runsOn')} type="text" className="mono" autoComplete="off" spellCheck={false} />
+        </FormField>
         <FormField label="Environment" hint={envHint(envNames)} error={err('env')}>
           <EnvTextarea {...text('env')} placeholder={'REGION=eu-west-1\nBACKUP_DIR=/srv/backups'} />
         </FormField>
@@ -212,6 +224,14 @@ export function JobForm({
         >
           <input {...text('retryOnExitCodes')} type="text" autoComplete="off" />
         </FormField>
+        <label className="job-form-check">
+          <input
+            type="checkbox"
+            checked={values.retryOnLost}
+            onChange={(event) => change({ retryOnLost: event.target.checked })}
+          />{' '}
+          Start a run lost with its worker again, once, at once (not counted in the attempts)
+        </label>
       </Section>
 
       <Section title="Overlap and timing">

@@ -75,6 +75,13 @@ export function JobHeader({ job, now, successText }: { job: Job; now: number; su
           <Fact label="Directory">
             <span className="mono">{job.cwd}</span>
           </Fact>
+          {job.runsOn.length > 0 ? (
+            <Fact label="Runs on">
+              <span className="mono" data-testid="job-runs-on">
+                workers with {job.runsOn.join(', ')}
+              </span>
+            </Fact>
+          ) : null}
           <Fact label="Triggers">
             {job.triggers.length === 0 ? (
               'manual only'
@@ -95,6 +102,7 @@ export function JobHeader({ job, now, successText }: { job: Job; now: number; su
             {job.maxConcurrentRuns !== null ? ` (max ${job.maxConcurrentRuns})` : ''} · missed fires{' '}
             {MISSED_FIRE_TEXT[job.missedFire].label.toLowerCase()} ·{' '}
             {job.retry.maxAttempts > 1 ? `${job.retry.maxAttempts} attempts` : 'no retry'}
+            {job.retryOnLost ? ' · a lost run starts again once' : ''}
             {job.timeoutSeconds !== null ? ` · timeout ${formatDuration(job.timeoutSeconds * 1000)}` : ''}
             {job.lateAfterSeconds !== null
               ? ` · late after ${formatDuration(job.lateAfterSeconds * 1000)}`

@@ -24,6 +24,8 @@ export function JobRuns({
   waiting: readonly PendingRetry[];
   now: number;
 }) {
+  // A retry of a lost attempt is the job's retryOnLost, not its retry policy: it says so.
+  const lost = new Set(runs.filter((run) => run.status === 'lost').map((run) => run.id));
   return (
     <section className="card job-runs" aria-labelledby="job-runs-heading">
       <h2 className="card-header" id="job-runs-heading">
@@ -74,7 +76,11 @@ export function JobRuns({
                     )}
                   </td>
                   <td>
-                    <Attempt run={run} maxAttempts={maxAttempts} />
+                    <Attempt
+                      run={run}
+                      maxAttempts={maxAttempts}
+                      afterLost={run.retryOfId !== null && lost.has(run.retryOfId)}
+                    />
                   </td>
                   <td className="num">{formatDuration(run.durationMs)}</td>
                   <td className="num">{run.exitCode ?? run.signal ?? '–'}</td>
@@ -88,7 +94,15 @@ export function JobRuns({
   );
 }
 
-function Attempt({ run, maxAttempts }: { run: Execution; maxAttempts: number }) {
+function Attempt({
+  run,
+  maxAttempts,
+  afterLost,
+}: {
+  run: Execution;
+  maxAttempts: number;
+  afterLost: boolean;
+}) {
   const attempt = run.attempt ?? 1;
   return (
     <span className="attempt">
@@ -98,7 +112,7 @@ function Attempt({ run, maxAttempts }: { run: Execution; maxAttempts: number }) 
           {' '}
           <span aria-hidden="true">↻</span>{' '}
           <Link to={`/executions/${run.retryOfId}`} className="retry-of">
-            retry of attempt {attempt - 1}
+            {afterLost ? 'again after lost' : 'retry of'} attempt {attempt - 1}
           </Link>
         </>
       ) : null}
