@@ -1,15 +1,8 @@
 import type { Command } from 'commander';
-import {
-  addJob,
-  editJob,
-  listJobs,
-  removeJob,
-  runJob,
-  setJobEnabled,
-  showJob,
-  type AddOptions,
-  type EditOptions,
-} from './jobs-actions.js';
+import type { AddOptions, EditOptions } from './jobs-actions.js';
+
+/** The actions load when a jobs command runs, not on every `stepflow` start (docs/PERFORMANCE.md). */
+const actions = () => import('./jobs-actions.js');
 
 const repeat = (value: string, all: string[]) => [...all, value];
 
@@ -70,7 +63,9 @@ export function registerJobsCommand(program: Command, setExit: (code: number) =>
       .option('--retry-on-lost', 'start a run lost with its worker again, once (not counted in --retries)')
       .argument('<command...>', 'one argument: a shell command; several: an argv run without a shell')
       .passThroughOptions(),
-  ).action(async (command: string[], options: AddOptions) => setExit(await addJob(command, options)));
+  ).action(async (command: string[], options: AddOptions) =>
+    setExit(await (await actions()).addJob(command, options)),
+  );
 
   connection(
     jobs
@@ -80,25 +75,35 @@ export function registerJobsCommand(program: Command, setExit: (code: number) =>
       .option('--runs-on <labels>', "comma-separated labels a worker must have ('' : the server runs it)")
       .option('--retry-on-lost', 'start a run lost with its worker again, once')
       .option('--no-retry-on-lost', 'a lost run stays lost'),
-  ).action(async (ref: string, options: EditOptions) => setExit(await editJob(ref, options)));
+  ).action(async (ref: string, options: EditOptions) =>
+    setExit(await (await actions()).editJob(ref, options)),
+  );
 
   connection(jobs.command('ls').description('list jobs with their next fire time and last status')).action(
-    async (options) => setExit(await listJobs(options)),
+    async (options) => setExit(await (await actions()).listJobs(options)),
   );
 
   for (const [name, description, action] of [
-    ['show', 'show a job, its next fire times and recent fires', showJob],
-    ['rm', 'delete a job (its executions stay)', removeJob],
-    ['run', 'run a job now', runJob],
+    [
+      'show',
+      'show a job, its next fire times and recent fires',
+      async (ref: string, o: object) => (await actions()).showJob(ref, o),
+    ],
+    [
+      'rm',
+      'delete a job (its executions stay)',
+      async (ref: string, o: object) => (await actions()).removeJob(ref, o),
+    ],
+    ['run', 'run a job now', async (ref: string, o: object) => (await actions()).runJob(ref, o)],
     [
       'pause',
       'stop firing a job (runs in progress go on)',
-      (ref: string, o: object) => setJobEnabled(ref, false, o),
+      async (ref: string, o: object) => (await actions()).setJobEnabled(ref, false, o),
     ],
     [
       'resume',
       'fire a paused job again, from now on',
-      (ref: string, o: object) => setJobEnabled(ref, true, o),
+      async (ref: string, o: object) => (await actions()).setJobEnabled(ref, true, o),
     ],
   ] as const) {
     connection(jobs.command(name).description(description).argument('<job>', 'job id or name')).action(
