@@ -417,8 +417,14 @@ function sameFields(a: Step, b: Step): boolean {
  * creation, tags, links to a job or a re-run, labels, claim) stays, whatever the worker's copy says.
  */
 function workerRow(reported: Execution, stored: ExecutionDetail): Execution {
+  // The claim made it `running` here. The worker's copy says `queued` until its own engine has
+  // started it, and a report read in between must not move the run back: the heartbeat would then
+  // find it no longer running under this worker and tell the worker to stop it.
+  const regressed = reported.status === 'queued' && !isTerminalExecutionStatus(stored.status);
   return {
     ...reported,
+    ...(regressed ? { status: stored.status } : {}),
+    startedAt: reported.startedAt ?? stored.startedAt,
     createdAt: stored.createdAt,
     tags: stored.tags,
     jobId: stored.jobId,

@@ -173,6 +173,65 @@ describe.each(BACKENDS)('stepflow worker on $name', ({ database }) => {
     expect(await logOf(server, run.id)).toEqual(['one']);
   }, 40_000);
 
+  it('keeps a claimed run running when its worker reports it still queued (its engine had not started it yet)', async () => {
+    const server = await noRunner();
+    const run = await startExecution(server.url, { command: 'sleep 60', cwd: tempDir() });
+    const worker = { name: 'w', host: 'h', labels: [], slots: 1, version: 't' };
+    const claim = await call<{ executionId: string; attempt: number }>(
+      server.url,
+      'POST',
+      '/api/workers/claim',
+      {
+        worker,
+      },
+    );
+    expect(claim.body).toMatchObject({ executionId: run.id, attempt: 1 });
+    const claimed = await getExecution(server.url, run.id);
+    // What the worker's spool holds between its engine's create and start: queued, not started.
+    const early = {
+      id: run.id,
+      name: 'sleep 60',
+      command: 'sleep 60',
+      argv: null,
+      cwd: '/tmp',
+      tags: {},
+      status: 'queued',
+      exitCode: null,
+      signal: null,
+      error: null,
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+      endedAt: null,
+      durationMs: null,
+      timeoutSeconds: null,
+      meta: {},
+      owner: { host: 'h', pid: 4242, startTime: 1 },
+      lineCount: 0,
+      resources: null,
+    };
+    const batch = await call(
+      server.url,
+      'POST',
+      `/api/remote/executions/${run.id}/batches`,
+      {
+        execution: early,
+        lines: [{ seq: 1, ts: Date.now(), stream: 'stdout', stepId: null, text: 'one', flags: 0 }],
+      },
+      { 'stepflow-attempt': '1' },
+    );
+    expect(batch.status).toBe(200);
+    expect(await getExecution(server.url, run.id)).toMatchObject({
+      status: 'running',
+      startedAt: claimed.startedAt,
+      worker: { name: 'w', attempt: 1 },
+    });
+    const beat = await call<{ stale: string[] }>(server.url, 'POST', '/api/workers/heartbeat', {
+      worker,
+      runs: [{ executionId: run.id, attempt: 1 }],
+    });
+    expect(beat.body.stale).toEqual([]);
+  }, 30_000);
+
   it('routes a run with runsOn only to a worker with those labels; without one it waits, saying why', async () => {
     // A plain server (it runs what has no labels) still leaves labelled runs to workers.
     const server = await serve({ config: { workerLeaseMs: 30_000 } });
