@@ -46,7 +46,7 @@ export interface ApplicationDeps {
   jobs: JobStore;
   /** The local engine behind the dispatch to workers (engine/worker-dispatch.ts). */
   engine: WorkerDispatch;
-  writer: Pick<StoreWriter, 'flush' | 'health'>;
+  writer: Pick<StoreWriter, 'flush' | 'health' | 'alreadyStored'>;
   bus: EventBus;
   scheduler: Scheduler;
   requestCancel: (id: string) => Promise<RequestedCancel>;
