@@ -61,7 +61,14 @@ export interface ApplicationDeps {
 
 export function createApplication(deps: ApplicationDeps): Application {
   const { store, engine, writer, bus, scheduler, requestCancel, dataDir } = deps;
-  const workers = createWorkers({ workers: deps.workers, bus, leaseMs: deps.workerLeaseMs });
+  // Other processes' commits, heard at once where the store can tell (PostgreSQL), else polled.
+  const changes = store.onChange?.bind(store);
+  const workers = createWorkers({
+    workers: deps.workers,
+    bus,
+    leaseMs: deps.workerLeaseMs,
+    ...(changes === undefined ? {} : { changes }),
+  });
   return {
     executions: createExecutions({
       store,
@@ -81,6 +88,7 @@ export function createApplication(deps: ApplicationDeps): Application {
         bus,
         store,
         owner: deps.owner,
+        ...(changes === undefined ? {} : { changes }),
         onError,
         ...(pollMs === undefined ? {} : { pollMs }),
       }),

@@ -1,6 +1,7 @@
 import type { Execution } from '../core/model.js';
 import { isWorkerLive, waitingReason, type WorkerIdentity, type WorkerRecord } from '../core/workers.js';
 import type { EventBus } from '../engine/event-bus.js';
+import type { StoreChange } from '../store/store.js';
 import type { ClaimedExecution, HeartbeatResult, HeldClaim, WorkerStore } from '../store/worker-store.js';
 
 /** A registered worker as the API shows it. */
@@ -30,8 +31,9 @@ export interface Workers {
 }
 
 /**
- * Runs submitted in another process (another API replica) publish nothing here: a waiting claim
- * looks at the store again this often, besides being woken by this process's submissions.
+ * Runs submitted in another process (another API replica) publish nothing here: a waiting claim is
+ * woken by the store's change notices where it has them (PostgreSQL), and looks at the store again
+ * this often anyway, besides being woken by this process's submissions.
  */
 const FOREIGN_SUBMIT_CHECK_MS = 5000;
 
@@ -39,18 +41,36 @@ export function createWorkers({
   workers,
   bus,
   leaseMs,
+  changes,
   now = Date.now,
 }: {
   workers: WorkerStore;
   bus: EventBus;
   leaseMs: number;
+  /** The store's change notices (ExecutionStore.onChange), when it has them. */
+  changes?: (listener: (change: StoreChange) => void) => () => void;
   now?: () => number;
 }): Workers {
   const waiters = new Set<() => void>();
+  // Counts wake-ups, so a claim sees one that came while its query ran (no waiter was set then).
+  let wakeUps = 0;
+  const wakeAll = (): void => {
+    wakeUps++;
+    for (const wake of [...waiters]) wake();
+  };
   bus.subscribe((event) => {
     if (event.type !== 'execution.queued' || event.execution.runsOn === undefined) return;
-    for (const wake of [...waiters]) wake();
+    wakeAll();
   });
+  // Subscribed at the first waiting claim (it may open a connection), for the process's life.
+  let listening = false;
+  const listenForQueued = (): void => {
+    if (listening || changes === undefined) return;
+    listening = true;
+    changes((change) => {
+      if (change === 'queued') wakeAll();
+    });
+  };
   const iso = (): string => new Date(now()).toISOString();
 
   /** Resolves when a run is submitted here, after `ms`, or on abort, whichever is first. */
@@ -80,11 +100,14 @@ export function createWorkers({
     leaseMs,
     async claim(worker, { waitMs, signal }) {
       const deadline = now() + waitMs;
+      listenForQueued();
       for (;;) {
+        const before = wakeUps;
         const claimed = await claimNow(worker);
         if (claimed !== undefined || signal.aborted) return claimed;
         const left = deadline - now();
         if (left <= 0) return undefined;
+        if (wakeUps !== before) continue;
         await nextChance(Math.min(left, FOREIGN_SUBMIT_CHECK_MS), signal);
       }
     },

@@ -16,7 +16,8 @@ export interface WorkerDispatch extends Engine {
 /**
  * A run for workers may end on another API replica (its worker reports there, or that replica's
  * lease sweep loses it) and then nothing is published here: while such runs are awaited, the store
- * is looked at this often, and only read when its change marker moved.
+ * is looked at when its change notices say a run ended (PostgreSQL), and this often anyway, and
+ * only read when its change marker moved.
  */
 const FOREIGN_END_CHECK_MS = 1000;
 
@@ -36,7 +37,10 @@ export function createWorkerDispatch(
     runsLocally,
     now = Date.now,
   }: {
-    store: Pick<ExecutionStore, 'createExecution' | 'changeMarker' | 'listExecutions' | 'getExecution'>;
+    store: Pick<
+      ExecutionStore,
+      'createExecution' | 'changeMarker' | 'listExecutions' | 'getExecution' | 'onChange'
+    >;
     workers: Pick<WorkerStore, 'cancelUnclaimed'>;
     bus: EventBus;
     runsLocally: boolean;
@@ -54,7 +58,10 @@ export function createWorkerDispatch(
 
   let marker: number | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let checking = false;
+  let checkAgain = false;
   let stopped = false;
+  let unsubscribeChanges: (() => void) | undefined;
   /** Resolves the awaited runs that ended elsewhere: one listing of the open runs, not one read each. */
   const checkForeignEnds = async (): Promise<void> => {
     const moved = await store.changeMarker();
@@ -77,9 +84,10 @@ export function createWorkerDispatch(
       resolve(ended);
     }
   };
-  const watchForeignEnds = (): void => {
-    if (timer !== undefined || stopped || waiting.size === 0) return;
+  const startCheck = (delayMs: number): void => {
     timer = setTimeout(() => {
+      timer = undefined;
+      checking = true;
       checkForeignEnds()
         .catch((error: unknown) => {
           // Shutting down: the store may close under a check in flight; nothing is awaited anymore.
@@ -88,17 +96,39 @@ export function createWorkerDispatch(
           console.error(`stepflow: cannot check for runs ended elsewhere: ${(error as Error).message}`);
         })
         .finally(() => {
-          timer = undefined;
-          watchForeignEnds();
+          checking = false;
+          if (checkAgain) wakeForeignEnds();
+          else watchForeignEnds();
         });
-    }, FOREIGN_END_CHECK_MS);
+    }, delayMs);
     timer.unref();
+  };
+  const watchForeignEnds = (): void => {
+    if (timer !== undefined || checking || stopped || waiting.size === 0) return;
+    if (unsubscribeChanges === undefined && store.onChange !== undefined) {
+      unsubscribeChanges = store.onChange((change) => {
+        if (change === 'ended') wakeForeignEnds();
+      });
+    }
+    startCheck(FOREIGN_END_CHECK_MS);
+  };
+  /** A run ended somewhere: check now rather than at the next tick. */
+  const wakeForeignEnds = (): void => {
+    checkAgain = false;
+    if (stopped || waiting.size === 0) return;
+    if (checking) {
+      checkAgain = true;
+      return;
+    }
+    clearTimeout(timer);
+    startCheck(0);
   };
 
   return {
     ...engine,
     async shutdown() {
       stopped = true;
+      unsubscribeChanges?.();
       clearTimeout(timer);
       await engine.shutdown();
     },

@@ -2,7 +2,7 @@ import { ERROR_CODES, isStepflowError } from '../../core/errors.js';
 import type { ExecutionEvent } from '../../core/events.js';
 import type { Execution } from '../../core/model.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
-import type { ExecutionStore } from '../../store/store.js';
+import type { ExecutionStore, StoreChange } from '../../store/store.js';
 import { ExecutionFollower } from './execution-follower.js';
 import type { LiveInterest } from './live-source.js';
 import { executionRow, rowEvent, sameRow } from './row-events.js';
@@ -19,6 +19,11 @@ export interface StoreTailOptions {
   emit(event: ExecutionEvent): void;
   /** Time between two looks at the change marker while anything is watched. */
   pollMs?: number;
+  /**
+   * The store's change notices ({@link ExecutionStore.onChange}), when it has them: each one makes
+   * the tail look at once; polling stays, as the fallback for a notice missed.
+   */
+  changes?: (listener: (change: StoreChange) => void) => () => void;
   /** A store read failed (it is retried on the next tick). */
   onError(error: unknown): void;
 }
@@ -53,6 +58,7 @@ export function createStoreTail({
   isLocal,
   emit,
   pollMs = 100,
+  changes,
   onError,
 }: StoreTailOptions): StoreTail {
   const followers = new Map<string, ExecutionFollower>();
@@ -71,6 +77,7 @@ export function createStoreTail({
   let running = false;
   let again = false;
   let closed = false;
+  let unsubscribeChanges: (() => void) | undefined;
 
   const needsTicks = (): boolean =>
     watchers > 0 || [...followers.values()].some((f) => f.state === 'new' || f.state === 'following');
@@ -87,6 +94,14 @@ export function createStoreTail({
     }
     timer = setTimeout(() => void run(), delayMs);
     timer.unref();
+  };
+
+  /** Subscribed at the first interest (it may open a connection), until close. */
+  const listenForChanges = (): void => {
+    if (changes === undefined || unsubscribeChanges !== undefined || closed) return;
+    unsubscribeChanges = changes(() => {
+      if (needsTicks()) schedule(0);
+    });
   };
 
   const run = async (): Promise<void> => {
@@ -240,6 +255,7 @@ export function createStoreTail({
 
   return {
     follow(executionId) {
+      listenForChanges();
       let follower = followers.get(executionId);
       if (follower === undefined) {
         follower = new ExecutionFollower(executionId);
@@ -265,6 +281,7 @@ export function createStoreTail({
       };
     },
     watchExecutions() {
+      listenForChanges();
       watchers++;
       if (listsReady === undefined) {
         listsReady = new Promise((resolve) => (resolveListsReady = resolve));
@@ -292,6 +309,7 @@ export function createStoreTail({
     activeElsewhere: () => [...rows.values()].filter(isActive),
     close() {
       closed = true;
+      unsubscribeChanges?.();
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       for (const follower of followers.values()) follower.markReady();
