@@ -20,6 +20,8 @@ export interface WorkerDispatch extends Engine {
  * only read when its change marker moved.
  */
 const FOREIGN_END_CHECK_MS = 1000;
+/** Least time between two checks woken by change notices (every replica's ends send them). */
+const FOREIGN_END_WAKE_GAP_MS = 250;
 
 /**
  * The engine as callers see it (API, scheduler, re-runs): a run that asks for labels (`runsOn`), or
@@ -58,8 +60,10 @@ export function createWorkerDispatch(
 
   let marker: number | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let timerDue = 0;
   let checking = false;
   let checkAgain = false;
+  let lastCheckAt = Number.NEGATIVE_INFINITY;
   let stopped = false;
   let unsubscribeChanges: (() => void) | undefined;
   /** Resolves the awaited runs that ended elsewhere: one listing of the open runs, not one read each. */
@@ -85,9 +89,11 @@ export function createWorkerDispatch(
     }
   };
   const startCheck = (delayMs: number): void => {
+    timerDue = Date.now() + delayMs;
     timer = setTimeout(() => {
       timer = undefined;
       checking = true;
+      lastCheckAt = Date.now();
       checkForeignEnds()
         .catch((error: unknown) => {
           // Shutting down: the store may close under a check in flight; nothing is awaited anymore.
@@ -112,7 +118,7 @@ export function createWorkerDispatch(
     }
     startCheck(FOREIGN_END_CHECK_MS);
   };
-  /** A run ended somewhere: check now rather than at the next tick. */
+  /** A run ended somewhere: check soon (the gap after the last check) rather than at the next tick. */
   const wakeForeignEnds = (): void => {
     checkAgain = false;
     if (stopped || waiting.size === 0) return;
@@ -120,8 +126,12 @@ export function createWorkerDispatch(
       checkAgain = true;
       return;
     }
-    clearTimeout(timer);
-    startCheck(0);
+    const delayMs = Math.max(0, lastCheckAt + FOREIGN_END_WAKE_GAP_MS - Date.now());
+    if (timer !== undefined) {
+      if (Date.now() + delayMs >= timerDue) return;
+      clearTimeout(timer);
+    }
+    startCheck(delayMs);
   };
 
   return {

@@ -37,6 +37,11 @@ export interface StoreTail {
 
 /** At most this many lines per execution and tick; the rest comes on the next one, at once. */
 const MAX_LINES_PER_TICK = 100_000;
+/**
+ * Least time between the starts of two ticks woken by change notices: a busy database sends many
+ * (each process up to ~40 a second per kind), and a tick may read lists of executions.
+ */
+const WAKE_GAP_MS = 50;
 /** The newest executions read per tick to notice runs that appeared (and maybe ended) meanwhile. */
 const RECENT_LIMIT = 50;
 /** Executions queued or running elsewhere read per tick (the port's maximum page). */
@@ -74,8 +79,12 @@ export function createStoreTail({
   let recentIds: Set<string> | undefined;
   let marker: number | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let timerDue = 0;
   let running = false;
   let again = false;
+  /** A change notice came while a tick ran: tick again (after the gap). */
+  let woken = false;
+  let lastTickAt = Number.NEGATIVE_INFINITY;
   let closed = false;
   let unsubscribeChanges: (() => void) | undefined;
 
@@ -88,25 +97,35 @@ export function createStoreTail({
       if (delayMs === 0) again = true;
       return;
     }
+    const due = Date.now() + delayMs;
     if (timer !== undefined) {
-      if (delayMs !== 0) return;
+      // The sooner one stands: a wake-up replaces the poll, never the other way round.
+      if (due >= timerDue) return;
       clearTimeout(timer);
     }
+    timerDue = due;
     timer = setTimeout(() => void run(), delayMs);
     timer.unref();
   };
+
+  const wakeDelay = (): number => Math.max(0, lastTickAt + WAKE_GAP_MS - Date.now());
 
   /** Subscribed at the first interest (it may open a connection), until close. */
   const listenForChanges = (): void => {
     if (changes === undefined || unsubscribeChanges !== undefined || closed) return;
     unsubscribeChanges = changes(() => {
-      if (needsTicks()) schedule(0);
+      if (!needsTicks()) return;
+      // A tick in progress may have read the marker before this commit: one more after it.
+      if (running) woken = true;
+      else schedule(wakeDelay());
     });
   };
 
   const run = async (): Promise<void> => {
     timer = undefined;
     running = true;
+    woken = false;
+    lastTickAt = Date.now();
     try {
       await tick();
     } catch (error) {
@@ -118,7 +137,8 @@ export function createStoreTail({
     if (again) {
       again = false;
       schedule(0);
-    } else if (needsTicks()) schedule(pollMs);
+    } else if (woken && needsTicks()) schedule(wakeDelay());
+    else if (needsTicks()) schedule(pollMs);
   };
 
   const tick = async (): Promise<void> => {
