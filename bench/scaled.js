@@ -89,6 +89,11 @@ async function submitAll(url) {
   for (const id of ids) {
     const detail = await api(url, 'GET', `/api/executions/${id}`);
     if (detail.status === 'succeeded' && detail.lineCount === LINES) ok++;
+    // Why a run fell short, so a shortfall can be explained rather than only counted.
+    else
+      console.error(
+        `  short: ${id} ${detail.status} lines ${detail.lineCount} worker ${detail.worker?.name ?? '-'}#${detail.worker?.attempt ?? '-'} ${detail.error ?? ''}`,
+      );
   }
   return { seconds: Number(seconds.toFixed(2)), complete: ok };
 }

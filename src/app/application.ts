@@ -54,7 +54,7 @@ export interface ApplicationDeps {
   jobs: JobStore;
   /** The local engine behind the dispatch to workers (engine/worker-dispatch.ts). */
   engine: WorkerDispatch;
-  writer: Pick<StoreWriter, 'flush' | 'health'>;
+  writer: Pick<StoreWriter, 'flush' | 'health' | 'alreadyStored'>;
   bus: EventBus;
   scheduler: Scheduler;
   requestCancel: (id: string) => Promise<RequestedCancel>;
@@ -81,11 +81,14 @@ export interface ApplicationDeps {
 
 export function createApplication(deps: ApplicationDeps): Application {
   const { store, engine, writer, bus, scheduler, requestCancel, dataDir } = deps;
+  // Other processes' commits, heard at once where the store can tell (PostgreSQL), else polled.
+  const changes = store.onChange?.bind(store);
   const workers = createWorkers({
     workers: deps.workers,
     bus,
     leaseMs: deps.workerLeaseMs,
     ...(deps.clusterMaxRunning !== undefined ? { maxRunning: deps.clusterMaxRunning } : {}),
+    ...(changes === undefined ? {} : { changes }),
   });
   return {
     executions: createExecutions({
@@ -106,6 +109,7 @@ export function createApplication(deps: ApplicationDeps): Application {
         bus,
         store,
         owner: deps.owner,
+        ...(changes === undefined ? {} : { changes }),
         onError,
         ...(pollMs === undefined ? {} : { pollMs }),
       }),

@@ -76,14 +76,14 @@ const LEASE_SCAN_PAGE = 500;
  * Stores what a remote CLI reports and replays it on the bus, so WebSocket watchers and metrics
  * see remote runs like local ones. Each change is written with `store.write` first (a failed
  * write fails the request, so the client retries: nothing is acknowledged that is not stored),
- * then published; the store writer, also a bus subscriber, writes the same rows again, which is
- * idempotent, and is flushed before the next request of that execution so it never lays an older
- * snapshot over a newer one.
+ * then published, marked as stored so that the store writer, also a bus subscriber, does not
+ * commit it again: one commit per report. The writer is flushed before that write, so a snapshot
+ * of the run it still holds (a worker's claim) never lands over the newer one.
  */
 export interface RemoteRunsDeps {
   store: ExecutionStore;
   bus: Pick<EventBus, 'publish'>;
-  writer: Pick<StoreWriter, 'flush'>;
+  writer: Pick<StoreWriter, 'flush' | 'alreadyStored'>;
   now?: () => number;
 }
 
@@ -126,9 +126,10 @@ export function createRemoteRuns({ store, bus, writer, now = Date.now }: RemoteR
   };
 
   const commit = async (batch: WriteBatch, events: ExecutionEvent[]): Promise<void> => {
-    await store.write(batch);
-    for (const event of events) bus.publish(event);
     await writer.flush();
+    await store.write(batch);
+    writer.alreadyStored(events);
+    for (const event of events) bus.publish(event);
   };
 
   const remoteExecution = async (id: string, attempt: number | undefined): Promise<ExecutionDetail> => {

@@ -1,6 +1,7 @@
 import type { Execution } from '../core/model.js';
 import { isWorkerLive, waitingReason, type WorkerIdentity, type WorkerRecord } from '../core/workers.js';
 import type { EventBus } from '../engine/event-bus.js';
+import type { StoreChange } from '../store/store.js';
 import type { ClaimedExecution, HeartbeatResult, HeldClaim, WorkerStore } from '../store/worker-store.js';
 
 /** A registered worker as the API shows it. */
@@ -30,8 +31,9 @@ export interface Workers {
 }
 
 /**
- * Runs submitted in another process (another API replica) publish nothing here: a waiting claim
- * looks at the store again this often, besides being woken by this process's submissions.
+ * Runs submitted in another process (another API replica) publish nothing here: a waiting claim is
+ * woken by the store's change notices where it has them (PostgreSQL), and looks at the store again
+ * this often anyway, besides being woken by this process's submissions.
  */
 const FOREIGN_SUBMIT_CHECK_MS = 5000;
 
@@ -40,6 +42,7 @@ export function createWorkers({
   bus,
   leaseMs,
   maxRunning,
+  changes,
   now = Date.now,
 }: {
   workers: WorkerStore;
@@ -50,18 +53,35 @@ export function createWorkers({
    * beyond it take nothing, and queued runs say why they wait. Every replica must set the same.
    */
   maxRunning?: number;
+  /** The store's change notices (ExecutionStore.onChange), when it has them. */
+  changes?: (listener: (change: StoreChange) => void) => () => void;
   now?: () => number;
 }): Workers {
   const waiters = new Set<() => void>();
   const limits = maxRunning === undefined ? {} : { maxRunning };
+  // Counts wake-ups, so a claim sees one that came while its query ran (no waiter was set then).
+  let wakeUps = 0;
+  const wakeAll = (): void => {
+    wakeUps++;
+    for (const wake of [...waiters]) wake();
+  };
   bus.subscribe((event) => {
     // Under a cluster limit, a run ending here frees a place as much as a new run is a chance.
     const chance =
       (event.type === 'execution.queued' && event.execution.runsOn !== undefined) ||
       (event.type === 'execution.finished' && maxRunning !== undefined);
-    if (!chance) return;
-    for (const wake of [...waiters]) wake();
+    if (chance) wakeAll();
   });
+  // Subscribed at the first waiting claim (it may open a connection), for the process's life.
+  let listening = false;
+  const listenForQueued = (): void => {
+    if (listening || changes === undefined) return;
+    listening = true;
+    changes((change) => {
+      // A run ended on another replica frees a place under a cluster limit, as one ending here does.
+      if (change === 'queued' || (change === 'ended' && maxRunning !== undefined)) wakeAll();
+    });
+  };
   const iso = (): string => new Date(now()).toISOString();
 
   /** Resolves when a run is submitted here, after `ms`, or on abort, whichever is first. */
@@ -91,11 +111,14 @@ export function createWorkers({
     leaseMs,
     async claim(worker, { waitMs, signal }) {
       const deadline = now() + waitMs;
+      listenForQueued();
       for (;;) {
+        const before = wakeUps;
         const claimed = await claimNow(worker);
         if (claimed !== undefined || signal.aborted) return claimed;
         const left = deadline - now();
         if (left <= 0) return undefined;
+        if (wakeUps !== before) continue;
         await nextChance(Math.min(left, FOREIGN_SUBMIT_CHECK_MS), signal);
       }
     },

@@ -59,6 +59,12 @@ export interface StoreWriter {
   /** Feed it every event (subscribe it to the bus). */
   handle(event: StepflowEvent): void;
   /**
+   * These events, about to be published, are in the store already (their publisher wrote them in
+   * its own transaction, as remote ingest does): {@link handle} skips them, so they are not
+   * committed a second time. Only these objects: any other event is written as usual.
+   */
+  alreadyStored(events: readonly StepflowEvent[]): void;
+  /**
    * Commits everything pending now. While commits fail it waits for the next retry instead, and
    * resolves whether that succeeded or not: it never rejects.
    */
@@ -134,6 +140,8 @@ export function createStoreWriter({
   let closed = false;
   // While failing: the output held (in `held` and pending), to stop its executions past the bound.
   const heldOutput = createHeldOutput(maxHeldBytes);
+  // Events their publisher stored itself; by identity, so nothing published meanwhile is skipped.
+  const stored = new WeakSet<StepflowEvent>();
 
   const isOwn = (execution: Execution): boolean =>
     owner !== undefined &&
@@ -327,9 +335,13 @@ export function createStoreWriter({
   heartbeat?.unref();
 
   return {
+    alreadyStored(events) {
+      for (const event of events) stored.add(event);
+    },
     handle(event) {
       // Job events are the job store's business (it records fires and retries itself).
       if (!isExecutionEvent(event)) return;
+      if (stored.has(event)) return;
       switch (event.type) {
         case 'execution.queued':
           if (isOwn(event.execution)) open.add(event.executionId);

@@ -16,9 +16,12 @@ export interface WorkerDispatch extends Engine {
 /**
  * A run for workers may end on another API replica (its worker reports there, or that replica's
  * lease sweep loses it) and then nothing is published here: while such runs are awaited, the store
- * is looked at this often, and only read when its change marker moved.
+ * is looked at when its change notices say a run ended (PostgreSQL), and this often anyway, and
+ * only read when its change marker moved.
  */
 const FOREIGN_END_CHECK_MS = 1000;
+/** Least time between two checks woken by change notices (every replica's ends send them). */
+const FOREIGN_END_WAKE_GAP_MS = 250;
 
 /**
  * The engine as callers see it (API, scheduler, re-runs): a run that asks for labels (`runsOn`), or
@@ -36,7 +39,10 @@ export function createWorkerDispatch(
     runsLocally,
     now = Date.now,
   }: {
-    store: Pick<ExecutionStore, 'createExecution' | 'changeMarker' | 'listExecutions' | 'getExecution'>;
+    store: Pick<
+      ExecutionStore,
+      'createExecution' | 'changeMarker' | 'listExecutions' | 'getExecution' | 'onChange'
+    >;
     workers: Pick<WorkerStore, 'cancelUnclaimed'>;
     bus: EventBus;
     runsLocally: boolean;
@@ -54,7 +60,12 @@ export function createWorkerDispatch(
 
   let marker: number | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let timerDue = 0;
+  let checking = false;
+  let checkAgain = false;
+  let lastCheckAt = Number.NEGATIVE_INFINITY;
   let stopped = false;
+  let unsubscribeChanges: (() => void) | undefined;
   /** Resolves the awaited runs that ended elsewhere: one listing of the open runs, not one read each. */
   const checkForeignEnds = async (): Promise<void> => {
     const moved = await store.changeMarker();
@@ -77,9 +88,12 @@ export function createWorkerDispatch(
       resolve(ended);
     }
   };
-  const watchForeignEnds = (): void => {
-    if (timer !== undefined || stopped || waiting.size === 0) return;
+  const startCheck = (delayMs: number): void => {
+    timerDue = Date.now() + delayMs;
     timer = setTimeout(() => {
+      timer = undefined;
+      checking = true;
+      lastCheckAt = Date.now();
       checkForeignEnds()
         .catch((error: unknown) => {
           // Shutting down: the store may close under a check in flight; nothing is awaited anymore.
@@ -88,17 +102,43 @@ export function createWorkerDispatch(
           console.error(`stepflow: cannot check for runs ended elsewhere: ${(error as Error).message}`);
         })
         .finally(() => {
-          timer = undefined;
-          watchForeignEnds();
+          checking = false;
+          if (checkAgain) wakeForeignEnds();
+          else watchForeignEnds();
         });
-    }, FOREIGN_END_CHECK_MS);
+    }, delayMs);
     timer.unref();
+  };
+  const watchForeignEnds = (): void => {
+    if (timer !== undefined || checking || stopped || waiting.size === 0) return;
+    if (unsubscribeChanges === undefined && store.onChange !== undefined) {
+      unsubscribeChanges = store.onChange((change) => {
+        if (change === 'ended') wakeForeignEnds();
+      });
+    }
+    startCheck(FOREIGN_END_CHECK_MS);
+  };
+  /** A run ended somewhere: check soon (the gap after the last check) rather than at the next tick. */
+  const wakeForeignEnds = (): void => {
+    checkAgain = false;
+    if (stopped || waiting.size === 0) return;
+    if (checking) {
+      checkAgain = true;
+      return;
+    }
+    const delayMs = Math.max(0, lastCheckAt + FOREIGN_END_WAKE_GAP_MS - Date.now());
+    if (timer !== undefined) {
+      if (Date.now() + delayMs >= timerDue) return;
+      clearTimeout(timer);
+    }
+    startCheck(delayMs);
   };
 
   return {
     ...engine,
     async shutdown() {
       stopped = true;
+      unsubscribeChanges?.();
       clearTimeout(timer);
       await engine.shutdown();
     },

@@ -154,6 +154,15 @@ export interface ExecutionStore {
    */
   changeMarker(): Promise<number>;
 
+  /**
+   * Optional: calls `listener` soon after any process on the store (this one included) commits a
+   * change, saying what kind. A wake-up only, best effort and coalesced (a few per 50 ms at most):
+   * pollers of {@link changeMarker} look at once instead of at their next tick, and keep polling as
+   * the fallback, since a notice can be missed (while the backend reconnects). Absent where the
+   * backend cannot hear other processes' commits (SQLite: polling only). Returns the unsubscribe.
+   */
+  onChange?(listener: (change: StoreChange) => void): () => void;
+
   close(): Promise<void>;
 }
 
@@ -194,6 +203,12 @@ export interface ExpiredArtifact {
   storedPath: string | null;
   size: number | null;
 }
+/**
+ * What a change notice ({@link ExecutionStore.onChange}) is about: `queued`, a run was queued (for
+ * workers to claim); `ended`, a run ended; `log`, anything else (lines, steps, a run's state).
+ */
+export const STORE_CHANGES = ['log', 'queued', 'ended'] as const;
+export type StoreChange = (typeof STORE_CHANGES)[number];
 
 /** What {@link ExecutionStore.requestCancel} found. */
 export interface CancelRequestResult {

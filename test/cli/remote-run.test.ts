@@ -154,6 +154,43 @@ describe('stepflow run --server', () => {
     );
   });
 
+  it('sends the first line after a quiet spell at once, not at the next batch interval', async () => {
+    const server = await testServer();
+    const work = tempDir();
+    fs.writeFileSync(
+      path.join(work, 'quiet.py'),
+      `import time
+for i in range(6):
+    time.sleep(0.6)
+    print(f"after quiet {i} {time.time() * 1000:.1f}", flush=True)
+`,
+    );
+    const latencies: number[] = [];
+    const unsubscribe = server.stepflow.app.events.subscribe((event) => {
+      if (event.type !== 'log.lines') return;
+      for (const line of event.lines) {
+        const printedAt = Number(line.text.split(' ')[3]);
+        if (Number.isFinite(printedAt)) latencies.push(Date.now() - printedAt);
+      }
+    });
+    try {
+      const run = await runCli(['run', '--server', server.url, '--', 'python3', 'quiet.py'], {
+        dataDir: tempDir(),
+        cwd: work,
+        env: { STEPFLOW_SPOOL_DIR: tempDir() },
+      });
+      expect(run.code).toBe(0);
+    } finally {
+      unsubscribe();
+    }
+    latencies.sort((x, y) => x - y);
+    console.log(`print after a quiet spell → server: ${latencies.map((l) => l.toFixed(0)).join(', ')} ms`);
+    expect(latencies).toHaveLength(6);
+    // Batched, each waited for the spool's writer (100 ms) and the reporter's next look (every
+    // 200 ms): 70–250 ms measured. Sent on the leading edge it takes a commit and a request.
+    expect(latencies[2]!).toBeLessThan(80);
+  });
+
   it('records nulls as nulls (no empty signal or error, no 0 s timeout) and says "reported to" once it was', async () => {
     const server = await testServer();
     const fields = ['status', 'exitCode', 'signal', 'error', 'timeoutSeconds'] as const;

@@ -124,20 +124,22 @@ for i in range(1, ${count} + 1):
     console.log(
       `worker on A → watcher on B over ${latencies.length} lines: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms`,
     );
-    // The worker batches its reports (~100 ms), A's writer commits (~100 ms), B's store tail polls
-    // the change marker (100 ms). Asserted with room for a loaded 2-core machine.
+    // The worker batches its reports (~200 ms), A commits each once and NOTIFYs; B's store tail
+    // wakes on the notice (its poll is the fallback). Asserted with room for a loaded 2-core machine.
     expect(p50).toBeLessThan(1000);
     expect(p99).toBeLessThan(2500);
   }, 40_000);
 
-  it('wakes a claim waiting on replica B for a run submitted to replica A within the 5 s re-check', async () => {
+  it('wakes a claim waiting on replica B for a run submitted to replica A by its change notice, well within the 5 s re-check', async () => {
     // Only the worker of B has label "b": its claim is held by B, which never sees A's submission.
     const submittedAt = Date.now();
     const run = await startExecution(a, { command: 'echo from-b', cwd: tempDir(), runsOn: ['b'] });
     const running = await waitForStatus(a, run.id, ['running', ...ENDED], 15_000);
     const claimedAfter = Date.parse(running.startedAt!) - submittedAt;
     console.log(`claim on B of a run submitted to A after ${claimedAfter} ms`);
-    expect(claimedAfter).toBeLessThan(5000 + 1500);
+    // The notice takes milliseconds; the rest is room for a loaded machine. The re-check alone
+    // would take up to 5 s.
+    expect(claimedAfter).toBeLessThan(2000);
     const done = await waitForStatus(a, run.id, ENDED, 15_000);
     expect(done).toMatchObject({ status: 'succeeded', worker: { name: 'on-b' } });
   }, 30_000);
@@ -154,7 +156,7 @@ for i in range(1, ${count} + 1):
       cwd: tempDir(),
       triggers: [{ intervalSeconds: 1 }],
     });
-    // A claim on B waits up to 5 s for a run submitted on A: three runs take up to ~20 s.
+    // A claim on B is woken by A's change notice (the 5 s re-check is the fallback).
     await waitFor(
       async () => (await runsOf(b, job.id)).filter((run) => run.status === 'succeeded').length >= 3,
       'three succeeded runs',

@@ -6,7 +6,7 @@ import {
 } from '../../core/events.js';
 import type { Execution, ExecutionOwner } from '../../core/model.js';
 import type { EventBus } from '../../engine/event-bus.js';
-import { createStoreTail, type TailStore } from './store-tail.js';
+import { createStoreTail, type StoreTailOptions, type TailStore } from './store-tail.js';
 
 /**
  * Where the live hub gets its events: one stream in the vocabulary of `core/events.ts`, whichever
@@ -49,13 +49,31 @@ export interface LiveSourceOptions {
   store: TailStore;
   /** This process: executions it owns come from the bus and are never tailed. */
   owner: ExecutionOwner;
-  /** How often the store is looked at while a foreign execution is watched (default 100 ms). */
+  /**
+   * How often the store is looked at while a foreign execution is watched: default 100 ms, or
+   * {@link NOTICED_POLL_MS} when the store's change notices wake the tail.
+   */
   pollMs?: number;
+  /** The store's change notices, when it has them (PostgreSQL). */
+  changes?: StoreTailOptions['changes'];
   onError(error: unknown): void;
 }
 
+/**
+ * The tail's poll when change notices wake it: only the fallback for a notice missed (while the
+ * notice connection reconnects), so a second's latency then, and ten marker reads a second less.
+ */
+const NOTICED_POLL_MS = 1000;
+
 /** The bus for this process's executions, a store tail for the others. */
-export function createLiveSource({ bus, store, owner, pollMs, onError }: LiveSourceOptions): LiveSource {
+export function createLiveSource({
+  bus,
+  store,
+  owner,
+  pollMs,
+  changes,
+  onError,
+}: LiveSourceOptions): LiveSource {
   const listeners = new Set<StepflowEventListener>();
   // Executions whose events this bus carries and that have not ended: runs of this process and
   // remote runs reporting to it (those have their reporter as owner, hence this set).
@@ -86,6 +104,7 @@ export function createLiveSource({ bus, store, owner, pollMs, onError }: LiveSou
     store,
     isLocal,
     emit: deliver,
+    ...(changes === undefined ? {} : { changes, pollMs: NOTICED_POLL_MS }),
     ...(pollMs === undefined ? {} : { pollMs }),
     onError,
   });

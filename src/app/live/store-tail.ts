@@ -2,7 +2,7 @@ import { ERROR_CODES, isStepflowError } from '../../core/errors.js';
 import type { ExecutionEvent } from '../../core/events.js';
 import type { Execution } from '../../core/model.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
-import type { ExecutionStore } from '../../store/store.js';
+import type { ExecutionStore, StoreChange } from '../../store/store.js';
 import { ExecutionFollower } from './execution-follower.js';
 import type { LiveInterest } from './live-source.js';
 import { executionRow, rowEvent, sameRow } from './row-events.js';
@@ -19,6 +19,11 @@ export interface StoreTailOptions {
   emit(event: ExecutionEvent): void;
   /** Time between two looks at the change marker while anything is watched. */
   pollMs?: number;
+  /**
+   * The store's change notices ({@link ExecutionStore.onChange}), when it has them: each one makes
+   * the tail look at once; polling stays, as the fallback for a notice missed.
+   */
+  changes?: (listener: (change: StoreChange) => void) => () => void;
   /** A store read failed (it is retried on the next tick). */
   onError(error: unknown): void;
 }
@@ -32,6 +37,11 @@ export interface StoreTail {
 
 /** At most this many lines per execution and tick; the rest comes on the next one, at once. */
 const MAX_LINES_PER_TICK = 100_000;
+/**
+ * Least time between the starts of two ticks woken by change notices: a busy database sends many
+ * (each process up to ~40 a second per kind), and a tick may read lists of executions.
+ */
+const WAKE_GAP_MS = 50;
 /** The newest executions read per tick to notice runs that appeared (and maybe ended) meanwhile. */
 const RECENT_LIMIT = 50;
 /** Executions queued or running elsewhere read per tick (the port's maximum page). */
@@ -53,6 +63,7 @@ export function createStoreTail({
   isLocal,
   emit,
   pollMs = 100,
+  changes,
   onError,
 }: StoreTailOptions): StoreTail {
   const followers = new Map<string, ExecutionFollower>();
@@ -68,9 +79,14 @@ export function createStoreTail({
   let recentIds: Set<string> | undefined;
   let marker: number | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let timerDue = 0;
   let running = false;
   let again = false;
+  /** A change notice came while a tick ran: tick again (after the gap). */
+  let woken = false;
+  let lastTickAt = Number.NEGATIVE_INFINITY;
   let closed = false;
+  let unsubscribeChanges: (() => void) | undefined;
 
   const needsTicks = (): boolean =>
     watchers > 0 || [...followers.values()].some((f) => f.state === 'new' || f.state === 'following');
@@ -81,17 +97,35 @@ export function createStoreTail({
       if (delayMs === 0) again = true;
       return;
     }
+    const due = Date.now() + delayMs;
     if (timer !== undefined) {
-      if (delayMs !== 0) return;
+      // The sooner one stands: a wake-up replaces the poll, never the other way round.
+      if (due >= timerDue) return;
       clearTimeout(timer);
     }
+    timerDue = due;
     timer = setTimeout(() => void run(), delayMs);
     timer.unref();
+  };
+
+  const wakeDelay = (): number => Math.max(0, lastTickAt + WAKE_GAP_MS - Date.now());
+
+  /** Subscribed at the first interest (it may open a connection), until close. */
+  const listenForChanges = (): void => {
+    if (changes === undefined || unsubscribeChanges !== undefined || closed) return;
+    unsubscribeChanges = changes(() => {
+      if (!needsTicks()) return;
+      // A tick in progress may have read the marker before this commit: one more after it.
+      if (running) woken = true;
+      else schedule(wakeDelay());
+    });
   };
 
   const run = async (): Promise<void> => {
     timer = undefined;
     running = true;
+    woken = false;
+    lastTickAt = Date.now();
     try {
       await tick();
     } catch (error) {
@@ -103,7 +137,8 @@ export function createStoreTail({
     if (again) {
       again = false;
       schedule(0);
-    } else if (needsTicks()) schedule(pollMs);
+    } else if (woken && needsTicks()) schedule(wakeDelay());
+    else if (needsTicks()) schedule(pollMs);
   };
 
   const tick = async (): Promise<void> => {
@@ -240,6 +275,7 @@ export function createStoreTail({
 
   return {
     follow(executionId) {
+      listenForChanges();
       let follower = followers.get(executionId);
       if (follower === undefined) {
         follower = new ExecutionFollower(executionId);
@@ -265,6 +301,7 @@ export function createStoreTail({
       };
     },
     watchExecutions() {
+      listenForChanges();
       watchers++;
       if (listsReady === undefined) {
         listsReady = new Promise((resolve) => (resolveListsReady = resolve));
@@ -292,6 +329,7 @@ export function createStoreTail({
     activeElsewhere: () => [...rows.values()].filter(isActive),
     close() {
       closed = true;
+      unsubscribeChanges?.();
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       for (const follower of followers.values()) follower.markReady();

@@ -1,3 +1,4 @@
+import type { Application } from '../../app/application.js';
 import type { ExecutionReads } from '../../app/executions.js';
 import type { RemoteClient, RemoteFailure } from './remote-client.js';
 import { createOutbox, type OutboxRead } from './remote-outbox.js';
@@ -13,8 +14,18 @@ export interface RemoteReporterOptions {
   spoolDir: string;
   /** Tells the user one line (stderr). */
   say: (line: string) => void;
+  /** Least time between two batches while the run prints (they carry what came meanwhile). */
   intervalMs?: number;
   maxBackoffMs?: number;
+  /**
+   * The spool's activity, for the leading edge: `subscribe` calls its listener with the id of an
+   * execution that printed; after a quiet spell (no batch for `intervalMs`) the reporter then
+   * commits the spool (`settle`) and sends at once instead of at its next poll.
+   */
+  activity?: {
+    subscribe(listener: (executionId: string) => void): () => void;
+    settle(): Promise<void>;
+  };
   /** The server says someone asked to cancel the run (called once): stop it as Ctrl-C would. */
   onCancelRequested?: () => void;
 }
@@ -31,6 +42,19 @@ export interface RemoteReporter {
 }
 
 const PROGRESS_INTERVAL_MS = 10_000;
+
+/** {@link RemoteReporterOptions.activity} of the spool's application: its runs' printed lines. */
+export function spoolActivity(
+  app: Pick<Application, 'events'> & { executions: Pick<Application['executions'], 'settle'> },
+): NonNullable<RemoteReporterOptions['activity']> {
+  return {
+    subscribe: (listener) =>
+      app.events.subscribe((event) => {
+        if (event.type === 'log.lines') listener(event.executionId);
+      }),
+    settle: () => app.executions.settle(),
+  };
+}
 
 type Next = 'now' | 'later' | 'backoff';
 
@@ -62,6 +86,15 @@ export function startRemoteReporter(options: RemoteReporterOptions): RemoteRepor
   let recoveringFrom: number | undefined;
   const abort = new AbortController();
   let wake: (() => void) | undefined;
+  // When the last batch went out; the first lines after a quiet spell go at once (leading edge).
+  let lastSentAt = Number.NEGATIVE_INFINITY;
+  let idle = false;
+  let leadingEdge = false;
+  const unsubscribe = options.activity?.subscribe((executionId) => {
+    if (executionId !== id || !idle || leadingEdge || Date.now() - lastSentAt < intervalMs) return;
+    leadingEdge = true;
+    wake?.();
+  });
 
   const succeeded = (): void => {
     failures = 0;
@@ -142,9 +175,15 @@ export function startRemoteReporter(options: RemoteReporterOptions): RemoteRepor
       maxArtifactBytes = result.value.maxArtifactBytes;
       return 'now';
     }
+    if (leadingEdge) {
+      leadingEdge = false;
+      // What was printed is still in the spool writer's hands: commit it, then read it.
+      await options.activity?.settle();
+    }
     const pending = await outbox.read();
     if (pending.batch) {
       const { batch } = pending;
+      lastSentAt = Date.now();
       const sent = batch.execution ? { ...batch, execution: onServer(batch.execution) } : batch;
       const result = await client.sendBatch(remoteId, sent, abort.signal);
       if (!result.ok) {
@@ -204,8 +243,11 @@ export function startRemoteReporter(options: RemoteReporterOptions): RemoteRepor
       }
       if (state !== 'running') break;
       if (next === 'now') continue;
+      idle = next === 'later';
       await pause(next === 'later' ? intervalMs : Math.min(maxBackoffMs, intervalMs * 2 ** failures));
+      idle = false;
     }
+    unsubscribe?.();
   })();
 
   const outcome = (): DeliveryOutcome =>

@@ -5,7 +5,12 @@ import type { Application } from '../../app/application.js';
 import { createStepflow } from '../../stepflow.js';
 import { runCommand, type RunCommandOptions } from '../commands/run-command.js';
 import { createRemoteClient, type RemoteClient } from './remote-client.js';
-import { startRemoteReporter, type DeliveryOutcome, type RemoteReporter } from './remote-reporter.js';
+import {
+  spoolActivity,
+  startRemoteReporter,
+  type DeliveryOutcome,
+  type RemoteReporter,
+} from './remote-reporter.js';
 import { createSpoolDir } from './spool-dir.js';
 
 /** Where and how long to deliver: `--server`, `--token`, `--server-wait`. */
@@ -65,6 +70,7 @@ export async function remoteRunCommand(
       serverUrl,
       spoolDir,
       say,
+      activity: spoolActivity(app.app),
       onCancelRequested: () => cancelOnRequest(app.app, event.executionId, serverUrl),
     });
   });

@@ -9,7 +9,7 @@ import type { ClaimReply } from '../../protocol/worker-schemas.js';
 import { createStepflow } from '../../stepflow.js';
 import { VERSION } from '../../version.js';
 import { createRemoteClient } from '../remote/remote-client.js';
-import { startRemoteReporter, type RemoteReporter } from '../remote/remote-reporter.js';
+import { spoolActivity, startRemoteReporter, type RemoteReporter } from '../remote/remote-reporter.js';
 import { deliveryTarget, say } from '../remote/remote-run.js';
 import { createSpoolDir } from '../remote/spool-dir.js';
 import { createWorkerClient, WorkerRequestError } from './worker-client.js';
@@ -160,6 +160,7 @@ export async function workerCommand(
       serverUrl,
       spoolDir,
       say,
+      activity: spoolActivity(stepflow.app),
       onCancelRequested: () => cancelLocal(serverId, `requested on ${serverUrl}`),
     });
     held.set(serverId, { localId: local.execution.id, attempt: claim.attempt, reporter, cancelled: false });

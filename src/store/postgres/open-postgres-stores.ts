@@ -1,5 +1,6 @@
 import type { StoreBackend } from '../store-backend.js';
 import { openPgJobStore } from './open-pg-job-store.js';
+import { PgChangeNotices } from './change-notices.js';
 import { DEFAULT_POOL_SIZE, openPool } from './open-pool.js';
 import { PostgresStore } from './pg-store.js';
 import { PostgresWorkerStore } from './pg-worker-store.js';
@@ -26,9 +27,11 @@ export async function openPostgresStores({
   now?: () => Date;
 }): Promise<PostgresStores> {
   const pool = await openPool(url, { max: poolSize });
+  // One LISTEN connection per process (opened at the first subscriber), outside the pool.
+  const notices = new PgChangeNotices(pool, { ...pool.options });
   return {
-    store: new PostgresStore(pool, now),
+    store: new PostgresStore(pool, now, notices),
     jobs: openPgJobStore(pool, now),
-    workers: new PostgresWorkerStore(pool),
+    workers: new PostgresWorkerStore(pool, notices),
   };
 }

@@ -30,6 +30,7 @@ import type {
   RunSearchPage,
   RunSearchQuery,
   StatsQuery,
+  StoreChange,
   WriteBatch,
 } from '../store.js';
 import { annotationFromRow, artifactFromRow, sampleFromRow, stepFromRow } from '../sqlite/detail-rows.js';
@@ -60,6 +61,8 @@ import * as retention from './retention-rows.js';
 import type { EndedRun, EndedRunQuery, ExpiredArtifact, RunBytes } from '../store.js';
 import type { Queryable } from './sql-values.js';
 import { onClient, writeTransaction } from './write-transaction.js';
+import { batchChanges } from './batch-changes.js';
+import type { PgChangeNotices } from './change-notices.js';
 
 /**
  * {@link ExecutionStore} on a node-postgres pool, which it owns (ends on close): the job store
@@ -73,27 +76,38 @@ export class PostgresStore implements ExecutionStore {
   constructor(
     private readonly pool: pg.Pool,
     private readonly now: () => Date,
+    private readonly notices: PgChangeNotices,
   ) {}
+
+  onChange(listener: (change: StoreChange) => void): () => void {
+    return this.notices.subscribe(listener);
+  }
 
   async createExecution(input: NewExecution): Promise<Execution> {
     return this.guard('cannot create the execution', async () => {
       const execution = newExecution(input, { nextId: this.nextId, now: this.now });
-      await this.transaction(async (db) => {
-        await writeExecutions(db, [{ execution, spec: input.spec }]);
-        // Set once, at creation: the upsert never touches it, so later writes of the row keep it.
-        if (execution.runsOn !== undefined) {
-          await db.query('UPDATE executions SET runs_on = $1 WHERE id = $2', [
-            JSON.stringify(execution.runsOn),
-            execution.id,
-          ]);
-        }
-      });
+      const change: StoreChange = execution.status === 'queued' ? 'queued' : 'log';
+      await this.transaction(
+        async (db) => {
+          await writeExecutions(db, [{ execution, spec: input.spec }]);
+          // Set once, at creation: the upsert never touches it, so later writes of the row keep it.
+          if (execution.runsOn !== undefined) {
+            await db.query('UPDATE executions SET runs_on = $1 WHERE id = $2', [
+              JSON.stringify(execution.runsOn),
+              execution.id,
+            ]);
+          }
+        },
+        [change],
+      );
       return execution;
     });
   }
 
   async write(batch: WriteBatch): Promise<void> {
-    await this.guard('cannot write the batch', () => this.transaction((db) => writeBatch(db, batch)));
+    await this.guard('cannot write the batch', () =>
+      this.transaction((db) => writeBatch(db, batch), batchChanges(batch)),
+    );
   }
 
   async getExecution(id: string): Promise<ExecutionDetail | undefined> {
@@ -294,7 +308,7 @@ export class PostgresStore implements ExecutionStore {
 
   async recoverInterrupted(isOwnerAlive: (owner: ExecutionOwner) => boolean): Promise<string[]> {
     return this.guard('cannot recover interrupted executions', () =>
-      recoverInterrupted(this.pool, isOwnerAlive, this.now(), (work) => this.transaction(work)),
+      recoverInterrupted(this.pool, isOwnerAlive, this.now(), (work) => this.transaction(work, ['ended'])),
     );
   }
 
@@ -329,6 +343,7 @@ export class PostgresStore implements ExecutionStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.notices.close();
     await this.pool.end();
   }
 
@@ -336,8 +351,12 @@ export class PostgresStore implements ExecutionStore {
     if (!(await exists(this.pool, id))) throw notFound('execution', id);
   }
 
-  private async transaction<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-    return writeTransaction(this.pool, work);
+  /** A write transaction; after its commit other processes hear of `changes` (change-notices.ts). */
+  private async transaction<T>(
+    work: (db: pg.PoolClient) => Promise<T>,
+    changes: readonly StoreChange[] = ['log'],
+  ): Promise<T> {
+    return writeTransaction(this.pool, work, { notices: this.notices, changes: () => changes });
   }
 
   /** Reads of several parts from one snapshot. */

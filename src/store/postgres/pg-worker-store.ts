@@ -4,6 +4,7 @@ import type { OpenStep } from '../../core/interruption.js';
 import type { Execution, RunSpec } from '../../core/model.js';
 import { lostOf, type WorkerIdentity, type WorkerRecord } from '../../core/workers.js';
 import { executionFromRow, type ExecutionRow } from '../sqlite/execution-row.js';
+import type { StoreChange } from '../store.js';
 import type {
   ClaimedExecution,
   ClaimLimits,
@@ -15,7 +16,8 @@ import { executionColumns } from './execution-row.js';
 import { lastSignOfLife } from './last-sign-of-life.js';
 import { toStoreError } from './pg-errors.js';
 import type { Queryable } from './sql-values.js';
-import { onClient, writeTransaction } from './write-transaction.js';
+import type { PgChangeNotices } from './change-notices.js';
+import { onClient, writeTransaction, type ChangeNotice } from './write-transaction.js';
 
 /**
  * Any constant, not the migrations' nor the scheduler's: the key of the advisory lock that claims
@@ -40,7 +42,10 @@ interface WorkerRow {
  * their commit (the live views of other replicas then see them); heartbeats only renew leases.
  */
 export class PostgresWorkerStore implements WorkerStore {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly notices: PgChangeNotices,
+  ) {}
 
   async claimExecution(
     worker: WorkerIdentity,
@@ -48,28 +53,30 @@ export class PostgresWorkerStore implements WorkerStore {
     { maxRunning }: ClaimLimits = {},
   ): Promise<ClaimedExecution | undefined> {
     return this.guard('cannot claim an execution', () =>
-      writeTransaction(this.pool, async (db) => {
-        let full = false;
-        if (maxRunning !== undefined) {
-          // Count-then-claim must be one step across replicas, or two claims each counting N-1
-          // both take a run. SKIP LOCKED cannot give that (a count sees no uncommitted claim), so
-          // limited claims queue on a transaction-level advisory lock (freed at commit, after the
-          // claim is visible). A counter row would do the same with a row lock, but must then be
-          // kept right by every status change of every writer; the count reads the truth from the
-          // (status, id) index. Taken first, before any row lock: nothing waits in a cycle. Without
-          // a limit, claims never wait on each other.
-          await db.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LIMIT_LOCK]);
-          const { rows } = await db.query<{ n: number }>(
-            `SELECT count(*)::integer AS n FROM executions WHERE status = 'running'`,
-          );
-          full = (rows[0]?.n ?? 0) >= maxRunning;
-        }
-        await register(db, worker, at);
-        if (full) return undefined;
-        // A run's labels must all be the worker's: jsonb containment of its runs_on in theirs.
-        // Same terms as the partial index executions_for_workers, which the subquery walks by id.
-        const { rows } = await db.query<{ id: string; run_spec: string }>(
-          `UPDATE executions SET status = 'running', started_at = $1, worker_name = $2,
+      writeTransaction(
+        this.pool,
+        async (db) => {
+          let full = false;
+          if (maxRunning !== undefined) {
+            // Count-then-claim must be one step across replicas, or two claims each counting N-1
+            // both take a run. SKIP LOCKED cannot give that (a count sees no uncommitted claim), so
+            // limited claims queue on a transaction-level advisory lock (freed at commit, after the
+            // claim is visible). A counter row would do the same with a row lock, but must then be
+            // kept right by every status change of every writer; the count reads the truth from the
+            // (status, id) index. Taken first, before any row lock: nothing waits in a cycle. Without
+            // a limit, claims never wait on each other.
+            await db.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LIMIT_LOCK]);
+            const { rows } = await db.query<{ n: number }>(
+              `SELECT count(*)::integer AS n FROM executions WHERE status = 'running'`,
+            );
+            full = (rows[0]?.n ?? 0) >= maxRunning;
+          }
+          await register(db, worker, at);
+          if (full) return undefined;
+          // A run's labels must all be the worker's: jsonb containment of its runs_on in theirs.
+          // Same terms as the partial index executions_for_workers, which the subquery walks by id.
+          const { rows } = await db.query<{ id: string; run_spec: string }>(
+            `UPDATE executions SET status = 'running', started_at = $1, worker_name = $2,
             worker_attempt = coalesce(worker_attempt, 0) + 1, owner_seen_at = $1
           WHERE id = (
             SELECT id FROM executions
@@ -79,17 +86,19 @@ export class PostgresWorkerStore implements WorkerStore {
             FOR UPDATE SKIP LOCKED)
           AND status = 'queued' AND worker_name IS NULL
           RETURNING id, run_spec`,
-          [at, worker.name, JSON.stringify(worker.labels)],
-        );
-        const row = rows[0];
-        if (row === undefined) return undefined;
-        const execution = await readExecution(db, row.id);
-        return {
-          execution,
-          spec: JSON.parse(row.run_spec) as RunSpec,
-          attempt: execution.worker?.attempt ?? 1,
-        };
-      }),
+            [at, worker.name, JSON.stringify(worker.labels)],
+          );
+          const row = rows[0];
+          if (row === undefined) return undefined;
+          const execution = await readExecution(db, row.id);
+          return {
+            execution,
+            spec: JSON.parse(row.run_spec) as RunSpec,
+            attempt: execution.worker?.attempt ?? 1,
+          };
+        },
+        this.notice((claimed) => (claimed === undefined ? [] : ['log'])),
+      ),
     );
   }
 
@@ -139,59 +148,63 @@ export class PostgresWorkerStore implements WorkerStore {
 
   async expireClaims(before: string, leaseMs: number, now: string): Promise<Execution[]> {
     return this.guard('cannot expire leases', () =>
-      writeTransaction(this.pool, async (db) => {
-        // Another replica sweeping at once, or a heartbeat renewing one, holds its rows: skip them
-        // (the next sweep looks again) rather than wait.
-        const { rows } = await db.query<{
-          id: string;
-          started_at: string | null;
-          worker_name: string;
-          worker_attempt: number;
-          owner_seen_at: string;
-        }>(
-          `SELECT id, started_at, worker_name, worker_attempt, owner_seen_at FROM executions
+      writeTransaction(
+        this.pool,
+        async (db) => {
+          // Another replica sweeping at once, or a heartbeat renewing one, holds its rows: skip them
+          // (the next sweep looks again) rather than wait.
+          const { rows } = await db.query<{
+            id: string;
+            started_at: string | null;
+            worker_name: string;
+            worker_attempt: number;
+            owner_seen_at: string;
+          }>(
+            `SELECT id, started_at, worker_name, worker_attempt, owner_seen_at FROM executions
           WHERE worker_name IS NOT NULL AND status IN ('queued', 'running') AND owner_seen_at < $1
           ORDER BY id FOR UPDATE SKIP LOCKED`,
-          [before],
-        );
-        const lost: Execution[] = [];
-        for (const row of rows) {
-          const steps = await db.query<{ id: number; status: OpenStep['status']; started_at: string }>(
-            'SELECT id, status, started_at FROM steps WHERE execution_id = $1 AND ended_at IS NULL',
-            [row.id],
+            [before],
           );
-          const loss = lostOf({
-            startedAt: row.started_at,
-            worker: row.worker_name,
-            leaseMs,
-            lastSignOfLifeMs: await lastSignOfLife(db, row.id),
-            nowMs: Date.parse(now),
-            openSteps: steps.rows.map((s) => ({ id: s.id, status: s.status, startedAt: s.started_at })),
-          });
-          const marked = await db.query(
-            `UPDATE executions SET status = 'lost', ended_at = $1, duration_ms = $2, error = $3
+          const lost: Execution[] = [];
+          for (const row of rows) {
+            const steps = await db.query<{ id: number; status: OpenStep['status']; started_at: string }>(
+              'SELECT id, status, started_at FROM steps WHERE execution_id = $1 AND ended_at IS NULL',
+              [row.id],
+            );
+            const loss = lostOf({
+              startedAt: row.started_at,
+              worker: row.worker_name,
+              leaseMs,
+              lastSignOfLifeMs: await lastSignOfLife(db, row.id),
+              nowMs: Date.parse(now),
+              openSteps: steps.rows.map((s) => ({ id: s.id, status: s.status, startedAt: s.started_at })),
+            });
+            const marked = await db.query(
+              `UPDATE executions SET status = 'lost', ended_at = $1, duration_ms = $2, error = $3
             WHERE id = $4 AND status = 'running' AND worker_attempt = $5 AND owner_seen_at = $6`,
-            [loss.endedAt, loss.durationMs, loss.error, row.id, row.worker_attempt, row.owner_seen_at],
-          );
-          if (marked.rowCount === 0) continue;
-          if (loss.steps.length > 0) {
-            await db.query(
-              `UPDATE steps s SET status = v.status, ended_at = v.ended_at, duration_ms = v.duration_ms
+              [loss.endedAt, loss.durationMs, loss.error, row.id, row.worker_attempt, row.owner_seen_at],
+            );
+            if (marked.rowCount === 0) continue;
+            if (loss.steps.length > 0) {
+              await db.query(
+                `UPDATE steps s SET status = v.status, ended_at = v.ended_at, duration_ms = v.duration_ms
               FROM unnest($2::integer[], $3::text[], $4::text[], $5::bigint[]) AS v(id, status, ended_at, duration_ms)
               WHERE s.execution_id = $1 AND s.id = v.id`,
-              [
-                row.id,
-                loss.steps.map((s) => s.id),
-                loss.steps.map((s) => s.status),
-                loss.steps.map((s) => s.endedAt),
-                loss.steps.map((s) => s.durationMs),
-              ],
-            );
+                [
+                  row.id,
+                  loss.steps.map((s) => s.id),
+                  loss.steps.map((s) => s.status),
+                  loss.steps.map((s) => s.endedAt),
+                  loss.steps.map((s) => s.durationMs),
+                ],
+              );
+            }
+            lost.push(await readExecution(db, row.id));
           }
-          lost.push(await readExecution(db, row.id));
-        }
-        return lost;
-      }),
+          return lost;
+        },
+        this.notice((lost) => (lost.length === 0 ? [] : ['ended'])),
+      ),
     );
   }
 
@@ -231,15 +244,24 @@ export class PostgresWorkerStore implements WorkerStore {
 
   async cancelUnclaimed(id: string, at: string, error: string): Promise<Execution | undefined> {
     return this.guard('cannot cancel the execution', () =>
-      writeTransaction(this.pool, async (db) => {
-        const { rowCount } = await db.query(
-          `UPDATE executions SET status = 'cancelled', ended_at = $1, error = $2
+      writeTransaction(
+        this.pool,
+        async (db) => {
+          const { rowCount } = await db.query(
+            `UPDATE executions SET status = 'cancelled', ended_at = $1, error = $2
           WHERE id = $3 AND status = 'queued' AND runs_on IS NOT NULL AND worker_name IS NULL`,
-          [at, error, id],
-        );
-        return rowCount === 0 ? undefined : readExecution(db, id);
-      }),
+            [at, error, id],
+          );
+          return rowCount === 0 ? undefined : readExecution(db, id);
+        },
+        this.notice((cancelled) => (cancelled === undefined ? [] : ['ended'])),
+      ),
     );
+  }
+
+  /** Other processes hear of what a commit changed (change-notices.ts). */
+  private notice<T>(changes: (value: T) => StoreChange[]): ChangeNotice<T> {
+    return { notices: this.notices, changes };
   }
 
   private async guard<T>(context: string, operation: () => Promise<T>): Promise<T> {

@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
+import type { StoreChange } from '../store.js';
+import { notifySql, type PgChangeNotices } from './change-notices.js';
 import { toStoreError } from './pg-errors.js';
 
 /** Runs `work` on one pooled client; a connection that failed under it is not given back. */
@@ -29,13 +31,18 @@ export async function onClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) =
 export async function writeTransaction<T>(
   pool: pg.Pool,
   work: (db: pg.PoolClient) => Promise<T>,
+  notice?: ChangeNotice<T>,
 ): Promise<T> {
   return onClient(pool, async (client) => {
     await client.query('BEGIN');
     try {
       const value = await work(client);
       await client.query('COMMIT');
-      await client.query("SELECT nextval('stepflow_changes')");
+      // The notice rides on the marker's bump (no round trip of its own), and is delivered after it.
+      const due = notice ? notice.notices.due(notice.changes(value)) : [];
+      await client.query(
+        `SELECT ${["nextval('stepflow_changes')", ...(due.length > 0 ? [notifySql(due)] : [])].join(', ')}`,
+      );
       return value;
     } catch (error) {
       // The original error is what the caller needs; a failed rollback ends with the connection.
@@ -43,4 +50,11 @@ export async function writeTransaction<T>(
       throw error;
     }
   });
+}
+
+/** What a write transaction tells other processes after its commit (see change-notices.ts). */
+export interface ChangeNotice<T> {
+  notices: PgChangeNotices;
+  /** The kinds of change the committed work made; none: no notice. */
+  changes(value: T): Iterable<StoreChange>;
 }
