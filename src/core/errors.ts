@@ -32,6 +32,8 @@ export const ERROR_CODES = {
    * (a newer attempt). Fencing: a worker back from a network partition cannot overwrite anything.
    */
   STALE_ATTEMPT: 'stale_attempt',
+  /** Too many attempts (sign-in failures) from one address or for one user: try again later. */
+  RATE_LIMITED: 'rate_limited',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

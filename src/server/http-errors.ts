@@ -28,6 +28,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   server_unreachable: 502,
   internal: 500,
   stale_attempt: 409,
+  rate_limited: 429,
 };
 
 export interface ErrorBody {

@@ -1,6 +1,7 @@
 import type { JobStore } from './job-store.js';
 import type { StoreMaintenance } from './maintenance.js';
 import type { ExecutionStore } from './store.js';
+import type { UserStore } from './user-store.js';
 import type { WorkerStore } from './worker-store.js';
 
 /**
@@ -16,4 +17,6 @@ export interface StoreBackend {
   maintenance?: StoreMaintenance;
   /** Claims, leases and the registry of `stepflow worker` processes (docs/WORKERS.md). */
   workers: WorkerStore;
+  /** Users, roles and sign-in sessions (docs/USERS.md). */
+  users: UserStore;
 }

@@ -2,6 +2,7 @@ import type { StoreBackend } from '../store-backend.js';
 import { openPgJobStore } from './open-pg-job-store.js';
 import { DEFAULT_POOL_SIZE, openPool } from './open-pool.js';
 import { PostgresStore } from './pg-store.js';
+import { PostgresUserStore } from './pg-user-store.js';
 import { PostgresWorkerStore } from './pg-worker-store.js';
 
 /** The PostgreSQL backend: every port on one pool. No `maintenance` (see docs/POSTGRES.md). */
@@ -30,5 +31,6 @@ export async function openPostgresStores({
     store: new PostgresStore(pool, now),
     jobs: openPgJobStore(pool, now),
     workers: new PostgresWorkerStore(pool),
+    users: new PostgresUserStore(pool),
   };
 }

@@ -4,6 +4,7 @@ import { DATABASE_FILE, openDatabase } from './open-database.js';
 import { SqliteJobStore } from './sqlite-job-store.js';
 import { SqliteMaintenance } from './sqlite-maintenance.js';
 import { SqliteStore } from './sqlite-store.js';
+import { SqliteUserStore } from './sqlite-user-store.js';
 import { SqliteWorkerStore } from './sqlite-worker-store.js';
 
 /** The SQLite backend: both ports and maintenance, on one connection to `<dataDir>/stepflow.db`. */
@@ -12,6 +13,7 @@ export interface SqliteStores extends StoreBackend {
   jobs: SqliteJobStore;
   maintenance: SqliteMaintenance;
   workers: SqliteWorkerStore;
+  users: SqliteUserStore;
 }
 
 /**
@@ -35,5 +37,6 @@ export async function openSqliteStores({
     jobs: new SqliteJobStore(db, now),
     maintenance: new SqliteMaintenance(db, file),
     workers: new SqliteWorkerStore(db, () => store.invalidateListings()),
+    users: new SqliteUserStore(db),
   };
 }
