@@ -88,7 +88,7 @@ export async function createStepflow(
 ): Promise<Stepflow> {
   limitHeapGrowth();
   // One backend, one database: the job store reads the executions the execution store writes.
-  const { store, jobs, maintenance, workers } = await openBackend(config);
+  const { store, jobs, maintenance, workers, users } = await openBackend(config);
   const recovered = await store.recoverInterrupted(isOwnerAlive);
   const searchIndexer =
     options.searchIndexer && config.database === undefined
@@ -160,6 +160,7 @@ export async function createStepflow(
     dataDir: config.dataDir,
     workers,
     workerLeaseMs: config.workerLeaseMs ?? 30_000,
+    users,
   });
 
   let closing: Promise<void> | undefined;

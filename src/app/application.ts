@@ -14,6 +14,8 @@ import { createRemoteRuns, type RemoteRuns } from './remote-runs.js';
 import type { WorkerDispatch } from '../engine/worker-dispatch.js';
 import type { WorkerStore } from '../store/worker-store.js';
 import { createWorkers, type Workers } from './workers.js';
+import type { UserStore } from '../store/user-store.js';
+import { createUsers, type Users } from './users.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -27,6 +29,8 @@ export interface Application {
   remote: RemoteRuns;
   /** `stepflow worker` processes: claims, heartbeats, leases (docs/WORKERS.md). */
   workers: Workers;
+  /** Users, passwords and sign-in sessions (docs/USERS.md). */
+  users: Users;
   /** The event stream (core/events.ts): every execution and job event of this process. */
   events: { subscribe(listener: StepflowEventListener): () => void };
   /**
@@ -57,6 +61,7 @@ export interface ApplicationDeps {
   workers: WorkerStore;
   /** STEPFLOW_WORKER_LEASE_SECONDS, in ms. */
   workerLeaseMs: number;
+  users: UserStore;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
@@ -75,6 +80,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     jobs: createJobs({ jobs: deps.jobs, scheduler, bus }),
     remote: createRemoteRuns({ store, bus, writer }),
     workers,
+    users: createUsers({ users: deps.users }),
     events: { subscribe: (listener) => bus.subscribe(listener) },
     openLiveSource: ({ onError, pollMs }) =>
       createLiveSource({

@@ -39,7 +39,7 @@ const READS: readonly Permission[] = ['runs:read', 'jobs:read', 'workers:read', 
  * jobs; an admin has every permission. `worker:report` is the admin's (the bootstrap API key's) and
  * the worker token's only: an operator signed in to the dashboard never needs to act as a worker.
  */
-export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
+const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   viewer: READS,
   operator: [...READS, 'runs:write', 'jobs:write', 'secrets:read'],
   admin: PERMISSIONS,

@@ -143,7 +143,7 @@ describe('authentication is decided on the matched route', () => {
     const server = await start({ env: { STEPFLOW_API_KEY: KEY } });
     const shell = await dashboardShell(server);
     const routes = routesOf(server.app.server);
-    const protectedRoutes = routes.filter((r) => r.access === 'protected');
+    const protectedRoutes = routes.filter((r) => r.access !== 'public');
     // The registry is real and complete enough to mean something.
     expect(protectedRoutes.map((r) => `${r.method} ${r.url}`)).toEqual(
       expect.arrayContaining([
@@ -198,19 +198,22 @@ describe('authentication is decided on the matched route', () => {
     for (const route of routes) {
       if (route.method !== 'GET' || route.url.includes(':')) continue;
       const path = concrete(route.url);
-      const headers = route.access === 'protected' ? AUTH : {};
+      const headers = route.access !== 'public' ? AUTH : {};
       const response = await send(server, 'GET', path, headers);
       expect(response.status, `GET ${path}`).not.toBe(401);
       expect(response.status, `GET ${path}`).toBeLessThan(500);
     }
-    for (const route of routes.filter((r) => r.access === 'protected' && r.url.includes(':'))) {
+    for (const route of routes.filter((r) => r.access !== 'public' && r.url.includes(':'))) {
       const response = await send(server, route.method, concrete(route.url), AUTH);
       expect(response.status, `${route.method} ${route.url}`).not.toBe(401);
     }
-    // The public routes are exactly the dashboard's: its shell, client-side routes and files.
+    // The public routes are exactly the dashboard's (its shell, client-side routes and files) and
+    // signing in and out.
     const publicRoutes = routes.filter((r) => r.access === 'public').map((r) => r.url);
     expect(publicRoutes).toEqual(expect.arrayContaining(['/', '/*', '/favicon.svg']));
-    for (const url of publicRoutes) {
+    const signInRoutes = ['/api/auth/login', '/api/auth/logout'];
+    expect(publicRoutes.filter((url) => url.startsWith('/api'))).toEqual(signInRoutes);
+    for (const url of publicRoutes.filter((u) => !signInRoutes.includes(u))) {
       expect(url.startsWith('/api') || url.startsWith('/docs') || url.startsWith('/metrics'), url).toBe(
         false,
       );
