@@ -129,7 +129,10 @@ export function createRequestGuard(
       }
       if (access === 'public') return { ok: true, principal: LOCAL };
       const workerRoute = access === 'worker:report';
-      const usersExist = await users.any();
+      // Once this process has seen a user, `any` answers from memory. Before that, a store that
+      // cannot be read (closed, down) counts as no users: the mode the server was in (on loopback:
+      // a non-loopback bind needs users or keys at start), and health still answers its 503.
+      const usersExist = await users.any().catch(() => false);
       // Credentials are asked for once a key or a user exists; worker routes also with a worker token.
       const required = keyDigests.length > 0 || usersExist || (workerRoute && workerDigests.length > 0);
       if (!required) return { ok: true, principal: LOCAL };

@@ -68,7 +68,9 @@ export async function startServer(
 async function prepareUsers(users: Users, options: ServerOptions): Promise<boolean> {
   const created =
     options.adminPassword === undefined ? false : await users.bootstrapAdmin(options.adminPassword);
-  if (options.bindNeedsUsers && !(await users.any())) {
+  // Asked now, so a store that fails later cannot make this process forget that users exist.
+  const usersExist = await users.any();
+  if (options.bindNeedsUsers && !usersExist) {
     throw new StepflowError(ERROR_CODES.USAGE, unsafeBindMessage(options.host));
   }
   return created;
