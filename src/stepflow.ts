@@ -91,7 +91,7 @@ export async function createStepflow(
 ): Promise<Stepflow> {
   limitHeapGrowth();
   // One backend, one database: the job store reads the executions the execution store writes.
-  const { store, jobs, maintenance, workers, snapshots, consistency } = await openBackend(config);
+  const { store, jobs, maintenance, workers, snapshots, consistency, users } = await openBackend(config);
   const recovered = await store.recoverInterrupted(isOwnerAlive);
   const searchIndexer =
     options.searchIndexer && config.database === undefined
@@ -169,6 +169,7 @@ export async function createStepflow(
     version: VERSION,
     ...(config.clusterMaxRunning !== undefined ? { clusterMaxRunning: config.clusterMaxRunning } : {}),
     ...(config.retention ? { retention: config.retention } : {}),
+    users,
   });
 
   let closing: Promise<void> | undefined;

@@ -18,6 +18,8 @@ import type { StoreConsistency, StoreSnapshots } from '../store/snapshots.js';
 import { createDataDirCare, type DataDirCare } from './data-dir-care.js';
 import { createRetention, type Retention } from './retention.js';
 import type { RetentionPolicy } from '../core/retention.js';
+import type { UserStore } from '../store/user-store.js';
+import { createUsers, type Users } from './users.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -31,6 +33,8 @@ export interface Application {
   remote: RemoteRuns;
   /** `stepflow worker` processes: claims, heartbeats, leases (docs/WORKERS.md). */
   workers: Workers;
+  /** Users, passwords and sign-in sessions (docs/USERS.md). */
+  users: Users;
   /** The event stream (core/events.ts): every execution and job event of this process. */
   events: { subscribe(listener: StepflowEventListener): () => void };
   /**
@@ -77,6 +81,7 @@ export interface ApplicationDeps {
   retention?: RetentionPolicy;
   /** Clock of the retention sweep; tests pass a fake. */
   now?: () => Date;
+  users: UserStore;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
@@ -103,6 +108,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     jobs: createJobs({ jobs: deps.jobs, scheduler, bus }),
     remote: createRemoteRuns({ store, bus, writer }),
     workers,
+    users: createUsers({ users: deps.users }),
     events: { subscribe: (listener) => bus.subscribe(listener) },
     openLiveSource: ({ onError, pollMs }) =>
       createLiveSource({

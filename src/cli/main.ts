@@ -325,6 +325,51 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(await pushSpoolCommand(spool, { ...options, server }));
     });
 
+  const users = program
+    .command('users')
+    .description('users who sign in to the server, and their roles (docs/USERS.md)');
+  const usersCommand = (name: string): Command => opensStore(users.command(name));
+  const loadUsersCommands = () => import('./commands/users-command.js');
+  usersCommand('ls')
+    .description('list users: name, role, created')
+    .option('--json', 'print JSON')
+    .action(async (options: StoreOptions & { json?: boolean }) => {
+      const { usersListCommand } = await loadUsersCommands();
+      setExit(await withStepflow(options, (app) => usersListCommand(app.users, options)));
+    });
+  usersCommand('add')
+    .description('add a user (password from a prompt, or --password-stdin)')
+    .requiredOption('--name <name>', 'user name (what they sign in with)')
+    .requiredOption('--role <role>', 'admin, operator or viewer')
+    .option('--password-stdin', 'read the password from stdin instead of a prompt')
+    .action(async (options: StoreOptions & { name: string; role: string; passwordStdin?: boolean }) => {
+      const { usersAddCommand } = await loadUsersCommands();
+      setExit(await withStepflow(options, (app) => usersAddCommand(app.users, options)));
+    });
+  usersCommand('rm')
+    .description('remove a user and end its sessions')
+    .argument('<name>')
+    .action(async (name: string, options: StoreOptions) => {
+      const { usersRemoveCommand } = await loadUsersCommands();
+      setExit(await withStepflow(options, (app) => usersRemoveCommand(app.users, name)));
+    });
+  usersCommand('passwd')
+    .description("set a user's password (its sessions end)")
+    .argument('<name>')
+    .option('--password-stdin', 'read the password from stdin instead of a prompt')
+    .action(async (name: string, options: StoreOptions & { passwordStdin?: boolean }) => {
+      const { usersPasswordCommand } = await loadUsersCommands();
+      setExit(await withStepflow(options, (app) => usersPasswordCommand(app.users, name, options)));
+    });
+  usersCommand('role')
+    .description("change a user's role")
+    .argument('<name>')
+    .argument('<role>', 'admin, operator or viewer')
+    .action(async (name: string, role: string, options: StoreOptions) => {
+      const { usersRoleCommand } = await loadUsersCommands();
+      setExit(await withStepflow(options, (app) => usersRoleCommand(app.users, name, role)));
+    });
+
   registerJobsCommand(program, setExit);
 
   opensStore(program.command('backup'))

@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   UNSUPPORTED: 'unsupported',
   /** Retention removed it (a run's log text, an artifact's file); its record stays (docs/RETENTION.md). */
   EXPIRED: 'expired',
+  /** Too many attempts (sign-in failures) from one address or for one user: try again later. */
+  RATE_LIMITED: 'rate_limited',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

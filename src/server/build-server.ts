@@ -20,7 +20,8 @@ import { createIngestMeter } from './ingest-meter.js';
 import { installInputChecks } from './input-checks.js';
 import { createLiveHub, type LiveHubOptions } from './live/live-hub.js';
 import { createRequestGuard } from './request-guard.js';
-import { accessOfRequest, recordRoutes } from './route-access.js';
+import { accessOfRequest, declareScopeAccess, recordRoutes, setPrincipal } from './route-access.js';
+import { authRoutes } from './routes/auth.js';
 import { artifactDownloadRoutes } from './routes/artifact-download.js';
 import { artifactsListRoutes } from './routes/artifacts-list.js';
 import { statsRoutes } from './routes/stats.js';
@@ -81,7 +82,12 @@ export async function buildServer(
         : {
             level: options.logLevel,
             // Keys never reach the log, whatever the level.
-            redact: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]'],
+            redact: [
+              'req.headers.authorization',
+              'req.headers["sec-websocket-protocol"]',
+              'req.headers.cookie',
+              'res.headers["set-cookie"]',
+            ],
             ...(extra.logStream ? { stream: extra.logStream } : {}),
           },
     bodyLimit: options.bodyLimit,
@@ -116,7 +122,7 @@ export async function buildServer(
     version: VERSION,
     liveClients: () => 0,
   };
-  const guard = createRequestGuard(options);
+  const guard = createRequestGuard(options, stepflow.app.users);
   const source = stepflow.app.openLiveSource({
     onError: (error) => app.log.error({ err: error }, 'live: could not follow the store'),
   });
@@ -136,15 +142,16 @@ export async function buildServer(
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<FastifyReply | undefined> => {
-    const verdict = guard.check({
+    const verdict = await guard.check({
       method: request.method,
       headers: request.headers,
       access: accessOfRequest(request),
     });
     if (!verdict.ok) {
       if (verdict.status === 401) reply.header('www-authenticate', 'Bearer');
-      return reply.status(verdict.status).send(errorBody(verdict.code, verdict.message));
+      return reply.status(verdict.status).send(errorBody(verdict.code, verdict.message, verdict.details));
     }
+    setPrincipal(request, verdict.principal);
     return undefined;
   };
   app.addHook('onRequest', guardRequest);
@@ -163,18 +170,22 @@ export async function buildServer(
       ...(options.apiKeys.length > 0 ? { security: [{ bearer: [] }] } : {}),
     },
   });
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    // No badge fetched from validator.swagger.io: the page's CSP allows only this server.
-    uiConfig: { validatorUrl: null },
-    uiHooks: {
-      // The plugin redirects /docs/static/index.html to the same URL when it has a query string
-      // (its pattern expects the path to end there): a redirect loop. Send it to the UI instead.
-      onRequest: (request, reply, done) => {
-        if (request.routeOptions.url === '/docs/static/index.html') reply.redirect('/docs/');
-        else done();
+  // The API docs' routes come from a plugin that takes no per-route config: they are reads.
+  await app.register(async (docs) => {
+    declareScopeAccess(docs, 'server:read');
+    await docs.register(swaggerUi, {
+      routePrefix: '/docs',
+      // No badge fetched from validator.swagger.io: the page's CSP allows only this server.
+      uiConfig: { validatorUrl: null },
+      uiHooks: {
+        // The plugin redirects /docs/static/index.html to the same URL when it has a query string
+        // (its pattern expects the path to end there): a redirect loop. Send it to the UI instead.
+        onRequest: (request, reply, done) => {
+          if (request.routeOptions.url === '/docs/static/index.html') reply.redirect('/docs/');
+          else done();
+        },
       },
-    },
+    });
   });
 
   await registerRoutes(app, context);
@@ -185,6 +196,7 @@ export async function buildServer(
 async function registerRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
   const ingest = createIngestMeter({ events: context.app.events });
   app.addHook('onClose', async () => ingest.close());
+  await authRoutes(app, context);
   registerHealthRoutes(app, context, ingest);
   registerRetentionRoutes(app, context);
   registerPrometheusMetrics(app, context, ingest);

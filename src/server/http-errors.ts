@@ -32,6 +32,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unsupported: 400,
   // It existed and was removed on purpose (retention): not coming back, unlike a 404.
   expired: 410,
+  rate_limited: 429,
 };
 
 export interface ErrorBody {

@@ -1,39 +1,60 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { allows, type Principal } from '../core/access.js';
+import type { SessionPolicy, Users } from '../app/users.js';
 import type { ServerOptions } from './server-options.js';
 import type { RouteAccess } from './route-access.js';
 import { isLoopbackHost } from './server-options.js';
+import { csrfOk, sessionTokenOf } from './session-cookie.js';
 
 export type GuardVerdict =
-  { ok: true } | { ok: false; status: 401 | 403; code: 'unauthorized' | 'forbidden'; message: string };
+  | { ok: true; principal: Principal; sessionToken?: string }
+  | {
+      ok: false;
+      status: 401 | 403;
+      code: 'unauthorized' | 'forbidden';
+      message: string;
+      details?: { signIn: boolean };
+    };
 
-const OK: GuardVerdict = { ok: true };
 const DEFAULT_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];
+const LOCAL: Principal = { kind: 'local' };
 
 /** What the guard needs to know of a request, HTTP and WebSocket upgrade alike. */
 export interface GuardInput {
   method: string;
   headers: IncomingHttpHeaders;
-  /** The access of the route the request matched (see route-access.ts), never its URL text. */
+  /** What the route the request matched needs (see route-access.ts), never its URL text. */
   access: RouteAccess;
   upgrade?: boolean;
 }
 
+/** What the guard asks the application layer: whether users exist, and whose a session is. */
+export type GuardUsers = Pick<Users, 'any' | 'authenticate'>;
+
 /**
- * The checks every request passes, HTTP and WebSocket upgrade alike:
+ * The checks every request passes, HTTP and WebSocket upgrade alike, once (docs/USERS.md):
  * - Host, while listening on loopback: defeats DNS rebinding (a page on evil.example that
  *   resolves to 127.0.0.1 sends `Host: evil.example`).
  * - Origin, on state-changing requests and upgrades: a foreign page may not drive the API or
  *   hijack the WebSocket with the user's browser. Same origin means same scheme and host.
- * - Bearer token, when keys are configured, on every route not declared public, compared in
- *   constant time.
+ * - Who is calling: a bearer API key (an admin), the worker token (worker routes only), or a
+ *   session cookie (a user and its role); keys compared in constant time. A cookie-authenticated
+ *   state-changing request must also carry its CSRF token (session-cookie.ts).
+ * - Whether that caller may (core `allows`): 401 when credentials are missing or invalid, 403
+ *   when the caller's role may not. With no users and no key the server asks for nothing, as it
+ *   did before users existed (it then listens on loopback only, server-options.ts).
  */
-export function createRequestGuard(options: ServerOptions): { check(input: GuardInput): GuardVerdict } {
+export function createRequestGuard(
+  options: ServerOptions,
+  users: GuardUsers,
+): { check(input: GuardInput): Promise<GuardVerdict> } {
   const loopback = isLoopbackHost(options.host);
   const allowedHosts = new Set([...DEFAULT_HOSTS, ...options.allowedHosts.map((h) => h.toLowerCase())]);
   const allowedOrigins = new Set(options.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
   const keyDigests = options.apiKeys.map(digest);
   const workerDigests = options.workerTokens.map(digest);
+  const policy: SessionPolicy = options.sessions;
 
   const hostOk = (hostHeader: string | undefined): boolean => {
     if (!loopback) return true;
@@ -55,25 +76,38 @@ export function createRequestGuard(options: ServerOptions): { check(input: Guard
     }
   };
 
-  const tokenOk = (
-    authorization: string | undefined,
-    protocols: string | undefined,
-    accepted: readonly Buffer[],
-  ): boolean => {
-    if (accepted.length === 0) return true;
-    const token = bearerToken(authorization) ?? tokenFromProtocols(protocols);
-    if (token === undefined) return false;
+  const matches = (token: string, accepted: readonly Buffer[]): boolean => {
     const candidate = digest(token);
     let match = false;
     // Compare against every key (no early exit), so timing says nothing about which matched.
     for (const key of accepted) match = timingSafeEqual(candidate, key) || match;
     return match;
   };
-  // Worker routes take an API key or a worker token; the worker token nothing else (docs/WORKERS.md).
-  const workerAccepted = [...keyDigests, ...workerDigests];
+
+  /**
+   * The caller's credentials: a principal, `invalid` (a credential that is not, or no longer,
+   * good: an unknown key, an ended session), or none. The worker token counts on worker routes only.
+   */
+  const identify = async (
+    headers: IncomingHttpHeaders,
+    workerRoute: boolean,
+  ): Promise<{ principal?: Principal; sessionToken?: string; invalid?: true }> => {
+    const token = bearerToken(headers.authorization) ?? tokenFromProtocols(headers['sec-websocket-protocol']);
+    if (token !== undefined) {
+      if (keyDigests.length > 0 && matches(token, keyDigests)) return { principal: { kind: 'api-key' } };
+      if (workerRoute && workerDigests.length > 0 && matches(token, workerDigests)) {
+        return { principal: { kind: 'worker' } };
+      }
+      return { invalid: true };
+    }
+    const sessionToken = sessionTokenOf(headers);
+    if (sessionToken === undefined) return {};
+    const user = await users.authenticate(sessionToken, policy);
+    return user === undefined ? { invalid: true } : { principal: user, sessionToken };
+  };
 
   return {
-    check({ method, headers, access, upgrade = false }) {
+    async check({ method, headers, access, upgrade = false }) {
       const host = headers.host;
       const scheme = requestScheme(headers, options.trustProxy);
       if (!hostOk(host)) {
@@ -93,18 +127,67 @@ export function createRequestGuard(options: ServerOptions): { check(input: Guard
           message: `Origin ${JSON.stringify(headers.origin)} is not allowed`,
         };
       }
-      if (access === 'worker' && !tokenOk(headers.authorization, undefined, workerAccepted)) {
-        return { ok: false, status: 401, code: 'unauthorized', message: 'missing or invalid bearer token' };
+      if (access === 'public') return { ok: true, principal: LOCAL };
+      const workerRoute = access === 'worker:report';
+      // Once this process has seen a user, `any` answers from memory. Before that, a store that
+      // cannot be read (closed, down) counts as no users: the mode the server was in (on loopback:
+      // a non-loopback bind needs users or keys at start), and health still answers its 503.
+      const usersExist = await users.any().catch(() => false);
+      // Credentials are asked for once a key or a user exists; worker routes also with a worker token.
+      const required = keyDigests.length > 0 || usersExist || (workerRoute && workerDigests.length > 0);
+      if (!required) return { ok: true, principal: LOCAL };
+      const caller = await identify(headers, workerRoute);
+      if (caller.principal === undefined) {
+        return {
+          ok: false,
+          status: 401,
+          code: 'unauthorized',
+          message: usersExist ? 'sign in, or send a valid bearer token' : 'missing or invalid bearer token',
+          ...(usersExist ? { details: { signIn: true } } : {}),
+        };
       }
+      const { principal } = caller;
+      if (access !== 'signed-in' && !allows(principal, access)) {
+        return {
+          ok: false,
+          status: 403,
+          code: 'forbidden',
+          message: `${describe(principal)} may not do this (it needs ${access})`,
+        };
+      }
+      // A browser sends the cookie whoever made it send the request: a state change riding on a
+      // session must prove it comes from our page. Upgrades only read (and were Origin-checked).
       if (
-        access === 'protected' &&
-        !tokenOk(headers.authorization, headers['sec-websocket-protocol'], keyDigests)
+        caller.sessionToken !== undefined &&
+        changesState &&
+        !upgrade &&
+        !csrfOk(headers, caller.sessionToken)
       ) {
-        return { ok: false, status: 401, code: 'unauthorized', message: 'missing or invalid bearer token' };
+        return {
+          ok: false,
+          status: 403,
+          code: 'forbidden',
+          message: 'missing or wrong CSRF token (x-stepflow-csrf): reload the page',
+        };
       }
-      return OK;
+      return {
+        ok: true,
+        principal,
+        ...(caller.sessionToken === undefined ? {} : { sessionToken: caller.sessionToken }),
+      };
     },
   };
+}
+
+function describe(principal: Principal): string {
+  switch (principal.kind) {
+    case 'user':
+      return `${principal.name} (${principal.role})`;
+    case 'worker':
+      return 'the worker token';
+    default:
+      return 'this caller';
+  }
 }
 
 function digest(value: string): Buffer {
@@ -138,7 +221,7 @@ function hostnameOf(hostHeader: string): string {
  * The scheme a client used to reach us. We speak plain HTTP; behind a trusted TLS-terminating
  * proxy the first `X-Forwarded-Proto` says what the browser saw (as Fastify's `request.protocol`).
  */
-function requestScheme(headers: IncomingHttpHeaders, trustProxy: boolean): string {
+export function requestScheme(headers: IncomingHttpHeaders, trustProxy: boolean): string {
   if (!trustProxy) return 'http';
   const forwarded = headers['x-forwarded-proto'];
   const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim().toLowerCase();

@@ -1,20 +1,20 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import { isPermission, type Permission, type Principal } from '../core/access.js';
 
 /**
- * Who may call a route. Authentication is decided on the route the router matched, never on the
- * URL's text: `/%61pi/executions` and `/api/executions` reach the same handler, so they must get
- * the same decision. Everything is `protected` unless a route declares itself `public`, or `worker`:
- * what `stepflow worker` needs (claim, heartbeat, report), which its token may call too.
+ * What a route needs (docs/USERS.md): a permission of core/access.ts, `signed-in` (any caller the
+ * server knows: `/api/auth/me`, a 404), or `public` (served without credentials: only the
+ * dashboard's shell and files, and the sign-in itself). Every route declares it in its config
+ * (`config: { permission: 'runs:read' }`); the access test fails for a route that does not.
+ * Decided on the route the router matched, never on the URL's text: `/%61pi/executions` and
+ * `/api/executions` reach the same handler, so they get the same decision.
  */
-export type RouteAccess = 'public' | 'protected' | 'worker';
+export type RouteAccess = Permission | 'public' | 'signed-in';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /**
-     * `public`: served without credentials. Only the dashboard's shell and static files are.
-     * `worker`: an API key or the worker token (STEPFLOW_WORKER_TOKEN) may call it.
-     */
-    access?: RouteAccess;
+    /** What a caller needs to call this route (route-access.ts). */
+    permission?: RouteAccess;
   }
 }
 
@@ -22,6 +22,9 @@ declare module 'fastify' {
 export interface RegisteredRoute {
   method: string;
   url: string;
+  /** As declared; undefined when the route declares nothing (a bug the access test catches). */
+  declared: RouteAccess | undefined;
+  /** What the guard asks of callers. */
   access: RouteAccess;
 }
 
@@ -33,13 +36,16 @@ export function recordRoutes(app: FastifyInstance): void {
   registries.set(app.server, routes);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    // Read the access when asked: a scope's own onRoute hook (makeScopePublic) runs after this one.
+    // Read the permission when asked: a scope's own onRoute hook (makeScopePublic) runs after this one.
     for (const method of methods) {
       routes.push({
         method,
         url: route.url,
+        get declared() {
+          return declaredOf(route);
+        },
         get access() {
-          return accessOf(route);
+          return required(declaredOf(route));
         },
       });
     }
@@ -52,25 +58,47 @@ export function routesOf(server: object): readonly RegisteredRoute[] {
 }
 
 /**
- * Marks every route registered in `scope` (an encapsulated plugin context) as public. Used for the
- * dashboard, whose static-file routes come from a plugin that takes no per-route config.
+ * Gives every route registered in `scope` (an encapsulated plugin context) `access` unless it
+ * declares one: for plugins that take no per-route config (the dashboard's static files, the API
+ * docs).
  */
-export function makeScopePublic(scope: FastifyInstance): void {
+export function declareScopeAccess(scope: FastifyInstance, access: RouteAccess): void {
   scope.addHook('onRoute', (route) => {
-    route.config = { ...route.config, access: 'public' };
+    route.config = { ...route.config, permission: declaredOf(route) ?? access };
   });
 }
 
-/** The access of the route `request` matched; an unmatched request (404) is protected. */
+/** Marks every route registered in `scope` as public (the dashboard's shell and files). */
+export function makeScopePublic(scope: FastifyInstance): void {
+  declareScopeAccess(scope, 'public');
+}
+
+/** What the route `request` matched needs; an unmatched request (404) needs a known caller. */
 export function accessOfRequest(request: FastifyRequest): RouteAccess {
-  if (request.is404) return 'protected';
-  return declared(request.routeOptions.config.access);
+  if (request.is404) return 'signed-in';
+  return required(declaredOf(request.routeOptions as unknown as RouteOptions));
 }
 
-function accessOf(route: RouteOptions): RouteAccess {
-  return declared((route.config as { access?: RouteAccess } | undefined)?.access);
+function declaredOf(route: Pick<RouteOptions, 'config'>): RouteAccess | undefined {
+  const permission = (route.config as { permission?: unknown } | undefined)?.permission;
+  return permission === 'public' || permission === 'signed-in' || isPermission(permission)
+    ? permission
+    : undefined;
 }
 
-function declared(access: RouteAccess | undefined): RouteAccess {
-  return access === 'public' || access === 'worker' ? access : 'protected';
+/** A route that declares nothing is an admin's only: failing closed, never open. */
+function required(declared: RouteAccess | undefined): RouteAccess {
+  return declared ?? 'settings:admin';
+}
+
+const principals = new WeakMap<object, Principal>();
+
+/** Records who the guard found calling (the routes that need to know: sign-out, `me`). */
+export function setPrincipal(request: FastifyRequest, principal: Principal): void {
+  principals.set(request.raw, principal);
+}
+
+/** Who is calling, as the guard found; `local` when the server needs no credentials. */
+export function principalOf(request: FastifyRequest): Principal {
+  return principals.get(request.raw) ?? { kind: 'local' };
 }

@@ -1,5 +1,7 @@
 import { positiveFromEnv } from '../config.js';
 import { ERROR_CODES, StepflowError, validationError } from '../core/errors.js';
+import type { SessionPolicy } from '../app/users.js';
+import { DEFAULT_LOGIN_RATE_LIMIT, type LoginRateLimitOptions } from './login-rate-limit.js';
 
 /** How `stepflow server` listens and whom it lets in. */
 export interface ServerOptions {
@@ -28,6 +30,19 @@ export interface ServerOptions {
    * sets them, since any client could send them otherwise.
    */
   trustProxy: boolean;
+  /** Session lengths (STEPFLOW_SESSION_IDLE_SECONDS, STEPFLOW_SESSION_MAX_SECONDS; docs/USERS.md). */
+  sessions: SessionPolicy;
+  /** Failed sign-ins allowed per window, per address and per user name. */
+  loginRateLimit: LoginRateLimitOptions;
+  /**
+   * STEPFLOW_ADMIN_PASSWORD: on a start with no users, `admin` is created with it. Never logged.
+   */
+  adminPassword?: string;
+  /**
+   * A non-loopback address without a key: allowed only if users exist once the store is open
+   * (start-server.ts refuses then, with {@link unsafeBindMessage}).
+   */
+  bindNeedsUsers: boolean;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -45,7 +60,13 @@ const list = (raw: string | undefined): string[] =>
 /** Reads the environment and the command-line flags (flags win), and refuses unsafe combinations. */
 export function loadServerOptions(
   env: NodeJS.ProcessEnv,
-  flags: { host?: string; port?: string; unsafeNoAuth?: boolean } = {},
+  flags: {
+    host?: string;
+    port?: string;
+    unsafeNoAuth?: boolean;
+    /** Defer the non-loopback refusal to the open store: users may exist (`stepflow server`). */
+    usersMayAuthenticate?: boolean;
+  } = {},
 ): ServerOptions {
   // A blank variable (as compose files often leave them) means unset.
   const host = flags.host ?? (env.STEPFLOW_HOST || '127.0.0.1');
@@ -66,12 +87,11 @@ export function loadServerOptions(
     );
   }
   const unsafeNoAuth = flags.unsafeNoAuth ?? false;
-  if (!authEnabled && !isLoopbackHost(host) && !unsafeNoAuth) {
-    throw new StepflowError(
-      ERROR_CODES.USAGE,
-      `refusing to listen on ${host} without authentication: anyone who can reach it could run commands. ` +
-        'Set STEPFLOW_API_KEY, or pass --unsafe-no-auth if the network is trusted.',
-    );
+  const adminPassword = env.STEPFLOW_ADMIN_PASSWORD || undefined;
+  const bindNeedsUsers = !authEnabled && !isLoopbackHost(host) && !unsafeNoAuth;
+  // Users live in the store, which is not open yet: `stepflow server` checks them once it is.
+  if (bindNeedsUsers && !flags.usersMayAuthenticate) {
+    throw new StepflowError(ERROR_CODES.USAGE, unsafeBindMessage(host));
   }
   return {
     host,
@@ -89,7 +109,31 @@ export function loadServerOptions(
         what: 'a number of seconds above 0',
       }) * 1000,
     trustProxy: booleanFromEnv(env, 'STEPFLOW_TRUST_PROXY'),
+    sessions: {
+      idleMs:
+        positiveFromEnv(env, 'STEPFLOW_SESSION_IDLE_SECONDS', 8 * 3600, {
+          integer: false,
+          what: 'a number of seconds above 0',
+        }) * 1000,
+      maxMs:
+        positiveFromEnv(env, 'STEPFLOW_SESSION_MAX_SECONDS', 7 * 24 * 3600, {
+          integer: false,
+          what: 'a number of seconds above 0',
+        }) * 1000,
+    },
+    loginRateLimit: DEFAULT_LOGIN_RATE_LIMIT,
+    ...(adminPassword === undefined ? {} : { adminPassword }),
+    bindNeedsUsers,
   };
+}
+
+/** Why a server will not listen on `host` as configured. */
+export function unsafeBindMessage(host: string): string {
+  return (
+    `refusing to listen on ${host} without authentication: anyone who can reach it could run commands. ` +
+    'Add a user (stepflow users add, or STEPFLOW_ADMIN_PASSWORD), set STEPFLOW_API_KEY, ' +
+    'or pass --unsafe-no-auth if the network is trusted.'
+  );
 }
 
 function booleanFromEnv(env: NodeJS.ProcessEnv, name: string): boolean {

@@ -7,7 +7,8 @@ import { buildServer } from './build-server.js';
 import { startJobScheduler } from './start-job-scheduler.js';
 import { describeRetentionReport } from '../app/retention.js';
 import { keepsEverything } from '../core/retention.js';
-import type { ServerOptions } from './server-options.js';
+import type { Users } from '../app/users.js';
+import { unsafeBindMessage, type ServerOptions } from './server-options.js';
 
 /**
  * `stepflow server`: wires StepFlow, builds the app, listens, and on SIGTERM/SIGINT stops in
@@ -18,10 +19,16 @@ export async function startServer(
   config: StepflowConfig = loadConfig(),
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const stepflow = await createStepflow(forServer(config), { spawnHelper: true, searchIndexer: true });
+  const createdAdmin = await prepareUsers(stepflow.app.users, options).catch(async (error: unknown) => {
+    await stepflow.close();
+    throw error;
+  });
   const app = await buildServer(stepflow, options).catch(async (error: unknown) => {
     await stepflow.close();
     throw error;
   });
+  // The password itself is never logged, at any level.
+  if (createdAdmin) app.log.info('created user admin (role admin) from STEPFLOW_ADMIN_PASSWORD');
   let address: string;
   try {
     address = await app.listen({ host: options.host, port: options.port });
@@ -67,6 +74,22 @@ export async function startServer(
       await stepflow.close();
     })());
   return { url: address, stop };
+}
+
+/**
+ * Users before listening (docs/USERS.md): STEPFLOW_ADMIN_PASSWORD creates `admin` on a start with
+ * no users (says whether it did); then a non-loopback address without a key is refused unless
+ * users exist (they make the API ask for a sign-in).
+ */
+async function prepareUsers(users: Users, options: ServerOptions): Promise<boolean> {
+  const created =
+    options.adminPassword === undefined ? false : await users.bootstrapAdmin(options.adminPassword);
+  // Asked now, so a store that fails later cannot make this process forget that users exist.
+  const usersExist = await users.any();
+  if (options.bindNeedsUsers && !usersExist) {
+    throw new StepflowError(ERROR_CODES.USAGE, unsafeBindMessage(options.host));
+  }
+  return created;
 }
 
 /** The usual reasons `listen` fails, said in words a user can act on. */

@@ -2,6 +2,7 @@ import type { JobStore } from './job-store.js';
 import type { StoreMaintenance } from './maintenance.js';
 import type { StoreConsistency, StoreSnapshots } from './snapshots.js';
 import type { ExecutionStore } from './store.js';
+import type { UserStore } from './user-store.js';
 import type { WorkerStore } from './worker-store.js';
 
 /**
@@ -21,4 +22,6 @@ export interface StoreBackend {
   snapshots?: StoreSnapshots;
   /** What `stepflow verify` reads and repairs, when the backend has it (SQLite). */
   consistency?: StoreConsistency;
+  /** Users, roles and sign-in sessions (docs/USERS.md). */
+  users: UserStore;
 }

@@ -143,7 +143,7 @@ describe('authentication is decided on the matched route', () => {
     const server = await start({ env: { STEPFLOW_API_KEY: KEY } });
     const shell = await dashboardShell(server);
     const routes = routesOf(server.app.server);
-    const protectedRoutes = routes.filter((r) => r.access === 'protected');
+    const protectedRoutes = routes.filter((r) => r.access !== 'public');
     // The registry is real and complete enough to mean something.
     expect(protectedRoutes.map((r) => `${r.method} ${r.url}`)).toEqual(
       expect.arrayContaining([
@@ -198,19 +198,28 @@ describe('authentication is decided on the matched route', () => {
     for (const route of routes) {
       if (route.method !== 'GET' || route.url.includes(':')) continue;
       const path = concrete(route.url);
-      const headers = route.access === 'protected' ? AUTH : {};
+      const headers = route.access !== 'public' ? AUTH : {};
       const response = await send(server, 'GET', path, headers);
       expect(response.status, `GET ${path}`).not.toBe(401);
       expect(response.status, `GET ${path}`).toBeLessThan(500);
     }
-    for (const route of routes.filter((r) => r.access === 'protected' && r.url.includes(':'))) {
+    for (const route of routes.filter((r) => r.access !== 'public' && r.url.includes(':'))) {
       const response = await send(server, route.method, concrete(route.url), AUTH);
       expect(response.status, `${route.method} ${route.url}`).not.toBe(401);
     }
-    // The public routes are exactly the dashboard's: its shell, client-side routes and files.
+    // The public routes are exactly the dashboard's (its shell, client-side routes and files),
+    // signing in and out, and the health probe (Kubernetes and Docker probes carry no credentials).
     const publicRoutes = routes.filter((r) => r.access === 'public').map((r) => r.url);
     expect(publicRoutes).toEqual(expect.arrayContaining(['/', '/*', '/favicon.svg']));
-    for (const url of publicRoutes) {
+    const signInRoutes = ['/api/auth/login', '/api/auth/logout', '/api/health'];
+    expect([...new Set(publicRoutes.filter((url) => url.startsWith('/api')))].sort()).toEqual(
+      [...signInRoutes].sort(),
+    );
+    const probe = await send(server, 'GET', '/api/health');
+    expect(probe.status).toBe(200);
+    expect(JSON.parse(probe.body)).toMatchObject({ status: 'ok' });
+    expect((await send(server, 'GET', '/api/health/metrics')).status).toBe(401);
+    for (const url of publicRoutes.filter((u) => !signInRoutes.includes(u))) {
       expect(url.startsWith('/api') || url.startsWith('/docs') || url.startsWith('/metrics'), url).toBe(
         false,
       );

@@ -126,7 +126,7 @@ describe('bearer token (STEPFLOW_API_KEY)', () => {
 
   it('answers 401 without a token or with a wrong one, 200 with the right one, on /api and /metrics', async () => {
     const server = await start({ env: { STEPFLOW_API_KEY: key } });
-    for (const urlPath of ['/api/health', '/api/health/metrics', '/metrics']) {
+    for (const urlPath of ['/api/executions', '/api/health/metrics', '/metrics']) {
       const none = await fetch(`${server.url}${urlPath}`);
       expect(none.status, urlPath).toBe(401);
       expect(((await none.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
@@ -149,13 +149,14 @@ describe('bearer token (STEPFLOW_API_KEY)', () => {
       await app.listen({ host: '127.0.0.1', port: 0 });
       const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
       const auth = { authorization: `Bearer ${key}` };
-      expect((await fetch(`${url}/api/health`, { headers: auth })).status).toBe(200);
+      expect((await fetch(`${url}/api/health/metrics`, { headers: auth })).status).toBe(200);
       expect((await fetch(`${url}/api/nope`, { headers: auth })).status).toBe(404);
       expect(
-        (await fetch(`${url}/api/health`, { headers: { authorization: `Bearer ${key}-wrong` } })).status,
+        (await fetch(`${url}/api/health/metrics`, { headers: { authorization: `Bearer ${key}-wrong` } }))
+          .status,
       ).toBe(401);
       const ws = { 'sec-websocket-protocol': `stepflow, bearer.${key}` };
-      expect((await fetch(`${url}/api/health`, { headers: ws })).status).toBe(200);
+      expect((await fetch(`${url}/api/health/metrics`, { headers: ws })).status).toBe(200);
       const body = JSON.stringify({ token: 'x'.repeat(10) });
       const posted = await fetch(`${url}/api/health/optimize`, {
         method: 'POST',
@@ -169,7 +170,7 @@ describe('bearer token (STEPFLOW_API_KEY)', () => {
       await stepflow.close();
     }
     // The log is real (a line per request), and the key is nowhere in it.
-    expect(log).toContain('"route":"/api/health"');
+    expect(log).toContain('"route":"/api/health/metrics"');
     expect(log).toContain('"route":"/api/health/optimize"');
     expect(log).not.toContain(key);
   });

@@ -5,6 +5,7 @@ import { RouterProvider } from 'react-router';
 import { ApiError } from './api/client.js';
 import { keyRequired } from './app/key-required.js';
 import { router } from './app/router.js';
+import { ME_KEY, needsSignIn } from './app/session.js';
 import { LiveProvider } from './live/live-context.js';
 import './styles/base.css';
 
@@ -12,13 +13,17 @@ import './styles/base.css';
 const savedTheme = localStorage.getItem('stepflow.theme');
 if (savedTheme === 'light' || savedTheme === 'dark') document.documentElement.dataset.theme = savedTheme;
 
-const onError = (error: Error) => {
-  if (error instanceof ApiError && error.status === 401) keyRequired.set(true);
+const onError = (error: Error, query?: { queryKey: readonly unknown[] }) => {
+  if (!(error instanceof ApiError) || error.status !== 401) return;
+  // A server with users wants a sign-in (the session ended): ask who is signed in, and the layout
+  // shows the login page (unless that was the question). Otherwise it wants an API key.
+  if (needsSignIn(error)) {
+    if (query?.queryKey[0] !== ME_KEY[0]) void queryClient.invalidateQueries({ queryKey: ME_KEY });
+  } else keyRequired.set(true);
 };
-
 const queryClient = new QueryClient({
   queryCache: new QueryCache({ onError }),
-  mutationCache: new MutationCache({ onError }),
+  mutationCache: new MutationCache({ onError: (error) => onError(error) }),
   defaultOptions: {
     queries: {
       staleTime: 5_000,

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import { databaseConfig, loadConfig } from '../../config.js';
+import { dataDirDatabase } from '../../stepflow.js';
 import { loadServerOptions } from '../../server/server-options.js';
 import { startServer } from '../../server/start-server.js';
 
@@ -12,8 +14,14 @@ export async function serverCommand(flags: {
   runner?: boolean;
 }): Promise<number> {
   const { runner, databaseUrl, ...listen } = flags;
-  const options = loadServerOptions(process.env, listen);
   const config = loadConfig();
+  // A non-loopback address without a key needs users (docs/USERS.md): they may exist only in a
+  // database that exists, or be created now from STEPFLOW_ADMIN_PASSWORD. Else refuse before
+  // creating anything.
+  const usersMayAuthenticate =
+    Boolean(databaseUrl || config.database || process.env.STEPFLOW_ADMIN_PASSWORD) ||
+    fs.existsSync(dataDirDatabase(config.dataDir));
+  const options = loadServerOptions(process.env, { ...listen, usersMayAuthenticate });
   const server = await startServer(options, {
     ...(databaseUrl ? { ...config, database: databaseConfig(databaseUrl) } : config),
     runsLocally: runner !== false,

@@ -9,11 +9,7 @@ import type { createRequestGuard } from '../request-guard.js';
 
 export type RequestGuard = ReturnType<typeof createRequestGuard>;
 
-type UpgradeVerdict =
-  | { ok: true }
-  /** Not ours: another upgrade listener may want it. */
-  | { ok: false; notOurs: true }
-  | { ok: false; notOurs?: false; status: number; code: string; message: string };
+type UpgradeVerdict = { ok: true } | { ok: false; status: number; code: string; message: string };
 
 /**
  * Turns accepted upgrades on `server` into WebSockets for `onConnection`. `refusal` names a
@@ -38,18 +34,24 @@ export function listenForUpgrades(options: {
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // Errors on a socket being refused (the peer hung up) must not crash the process.
     socket.on('error', (error) => log.debug({ err: error }, 'live: upgrade socket error'));
-    const verdict = checkUpgrade(request, options.guard);
-    if (!verdict.ok) {
-      if (verdict.notOurs) {
-        // Another listener may serve that path; when there is none, say so instead of hanging.
-        if (server.listenerCount('upgrade') === 1) refuseUnknownPath(socket, request.url ?? '/');
-        return;
-      }
-      return refuseUpgrade(socket, verdict.status, verdict.code, verdict.message);
+    if (!isLivePath(request)) {
+      // Another listener may serve that path; when there is none, say so instead of hanging.
+      if (server.listenerCount('upgrade') === 1) refuseUnknownPath(socket, request.url ?? '/');
+      return;
     }
-    const refusal = options.refusal();
-    if (refusal !== undefined) return refuseUpgrade(socket, 503, ERROR_CODES.CONFLICT, refusal);
-    wss.handleUpgrade(request, socket, head, options.onConnection);
+    checkUpgrade(request, options.guard).then(
+      (verdict) => {
+        if (!verdict.ok) return refuseUpgrade(socket, verdict.status, verdict.code, verdict.message);
+        const refusal = options.refusal();
+        if (refusal !== undefined) return refuseUpgrade(socket, 503, ERROR_CODES.CONFLICT, refusal);
+        wss.handleUpgrade(request, socket, head, options.onConnection);
+      },
+      (error: unknown) => {
+        // The session could not be read (the store is down): refuse, never let it through.
+        log.error({ err: error }, 'live: could not check an upgrade');
+        refuseUpgrade(socket, 503, ERROR_CODES.STORE_UNAVAILABLE, 'could not check credentials');
+      },
+    );
   };
   server.on('upgrade', onUpgrade);
   return {
@@ -60,20 +62,22 @@ export function listenForUpgrades(options: {
   };
 }
 
+/** Whether an upgrade is for the live endpoint. The test is exact, so an encoded or doubled
+ * variant of its path is simply not ours (404), never a way around the credentials. */
+function isLivePath(request: IncomingMessage): boolean {
+  return (request.url ?? '/').split('?', 1)[0] === LIVE_PATH;
+}
+
 /**
- * Decides whether an HTTP upgrade may become a live connection: the path, then the same
- * Host/Origin/token checks as every API request (Fastify's hooks never see upgrades).
+ * Decides whether an upgrade to the live endpoint may become a live connection: the same
+ * Host/Origin/credential checks as every API request (Fastify's hooks never see upgrades). The live
+ * feed carries runs and jobs: a caller needs `runs:read` (every role has it).
  */
-function checkUpgrade(request: IncomingMessage, guard: RequestGuard): UpgradeVerdict {
-  const url = request.url ?? '/';
-  const path = url.split('?', 1)[0];
-  if (path !== LIVE_PATH) return { ok: false, notOurs: true };
-  // The live endpoint is never public; the path test above is exact, so an encoded or doubled
-  // variant of it is simply not ours (404), never a way around the token.
-  const verdict = guard.check({
+async function checkUpgrade(request: IncomingMessage, guard: RequestGuard): Promise<UpgradeVerdict> {
+  const verdict = await guard.check({
     method: request.method ?? 'GET',
     headers: request.headers,
-    access: 'protected',
+    access: 'runs:read',
     upgrade: true,
   });
   if (!verdict.ok) return verdict;

@@ -30,6 +30,7 @@ export async function artifactDownloadRoutes(app: StepflowApp, context: ServerCo
   app.get(
     '/api/executions/:id/artifacts/:artifactId',
     {
+      config: { permission: 'runs:read' },
       schema: {
         tags: ['artifacts'],
         summary: 'Download an artifact (a directory as <name>.zip); single byte ranges for files',

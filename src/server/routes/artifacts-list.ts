@@ -8,6 +8,7 @@ export async function artifactsListRoutes(app: StepflowApp, context: ServerConte
   app.get(
     '/api/artifacts',
     {
+      config: { permission: 'runs:read' },
       schema: {
         tags: ['artifacts'],
         summary: 'All artifacts, newest execution first, with their execution (keyset pagination)',

@@ -19,6 +19,7 @@ export async function dataDirCareRoutes(app: StepflowApp, context: ServerContext
   app.post(
     '/api/admin/backup',
     {
+      config: { permission: 'settings:admin' },
       schema: {
         tags: ['admin'],
         summary: 'A consistent backup of the data dir while runs go on: database and artifacts, as tar.gz',
@@ -53,6 +54,7 @@ export async function dataDirCareRoutes(app: StepflowApp, context: ServerContext
   app.get(
     '/api/health/integrity',
     {
+      config: { permission: 'settings:admin' },
       schema: {
         tags: ['health'],
         summary: 'Verify the data dir: database, artifact files and hashes, log lines, runs nobody owns',

@@ -12,6 +12,7 @@ export async function executionEstimatesRoutes(app: StepflowApp, context: Server
   app.get(
     '/api/executions/:id/estimates',
     {
+      config: { permission: 'runs:read' },
       schema: {
         tags: ['executions'],
         summary:

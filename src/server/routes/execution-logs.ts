@@ -31,6 +31,7 @@ export async function executionLogsRoutes(app: StepflowApp, context: ServerConte
   app.get(
     '/api/executions/:id/logs',
     {
+      config: { permission: 'runs:read' },
       schema: {
         tags: ['executions'],
         summary: 'Log lines as JSON pages, or the raw log as text (optionally followed live)',
@@ -106,6 +107,7 @@ export async function executionLogsRoutes(app: StepflowApp, context: ServerConte
   app.get(
     '/api/executions/:id/logs/outline',
     {
+      config: { permission: 'runs:read' },
       schema: {
         tags: ['executions'],
         summary: "The log's steps as seq ranges (no text): what a paging log viewer lays out",
@@ -119,6 +121,7 @@ export async function executionLogsRoutes(app: StepflowApp, context: ServerConte
   app.get(
     '/api/executions/:id/logs/search',
     {
+      config: { permission: 'runs:read' },
       schema: {
         tags: ['executions'],
         summary: 'Case-insensitive search of the whole log: exact totals, matching lines by pages',

@@ -16,6 +16,7 @@ export async function executionTrendsRoutes(app: StepflowApp, context: ServerCon
   app.get(
     '/api/executions/:id/trends',
     {
+      config: { permission: 'runs:read' },
       schema: {
         tags: ['executions'],
         summary:

@@ -32,6 +32,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
   app.post(
     '/api/executions',
     {
+      config: { permission: 'runs:write' },
       preValidation: requireJson,
       validatorCompiler: strictValidator,
       schema: {
@@ -53,6 +54,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
   app.get(
     '/api/executions',
     {
+      config: { permission: 'runs:read' },
       schema: {
         tags,
         summary: 'List executions, newest first or with order=asc oldest first (keyset pagination)',
@@ -89,6 +91,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
   app.get(
     '/api/executions/:id',
     {
+      config: { permission: 'runs:read' },
       schema: {
         tags,
         summary: 'One execution with its steps, artifacts and annotations (as `stepflow show --json`)',
@@ -104,6 +107,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
   app.get(
     '/api/executions/:id/summary',
     {
+      config: { permission: 'runs:read' },
       schema: {
         tags,
         summary: "The run's summary Markdown ($STEPFLOW_STEP_SUMMARY) and each step's share",
@@ -121,6 +125,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
   app.get(
     '/api/executions/:id/resources',
     {
+      config: { permission: 'runs:read' },
       schema: {
         tags,
         summary: 'CPU, memory and process-count samples of the process tree over time',
@@ -134,6 +139,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
   app.post(
     '/api/executions/:id/cancel',
     {
+      config: { permission: 'runs:write' },
       schema: {
         tags,
         summary:
@@ -172,6 +178,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     '/api/executions/:id/rerun',
     {
       // `curl -X POST …/rerun` sends no body at all: the same as `{}`.
+      config: { permission: 'runs:write' },
       preValidation: [requireJson, noBodyAsEmpty],
       validatorCompiler: strictValidator,
       schema: {
@@ -203,6 +210,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     app.post(
       `/api/executions/:id/${action}`,
       {
+        config: { permission: 'runs:write' },
         schema: {
           tags,
           summary: pinned
@@ -219,6 +227,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
   app.delete(
     '/api/executions/:id',
     {
+      config: { permission: 'runs:write' },
       schema: {
         tags,
         summary: 'Delete an ended execution with its log, steps and artifact files',

@@ -32,6 +32,9 @@ export function registerHealthRoutes(app: StepflowApp, context: ServerContext, i
   app.get(
     '/api/health',
     {
+      // Liveness and readiness probes (Kubernetes, the image's HEALTHCHECK) carry no credentials:
+      // this answers everyone, with the status alone; the figures below it need server:read.
+      config: { permission: 'public' },
       schema: {
         tags,
         summary: 'Is the server up and its database usable? `degraded` (still 200): reads work, commits fail',
@@ -74,6 +77,7 @@ export function registerHealthRoutes(app: StepflowApp, context: ServerContext, i
   app.get(
     '/api/health/metrics',
     {
+      config: { permission: 'server:read' },
       schema: {
         tags,
         summary: 'Executions, ingest rate, clients, database size and process load',
@@ -108,6 +112,7 @@ export function registerHealthRoutes(app: StepflowApp, context: ServerContext, i
   app.get(
     '/api/health/database',
     {
+      config: { permission: 'server:read' },
       schema: {
         tags,
         summary: 'Database size, free disk, row counts; SQLite: journal mode, pages, WAL and PRAGMAs',
@@ -120,6 +125,7 @@ export function registerHealthRoutes(app: StepflowApp, context: ServerContext, i
   app.post(
     '/api/health/optimize',
     {
+      config: { permission: 'settings:admin' },
       schema: {
         tags,
         summary: 'Database housekeeping (SQLite: refresh planner statistics, fold the WAL back in)',
@@ -138,6 +144,7 @@ export function registerHealthRoutes(app: StepflowApp, context: ServerContext, i
   app.post(
     '/api/health/integrity-check',
     {
+      config: { permission: 'settings:admin' },
       schema: {
         tags,
         summary: 'Read the whole database looking for damage (in the background: runs go on meanwhile)',

@@ -59,6 +59,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.post(
     '/api/jobs',
     {
+      config: { permission: 'jobs:write' },
       preValidation: requireJson,
       validatorCompiler: strictValidator,
       schema: {
@@ -86,6 +87,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.get(
     '/api/jobs',
     {
+      config: { permission: 'jobs:read' },
       schema: {
         tags,
         summary: 'Every job, by name, with next fire time and last run (and its recent runs if asked)',
@@ -139,6 +141,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.get(
     '/api/jobs/:id',
     {
+      config: { permission: 'jobs:read' },
       schema: {
         tags,
         summary: 'One job',
@@ -152,6 +155,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.patch(
     '/api/jobs/:id',
     {
+      config: { permission: 'jobs:write' },
       preValidation: requireJson,
       validatorCompiler: strictValidator,
       schema: {
@@ -173,6 +177,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.delete(
     '/api/jobs/:id',
     {
+      config: { permission: 'jobs:write' },
       schema: {
         tags,
         summary: 'Delete a job with its history; its executions stay (runs in progress go on)',
@@ -189,6 +194,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.post(
     '/api/jobs/:id/run',
     {
+      config: { permission: 'jobs:write' },
       schema: {
         tags,
         summary:
@@ -207,6 +213,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
     app.post(
       `/api/jobs/:id/${action}`,
       {
+        config: { permission: 'jobs:write' },
         schema: {
           tags,
           summary:
@@ -226,6 +233,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.get(
     '/api/jobs/:id/history',
     {
+      config: { permission: 'jobs:read' },
       schema: {
         tags,
         summary: 'Fire history, newest first: started, queued, skipped and missed fire times',
@@ -243,6 +251,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.get(
     '/api/jobs/:id/deliveries',
     {
+      config: { permission: 'jobs:read' },
       schema: {
         tags,
         summary: 'Webhook delivery attempts, newest first',
@@ -260,6 +269,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.get(
     '/api/schedules/preview',
     {
+      config: { permission: 'jobs:read' },
       schema: {
         tags,
         summary:

@@ -130,6 +130,7 @@ export function registerPrometheusMetrics(
   app.get(
     '/metrics',
     {
+      config: { permission: 'server:read' },
       schema: {
         tags: ['health'],
         summary: 'Prometheus metrics (text exposition format)',

@@ -38,7 +38,7 @@ export function registerRemoteArtifactRoute(
   scope.put(
     '/api/remote/executions/:id/artifacts/:artifactId',
     {
-      config: { access: 'worker' },
+      config: { permission: 'worker:report' },
       schema: {
         tags: ['remote'],
         summary: 'Upload the bytes of a stored artifact of a remote execution (application/octet-stream)',

@@ -41,7 +41,7 @@ export async function registerRemoteRoutes(app: StepflowApp, context: ServerCont
       '/api/remote/executions',
       {
         // `stepflow worker` reports its runs here too, with its token (docs/WORKERS.md).
-        config: { access: 'worker' },
+        config: { permission: 'worker:report' },
         schema: {
           tags: TAGS,
           summary: 'Create an execution that runs on another host (idempotent: 200 when it exists)',
@@ -62,7 +62,7 @@ export async function registerRemoteRoutes(app: StepflowApp, context: ServerCont
       '/api/remote/executions/:id/batches',
       {
         // `stepflow worker` reports its runs here too, with its token (docs/WORKERS.md).
-        config: { access: 'worker' },
+        config: { permission: 'worker:report' },
         schema: {
           tags: TAGS,
           summary: 'Append log lines and state changes of a remote execution (retry-safe by seq)',

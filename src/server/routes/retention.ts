@@ -17,6 +17,7 @@ export function registerRetentionRoutes(app: StepflowApp, context: ServerContext
   app.get(
     '/api/health/retention',
     {
+      config: { permission: 'server:read' },
       schema: {
         tags,
         summary: 'The retention policy and what the last sweep did',
@@ -32,6 +33,7 @@ export function registerRetentionRoutes(app: StepflowApp, context: ServerContext
   app.post(
     '/api/health/retention/sweep',
     {
+      config: { permission: 'settings:admin' },
       schema: {
         tags,
         summary: 'Sweep now (after a sweep already running); dryRun=true changes nothing',

@@ -14,6 +14,7 @@ export async function runSearchRoutes(app: StepflowApp, context: ServerContext):
   app.get(
     '/api/search',
     {
+      config: { permission: 'runs:read' },
       schema: {
         tags: ['executions'],
         summary: "Search every run's log: runs with a match, newest first, with exact counts and line links",

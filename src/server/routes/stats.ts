@@ -16,6 +16,7 @@ export async function statsRoutes(app: StepflowApp, context: ServerContext): Pro
   app.get(
     '/api/stats',
     {
+      config: { permission: 'server:read' },
       schema: {
         tags: ['executions'],
         summary: 'Executions created in the last N days: by status, and per hour (N <= 2) or UTC day',

@@ -51,7 +51,7 @@ export async function workersRoutes(app: StepflowApp, context: ServerContext): P
   scope.post(
     '/api/workers/claim',
     {
-      config: { access: 'worker' },
+      config: { permission: 'worker:report' },
       schema: {
         tags: TAGS,
         summary: 'Claim a queued run for this worker (held up to waitSeconds until one is submitted)',
@@ -85,7 +85,7 @@ export async function workersRoutes(app: StepflowApp, context: ServerContext): P
   scope.post(
     '/api/workers/heartbeat',
     {
-      config: { access: 'worker' },
+      config: { permission: 'worker:report' },
       schema: {
         tags: TAGS,
         summary: "A worker is alive: renews its runs' leases; the answer names runs to stop or cancel",
@@ -103,6 +103,7 @@ export async function workersRoutes(app: StepflowApp, context: ServerContext): P
   scope.get(
     '/api/workers',
     {
+      config: { permission: 'workers:read' },
       schema: {
         tags: TAGS,
         summary: 'Registered workers: labels, slots, last heartbeat, version, the runs they hold',

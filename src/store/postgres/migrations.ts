@@ -257,6 +257,27 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN runs_on text NOT NULL DEFAULT '[]';
   ALTER TABLE jobs ADD COLUMN retry_on_lost integer NOT NULL DEFAULT 0;
   `,
+  // Users and server-side sessions (docs/USERS.md), as SQLite's step of the same name.
+  `
+  CREATE TABLE users (
+    id text COLLATE "C" PRIMARY KEY,
+    name text COLLATE "C" NOT NULL UNIQUE,
+    role text NOT NULL,
+    password_hash text,
+    created_at text COLLATE "C" NOT NULL,
+    disabled integer NOT NULL DEFAULT 0
+  );
+  CREATE TABLE sessions (
+    id_hash text COLLATE "C" PRIMARY KEY,
+    user_id text COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at text COLLATE "C" NOT NULL,
+    last_seen_at text COLLATE "C" NOT NULL,
+    idle_expires_at text COLLATE "C" NOT NULL,
+    expires_at text COLLATE "C" NOT NULL,
+    revoked_at text COLLATE "C"
+  );
+  CREATE INDEX sessions_user ON sessions (user_id);
+  `,
 ];
 
 /** Any constant: the key of the advisory lock migrations run under (the bytes of "SFMG"). */

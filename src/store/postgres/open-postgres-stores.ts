@@ -3,6 +3,7 @@ import { openPgJobStore } from './open-pg-job-store.js';
 import { PgChangeNotices } from './change-notices.js';
 import { DEFAULT_POOL_SIZE, openPool } from './open-pool.js';
 import { PostgresStore } from './pg-store.js';
+import { PostgresUserStore } from './pg-user-store.js';
 import { PostgresWorkerStore } from './pg-worker-store.js';
 
 /** The PostgreSQL backend: every port on one pool. No `maintenance` (see docs/POSTGRES.md). */
@@ -33,5 +34,6 @@ export async function openPostgresStores({
     store: new PostgresStore(pool, now, notices),
     jobs: openPgJobStore(pool, now),
     workers: new PostgresWorkerStore(pool, notices),
+    users: new PostgresUserStore(pool),
   };
 }

@@ -277,6 +277,28 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN runs_on TEXT NOT NULL DEFAULT '[]';
   ALTER TABLE jobs ADD COLUMN retry_on_lost INTEGER NOT NULL DEFAULT 0;
   `,
+  // Users and server-side sessions (docs/USERS.md). A session row holds the SHA-256 of its token,
+  // never the token; it goes with its user.
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    password_hash TEXT,
+    created_at TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+  CREATE TABLE sessions (
+    id_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    idle_expires_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    revoked_at TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX sessions_user ON sessions (user_id);
+  `,
 ];
 
 /**

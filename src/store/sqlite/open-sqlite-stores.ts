@@ -6,6 +6,7 @@ import { SqliteConsistency } from './sqlite-consistency.js';
 import { SqliteMaintenance } from './sqlite-maintenance.js';
 import { sqliteSnapshots } from './sqlite-snapshots.js';
 import { SqliteStore } from './sqlite-store.js';
+import { SqliteUserStore } from './sqlite-user-store.js';
 import { SqliteWorkerStore } from './sqlite-worker-store.js';
 
 /** The SQLite backend: both ports and maintenance, on one connection to `<dataDir>/stepflow.db`. */
@@ -15,6 +16,7 @@ export interface SqliteStores extends StoreBackend {
   maintenance: SqliteMaintenance;
   workers: SqliteWorkerStore;
   consistency: SqliteConsistency;
+  users: SqliteUserStore;
 }
 
 /**
@@ -40,5 +42,6 @@ export async function openSqliteStores({
     workers: new SqliteWorkerStore(db, () => store.invalidateListings()),
     snapshots: sqliteSnapshots,
     consistency: new SqliteConsistency(db),
+    users: new SqliteUserStore(db),
   };
 }

@@ -47,13 +47,16 @@ export async function apiFetch<T>(
   const headers: Record<string, string> = { accept: 'application/json' };
   const key = apiKey();
   if (key) headers.authorization = `Bearer ${key}`;
+  const method = init.method ?? 'GET';
+  // A signed-in session proves each change comes from this page (docs/USERS.md, CSRF).
+  if (csrfToken !== null && method !== 'GET' && method !== 'HEAD') headers['x-stepflow-csrf'] = csrfToken;
   let body: string | undefined;
   if (init.body !== undefined) {
     headers['content-type'] = 'application/json';
     body = JSON.stringify(init.body);
   }
   const response = await fetch(apiUrl(path, init.query), {
-    method: init.method ?? 'GET',
+    method,
     headers,
     body,
     signal: init.signal,
@@ -91,6 +94,13 @@ async function errorFrom(response: Response): Promise<ApiError> {
     // Not JSON (a proxy's error page): fall through to the status line.
   }
   return new ApiError(response.status, 'http_error', `${response.status} ${response.statusText}`);
+}
+
+/** The session's CSRF token (from sign-in and `/api/auth/me`): memory only, never stored. */
+let csrfToken: string | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
 }
 
 const KEY_STORAGE = 'stepflow.apiKey';

@@ -1,9 +1,16 @@
 import { NavLink, Outlet } from 'react-router';
 import { useConnectionState } from '../live/live-context.js';
 import { ApiKeyPrompt } from './api-key-prompt.js';
+import { LoginPage } from './login-page.js';
+import { needsSignIn, useCan, useMe } from './session.js';
 import { ThemeToggle } from './theme-toggle.js';
+import { UserMenu } from './user-menu.js';
 
 export function Layout() {
+  const me = useMe();
+  const canRun = useCan('runs:write');
+  // The server has users and this browser has no (or an ended) session.
+  if (needsSignIn(me.error)) return <LoginPage />;
   return (
     <div className="app">
       <header className="topbar">
@@ -22,9 +29,12 @@ export function Layout() {
         <div className="topbar-end">
           <ConnectionBadge />
           <ThemeToggle />
-          <NavLink to="/new" className="button primary">
-            New execution
-          </NavLink>
+          <UserMenu />
+          {canRun && (
+            <NavLink to="/new" className="button primary">
+              New execution
+            </NavLink>
+          )}
         </div>
       </header>
       <ApiKeyPrompt />

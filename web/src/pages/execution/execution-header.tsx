@@ -11,6 +11,7 @@ import { ProgressBar } from '../../components/progress-bar.js';
 import { lateByThreshold } from '../../features/execution/late-state.js';
 import { LateBadge } from './late-badge.js';
 import { RerunChain } from './rerun-chain.js';
+import { useCan } from '../../app/session.js';
 
 interface Props {
   execution: ExecutionDetail;
@@ -26,6 +27,7 @@ interface Props {
 /** Name, status, actions and the facts of the run (how it ended, how long, when, where). */
 export function ExecutionHeader({ execution, now, estimates, liveError, late, actions }: Props) {
   const { cancel, rerun } = actions;
+  const canRun = useCan('runs:write');
   const active = isActive(execution.status);
   const elapsed = elapsedMs(execution.startedAt, execution.durationMs, execution.endedAt, now);
   // The run's own estimate (META:ESTIMATED_DURATION outside steps), else the last good run's.
@@ -48,7 +50,7 @@ export function ExecutionHeader({ execution, now, estimates, liveError, late, ac
         <LateBadge late={lateNow} jobRun={execution.jobId !== null} />
         <LiveState running={active} />
         <div className="execution-actions">
-          {active && (
+          {canRun && active && (
             <button
               type="button"
               className="button danger"
@@ -58,14 +60,16 @@ export function ExecutionHeader({ execution, now, estimates, liveError, late, ac
               {cancel.isPending || cancel.isSuccess ? 'Cancelling…' : 'Cancel'}
             </button>
           )}
-          <button
-            type="button"
-            className="button"
-            disabled={rerun.isPending}
-            onClick={() => rerun.mutate(undefined)}
-          >
-            {rerun.isPending ? 'Starting…' : 'Re-run'}
-          </button>
+          {canRun && (
+            <button
+              type="button"
+              className="button"
+              disabled={rerun.isPending}
+              onClick={() => rerun.mutate(undefined)}
+            >
+              {rerun.isPending ? 'Starting…' : 'Re-run'}
+            </button>
+          )}
         </div>
       </div>
       <CommandLine command={execution.command} />

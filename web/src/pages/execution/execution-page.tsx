@@ -20,6 +20,7 @@ import { ResourcePanel } from './resource-panel.js';
 import { StepList } from './step-list.js';
 import { StepTrendsPanel } from './step-trends-panel.js';
 import { OutputList, SummaryPanel } from './summary-panel.js';
+import { useCan } from '../../app/session.js';
 import './execution-page.css';
 
 export function ExecutionPage() {
@@ -63,6 +64,7 @@ interface LoadedProps {
 /** The GitHub-Actions-like view: header, what went wrong, steps beside the log, then the outputs. */
 function LoadedExecution({ execution, lineFeed, liveSamples, liveError, late }: LoadedProps) {
   const ended = isTerminal(execution.status);
+  const canRun = useCan('runs:write');
   const now = useNow(!ended);
   const estimates = useEstimates(execution.id, !ended);
   const rows = useMemo(() => orderSteps(execution.steps), [execution.steps]);
@@ -127,7 +129,7 @@ function LoadedExecution({ execution, lineFeed, liveSamples, liveError, late }: 
             now={now}
             estimates={estimates}
             onSelect={reveal}
-            {...(ended
+            {...(ended && canRun
               ? {
                   rerunFrom: {
                     start: (stepName: string) => actions.rerun.mutate(stepName),

@@ -9,12 +9,14 @@ import { PauseResumeButton } from '../../features/jobs/pause-resume-button.js';
 import { useJobActions } from '../../features/jobs/use-job-actions.js';
 import { formatDuration } from '../../format.js';
 import { JobState } from './job-state.js';
+import { useCan } from '../../app/session.js';
 
 /** Name, state and actions of a job, what it runs and when, and its next five fire times. */
 export function JobHeader({ job, now, successText }: { job: Job; now: number; successText: string }) {
   const { runNow, pause, resume, remove } = useJobActions(job.id);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const navigate = useNavigate();
+  const canEdit = useCan('jobs:write');
   const actionError = [runNow, pause, resume, remove].find((m) => m.error)?.error;
   const zones = new Set(job.triggers.map((t) => t.timezone).filter((z) => z !== undefined));
   // One zone for all cron triggers: show the times there too. Mixed zones: the browser's only.
@@ -25,40 +27,42 @@ export function JobHeader({ job, now, successText }: { job: Job; now: number; su
       <div className="job-title">
         <h1 title={job.name}>{job.name}</h1>
         <JobState enabled={job.enabled} />
-        <div className="job-actions">
-          <button
-            type="button"
-            className="button"
-            disabled={runNow.isPending}
-            onClick={() => runNow.mutate()}
-          >
-            {runNow.isPending ? 'Starting…' : 'Run now'}
-          </button>
-          <PauseResumeButton enabled={job.enabled} pause={pause} resume={resume} />
-          <Link className="button" to={`/jobs/${job.id}/edit`}>
-            Edit
-          </Link>
-          {confirmDelete ? (
-            <span className="confirm-delete" role="group" aria-label="Confirm delete">
-              <span>Delete this job and its history?</span>
-              <button
-                type="button"
-                className="button danger"
-                disabled={remove.isPending}
-                onClick={() => remove.mutate(undefined, { onSuccess: () => void navigate('/jobs') })}
-              >
-                Yes, delete
-              </button>
-              <button type="button" className="button" onClick={() => setConfirmDelete(false)}>
-                Keep
-              </button>
-            </span>
-          ) : (
-            <button type="button" className="button danger" onClick={() => setConfirmDelete(true)}>
-              Delete
+        {canEdit && (
+          <div className="job-actions">
+            <button
+              type="button"
+              className="button"
+              disabled={runNow.isPending}
+              onClick={() => runNow.mutate()}
+            >
+              {runNow.isPending ? 'Starting…' : 'Run now'}
             </button>
-          )}
-        </div>
+            <PauseResumeButton enabled={job.enabled} pause={pause} resume={resume} />
+            <Link className="button" to={`/jobs/${job.id}/edit`}>
+              Edit
+            </Link>
+            {confirmDelete ? (
+              <span className="confirm-delete" role="group" aria-label="Confirm delete">
+                <span>Delete this job and its history?</span>
+                <button
+                  type="button"
+                  className="button danger"
+                  disabled={remove.isPending}
+                  onClick={() => remove.mutate(undefined, { onSuccess: () => void navigate('/jobs') })}
+                >
+                  Yes, delete
+                </button>
+                <button type="button" className="button" onClick={() => setConfirmDelete(false)}>
+                  Keep
+                </button>
+              </span>
+            ) : (
+              <button type="button" className="button danger" onClick={() => setConfirmDelete(true)}>
+                Delete
+              </button>
+            )}
+          </div>
+        )}
       </div>
       {actionError ? (
         <p className="error-text" role="alert">

@@ -16,6 +16,7 @@ import { useJobActions } from '../../features/jobs/use-job-actions.js';
 import { useJobLiveRefresh } from '../../features/jobs/use-job-live-refresh.js';
 import { formatAgo, formatDateTime } from '../../format.js';
 import { JobState } from './job-state.js';
+import { useCan } from '../../app/session.js';
 import './jobs.css';
 
 /** Runs drawn in each job's sparkline. */
@@ -27,14 +28,17 @@ export function JobsPage() {
   useJobLiveRefresh();
   const now = useNow(true);
   const warnings = useLateWarnings();
+  const canEdit = useCan('jobs:write');
   return (
     <div className="page jobs">
       <PageHeader
         title="Jobs"
         actions={
-          <Link to="/jobs/new" className="button primary">
-            New job
-          </Link>
+          canEdit ? (
+            <Link to="/jobs/new" className="button primary">
+              New job
+            </Link>
+          ) : undefined
         }
       />
       <QueryState
@@ -93,6 +97,7 @@ function lateOf(
 
 function JobRow({ job, now, late }: { job: JobListItem; now: number; late: RunningLate | null }) {
   const { runNow, pause, resume } = useJobActions(job.id);
+  const canEdit = useCan('jobs:write');
   const triggers = triggersText(job.triggers);
   return (
     <tr data-job-id={job.id}>
@@ -136,16 +141,20 @@ function JobRow({ job, now, late }: { job: JobListItem; now: number; late: Runni
         <RunSparkline runs={job.recentRuns ?? []} />
       </td>
       <td className="job-row-actions">
-        <button
-          type="button"
-          className="button"
-          disabled={runNow.isPending}
-          onClick={() => runNow.mutate()}
-          aria-label={`Run ${job.name} now`}
-        >
-          Run now
-        </button>
-        <PauseResumeButton enabled={job.enabled} pause={pause} resume={resume} name={job.name} />
+        {canEdit && (
+          <>
+            <button
+              type="button"
+              className="button"
+              disabled={runNow.isPending}
+              onClick={() => runNow.mutate()}
+              aria-label={`Run ${job.name} now`}
+            >
+              Run now
+            </button>
+            <PauseResumeButton enabled={job.enabled} pause={pause} resume={resume} name={job.name} />
+          </>
+        )}
       </td>
     </tr>
   );

@@ -1,0 +1,167 @@
+import type pg from 'pg';
+import type { SessionRecord, UserChanges, UserRecord, UserStore } from '../user-store.js';
+import {
+  nameTaken,
+  SESSION_COLUMNS,
+  sessionFromRow,
+  USER_COLUMNS,
+  userFromRow,
+  type SessionRow,
+  type UserRow,
+} from '../user-row.js';
+import { toStoreError } from './pg-errors.js';
+
+const UNIQUE_VIOLATION = '23505';
+
+/** {@link UserStore} on the PostgreSQL backend's pool. Each method is one statement. */
+export class PostgresUserStore implements UserStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async createUser(user: Omit<UserRecord, 'disabled'> & { disabled?: boolean }): Promise<UserRecord> {
+    return this.guard('cannot add the user', async () => {
+      try {
+        await this.pool.query(`INSERT INTO users (${USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`, [
+          user.id,
+          user.name,
+          user.role,
+          user.passwordHash,
+          user.createdAt,
+          user.disabled ? 1 : 0,
+        ]);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) throw nameTaken(user.name, error);
+        throw error;
+      }
+      return { ...user, disabled: user.disabled ?? false };
+    });
+  }
+
+  async getUserByName(name: string): Promise<UserRecord | undefined> {
+    return this.guard('cannot read the user', async () => {
+      const { rows } = await this.pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE name = $1`, [
+        name,
+      ]);
+      return rows[0] === undefined ? undefined : userFromRow(rows[0]);
+    });
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return this.guard('cannot list users', async () => {
+      const { rows } = await this.pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY name`);
+      return rows.map(userFromRow);
+    });
+  }
+
+  async hasUsers(): Promise<boolean> {
+    return this.guard('cannot read users', async () => {
+      const { rows } = await this.pool.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM users) AS any');
+      return rows[0]?.any === true;
+    });
+  }
+
+  async updateUser(name: string, changes: UserChanges): Promise<UserRecord | undefined> {
+    return this.guard('cannot change the user', async () => {
+      const { rows } = await this.pool.query<UserRow>(
+        `UPDATE users SET
+          role = coalesce($1, role),
+          password_hash = CASE WHEN $2 THEN $3 ELSE password_hash END,
+          disabled = CASE WHEN $4 THEN $5::integer ELSE disabled END
+        WHERE name = $6 RETURNING ${USER_COLUMNS}`,
+        [
+          changes.role ?? null,
+          changes.passwordHash !== undefined,
+          changes.passwordHash ?? null,
+          changes.disabled !== undefined,
+          changes.disabled === undefined ? null : changes.disabled ? 1 : 0,
+          name,
+        ],
+      );
+      return rows[0] === undefined ? undefined : userFromRow(rows[0]);
+    });
+  }
+
+  async deleteUser(name: string): Promise<boolean> {
+    // Its sessions go with it (ON DELETE CASCADE).
+    return this.guard('cannot remove the user', async () => {
+      const result = await this.pool.query('DELETE FROM users WHERE name = $1', [name]);
+      return (result.rowCount ?? 0) > 0;
+    });
+  }
+
+  async createSession(session: Omit<SessionRecord, 'revokedAt' | 'lastSeenAt'>): Promise<SessionRecord> {
+    return this.guard('cannot open the session', async () => {
+      await this.pool.query(
+        `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES ($1, $2, $3, $3, $4, $5, NULL)`,
+        [session.idHash, session.userId, session.createdAt, session.idleExpiresAt, session.expiresAt],
+      );
+      return { ...session, lastSeenAt: session.createdAt, revokedAt: null };
+    });
+  }
+
+  async findSession(
+    idHash: string,
+    at: string,
+  ): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
+    return this.guard('cannot read the session', async () => {
+      const { rows } = await this.pool.query<UserRow & { session: SessionRow }>(
+        `SELECT ${USER_COLUMNS.split(', ')
+          .map((c) => `u.${c}`)
+          .join(', ')}, row_to_json(s) AS session
+        FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id_hash = $1 AND s.revoked_at IS NULL AND s.idle_expires_at > $2 AND s.expires_at > $2
+          AND u.disabled = 0`,
+        [idHash, at],
+      );
+      const row = rows[0];
+      return row === undefined ? undefined : { user: userFromRow(row), session: sessionFromRow(row.session) };
+    });
+  }
+
+  async touchSession(idHash: string, at: string, idleExpiresAt: string): Promise<void> {
+    await this.guard('cannot record the session', () =>
+      this.pool.query(
+        `UPDATE sessions SET last_seen_at = $1, idle_expires_at = least($2, expires_at)
+        WHERE id_hash = $3 AND revoked_at IS NULL`,
+        [at, idleExpiresAt, idHash],
+      ),
+    );
+  }
+
+  async revokeSession(idHash: string, at: string): Promise<boolean> {
+    return this.guard('cannot end the session', async () => {
+      const result = await this.pool.query(
+        'UPDATE sessions SET revoked_at = $1 WHERE id_hash = $2 AND revoked_at IS NULL',
+        [at, idHash],
+      );
+      return (result.rowCount ?? 0) > 0;
+    });
+  }
+
+  async revokeUserSessions(userId: string, at: string): Promise<number> {
+    return this.guard('cannot end the sessions', async () => {
+      const result = await this.pool.query(
+        'UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL',
+        [at, userId],
+      );
+      return result.rowCount ?? 0;
+    });
+  }
+
+  async deleteSessionsBefore(before: string): Promise<number> {
+    return this.guard('cannot delete old sessions', async () => {
+      const result = await this.pool.query(
+        'DELETE FROM sessions WHERE revoked_at < $1 OR idle_expires_at < $1 OR expires_at < $1',
+        [before],
+      );
+      return result.rowCount ?? 0;
+    });
+  }
+
+  private async guard<T>(context: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw toStoreError(error, context);
+    }
+  }
+}

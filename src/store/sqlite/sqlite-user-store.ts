@@ -1,0 +1,183 @@
+import type Database from 'better-sqlite3';
+import type { SessionRecord, UserChanges, UserRecord, UserStore } from '../user-store.js';
+import {
+  nameTaken,
+  SESSION_COLUMNS,
+  sessionFromRow,
+  USER_COLUMNS,
+  userFromRow,
+  type SessionRow,
+  type UserRow,
+} from '../user-row.js';
+import { guarded } from './sqlite-errors.js';
+
+type Joined = UserRow & { [K in keyof SessionRow as `s_${K}`]: SessionRow[K] };
+
+const JOINED_COLUMNS = `${USER_COLUMNS.split(', ')
+  .map((c) => `u.${c}`)
+  .join(', ')}, ${SESSION_COLUMNS.split(', ')
+  .map((c) => `s.${c} AS s_${c}`)
+  .join(', ')}`;
+
+/** {@link UserStore} on the execution store's connection (same database file). */
+export class SqliteUserStore implements UserStore {
+  constructor(private readonly db: Database.Database) {}
+
+  async createUser(user: Omit<UserRecord, 'disabled'> & { disabled?: boolean }): Promise<UserRecord> {
+    return this.guard('cannot add the user', () => {
+      try {
+        this.db
+          .prepare(`INSERT INTO users (${USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`)
+          .run(user.id, user.name, user.role, user.passwordHash, user.createdAt, user.disabled ? 1 : 0);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+          throw nameTaken(user.name, error);
+        throw error;
+      }
+      return { ...user, disabled: user.disabled ?? false };
+    });
+  }
+
+  async getUserByName(name: string): Promise<UserRecord | undefined> {
+    return this.guard('cannot read the user', () => {
+      const row = this.db
+        .prepare<[string], UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE name = ?`)
+        .get(name);
+      return row === undefined ? undefined : userFromRow(row);
+    });
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return this.guard('cannot list users', () =>
+      this.db.prepare<[], UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY name`).all().map(userFromRow),
+    );
+  }
+
+  async hasUsers(): Promise<boolean> {
+    return this.guard('cannot read users', () =>
+      Boolean(this.db.prepare('SELECT EXISTS (SELECT 1 FROM users)').pluck().get()),
+    );
+  }
+
+  async updateUser(name: string, changes: UserChanges): Promise<UserRecord | undefined> {
+    return this.guard('cannot change the user', () => {
+      const row = this.db
+        .prepare<[string | null, number, string | null, number, number | null, string], UserRow>(
+          `UPDATE users SET
+            role = coalesce(?, role),
+            password_hash = CASE WHEN ? THEN ? ELSE password_hash END,
+            disabled = CASE WHEN ? THEN ? ELSE disabled END
+          WHERE name = ? RETURNING ${USER_COLUMNS}`,
+        )
+        .get(
+          changes.role ?? null,
+          changes.passwordHash === undefined ? 0 : 1,
+          changes.passwordHash ?? null,
+          changes.disabled === undefined ? 0 : 1,
+          changes.disabled === undefined ? null : changes.disabled ? 1 : 0,
+          name,
+        );
+      return row === undefined ? undefined : userFromRow(row);
+    });
+  }
+
+  async deleteUser(name: string): Promise<boolean> {
+    // Its sessions go with it (ON DELETE CASCADE).
+    return this.guard(
+      'cannot remove the user',
+      () => this.db.prepare('DELETE FROM users WHERE name = ?').run(name).changes > 0,
+    );
+  }
+
+  async createSession(session: Omit<SessionRecord, 'revokedAt' | 'lastSeenAt'>): Promise<SessionRecord> {
+    return this.guard('cannot open the session', () => {
+      this.db
+        .prepare(`INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL)`)
+        .run(
+          session.idHash,
+          session.userId,
+          session.createdAt,
+          session.createdAt,
+          session.idleExpiresAt,
+          session.expiresAt,
+        );
+      return { ...session, lastSeenAt: session.createdAt, revokedAt: null };
+    });
+  }
+
+  async findSession(
+    idHash: string,
+    at: string,
+  ): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
+    return this.guard('cannot read the session', () => {
+      const row = this.db
+        .prepare<[string, string, string], Joined>(
+          `SELECT ${JOINED_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
+          WHERE s.id_hash = ? AND s.revoked_at IS NULL AND s.idle_expires_at > ? AND s.expires_at > ?
+            AND u.disabled = 0`,
+        )
+        .get(idHash, at, at);
+      return row === undefined ? undefined : joined(row);
+    });
+  }
+
+  async touchSession(idHash: string, at: string, idleExpiresAt: string): Promise<void> {
+    this.guard('cannot record the session', () => {
+      this.db
+        .prepare(
+          `UPDATE sessions SET last_seen_at = ?, idle_expires_at = min(?, expires_at)
+          WHERE id_hash = ? AND revoked_at IS NULL`,
+        )
+        .run(at, idleExpiresAt, idHash);
+    });
+  }
+
+  async revokeSession(idHash: string, at: string): Promise<boolean> {
+    return this.guard(
+      'cannot end the session',
+      () =>
+        this.db
+          .prepare('UPDATE sessions SET revoked_at = ? WHERE id_hash = ? AND revoked_at IS NULL')
+          .run(at, idHash).changes > 0,
+    );
+  }
+
+  async revokeUserSessions(userId: string, at: string): Promise<number> {
+    return this.guard(
+      'cannot end the sessions',
+      () =>
+        this.db
+          .prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL')
+          .run(at, userId).changes,
+    );
+  }
+
+  async deleteSessionsBefore(before: string): Promise<number> {
+    return this.guard(
+      'cannot delete old sessions',
+      () =>
+        this.db
+          .prepare(`DELETE FROM sessions WHERE revoked_at < ? OR idle_expires_at < ? OR expires_at < ?`)
+          .run(before, before, before).changes,
+    );
+  }
+
+  private guard<T>(context: string, operation: () => T): T {
+    return guarded(this.db, context, operation);
+  }
+}
+
+function joined(row: Joined): { session: SessionRecord; user: UserRecord } {
+  return {
+    user: userFromRow(row),
+    session: sessionFromRow({
+      id_hash: row.s_id_hash,
+      user_id: row.s_user_id,
+      created_at: row.s_created_at,
+      last_seen_at: row.s_last_seen_at,
+      idle_expires_at: row.s_idle_expires_at,
+      expires_at: row.s_expires_at,
+      revoked_at: row.s_revoked_at,
+    }),
+  };
+}

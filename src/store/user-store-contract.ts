@@ -1,0 +1,153 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isStepflowError } from '../core/errors.js';
+import type { UserRecord, UserStore } from './user-store.js';
+
+/** Fresh storage for one test, and a second connection to the same database. */
+export interface UserStoreHarness {
+  users: UserStore;
+  /** Another process's view of the same database. */
+  openAnother(): Promise<UserStore>;
+  cleanup(): Promise<void>;
+}
+
+const T0 = '2030-01-01T00:00:00.000Z';
+const at = (seconds: number): string => new Date(Date.parse(T0) + seconds * 1000).toISOString();
+
+const alice = (overrides: Partial<UserRecord> = {}): UserRecord => ({
+  id: 'u-alice',
+  name: 'alice',
+  role: 'operator',
+  passwordHash: 'scrypt$N=32768,r=8,p=1$c2FsdA$aGFzaA',
+  createdAt: T0,
+  disabled: false,
+  ...overrides,
+});
+
+/**
+ * The {@link UserStore} contract, run against every backend (`sqlite/sqlite-user-store.test.ts`,
+ * `postgres/pg-user-store.test.ts`): users kept and found by name, names unique, sessions found
+ * only while usable (revoked, idle, absolute expiry, disabled user), and what another connection sees.
+ */
+export function describeUserStoreContract(name: string, open: () => Promise<UserStoreHarness>): void {
+  describe(`UserStore contract (${name})`, () => {
+    let harness: UserStoreHarness;
+    let users: UserStore;
+    beforeEach(async () => {
+      harness = await open();
+      ({ users } = harness);
+    });
+    afterEach(async () => harness.cleanup());
+
+    const session = (idHash: string, userId = 'u-alice', idle = 60, absolute = 3600) => ({
+      idHash,
+      userId,
+      createdAt: T0,
+      idleExpiresAt: at(idle),
+      expiresAt: at(absolute),
+    });
+
+    it('keeps users and finds them by name, listed by name; none at first', async () => {
+      expect(await users.hasUsers()).toBe(false);
+      expect(await users.listUsers()).toEqual([]);
+      expect(await users.createUser(alice())).toEqual(alice());
+      const bob = alice({ id: 'u-bob', name: 'bob', role: 'viewer', passwordHash: null });
+      await users.createUser(bob);
+      expect(await users.hasUsers()).toBe(true);
+      expect(await users.getUserByName('alice')).toEqual(alice());
+      expect(await users.getUserByName('ALICE')).toBeUndefined();
+      expect(await users.getUserByName('carol')).toBeUndefined();
+      expect((await users.listUsers()).map((u) => u.name)).toEqual(['alice', 'bob']);
+      expect(await users.getUserByName('bob')).toEqual(bob);
+    });
+
+    it('refuses a second user of the same name with conflict', async () => {
+      await users.createUser(alice());
+      const error = await users.createUser(alice({ id: 'u-other' })).catch((e: unknown) => e);
+      expect(isStepflowError(error) && error.code).toBe('conflict');
+      expect(await users.listUsers()).toHaveLength(1);
+    });
+
+    it('changes role, password hash and disabled; undefined for an unknown user', async () => {
+      await users.createUser(alice());
+      expect(await users.updateUser('alice', { role: 'admin' })).toEqual(alice({ role: 'admin' }));
+      expect(await users.updateUser('alice', { passwordHash: 'new' })).toEqual(
+        alice({ role: 'admin', passwordHash: 'new' }),
+      );
+      expect(await users.updateUser('alice', { disabled: true })).toMatchObject({ disabled: true });
+      expect(await users.getUserByName('alice')).toEqual(
+        alice({ role: 'admin', passwordHash: 'new', disabled: true }),
+      );
+      expect(await users.updateUser('nobody', { role: 'viewer' })).toBeUndefined();
+    });
+
+    it('finds a session with its user only while usable: before idle and absolute expiry, not revoked', async () => {
+      await users.createUser(alice());
+      expect(await users.createSession(session('h1'))).toEqual({
+        ...session('h1'),
+        lastSeenAt: T0,
+        revokedAt: null,
+      });
+      const found = await users.findSession('h1', at(30));
+      expect(found?.user).toEqual(alice());
+      expect(found?.session).toMatchObject({ idHash: 'h1', userId: 'u-alice', lastSeenAt: T0 });
+      expect(await users.findSession('h2', at(30))).toBeUndefined();
+      // Idle expiry: at 60 s it is over, unless it was used and moved forward.
+      expect(await users.findSession('h1', at(60))).toBeUndefined();
+      await users.touchSession('h1', at(50), at(110));
+      expect((await users.findSession('h1', at(100)))?.session).toMatchObject({
+        lastSeenAt: at(50),
+        idleExpiresAt: at(110),
+      });
+      // The idle expiry never passes the absolute one.
+      await users.touchSession('h1', at(3590), at(3650));
+      expect((await users.findSession('h1', at(3595)))?.session.idleExpiresAt).toBe(at(3600));
+      expect(await users.findSession('h1', at(3600))).toBeUndefined();
+    });
+
+    it('revokes one session, or every session of a user, at once for every connection', async () => {
+      await users.createUser(alice());
+      await users.createUser(alice({ id: 'u-bob', name: 'bob' }));
+      await users.createSession(session('a1'));
+      await users.createSession(session('a2'));
+      await users.createSession(session('b1', 'u-bob'));
+      const other = await harness.openAnother();
+      expect(await other.findSession('a1', at(1))).toBeDefined();
+      expect(await users.revokeSession('a1', at(2))).toBe(true);
+      expect(await users.revokeSession('a1', at(3))).toBe(false);
+      expect(await other.findSession('a1', at(4))).toBeUndefined();
+      expect(await users.revokeUserSessions('u-alice', at(5))).toBe(1);
+      expect(await other.findSession('a2', at(6))).toBeUndefined();
+      expect(await other.findSession('b1', at(6))).toBeDefined();
+    });
+
+    it("a disabled user's sessions stop working; enabled again, they work", async () => {
+      await users.createUser(alice());
+      await users.createSession(session('s'));
+      await users.updateUser('alice', { disabled: true });
+      expect(await users.findSession('s', at(1))).toBeUndefined();
+      await users.updateUser('alice', { disabled: false });
+      expect(await users.findSession('s', at(1))).toBeDefined();
+    });
+
+    it('deleting a user deletes its sessions; a new user of that name does not inherit them', async () => {
+      await users.createUser(alice());
+      await users.createSession(session('s'));
+      expect(await users.deleteUser('alice')).toBe(true);
+      expect(await users.deleteUser('alice')).toBe(false);
+      expect(await users.hasUsers()).toBe(false);
+      await users.createUser(alice({ id: 'u-alice-2' }));
+      expect(await users.findSession('s', at(1))).toBeUndefined();
+    });
+
+    it('housekeeping deletes sessions expired or revoked before a time, and only those', async () => {
+      await users.createUser(alice());
+      await users.createSession(session('idle', 'u-alice', 10, 3600));
+      await users.createSession(session('live', 'u-alice', 600, 3600));
+      await users.createSession(session('revoked', 'u-alice', 600, 3600));
+      await users.revokeSession('revoked', at(5));
+      expect(await users.deleteSessionsBefore(at(20))).toBe(2);
+      expect(await users.findSession('live', at(21))).toBeDefined();
+      expect(await users.deleteSessionsBefore(at(20))).toBe(0);
+    });
+  });
+}
