@@ -276,6 +276,23 @@ echo "STEP_COMPLETE:Test"
     expect(await alert.textContent()).toMatch(/^Re-run failed: .*not found/);
   }, 60_000);
 
+  it('pins an ended run so retention never expires it, and unpins it', async () => {
+    const server = await startServer();
+    const execution = await runScript(server, tempDir(), 'keep-me', 'echo kept\n');
+    await waitForEnd(server, execution.id);
+    const page = await browser.open(server.url, `/executions/${execution.id}`);
+    await page.getByRole('heading', { name: 'keep-me' }).waitFor();
+    await page.getByRole('button', { name: 'Pin', exact: true }).click();
+    await page.getByText('pinned: never expires').waitFor();
+    expect((await getExecution(server, execution.id)).pinned).toBe(true);
+    expect(await page.getByRole('button', { name: 'Unpin' }).getAttribute('aria-pressed')).toBe('true');
+
+    await page.getByRole('button', { name: 'Unpin' }).click();
+    await page.getByRole('button', { name: 'Pin', exact: true }).waitFor();
+    expect(await page.getByText('pinned: never expires').count()).toBe(0);
+    expect((await getExecution(server, execution.id)).pinned).toBeUndefined();
+  }, 60_000);
+
   it('lists artifacts whose downloads are the bytes the script wrote (a directory as a zip)', async () => {
     const server = await startServer();
     const dir = tempDir();

@@ -4,7 +4,7 @@ import { apiFetch } from '../../api/client.js';
 import type { Execution } from '../../api/types.js';
 
 /**
- * Cancel and Re-run. Cancel and a plain Re-run go without a body (and so without a content-type):
+ * Cancel, Re-run and Pin. Cancel and a plain Re-run go without a body (and so without a content-type):
  * the server rejects an empty JSON body. A re-run from a step sends `{ fromStep }`. Cancel's effect
  * shows through the live subscription; Re-run opens the new execution.
  */
@@ -27,7 +27,12 @@ export function useExecutionActions(id: string) {
       return navigate(`/executions/${encodeURIComponent(created.id)}`);
     },
   });
-  return { cancel, rerun };
+  // Pin or unpin (retention never expires a pinned run): the answer is the run as stored now.
+  const pin = useMutation({
+    mutationFn: (pinned: boolean) =>
+      apiFetch<Execution>(`${path}/${pinned ? 'pin' : 'unpin'}`, { method: 'POST' }),
+  });
+  return { cancel, rerun, pin };
 }
 
 export type ExecutionActions = ReturnType<typeof useExecutionActions>;

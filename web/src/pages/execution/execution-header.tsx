@@ -26,9 +26,11 @@ interface Props {
 
 /** Name, status, actions and the facts of the run (how it ended, how long, when, where). */
 export function ExecutionHeader({ execution, now, estimates, liveError, late, actions }: Props) {
-  const { cancel, rerun } = actions;
+  const { cancel, rerun, pin } = actions;
   const canRun = useCan('runs:write');
   const active = isActive(execution.status);
+  // The last pin or unpin answered wins over a snapshot that may predate it.
+  const pinned = pin.data !== undefined ? pin.data.pinned === true : execution.pinned === true;
   const elapsed = elapsedMs(execution.startedAt, execution.durationMs, execution.endedAt, now);
   // The run's own estimate (META:ESTIMATED_DURATION outside steps), else the last good run's.
   const expectedMs =
@@ -68,6 +70,18 @@ export function ExecutionHeader({ execution, now, estimates, liveError, late, ac
               onClick={() => rerun.mutate(undefined)}
             >
               {rerun.isPending ? 'Starting…' : 'Re-run'}
+            </button>
+          )}
+          {canRun && (
+            <button
+              type="button"
+              className="button"
+              aria-pressed={pinned}
+              title={pinned ? 'Retention may expire this run again' : 'Retention never expires a pinned run'}
+              disabled={pin.isPending}
+              onClick={() => pin.mutate(!pinned)}
+            >
+              {pinned ? 'Unpin' : 'Pin'}
             </button>
           )}
         </div>
@@ -117,6 +131,10 @@ export function ExecutionHeader({ execution, now, estimates, liveError, late, ac
           <Fact label="Timeout">{formatDuration(execution.timeoutSeconds * 1000)}</Fact>
         )}
         {execution.limits !== null && <Fact label="Limits">{describeLimits(execution.limits)}</Fact>}
+        {pinned && <Fact label="Retention">pinned: never expires</Fact>}
+        {execution.logExpiredAt !== undefined && (
+          <Fact label="Log">dropped by retention on {formatDateTime(execution.logExpiredAt)}</Fact>
+        )}
       </dl>
       {(tags.length > 0 || meta.length > 0) && (
         <ul className="chips" aria-label="Tags and meta">
@@ -139,6 +157,11 @@ export function ExecutionHeader({ execution, now, estimates, liveError, late, ac
       {cancel.error && (
         <p className="error-text" role="alert">
           Cancel failed: {cancel.error.message}
+        </p>
+      )}
+      {pin.error && (
+        <p className="error-text" role="alert">
+          Pin failed: {pin.error.message}
         </p>
       )}
       {rerun.error && (
