@@ -71,7 +71,8 @@ describe('progress, trends and running late on the dashboard', () => {
     const page = await browser.open(server.url, `/executions/${ids[2]}`);
     const panel = page.getByRole('region', { name: /Step durations/ });
     await panel.waitFor();
-    expect(await panel.locator('.card-header').innerText()).toContain('last 3 runs of this name');
+    // The header says how many runs once the trends have loaded: wait for it rather than read it once.
+    await panel.locator('.card-header', { hasText: 'last 3 runs of this name' }).waitFor();
     const row = panel.locator('tbody tr').first();
     await row.locator('rect').nth(2).waitFor();
     // The step name is shown as text, not run as markup.
