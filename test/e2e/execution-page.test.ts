@@ -190,6 +190,7 @@ exit 3
     await page.locator('.execution-header .status[data-status="cancelled"]').waitFor();
     expect(await page.locator('.execution-actions').getByRole('button').allTextContents()).toEqual([
       'Re-run',
+      'Pin',
     ]);
     expect((await waitForEnd(server, execution.id)).status).toBe('cancelled');
     // Killed (the status may be recorded a moment before the process is reaped).
