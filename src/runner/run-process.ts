@@ -77,8 +77,20 @@ export interface RunningProcess {
 
 const EOF_WAIT_MS = 50;
 // After the tree is dead, a process we could not see or end (another user's: a setuid program)
-// may still hold a pipe.
+// may still hold a pipe: it is given up once silent this long.
 const PIPE_CLOSE_WAIT_MS = 200;
+/** How long such a pipe may keep yielding before it is given up anyway (a writer that never stops). */
+const PIPE_DRAIN_LIMIT_MS = 10_000;
+/**
+ * Waits counted in wall time alone are not enough: a busy process (a worker starting a dozen runs
+ * at once) can go seconds between two polls of its sockets, and a pipe made meanwhile is not even
+ * watched yet. A run whose log sat whole and unread in its socket was once recorded with no lines.
+ * So a wait also lasts until the loop has polled twice: setImmediate runs right after a poll.
+ */
+const afterPolls = (polls: number, then: () => void): void => {
+  if (polls === 0) then();
+  else setImmediate(() => afterPolls(polls - 1, then));
+};
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
@@ -125,6 +137,8 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
   let spawnError: string | undefined;
   let treeEnded = false;
   let openStreams = 0;
+  /** Output read so far, all streams: a pipe that still yields is not given up. */
+  let bytesRead = 0;
   const streams: Readable[] = [];
   let outputs: readonly string[] = [];
   // Once both pipes are at EOF nobody holds them: the sweep then skips reading every process's fds.
@@ -133,7 +147,7 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
     new Promise((resolve) => {
       const open = streams.filter((s) => !s.readableEnded);
       if (open.length === 0) return resolve();
-      const timer = setTimeout(resolve, waitMs);
+      const timer = setTimeout(() => afterPolls(2, resolve), waitMs);
       let left = open.length;
       const ended = (): void => {
         if (--left > 0) return;
@@ -175,7 +189,10 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
         piece: (text, continues) => options.onPiece(name, text, continues, Date.now()),
       },
     });
-    stream.on('data', (chunk: Buffer) => splitter.write(chunk));
+    stream.on('data', (chunk: Buffer) => {
+      bytesRead += chunk.length;
+      splitter.write(chunk);
+    });
     // A read error on a pipe ends it like EOF does; 'close' follows and the run finishes normally.
     stream.on('error', () => {});
     stream.on('close', () => {
@@ -208,6 +225,22 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
   };
   if (timeoutMs > 0) armTimeout(timeoutMs);
 
+  /** Gives up the pipes still open once they stayed silent for a while, the loop having polled them. */
+  const closeSilentPipes = (since = Date.now()): void => {
+    const readBefore = bytesRead;
+    pipeDeadline = setTimeout(
+      () =>
+        afterPolls(2, () => {
+          if (finished || openStreams === 0) return;
+          if (bytesRead !== readBefore && Date.now() - since < PIPE_DRAIN_LIMIT_MS) {
+            return closeSilentPipes(since);
+          }
+          for (const stream of streams) stream.destroy();
+        }),
+      PIPE_CLOSE_WAIT_MS,
+    );
+  };
+
   const onExit = (result: { code: number | null; signal: NodeJS.Signals | null }): void => {
     exit = result;
     clearTimeout(timeout);
@@ -218,11 +251,7 @@ export function runProcess(options: RunProcessOptions): RunningProcess {
       .then(endTree)
       .then(() => {
         treeEnded = true;
-        if (openStreams > 0) {
-          pipeDeadline = setTimeout(() => {
-            for (const stream of streams) stream.destroy();
-          }, PIPE_CLOSE_WAIT_MS);
-        }
+        if (openStreams > 0) closeSilentPipes();
         maybeFinish();
       }, fail);
   };
