@@ -148,7 +148,13 @@ export async function createStepflow(
     runsLocally: config.runsLocally ?? true,
   });
   const notifier = createNotifier({ jobs, store, flush: writer.flush });
-  const scheduler = createScheduler({ jobs, engine: dispatch, bus });
+  const scheduler = createScheduler({
+    jobs,
+    engine: dispatch,
+    bus,
+    // Through the application: a job's run on a worker or another replica is cancelled there too.
+    cancelRun: (executionId, reason) => app.executions.cancel(executionId, { reason }),
+  });
   const unsubscribeNotifier = bus.subscribe(notifier.handle);
   const app = createApplication({
     store,

@@ -40,11 +40,20 @@ interface JobState {
    * later); each is forgotten once the store no longer lists it.
    */
   endedHere: Set<string>;
+  /** Runs of the job elsewhere that `cancel-previous` asked to stop (nothing here hears of their end). */
+  cancelledElsewhere: Set<string>;
+  /** Looks again for the end of those runs, to start the fires waiting on them. */
+  drainTimer: unknown;
 }
 
 export interface JobRunsDeps {
   jobs: JobStore;
-  engine: Pick<Engine, 'submit' | 'cancel'>;
+  engine: Pick<Engine, 'submit'>;
+  /**
+   * Cancels a run wherever it runs: this process's engine, a worker, another StepFlow process
+   * (the application's cancel). Rejects with a StepflowError when it has already ended.
+   */
+  cancelRun: (executionId: string, reason: string) => Promise<unknown>;
   clock: Clock;
   /** Puts a job event on the stream (the notifier, the live hub and the log follow it). */
   publish: (event: JobEvent) => void;
@@ -55,6 +64,8 @@ export interface JobRunsDeps {
 
 /** Per-job waiting lines beyond this are recorded as skipped instead of growing without end. */
 const MAX_WAITING_PER_JOB = 100;
+/** How often fires waiting on runs that end elsewhere look whether they may start. */
+const ELSEWHERE_DRAIN_MS = 1000;
 
 /**
  * The runs of every job: overlap decisions, the per-job limit, retries with backoff, the
@@ -78,7 +89,16 @@ export function createJobRuns(deps: JobRunsDeps) {
 
   const stateOf = (jobId: string): JobState => {
     let state = states.get(jobId);
-    if (state === undefined) states.set(jobId, (state = { runs: [], waiting: [], endedHere: new Set() }));
+    if (state === undefined) {
+      state = {
+        runs: [],
+        waiting: [],
+        endedHere: new Set(),
+        cancelledElsewhere: new Set(),
+        drainTimer: undefined,
+      };
+      states.set(jobId, state);
+    }
     return state;
   };
 
@@ -103,6 +123,7 @@ export function createJobRuns(deps: JobRunsDeps) {
       if (open.has(id)) open.delete(id);
       else state.endedHere.delete(id);
     }
+    for (const id of state.cancelledElsewhere) if (!open.has(id)) state.cancelledElsewhere.delete(id);
     const notInStore = state.runs.filter((run) => run.executionId === null || !open.has(run.executionId));
     return open.size + notInStore.length;
   };
@@ -123,10 +144,7 @@ export function createJobRuns(deps: JobRunsDeps) {
     if (state.waiting.length >= MAX_WAITING_PER_JOB) {
       return skip(record, `${MAX_WAITING_PER_JOB} fires are already waiting for this job`);
     }
-    if (decision === 'cancel-previous') {
-      const oldest = state.runs.find((run) => !run.cancelled);
-      if (oldest) stopRun(oldest);
-    }
+    if (decision === 'cancel-previous') await cancelOldest(job);
     state.waiting.push(record);
     await jobs.updateFire(record.id, {
       outcome: 'queued',
@@ -381,16 +399,55 @@ export function createJobRuns(deps: JobRunsDeps) {
     }
   };
 
-  const stopRun = (run: Run): void => {
-    run.cancelled = true;
-    if (run.executionId !== null) {
-      try {
-        engine.cancel(run.executionId);
-      } catch (error) {
-        // Already gone from the engine (it just ended): its end handler drains the queue.
-        if (!isStepflowError(error)) throw error;
-      }
+  /**
+   * `cancel-previous`: stops the job's oldest run — one this process started, else one the store
+   * lists as open (started by another replica, or before a restart) — wherever it runs.
+   */
+  const cancelOldest = async (job: Job): Promise<void> => {
+    const state = stateOf(job.id);
+    const reason = `a newer run of job ${job.name} is due (overlap: cancel-previous)`;
+    const oldest = state.runs.find((run) => !run.cancelled);
+    if (oldest !== undefined) {
+      oldest.cancelled = true;
+      if (oldest.executionId !== null) await cancelQuietly(oldest.executionId, reason);
+      return;
     }
+    let open: string[];
+    try {
+      open = await jobs.openRuns(job.id);
+    } catch (error) {
+      onError(error);
+      return;
+    }
+    const elsewhere = open.filter((id) => !state.cancelledElsewhere.has(id)).sort()[0];
+    if (elsewhere !== undefined) {
+      state.cancelledElsewhere.add(elsewhere);
+      await cancelQuietly(elsewhere, reason);
+    }
+    if (state.cancelledElsewhere.size > 0) drainLater(job.id);
+  };
+
+  const cancelQuietly = async (executionId: string, reason: string): Promise<void> => {
+    try {
+      await deps.cancelRun(executionId, reason);
+    } catch (error) {
+      // It ended meanwhile: the fires waiting on it start as its end is seen.
+      if (!isStepflowError(error)) onError(error);
+    }
+  };
+
+  /** Fires waiting on runs cancelled elsewhere start once the store no longer lists those as open. */
+  const drainLater = (jobId: string): void => {
+    const state = stateOf(jobId);
+    if (state.drainTimer !== undefined || stopped) return;
+    state.drainTimer = clock.setTimer(() => {
+      state.drainTimer = undefined;
+      void drain(jobId)
+        .then(() => {
+          if (state.waiting.length > 0 && state.cancelledElsewhere.size > 0) drainLater(jobId);
+        })
+        .catch(onError);
+    }, ELSEWHERE_DRAIN_MS);
   };
 
   return {
@@ -432,6 +489,7 @@ export function createJobRuns(deps: JobRunsDeps) {
       late.stop();
       for (const state of states.values()) {
         for (const run of state.runs) clock.clearTimer(run.retryTimer);
+        clock.clearTimer(state.drainTimer);
       }
     },
   };

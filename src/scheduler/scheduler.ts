@@ -14,6 +14,11 @@ export interface SchedulerOptions {
   jobs: JobStore;
   engine: Pick<Engine, 'submit' | 'cancel'>;
   /**
+   * Cancels a run wherever it runs (the application's cancel: a worker's run, another replica's);
+   * by default the engine's, which knows only this process's runs.
+   */
+  cancelRun?: (executionId: string, reason: string) => Promise<unknown>;
+  /**
    * The event stream: the engine's step starts and ends drive the running-late percentile; the
    * scheduler's own events (fires, retries, late runs) go out on it.
    */
@@ -61,6 +66,7 @@ export function createScheduler({
   jobs,
   engine,
   bus,
+  cancelRun = async (executionId, reason) => engine.cancel(executionId, reason),
   clock = systemClock,
   onError = (error) => console.error('stepflow: scheduler:', error),
   leaseCheckMs = 2000,
@@ -86,6 +92,7 @@ export function createScheduler({
   const runs = createJobRuns({
     jobs,
     engine,
+    cancelRun,
     clock,
     publish: bus.publish,
     onError,

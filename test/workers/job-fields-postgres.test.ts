@@ -112,6 +112,42 @@ describe("a job's runsOn and retryOnLost with real workers on PostgreSQL", () =>
     ]);
   }, 40_000);
 
+  it("cancel-previous stops the job's run on its worker and starts the new one", async () => {
+    // Before: the scheduler asked its own engine, which knows nothing of a worker's run, so the run
+    // went on and the new fire waited for it to end by itself.
+    const job = await createJob(server, {
+      name: `previous-${process.pid}`,
+      command: 'echo started; sleep 60',
+      cwd: tempDir(),
+      triggers: [{ intervalSeconds: 2 }],
+      runsOn: ['pool'],
+      overlap: 'cancel-previous',
+    });
+    try {
+      await waitFor(
+        async () => {
+          const runs = await runsOf(server, job.id);
+          return runs.length >= 2 && runs[1]!.status === 'running';
+        },
+        "the second fire's run running",
+        20_000,
+      );
+      const [first, second] = await runsOf(server, job.id);
+      expect(first!.status).toBe('cancelled');
+      expect(first!.worker?.name).toMatch(/^w-/);
+      expect(second!.worker?.name).toMatch(/^w-/);
+      // Each fire stopped the one before: never two running at once.
+      expect(
+        (await runsOf(server, job.id)).filter((run) => run.status === 'running').length,
+      ).toBeLessThanOrEqual(1);
+    } finally {
+      await call(server, 'POST', `/api/jobs/${job.id}/pause`);
+      for (const run of await runsOf(server, job.id)) {
+        if (!ENDED.includes(run.status)) await call(server, 'POST', `/api/executions/${run.id}/cancel`);
+      }
+    }
+  }, 40_000);
+
   it('starts a lost run of a retryOnLost job again at once on the other worker, outside the retry budget', async () => {
     const dir = tempDir();
     // Attempt 1 hangs (its worker is killed), 2 (the lost one's) fails, 3 (the policy's) succeeds.
