@@ -1,10 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { usePostgres } from '../helpers/postgres.js';
-import { listeningUrl, SERVER_ENV, startCli, waitForOutput } from '../helpers/run-cli.js';
+import { useScaledCluster } from '../helpers/scaled-cluster.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { getExecution, startExecution, waitFor, waitForStatus } from '../server/execution-api-client.js';
 
@@ -14,44 +13,15 @@ import { getExecution, startExecution, waitFor, waitForStatus } from '../server/
 
 const postgres = usePostgres();
 const tempDir = useTempDirs();
-const children: ChildProcess[] = [];
-
-afterAll(async () => {
-  await Promise.all(
-    children
-      .splice(0)
-      .reverse()
-      .map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('close', () => resolve());
-            child.kill('SIGKILL');
-          }),
-      ),
-  );
-});
+const cluster = useScaledCluster(tempDir);
 
 describe('artifacts with two replicas on PostgreSQL', () => {
   it('downloads through replica B the artifact a worker uploaded through replica A', async () => {
     const url = await postgres().createDatabase();
     const shared = tempDir();
-    const replica = async (): Promise<string> => {
-      const { child } = startCli(['server', '--no-runner', '--port', '0', '--database-url', url], {
-        dataDir: shared,
-        env: SERVER_ENV,
-      });
-      children.push(child);
-      return listeningUrl(child, 30_000);
-    };
-    const a = await replica();
-    const b = await replica();
-    const { child: worker } = startCli(['worker', '--server', a, '--name', 'art-worker', '--labels', 'art'], {
-      dataDir: tempDir(),
-      env: { STEPFLOW_SPOOL_DIR: tempDir() },
-    });
-    children.push(worker);
-    await waitForOutput(worker, (stdout) => stdout.includes('claiming runs'), 30_000);
+    const a = (await cluster.startReplica(url, { dataDir: shared })).url;
+    const b = (await cluster.startReplica(url, { dataDir: shared })).url;
+    await cluster.startWorker(a, { name: 'art-worker', labels: 'art' });
 
     const work = tempDir();
     const content = `model weights ${process.pid}\n`.repeat(1000);

@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionBody, ExecutionPageBody } from '../../src/protocol/api-schemas.js';
 import { createJob, historyOf, runsOf, uniqueName } from '../jobs/jobs-client.js';
 import { usePostgres } from '../helpers/postgres.js';
-import { listeningUrl, SERVER_ENV, startCli, waitForOutput } from '../helpers/run-cli.js';
+import { stopProcess, useScaledCluster } from '../helpers/scaled-cluster.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { call, startExecution, waitFor, waitForStatus } from '../server/execution-api-client.js';
 
@@ -15,58 +15,25 @@ const postgres = usePostgres();
 const tempDir = useTempDirs();
 const LIMIT = 2;
 
-const children: ChildProcess[] = [];
+const cluster = useScaledCluster(tempDir);
 let a = '';
 let b = '';
 let replicaA: ChildProcess | undefined;
 let workerOnA: ChildProcess | undefined;
-
-async function startReplica(url: string): Promise<{ child: ChildProcess; url: string }> {
-  const { child } = startCli(['server', '--no-runner', '--port', '0', '--database-url', url], {
-    dataDir: tempDir(),
-    env: { ...SERVER_ENV, MAX_CONCURRENT_TASKS: String(LIMIT), STEPFLOW_WORKER_LEASE_SECONDS: '5' },
-  });
-  children.push(child);
-  return { child, url: await listeningUrl(child, 30_000) };
-}
-
-async function startWorker(server: string, name: string): Promise<ChildProcess> {
-  const { child } = startCli(['worker', '--server', server, '--name', name, '--slots', '3'], {
-    dataDir: tempDir(),
-    env: { STEPFLOW_SPOOL_DIR: tempDir() },
-  });
-  children.push(child);
-  await waitForOutput(child, (stdout) => stdout.includes('claiming runs'), 30_000);
-  return child;
-}
-
-function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('close', () => resolve());
-    child.kill(signal);
-  });
-}
+const REPLICA_ENV = { MAX_CONCURRENT_TASKS: String(LIMIT), STEPFLOW_WORKER_LEASE_SECONDS: '5' };
 
 beforeAll(async () => {
   const url = await postgres().createDatabase();
   // A first: it migrates, and it holds the scheduler lease.
-  const first = await startReplica(url);
+  const first = await cluster.startReplica(url, { env: REPLICA_ENV });
   replicaA = first.child;
   a = first.url;
-  b = (await startReplica(url)).url;
-  [workerOnA] = await Promise.all([startWorker(a, 'on-a'), startWorker(b, 'on-b')]);
+  b = (await cluster.startReplica(url, { env: REPLICA_ENV })).url;
+  [workerOnA] = await Promise.all([
+    cluster.startWorker(a, { name: 'on-a', slots: 3 }),
+    cluster.startWorker(b, { name: 'on-b', slots: 3 }),
+  ]);
 }, 60_000);
-
-afterAll(async () => {
-  // Workers were started after the replicas: stop them first, each by its own pid.
-  await Promise.all(
-    children
-      .splice(0)
-      .reverse()
-      .map((child) => stop(child, 'SIGKILL')),
-  );
-});
 
 async function listed(url: string, name: string): Promise<ExecutionBody[]> {
   const response = await call<ExecutionPageBody>(url, 'GET', `/api/executions?limit=500`);
@@ -106,7 +73,7 @@ describe('MAX_CONCURRENT_TASKS and per-job limits across two --no-runner replica
 
   it('does not start a second run of a maxConcurrentRuns 1 / skip job when the leader replica stops mid-run', async () => {
     // Only the worker of B runs anything from now on: A and its worker are about to go.
-    await stop(workerOnA!, 'SIGKILL');
+    await stopProcess(workerOnA!, 'SIGKILL');
     const job = await createJob(a, {
       name: uniqueName('one-at-a-time'),
       command: 'sleep 8',
@@ -122,7 +89,7 @@ describe('MAX_CONCURRENT_TASKS and per-job limits across two --no-runner replica
     );
     expect(first.worker?.name).toBe('on-b');
     // The leader stops (its lease goes with it); B takes over within its 2 s lease check.
-    await stop(replicaA!, 'SIGTERM');
+    await stopProcess(replicaA!, 'SIGTERM');
     const stoppedAt = Date.now();
     const ended = await waitForStatus(b, first.id, ['succeeded', 'failed', 'lost', 'cancelled'], 20_000);
     expect(ended.status).toBe('succeeded');

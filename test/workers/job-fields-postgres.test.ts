@@ -1,11 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionBody } from '../../src/protocol/api-schemas.js';
 import { createJob, historyOf, runsOf } from '../jobs/jobs-client.js';
 import { usePostgres } from '../helpers/postgres.js';
-import { listeningUrl, SERVER_ENV, startCli, waitForOutput } from '../helpers/run-cli.js';
+import { useScaledCluster } from '../helpers/scaled-cluster.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { call, getExecution, waitFor, waitForStatus } from '../server/execution-api-client.js';
 
@@ -17,47 +17,20 @@ const tempDir = useTempDirs();
 const LEASE_SECONDS = 3;
 const ENDED = ['succeeded', 'failed', 'cancelled', 'timed_out', 'interrupted', 'lost'];
 
-const children: ChildProcess[] = [];
+const cluster = useScaledCluster(tempDir);
 const workers = new Map<string, ChildProcess>();
 let server = '';
 
 async function startWorker(name: string, labels: string): Promise<void> {
-  const { child } = startCli(['worker', '--server', server, '--name', name, '--labels', labels], {
-    dataDir: tempDir(),
-    env: { STEPFLOW_SPOOL_DIR: tempDir() },
-  });
-  children.push(child);
-  workers.set(name, child);
-  await waitForOutput(child, (stdout) => stdout.includes('claiming runs'), 30_000);
+  workers.set(name, await cluster.startWorker(server, { name, labels }));
 }
 
 beforeAll(async () => {
   const url = await postgres().createDatabase();
-  const { child } = startCli(['server', '--no-runner', '--port', '0', '--database-url', url], {
-    dataDir: tempDir(),
-    env: { ...SERVER_ENV, STEPFLOW_WORKER_LEASE_SECONDS: String(LEASE_SECONDS) },
-  });
-  children.push(child);
-  server = await listeningUrl(child, 30_000);
+  const env = { STEPFLOW_WORKER_LEASE_SECONDS: String(LEASE_SECONDS) };
+  server = (await cluster.startReplica(url, { env })).url;
   await Promise.all([startWorker('w-one', 'pool,one'), startWorker('w-two', 'pool,two')]);
 }, 60_000);
-
-afterAll(async () => {
-  // Workers were started after the server: stop them first, each by its own pid.
-  await Promise.all(
-    children
-      .splice(0)
-      .reverse()
-      .map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('close', () => resolve());
-            child.kill('SIGKILL');
-          }),
-      ),
-  );
-});
 
 const runNow = async (jobId: string): Promise<string> => {
   const started = await call<ExecutionBody>(server, 'POST', `/api/jobs/${jobId}/run`);

@@ -6,7 +6,7 @@ import type { ExecutionDetailBody } from '../../src/protocol/api-schemas.js';
 import type { LiveServerMessage } from '../../src/protocol/live-messages.js';
 import { createJob, historyOf, runsOf } from '../jobs/jobs-client.js';
 import { usePostgres } from '../helpers/postgres.js';
-import { listeningUrl, SERVER_ENV, startCli, waitForOutput } from '../helpers/run-cli.js';
+import { useScaledCluster } from '../helpers/scaled-cluster.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import {
   call,
@@ -26,53 +26,24 @@ const tempDir = useTempDirs();
 const LEASE_SECONDS = 3;
 const ENDED = ['succeeded', 'failed', 'cancelled', 'timed_out', 'interrupted', 'lost'];
 
-const children: ChildProcess[] = [];
+const cluster = useScaledCluster(tempDir);
 const clients: LiveTestClient[] = [];
 let a = '';
 let b = '';
-
-function startReplica(url: string): Promise<string> {
-  const { child } = startCli(['server', '--no-runner', '--port', '0', '--database-url', url], {
-    dataDir: tempDir(),
-    env: { ...SERVER_ENV, STEPFLOW_WORKER_LEASE_SECONDS: String(LEASE_SECONDS) },
-  });
-  children.push(child);
-  return listeningUrl(child, 30_000);
-}
-
-async function startWorker(server: string, name: string, labels: string): Promise<ChildProcess> {
-  const { child } = startCli(['worker', '--server', server, '--name', name, '--labels', labels], {
-    dataDir: tempDir(),
-    env: { STEPFLOW_SPOOL_DIR: tempDir() },
-  });
-  children.push(child);
-  await waitForOutput(child, (stdout) => stdout.includes('claiming runs'), 30_000);
-  return child;
-}
+const REPLICA_ENV = { STEPFLOW_WORKER_LEASE_SECONDS: String(LEASE_SECONDS) };
+const startWorker = (server: string, name: string, labels: string): Promise<ChildProcess> =>
+  cluster.startWorker(server, { name, labels });
 
 beforeAll(async () => {
   const url = await postgres().createDatabase();
   // The first start migrates; the second finds the schema done.
-  [a, b] = [await startReplica(url), await startReplica(url)];
+  a = (await cluster.startReplica(url, { env: REPLICA_ENV })).url;
+  b = (await cluster.startReplica(url, { env: REPLICA_ENV })).url;
   await Promise.all([startWorker(a, 'on-a', 'a,linux'), startWorker(b, 'on-b', 'b,linux')]);
 }, 60_000);
 
-afterAll(async () => {
+afterAll(() => {
   for (const client of clients.splice(0)) client.ws.terminate();
-  // Workers were started after the replicas: stop them first, each by its own pid.
-  await Promise.all(
-    children
-      .splice(0)
-      .reverse()
-      .map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('close', () => resolve());
-            child.kill('SIGKILL');
-          }),
-      ),
-  );
 });
 
 const percentile = (sorted: number[], p: number): number =>
