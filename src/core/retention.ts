@@ -101,13 +101,20 @@ export function retentionGroup(run: { jobId: string | null; name: string }): str
 
 /**
  * Checks a policy from outside (settings, a job's JSON): each limit a number of days above 0 (at
- * most {@link MAX_RETENTION_DAYS}), `keepLast` an integer of at least 1. `where` prefixes the
- * names in errors (`STEPFLOW_RETENTION_`, `body.retention.`).
+ * most {@link MAX_RETENTION_DAYS}), `keepLast` an integer of at least 1, no other field. `name`
+ * names a limit in errors (`STEPFLOW_RETENTION_DAYS`, `body.retention.days`).
  */
 export function checkRetentionPolicy(
   policy: RetentionPolicy,
   name: (limit: string) => string,
 ): RetentionPolicy {
+  // A misspelt limit (`keep_last`) would otherwise keep runs the user meant to expire.
+  const unknown = Object.keys(policy).find((key) => !(RETENTION_LIMITS as readonly string[]).includes(key));
+  if (unknown !== undefined) {
+    throw validationError(`${name(unknown)}: unknown field; the limits are ${RETENTION_LIMITS.join(', ')}`, {
+      field: name(unknown),
+    });
+  }
   for (const limit of RETENTION_LIMITS) {
     const value = policy[limit];
     if (value === undefined) continue;
