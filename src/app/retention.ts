@@ -41,11 +41,21 @@ interface RetentionStatus {
   lastError: string | null;
 }
 
+/** What this process's sweeps (dry runs not counted) removed since it started: `/metrics`' counters. */
+export interface RetentionTotals {
+  sweeps: number;
+  runsDeleted: number;
+  logsDropped: number;
+  artifactsDropped: number;
+  freedBytes: { logs: number; artifacts: number };
+}
+
 /** Retention's use cases (docs/RETENTION.md). */
 export interface Retention {
   /** One sweep now. A sweep already running is waited for first (one at a time per process). */
   sweep(options?: { dryRun?: boolean }): Promise<RetentionReport>;
   status(): RetentionStatus;
+  totals(): RetentionTotals;
   /** Sweeps every `everyMs` in the background (first one after `firstAfterMs`), until closed. */
   start(options: {
     everyMs: number;
@@ -90,6 +100,21 @@ export function createRetention({
   now = () => new Date(),
   batchSize = DEFAULT_BATCH,
 }: RetentionDeps): Retention {
+  const totals: RetentionTotals = {
+    sweeps: 0,
+    runsDeleted: 0,
+    logsDropped: 0,
+    artifactsDropped: 0,
+    freedBytes: { logs: 0, artifacts: 0 },
+  };
+  const count = (report: RetentionReport): void => {
+    totals.sweeps += 1;
+    totals.runsDeleted += report.runsDeleted;
+    totals.logsDropped += report.logsDropped;
+    totals.artifactsDropped += report.artifactsDropped;
+    totals.freedBytes.logs += report.freedBytes.logs;
+    totals.freedBytes.artifacts += report.freedBytes.artifacts;
+  };
   let lastSweep: RetentionReport | null = null;
   let lastError: string | null = null;
   let sweepEveryMs: number | null = null;
@@ -189,7 +214,10 @@ export function createRetention({
       running = true;
       try {
         const report = await run(dryRun);
-        if (!dryRun) lastSweep = report;
+        if (!dryRun) {
+          lastSweep = report;
+          count(report);
+        }
         return report;
       } finally {
         running = false;
@@ -202,6 +230,7 @@ export function createRetention({
   return {
     sweep,
     status: () => ({ policy, sweepEveryMs, running, lastSweep, lastError }),
+    totals: () => totals,
     start({ everyMs, firstAfterMs = Math.min(everyMs, 60_000), onReport, onError }) {
       sweepEveryMs = everyMs;
       const next = (delayMs: number): void => {
