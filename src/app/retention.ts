@@ -42,7 +42,7 @@ interface RetentionStatus {
 }
 
 /** What this process's sweeps (dry runs not counted) removed since it started: `/metrics`' counters. */
-export interface RetentionTotals {
+interface RetentionTotals {
   sweeps: number;
   runsDeleted: number;
   logsDropped: number;
