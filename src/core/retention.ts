@@ -28,7 +28,9 @@ export interface RetentionPolicy {
 const RETENTION_LIMITS = ['days', 'keepLast', 'logDays', 'artifactDays', 'failedDays'] as const;
 
 /** The largest number of days a limit may say (about 1,000 years): beyond it dates overflow. */
-const MAX_RETENTION_DAYS = 365_000;
+export const MAX_RETENTION_DAYS = 365_000;
+/** The largest `keepLast`: a bound for the API's documented ranges, far beyond any real history. */
+export const MAX_RETENTION_KEEP_LAST = 1_000_000_000;
 
 const DAY_MS = 86_400_000;
 
@@ -101,7 +103,8 @@ export function retentionGroup(run: { jobId: string | null; name: string }): str
 
 /**
  * Checks a policy from outside (settings, a job's JSON): each limit a number of days above 0 (at
- * most {@link MAX_RETENTION_DAYS}), `keepLast` an integer of at least 1, no other field. `name`
+ * most {@link MAX_RETENTION_DAYS}), `keepLast` an integer from 1 to {@link MAX_RETENTION_KEEP_LAST},
+ * no other field. `name`
  * names a limit in errors (`STEPFLOW_RETENTION_DAYS`, `body.retention.days`).
  */
 export function checkRetentionPolicy(
@@ -119,10 +122,11 @@ export function checkRetentionPolicy(
     const value = policy[limit];
     if (value === undefined) continue;
     if (limit === 'keepLast') {
-      if (!Number.isInteger(value) || value < 1) {
-        throw validationError(`${name(limit)} must be an integer of at least 1, got ${String(value)}`, {
-          field: name(limit),
-        });
+      if (!Number.isInteger(value) || value < 1 || value > MAX_RETENTION_KEEP_LAST) {
+        throw validationError(
+          `${name(limit)} must be an integer of at least 1 and at most ${MAX_RETENTION_KEEP_LAST}, got ${String(value)}`,
+          { field: name(limit) },
+        );
       }
     } else if (!Number.isFinite(value) || value <= 0 || value > MAX_RETENTION_DAYS) {
       throw validationError(

@@ -1,15 +1,24 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { MAX_RETENTION_DAYS, MAX_RETENTION_KEEP_LAST } from '../core/retention.js';
 
 /* `/api/health/retention` (docs/RETENTION.md): the policy, the last sweep's report, a sweep now. */
 
 const Count = Type.Integer({ minimum: 0 });
 const Bytes = Type.Integer({ minimum: 0 });
-const Days = Type.Number({ exclusiveMinimum: 0, description: 'days after the run ended' });
+const Days = Type.Number({
+  exclusiveMinimum: 0,
+  maximum: MAX_RETENTION_DAYS,
+  description: 'days after the run ended',
+});
 
 const retentionLimits = {
   days: Type.Optional({ ...Days, description: 'delete a run this many days after it ended' }),
   keepLast: Type.Optional(
-    Type.Integer({ minimum: 1, description: 'keep only this many newest ended runs per job (per name)' }),
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_RETENTION_KEEP_LAST,
+      description: 'keep only this many newest ended runs per job (per name)',
+    }),
   ),
   logDays: Type.Optional({ ...Days, description: 'drop the log text this many days after the end' }),
   artifactDays: Type.Optional({
