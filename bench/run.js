@@ -107,6 +107,28 @@ if (only.includes('search')) {
       `the background indexer caught up in ${r[0].indexSeconds} s`,
   );
 }
+// Not in the default set (it builds 10,000 runs per run, minutes): `npm run bench retention`.
+if (only.includes('retention')) {
+  console.log(
+    '(g) retention sweep of 10,000 ended runs × 100 lines (half deleted, half logs dropped) while one execution ingests 8,000,000 lines; reference: the same without the sweep',
+  );
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) {
+    // Interleaved, so both see the same share of whatever else the machine is doing.
+    runs.push(...scenario('./retention.js', 1, { BENCH_RETENTION_SWEEP: '0' }));
+    runs.push(...scenario('./retention.js', 1));
+  }
+  const reference = runs.filter((x) => !x.sweeping);
+  const swept = runs.filter((x) => x.sweeping);
+  const rate = median(reference.map((x) => x.steadyLinesPerSecond));
+  const during = median(swept.map((x) => x.linesPerSecondDuringSweep));
+  console.log(
+    `  median: ingest ${during.toLocaleString('en')} lines/s during the sweep vs ${rate.toLocaleString('en')} without = ${(during / rate).toFixed(2)} ×; ` +
+      `sweep ${median(swept.map((x) => x.sweepSeconds))} s (reclaim ${median(swept.map((x) => x.reclaimSeconds))} s); ` +
+      `freed ${median(swept.map((x) => x.freedBytes)).toLocaleString('en')} bytes of ${swept[0].expectedBytes.toLocaleString('en')} expected, ` +
+      `${swept[0].runsDeleted} runs deleted, logs of ${swept[0].logsDropped} dropped`,
+  );
+}
 if (want('parser')) {
   console.log('(c) marker interpretation cost per line');
   const r = scenario('./parser.js', RUNS);

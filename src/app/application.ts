@@ -134,9 +134,23 @@ export function createApplication(deps: ApplicationDeps): Application {
       ...(deps.maintenance ? { maintenance: deps.maintenance } : {}),
       dataDir,
       policy: deps.retention ?? {},
+      jobPolicies: () => jobRetentionPolicies(deps.jobs),
       ...(deps.now ? { now: deps.now } : {}),
     }),
   };
+}
+
+/**
+ * The jobs with a policy of their own, read at each sweep (an edit applies at the next one). A job
+ * that cannot be read keeps its runs (`{}`): its own policy is unknown, and the global one may be
+ * shorter than it.
+ */
+async function jobRetentionPolicies(jobs: JobStore): Promise<Map<string, RetentionPolicy>> {
+  const list = await jobs.listJobs();
+  const policies = new Map<string, RetentionPolicy>();
+  for (const job of list.jobs) if (job.retention !== undefined) policies.set(job.id, job.retention);
+  for (const bad of list.unreadable) policies.set(bad.id, {});
+  return policies;
 }
 
 function verifyDepsOf(

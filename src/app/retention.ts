@@ -41,11 +41,21 @@ interface RetentionStatus {
   lastError: string | null;
 }
 
+/** What this process's sweeps (dry runs not counted) removed since it started: `/metrics`' counters. */
+interface RetentionTotals {
+  sweeps: number;
+  runsDeleted: number;
+  logsDropped: number;
+  artifactsDropped: number;
+  freedBytes: { logs: number; artifacts: number };
+}
+
 /** Retention's use cases (docs/RETENTION.md). */
 export interface Retention {
   /** One sweep now. A sweep already running is waited for first (one at a time per process). */
   sweep(options?: { dryRun?: boolean }): Promise<RetentionReport>;
   status(): RetentionStatus;
+  totals(): RetentionTotals;
   /** Sweeps every `everyMs` in the background (first one after `firstAfterMs`), until closed. */
   start(options: {
     everyMs: number;
@@ -70,9 +80,18 @@ export interface RetentionDeps {
   now?: () => Date;
   /** Runs per store transaction: small, so ingest waits at most one short transaction. */
   batchSize?: number;
+  /**
+   * After each page the sweep rests this many times as long as the page took, so it holds the
+   * event loop (and SQLite's write lock) at most 1 / (1 + restFactor) of the time: ingest keeps
+   * most of its rate while a sweep runs (docs/PERFORMANCE.md), and the sweep takes longer.
+   */
+  restFactor?: number;
 }
 
 const DEFAULT_BATCH = 200;
+const DEFAULT_REST_FACTOR = 3;
+/** A page slowed by something else (a stalled disk) does not stop the sweep for long. */
+const MAX_REST_MS = 1000;
 
 /**
  * The sweep: walks every ended run newest first in keyset pages of {@link DEFAULT_BATCH}, ranks it
@@ -89,7 +108,23 @@ export function createRetention({
   jobPolicies = async () => new Map(),
   now = () => new Date(),
   batchSize = DEFAULT_BATCH,
+  restFactor = DEFAULT_REST_FACTOR,
 }: RetentionDeps): Retention {
+  const totals: RetentionTotals = {
+    sweeps: 0,
+    runsDeleted: 0,
+    logsDropped: 0,
+    artifactsDropped: 0,
+    freedBytes: { logs: 0, artifacts: 0 },
+  };
+  const count = (report: RetentionReport): void => {
+    totals.sweeps += 1;
+    totals.runsDeleted += report.runsDeleted;
+    totals.logsDropped += report.logsDropped;
+    totals.artifactsDropped += report.artifactsDropped;
+    totals.freedBytes.logs += report.freedBytes.logs;
+    totals.freedBytes.artifacts += report.freedBytes.artifacts;
+  };
   let lastSweep: RetentionReport | null = null;
   let lastError: string | null = null;
   let sweepEveryMs: number | null = null;
@@ -121,6 +156,12 @@ export function createRetention({
     // Newer runs arriving during the walk only push older ones further down: ranks stay safe.
     const ranks = new Map<string, number>();
     let before: string | undefined;
+    let pageStarted = performance.now();
+    // Let the ingest's next commit (and everything else) in before the next page, for a while.
+    const rest = async (): Promise<void> => {
+      await sleep(Math.min(MAX_REST_MS, restFactor * (performance.now() - pageStarted)));
+      pageStarted = performance.now();
+    };
     while (!nothingExpires && !closed) {
       const page = await store.listEndedRuns({
         ...(before === undefined ? {} : { before }),
@@ -148,7 +189,10 @@ export function createRetention({
         }
       }
       const touched = [...new Set([...toDelete, ...toDropLogs, ...toDropArtifacts])];
-      if (touched.length === 0) continue;
+      if (touched.length === 0) {
+        await rest();
+        continue;
+      }
       const bytes = new Map((await store.measureRuns(touched)).map((b) => [b.id, b]));
       const logBytes = (ids: string[]): number =>
         ids.reduce((n, id) => n + (bytes.get(id)?.logBytes ?? 0), 0);
@@ -171,8 +215,7 @@ export function createRetention({
       report.artifactsDropped += expiredRuns.length;
       report.freedBytes.logs += logBytes(deleted) + logBytes(dropped);
       report.freedBytes.artifacts += artifactBytes(deleted) + artifactBytes(expiredRuns);
-      // Let the ingest's next commit (and everything else) in before the next batch.
-      await sleep(0);
+      await rest();
     }
     report.freedBytes.total = report.freedBytes.logs + report.freedBytes.artifacts;
     const changed = report.runsDeleted + report.logsDropped > 0;
@@ -189,7 +232,10 @@ export function createRetention({
       running = true;
       try {
         const report = await run(dryRun);
-        if (!dryRun) lastSweep = report;
+        if (!dryRun) {
+          lastSweep = report;
+          count(report);
+        }
         return report;
       } finally {
         running = false;
@@ -202,6 +248,7 @@ export function createRetention({
   return {
     sweep,
     status: () => ({ policy, sweepEveryMs, running, lastSweep, lastError }),
+    totals: () => totals,
     start({ everyMs, firstAfterMs = Math.min(everyMs, 60_000), onReport, onError }) {
       sweepEveryMs = everyMs;
       const next = (delayMs: number): void => {

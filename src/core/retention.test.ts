@@ -198,6 +198,7 @@ describe('checkRetentionPolicy', () => {
     [{ keepLast: 1.5 }, 'body.retention.keepLast must be an integer of at least 1'],
     [{ keepLast: 0 }, 'body.retention.keepLast must be an integer'],
     [{ artifactDays: Number.POSITIVE_INFINITY }, 'body.retention.artifactDays must be'],
+    [{ keep_last: 5 } as RetentionPolicy, 'body.retention.keep_last: unknown field'],
   ])('refuses %j', (policy, message) => {
     expect(() => checkRetentionPolicy(policy, name)).toThrow(message);
   });

@@ -28,7 +28,9 @@ export interface RetentionPolicy {
 const RETENTION_LIMITS = ['days', 'keepLast', 'logDays', 'artifactDays', 'failedDays'] as const;
 
 /** The largest number of days a limit may say (about 1,000 years): beyond it dates overflow. */
-const MAX_RETENTION_DAYS = 365_000;
+export const MAX_RETENTION_DAYS = 365_000;
+/** The largest `keepLast`: a bound for the API's documented ranges, far beyond any real history. */
+export const MAX_RETENTION_KEEP_LAST = 1_000_000_000;
 
 const DAY_MS = 86_400_000;
 
@@ -101,21 +103,30 @@ export function retentionGroup(run: { jobId: string | null; name: string }): str
 
 /**
  * Checks a policy from outside (settings, a job's JSON): each limit a number of days above 0 (at
- * most {@link MAX_RETENTION_DAYS}), `keepLast` an integer of at least 1. `where` prefixes the
- * names in errors (`STEPFLOW_RETENTION_`, `body.retention.`).
+ * most {@link MAX_RETENTION_DAYS}), `keepLast` an integer from 1 to {@link MAX_RETENTION_KEEP_LAST},
+ * no other field. `name`
+ * names a limit in errors (`STEPFLOW_RETENTION_DAYS`, `body.retention.days`).
  */
 export function checkRetentionPolicy(
   policy: RetentionPolicy,
   name: (limit: string) => string,
 ): RetentionPolicy {
+  // A misspelt limit (`keep_last`) would otherwise keep runs the user meant to expire.
+  const unknown = Object.keys(policy).find((key) => !(RETENTION_LIMITS as readonly string[]).includes(key));
+  if (unknown !== undefined) {
+    throw validationError(`${name(unknown)}: unknown field; the limits are ${RETENTION_LIMITS.join(', ')}`, {
+      field: name(unknown),
+    });
+  }
   for (const limit of RETENTION_LIMITS) {
     const value = policy[limit];
     if (value === undefined) continue;
     if (limit === 'keepLast') {
-      if (!Number.isInteger(value) || value < 1) {
-        throw validationError(`${name(limit)} must be an integer of at least 1, got ${String(value)}`, {
-          field: name(limit),
-        });
+      if (!Number.isInteger(value) || value < 1 || value > MAX_RETENTION_KEEP_LAST) {
+        throw validationError(
+          `${name(limit)} must be an integer of at least 1 and at most ${MAX_RETENTION_KEEP_LAST}, got ${String(value)}`,
+          { field: name(limit) },
+        );
       }
     } else if (!Number.isFinite(value) || value <= 0 || value > MAX_RETENTION_DAYS) {
       throw validationError(

@@ -1,4 +1,5 @@
 import { RunLimitsSchema } from './limit-schemas.js';
+import { JobRetentionInputSchema, JobRetentionSchema } from './retention-schemas.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { FIRE_OUTCOMES, MISSED_FIRE_POLICIES, OVERLAP_POLICIES, WEBHOOK_EVENTS } from '../core/jobs/job.js';
 import { EXECUTION_STATUSES } from '../core/statuses.js';
@@ -213,6 +214,7 @@ const jobFields = {
         'A run that ends `lost` (its worker went silent) starts again once, at once, not counted in `retry.maxAttempts`; a second `lost` is final. Default false',
     }),
   ),
+  retention: Type.Optional(JobRetentionInputSchema),
 };
 
 const JobNameSchema = Type.String({
@@ -297,6 +299,7 @@ export const JobSchema = Type.Object({
     description: 'Labels a worker must all have to run its runs (docs/WORKERS.md); empty: none',
   }),
   retryOnLost: Type.Boolean({ description: 'A lost run starts again once (docs/JOBS.md)' }),
+  retention: JobRetentionSchema,
   webhooks: Type.Array(
     Type.Object({
       url: Type.String(),

@@ -147,6 +147,23 @@ export function describeJobStoreContract(name: string, open: () => Promise<JobSt
         );
       });
 
+      it('keeps a job’s own retention policy, through an update and in another process', async () => {
+        const job = await jobs.createJob(definition({ retention: { keepLast: 5, failedDays: 0.5 } }));
+        expect(job.retention).toEqual({ keepLast: 5, failedDays: 0.5 });
+        const forever = await jobs.updateJob(job.id, definition({ retention: {} }));
+        expect(forever.retention).toEqual({});
+        const other = await harness.openAnother();
+        expect((await other.jobs.getJob(job.id))?.retention).toEqual({});
+        const global = await jobs.updateJob(job.id, definition());
+        expect(global.retention).toBeUndefined();
+        expect((await other.jobs.listJobs()).jobs[0]?.retention).toBeUndefined();
+        // Held to the rules of a new job: a policy the API refuses is never stored.
+        await expectCode(
+          jobs.createJob(definition({ name: 'bad policy', retention: { days: -1 } })),
+          'unreadable',
+        );
+      });
+
       it('refuses a second job with the same name as a conflict', async () => {
         await jobs.createJob(definition());
         await expectCode(jobs.createJob(definition({ command: './other.sh' })), 'conflict');

@@ -120,6 +120,57 @@ describe('stepflow jobs', () => {
     expect(JSON.parse(shown.stdout)).toMatchObject({ runsOn: ['arm64'], retryOnLost: false });
   });
 
+  it('adds a job with its own retention policy, replaces it, keeps all, and goes back to the global one', async () => {
+    const { url } = await startServer();
+    const dataDir = tempDir();
+    const env = { STEPFLOW_SERVER: url };
+    const added = await runCli(
+      [
+        'jobs',
+        'add',
+        '--name',
+        'nightly',
+        '--retention-keep-last',
+        '5',
+        '--retention-log-days',
+        '2.5',
+        '--',
+        'true',
+      ],
+      { dataDir, env },
+    );
+    expect(added.stderr).toBe('');
+    expect(added.stdout).toContain('retention: its own: keep the last 5 runs, logs 2.5 days');
+
+    // The flags given replace the whole policy (as the API does), they are not merged into it.
+    const replaced = await runCli(['jobs', 'edit', 'nightly', '--retention-days', '30', '--json'], {
+      dataDir,
+      env,
+    });
+    expect(replaced.code).toBe(0);
+    expect(JSON.parse(replaced.stdout)).toMatchObject({ retention: { days: 30 } });
+    const keepAll = await runCli(['jobs', 'edit', 'nightly', '--retention-keep-all'], { dataDir, env });
+    expect(keepAll.stdout).toContain('retention: its own: keep every run');
+
+    const negative = await runCli(['jobs', 'edit', 'nightly', '--retention-days', '-1'], { dataDir, env });
+    expect(negative.code).not.toBe(0);
+    expect(negative.stderr).toContain('validation_failed: body.retention.days');
+    const word = await runCli(['jobs', 'edit', 'nightly', '--retention-keep-last', 'ten'], { dataDir, env });
+    expect(word.code).not.toBe(0);
+    expect(word.stderr).toContain('--retention-keep-last expects a number, got "ten"');
+    const both = await runCli(['jobs', 'edit', 'nightly', '--retention-global', '--retention-days', '3'], {
+      dataDir,
+      env,
+    });
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toContain('exclude each other');
+
+    const global = await runCli(['jobs', 'edit', 'nightly', '--retention-global'], { dataDir, env });
+    expect(global.stdout).toContain('retention: the global policy');
+    const shown = await runCli(['jobs', 'show', 'nightly', '--json'], { dataDir, env });
+    expect(JSON.parse(shown.stdout)).toMatchObject({ retention: null });
+  });
+
   it('fails clearly with a non-zero exit on bad input and on an unreachable server', async () => {
     const { url } = await startServer();
     const dataDir = tempDir();

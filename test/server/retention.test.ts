@@ -158,6 +158,17 @@ describe('retention end to end (real server, runs ended long ago)', () => {
     expect(status.body.policy).toEqual({ days: 30, logDays: 7, artifactDays: 7 });
     expect(status.body.lastSweep).toMatchObject({ runsDeleted: 1, summary: report.summary });
 
+    // Prometheus counts what this server's sweeps removed (the dry run not included).
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain(
+      `stepflow_retention_freed_bytes_total{kind="logs"} ${report.freedBytes.logs}\n`,
+    );
+    expect(metrics).toContain('stepflow_retention_freed_bytes_total{kind="artifacts"} 200000\n');
+    expect(metrics).toContain('stepflow_retention_runs_expired_total{action="deleted"} 1\n');
+    expect(metrics).toContain('stepflow_retention_runs_expired_total{action="log_dropped"} 1\n');
+    expect(metrics).toContain('stepflow_retention_runs_expired_total{action="artifacts_dropped"} 1\n');
+    expect(metrics).toContain('stepflow_retention_sweeps_total 1\n');
+
     // Again: nothing left to do.
     expect((await sweep(false)).body).toMatchObject({ runsDeleted: 0, logsDropped: 0, artifactsDropped: 0 });
   });

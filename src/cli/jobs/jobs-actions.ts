@@ -3,6 +3,7 @@ import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { ExecutionBody } from '../../protocol/api-schemas.js';
 import type { FireListBody, JobBody, JobListBody } from '../../protocol/job-schemas.js';
 import { colorsFor, printable, table } from '../format.js';
+import { describeRetention, retentionFromFlags, type RetentionFlags } from './retention-flags.js';
 import { parseTags, parseTimeoutSeconds, parseRunLimits, type LimitOptions } from '../parse-options.js';
 import { requestJson, resolveServer, type ServerTarget } from './jobs-api-client.js';
 import {
@@ -22,7 +23,7 @@ export interface ConnectionOptions {
   json?: boolean;
 }
 
-export interface AddOptions extends ConnectionOptions, LimitOptions {
+export interface AddOptions extends ConnectionOptions, LimitOptions, RetentionFlags {
   name: string;
   cron: string[];
   tz?: string;
@@ -47,7 +48,7 @@ export interface AddOptions extends ConnectionOptions, LimitOptions {
   retryOnLost?: boolean;
 }
 
-export interface EditOptions extends ConnectionOptions {
+export interface EditOptions extends ConnectionOptions, RetentionFlags {
   runsOn?: string;
   retryOnLost?: boolean;
 }
@@ -58,6 +59,9 @@ const printJson = (value: unknown) => out(`${JSON.stringify(value, null, 2)}\n`)
 /** `stepflow jobs add --name n (--cron e [--tz z] | --every s | --at iso)… -- <command…>` */
 export async function addJob(command: string[], options: AddOptions): Promise<number> {
   if (command.length === 0) throw usage('jobs add needs a command after --');
+  if (options.retentionGlobal)
+    throw usage('--retention-global is for jobs edit (a new job has the global policy)');
+  const retention = retentionFromFlags(options);
   // The machine's zone is what a person typing "0 3 * * *" at this terminal most likely means.
   const timezone = options.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   const triggers = [
@@ -97,6 +101,7 @@ export async function addJob(command: string[], options: AddOptions): Promise<nu
     ...(options.paused ? { enabled: false } : {}),
     ...(options.runsOn !== undefined ? { runsOn: labelList(options.runsOn) } : {}),
     ...(options.retryOnLost ? { retryOnLost: true } : {}),
+    ...(retention !== undefined ? { retention } : {}),
     webhooks: options.webhook.map((url) => ({
       url,
       ...(options.webhookSecret ? { secret: options.webhookSecret } : {}),
@@ -185,14 +190,21 @@ export async function runJob(ref: string, options: ConnectionOptions): Promise<n
   return 0;
 }
 
-/** `stepflow jobs edit <job> [--runs-on a,b] [--[no-]retry-on-lost]`: the fields given change. */
+/**
+ * `stepflow jobs edit <job> [--runs-on a,b] [--[no-]retry-on-lost] [--retention-…]`: the fields given
+ * change (the retention flags given replace the job's whole policy).
+ */
 export async function editJob(ref: string, options: EditOptions): Promise<number> {
+  const retention = retentionFromFlags(options);
   const body = {
     // '' clears the labels: the server runs the job's runs again.
     ...(options.runsOn !== undefined ? { runsOn: labelList(options.runsOn) } : {}),
     ...(options.retryOnLost !== undefined ? { retryOnLost: options.retryOnLost } : {}),
+    ...(retention !== undefined ? { retention } : {}),
   };
-  if (Object.keys(body).length === 0) throw usage('jobs edit needs --runs-on or --[no-]retry-on-lost');
+  if (Object.keys(body).length === 0) {
+    throw usage('jobs edit needs --runs-on, --[no-]retry-on-lost or a --retention-… flag');
+  }
   const target = resolveServer(options);
   const found = await findJob(target, ref);
   const job = await requestJson<JobBody>(target, 'PATCH', `/api/jobs/${found.id}`, body);
@@ -263,6 +275,7 @@ function describeJob(job: JobBody): string {
   ];
   if (job.runsOn.length > 0) lines.push(`  runs on:  workers with ${job.runsOn.join(', ')}`);
   if (job.retryOnLost) lines.push('  lost:     a lost run starts again once (retryOnLost)');
+  lines.push(`  retention: ${describeRetention(job.retention)}`);
   if (job.upcoming.length > 0) {
     lines.push('  next runs:', ...job.upcoming.map((time) => `    ${formatFireTime(time, zone)}`));
   }

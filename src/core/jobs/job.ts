@@ -1,3 +1,4 @@
+import type { RetentionPolicy } from '../retention.js';
 import type { RunLimits } from '../run-limits.js';
 import type { ExecutionStatus } from '../statuses.js';
 
@@ -109,6 +110,11 @@ export interface JobDefinition extends JobCommand {
    * live (a second `lost` is final); that attempt does not count against `retry.maxAttempts`.
    */
   retryOnLost: boolean;
+  /**
+   * The job's own retention policy (docs/RETENTION.md): it replaces the global one for the job's
+   * runs, whole (`{}` keeps them forever). Absent: the global policy applies, and in jobs saved before.
+   */
+  retention?: RetentionPolicy | undefined;
 }
 
 export interface Job extends Omit<JobDefinition, 'triggers'> {

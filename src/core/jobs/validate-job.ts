@@ -1,3 +1,4 @@
+import { checkRetentionPolicy, type RetentionPolicy } from '../retention.js';
 import { checkRunLimits } from '../run-limits.js';
 import { validationError } from '../errors.js';
 import {
@@ -62,6 +63,8 @@ export interface JobInput {
   webhooks?: WebhookInput[] | undefined;
   runsOn?: string[] | undefined;
   retryOnLost?: boolean | undefined;
+  /** null or absent: the global policy. */
+  retention?: RetentionPolicy | null | undefined;
 }
 
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._:@/-]{0,199}$/u;
@@ -127,6 +130,7 @@ export function validateJob(
     // The directory is on the worker's host, which alone can check it; it cannot be relative to ours.
     throw invalid('cwd', 'must be an absolute path for a job with runsOn');
   }
+  const retention = validateRetention(input.retention ?? null);
   return {
     ...command,
     name: input.name,
@@ -141,7 +145,19 @@ export function validateJob(
     webhooks: (input.webhooks ?? []).map((w, i) => validateWebhook(w, `webhooks.${i}`)),
     runsOn,
     retryOnLost,
+    ...(retention !== null ? { retention } : {}),
   };
+}
+
+function validateRetention(input: RetentionPolicy | null): RetentionPolicy | null {
+  if (input === null) return null;
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    throw invalid(
+      'retention',
+      'must be an object of limits (days, keepLast, logDays, artifactDays, failedDays)',
+    );
+  }
+  return checkRetentionPolicy(stripUndefined(input), (limit) => `body.retention.${limit}`);
 }
 
 export function validateTrigger(input: TriggerInput, field: string, notBeforeMs?: number): TriggerSpec {

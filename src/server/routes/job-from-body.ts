@@ -69,6 +69,8 @@ export async function jobFromUpdateBody(
     webhooks: body.webhooks ?? job.webhooks,
     runsOn: body.runsOn ?? job.runsOn,
     retryOnLost: body.retryOnLost ?? job.retryOnLost,
+    // null goes back to the global policy; absent keeps the job's.
+    retention: body.retention !== undefined ? body.retention : (job.retention ?? null),
   };
   const spec = await runSpecFromBody(commandPart(merged), serverCwd);
   return validateJob(

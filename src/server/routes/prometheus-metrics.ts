@@ -127,6 +127,43 @@ export function registerPrometheusMetrics(
     },
   });
 
+  // Retention (docs/RETENTION.md): what this process's sweeps removed since it started.
+  const retention = () => context.app.retention.totals();
+  new Counter({
+    name: 'stepflow_retention_sweeps_total',
+    help: 'Retention sweeps this server completed (background, POST /api/health/retention/sweep; dry runs not counted).',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(retention().sweeps);
+    },
+  });
+  new Counter({
+    name: 'stepflow_retention_freed_bytes_total',
+    help: 'Bytes the retention sweeps of this server removed: log text (UTF-8) and artifact files.',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      const { logs, artifacts } = retention().freedBytes;
+      this.reset();
+      this.inc({ kind: 'logs' }, logs);
+      this.inc({ kind: 'artifacts' }, artifacts);
+    },
+  });
+  new Counter({
+    name: 'stepflow_retention_runs_expired_total',
+    help: 'Runs the retention sweeps of this server touched: deleted whole, log dropped, artifacts dropped.',
+    labelNames: ['action'],
+    registers: [registry],
+    collect() {
+      const totals = retention();
+      this.reset();
+      this.inc({ action: 'deleted' }, totals.runsDeleted);
+      this.inc({ action: 'log_dropped' }, totals.logsDropped);
+      this.inc({ action: 'artifacts_dropped' }, totals.artifactsDropped);
+    },
+  });
+
   app.get(
     '/metrics',
     {

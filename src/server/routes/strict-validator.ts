@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, ValueErrorType, type ValueError } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
 import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
 
 /**
@@ -20,6 +21,8 @@ export const strictValidator: FastifySchemaCompiler<unknown> = ({ schema }) => {
 function describeFirstError(first: ValueError | undefined): FastifySchemaValidationError {
   if (first === undefined)
     return { keyword: 'type', instancePath: '', schemaPath: '', params: {}, message: 'is invalid' };
+  const inner = objectBranchError(first);
+  if (inner !== undefined) return describeFirstError({ ...inner, path: `${first.path}${inner.path}` });
   const slash = first.path.lastIndexOf('/');
   if (first.type === ValueErrorType.ObjectAdditionalProperties) {
     return {
@@ -37,6 +40,17 @@ function describeFirstError(first: ValueError | undefined): FastifySchemaValidat
     params: {},
     message: messageOf(first),
   };
+}
+
+/**
+ * An object given where an object or null fits (`"retention": {"days": -1}`): the object's own first
+ * error, which names the field inside (`body.retention.days`), says more than "must be a union".
+ */
+function objectBranchError({ type, schema, value }: ValueError): ValueError | undefined {
+  if (type !== ValueErrorType.Union || typeof value !== 'object' || value === null) return undefined;
+  const objects = ((schema.anyOf ?? []) as TSchema[]).filter((branch) => branch.type === 'object');
+  const [branch] = objects;
+  return objects.length === 1 && branch ? Value.Errors(branch, value).First() : undefined;
 }
 
 /** Range errors say the whole range in words, as the job validator does; the rest keep TypeBox's text. */

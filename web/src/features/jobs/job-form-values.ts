@@ -60,6 +60,14 @@ export interface JobFormValues {
   /** Worker labels, comma-separated; empty: the server runs the job's runs. */
   runsOn: string;
   retryOnLost: boolean;
+  /** `global`: the server's STEPFLOW_RETENTION_* policy; `own`: the limits below replace it (docs/RETENTION.md). */
+  retentionMode: 'global' | 'own';
+  /** Days and a count as typed; all empty with `own`: every run is kept. */
+  retentionDays: string;
+  retentionKeepLast: string;
+  retentionLogDays: string;
+  retentionArtifactDays: string;
+  retentionFailedDays: string;
 }
 
 let nextKey = 1;
@@ -101,6 +109,12 @@ export function emptyJobForm(): JobFormValues {
     webhooks: [],
     runsOn: '',
     retryOnLost: false,
+    retentionMode: 'global',
+    retentionDays: '',
+    retentionKeepLast: '',
+    retentionLogDays: '',
+    retentionArtifactDays: '',
+    retentionFailedDays: '',
   };
 }
 
@@ -141,6 +155,12 @@ export function jobFormFromJob(job: Job): JobFormValues {
     webhooks: job.webhooks.map((hook) => ({ key: key(), url: hook.url, events: hook.events, secret: '' })),
     runsOn: job.runsOn.join(', '),
     retryOnLost: job.retryOnLost,
+    retentionMode: job.retention === null ? 'global' : 'own',
+    retentionDays: textOf(job.retention?.days),
+    retentionKeepLast: textOf(job.retention?.keepLast),
+    retentionLogDays: textOf(job.retention?.logDays),
+    retentionArtifactDays: textOf(job.retention?.artifactDays),
+    retentionFailedDays: textOf(job.retention?.failedDays),
   };
 }
 
@@ -193,6 +213,17 @@ export function jobBody(values: JobFormValues): Record<string, unknown> {
       .map((label) => label.trim())
       .filter((label) => label !== ''),
     retryOnLost: values.retryOnLost,
+    // null: the global policy; an object replaces it whole (`{}`: keep every run).
+    retention:
+      values.retentionMode === 'global'
+        ? null
+        : {
+            ...optionalNumber('days', values.retentionDays),
+            ...optionalNumber('keepLast', values.retentionKeepLast),
+            ...optionalNumber('logDays', values.retentionLogDays),
+            ...optionalNumber('artifactDays', values.retentionArtifactDays),
+            ...optionalNumber('failedDays', values.retentionFailedDays),
+          },
     webhooks: values.webhooks.map((hook) => ({
       url: hook.url.trim(),
       events: hook.events,
@@ -234,6 +265,10 @@ function optional(field: string, text: string) {
 
 function optionalNumber(field: string, text: string) {
   return text.trim() === '' ? {} : { [field]: numberOrText(text) };
+}
+
+function textOf(value: number | undefined): string {
+  return value === undefined ? '' : String(value);
 }
 
 function numberOrText(text: string): number | string {

@@ -33,6 +33,11 @@ const PATHS: Partial<Record<TextField, string>> = {
   maxConcurrentRuns: 'maxConcurrentRuns',
   lateAfterSeconds: 'lateAfterSeconds',
   runsOn: 'runsOn',
+  retentionDays: 'retention.days',
+  retentionKeepLast: 'retention.keepLast',
+  retentionLogDays: 'retention.logDays',
+  retentionArtifactDays: 'retention.artifactDays',
+  retentionFailedDays: 'retention.failedDays',
 };
 
 /**
@@ -78,6 +83,7 @@ export function JobForm({
     ...Object.values(PATHS),
     'overlap',
     'missedFire',
+    'retention',
     'triggers',
     'webhooks',
     ...values.triggers.flatMap((_, i) =>
@@ -293,6 +299,53 @@ export function JobForm({
         </div>
       </Section>
 
+      <Section title="Retention">
+        <FormField label="Old runs" hint={retentionHint(values)} error={errorFor('retention')}>
+          <select
+            value={values.retentionMode}
+            onChange={(e) => change({ retentionMode: e.target.value as JobFormValues['retentionMode'] })}
+          >
+            <option value="global">the server's policy</option>
+            <option value="own">this job's own policy</option>
+          </select>
+        </FormField>
+        {values.retentionMode === 'own' ? (
+          <div className="form-row four">
+            <FormField
+              label="Delete runs after (days)"
+              hint="Empty: no age limit."
+              error={err('retentionDays')}
+            >
+              <input {...text('retentionDays')} type="text" inputMode="decimal" autoComplete="off" />
+            </FormField>
+            <FormField
+              label="Keep last (runs)"
+              hint="Empty: no count limit."
+              error={err('retentionKeepLast')}
+            >
+              <input {...text('retentionKeepLast')} type="text" inputMode="numeric" autoComplete="off" />
+            </FormField>
+            <FormField label="Drop logs after (days)" hint="The run stays." error={err('retentionLogDays')}>
+              <input {...text('retentionLogDays')} type="text" inputMode="decimal" autoComplete="off" />
+            </FormField>
+            <FormField
+              label="Drop artifacts after (days)"
+              hint="Their records stay."
+              error={err('retentionArtifactDays')}
+            >
+              <input {...text('retentionArtifactDays')} type="text" inputMode="decimal" autoComplete="off" />
+            </FormField>
+            <FormField
+              label="Keep failed runs at least (days)"
+              hint="Whatever the limits say."
+              error={err('retentionFailedDays')}
+            >
+              <input {...text('retentionFailedDays')} type="text" inputMode="decimal" autoComplete="off" />
+            </FormField>
+          </div>
+        ) : null}
+      </Section>
+
       <Section title="Notifications">
         <WebhookFields
           webhooks={values.webhooks}
@@ -327,4 +380,17 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 function envHint(saved: readonly string[]): string {
   if (saved.length === 0) return `${ENV_FORMAT_HINT} Values are not shown again.`;
   return `Set now: ${saved.join(', ')} (values are not shown). Leave empty to keep them; lines entered replace them all. ${ENV_FORMAT_HINT}`;
+}
+
+function retentionHint(values: JobFormValues): string {
+  const limits = [
+    values.retentionDays,
+    values.retentionKeepLast,
+    values.retentionLogDays,
+    values.retentionArtifactDays,
+  ];
+  if (values.retentionMode === 'own' && limits.every((limit) => limit.trim() === '')) {
+    return "No limit set: every run of this job is kept, whatever the server's policy.";
+  }
+  return "The server's policy (STEPFLOW_RETENTION_*), or this job's own, which replaces it for its runs. Pinned runs never expire.";
 }

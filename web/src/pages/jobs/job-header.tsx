@@ -4,6 +4,7 @@ import type { Job } from '../../api/types.js';
 import { TagList } from '../../components/tag-list.js';
 import { FireTimes } from '../../features/jobs/fire-times.js';
 import { MISSED_FIRE_TEXT, OVERLAP_TEXT } from '../../features/jobs/job-policies.js';
+import { describeRetention } from '../../features/jobs/describe-retention.js';
 import { triggerText } from '../../features/jobs/trigger-text.js';
 import { PauseResumeButton } from '../../features/jobs/pause-resume-button.js';
 import { useJobActions } from '../../features/jobs/use-job-actions.js';
@@ -112,6 +113,7 @@ export function JobHeader({ job, now, successText }: { job: Job; now: number; su
               ? ` · late after ${formatDuration(job.lateAfterSeconds * 1000)}`
               : ''}
           </Fact>
+          <Fact label="Retention">{describeRetention(job.retention)}</Fact>
           {job.envNames.length > 0 ? (
             <Fact label="Environment">
               <span className="mono">{job.envNames.join(', ')}</span>
