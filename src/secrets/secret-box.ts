@@ -16,6 +16,11 @@ export function isSealed(value: string): boolean {
   return value.startsWith(SEALED_PREFIX);
 }
 
+/** The id of the key a sealed value names. */
+export function sealedKeyId(sealed: string): string {
+  return sealed.slice(SEALED_PREFIX.length).split(':', 1)[0] ?? '';
+}
+
 /**
  * AES-256-GCM under `key`, a random 96-bit IV per value. `context` (the variable's name) is
  * authenticated with it: a value moved to another variable does not open.

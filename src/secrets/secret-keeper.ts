@@ -3,7 +3,7 @@ import path from 'node:path';
 import { StepflowError, ERROR_CODES } from '../core/errors.js';
 import { secretNameMatcher } from '../core/markers/secret-env.js';
 import type { RunSpec } from '../core/model.js';
-import { isSealed, openSecret, sealSecret } from './secret-box.js';
+import { isSealed, openSecret, sealedKeyId, sealSecret } from './secret-box.js';
 import { encodeSecretKey, generateSecretKey, parseSecretKey, type SecretKey } from './secret-key.js';
 import { mapSecrets, WEBHOOK_CONTEXT, type SecretChange, type SecretHolder } from './secret-values.js';
 
@@ -104,8 +104,11 @@ export function createSecretKeeper(options: SecretKeeperOptions): SecretKeeper {
       return openSecret([fresh, ...older], value, context);
     }
   };
-  const seal: SecretChange = (value, context) =>
-    isSealed(value) ? value : sealSecret(load(), value, context);
+  const seal: SecretChange = (value, context) => {
+    if (!isSealed(value)) return sealSecret(load(), value, context);
+    // Under an older key (held in memory from before a rotation): stored under the current one.
+    return sealedKeyId(value) === load().id ? value : sealSecret(load(), open(value, context), context);
+  };
 
   return {
     source,
@@ -122,6 +125,8 @@ export function createSecretKeeper(options: SecretKeeperOptions): SecretKeeper {
       if (keyFile !== undefined && options.key === undefined) {
         fs.renameSync(keyFile + NEXT_KEY_SUFFIX, keyFile);
       }
+      // Still opens what this process holds from before (a job the scheduler read earlier).
+      if (current !== undefined && current.id !== key.id) older.push(current);
       current = key;
     },
     staged: () =>
