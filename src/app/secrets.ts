@@ -115,7 +115,7 @@ export function createSecrets({
     async status() {
       return {
         keySource: keeper.source,
-        keyId: currentKey()?.id ?? null,
+        keyId: keeper.existing()?.id ?? null,
         storedKeyId: await documents.keyId(),
         sealed: await documents.countContaining(SEALED_PREFIX),
       };

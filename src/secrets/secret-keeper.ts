@@ -34,8 +34,10 @@ export interface SecretKeeper {
   openWebhookSecret(secret: string): string;
   /** Applies `change` to every secret value of `holder` (the rotation's and the first start's rewrite). */
   map<T extends SecretHolder>(holder: T, change: SecretChange): T;
-  /** The key new values are sealed under; a `secret_key` error when there is none. */
+  /** The key new values are sealed under (the key file made if needed); a `secret_key` error when there is none. */
   current(): SecretKey;
+  /** The key if there is one, never making a key file; undefined when there is none. */
+  existing(): SecretKey | undefined;
   /** Where the key comes from, for `stepflow secrets status` and messages. */
   readonly source: string;
   /** Keeps `key` where the next start finds it, before a rotation commits (key file: `secret.key.next`). */
@@ -65,7 +67,8 @@ export function createSecretKeeper(options: SecretKeeperOptions): SecretKeeper {
     return parseSecretKey(text, `the key file ${file}`);
   };
 
-  const load = (): SecretKey => {
+  /** The key; `create`: make the key file when there is none (only to seal: opening needs the old one). */
+  const load = ({ create }: { create: boolean }): SecretKey => {
     if (current !== undefined) return current;
     if (keyFile === undefined) {
       throw new StepflowError(
@@ -76,6 +79,12 @@ export function createSecretKeeper(options: SecretKeeperOptions): SecretKeeper {
     }
     current = readKeyFile(keyFile);
     if (current !== undefined) return current;
+    if (!create) {
+      throw new StepflowError(
+        ERROR_CODES.SECRET_KEY,
+        `a stored secret needs its key, and there is none: set STEPFLOW_SECRET_KEY or put back ${keyFile}`,
+      );
+    }
     const created = generateSecretKey();
     fs.mkdirSync(path.dirname(keyFile), { recursive: true });
     try {
@@ -92,7 +101,7 @@ export function createSecretKeeper(options: SecretKeeperOptions): SecretKeeper {
 
   const open = (value: string, context: string): string => {
     if (!isSealed(value)) return value;
-    const key = load();
+    const key = load({ create: false });
     try {
       return openSecret([key, ...older], value, context);
     } catch (error) {
@@ -105,9 +114,10 @@ export function createSecretKeeper(options: SecretKeeperOptions): SecretKeeper {
     }
   };
   const seal: SecretChange = (value, context) => {
-    if (!isSealed(value)) return sealSecret(load(), value, context);
+    const key = load({ create: true });
+    if (!isSealed(value)) return sealSecret(key, value, context);
     // Under an older key (held in memory from before a rotation): stored under the current one.
-    return sealedKeyId(value) === load().id ? value : sealSecret(load(), open(value, context), context);
+    return sealedKeyId(value) === key.id ? value : sealSecret(key, open(value, context), context);
   };
 
   return {
@@ -116,7 +126,11 @@ export function createSecretKeeper(options: SecretKeeperOptions): SecretKeeper {
     open: (spec) => mapSecrets(spec, isSecretName, open),
     openWebhookSecret: (secret) => open(secret, WEBHOOK_CONTEXT),
     map: (holder, change) => mapSecrets(holder, isSecretName, change),
-    current: load,
+    current: () => load({ create: true }),
+    existing() {
+      if (current === undefined && keyFile !== undefined) current = readKeyFile(keyFile);
+      return current;
+    },
     stage(key) {
       if (keyFile === undefined || options.key !== undefined) return;
       fs.writeFileSync(keyFile + NEXT_KEY_SUFFIX, encodeSecretKey(key), { mode: 0o600 });
