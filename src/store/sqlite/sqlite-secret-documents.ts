@@ -38,7 +38,8 @@ export class SqliteSecretDocuments implements SecretDocuments {
         this.db.pragma('wal_checkpoint(TRUNCATE)');
         return counts;
       } finally {
-        this.db.pragma(`secure_delete = ${secureDelete}`);
+        // 2 reads back for FAST, which only the word sets again.
+        this.db.pragma(`secure_delete = ${secureDelete === 2 ? 'FAST' : secureDelete}`);
       }
     });
   }
