@@ -112,5 +112,5 @@ describe('secrets at rest on PostgreSQL', () => {
     } finally {
       await keyless.close();
     }
-  });
+  }, 120_000);
 });

@@ -78,6 +78,7 @@ async function runJob(url: string, jobId: string): Promise<ExecutionDetailBody> 
 }
 
 describe('secrets at rest (SQLite, the built server)', () => {
+  // Three server starts, a CLI rotation and two refused starts: a generous timeout for a loaded machine.
   it('the secret values appear nowhere in the database files, the API, the WebSocket or the server log; rotate-key re-seals them', async () => {
     const dataDir = tempDir();
     const server = await startServer(dataDir);
@@ -204,7 +205,7 @@ describe('secrets at rest (SQLite, the built server)', () => {
     expect(malformed.code).not.toBe(0);
     expect(malformed.stderr).toMatch(/secret_key: STEPFLOW_SECRET_KEY must be 32 bytes/);
     expect(malformed.stderr).not.toMatch(/\n\s+at /);
-  });
+  }, 180_000);
 });
 
 /** Every sealed value in the database file (read after a clean stop: the WAL is checkpointed). */
