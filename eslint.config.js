@@ -107,6 +107,22 @@ export default tseslint.config(
     'src/artifacts may import only core.',
   ),
   layer(
+    ['src/secrets/**/*.ts'],
+    [
+      '**/app/**',
+      '**/runner/**',
+      '**/store/**',
+      '**/artifacts/**',
+      '**/engine/**',
+      '**/cli/**',
+      '**/server/**',
+      'node:child_process',
+      'better-sqlite3',
+      'pg',
+    ],
+    'src/secrets (sealing stored secrets, their key) may import only core.',
+  ),
+  layer(
     ['src/store/**/*.ts'],
     [
       '**/app/**',

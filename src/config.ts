@@ -6,6 +6,7 @@ import { secretEnvPatterns } from './core/markers/secret-env.js';
 import { checkRunLimits, LOG_LIMIT_POLICIES, parseSize, type RunLimits } from './core/run-limits.js';
 import { checkRetentionPolicy, type RetentionPolicy } from './core/retention.js';
 import type { ChildEnvironmentPolicy } from './runner/child-environment.js';
+import { parseSecretKey, type SecretKey } from './secrets/secret-key.js';
 
 /** Settings read from the environment, validated once at start. */
 export interface StepflowConfig {
@@ -61,6 +62,11 @@ export interface StepflowConfig {
   retention?: RetentionPolicy;
   /** Time between two background retention sweeps of a server (`STEPFLOW_RETENTION_SWEEP_MINUTES`, default 10). */
   retentionSweepMs?: number;
+  /**
+   * The key stored secrets are sealed with (`STEPFLOW_SECRET_KEY`, docs/SECRETS.md); absent: the
+   * data dir's key file (SQLite), none on PostgreSQL.
+   */
+  secretKey?: SecretKey;
 }
 
 export interface DatabaseConfig {
@@ -132,6 +138,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         integer: false,
         what: 'a number of minutes above 0',
       }) * 60_000,
+    ...(env.STEPFLOW_SECRET_KEY
+      ? { secretKey: parseSecretKey(env.STEPFLOW_SECRET_KEY, 'STEPFLOW_SECRET_KEY') }
+      : {}),
   };
 }
 

@@ -26,6 +26,7 @@ import type { ExecutionStore } from './store/store.js';
 import { createDataDirCare, type DataDirCare } from './app/data-dir-care.js';
 import { sqliteSnapshots } from './store/sqlite/sqlite-snapshots.js';
 import { VERSION } from './version.js';
+import { createSecretKeeper, SECRET_KEY_FILE } from './secrets/secret-keeper.js';
 
 /** Everything a StepFlow process needs, built and connected in one place. */
 export interface Stepflow {
@@ -91,7 +92,15 @@ export async function createStepflow(
 ): Promise<Stepflow> {
   limitHeapGrowth();
   // One backend, one database: the job store reads the executions the execution store writes.
-  const { store, jobs, maintenance, workers, snapshots, consistency, users } = await openBackend(config);
+  const { store, jobs, maintenance, workers, snapshots, consistency, users, secrets } =
+    await openBackend(config);
+  // Secrets at rest (docs/SECRETS.md): STEPFLOW_SECRET_KEY, else the data dir's key file on SQLite;
+  // on PostgreSQL replicas would each make their own file, so only the variable will do.
+  const secretKeeper = createSecretKeeper({
+    ...(config.secretKey ? { key: config.secretKey } : {}),
+    ...(config.database === undefined ? { keyFile: path.join(config.dataDir, SECRET_KEY_FILE) } : {}),
+    secretEnvPatterns: config.secretEnvPatterns,
+  });
   const recovered = await store.recoverInterrupted(isOwnerAlive);
   const searchIndexer =
     options.searchIndexer && config.database === undefined
@@ -134,6 +143,7 @@ export async function createStepflow(
     maxConcurrent: config.maxConcurrent,
     killGraceMs: config.killGraceMs,
     secretEnvPatterns: config.secretEnvPatterns,
+    secrets: secretKeeper,
     environment: config.runEnvironment,
     ...(config.defaultLimits ? { defaultLimits: config.defaultLimits } : {}),
   });
@@ -146,8 +156,14 @@ export async function createStepflow(
     workers,
     bus,
     runsLocally: config.runsLocally ?? true,
+    secrets: secretKeeper,
   });
-  const notifier = createNotifier({ jobs, store, flush: writer.flush });
+  const notifier = createNotifier({
+    jobs,
+    store,
+    flush: writer.flush,
+    openSecret: (secret) => secretKeeper.openWebhookSecret(secret),
+  });
   const scheduler = createScheduler({
     jobs,
     engine: dispatch,
@@ -176,6 +192,8 @@ export async function createStepflow(
     ...(config.clusterMaxRunning !== undefined ? { clusterMaxRunning: config.clusterMaxRunning } : {}),
     ...(config.retention ? { retention: config.retention } : {}),
     users,
+    secretKeeper,
+    secretDocuments: secrets,
   });
 
   let closing: Promise<void> | undefined;

@@ -20,6 +20,9 @@ import { createRetention, type Retention } from './retention.js';
 import type { RetentionPolicy } from '../core/retention.js';
 import type { UserStore } from '../store/user-store.js';
 import { createUsers, type Users } from './users.js';
+import type { SecretKeeper } from '../secrets/secret-keeper.js';
+import type { SecretDocuments } from '../store/secret-documents.js';
+import { createSecrets, type Secrets } from './secrets.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -51,6 +54,8 @@ export interface Application {
   dataDirCare: DataDirCare;
   /** Expiring old runs, logs and artifacts by policy (docs/RETENTION.md). */
   retention: Retention;
+  /** Secrets at rest: the start-up check, status, key rotation (docs/SECRETS.md). */
+  secrets: Secrets;
 }
 
 export interface ApplicationDeps {
@@ -82,6 +87,9 @@ export interface ApplicationDeps {
   /** Clock of the retention sweep; tests pass a fake. */
   now?: () => Date;
   users: UserStore;
+  /** Seals secret values before they are stored, opens them where a run starts (docs/SECRETS.md). */
+  secretKeeper: SecretKeeper;
+  secretDocuments: SecretDocuments;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
@@ -91,6 +99,7 @@ export function createApplication(deps: ApplicationDeps): Application {
   const workers = createWorkers({
     workers: deps.workers,
     bus,
+    secrets: deps.secretKeeper,
     leaseMs: deps.workerLeaseMs,
     ...(deps.clusterMaxRunning !== undefined ? { maxRunning: deps.clusterMaxRunning } : {}),
     ...(changes === undefined ? {} : { changes }),
@@ -105,10 +114,11 @@ export function createApplication(deps: ApplicationDeps): Application {
       cancelQueued: (id, reason) => engine.cancelQueued(id, reason),
       explain: (executions) => workers.withWaitingReasons(executions),
     }),
-    jobs: createJobs({ jobs: deps.jobs, scheduler, bus }),
+    jobs: createJobs({ jobs: deps.jobs, scheduler, bus, secrets: deps.secretKeeper }),
     remote: createRemoteRuns({ store, bus, writer }),
     workers,
     users: createUsers({ users: deps.users }),
+    secrets: createSecrets({ keeper: deps.secretKeeper, documents: deps.secretDocuments }),
     events: { subscribe: (listener) => bus.subscribe(listener) },
     openLiveSource: ({ onError, pollMs }) =>
       createLiveSource({

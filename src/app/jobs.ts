@@ -4,6 +4,7 @@ import type { Job, JobDefinition } from '../core/jobs/job.js';
 import type { Execution } from '../core/model.js';
 import type { EventBus } from '../engine/event-bus.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { SecretKeeper } from '../secrets/secret-keeper.js';
 import type { JobStore } from '../store/job-store.js';
 
 /** What callers may read straight from the job store. */
@@ -41,9 +42,11 @@ export interface JobsDeps {
   jobs: JobStore;
   scheduler: Pick<Scheduler, 'reload' | 'runNow' | 'activeRuns'>;
   bus: Pick<EventBus, 'publish'>;
+  /** Seals the secret values of a definition before it is stored (docs/SECRETS.md). */
+  secrets: Pick<SecretKeeper, 'seal'>;
 }
 
-export function createJobs({ jobs, scheduler, bus }: JobsDeps): Jobs {
+export function createJobs({ jobs, scheduler, bus, secrets }: JobsDeps): Jobs {
   const get = async (id: string): Promise<Job> => {
     const job = await jobs.getJob(id);
     if (job === undefined) throw notFound('job', id);
@@ -68,7 +71,7 @@ export function createJobs({ jobs, scheduler, bus }: JobsDeps): Jobs {
     resume: (id) => setEnabled(id, true),
 
     async create(definition) {
-      const job = await jobs.createJob(definition);
+      const job = await jobs.createJob(secrets.seal(definition));
       try {
         await scheduler.reload(job.id);
       } catch (error) {
@@ -83,7 +86,8 @@ export function createJobs({ jobs, scheduler, bus }: JobsDeps): Jobs {
 
     async update(id, change) {
       const current = await get(id);
-      const job = await jobs.updateJob(current.id, await change(current));
+      // A value kept from `current` is sealed already and stays as it is.
+      const job = await jobs.updateJob(current.id, secrets.seal(await change(current)));
       await changed('job.updated', job.id);
       return job;
     },

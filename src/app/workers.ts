@@ -1,6 +1,7 @@
 import type { Execution } from '../core/model.js';
 import { isWorkerLive, waitingReason, type WorkerIdentity, type WorkerRecord } from '../core/workers.js';
 import type { EventBus } from '../engine/event-bus.js';
+import type { SecretKeeper } from '../secrets/secret-keeper.js';
 import type { StoreChange } from '../store/store.js';
 import type { ClaimedExecution, HeartbeatResult, HeldClaim, WorkerStore } from '../store/worker-store.js';
 
@@ -40,6 +41,7 @@ const FOREIGN_SUBMIT_CHECK_MS = 5000;
 export function createWorkers({
   workers,
   bus,
+  secrets,
   leaseMs,
   maxRunning,
   changes,
@@ -47,6 +49,11 @@ export function createWorkers({
 }: {
   workers: WorkerStore;
   bus: EventBus;
+  /**
+   * Opens a claimed run's sealed secrets: the worker needs the values, and they travel only over
+   * its authenticated connection (docs/SECRETS.md).
+   */
+  secrets: Pick<SecretKeeper, 'open'>;
   leaseMs: number;
   /**
    * At most this many runs `running` across the database (MAX_CONCURRENT_TASKS when set): claims
@@ -103,6 +110,7 @@ export function createWorkers({
     if (claimed !== undefined) {
       const { execution } = claimed;
       bus.publish({ type: 'execution.started', executionId: execution.id, execution });
+      return { ...claimed, spec: secrets.open(claimed.spec) };
     }
     return claimed;
   };

@@ -372,6 +372,30 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   registerJobsCommand(program, setExit);
 
+  const secrets = program
+    .command('secrets')
+    .description('job secrets encrypted at rest: their key and its rotation (docs/SECRETS.md)');
+  const loadSecretsCommands = () => import('./commands/secrets-command.js');
+  opensStore(secrets.command('status'))
+    .description('the key in use, the key the stored secrets are sealed with, how many there are')
+    .option('--json', 'print JSON')
+    .action(async (options: StoreOptions & { json?: boolean }) => {
+      const { secretsStatusCommand } = await loadSecretsCommands();
+      setExit(await withStepflow(options, (app) => secretsStatusCommand(app.secrets, options)));
+    });
+  opensStore(secrets.command('rotate-key'))
+    .description(
+      're-encrypt every stored secret under a new key, in one transaction (stop the servers first)',
+    )
+    .option(
+      '--new-key-file <file>',
+      'the new key (32 bytes, base64 or hex); else STEPFLOW_NEW_SECRET_KEY, else generated',
+    )
+    .action(async (options: StoreOptions & { newKeyFile?: string }) => {
+      const { secretsRotateCommand } = await loadSecretsCommands();
+      setExit(await withStepflow(options, (app) => secretsRotateCommand(app.secrets, options)));
+    });
+
   opensStore(program.command('backup'))
     .description(
       'back up the data dir while it runs: database and artifacts in one .tar.gz (docs/OPERATIONS.md)',

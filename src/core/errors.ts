@@ -40,6 +40,11 @@ export const ERROR_CODES = {
   EXPIRED: 'expired',
   /** Too many attempts (sign-in failures) from one address or for one user: try again later. */
   RATE_LIMITED: 'rate_limited',
+  /**
+   * The key for stored secrets is missing, malformed, or not the one they were sealed with
+   * (docs/SECRETS.md): nothing secret can be stored or run until the server has the right one.
+   */
+  SECRET_KEY: 'secret_key',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

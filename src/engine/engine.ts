@@ -9,6 +9,7 @@ import type {
 import { effectiveLimits, type RunLimits } from '../core/run-limits.js';
 import type { ChildEnvironmentPolicy } from '../runner/child-environment.js';
 import type { ProcessMonitor, SpawnProcess } from '../runner/run-process.js';
+import type { SecretKeeper } from '../secrets/secret-keeper.js';
 import type { ExecutionStore } from '../store/store.js';
 import type { EventBus } from './event-bus.js';
 import type { ExecutionRun } from './execution-run.js';
@@ -36,6 +37,11 @@ export interface EngineOptions {
   storeFailure?: () => Promise<string | null>;
   /** Limits of a run that sets none of its own (`STEPFLOW_MAX_LOG_BYTES`…, docs/LIMITS.md). */
   defaultLimits?: RunLimits;
+  /**
+   * Seals the secret values of what is stored and opens them for the process that runs
+   * (docs/SECRETS.md); absent: specs are stored and run as given.
+   */
+  secrets?: Pick<SecretKeeper, 'seal' | 'open'>;
 }
 
 /** @public */
@@ -140,15 +146,17 @@ export function createEngine(options: EngineOptions): Engine {
       // re-run keeps it.
       const limits = effectiveLimits(requested.limits, options.defaultLimits ?? {});
       const spec: RunSpec = limits === null ? requested : { ...requested, limits };
+      // Opened before anything is stored: a missing or wrong key is the caller's error, not a run.
+      const runnable = options.secrets?.open(spec) ?? spec;
       const execution = await store.createExecution({
-        spec,
+        spec: options.secrets?.seal(spec) ?? spec,
         status: 'queued',
         owner,
         ...links,
       });
       let resolve!: (execution: Execution) => void;
       const done = new Promise<Execution>((r) => (resolve = r));
-      queue.push({ execution, spec, resolve });
+      queue.push({ execution, spec: runnable, resolve });
       drain();
       if (!running.has(execution.id))
         bus.publish({ type: 'execution.queued', executionId: execution.id, execution });

@@ -1,5 +1,6 @@
 import type { Execution } from '../core/model.js';
 import { isTerminalExecutionStatus } from '../core/statuses.js';
+import type { SecretKeeper } from '../secrets/secret-keeper.js';
 import type { ExecutionStore } from '../store/store.js';
 import type { WorkerStore } from '../store/worker-store.js';
 import type { Engine } from './engine.js';
@@ -37,6 +38,7 @@ export function createWorkerDispatch(
     workers,
     bus,
     runsLocally,
+    secrets,
     now = Date.now,
   }: {
     store: Pick<
@@ -46,6 +48,8 @@ export function createWorkerDispatch(
     workers: Pick<WorkerStore, 'cancelUnclaimed'>;
     bus: EventBus;
     runsLocally: boolean;
+    /** Seals what is stored for a worker; the claim opens it (app/workers.ts). */
+    secrets?: Pick<SecretKeeper, 'seal'>;
     now?: () => number;
   },
 ): WorkerDispatch {
@@ -146,7 +150,7 @@ export function createWorkerDispatch(
       const runsOn = spec.runsOn ?? [];
       if (runsLocally && runsOn.length === 0) return engine.submit(spec, links);
       const execution = await store.createExecution({
-        spec,
+        spec: secrets?.seal(spec) ?? spec,
         status: 'queued',
         owner: null,
         runsOn,

@@ -27,6 +27,8 @@ export interface NotifierOptions {
   /** Commits pending log lines before the tail is read (the store lags the event bus ~100 ms). */
   flush?: () => Promise<void>;
   onError?: (error: unknown) => void;
+  /** The HMAC key of a webhook secret as stored (sealed: docs/SECRETS.md); as given when absent. */
+  openSecret?: (secret: string) => string;
   requestTimeoutMs?: number;
   tailLines?: number;
 }
@@ -39,6 +41,7 @@ export function createNotifier({
   store,
   flush = async () => {},
   onError = (error) => console.error('stepflow: webhook delivery failed to record:', error),
+  openSecret = (secret) => secret,
   requestTimeoutMs = 10_000,
   tailLines = 20,
 }: NotifierOptions): Notifier {
@@ -85,6 +88,8 @@ export function createNotifier({
         details.late ?? null,
       ),
     );
+    // Opened once per delivery, and only here: the key never leaves this function.
+    const signingKey = hook.secret ? openSecret(hook.secret) : null;
     for (let attempt = 1; attempt <= hook.maxAttempts && !stop.signal.aborted; attempt++) {
       const started = Date.now();
       const headers: Record<string, string> = {
@@ -93,7 +98,7 @@ export function createNotifier({
         'x-stepflow-event': event,
         'x-stepflow-delivery': deliveryId,
       };
-      if (hook.secret) headers[SIGNATURE_HEADER] = signWebhookBody(hook.secret, body);
+      if (signingKey) headers[SIGNATURE_HEADER] = signWebhookBody(signingKey, body);
       let statusCode: number | null = null;
       let error: string | null = null;
       try {

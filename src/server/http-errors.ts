@@ -33,6 +33,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   // It existed and was removed on purpose (retention): not coming back, unlike a 404.
   expired: 410,
   rate_limited: 429,
+  // The server lacks the key its stored secrets need (docs/SECRETS.md): its operator must set it.
+  secret_key: 409,
 };
 
 export interface ErrorBody {

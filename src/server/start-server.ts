@@ -19,6 +19,11 @@ export async function startServer(
   config: StepflowConfig = loadConfig(),
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const stepflow = await createStepflow(forServer(config), { spawnHelper: true, searchIndexer: true });
+  // Before anything is served: a wrong key stops the start with its reason (docs/SECRETS.md).
+  const secrets = await stepflow.app.secrets.prepare().catch(async (error: unknown) => {
+    await stepflow.close();
+    throw error;
+  });
   const createdAdmin = await prepareUsers(stepflow.app.users, options).catch(async (error: unknown) => {
     await stepflow.close();
     throw error;
@@ -29,6 +34,9 @@ export async function startServer(
   });
   // The password itself is never logged, at any level.
   if (createdAdmin) app.log.info('created user admin (role admin) from STEPFLOW_ADMIN_PASSWORD');
+  if (secrets.sealed.jobs + secrets.sealed.runs > 0) {
+    app.log.info(secrets.sealed, 'sealed the secrets stored in clear text by an earlier version');
+  }
   let address: string;
   try {
     address = await app.listen({ host: options.host, port: options.port });

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { databaseConfig } from '../../src/config.js';
+import { generateSecretKey } from '../../src/secrets/secret-key.js';
 import type { ExecutionDetailBody } from '../../src/protocol/api-schemas.js';
 import { usePostgres } from '../helpers/postgres.js';
 import { startCli, waitForOutput } from '../helpers/run-cli.js';
@@ -65,7 +66,11 @@ const BACKENDS = [
   { name: 'SQLite', database: async () => ({}) },
   {
     name: 'PostgreSQL',
-    database: async () => ({ database: databaseConfig(await postgres().createDatabase(), {}) }),
+    // A key, as every replica on PostgreSQL needs one for secrets (docs/SECRETS.md).
+    database: async () => ({
+      database: databaseConfig(await postgres().createDatabase(), {}),
+      secretKey: generateSecretKey(),
+    }),
   },
 ];
 
@@ -78,10 +83,14 @@ describe.each(BACKENDS)('stepflow worker on $name', ({ database }) => {
     const server = await noRunner();
     const cwd = tempDir();
     const run = await startExecution(server.url, {
-      command: 'echo STEP_START:build; echo "hello from $(hostname)"; echo STEP_COMPLETE:build',
+      command:
+        'echo STEP_START:build; echo "hello from $(hostname)"; printf %s "$DB_PASSWORD" | sha256sum; echo STEP_COMPLETE:build',
       cwd,
+      secretEnv: { DB_PASSWORD: 'wk-Secret-5tGb83' },
     });
     expect(run.status).toBe('queued');
+    // Stored sealed while it waits; the claim hands the worker the value (its log has its hash).
+    expect(JSON.stringify(await server.stepflow.store.getRunSpec(run.id))).not.toContain('wk-Secret-5tGb83');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     // Nothing ran it: no worker yet, and the page says so.
     expect(await getExecution(server.url, run.id)).toMatchObject({
@@ -96,6 +105,8 @@ describe.each(BACKENDS)('stepflow worker on $name', ({ database }) => {
     expect(done.waitingFor).toBeUndefined();
     expect(done.steps.map((s) => [s.name, s.status])).toEqual([['build', 'succeeded']]);
     expect(await logOf(server, run.id)).toContain(`hello from ${(await import('node:os')).hostname()}`);
+    const hash = (await import('node:crypto')).createHash('sha256').update('wk-Secret-5tGb83').digest('hex');
+    expect((await logOf(server, run.id)).join('\n')).toContain(hash);
 
     const list = await call<{ workers: { name: string; live: boolean; running: unknown[] }[] }>(
       server.url,

@@ -278,6 +278,15 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX sessions_user ON sessions (user_id);
   `,
+  // Secrets at rest (docs/SECRETS.md): the id of the key every stored secret is sealed under,
+  // written by the first start that sealed an older version's clear text and by each rotation.
+  `
+  CREATE TABLE secret_keys (
+    id integer PRIMARY KEY CHECK (id = 1),
+    key_id text NOT NULL,
+    sealed_at text NOT NULL
+  );
+  `,
 ];
 
 /** Any constant: the key of the advisory lock migrations run under (the bytes of "SFMG"). */

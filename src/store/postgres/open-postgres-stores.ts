@@ -3,6 +3,7 @@ import { openPgJobStore } from './open-pg-job-store.js';
 import { PgChangeNotices } from './change-notices.js';
 import { DEFAULT_POOL_SIZE, openPool } from './open-pool.js';
 import { PostgresStore } from './pg-store.js';
+import { PostgresSecretDocuments } from './pg-secret-documents.js';
 import { PostgresUserStore } from './pg-user-store.js';
 import { PostgresWorkerStore } from './pg-worker-store.js';
 
@@ -35,5 +36,6 @@ export async function openPostgresStores({
     jobs: openPgJobStore(pool, now),
     workers: new PostgresWorkerStore(pool, notices),
     users: new PostgresUserStore(pool),
+    secrets: new PostgresSecretDocuments(pool, now),
   };
 }

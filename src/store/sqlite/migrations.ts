@@ -299,6 +299,15 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX sessions_user ON sessions (user_id);
   `,
+  // Secrets at rest (docs/SECRETS.md): the id of the key every stored secret is sealed under,
+  // written by the first start that sealed an older version's clear text and by each rotation.
+  `
+  CREATE TABLE secret_keys (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    key_id TEXT NOT NULL,
+    sealed_at TEXT NOT NULL
+  );
+  `,
 ];
 
 /**

@@ -6,6 +6,7 @@ import { SqliteConsistency } from './sqlite-consistency.js';
 import { SqliteMaintenance } from './sqlite-maintenance.js';
 import { sqliteSnapshots } from './sqlite-snapshots.js';
 import { SqliteStore } from './sqlite-store.js';
+import { SqliteSecretDocuments } from './sqlite-secret-documents.js';
 import { SqliteUserStore } from './sqlite-user-store.js';
 import { SqliteWorkerStore } from './sqlite-worker-store.js';
 
@@ -43,5 +44,6 @@ export async function openSqliteStores({
     snapshots: sqliteSnapshots,
     consistency: new SqliteConsistency(db),
     users: new SqliteUserStore(db),
+    secrets: new SqliteSecretDocuments(db, now),
   };
 }
