@@ -248,6 +248,21 @@ describe('OIDC single sign-on (a real oidc-provider)', () => {
     expect(landing.jar.get('stepflow_session')).toBeUndefined();
   });
 
+  it('a provider that cannot be reached: the server starts, and the login page says so', async () => {
+    const unreachable = await startTestServer({
+      env: { ...provider.env(), STEPFLOW_OIDC_ISSUER: 'http://127.0.0.1:1' },
+    });
+    try {
+      const login = await fetch(`${unreachable.url}/api/auth/oidc/login`, { redirect: 'manual' });
+      expect(login.status).toBe(302);
+      expect(
+        new URL(login.headers.get('location') ?? '', unreachable.url).searchParams.get('sso_error'),
+      ).toBe('the identity provider cannot be reached: try again later, or ask an admin');
+    } finally {
+      await unreachable.close();
+    }
+  });
+
   it('without SSO configured, the providers say none and there is no SSO login', async () => {
     const plain = await startTestServer();
     try {
