@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 
 /** Who may sign in at the test provider: its login form takes any name (and any password). */
-export interface TestAccount {
+interface TestAccount {
   /** `preferred_username`; the login typed when unset. `sub` is always the login. */
   name?: string;
   groups?: string[];
