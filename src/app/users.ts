@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { checkRole, checkUserName, type Principal, type Role } from '../core/access.js';
 import { ERROR_CODES, notFound, StepflowError, validationError } from '../core/errors.js';
-import type { UserRecord, UserStore } from '../store/user-store.js';
+import type { ExternalIdentity, UserRecord, UserStore } from '../store/user-store.js';
 import { hashPassword, needsRehash, verifyPassword } from './password-hash.js';
 
 /** A user as shown (CLI `users ls --json`, `GET /api/auth/me`): never its password hash. */
@@ -57,6 +57,16 @@ export interface Users {
   bootstrapAdmin(password: string): Promise<boolean>;
   /** Opens a session, or throws `unauthorized` with {@link SIGN_IN_REFUSED} (same time either way). */
   signIn(name: string, password: string, policy: SessionPolicy): Promise<SignedIn>;
+  /**
+   * Single sign-on (docs/USERS.md, OIDC): opens a session for the user linked to `identity`,
+   * creating it (without a password) at its first sign-in; the role is set from the provider's
+   * claims on every sign-in. A disabled user is refused (`unauthorized`); a name already taken by
+   * a user not linked to this identity is refused (`conflict`): it is never taken over.
+   */
+  signInWithIdentity(
+    signing: { identity: ExternalIdentity; name: string; role: Role },
+    policy: SessionPolicy,
+  ): Promise<SignedIn>;
   /** The user a session token belongs to, while the session is usable; records its use. */
   authenticate(token: string, policy: SessionPolicy): Promise<(Principal & { kind: 'user' }) | undefined>;
   /** Ends the session of this token (no error when there is none). */
@@ -102,6 +112,21 @@ export function createUsers({
         `${name} is the last admin: add another admin first, or no one could manage users`,
       );
     }
+  };
+
+  const openSession = async (user: UserRecord, policy: SessionPolicy): Promise<SignedIn> => {
+    const token = randomBytes(32).toString('base64url');
+    const at = now();
+    const expiresAt = new Date(at.getTime() + policy.maxMs).toISOString();
+    await users.createSession({
+      idHash: sessionHash(token),
+      userId: user.id,
+      createdAt: at.toISOString(),
+      idleExpiresAt: new Date(at.getTime() + Math.min(policy.idleMs, policy.maxMs)).toISOString(),
+      expiresAt,
+    });
+    await users.deleteSessionsBefore(new Date(at.getTime() - KEEP_ENDED_MS).toISOString());
+    return { token, user: view(user), expiresAt };
   };
 
   return {
@@ -160,18 +185,44 @@ export function createUsers({
       if (needsRehash(user.passwordHash)) {
         await users.updateUser(user.name, { passwordHash: await hashPassword(password) });
       }
-      const token = randomBytes(32).toString('base64url');
-      const at = now();
-      const expiresAt = new Date(at.getTime() + policy.maxMs).toISOString();
-      await users.createSession({
-        idHash: sessionHash(token),
-        userId: user.id,
-        createdAt: at.toISOString(),
-        idleExpiresAt: new Date(at.getTime() + Math.min(policy.idleMs, policy.maxMs)).toISOString(),
-        expiresAt,
-      });
-      await users.deleteSessionsBefore(new Date(at.getTime() - KEEP_ENDED_MS).toISOString());
-      return { token, user: view(user), expiresAt };
+      return openSession(user, policy);
+    },
+    async signInWithIdentity({ identity, name, role }, policy) {
+      let user = await users.getUserByIdentity(identity);
+      if (user === undefined) {
+        const record = {
+          id: randomUUID(),
+          name: checkUserName(name),
+          role,
+          passwordHash: null,
+          createdAt: now().toISOString(),
+        };
+        try {
+          user = await users.createUserWithIdentity(record, identity);
+        } catch (error) {
+          if (!(error instanceof StepflowError && error.code === ERROR_CODES.CONFLICT)) throw error;
+          // Two first sign-ins at once: the other one linked it. Else the name is someone else's.
+          user = await users.getUserByIdentity(identity);
+          if (user === undefined) {
+            throw new StepflowError(
+              ERROR_CODES.CONFLICT,
+              `a StepFlow user named ${name} already exists and is not linked to this single sign-on ` +
+                `account: it is not taken over. An admin can remove it (stepflow users rm ${name}) ` +
+                'to let single sign-on create it',
+              { cause: error },
+            );
+          }
+        }
+        known = true;
+      }
+      if (user.disabled) {
+        throw new StepflowError(ERROR_CODES.UNAUTHORIZED, `${user.name} is disabled in StepFlow`);
+      }
+      if (user.role !== role) {
+        // The provider is the authority on SSO users' roles; the change counts from this request.
+        user = (await users.updateUser(user.name, { role })) ?? user;
+      }
+      return openSession(user, policy);
     },
     async authenticate(token, policy) {
       const at = now();

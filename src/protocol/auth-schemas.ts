@@ -30,3 +30,11 @@ export const AuthMeSchema = Type.Object({
 });
 
 export type AuthMeJson = Static<typeof AuthMeSchema>;
+
+/** `GET /api/auth/providers` (public): how one may sign in here, for the login page. */
+export const AuthProvidersSchema = Type.Object({
+  /** Single sign-on (OIDC), when configured: where the "Sign in with SSO" link goes. */
+  sso: Type.Union([Type.Object({ loginUrl: Type.String() }), Type.Null()]),
+});
+
+export type AuthProvidersJson = Static<typeof AuthProvidersSchema>;

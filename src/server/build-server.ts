@@ -37,6 +37,7 @@ import { registerRetentionRoutes } from './routes/retention.js';
 import { registerPrometheusMetrics } from './routes/prometheus-metrics.js';
 import { registerRemoteRoutes } from './routes/remote-executions.js';
 import { workersRoutes } from './routes/workers.js';
+import { oidcRoutes } from './routes/oidc.js';
 import type { ServerOptions } from './server-options.js';
 import { addSecurityHeaders, registerWebUi } from './web-ui.js';
 
@@ -212,5 +213,6 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await artifactsListRoutes(app, context);
   await runSearchRoutes(app, context);
   await dataDirCareRoutes(app, context);
+  await oidcRoutes(app, context);
   await registerWebUi(app);
 }

@@ -132,7 +132,8 @@ export function createRequestGuard(
       // Once this process has seen a user, `any` answers from memory. Before that, a store that
       // cannot be read (closed, down) counts as no users: the mode the server was in (on loopback:
       // a non-loopback bind needs users or keys at start), and health still answers its 503.
-      const usersExist = await users.any().catch(() => false);
+      // With single sign-on configured, signing in is on from the start: users come from it.
+      const usersExist = options.oidc !== undefined || (await users.any().catch(() => false));
       // Credentials are asked for once a key or a user exists; worker routes also with a worker token.
       const required = keyDigests.length > 0 || usersExist || (workerRoute && workerDigests.length > 0);
       if (!required) return { ok: true, principal: LOCAL };

@@ -2,6 +2,7 @@ import { positiveFromEnv } from '../config.js';
 import { ERROR_CODES, StepflowError, validationError } from '../core/errors.js';
 import type { SessionPolicy } from '../app/users.js';
 import { DEFAULT_LOGIN_RATE_LIMIT, type LoginRateLimitOptions } from './login-rate-limit.js';
+import { loadOidcSettings, type OidcSettings } from './oidc/oidc-settings.js';
 
 /** How `stepflow server` listens and whom it lets in. */
 export interface ServerOptions {
@@ -43,6 +44,11 @@ export interface ServerOptions {
    * (start-server.ts refuses then, with {@link unsafeBindMessage}).
    */
   bindNeedsUsers: boolean;
+  /**
+   * OIDC single sign-on (`STEPFLOW_OIDC_*`, docs/USERS.md). When set, signing in is on even
+   * before any user exists (the first ones come from the provider), so any address may be bound.
+   */
+  oidc?: OidcSettings;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -88,7 +94,8 @@ export function loadServerOptions(
   }
   const unsafeNoAuth = flags.unsafeNoAuth ?? false;
   const adminPassword = env.STEPFLOW_ADMIN_PASSWORD || undefined;
-  const bindNeedsUsers = !authEnabled && !isLoopbackHost(host) && !unsafeNoAuth;
+  const oidc = loadOidcSettings(env);
+  const bindNeedsUsers = !authEnabled && oidc === undefined && !isLoopbackHost(host) && !unsafeNoAuth;
   // Users live in the store, which is not open yet: `stepflow server` checks them once it is.
   if (bindNeedsUsers && !flags.usersMayAuthenticate) {
     throw new StepflowError(ERROR_CODES.USAGE, unsafeBindMessage(host));
@@ -124,6 +131,7 @@ export function loadServerOptions(
     loginRateLimit: DEFAULT_LOGIN_RATE_LIMIT,
     ...(adminPassword === undefined ? {} : { adminPassword }),
     bindNeedsUsers,
+    ...(oidc === undefined ? {} : { oidc }),
   };
 }
 
@@ -132,6 +140,7 @@ export function unsafeBindMessage(host: string): string {
   return (
     `refusing to listen on ${host} without authentication: anyone who can reach it could run commands. ` +
     'Add a user (stepflow users add, or STEPFLOW_ADMIN_PASSWORD), set STEPFLOW_API_KEY, ' +
+    'configure single sign-on (STEPFLOW_OIDC_ISSUER), ' +
     'or pass --unsafe-no-auth if the network is trusted.'
   );
 }

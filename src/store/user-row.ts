@@ -60,3 +60,10 @@ export function nameTaken(name: string, cause: unknown): StepflowError {
     details: { field: 'name' },
   });
 }
+
+/** The `conflict` of a provider identity already linked to a user (two first sign-ins at once). */
+export function identityTaken(cause: unknown): StepflowError {
+  return new StepflowError(ERROR_CODES.CONFLICT, 'this single sign-on identity is already linked to a user', {
+    cause,
+  });
+}

@@ -149,5 +149,36 @@ export function describeUserStoreContract(name: string, open: () => Promise<User
       expect(await users.findSession('live', at(21))).toBeDefined();
       expect(await users.deleteSessionsBefore(at(20))).toBe(0);
     });
+
+    it('links a user to a provider identity: found by issuer and subject, both added or neither, gone with its user', async () => {
+      const identity = { issuer: 'https://id.example', subject: 'sub-1' };
+      const sso = alice({ id: 'u-sso', name: 'sso-alice', passwordHash: null });
+      expect(await users.getUserByIdentity(identity)).toBeUndefined();
+      expect(await users.createUserWithIdentity(sso, identity)).toEqual(sso);
+      expect(await users.getUserByIdentity(identity)).toEqual(sso);
+      // Same subject at another issuer, or another subject: someone else.
+      expect(await users.getUserByIdentity({ ...identity, issuer: 'https://other.example' })).toBeUndefined();
+      expect(await users.getUserByIdentity({ ...identity, subject: 'sub-2' })).toBeUndefined();
+      expect(await (await harness.openAnother()).getUserByIdentity(identity)).toEqual(sso);
+
+      // The identity already linked: conflict, and no second user.
+      const twice = await users
+        .createUserWithIdentity(alice({ id: 'u-sso-2', name: 'sso-alice-2' }), identity)
+        .catch((e: unknown) => e);
+      expect(isStepflowError(twice) && twice.code).toBe('conflict');
+      expect(await users.getUserByName('sso-alice-2')).toBeUndefined();
+      // The name taken by a local user: conflict, and no link.
+      await users.createUser(alice());
+      const taken = await users
+        .createUserWithIdentity(alice({ id: 'u-sso-3' }), { ...identity, subject: 'sub-3' })
+        .catch((e: unknown) => e);
+      expect(isStepflowError(taken) && taken.code).toBe('conflict');
+      expect(await users.getUserByIdentity({ ...identity, subject: 'sub-3' })).toBeUndefined();
+
+      expect(await users.deleteUser('sso-alice')).toBe(true);
+      expect(await users.getUserByIdentity(identity)).toBeUndefined();
+      await users.createUserWithIdentity(sso, identity);
+      expect(await users.getUserByIdentity(identity)).toEqual(sso);
+    });
   });
 }

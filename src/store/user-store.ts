@@ -30,6 +30,15 @@ export interface SessionRecord {
   revokedAt: string | null;
 }
 
+/**
+ * Who a user is at an OpenID provider (docs/USERS.md, OIDC): the issuer and the subject (`sub`),
+ * which the provider never reassigns, so a rename there finds the same user here.
+ */
+export interface ExternalIdentity {
+  issuer: string;
+  subject: string;
+}
+
 /** What may change of a user. */
 export interface UserChanges {
   role?: Role;
@@ -70,4 +79,16 @@ export interface UserStore {
   revokeUserSessions(userId: string, at: string): Promise<number>;
   /** Deletes sessions expired or revoked before `before` (housekeeping); returns how many. */
   deleteSessionsBefore(before: string): Promise<number>;
+
+  /** The user linked to this provider identity (single sign-on), if any. */
+  getUserByIdentity(identity: ExternalIdentity): Promise<UserRecord | undefined>;
+  /**
+   * Adds a user linked to a provider identity, both or neither; `conflict` when the name is taken
+   * or the identity is already linked (two first sign-ins at once: the caller reads it again).
+   * The link goes with its user.
+   */
+  createUserWithIdentity(
+    user: Omit<UserRecord, 'disabled'> & { disabled?: boolean },
+    identity: ExternalIdentity,
+  ): Promise<UserRecord>;
 }

@@ -208,10 +208,11 @@ describe('authentication is decided on the matched route', () => {
       expect(response.status, `${route.method} ${route.url}`).not.toBe(401);
     }
     // The public routes are exactly the dashboard's (its shell, client-side routes and files),
-    // signing in and out, and the health probe (Kubernetes and Docker probes carry no credentials).
+    // signing in and out, which sign-ins exist (the login page asks; with SSO configured also its
+    // login and callback), and the health probe (Kubernetes and Docker probes carry no credentials).
     const publicRoutes = routes.filter((r) => r.access === 'public').map((r) => r.url);
     expect(publicRoutes).toEqual(expect.arrayContaining(['/', '/*', '/favicon.svg']));
-    const signInRoutes = ['/api/auth/login', '/api/auth/logout', '/api/health'];
+    const signInRoutes = ['/api/auth/login', '/api/auth/logout', '/api/auth/providers', '/api/health'];
     expect([...new Set(publicRoutes.filter((url) => url.startsWith('/api')))].sort()).toEqual(
       [...signInRoutes].sort(),
     );

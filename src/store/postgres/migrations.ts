@@ -287,6 +287,17 @@ export const MIGRATIONS: readonly string[] = [
     sealed_at text NOT NULL
   );
   `,
+  // Users' single sign-on identities (docs/USERS.md, OIDC), as SQLite's step of the same name.
+  `
+  CREATE TABLE user_identities (
+    issuer text COLLATE "C" NOT NULL,
+    subject text COLLATE "C" NOT NULL,
+    user_id text COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at text COLLATE "C" NOT NULL,
+    PRIMARY KEY (issuer, subject)
+  );
+  CREATE INDEX user_identities_user ON user_identities (user_id);
+  `,
 ];
 
 /** Any constant: the key of the advisory lock migrations run under (the bytes of "SFMG"). */

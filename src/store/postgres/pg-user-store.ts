@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import type { SessionRecord, UserChanges, UserRecord, UserStore } from '../user-store.js';
+import type { ExternalIdentity, SessionRecord, UserChanges, UserRecord, UserStore } from '../user-store.js';
 import {
+  identityTaken,
   nameTaken,
   SESSION_COLUMNS,
   sessionFromRow,
@@ -154,6 +155,54 @@ export class PostgresUserStore implements UserStore {
         [before],
       );
       return result.rowCount ?? 0;
+    });
+  }
+
+  async getUserByIdentity({ issuer, subject }: ExternalIdentity): Promise<UserRecord | undefined> {
+    return this.guard('cannot read the user', async () => {
+      const { rows } = await this.pool.query<UserRow>(
+        `SELECT ${USER_COLUMNS.split(', ')
+          .map((c) => `u.${c}`)
+          .join(', ')} FROM user_identities i JOIN users u ON u.id = i.user_id
+        WHERE i.issuer = $1 AND i.subject = $2`,
+        [issuer, subject],
+      );
+      return rows[0] === undefined ? undefined : userFromRow(rows[0]);
+    });
+  }
+
+  async createUserWithIdentity(
+    user: Omit<UserRecord, 'disabled'> & { disabled?: boolean },
+    identity: ExternalIdentity,
+  ): Promise<UserRecord> {
+    return this.guard('cannot add the user', async () => {
+      try {
+        // One statement: the user and its link, both or neither.
+        await this.pool.query(
+          `WITH added AS (
+            INSERT INTO users (${USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+          )
+          INSERT INTO user_identities (issuer, subject, user_id, created_at)
+          SELECT $7, $8, id, $5 FROM added`,
+          [
+            user.id,
+            user.name,
+            user.role,
+            user.passwordHash,
+            user.createdAt,
+            user.disabled ? 1 : 0,
+            identity.issuer,
+            identity.subject,
+          ],
+        );
+      } catch (error) {
+        if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) {
+          const constraint = (error as { constraint?: unknown }).constraint;
+          throw constraint === 'user_identities_pkey' ? identityTaken(error) : nameTaken(user.name, error);
+        }
+        throw error;
+      }
+      return { ...user, disabled: user.disabled ?? false };
     });
   }
 

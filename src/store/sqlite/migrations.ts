@@ -308,6 +308,18 @@ export const MIGRATIONS: readonly string[] = [
     sealed_at TEXT NOT NULL
   );
   `,
+  // Users' single sign-on identities (docs/USERS.md, OIDC): the provider's issuer and subject,
+  // never reassigned by it, so a rename at the provider finds the same user. Goes with its user.
+  `
+  CREATE TABLE user_identities (
+    issuer TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (issuer, subject)
+  ) WITHOUT ROWID;
+  CREATE INDEX user_identities_user ON user_identities (user_id);
+  `,
 ];
 
 /**

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { SessionRecord, UserChanges, UserRecord, UserStore } from '../user-store.js';
+import type { ExternalIdentity, SessionRecord, UserChanges, UserRecord, UserStore } from '../user-store.js';
 import {
+  identityTaken,
   nameTaken,
   SESSION_COLUMNS,
   sessionFromRow,
@@ -159,6 +160,50 @@ export class SqliteUserStore implements UserStore {
         this.db
           .prepare(`DELETE FROM sessions WHERE revoked_at < ? OR idle_expires_at < ? OR expires_at < ?`)
           .run(before, before, before).changes,
+    );
+  }
+
+  async getUserByIdentity({ issuer, subject }: ExternalIdentity): Promise<UserRecord | undefined> {
+    return this.guard('cannot read the user', () => {
+      const row = this.db
+        .prepare<[string, string], UserRow>(
+          `SELECT ${USER_COLUMNS.split(', ')
+            .map((c) => `u.${c}`)
+            .join(', ')} FROM user_identities i JOIN users u ON u.id = i.user_id
+          WHERE i.issuer = ? AND i.subject = ?`,
+        )
+        .get(issuer, subject);
+      return row === undefined ? undefined : userFromRow(row);
+    });
+  }
+
+  async createUserWithIdentity(
+    user: Omit<UserRecord, 'disabled'> & { disabled?: boolean },
+    identity: ExternalIdentity,
+  ): Promise<UserRecord> {
+    return this.guard('cannot add the user', () =>
+      this.db.transaction(() => {
+        try {
+          this.db
+            .prepare(`INSERT INTO users (${USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`)
+            .run(user.id, user.name, user.role, user.passwordHash, user.createdAt, user.disabled ? 1 : 0);
+        } catch (error) {
+          if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+            throw nameTaken(user.name, error);
+          throw error;
+        }
+        try {
+          this.db
+            .prepare('INSERT INTO user_identities (issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?)')
+            .run(identity.issuer, identity.subject, user.id, user.createdAt);
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE')
+            throw identityTaken(error);
+          throw error;
+        }
+        return { ...user, disabled: user.disabled ?? false };
+      })(),
     );
   }
 
