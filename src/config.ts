@@ -61,6 +61,13 @@ export interface StepflowConfig {
   retention?: RetentionPolicy;
   /** Time between two background retention sweeps of a server (`STEPFLOW_RETENTION_SWEEP_MINUTES`, default 10). */
   retentionSweepMs?: number;
+  /**
+   * A backup of the SQLite data dir before a start migrates its schema (docs/OPERATIONS.md,
+   * "Upgrade"): `STEPFLOW_BACKUP_BEFORE_MIGRATE` (default on), into `dir`
+   * (`STEPFLOW_BACKUP_BEFORE_MIGRATE_DIR`, default `<dataDir>/backups`), the newest `keep` kept
+   * (`STEPFLOW_BACKUP_BEFORE_MIGRATE_KEEP`, default 3). Absent: off.
+   */
+  backupBeforeMigrate?: { dir?: string; keep: number };
 }
 
 export interface DatabaseConfig {
@@ -132,6 +139,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         integer: false,
         what: 'a number of minutes above 0',
       }) * 60_000,
+    ...backupBeforeMigrateFromEnv(env, cwd),
+  };
+}
+
+/** `STEPFLOW_BACKUP_BEFORE_MIGRATE` (1 or 0, default 1) and its folder and rotation. */
+function backupBeforeMigrateFromEnv(
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Pick<StepflowConfig, 'backupBeforeMigrate'> {
+  const name = 'STEPFLOW_BACKUP_BEFORE_MIGRATE';
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (!['', '1', 'true', 'yes', '0', 'false', 'no'].includes(raw)) {
+    throw validationError(`${name} must be 1 or 0, got ${JSON.stringify(env[name])}`, { field: name });
+  }
+  if (['0', 'false', 'no'].includes(raw)) return {};
+  const dir = env.STEPFLOW_BACKUP_BEFORE_MIGRATE_DIR;
+  return {
+    backupBeforeMigrate: {
+      ...(dir ? { dir: path.resolve(cwd, dir) } : {}),
+      keep: positiveFromEnv(env, 'STEPFLOW_BACKUP_BEFORE_MIGRATE_KEEP', 3, POSITIVE_INTEGER),
+    },
   };
 }
 

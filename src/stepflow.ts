@@ -26,6 +26,7 @@ import type { ExecutionStore } from './store/store.js';
 import { createDataDirCare, type DataDirCare } from './app/data-dir-care.js';
 import { sqliteSnapshots } from './store/sqlite/sqlite-snapshots.js';
 import { VERSION } from './version.js';
+import { backupBeforeMigrate, type MigrationBackup } from './app/backup/backup-before-migrate.js';
 
 /** Everything a StepFlow process needs, built and connected in one place. */
 export interface Stepflow {
@@ -52,6 +53,8 @@ export interface Stepflow {
   owner: ExecutionOwner;
   /** Stops running executions, flushes, closes the store (reverse order of construction). */
   close(): Promise<void>;
+  /** The backup taken because this start migrated the schema (docs/OPERATIONS.md, "Upgrade"). */
+  migrationBackup?: MigrationBackup;
 }
 
 export interface StepflowOptions {
@@ -90,6 +93,17 @@ export async function createStepflow(
   options: StepflowOptions = {},
 ): Promise<Stepflow> {
   limitHeapGrowth();
+  // Before anything opens (and so migrates) the SQLite file: PostgreSQL is backed up with its tools.
+  const migrationBackup =
+    config.database === undefined && config.backupBeforeMigrate
+      ? await backupBeforeMigrate({
+          snapshots: sqliteSnapshots,
+          dataDir: config.dataDir,
+          version: VERSION,
+          dir: config.backupBeforeMigrate.dir ?? path.join(config.dataDir, 'backups'),
+          keep: config.backupBeforeMigrate.keep,
+        })
+      : undefined;
   // One backend, one database: the job store reads the executions the execution store writes.
   const { store, jobs, maintenance, workers, snapshots, consistency, users } = await openBackend(config);
   const recovered = await store.recoverInterrupted(isOwnerAlive);
@@ -208,6 +222,7 @@ export async function createStepflow(
     recovered,
     owner,
     close,
+    ...(migrationBackup ? { migrationBackup } : {}),
   };
 }
 

@@ -33,6 +33,12 @@ async function withStepflow(
   if (config.database === undefined) warnOfLegacyDataDir(config);
   const { createStepflow } = await import('../stepflow.js');
   const stepflow = await createStepflow(config);
+  if (stepflow.migrationBackup) {
+    const { fromVersion, toVersion, file } = stepflow.migrationBackup;
+    process.stderr.write(
+      `stepflow: schema ${fromVersion} migrated to ${toVersion}; backed up first to ${file}\n`,
+    );
+  }
   try {
     return await action(stepflow.app, stepflow.config);
   } finally {
