@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { StepflowConfig } from './config.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import type { ExecutionOwner } from './core/model.js';
@@ -69,6 +70,12 @@ export interface StepflowOptions {
    * SQLite only: on PostgreSQL there is no index file (docs/POSTGRES.md).
    */
   searchIndexer?: boolean;
+}
+
+/** This build's CLI (`bin/stepflow.js` beside `dist/`), started by the Node running this process. */
+function ownCommand(dataDir: string): { argv: string[]; env: Record<string, string> } {
+  const cli = fileURLToPath(new URL('../bin/stepflow.js', import.meta.url));
+  return { argv: [process.execPath, cli], env: { STEPFLOW_STORAGE_PATH: dataDir } };
 }
 
 /** The database file of a data dir (the embedded store's): how the CLI tells a data dir or spool. */
@@ -162,7 +169,13 @@ export async function createStepflow(
     runsLocally: config.runsLocally ?? true,
   });
   const notifier = createNotifier({ jobs, store, flush: writer.flush });
-  const scheduler = createScheduler({ jobs, engine: dispatch, bus });
+  const scheduler = createScheduler({
+    jobs,
+    engine: dispatch,
+    bus,
+    // Backup jobs (SQLite only) run this build's CLI on this data dir.
+    ...(snapshots ? { ownCommand: ownCommand(config.dataDir) } : {}),
+  });
   const unsubscribeNotifier = bus.subscribe(notifier.handle);
   const app = createApplication({
     store,

@@ -105,7 +105,7 @@ export function createApplication(deps: ApplicationDeps): Application {
       cancelQueued: (id, reason) => engine.cancelQueued(id, reason),
       explain: (executions) => workers.withWaitingReasons(executions),
     }),
-    jobs: createJobs({ jobs: deps.jobs, scheduler, bus }),
+    jobs: createJobs({ jobs: deps.jobs, scheduler, bus, backups: deps.snapshots !== undefined }),
     remote: createRemoteRuns({ store, bus, writer }),
     workers,
     users: createUsers({ users: deps.users }),

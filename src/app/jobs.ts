@@ -1,4 +1,4 @@
-import { notFound } from '../core/errors.js';
+import { ERROR_CODES, StepflowError, notFound } from '../core/errors.js';
 import type { JobEvent } from '../core/events.js';
 import type { Job, JobDefinition } from '../core/jobs/job.js';
 import type { Execution } from '../core/model.js';
@@ -41,9 +41,21 @@ export interface JobsDeps {
   jobs: JobStore;
   scheduler: Pick<Scheduler, 'reload' | 'runNow' | 'activeRuns'>;
   bus: Pick<EventBus, 'publish'>;
+  /** Whether the backend's database is in the data dir, so backup jobs can back it up (SQLite). */
+  backups?: boolean;
 }
 
-export function createJobs({ jobs, scheduler, bus }: JobsDeps): Jobs {
+export function createJobs({ jobs, scheduler, bus, backups = false }: JobsDeps): Jobs {
+  // Refused when saved rather than failing at every run: PostgreSQL has its own tools.
+  const backupsHere = (definition: JobDefinition): JobDefinition => {
+    if (definition.backup && !backups) {
+      throw new StepflowError(
+        ERROR_CODES.UNSUPPORTED,
+        'a backup job backs up the SQLite data dir; this StepFlow uses PostgreSQL (STEPFLOW_DATABASE_URL): schedule pg_dump as an ordinary job instead, as docs/OPERATIONS.md shows',
+      );
+    }
+    return definition;
+  };
   const get = async (id: string): Promise<Job> => {
     const job = await jobs.getJob(id);
     if (job === undefined) throw notFound('job', id);
@@ -68,7 +80,7 @@ export function createJobs({ jobs, scheduler, bus }: JobsDeps): Jobs {
     resume: (id) => setEnabled(id, true),
 
     async create(definition) {
-      const job = await jobs.createJob(definition);
+      const job = await jobs.createJob(backupsHere(definition));
       try {
         await scheduler.reload(job.id);
       } catch (error) {
@@ -83,7 +95,7 @@ export function createJobs({ jobs, scheduler, bus }: JobsDeps): Jobs {
 
     async update(id, change) {
       const current = await get(id);
-      const job = await jobs.updateJob(current.id, await change(current));
+      const job = await jobs.updateJob(current.id, backupsHere(await change(current)));
       await changed('job.updated', job.id);
       return job;
     },

@@ -213,6 +213,27 @@ const jobFields = {
         'A run that ends `lost` (its worker went silent) starts again once, at once, not counted in `retry.maxAttempts`; a second `lost` is final. Default false',
     }),
   ),
+  backup: Type.Optional(
+    Type.Union(
+      [
+        Type.Object(
+          {
+            dir: Type.String({
+              maxLength: 4096,
+              description: "An absolute folder on the server's host where the backups go",
+            }),
+            keep: Type.Integer({ description: 'How many of its backups the folder keeps (1-1000)' }),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ],
+      {
+        description:
+          "A backup job (docs/OPERATIONS.md): each run is `stepflow backup --to DIR --keep N` on the server's data dir; give no `command`/`argv`. SQLite only. null (update): no longer a backup job",
+      },
+    ),
+  ),
 };
 
 const JobNameSchema = Type.String({
@@ -297,6 +318,12 @@ export const JobSchema = Type.Object({
     description: 'Labels a worker must all have to run its runs (docs/WORKERS.md); empty: none',
   }),
   retryOnLost: Type.Boolean({ description: 'A lost run starts again once (docs/JOBS.md)' }),
+  backup: Nullable(
+    Type.Object(
+      { dir: Type.String(), keep: Type.Integer() },
+      { description: 'A backup job: its folder and how many backups it keeps (docs/OPERATIONS.md)' },
+    ),
+  ),
   webhooks: Type.Array(
     Type.Object({
       url: Type.String(),

@@ -64,6 +64,7 @@ export function toJobJson(job: Job, { nowMs, lastRun, activeRuns, pendingRetries
     lateByP95: job.lateByP95,
     runsOn: job.runsOn,
     retryOnLost: job.retryOnLost,
+    backup: job.backup ?? null,
     webhooks: job.webhooks.map(({ secret, ...hook }) => ({ ...hook, signed: secret !== null })),
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,

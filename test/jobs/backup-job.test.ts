@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ExecutionBody } from '../../src/protocol/api-schemas.js';
+import type { ErrorBodyJson } from '../../src/protocol/api-schemas.js';
+import { runCli } from '../helpers/run-cli.js';
+import { useTempDirs } from '../helpers/temp-dir.js';
+import { useTestServers } from '../helpers/test-server.js';
+import { call, createJob, ended, uniqueName, waitFor } from './jobs-client.js';
+
+const startServer = useTestServers();
+const tempDir = useTempDirs();
+
+const OURS = /^stepflow-backup-\d{8}T\d{9}Z\.tar\.gz$/;
+
+describe('backup jobs (the server runs the built CLI: run `npm run build` first)', () => {
+  it('each run is a checked backup with a live log; the folder keeps the newest N StepFlow made and nothing else is touched', async () => {
+    const { url } = await startServer();
+    const dir = tempDir();
+    // What rotation must leave alone: an operator's files, a name StepFlow does not give, a partial.
+    const foreign = [
+      'notes.txt',
+      'stepflow-backup-manual.tar.gz',
+      'stepflow-backup-20200101T000000000Z.tar.gz.partial',
+    ];
+    // And two older backups of StepFlow's own naming, which rotation deletes first.
+    const older = [
+      'stepflow-backup-20200101T000000000Z.tar.gz',
+      'stepflow-backup-20200102T000000000Z.tar.gz',
+    ];
+    for (const name of [...foreign, ...older]) fs.writeFileSync(path.join(dir, name), 'not a backup\n');
+
+    const job = await createJob(url, {
+      name: uniqueName('nightly-backup'),
+      backup: { dir, keep: 2 },
+      triggers: [],
+    });
+    expect(job.backup).toEqual({ dir, keep: 2 });
+    expect(job.argv).toEqual(['stepflow', 'backup', '--to', dir, '--keep', '2']);
+
+    const runs: ExecutionBody[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = await call<{ id: string }>(url, 'POST', `/api/jobs/${job.id}/run`);
+      expect(started.status).toBe(201);
+      runs.push(
+        await waitFor(
+          async () => {
+            const run = await call<ExecutionBody>(url, 'GET', `/api/executions/${started.body.id}`);
+            return ended(run.body) && run.body;
+          },
+          'the backup run to end',
+          60_000,
+        ),
+      );
+    }
+    expect(runs.map((run) => run.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+
+    const log = await fetch(`${url}/api/executions/${runs[2]!.id}/logs?format=text`).then((r) => r.text());
+    expect(log).toMatch(/backup: archiving 100%/);
+    expect(log).toMatch(/checked: \d+ files read back match the manifest/);
+    const kept = fs
+      .readdirSync(dir)
+      .filter((name) => OURS.test(name))
+      .sort();
+    expect(kept).toHaveLength(2);
+    expect(kept.every((name) => !older.includes(name))).toBe(true);
+    expect(log).toContain(`backed up`);
+    expect(log).toContain(path.join(dir, kept[1]!));
+    for (const name of foreign) expect(fs.readFileSync(path.join(dir, name), 'utf8')).toBe('not a backup\n');
+
+    // The newest restores: the runs before it are in it, ended as they ended.
+    const restored = path.join(tempDir(), 'restored');
+    const restore = await runCli(['restore', path.join(dir, kept[1]!), '--data-dir', restored], {
+      dataDir: tempDir(),
+    });
+    expect(restore.stderr).toBe('');
+    expect(restore.code).toBe(0);
+    const ls = JSON.parse((await runCli(['ls', '--json'], { dataDir: restored })).stdout) as {
+      items: { id: string; status: string }[];
+    };
+    expect(ls.items.find((item) => item.id === runs[1]!.id)?.status).toBe('succeeded');
+
+    // Created from the CLI the same way.
+    const added = await runCli(
+      [
+        'jobs',
+        'add',
+        '--server',
+        url,
+        '--name',
+        uniqueName('cli-backup'),
+        '--every',
+        '86400',
+        '--backup',
+        dir,
+        '--keep',
+        '3',
+      ],
+      { dataDir: tempDir() },
+    );
+    expect(added.stderr).toBe('');
+    expect(added.stdout).toContain(`backup:   into ${dir}, keeping the newest 3`);
+  }, 180_000);
+
+  it('refuses a backup job that names its own command, a relative folder, or a worker label, naming the field', async () => {
+    const { url } = await startServer();
+    const name = uniqueName('bad-backup');
+    const cases: [Record<string, unknown>, string][] = [
+      [{ backup: { dir: '/tmp/b', keep: 2 }, command: 'rm -rf /' }, 'body.command'],
+      [{ backup: { dir: 'relative/dir', keep: 2 } }, 'body.backup.dir'],
+      [{ backup: { dir: '/tmp/b', keep: 0 } }, 'body.backup.keep'],
+      [{ backup: { dir: '/tmp/b', keep: 2 }, runsOn: ['gpu'], cwd: '/' }, 'body.runsOn'],
+    ];
+    for (const [fields, field] of cases) {
+      const response = await call<ErrorBodyJson>(url, 'POST', '/api/jobs', { name, triggers: [], ...fields });
+      expect(response.status, JSON.stringify(fields)).toBe(400);
+      expect(response.body.error.message).toContain(field);
+    }
+  });
+});
