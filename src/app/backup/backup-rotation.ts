@@ -6,7 +6,7 @@ import * as path from 'node:path';
  * taken before a schema migration. Rotation only ever looks at files of these exact shapes, so
  * nothing else in a backup folder — an operator's own copy, another tool's file — is deleted.
  */
-export const BACKUP_KINDS = ['backup', 'pre-migrate'] as const;
+const BACKUP_KINDS = ['backup', 'pre-migrate'] as const;
 export type BackupKind = (typeof BACKUP_KINDS)[number];
 
 /** `20261203T143501123Z`: sorts as it is written, so the newest file has the greatest name. */
@@ -28,7 +28,7 @@ export function backupFileName(kind: BackupKind, date: Date, schemaVersion?: num
 }
 
 /** Whether `name` is a backup of `kind` as StepFlow names them. */
-export function isBackupFileName(kind: BackupKind, name: string): boolean {
+function isBackupFileName(kind: BackupKind, name: string): boolean {
   return PATTERNS[kind].test(name);
 }
 

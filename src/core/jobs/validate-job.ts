@@ -150,7 +150,7 @@ export function validateJob(
 }
 
 /** Backups kept by one backup job at most. */
-export const MAX_BACKUP_KEEP = 1000;
+const MAX_BACKUP_KEEP = 1000;
 
 /** A backup job's folder and rotation; its command must be the one {@link backupJobArgv} makes. */
 function validateBackup(
