@@ -7,6 +7,8 @@ import { runCli } from '../helpers/run-cli.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { useTestServers } from '../helpers/test-server.js';
 import { call, createJob, ended, uniqueName, waitFor } from './jobs-client.js';
+import { emptyJobForm, jobBody, jobFormFromJob } from '../../web/src/features/jobs/job-form-values.js';
+import type { JobBody } from '../../src/protocol/job-schemas.js';
 
 const startServer = useTestServers();
 const tempDir = useTempDirs();
@@ -116,5 +118,34 @@ describe('backup jobs (the server runs the built CLI: run `npm run build` first)
       expect(response.status, JSON.stringify(fields)).toBe(400);
       expect(response.body.error.message).toContain(field);
     }
+  });
+
+  it("the dashboard's job form creates a backup job, keeps it one when edited, and turns it back into a command job", async () => {
+    const { url } = await startServer();
+    const dir = tempDir();
+    const form = {
+      ...emptyJobForm(),
+      name: uniqueName('form-backup'),
+      triggers: [],
+      backupDir: dir,
+      backupKeep: '4',
+    };
+    const created = await call<JobBody>(url, 'POST', '/api/jobs', jobBody(form));
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.backup).toEqual({ dir, keep: 4 });
+
+    const edited = { ...jobFormFromJob(created.body), backupKeep: '5' };
+    expect(edited.backupDir).toBe(dir);
+    const patched = await call<JobBody>(url, 'PATCH', `/api/jobs/${created.body.id}`, jobBody(edited));
+    expect(patched.status, patched.text).toBe(200);
+    expect(patched.body).toMatchObject({
+      backup: { dir, keep: 5 },
+      argv: ['stepflow', 'backup', '--to', dir, '--keep', '5'],
+    });
+
+    const plain = { ...jobFormFromJob(patched.body), backupDir: '', command: 'echo plain' };
+    const back = await call<JobBody>(url, 'PATCH', `/api/jobs/${created.body.id}`, jobBody(plain));
+    expect(back.status, back.text).toBe(200);
+    expect(back.body).toMatchObject({ backup: null, command: 'echo plain', argv: null });
   });
 });

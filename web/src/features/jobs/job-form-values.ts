@@ -60,6 +60,10 @@ export interface JobFormValues {
   /** Worker labels, comma-separated; empty: the server runs the job's runs. */
   runsOn: string;
   retryOnLost: boolean;
+  /** Set: a backup job into this folder on the server (docs/OPERATIONS.md); the command is StepFlow's. */
+  backupDir: string;
+  /** How many of its backups the folder keeps. */
+  backupKeep: string;
 }
 
 let nextKey = 1;
@@ -101,6 +105,8 @@ export function emptyJobForm(): JobFormValues {
     webhooks: [],
     runsOn: '',
     retryOnLost: false,
+    backupDir: '',
+    backupKeep: '7',
   };
 }
 
@@ -141,6 +147,8 @@ export function jobFormFromJob(job: Job): JobFormValues {
     webhooks: job.webhooks.map((hook) => ({ key: key(), url: hook.url, events: hook.events, secret: '' })),
     runsOn: job.runsOn.join(', '),
     retryOnLost: job.retryOnLost,
+    backupDir: job.backup?.dir ?? '',
+    backupKeep: String(job.backup?.keep ?? 7),
   };
 }
 
@@ -164,9 +172,13 @@ export function jobBody(values: JobFormValues): Record<string, unknown> {
     .split(/[,\s]+/)
     .filter((code) => code !== '')
     .map(numberOrText);
+  const backupDir = values.backupDir.trim();
   return {
     name: values.name.trim(),
-    command: values.command,
+    // A backup job's command is StepFlow's own; null turns a saved backup job back into a command job.
+    ...(backupDir !== ''
+      ? { backup: { dir: backupDir, keep: numberOrText(values.backupKeep) } }
+      : { command: values.command, backup: null }),
     ...optional('cwd', values.cwd.trim()),
     ...optionalNumber('timeout', values.timeout),
     // Always sent, `{}` when empty: a PATCH clears saved limits only when given.
