@@ -27,7 +27,7 @@ import type { ExecutionStore } from './store/store.js';
 import { createDataDirCare, type DataDirCare } from './app/data-dir-care.js';
 import { sqliteSnapshots } from './store/sqlite/sqlite-snapshots.js';
 import { VERSION } from './version.js';
-import { backupBeforeMigrate, type MigrationBackup } from './app/backup/backup-before-migrate.js';
+import type { MigrationBackup } from './app/backup/backup-before-migrate.js';
 
 /** Everything a StepFlow process needs, built and connected in one place. */
 export interface Stepflow {
@@ -72,6 +72,32 @@ export interface StepflowOptions {
   searchIndexer?: boolean;
 }
 
+/**
+ * Before anything opens (and so migrates) the SQLite file, a backup when its schema is older than
+ * this build's (docs/OPERATIONS.md, "Upgrade"); PostgreSQL is backed up with its own tools. The
+ * backup code (and `tar`) is loaded only then, not at every command's start.
+ */
+async function backupIfMigrating(config: StepflowConfig): Promise<MigrationBackup | undefined> {
+  const settings = config.backupBeforeMigrate;
+  if (config.database !== undefined || settings === undefined) return undefined;
+  let version: number | undefined;
+  try {
+    version = sqliteSnapshots.schemaVersionOf(config.dataDir);
+  } catch {
+    // Not readable as a database: opening it reports that (store_corrupt…), better than we could here.
+    return undefined;
+  }
+  if (version === undefined || version === 0 || version >= sqliteSnapshots.schemaVersion) return undefined;
+  const { backupBeforeMigrate } = await import('./app/backup/backup-before-migrate.js');
+  return backupBeforeMigrate({
+    snapshots: sqliteSnapshots,
+    dataDir: config.dataDir,
+    version: VERSION,
+    dir: settings.dir ?? path.join(config.dataDir, 'backups'),
+    keep: settings.keep,
+  });
+}
+
 /** This build's CLI (`bin/stepflow.js` beside `dist/`), started by the Node running this process. */
 function ownCommand(dataDir: string): { argv: string[]; env: Record<string, string> } {
   const cli = fileURLToPath(new URL('../bin/stepflow.js', import.meta.url));
@@ -100,17 +126,7 @@ export async function createStepflow(
   options: StepflowOptions = {},
 ): Promise<Stepflow> {
   limitHeapGrowth();
-  // Before anything opens (and so migrates) the SQLite file: PostgreSQL is backed up with its tools.
-  const migrationBackup =
-    config.database === undefined && config.backupBeforeMigrate
-      ? await backupBeforeMigrate({
-          snapshots: sqliteSnapshots,
-          dataDir: config.dataDir,
-          version: VERSION,
-          dir: config.backupBeforeMigrate.dir ?? path.join(config.dataDir, 'backups'),
-          keep: config.backupBeforeMigrate.keep,
-        })
-      : undefined;
+  const migrationBackup = await backupIfMigrating(config);
   // One backend, one database: the job store reads the executions the execution store writes.
   const { store, jobs, maintenance, workers, snapshots, consistency, users } = await openBackend(config);
   const recovered = await store.recoverInterrupted(isOwnerAlive);
