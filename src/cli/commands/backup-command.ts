@@ -60,6 +60,7 @@ export async function backupToDirCommand(
   care: DataDirCare,
   options: { file: string | undefined; to: string | undefined; keep: string | undefined; dataDir: string },
 ): Promise<number> {
+  if (options.to === undefined && options.keep !== undefined) usage('--keep goes with --to <dir>');
   if (options.to === undefined) usage('give the archive to write, or --to <dir>');
   if (options.file !== undefined) usage('give either a file or --to <dir>, not both');
   const keep = options.keep === undefined ? Number.POSITIVE_INFINITY : Number(options.keep);
