@@ -6,8 +6,7 @@ import * as path from 'node:path';
  * taken before a schema migration. Rotation only ever looks at files of these exact shapes, so
  * nothing else in a backup folder — an operator's own copy, another tool's file — is deleted.
  */
-const BACKUP_KINDS = ['backup', 'pre-migrate'] as const;
-export type BackupKind = (typeof BACKUP_KINDS)[number];
+export type BackupKind = 'backup' | 'pre-migrate';
 
 /** `20261203T143501123Z`: sorts as it is written, so the newest file has the greatest name. */
 function stamp(date: Date): string {
