@@ -214,23 +214,22 @@ const jobFields = {
     }),
   ),
   backup: Type.Optional(
-    Type.Union(
-      [
-        Type.Object(
-          {
-            dir: Type.String({
-              maxLength: 4096,
-              description: "An absolute folder on the server's host where the backups go",
-            }),
-            keep: Type.Integer({ description: 'How many of its backups the folder keeps (1-1000)' }),
-          },
-          { additionalProperties: false },
-        ),
-        Type.Null(),
-      ],
+    Type.Object(
       {
+        dir: Type.String({
+          maxLength: 4096,
+          description: "An absolute folder on the server's host where the backups go",
+        }),
+        keep: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          description: 'How many of its backups the folder keeps',
+        }),
+      },
+      {
+        additionalProperties: false,
         description:
-          "A backup job (docs/OPERATIONS.md): each run is `stepflow backup --to DIR --keep N` on the server's data dir; give no `command`/`argv`. SQLite only. null (update): no longer a backup job",
+          "A backup job (docs/OPERATIONS.md): each run is `stepflow backup --to DIR --keep N` on the server's data dir; give no `command`/`argv` (an update that gives one makes it a command job again). SQLite only",
       },
     ),
   ),

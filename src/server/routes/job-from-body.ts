@@ -17,7 +17,7 @@ export async function jobFromCreateBody(
 ): Promise<JobDefinition> {
   const spec = await runSpecFromBody(commandPart(withBackupCommand(body)), serverCwd);
   return validateJob(
-    { ...body, triggers: body.triggers, runsOn: spec.runsOn ?? [], backup: body.backup ?? undefined },
+    { ...body, triggers: body.triggers, runsOn: spec.runsOn ?? [], backup: body.backup },
     {
       command: spec.command ?? null,
       argv: spec.argv ?? null,
@@ -40,7 +40,7 @@ export async function jobFromUpdateBody(
   nowMs: number,
 ): Promise<JobDefinition> {
   const commandGiven = body.command !== undefined || body.argv !== undefined;
-  // null ends a backup job (a command must then be given); a command alone ends it too.
+  // A command given ends a backup job; otherwise it stays one (with the backup given, if any).
   const backup = body.backup !== undefined ? body.backup : commandGiven ? null : (job.backup ?? null);
   const merged: CreateJobBody = {
     name: body.name ?? job.name,
@@ -72,7 +72,7 @@ export async function jobFromUpdateBody(
     webhooks: body.webhooks ?? job.webhooks,
     runsOn: body.runsOn ?? job.runsOn,
     retryOnLost: body.retryOnLost ?? job.retryOnLost,
-    backup,
+    ...(backup !== null ? { backup } : {}),
   };
   const spec = await runSpecFromBody(commandPart(withBackupCommand(merged)), serverCwd);
   return validateJob(

@@ -175,10 +175,10 @@ export function jobBody(values: JobFormValues): Record<string, unknown> {
   const backupDir = values.backupDir.trim();
   return {
     name: values.name.trim(),
-    // A backup job's command is StepFlow's own; null turns a saved backup job back into a command job.
+    // A backup job's command is StepFlow's own; a command sent turns a saved backup job back into a command job.
     ...(backupDir !== ''
       ? { backup: { dir: backupDir, keep: numberOrText(values.backupKeep) } }
-      : { command: values.command, backup: null }),
+      : { command: values.command }),
     ...optional('cwd', values.cwd.trim()),
     ...optionalNumber('timeout', values.timeout),
     // Always sent, `{}` when empty: a PATCH clears saved limits only when given.
