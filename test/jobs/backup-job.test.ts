@@ -148,4 +148,47 @@ describe('backup jobs (the server runs the built CLI: run `npm run build` first)
     expect(back.status, back.text).toBe(200);
     expect(back.body).toMatchObject({ backup: null, command: 'echo plain', argv: null });
   });
+
+  it('needs an admin to create or change a backup job, as the backup route does; an operator may not', async () => {
+    const server = await startServer({ env: { STEPFLOW_API_KEY: 'backup-job-key' } });
+    const password = 'a long enough passphrase 42';
+    const headers: Record<string, Record<string, string>> = {};
+    for (const role of ['operator', 'admin'] as const) {
+      await server.stepflow.app.users.add({ name: `${role}-user`, role, password });
+      const login = await fetch(`${server.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `${role}-user`, password }),
+      });
+      expect(login.status).toBe(200);
+      const { csrfToken } = (await login.json()) as { csrfToken: string };
+      headers[role] = {
+        cookie: (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '',
+        'x-stepflow-csrf': csrfToken,
+      };
+    }
+    const body = { name: uniqueName('admin-backup'), triggers: [], backup: { dir: tempDir(), keep: 2 } };
+    const refused = await call<ErrorBodyJson>(server.url, 'POST', '/api/jobs', body, headers.operator);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toContain('settings:admin');
+    // An ordinary job stays the operator's to create.
+    const plain = await call(
+      server.url,
+      'POST',
+      '/api/jobs',
+      { name: uniqueName('plain'), command: 'true', triggers: [] },
+      headers.operator,
+    );
+    expect(plain.status).toBe(201);
+    const created = await call<JobBody>(server.url, 'POST', '/api/jobs', body, headers.admin);
+    expect(created.status).toBe(201);
+    const changed = await call<ErrorBodyJson>(
+      server.url,
+      'PATCH',
+      `/api/jobs/${created.body.id}`,
+      { name: uniqueName('renamed') },
+      headers.operator,
+    );
+    expect(changed.status).toBe(403);
+  });
 });
