@@ -67,6 +67,13 @@ export interface StepflowConfig {
    * data dir's key file (SQLite), none on PostgreSQL.
    */
   secretKey?: SecretKey;
+  /**
+   * A backup of the SQLite data dir before a start migrates its schema (docs/OPERATIONS.md,
+   * "Upgrade"): `STEPFLOW_BACKUP_BEFORE_MIGRATE` (default on), into `dir`
+   * (`STEPFLOW_BACKUP_BEFORE_MIGRATE_DIR`, default `<dataDir>/backups`), the newest `keep` kept
+   * (`STEPFLOW_BACKUP_BEFORE_MIGRATE_KEEP`, default 3). Absent: off.
+   */
+  backupBeforeMigrate?: { dir?: string; keep: number };
 }
 
 export interface DatabaseConfig {
@@ -141,6 +148,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ...(env.STEPFLOW_SECRET_KEY
       ? { secretKey: parseSecretKey(env.STEPFLOW_SECRET_KEY, 'STEPFLOW_SECRET_KEY') }
       : {}),
+    ...backupBeforeMigrateFromEnv(env, cwd),
+  };
+}
+
+/** `STEPFLOW_BACKUP_BEFORE_MIGRATE` (1 or 0, default 1) and its folder and rotation. */
+function backupBeforeMigrateFromEnv(
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Pick<StepflowConfig, 'backupBeforeMigrate'> {
+  const name = 'STEPFLOW_BACKUP_BEFORE_MIGRATE';
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (!['', '1', 'true', 'yes', '0', 'false', 'no'].includes(raw)) {
+    throw validationError(`${name} must be 1 or 0, got ${JSON.stringify(env[name])}`, { field: name });
+  }
+  if (['0', 'false', 'no'].includes(raw)) return {};
+  const dir = env.STEPFLOW_BACKUP_BEFORE_MIGRATE_DIR;
+  return {
+    backupBeforeMigrate: {
+      ...(dir ? { dir: path.resolve(cwd, dir) } : {}),
+      keep: positiveFromEnv(env, 'STEPFLOW_BACKUP_BEFORE_MIGRATE_KEEP', 3, POSITIVE_INTEGER),
+    },
   };
 }
 

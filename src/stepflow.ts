@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { StepflowConfig } from './config.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import type { ExecutionOwner } from './core/model.js';
@@ -27,6 +28,7 @@ import { createDataDirCare, type DataDirCare } from './app/data-dir-care.js';
 import { sqliteSnapshots } from './store/sqlite/sqlite-snapshots.js';
 import { VERSION } from './version.js';
 import { createSecretKeeper, SECRET_KEY_FILE } from './secrets/secret-keeper.js';
+import type { MigrationBackup } from './app/backup/backup-before-migrate.js';
 
 /** Everything a StepFlow process needs, built and connected in one place. */
 export interface Stepflow {
@@ -53,6 +55,8 @@ export interface Stepflow {
   owner: ExecutionOwner;
   /** Stops running executions, flushes, closes the store (reverse order of construction). */
   close(): Promise<void>;
+  /** The backup taken because this start migrated the schema (docs/OPERATIONS.md, "Upgrade"). */
+  migrationBackup?: MigrationBackup;
 }
 
 export interface StepflowOptions {
@@ -67,6 +71,38 @@ export interface StepflowOptions {
    * SQLite only: on PostgreSQL there is no index file (docs/POSTGRES.md).
    */
   searchIndexer?: boolean;
+}
+
+/**
+ * Before anything opens (and so migrates) the SQLite file, a backup when its schema is older than
+ * this build's (docs/OPERATIONS.md, "Upgrade"); PostgreSQL is backed up with its own tools. The
+ * backup code (and `tar`) is loaded only then, not at every command's start.
+ */
+async function backupIfMigrating(config: StepflowConfig): Promise<MigrationBackup | undefined> {
+  const settings = config.backupBeforeMigrate;
+  if (config.database !== undefined || settings === undefined) return undefined;
+  let version: number | undefined;
+  try {
+    version = sqliteSnapshots.schemaVersionOf(config.dataDir);
+  } catch {
+    // Not readable as a database: opening it reports that (store_corrupt…), better than we could here.
+    return undefined;
+  }
+  if (version === undefined || version === 0 || version >= sqliteSnapshots.schemaVersion) return undefined;
+  const { backupBeforeMigrate } = await import('./app/backup/backup-before-migrate.js');
+  return backupBeforeMigrate({
+    snapshots: sqliteSnapshots,
+    dataDir: config.dataDir,
+    version: VERSION,
+    dir: settings.dir ?? path.join(config.dataDir, 'backups'),
+    keep: settings.keep,
+  });
+}
+
+/** This build's CLI (`bin/stepflow.js` beside `dist/`), started by the Node running this process. */
+function ownCommand(dataDir: string): { argv: string[]; env: Record<string, string> } {
+  const cli = fileURLToPath(new URL('../bin/stepflow.js', import.meta.url));
+  return { argv: [process.execPath, cli], env: { STEPFLOW_STORAGE_PATH: dataDir } };
 }
 
 /** The database file of a data dir (the embedded store's): how the CLI tells a data dir or spool. */
@@ -91,6 +127,7 @@ export async function createStepflow(
   options: StepflowOptions = {},
 ): Promise<Stepflow> {
   limitHeapGrowth();
+  const migrationBackup = await backupIfMigrating(config);
   // One backend, one database: the job store reads the executions the execution store writes.
   const { store, jobs, maintenance, workers, snapshots, consistency, users, secrets } =
     await openBackend(config);
@@ -170,6 +207,8 @@ export async function createStepflow(
     bus,
     // Through the application: a job's run on a worker or another replica is cancelled there too.
     cancelRun: (executionId, reason) => app.executions.cancel(executionId, { reason }),
+    // Backup jobs (SQLite only) run this build's CLI on this data dir.
+    ...(snapshots ? { ownCommand: ownCommand(config.dataDir) } : {}),
   });
   const unsubscribeNotifier = bus.subscribe(notifier.handle);
   const app = createApplication({
@@ -232,6 +271,7 @@ export async function createStepflow(
     recovered,
     owner,
     close,
+    ...(migrationBackup ? { migrationBackup } : {}),
   };
 }
 

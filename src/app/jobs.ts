@@ -1,4 +1,4 @@
-import { notFound } from '../core/errors.js';
+import { ERROR_CODES, StepflowError, notFound } from '../core/errors.js';
 import type { JobEvent } from '../core/events.js';
 import type { Job, JobDefinition } from '../core/jobs/job.js';
 import type { Execution } from '../core/model.js';
@@ -44,9 +44,21 @@ export interface JobsDeps {
   bus: Pick<EventBus, 'publish'>;
   /** Seals the secret values of a definition before it is stored (docs/SECRETS.md). */
   secrets: Pick<SecretKeeper, 'seal'>;
+  /** Whether the backend's database is in the data dir, so backup jobs can back it up (SQLite). */
+  backups?: boolean;
 }
 
-export function createJobs({ jobs, scheduler, bus, secrets }: JobsDeps): Jobs {
+export function createJobs({ jobs, scheduler, bus, secrets, backups = false }: JobsDeps): Jobs {
+  // Refused when saved rather than failing at every run: PostgreSQL has its own tools.
+  const backupsHere = (definition: JobDefinition): JobDefinition => {
+    if (definition.backup && !backups) {
+      throw new StepflowError(
+        ERROR_CODES.UNSUPPORTED,
+        'a backup job backs up the SQLite data dir; this StepFlow uses PostgreSQL (STEPFLOW_DATABASE_URL): schedule pg_dump as an ordinary job instead, as docs/OPERATIONS.md shows',
+      );
+    }
+    return definition;
+  };
   const get = async (id: string): Promise<Job> => {
     const job = await jobs.getJob(id);
     if (job === undefined) throw notFound('job', id);
@@ -71,7 +83,7 @@ export function createJobs({ jobs, scheduler, bus, secrets }: JobsDeps): Jobs {
     resume: (id) => setEnabled(id, true),
 
     async create(definition) {
-      const job = await jobs.createJob(secrets.seal(definition));
+      const job = await jobs.createJob(secrets.seal(backupsHere(definition)));
       try {
         await scheduler.reload(job.id);
       } catch (error) {
@@ -87,7 +99,7 @@ export function createJobs({ jobs, scheduler, bus, secrets }: JobsDeps): Jobs {
     async update(id, change) {
       const current = await get(id);
       // A value kept from `current` is sealed already and stays as it is.
-      const job = await jobs.updateJob(current.id, secrets.seal(await change(current)));
+      const job = await jobs.updateJob(current.id, secrets.seal(backupsHere(await change(current))));
       await changed('job.updated', job.id);
       return job;
     },

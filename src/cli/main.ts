@@ -33,6 +33,12 @@ async function withStepflow(
   if (config.database === undefined) warnOfLegacyDataDir(config);
   const { createStepflow } = await import('../stepflow.js');
   const stepflow = await createStepflow(config);
+  if (stepflow.migrationBackup) {
+    const { fromVersion, toVersion, file } = stepflow.migrationBackup;
+    process.stderr.write(
+      `stepflow: schema ${fromVersion} migrated to ${toVersion}; backed up first to ${file}\n`,
+    );
+  }
   try {
     return await action(stepflow.app, stepflow.config);
   } finally {
@@ -400,10 +406,18 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description(
       'back up the data dir while it runs: database and artifacts in one .tar.gz (docs/OPERATIONS.md)',
     )
-    .argument('<file>', 'the archive to write (must not exist)')
-    .action(async (file: string, options: StoreOptions) => {
-      const { backupCommand } = await import('./commands/backup-command.js');
-      setExit(await withDataDirCare(options, (care, config) => backupCommand(care, file, config.dataDir)));
+    .argument('[file]', 'the archive to write (must not exist); or --to')
+    .option('--to <dir>', 'write into this folder under a name of its own, checked (for schedules)')
+    .option('--keep <n>', 'with --to: keep the newest n backups StepFlow named there, delete older ones')
+    .action(async (file: string | undefined, options: StoreOptions & { to?: string; keep?: string }) => {
+      const { backupCommand, backupToDirCommand } = await import('./commands/backup-command.js');
+      setExit(
+        await withDataDirCare(options, (care, config) =>
+          options.to !== undefined || file === undefined || options.keep !== undefined
+            ? backupToDirCommand(care, { file, to: options.to, keep: options.keep, dataDir: config.dataDir })
+            : backupCommand(care, file, config.dataDir),
+        ),
+      );
     });
 
   program

@@ -215,6 +215,26 @@ const jobFields = {
     }),
   ),
   retention: Type.Optional(JobRetentionInputSchema),
+  backup: Type.Optional(
+    Type.Object(
+      {
+        dir: Type.String({
+          maxLength: 4096,
+          description: "An absolute folder on the server's host where the backups go",
+        }),
+        keep: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          description: 'How many of its backups the folder keeps',
+        }),
+      },
+      {
+        additionalProperties: false,
+        description:
+          "A backup job (docs/OPERATIONS.md): each run is `stepflow backup --to DIR --keep N` on the server's data dir; give no `command`/`argv` (an update that gives one makes it a command job again). SQLite only",
+      },
+    ),
+  ),
 };
 
 const JobNameSchema = Type.String({
@@ -300,6 +320,12 @@ export const JobSchema = Type.Object({
   }),
   retryOnLost: Type.Boolean({ description: 'A lost run starts again once (docs/JOBS.md)' }),
   retention: JobRetentionSchema,
+  backup: Nullable(
+    Type.Object(
+      { dir: Type.String(), keep: Type.Integer() },
+      { description: 'A backup job: its folder and how many backups it keeps (docs/OPERATIONS.md)' },
+    ),
+  ),
   webhooks: Type.Array(
     Type.Object({
       url: Type.String(),

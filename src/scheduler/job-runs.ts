@@ -60,6 +60,17 @@ export interface JobRunsDeps {
   onError: (error: unknown) => void;
   /** The job as it is now (definitions change while runs go on), or undefined once deleted. */
   currentJob: (jobId: string) => Job | undefined;
+  ownCommand?: OwnCommand;
+}
+
+/**
+ * StepFlow's own CLI as this process starts it (`node …/bin/stepflow.js`) and the environment that
+ * points it at this process's data dir. A backup job stores `stepflow backup …`; its runs get this
+ * instead of the first word, found when it fires, so an upgrade or a moved install needs no edit.
+ */
+export interface OwnCommand {
+  argv: string[];
+  env: Record<string, string>;
 }
 
 /** Per-job waiting lines beyond this are recorded as skipped instead of growing without end. */
@@ -183,7 +194,7 @@ export function createJobRuns(deps: JobRunsDeps) {
     const thresholds = await loadStepThresholds(jobs, job, onError);
     let submitted;
     try {
-      submitted = await engine.submit(specOf(job), {
+      submitted = await engine.submit(specOf(job, deps.ownCommand), {
         job: { jobId: job.id, attempt: run.attempt, retryOfId, scheduledAt: run.scheduledAt },
       });
     } catch (error) {
@@ -495,12 +506,17 @@ export function createJobRuns(deps: JobRunsDeps) {
   };
 }
 
-function specOf(job: Job): RunSpec {
+function specOf(job: Job, own: OwnCommand | undefined): RunSpec {
+  const backup = job.backup && own && job.argv !== null;
   return {
     name: job.name,
-    ...(job.argv !== null ? { argv: job.argv } : { command: job.command ?? '' }),
+    ...(backup
+      ? { argv: [...own.argv, ...job.argv!.slice(1)] }
+      : job.argv !== null
+        ? { argv: job.argv }
+        : { command: job.command ?? '' }),
     cwd: job.cwd,
-    env: job.env,
+    env: backup ? { ...job.env, ...own.env } : job.env,
     ...(job.secretEnv !== undefined ? { secretEnv: job.secretEnv } : {}),
     tags: job.tags,
     ...(job.timeoutSeconds !== null ? { timeoutSeconds: job.timeoutSeconds } : {}),

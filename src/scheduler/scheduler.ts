@@ -8,7 +8,7 @@ import type { Engine } from '../engine/engine.js';
 import type { EventBus } from '../engine/event-bus.js';
 import type { JobStore } from '../store/job-store.js';
 import { systemClock, type Clock } from './clock.js';
-import { createJobRuns } from './job-runs.js';
+import { createJobRuns, type OwnCommand } from './job-runs.js';
 
 export interface SchedulerOptions {
   jobs: JobStore;
@@ -31,6 +31,8 @@ export interface SchedulerOptions {
    * lost — and re-reads the jobs, which other processes may have changed. Default 2 s.
    */
   leaseCheckMs?: number;
+  /** How this process runs StepFlow's own CLI on its data dir: what a backup job's runs execute. */
+  ownCommand?: OwnCommand;
 }
 
 export interface Scheduler {
@@ -70,6 +72,7 @@ export function createScheduler({
   clock = systemClock,
   onError = (error) => console.error('stepflow: scheduler:', error),
   leaseCheckMs = 2000,
+  ownCommand,
 }: SchedulerOptions): Scheduler {
   const cache = new Map<string, Job>();
   const plans = new Map<string, Plan>();
@@ -97,6 +100,7 @@ export function createScheduler({
     publish: bus.publish,
     onError,
     currentJob: (id) => cache.get(id),
+    ...(ownCommand ? { ownCommand } : {}),
   });
 
   const arm = (): void => {

@@ -47,6 +47,13 @@ export async function startServer(
     await stepflow.close();
     throw listenError(error, options);
   }
+  const { migrationBackup } = stepflow;
+  if (migrationBackup) {
+    app.log.info(
+      migrationBackup,
+      `schema ${migrationBackup.fromVersion} migrated to ${migrationBackup.toVersion}; backed up first to ${migrationBackup.file} (to go back: docs/OPERATIONS.md, "Rollback")`,
+    );
+  }
   for (const id of stepflow.recovered) {
     app.log.warn({ executionId: id }, 'marked interrupted: its process had died');
   }

@@ -41,6 +41,11 @@ export interface StoreSnapshots {
   ): Promise<void>;
   /** Reads a snapshot (or any database file of this backend) without changing it. */
   describe(file: string): Promise<SnapshotContents>;
+  /**
+   * The schema version of the database in `dataDir` as it is now, without opening it for writing
+   * (undefined: no database there yet). Below {@link schemaVersion}: opening it will migrate it.
+   */
+  schemaVersionOf(dataDir: string): number | undefined;
   /** Opens the database of `dataDir` with the current migrations; refuses one newer than this build. */
   migrate(dataDir: string): Promise<{ fromVersion: number; toVersion: number }>;
   /** Whether a process has the database of `dataDir` open (a server, a run, a worker's spool). */

@@ -228,6 +228,28 @@ describe('GET /metrics', () => {
     expect(text).toContain('nodejs_eventloop_lag_p99_seconds');
   });
 
+  it('says how long the oldest queued run has waited and how many workers are live, for alerts', async () => {
+    // No runner here: a run waits for a worker, and none comes.
+    const server = await start({ config: { runsLocally: false } });
+    const series = async (name: string): Promise<number> => {
+      const text = await fetch(`${server.url}/metrics`).then((r) => r.text());
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      expect(line, `${name} in\n${text}`).toBeDefined();
+      return Number(line!.slice(name.length + 1));
+    };
+    expect(await series('stepflow_queue_oldest_seconds')).toBe(0);
+    expect(await series('stepflow_workers_live')).toBe(0);
+    const submitted = await fetch(`${server.url}/api/executions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ command: 'true', cwd: os.tmpdir() }),
+    });
+    expect(submitted.status).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await series('stepflow_queue_oldest_seconds')).toBeGreaterThanOrEqual(1);
+    expect(await series('stepflow_workers_live')).toBe(0);
+  });
+
   it('keeps each server’s series apart (its own registry, not the global one)', async () => {
     const [a, b] = await Promise.all([start(), start()]);
     await runToEnd(a, 'seq 1 7');

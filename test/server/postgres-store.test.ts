@@ -36,6 +36,20 @@ describe('the server on PostgreSQL (STEPFLOW_DATABASE_URL)', () => {
     expect((await call(server.url, 'GET', '/api/health/database')).status).toBe(404);
     const metrics = await call<Record<string, unknown>>(server.url, 'GET', '/api/health/metrics');
     expect(metrics.body).not.toHaveProperty('database');
+    // A backup job backs up the SQLite data dir: refused here, pointing to pg_dump.
+    const backupJob = await call<{ error: { code: string; message: string } }>(
+      server.url,
+      'POST',
+      '/api/jobs',
+      {
+        name: 'nightly-backup',
+        triggers: [],
+        backup: { dir: tempDir(), keep: 3 },
+      },
+    );
+    expect(backupJob.status).toBe(400);
+    expect(backupJob.body.error.code).toBe('unsupported');
+    expect(backupJob.body.error.message).toContain('pg_dump');
 
     // Another process, another data dir: the same database.
     const ls = await runCli(['ls', '--json', '--database-url', url], { dataDir: tempDir() });

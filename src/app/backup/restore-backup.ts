@@ -143,7 +143,10 @@ async function extract(
 }
 
 /** Every member the manifest lists is there with its size and hash, and nothing else is. */
-function checkMembers(manifest: BackupManifest, found: Map<string, { size: number; sha256: string }>): void {
+export function checkMembers(
+  manifest: BackupManifest,
+  found: Map<string, { size: number; sha256: string }>,
+): void {
   const listed = new Set(manifest.members.map((member) => member.name));
   for (const member of manifest.members) {
     const got = found.get(member.name);

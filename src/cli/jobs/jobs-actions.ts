@@ -46,6 +46,8 @@ export interface AddOptions extends ConnectionOptions, LimitOptions, RetentionFl
   paused?: boolean;
   runsOn?: string;
   retryOnLost?: boolean;
+  backup?: string;
+  keep?: string;
 }
 
 export interface EditOptions extends ConnectionOptions, RetentionFlags {
@@ -58,7 +60,13 @@ const printJson = (value: unknown) => out(`${JSON.stringify(value, null, 2)}\n`)
 
 /** `stepflow jobs add --name n (--cron e [--tz z] | --every s | --at iso)… -- <command…>` */
 export async function addJob(command: string[], options: AddOptions): Promise<number> {
-  if (command.length === 0) throw usage('jobs add needs a command after --');
+  if (options.backup !== undefined && command.length > 0) {
+    throw usage("a --backup job runs StepFlow's own backup: give no command");
+  }
+  if (options.backup === undefined && options.keep !== undefined) throw usage('--keep goes with --backup');
+  if (options.backup === undefined && command.length === 0) {
+    throw usage('jobs add needs a command after --, or --backup <dir>');
+  }
   if (options.retentionGlobal)
     throw usage('--retention-global is for jobs edit (a new job has the global policy)');
   const retention = retentionFromFlags(options);
@@ -72,7 +80,14 @@ export async function addJob(command: string[], options: AddOptions): Promise<nu
   const limits = parseRunLimits(options);
   const body = {
     name: options.name,
-    ...(command.length === 1 ? { command: command[0] } : { argv: command }),
+    ...(options.backup !== undefined
+      ? {
+          // The folder is on the server's host; a relative one is taken from here, as --cwd is.
+          backup: { dir: path.resolve(options.backup), keep: number('--keep', options.keep ?? '7') },
+        }
+      : command.length === 1
+        ? { command: command[0] }
+        : { argv: command }),
     cwd: path.resolve(options.cwd ?? process.cwd()),
     tags: parseTags(options.tag),
     env: parseEnv(options.env),
@@ -276,6 +291,9 @@ function describeJob(job: JobBody): string {
   if (job.runsOn.length > 0) lines.push(`  runs on:  workers with ${job.runsOn.join(', ')}`);
   if (job.retryOnLost) lines.push('  lost:     a lost run starts again once (retryOnLost)');
   lines.push(`  retention: ${describeRetention(job.retention)}`);
+  if (job.backup) {
+    lines.push(`  backup:   into ${printable(job.backup.dir)}, keeping the newest ${job.backup.keep}`);
+  }
   if (job.upcoming.length > 0) {
     lines.push('  next runs:', ...job.upcoming.map((time) => `    ${formatFireTime(time, zone)}`));
   }

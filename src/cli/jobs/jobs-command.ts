@@ -55,7 +55,7 @@ export function registerJobsCommand(program: Command, setExit: (code: number) =>
         .command('add')
         .description('create a job and print its next fire times')
         .usage(
-          '--name <name> [--cron <expr> [--tz <zone>] | --every <seconds> | --at <iso>]... [options] -- <command...>',
+          '--name <name> [--cron <expr> [--tz <zone>] | --every <seconds> | --at <iso>]... [options] (-- <command...> | --backup <dir> [--keep <n>])',
         )
         .requiredOption('--name <name>', 'unique job name')
         .option('--cron <expr>', 'cron expression, 5 fields or 6 with seconds (repeatable)', repeat, [])
@@ -93,7 +93,9 @@ export function registerJobsCommand(program: Command, setExit: (code: number) =>
           'comma-separated labels: only a `stepflow worker` with them all runs it',
         )
         .option('--retry-on-lost', 'start a run lost with its worker again, once (not counted in --retries)')
-        .argument('<command...>', 'one argument: a shell command; several: an argv run without a shell')
+        .option('--backup <dir>', 'a backup job: each run backs up the data dir into <dir> (no command)')
+        .option('--keep <n>', 'with --backup: how many of its backups <dir> keeps (default 7)')
+        .argument('[command...]', 'one argument: a shell command; several: an argv run without a shell')
         .passThroughOptions(),
       { edit: false },
     ),

@@ -82,6 +82,22 @@ export interface JobCommand {
   limits?: RunLimits | undefined;
 }
 
+/**
+ * A backup job (docs/OPERATIONS.md, "Scheduled backups"): each run is StepFlow's own
+ * `stepflow backup --to <dir> --keep <keep>` against the server's data dir, so it has a live log
+ * like any run; the folder keeps the newest `keep` backups StepFlow named.
+ */
+export interface BackupJob {
+  /** An absolute folder on the server's host. */
+  dir: string;
+  keep: number;
+}
+
+/** The command a backup job shows and stores; the server runs its own CLI with these arguments. */
+export function backupJobArgv({ dir, keep }: BackupJob): string[] {
+  return ['stepflow', 'backup', '--to', dir, '--keep', String(keep)];
+}
+
 /** Everything a user defines about a job. */
 export interface JobDefinition extends JobCommand {
   name: string;
@@ -115,6 +131,8 @@ export interface JobDefinition extends JobCommand {
    * runs, whole (`{}` keeps them forever). Absent: the global policy applies, and in jobs saved before.
    */
   retention?: RetentionPolicy | undefined;
+  /** Set: a backup job, whose command is {@link backupJobArgv}. Absent in other jobs (and older ones). */
+  backup?: BackupJob | undefined;
 }
 
 export interface Job extends Omit<JobDefinition, 'triggers'> {

@@ -19,6 +19,8 @@ import {
   DEFAULT_WEBHOOK_ATTEMPTS,
   DEFAULT_WEBHOOK_BACKOFF_SECONDS,
   MISSED_FIRE_POLICIES,
+  backupJobArgv,
+  type BackupJob,
   OVERLAP_POLICIES,
   WEBHOOK_EVENTS,
   type JobCommand,
@@ -65,6 +67,7 @@ export interface JobInput {
   retryOnLost?: boolean | undefined;
   /** null or absent: the global policy. */
   retention?: RetentionPolicy | null | undefined;
+  backup?: { dir?: unknown; keep?: unknown } | undefined;
 }
 
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._:@/-]{0,199}$/u;
@@ -131,6 +134,7 @@ export function validateJob(
     throw invalid('cwd', 'must be an absolute path for a job with runsOn');
   }
   const retention = validateRetention(input.retention ?? null);
+  const backup = input.backup === undefined ? undefined : validateBackup(input.backup, command, runsOn);
   return {
     ...command,
     name: input.name,
@@ -146,6 +150,7 @@ export function validateJob(
     runsOn,
     retryOnLost,
     ...(retention !== null ? { retention } : {}),
+    ...(backup ? { backup } : {}),
   };
 }
 
@@ -158,6 +163,42 @@ function validateRetention(input: RetentionPolicy | null): RetentionPolicy | nul
     );
   }
   return checkRetentionPolicy(stripUndefined(input), (limit) => `body.retention.${limit}`);
+}
+
+/** Backups kept by one backup job at most. */
+const MAX_BACKUP_KEEP = 1000;
+
+/** A backup job's folder and rotation; its command must be the one {@link backupJobArgv} makes. */
+function validateBackup(
+  input: { dir?: unknown; keep?: unknown },
+  command: JobCommand,
+  runsOn: string[],
+): BackupJob {
+  const { dir, keep } = input;
+  if (typeof dir !== 'string' || !dir.startsWith('/') || dir.includes('\0')) {
+    throw invalid(
+      'backup.dir',
+      `must be an absolute folder on the server's host, got ${JSON.stringify(dir)}`,
+    );
+  }
+  if (typeof keep !== 'number' || !isWhole(keep, 1, MAX_BACKUP_KEEP)) {
+    throw invalid(
+      'backup.keep',
+      `must be a whole number from 1 to ${MAX_BACKUP_KEEP}, got ${JSON.stringify(keep)}`,
+    );
+  }
+  if (runsOn.length > 0) {
+    // Only the server has the data dir: a worker has none to back up.
+    throw invalid('runsOn', 'must be empty for a backup job: the server runs its backups');
+  }
+  const backup = { dir, keep };
+  if (command.command !== null || JSON.stringify(command.argv) !== JSON.stringify(backupJobArgv(backup))) {
+    throw invalid(
+      'command',
+      "of a backup job is StepFlow's own (stepflow backup --to DIR --keep N): give no command",
+    );
+  }
+  return backup;
 }
 
 export function validateTrigger(input: TriggerInput, field: string, notBeforeMs?: number): TriggerSpec {

@@ -1,4 +1,5 @@
-import type { Job, JobDefinition, TriggerSpec } from '../../core/jobs/job.js';
+import { validationError } from '../../core/errors.js';
+import { backupJobArgv, type Job, type JobDefinition, type TriggerSpec } from '../../core/jobs/job.js';
 import { validateJob, type TriggerInput } from '../../core/jobs/validate-job.js';
 import type { CreateExecutionBody } from '../../protocol/api-schemas.js';
 import type { CreateJobBody, UpdateJobBody } from '../../protocol/job-schemas.js';
@@ -14,9 +15,9 @@ export async function jobFromCreateBody(
   serverCwd: string,
   nowMs: number,
 ): Promise<JobDefinition> {
-  const spec = await runSpecFromBody(commandPart(body), serverCwd);
+  const spec = await runSpecFromBody(commandPart(withBackupCommand(body)), serverCwd);
   return validateJob(
-    { ...body, triggers: body.triggers, runsOn: spec.runsOn ?? [] },
+    { ...body, triggers: body.triggers, runsOn: spec.runsOn ?? [], backup: body.backup },
     {
       command: spec.command ?? null,
       argv: spec.argv ?? null,
@@ -39,10 +40,12 @@ export async function jobFromUpdateBody(
   nowMs: number,
 ): Promise<JobDefinition> {
   const commandGiven = body.command !== undefined || body.argv !== undefined;
+  // A command given ends a backup job; otherwise it stays one (with the backup given, if any).
+  const backup = body.backup !== undefined ? body.backup : commandGiven ? null : (job.backup ?? null);
   const merged: CreateJobBody = {
     name: body.name ?? job.name,
     triggers: body.triggers ?? job.triggers.map(triggerInput),
-    ...(commandGiven
+    ...(commandGiven || backup !== null
       ? { command: body.command, argv: body.argv }
       : job.argv !== null
         ? { argv: job.argv }
@@ -71,10 +74,11 @@ export async function jobFromUpdateBody(
     retryOnLost: body.retryOnLost ?? job.retryOnLost,
     // null goes back to the global policy; absent keeps the job's.
     retention: body.retention !== undefined ? body.retention : (job.retention ?? null),
+    ...(backup !== null ? { backup } : {}),
   };
-  const spec = await runSpecFromBody(commandPart(merged), serverCwd);
+  const spec = await runSpecFromBody(commandPart(withBackupCommand(merged)), serverCwd);
   return validateJob(
-    { ...merged, runsOn: spec.runsOn ?? [] },
+    { ...merged, runsOn: spec.runsOn ?? [], backup: backup ?? undefined },
     {
       command: spec.command ?? null,
       argv: spec.argv ?? null,
@@ -88,6 +92,18 @@ export async function jobFromUpdateBody(
     // Triggers kept as they were may be one-offs that already fired; only new ones must be ahead.
     body.triggers !== undefined ? { notBeforeMs: nowMs } : {},
   );
+}
+
+/** A backup job's body gets StepFlow's own command; one that gives a command of its own is refused. */
+function withBackupCommand(body: CreateJobBody): CreateJobBody {
+  if (!body.backup) return body;
+  if (body.command !== undefined || body.argv !== undefined) {
+    throw validationError(
+      "body.command: a backup job's command is StepFlow's own (stepflow backup --to DIR --keep N): give no command or argv",
+      { field: 'command' },
+    );
+  }
+  return { ...body, argv: backupJobArgv(body.backup) };
 }
 
 function commandPart(body: CreateJobBody): CreateExecutionBody {

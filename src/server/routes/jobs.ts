@@ -1,5 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { isStepflowError } from '../../core/errors.js';
+import { ERROR_CODES, StepflowError, isStepflowError } from '../../core/errors.js';
+import { allows } from '../../core/access.js';
+import { principalOf } from '../route-access.js';
 import type { UnreadableRecord } from '../../store/store.js';
 import type { Job } from '../../core/jobs/job.js';
 import { nextFireTimes } from '../../core/jobs/triggers.js';
@@ -66,10 +68,11 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
         tags,
         summary: 'Create a job; its triggers are armed at once',
         body: CreateJobBodySchema,
-        response: { 201: JobSchema, ...errorResponses(400, 409, 413, 415) },
+        response: { 201: JobSchema, ...errorResponses(400, 403, 409, 413, 415) },
       },
     },
     async (request, reply) => {
+      if (request.body.backup !== undefined) backupJobsNeedAdmin(request);
       // Every check happens before the one write; the store commits only what it can read back.
       const job = await jobs.create(await jobFromCreateBody(request.body, process.cwd(), Date.now()));
       let body: JobBody;
@@ -163,13 +166,14 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
         summary: 'Change a job: fields given replace its own; unchanged triggers keep their history',
         params: JobParamsSchema,
         body: UpdateJobBodySchema,
-        response: { 200: JobSchema, ...errorResponses(400, 404, 409, 413, 415) },
+        response: { 200: JobSchema, ...errorResponses(400, 403, 404, 409, 413, 415) },
       },
     },
     async (request) => {
-      const job = await jobs.update(request.params.id, (current) =>
-        jobFromUpdateBody(current, request.body, process.cwd(), Date.now()),
-      );
+      const job = await jobs.update(request.params.id, (current) => {
+        if (request.body.backup !== undefined || current.backup) backupJobsNeedAdmin(request);
+        return jobFromUpdateBody(current, request.body, process.cwd(), Date.now());
+      });
       return json(job);
     },
   );
@@ -291,5 +295,18 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
         return { valid: false, error: { code: error.code, message: error.message, field }, nextRuns: [] };
       }
     },
+  );
+}
+
+/**
+ * A backup job writes the whole database into a folder it names and deletes older archives there:
+ * what `POST /api/admin/backup` allows only an admin (`settings:admin`), so creating or changing
+ * one needs the same, whatever `jobs:write` allows otherwise.
+ */
+function backupJobsNeedAdmin(request: Parameters<typeof principalOf>[0]): void {
+  if (allows(principalOf(request), 'settings:admin')) return;
+  throw new StepflowError(
+    ERROR_CODES.FORBIDDEN,
+    'a backup job needs the settings:admin permission (an admin), as POST /api/admin/backup does',
   );
 }

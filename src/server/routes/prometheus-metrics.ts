@@ -100,6 +100,27 @@ export function registerPrometheusMetrics(
     );
   }
 
+  // For alerts (docs/OPERATIONS.md, "Monitoring with Prometheus"): runs waiting with no one to
+  // take them show as a queue that only ages, whether workers are gone or the runner is saturated.
+  new Gauge({
+    name: 'stepflow_queue_oldest_seconds',
+    help: 'Age of the oldest queued execution in the store (waiting for a slot or a worker); 0 when none waits.',
+    registers: [registry],
+    async collect() {
+      const { items } = await store.listExecutions({ status: ['queued'], order: 'asc', limit: 1 });
+      const oldest = items[0];
+      this.set(oldest ? Math.max(0, (Date.now() - Date.parse(oldest.createdAt)) / 1000) : 0);
+    },
+  });
+  new Gauge({
+    name: 'stepflow_workers_live',
+    help: 'Registered `stepflow worker` processes whose heartbeat is within their lease.',
+    registers: [registry],
+    async collect() {
+      this.set((await context.app.workers.list()).filter((worker) => worker.live).length);
+    },
+  });
+
   // The same figures as /api/health's `writes`: 1 while commits fail (the server is `degraded`).
   new Gauge({
     name: 'stepflow_store_writes_failing',

@@ -111,6 +111,11 @@ export const sqliteSnapshots: StoreSnapshots = {
     }
   },
 
+  schemaVersionOf(dataDir) {
+    const file = path.join(dataDir, DATABASE_FILE);
+    return fs.existsSync(file) ? readVersion(file) : undefined;
+  },
+
   async migrate(dataDir) {
     const file = path.join(dataDir, DATABASE_FILE);
     const fromVersion = readVersion(file);

@@ -68,6 +68,10 @@ export interface JobFormValues {
   retentionLogDays: string;
   retentionArtifactDays: string;
   retentionFailedDays: string;
+  /** Set: a backup job into this folder on the server (docs/OPERATIONS.md); the command is StepFlow's. */
+  backupDir: string;
+  /** How many of its backups the folder keeps. */
+  backupKeep: string;
 }
 
 let nextKey = 1;
@@ -115,6 +119,8 @@ export function emptyJobForm(): JobFormValues {
     retentionLogDays: '',
     retentionArtifactDays: '',
     retentionFailedDays: '',
+    backupDir: '',
+    backupKeep: '7',
   };
 }
 
@@ -161,6 +167,8 @@ export function jobFormFromJob(job: Job): JobFormValues {
     retentionLogDays: textOf(job.retention?.logDays),
     retentionArtifactDays: textOf(job.retention?.artifactDays),
     retentionFailedDays: textOf(job.retention?.failedDays),
+    backupDir: job.backup?.dir ?? '',
+    backupKeep: String(job.backup?.keep ?? 7),
   };
 }
 
@@ -184,9 +192,13 @@ export function jobBody(values: JobFormValues): Record<string, unknown> {
     .split(/[,\s]+/)
     .filter((code) => code !== '')
     .map(numberOrText);
+  const backupDir = values.backupDir.trim();
   return {
     name: values.name.trim(),
-    command: values.command,
+    // A backup job's command is StepFlow's own; a command sent turns a saved backup job back into a command job.
+    ...(backupDir !== ''
+      ? { backup: { dir: backupDir, keep: numberOrText(values.backupKeep) } }
+      : { command: values.command }),
     ...optional('cwd', values.cwd.trim()),
     ...optionalNumber('timeout', values.timeout),
     // Always sent, `{}` when empty: a PATCH clears saved limits only when given.

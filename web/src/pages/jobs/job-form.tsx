@@ -38,6 +38,8 @@ const PATHS: Partial<Record<TextField, string>> = {
   retentionLogDays: 'retention.logDays',
   retentionArtifactDays: 'retention.artifactDays',
   retentionFailedDays: 'retention.failedDays',
+  backupDir: 'backup.dir',
+  backupKeep: 'backup.keep',
 };
 
 /**
@@ -128,8 +130,36 @@ export function JobForm({
           hint="Run with /bin/sh -c. Print STEP_START:name and STEP_COMPLETE:name to show steps."
           error={err('command')}
         >
-          <textarea {...text('command')} rows={3} className="mono" spellCheck={false} />
+          <textarea
+            {...text('command')}
+            rows={3}
+            className="mono"
+            spellCheck={false}
+            disabled={values.backupDir.trim() !== ''}
+          />
         </FormField>
+        <div className="form-row">
+          <FormField
+            label="Or back up StepFlow into (folder)"
+            hint="A backup job: each run backs up this server's data dir into this absolute folder, checked (SQLite only). Leave empty for a command."
+            error={err('backupDir')}
+          >
+            <input
+              {...text('backupDir')}
+              type="text"
+              className="mono"
+              autoComplete="off"
+              spellCheck={false}
+            />
+          </FormField>
+          <FormField
+            label="Backups kept"
+            hint="The newest this many it made stay; nothing else in the folder is touched."
+            error={err('backupKeep')}
+          >
+            <input {...text('backupKeep')} type="text" inputMode="numeric" autoComplete="off" />
+          </FormField>
+        </div>
         <div className="form-row">
           <FormField
             label="Working directory"
