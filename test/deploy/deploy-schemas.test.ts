@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { ROOT } from '../helpers/run-cli.js';
@@ -16,7 +16,6 @@ const readJson = (file: string): Record<string, unknown> =>
   JSON.parse(fs.readFileSync(path.join(SCHEMAS, file), 'utf8')) as Record<string, unknown>;
 
 interface SchemaError {
-  dataPath?: string;
   instancePath?: string;
   message?: string;
   params?: unknown;
@@ -26,22 +25,14 @@ type Check = (value: unknown) => string[];
 function checker(schema: object): Check {
   // Formats are hints here (int32, duration…), and the schemas use keywords of their own (x-…);
   // they are taken as they are, not checked against their meta-schema (compose-spec names draft-07
-  // by an https URL ajv does not know). The options of ajv 6 (the one installed now, through
-  // eslint) and ajv 8 both, so the test reads the same when ajv becomes a direct dependency.
-  const options = {
-    allErrors: true,
-    format: false,
-    validateFormats: false,
-    strict: false,
-    validateSchema: false,
-  };
-  const ajv = new Ajv(options as ConstructorParameters<typeof Ajv>[0]);
+  // by an https URL ajv does not know).
+  const ajv = new Ajv({ allErrors: true, validateFormats: false, strict: false, validateSchema: false });
   const validate = ajv.compile(schema);
   return (value) =>
     validate(value)
       ? []
       : ((validate.errors ?? []) as SchemaError[]).map(
-          (e) => `${e.instancePath ?? e.dataPath ?? ''} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
+          (e) => `${e.instancePath ?? ''} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
         );
 }
 
