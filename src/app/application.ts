@@ -20,6 +20,8 @@ import { createRetention, type Retention } from './retention.js';
 import type { RetentionPolicy } from '../core/retention.js';
 import type { UserStore } from '../store/user-store.js';
 import { createUsers, type Users } from './users.js';
+import { createAccessEnded } from './access-ended.js';
+import { createApiTokens, type ApiTokens } from './api-tokens.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -51,6 +53,8 @@ export interface Application {
   dataDirCare: DataDirCare;
   /** Expiring old runs, logs and artifacts by policy (docs/RETENTION.md). */
   retention: Retention;
+  /** Users' API tokens (docs/USERS.md). */
+  tokens: ApiTokens;
 }
 
 export interface ApplicationDeps {
@@ -95,6 +99,8 @@ export function createApplication(deps: ApplicationDeps): Application {
     ...(deps.clusterMaxRunning !== undefined ? { maxRunning: deps.clusterMaxRunning } : {}),
     ...(changes === undefined ? {} : { changes }),
   });
+  // Sign-outs, revoked tokens, disabled users: the live hub closes what they held (docs/USERS.md).
+  const accessEnded = createAccessEnded();
   return {
     executions: createExecutions({
       store,
@@ -108,7 +114,8 @@ export function createApplication(deps: ApplicationDeps): Application {
     jobs: createJobs({ jobs: deps.jobs, scheduler, bus }),
     remote: createRemoteRuns({ store, bus, writer }),
     workers,
-    users: createUsers({ users: deps.users }),
+    users: createUsers({ users: deps.users, accessEnded }),
+    tokens: createApiTokens({ users: deps.users, accessEnded }),
     events: { subscribe: (listener) => bus.subscribe(listener) },
     openLiveSource: ({ onError, pollMs }) =>
       createLiveSource({
