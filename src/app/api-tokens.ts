@@ -35,7 +35,7 @@ export interface ApiTokens {
     by: Principal,
     input: { name: unknown; expiresAt?: unknown; user?: unknown },
   ): Promise<{ token: ApiTokenView; secret: string }>;
-  /** The tokens of `user` (default: the caller), revoked and expired included. */
+  /** The tokens of `user` (default: the caller; none for a caller that is not a user), revoked and expired included. */
   list(by: Principal, user?: string): Promise<ApiTokenView[]>;
   /** Revokes a token: the very next request with it is refused, on every replica. */
   revoke(by: Principal, id: string): Promise<ApiTokenView>;
@@ -90,6 +90,8 @@ export function createApiTokens({
       return { token: view(record, owner.name), secret };
     },
     async list(by, user) {
+      // A key or the open local mode is no user: it holds no tokens of its own.
+      if (user === undefined && by.kind !== 'user') return [];
       const owner = await ownerFor(by, user);
       return (await users.listApiTokens(owner.id)).map((token) => view(token, owner.name));
     },
