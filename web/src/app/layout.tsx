@@ -9,6 +9,11 @@ import { UserMenu } from './user-menu.js';
 export function Layout() {
   const me = useMe();
   const canRun = useCan('runs:write');
+  // Hidden until known: only users hold tokens, only users:admin manages users. A server without
+  // users (the open local mode) shows neither: its first user comes from `stepflow users add`.
+  const isUser = me.data?.kind === 'user';
+  const canManageUsers =
+    me.data !== undefined && me.data.kind !== 'local' && me.data.permissions.includes('users:admin');
   // The server has users and this browser has no (or an ended) session.
   if (needsSignIn(me.error)) return <LoginPage />;
   return (
@@ -25,6 +30,8 @@ export function Layout() {
           <NavLink to="/jobs">Jobs</NavLink>
           <NavLink to="/artifacts">Artifacts</NavLink>
           <NavLink to="/workers">Workers</NavLink>
+          {canManageUsers && <NavLink to="/users">Users</NavLink>}
+          {isUser && <NavLink to="/tokens">API tokens</NavLink>}
         </nav>
         <div className="topbar-end">
           <ConnectionBadge />
