@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { liveHubOf } from '../../src/server/live/live-hub.js';
 import { useTestServers } from '../helpers/test-server.js';
 import { useBrowser } from './helpers/browser.js';
 
@@ -16,7 +17,7 @@ async function signIn(page: Page, name: string): Promise<void> {
 }
 
 describe('API tokens and users in the dashboard', () => {
-  it('a user creates a token and sees its secret once, copies it, it works, then revokes it; an admin changes a role on the Users page', async () => {
+  it('a user creates a token and sees its secret once, copies it, it works, then revokes it; an admin changes her role, then disables her: her open dashboard asks to sign in', async () => {
     const server = await startServer();
     await server.stepflow.app.users.add({ name: 'root', role: 'admin', password: PASSWORD });
     await server.stepflow.app.users.add({ name: 'alice', role: 'operator', password: PASSWORD });
@@ -67,5 +68,12 @@ describe('API tokens and users in the dashboard', () => {
     await expect
       .poll(async () => (await server.stepflow.app.users.list()).find((u) => u.name === 'alice')?.role)
       .toBe('viewer');
+
+    // Disabled while watching the dashboard: the server closes her live feed, and her page asks
+    // her to sign in without a reload.
+    await page.getByRole('link', { name: 'Dashboard' }).first().click();
+    await expect.poll(() => liveHubOf(server.app.server)?.stats().subscriptions).toBeGreaterThan(0);
+    await admin.getByRole('row', { name: /alice/ }).getByRole('button', { name: 'Disable' }).click();
+    await page.getByRole('form', { name: 'Sign in' }).waitFor();
   });
 });
