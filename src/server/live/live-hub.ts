@@ -337,11 +337,15 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
         if (request?.type === 'subscribe') {
           const verdict = await recheck(client);
           if (verdict === 'unknown') {
-            return client.sendControl({
-              type: 'error',
-              code: ERROR_CODES.STORE_UNAVAILABLE,
-              message: 'could not check credentials: subscribe again',
-            });
+            for (const topic of request.topics) {
+              client.sendControl({
+                type: 'error',
+                code: ERROR_CODES.STORE_UNAVAILABLE,
+                message: 'could not check credentials: subscribe again',
+                topic,
+              });
+            }
+            return;
           }
           if (verdict === 'no') return;
         }
