@@ -23,6 +23,8 @@ import { createUsers, type Users } from './users.js';
 import type { SecretKeeper } from '../secrets/secret-keeper.js';
 import type { SecretDocuments } from '../store/secret-documents.js';
 import { createSecrets, type Secrets } from './secrets.js';
+import { createAccessEnded } from './access-ended.js';
+import { createApiTokens, type ApiTokens } from './api-tokens.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -56,6 +58,8 @@ export interface Application {
   retention: Retention;
   /** Secrets at rest: the start-up check, status, key rotation (docs/SECRETS.md). */
   secrets: Secrets;
+  /** Users' API tokens (docs/USERS.md). */
+  tokens: ApiTokens;
 }
 
 export interface ApplicationDeps {
@@ -104,6 +108,8 @@ export function createApplication(deps: ApplicationDeps): Application {
     ...(deps.clusterMaxRunning !== undefined ? { maxRunning: deps.clusterMaxRunning } : {}),
     ...(changes === undefined ? {} : { changes }),
   });
+  // Sign-outs, revoked tokens, disabled users: the live hub closes what they held (docs/USERS.md).
+  const accessEnded = createAccessEnded();
   return {
     executions: createExecutions({
       store,
@@ -123,7 +129,8 @@ export function createApplication(deps: ApplicationDeps): Application {
     }),
     remote: createRemoteRuns({ store, bus, writer }),
     workers,
-    users: createUsers({ users: deps.users }),
+    users: createUsers({ users: deps.users, accessEnded }),
+    tokens: createApiTokens({ users: deps.users, accessEnded }),
     secrets: createSecrets({ keeper: deps.secretKeeper, documents: deps.secretDocuments }),
     events: { subscribe: (listener) => bus.subscribe(listener) },
     openLiveSource: ({ onError, pollMs }) =>

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { checkRole, checkUserName, type Principal, type Role } from '../core/access.js';
 import { ERROR_CODES, notFound, StepflowError, validationError } from '../core/errors.js';
 import type { ExternalIdentity, UserRecord, UserStore } from '../store/user-store.js';
+import { createAccessEnded, type AccessEnded } from './access-ended.js';
 import { hashPassword, needsRehash, verifyPassword } from './password-hash.js';
 
 /** A user as shown (CLI `users ls --json`, `GET /api/auth/me`): never its password hash. */
@@ -51,6 +52,20 @@ export interface Users {
   /** Refuses (`conflict`) to demote the last enabled admin. Takes effect on the next request. */
   setRole(name: string, role: string): Promise<UserView>;
   /**
+   * Changes what is given of role, disabled and password (`PATCH /api/users/:name`), all checked
+   * before any is applied. Refuses (`conflict`) to demote or disable the last enabled admin. A new
+   * password ends the user's sessions; disabling stops its sessions and tokens (until enabled).
+   */
+  update(
+    name: string,
+    changes: { role?: unknown; disabled?: unknown; password?: unknown },
+  ): Promise<UserView>;
+  /**
+   * Calls `listener` whenever a credential stops working in this process (a sign-out, a password
+   * change, a user disabled or removed, a token revoked): the live hub then re-checks its sockets.
+   */
+  onAccessEnded(listener: () => void): () => void;
+  /**
    * `STEPFLOW_ADMIN_PASSWORD` on a first start: creates `admin` (role admin) when there is no user
    * yet. Says whether it did.
    */
@@ -75,9 +90,12 @@ export interface Users {
 
 export function createUsers({
   users,
+  accessEnded = createAccessEnded(),
   now = () => new Date(),
 }: {
   users: UserStore;
+  /** Shared with the tokens use cases (app/api-tokens.ts). */
+  accessEnded?: AccessEnded;
   /** Tests pass a fake clock. */
   now?: () => Date;
 }): Users {
@@ -149,12 +167,14 @@ export function createUsers({
       const user = await existing(name);
       if (user.role === 'admin') await keepsAnAdmin(name);
       await users.deleteUser(name);
+      accessEnded.publish();
     },
     async setPassword(name, password) {
       const user = await existing(name);
       await users.updateUser(name, { passwordHash: await hashPassword(checkPassword(password)) });
       // Whoever knew the old password may hold a session: it ends with it.
       await users.revokeUserSessions(user.id, now().toISOString());
+      accessEnded.publish();
     },
     async setRole(name, role) {
       const checked = checkRole(role);
@@ -164,6 +184,27 @@ export function createUsers({
       if (changed === undefined) throw notFound('user', name);
       return view(changed);
     },
+    async update(name, changes) {
+      const role = changes.role === undefined ? undefined : checkRole(changes.role);
+      if (changes.disabled !== undefined && typeof changes.disabled !== 'boolean') {
+        throw validationError('disabled must be true or false', { field: 'disabled' });
+      }
+      const disabled = changes.disabled;
+      const password = changes.password === undefined ? undefined : checkPassword(changes.password);
+      const user = await existing(name);
+      const demoted = role !== undefined && role !== 'admin';
+      if (user.role === 'admin' && !user.disabled && (demoted || disabled === true)) await keepsAnAdmin(name);
+      const changed = await users.updateUser(name, {
+        ...(role === undefined ? {} : { role }),
+        ...(disabled === undefined ? {} : { disabled }),
+        ...(password === undefined ? {} : { passwordHash: await hashPassword(password) }),
+      });
+      if (changed === undefined) throw notFound('user', name);
+      if (password !== undefined) await users.revokeUserSessions(user.id, now().toISOString());
+      if (password !== undefined || disabled === true) accessEnded.publish();
+      return view(changed);
+    },
+    onAccessEnded: (listener) => accessEnded.subscribe(listener),
     async bootstrapAdmin(password) {
       if (await users.hasUsers()) return false;
       try {
@@ -240,7 +281,7 @@ export function createUsers({
       return { kind: 'user', name: found.user.name, role: found.user.role };
     },
     async signOut(token) {
-      await users.revokeSession(sessionHash(token), now().toISOString());
+      if (await users.revokeSession(sessionHash(token), now().toISOString())) accessEnded.publish();
     },
   };
 }

@@ -376,6 +376,41 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(await withStepflow(options, (app) => usersRoleCommand(app.users, name, role)));
     });
 
+  const tokens = program
+    .command('tokens')
+    .description("users' API tokens, on the host (docs/USERS.md; users make their own on the dashboard)");
+  const tokensCommand = (name: string): Command => opensStore(tokens.command(name));
+  const loadTokensCommands = () => import('./commands/tokens-command.js');
+  tokensCommand('create')
+    .description('create an API token for a user and print its secret, this once')
+    .requiredOption('--user <user>', 'whose token')
+    .requiredOption('--name <name>', "the token's name (unique among the user's tokens)")
+    .option('--expires-days <days>', 'expires this many days from now (default: never)')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        options: StoreOptions & { user: string; name: string; expiresDays?: string; json?: boolean },
+      ) => {
+        const { tokensCreateCommand } = await loadTokensCommands();
+        setExit(await withStepflow(options, (app) => tokensCreateCommand(app.tokens, options)));
+      },
+    );
+  tokensCommand('ls')
+    .description("list a user's tokens: id, name, created, last used, expiry, state")
+    .requiredOption('--user <user>', 'whose tokens')
+    .option('--json', 'print JSON')
+    .action(async (options: StoreOptions & { user: string; json?: boolean }) => {
+      const { tokensListCommand } = await loadTokensCommands();
+      setExit(await withStepflow(options, (app) => tokensListCommand(app.tokens, options)));
+    });
+  tokensCommand('revoke')
+    .description('revoke a token: the next request with it is refused')
+    .argument('<id>')
+    .action(async (id: string, options: StoreOptions) => {
+      const { tokensRevokeCommand } = await loadTokensCommands();
+      setExit(await withStepflow(options, (app) => tokensRevokeCommand(app.tokens, id)));
+    });
+
   registerJobsCommand(program, setExit);
 
   const secrets = program

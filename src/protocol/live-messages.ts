@@ -80,6 +80,9 @@ import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
  * or stops answering pings is disconnected.
  *
  * **Closing.** Server shutdown closes with 1001; a client message over 64 KiB closes with 1009.
+ * When the credentials the connection was opened with stop working (signed out, session ended,
+ * token revoked or expired, user disabled or removed) it closes with {@link LIVE_CLOSE_UNAUTHORIZED}:
+ * at once on the server that saw the change, else at the next subscribe. Sign in again.
  *
  * **Errors.** A bad message (invalid JSON, unknown type, field or topic, bad `since` or `filter`,
  * unknown execution, too many subscriptions) gets {@link LiveErrorMessage}; the connection stays open.
@@ -87,6 +90,9 @@ import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
 
 /** Subprotocol the server selects; offer it next to `bearer.<key>`. */
 export const LIVE_SUBPROTOCOL = 'stepflow.v1';
+
+/** Close code of a live connection whose credentials stopped working (an application code). */
+export const LIVE_CLOSE_UNAUTHORIZED = 4401;
 
 /** Path of the WebSocket endpoint. */
 export const LIVE_PATH = '/ws';

@@ -38,6 +38,8 @@ import { registerPrometheusMetrics } from './routes/prometheus-metrics.js';
 import { registerRemoteRoutes } from './routes/remote-executions.js';
 import { workersRoutes } from './routes/workers.js';
 import { oidcRoutes } from './routes/oidc.js';
+import { usersRoutes } from './routes/users.js';
+import { tokensRoutes } from './routes/tokens.js';
 import type { ServerOptions } from './server-options.js';
 import { addSecurityHeaders, registerWebUi } from './web-ui.js';
 
@@ -123,12 +125,19 @@ export async function buildServer(
     version: VERSION,
     liveClients: () => 0,
   };
-  const guard = createRequestGuard(options, stepflow.app.users);
+  const guard = createRequestGuard(options, stepflow.app.users, stepflow.app.tokens);
   const source = stepflow.app.openLiveSource({
     onError: (error) => app.log.error({ err: error }, 'live: could not follow the store'),
   });
   const liveHub = createLiveHub(
-    { server: app.server, source, executions: stepflow.app.executions, guard, log: app.log },
+    {
+      server: app.server,
+      source,
+      executions: stepflow.app.executions,
+      guard,
+      log: app.log,
+      onAccessEnded: (listener) => stepflow.app.users.onAccessEnded(listener),
+    },
     extra.live,
   );
   context.liveClients = liveHub.clientCount;
@@ -214,5 +223,7 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await runSearchRoutes(app, context);
   await dataDirCareRoutes(app, context);
   await oidcRoutes(app, context);
+  await usersRoutes(app, context);
+  await tokensRoutes(app, context);
   await registerWebUi(app);
 }

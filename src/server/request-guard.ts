@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { allows, type Principal } from '../core/access.js';
 import type { SessionPolicy, Users } from '../app/users.js';
+import { API_TOKEN_PREFIX, type ApiTokens } from '../app/api-tokens.js';
 import type { ServerOptions } from './server-options.js';
 import type { RouteAccess } from './route-access.js';
 import { isLoopbackHost } from './server-options.js';
@@ -32,13 +33,17 @@ export interface GuardInput {
 /** What the guard asks the application layer: whether users exist, and whose a session is. */
 export type GuardUsers = Pick<Users, 'any' | 'authenticate'>;
 
+/** What the guard asks of users' API tokens: whose a secret is. */
+export type GuardTokens = Pick<ApiTokens, 'authenticate'>;
+
 /**
  * The checks every request passes, HTTP and WebSocket upgrade alike, once (docs/USERS.md):
  * - Host, while listening on loopback: defeats DNS rebinding (a page on evil.example that
  *   resolves to 127.0.0.1 sends `Host: evil.example`).
  * - Origin, on state-changing requests and upgrades: a foreign page may not drive the API or
  *   hijack the WebSocket with the user's browser. Same origin means same scheme and host.
- * - Who is calling: a bearer API key (an admin), the worker token (worker routes only), or a
+ * - Who is calling: a bearer API key (an admin), the worker token (worker routes only), a user's
+ *   API token (`sft_…`, read from the store on every request: revoked is refused at once), or a
  *   session cookie (a user and its role); keys compared in constant time. A cookie-authenticated
  *   state-changing request must also carry its CSRF token (session-cookie.ts).
  * - Whether that caller may (core `allows`): 401 when credentials are missing or invalid, 403
@@ -48,6 +53,7 @@ export type GuardUsers = Pick<Users, 'any' | 'authenticate'>;
 export function createRequestGuard(
   options: ServerOptions,
   users: GuardUsers,
+  tokens: GuardTokens,
 ): { check(input: GuardInput): Promise<GuardVerdict> } {
   const loopback = isLoopbackHost(options.host);
   const allowedHosts = new Set([...DEFAULT_HOSTS, ...options.allowedHosts.map((h) => h.toLowerCase())]);
@@ -97,6 +103,10 @@ export function createRequestGuard(
       if (keyDigests.length > 0 && matches(token, keyDigests)) return { principal: { kind: 'api-key' } };
       if (workerRoute && workerDigests.length > 0 && matches(token, workerDigests)) {
         return { principal: { kind: 'worker' } };
+      }
+      if (token.startsWith(API_TOKEN_PREFIX)) {
+        const user = await tokens.authenticate(token);
+        if (user !== undefined) return { principal: user };
       }
       return { invalid: true };
     }

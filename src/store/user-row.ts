@@ -1,6 +1,6 @@
 import { isRole } from '../core/access.js';
 import { ERROR_CODES, StepflowError } from '../core/errors.js';
-import type { SessionRecord, UserRecord } from './user-store.js';
+import type { ApiTokenRecord, SessionRecord, UserRecord } from './user-store.js';
 
 /** The `users` row, the same on both backends (their migrations declare the same columns). */
 export interface UserRow {
@@ -21,6 +21,20 @@ export interface SessionRow {
   expires_at: string;
   revoked_at: string | null;
 }
+
+/** The `api_tokens` row, the same on both backends. */
+export interface ApiTokenRow {
+  id: string;
+  user_id: string;
+  name: string;
+  hash: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export const API_TOKEN_COLUMNS = 'id, user_id, name, hash, created_at, expires_at, last_used_at, revoked_at';
 
 export const USER_COLUMNS = 'id, name, role, password_hash, created_at, disabled';
 export const SESSION_COLUMNS =
@@ -51,6 +65,27 @@ export function sessionFromRow(row: SessionRow): SessionRecord {
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
   };
+}
+
+export function apiTokenFromRow(row: ApiTokenRow): ApiTokenRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    hash: row.hash,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+/** The `conflict` a second token of one name (of one user) gets, on either backend. */
+export function tokenNameTaken(name: string, cause: unknown): StepflowError {
+  return new StepflowError(ERROR_CODES.CONFLICT, `you already have a token named ${JSON.stringify(name)}`, {
+    cause,
+    details: { field: 'name' },
+  });
 }
 
 /** The `conflict` a second user of one name gets, on either backend. */

@@ -139,6 +139,66 @@ export function describeUserStoreContract(name: string, open: () => Promise<User
       expect(await users.findSession('s', at(1))).toBeUndefined();
     });
 
+    const token = (id: string, name: string, expires: number | null = null, userId = 'u-alice') => ({
+      id,
+      userId,
+      name,
+      hash: `hash-${id}`,
+      createdAt: T0,
+      expiresAt: expires === null ? null : at(expires),
+    });
+
+    it("keeps a user's API tokens, lists them oldest first, and finds one by hash with its user while usable", async () => {
+      await users.createUser(alice());
+      await users.createUser(alice({ id: 'u-bob', name: 'bob', role: 'viewer' }));
+      expect(await users.createApiToken(token('t1', 'ci'))).toEqual({
+        ...token('t1', 'ci'),
+        lastUsedAt: null,
+        revokedAt: null,
+      });
+      await users.createApiToken({ ...token('t2', 'laptop', 60), createdAt: at(1) });
+      await users.createApiToken(token('t3', 'ci', null, 'u-bob'));
+      expect((await users.listApiTokens('u-alice')).map((t) => t.name)).toEqual(['ci', 'laptop']);
+      expect(await users.getApiToken('t2')).toMatchObject({ name: 'laptop', expiresAt: at(60) });
+      expect(await users.getApiToken('nope')).toBeUndefined();
+      const found = await users.findApiToken('hash-t1', at(5));
+      expect(found?.user).toEqual(alice());
+      expect(found?.token).toMatchObject({ id: 't1', name: 'ci' });
+      expect(await users.findApiToken('hash-none', at(5))).toBeUndefined();
+      // Expiry: usable before it, not at it.
+      expect(await users.findApiToken('hash-t2', at(59))).toBeDefined();
+      expect(await users.findApiToken('hash-t2', at(60))).toBeUndefined();
+      await users.touchApiToken('t1', at(7));
+      expect((await harness.openAnother().then((o) => o.getApiToken('t1')))?.lastUsedAt).toBe(at(7));
+    });
+
+    it('a token name is unique per user among tokens not revoked; revoked tokens stop at once everywhere', async () => {
+      await users.createUser(alice());
+      await users.createApiToken(token('t1', 'ci'));
+      const error = await users.createApiToken(token('t2', 'ci')).catch((e: unknown) => e);
+      expect(isStepflowError(error) && error.code).toBe('conflict');
+      const other = await harness.openAnother();
+      expect(await other.findApiToken('hash-t1', at(1))).toBeDefined();
+      expect(await users.revokeApiToken('t1', at(2))).toBe(true);
+      expect(await users.revokeApiToken('t1', at(3))).toBe(false);
+      expect(await other.findApiToken('hash-t1', at(4))).toBeUndefined();
+      expect(await users.getApiToken('t1')).toMatchObject({ revokedAt: at(2) });
+      // The name is free again.
+      await users.createApiToken(token('t2', 'ci'));
+      expect((await users.listApiTokens('u-alice')).map((t) => t.id)).toEqual(['t1', 't2']);
+    });
+
+    it("a disabled user's tokens stop working; a deleted user's tokens go with it", async () => {
+      await users.createUser(alice());
+      await users.createApiToken(token('t1', 'ci'));
+      await users.updateUser('alice', { disabled: true });
+      expect(await users.findApiToken('hash-t1', at(1))).toBeUndefined();
+      await users.updateUser('alice', { disabled: false });
+      expect(await users.findApiToken('hash-t1', at(1))).toBeDefined();
+      await users.deleteUser('alice');
+      expect(await users.getApiToken('t1')).toBeUndefined();
+    });
+
     it('housekeeping deletes sessions expired or revoked before a time, and only those', async () => {
       await users.createUser(alice());
       await users.createSession(session('idle', 'u-alice', 10, 3600));

@@ -39,6 +39,26 @@ export interface ExternalIdentity {
   subject: string;
 }
 
+/**
+ * A user's API token (docs/USERS.md). The secret is never stored: only its SHA-256, so a copy of
+ * the database holds no usable token.
+ */
+export interface ApiTokenRecord {
+  /** Random, stable: what the API and the dashboard name a token by. */
+  id: string;
+  userId: string;
+  /** Chosen by its user; unique among the user's tokens that are not revoked. */
+  name: string;
+  /** Hex SHA-256 of the secret (`sft_` + 32 random bytes). */
+  hash: string;
+  /** ISO times; expiresAt null: never expires. */
+  createdAt: string;
+  expiresAt: string | null;
+  /** Recorded at most once a minute (app/api-tokens.ts). */
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
 /** What may change of a user. */
 export interface UserChanges {
   role?: Role;
@@ -91,4 +111,19 @@ export interface UserStore {
     user: Omit<UserRecord, 'disabled'> & { disabled?: boolean },
     identity: ExternalIdentity,
   ): Promise<UserRecord>;
+  /** Adds a token; `conflict` when its user has a token of that name that is not revoked. */
+  createApiToken(token: Omit<ApiTokenRecord, 'lastUsedAt' | 'revokedAt'>): Promise<ApiTokenRecord>;
+  /** A token by id, whatever its state; undefined when there is none. */
+  getApiToken(id: string): Promise<ApiTokenRecord | undefined>;
+  /** A user's tokens (revoked and expired included), oldest first. */
+  listApiTokens(userId: string): Promise<ApiTokenRecord[]>;
+  /**
+   * The token with this hash and its user, when it is usable at `at`: not revoked, not expired
+   * (`at` before its expiry), its user not disabled. Undefined otherwise.
+   */
+  findApiToken(hash: string, at: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined>;
+  /** Records use at `at`. */
+  touchApiToken(id: string, at: string): Promise<void>;
+  /** Revokes a token; false when it was not there or already revoked. */
+  revokeApiToken(id: string, at: string): Promise<boolean>;
 }

@@ -34,6 +34,12 @@ export class LiveClient {
   alive = true;
   /** Bytes held by this client's catching-up subscriptions (kept up to date by them). */
   heldBytes = 0;
+  /**
+   * Messages waiting for a credential check (subscribes) and those after them: handled in order.
+   * `waiting` counts them; with none waiting, a message that needs no check is handled at once.
+   */
+  inbox: Promise<void> = Promise.resolve();
+  waiting = 0;
   private resyncTimes: number[] = [];
   private dropped = false;
 
@@ -41,6 +47,8 @@ export class LiveClient {
     readonly ws: WebSocket,
     private readonly limits: ClientLimits,
     private readonly counters: LiveCounters,
+    /** Whether the credentials the socket was opened with still work (read from the store). */
+    readonly stillAllowed: () => Promise<boolean> = async () => true,
   ) {}
 
   get open(): boolean {

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { ERROR_CODES, isStepflowError } from '../../core/errors.js';
@@ -12,7 +12,7 @@ import type { ExecutionFilter } from '../../core/execution-filter.js';
 import type { Execution } from '../../core/model.js';
 import type { Executions } from '../../app/executions.js';
 import type { LiveInterest, LiveSource } from '../../app/live/live-source.js';
-import type { LiveTopic } from '../../protocol/live-messages.js';
+import { LIVE_CLOSE_UNAUTHORIZED, type LiveTopic } from '../../protocol/live-messages.js';
 import { catchUp, runCatchUp, subscribeExecution, type CatchUpDeps } from './catch-up.js';
 import { parseClientMessage, parseTopic, type ClientRequest } from './client-message.js';
 import { ExecutionFeed } from './execution-feed.js';
@@ -21,7 +21,7 @@ import { executionOfJobChange, jobChangeOf, JobsTopic } from './jobs-topic.js';
 import { toFrame } from './frames.js';
 import { LiveClient, type LiveCounters } from './live-client.js';
 import { closeSubscription, createSubscription, deliverBatch } from './subscription.js';
-import { listenForUpgrades, type RequestGuard } from './upgrade-gate.js';
+import { checkUpgrade, listenForUpgrades, type RequestGuard } from './upgrade-gate.js';
 
 export interface LiveHubOptions {
   /** Protocol ping interval; a socket that has not answered the previous ping is dropped. */
@@ -61,6 +61,11 @@ export interface LiveHubDeps {
   executions: Pick<Executions, 'reads' | 'settle' | 'active'>;
   guard: RequestGuard;
   log: FastifyBaseLogger;
+  /**
+   * Called whenever a credential stops working in this process (app `users.onAccessEnded`): every
+   * socket's credentials are checked again, and those no longer good are closed at once.
+   */
+  onAccessEnded?: (listener: () => void) => () => void;
 }
 
 interface LiveHubStats extends LiveCounters {
@@ -292,8 +297,70 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     }
   };
 
+  /**
+   * Whether `client`'s credentials still work; closes it (4401) when they do not. A store that
+   * cannot answer says nothing either way: `unknown`, and the socket stays until the next check.
+   */
+  const recheck = async (client: LiveClient): Promise<'yes' | 'no' | 'unknown'> => {
+    try {
+      if (await client.stillAllowed()) return 'yes';
+    } catch (error) {
+      log.error({ err: error }, 'live: could not check the credentials of a connection');
+      return 'unknown';
+    }
+    if (client.open) client.ws.close(LIVE_CLOSE_UNAUTHORIZED, 'credentials no longer valid: sign in again');
+    return 'no';
+  };
+  const unsubscribeAccess = deps.onAccessEnded?.(() => {
+    for (const client of clients) void recheck(client);
+  });
+
+  /**
+   * A subscribe is let through only while the socket's credentials still work (a sign-out or a
+   * revoked token elsewhere is seen here at the latest). Messages keep their order: while a check
+   * is pending, later ones wait behind it.
+   */
   const onMessage = (client: LiveClient, data: RawData, isBinary: boolean): void => {
     client.alive = true;
+    let request: ClientRequest | undefined;
+    let invalid: unknown;
+    try {
+      if (!isBinary) request = parseClientMessage(rawToString(data));
+    } catch (error) {
+      invalid = error;
+    }
+    const handle = (): void => handleParsed(client, isBinary, request, invalid);
+    if (request?.type !== 'subscribe' && client.waiting === 0) return handle();
+    client.waiting++;
+    client.inbox = client.inbox
+      .then(async () => {
+        if (request?.type === 'subscribe') {
+          const verdict = await recheck(client);
+          if (verdict === 'unknown') {
+            for (const topic of request.topics) {
+              client.sendControl({
+                type: 'error',
+                code: ERROR_CODES.STORE_UNAVAILABLE,
+                message: 'could not check credentials: subscribe again',
+                topic,
+              });
+            }
+            return;
+          }
+          if (verdict === 'no') return;
+        }
+        // Closed meanwhile: its subscriptions were released; a new one would never be.
+        if (client.open) handle();
+      })
+      .finally(() => client.waiting--);
+  };
+
+  const handleParsed = (
+    client: LiveClient,
+    isBinary: boolean,
+    request: ClientRequest | undefined,
+    invalid: unknown,
+  ): void => {
     if (isBinary) {
       return client.sendControl({
         type: 'error',
@@ -302,7 +369,8 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
       });
     }
     try {
-      handleMessage(client, parseClientMessage(rawToString(data)));
+      if (invalid !== undefined) throw invalid;
+      if (request !== undefined) handleMessage(client, request);
     } catch (error) {
       // A bad message is the client's mistake: answer it and keep the connection. Anything else is
       // a bug of ours: log it and still answer, since throwing here would take the process down.
@@ -321,8 +389,13 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     }
   };
 
-  const onConnection = (ws: WebSocket): void => {
-    const client = new LiveClient(ws, options, counters);
+  const onConnection = (ws: WebSocket, request: IncomingMessage): void => {
+    const client = new LiveClient(
+      ws,
+      options,
+      counters,
+      async () => (await checkUpgrade(request, deps.guard)).ok,
+    );
     clients.add(client);
     ws.on('message', (data, isBinary) => onMessage(client, data, isBinary));
     ws.on('pong', () => (client.alive = true));
@@ -388,6 +461,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
       (closing ??= (async () => {
         upgrades.stopAccepting();
         unsubscribeSource();
+        unsubscribeAccess?.();
         for (const interest of [...followed.values(), ...watchingList.values()]) interest.release();
         followed.clear();
         watchingList.clear();

@@ -21,7 +21,8 @@ export function listenForUpgrades(options: {
   log: FastifyBaseLogger;
   maxMessageBytes: number;
   refusal(): string | undefined;
-  onConnection(ws: WebSocket): void;
+  /** `request`: the upgrade, whose credentials the hub checks again later (live-hub.ts). */
+  onConnection(ws: WebSocket, request: IncomingMessage): void;
 }): { stopAccepting(): void } {
   const { server, log } = options;
   const wss = new WebSocketServer({
@@ -44,7 +45,7 @@ export function listenForUpgrades(options: {
         if (!verdict.ok) return refuseUpgrade(socket, verdict.status, verdict.code, verdict.message);
         const refusal = options.refusal();
         if (refusal !== undefined) return refuseUpgrade(socket, 503, ERROR_CODES.CONFLICT, refusal);
-        wss.handleUpgrade(request, socket, head, options.onConnection);
+        wss.handleUpgrade(request, socket, head, (ws) => options.onConnection(ws, request));
       },
       (error: unknown) => {
         // The session could not be read (the store is down): refuse, never let it through.
@@ -73,7 +74,7 @@ function isLivePath(request: IncomingMessage): boolean {
  * Host/Origin/credential checks as every API request (Fastify's hooks never see upgrades). The live
  * feed carries runs and jobs: a caller needs `runs:read` (every role has it).
  */
-async function checkUpgrade(request: IncomingMessage, guard: RequestGuard): Promise<UpgradeVerdict> {
+export async function checkUpgrade(request: IncomingMessage, guard: RequestGuard): Promise<UpgradeVerdict> {
   const verdict = await guard.check({
     method: request.method ?? 'GET',
     headers: request.headers,

@@ -298,6 +298,21 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX user_identities_user ON user_identities (user_id);
   `,
+  // Users' API tokens (docs/USERS.md): the SHA-256 of the secret, never the secret; a name is
+  // unique among a user's tokens that are not revoked. They go with their user.
+  `
+  CREATE TABLE api_tokens (
+    id text COLLATE "C" PRIMARY KEY,
+    user_id text COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name text COLLATE "C" NOT NULL,
+    hash text COLLATE "C" NOT NULL UNIQUE,
+    created_at text COLLATE "C" NOT NULL,
+    expires_at text COLLATE "C",
+    last_used_at text COLLATE "C",
+    revoked_at text COLLATE "C"
+  );
+  CREATE UNIQUE INDEX api_tokens_user_name ON api_tokens (user_id, name) WHERE revoked_at IS NULL;
+  `,
 ];
 
 /** Any constant: the key of the advisory lock migrations run under (the bytes of "SFMG"). */

@@ -1,8 +1,19 @@
 import type pg from 'pg';
-import type { ExternalIdentity, SessionRecord, UserChanges, UserRecord, UserStore } from '../user-store.js';
+import type {
+  ApiTokenRecord,
+  ExternalIdentity,
+  SessionRecord,
+  UserChanges,
+  UserRecord,
+  UserStore,
+} from '../user-store.js';
 import {
+  API_TOKEN_COLUMNS,
+  apiTokenFromRow,
   identityTaken,
   nameTaken,
+  tokenNameTaken,
+  type ApiTokenRow,
   SESSION_COLUMNS,
   sessionFromRow,
   USER_COLUMNS,
@@ -203,6 +214,76 @@ export class PostgresUserStore implements UserStore {
         throw error;
       }
       return { ...user, disabled: user.disabled ?? false };
+    });
+  }
+
+  async createApiToken(token: Omit<ApiTokenRecord, 'lastUsedAt' | 'revokedAt'>): Promise<ApiTokenRecord> {
+    return this.guard('cannot add the token', async () => {
+      try {
+        await this.pool.query(
+          `INSERT INTO api_tokens (${API_TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL)`,
+          [token.id, token.userId, token.name, token.hash, token.createdAt, token.expiresAt],
+        );
+      } catch (error) {
+        if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) throw tokenNameTaken(token.name, error);
+        throw error;
+      }
+      return { ...token, lastUsedAt: null, revokedAt: null };
+    });
+  }
+
+  async getApiToken(id: string): Promise<ApiTokenRecord | undefined> {
+    return this.guard('cannot read the token', async () => {
+      const { rows } = await this.pool.query<ApiTokenRow>(
+        `SELECT ${API_TOKEN_COLUMNS} FROM api_tokens WHERE id = $1`,
+        [id],
+      );
+      return rows[0] === undefined ? undefined : apiTokenFromRow(rows[0]);
+    });
+  }
+
+  async listApiTokens(userId: string): Promise<ApiTokenRecord[]> {
+    return this.guard('cannot list tokens', async () => {
+      const { rows } = await this.pool.query<ApiTokenRow>(
+        `SELECT ${API_TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at, id`,
+        [userId],
+      );
+      return rows.map(apiTokenFromRow);
+    });
+  }
+
+  async findApiToken(
+    hash: string,
+    at: string,
+  ): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined> {
+    return this.guard('cannot read the token', async () => {
+      const { rows } = await this.pool.query<UserRow & { token: ApiTokenRow }>(
+        `SELECT ${USER_COLUMNS.split(', ')
+          .map((c) => `u.${c}`)
+          .join(', ')}, row_to_json(t) AS token
+        FROM api_tokens t JOIN users u ON u.id = t.user_id
+        WHERE t.hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)
+          AND u.disabled = 0`,
+        [hash, at],
+      );
+      const row = rows[0];
+      return row === undefined ? undefined : { user: userFromRow(row), token: apiTokenFromRow(row.token) };
+    });
+  }
+
+  async touchApiToken(id: string, at: string): Promise<void> {
+    await this.guard('cannot record the token', () =>
+      this.pool.query('UPDATE api_tokens SET last_used_at = $1 WHERE id = $2', [at, id]),
+    );
+  }
+
+  async revokeApiToken(id: string, at: string): Promise<boolean> {
+    return this.guard('cannot revoke the token', async () => {
+      const result = await this.pool.query(
+        'UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
+        [at, id],
+      );
+      return (result.rowCount ?? 0) > 0;
     });
   }
 

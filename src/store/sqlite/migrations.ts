@@ -320,6 +320,21 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX user_identities_user ON user_identities (user_id);
   `,
+  // Users' API tokens (docs/USERS.md): the SHA-256 of the secret, never the secret; a name is
+  // unique among a user's tokens that are not revoked. They go with their user.
+  `
+  CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    last_used_at TEXT,
+    revoked_at TEXT
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX api_tokens_user_name ON api_tokens (user_id, name) WHERE revoked_at IS NULL;
+  `,
 ];
 
 /**

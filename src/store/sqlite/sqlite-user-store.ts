@@ -1,8 +1,19 @@
 import type Database from 'better-sqlite3';
-import type { ExternalIdentity, SessionRecord, UserChanges, UserRecord, UserStore } from '../user-store.js';
+import type {
+  ApiTokenRecord,
+  ExternalIdentity,
+  SessionRecord,
+  UserChanges,
+  UserRecord,
+  UserStore,
+} from '../user-store.js';
 import {
+  API_TOKEN_COLUMNS,
+  apiTokenFromRow,
   identityTaken,
   nameTaken,
+  tokenNameTaken,
+  type ApiTokenRow,
   SESSION_COLUMNS,
   sessionFromRow,
   USER_COLUMNS,
@@ -204,6 +215,80 @@ export class SqliteUserStore implements UserStore {
         }
         return { ...user, disabled: user.disabled ?? false };
       })(),
+    );
+  }
+
+  async createApiToken(token: Omit<ApiTokenRecord, 'lastUsedAt' | 'revokedAt'>): Promise<ApiTokenRecord> {
+    return this.guard('cannot add the token', () => {
+      try {
+        this.db
+          .prepare(`INSERT INTO api_tokens (${API_TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)`)
+          .run(token.id, token.userId, token.name, token.hash, token.createdAt, token.expiresAt);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+          throw tokenNameTaken(token.name, error);
+        throw error;
+      }
+      return { ...token, lastUsedAt: null, revokedAt: null };
+    });
+  }
+
+  async getApiToken(id: string): Promise<ApiTokenRecord | undefined> {
+    return this.guard('cannot read the token', () => {
+      const row = this.db
+        .prepare<[string], ApiTokenRow>(`SELECT ${API_TOKEN_COLUMNS} FROM api_tokens WHERE id = ?`)
+        .get(id);
+      return row === undefined ? undefined : apiTokenFromRow(row);
+    });
+  }
+
+  async listApiTokens(userId: string): Promise<ApiTokenRecord[]> {
+    return this.guard('cannot list tokens', () =>
+      this.db
+        .prepare<[string], ApiTokenRow>(
+          `SELECT ${API_TOKEN_COLUMNS} FROM api_tokens WHERE user_id = ? ORDER BY created_at, id`,
+        )
+        .all(userId)
+        .map(apiTokenFromRow),
+    );
+  }
+
+  async findApiToken(
+    hash: string,
+    at: string,
+  ): Promise<{ token: ApiTokenRecord; user: UserRecord } | undefined> {
+    return this.guard('cannot read the token', () => {
+      const row = this.db
+        .prepare<[string, string], UserRow & { token: string }>(
+          `SELECT ${USER_COLUMNS.split(', ')
+            .map((c) => `u.${c}`)
+            .join(', ')}, json_object(${API_TOKEN_COLUMNS.split(', ')
+            .map((c) => `'${c}', t.${c}`)
+            .join(', ')}) AS token
+          FROM api_tokens t JOIN users u ON u.id = t.user_id
+          WHERE t.hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)
+            AND u.disabled = 0`,
+        )
+        .get(hash, at);
+      return row === undefined
+        ? undefined
+        : { user: userFromRow(row), token: apiTokenFromRow(JSON.parse(row.token) as ApiTokenRow) };
+    });
+  }
+
+  async touchApiToken(id: string, at: string): Promise<void> {
+    this.guard('cannot record the token', () => {
+      this.db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(at, id);
+    });
+  }
+
+  async revokeApiToken(id: string, at: string): Promise<boolean> {
+    return this.guard(
+      'cannot revoke the token',
+      () =>
+        this.db
+          .prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
+          .run(at, id).changes > 0,
     );
   }
 

@@ -1,14 +1,23 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { NavLink, Outlet } from 'react-router';
-import { useConnectionState } from '../live/live-context.js';
+import { useConnectionState, useLiveUnauthorized } from '../live/live-context.js';
 import { ApiKeyPrompt } from './api-key-prompt.js';
 import { LoginPage } from './login-page.js';
-import { needsSignIn, useCan, useMe } from './session.js';
+import { ME_KEY, needsSignIn, useCan, useMe } from './session.js';
 import { ThemeToggle } from './theme-toggle.js';
 import { UserMenu } from './user-menu.js';
 
 export function Layout() {
   const me = useMe();
   const canRun = useCan('runs:write');
+  const queryClient = useQueryClient();
+  // Signed out elsewhere, revoked, disabled: the server closed the live feed; ask who we are now.
+  useLiveUnauthorized(() => void queryClient.invalidateQueries({ queryKey: ME_KEY }));
+  // Hidden until known: only users hold tokens, only users:admin manages users. A server without
+  // users (the open local mode) shows neither: its first user comes from `stepflow users add`.
+  const isUser = me.data?.kind === 'user';
+  const canManageUsers =
+    me.data !== undefined && me.data.kind !== 'local' && me.data.permissions.includes('users:admin');
   // The server has users and this browser has no (or an ended) session.
   if (needsSignIn(me.error)) return <LoginPage />;
   return (
@@ -25,6 +34,8 @@ export function Layout() {
           <NavLink to="/jobs">Jobs</NavLink>
           <NavLink to="/artifacts">Artifacts</NavLink>
           <NavLink to="/workers">Workers</NavLink>
+          {canManageUsers && <NavLink to="/users">Users</NavLink>}
+          {isUser && <NavLink to="/tokens">API tokens</NavLink>}
         </nav>
         <div className="topbar-end">
           <ConnectionBadge />

@@ -21,6 +21,8 @@ interface TopicEntry {
 }
 
 const LIVE_SUBPROTOCOL = 'stepflow.v1';
+/** The server closed the socket because its credentials stopped working (src/protocol/live-messages.ts). */
+const CLOSE_UNAUTHORIZED = 4401;
 const MAX_BACKOFF_MS = 5_000;
 /**
  * A cut network often closes nothing: no close event for minutes. We ping this often and give up
@@ -33,6 +35,7 @@ export class LiveConnection {
   private socket: WebSocket | null = null;
   private readonly topics = new Map<LiveTopic, TopicEntry>();
   private readonly stateListeners = new Set<(state: ConnectionState) => void>();
+  private readonly unauthorizedListeners = new Set<() => void>();
   private state: ConnectionState = 'connecting';
   private attempts = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -72,6 +75,12 @@ export class LiveConnection {
     return () => this.stateListeners.delete(listener);
   }
 
+  /** Calls `listener` when the server ends the connection because the sign-in ended (4401). */
+  onUnauthorized(listener: () => void): () => void {
+    this.unauthorizedListeners.add(listener);
+    return () => this.unauthorizedListeners.delete(listener);
+  }
+
   getState(): ConnectionState {
     return this.state;
   }
@@ -105,7 +114,11 @@ export class LiveConnection {
       if (typeof event.data !== 'string') return;
       this.dispatch(JSON.parse(event.data) as LiveServerMessage);
     };
-    socket.onclose = () => this.lost(socket);
+    socket.onclose = (event) => {
+      if (event.code === CLOSE_UNAUTHORIZED)
+        for (const listener of [...this.unauthorizedListeners]) listener();
+      this.lost(socket);
+    };
   }
 
   /** The socket is gone (closed, or silent too long): reconnect with backoff and resume every topic. */

@@ -51,3 +51,10 @@ export function useLiveTopic(
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [live, topic]);
 }
+
+/** Calls `onEnded` when the server closes the live connection because the sign-in ended. */
+export function useLiveUnauthorized(onEnded: () => void): void {
+  const live = useLiveConnection();
+  const handle = useEffectEvent(onEnded);
+  useEffect(() => live.onUnauthorized(() => handle()), [live]);
+}
