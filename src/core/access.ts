@@ -67,7 +67,10 @@ export function isPermission(value: unknown): value is Permission {
  *   as before users existed.
  */
 export type Principal =
-  { kind: 'user'; name: string; role: Role } | { kind: 'api-key' } | { kind: 'worker' } | { kind: 'local' };
+  | { kind: 'user'; name: string; role: Role; token?: string }
+  | { kind: 'api-key' }
+  | { kind: 'worker' }
+  | { kind: 'local' };
 
 /** Whether `principal` may do what needs `permission`. */
 export function allows(principal: Principal, permission: Permission): boolean {

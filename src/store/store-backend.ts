@@ -1,3 +1,4 @@
+import type { AuditStore } from './audit-store.js';
 import type { JobStore } from './job-store.js';
 import type { StoreMaintenance } from './maintenance.js';
 import type { StoreConsistency, StoreSnapshots } from './snapshots.js';
@@ -24,4 +25,6 @@ export interface StoreBackend {
   consistency?: StoreConsistency;
   /** Users, roles and sign-in sessions (docs/USERS.md). */
   users: UserStore;
+  /** The audit log: who changed what (docs/AUDIT.md). */
+  audit: AuditStore;
 }

@@ -4,6 +4,7 @@ import { PgChangeNotices } from './change-notices.js';
 import { DEFAULT_POOL_SIZE, openPool } from './open-pool.js';
 import { PostgresStore } from './pg-store.js';
 import { PostgresUserStore } from './pg-user-store.js';
+import { PostgresAuditStore } from './pg-audit-store.js';
 import { PostgresWorkerStore } from './pg-worker-store.js';
 
 /** The PostgreSQL backend: every port on one pool. No `maintenance` (see docs/POSTGRES.md). */
@@ -35,5 +36,6 @@ export async function openPostgresStores({
     jobs: openPgJobStore(pool, now),
     workers: new PostgresWorkerStore(pool, notices),
     users: new PostgresUserStore(pool),
+    audit: new PostgresAuditStore(pool),
   };
 }

@@ -7,6 +7,7 @@ import { SqliteMaintenance } from './sqlite-maintenance.js';
 import { sqliteSnapshots } from './sqlite-snapshots.js';
 import { SqliteStore } from './sqlite-store.js';
 import { SqliteUserStore } from './sqlite-user-store.js';
+import { SqliteAuditStore } from './sqlite-audit-store.js';
 import { SqliteWorkerStore } from './sqlite-worker-store.js';
 
 /** The SQLite backend: both ports and maintenance, on one connection to `<dataDir>/stepflow.db`. */
@@ -17,6 +18,7 @@ export interface SqliteStores extends StoreBackend {
   workers: SqliteWorkerStore;
   consistency: SqliteConsistency;
   users: SqliteUserStore;
+  audit: SqliteAuditStore;
 }
 
 /**
@@ -43,5 +45,6 @@ export async function openSqliteStores({
     snapshots: sqliteSnapshots,
     consistency: new SqliteConsistency(db),
     users: new SqliteUserStore(db),
+    audit: new SqliteAuditStore(db),
   };
 }
