@@ -66,6 +66,8 @@ export interface StepflowOptions {
    * SQLite only: on PostgreSQL there is no index file (docs/POSTGRES.md).
    */
   searchIndexer?: boolean;
+  /** The CLI acting on the store itself (`stepflow users …`): its user changes are audited as `local`. */
+  cli?: boolean;
 }
 
 /** The database file of a data dir (the embedded store's): how the CLI tells a data dir or spool. */
@@ -91,7 +93,8 @@ export async function createStepflow(
 ): Promise<Stepflow> {
   limitHeapGrowth();
   // One backend, one database: the job store reads the executions the execution store writes.
-  const { store, jobs, maintenance, workers, snapshots, consistency, users } = await openBackend(config);
+  const { store, jobs, maintenance, workers, snapshots, consistency, users, audit } =
+    await openBackend(config);
   const recovered = await store.recoverInterrupted(isOwnerAlive);
   const searchIndexer =
     options.searchIndexer && config.database === undefined
@@ -170,6 +173,8 @@ export async function createStepflow(
     ...(config.clusterMaxRunning !== undefined ? { clusterMaxRunning: config.clusterMaxRunning } : {}),
     ...(config.retention ? { retention: config.retention } : {}),
     users,
+    audit,
+    ...(options.cli ? { cli: true } : {}),
   });
 
   let closing: Promise<void> | undefined;
@@ -189,6 +194,7 @@ export async function createStepflow(
       await writer.close();
       unsubscribeWriter();
       monitor.close();
+      await app.audit.flush();
       await jobs.close();
       await store.close();
     })());

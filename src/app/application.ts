@@ -20,6 +20,8 @@ import { createRetention, type Retention } from './retention.js';
 import type { RetentionPolicy } from '../core/retention.js';
 import type { UserStore } from '../store/user-store.js';
 import { createUsers, type Users } from './users.js';
+import type { AuditStore } from '../store/audit-store.js';
+import { createAudit, type Audit } from './audit.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -51,6 +53,8 @@ export interface Application {
   dataDirCare: DataDirCare;
   /** Expiring old runs, logs and artifacts by policy (docs/RETENTION.md). */
   retention: Retention;
+  /** Who changed what (docs/AUDIT.md): recorded by the server's audit hook and the CLI's user changes. */
+  audit: Audit;
 }
 
 export interface ApplicationDeps {
@@ -82,10 +86,14 @@ export interface ApplicationDeps {
   /** Clock of the retention sweep; tests pass a fake. */
   now?: () => Date;
   users: UserStore;
+  audit: AuditStore;
+  /** This process is the CLI acting on the store itself: its user changes are audited as `local`. */
+  cli?: boolean;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
   const { store, engine, writer, bus, scheduler, requestCancel, dataDir } = deps;
+  const audit = createAudit({ store: deps.audit });
   // Other processes' commits, heard at once where the store can tell (PostgreSQL), else polled.
   const changes = store.onChange?.bind(store);
   const workers = createWorkers({
@@ -108,7 +116,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     jobs: createJobs({ jobs: deps.jobs, scheduler, bus }),
     remote: createRemoteRuns({ store, bus, writer }),
     workers,
-    users: createUsers({ users: deps.users }),
+    users: createUsers({ users: deps.users, ...(deps.cli ? { audit } : {}) }),
     events: { subscribe: (listener) => bus.subscribe(listener) },
     openLiveSource: ({ onError, pollMs }) =>
       createLiveSource({
@@ -136,6 +144,7 @@ export function createApplication(deps: ApplicationDeps): Application {
       policy: deps.retention ?? {},
       ...(deps.now ? { now: deps.now } : {}),
     }),
+    audit,
   };
 }
 

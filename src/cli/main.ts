@@ -32,7 +32,7 @@ async function withStepflow(
   const config = commandConfig(options);
   if (config.database === undefined) warnOfLegacyDataDir(config);
   const { createStepflow } = await import('../stepflow.js');
-  const stepflow = await createStepflow(config);
+  const stepflow = await createStepflow(config, { cli: true });
   try {
     return await action(stepflow.app, stepflow.config);
   } finally {

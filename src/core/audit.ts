@@ -1,5 +1,6 @@
 import type { Principal } from './access.js';
 import { validationError } from './errors.js';
+import { parseSince } from './since-time.js';
 
 /**
  * The audit log (docs/AUDIT.md): who changed what, from where, and whether it worked. Only state
@@ -32,11 +33,15 @@ export const AUDIT_ACTIONS = [
   'auth.logout',
   'backup.create',
   'settings.update',
+  'maintenance.optimize',
+  'maintenance.integrity_check',
+  'retention.sweep',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** What an action is done to: the part of the action before its dot. */
-export type AuditObjectKind = 'run' | 'job' | 'user' | 'token' | 'auth' | 'backup' | 'settings';
+export type AuditObjectKind =
+  'run' | 'job' | 'user' | 'token' | 'auth' | 'backup' | 'settings' | 'maintenance' | 'retention';
 
 /** `ok`: done; `denied`: refused for want of credentials or permission (401/403); `failed`: any other refusal or error. */
 export const AUDIT_OUTCOMES = ['ok', 'denied', 'failed'] as const;
@@ -157,4 +162,34 @@ export function parseObjectFilter(value: string): Pick<AuditFilter, 'objectKind'
 
 export function isAuditOutcome(value: unknown): value is AuditOutcome {
   return typeof value === 'string' && (AUDIT_OUTCOMES as readonly string[]).includes(value);
+}
+
+/** The filter options as typed (`GET /api/audit`'s query, `stepflow audit`'s flags). */
+export interface AuditFilterInput {
+  actor?: string | undefined;
+  action?: string | undefined;
+  object?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  outcome?: string | undefined;
+}
+
+/**
+ * Checks the filter options and turns them into an {@link AuditFilter}: `since` may be an age
+ * (`24h`), `object` is `<kind>:<id>`. A bad value is a `validation_failed` naming its option.
+ */
+export function auditFilterFrom(input: AuditFilterInput, now: Date): AuditFilter {
+  const filter: AuditFilter = {};
+  if (input.actor !== undefined) filter.actor = input.actor;
+  if (input.action !== undefined) filter.action = checkActionPrefix(input.action);
+  if (input.object !== undefined) Object.assign(filter, parseObjectFilter(input.object));
+  if (input.since !== undefined) filter.since = parseSince(input.since, now, 'since');
+  if (input.until !== undefined) filter.until = parseSince(input.until, now, 'until');
+  if (input.outcome !== undefined) {
+    if (!isAuditOutcome(input.outcome)) {
+      throw validationError(`outcome must be one of ${AUDIT_OUTCOMES.join(', ')}`, { field: 'outcome' });
+    }
+    filter.outcome = input.outcome;
+  }
+  return filter;
 }

@@ -20,6 +20,7 @@ import { createIngestMeter } from './ingest-meter.js';
 import { installInputChecks } from './input-checks.js';
 import { createLiveHub, type LiveHubOptions } from './live/live-hub.js';
 import { createRequestGuard } from './request-guard.js';
+import { installAuditHook } from './audit-hook.js';
 import { accessOfRequest, declareScopeAccess, recordRoutes, setPrincipal } from './route-access.js';
 import { authRoutes } from './routes/auth.js';
 import { artifactDownloadRoutes } from './routes/artifact-download.js';
@@ -37,6 +38,7 @@ import { registerRetentionRoutes } from './routes/retention.js';
 import { registerPrometheusMetrics } from './routes/prometheus-metrics.js';
 import { registerRemoteRoutes } from './routes/remote-executions.js';
 import { workersRoutes } from './routes/workers.js';
+import { auditRoutes } from './routes/audit.js';
 import type { ServerOptions } from './server-options.js';
 import { addSecurityHeaders, registerWebUi } from './web-ui.js';
 
@@ -148,6 +150,8 @@ export async function buildServer(
       access: accessOfRequest(request),
     });
     if (!verdict.ok) {
+      // For the audit log only: a refused request never reaches a route.
+      if (verdict.principal !== undefined) setPrincipal(request, verdict.principal);
       if (verdict.status === 401) reply.header('www-authenticate', 'Bearer');
       return reply.status(verdict.status).send(errorBody(verdict.code, verdict.message, verdict.details));
     }
@@ -155,6 +159,7 @@ export async function buildServer(
     return undefined;
   };
   app.addHook('onRequest', guardRequest);
+  installAuditHook(app, stepflow.app.audit);
   installErrorHandling(app, { notFoundGuard: guardRequest });
   addSecurityHeaders(app);
   installInputChecks(app);
@@ -212,5 +217,6 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await artifactsListRoutes(app, context);
   await runSearchRoutes(app, context);
   await dataDirCareRoutes(app, context);
+  await auditRoutes(app, context);
   await registerWebUi(app);
 }

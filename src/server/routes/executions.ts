@@ -32,7 +32,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
   app.post(
     '/api/executions',
     {
-      config: { permission: 'runs:write' },
+      config: { permission: 'runs:write', audit: { action: 'run.start', object: 'response:id' } },
       preValidation: requireJson,
       validatorCompiler: strictValidator,
       schema: {
@@ -139,7 +139,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
   app.post(
     '/api/executions/:id/cancel',
     {
-      config: { permission: 'runs:write' },
+      config: { permission: 'runs:write', audit: { action: 'run.cancel', object: 'param:id' } },
       schema: {
         tags,
         summary:
@@ -178,7 +178,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     '/api/executions/:id/rerun',
     {
       // `curl -X POST …/rerun` sends no body at all: the same as `{}`.
-      config: { permission: 'runs:write' },
+      config: { permission: 'runs:write', audit: { action: 'run.rerun', object: 'param:id' } },
       preValidation: [requireJson, noBodyAsEmpty],
       validatorCompiler: strictValidator,
       schema: {
@@ -210,7 +210,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     app.post(
       `/api/executions/:id/${action}`,
       {
-        config: { permission: 'runs:write' },
+        config: { permission: 'runs:write', audit: { action: `run.${action}`, object: 'param:id' } },
         schema: {
           tags,
           summary: pinned
@@ -227,7 +227,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
   app.delete(
     '/api/executions/:id',
     {
-      config: { permission: 'runs:write' },
+      config: { permission: 'runs:write', audit: { action: 'run.delete', object: 'param:id' } },
       schema: {
         tags,
         summary: 'Delete an ended execution with its log, steps and artifact files',

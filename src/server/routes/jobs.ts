@@ -59,7 +59,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.post(
     '/api/jobs',
     {
-      config: { permission: 'jobs:write' },
+      config: { permission: 'jobs:write', audit: { action: 'job.create', object: 'response:id' } },
       preValidation: requireJson,
       validatorCompiler: strictValidator,
       schema: {
@@ -155,7 +155,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.patch(
     '/api/jobs/:id',
     {
-      config: { permission: 'jobs:write' },
+      config: { permission: 'jobs:write', audit: { action: 'job.update', object: 'param:id' } },
       preValidation: requireJson,
       validatorCompiler: strictValidator,
       schema: {
@@ -177,7 +177,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.delete(
     '/api/jobs/:id',
     {
-      config: { permission: 'jobs:write' },
+      config: { permission: 'jobs:write', audit: { action: 'job.delete', object: 'param:id' } },
       schema: {
         tags,
         summary: 'Delete a job with its history; its executions stay (runs in progress go on)',
@@ -194,7 +194,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.post(
     '/api/jobs/:id/run',
     {
-      config: { permission: 'jobs:write' },
+      config: { permission: 'jobs:write', audit: { action: 'job.run', object: 'param:id' } },
       schema: {
         tags,
         summary:
@@ -213,7 +213,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
     app.post(
       `/api/jobs/:id/${action}`,
       {
-        config: { permission: 'jobs:write' },
+        config: { permission: 'jobs:write', audit: { action: `job.${action}`, object: 'param:id' } },
         schema: {
           tags,
           summary:
