@@ -193,3 +193,8 @@ export function auditFilterFrom(input: AuditFilterInput, now: Date): AuditFilter
   }
   return filter;
 }
+
+/** What a run started by `principal` records as its `createdBy`: the user's name, else the kind. */
+export function createdByOf(principal: Principal): string {
+  return principal.kind === 'user' ? principal.name : principal.kind;
+}

@@ -79,11 +79,19 @@ describe('the audit log', () => {
     expect((await post(server, `/api/executions/${run}/pin`, carol.headers)).status).toBe(200);
     const bearer = { authorization: `Bearer ${KEY}`, 'x-forwarded-for': '10.1.2.3' };
     expect((await post(server, '/api/executions/no-such-run/cancel', bearer)).status).toBe(404);
+    // The API key creates a job and runs it: the run is the job's.
+    const job = (await (
+      await post(server, '/api/jobs', bearer, { name: 'nightly', command: 'true', triggers: [] })
+    ).json()) as { id: string };
+    const jobRun = await post(server, `/api/jobs/${job.id}/run`, bearer);
+    expect(jobRun.status).toBe(201);
+    expect(((await jobRun.json()) as { createdBy?: string }).createdBy).toBe('job:nightly');
     // The operator signs out.
     expect((await post(server, '/api/auth/logout', alice.headers)).status).toBe(204);
 
-    // Reads change nothing: none of these is recorded.
-    expect((await get(server, `/api/executions/${run}`, bob.headers)).status).toBe(200);
+    // Reads change nothing: none of these is recorded. The run says who started it.
+    const shown = await get(server, `/api/executions/${run}`, bob.headers);
+    expect(((await shown.json()) as { createdBy?: string }).createdBy).toBe('alice');
 
     const response = await get(server, '/api/audit', carol.headers);
     expect(response.status).toBe(200);
@@ -105,6 +113,8 @@ describe('the audit log', () => {
       ['auth.login', 'carol', '203.0.113.50', 'carol', 'ok', null],
       ['run.pin', 'carol', '203.0.113.50', run, 'ok', null],
       ['run.cancel', 'api-key', '10.1.2.3', 'no-such-run', 'failed', 'not_found'],
+      ['job.create', 'api-key', '10.1.2.3', job.id, 'ok', null],
+      ['job.run', 'api-key', '10.1.2.3', job.id, 'ok', null],
       ['auth.logout', 'alice', '203.0.113.7', 'alice', 'ok', null],
     ]);
     expect(entries.every((e) => e.via === 'api' && e.token === null)).toBe(true);

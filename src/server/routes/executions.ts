@@ -1,3 +1,5 @@
+import { createdByOf } from '../../core/audit.js';
+import { principalOf } from '../route-access.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { validationError } from '../../core/errors.js';
@@ -45,7 +47,9 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     },
     async (request, reply) => {
       // Never waits for the script (`done`): the client polls, follows the log or watches the socket.
-      const submitted = await executions.submit(await runSpecFromBody(request.body, process.cwd()));
+      const submitted = await executions.submit(await runSpecFromBody(request.body, process.cwd()), {
+        createdBy: createdByOf(principalOf(request)),
+      });
       const execution = (await context.app.workers.withWaitingReasons([submitted]))[0] ?? submitted;
       return reply.status(201).header('location', `/api/executions/${execution.id}`).send(execution);
     },
@@ -195,10 +199,10 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     },
     async (request, reply) => {
       const { fromStep } = request.body;
-      const { execution } = await executions.rerun(
-        request.params.id,
-        fromStep === undefined ? {} : { fromStep },
-      );
+      const { execution } = await executions.rerun(request.params.id, {
+        ...(fromStep === undefined ? {} : { fromStep }),
+        createdBy: createdByOf(principalOf(request)),
+      });
       return reply.status(201).header('location', `/api/executions/${execution.id}`).send(execution);
     },
   );
