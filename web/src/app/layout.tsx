@@ -9,6 +9,7 @@ import { UserMenu } from './user-menu.js';
 export function Layout() {
   const me = useMe();
   const canRun = useCan('runs:write');
+  const canAudit = useCan('audit:read');
   // The server has users and this browser has no (or an ended) session.
   if (needsSignIn(me.error)) return <LoginPage />;
   return (
@@ -25,6 +26,7 @@ export function Layout() {
           <NavLink to="/jobs">Jobs</NavLink>
           <NavLink to="/artifacts">Artifacts</NavLink>
           <NavLink to="/workers">Workers</NavLink>
+          {canAudit && <NavLink to="/audit">Audit</NavLink>}
         </nav>
         <div className="topbar-end">
           <ConnectionBadge />

@@ -9,6 +9,7 @@ import { JobsPage } from '../pages/jobs/jobs-page.js';
 import { NewJobPage } from '../pages/jobs/new-job-page.js';
 import { NewExecutionPage } from '../pages/new-execution/new-execution-page.js';
 import { WorkersPage } from '../pages/workers/workers-page.js';
+import { AuditPage } from '../pages/audit/audit-page.js';
 import { Layout } from './layout.js';
 import { NotFoundPage } from './not-found-page.js';
 
@@ -27,6 +28,7 @@ export const router = createBrowserRouter([
       { path: 'jobs/:id', element: <JobPage /> },
       { path: 'jobs/:id/edit', element: <EditJobPage /> },
       { path: 'workers', element: <WorkersPage /> },
+      { path: 'audit', element: <AuditPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },
