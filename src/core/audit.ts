@@ -52,10 +52,10 @@ export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
  * the bootstrap `api-key`, the `worker` token, `local` (a server asking for no credentials, or
  * the CLI on the data dir: `via` tells), or `anonymous` (no valid credentials: a denied request).
  */
-export type AuditActorKind = 'user' | 'api-key' | 'worker' | 'local' | 'anonymous';
+type AuditActorKind = 'user' | 'api-key' | 'worker' | 'local' | 'anonymous';
 
 /** How the change came in: the HTTP API (and dashboard), or the CLI opening the store itself. */
-export type AuditVia = 'api' | 'cli';
+type AuditVia = 'api' | 'cli';
 
 /** One entry, as stored and shown. */
 export interface AuditEntry {
@@ -138,7 +138,7 @@ const OBJECT_KINDS: readonly AuditObjectKind[] = [
 ];
 
 /** Checks an action filter (letters, `_` and at most one dot), or a `validation_failed` naming `action`. */
-export function checkActionPrefix(value: string): string {
+function checkActionPrefix(value: string): string {
   if (!ACTION_PREFIX.test(value)) {
     throw validationError(`action must be an action such as run.cancel, or its start such as run.`, {
       field: 'action',
@@ -148,7 +148,7 @@ export function checkActionPrefix(value: string): string {
 }
 
 /** `run:<id>`, `job:<id>`, `user:<name>` (or a kind alone) as a filter, or a `validation_failed` naming `object`. */
-export function parseObjectFilter(value: string): Pick<AuditFilter, 'objectKind' | 'objectId'> {
+function parseObjectFilter(value: string): Pick<AuditFilter, 'objectKind' | 'objectId'> {
   const colon = value.indexOf(':');
   const kind = colon < 0 ? value : value.slice(0, colon);
   const id = colon < 0 ? '' : value.slice(colon + 1);
@@ -160,7 +160,7 @@ export function parseObjectFilter(value: string): Pick<AuditFilter, 'objectKind'
   return { objectKind: kind as AuditObjectKind, ...(id === '' ? {} : { objectId: id }) };
 }
 
-export function isAuditOutcome(value: unknown): value is AuditOutcome {
+function isAuditOutcome(value: unknown): value is AuditOutcome {
   return typeof value === 'string' && (AUDIT_OUTCOMES as readonly string[]).includes(value);
 }
 

@@ -4,7 +4,7 @@ import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from '../core/audit.js';
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** One audit log entry (docs/AUDIT.md), as `GET /api/audit` and `stepflow audit --json` show it. */
-export const AuditEntrySchema = Type.Object({
+const AuditEntrySchema = Type.Object({
   id: Type.String({ description: 'Increasing; the cursor of keyset paging' }),
   at: Type.String({ description: 'ISO time' }),
   actorKind: Type.Union(

@@ -18,7 +18,7 @@ import { knownPrincipalOf } from './route-access.js';
 type ObjectSource = `param:${string}` | `body:${string}` | `response:${string}`;
 
 /** What a state-changing route declares to be audited (`config: { permission, audit }`). */
-export interface RouteAudit {
+interface RouteAudit {
   action: AuditAction;
   /** Absent: the action has no object (a backup). */
   object?: ObjectSource;
