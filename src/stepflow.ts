@@ -71,6 +71,8 @@ export interface StepflowOptions {
    * SQLite only: on PostgreSQL there is no index file (docs/POSTGRES.md).
    */
   searchIndexer?: boolean;
+  /** The CLI acting on the store itself (`stepflow users …`): its user changes are audited as `local`. */
+  cli?: boolean;
 }
 
 /**
@@ -129,7 +131,7 @@ export async function createStepflow(
   limitHeapGrowth();
   const migrationBackup = await backupIfMigrating(config);
   // One backend, one database: the job store reads the executions the execution store writes.
-  const { store, jobs, maintenance, workers, snapshots, consistency, users, secrets } =
+  const { store, jobs, maintenance, workers, snapshots, consistency, users, secrets, audit } =
     await openBackend(config);
   // Secrets at rest (docs/SECRETS.md): STEPFLOW_SECRET_KEY, else the data dir's key file on SQLite;
   // on PostgreSQL replicas would each make their own file, so only the variable will do.
@@ -233,6 +235,8 @@ export async function createStepflow(
     users,
     secretKeeper,
     secretDocuments: secrets,
+    audit,
+    ...(options.cli ? { cli: true } : {}),
   });
 
   let closing: Promise<void> | undefined;
@@ -252,6 +256,7 @@ export async function createStepflow(
       await writer.close();
       unsubscribeWriter();
       monitor.close();
+      await app.audit.flush();
       await jobs.close();
       await store.close();
     })());

@@ -25,6 +25,8 @@ import type { SecretDocuments } from '../store/secret-documents.js';
 import { createSecrets, type Secrets } from './secrets.js';
 import { createAccessEnded } from './access-ended.js';
 import { createApiTokens, type ApiTokens } from './api-tokens.js';
+import type { AuditStore } from '../store/audit-store.js';
+import { createAudit, type Audit } from './audit.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -60,6 +62,8 @@ export interface Application {
   secrets: Secrets;
   /** Users' API tokens (docs/USERS.md). */
   tokens: ApiTokens;
+  /** Who changed what (docs/AUDIT.md): recorded by the server's audit hook and the CLI's user changes. */
+  audit: Audit;
 }
 
 export interface ApplicationDeps {
@@ -94,10 +98,14 @@ export interface ApplicationDeps {
   /** Seals secret values before they are stored, opens them where a run starts (docs/SECRETS.md). */
   secretKeeper: SecretKeeper;
   secretDocuments: SecretDocuments;
+  audit: AuditStore;
+  /** This process is the CLI acting on the store itself: its user changes are audited as `local`. */
+  cli?: boolean;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
   const { store, engine, writer, bus, scheduler, requestCancel, dataDir } = deps;
+  const audit = createAudit({ store: deps.audit });
   // Other processes' commits, heard at once where the store can tell (PostgreSQL), else polled.
   const changes = store.onChange?.bind(store);
   const workers = createWorkers({
@@ -129,7 +137,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     }),
     remote: createRemoteRuns({ store, bus, writer }),
     workers,
-    users: createUsers({ users: deps.users, accessEnded }),
+    users: createUsers({ users: deps.users, accessEnded, ...(deps.cli ? { audit } : {}) }),
     tokens: createApiTokens({ users: deps.users, accessEnded }),
     secrets: createSecrets({ keeper: deps.secretKeeper, documents: deps.secretDocuments }),
     events: { subscribe: (listener) => bus.subscribe(listener) },
@@ -160,6 +168,7 @@ export function createApplication(deps: ApplicationDeps): Application {
       jobPolicies: () => jobRetentionPolicies(deps.jobs),
       ...(deps.now ? { now: deps.now } : {}),
     }),
+    audit,
   };
 }
 

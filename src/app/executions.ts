@@ -39,13 +39,19 @@ interface CancelOutcome {
 
 /** The execution use cases: what the API, the CLI and the scheduler do to executions. */
 export interface Executions {
-  /** Starts a run (beyond the concurrency limit it waits as `queued`); never waits for it. */
-  submit(spec: RunSpec): Promise<Execution>;
+  /**
+   * Starts a run (beyond the concurrency limit it waits as `queued`); never waits for it.
+   * `createdBy`: who starts it (Execution.createdBy).
+   */
+  submit(spec: RunSpec, options?: { createdBy?: string }): Promise<Execution>;
   /**
    * Starts a run in this process and follows it: `done` resolves with its final state once the
    * end is on the event stream (the terminal's `stepflow run`).
    */
-  run(spec: RunSpec): Promise<{ execution: Execution; done: Promise<Execution> }>;
+  run(
+    spec: RunSpec,
+    options?: { createdBy?: string },
+  ): Promise<{ execution: Execution; done: Promise<Execution> }>;
   /** The execution as stored after everything this process published about it (not found: throws). */
   get(id: string): Promise<ExecutionDetail>;
   /** Its summary Markdown, the run's and each step's, as stored after what this process published. */
@@ -60,7 +66,7 @@ export interface Executions {
    */
   rerun(
     id: string,
-    options?: { fromStep?: string },
+    options?: { fromStep?: string; createdBy?: string },
   ): Promise<{ execution: Execution; done: Promise<Execution> }>;
   /** Deletes an ended execution with its log, steps and artifact files. */
   delete(id: string): Promise<void>;
@@ -151,11 +157,11 @@ export function createExecutions(deps: ExecutionsDeps): Executions {
     },
     storedArtifactFile: (storedPath) => resolveStoredArtifact(dataDir, storedPath),
 
-    async submit(spec) {
-      return (await engine.submit(spec)).execution;
+    async submit(spec, options = {}) {
+      return (await engine.submit(spec, createdByLink(options))).execution;
     },
 
-    run: (spec) => engine.submit(spec),
+    run: (spec, options = {}) => engine.submit(spec, createdByLink(options)),
 
     async cancel(id, options = {}) {
       const active = engine.active().find((execution) => execution.id === id);
@@ -189,7 +195,10 @@ export function createExecutions(deps: ExecutionsDeps): Executions {
       if (remoteHost !== undefined) throw conflict(`execution ${id} ran on ${remoteHost}; re-run it there`);
       const { fromStep } = options;
       if (fromStep !== undefined) checkStepName(await get(id), fromStep);
-      return engine.submit(spec, { rerun: { rerunOf: id, resumeFrom: fromStep ?? null } });
+      return engine.submit(spec, {
+        rerun: { rerunOf: id, resumeFrom: fromStep ?? null },
+        ...createdByLink(options),
+      });
     },
 
     async pin(id, pinned) {
@@ -245,4 +254,8 @@ function ownerText(execution: Pick<Execution, 'owner'>): string {
 function unreadableStatus(error: StepflowError): { status: string; owner: null } {
   const { status } = (error.details ?? {}) as { status?: unknown };
   return { status: typeof status === 'string' ? status : 'unknown', owner: null };
+}
+
+function createdByLink(options: { createdBy?: string }): { createdBy?: string } {
+  return options.createdBy === undefined ? {} : { createdBy: options.createdBy };
 }

@@ -1,8 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { checkRole, checkUserName, type Principal, type Role } from '../core/access.js';
-import { ERROR_CODES, notFound, StepflowError, validationError } from '../core/errors.js';
+import { ERROR_CODES, isStepflowError, notFound, StepflowError, validationError } from '../core/errors.js';
 import type { ExternalIdentity, UserRecord, UserStore } from '../store/user-store.js';
 import { createAccessEnded, type AccessEnded } from './access-ended.js';
+import type { AuditAction } from '../core/audit.js';
+import type { Audit } from './audit.js';
 import { hashPassword, needsRehash, verifyPassword } from './password-hash.js';
 
 /** A user as shown (CLI `users ls --json`, `GET /api/auth/me`): never its password hash. */
@@ -92,12 +94,19 @@ export function createUsers({
   users,
   accessEnded = createAccessEnded(),
   now = () => new Date(),
+  audit,
 }: {
   users: UserStore;
   /** Shared with the tokens use cases (app/api-tokens.ts). */
   accessEnded?: AccessEnded;
   /** Tests pass a fake clock. */
   now?: () => Date;
+  /**
+   * Given to the CLI's (`stepflow users …` on the store): each change is recorded in the audit log
+   * as `local` via the CLI. The server leaves it out: its routes are recorded by the request's
+   * audit hook (server/audit-hook.ts), which knows the caller.
+   */
+  audit?: Pick<Audit, 'record'>;
 }): Users {
   // A hash of a random password: an unknown user's sign-in is verified against it, so it takes
   // the time a known user's does.
@@ -147,7 +156,7 @@ export function createUsers({
     return { token, user: view(user), expiresAt };
   };
 
-  return {
+  const base: Users = {
     async list() {
       return (await users.listUsers()).map(view);
     },
@@ -283,6 +292,43 @@ export function createUsers({
     async signOut(token) {
       if (await users.revokeSession(sessionHash(token), now().toISOString())) accessEnded.publish();
     },
+  };
+  return audit === undefined ? base : recordedChanges(base, audit);
+}
+
+/** `users` whose changes are recorded in the audit log as the CLI's (`local`), ok or failed. */
+function recordedChanges(users: Users, audit: Pick<Audit, 'record'>): Users {
+  const recorded = async <T>(action: AuditAction, name: string, change: () => Promise<T>): Promise<T> => {
+    // The user's name and the outcome only: never the password or its hash.
+    const entry = {
+      actorKind: 'local',
+      actor: 'local',
+      token: null,
+      ip: null,
+      via: 'cli',
+      action,
+      objectKind: 'user',
+      objectId: name,
+    } as const;
+    try {
+      const result = await change();
+      audit.record({ ...entry, outcome: 'ok', errorCode: null });
+      return result;
+    } catch (error) {
+      audit.record({
+        ...entry,
+        outcome: 'failed',
+        errorCode: isStepflowError(error) ? error.code : 'internal',
+      });
+      throw error;
+    }
+  };
+  return {
+    ...users,
+    add: (user) => recorded('user.create', user.name, () => users.add(user)),
+    remove: (name) => recorded('user.delete', name, () => users.remove(name)),
+    setPassword: (name, password) => recorded('user.password', name, () => users.setPassword(name, password)),
+    setRole: (name, role) => recorded('user.update', name, () => users.setRole(name, role)),
   };
 }
 

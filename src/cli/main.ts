@@ -3,6 +3,7 @@ import { databaseConfig, loadConfig, type StepflowConfig } from '../config.js';
 import { ERROR_CODES, StepflowError, isStepflowError } from '../core/errors.js';
 import type { Application } from '../app/application.js';
 import type { DataDirCare } from '../app/data-dir-care.js';
+import type { AuditCommandOptions } from './commands/audit-command.js';
 import type { ExecutionSource } from './execution-source.js';
 import { resolveServer } from './jobs/jobs-api-client.js';
 import { warnOfLegacyDataDir } from '../legacy-data-dir.js';
@@ -32,7 +33,7 @@ async function withStepflow(
   const config = commandConfig(options);
   if (config.database === undefined) warnOfLegacyDataDir(config);
   const { createStepflow } = await import('../stepflow.js');
-  const stepflow = await createStepflow(config);
+  const stepflow = await createStepflow(config, { cli: true });
   if (stepflow.migrationBackup) {
     const { fromVersion, toVersion, file } = stepflow.migrationBackup;
     process.stderr.write(
@@ -409,6 +410,20 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (id: string, options: StoreOptions) => {
       const { tokensRevokeCommand } = await loadTokensCommands();
       setExit(await withStepflow(options, (app) => tokensRevokeCommand(app.tokens, id)));
+    });
+  opensStore(program.command('audit'))
+    .description('the audit log: who changed what, from where, newest first (docs/AUDIT.md)')
+    .option('--json', 'print JSON lines, one entry a line')
+    .option('--since <time>', 'from this ISO time, or this long ago: 30m, 24h, 7d')
+    .option('--until <time>', 'before this ISO time or age')
+    .option('--actor <name>', 'a user name, or api-key, worker, local, anonymous')
+    .option('--action <action>', 'an action (run.cancel) or its start (run.)')
+    .option('--object <kind:id>', 'what was acted on, e.g. run:<id>, user:alice')
+    .option('--outcome <outcome>', 'ok, denied or failed')
+    .option('--limit <n>', 'how many (default 50, max 1000)')
+    .action(async (options: StoreOptions & AuditCommandOptions) => {
+      const { auditCommand } = await import('./commands/audit-command.js');
+      setExit(await withStepflow(options, (app) => auditCommand(app.audit, options)));
     });
 
   registerJobsCommand(program, setExit);

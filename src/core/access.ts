@@ -16,7 +16,8 @@ export type Role = (typeof ROLES)[number];
  * resumes, deletes and runs jobs; `server:read` the health, metrics, stats and API docs;
  * `settings:admin` maintenance actions on the store; `users:admin` users and their sessions;
  * `secrets:read` secret values (none are served yet: reserved so viewers never get them);
- * `worker:report` what `stepflow worker` and `stepflow run --server` call (claim, heartbeat, report).
+ * `worker:report` what `stepflow worker` and `stepflow run --server` call (claim, heartbeat, report);
+ * `audit:read` the audit log (admins only: it names every user and address).
  */
 export const PERMISSIONS = [
   'runs:read',
@@ -29,6 +30,7 @@ export const PERMISSIONS = [
   'users:admin',
   'secrets:read',
   'worker:report',
+  'audit:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

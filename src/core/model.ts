@@ -110,6 +110,12 @@ export interface Execution {
    * lines are gone. Absent while the log is kept.
    */
   logExpiredAt?: string;
+  /**
+   * Who started it (docs/AUDIT.md): a user's name, `api-key`, `local` (a server asking for no
+   * credentials), `job:<name>` (a job's fire, retry or run-now), or the OS user of `stepflow run`.
+   * Absent for runs recorded before it was kept, and for remote runs.
+   */
+  createdBy?: string;
 }
 
 /** Which worker runs (ran) an execution: its claim. Reports of any other attempt are refused. */

@@ -14,6 +14,8 @@ export interface NewExecution {
   rerun?: ExecutionRerunLink;
   /** Set when it waits for a worker: the labels it needs (maybe none). See {@link Execution.runsOn}. */
   runsOn?: string[];
+  /** Who starts it: see {@link Execution.createdBy}. */
+  createdBy?: string;
 }
 
 /**
@@ -69,6 +71,7 @@ export function newExecution(
     limits: spec.limits !== undefined && Object.keys(spec.limits).length > 0 ? { ...spec.limits } : null,
     limitHits: [],
     ...(input.runsOn === undefined ? {} : { runsOn: [...input.runsOn] }),
+    ...(input.createdBy === undefined ? {} : { createdBy: input.createdBy }),
   };
 }
 

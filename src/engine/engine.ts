@@ -57,6 +57,8 @@ interface ExecutionLinks {
   job?: ExecutionJobLink;
   /** Set by a re-run: what it re-runs and the step it resumes from. */
   rerun?: ExecutionRerunLink;
+  /** Who starts it (Execution.createdBy). */
+  createdBy?: string;
 }
 
 export interface Engine {

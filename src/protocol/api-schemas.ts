@@ -135,6 +135,12 @@ export const ExecutionSchema = Type.Object({
       description: 'When retention dropped its log text (ISO 8601); the record, steps and lineCount stay',
     }),
   ),
+  createdBy: Type.Optional(
+    Type.String({
+      description:
+        'Who started it: a user name, api-key, local, job:<name>, or the OS user of `stepflow run`; absent for older and remote runs',
+    }),
+  ),
 });
 
 const StepSchema = Type.Object({

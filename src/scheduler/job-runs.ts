@@ -196,6 +196,7 @@ export function createJobRuns(deps: JobRunsDeps) {
     try {
       submitted = await engine.submit(specOf(job, deps.ownCommand), {
         job: { jobId: job.id, attempt: run.attempt, retryOfId, scheduledAt: run.scheduledAt },
+        createdBy: `job:${job.name}`,
       });
     } catch (error) {
       // The engine refuses only while shutting down: the fire is not lost silently, it says why.

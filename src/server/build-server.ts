@@ -20,6 +20,7 @@ import { createIngestMeter } from './ingest-meter.js';
 import { installInputChecks } from './input-checks.js';
 import { createLiveHub, type LiveHubOptions } from './live/live-hub.js';
 import { createRequestGuard } from './request-guard.js';
+import { installAuditHook } from './audit-hook.js';
 import { accessOfRequest, declareScopeAccess, recordRoutes, setPrincipal } from './route-access.js';
 import { authRoutes } from './routes/auth.js';
 import { artifactDownloadRoutes } from './routes/artifact-download.js';
@@ -40,6 +41,7 @@ import { workersRoutes } from './routes/workers.js';
 import { oidcRoutes } from './routes/oidc.js';
 import { usersRoutes } from './routes/users.js';
 import { tokensRoutes } from './routes/tokens.js';
+import { auditRoutes } from './routes/audit.js';
 import type { ServerOptions } from './server-options.js';
 import { addSecurityHeaders, registerWebUi } from './web-ui.js';
 
@@ -158,6 +160,8 @@ export async function buildServer(
       access: accessOfRequest(request),
     });
     if (!verdict.ok) {
+      // For the audit log only: a refused request never reaches a route.
+      if (verdict.principal !== undefined) setPrincipal(request, verdict.principal);
       if (verdict.status === 401) reply.header('www-authenticate', 'Bearer');
       return reply.status(verdict.status).send(errorBody(verdict.code, verdict.message, verdict.details));
     }
@@ -165,6 +169,7 @@ export async function buildServer(
     return undefined;
   };
   app.addHook('onRequest', guardRequest);
+  installAuditHook(app, stepflow.app.audit);
   installErrorHandling(app, { notFoundGuard: guardRequest });
   addSecurityHeaders(app);
   installInputChecks(app);
@@ -225,5 +230,6 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await oidcRoutes(app, context);
   await usersRoutes(app, context);
   await tokensRoutes(app, context);
+  await auditRoutes(app, context);
   await registerWebUi(app);
 }

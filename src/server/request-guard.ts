@@ -16,6 +16,8 @@ export type GuardVerdict =
       code: 'unauthorized' | 'forbidden';
       message: string;
       details?: { signIn: boolean };
+      /** Who was refused, when the credentials were good (the audit log names them). */
+      principal?: Principal;
     };
 
 const DEFAULT_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];
@@ -164,6 +166,7 @@ export function createRequestGuard(
           status: 403,
           code: 'forbidden',
           message: `${describe(principal)} may not do this (it needs ${access})`,
+          principal,
         };
       }
       // A browser sends the cookie whoever made it send the request: a state change riding on a
@@ -179,6 +182,7 @@ export function createRequestGuard(
           status: 403,
           code: 'forbidden',
           message: 'missing or wrong CSRF token (x-stepflow-csrf): reload the page',
+          principal,
         };
       }
       return {

@@ -98,6 +98,11 @@ export function setPrincipal(request: FastifyRequest, principal: Principal): voi
   principals.set(request.raw, principal);
 }
 
+/** Who the guard found calling, also on a request it refused (403); undefined when it found no one. */
+export function knownPrincipalOf(request: FastifyRequest): Principal | undefined {
+  return principals.get(request.raw);
+}
+
 /** Who is calling, as the guard found; `local` when the server needs no credentials. */
 export function principalOf(request: FastifyRequest): Principal {
   return principals.get(request.raw) ?? { kind: 'local' };

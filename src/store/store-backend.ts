@@ -1,4 +1,5 @@
 import type { SecretDocuments } from './secret-documents.js';
+import type { AuditStore } from './audit-store.js';
 import type { JobStore } from './job-store.js';
 import type { StoreMaintenance } from './maintenance.js';
 import type { StoreConsistency, StoreSnapshots } from './snapshots.js';
@@ -27,4 +28,6 @@ export interface StoreBackend {
   users: UserStore;
   /** Where secret values are stored, for sealing and key rotation (docs/SECRETS.md). */
   secrets: SecretDocuments;
+  /** The audit log: who changed what (docs/AUDIT.md). */
+  audit: AuditStore;
 }

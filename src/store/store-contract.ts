@@ -107,6 +107,24 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(await store.getExecution(created.id)).toMatchObject(created);
       });
 
+      it('keeps who created a run through later writes of its row; absent when not given', async () => {
+        const created = await store.createExecution({
+          spec: { command: 'make', cwd: '/' },
+          createdBy: 'alice',
+        });
+        expect(created.createdBy).toBe('alice');
+        const { createdBy: _createdBy, ...rest } = created;
+        await store.write({ executions: [{ ...rest, status: 'succeeded' }] });
+        expect(await store.getExecution(created.id)).toMatchObject({
+          createdBy: 'alice',
+          status: 'succeeded',
+        });
+        const anonymous = await store.createExecution({ spec: { command: 'make', cwd: '/' } });
+        expect(await store.getExecution(anonymous.id)).not.toHaveProperty('createdBy');
+        const listed = await store.listExecutions({});
+        expect(listed.items.map((e) => e.createdBy)).toEqual([undefined, 'alice']);
+      });
+
       it('keeps the limits a run was created with, the limits that triggered, and its run spec’s limits', async () => {
         const limits = { memoryLimitMb: 512, maxLines: 1000, logLimitPolicy: 'truncate' as const };
         const created = await store.createExecution({ spec: { command: 'make', cwd: '/', limits } });

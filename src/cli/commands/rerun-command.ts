@@ -1,5 +1,6 @@
 import type { Application } from '../../app/application.js';
 import { followRun } from './follow-run.js';
+import { localUser } from '../local-user.js';
 
 /**
  * `stepflow rerun <id> [--from-step <name>]`: runs an execution's spec again here, shown live as
@@ -12,7 +13,10 @@ export async function rerunCommand(
   options: { fromStep?: string },
 ): Promise<number> {
   const { fromStep } = options;
-  const submitted = await app.executions.rerun(id, fromStep === undefined ? {} : { fromStep });
+  const submitted = await app.executions.rerun(id, {
+    ...(fromStep === undefined ? {} : { fromStep }),
+    createdBy: localUser(),
+  });
   const from = fromStep === undefined ? '' : ` from step ${JSON.stringify(fromStep)}`;
   process.stdout.write(`re-run of ${id}${from}: ${submitted.execution.id}\n`);
   return followRun(app, submitted);

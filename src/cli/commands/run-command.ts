@@ -10,6 +10,7 @@ import {
   type LimitOptions,
 } from '../parse-options.js';
 import { followRun } from './follow-run.js';
+import { localUser } from '../local-user.js';
 
 export interface RunCommandOptions extends LimitOptions {
   name?: string;
@@ -44,5 +45,8 @@ export async function runCommand(
     ...(options.name ? { name: options.name } : {}),
   };
 
-  return followRun(app, await app.executions.run(spec), { ...extras, verbose: options.verbose ?? false });
+  return followRun(app, await app.executions.run(spec, { createdBy: localUser() }), {
+    ...extras,
+    verbose: options.verbose ?? false,
+  });
 }

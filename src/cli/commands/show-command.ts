@@ -41,6 +41,7 @@ export async function showCommand(
     `  ${c.dim('command')}   ${printable(detail.command, { multiline: true }).replace(/\n/g, '\n            ')}`,
   );
   out.push(`  ${c.dim('cwd')}       ${printable(detail.cwd)}`);
+  if (detail.createdBy) out.push(`  ${c.dim('by')}        ${printable(detail.createdBy)}`);
   out.push(
     `  ${c.dim('started')}   ${formatTime(detail.startedAt)}  ${c.dim('duration')} ${formatDuration(detail.durationMs)}`,
   );

@@ -291,9 +291,13 @@ export function createOutbox({
   };
 }
 
-/** The execution on the wire: its summary text (or null) in place of `hasSummary`. */
+/**
+ * The execution on the wire: its summary text (or null) in place of `hasSummary`. Without
+ * `createdBy`: a server older than it refuses fields it does not know, and the server records who
+ * created a run itself (docs/AUDIT.md).
+ */
 function remoteForm(
-  { hasSummary: _hasSummary, ...execution }: Execution,
+  { hasSummary: _hasSummary, createdBy: _createdBy, ...execution }: Execution,
   summary: string | null,
 ): RemoteExecution {
   return { ...execution, summary };

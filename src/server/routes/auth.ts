@@ -1,10 +1,11 @@
-import { allows, PERMISSIONS, roleOf, type Principal } from '../../core/access.js';
+import { allows, checkUserName, PERMISSIONS, roleOf, type Principal } from '../../core/access.js';
 import { ERROR_CODES, isStepflowError } from '../../core/errors.js';
 import { AuthMeSchema, LoginBodySchema, type AuthMeJson } from '../../protocol/auth-schemas.js';
 import type { ServerContext, StepflowApp } from '../build-server.js';
 import { createLoginRateLimit } from '../login-rate-limit.js';
 import { requestScheme } from '../request-guard.js';
 import { principalOf } from '../route-access.js';
+import { requestActor } from '../audit-hook.js';
 import { csrfTokenOf, sessionCookie, sessionTokenOf } from '../session-cookie.js';
 import { errorResponses } from './error-responses.js';
 import { requireJson } from './require-json.js';
@@ -13,7 +14,7 @@ const tags = ['auth'];
 
 /** Sign-in, sign-out and who am I (docs/USERS.md). */
 export async function authRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
-  const { users } = context.app;
+  const { users, audit } = context.app;
   const { options } = context;
   const limit = createLoginRateLimit(options.loginRateLimit);
   const secure = (headers: Parameters<typeof requestScheme>[0]) =>
@@ -34,9 +35,35 @@ export async function authRoutes(app: StepflowApp, context: ServerContext): Prom
     },
     async (request, reply) => {
       const { name, password } = request.body;
-      limit.check(request.ip, name);
+      // Sign-in is recorded here, not by the audit hook: the caller is who signs in (or fails to).
+      // A refused name is kept only when it could be a user name: a password typed into the name
+      // field must not reach the log.
+      const failed = (errorCode: string) =>
+        audit.record({
+          ...requestActor(request, undefined),
+          action: 'auth.login_failed',
+          objectKind: 'auth',
+          objectId: isUserName(name) ? name : null,
+          outcome: 'denied',
+          errorCode,
+        });
+      try {
+        limit.check(request.ip, name);
+      } catch (error) {
+        failed(ERROR_CODES.RATE_LIMITED);
+        throw error;
+      }
       try {
         const signedIn = await users.signIn(name, password, options.sessions);
+        const principal = { kind: 'user', name: signedIn.user.name, role: signedIn.user.role } as const;
+        audit.record({
+          ...requestActor(request, principal),
+          action: 'auth.login',
+          objectKind: 'auth',
+          objectId: signedIn.user.name,
+          outcome: 'ok',
+          errorCode: null,
+        });
         const body: AuthMeJson = {
           ...meOf({ kind: 'user', name: signedIn.user.name, role: signedIn.user.role }),
           csrfToken: csrfTokenOf(signedIn.token),
@@ -53,6 +80,7 @@ export async function authRoutes(app: StepflowApp, context: ServerContext): Prom
           .send(body);
       } catch (error) {
         if (isStepflowError(error) && error.code === ERROR_CODES.UNAUTHORIZED) {
+          failed(error.code);
           limit.fail(request.ip, name);
           request.log.info({ user: name }, 'sign-in refused');
         }
@@ -70,7 +98,21 @@ export async function authRoutes(app: StepflowApp, context: ServerContext): Prom
     },
     async (request, reply) => {
       const token = sessionTokenOf(request.headers);
-      if (token !== undefined) await users.signOut(token);
+      if (token !== undefined) {
+        // Whose session it was, for the audit log: an ended session signs no one out.
+        const user = await users.authenticate(token, options.sessions);
+        await users.signOut(token);
+        if (user !== undefined) {
+          audit.record({
+            ...requestActor(request, user),
+            action: 'auth.logout',
+            objectKind: 'auth',
+            objectId: user.name,
+            outcome: 'ok',
+            errorCode: null,
+          });
+        }
+      }
       return reply
         .status(204)
         .header('set-cookie', sessionCookie('', { maxAgeSeconds: 0, secure: secure(request.headers) }))
@@ -103,4 +145,13 @@ function meOf(principal: Principal): AuthMeJson {
     role: roleOf(principal),
     permissions: PERMISSIONS.filter((permission) => allows(principal, permission)),
   };
+}
+
+function isUserName(name: unknown): name is string {
+  try {
+    checkUserName(name);
+    return true;
+  } catch {
+    return false; // not a name: not recorded
+  }
 }

@@ -19,7 +19,7 @@ export async function dataDirCareRoutes(app: StepflowApp, context: ServerContext
   app.post(
     '/api/admin/backup',
     {
-      config: { permission: 'settings:admin' },
+      config: { permission: 'settings:admin', audit: { action: 'backup.create' } },
       schema: {
         tags: ['admin'],
         summary: 'A consistent backup of the data dir while runs go on: database and artifacts, as tar.gz',

@@ -1,3 +1,5 @@
+import { createdByOf } from '../../core/audit.js';
+import { principalOf } from '../route-access.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { validationError } from '../../core/errors.js';
@@ -32,7 +34,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
   app.post(
     '/api/executions',
     {
-      config: { permission: 'runs:write' },
+      config: { permission: 'runs:write', audit: { action: 'run.start', object: 'response:id' } },
       preValidation: requireJson,
       validatorCompiler: strictValidator,
       schema: {
@@ -45,7 +47,9 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     },
     async (request, reply) => {
       // Never waits for the script (`done`): the client polls, follows the log or watches the socket.
-      const submitted = await executions.submit(await runSpecFromBody(request.body, process.cwd()));
+      const submitted = await executions.submit(await runSpecFromBody(request.body, process.cwd()), {
+        createdBy: createdByOf(principalOf(request)),
+      });
       const execution = (await context.app.workers.withWaitingReasons([submitted]))[0] ?? submitted;
       return reply.status(201).header('location', `/api/executions/${execution.id}`).send(execution);
     },
@@ -139,7 +143,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
   app.post(
     '/api/executions/:id/cancel',
     {
-      config: { permission: 'runs:write' },
+      config: { permission: 'runs:write', audit: { action: 'run.cancel', object: 'param:id' } },
       schema: {
         tags,
         summary:
@@ -178,7 +182,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     '/api/executions/:id/rerun',
     {
       // `curl -X POST …/rerun` sends no body at all: the same as `{}`.
-      config: { permission: 'runs:write' },
+      config: { permission: 'runs:write', audit: { action: 'run.rerun', object: 'param:id' } },
       preValidation: [requireJson, noBodyAsEmpty],
       validatorCompiler: strictValidator,
       schema: {
@@ -195,10 +199,10 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     },
     async (request, reply) => {
       const { fromStep } = request.body;
-      const { execution } = await executions.rerun(
-        request.params.id,
-        fromStep === undefined ? {} : { fromStep },
-      );
+      const { execution } = await executions.rerun(request.params.id, {
+        ...(fromStep === undefined ? {} : { fromStep }),
+        createdBy: createdByOf(principalOf(request)),
+      });
       return reply.status(201).header('location', `/api/executions/${execution.id}`).send(execution);
     },
   );
@@ -210,7 +214,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     app.post(
       `/api/executions/:id/${action}`,
       {
-        config: { permission: 'runs:write' },
+        config: { permission: 'runs:write', audit: { action: `run.${action}`, object: 'param:id' } },
         schema: {
           tags,
           summary: pinned
@@ -227,7 +231,7 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
   app.delete(
     '/api/executions/:id',
     {
-      config: { permission: 'runs:write' },
+      config: { permission: 'runs:write', audit: { action: 'run.delete', object: 'param:id' } },
       schema: {
         tags,
         summary: 'Delete an ended execution with its log, steps and artifact files',

@@ -125,7 +125,7 @@ export function registerHealthRoutes(app: StepflowApp, context: ServerContext, i
   app.post(
     '/api/health/optimize',
     {
-      config: { permission: 'settings:admin' },
+      config: { permission: 'settings:admin', audit: { action: 'maintenance.optimize' } },
       schema: {
         tags,
         summary: 'Database housekeeping (SQLite: refresh planner statistics, fold the WAL back in)',
@@ -144,7 +144,7 @@ export function registerHealthRoutes(app: StepflowApp, context: ServerContext, i
   app.post(
     '/api/health/integrity-check',
     {
-      config: { permission: 'settings:admin' },
+      config: { permission: 'settings:admin', audit: { action: 'maintenance.integrity_check' } },
       schema: {
         tags,
         summary: 'Read the whole database looking for damage (in the background: runs go on meanwhile)',

@@ -61,7 +61,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.post(
     '/api/jobs',
     {
-      config: { permission: 'jobs:write' },
+      config: { permission: 'jobs:write', audit: { action: 'job.create', object: 'response:id' } },
       preValidation: requireJson,
       validatorCompiler: strictValidator,
       schema: {
@@ -158,7 +158,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.patch(
     '/api/jobs/:id',
     {
-      config: { permission: 'jobs:write' },
+      config: { permission: 'jobs:write', audit: { action: 'job.update', object: 'param:id' } },
       preValidation: requireJson,
       validatorCompiler: strictValidator,
       schema: {
@@ -181,7 +181,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.delete(
     '/api/jobs/:id',
     {
-      config: { permission: 'jobs:write' },
+      config: { permission: 'jobs:write', audit: { action: 'job.delete', object: 'param:id' } },
       schema: {
         tags,
         summary: 'Delete a job with its history; its executions stay (runs in progress go on)',
@@ -198,7 +198,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
   app.post(
     '/api/jobs/:id/run',
     {
-      config: { permission: 'jobs:write' },
+      config: { permission: 'jobs:write', audit: { action: 'job.run', object: 'param:id' } },
       schema: {
         tags,
         summary:
@@ -217,7 +217,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
     app.post(
       `/api/jobs/:id/${action}`,
       {
-        config: { permission: 'jobs:write' },
+        config: { permission: 'jobs:write', audit: { action: `job.${action}`, object: 'param:id' } },
         schema: {
           tags,
           summary:

@@ -8,6 +8,7 @@ import type { ServerContext, StepflowApp } from '../build-server.js';
 import { createOidcClient, OidcProviderUnreachable } from '../oidc/oidc-client.js';
 import { createFlowCookies, FLOW_TTL_MS } from '../oidc/oidc-flow-cookie.js';
 import type { OidcSettings } from '../oidc/oidc-settings.js';
+import { requestActor } from '../audit-hook.js';
 import { requestScheme } from '../request-guard.js';
 import { sessionCookie } from '../session-cookie.js';
 
@@ -101,8 +102,19 @@ export async function oidcRoutes(app: StepflowApp, context: ServerContext): Prom
       const { oidc, cookies, used, settings } = sso;
       const https = secure(request.headers);
       const clearFlow = cookies.clear(https);
-      const fail = (reason: string) =>
-        reply.header('set-cookie', clearFlow).redirect(loginPageWith(reason), 302);
+      // Recorded as password sign-ins are (auth.ts): a refusal without the name it was for, which
+      // the provider may not even have told.
+      const fail = (reason: string) => {
+        context.app.audit.record({
+          ...requestActor(request, undefined),
+          action: 'auth.login_failed',
+          objectKind: 'auth',
+          objectId: null,
+          outcome: 'denied',
+          errorCode: 'sso_refused',
+        });
+        return reply.header('set-cookie', clearFlow).redirect(loginPageWith(reason), 302);
+      };
       const flow = cookies.open(request.headers);
       if (flow === undefined) {
         return fail('the sign-in expired or was started in another browser: sign in again');
@@ -135,6 +147,14 @@ export async function oidcRoutes(app: StepflowApp, context: ServerContext): Prom
           options.sessions,
         );
         // Where single sign-on sign-ins succeed (as password sign-ins in auth.ts).
+        context.app.audit.record({
+          ...requestActor(request, { kind: 'user', name: signedIn.user.name, role: signedIn.user.role }),
+          action: 'auth.login',
+          objectKind: 'auth',
+          objectId: signedIn.user.name,
+          outcome: 'ok',
+          errorCode: null,
+        });
         request.log.info(
           { user: signedIn.user.name, role: signedIn.user.role },
           'signed in by single sign-on',

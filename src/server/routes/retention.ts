@@ -33,7 +33,7 @@ export function registerRetentionRoutes(app: StepflowApp, context: ServerContext
   app.post(
     '/api/health/retention/sweep',
     {
-      config: { permission: 'settings:admin' },
+      config: { permission: 'settings:admin', audit: { action: 'retention.sweep' } },
       schema: {
         tags,
         summary: 'Sweep now (after a sweep already running); dryRun=true changes nothing',

@@ -24,7 +24,7 @@ export async function tokensRoutes(app: StepflowApp, context: ServerContext): Pr
   app.post(
     '/api/tokens',
     {
-      config,
+      config: { ...config, audit: { action: 'token.create', object: 'body:name' } },
       preValidation: requireJson,
       schema: {
         tags,
@@ -57,7 +57,7 @@ export async function tokensRoutes(app: StepflowApp, context: ServerContext): Pr
   app.delete(
     '/api/tokens/:id',
     {
-      config,
+      config: { ...config, audit: { action: 'token.revoke', object: 'param:id' } },
       schema: {
         tags,
         summary: 'Revoke an API token: the next request with it is refused',

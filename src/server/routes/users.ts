@@ -28,7 +28,7 @@ export async function usersRoutes(app: StepflowApp, context: ServerContext): Pro
   app.post(
     '/api/users',
     {
-      config,
+      config: { ...config, audit: { action: 'user.create', object: 'body:name' } },
       preValidation: requireJson,
       schema: {
         tags,
@@ -43,7 +43,7 @@ export async function usersRoutes(app: StepflowApp, context: ServerContext): Pro
   app.patch(
     '/api/users/:name',
     {
-      config,
+      config: { ...config, audit: { action: 'user.update', object: 'param:name' } },
       preValidation: requireJson,
       schema: {
         tags,
@@ -60,7 +60,7 @@ export async function usersRoutes(app: StepflowApp, context: ServerContext): Pro
   app.delete(
     '/api/users/:name',
     {
-      config,
+      config: { ...config, audit: { action: 'user.delete', object: 'param:name' } },
       schema: {
         tags,
         summary: 'Remove a user, its sessions and tokens; the last admin stays',

@@ -313,6 +313,28 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE UNIQUE INDEX api_tokens_user_name ON api_tokens (user_id, name) WHERE revoked_at IS NULL;
   `,
+  // The audit log and a run's created_by (docs/AUDIT.md), as SQLite's step of the same name; the
+  // identity column is the keyset cursor.
+  `
+  CREATE TABLE audit_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at text COLLATE "C" NOT NULL,
+    actor_kind text NOT NULL,
+    actor text COLLATE "C" NOT NULL,
+    token text,
+    ip text,
+    via text NOT NULL,
+    action text COLLATE "C" NOT NULL,
+    object_kind text COLLATE "C" NOT NULL,
+    object_id text COLLATE "C",
+    outcome text NOT NULL,
+    error_code text
+  );
+  CREATE INDEX audit_log_actor ON audit_log (actor, id);
+  CREATE INDEX audit_log_object ON audit_log (object_kind, object_id, id);
+  CREATE INDEX audit_log_at ON audit_log (at);
+  ALTER TABLE executions ADD COLUMN created_by text;
+  `,
 ];
 
 /** Any constant: the key of the advisory lock migrations run under (the bytes of "SFMG"). */

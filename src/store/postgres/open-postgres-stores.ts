@@ -5,6 +5,7 @@ import { DEFAULT_POOL_SIZE, openPool } from './open-pool.js';
 import { PostgresStore } from './pg-store.js';
 import { PostgresSecretDocuments } from './pg-secret-documents.js';
 import { PostgresUserStore } from './pg-user-store.js';
+import { PostgresAuditStore } from './pg-audit-store.js';
 import { PostgresWorkerStore } from './pg-worker-store.js';
 
 /** The PostgreSQL backend: every port on one pool. No `maintenance` (see docs/POSTGRES.md). */
@@ -37,5 +38,6 @@ export async function openPostgresStores({
     workers: new PostgresWorkerStore(pool, notices),
     users: new PostgresUserStore(pool),
     secrets: new PostgresSecretDocuments(pool, now),
+    audit: new PostgresAuditStore(pool),
   };
 }

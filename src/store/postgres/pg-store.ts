@@ -97,6 +97,12 @@ export class PostgresStore implements ExecutionStore {
               execution.id,
             ]);
           }
+          if (execution.createdBy !== undefined) {
+            await db.query('UPDATE executions SET created_by = $1 WHERE id = $2', [
+              execution.createdBy,
+              execution.id,
+            ]);
+          }
         },
         [change],
       );

@@ -9,7 +9,7 @@ import type { ExecutionStatus } from '../../core/statuses.js';
 export const EXECUTION_COLUMNS = `id, name, command, argv, cwd, tags, status, exit_code, signal, error, created_at,
   started_at, ended_at, duration_ms, timeout_seconds, meta, owner_host, owner_pid, owner_start_time,
   line_count, resources, job_id, attempt, retry_of_id, scheduled_at, rerun_of, resume_from, late_after_seconds,
-  outputs, limits, limit_hits, runs_on, worker_name, worker_attempt, pinned, logs_expired_at,
+  outputs, limits, limit_hits, runs_on, worker_name, worker_attempt, pinned, logs_expired_at, created_by,
   ${hasSummarySql('id', '0')} AS has_summary`;
 
 /** The `summaries.step_id` of a run's whole summary (steps are numbered from 1). */
@@ -64,6 +64,8 @@ export interface ExecutionRow {
   /** Retention (migration "retention"): 0/1, and when the log text was dropped. */
   pinned?: number | null;
   logs_expired_at?: string | null;
+  /** Who started it (migration "audit log"); null for runs before it, and remote runs. */
+  created_by?: string | null;
 }
 
 /**
@@ -136,6 +138,7 @@ function convert(row: ExecutionRow): Execution {
     // Retention (migration "retention"): absent unless pinned / dropped, like the worker fields.
     ...(row.pinned === 1 ? { pinned: true } : {}),
     ...(row.logs_expired_at == null ? {} : { logExpiredAt: row.logs_expired_at }),
+    ...(row.created_by == null ? {} : { createdBy: row.created_by }),
   };
 }
 

@@ -335,6 +335,29 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE UNIQUE INDEX api_tokens_user_name ON api_tokens (user_id, name) WHERE revoked_at IS NULL;
   `,
+  // The audit log (docs/AUDIT.md): append-only, the rowid is the keyset cursor (newest first);
+  // indexes for the filters a reader uses most (who, what object, when).
+  // Runs say who started them (created_by: a user name, job:<name>, local…; null before this step).
+  `
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor_kind TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    token TEXT,
+    ip TEXT,
+    via TEXT NOT NULL,
+    action TEXT NOT NULL,
+    object_kind TEXT NOT NULL,
+    object_id TEXT,
+    outcome TEXT NOT NULL,
+    error_code TEXT
+  );
+  CREATE INDEX audit_log_actor ON audit_log (actor, id);
+  CREATE INDEX audit_log_object ON audit_log (object_kind, object_id, id);
+  CREATE INDEX audit_log_at ON audit_log (at);
+  ALTER TABLE executions ADD COLUMN created_by TEXT;
+  `,
 ];
 
 /**

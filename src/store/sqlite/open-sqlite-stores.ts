@@ -8,6 +8,7 @@ import { sqliteSnapshots } from './sqlite-snapshots.js';
 import { SqliteStore } from './sqlite-store.js';
 import { SqliteSecretDocuments } from './sqlite-secret-documents.js';
 import { SqliteUserStore } from './sqlite-user-store.js';
+import { SqliteAuditStore } from './sqlite-audit-store.js';
 import { SqliteWorkerStore } from './sqlite-worker-store.js';
 
 /** The SQLite backend: both ports and maintenance, on one connection to `<dataDir>/stepflow.db`. */
@@ -18,6 +19,7 @@ export interface SqliteStores extends StoreBackend {
   workers: SqliteWorkerStore;
   consistency: SqliteConsistency;
   users: SqliteUserStore;
+  audit: SqliteAuditStore;
 }
 
 /**
@@ -45,5 +47,6 @@ export async function openSqliteStores({
     consistency: new SqliteConsistency(db),
     users: new SqliteUserStore(db),
     secrets: new SqliteSecretDocuments(db, now),
+    audit: new SqliteAuditStore(db),
   };
 }

@@ -18,6 +18,7 @@ export function Layout() {
   const isUser = me.data?.kind === 'user';
   const canManageUsers =
     me.data !== undefined && me.data.kind !== 'local' && me.data.permissions.includes('users:admin');
+  const canAudit = useCan('audit:read');
   // The server has users and this browser has no (or an ended) session.
   if (needsSignIn(me.error)) return <LoginPage />;
   return (
@@ -36,6 +37,7 @@ export function Layout() {
           <NavLink to="/workers">Workers</NavLink>
           {canManageUsers && <NavLink to="/users">Users</NavLink>}
           {isUser && <NavLink to="/tokens">API tokens</NavLink>}
+          {canAudit && <NavLink to="/audit">Audit</NavLink>}
         </nav>
         <div className="topbar-end">
           <ConnectionBadge />

@@ -11,6 +11,7 @@ import { NewExecutionPage } from '../pages/new-execution/new-execution-page.js';
 import { WorkersPage } from '../pages/workers/workers-page.js';
 import { UsersPage } from '../pages/users/users-page.js';
 import { TokensPage } from '../pages/tokens/tokens-page.js';
+import { AuditPage } from '../pages/audit/audit-page.js';
 import { Layout } from './layout.js';
 import { NotFoundPage } from './not-found-page.js';
 
@@ -31,6 +32,7 @@ export const router = createBrowserRouter([
       { path: 'workers', element: <WorkersPage /> },
       { path: 'users', element: <UsersPage /> },
       { path: 'tokens', element: <TokensPage /> },
+      { path: 'audit', element: <AuditPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -104,6 +104,7 @@ export function ExecutionHeader({ execution, now, estimates, liveError, late, ac
           {fraction !== null && <ProgressBar fraction={fraction} label="Execution progress" />}
         </Fact>
         <Fact label="Created">{formatDateTime(execution.createdAt)}</Fact>
+        {execution.createdBy !== undefined && <Fact label="Started by">{execution.createdBy}</Fact>}
         <Fact label="Started">{formatDateTime(execution.startedAt)}</Fact>
         <Fact label="Ran on">
           {execution.owner ? `${execution.owner.host} · pid ${execution.owner.pid}` : '–'}
