@@ -48,9 +48,12 @@ function describeFirstError(first: ValueError | undefined): FastifySchemaValidat
  */
 function objectBranchError({ type, schema, value }: ValueError): ValueError | undefined {
   if (type !== ValueErrorType.Union || typeof value !== 'object' || value === null) return undefined;
-  const objects = ((schema.anyOf ?? []) as TSchema[]).filter((branch) => branch.type === 'object');
+  // Only object-or-null: a union with other shapes (env as a map or a list) keeps its own message.
+  const branches = (schema.anyOf ?? []) as TSchema[];
+  const objects = branches.filter((branch) => branch.type === 'object');
   const [branch] = objects;
-  return objects.length === 1 && branch ? Value.Errors(branch, value).First() : undefined;
+  const objectOrNull = branches.every((b) => b.type === 'object' || b.type === 'null');
+  return objectOrNull && objects.length === 1 && branch ? Value.Errors(branch, value).First() : undefined;
 }
 
 /** Range errors say the whole range in words, as the job validator does; the rest keep TypeBox's text. */
