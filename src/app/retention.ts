@@ -89,7 +89,7 @@ export interface RetentionDeps {
 }
 
 const DEFAULT_BATCH = 200;
-const DEFAULT_REST_FACTOR = 3;
+const DEFAULT_REST_FACTOR = 9;
 /** A page slowed by something else (a stalled disk) does not stop the sweep for long. */
 const MAX_REST_MS = 1000;
 
