@@ -26,10 +26,9 @@ export async function serverCommand(flags: {
     ...(databaseUrl ? { ...config, database: databaseConfig(databaseUrl) } : config),
     runsLocally: runner !== false,
   });
-  if (runner === false)
-    process.stdout.write('StepFlow runs nothing itself (--no-runner): runs wait for workers\n');
-  process.stdout.write(`StepFlow is listening on ${server.url}  (API docs: ${server.url}/docs)\n`);
-  await new Promise<void>((resolve, reject) => {
+  // The handlers go in before the "listening" line: whoever reads it may signal at once, and a
+  // SIGTERM before them would kill the process without the shutdown.
+  const stopped = new Promise<void>((resolve, reject) => {
     const onSignal = (signal: NodeJS.Signals) => {
       // From here a second signal gets Node's default (exit at once); the next start marks what
       // was still running as interrupted and stops its processes.
@@ -43,5 +42,9 @@ export async function serverCommand(flags: {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  if (runner === false)
+    process.stdout.write('StepFlow runs nothing itself (--no-runner): runs wait for workers\n');
+  process.stdout.write(`StepFlow is listening on ${server.url}  (API docs: ${server.url}/docs)\n`);
+  await stopped;
   return 0;
 }
