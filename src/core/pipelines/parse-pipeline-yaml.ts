@@ -50,7 +50,7 @@ export const PIPELINE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$';
 /** A node's name becomes part of environment variable names (`STEPFLOW_NEEDS_<NODE>_<KEY>`). */
 export const NODE_NAME_PATTERN = '^[A-Za-z0-9_-]{1,100}$';
 /** An environment variable name as POSIX shells accept it. */
-const ENV_NAME_PATTERN = `^[A-Za-z_][A-Za-z0-9_]{0,${MAX_ENV_NAME_LENGTH - 1}}$`;
+export const ENV_NAME_PATTERN = `^[A-Za-z_][A-Za-z0-9_]{0,${MAX_ENV_NAME_LENGTH - 1}}$`;
 
 export const PIPELINE_KEYS = ['name', 'env', 'cwd', 'concurrency', 'nodes'] as const;
 export const NODE_KEYS = [
