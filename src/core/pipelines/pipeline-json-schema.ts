@@ -11,12 +11,11 @@ import {
 } from '../input-limits.js';
 import { LABEL_PATTERN } from '../workers.js';
 import { NODE_CONDITIONS } from './pipeline-definition.js';
+import type { NODE_KEYS, PIPELINE_KEYS } from './parse-pipeline-yaml.js';
 import {
   ENV_NAME_PATTERN,
   MAX_PIPELINE_NODES,
-  NODE_KEYS,
   NODE_NAME_PATTERN,
-  PIPELINE_KEYS,
   PIPELINE_NAME_PATTERN,
 } from './parse-pipeline-yaml.js';
 
