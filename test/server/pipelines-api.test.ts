@@ -117,7 +117,12 @@ describe('pipelines API', () => {
     const served = await call('GET', '/api/pipelines/schema', viewer);
     expect(served.status).toBe(200);
     expect(served.type).toMatch(/^application\/schema\+json/);
-    const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, strictRequired: false }).compile(served.body);
+    const validate = new Ajv({
+      allErrors: true,
+      strict: true,
+      allowUnionTypes: true,
+      strictRequired: false,
+    }).compile(served.body);
     const examples = docsExamples();
     expect(examples.length).toBeGreaterThanOrEqual(3);
     for (const example of [EXAMPLE, ...examples]) {
