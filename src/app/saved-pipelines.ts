@@ -5,7 +5,7 @@ import type { PipelineDefinition } from '../core/pipelines/pipeline-definition.j
 import type { SavedPipelineRecord, SavedPipelineStore } from '../store/saved-pipeline-store.js';
 
 /** A checked pipeline file: its definition and the two figures validation reports. */
-export interface CheckedPipeline {
+interface CheckedPipeline {
   definition: PipelineDefinition;
   nodes: number;
   /** Dependency levels: the longest chain of `needs`, the graph's columns. */

@@ -29,6 +29,7 @@ import {
   type NodeCondition,
   type PipelineDefinition,
   type PipelineNode,
+  type PipelineNodeRetry,
 } from './pipeline-definition.js';
 
 /** One thing wrong with a pipeline file: where (YAML path, 1-based line and column) and what. */
@@ -298,7 +299,7 @@ class Reader {
     return undefined;
   }
 
-  private retry(entry: Entry | undefined): PipelineNode['retry'] | undefined {
+  private retry(entry: Entry | undefined): PipelineNodeRetry | undefined {
     if (entry === undefined) return undefined;
     const value = this.resolve(entry.value, entry.path);
     if (isScalar(value) && typeof value.value === 'number') {
