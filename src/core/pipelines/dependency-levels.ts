@@ -39,13 +39,18 @@ export function dependencyLevels(definition: Pick<PipelineDefinition, 'nodes'>):
  * The cycles among `nodes`, each as the path that closes it (`[a, b, c, a]`: a needs b, b needs c,
  * c needs a), with the index in its last-but-one node's `needs` of the entry that closes it. One
  * cycle per back edge of a depth-first walk in file order, so every node on a cycle is named by at
- * least one. Self-needs are the caller's to report; they are skipped here.
+ * least one, up to `limit` (a file where every node needs every other has thousands). Self-needs
+ * are the caller's to report; they are skipped here.
  */
-export function findCycles(nodes: readonly GraphNode[]): { path: string[]; needIndex: number }[] {
+export function findCycles(
+  nodes: readonly GraphNode[],
+  { limit = Infinity }: { limit?: number } = {},
+): { path: string[]; needIndex: number }[] {
   const byName = new Map(nodes.map((node) => [node.name, node]));
   const state = new Map<string, 'open' | 'done'>();
   const cycles: { path: string[]; needIndex: number }[] = [];
   for (const root of nodes) {
+    if (cycles.length >= limit) break;
     if (state.has(root.name)) continue;
     // An explicit stack of (node, next need to look at): no recursion depth limit.
     const stack: { node: GraphNode; next: number }[] = [{ node: root, next: 0 }];
@@ -66,6 +71,7 @@ export function findCycles(nodes: readonly GraphNode[]): { path: string[]; needI
       if (seen === 'open') {
         const from = stack.findIndex((entry) => entry.node.name === need);
         cycles.push({ path: [...stack.slice(from).map((entry) => entry.node.name), need], needIndex });
+        if (cycles.length >= limit) break;
       } else if (seen === undefined) {
         state.set(need, 'open');
         stack.push({ node: target, next: 0 });

@@ -238,4 +238,24 @@ nodes:
       ),
     ).toHaveLength(4);
   });
+
+  it('stays quick and short on a hostile file: every node needing every other, a 200-node cycle', () => {
+    const names = Array.from({ length: 220 }, (_, index) => `n${index.toString(36)}`);
+    const everyOther = names.map((name) => `  ${name}: { run: x, needs: [${names.join(',')}] }`).join('\n');
+    const text = `name: x\nnodes:\n${everyOther}\n`;
+    expect(text.length).toBeLessThanOrEqual(MAX_PIPELINE_YAML_LENGTH);
+    const started = performance.now();
+    const problems = problemsOf(text);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(problems).toHaveLength(101);
+    expect(problems.at(-1)).toMatch(/^\d+:\d+ and \d+ more problems: fix these first$/);
+
+    const ring = names
+      .slice(0, 200)
+      .map((name, index) => `  ${name}: { run: x, needs: ${names[(index + 1) % 200]} }`);
+    const [cycle] = problemsOf(`name: x\nnodes:\n${ring.join('\n')}\n`);
+    expect(cycle).toMatch(
+      /cycle: n0 → n1 → n2 → n3 → n4 → n5 → n6 → n7 → n8 → n9 → … 181 more … → (n\w+ → ){9}n0$/,
+    );
+  });
 });

@@ -44,8 +44,11 @@ export interface PipelineProblem {
 
 /** Far above a real pipeline, far below what slows a server down to check (docs/PIPELINES.md). */
 export const MAX_PIPELINE_NODES = 500;
-/** The YAML text, in UTF-16 code units: 1 Mi. */
-export const MAX_PIPELINE_YAML_LENGTH = 1_048_576;
+/**
+ * The YAML text, in UTF-16 code units: 256 Ki, some 500 bytes for each of 500 nodes. Parsing costs
+ * about 20 µs per scalar on a busy server, so this also bounds what one request can cost (~1 s).
+ */
+export const MAX_PIPELINE_YAML_LENGTH = 262_144;
 /** A pipeline's name is the key of a saved pipeline and goes into URLs: plain characters. */
 export const PIPELINE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$';
 /** A node's name becomes part of environment variable names (`STEPFLOW_NEEDS_<NODE>_<KEY>`). */
@@ -67,6 +70,12 @@ export const NODE_KEYS = [
   'continueOnError',
 ] as const;
 const RETRY_KEYS = ['max', 'delay'] as const;
+/** Problems reported for one file: the first ones, and a count of the rest (a file can have thousands). */
+const MAX_PROBLEMS = 100;
+/** A cycle longer than this is named by its ends: the message stays readable. */
+const MAX_CYCLE_SHOWN = 20;
+const NODE_NAME = new RegExp(NODE_NAME_PATTERN);
+const ENV_NAME = new RegExp(ENV_NAME_PATTERN);
 /** Aliases resolved in one file: enough to share an `env` block, too few to blow up (billion laughs). */
 const MAX_ALIASES = 100;
 
@@ -119,6 +128,8 @@ const quote = (name: string): string => `\`${name}\``;
 /** Walks the YAML tree, reading the definition and recording problems with their positions. */
 class Reader {
   private readonly problems: PipelineProblem[] = [];
+  /** Problems past what is kept: counted only, so a hostile file costs no more than a bad one. */
+  private dropped = 0;
   private aliases = 0;
   /** Aliases already reported (unknown, over the limit): nothing more is said about them. */
   private readonly badAliases = new WeakSet<YamlNode>();
@@ -128,11 +139,27 @@ class Reader {
     private readonly lines: LineCounter,
   ) {}
 
+  /** In file order; past {@link MAX_PROBLEMS}, one last problem says how many more there are. */
   sorted(): PipelineProblem[] {
-    return this.problems.sort((a, b) => a.line - b.line || a.column - b.column);
+    const sorted = this.problems.sort((a, b) => a.line - b.line || a.column - b.column);
+    if (sorted.length <= MAX_PROBLEMS) return sorted;
+    const shown = sorted.slice(0, MAX_PROBLEMS);
+    const next = sorted[MAX_PROBLEMS];
+    const rest = sorted.length + this.dropped - MAX_PROBLEMS;
+    const message = `and ${rest} more problem${rest === 1 ? '' : 's'}: fix these first`;
+    return [...shown, { path: '', line: next?.line ?? 1, column: next?.column ?? 1, message }];
+  }
+
+  /** Whether enough problems are kept already: hints (edit distances) are not worth computing. */
+  get full(): boolean {
+    return this.problems.length >= 2 * MAX_PROBLEMS;
   }
 
   problemAt(offset: number, path: string, message: string): void {
+    if (this.full) {
+      this.dropped++;
+      return;
+    }
     const { line, col } = this.lines.linePos(offset);
     this.problems.push({ path, line, column: col, message: path === '' ? message : `${path}: ${message}` });
   }
@@ -188,7 +215,7 @@ class Reader {
     const nodes: PipelineNode[] = [];
     const needEntries = new Map<string, YamlNode[]>();
     for (const nodeEntry of entries) {
-      if (!new RegExp(NODE_NAME_PATTERN).test(nodeEntry.key)) {
+      if (!NODE_NAME.test(nodeEntry.key)) {
         this.problem(
           nodeEntry.keyNode,
           nodeEntry.path,
@@ -198,10 +225,18 @@ class Reader {
       const node = this.node(nodeEntry, names, pipelineEnv, needEntries);
       if (node) nodes.push(node);
     }
-    for (const { path, needIndex } of findCycles(nodes)) {
+    for (const { path, needIndex } of findCycles(nodes, { limit: MAX_PROBLEMS + 1 })) {
       const closer = path.at(-2) ?? '';
       const at = needEntries.get(closer)?.[needIndex];
-      this.problem(at, `nodes.${closer}.needs[${needIndex}]`, `cycle: ${path.join(' → ')}`);
+      const shown =
+        path.length > MAX_CYCLE_SHOWN
+          ? [
+              ...path.slice(0, MAX_CYCLE_SHOWN / 2),
+              `… ${path.length - MAX_CYCLE_SHOWN} more …`,
+              ...path.slice(-MAX_CYCLE_SHOWN / 2),
+            ]
+          : path;
+      this.problem(at, `nodes.${closer}.needs[${needIndex}]`, `cycle: ${shown.join(' → ')}`);
     }
     if (nodes.length !== entries.length) return undefined;
     return nodes.map((node) => ({ ...node, needs: [...new Set(node.needs)] }));
@@ -273,7 +308,7 @@ class Reader {
       if (value === self) {
         this.problem(node, path, `node ${quote(self)} needs itself`);
       } else if (!names.has(value)) {
-        const hint = nearestName(value, names);
+        const hint = this.full ? undefined : nearestName(value, names);
         this.problem(
           node,
           path,
@@ -357,9 +392,8 @@ class Reader {
       this.problem(entry.value, entry.path, `at most ${MAX_ENV_VARIABLES} variables`);
     }
     const env: Record<string, string> = {};
-    const namePattern = new RegExp(ENV_NAME_PATTERN);
     for (const variable of entries) {
-      if (!namePattern.test(variable.key)) {
+      if (!ENV_NAME.test(variable.key)) {
         this.problem(
           variable.keyNode,
           variable.path,
@@ -429,7 +463,7 @@ class Reader {
       }
       seen.set(name, key);
       if (known !== undefined && !known.includes(name)) {
-        const hint = nearestName(name, known);
+        const hint = this.full ? undefined : nearestName(name, known);
         this.problem(
           key,
           childPath,
