@@ -60,7 +60,7 @@ describe('parsePipelineYaml', () => {
     expect(definition.nodes[4]?.if).toBe('always');
   });
 
-  it('reads every key in its other forms: argv, single need and label, retry as a number, node env over the pipeline env', () => {
+  it('reads every key in its other forms: argv (numbers as written), single need and label, retry as a number, node env over the pipeline env', () => {
     const definition = parsePipelineYaml(`name: all.keys_1
 cwd: /srv/app
 concurrency: 2
@@ -74,9 +74,10 @@ nodes:
     cwd: sub
     env: { A: two, EMPTY: "" }
     retry: 3
+  007: { argv: [sleep, 5, true], needs: first }
   second:
     run: echo hi
-    needs: first
+    needs: 007
     runsOn: gpu
     if: failure
     continueOnError: true
@@ -92,8 +93,13 @@ nodes:
     });
     expect(definition.nodes[0]?.command).toBeUndefined();
     expect(definition.nodes[1]).toMatchObject({
-      command: 'echo hi',
+      name: '007',
+      argv: ['sleep', '5', 'true'],
       needs: ['first'],
+    });
+    expect(definition.nodes[2]).toMatchObject({
+      command: 'echo hi',
+      needs: ['007'],
       runsOn: ['gpu'],
       if: 'failure',
       continueOnError: true,

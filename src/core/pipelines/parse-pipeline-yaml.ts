@@ -452,7 +452,8 @@ class Reader {
         this.problem(key ?? value, path, 'keys must be plain names');
         continue;
       }
-      const name = String(keyValue);
+      // As written: a key `007:` is the node `007`, not 7.
+      const name = writtenText(key) ?? String(keyValue);
       const childPath = join(path, name);
       const first = seen.get(name);
       if (first !== undefined) {
@@ -508,9 +509,18 @@ class Reader {
       what,
       allowEmpty = false,
       nulFree = false,
-    }: { max?: number; pattern?: string; what?: string; allowEmpty?: boolean; nulFree?: boolean },
+      asWritten = false,
+    }: {
+      max?: number;
+      pattern?: string;
+      what?: string;
+      allowEmpty?: boolean;
+      nulFree?: boolean;
+      /** A number or boolean is taken as written (`argv: [sleep, 5]`, `needs: [007]`). */
+      asWritten?: boolean;
+    },
   ): string | undefined {
-    const value = isScalar(node) ? node.value : undefined;
+    const value = isScalar(node) ? (asWritten ? writtenText(node) : node.value) : undefined;
     if (typeof value !== 'string') {
       this.problem(node ?? fallback, path, `must be text, got ${describe(node)}`);
       return undefined;
@@ -541,12 +551,12 @@ class Reader {
   ): { value: string; node: YamlNode; path: string }[] | undefined {
     if (entry === undefined) return undefined;
     const node = this.resolve(entry.value, entry.path);
-    if (!list && isScalar(node) && typeof node.value === 'string') {
+    if (!list && isScalar(node) && typeof writtenText(node) === 'string') {
       const value = this.textOf(
         node,
         entry.path,
         entry.keyNode,
-        itemMax === undefined ? {} : { max: itemMax },
+        itemMax === undefined ? { asWritten: true } : { max: itemMax, asWritten: true },
       );
       return value === undefined ? undefined : [{ value, node, path: `${entry.path}[0]` }];
     }
@@ -571,6 +581,7 @@ class Reader {
         ...(itemMax === undefined ? {} : { max: itemMax }),
         allowEmpty: list,
         nulFree: true,
+        asWritten: true,
       });
       if (value === undefined || item === null) bad = true;
       else items.push({ value, node: item, path });
@@ -615,6 +626,17 @@ class Reader {
     this.problem(node ?? entry.keyNode, entry.path, `must be true or false, got ${describe(node)}`);
     return undefined;
   }
+}
+
+/**
+ * A plain scalar's text: a string as is, a number or boolean as it was written (`007`, `1e3`,
+ * `true`); undefined for null and for anything else.
+ */
+function writtenText(node: YamlNode | null): string | undefined {
+  if (!isScalar(node)) return undefined;
+  if (typeof node.value === 'string') return node.value;
+  if (typeof node.value !== 'number' && typeof node.value !== 'boolean') return undefined;
+  return typeof node.source === 'string' ? node.source : String(node.value);
 }
 
 /** What a wrong value is, in a user's words: "a list", "the number 3", "nothing". */

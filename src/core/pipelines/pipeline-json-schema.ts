@@ -50,16 +50,16 @@ const node = {
     },
     argv: {
       type: 'array',
-      description: 'A program and its arguments, run without a shell.',
+      description: 'A program and its arguments, run without a shell (numbers taken as written).',
       minItems: 1,
       maxItems: MAX_ARGV_ITEMS,
-      items: { type: 'string', maxLength: MAX_ARG_LENGTH },
+      items: { type: ['string', 'number', 'boolean'], maxLength: MAX_ARG_LENGTH },
     },
     cwd: { ...path, description: "Relative to the pipeline's cwd when not absolute." },
     env: { ...env, description: "Over the pipeline's env." },
     needs: {
       description: 'Nodes that must end first (one name or a list).',
-      ...textOrList({ type: 'string', pattern: NODE_NAME_PATTERN }, MAX_PIPELINE_NODES),
+      ...textOrList({ type: ['string', 'number'], pattern: NODE_NAME_PATTERN }, MAX_PIPELINE_NODES),
     },
     if: {
       enum: [...NODE_CONDITIONS],
@@ -88,7 +88,7 @@ const node = {
     },
     runsOn: {
       description: 'Worker labels the node needs (one or a list).',
-      ...textOrList({ type: 'string', pattern: LABEL_PATTERN }, 32),
+      ...textOrList({ type: ['string', 'number'], pattern: LABEL_PATTERN }, 32),
     },
     continueOnError: {
       type: 'boolean',
