@@ -131,7 +131,7 @@ export async function createStepflow(
   limitHeapGrowth();
   const migrationBackup = await backupIfMigrating(config);
   // One backend, one database: the job store reads the executions the execution store writes.
-  const { store, jobs, maintenance, workers, snapshots, consistency, users, secrets, audit } =
+  const { store, jobs, maintenance, workers, snapshots, consistency, users, secrets, audit, savedPipelines } =
     await openBackend(config);
   // Secrets at rest (docs/SECRETS.md): STEPFLOW_SECRET_KEY, else the data dir's key file on SQLite;
   // on PostgreSQL replicas would each make their own file, so only the variable will do.
@@ -237,6 +237,7 @@ export async function createStepflow(
     secretDocuments: secrets,
     audit,
     ...(options.cli ? { cli: true } : {}),
+    savedPipelines,
   });
 
   let closing: Promise<void> | undefined;

@@ -27,6 +27,8 @@ import { createAccessEnded } from './access-ended.js';
 import { createApiTokens, type ApiTokens } from './api-tokens.js';
 import type { AuditStore } from '../store/audit-store.js';
 import { createAudit, type Audit } from './audit.js';
+import type { SavedPipelineStore } from '../store/saved-pipeline-store.js';
+import { createSavedPipelines, type SavedPipelines } from './saved-pipelines.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -64,6 +66,8 @@ export interface Application {
   tokens: ApiTokens;
   /** Who changed what (docs/AUDIT.md): recorded by the server's audit hook and the CLI's user changes. */
   audit: Audit;
+  /** Pipeline files checked, and saved pipelines (docs/PIPELINES.md). */
+  savedPipelines: SavedPipelines;
 }
 
 export interface ApplicationDeps {
@@ -101,6 +105,7 @@ export interface ApplicationDeps {
   audit: AuditStore;
   /** This process is the CLI acting on the store itself: its user changes are audited as `local`. */
   cli?: boolean;
+  savedPipelines: SavedPipelineStore;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
@@ -169,6 +174,7 @@ export function createApplication(deps: ApplicationDeps): Application {
       ...(deps.now ? { now: deps.now } : {}),
     }),
     audit,
+    savedPipelines: createSavedPipelines({ store: deps.savedPipelines }),
   };
 }
 

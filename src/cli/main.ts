@@ -8,6 +8,7 @@ import type { ExecutionSource } from './execution-source.js';
 import { resolveServer } from './jobs/jobs-api-client.js';
 import { warnOfLegacyDataDir } from '../legacy-data-dir.js';
 import { registerJobsCommand } from './jobs/jobs-command.js';
+import { registerPipelineFileCommands } from './pipelines/pipeline-file-commands.js';
 import type { WorkerOptions } from './worker/run-worker.js';
 import { VERSION } from '../version.js';
 
@@ -492,6 +493,9 @@ function buildProgram(setExit: (code: number) => void): Command {
       const { verifyCommand } = await import('./commands/verify-command.js');
       setExit(await withDataDirCare(options, (care) => verifyCommand(care, options)));
     });
+
+  // After any other `pipeline` registration: these join that command instead of adding a second one.
+  registerPipelineFileCommands(program, setExit);
 
   return program;
 }

@@ -32,6 +32,8 @@ export interface WorkerIdentity {
 
 const MAX_LABELS = 32;
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** The label rule as JSON Schema text (the pipeline file's schema says it to editors). */
+export const LABEL_PATTERN = LABEL.source;
 
 /**
  * Labels as given (`--labels gpu,linux`, `runsOn: ["gpu"]`): each 1–63 letters, digits, `.`, `_`

@@ -6,6 +6,7 @@ import type { StoreConsistency, StoreSnapshots } from './snapshots.js';
 import type { ExecutionStore } from './store.js';
 import type { UserStore } from './user-store.js';
 import type { WorkerStore } from './worker-store.js';
+import type { SavedPipelineStore } from './saved-pipeline-store.js';
 
 /**
  * What a storage backend opens for a StepFlow process, from one factory (SQLite:
@@ -30,4 +31,6 @@ export interface StoreBackend {
   secrets: SecretDocuments;
   /** The audit log: who changed what (docs/AUDIT.md). */
   audit: AuditStore;
+  /** Saved pipelines: named YAML texts (docs/PIPELINES.md). */
+  savedPipelines: SavedPipelineStore;
 }

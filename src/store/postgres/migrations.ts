@@ -335,6 +335,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_at ON audit_log (at);
   ALTER TABLE executions ADD COLUMN created_by text;
   `,
+  // Saved pipelines (docs/PIPELINES.md): the YAML text as given, keyed by the name it gives.
+  `
+  CREATE TABLE saved_pipelines (
+    name text COLLATE "C" PRIMARY KEY,
+    yaml text NOT NULL,
+    created_at text COLLATE "C" NOT NULL,
+    updated_at text COLLATE "C" NOT NULL
+  );
+  `,
 ];
 
 /** Any constant: the key of the advisory lock migrations run under (the bytes of "SFMG"). */

@@ -358,6 +358,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_at ON audit_log (at);
   ALTER TABLE executions ADD COLUMN created_by TEXT;
   `,
+  // Saved pipelines (docs/PIPELINES.md): the YAML text as given, keyed by the name it gives.
+  `
+  CREATE TABLE saved_pipelines (
+    name TEXT PRIMARY KEY,
+    yaml TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**
