@@ -1,6 +1,7 @@
 import type { SecretDocuments } from './secret-documents.js';
 import type { AuditStore } from './audit-store.js';
 import type { JobStore } from './job-store.js';
+import type { PipelineRunStore } from './pipeline-run-store.js';
 import type { StoreMaintenance } from './maintenance.js';
 import type { StoreConsistency, StoreSnapshots } from './snapshots.js';
 import type { ExecutionStore } from './store.js';
@@ -30,4 +31,6 @@ export interface StoreBackend {
   secrets: SecretDocuments;
   /** The audit log: who changed what (docs/AUDIT.md). */
   audit: AuditStore;
+  /** Pipeline runs and their nodes (docs/PIPELINES-RUNNING.md). */
+  pipelineRuns: PipelineRunStore;
 }
