@@ -36,12 +36,24 @@ export const AUDIT_ACTIONS = [
   'maintenance.optimize',
   'maintenance.integrity_check',
   'retention.sweep',
+  'pipeline.start',
+  'pipeline.cancel',
+  'pipeline.rerun',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** What an action is done to: the part of the action before its dot. */
 export type AuditObjectKind =
-  'run' | 'job' | 'user' | 'token' | 'auth' | 'backup' | 'settings' | 'maintenance' | 'retention';
+  | 'run'
+  | 'job'
+  | 'user'
+  | 'token'
+  | 'auth'
+  | 'backup'
+  | 'settings'
+  | 'maintenance'
+  | 'retention'
+  | 'pipeline';
 
 /** `ok`: done; `denied`: refused for want of credentials or permission (401/403); `failed`: any other refusal or error. */
 export const AUDIT_OUTCOMES = ['ok', 'denied', 'failed'] as const;
@@ -135,6 +147,7 @@ const OBJECT_KINDS: readonly AuditObjectKind[] = [
   'auth',
   'backup',
   'settings',
+  'pipeline',
 ];
 
 /** Checks an action filter (letters, `_` and at most one dot), or a `validation_failed` naming `action`. */

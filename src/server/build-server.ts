@@ -42,6 +42,7 @@ import { oidcRoutes } from './routes/oidc.js';
 import { usersRoutes } from './routes/users.js';
 import { tokensRoutes } from './routes/tokens.js';
 import { auditRoutes } from './routes/audit.js';
+import { pipelineRunsRoutes } from './routes/pipeline-runs.js';
 import type { ServerOptions } from './server-options.js';
 import { addSecurityHeaders, registerWebUi } from './web-ui.js';
 
@@ -139,6 +140,7 @@ export async function buildServer(
       guard,
       log: app.log,
       onAccessEnded: (listener) => stepflow.app.users.onAccessEnded(listener),
+      pipelines: stepflow.app.pipelines,
     },
     extra.live,
   );
@@ -231,5 +233,6 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await usersRoutes(app, context);
   await tokensRoutes(app, context);
   await auditRoutes(app, context);
+  await pipelineRunsRoutes(app, context);
   await registerWebUi(app);
 }
