@@ -8,6 +8,7 @@ import type { ExecutionSource } from './execution-source.js';
 import { resolveServer } from './jobs/jobs-api-client.js';
 import { warnOfLegacyDataDir } from '../legacy-data-dir.js';
 import { registerJobsCommand } from './jobs/jobs-command.js';
+import { registerPipelineCommand } from './pipelines/pipeline-command.js';
 import type { WorkerOptions } from './worker/run-worker.js';
 import { VERSION } from '../version.js';
 
@@ -492,6 +493,8 @@ function buildProgram(setExit: (code: number) => void): Command {
       const { verifyCommand } = await import('./commands/verify-command.js');
       setExit(await withDataDirCare(options, (care) => verifyCommand(care, options)));
     });
+
+  registerPipelineCommand(program, setExit);
 
   return program;
 }
