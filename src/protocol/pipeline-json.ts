@@ -1,7 +1,7 @@
 import type { PipelineRun, PipelineRunNode } from '../core/pipelines/pipeline-run.js';
 import { pipelineProgress } from '../core/pipelines/pipeline-rules.js';
 
-/** One attempt of a node on the wire: its execution, status and duration. */
+/** One attempt of a node on the wire: its execution, status and duration. @public */
 export interface PipelineNodeAttemptJson {
   executionId: string;
   status: string;
@@ -10,6 +10,7 @@ export interface PipelineNodeAttemptJson {
   durationMs: number | null;
 }
 
+/** @public */
 export interface PipelineRunNodeJson extends Omit<PipelineRunNode, 'attempts'> {
   /** The last attempt's execution; null before one starts. */
   executionId: string | null;

@@ -1,7 +1,7 @@
 import type { PipelineNode } from './pipeline-definition.js';
 
 /** `STEPFLOW_NEEDS_<NODE>_<KEY>`: upper-cased, every character outside `[A-Z0-9_]` becomes `_`. */
-export function needsVariable(node: string, key: string): string {
+function needsVariable(node: string, key: string): string {
   return `STEPFLOW_NEEDS_${envPart(node)}_${envPart(key)}`;
 }
 

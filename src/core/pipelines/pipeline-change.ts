@@ -2,16 +2,7 @@ import type { PipelineRunStatus } from './pipeline-run.js';
 import type { NodeWarningKind } from './node-timing.js';
 
 /** What happened to one node (its execution's status, or the rules' verdict). */
-export const PIPELINE_NODE_EVENTS = [
-  'queued',
-  'started',
-  'succeeded',
-  'failed',
-  'skipped',
-  'retrying',
-  'cancelled',
-] as const;
-export type PipelineNodeEvent = (typeof PIPELINE_NODE_EVENTS)[number];
+type PipelineNodeEvent = 'queued' | 'started' | 'succeeded' | 'failed' | 'skipped' | 'retrying' | 'cancelled';
 
 /**
  * One change of a pipeline run, as published on the event stream (`pipeline.changed`) and sent on

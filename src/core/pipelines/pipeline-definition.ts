@@ -54,7 +54,7 @@ export interface PipelineDefinition {
   warnings?: PipelineWarnings;
 }
 
-export interface PipelineWarnings {
+interface PipelineWarnings {
   warnAfterSeconds: number;
   criticalAfterSeconds: number;
 }

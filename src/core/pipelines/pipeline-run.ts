@@ -42,7 +42,7 @@ export function isFinalRunStatus(status: PipelineRunStatus): boolean {
   return status === 'succeeded' || status === 'failed' || status === 'cancelled';
 }
 
-export interface PipelineNodeAttempt {
+interface PipelineNodeAttempt {
   executionId: string;
   /** The execution's status as last seen (ended attempts keep their final one). */
   status: string;
