@@ -110,7 +110,7 @@ describe('pipeline runs', () => {
     expect(execution.name).toBe('diamond/join');
   });
 
-  it('skips the dependants of a failed node and still runs an if: always node', async () => {
+  it('skips the dependants of a failed or timed-out node and still runs an if: always node', async () => {
     const dir = tempDir();
     const run = await startRun(
       {
@@ -119,13 +119,23 @@ describe('pipeline runs', () => {
           bad: { run: 'exit 3' },
           after: { run: 'touch "$DIR/after"', needs: ['bad'] },
           cleanup: { run: 'touch "$DIR/cleanup"', needs: ['after'], if: 'always' },
+          hang: { run: 'sleep 30', timeout: 0.5 },
+          never: { run: 'touch "$DIR/never"', needs: ['hang'] },
         },
       },
       dir,
     );
     const ended = await waitForEnd(run.id);
     expect(ended.status).toBe('failed');
-    expect(statuses(ended)).toEqual({ bad: 'failed', after: 'skipped', cleanup: 'succeeded' });
+    expect(statuses(ended)).toEqual({
+      bad: 'failed',
+      after: 'skipped',
+      cleanup: 'succeeded',
+      hang: 'failed',
+      never: 'skipped',
+    });
+    expect(ended.nodes.find((node) => node.name === 'hang')?.attempts[0]?.status).toBe('timed_out');
+    expect(fs.existsSync(path.join(dir, 'never'))).toBe(false);
     expect(fs.existsSync(path.join(dir, 'after'))).toBe(false);
     expect(fs.existsSync(path.join(dir, 'cleanup'))).toBe(true);
   });
