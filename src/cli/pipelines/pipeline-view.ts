@@ -33,12 +33,14 @@ function paint(c: Colors, status: PipelineNodeStatus | PipelineRunJson['status']
 /** One line per node: icon, name, status (attempt when retried), duration, current step. */
 export function nodeLines(run: PipelineRunJson, steps: CurrentSteps, c: Colors): string[] {
   const width = Math.max(...run.nodes.map((node) => node.name.length), 4);
+  const statusOf = (node: PipelineRunJson['nodes'][number]) =>
+    `${node.status}${node.attempt > 1 ? ` (attempt ${node.attempt})` : ''}`;
+  const statusWidth = Math.max(...run.nodes.map((node) => statusOf(node).length), 9);
   return run.nodes.map((node) => {
-    const attempt = node.attempt > 1 ? ` (attempt ${node.attempt})` : '';
     const step = steps.get(node.name);
     const parts = [
       paint(c, node.status, `${NODE_ICONS[node.status]} ${printable(node.name).padEnd(width)}`),
-      paint(c, node.status, `${node.status}${attempt}`.padEnd(12)),
+      paint(c, node.status, statusOf(node).padEnd(statusWidth)),
       formatDuration(node.durationMs).padStart(7),
       node.status === 'running' && step !== undefined ? c.dim(`› ${printable(step)}`) : '',
       node.reason !== undefined && node.status !== 'running' ? c.dim(printable(node.reason)) : '',
