@@ -33,8 +33,6 @@ export interface PipelineRuns {
   /** The run as this process knows it now (a run it drives is fresher than the store). */
   get(id: string): Promise<PipelineRun>;
   list(query: PipelineRunQuery): Promise<PipelineRunPage>;
-  /** Resolves with the run's final state (for `--follow` in process and tests). */
-  whenEnded(id: string): Promise<PipelineRun>;
   /**
    * Stops every running node's process tree (through `executions.cancel`); nodes not started end
    * `cancelled`. An ended run is a `conflict`.
@@ -182,11 +180,6 @@ export function createPipelineRuns(deps: PipelineRunsDeps): PipelineRuns {
     get: read,
 
     list: (query) => store.listPipelineRuns(query),
-
-    async whenEnded(id) {
-      const driven = drivers.get(id);
-      return driven === undefined ? read(id) : driven.whenEnded();
-    },
 
     async cancel(id) {
       const driven = drivers.get(id);
