@@ -131,7 +131,19 @@ export async function createStepflow(
   limitHeapGrowth();
   const migrationBackup = await backupIfMigrating(config);
   // One backend, one database: the job store reads the executions the execution store writes.
-  const { store, jobs, maintenance, workers, snapshots, consistency, users, secrets, audit, savedPipelines } =
+  const {
+    store,
+    jobs,
+    maintenance,
+    workers,
+    snapshots,
+    consistency,
+    users,
+    secrets,
+    audit,
+    savedPipelines,
+    pipelineRuns,
+  } =
     await openBackend(config);
   // Secrets at rest (docs/SECRETS.md): STEPFLOW_SECRET_KEY, else the data dir's key file on SQLite;
   // on PostgreSQL replicas would each make their own file, so only the variable will do.
@@ -238,6 +250,7 @@ export async function createStepflow(
     audit,
     ...(options.cli ? { cli: true } : {}),
     savedPipelines,
+    pipelineRuns,
   });
 
   let closing: Promise<void> | undefined;
@@ -245,6 +258,8 @@ export async function createStepflow(
     (closing ??= (async () => {
       // The scheduler first, so nothing fires into an engine that is shutting down.
       await scheduler.stop();
+      // Pipeline runs stop being driven before their nodes are cancelled by the engine's shutdown.
+      app.pipelines.close();
       // A sweep stops after its current batch, before the store closes under it.
       await app.retention.close();
       await searchIndexer?.close();

@@ -29,6 +29,8 @@ import type { AuditStore } from '../store/audit-store.js';
 import { createAudit, type Audit } from './audit.js';
 import type { SavedPipelineStore } from '../store/saved-pipeline-store.js';
 import { createSavedPipelines, type SavedPipelines } from './saved-pipelines.js';
+import type { PipelineRunStore } from '../store/pipeline-run-store.js';
+import { createPipelineRuns, type PipelineRuns } from './pipelines/pipeline-runs.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -68,6 +70,8 @@ export interface Application {
   audit: Audit;
   /** Pipeline files checked, and saved pipelines (docs/PIPELINES.md). */
   savedPipelines: SavedPipelines;
+  /** Pipeline runs: each node an ordinary execution (docs/PIPELINES-RUNNING.md). */
+  pipelines: PipelineRuns;
 }
 
 export interface ApplicationDeps {
@@ -106,6 +110,7 @@ export interface ApplicationDeps {
   /** This process is the CLI acting on the store itself: its user changes are audited as `local`. */
   cli?: boolean;
   savedPipelines: SavedPipelineStore;
+  pipelineRuns: PipelineRunStore;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
@@ -123,16 +128,17 @@ export function createApplication(deps: ApplicationDeps): Application {
   });
   // Sign-outs, revoked tokens, disabled users: the live hub closes what they held (docs/USERS.md).
   const accessEnded = createAccessEnded();
+  const executions = createExecutions({
+    store,
+    engine,
+    requestCancel,
+    writer,
+    dataDir,
+    cancelQueued: (id, reason) => engine.cancelQueued(id, reason),
+    explain: (list) => workers.withWaitingReasons(list),
+  });
   return {
-    executions: createExecutions({
-      store,
-      engine,
-      requestCancel,
-      writer,
-      dataDir,
-      cancelQueued: (id, reason) => engine.cancelQueued(id, reason),
-      explain: (executions) => workers.withWaitingReasons(executions),
-    }),
+    executions,
     jobs: createJobs({
       jobs: deps.jobs,
       scheduler,
@@ -175,6 +181,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     }),
     audit,
     savedPipelines: createSavedPipelines({ store: deps.savedPipelines }),
+    pipelines: createPipelineRuns({ store: deps.pipelineRuns, executions, bus }),
   };
 }
 

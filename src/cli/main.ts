@@ -9,6 +9,7 @@ import { resolveServer } from './jobs/jobs-api-client.js';
 import { warnOfLegacyDataDir } from '../legacy-data-dir.js';
 import { registerJobsCommand } from './jobs/jobs-command.js';
 import { registerPipelineFileCommands } from './pipelines/pipeline-file-commands.js';
+import { registerPipelineCommand } from './pipelines/pipeline-command.js';
 import type { WorkerOptions } from './worker/run-worker.js';
 import { VERSION } from '../version.js';
 
@@ -496,6 +497,7 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   // After any other `pipeline` registration: these join that command instead of adding a second one.
   registerPipelineFileCommands(program, setExit);
+  registerPipelineCommand(program, setExit);
 
   return program;
 }

@@ -39,6 +39,9 @@ export const AUDIT_ACTIONS = [
   'pipeline.create',
   'pipeline.update',
   'pipeline.delete',
+  'pipeline.start',
+  'pipeline.cancel',
+  'pipeline.rerun',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -147,6 +150,7 @@ const OBJECT_KINDS: readonly AuditObjectKind[] = [
   'auth',
   'backup',
   'settings',
+  'pipeline',
 ];
 
 /** Checks an action filter (letters, `_` and at most one dot), or a `validation_failed` naming `action`. */

@@ -1,5 +1,6 @@
 import type { RunningLate } from './jobs/job.js';
 import type { Annotation, Artifact, Execution, LogLine, ResourceSample, Step } from './model.js';
+import type { PipelineChange } from './pipelines/pipeline-change.js';
 
 /**
  * What happens to one execution. Lines travel in batches: never one event per line.
@@ -78,7 +79,19 @@ export type JobEvent =
  * The one event vocabulary: everything that happens, on one stream. The store writer, the live
  * hub, the terminal view, the webhook notifier and the server log are all subscribers of it.
  */
-export type StepflowEvent = ExecutionEvent | JobEvent;
+export type StepflowEvent = ExecutionEvent | JobEvent | PipelineEvent;
+
+/** What happens to a pipeline run (docs/PIPELINES-RUNNING.md), published by its orchestrator. */
+export interface PipelineEvent {
+  type: 'pipeline.changed';
+  pipelineRunId: string;
+  change: PipelineChange;
+}
+
+/** True for the events of a pipeline run. */
+export function isPipelineEvent(event: StepflowEvent): event is PipelineEvent {
+  return event.type === 'pipeline.changed';
+}
 
 export type StepflowEventListener = (event: StepflowEvent) => void;
 

@@ -4,6 +4,8 @@ import type { Annotation, Execution, ResourceSample, Step } from '../core/model.
 import type { RunningLate } from '../core/jobs/job.js';
 import type { ExecutionStatus, LogStream } from '../core/statuses.js';
 import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
+import type { PipelineChange } from '../core/pipelines/pipeline-change.js';
+import type { PipelineRunJson } from './pipeline-json.js';
 
 /**
  * The live protocol of `GET /ws`: plain WebSocket, one JSON object per text frame, shared by the
@@ -103,8 +105,17 @@ export const EXECUTIONS_TOPIC = 'executions';
 /** Job definitions: created, changed, deleted. */
 export const JOBS_TOPIC = 'jobs';
 
-/** `executions`, `jobs`, or `execution:<id>` for one execution. */
-export type LiveTopic = typeof EXECUTIONS_TOPIC | typeof JOBS_TOPIC | `execution:${string}`;
+/**
+ * `executions`, `jobs`, `execution:<id>` for one execution, or `pipeline:<runId>` for one pipeline
+ * run: {@link PipelineRunMessage} after subscribing (the run as `GET /api/pipelines/runs/:id`
+ * gives it), then a {@link PipelineMessage} per change — a node queued, started, succeeded, failed,
+ * skipped, retrying or cancelled; a step of a node's execution started or finished; the run's
+ * status and progress (done/total, ETA from past runs); a node running past its warning thresholds
+ * or its p95. Changes of the run queued before the snapshot may arrive just before it. The nodes'
+ * executions are ordinary executions: they come on `executions` and `execution:<id>` too.
+ */
+export type LiveTopic =
+  typeof EXECUTIONS_TOPIC | typeof JOBS_TOPIC | `execution:${string}` | `pipeline:${string}`;
 
 // ---- client → server ----
 
@@ -330,7 +341,28 @@ export interface PongMessage {
   type: 'pong';
 }
 
+/**
+ * On `pipeline:<runId>`: the whole run, once after subscribing.
+ * @public
+ */
+export interface PipelineRunMessage {
+  type: 'pipeline-run';
+  run: PipelineRunJson;
+}
+
+/**
+ * On `pipeline:<runId>`: one change of the run (`PipelineChange` in core/pipelines/pipeline-change.ts).
+ * @public
+ */
+export interface PipelineMessage {
+  type: 'pipeline';
+  pipelineRunId: string;
+  change: PipelineChange;
+}
+
 export type LiveServerMessage =
+  | PipelineRunMessage
+  | PipelineMessage
   | LinesMessage
   | ExecutionMessage
   | StepsMessage

@@ -43,6 +43,7 @@ import { usersRoutes } from './routes/users.js';
 import { tokensRoutes } from './routes/tokens.js';
 import { auditRoutes } from './routes/audit.js';
 import { savedPipelinesRoutes } from './routes/saved-pipelines.js';
+import { pipelineRunsRoutes } from './routes/pipeline-runs.js';
 import type { ServerOptions } from './server-options.js';
 import { addSecurityHeaders, registerWebUi } from './web-ui.js';
 
@@ -140,6 +141,7 @@ export async function buildServer(
       guard,
       log: app.log,
       onAccessEnded: (listener) => stepflow.app.users.onAccessEnded(listener),
+      pipelines: stepflow.app.pipelines,
     },
     extra.live,
   );
@@ -233,5 +235,6 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await tokensRoutes(app, context);
   await auditRoutes(app, context);
   await savedPipelinesRoutes(app, context);
+  await pipelineRunsRoutes(app, context);
   await registerWebUi(app);
 }

@@ -1,6 +1,7 @@
 import type { SecretDocuments } from './secret-documents.js';
 import type { AuditStore } from './audit-store.js';
 import type { JobStore } from './job-store.js';
+import type { PipelineRunStore } from './pipeline-run-store.js';
 import type { StoreMaintenance } from './maintenance.js';
 import type { StoreConsistency, StoreSnapshots } from './snapshots.js';
 import type { ExecutionStore } from './store.js';
@@ -33,4 +34,6 @@ export interface StoreBackend {
   audit: AuditStore;
   /** Saved pipelines: named YAML texts (docs/PIPELINES.md). */
   savedPipelines: SavedPipelineStore;
+  /** Pipeline runs and their nodes (docs/PIPELINES-RUNNING.md). */
+  pipelineRuns: PipelineRunStore;
 }

@@ -10,6 +10,7 @@ const start = (name: string, source: 'stepflow' | 'github' | 'buildkite' = 'step
 const complete = (name: string | null): Marker => ({ kind: 'step-end', name, source: 'stepflow' });
 const artifact = (path: string, description: string): Marker => ({ kind: 'artifact', path, description });
 const meta = (key: string, value: string): Marker => ({ kind: 'meta', key, value });
+const output = (name: string, value: string): Marker => ({ kind: 'set-output', name, value });
 const annotation = (level: 'error' | 'warning' | 'notice', message: string, props: object = {}): Marker => ({
   kind: 'annotation',
   level,
@@ -106,6 +107,11 @@ const STEPFLOW: Row[] = [
   ['meta value may contain colons', 'META:url:http://host:8080/a', meta('url', 'http://host:8080/a')],
   ['meta empty value', 'META:flag:', meta('flag', '')],
   ['meta parts are trimmed', 'META: owner : team a ', meta('owner', 'team a')],
+  ['OUTPUT: an output of the run', 'OUTPUT:version=1.2.3', output('version', '1.2.3')],
+  ['OUTPUT value keeps = and spaces', 'OUTPUT: url = a=b c ', output('url', ' a=b c ')],
+  ['OUTPUT with an empty value', 'OUTPUT:empty=', output('empty', '')],
+  ['OUTPUT ends before a CR', 'OUTPUT:k=v\r', output('k', 'v')],
+  ['OUTPUT behind ANSI codes', '\x1b[32mOUTPUT:k=v', output('k', 'v')],
 ];
 
 const MALFORMED: Row[] = [
@@ -115,6 +121,11 @@ const MALFORMED: Row[] = [
   ['ARTIFACT with empty path and description', 'ARTIFACT::desc', null],
   ['META without value separator', 'META:novalue', null],
   ['META with empty key', 'META::value', null],
+  ['OUTPUT without =', 'OUTPUT:novalue', null],
+  ['OUTPUT with an empty key', 'OUTPUT: =v', null],
+  ['OUTPUT not at the start', 'echo OUTPUT:k=v', null],
+  ['lower-case output', 'output:k=v', null],
+  ['a word starting like OUTPUT', 'OUTPUTS:k=v', null],
   ['GitHub error with garbage properties and no message', '::error file=::', null],
   ['GitHub group without a title', '::group::', null],
   ['GitHub command without closing colons', '::error file=a.js', null],

@@ -17,14 +17,15 @@ const HASH = 0x23;
 const COLON = 0x3a;
 
 /**
- * A marker's first three visible characters: S T E (STEP_), A R T (ARTIFACT:), M E T (META:),
+ * A marker's first three visible characters: S T E (STEP_), A R T (ARTIFACT:), M E T (META:), O U T
+ * (OUTPUT:),
  * s e c (section_), `::` (GitHub), `---` `+++` `~~~` (Buildkite), `^^^`, and `#` + digit (BuildKit
  * prefix). Checking them on the raw line rejects ordinary output without allocating; 0 = any.
  */
 const FIRST = new Uint8Array(128);
 const SECOND = new Uint8Array(128);
 const THIRD = new Uint8Array(128);
-for (const prefix of ['STE', 'ART', 'MET', 'sec', '::', '---', '+++', '~~~', '^^^', '#']) {
+for (const prefix of ['STE', 'ART', 'MET', 'OUT', 'sec', '::', '---', '+++', '~~~', '^^^', '#']) {
   const c = prefix.charCodeAt(0);
   FIRST[c] = 1;
   SECOND[c] = prefix.charCodeAt(1) || 0;
@@ -134,6 +135,8 @@ export function createMarkerParser(): MarkerParser {
         return text.startsWith('ARTIFACT:', i) ? artifact(text.slice(i + 9, end)) : null;
       case 0x4d /* M */:
         return text.startsWith('META:', i) ? meta(text.slice(i + 5, end)) : null;
+      case 0x4f /* O */:
+        return text.startsWith('OUTPUT:', i) ? output(text.slice(i + 7, end)) : null;
       case COLON:
       case HASH:
         return github(text, i, end);
@@ -207,6 +210,18 @@ function meta(rest: string): Marker | null {
   if (colon === -1) return null;
   const key = rest.slice(0, colon).trim();
   return key === '' ? null : { kind: 'meta', key, value: rest.slice(colon + 1).trim() };
+}
+
+/**
+ * `OUTPUT:key=value`: an output of the run, as `::set-output` (a pipeline's later nodes read it as
+ * `STEPFLOW_NEEDS_<NODE>_<KEY>`). The key is trimmed and must not be empty; the value is kept as
+ * printed (it may be empty or contain `=`).
+ */
+function output(rest: string): Marker | null {
+  const equals = rest.indexOf('=');
+  if (equals === -1) return null;
+  const name = rest.slice(0, equals).trim();
+  return name === '' ? null : { kind: 'set-output', name, value: rest.slice(equals + 1) };
 }
 
 /** `<unix ts>:<name>[options]` then optionally '\r' and a header that becomes the display name. */

@@ -60,6 +60,20 @@ describe('parsePipelineYaml', () => {
     expect(definition.nodes[4]?.if).toBe('always');
   });
 
+  it('reads the warning thresholds, a missing one keeping its default, and refuses a critical one below the warning', () => {
+    expect(
+      parsePipelineYaml('name: w\nwarnings: { warnAfter: 0.5 }\nnodes: { a: { run: "true" } }\n').warnings,
+    ).toEqual({ warnAfterSeconds: 0.5, criticalAfterSeconds: 30 });
+    expect(
+      problemsOf('name: w\nwarnings: { warnAfter: 1, soon: 1 }\nnodes: { a: { run: "true" } }\n'),
+    ).toEqual(['2:27 warnings.soon: unknown key `soon`; known keys: warnAfter, criticalAfter']);
+    expect(() =>
+      parsePipelineYaml(
+        'name: w\nwarnings: { warnAfter: 60, criticalAfter: 30 }\nnodes: { a: { run: "true" } }\n',
+      ),
+    ).toThrow('line 2, column 11: warnings: criticalAfter (30 s) must be more than warnAfter (60 s)');
+  });
+
   it('reads every key in its other forms: argv (numbers as written), single need and label, retry as a number, node env over the pipeline env', () => {
     const definition = parsePipelineYaml(`name: all.keys_1
 cwd: /srv/app

@@ -30,7 +30,9 @@ import {
   type PipelineDefinition,
   type PipelineNode,
   type PipelineNodeRetry,
+  type PipelineWarnings,
 } from './pipeline-definition.js';
+import { DEFAULT_CRITICAL_AFTER_SECONDS, DEFAULT_WARN_AFTER_SECONDS } from './node-timing.js';
 
 /** One thing wrong with a pipeline file: where (YAML path, 1-based line and column) and what. */
 export interface PipelineProblem {
@@ -56,7 +58,7 @@ export const NODE_NAME_PATTERN = '^[A-Za-z0-9_-]{1,100}$';
 /** An environment variable name as POSIX shells accept it. */
 export const ENV_NAME_PATTERN = `^[A-Za-z_][A-Za-z0-9_]{0,${MAX_ENV_NAME_LENGTH - 1}}$`;
 
-export const PIPELINE_KEYS = ['name', 'env', 'cwd', 'concurrency', 'nodes'] as const;
+export const PIPELINE_KEYS = ['name', 'env', 'cwd', 'concurrency', 'warnings', 'nodes'] as const;
 export const NODE_KEYS = [
   'run',
   'argv',
@@ -70,6 +72,9 @@ export const NODE_KEYS = [
   'continueOnError',
 ] as const;
 const RETRY_KEYS = ['max', 'delay'] as const;
+export const WARNINGS_KEYS = ['warnAfter', 'criticalAfter'] as const;
+/** A day: a node running longer than that without a warning has no use for one. */
+const MAX_WARNING_SECONDS = 86_400;
 /** Problems reported for one file: the first ones, and a count of the rest (a file can have thousands). */
 const MAX_PROBLEMS = 100;
 /** A cycle longer than this is named by its ends: the message stays readable. */
@@ -186,6 +191,7 @@ class Reader {
     const env = this.env(get('env')) ?? {};
     const cwd = this.path(get('cwd'));
     const concurrency = this.integer(get('concurrency'), 1, MAX_CONCURRENT_RUNS);
+    const warnings = this.warnings(get('warnings'));
     const nodes = this.required(get('nodes'), root, 'nodes', (entry) => this.nodes(entry, env));
     if (name === undefined || nodes === undefined) return undefined;
     return {
@@ -193,6 +199,7 @@ class Reader {
       env,
       ...(cwd === undefined ? {} : { cwd }),
       ...(concurrency === undefined ? {} : { concurrency }),
+      ...(warnings === undefined ? {} : { warnings }),
       nodes,
     };
   }
@@ -332,6 +339,29 @@ class Reader {
       `must be one of ${NODE_CONDITIONS.join(', ')}, got ${JSON.stringify(value)}`,
     );
     return undefined;
+  }
+
+  /** `warnings: { warnAfter, criticalAfter }` in seconds; a missing one keeps its default. */
+  private warnings(entry: Entry | undefined): PipelineWarnings | undefined {
+    if (entry === undefined) return undefined;
+    const entries = this.entries(entry.value, entry.path, WARNINGS_KEYS, entry.keyNode);
+    if (entries === undefined) return undefined;
+    const seconds = (key: string) =>
+      this.number(
+        entries.find((child) => child.key === key),
+        { min: 0, max: MAX_WARNING_SECONDS, exclusiveMin: true },
+      );
+    const warnAfterSeconds = seconds('warnAfter') ?? DEFAULT_WARN_AFTER_SECONDS;
+    const criticalAfterSeconds = seconds('criticalAfter') ?? DEFAULT_CRITICAL_AFTER_SECONDS;
+    if (criticalAfterSeconds <= warnAfterSeconds) {
+      this.problem(
+        entry.value,
+        entry.path,
+        `criticalAfter (${criticalAfterSeconds} s) must be more than warnAfter (${warnAfterSeconds} s)`,
+      );
+      return undefined;
+    }
+    return { warnAfterSeconds, criticalAfterSeconds };
   }
 
   private retry(entry: Entry | undefined): PipelineNodeRetry | undefined {

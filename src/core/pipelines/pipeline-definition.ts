@@ -47,4 +47,14 @@ export interface PipelineDefinition {
   concurrency?: number;
   /** In the file's order (which the graph and the CLI keep when levels tie). */
   nodes: PipelineNode[];
+  /**
+   * Performance warnings for a node running long (`warnings: { warnAfter, criticalAfter }` in
+   * the file, seconds); absent: 5 s and 30 s.
+   */
+  warnings?: PipelineWarnings;
+}
+
+export interface PipelineWarnings {
+  warnAfterSeconds: number;
+  criticalAfterSeconds: number;
 }

@@ -124,6 +124,15 @@ export const PIPELINE_JSON_SCHEMA = {
       minimum: 1,
       maximum: MAX_CONCURRENT_RUNS,
     },
+    warnings: {
+      type: 'object',
+      description: 'Performance warnings for a node running long, in seconds (defaults 5 and 30).',
+      additionalProperties: false,
+      properties: {
+        warnAfter: { type: 'number', exclusiveMinimum: 0, maximum: 86_400 },
+        criticalAfter: { type: 'number', exclusiveMinimum: 0, maximum: 86_400 },
+      },
+    },
     nodes: {
       type: 'object',
       description: 'The nodes, by name, in the order shown.',

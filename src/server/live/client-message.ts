@@ -5,7 +5,10 @@ import { EXECUTIONS_TOPIC, JOBS_TOPIC, type LiveTopic } from '../../protocol/liv
 
 /** What a topic names, once validated. */
 export type ParsedTopic =
-  { kind: 'executions' } | { kind: 'jobs' } | { kind: 'execution'; executionId: string };
+  | { kind: 'executions' }
+  | { kind: 'jobs' }
+  | { kind: 'execution'; executionId: string }
+  | { kind: 'pipeline'; runId: string };
 
 /**
  * A client message once validated, in one shape whether it named one topic or several: `topics`
@@ -202,8 +205,12 @@ export function parseTopic(topic: string): ParsedTopic {
     const executionId = topic.slice('execution:'.length);
     if (EXECUTION_ID.test(executionId)) return { kind: 'execution', executionId };
   }
+  if (topic.startsWith('pipeline:')) {
+    const runId = topic.slice('pipeline:'.length);
+    if (EXECUTION_ID.test(runId)) return { kind: 'pipeline', runId };
+  }
   throw validationError(
-    `unknown topic ${JSON.stringify(topic)}: use "executions", "jobs" or "execution:<id>"`,
+    `unknown topic ${JSON.stringify(topic)}: use "executions", "jobs", "execution:<id>" or "pipeline:<runId>"`,
     {
       topic,
     },

@@ -4,10 +4,13 @@ import type { RawData, WebSocket } from 'ws';
 import { ERROR_CODES, isStepflowError } from '../../core/errors.js';
 import {
   isExecutionEvent,
+  isPipelineEvent,
   type ExecutionEvent,
   type JobEvent,
   type StepflowEvent,
 } from '../../core/events.js';
+import type { PipelineRuns } from '../../app/pipelines/pipeline-runs.js';
+import { PipelinesTopic } from './pipelines-topic.js';
 import type { ExecutionFilter } from '../../core/execution-filter.js';
 import type { Execution } from '../../core/model.js';
 import type { Executions } from '../../app/executions.js';
@@ -66,6 +69,8 @@ export interface LiveHubDeps {
    * socket's credentials are checked again, and those no longer good are closed at once.
    */
   onAccessEnded?: (listener: () => void) => () => void;
+  /** The `pipeline:<runId>` topics' snapshots. */
+  pipelines?: Pick<PipelineRuns, 'get'>;
 }
 
 interface LiveHubStats extends LiveCounters {
@@ -112,6 +117,12 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
   const dirty = new Set<ExecutionFeed>();
   const executions = new ExecutionsTopic(Date.now);
   const jobs = new JobsTopic(Date.now);
+  const pipelines =
+    deps.pipelines === undefined
+      ? undefined
+      : new PipelinesTopic(deps.pipelines, Date.now, (error) =>
+          log.error({ err: error }, 'live: could not read a pipeline run'),
+        );
   /** What the source follows for each watched execution, and for each client on `executions`. */
   const followed = new Map<ExecutionFeed, LiveInterest>();
   const watchingList = new Map<LiveClient, LiveInterest>();
@@ -194,8 +205,11 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     for (const sub of feed.subscriptions) sub.client.sendFrame(frame);
   };
 
-  const onEvent = (event: StepflowEvent): void =>
-    isExecutionEvent(event) ? onExecutionEvent(event) : onJobEvent(event);
+  const onEvent = (event: StepflowEvent): void => {
+    if (isPipelineEvent(event)) pipelines?.publish(event);
+    else if (isExecutionEvent(event)) onExecutionEvent(event);
+    else onJobEvent(event);
+  };
 
   const onExecutionEvent = (event: ExecutionEvent): void => {
     let feed = feeds.get(event.executionId);
@@ -236,6 +250,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     const topic = parseTopic(name);
     if (topic.kind === 'executions') unwatchList(client);
     else if (topic.kind === 'jobs') jobs.unsubscribe(client);
+    else if (topic.kind === 'pipeline') pipelines?.unsubscribe(client, topic.runId);
     else {
       const sub = client.subscriptions.get(name);
       if (sub) closeSubscription(sub, catchUpDeps);
@@ -265,6 +280,15 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     const topic = parseTopic(name);
     if (topic.kind === 'executions') return watchList(client, filter);
     if (topic.kind === 'jobs') return jobs.subscribe(client);
+    if (topic.kind === 'pipeline') {
+      if (pipelines !== undefined) return pipelines.subscribe(client, topic.runId);
+      return client.sendControl({
+        type: 'error',
+        code: ERROR_CODES.NOT_FOUND,
+        message: 'this server has no pipeline runs',
+        topic: name,
+      });
+    }
     const previous = client.subscriptions.get(name);
     if (previous) closeSubscription(previous, catchUpDeps);
     if (client.subscriptions.size >= options.maxSubscriptionsPerClient) {
@@ -405,6 +429,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
       clients.delete(client);
       unwatchList(client);
       jobs.unsubscribe(client);
+      pipelines?.drop(client);
       for (const sub of [...client.subscriptions.values()]) closeSubscription(sub, catchUpDeps);
     });
   };
@@ -446,7 +471,8 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
           n +
           client.subscriptions.size +
           (client.watchingExecutions ? 1 : 0) +
-          (jobs.subscribers.has(client) ? 1 : 0),
+          (jobs.subscribers.has(client) ? 1 : 0) +
+          (pipelines?.count(client) ?? 0),
         0,
       ),
       clientPendingBytes: [...clients].map((client) => client.pendingBytes()),

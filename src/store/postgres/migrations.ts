@@ -344,6 +344,25 @@ export const MIGRATIONS: readonly string[] = [
     updated_at text COLLATE "C" NOT NULL
   );
   `,
+  // Pipeline runs (docs/PIPELINES-RUNNING.md): the run and its nodes saved whole by the orchestrator
+  // (definition and nodes as JSON text); ids are ULIDs, so newest first is by id.
+  `
+  CREATE TABLE pipeline_runs (
+    id text COLLATE "C" PRIMARY KEY,
+    name text COLLATE "C" NOT NULL,
+    status text NOT NULL,
+    created_at text NOT NULL,
+    started_at text,
+    ended_at text,
+    created_by text,
+    rerun_of text,
+    cancel_requested integer NOT NULL DEFAULT 0,
+    definition text NOT NULL,
+    nodes text NOT NULL
+  );
+  CREATE INDEX pipeline_runs_name ON pipeline_runs (name, id);
+  CREATE INDEX pipeline_runs_status ON pipeline_runs (status, id);
+  `,
 ];
 
 /** Any constant: the key of the advisory lock migrations run under (the bytes of "SFMG"). */

@@ -8,6 +8,7 @@ import { PostgresUserStore } from './pg-user-store.js';
 import { PostgresAuditStore } from './pg-audit-store.js';
 import { PostgresWorkerStore } from './pg-worker-store.js';
 import { PostgresSavedPipelineStore } from './pg-saved-pipeline-store.js';
+import { PostgresPipelineRunStore } from './pg-pipeline-run-store.js';
 
 /** The PostgreSQL backend: every port on one pool. No `maintenance` (see docs/POSTGRES.md). */
 export interface PostgresStores extends StoreBackend {
@@ -41,5 +42,6 @@ export async function openPostgresStores({
     secrets: new PostgresSecretDocuments(pool, now),
     audit: new PostgresAuditStore(pool),
     savedPipelines: new PostgresSavedPipelineStore(pool),
+    pipelineRuns: new PostgresPipelineRunStore(pool),
   };
 }

@@ -367,6 +367,25 @@ export const MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Pipeline runs (docs/PIPELINES-RUNNING.md): the run and its nodes saved whole by the orchestrator
+  // (definition and nodes as JSON text); ids are ULIDs, so newest first is by id.
+  `
+  CREATE TABLE pipeline_runs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    ended_at TEXT,
+    created_by TEXT,
+    rerun_of TEXT,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    definition TEXT NOT NULL,
+    nodes TEXT NOT NULL
+  );
+  CREATE INDEX pipeline_runs_name ON pipeline_runs (name, id);
+  CREATE INDEX pipeline_runs_status ON pipeline_runs (status, id);
+  `,
 ];
 
 /**

@@ -11,6 +11,7 @@ import { SqliteUserStore } from './sqlite-user-store.js';
 import { SqliteAuditStore } from './sqlite-audit-store.js';
 import { SqliteWorkerStore } from './sqlite-worker-store.js';
 import { SqliteSavedPipelineStore } from './sqlite-saved-pipeline-store.js';
+import { SqlitePipelineRunStore } from './sqlite-pipeline-run-store.js';
 
 /** The SQLite backend: both ports and maintenance, on one connection to `<dataDir>/stepflow.db`. */
 export interface SqliteStores extends StoreBackend {
@@ -50,5 +51,6 @@ export async function openSqliteStores({
     secrets: new SqliteSecretDocuments(db, now),
     audit: new SqliteAuditStore(db),
     savedPipelines: new SqliteSavedPipelineStore(db),
+    pipelineRuns: new SqlitePipelineRunStore(db),
   };
 }
