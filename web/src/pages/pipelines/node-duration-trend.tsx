@@ -1,6 +1,6 @@
 import { TimeSeriesChart, type ChartSeries } from '../../components/time-series-chart.js';
 import { formatDuration } from '../../format.js';
-import type { PipelineRunJson } from './pipeline-types.js';
+import type { PipelineRunJson } from '../../../../src/protocol/pipeline-json.js';
 
 // The theme's colours, cycled: a pipeline with more nodes than colours repeats them.
 const COLORS = ['--accent', '--success', '--warning', '--danger', '--running', '--neutral'];

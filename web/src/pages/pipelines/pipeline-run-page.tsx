@@ -6,8 +6,8 @@ import { ProgressBar } from '../../components/progress-bar.js';
 import { useNow } from '../../components/use-now.js';
 import { formatDateTime, formatDuration } from '../../format.js';
 import { PipelineGraph, type GraphNode } from '../../features/pipelines/pipeline-graph.js';
-import type { PipelineRunJson, PipelineRunNodeJson, PipelineWarningJson } from './pipeline-types.js';
-import { usePipelineRun } from './use-pipeline-run.js';
+import type { PipelineRunJson, PipelineRunNodeJson } from '../../../../src/protocol/pipeline-json.js';
+import { usePipelineRun, type PipelineWarning } from './use-pipeline-run.js';
 import './pipelines.css';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -21,9 +21,9 @@ function nodeDurationMs(node: PipelineRunNodeJson, nowMs: number): number | null
   return Math.max(0, end - Date.parse(last.startedAt));
 }
 
-function warningText(warning: PipelineWarningJson): string {
+function warningText(warning: PipelineWarning): string {
   const over = `running ${formatDuration(warning.elapsedMs)}`;
-  if (warning.level === 'p95')
+  if (warning.level === 'slower_than_p95')
     return `${over}: slower than its p95 of recent runs (${formatDuration(warning.thresholdMs)})`;
   return `${over}: past the ${warning.level} threshold of ${formatDuration(warning.thresholdMs)}`;
 }

@@ -6,7 +6,7 @@ import { LoadMoreButton } from '../../components/load-more-button.js';
 import { PageHeader } from '../../components/page-header.js';
 import { QueryState } from '../../components/query-state.js';
 import { formatDateTime, formatDuration } from '../../format.js';
-import type { PipelineRunPageJson } from './pipeline-types.js';
+import type { PipelineRunPageBody } from '../../../../src/protocol/pipeline-schemas.js';
 import '../history/history.css';
 import './pipelines.css';
 
@@ -21,7 +21,7 @@ export function PipelineRunsPage() {
   const list = useInfiniteQuery({
     queryKey: ['pipeline-runs', name, status],
     queryFn: ({ pageParam, signal }) =>
-      apiFetch<PipelineRunPageJson>('/api/pipelines/runs', {
+      apiFetch<PipelineRunPageBody>('/api/pipelines/runs', {
         query: { name, status, limit: PAGE_SIZE, cursor: pageParam },
         signal,
       }),
@@ -30,7 +30,7 @@ export function PipelineRunsPage() {
     placeholderData: keepPreviousData,
     refetchInterval: 3000,
   });
-  const runs = list.data?.pages.flatMap((page) => page.runs) ?? [];
+  const runs = list.data?.pages.flatMap((page) => page.items) ?? [];
   const filtered = name !== '' || status !== '';
   return (
     <div className="page pipeline-runs">

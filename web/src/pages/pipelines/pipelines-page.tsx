@@ -4,14 +4,14 @@ import { apiFetch } from '../../api/client.js';
 import { PageHeader } from '../../components/page-header.js';
 import { QueryState } from '../../components/query-state.js';
 import { formatAgo } from '../../format.js';
-import type { SavedPipelineListJson } from './pipeline-types.js';
+import type { SavedPipelineListBody } from '../../../../src/protocol/pipeline-file-schemas.js';
 import './pipelines.css';
 
 /** The saved pipelines (docs/PIPELINES.md); each links to its page, the header to every run. */
 export function PipelinesPage() {
   const list = useQuery({
     queryKey: ['pipelines'],
-    queryFn: ({ signal }) => apiFetch<SavedPipelineListJson>('/api/pipelines', { signal }),
+    queryFn: ({ signal }) => apiFetch<SavedPipelineListBody>('/api/pipelines', { signal }),
   });
   return (
     <div className="page pipelines">
@@ -25,7 +25,7 @@ export function PipelinesPage() {
       />
       <QueryState
         error={list.error}
-        items={list.data?.pipelines}
+        items={list.data?.items}
         inCard
         empty="No saved pipelines. Save one with: stepflow pipeline save pipeline.yml"
       >

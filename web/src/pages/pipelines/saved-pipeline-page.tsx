@@ -4,7 +4,9 @@ import { apiFetch } from '../../api/client.js';
 import { PageHeader } from '../../components/page-header.js';
 import { formatDateTime, formatDuration } from '../../format.js';
 import { NodeDurationTrend } from './node-duration-trend.js';
-import type { PipelineRunJson, PipelineRunPageJson, SavedPipelineJson } from './pipeline-types.js';
+import type { PipelineRunJson } from '../../../../src/protocol/pipeline-json.js';
+import type { PipelineRunPageBody } from '../../../../src/protocol/pipeline-schemas.js';
+import type { SavedPipelineBody } from '../../../../src/protocol/pipeline-file-schemas.js';
 import './pipelines.css';
 
 const RECENT_RUNS = 20;
@@ -16,12 +18,12 @@ export function SavedPipelinePage() {
   const pipeline = useQuery({
     queryKey: ['pipeline', name],
     queryFn: ({ signal }) =>
-      apiFetch<SavedPipelineJson>(`/api/pipelines/${encodeURIComponent(name)}`, { signal }),
+      apiFetch<SavedPipelineBody>(`/api/pipelines/${encodeURIComponent(name)}`, { signal }),
   });
   const runs = useQuery({
     queryKey: ['pipeline-runs', name, '', 'recent'],
     queryFn: ({ signal }) =>
-      apiFetch<PipelineRunPageJson>('/api/pipelines/runs', { query: { name, limit: RECENT_RUNS }, signal }),
+      apiFetch<PipelineRunPageBody>('/api/pipelines/runs', { query: { name, limit: RECENT_RUNS }, signal }),
     refetchInterval: 3000,
   });
   const start = useMutation({
@@ -52,15 +54,15 @@ export function SavedPipelinePage() {
       )}
       <section className="card pipeline-section">
         <h2>Node durations</h2>
-        <NodeDurationTrend runs={runs.data?.runs ?? []} />
+        <NodeDurationTrend runs={runs.data?.items ?? []} />
       </section>
       <section className="card pipeline-section">
         <h2>
           Recent runs <Link to={`/pipelines/runs?name=${encodeURIComponent(name)}`}>all</Link>
         </h2>
-        {runs.data?.runs.length === 0 && <p className="muted">Not run yet.</p>}
+        {runs.data?.items.length === 0 && <p className="muted">Not run yet.</p>}
         <ul className="pipeline-recent-runs">
-          {runs.data?.runs.map((run) => (
+          {runs.data?.items.map((run) => (
             <li key={run.id}>
               <span className="status" data-status={run.status}>
                 {run.status}

@@ -1,41 +1,43 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
+import type { PipelineRunJson } from '../../../../src/protocol/pipeline-json.js';
+import type { PipelineMessage } from '../../../../src/protocol/live-messages.js';
 import { apiFetch } from '../../api/client.js';
-import type { LiveTopic } from '../../api/types.js';
 import { useLiveTopic } from '../../live/live-context.js';
-import type { PipelineRunJson, PipelineWarningJson } from './pipeline-types.js';
 
-/** Re-reads after a burst of node events at most this often: the run's record is small. */
-const REFRESH_MS = 150;
+export type PipelineWarning = Extract<PipelineMessage['change'], { kind: 'warning' }>;
 
 /**
- * One pipeline run, kept current: `GET /api/pipelines/runs/:id`, re-read when its
- * `pipeline:<id>` topic says something changed (a node's status, the run's progress); performance
- * warnings are live only (the record does not keep them), so they are held here per node.
+ * One pipeline run, kept current: `GET /api/pipelines/runs/:id` first, then its `pipeline:<id>`
+ * topic: the whole run after subscribing, and on each node or progress change the run is read
+ * again (it is small; a burst of changes costs one read). Performance warnings are live only (the
+ * record does not keep them), so they are held here, per node, until the node ends.
  */
 export function usePipelineRun(id: string) {
   const queryClient = useQueryClient();
-  const queryKey = ['pipeline-run', id];
   const query = useQuery({
-    queryKey,
+    queryKey: ['pipeline-run', id],
     queryFn: ({ signal }) =>
       apiFetch<PipelineRunJson>(`/api/pipelines/runs/${encodeURIComponent(id)}`, { signal }),
     staleTime: Infinity,
   });
-  const [warnings, setWarnings] = useState<ReadonlyMap<string, PipelineWarningJson>>(new Map());
-  const [progress, setProgress] = useState<{ etaMs: number | null } | null>(null);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const [warnings, setWarnings] = useState<ReadonlyMap<string, PipelineWarning>>(new Map());
+  const [etaMs, setEtaMs] = useState<number | null>(null);
 
-  useLiveTopic(`pipeline:${id}` as LiveTopic, (message) => {
-    const change = (message as { type: string; change?: PipelineChangeLike }).change;
-    if ((message as { type: string }).type !== 'pipeline' || change === undefined) return;
+  useLiveTopic(`pipeline:${id}`, (message) => {
+    if (message.type === 'pipeline-run') {
+      queryClient.setQueryData(['pipeline-run', id], message.run);
+      return;
+    }
+    if (message.type !== 'pipeline') return;
+    const { change } = message;
     if (change.kind === 'warning') {
       setWarnings((current) => new Map(current).set(change.node, change));
       return;
     }
-    if (change.kind === 'run') setProgress({ etaMs: change.etaMs });
+    if (change.kind === 'step') return;
+    if (change.kind === 'run') setEtaMs(change.etaMs);
     if (change.kind === 'node' && change.event !== 'started' && change.event !== 'queued') {
-      // A node that ended is no longer running late.
       setWarnings((current) => {
         if (!current.has(change.node)) return current;
         const next = new Map(current);
@@ -43,18 +45,7 @@ export function usePipelineRun(id: string) {
         return next;
       });
     }
-    if (timer.current === null) {
-      timer.current = setTimeout(() => {
-        timer.current = null;
-        void queryClient.invalidateQueries({ queryKey });
-      }, REFRESH_MS);
-    }
+    void queryClient.invalidateQueries({ queryKey: ['pipeline-run', id] });
   });
-  return { query, warnings, etaMs: progress?.etaMs ?? null };
+  return { query, warnings, etaMs };
 }
-
-type PipelineChangeLike =
-  | ({ kind: 'warning' } & PipelineWarningJson)
-  | { kind: 'run'; etaMs: number | null }
-  | { kind: 'node'; node: string; event: string }
-  | { kind: 'step' };
