@@ -33,6 +33,7 @@ export function Layout() {
           </NavLink>
           <NavLink to="/history">History</NavLink>
           <NavLink to="/jobs">Jobs</NavLink>
+          <NavLink to="/pipelines">Pipelines</NavLink>
           <NavLink to="/artifacts">Artifacts</NavLink>
           <NavLink to="/workers">Workers</NavLink>
           {canManageUsers && <NavLink to="/users">Users</NavLink>}

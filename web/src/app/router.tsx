@@ -12,6 +12,10 @@ import { WorkersPage } from '../pages/workers/workers-page.js';
 import { UsersPage } from '../pages/users/users-page.js';
 import { TokensPage } from '../pages/tokens/tokens-page.js';
 import { AuditPage } from '../pages/audit/audit-page.js';
+import { PipelinesPage } from '../pages/pipelines/pipelines-page.js';
+import { PipelineRunsPage } from '../pages/pipelines/pipeline-runs-page.js';
+import { PipelineRunPage } from '../pages/pipelines/pipeline-run-page.js';
+import { SavedPipelinePage } from '../pages/pipelines/saved-pipeline-page.js';
 import { Layout } from './layout.js';
 import { NotFoundPage } from './not-found-page.js';
 
@@ -33,6 +37,10 @@ export const router = createBrowserRouter([
       { path: 'users', element: <UsersPage /> },
       { path: 'tokens', element: <TokensPage /> },
       { path: 'audit', element: <AuditPage /> },
+      { path: 'pipelines', element: <PipelinesPage /> },
+      { path: 'pipelines/runs', element: <PipelineRunsPage /> },
+      { path: 'pipelines/runs/:id', element: <PipelineRunPage /> },
+      { path: 'pipelines/saved/:name', element: <SavedPipelinePage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },
