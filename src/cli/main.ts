@@ -495,9 +495,9 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(await withDataDirCare(options, (care) => verifyCommand(care, options)));
     });
 
-  // After any other `pipeline` registration: these join that command instead of adding a second one.
-  registerPipelineFileCommands(program, setExit);
   registerPipelineCommand(program, setExit);
+  // After the `pipeline` command's registration: these join it instead of adding a second one.
+  registerPipelineFileCommands(program, setExit);
 
   return program;
 }

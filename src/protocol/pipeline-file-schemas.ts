@@ -62,3 +62,5 @@ export const SavedPipelineSchema = Type.Object({
 export const SavedPipelineListSchema = Type.Object({ items: Type.Array(Type.Object(SavedPipelineFields)) });
 
 export type SavedPipelineBody = Static<typeof SavedPipelineSchema>;
+/** @public */
+export type SavedPipelineListBody = Static<typeof SavedPipelineListSchema>;

@@ -1,4 +1,5 @@
 import type { PipelineRun, PipelineRunNode } from '../core/pipelines/pipeline-run.js';
+import { dependencyLevels } from '../core/pipelines/dependency-levels.js';
 import { pipelineProgress } from '../core/pipelines/pipeline-rules.js';
 
 /** One attempt of a node on the wire: its execution, status and duration. @public */
@@ -17,6 +18,10 @@ export interface PipelineRunNodeJson extends Omit<PipelineRunNode, 'attempts'> {
   /** From its first attempt's start to its end (or now, while it runs). */
   durationMs: number | null;
   attempts: PipelineNodeAttemptJson[];
+  /** The nodes it needs, from the definition (the graph's edges). */
+  needs: string[];
+  /** Its dependency level: 0 needs nothing, else one more than the deepest node it needs (the graph's column). */
+  level: number;
 }
 
 /** `GET /api/pipelines/runs/:id`, the `pipeline-run` live message and each listing item. */
@@ -32,6 +37,8 @@ function between(start: string | null, end: string | null, nowMs: number): numbe
 }
 
 export function toPipelineRunJson(run: PipelineRun, nowMs: number): PipelineRunJson {
+  const levels = dependencyLevels(run.definition);
+  const needs = new Map(run.definition.nodes.map((node) => [node.name, node.needs]));
   return {
     ...run,
     progress: pipelineProgress(run.nodes),
@@ -39,6 +46,8 @@ export function toPipelineRunJson(run: PipelineRun, nowMs: number): PipelineRunJ
     nodes: run.nodes.map((node) => ({
       ...node,
       executionId: node.attempts.at(-1)?.executionId ?? null,
+      needs: needs.get(node.name) ?? [],
+      level: levels.get(node.name) ?? 0,
       durationMs: between(node.startedAt, node.endedAt, nowMs),
       attempts: node.attempts.map((attempt) => ({
         ...attempt,

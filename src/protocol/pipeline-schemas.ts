@@ -11,11 +11,21 @@ const MAX_YAML_LENGTH = 1024 * 1024;
 
 export const CreatePipelineRunBodySchema = Type.Object(
   {
-    yaml: Type.String({
-      minLength: 1,
-      maxLength: MAX_YAML_LENGTH,
-      description: 'The pipeline file (docs/PIPELINES.md): the run runs this definition',
-    }),
+    yaml: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_YAML_LENGTH,
+        description: 'The pipeline file (docs/PIPELINES.md): the run runs this definition',
+      }),
+    ),
+    pipeline: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description:
+          'The name of a saved pipeline: the run runs its current definition. Exactly one of yaml and pipeline.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -73,6 +83,8 @@ const NodeSchema = Type.Object({
   durationMs: Nullable(Type.Number()),
   retryAt: Type.Optional(Type.String()),
   reason: Type.Optional(Type.String()),
+  needs: Type.Array(Type.String(), { description: "The nodes it needs (the graph's edges)" }),
+  level: Type.Integer({ description: "Its dependency level: the graph's column (0: needs nothing)" }),
 });
 
 export const PipelineRunSchema = Type.Object({

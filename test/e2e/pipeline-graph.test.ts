@@ -16,7 +16,9 @@ function graphStatuses(page: Page): Promise<Record<string, string>> {
   return page
     .locator('.pipeline-graph .pipeline-node')
     .evaluateAll((nodes) =>
-      Object.fromEntries(nodes.map((node) => [node.getAttribute('data-node'), node.getAttribute('data-status')])),
+      Object.fromEntries(
+        nodes.map((node) => [node.getAttribute('data-node'), node.getAttribute('data-status')]),
+      ),
     );
 }
 
@@ -24,6 +26,7 @@ function graphStatuses(page: Page): Promise<Record<string, string>> {
 // worker here, so train has no runsOn).
 const PIPELINE = `name: nightly-train
 env: { DATASET: s3://bucket/day }
+warnings: { warnAfter: 0.5, criticalAfter: 600 }
 nodes:
   fetch:    { run: bash ./node.sh fetch }
   prep-a:   { run: bash ./node.sh prep-a, needs: [fetch] }
@@ -33,7 +36,7 @@ nodes:
 `;
 
 describe('the pipeline run page', () => {
-  it('lights the graph up live as nodes start and end, in parallel where they can, and opens a node', async () => {
+  it('lights the graph up live as nodes start and end, in parallel where they can, marks a node past its warning threshold, and opens a node', async () => {
     const server = await startServer();
     const dir = tempDir();
     fs.writeFileSync(
@@ -71,10 +74,20 @@ describe('the pipeline run page', () => {
     );
     openGate(dir, 'prep-a');
     await eventually(async () =>
-      expect(await graphStatuses(page)).toMatchObject({ 'prep-a': 'succeeded', 'prep-b': 'running', train: 'waiting' }),
+      expect(await graphStatuses(page)).toMatchObject({
+        'prep-a': 'succeeded',
+        'prep-b': 'running',
+        train: 'waiting',
+      }),
     );
     openGate(dir, 'prep-b');
     await eventually(async () => expect(await graphStatuses(page)).toMatchObject({ train: 'running' }));
+    // Past the pipeline's warning threshold (0.5 s here; 5 s by default) the running node is marked.
+    const train = page.locator('.pipeline-node[data-node="train"]');
+    await page.locator('.pipeline-node[data-node="train"][data-warning="warning"]').waitFor();
+    expect(await train.getAttribute('title')).toMatch(
+      /^train: running \S+: past the warning threshold of 500 ?ms$/,
+    );
     openGate(dir, 'train');
     openGate(dir, 'report');
     await eventually(async () =>

@@ -240,4 +240,28 @@ describe('pipelines API', () => {
     expect((await call('GET', '/api/pipelines/viewers-try', viewer)).status).toBe(404);
     expect((await call('GET', '/api/pipelines/nightly-train', viewer)).status).toBe(200);
   });
+
+  it('starts a run of a saved pipeline by its name; exactly one of yaml and pipeline; an unknown name is a 404', async () => {
+    const yaml =
+      'name: saved-run\nnodes:\n  first: { run: "echo one" }\n  second: { run: "echo two", needs: [first] }\n';
+    expect((await call('POST', '/api/pipelines', operator, { yaml })).status).toBe(201);
+    const started = await call('POST', '/api/pipelines/runs', operator, { pipeline: 'saved-run' });
+    expect(started.status).toBe(201);
+    expect(started.body).toMatchObject({
+      name: 'saved-run',
+      nodes: [
+        { name: 'first', needs: [], level: 0 },
+        { name: 'second', needs: ['first'], level: 1 },
+      ],
+    });
+    const neither = await call('POST', '/api/pipelines/runs', operator, {});
+    const both = await call('POST', '/api/pipelines/runs', operator, { yaml, pipeline: 'saved-run' });
+    for (const refused of [neither, both]) {
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.message).toContain('exactly one of "yaml"');
+    }
+    const unknown = await call('POST', '/api/pipelines/runs', operator, { pipeline: 'no-such' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('not_found');
+  });
 });

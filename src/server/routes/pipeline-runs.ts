@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { createdByOf } from '../../core/audit.js';
 import { validationError } from '../../core/errors.js';
 import { parsePipelineYaml } from '../../core/pipelines/parse-pipeline-yaml.js';
+import type { PipelineDefinition } from '../../core/pipelines/pipeline-definition.js';
 import { PIPELINE_RUN_STATUSES, type PipelineRunStatus } from '../../core/pipelines/pipeline-run.js';
 import { toPipelineRunJson } from '../../protocol/pipeline-json.js';
 import {
@@ -33,13 +34,14 @@ export async function pipelineRunsRoutes(app: StepflowApp, context: ServerContex
       validatorCompiler: strictValidator,
       schema: {
         tags,
-        summary: 'Start a run of a pipeline file: its first nodes start at once, each an ordinary execution',
+        summary:
+          'Start a run of a pipeline file or of a saved pipeline: its first nodes start at once, each an ordinary execution',
         body: CreatePipelineRunBodySchema,
-        response: { 201: PipelineRunSchema, ...errorResponses(400, 409, 413, 415) },
+        response: { 201: PipelineRunSchema, ...errorResponses(400, 404, 409, 413, 415) },
       },
     },
     async (request, reply) => {
-      const definition = parsePipelineYaml(request.body.yaml);
+      const definition = await definitionOf(request.body, context);
       const run = await pipelines.start(definition, {
         cwd: process.cwd(),
         createdBy: createdByOf(principalOf(request)),
@@ -145,4 +147,17 @@ function runStatusesFrom(raw: string[]): PipelineRunStatus[] {
     }
   }
   return statuses as PipelineRunStatus[];
+}
+
+/** The definition a run starts from: the file in the body, or a saved pipeline's (exactly one). */
+async function definitionOf(
+  { yaml, pipeline }: { yaml?: string; pipeline?: string },
+  context: ServerContext,
+): Promise<PipelineDefinition> {
+  if (yaml !== undefined && pipeline === undefined) return parsePipelineYaml(yaml);
+  if (pipeline !== undefined && yaml === undefined) return context.app.savedPipelines.definition(pipeline);
+  throw validationError(
+    'body must have exactly one of "yaml" (a pipeline file) and "pipeline" (a saved pipeline\'s name)',
+    { field: 'yaml' },
+  );
 }

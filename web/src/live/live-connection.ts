@@ -225,6 +225,10 @@ function topicOf(message: LiveServerMessage): LiveTopic | null {
     case 'resources':
     case 'job': // what the job scheduler did about this execution (late, retried)
       return `execution:${message.executionId}`;
+    case 'pipeline-run':
+      return `pipeline:${message.run.id}`;
+    case 'pipeline':
+      return `pipeline:${message.pipelineRunId}`;
     default:
       return null;
   }

@@ -1,12 +1,12 @@
 import { TimeSeriesChart, type ChartSeries } from '../../components/time-series-chart.js';
 import { formatDuration } from '../../format.js';
-import type { PipelineRunJson } from '../../../../src/protocol/pipeline-json.js';
+import type { PipelineRunPageBody } from '../../../../src/protocol/pipeline-schemas.js';
 
 // The theme's colours, cycled: a pipeline with more nodes than colours repeats them.
 const COLORS = ['--accent', '--success', '--warning', '--danger', '--running', '--neutral'];
 
 /** Each node's duration over the pipeline's recent runs, oldest left: which node got slower. */
-export function NodeDurationTrend({ runs }: { runs: readonly PipelineRunJson[] }) {
+export function NodeDurationTrend({ runs }: { runs: PipelineRunPageBody['items'] }) {
   const ordered = runs.filter((run) => run.startedAt !== null).toReversed();
   if (ordered.length < 2) return <p className="muted">The trend shows once the pipeline has run twice.</p>;
   const names = [...new Set(ordered.flatMap((run) => run.nodes.map((node) => node.name)))];
