@@ -266,7 +266,8 @@ nodes:
     expect(text.length).toBeLessThanOrEqual(MAX_PIPELINE_YAML_LENGTH);
     const started = performance.now();
     const problems = problemsOf(text);
-    expect(performance.now() - started).toBeLessThan(5000);
+    // About 1.5 s on a busy 2-core machine, most of it the YAML parse: a bound, not a benchmark.
+    expect(performance.now() - started).toBeLessThan(20_000);
     expect(problems).toHaveLength(101);
     expect(problems.at(-1)).toMatch(/^\d+:\d+ and \d+ more problems: fix these first$/);
 
