@@ -22,12 +22,13 @@ function pipelineFile(pipeline: Record<string, unknown>): { file: string; dir: s
 }
 
 describe('stepflow pipeline run --follow', () => {
+  // The view reads the run every 300 ms: the step lasts long enough to be seen on a loaded machine.
   it('shows each node and exits 0 when the pipeline succeeded, 1 when it failed', async () => {
     const env = { STEPFLOW_SERVER: server.url };
     const ok = pipelineFile({
       name: 'cli-ok',
       nodes: {
-        build: { run: 'echo STEP_START:compile; sleep 0.5; echo STEP_COMPLETE:compile' },
+        build: { run: 'echo STEP_START:compile; sleep 2; echo STEP_COMPLETE:compile' },
         test: { run: 'true', needs: ['build'] },
       },
     });
