@@ -10,6 +10,7 @@ import { createCancelWatcher } from './engine/cancel-watcher.js';
 import { createCancelRequester } from './engine/request-cancel.js';
 import { createStoreWriter, type StoreWriter } from './engine/store-writer.js';
 import { createProcessMonitor } from './runner/process-monitor.js';
+import { createHostSampler } from './runner/host-sampler.js';
 import { currentOwner, isOwnerAlive } from './runner/process-owner.js';
 import { createSpawnHelper } from './runner/spawn-helper.js';
 import { terminateTree } from './runner/terminate-tree.js';
@@ -237,6 +238,7 @@ export async function createStepflow(
     secretDocuments: secrets,
     audit,
     ...(options.cli ? { cli: true } : {}),
+    hostSampler: createHostSampler({ diskPath: config.dataDir }),
   });
 
   let closing: Promise<void> | undefined;
@@ -256,6 +258,7 @@ export async function createStepflow(
       await writer.close();
       unsubscribeWriter();
       monitor.close();
+      app.host.close();
       await app.audit.flush();
       await jobs.close();
       await store.close();

@@ -27,6 +27,8 @@ import { createAccessEnded } from './access-ended.js';
 import { createApiTokens, type ApiTokens } from './api-tokens.js';
 import type { AuditStore } from '../store/audit-store.js';
 import { createAudit, type Audit } from './audit.js';
+import type { HostSampler } from '../core/host.js';
+import { createHostMonitor, type HostMonitor } from './host-monitor.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -64,6 +66,8 @@ export interface Application {
   tokens: ApiTokens;
   /** Who changed what (docs/AUDIT.md): recorded by the server's audit hook and the CLI's user changes. */
   audit: Audit;
+  /** This machine's and live workers' CPU, memory, disk and network (docs/DASHBOARD.md, "Host monitor"). */
+  host: HostMonitor;
 }
 
 export interface ApplicationDeps {
@@ -101,6 +105,8 @@ export interface ApplicationDeps {
   audit: AuditStore;
   /** This process is the CLI acting on the store itself: its user changes are audited as `local`. */
   cli?: boolean;
+  /** Reads this machine for the host monitor (runner/host-sampler.ts). */
+  hostSampler: HostSampler;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
@@ -169,6 +175,7 @@ export function createApplication(deps: ApplicationDeps): Application {
       ...(deps.now ? { now: deps.now } : {}),
     }),
     audit,
+    host: createHostMonitor({ sampler: deps.hostSampler, name: deps.owner.host, workers }),
   };
 }
 

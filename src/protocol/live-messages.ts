@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../core/errors.js';
 import type { ExecutionFilter } from '../core/execution-filter.js';
 import type { Annotation, Execution, ResourceSample, Step } from '../core/model.js';
+import type { HostSample } from '../core/host.js';
 import type { RunningLate } from '../core/jobs/job.js';
 import type { ExecutionStatus, LogStream } from '../core/statuses.js';
 import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
@@ -29,6 +30,9 @@ import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
  *   detail: after subscribing and on every status, meta or error change), {@link StepsMessage},
  *   {@link LinesMessage}, {@link AnnotationsMessage}, {@link ArtifactsMessage},
  *   {@link ResourcesMessage}, and {@link JobActivityMessage} when it runs for a job (late, retried).
+ * - `host`: {@link HostMessage}, a new sample of this server's machine (every 2 s: the server
+ *   samples only while someone watches this topic) or of a worker's (with its heartbeats). The
+ *   history is in `GET /api/host`.
  *
  * **Runs of other processes.** An execution run by another process on the same store (a
  * `stepflow run` in a terminal on the server's data dir) is followed through the store while
@@ -103,8 +107,12 @@ export const EXECUTIONS_TOPIC = 'executions';
 /** Job definitions: created, changed, deleted. */
 export const JOBS_TOPIC = 'jobs';
 
-/** `executions`, `jobs`, or `execution:<id>` for one execution. */
-export type LiveTopic = typeof EXECUTIONS_TOPIC | typeof JOBS_TOPIC | `execution:${string}`;
+/** Host samples: this server's machine and live workers' (docs/DASHBOARD.md, "Host monitor"). */
+export const HOST_TOPIC = 'host';
+
+/** `executions`, `jobs`, `host`, or `execution:<id>` for one execution. */
+export type LiveTopic =
+  typeof EXECUTIONS_TOPIC | typeof JOBS_TOPIC | typeof HOST_TOPIC | `execution:${string}`;
 
 // ---- client → server ----
 
@@ -288,6 +296,20 @@ export interface JobActivityMessage {
   change: JobChange;
 }
 
+/**
+ * A new sample of one host (`GET /api/host` names the same ids): this server's machine, or a worker's.
+ * @public
+ */
+export interface HostMessage {
+  type: 'host';
+  /** `server`, or `worker:<name>`. */
+  id: string;
+  kind: 'server' | 'worker';
+  name: string;
+  host: string;
+  sample: HostSample;
+}
+
 /** @public */
 export interface SubscribedMessage {
   type: 'subscribed';
@@ -344,7 +366,8 @@ export type LiveServerMessage =
   | UnsubscribedMessage
   | ResyncMessage
   | LiveErrorMessage
-  | PongMessage;
+  | PongMessage
+  | HostMessage;
 
 /**
  * Topic of one execution.

@@ -42,6 +42,7 @@ import { oidcRoutes } from './routes/oidc.js';
 import { usersRoutes } from './routes/users.js';
 import { tokensRoutes } from './routes/tokens.js';
 import { auditRoutes } from './routes/audit.js';
+import { hostRoutes } from './routes/host.js';
 import type { ServerOptions } from './server-options.js';
 import { addSecurityHeaders, registerWebUi } from './web-ui.js';
 
@@ -139,6 +140,7 @@ export async function buildServer(
       guard,
       log: app.log,
       onAccessEnded: (listener) => stepflow.app.users.onAccessEnded(listener),
+      host: stepflow.app.host,
     },
     extra.live,
   );
@@ -231,5 +233,6 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await usersRoutes(app, context);
   await tokensRoutes(app, context);
   await auditRoutes(app, context);
+  hostRoutes(app, context);
   await registerWebUi(app);
 }

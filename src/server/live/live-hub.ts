@@ -18,6 +18,8 @@ import { parseClientMessage, parseTopic, type ClientRequest } from './client-mes
 import { ExecutionFeed } from './execution-feed.js';
 import { ExecutionsTopic } from './executions-topic.js';
 import { executionOfJobChange, jobChangeOf, JobsTopic } from './jobs-topic.js';
+import type { HostMonitor } from '../../app/host-monitor.js';
+import { HostTopic } from './host-topic.js';
 import { toFrame } from './frames.js';
 import { LiveClient, type LiveCounters } from './live-client.js';
 import { closeSubscription, createSubscription, deliverBatch } from './subscription.js';
@@ -66,6 +68,8 @@ export interface LiveHubDeps {
    * socket's credentials are checked again, and those no longer good are closed at once.
    */
   onAccessEnded?: (listener: () => void) => () => void;
+  /** Host samples for the `host` topic; watched only while a client subscribes to it. */
+  host?: Pick<HostMonitor, 'watch'>;
 }
 
 interface LiveHubStats extends LiveCounters {
@@ -112,6 +116,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
   const dirty = new Set<ExecutionFeed>();
   const executions = new ExecutionsTopic(Date.now);
   const jobs = new JobsTopic(Date.now);
+  const hostTopic = new HostTopic(deps.host, Date.now);
   /** What the source follows for each watched execution, and for each client on `executions`. */
   const followed = new Map<ExecutionFeed, LiveInterest>();
   const watchingList = new Map<LiveClient, LiveInterest>();
@@ -236,6 +241,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     const topic = parseTopic(name);
     if (topic.kind === 'executions') unwatchList(client);
     else if (topic.kind === 'jobs') jobs.unsubscribe(client);
+    else if (topic.kind === 'host') hostTopic.unsubscribe(client);
     else {
       const sub = client.subscriptions.get(name);
       if (sub) closeSubscription(sub, catchUpDeps);
@@ -265,6 +271,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     const topic = parseTopic(name);
     if (topic.kind === 'executions') return watchList(client, filter);
     if (topic.kind === 'jobs') return jobs.subscribe(client);
+    if (topic.kind === 'host') return hostTopic.subscribe(client);
     const previous = client.subscriptions.get(name);
     if (previous) closeSubscription(previous, catchUpDeps);
     if (client.subscriptions.size >= options.maxSubscriptionsPerClient) {
@@ -405,6 +412,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
       clients.delete(client);
       unwatchList(client);
       jobs.unsubscribe(client);
+      hostTopic.unsubscribe(client);
       for (const sub of [...client.subscriptions.values()]) closeSubscription(sub, catchUpDeps);
     });
   };
@@ -446,7 +454,8 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
           n +
           client.subscriptions.size +
           (client.watchingExecutions ? 1 : 0) +
-          (jobs.subscribers.has(client) ? 1 : 0),
+          (jobs.subscribers.has(client) ? 1 : 0) +
+          (hostTopic.subscribers.has(client) ? 1 : 0),
         0,
       ),
       clientPendingBytes: [...clients].map((client) => client.pendingBytes()),
@@ -462,6 +471,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
         upgrades.stopAccepting();
         unsubscribeSource();
         unsubscribeAccess?.();
+        hostTopic.close();
         for (const interest of [...followed.values(), ...watchingList.values()]) interest.release();
         followed.clear();
         watchingList.clear();

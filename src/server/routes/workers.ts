@@ -94,8 +94,10 @@ export async function workersRoutes(app: StepflowApp, context: ServerContext): P
       },
     },
     async (request) => {
-      const { worker, runs } = request.body;
+      const { worker, runs, host } = request.body;
       const result = await workers.heartbeat(identity(worker), runs);
+      // For the host monitor (GET /api/host, the `host` topic): kept in memory, never stored.
+      if (host !== undefined) context.app.host.recordWorker(worker, host);
       return { stale: result.stale, cancel: result.cancelRequested, leaseSeconds };
     },
   );
