@@ -12,6 +12,7 @@ import { WorkersPage } from '../pages/workers/workers-page.js';
 import { UsersPage } from '../pages/users/users-page.js';
 import { TokensPage } from '../pages/tokens/tokens-page.js';
 import { AuditPage } from '../pages/audit/audit-page.js';
+import { HostPage } from '../pages/host/host-page.js';
 import { Layout } from './layout.js';
 import { NotFoundPage } from './not-found-page.js';
 
@@ -33,6 +34,7 @@ export const router = createBrowserRouter([
       { path: 'users', element: <UsersPage /> },
       { path: 'tokens', element: <TokensPage /> },
       { path: 'audit', element: <AuditPage /> },
+      { path: 'host', element: <HostPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },
