@@ -36,7 +36,8 @@ export interface HostReport {
 /**
  * The host monitor (docs/DASHBOARD.md, "Host monitor"): samples this machine every
  * {@link intervalMs} while someone watches and never otherwise, keeps the last minutes of samples
- * for the charts, and holds what live workers send with their heartbeats.
+ * for the charts, and picks up the samples workers send with their heartbeats from the store (one
+ * query per interval while watched), so every replica shows every worker.
  */
 export interface HostMonitor {
   readonly intervalMs: number;
@@ -45,8 +46,6 @@ export interface HostMonitor {
   watch(listener: (update: HostUpdate) => void): () => void;
   /** This machine, now (a worker sends it with each heartbeat). */
   read(): Promise<HostSample>;
-  /** A worker's sample from its heartbeat. */
-  recordWorker(worker: { name: string; host: string }, sample: HostSample): void;
   /** This server's machine first, then every live worker. */
   report(): Promise<HostReport>;
   close(): void;
@@ -68,8 +67,8 @@ export function createHostMonitor({
   sampler: HostSampler;
   /** This machine's host name. */
   name: string;
-  /** The registry, for which workers are live; absent in a process that has none to show. */
-  workers?: Pick<Workers, 'list'>;
+  /** The registry: which workers are live, and their latest samples. */
+  workers?: Pick<Workers, 'list' | 'hostSamples'>;
   intervalMs?: number;
   historyMs?: number;
   now?: () => number;
@@ -98,6 +97,19 @@ export function createHostMonitor({
     for (const listener of [...listeners]) listener(update);
   };
 
+  /** Appends each worker's stored sample that is newer than what its ring holds. */
+  const pollWorkers = async (): Promise<void> => {
+    for (const { name: workerName, host, sample } of (await workers?.hostSamples()) ?? []) {
+      const id = `worker:${workerName}`;
+      let ring = workerRings.get(id);
+      if (ring === undefined || ring.view.host !== host) {
+        ring = { view: { id, kind: 'worker', name: workerName, host }, samples: [] };
+        workerRings.set(id, ring);
+      }
+      if (sample.ts > (ring.samples.at(-1)?.ts ?? Number.NEGATIVE_INFINITY)) push(ring, sample);
+    }
+  };
+
   const tick = (): void => {
     read().then(
       (sample) => {
@@ -106,6 +118,8 @@ export function createHostMonitor({
       // A sample that cannot be read is skipped; the next tick tries again.
       () => undefined,
     );
+    // A store that cannot answer now leaves the workers' charts a tick behind; the next one catches up.
+    pollWorkers().catch(() => undefined);
   };
 
   const start = (): void => {
@@ -129,16 +143,8 @@ export function createHostMonitor({
       };
     },
     read,
-    recordWorker(worker, sample) {
-      const id = `worker:${worker.name}`;
-      let ring = workerRings.get(id);
-      if (ring === undefined || ring.view.host !== worker.host) {
-        ring = { view: { id, kind: 'worker', name: worker.name, host: worker.host }, samples: [] };
-        workerRings.set(id, ring);
-      }
-      push(ring, { ...sample, ts: now() });
-    },
     async report() {
+      await pollWorkers();
       const latest = own.samples.at(-1);
       // Nobody watches: one fresh reading answers, without starting the sampling or keeping it.
       const current = timer !== undefined && latest !== undefined ? latest : await read();

@@ -147,4 +147,31 @@ describe('host monitor', () => {
     });
     watcher.close();
   }, 40_000);
+
+  it('shows the worker on another server of the same store, live, though its heartbeats go to the first', async () => {
+    // A second replica: the worker from the case above keeps heartbeating to `server` only.
+    const other = await startTestServer({ dataDir: server.dataDir, env: { STEPFLOW_API_KEY: KEY } });
+    try {
+      const bearer = { authorization: `Bearer ${KEY}` };
+      const report = (await (
+        await fetch(`${other.url}/api/host`, { headers: bearer })
+      ).json()) as HostReportJson;
+      expect(
+        report.hosts.find((h) => h.id === 'worker:host-w1')?.current?.memory?.totalBytes,
+      ).toBeGreaterThan(0);
+      const watcher = await LiveTestClient.connect(`ws://127.0.0.1:${other.port}/ws`, {
+        protocols: ['stepflow.v1', `bearer.${KEY}`],
+      });
+      await watcher.subscribe(HOST_TOPIC);
+      const seen = report.hosts.find((h) => h.id === 'worker:host-w1')!.current!.ts;
+      const next = (await watcher.next(
+        (m) => isHost('worker:host-w1')(m) && (m as HostMessage).sample.ts > seen,
+        20_000,
+      )) as HostMessage;
+      expect(next).toMatchObject({ kind: 'worker', name: 'host-w1', host: hostname() });
+      watcher.close();
+    } finally {
+      await other.close();
+    }
+  }, 40_000);
 });

@@ -95,9 +95,7 @@ export async function workersRoutes(app: StepflowApp, context: ServerContext): P
     },
     async (request) => {
       const { worker, runs, host } = request.body;
-      const result = await workers.heartbeat(identity(worker), runs);
-      // For the host monitor (GET /api/host, the `host` topic): kept in memory, never stored.
-      if (host !== undefined) context.app.host.recordWorker(worker, host);
+      const result = await workers.heartbeat(identity(worker), runs, host);
       return { stale: result.stale, cancel: result.cancelRequested, leaseSeconds };
     },
   );

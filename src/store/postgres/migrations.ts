@@ -335,6 +335,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_at ON audit_log (at);
   ALTER TABLE executions ADD COLUMN created_by text;
   `,
+  // The host monitor, as SQLite's: each worker's latest machine sample (JSON as text) from its heartbeat.
+  `
+  ALTER TABLE workers ADD COLUMN host_sample text;
+  `,
 ];
 
 /** Any constant: the key of the advisory lock migrations run under (the bytes of "SFMG"). */

@@ -358,6 +358,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_at ON audit_log (at);
   ALTER TABLE executions ADD COLUMN created_by TEXT;
   `,
+  // The host monitor (docs/DASHBOARD.md): each worker's latest machine sample, JSON, from its
+  // heartbeat; every replica reads it, so a worker shows wherever its heartbeats went.
+  `
+  ALTER TABLE workers ADD COLUMN host_sample TEXT;
+  `,
 ];
 
 /**
