@@ -2,7 +2,7 @@ import type { HostSample, HostSampler } from '../core/host.js';
 import type { Workers } from './workers.js';
 
 /** What the host monitor says of one machine: this server, or a live worker. */
-export interface HostView {
+interface HostView {
   /** `server` for this process's machine, `worker:<name>` for a worker. */
   id: string;
   kind: 'server' | 'worker';
@@ -25,7 +25,7 @@ export interface HostUpdate {
   sample: HostSample;
 }
 
-export interface HostReport {
+interface HostReport {
   intervalMs: number;
   historyMs: number;
   /** Whether this server samples its machine now: only while someone watches the `host` topic. */
