@@ -10,6 +10,7 @@ import { createCancelWatcher } from './engine/cancel-watcher.js';
 import { createCancelRequester } from './engine/request-cancel.js';
 import { createStoreWriter, type StoreWriter } from './engine/store-writer.js';
 import { createProcessMonitor } from './runner/process-monitor.js';
+import { createHostSampler } from './runner/host-sampler.js';
 import { currentOwner, isOwnerAlive } from './runner/process-owner.js';
 import { createSpawnHelper } from './runner/spawn-helper.js';
 import { terminateTree } from './runner/terminate-tree.js';
@@ -143,8 +144,7 @@ export async function createStepflow(
     audit,
     savedPipelines,
     pipelineRuns,
-  } =
-    await openBackend(config);
+  } = await openBackend(config);
   // Secrets at rest (docs/SECRETS.md): STEPFLOW_SECRET_KEY, else the data dir's key file on SQLite;
   // on PostgreSQL replicas would each make their own file, so only the variable will do.
   const secretKeeper = createSecretKeeper({
@@ -251,6 +251,7 @@ export async function createStepflow(
     ...(options.cli ? { cli: true } : {}),
     savedPipelines,
     pipelineRuns,
+    hostSampler: createHostSampler({ diskPath: config.dataDir }),
   });
 
   let closing: Promise<void> | undefined;
@@ -272,6 +273,7 @@ export async function createStepflow(
       await writer.close();
       unsubscribeWriter();
       monitor.close();
+      app.host.close();
       await app.audit.flush();
       await jobs.close();
       await store.close();

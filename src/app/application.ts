@@ -31,6 +31,8 @@ import type { SavedPipelineStore } from '../store/saved-pipeline-store.js';
 import { createSavedPipelines, type SavedPipelines } from './saved-pipelines.js';
 import type { PipelineRunStore } from '../store/pipeline-run-store.js';
 import { createPipelineRuns, type PipelineRuns } from './pipelines/pipeline-runs.js';
+import type { HostSampler } from '../core/host.js';
+import { createHostMonitor, type HostMonitor } from './host-monitor.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -72,6 +74,8 @@ export interface Application {
   savedPipelines: SavedPipelines;
   /** Pipeline runs: each node an ordinary execution (docs/PIPELINES-RUNNING.md). */
   pipelines: PipelineRuns;
+  /** This machine's and live workers' CPU, memory, disk and network (docs/DASHBOARD.md, "Host monitor"). */
+  host: HostMonitor;
 }
 
 export interface ApplicationDeps {
@@ -111,6 +115,8 @@ export interface ApplicationDeps {
   cli?: boolean;
   savedPipelines: SavedPipelineStore;
   pipelineRuns: PipelineRunStore;
+  /** Reads this machine for the host monitor (runner/host-sampler.ts). */
+  hostSampler: HostSampler;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
@@ -182,6 +188,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     audit,
     savedPipelines: createSavedPipelines({ store: deps.savedPipelines }),
     pipelines: createPipelineRuns({ store: deps.pipelineRuns, executions, bus }),
+    host: createHostMonitor({ sampler: deps.hostSampler, name: deps.owner.host, workers }),
   };
 }
 

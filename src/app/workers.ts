@@ -1,9 +1,16 @@
 import type { Execution } from '../core/model.js';
+import type { HostSample } from '../core/host.js';
 import { isWorkerLive, waitingReason, type WorkerIdentity, type WorkerRecord } from '../core/workers.js';
 import type { EventBus } from '../engine/event-bus.js';
 import type { SecretKeeper } from '../secrets/secret-keeper.js';
 import type { StoreChange } from '../store/store.js';
-import type { ClaimedExecution, HeartbeatResult, HeldClaim, WorkerStore } from '../store/worker-store.js';
+import type {
+  ClaimedExecution,
+  HeartbeatResult,
+  HeldClaim,
+  WorkerHostSample,
+  WorkerStore,
+} from '../store/worker-store.js';
 
 /** A registered worker as the API shows it. */
 interface WorkerView extends WorkerRecord {
@@ -23,7 +30,10 @@ export interface Workers {
     worker: WorkerIdentity,
     options: { waitMs: number; signal: AbortSignal },
   ): Promise<ClaimedExecution | undefined>;
-  heartbeat(worker: WorkerIdentity, held: readonly HeldClaim[]): Promise<HeartbeatResult>;
+  /** `host`: the worker's machine now (the host monitor), stamped with this server's clock and kept. */
+  heartbeat(worker: WorkerIdentity, held: readonly HeldClaim[], host?: HostSample): Promise<HeartbeatResult>;
+  /** Each registered worker's latest host sample, by name (from whichever replica heard it). */
+  hostSamples(): Promise<WorkerHostSample[]>;
   /** Ends as `lost` the runs whose worker has been silent for the lease; returns them. */
   expireLeases(): Promise<Execution[]>;
   list(): Promise<WorkerView[]>;
@@ -130,7 +140,10 @@ export function createWorkers({
         await nextChance(Math.min(left, FOREIGN_SUBMIT_CHECK_MS), signal);
       }
     },
-    heartbeat: (worker, held) => workers.heartbeat(worker, held, iso()),
+    // The server's clock, not the worker's: every host's samples line up on one time axis.
+    heartbeat: (worker, held, host) =>
+      workers.heartbeat(worker, held, iso(), host === undefined ? undefined : { ...host, ts: now() }),
+    hostSamples: () => workers.workerHostSamples(),
     async expireLeases() {
       const lost = await workers.expireClaims(new Date(now() - leaseMs).toISOString(), leaseMs, iso());
       for (const execution of lost) {

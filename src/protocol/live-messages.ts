@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../core/errors.js';
 import type { ExecutionFilter } from '../core/execution-filter.js';
 import type { Annotation, Execution, ResourceSample, Step } from '../core/model.js';
+import type { HostSample } from '../core/host.js';
 import type { RunningLate } from '../core/jobs/job.js';
 import type { ExecutionStatus, LogStream } from '../core/statuses.js';
 import type { ArtifactJson, ExecutionDetailJson } from './execution-json.js';
@@ -31,6 +32,9 @@ import type { PipelineRunJson } from './pipeline-json.js';
  *   detail: after subscribing and on every status, meta or error change), {@link StepsMessage},
  *   {@link LinesMessage}, {@link AnnotationsMessage}, {@link ArtifactsMessage},
  *   {@link ResourcesMessage}, and {@link JobActivityMessage} when it runs for a job (late, retried).
+ * - `host`: {@link HostMessage}, a new sample of this server's machine (every 2 s: the server
+ *   samples only while someone watches this topic) or of a worker's (with its heartbeats). The
+ *   history is in `GET /api/host`.
  *
  * **Runs of other processes.** An execution run by another process on the same store (a
  * `stepflow run` in a terminal on the server's data dir) is followed through the store while
@@ -106,7 +110,7 @@ export const EXECUTIONS_TOPIC = 'executions';
 export const JOBS_TOPIC = 'jobs';
 
 /**
- * `executions`, `jobs`, `execution:<id>` for one execution, or `pipeline:<runId>` for one pipeline
+ * `executions`, `jobs`, `host` (machine samples), `execution:<id>` for one execution, or `pipeline:<runId>` for one pipeline
  * run: {@link PipelineRunMessage} after subscribing (the run as `GET /api/pipelines/runs/:id`
  * gives it), then a {@link PipelineMessage} per change — a node queued, started, succeeded, failed,
  * skipped, retrying or cancelled; a step of a node's execution started or finished; the run's
@@ -115,7 +119,14 @@ export const JOBS_TOPIC = 'jobs';
  * executions are ordinary executions: they come on `executions` and `execution:<id>` too.
  */
 export type LiveTopic =
-  typeof EXECUTIONS_TOPIC | typeof JOBS_TOPIC | `execution:${string}` | `pipeline:${string}`;
+  | typeof EXECUTIONS_TOPIC
+  | typeof JOBS_TOPIC
+  | typeof HOST_TOPIC
+  | `execution:${string}`
+  | `pipeline:${string}`;
+
+/** Host samples: this server's machine and live workers' (docs/DASHBOARD.md, "Host monitor"). */
+export const HOST_TOPIC = 'host';
 
 // ---- client → server ----
 
@@ -299,6 +310,20 @@ export interface JobActivityMessage {
   change: JobChange;
 }
 
+/**
+ * A new sample of one host (`GET /api/host` names the same ids): this server's machine, or a worker's.
+ * @public
+ */
+export interface HostMessage {
+  type: 'host';
+  /** `server`, or `worker:<name>`. */
+  id: string;
+  kind: 'server' | 'worker';
+  name: string;
+  host: string;
+  sample: HostSample;
+}
+
 /** @public */
 export interface SubscribedMessage {
   type: 'subscribed';
@@ -376,7 +401,8 @@ export type LiveServerMessage =
   | UnsubscribedMessage
   | ResyncMessage
   | LiveErrorMessage
-  | PongMessage;
+  | PongMessage
+  | HostMessage;
 
 /**
  * Topic of one execution.

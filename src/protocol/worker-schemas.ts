@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { WorkerRecord } from '../core/workers.js';
+import { HostSampleSchema } from './host-schemas.js';
 
 /**
  * Wire shapes of `/api/workers/*` (docs/WORKERS.md): what `stepflow worker` sends to claim runs and
@@ -63,6 +64,11 @@ export const HeartbeatBodySchema = Type.Object(
       ),
       { maxItems: 1000 },
     ),
+    host: Type.Optional({
+      ...HostSampleSchema,
+      description:
+        "The worker's machine now (the host monitor, docs/DASHBOARD.md); workers before it send none",
+    }),
   },
   { additionalProperties: false },
 );

@@ -44,6 +44,7 @@ import { tokensRoutes } from './routes/tokens.js';
 import { auditRoutes } from './routes/audit.js';
 import { savedPipelinesRoutes } from './routes/saved-pipelines.js';
 import { pipelineRunsRoutes } from './routes/pipeline-runs.js';
+import { hostRoutes } from './routes/host.js';
 import type { ServerOptions } from './server-options.js';
 import { addSecurityHeaders, registerWebUi } from './web-ui.js';
 
@@ -142,6 +143,7 @@ export async function buildServer(
       log: app.log,
       onAccessEnded: (listener) => stepflow.app.users.onAccessEnded(listener),
       pipelines: stepflow.app.pipelines,
+      host: stepflow.app.host,
     },
     extra.live,
   );
@@ -236,5 +238,6 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await auditRoutes(app, context);
   await savedPipelinesRoutes(app, context);
   await pipelineRunsRoutes(app, context);
+  hostRoutes(app, context);
   await registerWebUi(app);
 }

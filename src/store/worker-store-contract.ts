@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HostSample } from '../core/host.js';
 import type { WorkerIdentity } from '../core/workers.js';
 import type { ExecutionStore } from './store.js';
 import type { WorkerStore } from './worker-store.js';
@@ -194,6 +195,35 @@ export function describeWorkerStoreContract(name: string, open: () => Promise<Wo
       expect((await store.getExecution(run.id))!.status).toBe('lost');
       // Crash recovery never judges a run for workers by an owner's pid.
       expect(await store.recoverInterrupted(() => false)).toEqual([]);
+    });
+
+    it("keeps each worker's latest host sample from its heartbeats, seen by every connection; one without a sample clears it", async () => {
+      const sample = (ts: number, cpu: number): HostSample => ({
+        ts,
+        cpu: { percent: cpu, perCore: [cpu, cpu] },
+        load: { one: 0.5, five: 0.25, fifteen: 0.125 },
+        memory: { totalBytes: 8e9, availableBytes: 6e9, usedBytes: 2e9 },
+        swap: null,
+        disk: { path: '/var/lib/stepflow', totalBytes: 1e11, usedBytes: 4e10, freeBytes: 6e10 },
+        network: { rxBytesPerSecond: 1200, txBytesPerSecond: 800 },
+        processCount: 120,
+        uptimeSeconds: 3600,
+        stepflow: { rssBytes: 9e7, cpuPercent: 1.5 },
+        unavailable: ['swap'],
+      });
+      await workers.heartbeat(worker('w1'), [], at(1), sample(1, 10));
+      await workers.heartbeat(worker('w2'), [], at(1));
+      expect(await workers.workerHostSamples()).toEqual([
+        { name: 'w1', host: 'host-a', sample: sample(1, 10) },
+      ]);
+      await workers.heartbeat(worker('w1'), [], at(2), sample(2, 55.5));
+      const other = await harness.openAnother();
+      expect(await other.workers.workerHostSamples()).toEqual([
+        { name: 'w1', host: 'host-a', sample: sample(2, 55.5) },
+      ]);
+      // A worker of an older version took the name over: it sends none, and the stale one goes.
+      await workers.heartbeat(worker('w1'), [], at(3));
+      expect(await other.workers.workerHostSamples()).toEqual([]);
     });
 
     it('cancels a queued run for workers only while no worker has claimed it', async () => {

@@ -1,5 +1,6 @@
 import type { Execution, RunSpec } from '../core/model.js';
 import type { WorkerIdentity, WorkerRecord } from '../core/workers.js';
+import type { HostSample } from '../core/host.js';
 
 /** A run a worker has just claimed: what it needs to run it, and the attempt its reports carry. */
 export interface ClaimedExecution {
@@ -19,6 +20,13 @@ export interface ClaimLimits {
 export interface HeldClaim {
   executionId: string;
   attempt: number;
+}
+
+/** A worker's latest machine sample (the host monitor), with its name and host name. */
+export interface WorkerHostSample {
+  name: string;
+  host: string;
+  sample: HostSample;
 }
 
 /** What a heartbeat found of the runs the worker holds. */
@@ -59,9 +67,18 @@ export interface WorkerStore {
 
   /**
    * Registers the worker (by name; a changed identity replaces the old) as seen at `at`, and renews
-   * at `at` the lease of each held run that is still `running` under that worker and attempt.
+   * at `at` the lease of each held run that is still `running` under that worker and attempt. Its
+   * machine's `host` sample (the host monitor) replaces the one kept for it; none clears it.
    */
-  heartbeat(worker: WorkerIdentity, held: readonly HeldClaim[], at: string): Promise<HeartbeatResult>;
+  heartbeat(
+    worker: WorkerIdentity,
+    held: readonly HeldClaim[],
+    at: string,
+    host?: HostSample,
+  ): Promise<HeartbeatResult>;
+
+  /** The latest host sample of each registered worker that sent one, by worker name. */
+  workerHostSamples(): Promise<WorkerHostSample[]>;
 
   /**
    * Ends as `lost` every `running` claimed run whose lease was last renewed before `before`, as core

@@ -113,12 +113,34 @@ export async function workerCommand(
   // Ends the heartbeat's idle wait when a run is claimed: its lease runs from the claim, and the
   // server's lease may be shorter than the idle interval.
   let nap = new AbortController();
+  // A server older than the host monitor refuses the field (unknown fields are errors): stop sending it.
+  let sendHost = true;
+  const hostSample = async () => {
+    if (!sendHost) return undefined;
+    try {
+      return await stepflow.app.host.read();
+    } catch {
+      // The machine could not be read this time: the heartbeat matters more than the figures.
+      return undefined;
+    }
+  };
+  const heartbeat = async (runs: { executionId: string; attempt: number }[]) => {
+    try {
+      return await client.heartbeat(identity, runs, stopHeartbeats.signal, await hostSample());
+    } catch (error) {
+      if (!sendHost || !(error instanceof WorkerRequestError) || !/unknown field "host"/.test(error.message))
+        throw error;
+      sendHost = false;
+      say(`stepflow worker: ${serverUrl} predates the host monitor; heartbeats go without host figures`);
+      return client.heartbeat(identity, runs, stopHeartbeats.signal);
+    }
+  };
   const heartbeats = (async () => {
     let failing = false;
     while (!stopHeartbeats.signal.aborted) {
       try {
         const runs = [...held].map(([executionId, run]) => ({ executionId, attempt: run.attempt }));
-        const reply = await client.heartbeat(identity, runs, stopHeartbeats.signal);
+        const reply = await heartbeat(runs);
         if (failing) say(`stepflow worker: ${serverUrl} reachable again`);
         failing = false;
         for (const id of reply.cancel) cancelLocal(id, `requested on ${serverUrl}`);

@@ -1,3 +1,4 @@
+import type { HostSample } from '../../core/host.js';
 import type { WorkerIdentity } from '../../core/workers.js';
 import type { ClaimReply, HeartbeatReply, NoClaimReply } from '../../protocol/worker-schemas.js';
 
@@ -18,6 +19,8 @@ export interface WorkerClient {
     worker: WorkerIdentity,
     runs: { executionId: string; attempt: number }[],
     signal: AbortSignal,
+    /** This machine now, for the server's host monitor; absent when it could not be read. */
+    host?: HostSample,
   ): Promise<HeartbeatReply>;
 }
 
@@ -75,10 +78,10 @@ export function createWorkerClient({
       );
       return status === 200 && reply.claimed ? reply : undefined;
     },
-    async heartbeat(worker, runs, signal) {
+    async heartbeat(worker, runs, signal, host) {
       const [, reply] = await post<HeartbeatReply>(
         '/api/workers/heartbeat',
-        { worker, runs },
+        { worker, runs, ...(host === undefined ? {} : { host }) },
         10_000,
         signal,
       );

@@ -1,8 +1,8 @@
-import type { EXECUTIONS_TOPIC, JOBS_TOPIC } from '../../protocol/live-messages.js';
+import type { EXECUTIONS_TOPIC, HOST_TOPIC, JOBS_TOPIC } from '../../protocol/live-messages.js';
 import type { Frame } from './frames.js';
 import type { LiveClient } from './live-client.js';
 
-type DashboardTopic = typeof EXECUTIONS_TOPIC | typeof JOBS_TOPIC;
+type DashboardTopic = typeof EXECUTIONS_TOPIC | typeof JOBS_TOPIC | typeof HOST_TOPIC;
 
 /**
  * Sends one frame of a dashboard-wide topic to every subscriber that has room for it. One that

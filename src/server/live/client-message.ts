@@ -1,14 +1,15 @@
 import { validationError } from '../../core/errors.js';
 import type { ExecutionFilter } from '../../core/execution-filter.js';
 import { EXECUTION_STATUSES, isExecutionStatus, type ExecutionStatus } from '../../core/statuses.js';
-import { EXECUTIONS_TOPIC, JOBS_TOPIC, type LiveTopic } from '../../protocol/live-messages.js';
+import { EXECUTIONS_TOPIC, HOST_TOPIC, JOBS_TOPIC, type LiveTopic } from '../../protocol/live-messages.js';
 
 /** What a topic names, once validated. */
 export type ParsedTopic =
   | { kind: 'executions' }
   | { kind: 'jobs' }
   | { kind: 'execution'; executionId: string }
-  | { kind: 'pipeline'; runId: string };
+  | { kind: 'pipeline'; runId: string }
+  | { kind: 'host' };
 
 /**
  * A client message once validated, in one shape whether it named one topic or several: `topics`
@@ -197,10 +198,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `executions`, `jobs` or `execution:<id>`; anything else is a `validation_failed` error. */
+/** `executions`, `jobs`, `host` or `execution:<id>`; anything else is a `validation_failed` error. */
 export function parseTopic(topic: string): ParsedTopic {
   if (topic === EXECUTIONS_TOPIC) return { kind: 'executions' };
   if (topic === JOBS_TOPIC) return { kind: 'jobs' };
+  if (topic === HOST_TOPIC) return { kind: 'host' };
   if (topic.startsWith('execution:')) {
     const executionId = topic.slice('execution:'.length);
     if (EXECUTION_ID.test(executionId)) return { kind: 'execution', executionId };
@@ -210,7 +212,7 @@ export function parseTopic(topic: string): ParsedTopic {
     if (EXECUTION_ID.test(runId)) return { kind: 'pipeline', runId };
   }
   throw validationError(
-    `unknown topic ${JSON.stringify(topic)}: use "executions", "jobs", "execution:<id>" or "pipeline:<runId>"`,
+    `unknown topic ${JSON.stringify(topic)}: use "executions", "jobs", "host", "execution:<id>" or "pipeline:<runId>"`,
     {
       topic,
     },

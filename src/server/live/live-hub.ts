@@ -21,6 +21,8 @@ import { parseClientMessage, parseTopic, type ClientRequest } from './client-mes
 import { ExecutionFeed } from './execution-feed.js';
 import { ExecutionsTopic } from './executions-topic.js';
 import { executionOfJobChange, jobChangeOf, JobsTopic } from './jobs-topic.js';
+import type { HostMonitor } from '../../app/host-monitor.js';
+import { HostTopic } from './host-topic.js';
 import { toFrame } from './frames.js';
 import { LiveClient, type LiveCounters } from './live-client.js';
 import { closeSubscription, createSubscription, deliverBatch } from './subscription.js';
@@ -71,6 +73,8 @@ export interface LiveHubDeps {
   onAccessEnded?: (listener: () => void) => () => void;
   /** The `pipeline:<runId>` topics' snapshots. */
   pipelines?: Pick<PipelineRuns, 'get'>;
+  /** Host samples for the `host` topic; watched only while a client subscribes to it. */
+  host?: Pick<HostMonitor, 'watch'>;
 }
 
 interface LiveHubStats extends LiveCounters {
@@ -123,6 +127,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
       : new PipelinesTopic(deps.pipelines, Date.now, (error) =>
           log.error({ err: error }, 'live: could not read a pipeline run'),
         );
+  const hostTopic = new HostTopic(deps.host, Date.now);
   /** What the source follows for each watched execution, and for each client on `executions`. */
   const followed = new Map<ExecutionFeed, LiveInterest>();
   const watchingList = new Map<LiveClient, LiveInterest>();
@@ -251,6 +256,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
     if (topic.kind === 'executions') unwatchList(client);
     else if (topic.kind === 'jobs') jobs.unsubscribe(client);
     else if (topic.kind === 'pipeline') pipelines?.unsubscribe(client, topic.runId);
+    else if (topic.kind === 'host') hostTopic.unsubscribe(client);
     else {
       const sub = client.subscriptions.get(name);
       if (sub) closeSubscription(sub, catchUpDeps);
@@ -289,6 +295,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
         topic: name,
       });
     }
+    if (topic.kind === 'host') return hostTopic.subscribe(client);
     const previous = client.subscriptions.get(name);
     if (previous) closeSubscription(previous, catchUpDeps);
     if (client.subscriptions.size >= options.maxSubscriptionsPerClient) {
@@ -430,6 +437,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
       unwatchList(client);
       jobs.unsubscribe(client);
       pipelines?.drop(client);
+      hostTopic.unsubscribe(client);
       for (const sub of [...client.subscriptions.values()]) closeSubscription(sub, catchUpDeps);
     });
   };
@@ -472,7 +480,8 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
           client.subscriptions.size +
           (client.watchingExecutions ? 1 : 0) +
           (jobs.subscribers.has(client) ? 1 : 0) +
-          (pipelines?.count(client) ?? 0),
+          (pipelines?.count(client) ?? 0) +
+          (hostTopic.subscribers.has(client) ? 1 : 0),
         0,
       ),
       clientPendingBytes: [...clients].map((client) => client.pendingBytes()),
@@ -488,6 +497,7 @@ export function createLiveHub(deps: LiveHubDeps, overrides: Partial<LiveHubOptio
         upgrades.stopAccepting();
         unsubscribeSource();
         unsubscribeAccess?.();
+        hostTopic.close();
         for (const interest of [...followed.values(), ...watchingList.values()]) interest.release();
         followed.clear();
         watchingList.clear();

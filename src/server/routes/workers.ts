@@ -94,8 +94,8 @@ export async function workersRoutes(app: StepflowApp, context: ServerContext): P
       },
     },
     async (request) => {
-      const { worker, runs } = request.body;
-      const result = await workers.heartbeat(identity(worker), runs);
+      const { worker, runs, host } = request.body;
+      const result = await workers.heartbeat(identity(worker), runs, host);
       return { stale: result.stale, cancel: result.cancelRequested, leaseSeconds };
     },
   );

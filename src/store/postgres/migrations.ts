@@ -363,6 +363,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX pipeline_runs_name ON pipeline_runs (name, id);
   CREATE INDEX pipeline_runs_status ON pipeline_runs (status, id);
   `,
+  // The host monitor, as SQLite's: each worker's latest machine sample (JSON as text) from its heartbeat.
+  `
+  ALTER TABLE workers ADD COLUMN host_sample text;
+  `,
 ];
 
 /** Any constant: the key of the advisory lock migrations run under (the bytes of "SFMG"). */

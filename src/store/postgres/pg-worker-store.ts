@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { OpenStep } from '../../core/interruption.js';
+import type { HostSample } from '../../core/host.js';
 import type { Execution, RunSpec } from '../../core/model.js';
 import { lostOf, type WorkerIdentity, type WorkerRecord } from '../../core/workers.js';
 import { executionFromRow, type ExecutionRow } from '../sqlite/execution-row.js';
@@ -10,6 +11,7 @@ import type {
   ClaimLimits,
   HeartbeatResult,
   HeldClaim,
+  WorkerHostSample,
   WorkerStore,
 } from '../worker-store.js';
 import { executionColumns } from './execution-row.js';
@@ -111,12 +113,21 @@ export class PostgresWorkerStore implements WorkerStore {
     });
   }
 
-  async heartbeat(worker: WorkerIdentity, held: readonly HeldClaim[], at: string): Promise<HeartbeatResult> {
+  async heartbeat(
+    worker: WorkerIdentity,
+    held: readonly HeldClaim[],
+    at: string,
+    host?: HostSample,
+  ): Promise<HeartbeatResult> {
     return this.guard('cannot record the heartbeat', () =>
       onClient(this.pool, async (db) => {
         await db.query('BEGIN');
         try {
           await register(db, worker, at);
+          await db.query('UPDATE workers SET host_sample = $1 WHERE name = $2', [
+            host === undefined ? null : JSON.stringify(host),
+            worker.name,
+          ]);
           // One statement for every held run, never one per run.
           const renewed = await db.query<{ id: string; attempt: number }>(
             `UPDATE executions e SET owner_seen_at = $1
@@ -206,6 +217,19 @@ export class PostgresWorkerStore implements WorkerStore {
         this.notice((lost) => (lost.length === 0 ? [] : ['ended'])),
       ),
     );
+  }
+
+  async workerHostSamples(): Promise<WorkerHostSample[]> {
+    return this.guard('cannot read the workers’ host samples', async () => {
+      const { rows } = await this.pool.query<{ name: string; host: string; host_sample: string }>(
+        'SELECT name, host, host_sample FROM workers WHERE host_sample IS NOT NULL ORDER BY name',
+      );
+      return rows.map((row) => ({
+        name: row.name,
+        host: row.host,
+        sample: JSON.parse(row.host_sample) as HostSample,
+      }));
+    });
   }
 
   async listWorkers(): Promise<WorkerRecord[]> {

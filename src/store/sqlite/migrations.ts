@@ -386,6 +386,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX pipeline_runs_name ON pipeline_runs (name, id);
   CREATE INDEX pipeline_runs_status ON pipeline_runs (status, id);
   `,
+  // The host monitor (docs/DASHBOARD.md): each worker's latest machine sample, JSON, from its
+  // heartbeat; every replica reads it, so a worker shows wherever its heartbeats went.
+  `
+  ALTER TABLE workers ADD COLUMN host_sample TEXT;
+  `,
 ];
 
 /**

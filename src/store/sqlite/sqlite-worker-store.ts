@@ -2,12 +2,14 @@ import type Database from 'better-sqlite3';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { Execution, RunSpec } from '../../core/model.js';
 import type { OpenStep } from '../../core/interruption.js';
+import type { HostSample } from '../../core/host.js';
 import { lostOf, type WorkerIdentity, type WorkerRecord } from '../../core/workers.js';
 import type {
   ClaimedExecution,
   ClaimLimits,
   HeartbeatResult,
   HeldClaim,
+  WorkerHostSample,
   WorkerStore,
 } from '../worker-store.js';
 import { EXECUTION_COLUMNS, executionFromRow, type ExecutionRow } from './execution-row.js';
@@ -44,7 +46,11 @@ export class SqliteWorkerStore implements WorkerStore {
   >;
   private readonly selectRunningCount: Database.Statement<[], number>;
   private readonly beat: Database.Transaction<
-    (worker: WorkerIdentity, held: readonly HeldClaim[], at: string) => HeartbeatResult
+    (worker: WorkerIdentity, held: readonly HeldClaim[], at: string, host: string | null) => HeartbeatResult
+  >;
+  private readonly selectHostSamples: Database.Statement<
+    [],
+    { name: string; host: string; host_sample: string }
   >;
   private readonly expire: Database.Transaction<
     (before: string, leaseMs: number, now: string) => Execution[]
@@ -131,8 +137,15 @@ export class SqliteWorkerStore implements WorkerStore {
           AND cancel_requested_at IS NOT NULL ORDER BY id`,
       )
       .pluck();
-    this.beat = db.transaction((worker, held, at) => {
+    const setHostSample = db.prepare<[string | null, string]>(
+      'UPDATE workers SET host_sample = ? WHERE name = ?',
+    );
+    this.selectHostSamples = db.prepare(
+      'SELECT name, host, host_sample FROM workers WHERE host_sample IS NOT NULL ORDER BY name',
+    );
+    this.beat = db.transaction((worker, held, at, host) => {
       register(worker, at);
+      setHostSample.run(host, worker.name);
       const stale: string[] = [];
       const own = new Set<string>();
       for (const { executionId, attempt } of held) {
@@ -214,8 +227,26 @@ export class SqliteWorkerStore implements WorkerStore {
     return guarded(this.db, 'cannot count running executions', () => this.selectRunningCount.get()!);
   }
 
-  async heartbeat(worker: WorkerIdentity, held: readonly HeldClaim[], at: string): Promise<HeartbeatResult> {
-    return guarded(this.db, 'cannot record the heartbeat', () => this.beat.immediate(worker, held, at));
+  async heartbeat(
+    worker: WorkerIdentity,
+    held: readonly HeldClaim[],
+    at: string,
+    host?: HostSample,
+  ): Promise<HeartbeatResult> {
+    const sample = host === undefined ? null : JSON.stringify(host);
+    return guarded(this.db, 'cannot record the heartbeat', () =>
+      this.beat.immediate(worker, held, at, sample),
+    );
+  }
+
+  async workerHostSamples(): Promise<WorkerHostSample[]> {
+    return guarded(this.db, 'cannot read the workers’ host samples', () =>
+      this.selectHostSamples.all().map((row) => ({
+        name: row.name,
+        host: row.host,
+        sample: JSON.parse(row.host_sample) as HostSample,
+      })),
+    );
   }
 
   async expireClaims(before: string, leaseMs: number, now: string): Promise<Execution[]> {

@@ -39,6 +39,7 @@ export function Layout() {
           {canManageUsers && <NavLink to="/users">Users</NavLink>}
           {isUser && <NavLink to="/tokens">API tokens</NavLink>}
           {canAudit && <NavLink to="/audit">Audit</NavLink>}
+          <NavLink to="/host">Host</NavLink>
         </nav>
         <div className="topbar-end">
           <ConnectionBadge />

@@ -16,6 +16,7 @@ import { PipelinesPage } from '../pages/pipelines/pipelines-page.js';
 import { PipelineRunsPage } from '../pages/pipelines/pipeline-runs-page.js';
 import { PipelineRunPage } from '../pages/pipelines/pipeline-run-page.js';
 import { SavedPipelinePage } from '../pages/pipelines/saved-pipeline-page.js';
+import { HostPage } from '../pages/host/host-page.js';
 import { Layout } from './layout.js';
 import { NotFoundPage } from './not-found-page.js';
 
@@ -41,6 +42,7 @@ export const router = createBrowserRouter([
       { path: 'pipelines/runs', element: <PipelineRunsPage /> },
       { path: 'pipelines/runs/:id', element: <PipelineRunPage /> },
       { path: 'pipelines/saved/:name', element: <SavedPipelinePage /> },
+      { path: 'host', element: <HostPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -209,6 +209,8 @@ function topicOf(message: LiveServerMessage): LiveTopic | null {
       return 'executions';
     case 'jobs':
       return 'jobs';
+    case 'host':
+      return 'host';
     case 'subscribed':
     case 'unsubscribed':
     case 'resync':
