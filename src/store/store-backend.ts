@@ -1,5 +1,6 @@
 import type { SecretDocuments } from './secret-documents.js';
 import type { AuditStore } from './audit-store.js';
+import type { EnvironmentStore } from './environment-store.js';
 import type { JobStore } from './job-store.js';
 import type { StoreMaintenance } from './maintenance.js';
 import type { StoreConsistency, StoreSnapshots } from './snapshots.js';
@@ -30,4 +31,6 @@ export interface StoreBackend {
   secrets: SecretDocuments;
   /** The audit log: who changed what (docs/AUDIT.md). */
   audit: AuditStore;
+  /** Workspace settings and Python environments (docs/WORKSPACE-ENVIRONMENTS.md). */
+  environments: EnvironmentStore;
 }

@@ -358,6 +358,23 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_at ON audit_log (at);
   ALTER TABLE executions ADD COLUMN created_by TEXT;
   `,
+  // Workspace settings (one document) and Python environments (docs/WORKSPACE-ENVIRONMENTS.md).
+  `
+  CREATE TABLE settings (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    document TEXT NOT NULL
+  );
+  CREATE TABLE environments (
+    name TEXT PRIMARY KEY,
+    interpreter TEXT NOT NULL,
+    requirements TEXT NOT NULL,
+    state TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    last_build_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
 ];
 
 /**
