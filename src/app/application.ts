@@ -27,6 +27,8 @@ import { createAccessEnded } from './access-ended.js';
 import { createApiTokens, type ApiTokens } from './api-tokens.js';
 import type { AuditStore } from '../store/audit-store.js';
 import { createAudit, type Audit } from './audit.js';
+import type { EnvironmentStore } from '../store/environment-store.js';
+import { createEnvironments, type Environments } from './environments.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -64,6 +66,8 @@ export interface Application {
   tokens: ApiTokens;
   /** Who changed what (docs/AUDIT.md): recorded by the server's audit hook and the CLI's user changes. */
   audit: Audit;
+  /** Workspace settings and Python environments (docs/WORKSPACE-ENVIRONMENTS.md). */
+  environments: Environments;
 }
 
 export interface ApplicationDeps {
@@ -101,6 +105,9 @@ export interface ApplicationDeps {
   audit: AuditStore;
   /** This process is the CLI acting on the store itself: its user changes are audited as `local`. */
   cli?: boolean;
+  environments: EnvironmentStore;
+  /** Where this host keeps its Python environments (`<dataDir>/envs`). */
+  environmentsDir: string;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
@@ -118,16 +125,17 @@ export function createApplication(deps: ApplicationDeps): Application {
   });
   // Sign-outs, revoked tokens, disabled users: the live hub closes what they held (docs/USERS.md).
   const accessEnded = createAccessEnded();
+  const executions = createExecutions({
+    store,
+    engine,
+    requestCancel,
+    writer,
+    dataDir,
+    cancelQueued: (id, reason) => engine.cancelQueued(id, reason),
+    explain: (executions) => workers.withWaitingReasons(executions),
+  });
   return {
-    executions: createExecutions({
-      store,
-      engine,
-      requestCancel,
-      writer,
-      dataDir,
-      cancelQueued: (id, reason) => engine.cancelQueued(id, reason),
-      explain: (executions) => workers.withWaitingReasons(executions),
-    }),
+    executions,
     jobs: createJobs({
       jobs: deps.jobs,
       scheduler,
@@ -169,6 +177,13 @@ export function createApplication(deps: ApplicationDeps): Application {
       ...(deps.now ? { now: deps.now } : {}),
     }),
     audit,
+    environments: createEnvironments({
+      store: deps.environments,
+      engine,
+      cancel: (id) => executions.cancel(id, { reason: 'the environment was reset' }),
+      environmentsDir: deps.environmentsDir,
+      onError: (error) => console.error(`environment build: ${(error as Error).message}`),
+    }),
   };
 }
 

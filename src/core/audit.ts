@@ -36,12 +36,26 @@ export const AUDIT_ACTIONS = [
   'maintenance.optimize',
   'maintenance.integrity_check',
   'retention.sweep',
+  'environment.create',
+  'environment.update',
+  'environment.delete',
+  'environment.build',
+  'environment.reset',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** What an action is done to: the part of the action before its dot. */
 export type AuditObjectKind =
-  'run' | 'job' | 'user' | 'token' | 'auth' | 'backup' | 'settings' | 'maintenance' | 'retention';
+  | 'run'
+  | 'job'
+  | 'user'
+  | 'token'
+  | 'auth'
+  | 'backup'
+  | 'settings'
+  | 'maintenance'
+  | 'retention'
+  | 'environment';
 
 /** `ok`: done; `denied`: refused for want of credentials or permission (401/403); `failed`: any other refusal or error. */
 export const AUDIT_OUTCOMES = ['ok', 'denied', 'failed'] as const;

@@ -42,6 +42,7 @@ import { oidcRoutes } from './routes/oidc.js';
 import { usersRoutes } from './routes/users.js';
 import { tokensRoutes } from './routes/tokens.js';
 import { auditRoutes } from './routes/audit.js';
+import { environmentsRoutes } from './routes/environments.js';
 import type { ServerOptions } from './server-options.js';
 import { addSecurityHeaders, registerWebUi } from './web-ui.js';
 
@@ -231,5 +232,6 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await usersRoutes(app, context);
   await tokensRoutes(app, context);
   await auditRoutes(app, context);
+  await environmentsRoutes(app, context);
   await registerWebUi(app);
 }
