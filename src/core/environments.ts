@@ -70,8 +70,13 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_REQUIREMENTS = 500;
 const MAX_LINE = 1000;
 
+/** Whether `name` can name an environment (it may still not exist). */
+export function isEnvironmentName(name: string): boolean {
+  return NAME.test(name);
+}
+
 export function checkEnvironmentName(name: string): string {
-  if (!NAME.test(name)) {
+  if (!isEnvironmentName(name)) {
     throw validationError(
       `environment name ${JSON.stringify(name)}: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
       { field: 'name' },

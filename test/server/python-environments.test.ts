@@ -217,6 +217,37 @@ describe('Python environments', () => {
     expect(log).not.toContain('pip install');
   }, 150_000);
 
+  it('a job naming it runs in it; a job naming no saved environment is refused', async () => {
+    await demoBuild;
+    const created = await call('POST', '/api/jobs', admin, {
+      name: 'in demo',
+      triggers: [],
+      cwd: dir,
+      environment: 'demo',
+      argv: ['python', '-c', 'import sfdemo; print("job sees sfdemo", sfdemo.__version__)'],
+    });
+    expect(created, JSON.stringify(created.body)).toMatchObject({
+      status: 201,
+      body: { environment: 'demo' },
+    });
+    const fired = await call('POST', `/api/jobs/${created.body.id}/run`, admin);
+    const { execution, log } = await ended(fired.body.id);
+    expect(execution.status, log).toBe('succeeded');
+    expect(log).toContain('job sees sfdemo 1.2.3');
+
+    const refused = await call('POST', '/api/jobs', admin, {
+      name: 'nowhere',
+      triggers: [],
+      cwd: dir,
+      command: 'true',
+      environment: 'nope',
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toContain('"nope"');
+    const cleared = await call('PATCH', `/api/jobs/${created.body.id}`, admin, { environment: null });
+    expect(cleared.body.environment).toBeNull();
+  }, 150_000);
+
   it('an unknown environment is a 400 naming it', async () => {
     const refused = await call('POST', '/api/executions', admin, {
       cwd: dir,
