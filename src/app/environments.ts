@@ -40,7 +40,7 @@ export interface Environments {
   build(
     name: string,
     options?: { createdBy?: string },
-  ): Promise<{ environment: PythonEnvironment; execution: Execution }>;
+  ): Promise<{ environment: PythonEnvironment; execution: Execution; done: Promise<Execution> }>;
   /**
    * Clears a stuck `building` (cancelling the build if it still runs), deletes this host's copy and
    * bumps the generation, so every host builds a fresh copy next time.
@@ -139,17 +139,18 @@ export function createEnvironments(deps: EnvironmentsDeps): Environments {
       );
       if (building === undefined) throw notFound('environment', name);
       // Recorded when the run ends; a reset or newer build meanwhile wins (finishBuild's condition).
-      void done
-        .then((final) =>
-          store.finishBuild(
+      const finished = done.then(async (final) => {
+        await store
+          .finishBuild(
             name,
             execution.id,
             final.status === 'succeeded' ? 'ready' : 'failed',
             now().toISOString(),
-          ),
-        )
-        .catch(deps.onError);
-      return { environment: building, execution };
+          )
+          .catch(deps.onError);
+        return final;
+      });
+      return { environment: building, execution, done: finished };
     },
     async reset(name) {
       const environment = await get(name);

@@ -145,10 +145,10 @@ export async function environmentsRoutes(app: StepflowApp, context: ServerContex
       },
     },
     async (request, reply) => {
-      const built = await environments.build(request.params.name, {
+      const { environment, execution } = await environments.build(request.params.name, {
         createdBy: createdByOf(principalOf(request)),
       });
-      return reply.status(202).send(built);
+      return reply.status(202).send({ environment, execution });
     },
   );
 
