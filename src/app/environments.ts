@@ -14,7 +14,7 @@ import { environmentBuildSpec, environmentDir } from '../engine/environment-buil
 import type { EnvironmentStore } from '../store/environment-store.js';
 
 /** What an environment is made of, as a caller gives it. */
-export interface EnvironmentInput {
+interface EnvironmentInput {
   interpreter?: string;
   requirements?: string[];
 }

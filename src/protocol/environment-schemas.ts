@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { ENVIRONMENT_STATES } from '../core/environments.js';
 import { ExecutionSchema } from './api-schemas.js';
 
@@ -16,7 +16,6 @@ export const SettingsSchema = Type.Object({
   /** Variables every run gets; a run's own `env` wins. */
   env: Type.Record(Type.String(), Type.String()),
 });
-export type SettingsJson = Static<typeof SettingsSchema>;
 
 /** `PUT /api/settings`: the fields given replace the stored ones (`env` as a whole map). */
 export const UpdateSettingsBodySchema = Type.Object(
@@ -44,7 +43,6 @@ export const EnvironmentSchema = Type.Object({
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
-export type EnvironmentJson = Static<typeof EnvironmentSchema>;
 
 export const EnvironmentListSchema = Type.Object({ environments: Type.Array(EnvironmentSchema) });
 
