@@ -72,6 +72,8 @@ async function run(body: Record<string, unknown>): Promise<{ execution: Json; lo
   return ended(submitted.body.id);
 }
 
+/** A run in `demo`, re-run once `demo` is gone. */
+let runInDemo: string;
 let demoBuild: Promise<{ build: Json; liveLines: string[]; final: Json; concurrentRun: Json }>;
 let brokenBuild: Promise<{ execution: Json; log: string; state: string }>;
 
@@ -215,6 +217,7 @@ describe('Python environments', () => {
     expect(log).toMatch(new RegExp(`sfdemo 1\\.2\\.3 ${server.dataDir}/envs/[0-9a-f]+`));
     expect(log).toContain('environment demo: ready in');
     expect(log).not.toContain('pip install');
+    runInDemo = execution.id;
   }, 150_000);
 
   it('a job naming it runs in it; a job naming no saved environment is refused', async () => {
@@ -276,6 +279,9 @@ describe('Python environments', () => {
     expect(reset).toMatchObject({ status: 200, body: { state: 'new', generation: 1 } });
     expect(copies().length).toBe(before.length - 1);
     expect((await call('DELETE', '/api/environments/demo', admin)).status).toBe(204);
+    const rerun = await call('POST', `/api/executions/${runInDemo}/rerun`, admin);
+    expect(rerun.status).toBe(400);
+    expect(rerun.body.error.message).toContain('environment "demo": no such environment');
     expect(
       (await call('GET', '/api/environments', viewer)).body.environments.map((e: Json) => e.name),
     ).toEqual(['broken']);
