@@ -130,7 +130,7 @@ beforeAll(async () => {
   // Unhandled until a test awaits them.
   demoBuild.catch(() => undefined);
   brokenBuild.catch(() => undefined);
-}, 30_000);
+}, 60_000);
 
 afterAll(async () => {
   await server?.close();
@@ -164,7 +164,7 @@ describe('settings', () => {
     const badUrl = await call('PUT', '/api/settings', admin, { pythonIndexUrl: 'ftp://mirror/' });
     expect(badUrl.status).toBe(400);
     expect(badUrl.body.error.message).toContain('pythonIndexUrl');
-  });
+  }, 150_000);
 
   it('a global variable reaches every run; the run’s own env wins', async () => {
     await call('PUT', '/api/settings', admin, { env: { SF_REGION: 'eu-west', SF_OWN: 'global' } });
@@ -174,7 +174,7 @@ describe('settings', () => {
     });
     expect(execution.status).toBe('succeeded');
     expect(log).toContain('region=eu-west own=mine');
-  });
+  }, 60_000);
 });
 
 describe('Python environments', () => {
