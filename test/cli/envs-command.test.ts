@@ -44,6 +44,12 @@ describe('stepflow settings and envs', () => {
     const refused = await cli(['envs', 'add', 'conda-one', '--interpreter', 'conda3']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('interpreter "conda3"');
+    // conda is not installed here: its build fails at once, saying so.
+    expect((await cli(['envs', 'add', 'with-conda', '--interpreter', 'conda:3.11'])).code).toBe(0);
+    const conda = await cli(['envs', 'build', 'with-conda']);
+    expect(conda.code).not.toBe(0);
+    expect(conda.stdout + conda.stderr).toContain('conda is not installed on');
+    expect((await cli(['envs', 'rm', 'with-conda'])).code).toBe(0);
 
     const build = await cli(['envs', 'build', 'plain']);
     expect(build.code, build.stderr).toBe(0);
