@@ -12,6 +12,8 @@ import { parseSecretKey, type SecretKey } from './secrets/secret-key.js';
 export interface StepflowConfig {
   /** Data dir: SQLite database and artifact copies. */
   dataDir: string;
+  /** Where this host keeps its Python environments; `<dataDir>/envs` when absent (a worker's own data dir). */
+  environmentsDir?: string;
   /**
    * Where {@link dataDir} came from: `STEPFLOW_STORAGE_PATH`, the per-user default, or a
    * `./stepflow-data` left by versions before 0.2 (used as it is, with a notice: see README).

@@ -28,6 +28,7 @@ import type { ExecutionStore } from './store/store.js';
 import { createDataDirCare, type DataDirCare } from './app/data-dir-care.js';
 import { sqliteSnapshots } from './store/sqlite/sqlite-snapshots.js';
 import { VERSION } from './version.js';
+import { withRunPreparation } from './engine/run-preparation.js';
 import { createSecretKeeper, SECRET_KEY_FILE } from './secrets/secret-keeper.js';
 import type { MigrationBackup } from './app/backup/backup-before-migrate.js';
 
@@ -144,6 +145,7 @@ export async function createStepflow(
     audit,
     savedPipelines,
     pipelineRuns,
+    environments,
   } = await openBackend(config);
   // Secrets at rest (docs/SECRETS.md): STEPFLOW_SECRET_KEY, else the data dir's key file on SQLite;
   // on PostgreSQL replicas would each make their own file, so only the variable will do.
@@ -171,6 +173,7 @@ export async function createStepflow(
   const helper = options.spawnHelper ? createSpawnHelper({ environment: config.runEnvironment }) : undefined;
   const bus = createEventBus();
   const owner = currentOwner();
+  const environmentsDir = config.environmentsDir ?? path.join(config.dataDir, 'envs');
   const writer = createStoreWriter({
     store,
     owner,
@@ -196,19 +199,24 @@ export async function createStepflow(
     secretEnvPatterns: config.secretEnvPatterns,
     secrets: secretKeeper,
     environment: config.runEnvironment,
+    environmentsDir,
     ...(config.defaultLimits ? { defaultLimits: config.defaultLimits } : {}),
   });
   // Cancel from anywhere: this process acts on requests for its runs, and records them for others'.
   const cancelWatcher = createCancelWatcher({ store, engine, bus, owner });
   const requestCancel = createCancelRequester({ store, bus, monitor, killGraceMs: config.killGraceMs });
   // What callers submit goes to the local engine or waits for a worker (docs/WORKERS.md).
-  const dispatch = createWorkerDispatch(engine, {
-    store,
-    workers,
-    bus,
-    runsLocally: config.runsLocally ?? true,
-    secrets: secretKeeper,
-  });
+  // Completed from the settings first: global variables, the Python environment a run names.
+  const dispatch = withRunPreparation(
+    createWorkerDispatch(engine, {
+      store,
+      workers,
+      bus,
+      runsLocally: config.runsLocally ?? true,
+      secrets: secretKeeper,
+    }),
+    environments,
+  );
   const notifier = createNotifier({
     jobs,
     store,
@@ -252,6 +260,8 @@ export async function createStepflow(
     savedPipelines,
     pipelineRuns,
     hostSampler: createHostSampler({ diskPath: config.dataDir }),
+    environments,
+    environmentsDir,
   });
 
   let closing: Promise<void> | undefined;

@@ -33,6 +33,8 @@ import type { PipelineRunStore } from '../store/pipeline-run-store.js';
 import { createPipelineRuns, type PipelineRuns } from './pipelines/pipeline-runs.js';
 import type { HostSampler } from '../core/host.js';
 import { createHostMonitor, type HostMonitor } from './host-monitor.js';
+import type { EnvironmentStore } from '../store/environment-store.js';
+import { createEnvironments, type Environments } from './environments.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -76,6 +78,8 @@ export interface Application {
   pipelines: PipelineRuns;
   /** This machine's and live workers' CPU, memory, disk and network (docs/DASHBOARD.md, "Host monitor"). */
   host: HostMonitor;
+  /** Workspace settings and Python environments (docs/WORKSPACE-ENVIRONMENTS.md). */
+  environments: Environments;
 }
 
 export interface ApplicationDeps {
@@ -117,6 +121,9 @@ export interface ApplicationDeps {
   pipelineRuns: PipelineRunStore;
   /** Reads this machine for the host monitor (runner/host-sampler.ts). */
   hostSampler: HostSampler;
+  environments: EnvironmentStore;
+  /** Where this host keeps its Python environments (`<dataDir>/envs`). */
+  environmentsDir: string;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
@@ -189,6 +196,13 @@ export function createApplication(deps: ApplicationDeps): Application {
     savedPipelines: createSavedPipelines({ store: deps.savedPipelines }),
     pipelines: createPipelineRuns({ store: deps.pipelineRuns, executions, bus }),
     host: createHostMonitor({ sampler: deps.hostSampler, name: deps.owner.host, workers }),
+    environments: createEnvironments({
+      store: deps.environments,
+      engine,
+      cancel: (id) => executions.cancel(id, { reason: 'the environment was reset' }),
+      environmentsDir: deps.environmentsDir,
+      onError: (error) => console.error(`environment build: ${(error as Error).message}`),
+    }),
   };
 }
 

@@ -188,8 +188,10 @@ export function createExecutions(deps: ExecutionsDeps): Executions {
     },
 
     async rerun(id, options = {}) {
-      const spec = await store.getRunSpec(id);
-      if (spec === undefined) throw notFound('execution', id);
+      const stored = await store.getRunSpec(id);
+      if (stored === undefined) throw notFound('execution', id);
+      // The environment is resolved again by its name: its current spec, or refused if it is gone.
+      const { pythonEnvironment: _resolved, ...spec } = stored;
       const remoteHost = spec.tags?.[REMOTE_TAG];
       // Its command belongs to another machine: running it here could do anything.
       if (remoteHost !== undefined) throw conflict(`execution ${id} ran on ${remoteHost}; re-run it there`);

@@ -143,6 +143,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       '--runs-on <a,b>',
       'with --server: the server has it run by a worker with these labels, and its log is printed here',
     )
+    .option('--env-name <name>', 'run in this saved Python environment (VIRTUAL_ENV, its bin first on PATH)')
     .argument('<command...>', 'one argument: a shell command; several: an argv run without a shell')
     .passThroughOptions()
     .action(async (command: string[], options) => {
@@ -163,6 +164,11 @@ function buildProgram(setExit: (code: number) => void): Command {
         return;
       }
       if (server) {
+        if (options.envName !== undefined)
+          throw new StepflowError(
+            ERROR_CODES.USAGE,
+            "--env-name with --server needs --runs-on (the server resolves it); or run on the server's data dir",
+          );
         const { remoteRunCommand } = await import('./remote/remote-run.js');
         setExit(await remoteRunCommand(command, { ...options, server }));
         return;
@@ -429,6 +435,82 @@ function buildProgram(setExit: (code: number) => void): Command {
     });
 
   registerJobsCommand(program, setExit);
+
+  const settings = program
+    .command('settings')
+    .description(
+      'the package index and the global variables every run gets (docs/WORKSPACE-ENVIRONMENTS.md)',
+    );
+  const loadSettingsCommands = () => import('./commands/settings-command.js');
+  opensStore(settings.command('show'))
+    .description('print the settings')
+    .option('--json', 'print JSON')
+    .action(async (options: StoreOptions & { json?: boolean }) => {
+      const { settingsShowCommand } = await loadSettingsCommands();
+      setExit(await withStepflow(options, (app) => settingsShowCommand(app.environments, options)));
+    });
+  opensStore(settings.command('set'))
+    .description('set pythonIndexUrl, pythonExtraIndexUrls or pythonTrustedHosts (a,b), or env.NAME')
+    .argument('<key>')
+    .argument('<value>')
+    .action(async (key: string, value: string, options: StoreOptions) => {
+      const { settingsSetCommand } = await loadSettingsCommands();
+      setExit(await withStepflow(options, (app) => settingsSetCommand(app.environments, key, value)));
+    });
+  opensStore(settings.command('unset'))
+    .description('clear a setting, or remove the variable env.NAME')
+    .argument('<key>')
+    .action(async (key: string, options: StoreOptions) => {
+      const { settingsSetCommand } = await loadSettingsCommands();
+      setExit(await withStepflow(options, (app) => settingsSetCommand(app.environments, key, undefined)));
+    });
+
+  const envs = program
+    .command('envs')
+    .description('Python environments runs and jobs can name (docs/WORKSPACE-ENVIRONMENTS.md)');
+  const loadEnvsCommands = () => import('./commands/envs-command.js');
+  opensStore(envs.command('ls'))
+    .description('list environments: interpreter, state, last build')
+    .option('--json', 'print JSON')
+    .action(async (options: StoreOptions & { json?: boolean }) => {
+      const { envsListCommand } = await loadEnvsCommands();
+      setExit(await withStepflow(options, (app) => envsListCommand(app.environments, options)));
+    });
+  opensStore(envs.command('add'))
+    .description('add an environment')
+    .argument('<name>')
+    .option('--interpreter <python>', 'python3 (default), python3.11, conda:3.11 or micromamba:3.11')
+    .option(
+      '-r, --requirement <line>',
+      'a requirement line, e.g. requests==2.31.0 (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .action(async (name: string, options: StoreOptions & { interpreter?: string; requirement: string[] }) => {
+      const { envsAddCommand } = await loadEnvsCommands();
+      setExit(await withStepflow(options, (app) => envsAddCommand(app.environments, name, options)));
+    });
+  opensStore(envs.command('rm'))
+    .description("remove an environment and this host's copy")
+    .argument('<name>')
+    .action(async (name: string, options: StoreOptions) => {
+      const { envsRemoveCommand } = await loadEnvsCommands();
+      setExit(await withStepflow(options, (app) => envsRemoveCommand(app.environments, name)));
+    });
+  opensStore(envs.command('build'))
+    .description('build it here now, shown live like stepflow run (an ordinary, recorded run)')
+    .argument('<name>')
+    .action(async (name: string, options: StoreOptions) => {
+      const { envsBuildCommand } = await loadEnvsCommands();
+      setExit(await withStepflow(options, (app) => envsBuildCommand(app, name)));
+    });
+  opensStore(envs.command('reset'))
+    .description("clear a stuck build and delete this host's copy; every host builds it afresh next time")
+    .argument('<name>')
+    .action(async (name: string, options: StoreOptions) => {
+      const { envsResetCommand } = await loadEnvsCommands();
+      setExit(await withStepflow(options, (app) => envsResetCommand(app.environments, name)));
+    });
 
   const secrets = program
     .command('secrets')

@@ -42,6 +42,11 @@ export const AUDIT_ACTIONS = [
   'pipeline.start',
   'pipeline.cancel',
   'pipeline.rerun',
+  'environment.create',
+  'environment.update',
+  'environment.delete',
+  'environment.build',
+  'environment.reset',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -56,7 +61,8 @@ export type AuditObjectKind =
   | 'settings'
   | 'maintenance'
   | 'retention'
-  | 'pipeline';
+  | 'pipeline'
+  | 'environment';
 
 /** `ok`: done; `denied`: refused for want of credentials or permission (401/403); `failed`: any other refusal or error. */
 export const AUDIT_OUTCOMES = ['ok', 'denied', 'failed'] as const;

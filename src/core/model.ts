@@ -1,3 +1,4 @@
+import type { EnvironmentBuildSpec } from './environments.js';
 import type { LimitHit, RunLimits } from './run-limits.js';
 import type { AnnotationLevel, ArtifactStatus, ExecutionStatus, LogStream, StepStatus } from './statuses.js';
 
@@ -28,6 +29,13 @@ export interface RunSpec {
    * `stepflow worker` with them runs it; none: the server runs it itself (or, `--no-runner`, any worker).
    */
   runsOn?: string[] | undefined;
+  /**
+   * The name of a saved Python environment (docs/WORKSPACE-ENVIRONMENTS.md): the run gets its
+   * `VIRTUAL_ENV` and its `bin` first on `PATH`, the host building it first when it has no copy.
+   */
+  environment?: string | undefined;
+  /** That environment as resolved when the run was submitted (set by StepFlow, not by callers). */
+  pythonEnvironment?: EnvironmentBuildSpec | undefined;
 }
 
 /** The process that drives an execution, so another process can tell when it died. */

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { StepflowError, ERROR_CODES, notFound } from '../core/errors.js';
 import type {
   Execution,
@@ -14,6 +15,7 @@ import type { ExecutionStore } from '../store/store.js';
 import type { EventBus } from './event-bus.js';
 import type { ExecutionRun } from './execution-run.js';
 import { startExecutionRun } from './execution-run.js';
+import { hostRunSpec } from './environment-wrapper.js';
 
 export interface EngineOptions {
   store: ExecutionStore;
@@ -42,6 +44,8 @@ export interface EngineOptions {
    * (docs/SECRETS.md); absent: specs are stored and run as given.
    */
   secrets?: Pick<SecretKeeper, 'seal' | 'open'>;
+  /** Where this host keeps its Python environments (`<dataDir>/envs` when absent). */
+  environmentsDir?: string;
 }
 
 /** @public */
@@ -105,7 +109,7 @@ export function createEngine(options: EngineOptions): Engine {
         ...(options.storeFailure ? { storeFailure: options.storeFailure } : {}),
       },
       pending.execution,
-      pending.spec,
+      hostRunSpec(pending.spec, options.environmentsDir ?? path.join(dataDir, 'envs')),
     );
     running.set(run.id, run);
     void run.done.then((final) => {

@@ -363,6 +363,14 @@ export const CreateExecutionBodySchema = Type.Object(
           'Labels a `stepflow worker` must all have to run it (docs/WORKERS.md); the server never runs it itself. `cwd` is then a path on the worker',
       }),
     ),
+    environment: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          'A saved Python environment (docs/WORKSPACE-ENVIRONMENTS.md): the run gets its VIRTUAL_ENV and bin first on PATH, the host building it first if it has no copy',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'Exactly one of `command` and `argv`' },
 );

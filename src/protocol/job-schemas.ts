@@ -215,6 +215,16 @@ const jobFields = {
     }),
   ),
   retention: Type.Optional(JobRetentionInputSchema),
+  environment: Type.Optional(
+    Nullable(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          'A saved Python environment its runs get (docs/WORKSPACE-ENVIRONMENTS.md); null: none (an update clears it)',
+      }),
+    ),
+  ),
   backup: Type.Optional(
     Type.Object(
       {
@@ -320,6 +330,7 @@ export const JobSchema = Type.Object({
   }),
   retryOnLost: Type.Boolean({ description: 'A lost run starts again once (docs/JOBS.md)' }),
   retention: JobRetentionSchema,
+  environment: Nullable(Type.String({ description: 'The Python environment its runs get; null: none' })),
   backup: Nullable(
     Type.Object(
       { dir: Type.String(), keep: Type.Integer() },

@@ -526,5 +526,6 @@ function specOf(job: Job, own: OwnCommand | undefined): RunSpec {
     ...(job.limits !== undefined ? { limits: job.limits } : {}),
     // Its runs go to a worker with these labels, like an execution submitted with them.
     ...(job.runsOn.length > 0 ? { runsOn: job.runsOn } : {}),
+    ...(job.environment !== undefined ? { environment: job.environment } : {}),
   };
 }

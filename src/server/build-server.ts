@@ -45,6 +45,7 @@ import { auditRoutes } from './routes/audit.js';
 import { savedPipelinesRoutes } from './routes/saved-pipelines.js';
 import { pipelineRunsRoutes } from './routes/pipeline-runs.js';
 import { hostRoutes } from './routes/host.js';
+import { environmentsRoutes } from './routes/environments.js';
 import type { ServerOptions } from './server-options.js';
 import { addSecurityHeaders, registerWebUi } from './web-ui.js';
 
@@ -239,5 +240,6 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await savedPipelinesRoutes(app, context);
   await pipelineRunsRoutes(app, context);
   hostRoutes(app, context);
+  await environmentsRoutes(app, context);
   await registerWebUi(app);
 }

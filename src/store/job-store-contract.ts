@@ -164,6 +164,18 @@ export function describeJobStoreContract(name: string, open: () => Promise<JobSt
         );
       });
 
+      it('keeps the Python environment a job names, through an update and in another process', async () => {
+        const job = await jobs.createJob(definition({ environment: 'data-science' }));
+        expect(job.environment).toBe('data-science');
+        const other = await harness.openAnother();
+        expect((await other.jobs.getJob(job.id))?.environment).toBe('data-science');
+        expect((await jobs.updateJob(job.id, definition())).environment).toBeUndefined();
+        await expectCode(
+          jobs.createJob(definition({ name: 'bad env', environment: 'has space' })),
+          'unreadable',
+        );
+      });
+
       it('refuses a second job with the same name as a conflict', async () => {
         await jobs.createJob(definition());
         await expectCode(jobs.createJob(definition({ command: './other.sh' })), 'conflict');

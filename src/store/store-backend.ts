@@ -1,5 +1,6 @@
 import type { SecretDocuments } from './secret-documents.js';
 import type { AuditStore } from './audit-store.js';
+import type { EnvironmentStore } from './environment-store.js';
 import type { JobStore } from './job-store.js';
 import type { PipelineRunStore } from './pipeline-run-store.js';
 import type { StoreMaintenance } from './maintenance.js';
@@ -36,4 +37,6 @@ export interface StoreBackend {
   savedPipelines: SavedPipelineStore;
   /** Pipeline runs and their nodes (docs/PIPELINES-RUNNING.md). */
   pipelineRuns: PipelineRunStore;
+  /** Workspace settings and Python environments (docs/WORKSPACE-ENVIRONMENTS.md). */
+  environments: EnvironmentStore;
 }

@@ -21,6 +21,8 @@ export interface RunCommandOptions extends LimitOptions {
   lateAfter?: string;
   /** On a terminal: all the output, not only the running step's last lines. */
   verbose?: boolean;
+  /** `--env-name`: a saved Python environment (docs/WORKSPACE-ENVIRONMENTS.md). */
+  envName?: string;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function runCommand(
     lateAfterSeconds: parseLateAfterSeconds(options.lateAfter),
     limits: parseRunLimits(options),
     ...(options.name ? { name: options.name } : {}),
+    ...(options.envName ? { environment: options.envName } : {}),
   };
 
   return followRun(app, await app.executions.run(spec, { createdBy: localUser() }), {

@@ -51,6 +51,7 @@ export async function submitRunCommand(command: string[], options: SubmitRunOpti
     tags: parseTags(options.tag),
     runsOn,
     ...(options.name ? { name: options.name } : {}),
+    ...(options.envName ? { environment: options.envName } : {}),
     ...optional('timeout', parseTimeoutSeconds(options.timeout)),
     ...optional('lateAfterSeconds', parseLateAfterSeconds(options.lateAfter)),
     ...optional('limits', limits),

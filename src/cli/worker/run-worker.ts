@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -70,9 +71,12 @@ export async function workerCommand(
 
   const spoolDir = await createSpoolDir(env);
   // Log limits leave gaps in seqs, which the server's batches refuse (as for `run --server`).
+  const config = loadConfig(env);
   const stepflow = await createStepflow({
-    ...loadConfig(env),
+    ...config,
     dataDir: spoolDir,
+    // Its environments outlive the spool: under the worker host's own data dir.
+    environmentsDir: path.join(config.dataDir, 'envs'),
     defaultLimits: {},
     maxConcurrent: slots,
   });

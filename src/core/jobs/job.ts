@@ -80,6 +80,8 @@ export interface JobCommand {
   timeoutSeconds: number | null;
   /** Memory, CPU and log limits of its runs (docs/LIMITS.md). Absent: none (and in jobs saved before). */
   limits?: RunLimits | undefined;
+  /** The saved Python environment its runs get (docs/WORKSPACE-ENVIRONMENTS.md). Absent: none. */
+  environment?: string | undefined;
 }
 
 /**

@@ -39,6 +39,9 @@ export function jobFromStored(stored: StoredJob, { rulesChecked = false } = {}):
     tags: check(d.tags, 'tags', isStringMap),
     timeoutSeconds: nullable(d.timeoutSeconds, 'timeoutSeconds', Number.isFinite),
     ...(d.limits !== undefined ? { limits: record(d.limits, 'limits') as RunLimits } : {}),
+    ...(d.environment !== undefined
+      ? { environment: check<string>(d.environment, 'environment', isString) }
+      : {}),
   };
   const runsOn = check<string[]>(stored.runsOn ?? [], 'runsOn', isStringList);
   const retryOnLost = stored.retryOnLost ?? false;

@@ -1,3 +1,4 @@
+import { isEnvironmentName } from '../environments.js';
 import { checkRetentionPolicy, type RetentionPolicy } from '../retention.js';
 import { checkRunLimits } from '../run-limits.js';
 import { validationError } from '../errors.js';
@@ -119,6 +120,9 @@ export function validateJob(
     );
   }
   if (command.limits !== undefined) checkRunLimits(command.limits);
+  if (command.environment !== undefined && !isEnvironmentName(command.environment)) {
+    throw invalid('environment', `${JSON.stringify(command.environment)} is not an environment name`);
+  }
   if ((input.webhooks ?? []).length > MAX_WEBHOOKS) {
     throw invalid('webhooks', `may hold at most ${MAX_WEBHOOKS} webhooks`);
   }

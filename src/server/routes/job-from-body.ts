@@ -27,6 +27,7 @@ export async function jobFromCreateBody(
       tags: spec.tags ?? {},
       timeoutSeconds: spec.timeoutSeconds ?? null,
       ...(spec.limits !== undefined ? { limits: spec.limits } : {}),
+      ...(spec.environment !== undefined ? { environment: spec.environment } : {}),
     },
     { notBeforeMs: nowMs },
   );
@@ -74,6 +75,12 @@ export async function jobFromUpdateBody(
     retryOnLost: body.retryOnLost ?? job.retryOnLost,
     // null goes back to the global policy; absent keeps the job's.
     retention: body.retention !== undefined ? body.retention : (job.retention ?? null),
+    // null clears it; absent keeps the job's.
+    ...(body.environment !== undefined
+      ? { environment: body.environment }
+      : job.environment !== undefined
+        ? { environment: job.environment }
+        : {}),
     ...(backup !== null ? { backup } : {}),
   };
   const spec = await runSpecFromBody(commandPart(withBackupCommand(merged)), serverCwd);
@@ -88,6 +95,7 @@ export async function jobFromUpdateBody(
       tags: spec.tags ?? {},
       timeoutSeconds: spec.timeoutSeconds ?? null,
       ...(spec.limits !== undefined ? { limits: spec.limits } : {}),
+      ...(spec.environment !== undefined ? { environment: spec.environment } : {}),
     },
     // Triggers kept as they were may be one-offs that already fired; only new ones must be ahead.
     body.triggers !== undefined ? { notBeforeMs: nowMs } : {},
@@ -116,6 +124,7 @@ function commandPart(body: CreateJobBody): CreateExecutionBody {
     ...(body.tags !== undefined ? { tags: body.tags } : {}),
     ...(body.timeout !== undefined ? { timeout: body.timeout } : {}),
     ...(body.limits !== undefined ? { limits: body.limits } : {}),
+    ...(typeof body.environment === 'string' ? { environment: body.environment } : {}),
     // Checked here like an execution's: the labels, and then cwd is a path on the worker's host.
     ...(body.runsOn !== undefined ? { runsOn: body.runsOn } : {}),
   };

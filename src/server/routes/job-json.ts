@@ -65,6 +65,7 @@ export function toJobJson(job: Job, { nowMs, lastRun, activeRuns, pendingRetries
     runsOn: job.runsOn,
     retryOnLost: job.retryOnLost,
     retention: job.retention ?? null,
+    environment: job.environment ?? null,
     backup: job.backup ?? null,
     webhooks: job.webhooks.map(({ secret, ...hook }) => ({ ...hook, signed: secret !== null })),
     createdAt: job.createdAt,

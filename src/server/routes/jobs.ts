@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { ERROR_CODES, StepflowError, isStepflowError } from '../../core/errors.js';
+import { ERROR_CODES, StepflowError, isStepflowError, validationError } from '../../core/errors.js';
 import { allows } from '../../core/access.js';
 import { principalOf } from '../route-access.js';
 import type { UnreadableRecord } from '../../store/store.js';
-import type { Job } from '../../core/jobs/job.js';
+import type { Job, JobDefinition } from '../../core/jobs/job.js';
 import { nextFireTimes } from '../../core/jobs/triggers.js';
 import { validateTrigger } from '../../core/jobs/validate-job.js';
 import { ExecutionSchema } from '../../protocol/api-schemas.js';
@@ -33,7 +33,17 @@ const tags = ['jobs'];
 
 /** Jobs: CRUD, run now, pause/resume, fire history, webhook deliveries, and a schedule preview. */
 export async function jobsRoutes(app: StepflowApp, context: ServerContext): Promise<void> {
-  const { jobs } = context.app;
+  const { jobs, environments } = context.app;
+  /** A job naming an environment that does not exist is refused now, not at each fire. */
+  const knownEnvironment = async (definition: JobDefinition): Promise<JobDefinition> => {
+    const name = definition.environment;
+    if (name !== undefined && !(await environments.list()).some((environment) => environment.name === name)) {
+      throw validationError(`body.environment: no environment named ${JSON.stringify(name)}`, {
+        field: 'environment',
+      });
+    }
+    return definition;
+  };
   const json = async (job: Job) => {
     const [lastRuns, retries] = await Promise.all([jobs.reads.lastRuns(), jobs.reads.listPendingRetries()]);
     return toJobJson(job, {
@@ -74,7 +84,9 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
     async (request, reply) => {
       if (request.body.backup !== undefined) backupJobsNeedAdmin(request);
       // Every check happens before the one write; the store commits only what it can read back.
-      const job = await jobs.create(await jobFromCreateBody(request.body, process.cwd(), Date.now()));
+      const job = await jobs.create(
+        await knownEnvironment(await jobFromCreateBody(request.body, process.cwd(), Date.now())),
+      );
       let body: JobBody;
       try {
         body = await json(job);
@@ -172,7 +184,7 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
     async (request) => {
       const job = await jobs.update(request.params.id, (current) => {
         if (request.body.backup !== undefined || current.backup) backupJobsNeedAdmin(request);
-        return jobFromUpdateBody(current, request.body, process.cwd(), Date.now());
+        return jobFromUpdateBody(current, request.body, process.cwd(), Date.now()).then(knownEnvironment);
       });
       return json(job);
     },

@@ -49,6 +49,7 @@ export async function runSpecFromBody(body: CreateExecutionBody, serverCwd: stri
     // A worker's run: its directory is on the worker's host, which alone can check it.
     cwd: runsOn.length > 0 ? workerDirectory(body.cwd, serverCwd) : await directory(body.cwd, serverCwd),
     ...(runsOn.length > 0 ? { runsOn } : {}),
+    ...(body.environment !== undefined ? { environment: body.environment } : {}),
     tags: tagsFrom(body.tags),
     ...(env !== undefined ? { env } : {}),
     ...(secretEnv !== undefined ? { secretEnv } : {}),

@@ -367,6 +367,23 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE workers ADD COLUMN host_sample text;
   `,
+  // Workspace settings (one document) and Python environments (docs/WORKSPACE-ENVIRONMENTS.md).
+  `
+  CREATE TABLE settings (
+    id integer PRIMARY KEY CHECK (id = 1),
+    document text NOT NULL
+  );
+  CREATE TABLE environments (
+    name text PRIMARY KEY,
+    interpreter text NOT NULL,
+    requirements text NOT NULL,
+    state text NOT NULL,
+    generation integer NOT NULL,
+    last_build_id text,
+    created_at text NOT NULL,
+    updated_at text NOT NULL
+  );
+  `,
 ];
 
 /** Any constant: the key of the advisory lock migrations run under (the bytes of "SFMG"). */

@@ -9,6 +9,7 @@ import { PostgresAuditStore } from './pg-audit-store.js';
 import { PostgresWorkerStore } from './pg-worker-store.js';
 import { PostgresSavedPipelineStore } from './pg-saved-pipeline-store.js';
 import { PostgresPipelineRunStore } from './pg-pipeline-run-store.js';
+import { PostgresEnvironmentStore } from './pg-environment-store.js';
 
 /** The PostgreSQL backend: every port on one pool. No `maintenance` (see docs/POSTGRES.md). */
 export interface PostgresStores extends StoreBackend {
@@ -43,5 +44,6 @@ export async function openPostgresStores({
     audit: new PostgresAuditStore(pool),
     savedPipelines: new PostgresSavedPipelineStore(pool),
     pipelineRuns: new PostgresPipelineRunStore(pool),
+    environments: new PostgresEnvironmentStore(pool),
   };
 }

@@ -391,6 +391,23 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE workers ADD COLUMN host_sample TEXT;
   `,
+  // Workspace settings (one document) and Python environments (docs/WORKSPACE-ENVIRONMENTS.md).
+  `
+  CREATE TABLE settings (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    document TEXT NOT NULL
+  );
+  CREATE TABLE environments (
+    name TEXT PRIMARY KEY,
+    interpreter TEXT NOT NULL,
+    requirements TEXT NOT NULL,
+    state TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    last_build_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
 ];
 
 /**

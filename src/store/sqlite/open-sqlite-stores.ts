@@ -12,6 +12,7 @@ import { SqliteAuditStore } from './sqlite-audit-store.js';
 import { SqliteWorkerStore } from './sqlite-worker-store.js';
 import { SqliteSavedPipelineStore } from './sqlite-saved-pipeline-store.js';
 import { SqlitePipelineRunStore } from './sqlite-pipeline-run-store.js';
+import { SqliteEnvironmentStore } from './sqlite-environment-store.js';
 
 /** The SQLite backend: both ports and maintenance, on one connection to `<dataDir>/stepflow.db`. */
 export interface SqliteStores extends StoreBackend {
@@ -52,5 +53,6 @@ export async function openSqliteStores({
     audit: new SqliteAuditStore(db),
     savedPipelines: new SqliteSavedPipelineStore(db),
     pipelineRuns: new SqlitePipelineRunStore(db),
+    environments: new SqliteEnvironmentStore(db),
   };
 }

@@ -1,0 +1,169 @@
+import { validationError } from './errors.js';
+
+/**
+ * Python environments and the workspace settings they use (docs/WORKSPACE-ENVIRONMENTS.md). An
+ * environment is a named spec (interpreter + requirements); each host that runs a job in it builds
+ * its own copy under its data dir, keyed by the hash of the spec and the package index settings.
+ */
+
+/**
+ * `new`: never built; `building`: a build execution is under way (or was, when StepFlow stopped:
+ * `reset` clears it); `ready` / `failed`: how the last build ended.
+ */
+export const ENVIRONMENT_STATES = ['new', 'building', 'ready', 'failed'] as const;
+export type EnvironmentState = (typeof ENVIRONMENT_STATES)[number];
+
+/** A saved environment. */
+export interface PythonEnvironment {
+  name: string;
+  /** `python3`, `python3.11` (on the host's PATH), or `conda:3.11` / `micromamba:3.11`. */
+  interpreter: string;
+  /** requirements.txt lines (`requests==2.31.0`), in order. */
+  requirements: string[];
+  state: EnvironmentState;
+  /** Bumped by `reset`: part of the hash, so every host builds a fresh copy afterwards. */
+  generation: number;
+  /** The execution of the last build started through `build`; null before the first. */
+  lastBuildId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Global settings (admins edit, everyone signed in reads). */
+export interface WorkspaceSettings {
+  /** The Python package index (a PyPI mirror) every environment build installs from; null: pip's default. */
+  pythonIndexUrl: string | null;
+  /** More indexes pip may use (`--extra-index-url`). */
+  pythonExtraIndexUrls: string[];
+  /** Hosts pip trusts without TLS checks (`--trusted-host`): an internal mirror over plain HTTP. */
+  pythonTrustedHosts: string[];
+  /** Variables every run gets; a run's own `env` wins. Not secret: shown to every signed-in user. */
+  env: Record<string, string>;
+}
+
+export const EMPTY_SETTINGS: WorkspaceSettings = {
+  pythonIndexUrl: null,
+  pythonExtraIndexUrls: [],
+  pythonTrustedHosts: [],
+  env: {},
+};
+
+/**
+ * What a host needs to build (or find) an environment, resolved when the run is submitted and
+ * carried in its spec, so a worker needs no database: the spec, the index settings and their hash.
+ */
+export interface EnvironmentBuildSpec {
+  name: string;
+  interpreter: string;
+  requirements: string[];
+  indexUrl: string | null;
+  extraIndexUrls: string[];
+  trustedHosts: string[];
+  /** Hex digest of all of the above but the name, and the generation: the directory `envs/<hash>/`. */
+  hash: string;
+}
+
+/** The interpreter forms: a python on PATH, or a Python version conda/micromamba installs. */
+const INTERPRETER = /^(python3(\.\d{1,2})?|(conda|micromamba):3\.\d{1,2})$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const MAX_REQUIREMENTS = 500;
+const MAX_LINE = 1000;
+
+/** Whether `name` can name an environment (it may still not exist). */
+export function isEnvironmentName(name: string): boolean {
+  return NAME.test(name);
+}
+
+export function checkEnvironmentName(name: string): string {
+  if (!isEnvironmentName(name)) {
+    throw validationError(
+      `environment name ${JSON.stringify(name)}: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+      { field: 'name' },
+    );
+  }
+  return name;
+}
+
+export function checkInterpreter(interpreter: string): string {
+  if (!INTERPRETER.test(interpreter)) {
+    throw validationError(
+      `interpreter ${JSON.stringify(interpreter)}: use python3, python3.<minor> (e.g. python3.11), conda:3.<minor> or micromamba:3.<minor>`,
+      { field: 'interpreter' },
+    );
+  }
+  return interpreter;
+}
+
+/**
+ * Requirement lines as pip reads them, one package each. Options (`-e`, `--index-url`, `-r`) are
+ * refused: the index comes from the settings, and an option could point pip elsewhere.
+ */
+export function checkRequirements(requirements: readonly string[]): string[] {
+  if (requirements.length > MAX_REQUIREMENTS) {
+    throw validationError(`at most ${MAX_REQUIREMENTS} requirements`, { field: 'requirements' });
+  }
+  return requirements.map((line, i) => {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.length > MAX_LINE || /[\r\n]/.test(trimmed) || trimmed.startsWith('-')) {
+      throw validationError(
+        `requirements[${i}] ${JSON.stringify(line)}: one package requirement (e.g. "requests==2.31.0"), not empty, not an option`,
+        { field: `requirements.${i}` },
+      );
+    }
+    return trimmed;
+  });
+}
+
+function checkUrl(url: string, field: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw validationError(`${field}: ${JSON.stringify(url)} is not a URL`, { field });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw validationError(`${field}: ${JSON.stringify(url)} must be an http or https URL`, { field });
+  }
+  return url;
+}
+
+/** Checks every field of a settings document (the whole of it, as it will be stored). */
+export function checkSettings(settings: WorkspaceSettings): WorkspaceSettings {
+  if (settings.pythonIndexUrl !== null) checkUrl(settings.pythonIndexUrl, 'pythonIndexUrl');
+  settings.pythonExtraIndexUrls.forEach((url, i) => checkUrl(url, `pythonExtraIndexUrls.${i}`));
+  settings.pythonTrustedHosts.forEach((host, i) => {
+    if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host)) {
+      throw validationError(`pythonTrustedHosts.${i}: ${JSON.stringify(host)} is not a host[:port]`, {
+        field: `pythonTrustedHosts.${i}`,
+      });
+    }
+  });
+  for (const name of Object.keys(settings.env)) {
+    // STEPFLOW_* are StepFlow's own (the run's id, its output files): a setting must not shadow them.
+    if (!ENV_NAME.test(name) || name.startsWith('STEPFLOW_')) {
+      throw validationError(
+        `env.${name}: a variable name is letters, digits and '_', not starting with a digit or STEPFLOW_`,
+        { field: `env.${name}` },
+      );
+    }
+  }
+  return settings;
+}
+
+/** The settings keys `stepflow settings set|unset` takes (`env.NAME` for a variable). */
+export const SETTING_KEYS = ['pythonIndexUrl', 'pythonExtraIndexUrls', 'pythonTrustedHosts'] as const;
+
+/**
+ * A run's environment variables with the global ones under them: the run's own win, and a
+ * secret variable of the run hides a global one of the same name.
+ */
+export function withGlobalEnv(
+  own: Record<string, string> | undefined,
+  secret: Record<string, string> | undefined,
+  global: Record<string, string>,
+): Record<string, string> | undefined {
+  const inherited = Object.entries(global).filter(([name]) => secret?.[name] === undefined);
+  if (inherited.length === 0) return own;
+  return { ...Object.fromEntries(inherited), ...own };
+}
