@@ -72,7 +72,7 @@ export const NODE_KEYS = [
   'continueOnError',
 ] as const;
 const RETRY_KEYS = ['max', 'delay'] as const;
-export const WARNINGS_KEYS = ['warnAfter', 'criticalAfter'] as const;
+const WARNINGS_KEYS = ['warnAfter', 'criticalAfter'] as const;
 /** A day: a node running longer than that without a warning has no use for one. */
 const MAX_WARNING_SECONDS = 86_400;
 /** Problems reported for one file: the first ones, and a count of the rest (a file can have thousands). */

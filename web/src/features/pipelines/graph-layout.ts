@@ -11,7 +11,7 @@ export interface GraphNodeInput {
   level: number;
 }
 
-export interface PlacedNode<T extends GraphNodeInput> {
+interface PlacedNode<T extends GraphNodeInput> {
   node: T;
   level: number;
   row: number;
@@ -19,7 +19,7 @@ export interface PlacedNode<T extends GraphNodeInput> {
   y: number;
 }
 
-export interface PlacedEdge {
+interface PlacedEdge {
   from: string;
   to: string;
   /** An SVG path: a horizontal S-curve between the two boxes. */
