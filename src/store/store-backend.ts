@@ -5,6 +5,7 @@ import type { StoreMaintenance } from './maintenance.js';
 import type { StoreConsistency, StoreSnapshots } from './snapshots.js';
 import type { ExecutionStore } from './store.js';
 import type { UserStore } from './user-store.js';
+import type { ProjectStore } from './project-store.js';
 import type { WorkerStore } from './worker-store.js';
 
 /**
@@ -30,4 +31,6 @@ export interface StoreBackend {
   secrets: SecretDocuments;
   /** The audit log: who changed what (docs/AUDIT.md). */
   audit: AuditStore;
+  /** Projects' names and versions; their files live under the data dir (docs/WORKSPACE.md). */
+  projects: ProjectStore;
 }

@@ -7,6 +7,7 @@ import { PostgresSecretDocuments } from './pg-secret-documents.js';
 import { PostgresUserStore } from './pg-user-store.js';
 import { PostgresAuditStore } from './pg-audit-store.js';
 import { PostgresWorkerStore } from './pg-worker-store.js';
+import { PostgresProjectStore } from './pg-project-store.js';
 
 /** The PostgreSQL backend: every port on one pool. No `maintenance` (see docs/POSTGRES.md). */
 export interface PostgresStores extends StoreBackend {
@@ -39,5 +40,6 @@ export async function openPostgresStores({
     users: new PostgresUserStore(pool),
     secrets: new PostgresSecretDocuments(pool, now),
     audit: new PostgresAuditStore(pool),
+    projects: new PostgresProjectStore(pool),
   };
 }

@@ -10,6 +10,7 @@ import { SqliteSecretDocuments } from './sqlite-secret-documents.js';
 import { SqliteUserStore } from './sqlite-user-store.js';
 import { SqliteAuditStore } from './sqlite-audit-store.js';
 import { SqliteWorkerStore } from './sqlite-worker-store.js';
+import { SqliteProjectStore } from './sqlite-project-store.js';
 
 /** The SQLite backend: both ports and maintenance, on one connection to `<dataDir>/stepflow.db`. */
 export interface SqliteStores extends StoreBackend {
@@ -48,5 +49,6 @@ export async function openSqliteStores({
     users: new SqliteUserStore(db),
     secrets: new SqliteSecretDocuments(db, now),
     audit: new SqliteAuditStore(db),
+    projects: new SqliteProjectStore(db),
   };
 }
