@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StepflowConfig } from './config.js';
+import { DEFAULT_PROJECT_SETTINGS, type StepflowConfig } from './config.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import type { ExecutionOwner } from './core/model.js';
 import { createEngine, type Engine } from './engine/engine.js';
@@ -131,7 +131,7 @@ export async function createStepflow(
   limitHeapGrowth();
   const migrationBackup = await backupIfMigrating(config);
   // One backend, one database: the job store reads the executions the execution store writes.
-  const { store, jobs, maintenance, workers, snapshots, consistency, users, secrets, audit } =
+  const { store, jobs, maintenance, workers, snapshots, consistency, users, secrets, audit, projects } =
     await openBackend(config);
   // Secrets at rest (docs/SECRETS.md): STEPFLOW_SECRET_KEY, else the data dir's key file on SQLite;
   // on PostgreSQL replicas would each make their own file, so only the variable will do.
@@ -237,6 +237,8 @@ export async function createStepflow(
     secretDocuments: secrets,
     audit,
     ...(options.cli ? { cli: true } : {}),
+    projects,
+    projectSettings: config.projects ?? DEFAULT_PROJECT_SETTINGS,
   });
 
   let closing: Promise<void> | undefined;

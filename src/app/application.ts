@@ -27,6 +27,9 @@ import { createAccessEnded } from './access-ended.js';
 import { createApiTokens, type ApiTokens } from './api-tokens.js';
 import type { AuditStore } from '../store/audit-store.js';
 import { createAudit, type Audit } from './audit.js';
+import type { ProjectStore } from '../store/project-store.js';
+import { createProjects, type Projects } from './projects/projects.js';
+import type { ArchiveLimits } from '../core/projects.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -64,6 +67,8 @@ export interface Application {
   tokens: ApiTokens;
   /** Who changed what (docs/AUDIT.md): recorded by the server's audit hook and the CLI's user changes. */
   audit: Audit;
+  /** Projects: uploaded file trees, their versions and files; runs in them (docs/WORKSPACE.md). */
+  projects: Projects;
 }
 
 export interface ApplicationDeps {
@@ -101,6 +106,9 @@ export interface ApplicationDeps {
   audit: AuditStore;
   /** This process is the CLI acting on the store itself: its user changes are audited as `local`. */
   cli?: boolean;
+  projects: ProjectStore;
+  /** STEPFLOW_PROJECT_*: archive limits and versions kept (docs/WORKSPACE.md). */
+  projectSettings: { limits: ArchiveLimits; keepVersions: number; maxUploadBytes: number };
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
@@ -118,6 +126,15 @@ export function createApplication(deps: ApplicationDeps): Application {
   });
   // Sign-outs, revoked tokens, disabled users: the live hub closes what they held (docs/USERS.md).
   const accessEnded = createAccessEnded();
+  const projects = createProjects({
+    store: deps.projects,
+    dataDir,
+    limits: deps.projectSettings.limits,
+    keep: deps.projectSettings.keepVersions,
+    maxUploadBytes: deps.projectSettings.maxUploadBytes,
+  });
+  // A run in a project works in a copy of its own: removed once it has finished.
+  bus.subscribe(projects.onEvent);
   return {
     executions: createExecutions({
       store,
@@ -169,6 +186,7 @@ export function createApplication(deps: ApplicationDeps): Application {
       ...(deps.now ? { now: deps.now } : {}),
     }),
     audit,
+    projects,
   };
 }
 

@@ -36,12 +36,17 @@ export const AUDIT_ACTIONS = [
   'maintenance.optimize',
   'maintenance.integrity_check',
   'retention.sweep',
+  'project.create',
+  'project.upload',
+  'project.edit',
+  'project.rollback',
+  'project.delete',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** What an action is done to: the part of the action before its dot. */
 export type AuditObjectKind =
-  'run' | 'job' | 'user' | 'token' | 'auth' | 'backup' | 'settings' | 'maintenance' | 'retention';
+  'run' | 'job' | 'user' | 'token' | 'auth' | 'backup' | 'settings' | 'maintenance' | 'retention' | 'project';
 
 /** `ok`: done; `denied`: refused for want of credentials or permission (401/403); `failed`: any other refusal or error. */
 export const AUDIT_OUTCOMES = ['ok', 'denied', 'failed'] as const;
@@ -135,6 +140,7 @@ const OBJECT_KINDS: readonly AuditObjectKind[] = [
   'auth',
   'backup',
   'settings',
+  'project',
 ];
 
 /** Checks an action filter (letters, `_` and at most one dot), or a `validation_failed` naming `action`. */

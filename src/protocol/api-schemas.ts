@@ -141,6 +141,12 @@ export const ExecutionSchema = Type.Object({
         'Who started it: a user name, api-key, local, job:<name>, or the OS user of `stepflow run`; absent for older and remote runs',
     }),
   ),
+  project: Type.Optional(
+    Type.Object(
+      { name: Type.String(), version: Type.Integer() },
+      { description: 'The project and version it ran in (docs/WORKSPACE.md); absent outside a project' },
+    ),
+  ),
 });
 
 const StepSchema = Type.Object({
@@ -361,6 +367,14 @@ export const CreateExecutionBodySchema = Type.Object(
         maxItems: 32,
         description:
           'Labels a `stepflow worker` must all have to run it (docs/WORKERS.md); the server never runs it itself. `cwd` is then a path on the worker',
+      }),
+    ),
+    project: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          'Run in a copy of this project’s current version (docs/WORKSPACE.md); `cwd`, if given, is a relative path inside it. Not with runsOn',
       }),
     ),
   },

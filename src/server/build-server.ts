@@ -42,6 +42,8 @@ import { oidcRoutes } from './routes/oidc.js';
 import { usersRoutes } from './routes/users.js';
 import { tokensRoutes } from './routes/tokens.js';
 import { auditRoutes } from './routes/audit.js';
+import { projectsRoutes } from './routes/projects.js';
+import { projectFilesRoutes } from './routes/project-files.js';
 import type { ServerOptions } from './server-options.js';
 import { addSecurityHeaders, registerWebUi } from './web-ui.js';
 
@@ -231,5 +233,7 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await usersRoutes(app, context);
   await tokensRoutes(app, context);
   await auditRoutes(app, context);
+  await projectsRoutes(app, context);
+  await projectFilesRoutes(app, context);
   await registerWebUi(app);
 }
