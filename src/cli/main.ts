@@ -8,6 +8,7 @@ import type { ExecutionSource } from './execution-source.js';
 import { resolveServer } from './jobs/jobs-api-client.js';
 import { warnOfLegacyDataDir } from '../legacy-data-dir.js';
 import { registerJobsCommand } from './jobs/jobs-command.js';
+import { registerProjectsCommand } from './projects/projects-command.js';
 import type { WorkerOptions } from './worker/run-worker.js';
 import { VERSION } from '../version.js';
 
@@ -141,10 +142,24 @@ function buildProgram(setExit: (code: number) => void): Command {
       '--runs-on <a,b>',
       'with --server: the server has it run by a worker with these labels, and its log is printed here',
     )
+    .option(
+      '--project <name>',
+      'with --server: the server runs it in a copy of that project (--cwd: a folder inside it), its log printed here',
+    )
     .argument('<command...>', 'one argument: a shell command; several: an argv run without a shell')
     .passThroughOptions()
     .action(async (command: string[], options) => {
       const server = (options.server as string | undefined) || process.env.STEPFLOW_SERVER;
+      if (options.project !== undefined) {
+        if (!server || options.runsOn !== undefined)
+          throw new StepflowError(
+            ERROR_CODES.USAGE,
+            '--project needs --server (or STEPFLOW_SERVER), and not --runs-on: that server runs it',
+          );
+        const { submitRunCommand } = await import('./remote/submit-run.js');
+        setExit(await submitRunCommand(command, { ...options, server }));
+        return;
+      }
       if (options.runsOn !== undefined) {
         if (!server)
           throw new StepflowError(
@@ -427,6 +442,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     });
 
   registerJobsCommand(program, setExit);
+  registerProjectsCommand(program, setExit);
 
   const secrets = program
     .command('secrets')
