@@ -211,6 +211,8 @@ export async function createStepflow(
     cancelRun: (executionId, reason) => app.executions.cancel(executionId, { reason }),
     // Backup jobs (SQLite only) run this build's CLI on this data dir.
     ...(snapshots ? { ownCommand: ownCommand(config.dataDir) } : {}),
+    // A project job's run works in a copy of the project, made at each fire.
+    projectPlace: (project, cwd) => app.projects.place(project, cwd),
   });
   const unsubscribeNotifier = bus.subscribe(notifier.handle);
   const app = createApplication({

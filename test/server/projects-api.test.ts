@@ -169,4 +169,54 @@ describe('projects API', () => {
     const operator = await as('operator');
     expect((await operator('PUT', '/api/projects/site/files/b.txt', 'b')).status).toBe(200);
   }, 60_000);
+
+  it('a job in a project: each run works in a copy of the current version (cwd inside it); runsOn is refused', async () => {
+    const server = await start({ env: { STEPFLOW_API_KEY: KEY } });
+    const call = client(server, { authorization: `Bearer ${KEY}` });
+    await call('POST', '/api/projects', { name: 'tools' });
+    const zip = await makeZip([{ name: 'sub/what.txt', content: 'job sees v2\n' }]);
+    await call('POST', '/api/projects/tools/versions', zip, { 'content-type': 'application/zip' });
+    const job = await call('POST', '/api/jobs', {
+      name: 'in-project',
+      project: 'tools',
+      cwd: 'sub',
+      command: 'cat what.txt',
+      triggers: [],
+    });
+    expect(job.status, job.text).toBe(201);
+    expect(job.json).toMatchObject({ project: 'tools', cwd: 'sub' });
+    const started = await call('POST', `/api/jobs/${job.json.id}/run`);
+    expect(started.status, started.text).toBe(201);
+    const done = await waitFor(
+      async () => {
+        const detail = await call('GET', `/api/executions/${started.json.id}`);
+        return ['succeeded', 'failed'].includes(detail.json.status) ? detail.json : undefined;
+      },
+      'the job run to end',
+      30_000,
+    );
+    expect(done).toMatchObject({ status: 'succeeded', project: { name: 'tools', version: 2 } });
+    expect((await call('GET', `/api/executions/${started.json.id}/logs?format=text`)).text).toContain(
+      'job sees v2',
+    );
+
+    const onWorker = await call('POST', '/api/jobs', {
+      name: 'nope',
+      project: 'tools',
+      runsOn: ['gpu'],
+      cwd: '/abs',
+      command: 'true',
+      triggers: [],
+    });
+    expect(onWorker.status).toBe(400);
+    const outside = await call('POST', '/api/jobs', {
+      name: 'out',
+      project: 'tools',
+      cwd: '../x',
+      command: 'true',
+      triggers: [],
+    });
+    expect(outside.status).toBe(400);
+    expect(outside.json.error.message).toContain('cwd');
+  }, 60_000);
 });

@@ -91,6 +91,11 @@ export interface Projects {
     cwd: string | undefined,
     start: (place: { cwd: string; project: ProjectRef }) => Promise<Execution>,
   ): Promise<Execution>;
+  /** The copy {@link Projects.runIn} makes, for a caller that starts the run itself (the scheduler). */
+  place(
+    name: string,
+    cwd: string | undefined,
+  ): Promise<{ cwd: string; project: ProjectRef; release(): Promise<void> }>;
   /** Removes a run's copy once its run has finished: subscribe it to the event stream. */
   onEvent: StepflowEventListener;
 }
@@ -192,6 +197,17 @@ export function createProjects({
 
   const precondition = (path: string, current: string | null, message: string): StepflowError =>
     new StepflowError(ERROR_CODES.PRECONDITION_FAILED, `${path}: ${message}`, { details: { etag: current } });
+
+  const place: Projects['place'] = async (name, cwd) => {
+    const relative = cwd === undefined || cwd === '.' || cwd === '' ? '' : checkProjectPath(cwd, 'body.cwd');
+    const project = await find(name);
+    const dir = await folders.runCopy(project.id, folders.version(project.id, project.currentVersion));
+    return {
+      cwd: path.join(dir, relative),
+      project: { name: project.name, version: project.currentVersion },
+      release: () => folders.remove(dir),
+    };
+  };
 
   return {
     list: () => store.listProjects(),
@@ -336,18 +352,15 @@ export function createProjects({
       );
     },
 
+    place,
+
     async runIn(name, cwd, start) {
-      const relative = cwd === undefined || cwd === '.' ? '' : checkProjectPath(cwd, 'body.cwd');
-      const project = await find(name);
-      const dir = await folders.runCopy(project.id, folders.version(project.id, project.currentVersion));
+      const made = await place(name, cwd);
       try {
-        return await start({
-          cwd: path.join(dir, relative),
-          project: { name: project.name, version: project.currentVersion },
-        });
+        return await start(made);
       } catch (error) {
         // Nothing started in it: the copy goes now (a run that did start removes it when it ends).
-        await folders.remove(dir);
+        await made.release();
         throw error;
       }
     },

@@ -80,6 +80,11 @@ export interface JobCommand {
   timeoutSeconds: number | null;
   /** Memory, CPU and log limits of its runs (docs/LIMITS.md). Absent: none (and in jobs saved before). */
   limits?: RunLimits | undefined;
+  /**
+   * The project its runs start in (docs/WORKSPACE.md): each in a copy of the project's current
+   * version at its fire, `cwd` then a relative folder inside it (`''`: its root). Absent: none.
+   */
+  project?: string | undefined;
 }
 
 /**

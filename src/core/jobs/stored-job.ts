@@ -39,6 +39,7 @@ export function jobFromStored(stored: StoredJob, { rulesChecked = false } = {}):
     tags: check(d.tags, 'tags', isStringMap),
     timeoutSeconds: nullable(d.timeoutSeconds, 'timeoutSeconds', Number.isFinite),
     ...(d.limits !== undefined ? { limits: record(d.limits, 'limits') as RunLimits } : {}),
+    ...(d.project !== undefined ? { project: check(d.project, 'project', isString) } : {}),
   };
   const runsOn = check<string[]>(stored.runsOn ?? [], 'runsOn', isStringList);
   const retryOnLost = stored.retryOnLost ?? false;
