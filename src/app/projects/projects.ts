@@ -36,7 +36,7 @@ interface By {
 }
 
 /** A file's bytes where they are, and its entity tag. */
-export interface ProjectFile {
+interface ProjectFile {
   file: string;
   etag: string;
   size: number;

@@ -125,6 +125,26 @@ export async function projectFilesRoutes(app: StepflowApp, context: ServerContex
       }),
   );
 
+  app.delete(
+    '/api/projects/:name/files/*',
+    {
+      config: { permission: 'projects:write', audit: { action: 'project.edit', object: 'param:name' } },
+      schema: {
+        tags,
+        summary: 'Delete a file (If-Match optional): makes the next version',
+        params: ProjectFileParamsSchema,
+        response: { 200: ProjectVersionSchema, ...errorResponses(400, 404, 409, 412) },
+      },
+    },
+    async (request, reply) =>
+      withEtagOnConflict(reply, () =>
+        projects.deleteFile(request.params.name, request.params['*'], {
+          createdBy: createdByOf(principalOf(request)),
+          ...ifMatch(request.headers['if-match']),
+        }),
+      ),
+  );
+
   await app.register(async (plain) => {
     const scope = rawBodies(plain);
     scope.put(
@@ -139,6 +159,14 @@ export async function projectFilesRoutes(app: StepflowApp, context: ServerContex
             'with: 412 (details.etag, and the ETag header: its current etag) when it changed or when ' +
             'If-Match is missing.',
           params: ProjectFileParamsSchema,
+          // Documents the raw body; a schema without keywords checks nothing (the body is a stream).
+          body: {
+            content: {
+              'application/octet-stream': {
+                schema: Type.Unsafe<Readable>({ description: 'The file bytes' }),
+              },
+            },
+          },
           response: { 200: FileWrittenSchema, ...errorResponses(400, 404, 409, 412, 413) },
         },
       },
@@ -152,25 +180,6 @@ export async function projectFilesRoutes(app: StepflowApp, context: ServerContex
         );
         return reply.header('etag', result.etag).send(result);
       },
-    );
-    scope.delete(
-      '/api/projects/:name/files/*',
-      {
-        config: { permission: 'projects:write', audit: { action: 'project.edit', object: 'param:name' } },
-        schema: {
-          tags,
-          summary: 'Delete a file (If-Match optional): makes the next version',
-          params: ProjectFileParamsSchema,
-          response: { 200: ProjectVersionSchema, ...errorResponses(400, 404, 409, 412) },
-        },
-      },
-      async (request, reply) =>
-        withEtagOnConflict(reply, () =>
-          projects.deleteFile(request.params.name, request.params['*'], {
-            createdBy: createdByOf(principalOf(request)),
-            ...ifMatch(request.headers['if-match']),
-          }),
-        ),
     );
   });
 }

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { createdByOf } from '../../core/audit.js';
 import {
@@ -115,6 +116,13 @@ export async function projectsRoutes(app: StepflowApp, context: ServerContext): 
             'entries, too many bytes, a compression ratio or a size that lies is a 400 ' +
             '(`archive_rejected`, details: entry and rule) and nothing is kept.',
           params: ProjectParamsSchema,
+          // Documents the raw body; a schema without keywords checks nothing (the body is a stream).
+          body: {
+            content: {
+              'application/zip': { schema: Type.Unsafe<Readable>({ description: 'A ZIP archive' }) },
+              'application/gzip': { schema: Type.Unsafe<Readable>({ description: 'A tar.gz archive' }) },
+            },
+          },
           response: { 201: ProjectVersionSchema, ...errorResponses(400, 404, 413, 415) },
         },
       },
