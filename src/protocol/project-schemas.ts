@@ -29,10 +29,21 @@ export const ProjectListSchema = Type.Object({ projects: Type.Array(ProjectSchem
 export const ProjectVersionListSchema = Type.Object({ versions: Type.Array(ProjectVersionSchema) });
 
 export const ProjectParamsSchema = Type.Object({ name: Name });
-export const ProjectFileParamsSchema = Type.Object({
-  name: Name,
-  '*': Type.String({ minLength: 1, maxLength: 1024, description: 'The path inside the project' }),
+const FilePath = Type.String({
+  minLength: 1,
+  maxLength: 1024,
+  description: 'The path inside the project: a/b.txt',
 });
+export const FileQuerySchema = Type.Object({ path: FilePath }, { additionalProperties: false });
+export const FileVersionQuerySchema = Type.Object(
+  {
+    path: FilePath,
+    version: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Default: the current version' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const CreateProjectBodySchema = Type.Object({ name: Name }, { additionalProperties: false });
 export const RollbackBodySchema = Type.Object(

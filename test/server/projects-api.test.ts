@@ -88,21 +88,21 @@ describe('projects API', () => {
       'file sub/data.txt',
     ]);
 
-    const read = await call('GET', '/api/projects/site/files/message.txt');
+    const read = await call('GET', '/api/projects/site/file?path=message.txt');
     expect(read.text).toBe('hello from v2\n');
     const etag = read.headers.get('etag')!;
     expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
 
-    const stale = await call('PUT', '/api/projects/site/files/message.txt', 'lost edit\n', {
+    const stale = await call('PUT', '/api/projects/site/file?path=message.txt', 'lost edit\n', {
       'if-match': '"0"',
     });
     expect(stale.status).toBe(412);
     expect(stale.json.error).toMatchObject({ code: 'precondition_failed', details: { etag } });
     expect(stale.headers.get('etag')).toBe(etag);
-    const blind = await call('PUT', '/api/projects/site/files/message.txt', 'lost edit\n');
+    const blind = await call('PUT', '/api/projects/site/file?path=message.txt', 'lost edit\n');
     expect(blind.status).toBe(412);
 
-    const edited = await call('PUT', '/api/projects/site/files/message.txt', 'hello edited\n', {
+    const edited = await call('PUT', '/api/projects/site/file?path=message.txt', 'hello edited\n', {
       'if-match': etag,
     });
     expect(edited.status, edited.text).toBe(200);
@@ -119,7 +119,7 @@ describe('projects API', () => {
     await waitFor(async () => !fs.existsSync(inV3.cwd), 'the run copy to be removed');
 
     expect((await call('POST', '/api/projects/site/rollback', { version: 2 })).json.currentVersion).toBe(2);
-    expect((await call('GET', '/api/projects/site/files/message.txt')).text).toBe('hello from v2\n');
+    expect((await call('GET', '/api/projects/site/file?path=message.txt')).text).toBe('hello from v2\n');
     const inV2 = await runIn(call, 'site', 'sh run.sh');
     expect(inV2.log).toContain('hello from v2');
     expect(inV2.project).toEqual({ name: 'site', version: 2 });
@@ -156,10 +156,10 @@ describe('projects API', () => {
     };
     const viewer = await as('viewer');
     expect((await viewer('GET', '/api/projects/site/tree')).status).toBe(200);
-    expect((await viewer('GET', '/api/projects/site/files/a.txt')).text).toBe('a');
+    expect((await viewer('GET', '/api/projects/site/file?path=a.txt')).text).toBe('a');
     const refused = [
       await viewer('POST', '/api/projects/site/versions', zip, { 'content-type': 'application/zip' }),
-      await viewer('PUT', '/api/projects/site/files/b.txt', 'b'),
+      await viewer('PUT', '/api/projects/site/file?path=b.txt', 'b'),
       await viewer('POST', '/api/projects/site/rollback', { version: 1 }),
       await viewer('POST', '/api/projects', { name: 'other' }),
     ];
@@ -167,7 +167,7 @@ describe('projects API', () => {
     expect(refused[0]!.json.error.code).toBe('forbidden');
     expect((await admin('GET', '/api/projects/site/versions')).json.versions).toHaveLength(2);
     const operator = await as('operator');
-    expect((await operator('PUT', '/api/projects/site/files/b.txt', 'b')).status).toBe(200);
+    expect((await operator('PUT', '/api/projects/site/file?path=b.txt', 'b')).status).toBe(200);
   }, 60_000);
 
   it('a job in a project: each run works in a copy of the current version (cwd inside it); runsOn is refused', async () => {

@@ -8,7 +8,8 @@ import { ERROR_CODES, StepflowError, isStepflowError } from '../../core/errors.j
 import {
   FileWrittenSchema,
   MoveFileBodySchema,
-  ProjectFileParamsSchema,
+  FileQuerySchema,
+  FileVersionQuerySchema,
   ProjectParamsSchema,
   ProjectTreeSchema,
   ProjectVersionSchema,
@@ -52,14 +53,14 @@ export async function projectFilesRoutes(app: StepflowApp, context: ServerContex
   );
 
   app.get(
-    '/api/projects/:name/files/*',
+    '/api/projects/:name/file',
     {
       config: { permission: 'projects:read' },
       schema: {
         tags,
         summary: 'One file of a version (the current one by default); its ETag is its sha256',
-        params: ProjectFileParamsSchema,
-        querystring: VersionQuerySchema,
+        params: ProjectParamsSchema,
+        querystring: FileVersionQuerySchema,
         response: {
           200: { description: 'The file', content: { 'application/octet-stream': BINARY } },
           ...errorResponses(400, 404),
@@ -67,7 +68,7 @@ export async function projectFilesRoutes(app: StepflowApp, context: ServerContex
       },
     },
     async (request, reply) => {
-      const file = await projects.readFile(request.params.name, request.params['*'], request.query.version);
+      const file = await projects.readFile(request.params.name, request.query.path, request.query.version);
       return reply
         .type('application/octet-stream')
         .header('etag', file.etag)
@@ -75,7 +76,7 @@ export async function projectFilesRoutes(app: StepflowApp, context: ServerContex
         .header('content-length', String(file.size))
         .header('x-content-type-options', 'nosniff')
         .header('content-security-policy', "default-src 'none'; sandbox")
-        .header('content-disposition', attachmentDisposition(path.posix.basename(request.params['*'])))
+        .header('content-disposition', attachmentDisposition(path.posix.basename(request.query.path)))
         .send(await streamBody(request, () => createReadStream(file.file)));
     },
   );
@@ -126,19 +127,20 @@ export async function projectFilesRoutes(app: StepflowApp, context: ServerContex
   );
 
   app.delete(
-    '/api/projects/:name/files/*',
+    '/api/projects/:name/file',
     {
       config: { permission: 'projects:write', audit: { action: 'project.edit', object: 'param:name' } },
       schema: {
         tags,
         summary: 'Delete a file (If-Match optional): makes the next version',
-        params: ProjectFileParamsSchema,
+        params: ProjectParamsSchema,
+        querystring: FileQuerySchema,
         response: { 200: ProjectVersionSchema, ...errorResponses(400, 404, 409, 412) },
       },
     },
     async (request, reply) =>
       withEtagOnConflict(reply, () =>
-        projects.deleteFile(request.params.name, request.params['*'], {
+        projects.deleteFile(request.params.name, request.query.path, {
           createdBy: createdByOf(principalOf(request)),
           ...ifMatch(request.headers['if-match']),
         }),
@@ -148,7 +150,7 @@ export async function projectFilesRoutes(app: StepflowApp, context: ServerContex
   await app.register(async (plain) => {
     const scope = rawBodies(plain);
     scope.put(
-      '/api/projects/:name/files/*',
+      '/api/projects/:name/file',
       {
         config: { permission: 'projects:write', audit: { action: 'project.edit', object: 'param:name' } },
         schema: {
@@ -158,7 +160,8 @@ export async function projectFilesRoutes(app: StepflowApp, context: ServerContex
             'A new file needs no header. To overwrite one, send `If-Match` with the ETag it was read ' +
             'with: 412 (details.etag, and the ETag header: its current etag) when it changed or when ' +
             'If-Match is missing.',
-          params: ProjectFileParamsSchema,
+          params: ProjectParamsSchema,
+          querystring: FileQuerySchema,
           // Documents the raw body; a schema without keywords checks nothing (the body is a stream).
           body: {
             content: {
@@ -173,7 +176,7 @@ export async function projectFilesRoutes(app: StepflowApp, context: ServerContex
       async (request, reply) => {
         const content = await readAll(request.body as AsyncIterable<Buffer>, fileBytesLimit);
         const result = await withEtagOnConflict(reply, () =>
-          projects.writeFile(request.params.name, request.params['*'], content, {
+          projects.writeFile(request.params.name, request.query.path, content, {
             createdBy: createdByOf(principalOf(request)),
             ...ifMatch(request.headers['if-match']),
           }),
