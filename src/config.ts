@@ -7,6 +7,7 @@ import { checkRunLimits, LOG_LIMIT_POLICIES, parseSize, type RunLimits } from '.
 import { checkRetentionPolicy, type RetentionPolicy } from './core/retention.js';
 import type { ChildEnvironmentPolicy } from './runner/child-environment.js';
 import { parseSecretKey, type SecretKey } from './secrets/secret-key.js';
+import { DEFAULT_ARCHIVE_LIMITS, DEFAULT_KEEP_VERSIONS, type ArchiveLimits } from './core/projects.js';
 
 /** Settings read from the environment, validated once at start. */
 export interface StepflowConfig {
@@ -76,7 +77,26 @@ export interface StepflowConfig {
    * (`STEPFLOW_BACKUP_BEFORE_MIGRATE_KEEP`, default 3). Absent: off.
    */
   backupBeforeMigrate?: { dir?: string; keep: number };
+  /**
+   * Projects (docs/WORKSPACE.md): what an uploaded archive may hold (`STEPFLOW_PROJECT_MAX_ENTRIES`,
+   * `STEPFLOW_PROJECT_MAX_BYTES`, `STEPFLOW_PROJECT_MAX_RATIO`), the largest upload
+   * (`STEPFLOW_PROJECT_MAX_UPLOAD_BYTES`, compressed) and the versions kept per project
+   * (`STEPFLOW_PROJECT_KEEP_VERSIONS`). Absent: the defaults.
+   */
+  projects?: ProjectSettings;
 }
+
+export interface ProjectSettings {
+  limits: ArchiveLimits;
+  maxUploadBytes: number;
+  keepVersions: number;
+}
+
+export const DEFAULT_PROJECT_SETTINGS: ProjectSettings = {
+  limits: DEFAULT_ARCHIVE_LIMITS,
+  maxUploadBytes: 200 * 1024 * 1024,
+  keepVersions: DEFAULT_KEEP_VERSIONS,
+};
 
 export interface DatabaseConfig {
   /** `postgres://user:password@host:port/database`: never print it, print `redactDatabaseUrl(url)`. */
@@ -151,6 +171,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ? { secretKey: parseSecretKey(env.STEPFLOW_SECRET_KEY, 'STEPFLOW_SECRET_KEY') }
       : {}),
     ...backupBeforeMigrateFromEnv(env, cwd),
+    projects: projectSettingsFromEnv(env),
+  };
+}
+
+/** `STEPFLOW_PROJECT_*`: archive limits, upload size, versions kept (README, docs/WORKSPACE.md). */
+function projectSettingsFromEnv(env: NodeJS.ProcessEnv): ProjectSettings {
+  const size = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const parsed = parseSize(raw);
+    if (parsed === null || parsed <= 0)
+      throw validationError(`${name} must be a size (e.g. 100M, 1G), got ${JSON.stringify(raw)}`);
+    return parsed;
+  };
+  const defaults = DEFAULT_PROJECT_SETTINGS;
+  return {
+    limits: {
+      maxEntries: positiveFromEnv(
+        env,
+        'STEPFLOW_PROJECT_MAX_ENTRIES',
+        defaults.limits.maxEntries,
+        POSITIVE_INTEGER,
+      ),
+      maxBytes: size('STEPFLOW_PROJECT_MAX_BYTES', defaults.limits.maxBytes),
+      maxRatio: positiveFromEnv(env, 'STEPFLOW_PROJECT_MAX_RATIO', defaults.limits.maxRatio, {
+        integer: false,
+        what: 'a number above 0',
+      }),
+    },
+    maxUploadBytes: size('STEPFLOW_PROJECT_MAX_UPLOAD_BYTES', defaults.maxUploadBytes),
+    keepVersions: positiveFromEnv(
+      env,
+      'STEPFLOW_PROJECT_KEEP_VERSIONS',
+      defaults.keepVersions,
+      POSITIVE_INTEGER,
+    ),
   };
 }
 

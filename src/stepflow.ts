@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StepflowConfig } from './config.js';
+import { DEFAULT_PROJECT_SETTINGS, type StepflowConfig } from './config.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import type { ExecutionOwner } from './core/model.js';
 import { createEngine, type Engine } from './engine/engine.js';
@@ -146,6 +146,7 @@ export async function createStepflow(
     savedPipelines,
     pipelineRuns,
     environments,
+    projects,
   } = await openBackend(config);
   // Secrets at rest (docs/SECRETS.md): STEPFLOW_SECRET_KEY, else the data dir's key file on SQLite;
   // on PostgreSQL replicas would each make their own file, so only the variable will do.
@@ -231,6 +232,8 @@ export async function createStepflow(
     cancelRun: (executionId, reason) => app.executions.cancel(executionId, { reason }),
     // Backup jobs (SQLite only) run this build's CLI on this data dir.
     ...(snapshots ? { ownCommand: ownCommand(config.dataDir) } : {}),
+    // A project job's run works in a copy of the project, made at each fire.
+    projectPlace: (project, cwd) => app.projects.place(project, cwd),
   });
   const unsubscribeNotifier = bus.subscribe(notifier.handle);
   const app = createApplication({
@@ -262,6 +265,8 @@ export async function createStepflow(
     hostSampler: createHostSampler({ diskPath: config.dataDir }),
     environments,
     environmentsDir,
+    projects,
+    projectSettings: config.projects ?? DEFAULT_PROJECT_SETTINGS,
   });
 
   let closing: Promise<void> | undefined;

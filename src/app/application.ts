@@ -35,6 +35,9 @@ import type { HostSampler } from '../core/host.js';
 import { createHostMonitor, type HostMonitor } from './host-monitor.js';
 import type { EnvironmentStore } from '../store/environment-store.js';
 import { createEnvironments, type Environments } from './environments.js';
+import type { ProjectStore } from '../store/project-store.js';
+import { createProjects, type Projects } from './projects/projects.js';
+import type { ArchiveLimits } from '../core/projects.js';
 
 /**
  * The application layer: every caller — HTTP routes, the WebSocket hub, the CLI — goes through it,
@@ -80,6 +83,8 @@ export interface Application {
   host: HostMonitor;
   /** Workspace settings and Python environments (docs/WORKSPACE-ENVIRONMENTS.md). */
   environments: Environments;
+  /** Projects: uploaded file trees, their versions and files; runs in them (docs/WORKSPACE.md). */
+  projects: Projects;
 }
 
 export interface ApplicationDeps {
@@ -124,6 +129,9 @@ export interface ApplicationDeps {
   environments: EnvironmentStore;
   /** Where this host keeps its Python environments (`<dataDir>/envs`). */
   environmentsDir: string;
+  projects: ProjectStore;
+  /** STEPFLOW_PROJECT_*: archive limits and versions kept (docs/WORKSPACE.md). */
+  projectSettings: { limits: ArchiveLimits; keepVersions: number; maxUploadBytes: number };
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
@@ -150,6 +158,15 @@ export function createApplication(deps: ApplicationDeps): Application {
     cancelQueued: (id, reason) => engine.cancelQueued(id, reason),
     explain: (list) => workers.withWaitingReasons(list),
   });
+  const projects = createProjects({
+    store: deps.projects,
+    dataDir,
+    limits: deps.projectSettings.limits,
+    keep: deps.projectSettings.keepVersions,
+    maxUploadBytes: deps.projectSettings.maxUploadBytes,
+  });
+  // A run in a project works in a copy of its own: removed once it has finished.
+  bus.subscribe(projects.onEvent);
   return {
     executions,
     jobs: createJobs({
@@ -203,6 +220,7 @@ export function createApplication(deps: ApplicationDeps): Application {
       environmentsDir: deps.environmentsDir,
       onError: (error) => console.error(`environment build: ${(error as Error).message}`),
     }),
+    projects,
   };
 }
 

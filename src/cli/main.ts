@@ -10,6 +10,7 @@ import { warnOfLegacyDataDir } from '../legacy-data-dir.js';
 import { registerJobsCommand } from './jobs/jobs-command.js';
 import { registerPipelineFileCommands } from './pipelines/pipeline-file-commands.js';
 import { registerPipelineCommand } from './pipelines/pipeline-command.js';
+import { registerProjectsCommand } from './projects/projects-command.js';
 import type { WorkerOptions } from './worker/run-worker.js';
 import { VERSION } from '../version.js';
 
@@ -144,10 +145,24 @@ function buildProgram(setExit: (code: number) => void): Command {
       'with --server: the server has it run by a worker with these labels, and its log is printed here',
     )
     .option('--env-name <name>', 'run in this saved Python environment (VIRTUAL_ENV, its bin first on PATH)')
+    .option(
+      '--project <name>',
+      'with --server: the server runs it in a copy of that project (--cwd: a folder inside it), its log printed here',
+    )
     .argument('<command...>', 'one argument: a shell command; several: an argv run without a shell')
     .passThroughOptions()
     .action(async (command: string[], options) => {
       const server = (options.server as string | undefined) || process.env.STEPFLOW_SERVER;
+      if (options.project !== undefined) {
+        if (!server || options.runsOn !== undefined)
+          throw new StepflowError(
+            ERROR_CODES.USAGE,
+            '--project needs --server (or STEPFLOW_SERVER), and not --runs-on: that server runs it',
+          );
+        const { submitRunCommand } = await import('./remote/submit-run.js');
+        setExit(await submitRunCommand(command, { ...options, server }));
+        return;
+      }
       if (options.runsOn !== undefined) {
         if (!server)
           throw new StepflowError(
@@ -435,6 +450,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     });
 
   registerJobsCommand(program, setExit);
+  registerProjectsCommand(program, setExit);
 
   const settings = program
     .command('settings')

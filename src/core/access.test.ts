@@ -16,8 +16,10 @@ describe('roles and permissions', () => {
         'workers:read',
         'server:read',
         'secrets:read',
+        'projects:read',
+        'projects:write',
       ],
-      viewer: ['runs:read', 'jobs:read', 'workers:read', 'server:read'],
+      viewer: ['runs:read', 'jobs:read', 'workers:read', 'server:read', 'projects:read'],
     });
   });
 

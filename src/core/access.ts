@@ -17,7 +17,9 @@ export type Role = (typeof ROLES)[number];
  * `settings:admin` maintenance actions on the store; `users:admin` users and their sessions;
  * `secrets:read` secret values (none are served yet: reserved so viewers never get them);
  * `worker:report` what `stepflow worker` and `stepflow run --server` call (claim, heartbeat, report);
- * `audit:read` the audit log (admins only: it names every user and address).
+ * `audit:read` the audit log (admins only: it names every user and address);
+ * `projects:read` / `projects:write` projects' files and versions (docs/WORKSPACE.md): viewers
+ * read, operators upload, edit, roll back and delete.
  */
 export const PERMISSIONS = [
   'runs:read',
@@ -31,10 +33,18 @@ export const PERMISSIONS = [
   'secrets:read',
   'worker:report',
   'audit:read',
+  'projects:read',
+  'projects:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const READS: readonly Permission[] = ['runs:read', 'jobs:read', 'workers:read', 'server:read'];
+const READS: readonly Permission[] = [
+  'runs:read',
+  'jobs:read',
+  'workers:read',
+  'server:read',
+  'projects:read',
+];
 
 /**
  * The table. A viewer reads everything except secrets and users; an operator also changes runs and
@@ -43,7 +53,7 @@ const READS: readonly Permission[] = ['runs:read', 'jobs:read', 'workers:read', 
  */
 const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   viewer: READS,
-  operator: [...READS, 'runs:write', 'jobs:write', 'secrets:read'],
+  operator: [...READS, 'runs:write', 'jobs:write', 'secrets:read', 'projects:write'],
   admin: PERMISSIONS,
 };
 

@@ -47,6 +47,11 @@ export const AUDIT_ACTIONS = [
   'environment.delete',
   'environment.build',
   'environment.reset',
+  'project.create',
+  'project.upload',
+  'project.edit',
+  'project.rollback',
+  'project.delete',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -62,7 +67,8 @@ export type AuditObjectKind =
   | 'maintenance'
   | 'retention'
   | 'pipeline'
-  | 'environment';
+  | 'environment'
+  | 'project';
 
 /** `ok`: done; `denied`: refused for want of credentials or permission (401/403); `failed`: any other refusal or error. */
 export const AUDIT_OUTCOMES = ['ok', 'denied', 'failed'] as const;
@@ -157,6 +163,8 @@ const OBJECT_KINDS: readonly AuditObjectKind[] = [
   'backup',
   'settings',
   'pipeline',
+  'environment',
+  'project',
 ];
 
 /** Checks an action filter (letters, `_` and at most one dot), or a `validation_failed` naming `action`. */

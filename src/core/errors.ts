@@ -45,6 +45,13 @@ export const ERROR_CODES = {
    * (docs/SECRETS.md): nothing secret can be stored or run until the server has the right one.
    */
   SECRET_KEY: 'secret_key',
+  /**
+   * An uploaded project archive refused (docs/WORKSPACE.md): an entry that would leave the project,
+   * a link, a device, or a limit passed; details name the entry and the rule. Nothing was written.
+   */
+  ARCHIVE_REJECTED: 'archive_rejected',
+  /** A conditional request's precondition (`If-Match`) failed: the file changed since it was read. */
+  PRECONDITION_FAILED: 'precondition_failed',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

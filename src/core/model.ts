@@ -36,6 +36,14 @@ export interface RunSpec {
   environment?: string | undefined;
   /** That environment as resolved when the run was submitted (set by StepFlow, not by callers). */
   pythonEnvironment?: EnvironmentBuildSpec | undefined;
+  /** Set when it runs in a project (docs/WORKSPACE.md): which one, and the version its copy is of. */
+  project?: ProjectRef | undefined;
+}
+
+/** A project and one of its versions, as a run records it. */
+export interface ProjectRef {
+  name: string;
+  version: number;
 }
 
 /** The process that drives an execution, so another process can tell when it died. */
@@ -124,6 +132,8 @@ export interface Execution {
    * Absent for runs recorded before it was kept, and for remote runs.
    */
   createdBy?: string;
+  /** The project and version it ran in (docs/WORKSPACE.md); absent for a run outside a project. */
+  project?: ProjectRef;
 }
 
 /** Which worker runs (ran) an execution: its claim. Reports of any other attempt are refused. */

@@ -72,6 +72,9 @@ export function newExecution(
     limitHits: [],
     ...(input.runsOn === undefined ? {} : { runsOn: [...input.runsOn] }),
     ...(input.createdBy === undefined ? {} : { createdBy: input.createdBy }),
+    ...(spec.project === undefined
+      ? {}
+      : { project: { name: spec.project.name, version: spec.project.version } }),
   };
 }
 

@@ -141,6 +141,12 @@ export const ExecutionSchema = Type.Object({
         'Who started it: a user name, api-key, local, job:<name>, or the OS user of `stepflow run`; absent for older and remote runs',
     }),
   ),
+  project: Type.Optional(
+    Type.Object(
+      { name: Type.String(), version: Type.Integer() },
+      { description: 'The project and version it ran in (docs/WORKSPACE.md); absent outside a project' },
+    ),
+  ),
 });
 
 const StepSchema = Type.Object({
@@ -369,6 +375,14 @@ export const CreateExecutionBodySchema = Type.Object(
         maxLength: 64,
         description:
           'A saved Python environment (docs/WORKSPACE-ENVIRONMENTS.md): the run gets its VIRTUAL_ENV and bin first on PATH, the host building it first if it has no copy',
+      }),
+    ),
+    project: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          'Run in a copy of this project’s current version (docs/WORKSPACE.md); `cwd`, if given, is a relative path inside it. Not with runsOn',
       }),
     ),
   },

@@ -154,6 +154,14 @@ const WebhookInputSchema = Type.Object(
 );
 
 const jobFields = {
+  project: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description:
+        'Runs start in a copy of this project’s current version at each fire (docs/WORKSPACE.md); `cwd` is then a relative folder inside it. Not with runsOn or backup',
+    }),
+  ),
   command: Type.Optional(CommandInputSchema),
   argv: Type.Optional(ArgvInputSchema),
   cwd: Type.Optional(CwdInputSchema),
@@ -305,6 +313,11 @@ export const JobSchema = Type.Object({
   command: Nullable(Type.String()),
   argv: Nullable(Type.Array(Type.String())),
   cwd: Type.String(),
+  project: Type.Optional(
+    Type.String({
+      description: 'The project its runs start in; cwd is then a folder inside it ("": its root)',
+    }),
+  ),
   envNames: Type.Array(Type.String(), { description: 'Names of the env variables set (values stay inside)' }),
   secretEnvNames: Type.Array(Type.String(), {
     description: 'Names of the secretEnv variables set (values are never returned)',

@@ -1,9 +1,9 @@
-import { isStepflowError } from '../core/errors.js';
+import { ERROR_CODES, StepflowError, isStepflowError } from '../core/errors.js';
 import { isExecutionEvent, type JobEvent, type StepflowEvent } from '../core/events.js';
 import type { FireRecord, Job, PendingRetry } from '../core/jobs/job.js';
 import { decideOverlap } from '../core/jobs/overlap.js';
 import { retryDelayMs, shouldRetry } from '../core/jobs/retry.js';
-import type { Execution, RunSpec } from '../core/model.js';
+import type { Execution, ProjectRef, RunSpec } from '../core/model.js';
 import { isScriptFailure } from '../core/statuses.js';
 import type { Engine } from '../engine/engine.js';
 import type { JobStore } from '../store/job-store.js';
@@ -61,7 +61,17 @@ export interface JobRunsDeps {
   /** The job as it is now (definitions change while runs go on), or undefined once deleted. */
   currentJob: (jobId: string) => Job | undefined;
   ownCommand?: OwnCommand;
+  projectPlace?: ProjectPlace;
 }
+
+/**
+ * Makes the folder a project job's run works in (a copy of the project's current version, `cwd`
+ * inside it) and says which version it is; `release` removes it when the run could not start.
+ */
+export type ProjectPlace = (
+  project: string,
+  cwd: string,
+) => Promise<{ cwd: string; project: ProjectRef; release(): Promise<void> }>;
 
 /**
  * StepFlow's own CLI as this process starts it (`node …/bin/stepflow.js`) and the environment that
@@ -193,13 +203,23 @@ export function createJobRuns(deps: JobRunsDeps) {
   ): Promise<Execution | undefined> => {
     const thresholds = await loadStepThresholds(jobs, job, onError);
     let submitted;
+    let place: Awaited<ReturnType<ProjectPlace>> | undefined;
     try {
-      submitted = await engine.submit(specOf(job, deps.ownCommand), {
+      let spec = specOf(job, deps.ownCommand);
+      if (job.project !== undefined) {
+        if (deps.projectPlace === undefined)
+          throw new StepflowError(ERROR_CODES.UNSUPPORTED, 'this process cannot run jobs in projects');
+        place = await deps.projectPlace(job.project, job.cwd);
+        spec = { ...spec, cwd: place.cwd, project: place.project };
+      }
+      submitted = await engine.submit(spec, {
         job: { jobId: job.id, attempt: run.attempt, retryOfId, scheduledAt: run.scheduledAt },
         createdBy: `job:${job.name}`,
       });
     } catch (error) {
-      // The engine refuses only while shutting down: the fire is not lost silently, it says why.
+      // The engine refuses only while shutting down, the project only when it is gone: the fire is
+      // not lost silently, it says why.
+      await place?.release().catch(onError);
       removeRun(job.id, run);
       if (run.attempt === 1 && run.fire !== null) {
         await skip(run.fire, isStepflowError(error) ? error.message : String(error));

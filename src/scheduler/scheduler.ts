@@ -8,7 +8,7 @@ import type { Engine } from '../engine/engine.js';
 import type { EventBus } from '../engine/event-bus.js';
 import type { JobStore } from '../store/job-store.js';
 import { systemClock, type Clock } from './clock.js';
-import { createJobRuns, type OwnCommand } from './job-runs.js';
+import { createJobRuns, type OwnCommand, type ProjectPlace } from './job-runs.js';
 
 export interface SchedulerOptions {
   jobs: JobStore;
@@ -33,6 +33,8 @@ export interface SchedulerOptions {
   leaseCheckMs?: number;
   /** How this process runs StepFlow's own CLI on its data dir: what a backup job's runs execute. */
   ownCommand?: OwnCommand;
+  /** Where a project job's run works: a fresh copy of the project (docs/WORKSPACE.md). */
+  projectPlace?: ProjectPlace;
 }
 
 export interface Scheduler {
@@ -73,6 +75,7 @@ export function createScheduler({
   onError = (error) => console.error('stepflow: scheduler:', error),
   leaseCheckMs = 2000,
   ownCommand,
+  projectPlace,
 }: SchedulerOptions): Scheduler {
   const cache = new Map<string, Job>();
   const plans = new Map<string, Plan>();
@@ -101,6 +104,7 @@ export function createScheduler({
     onError,
     currentJob: (id) => cache.get(id),
     ...(ownCommand ? { ownCommand } : {}),
+    ...(projectPlace ? { projectPlace } : {}),
   });
 
   const arm = (): void => {

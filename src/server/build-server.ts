@@ -46,6 +46,8 @@ import { savedPipelinesRoutes } from './routes/saved-pipelines.js';
 import { pipelineRunsRoutes } from './routes/pipeline-runs.js';
 import { hostRoutes } from './routes/host.js';
 import { environmentsRoutes } from './routes/environments.js';
+import { projectsRoutes } from './routes/projects.js';
+import { projectFilesRoutes } from './routes/project-files.js';
 import type { ServerOptions } from './server-options.js';
 import { addSecurityHeaders, registerWebUi } from './web-ui.js';
 
@@ -241,5 +243,7 @@ async function registerRoutes(app: StepflowApp, context: ServerContext): Promise
   await pipelineRunsRoutes(app, context);
   hostRoutes(app, context);
   await environmentsRoutes(app, context);
+  await projectsRoutes(app, context);
+  await projectFilesRoutes(app, context);
   await registerWebUi(app);
 }

@@ -35,6 +35,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   rate_limited: 429,
   // The server lacks the key its stored secrets need (docs/SECRETS.md): its operator must set it.
   secret_key: 409,
+  archive_rejected: 400,
+  precondition_failed: 412,
 };
 
 export interface ErrorBody {

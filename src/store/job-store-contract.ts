@@ -176,6 +176,23 @@ export function describeJobStoreContract(name: string, open: () => Promise<JobSt
         );
       });
 
+      it('keeps a job’s project and its folder inside it, through an update and in another process', async () => {
+        const job = await jobs.createJob(definition({ project: 'site', cwd: 'scripts' }));
+        expect(job).toMatchObject({ project: 'site', cwd: 'scripts' });
+        const other = await harness.openAnother();
+        expect(await other.jobs.getJob(job.id)).toMatchObject({ project: 'site', cwd: 'scripts' });
+        const moved = await jobs.updateJob(job.id, definition({ project: 'web', cwd: '' }));
+        expect(moved).toMatchObject({ project: 'web', cwd: '' });
+        expect(
+          (await jobs.getJob((await jobs.createJob(definition({ name: 'plain' }))).id))?.project,
+        ).toBeUndefined();
+        // Held to the rules of a new job: a folder leaving the project is never stored.
+        await expectCode(
+          jobs.createJob(definition({ name: 'escape', project: 'site', cwd: '../x' })),
+          'unreadable',
+        );
+      });
+
       it('refuses a second job with the same name as a conflict', async () => {
         await jobs.createJob(definition());
         await expectCode(jobs.createJob(definition({ command: './other.sh' })), 'conflict');

@@ -7,6 +7,7 @@ import type { StoreMaintenance } from './maintenance.js';
 import type { StoreConsistency, StoreSnapshots } from './snapshots.js';
 import type { ExecutionStore } from './store.js';
 import type { UserStore } from './user-store.js';
+import type { ProjectStore } from './project-store.js';
 import type { WorkerStore } from './worker-store.js';
 import type { SavedPipelineStore } from './saved-pipeline-store.js';
 
@@ -39,4 +40,6 @@ export interface StoreBackend {
   pipelineRuns: PipelineRunStore;
   /** Workspace settings and Python environments (docs/WORKSPACE-ENVIRONMENTS.md). */
   environments: EnvironmentStore;
+  /** Projects' names and versions; their files live under the data dir (docs/WORKSPACE.md). */
+  projects: ProjectStore;
 }

@@ -107,6 +107,21 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(await store.getExecution(created.id)).toMatchObject(created);
       });
 
+      it('keeps the project and version a run ran in through later writes of its row; absent outside one', async () => {
+        const created = await store.createExecution({
+          spec: { command: 'make', cwd: '/', project: { name: 'site', version: 3 } },
+        });
+        expect(created.project).toEqual({ name: 'site', version: 3 });
+        const { project: _project, ...rest } = created;
+        await store.write({ executions: [{ ...rest, status: 'succeeded' }] });
+        expect(await store.getExecution(created.id)).toMatchObject({
+          project: { name: 'site', version: 3 },
+          status: 'succeeded',
+        });
+        const plain = await store.createExecution({ spec: { command: 'make', cwd: '/' } });
+        expect(await store.getExecution(plain.id)).not.toHaveProperty('project');
+      });
+
       it('keeps who created a run through later writes of its row; absent when not given', async () => {
         const created = await store.createExecution({
           spec: { command: 'make', cwd: '/' },

@@ -190,7 +190,7 @@ describe('authentication is decided on the matched route', () => {
     expect(((await executions.json()) as { items: unknown[] }).items).toEqual([]);
     const jobs = await fetch(`${server.url}/api/jobs`, { headers: AUTH });
     expect(((await jobs.json()) as { items: unknown[] }).items).toEqual([]);
-  });
+  }, 120_000);
 
   it('with the key, every protected route is reached (no 401), and the public ones need none', async () => {
     const server = await start({ env: { STEPFLOW_API_KEY: KEY } });

@@ -42,6 +42,8 @@ export async function showCommand(
   );
   out.push(`  ${c.dim('cwd')}       ${printable(detail.cwd)}`);
   if (detail.createdBy) out.push(`  ${c.dim('by')}        ${printable(detail.createdBy)}`);
+  if (detail.project)
+    out.push(`  ${c.dim('project')}   ${printable(detail.project.name)} version ${detail.project.version}`);
   out.push(
     `  ${c.dim('started')}   ${formatTime(detail.startedAt)}  ${c.dim('duration')} ${formatDuration(detail.durationMs)}`,
   );

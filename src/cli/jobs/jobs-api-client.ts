@@ -44,17 +44,19 @@ export async function requestJson<T>(
   method: string,
   path: string,
   body?: unknown,
+  /** A body sent as it is (an archive upload) with its type, and the time it may take. */
+  raw?: { contentType: string; timeoutMs: number },
 ): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (target.token) headers.authorization = `Bearer ${target.token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined) headers['content-type'] = raw?.contentType ?? 'application/json';
   let response: Response;
   try {
     response = await fetch(`${target.baseUrl}${path}`, {
       method,
       headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      ...(body === undefined ? {} : { body: raw ? (body as Buffer) : JSON.stringify(body) }),
+      signal: AbortSignal.timeout(raw?.timeoutMs ?? REQUEST_TIMEOUT_MS),
     });
   } catch (error) {
     throw new StepflowError(

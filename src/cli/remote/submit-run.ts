@@ -17,7 +17,9 @@ export interface SubmitRunOptions extends RunCommandOptions {
   server: string;
   token?: string;
   /** `--runs-on a,b`: the labels a worker must all have; empty: any worker. */
-  runsOn: string;
+  runsOn?: string;
+  /** `--project NAME`: the server runs it in a copy of that project's current version (docs/WORKSPACE.md). */
+  project?: string;
 }
 
 /** How often the run is read while it waits and runs: one status read and one log page each time. */
@@ -42,14 +44,17 @@ export async function submitRunCommand(command: string[], options: SubmitRunOpti
   )
     throw usage('--max-lines, --max-log-bytes and --log-limit-policy cannot be used with --runs-on');
   const target = resolveServer(options);
-  const runsOn = parseLabelList(options.runsOn, '--runs-on');
+  const { project } = options;
+  const runsOn = project === undefined ? parseLabelList(options.runsOn ?? '', '--runs-on') : [];
   const limits = parseRunLimits(options);
   const body = {
     ...(command.length === 1 ? { command: command[0] } : { argv: command }),
-    // A path on the worker: the same path as here unless --cwd says otherwise.
-    cwd: path.resolve(options.cwd ?? process.cwd()),
+    // In a project: --cwd is a folder inside it, as given. Else a path on the worker: the same
+    // path as here unless --cwd says otherwise.
+    ...(project !== undefined
+      ? { project, ...optional('cwd', options.cwd) }
+      : { cwd: path.resolve(options.cwd ?? process.cwd()), runsOn }),
     tags: parseTags(options.tag),
-    runsOn,
     ...(options.name ? { name: options.name } : {}),
     ...(options.envName ? { environment: options.envName } : {}),
     ...optional('timeout', parseTimeoutSeconds(options.timeout)),
@@ -60,7 +65,9 @@ export async function submitRunCommand(command: string[], options: SubmitRunOpti
   const id = submitted.id;
   const say = (text: string): void => void process.stderr.write(`stepflow: ${text}\n`);
   say(
-    `${id} submitted to ${target.baseUrl} for a worker${runsOn.length > 0 ? ` with ${runsOn.join(', ')}` : ''}`,
+    project !== undefined
+      ? `${id} submitted to ${target.baseUrl} in project ${project} version ${submitted.project?.version ?? '?'}`
+      : `${id} submitted to ${target.baseUrl} for a worker${runsOn.length > 0 ? ` with ${runsOn.join(', ')}` : ''}`,
   );
 
   const source = serverSource(target);

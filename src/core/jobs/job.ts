@@ -82,6 +82,11 @@ export interface JobCommand {
   limits?: RunLimits | undefined;
   /** The saved Python environment its runs get (docs/WORKSPACE-ENVIRONMENTS.md). Absent: none. */
   environment?: string | undefined;
+  /**
+   * The project its runs start in (docs/WORKSPACE.md): each in a copy of the project's current
+   * version at its fire, `cwd` then a relative folder inside it (`''`: its root). Absent: none.
+   */
+  project?: string | undefined;
 }
 
 /**

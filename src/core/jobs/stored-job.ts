@@ -42,6 +42,7 @@ export function jobFromStored(stored: StoredJob, { rulesChecked = false } = {}):
     ...(d.environment !== undefined
       ? { environment: check<string>(d.environment, 'environment', isString) }
       : {}),
+    ...(d.project !== undefined ? { project: check(d.project, 'project', isString) } : {}),
   };
   const runsOn = check<string[]>(stored.runsOn ?? [], 'runsOn', isStringList);
   const retryOnLost = stored.retryOnLost ?? false;

@@ -2,6 +2,7 @@ import { isEnvironmentName } from '../environments.js';
 import { checkRetentionPolicy, type RetentionPolicy } from '../retention.js';
 import { checkRunLimits } from '../run-limits.js';
 import { validationError } from '../errors.js';
+import { checkProjectName, checkProjectPath } from '../projects.js';
 import {
   MAX_CONCURRENT_RUNS,
   MAX_EXIT_CODE,
@@ -136,6 +137,13 @@ export function validateJob(
   if (runsOn.length > 0 && !command.cwd.startsWith('/')) {
     // The directory is on the worker's host, which alone can check it; it cannot be relative to ours.
     throw invalid('cwd', 'must be an absolute path for a job with runsOn');
+  }
+  if (command.project !== undefined) {
+    checkProjectName(command.project, 'body.project');
+    // A worker has no copy of the project (docs/WORKSPACE.md, scaled mode); a backup has no use for one.
+    if (runsOn.length > 0) throw invalid('project', 'cannot be combined with runsOn (yet)');
+    if (input.backup !== undefined) throw invalid('project', 'cannot be combined with backup');
+    if (command.cwd !== '') checkProjectPath(command.cwd, 'body.cwd');
   }
   const retention = validateRetention(input.retention ?? null);
   const backup = input.backup === undefined ? undefined : validateBackup(input.backup, command, runsOn);

@@ -8,6 +8,7 @@ const DESCRIPTIONS: Record<number, string> = {
   415: 'Unsupported content type (send application/json)',
   410: 'Gone: retention removed it; the record stays (docs/RETENTION.md)',
   416: 'Range not satisfiable',
+  412: 'Precondition failed: the file changed since it was read (details.etag: its current etag)',
 };
 
 /** Error responses for a route's OpenAPI entry (and serializer): the one `{"error":{…}}` shape. */

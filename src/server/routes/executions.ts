@@ -47,9 +47,21 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
     },
     async (request, reply) => {
       // Never waits for the script (`done`): the client polls, follows the log or watches the socket.
-      const submitted = await executions.submit(await runSpecFromBody(request.body, process.cwd()), {
-        createdBy: createdByOf(principalOf(request)),
-      });
+      const createdBy = createdByOf(principalOf(request));
+      const submitted =
+        request.body.project === undefined
+          ? await executions.submit(await runSpecFromBody(request.body, process.cwd()), { createdBy })
+          : await context.app.projects.runIn(request.body.project, request.body.cwd, async (place) => {
+              if (request.body.runsOn !== undefined)
+                throw validationError(
+                  'body.runsOn: a run in a project runs on this server (not on workers, yet)',
+                  {
+                    field: 'runsOn',
+                  },
+                );
+              const spec = await runSpecFromBody({ ...request.body, cwd: place.cwd }, place.cwd);
+              return executions.submit({ ...spec, project: place.project }, { createdBy });
+            });
       const execution = (await context.app.workers.withWaitingReasons([submitted]))[0] ?? submitted;
       return reply.status(201).header('location', `/api/executions/${execution.id}`).send(execution);
     },

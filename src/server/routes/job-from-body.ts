@@ -15,13 +15,13 @@ export async function jobFromCreateBody(
   serverCwd: string,
   nowMs: number,
 ): Promise<JobDefinition> {
-  const spec = await runSpecFromBody(commandPart(withBackupCommand(body)), serverCwd);
+  const spec = await runSpecFromBody(commandPart(withBackupCommand(inProject(body))), serverCwd);
   return validateJob(
     { ...body, triggers: body.triggers, runsOn: spec.runsOn ?? [], backup: body.backup },
     {
       command: spec.command ?? null,
       argv: spec.argv ?? null,
-      cwd: spec.cwd,
+      ...projectPart(body, spec.cwd),
       env: spec.env ?? {},
       ...(spec.secretEnv !== undefined ? { secretEnv: spec.secretEnv } : {}),
       tags: spec.tags ?? {},
@@ -52,6 +52,9 @@ export async function jobFromUpdateBody(
         ? { argv: job.argv }
         : { command: job.command ?? '' }),
     cwd: body.cwd ?? job.cwd,
+    ...(body.project !== undefined || job.project !== undefined
+      ? { project: body.project ?? job.project }
+      : {}),
     env: body.env ?? job.env,
     ...(body.secretEnv !== undefined || job.secretEnv !== undefined
       ? { secretEnv: body.secretEnv ?? job.secretEnv }
@@ -83,13 +86,13 @@ export async function jobFromUpdateBody(
         : {}),
     ...(backup !== null ? { backup } : {}),
   };
-  const spec = await runSpecFromBody(commandPart(withBackupCommand(merged)), serverCwd);
+  const spec = await runSpecFromBody(commandPart(withBackupCommand(inProject(merged))), serverCwd);
   return validateJob(
     { ...merged, runsOn: spec.runsOn ?? [], backup: backup ?? undefined },
     {
       command: spec.command ?? null,
       argv: spec.argv ?? null,
-      cwd: spec.cwd,
+      ...projectPart(merged, spec.cwd),
       env: spec.env ?? {},
       ...(spec.secretEnv !== undefined ? { secretEnv: spec.secretEnv } : {}),
       tags: spec.tags ?? {},
@@ -100,6 +103,22 @@ export async function jobFromUpdateBody(
     // Triggers kept as they were may be one-offs that already fired; only new ones must be ahead.
     body.triggers !== undefined ? { notBeforeMs: nowMs } : {},
   );
+}
+
+/**
+ * A project job's cwd is a folder inside the project, checked when it is validated and resolved
+ * in the copy each run gets (docs/WORKSPACE.md): the server's directory checks do not apply.
+ */
+function inProject(body: CreateJobBody): CreateJobBody {
+  if (body.project === undefined) return body;
+  const { cwd: _inside, ...rest } = body;
+  return rest;
+}
+
+/** The cwd (and project) a job stores: the folder inside the project as given, else the checked path. */
+function projectPart(body: CreateJobBody, checkedCwd: string): { cwd: string; project?: string } {
+  if (body.project === undefined) return { cwd: checkedCwd };
+  return { cwd: body.cwd === undefined || body.cwd === '.' ? '' : body.cwd, project: body.project };
 }
 
 /** A backup job's body gets StepFlow's own command; one that gives a command of its own is refused. */

@@ -33,6 +33,7 @@ export function toJobJson(job: Job, { nowMs, lastRun, activeRuns, pendingRetries
     command: job.command,
     argv: job.argv,
     cwd: job.cwd,
+    ...(job.project !== undefined ? { project: job.project } : {}),
     envNames: Object.keys(job.env),
     secretEnvNames: Object.keys(job.secretEnv ?? {}),
     tags: job.tags,

@@ -18,7 +18,7 @@ export function executionColumns(table = 'executions'): string {
   ${table}.resources, ${table}.job_id, ${table}.attempt, ${table}.retry_of_id, ${table}.scheduled_at,
   ${table}.rerun_of, ${table}.resume_from, ${table}.late_after_seconds, ${table}.outputs, ${table}.limits,
   ${table}.limit_hits, ${table}.runs_on, ${table}.worker_name, ${table}.worker_attempt,
-  ${table}.pinned, ${table}.logs_expired_at, ${table}.created_by,
+  ${table}.pinned, ${table}.logs_expired_at, ${table}.created_by, ${table}.project,
   ${hasSummarySql(`${table}.id`, '0')} AS has_summary`;
 }
 

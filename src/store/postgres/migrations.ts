@@ -384,6 +384,29 @@ export const MIGRATIONS: readonly string[] = [
     updated_at text NOT NULL
   );
   `,
+  // Projects (docs/WORKSPACE.md), as SQLite's step of the same name.
+  `
+  CREATE TABLE projects (
+    id text PRIMARY KEY,
+    name text COLLATE "C" NOT NULL UNIQUE,
+    current_version integer NOT NULL,
+    next_version integer NOT NULL,
+    created_at text NOT NULL,
+    updated_at text NOT NULL
+  );
+  CREATE TABLE project_versions (
+    project_id text NOT NULL,
+    version integer NOT NULL,
+    created_at text NOT NULL,
+    created_by text,
+    source text NOT NULL,
+    note text,
+    files bigint NOT NULL,
+    bytes bigint NOT NULL,
+    PRIMARY KEY (project_id, version)
+  );
+  ALTER TABLE executions ADD COLUMN project text;
+  `,
 ];
 
 /** Any constant: the key of the advisory lock migrations run under (the bytes of "SFMG"). */

@@ -10,6 +10,7 @@ import { PostgresWorkerStore } from './pg-worker-store.js';
 import { PostgresSavedPipelineStore } from './pg-saved-pipeline-store.js';
 import { PostgresPipelineRunStore } from './pg-pipeline-run-store.js';
 import { PostgresEnvironmentStore } from './pg-environment-store.js';
+import { PostgresProjectStore } from './pg-project-store.js';
 
 /** The PostgreSQL backend: every port on one pool. No `maintenance` (see docs/POSTGRES.md). */
 export interface PostgresStores extends StoreBackend {
@@ -45,5 +46,6 @@ export async function openPostgresStores({
     savedPipelines: new PostgresSavedPipelineStore(pool),
     pipelineRuns: new PostgresPipelineRunStore(pool),
     environments: new PostgresEnvironmentStore(pool),
+    projects: new PostgresProjectStore(pool),
   };
 }

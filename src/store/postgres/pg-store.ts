@@ -103,6 +103,12 @@ export class PostgresStore implements ExecutionStore {
               execution.id,
             ]);
           }
+          if (execution.project !== undefined) {
+            await db.query('UPDATE executions SET project = $1 WHERE id = $2', [
+              JSON.stringify(execution.project),
+              execution.id,
+            ]);
+          }
         },
         [change],
       );

@@ -117,10 +117,12 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
   // Set once, at creation: the upsert never touches it, so later writes of the row keep it.
   const setRunsOn = db.prepare('UPDATE executions SET runs_on = ? WHERE id = ?');
   const setCreatedBy = db.prepare('UPDATE executions SET created_by = ? WHERE id = ?');
+  const setProject = db.prepare('UPDATE executions SET project = ? WHERE id = ?');
   const insert = db.transaction((execution: Execution, spec: RunSpec): void => {
     writeExecution(execution, spec);
     if (execution.runsOn !== undefined) setRunsOn.run(JSON.stringify(execution.runsOn), execution.id);
     if (execution.createdBy !== undefined) setCreatedBy.run(execution.createdBy, execution.id);
+    if (execution.project !== undefined) setProject.run(JSON.stringify(execution.project), execution.id);
   });
 
   return {

@@ -1,5 +1,5 @@
 import { ERROR_CODES, StepflowError, validationError } from '../../core/errors.js';
-import type { Execution, ResourcePeaks, RunSpec } from '../../core/model.js';
+import type { Execution, ProjectRef, ResourcePeaks, RunSpec } from '../../core/model.js';
 import { executionEstimatedSeconds } from '../../core/estimated-duration.js';
 import type { LimitHit, RunLimits } from '../../core/run-limits.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
@@ -9,7 +9,7 @@ import type { ExecutionStatus } from '../../core/statuses.js';
 export const EXECUTION_COLUMNS = `id, name, command, argv, cwd, tags, status, exit_code, signal, error, created_at,
   started_at, ended_at, duration_ms, timeout_seconds, meta, owner_host, owner_pid, owner_start_time,
   line_count, resources, job_id, attempt, retry_of_id, scheduled_at, rerun_of, resume_from, late_after_seconds,
-  outputs, limits, limit_hits, runs_on, worker_name, worker_attempt, pinned, logs_expired_at, created_by,
+  outputs, limits, limit_hits, runs_on, worker_name, worker_attempt, pinned, logs_expired_at, created_by, project,
   ${hasSummarySql('id', '0')} AS has_summary`;
 
 /** The `summaries.step_id` of a run's whole summary (steps are numbered from 1). */
@@ -66,6 +66,8 @@ export interface ExecutionRow {
   logs_expired_at?: string | null;
   /** Who started it (migration "audit log"); null for runs before it, and remote runs. */
   created_by?: string | null;
+  /** The project and version it ran in (migration "projects"), JSON; null for other runs. */
+  project?: string | null;
 }
 
 /**
@@ -139,6 +141,7 @@ function convert(row: ExecutionRow): Execution {
     ...(row.pinned === 1 ? { pinned: true } : {}),
     ...(row.logs_expired_at == null ? {} : { logExpiredAt: row.logs_expired_at }),
     ...(row.created_by == null ? {} : { createdBy: row.created_by }),
+    ...(row.project == null ? {} : { project: parseJson<ProjectRef>(row.project, 'project') }),
   };
 }
 

@@ -408,6 +408,31 @@ export const MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   );
   `,
+  // Projects (docs/WORKSPACE.md): the records; the files live under <dataDir>/projects/<id>/.
+  // next_version only grows, so a number is never reused after old versions are dropped. A run
+  // in a project names it and its version (project: JSON {name, version}; null for other runs).
+  `
+  CREATE TABLE projects (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    current_version INTEGER NOT NULL,
+    next_version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE project_versions (
+    project_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    source TEXT NOT NULL,
+    note TEXT,
+    files INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    PRIMARY KEY (project_id, version)
+  ) WITHOUT ROWID;
+  ALTER TABLE executions ADD COLUMN project TEXT;
+  `,
 ];
 
 /**

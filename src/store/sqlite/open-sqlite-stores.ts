@@ -13,6 +13,7 @@ import { SqliteWorkerStore } from './sqlite-worker-store.js';
 import { SqliteSavedPipelineStore } from './sqlite-saved-pipeline-store.js';
 import { SqlitePipelineRunStore } from './sqlite-pipeline-run-store.js';
 import { SqliteEnvironmentStore } from './sqlite-environment-store.js';
+import { SqliteProjectStore } from './sqlite-project-store.js';
 
 /** The SQLite backend: both ports and maintenance, on one connection to `<dataDir>/stepflow.db`. */
 export interface SqliteStores extends StoreBackend {
@@ -54,5 +55,6 @@ export async function openSqliteStores({
     savedPipelines: new SqliteSavedPipelineStore(db),
     pipelineRuns: new SqlitePipelineRunStore(db),
     environments: new SqliteEnvironmentStore(db),
+    projects: new SqliteProjectStore(db),
   };
 }
