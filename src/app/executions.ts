@@ -195,6 +195,14 @@ export function createExecutions(deps: ExecutionsDeps): Executions {
       const remoteHost = spec.tags?.[REMOTE_TAG];
       // Its command belongs to another machine: running it here could do anything.
       if (remoteHost !== undefined) throw conflict(`execution ${id} ran on ${remoteHost}; re-run it there`);
+      // Its working directory was a copy of the project, removed when it ended (docs/WORKSPACE.md).
+      if (spec.project !== undefined) {
+        const { name, version } = spec.project;
+        throw conflict(
+          `execution ${id} ran in a copy of project ${name} (version ${version}), removed when it ended; ` +
+            `start it again in the project (POST /api/executions with "project", or stepflow run --project ${name})`,
+        );
+      }
       const { fromStep } = options;
       if (fromStep !== undefined) checkStepName(await get(id), fromStep);
       return engine.submit(spec, {

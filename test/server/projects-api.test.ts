@@ -59,7 +59,7 @@ async function runIn(
   );
   expect(done.status).toBe('succeeded');
   const log = await call('GET', `/api/executions/${created.json.id}/logs?format=text`);
-  return { log: log.text, project: done.project, cwd: done.cwd };
+  return { id: created.json.id as string, log: log.text, project: done.project, cwd: done.cwd };
 }
 
 describe('projects API', () => {
@@ -117,6 +117,12 @@ describe('projects API', () => {
     expect(after.json.entries.map((e: { path: string }) => e.path)).not.toContain('out.txt');
     // And its copy goes once it has ended.
     await waitFor(async () => !fs.existsSync(inV3.cwd), 'the run copy to be removed');
+    // Its copy is gone, so a re-run cannot work where it did: refused, saying how to run it again.
+    const rerun = await call('POST', `/api/executions/${inV3.id}/rerun`);
+    expect(rerun.status).toBe(409);
+    expect(rerun.json.error.message).toBe(
+      `execution ${inV3.id} ran in a copy of project site (version 3), removed when it ended; start it again in the project (POST /api/executions with "project", or stepflow run --project site)`,
+    );
 
     expect((await call('POST', '/api/projects/site/rollback', { version: 2 })).json.currentVersion).toBe(2);
     expect((await call('GET', '/api/projects/site/file?path=message.txt')).text).toBe('hello from v2\n');
