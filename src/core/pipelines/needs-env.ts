@@ -5,7 +5,8 @@ function needsVariable(node: string, key: string): string {
   return `STEPFLOW_NEEDS_${envPart(node)}_${envPart(key)}`;
 }
 
-function envPart(text: string): string {
+/** A node's name or an output's key as it appears in a variable name. */
+export function envPart(text: string): string {
   return text.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
 }
 

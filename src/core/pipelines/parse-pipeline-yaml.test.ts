@@ -74,6 +74,17 @@ describe('parsePipelineYaml', () => {
     ).toThrow('line 2, column 11: warnings: criticalAfter (30 s) must be more than warnAfter (60 s)');
   });
 
+  it('refuses two node names that give the same output variables (prep-a and prep_a, Fetch and fetch)', () => {
+    expect(
+      problemsOf(
+        'name: p\nnodes:\n  prep-a: { run: "true" }\n  prep_a: { run: "true" }\n  Fetch: { run: "true" }\n  fetch: { run: "true" }\n',
+      ),
+    ).toEqual([
+      '4:3 nodes.prep_a: `prep_a` and `prep-a` both give the variables STEPFLOW_NEEDS_PREP_A_*: rename one',
+      '6:3 nodes.fetch: `fetch` and `Fetch` both give the variables STEPFLOW_NEEDS_FETCH_*: rename one',
+    ]);
+  });
+
   it('reads every key in its other forms: argv (numbers as written), single need and label, retry as a number, node env over the pipeline env', () => {
     const definition = parsePipelineYaml(`name: all.keys_1
 cwd: /srv/app

@@ -23,6 +23,7 @@ import {
 } from '../input-limits.js';
 import { normalizeLabels } from '../workers.js';
 import { findCycles } from './dependency-levels.js';
+import { envPart } from './needs-env.js';
 import { nearestName } from './nearest-name.js';
 import {
   NODE_CONDITIONS,
@@ -219,6 +220,20 @@ class Reader {
       );
     }
     const names = new Set(entries.map((node) => node.key));
+    // Outputs reach dependants as STEPFLOW_NEEDS_<NODE>_<KEY>: two names giving one <NODE> would mix them.
+    const byVariable = new Map<string, string>();
+    for (const nodeEntry of entries) {
+      const part = envPart(nodeEntry.key);
+      const first = byVariable.get(part);
+      if (first === undefined) byVariable.set(part, nodeEntry.key);
+      else if (first !== nodeEntry.key) {
+        this.problem(
+          nodeEntry.keyNode,
+          nodeEntry.path,
+          `${quote(nodeEntry.key)} and ${quote(first)} both give the variables STEPFLOW_NEEDS_${part}_*: rename one`,
+        );
+      }
+    }
     const nodes: PipelineNode[] = [];
     const needEntries = new Map<string, YamlNode[]>();
     for (const nodeEntry of entries) {
