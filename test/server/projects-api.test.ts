@@ -46,7 +46,7 @@ async function runIn(
   call: ReturnType<typeof client>,
   project: string,
   command: string,
-): Promise<{ log: string; project: unknown; cwd: string }> {
+): Promise<{ id: string; log: string; project: unknown; cwd: string }> {
   const created = await call('POST', '/api/executions', { project, command });
   expect(created.status, created.text).toBe(201);
   const done = await waitFor(
