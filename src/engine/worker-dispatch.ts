@@ -1,3 +1,4 @@
+import { ERROR_CODES, StepflowError } from '../core/errors.js';
 import type { Execution } from '../core/model.js';
 import { isTerminalExecutionStatus } from '../core/statuses.js';
 import type { SecretKeeper } from '../secrets/secret-keeper.js';
@@ -149,6 +150,13 @@ export function createWorkerDispatch(
     async submit(spec, links = {}) {
       const runsOn = spec.runsOn ?? [];
       if (runsLocally && runsOn.length === 0) return engine.submit(spec, links);
+      // A project run works in a copy on this host's disk; workers fetch nothing yet (docs/WORKSPACE.md).
+      if (spec.project !== undefined) {
+        throw new StepflowError(
+          ERROR_CODES.CONFLICT,
+          `a run in a project needs a server that runs it itself: this one runs nothing (--no-runner) and a worker has no copy of project ${spec.project.name} (docs/WORKSPACE.md)`,
+        );
+      }
       const execution = await store.createExecution({
         spec: secrets?.seal(spec) ?? spec,
         status: 'queued',

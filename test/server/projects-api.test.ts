@@ -143,6 +143,18 @@ describe('projects API', () => {
     expect((await call('POST', '/api/executions', { project: 'nope', command: 'true' })).status).toBe(404);
   }, 90_000);
 
+  it('on a server that runs nothing itself (--no-runner) refuses a run in a project: no worker has its copy', async () => {
+    const server = await start({ env: { STEPFLOW_API_KEY: KEY }, config: { runsLocally: false } });
+    const call = client(server, { authorization: `Bearer ${KEY}` });
+    expect((await call('POST', '/api/projects', { name: 'far' })).status).toBe(201);
+    const refused = await call('POST', '/api/executions', { project: 'far', command: 'true' });
+    expect(refused.status).toBe(409);
+    expect(refused.json.error.message).toBe(
+      'a run in a project needs a server that runs it itself: this one runs nothing (--no-runner) and a worker has no copy of project far (docs/WORKSPACE.md)',
+    );
+    expect((await call('GET', '/api/executions')).json.items).toEqual([]);
+  });
+
   it('a viewer reads the files but cannot upload, edit or roll back (403); an operator can', async () => {
     const server = await start({ env: { STEPFLOW_API_KEY: KEY } });
     const admin = client(server, { authorization: `Bearer ${KEY}` });
