@@ -1,30 +1,13 @@
-import pg from 'pg';
-import { usePostgres } from '../../../test/helpers/postgres.js';
-import type { StoreBackend } from '../store-backend.js';
+import { openPostgresBackends, usePostgres } from '../../../test/helpers/postgres.js';
 import { describeEnvironmentStoreContract } from '../environment-store-contract.js';
-import { openPostgresStores } from './open-postgres-stores.js';
 
 const postgres = usePostgres();
 
 describeEnvironmentStoreContract('postgres', async () => {
-  const url = await postgres().createDatabase();
-  const opened: StoreBackend[] = [await openPostgresStores({ url, poolSize: 2 })];
+  const backends = await openPostgresBackends(postgres());
   return {
-    environments: opened[0]!.environments,
-    async openAnother() {
-      const stores = await openPostgresStores({ url, poolSize: 2 });
-      opened.push(stores);
-      return stores.environments;
-    },
-    async cleanup() {
-      for (const stores of opened) await stores.store.close();
-      const admin = new pg.Client({ connectionString: postgres().url });
-      await admin.connect();
-      try {
-        await admin.query(`DROP DATABASE ${new URL(url).pathname.slice(1)}`);
-      } finally {
-        await admin.end();
-      }
-    },
+    environments: backends.first.environments,
+    openAnother: async () => (await backends.openAnother()).environments,
+    cleanup: backends.cleanup,
   };
 });
