@@ -175,6 +175,7 @@ export function createApplication(deps: ApplicationDeps): Application {
       bus,
       secrets: deps.secretKeeper,
       backups: deps.snapshots !== undefined,
+      settle: () => writer.flush(),
     }),
     remote: createRemoteRuns({ store, bus, writer }),
     workers,

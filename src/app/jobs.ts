@@ -46,9 +46,21 @@ export interface JobsDeps {
   secrets: Pick<SecretKeeper, 'seal'>;
   /** Whether the backend's database is in the data dir, so backup jobs can back it up (SQLite). */
   backups?: boolean;
+  /**
+   * Commits what the store writer holds: runs' states lag the event stream by up to one writer
+   * interval, and a client re-reads the jobs list when it hears a run end.
+   */
+  settle?: () => Promise<void>;
 }
 
-export function createJobs({ jobs, scheduler, bus, secrets, backups = false }: JobsDeps): Jobs {
+export function createJobs({
+  jobs,
+  scheduler,
+  bus,
+  secrets,
+  backups = false,
+  settle = async () => undefined,
+}: JobsDeps): Jobs {
   // Refused when saved rather than failing at every run: PostgreSQL has its own tools.
   const backupsHere = (definition: JobDefinition): JobDefinition => {
     if (definition.backup && !backups) {
@@ -74,8 +86,25 @@ export function createJobs({ jobs, scheduler, bus, secrets, backups = false }: J
     return job;
   };
 
+  // Reads of runs' states see what this process's writer holds, as the executions' reads do.
+  const reads: JobReads = {
+    getJob: (id) => jobs.getJob(id),
+    listJobs: () => jobs.listJobs(),
+    listFires: (...args) => jobs.listFires(...args),
+    listDeliveries: (...args) => jobs.listDeliveries(...args),
+    listPendingRetries: (...args) => jobs.listPendingRetries(...args),
+    lastRuns: async () => {
+      await settle();
+      return jobs.lastRuns();
+    },
+    recentRuns: async (...args) => {
+      await settle();
+      return jobs.recentRuns(...args);
+    },
+  };
+
   return {
-    reads: jobs,
+    reads,
     get,
     activeRuns: (id) => scheduler.activeRuns(id),
     runNow: (id) => scheduler.runNow(id),
