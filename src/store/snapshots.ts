@@ -14,8 +14,10 @@ export interface StoredArtifactFile {
 /** What a database snapshot holds, as a backup's manifest tells it. */
 export interface SnapshotContents {
   schemaVersion: number;
-  counts: { executions: number; jobs: number; artifacts: number };
+  counts: { executions: number; jobs: number; artifacts: number; projectVersions: number };
   artifacts: StoredArtifactFile[];
+  /** The project versions it keeps (docs/WORKSPACE.md): their folders go into a backup with it. */
+  projectVersions: { projectId: string; version: number }[];
 }
 
 /**

@@ -44,6 +44,7 @@ export async function restoreBackup(
     const found = await extract(archive, staging, snapshots.databaseFile);
     const manifest = parseManifest(fs.readFileSync(path.join(staging, MANIFEST_MEMBER), 'utf8'));
     checkMembers(manifest, found);
+    restoreProjectShape(manifest, staging);
     if (manifest.schemaVersion > snapshots.schemaVersion) {
       throw invalid(
         `the backup has schema version ${manifest.schemaVersion} (StepFlow ${manifest.stepflowVersion}), newer than this StepFlow supports (${snapshots.schemaVersion}); restore it with StepFlow ${manifest.stepflowVersion} or later`,
@@ -164,6 +165,18 @@ export function checkMembers(
   }
 }
 
+const PROJECTS_DIR = 'projects';
+
+/** What file members cannot carry: the execute bit of project scripts, and empty folders. */
+function restoreProjectShape(manifest: BackupManifest, staging: string): void {
+  for (const member of manifest.members) {
+    if (member.executable === true) fs.chmodSync(path.join(staging, ...member.name.split('/')), 0o755);
+  }
+  for (const folder of manifest.emptyFolders ?? []) {
+    fs.mkdirSync(path.join(staging, ...folder.split('/')), { recursive: true });
+  }
+}
+
 /** Moves the checked database and artifacts into place, after removing what they replace. */
 function install(snapshots: StoreSnapshots, staging: string, target: string, replace: boolean): void {
   if (!fs.existsSync(target)) {
@@ -175,6 +188,8 @@ function install(snapshots: StoreSnapshots, staging: string, target: string, rep
     for (const file of snapshots.companionFiles(target)) fs.rmSync(file, { force: true });
     fs.rmSync(path.join(target, snapshots.databaseFile), { force: true });
     fs.rmSync(path.join(target, ARTIFACT_STORE_DIR), { recursive: true, force: true });
+    // The old projects too (their versions, staging and run copies): the restored rows name others.
+    fs.rmSync(path.join(target, PROJECTS_DIR), { recursive: true, force: true });
   }
   for (const entry of fs.readdirSync(staging))
     fs.renameSync(path.join(staging, entry), path.join(target, entry));

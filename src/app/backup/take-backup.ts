@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import { resolveStoredArtifact } from '../../artifacts/stored-artifact-path.js';
 import type { StoreSnapshots } from '../../store/snapshots.js';
+import { ProjectFolders } from '../projects/project-folders.js';
 import { MANIFEST_MEMBER, newManifest, type BackupManifest, type BackupMember } from './backup-manifest.js';
 import { createTarWriter } from './tar-writer.js';
 
@@ -24,8 +25,10 @@ export interface TakeBackupOptions {
 
 /**
  * A consistent online backup of a data dir (docs/OPERATIONS.md): a snapshot of the database as of
- * now, then the artifact copies its rows name (so files of runs the snapshot does not know are left
- * out, and nothing it knows is), then the manifest with each member's size and SHA-256.
+ * now, then the artifact copies and project version folders its rows name (so files of runs or
+ * versions the snapshot does not know are left out, and nothing it knows is), then the manifest
+ * with each member's size and SHA-256. Project versions are immutable once their row exists, so
+ * copying them after the snapshot is as consistent as the artifacts are.
  */
 export async function takeBackup(
   deps: { snapshots: StoreSnapshots; dataDir: string; version: string },
@@ -40,8 +43,10 @@ export async function takeBackup(
     );
     const contents = await snapshots.describe(snapshot);
     const files = listArtifactFiles(dataDir, contents.artifacts);
+    const projects = listProjectFiles(dataDir, contents.projectVersions);
     const databaseBytes = fs.statSync(snapshot).size;
-    const totalBytes = databaseBytes + files.present.reduce((sum, file) => sum + file.size, 0);
+    const totalBytes =
+      databaseBytes + [...files.present, ...projects.present].reduce((sum, file) => sum + file.size, 0);
     let doneBytes = 0;
     const counting = async function* (source: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
       for await (const chunk of source) {
@@ -53,12 +58,13 @@ export async function takeBackup(
 
     const tar = createTarWriter(output, { mtime: new Date(createdAt) });
     const members: BackupMember[] = [];
-    const add = async (name: string, file: string, size: number): Promise<void> => {
-      const sha256 = await tar.add(name, size, counting(fs.createReadStream(file)));
-      members.push({ name, size, sha256 });
+    const add = async (name: string, file: string, size: number, executable = false): Promise<void> => {
+      const sha256 = await tar.add(name, size, counting(fs.createReadStream(file)), { executable });
+      members.push({ name, size, sha256, ...(executable ? { executable: true as const } : {}) });
     };
     await add(snapshots.databaseFile, snapshot, databaseBytes);
     for (const file of files.present) await add(file.name, file.absolute, file.size);
+    for (const file of projects.present) await add(file.name, file.absolute, file.size, file.executable);
     const manifest = newManifest({
       stepflowVersion: deps.version,
       schemaVersion: contents.schemaVersion,
@@ -66,6 +72,8 @@ export async function takeBackup(
       counts: contents.counts,
       members,
       missingArtifacts: files.missing,
+      emptyFolders: projects.emptyFolders,
+      missingProjectVersions: projects.missing,
     });
     const text = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
     await tar.add(MANIFEST_MEMBER, text.length, [text]);
@@ -81,6 +89,7 @@ interface ArtifactFile {
   name: string;
   absolute: string;
   size: number;
+  executable: boolean;
 }
 
 /** The files of the stored artifacts (a directory artifact's every file), and the copies not there. */
@@ -92,7 +101,7 @@ function listArtifactFiles(
   const missing: string[] = [];
   const visit = (name: string, absolute: string): void => {
     const info = fs.lstatSync(absolute);
-    if (info.isFile()) present.push({ name, absolute, size: info.size });
+    if (info.isFile()) present.push({ name, absolute, size: info.size, executable: false });
     else if (info.isDirectory()) {
       for (const child of fs.readdirSync(absolute).sort())
         visit(`${name}/${child}`, path.join(absolute, child));
@@ -108,4 +117,36 @@ function listArtifactFiles(
     visit(storedPath, absolute);
   }
   return { present, missing };
+}
+
+/**
+ * The files of the kept project versions, their empty folders (a file member would not bring
+ * those back), and the versions whose folder is not there. Versions hold regular files and
+ * folders only (uploads refuse links and devices); anything else is skipped as not StepFlow's.
+ */
+function listProjectFiles(
+  dataDir: string,
+  versions: { projectId: string; version: number }[],
+): { present: ArtifactFile[]; emptyFolders: string[]; missing: string[] } {
+  const folders = new ProjectFolders(dataDir);
+  const present: ArtifactFile[] = [];
+  const emptyFolders: string[] = [];
+  const missing: string[] = [];
+  const visit = (name: string, absolute: string): void => {
+    const info = fs.lstatSync(absolute);
+    if (info.isFile()) {
+      present.push({ name, absolute, size: info.size, executable: (info.mode & 0o111) !== 0 });
+    } else if (info.isDirectory()) {
+      const children = fs.readdirSync(absolute).sort();
+      if (children.length === 0) emptyFolders.push(name);
+      for (const child of children) visit(`${name}/${child}`, path.join(absolute, child));
+    }
+  };
+  for (const { projectId, version } of versions) {
+    const name = `projects/${projectId}/versions/${version}`;
+    const absolute = folders.version(projectId, version);
+    if (!fs.existsSync(absolute)) missing.push(name);
+    else visit(name, absolute);
+  }
+  return { present, emptyFolders, missing };
 }

@@ -12,7 +12,12 @@ import { Header, Pack, ReadEntry } from 'tar';
  */
 export interface TarWriter {
   /** Adds a file of exactly `size` bytes read from `content`; resolves to its SHA-256 (hex). */
-  add(name: string, size: number, content: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<string>;
+  add(
+    name: string,
+    size: number,
+    content: AsyncIterable<Buffer> | Iterable<Buffer>,
+    options?: { executable?: boolean },
+  ): Promise<string>;
   /** Ends the archive and waits until `output` has taken all of it. */
   finish(): Promise<void>;
 }
@@ -25,8 +30,8 @@ export function createTarWriter(output: Writable, { mtime = new Date() }: { mtim
   piped.catch(() => undefined);
 
   return {
-    async add(name, size, content) {
-      const header = new Header({ path: name, mode: 0o644, size, mtime, type: 'File' });
+    async add(name, size, content, { executable = false } = {}) {
+      const header = new Header({ path: name, mode: executable ? 0o755 : 0o644, size, mtime, type: 'File' });
       header.encode();
       const entry = new ReadEntry(header);
       pack.add(entry);

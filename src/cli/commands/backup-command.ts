@@ -4,6 +4,7 @@ import type { DataDirCare } from '../../app/data-dir-care.js';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import { formatBytes } from '../format.js';
 import { createBackupProgress } from './backup-progress.js';
+import type { BackupManifest } from '../../app/backup/backup-manifest.js';
 import { backupToDir } from '../../app/backup/backup-to-dir.js';
 
 /**
@@ -31,13 +32,9 @@ export async function backupCommand(care: DataDirCare, file: string, dataDir: st
     progress.done();
     const { counts } = manifest;
     process.stdout.write(
-      `backed up ${dataDir} to ${target} (${formatBytes(fs.statSync(target).size)}): ${counts.executions} executions, ${counts.jobs} jobs, ${counts.artifacts} artifacts; StepFlow ${manifest.stepflowVersion}, schema ${manifest.schemaVersion}\n`,
+      `backed up ${dataDir} to ${target} (${formatBytes(fs.statSync(target).size)}): ${counts.executions} executions, ${counts.jobs} jobs, ${counts.artifacts} artifacts${projectPart(manifest)}; StepFlow ${manifest.stepflowVersion}, schema ${manifest.schemaVersion}\n`,
     );
-    for (const missing of manifest.missingArtifacts) {
-      process.stderr.write(
-        `stepflow: warning: ${missing} was not in the data dir: not in the backup (stepflow verify)\n`,
-      );
-    }
+    warnMissing(manifest);
     return 0;
   } catch (error) {
     progress.done();
@@ -79,17 +76,26 @@ export async function backupToDirCommand(
     progress.done();
     const { counts } = manifest;
     process.stdout.write(
-      `backed up ${options.dataDir} to ${file} (${formatBytes(fs.statSync(file).size)}): ${counts.executions} executions, ${counts.jobs} jobs, ${counts.artifacts} artifacts; StepFlow ${manifest.stepflowVersion}, schema ${manifest.schemaVersion}\n`,
+      `backed up ${options.dataDir} to ${file} (${formatBytes(fs.statSync(file).size)}): ${counts.executions} executions, ${counts.jobs} jobs, ${counts.artifacts} artifacts${projectPart(manifest)}; StepFlow ${manifest.stepflowVersion}, schema ${manifest.schemaVersion}\n`,
     );
     process.stdout.write(`checked: ${manifest.members.length} files read back match the manifest\n`);
     for (const old of removed) process.stdout.write(`removed ${old} (keeping the newest ${keep})\n`);
-    for (const missing of manifest.missingArtifacts) {
-      process.stderr.write(
-        `stepflow: warning: ${missing} was not in the data dir: not in the backup (stepflow verify)\n`,
-      );
-    }
+    warnMissing(manifest);
     return 0;
   } finally {
     progress.done();
+  }
+}
+
+/** ", N project versions" when it holds any (older backups do not count them). */
+function projectPart({ counts }: BackupManifest): string {
+  return counts.projectVersions ? `, ${counts.projectVersions} project versions` : '';
+}
+
+function warnMissing(manifest: BackupManifest): void {
+  for (const missing of [...manifest.missingArtifacts, ...(manifest.missingProjectVersions ?? [])]) {
+    process.stderr.write(
+      `stepflow: warning: ${missing} was not in the data dir: not in the backup (stepflow verify)\n`,
+    );
   }
 }

@@ -87,6 +87,8 @@ export const sqliteSnapshots: StoreSnapshots = {
     const db = new Database(file, { readonly: true, fileMustExist: true });
     try {
       const count = (sql: string): number => db.prepare(sql).pluck().get() as number;
+      const hasTable = (name: string): boolean =>
+        db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
       const artifacts = db
         .prepare<[], ArtifactRow>(
           `SELECT ${ARTIFACT_COLUMNS} FROM artifacts
@@ -94,14 +96,24 @@ export const sqliteSnapshots: StoreSnapshots = {
         )
         .all()
         .map(artifactFromRow);
+      const projectVersions = hasTable('project_versions')
+        ? db
+            .prepare<[], { projectId: string; version: number }>(
+              'SELECT project_id AS projectId, version FROM project_versions ORDER BY project_id, version',
+            )
+            .all()
+        : // A snapshot of a schema from before projects (a backup before a migration).
+          [];
       const contents: SnapshotContents = {
         schemaVersion: db.pragma('user_version', { simple: true }) as number,
         counts: {
           executions: count('SELECT count(*) FROM executions'),
           jobs: count('SELECT count(*) FROM jobs'),
           artifacts: artifacts.length,
+          projectVersions: projectVersions.length,
         },
         artifacts,
+        projectVersions,
       };
       return contents;
     } catch (error) {
