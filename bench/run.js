@@ -78,6 +78,42 @@ if (only.includes('scaled')) {
       `lost ${m('lostAfterKillSeconds')} s after SIGKILL (lease ${r[0].leaseSeconds} s; ≤ lease + 5)`,
   );
 }
+if (want('per-write')) {
+  console.log(
+    '(h) one printf per line (80 bytes, dash loop): submit → full log over the API, vs the script piped into a Node reader that discards (floor, same run)',
+  );
+  const r = scenario('./per-write.js', RUNS);
+  const m = (key) => median(r.map((x) => x[key]));
+  console.log(
+    `  median: 200k lines ${m('apiMs')} ms vs floor ${m('floorMs')} ms = ${m('apiRatio')} × (target ≤ 1.15); ` +
+      `20 at once ${m('apiParallelMs')} ms vs ${m('floorParallelMs')} ms = ${m('parallelRatio')} × (≤ 1.15); ` +
+      `stepflow run ${m('cliMs')} ms vs floor + run -- true (${m('cliStartUpMs')} ms) = ${m('cliRatio')} × (≤ 1.15)`,
+  );
+  console.log(
+    `  short jobs: echo hi → succeeded with its log p50 ${m('echoP50Ms')} ms (≤ 50), p99 ${m('echoP99Ms')} ms (≤ 100), floor (spawn sh from Node) ${m('echoFloorP50Ms')} ms; ` +
+      `10k-line loop ${m('tenKMs')} ms vs floor ${m('tenKFloorMs')} ms = floor + ${m('tenKOverFloorMs')} ms (≤ 60)`,
+  );
+}
+if (want('exit')) {
+  console.log(
+    '(i) stepflow run of `yes <80 bytes> | head -n 2000000` from the shell, start-up and exit included',
+  );
+  const r = scenario('./exit.js', RUNS);
+  const m = (key) => median(r.map((x) => x[key]));
+  console.log(
+    `  median: ${m('runMs')} ms = ${m('linesPerSecond').toLocaleString('en')} lines/s (target ≥ 1,000,000); bare pipe ${m('floorMs')} ms; ` +
+      `WAL left ${m('walBytesAfterExit').toLocaleString('en')} bytes; a later reader saw ${m('linesSeenAfter').toLocaleString('en')} lines`,
+  );
+}
+if (want('storage')) {
+  console.log(
+    '(j) bytes on disk per million lines of realistic text (compiler, tests, service logs, downloads)',
+  );
+  const r = scenario('./storage.js', Math.min(RUNS, 1));
+  console.log(
+    `  ${r[0].storedBytesPerMillionLines.toLocaleString('en')} bytes stored vs ${r[0].rawBytesPerMillionLines.toLocaleString('en')} raw = ${r[0].storedToRaw} × (target ≤ 1)`,
+  );
+}
 // Not in the default set (it is the machine's figure, not StepFlow's): `npm run bench server-reference`.
 if (only.includes('server-reference')) {
   console.log(
