@@ -10,7 +10,6 @@ import {
 } from '@codemirror/language';
 import { shell } from '@codemirror/legacy-modes/mode/shell';
 import { EditorState, type Extension } from '@codemirror/state';
-import { keymap } from '@codemirror/view';
 import { basicSetup, EditorView } from 'codemirror';
 import { useEffect, useEffectEvent, useRef } from 'react';
 import type { EditorLanguage } from './editor-language.js';
@@ -20,7 +19,7 @@ import './code-editor.css';
  * CodeMirror 6 on one file. Loaded lazily (`React.lazy`): CodeMirror and its languages are their
  * own chunk, fetched when a file is first opened, so the rest of the dashboard does not carry it.
  * Uncontrolled: `doc` is read once (remount it, with a `key`, to load another text); each change
- * is reported through `onChange`; Ctrl/Cmd-S calls `onSave` instead of the browser's "save page".
+ * is reported through `onChange`.
  */
 export function CodeEditor({
   doc,
@@ -28,7 +27,6 @@ export function CodeEditor({
   readOnly,
   label,
   onChange,
-  onSave,
 }: {
   doc: string;
   language: EditorLanguage;
@@ -36,28 +34,16 @@ export function CodeEditor({
   /** The accessible name of the text box. */
   label: string;
   onChange: (text: string) => void;
-  onSave: () => void;
 }) {
   const host = useRef<HTMLDivElement>(null);
   // The editor is made once per mount; its handlers call the latest props.
   const changed = useEffectEvent((text: string) => onChange(text));
-  const save = useEffectEvent(() => onSave());
   useEffect(() => {
     const view = new EditorView({
       parent: host.current!,
       state: EditorState.create({
         doc,
         extensions: [
-          keymap.of([
-            {
-              key: 'Mod-s',
-              preventDefault: true,
-              run: () => {
-                save();
-                return true;
-              },
-            },
-          ]),
           basicSetup,
           languageExtension(language),
           syntaxHighlighting(themedHighlightStyle),

@@ -106,12 +106,27 @@ export function FileEditorPanel({
       await onChanged();
     } catch (error) {
       const conflictFound = conflictOf(error);
-      if (conflictFound) setConflict(conflictFound);
-      else setSaveError(error instanceof Error ? error : new Error(String(error)));
+      if (conflictFound) {
+        setConflict(conflictFound);
+        // Someone made a new version: the tree and the versions show it too.
+        await onChanged();
+      } else setSaveError(error instanceof Error ? error : new Error(String(error)));
     } finally {
       setSaving(false);
     }
   };
+
+  // Ctrl/Cmd-S saves wherever the focus is on the page (not the browser's "save page"), also
+  // right after a dialog took the focus out of the editor.
+  const saveShortcut = useEffectEvent((event: KeyboardEvent) => {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey || event.key.toLowerCase() !== 's') return;
+    event.preventDefault();
+    if (canWrite && file !== null && dirty) void save(file.etag);
+  });
+  useEffect(() => {
+    window.addEventListener('keydown', saveShortcut);
+    return () => window.removeEventListener('keydown', saveShortcut);
+  }, []);
 
   const header = (
     <div className="card-header file-panel-header">
@@ -193,9 +208,6 @@ export function FileEditorPanel({
             onChange={(next) => {
               text.current = next;
               setDirty(next !== file.text);
-            }}
-            onSave={() => {
-              if (canWrite) void save(file.etag);
             }}
           />
         </Suspense>
