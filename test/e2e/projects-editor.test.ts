@@ -10,6 +10,7 @@ useTempDirs();
 const startServer = useTestServers();
 const browser = useBrowser();
 
+const PASSWORD = 'correct horse battery';
 const HELLO = '#!/bin/sh\necho "hello from the archive"\n';
 
 /** A file of the project as the API serves it now, with its etag. */
@@ -119,4 +120,112 @@ describe('the projects pages', () => {
     await editor(page).getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     expect((await apiFile(server, 'hello.sh')).text).toBe('echo "mine wins"');
   }, 90_000);
+
+  it('says which entry a refused archive has and why, leaving no project behind; new file, rename, delete (asked first), rollback and a re-upload each make a version', async () => {
+    const server = await startServer();
+    const page = await browser.open(server.url, '/projects');
+    const evil = patchName(
+      await makeZip([
+        { name: 'ok.txt', content: 'fine' },
+        { name: 'xx/escape.sh', content: 'evil' },
+      ]),
+      'xx/escape.sh',
+      '../escape.sh',
+    );
+    const form = page.getByRole('form', { name: 'New project' });
+    await form.getByLabel('Name').fill('site');
+    await form
+      .getByLabel('Files (optional)')
+      .setInputFiles({ name: 'evil.zip', mimeType: 'application/zip', buffer: evil });
+    await form.getByRole('button', { name: 'Create and upload' }).click();
+    const refused = form.getByRole('alert');
+    await refused.waitFor();
+    expect(await refused.innerText()).toContain('entry "../escape.sh" refused (path)');
+    expect(new URL(page.url()).pathname).toBe('/projects');
+    expect((await (await fetch(`${server.url}/api/projects`)).json()) as unknown).toEqual({ projects: [] });
+
+    // An empty project, then a file typed in.
+    await form.getByLabel('Files (optional)').setInputFiles([]);
+    await form.getByRole('button', { name: 'Create empty project' }).click();
+    await page.waitForURL(/\/projects\/site$/);
+    await page.getByText('No files yet.').waitFor();
+    const answers: string[] = ['tools/run.py'];
+    const questions: string[] = [];
+    page.on('dialog', (dialog) => {
+      questions.push(dialog.message());
+      const answer = answers.shift();
+      void (dialog.type() === 'prompt'
+        ? dialog.accept(answer)
+        : answer === 'no'
+          ? dialog.dismiss()
+          : dialog.accept());
+    });
+    await page.getByRole('button', { name: 'New file' }).click();
+    await page.waitForURL(/file=tools%2Frun\.py$/);
+    await typeInEditor(page, 'print("from python")');
+    await editor(page).getByRole('button', { name: 'Save' }).click();
+    await editor(page).getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    const run = page.getByRole('form', { name: 'Run in project' });
+    expect(await run.getByLabel('Run in site').inputValue()).toBe('python3 tools/run.py');
+
+    answers.push('tools/main.py');
+    await editor(page).getByRole('button', { name: 'Rename' }).click();
+    await page.waitForURL(/file=tools%2Fmain\.py$/);
+    await page.locator('[data-path="tools/main.py"]').waitFor();
+    expect(await page.locator('[data-path="tools/run.py"]').count()).toBe(0);
+
+    // Delete asks first: "no" keeps it, yes deletes it.
+    answers.push('no');
+    await editor(page).getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => questions.at(-1)).toContain('Delete tools/main.py?');
+    expect(await page.locator('[data-path="tools/main.py"]').count()).toBe(1);
+    answers.push('yes');
+    await editor(page).getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => page.locator('[data-path="tools/main.py"]').count()).toBe(0);
+    await page.getByText('Open a file to see it and edit it.').waitFor();
+
+    // Versions: 1 empty, 2 the new file, 3 its text, 4 the rename, 5 the delete. Roll back to 4.
+    const versions = page.getByRole('region', { name: 'Versions' });
+    await versions.locator('tr[data-version="5"]').getByText('current').waitFor();
+    answers.push('yes');
+    await versions.locator('tr[data-version="4"]').getByRole('button', { name: 'Roll back' }).click();
+    await versions.locator('tr[data-version="4"]').getByText('current').waitFor();
+    await page.locator('[data-path="tools/main.py"]').waitFor();
+    expect(questions.at(-1)).toContain('Make version 4 of site current?');
+
+    // A re-upload is the next version, with its files.
+    const upload = page.getByRole('form', { name: 'Upload a new version' });
+    await upload.getByLabel(/New version from an archive/).setInputFiles({
+      name: 'v6.zip',
+      mimeType: 'application/zip',
+      buffer: await makeZip([{ name: 'README.md', content: '# Site\n' }]),
+    });
+    await upload.getByRole('button', { name: 'Upload' }).click();
+    await versions.locator('tr[data-version="6"]').getByText('current').waitFor();
+    await page.locator('[data-path="README.md"]').waitFor();
+    expect(await page.locator('[data-path="tools/main.py"]').count()).toBe(0);
+  }, 90_000);
+
+  it('a viewer sees the files and versions read-only: no New project, New file, Save, Rename, Delete, Roll back, Upload or Run', async () => {
+    const server = await startServer();
+    await server.stepflow.app.users.add({ name: 'vera', role: 'viewer', password: PASSWORD });
+    await server.stepflow.app.projects.create('site');
+    await server.stepflow.app.projects.writeFile('site', 'hello.sh', Buffer.from(HELLO), {});
+    const page = await browser.open(server.url, '/projects');
+    const signIn = page.getByRole('form', { name: 'Sign in' });
+    await signIn.getByLabel('User name').fill('vera');
+    await signIn.getByLabel('Password').fill(PASSWORD);
+    await signIn.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'site' }).click();
+    await page.getByRole('link', { name: /hello\.sh/ }).click();
+    await editor(page).locator('.cm-content').getByText('hello from the archive').waitFor();
+    expect(await editor(page).locator('.cm-content').getAttribute('contenteditable')).toBe('false');
+    await page.getByRole('region', { name: 'Versions' }).locator('tr[data-version="1"]').waitFor();
+    for (const name of ['New file', 'Save', 'Rename', 'Delete', 'Roll back', 'Upload', 'Run'])
+      expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
+    await editor(page).getByRole('link', { name: 'Download' }).waitFor();
+    await page.goto(`${server.url}/projects`);
+    await page.getByRole('link', { name: 'site' }).waitFor();
+    expect(await page.getByRole('form', { name: 'New project' }).count()).toBe(0);
+  }, 60_000);
 });

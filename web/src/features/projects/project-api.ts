@@ -73,14 +73,16 @@ export function useProjectActions(name: string) {
       apiFetch<ProjectJson>(projectUrl(name, '/rollback'), { method: 'POST', body: { version } }),
     onSuccess: refresh,
   });
+  // Not awaited: the caller opens the file's new path (or none) first, so the panel of the old
+  // path is gone before the new version would make it read a file that is no longer there.
   const move = useMutation({
     mutationFn: (body: { from: string; to: string }) =>
       apiFetch<ProjectVersionJson>(projectUrl(name, '/move'), { method: 'POST', body }),
-    onSuccess: refresh,
+    onSuccess: () => void refresh(),
   });
   const remove = useMutation({
     mutationFn: (path: string) => apiFetch<ProjectVersionJson>(fileUrl(name, path), { method: 'DELETE' }),
-    onSuccess: refresh,
+    onSuccess: () => void refresh(),
   });
   const create = useMutation({
     mutationFn: (path: string) => writeFile(name, path, '', null),

@@ -106,7 +106,8 @@ export function ProjectPage() {
         <div className="project-main">
           {selected !== null && currentVersion !== undefined ? (
             <FileEditorPanel
-              key={selected}
+              // Keys: one panel per path, one run form per path (reset to its default command).
+              key={`file:${selected}`}
               project={name}
               path={selected}
               currentVersion={currentVersion}
@@ -119,7 +120,7 @@ export function ProjectPage() {
           )}
           {canRun && (
             <RunForm
-              key={selected ?? ''}
+              key={`run:${selected ?? ''}`}
               project={name}
               defaultCommand={selected === null ? '' : defaultRunCommand(selected)}
               unsaved={dirty}
