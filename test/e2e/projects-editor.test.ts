@@ -119,6 +119,22 @@ describe('the projects pages', () => {
     await conflict.getByRole('button', { name: 'Overwrite' }).click();
     await editor(page).getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     expect((await apiFile(server, 'hello.sh')).text).toBe('echo "mine wins"');
+
+    // The editor follows the dashboard's theme: in dark, its background and syntax colours change.
+    const colours = (on: Page) =>
+      editor(on)
+        .locator('.cm-content span', { hasText: 'mine wins' })
+        .evaluate((span) => [
+          getComputedStyle(span).color,
+          getComputedStyle(span.closest('.cm-editor')!).backgroundColor,
+        ]);
+    const dark = await browser.open(server.url, '/projects/site?file=hello.sh', { colorScheme: 'dark' });
+    await editor(dark).locator('.cm-content').getByText('mine wins').waitFor();
+    const [lightText, lightBackground] = await colours(page);
+    const [darkText, darkBackground] = await colours(dark);
+    expect(darkText).not.toBe(lightText);
+    expect(darkBackground).not.toBe(lightBackground);
+    await saveScreenshot(dark, 'project-editor-dark');
   }, 90_000);
 
   it('says which entry a refused archive has and why, leaving no project behind; new file, rename, delete (asked first), rollback and a re-upload each make a version', async () => {

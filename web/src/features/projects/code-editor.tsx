@@ -10,7 +10,8 @@ import {
 } from '@codemirror/language';
 import { shell } from '@codemirror/legacy-modes/mode/shell';
 import { EditorState, type Extension } from '@codemirror/state';
-import { basicSetup, EditorView } from 'codemirror';
+import { EditorView } from '@codemirror/view';
+import { basicSetup } from 'codemirror';
 import { useEffect, useEffectEvent, useRef } from 'react';
 import type { EditorLanguage } from './editor-language.js';
 import './code-editor.css';
