@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { makeZip, patchName } from '../helpers/archives.js';
@@ -209,17 +210,52 @@ describe('the projects pages', () => {
     await page.locator('[data-path="tools/main.py"]').waitFor();
     expect(questions.at(-1)).toContain('Make version 4 of site current?');
 
-    // A re-upload is the next version, with its files.
+    // A re-upload is the next version, with its files. On a slow link (1 MB/s up, as DevTools
+    // throttles) the bar shows the upload moving.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 1_000_000,
+    });
     const upload = page.getByRole('form', { name: 'Upload a new version' });
     await upload.getByLabel(/New version from an archive/).setInputFiles({
       name: 'v6.zip',
       mimeType: 'application/zip',
-      buffer: await makeZip([{ name: 'README.md', content: '# Site\n' }]),
+      buffer: await makeZip([
+        { name: 'README.md', content: '# Site\n' },
+        { name: 'data.bin', content: randomBytes(3_000_000) },
+      ]),
     });
     await upload.getByRole('button', { name: 'Upload' }).click();
+    const bar = upload.getByRole('progressbar', { name: 'Upload progress' });
+    // Seen part-way: neither 0 nor done.
+    await expect
+      .poll(async () => {
+        const now = Number(
+          (await bar.getAttribute('aria-valuenow', { timeout: 1_000 }).catch(() => null)) ?? 0,
+        );
+        return now > 0 && now < 100;
+      })
+      .toBe(true);
     await versions.locator('tr[data-version="6"]').getByText('current').waitFor();
+    expect(await bar.count()).toBe(0);
     await page.locator('[data-path="README.md"]').waitFor();
     expect(await page.locator('[data-path="tools/main.py"]').count()).toBe(0);
+
+    // On a phone the page stacks and never scrolls sideways.
+    const phone = await browser.open(server.url, '/projects/site?file=README.md', {
+      viewport: { width: 390, height: 844 },
+    });
+    await editor(phone).locator('.cm-content').getByText('# Site').waitFor();
+    await phone.getByRole('region', { name: 'Versions' }).locator('tr[data-version="6"]').waitFor();
+    const widths = await phone.evaluate(() => ({
+      scrollWidth: document.scrollingElement?.scrollWidth ?? 0,
+      innerWidth: window.innerWidth,
+    }));
+    expect(widths.scrollWidth).toBeLessThanOrEqual(widths.innerWidth);
   }, 90_000);
 
   it('a viewer sees the files and versions read-only: no New project, New file, Save, Rename, Delete, Roll back, Upload or Run', async () => {

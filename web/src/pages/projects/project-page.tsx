@@ -107,7 +107,7 @@ export function ProjectPage() {
           {selected !== null && currentVersion !== undefined ? (
             <FileEditorPanel
               // Keys: one panel per path, one run form per path (reset to its default command).
-              key={`file:${selected}`}
+              key={`file:${name}:${selected}`}
               project={name}
               path={selected}
               currentVersion={currentVersion}
@@ -120,7 +120,7 @@ export function ProjectPage() {
           )}
           {canRun && (
             <RunForm
-              key={`run:${selected ?? ''}`}
+              key={`run:${name}:${selected ?? ''}`}
               project={name}
               defaultCommand={selected === null ? '' : defaultRunCommand(selected)}
               unsaved={dirty}
