@@ -159,6 +159,7 @@ describe('the projects pages', () => {
     await refused.waitFor();
     expect(await refused.innerText()).toContain('entry "../escape.sh" refused (path)');
     expect(new URL(page.url()).pathname).toBe('/projects');
+    await saveScreenshot(page, 'projects-refused-upload');
     expect((await (await fetch(`${server.url}/api/projects`)).json()) as unknown).toEqual({ projects: [] });
 
     // An empty project, then a file typed in.
