@@ -44,12 +44,8 @@ export async function apiFetch<T>(
   path: string,
   init: { method?: string; body?: unknown; query?: Record<string, QueryValue>; signal?: AbortSignal } = {},
 ): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  const key = apiKey();
-  if (key) headers.authorization = `Bearer ${key}`;
   const method = init.method ?? 'GET';
-  // A signed-in session proves each change comes from this page (docs/USERS.md, CSRF).
-  if (csrfToken !== null && method !== 'GET' && method !== 'HEAD') headers['x-stepflow-csrf'] = csrfToken;
+  const headers = requestHeaders(method);
   let body: string | undefined;
   if (init.body !== undefined) {
     headers['content-type'] = 'application/json';
@@ -77,7 +73,21 @@ export async function apiFetchBlob(path: string, init: { signal?: AbortSignal } 
   return response.blob();
 }
 
-async function errorFrom(response: Response): Promise<ApiError> {
+/**
+ * The headers every API request carries: JSON accepted, the API key when one is set, and for a
+ * change the session's CSRF token. For requests `apiFetch` cannot make (raw bodies, uploads).
+ */
+export function requestHeaders(method: string): Record<string, string> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const key = apiKey();
+  if (key) headers.authorization = `Bearer ${key}`;
+  // A signed-in session proves each change comes from this page (docs/USERS.md, CSRF).
+  if (csrfToken !== null && method !== 'GET' && method !== 'HEAD') headers['x-stepflow-csrf'] = csrfToken;
+  return headers;
+}
+
+/** The {@link ApiError} a failed response carries (its JSON error, else its status line). */
+export async function errorFrom(response: Response): Promise<ApiError> {
   try {
     const body = (await response.json()) as {
       error?: { code?: string; message?: string; details?: unknown };

@@ -34,6 +34,7 @@ export function Layout() {
           <NavLink to="/history">History</NavLink>
           <NavLink to="/jobs">Jobs</NavLink>
           <NavLink to="/pipelines">Pipelines</NavLink>
+          <NavLink to="/projects">Projects</NavLink>
           <NavLink to="/artifacts">Artifacts</NavLink>
           <NavLink to="/workers">Workers</NavLink>
           {canManageUsers && <NavLink to="/users">Users</NavLink>}
