@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { makeZip } from '../helpers/archives.js';
-import { startCli, waitForOutput } from '../helpers/run-cli.js';
+import { runCli, startCli, waitForOutput } from '../helpers/run-cli.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { useTestServers, type TestServer } from '../helpers/test-server.js';
 import { call, waitFor } from '../server/execution-api-client.js';
@@ -230,6 +230,14 @@ it('a job in a project fires onto the worker (runsOn), and a version the worker 
           : [],
       ),
   ).toEqual([]);
+
+  // From a terminal: the log printed here, the exit code the script's.
+  const cli = await runCli(
+    ['run', '--server', server.url, '--project', 'tools', '--runs-on', 'gpu', '--', 'cat b.txt; exit 3'],
+    { dataDir: tempDir(), env: { STEPFLOW_TOKEN: 'admin-key' } },
+  );
+  expect(cli.stdout, cli.stderr).toContain('b\n');
+  expect(cli.code, cli.stderr).toBe(3);
   worker.child.kill('SIGKILL');
 
   // A worker whose limits refuse the archive (at most 1 entry): the same checks as an upload.
