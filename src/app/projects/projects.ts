@@ -109,7 +109,7 @@ export interface Projects {
 }
 
 /** Where a run in a project works: see {@link Projects.place}. */
-export interface RunPlace {
+interface RunPlace {
   cwd: string;
   project: ProjectRef;
   /** Removes the copy when the run could not start (nothing to remove for a worker's run). */
