@@ -95,6 +95,8 @@ export async function workerCommand(
     ),
   });
   const held = new Map<string, Held>();
+  /** Claimed runs whose project version is being fetched: their leases are kept meanwhile. */
+  const preparing = new Map<string, number>();
   const stopClaiming = new AbortController();
   const stopHeartbeats = new AbortController();
   let fatal: string | undefined;
@@ -157,7 +159,10 @@ export async function workerCommand(
     let failing = false;
     while (!stopHeartbeats.signal.aborted) {
       try {
-        const runs = [...held].map(([executionId, run]) => ({ executionId, attempt: run.attempt }));
+        const runs = [
+          ...[...held].map(([executionId, run]) => ({ executionId, attempt: run.attempt })),
+          ...[...preparing].map(([executionId, attempt]) => ({ executionId, attempt })),
+        ];
         const reply = await heartbeat(runs);
         if (failing) say(`stepflow worker: ${serverUrl} reachable again`);
         failing = false;
@@ -171,7 +176,7 @@ export async function workerCommand(
         failing = true;
       }
       nap = new AbortController();
-      await sleep(held.size > 0 ? BUSY_HEARTBEAT_MS : IDLE_HEARTBEAT_MS, undefined, {
+      await sleep(held.size + preparing.size > 0 ? BUSY_HEARTBEAT_MS : IDLE_HEARTBEAT_MS, undefined, {
         signal: AbortSignal.any([stopHeartbeats.signal, nap.signal]),
       }).catch(() => undefined);
     }
@@ -184,6 +189,9 @@ export async function workerCommand(
     let checkout: ProjectCheckout | undefined;
     if (claimed.project?.id !== undefined) {
       const { id, name, version } = claimed.project;
+      // A download may outlast the lease: heartbeats hold the claim while it goes.
+      preparing.set(serverId, claim.attempt);
+      nap.abort();
       try {
         checkout = await projectCache.checkout({ id, name, version }, claimed.cwd);
         spec = { ...spec, cwd: checkout.cwd };
@@ -191,6 +199,8 @@ export async function workerCommand(
         const reason = error instanceof Error ? error.message : String(error);
         say(`stepflow worker: ${serverId}: ${reason}`);
         spec = cannotStart(spec, reason);
+      } finally {
+        preparing.delete(serverId);
       }
     }
     let local;
