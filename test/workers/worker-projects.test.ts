@@ -144,13 +144,28 @@ it('a server that runs nothing itself sends a run in a project to a worker, whic
     body: 'edited in v3\n',
   });
   expect(edited.status).toBe(200);
-  const second = await runToEnd(server, { project: 'site', command: 'cat data.txt; ls sub' });
+  const second = await runToEnd(server, {
+    project: 'site',
+    command: 'cat data.txt; ls sub; echo "written beside v3" > out.txt; echo ARTIFACT:out.txt',
+  });
   expect(second.run.status, second.log).toBe('succeeded');
   expect(second.run.project).toEqual({ name: 'site', version: 3 });
   expect(second.log).toContain('edited in v3');
   expect(second.log).toContain('hello.sh');
   expect(fs.readFileSync(path.join(cache, project.id, '3', 'data.txt'), 'utf8')).toBe('edited in v3\n');
   expect(fs.existsSync(path.join(cache, project.id, '2'))).toBe(false);
+  // What it wrote in its copy reached the server as an artifact (the copy went, the version is unchanged).
+  const stored = await waitFor(async () => {
+    const detail = (
+      await call<ExecutionDetailBody>(server.url, 'GET', `/api/executions/${second.run.id}`, undefined, ADMIN)
+    ).body;
+    return detail.artifacts.find((artifact) => artifact.path === 'out.txt' && artifact.status === 'stored');
+  }, 'the artifact to be stored');
+  const artifact = await fetch(`${server.url}/api/executions/${second.run.id}/artifacts/${stored.id}`, {
+    headers: ADMIN,
+  });
+  expect(await artifact.text()).toBe('written beside v3\n');
+  expect(fs.existsSync(path.join(cache, project.id, '3', 'out.txt'))).toBe(false);
 
   // A cwd that is not a folder of the version is refused at once, not after a worker fetched it.
   const missing = await call<{ error: { message: string } }>(
