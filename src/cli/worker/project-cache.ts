@@ -27,7 +27,7 @@ export interface ProjectCache {
    * A fresh copy of `project`'s version for one run, fetched from the server first when this host
    * has not kept it; `cwd` is relative to the project's root. Throws an Error saying why not.
    */
-  checkout(project: ProjectVersionRef, cwd: string): Promise<ProjectCheckout>;
+  checkout(project: ProjectVersionRef, cwd: string, signal?: AbortSignal): Promise<ProjectCheckout>;
 }
 
 /** Versions kept when `STEPFLOW_WORKER_PROJECT_CACHE_VERSIONS` does not say. */
@@ -51,6 +51,7 @@ export function createProjectCache({
   limits,
   maxDownloadBytes,
   keep = DEFAULT_CACHED_VERSIONS,
+  onError,
 }: {
   dir: string;
   serverUrl: string;
@@ -59,18 +60,28 @@ export function createProjectCache({
   /** The largest archive taken (the upload limit, `STEPFLOW_PROJECT_MAX_UPLOAD_BYTES`). */
   maxDownloadBytes: number;
   keep?: number;
+  /** Told of what goes wrong without failing a run (removing old versions). */
+  onError: (message: string) => void;
 }): ProjectCache {
   /** Fetches in flight, by folder: two runs of one version wait for one download. */
   const fetching = new Map<string, Promise<void>>();
   /** Versions some run is being copied from: never evicted under it. */
   const inUse = new Map<string, number>();
 
-  const fetchVersion = async (project: ProjectVersionRef, target: string): Promise<void> => {
+  const fetchVersion = async (
+    project: ProjectVersionRef,
+    target: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> => {
     const staging = path.join(dir, '.staging', randomUUID());
     const archive = `${staging}.zip`;
     await mkdir(staging, { recursive: true });
     try {
-      await download(`${serverUrl}/api/projects/${project.id}/versions/${project.version}/archive`, archive);
+      await download(
+        `${serverUrl}/api/projects/${project.id}/versions/${project.version}/archive`,
+        archive,
+        signal,
+      );
       await extractZip(archive, staging, limits);
       await mkdir(path.dirname(target), { recursive: true });
       await rename(staging, target).catch(async (error: unknown) => {
@@ -84,10 +95,11 @@ export function createProjectCache({
     }
   };
 
-  const download = async (url: string, file: string): Promise<void> => {
+  const download = async (url: string, file: string, signal: AbortSignal | undefined): Promise<void> => {
+    const timeout = AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS);
     const response = await fetch(url, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
-      signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS),
+      signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
     });
     if (!response.ok || response.body === null) {
       const text = await response.text().catch(() => '');
@@ -137,7 +149,7 @@ export function createProjectCache({
   };
 
   return {
-    async checkout(project, cwd) {
+    async checkout(project, cwd, signal) {
       const where = `project ${project.name} version ${project.version}`;
       const relative = cwd === '' || cwd === '.' ? '' : checkProjectPath(cwd, 'cwd');
       // From the server, but a path part here: only what an id looks like.
@@ -149,7 +161,7 @@ export function createProjectCache({
         if (!(await isDirectory(folder))) {
           let pending = fetching.get(folder);
           if (pending === undefined) {
-            pending = fetchVersion(project, folder).finally(() => fetching.delete(folder));
+            pending = fetchVersion(project, folder, signal).finally(() => fetching.delete(folder));
             fetching.set(folder, pending);
           }
           try {
@@ -160,7 +172,10 @@ export function createProjectCache({
               { cause: error },
             );
           }
-          await evict();
+          // Old versions that stay are only disk used: this run has what it needs.
+          await evict().catch((error: unknown) =>
+            onError(`could not remove old project versions: ${(error as Error).message}`),
+          );
         } else {
           // Most recently used now: what eviction orders by.
           const now = new Date();

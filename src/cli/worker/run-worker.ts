@@ -89,6 +89,7 @@ export async function workerCommand(
     token,
     limits: projectSettings.limits,
     maxDownloadBytes: projectSettings.maxUploadBytes,
+    onError: (message) => say(`stepflow worker: ${message}`),
     keep: positiveInteger(
       env.STEPFLOW_WORKER_PROJECT_CACHE_VERSIONS || String(DEFAULT_CACHED_VERSIONS),
       'STEPFLOW_WORKER_PROJECT_CACHE_VERSIONS',
@@ -99,6 +100,7 @@ export async function workerCommand(
   const preparing = new Map<string, number>();
   const stopClaiming = new AbortController();
   const stopHeartbeats = new AbortController();
+  const stopFetching = new AbortController();
   let fatal: string | undefined;
   let undelivered = 0;
 
@@ -110,6 +112,8 @@ export async function workerCommand(
     stopClaiming.abort();
     // Past the grace period, what still runs is cancelled (and its end delivered).
     graceTimer = setTimeout(() => {
+      // A download still going would start a run nobody then stops: it ends (its run fails) now.
+      stopFetching.abort(new Error(`worker ${name} is stopping`));
       for (const id of held.keys()) cancelLocal(id, `worker ${name} is stopping`);
     }, graceMs);
   };
@@ -193,7 +197,7 @@ export async function workerCommand(
       preparing.set(serverId, claim.attempt);
       nap.abort();
       try {
-        checkout = await projectCache.checkout({ id, name, version }, claimed.cwd);
+        checkout = await projectCache.checkout({ id, name, version }, claimed.cwd, stopFetching.signal);
         spec = { ...spec, cwd: checkout.cwd };
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
