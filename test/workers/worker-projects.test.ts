@@ -133,6 +133,11 @@ it('a server that runs nothing itself sends a run in a project to a worker, whic
   expect(first.log).toMatch(new RegExp(`hello from ${cache}/\\.runs/[0-9a-f-]+/sub`));
   await waitFor(async () => fs.readdirSync(path.join(cache, '.runs')).length === 0, 'the copy to go');
   expect(fs.readFileSync(path.join(cache, project.id, '2', 'data.txt'), 'utf8')).toBe('data of v2\n');
+  // The same version again: taken from the cache (a new download would be a new folder).
+  const cached = fs.statSync(path.join(cache, project.id, '2')).ino;
+  const again = await runToEnd(server, { project: 'site', cwd: 'sub', command: './hello.sh' });
+  expect(again.log).toContain('data of v2');
+  expect(fs.statSync(path.join(cache, project.id, '2')).ino).toBe(cached);
 
   // An edit is a new version: the next run fetches it.
   const etag = (
