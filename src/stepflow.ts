@@ -232,8 +232,8 @@ export async function createStepflow(
     cancelRun: (executionId, reason) => app.executions.cancel(executionId, { reason }),
     // Backup jobs (SQLite only) run this build's CLI on this data dir.
     ...(snapshots ? { ownCommand: ownCommand(config.dataDir) } : {}),
-    // A project job's run works in a copy of the project, made at each fire.
-    projectPlace: (project, cwd) => app.projects.place(project, cwd),
+    // A project job's run works in a copy of the project, made at each fire (a worker's: fetched there).
+    projectPlace: (project, cwd, runsOn) => app.projects.place(project, cwd, runsOn),
   });
   const unsubscribeNotifier = bus.subscribe(notifier.handle);
   const app = createApplication({
@@ -267,6 +267,7 @@ export async function createStepflow(
     environmentsDir,
     projects,
     projectSettings: config.projects ?? DEFAULT_PROJECT_SETTINGS,
+    runsLocally: config.runsLocally ?? true,
   });
 
   let closing: Promise<void> | undefined;

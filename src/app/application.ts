@@ -132,6 +132,8 @@ export interface ApplicationDeps {
   projects: ProjectStore;
   /** STEPFLOW_PROJECT_*: archive limits and versions kept (docs/WORKSPACE.md). */
   projectSettings: { limits: ArchiveLimits; keepVersions: number; maxUploadBytes: number };
+  /** False for `stepflow server --no-runner`: runs in projects then go to workers (docs/WORKSPACE.md). */
+  runsLocally?: boolean;
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
@@ -164,6 +166,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     limits: deps.projectSettings.limits,
     keep: deps.projectSettings.keepVersions,
     maxUploadBytes: deps.projectSettings.maxUploadBytes,
+    ...(deps.runsLocally === undefined ? {} : { runsLocally: deps.runsLocally }),
   });
   // A run in a project works in a copy of its own: removed once it has finished.
   bus.subscribe(projects.onEvent);

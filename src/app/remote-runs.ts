@@ -437,6 +437,13 @@ function workerRow(reported: Execution, stored: ExecutionDetail): Execution {
     lateAfterSeconds: stored.lateAfterSeconds,
     ...(stored.runsOn === undefined ? {} : { runsOn: stored.runsOn }),
     ...(stored.worker === undefined ? {} : { worker: stored.worker }),
+    // The command asked for, even when the worker ran another to report that it could not start
+    // this one (a project version it could not fetch: cli/worker/project-cache.ts).
+    name: stored.name,
+    command: stored.command,
+    argv: stored.argv,
+    // The project and version it runs in: the report's wire shape has no place for it.
+    ...(stored.project === undefined ? {} : { project: stored.project }),
   };
 }
 

@@ -147,17 +147,17 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--env-name <name>', 'run in this saved Python environment (VIRTUAL_ENV, its bin first on PATH)')
     .option(
       '--project <name>',
-      'with --server: the server runs it in a copy of that project (--cwd: a folder inside it), its log printed here',
+      'with --server: the server (with --runs-on, a worker) runs it in a copy of that project (--cwd: a folder inside it), its log printed here',
     )
     .argument('<command...>', 'one argument: a shell command; several: an argv run without a shell')
     .passThroughOptions()
     .action(async (command: string[], options) => {
       const server = (options.server as string | undefined) || process.env.STEPFLOW_SERVER;
       if (options.project !== undefined) {
-        if (!server || options.runsOn !== undefined)
+        if (!server)
           throw new StepflowError(
             ERROR_CODES.USAGE,
-            '--project needs --server (or STEPFLOW_SERVER), and not --runs-on: that server runs it',
+            '--project needs --server (or STEPFLOW_SERVER): that server (or, with --runs-on, its worker) runs it',
           );
         const { submitRunCommand } = await import('./remote/submit-run.js');
         setExit(await submitRunCommand(command, { ...options, server }));

@@ -18,17 +18,20 @@ describe('roles and permissions', () => {
         'secrets:read',
         'projects:read',
         'projects:write',
+        'projects:fetch',
       ],
-      viewer: ['runs:read', 'jobs:read', 'workers:read', 'server:read', 'projects:read'],
+      viewer: ['runs:read', 'jobs:read', 'workers:read', 'server:read', 'projects:read', 'projects:fetch'],
     });
   });
 
-  it('a viewer never gets secrets or users; the worker token only reports', () => {
+  it('a viewer never gets secrets or users; the worker token only reports and fetches project versions', () => {
     expect(can('viewer', 'secrets:read')).toBe(false);
     expect(can('viewer', 'users:admin')).toBe(false);
     expect(can('operator', 'users:admin')).toBe(false);
     for (const permission of PERMISSIONS) {
-      expect(allows({ kind: 'worker' }, permission)).toBe(permission === ('worker:report' as Permission));
+      expect(allows({ kind: 'worker' }, permission)).toBe(
+        permission === ('worker:report' as Permission) || permission === ('projects:fetch' as Permission),
+      );
       expect(allows({ kind: 'api-key' }, permission)).toBe(true);
     }
   });

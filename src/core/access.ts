@@ -19,7 +19,8 @@ export type Role = (typeof ROLES)[number];
  * `worker:report` what `stepflow worker` and `stepflow run --server` call (claim, heartbeat, report);
  * `audit:read` the audit log (admins only: it names every user and address);
  * `projects:read` / `projects:write` projects' files and versions (docs/WORKSPACE.md): viewers
- * read, operators upload, edit, roll back and delete.
+ * read, operators upload, edit, roll back and delete; `projects:fetch` one version's archive by the
+ * project's id, what a worker downloads to run a project's run (so readers and the worker token).
  */
 export const PERMISSIONS = [
   'runs:read',
@@ -35,8 +36,21 @@ export const PERMISSIONS = [
   'audit:read',
   'projects:read',
   'projects:write',
+  'projects:fetch',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
+
+/**
+ * What the worker token may do: report (claim, heartbeat, report runs) and fetch the project
+ * versions its runs work in. A route needing one of these is a "worker route": only there is the
+ * worker token a credential at all.
+ */
+const WORKER_PERMISSIONS: readonly Permission[] = ['worker:report', 'projects:fetch'];
+
+/** Whether the worker token is a credential for a route that needs `access`. */
+export function isWorkerPermission(access: string): boolean {
+  return (WORKER_PERMISSIONS as readonly string[]).includes(access);
+}
 
 const READS: readonly Permission[] = [
   'runs:read',
@@ -44,6 +58,7 @@ const READS: readonly Permission[] = [
   'workers:read',
   'server:read',
   'projects:read',
+  'projects:fetch',
 ];
 
 /**
@@ -74,7 +89,7 @@ export function isPermission(value: unknown): value is Permission {
  * Who is calling, once authenticated:
  * - `user`: a signed-in user (a session), with its role;
  * - `api-key`: a bootstrap key (`STEPFLOW_API_KEY(S)`), an admin;
- * - `worker`: the worker token (`STEPFLOW_WORKER_TOKEN`): `worker:report` only;
+ * - `worker`: the worker token (`STEPFLOW_WORKER_TOKEN`): `worker:report` and `projects:fetch` only;
  * - `local`: nobody signed in on a server that has no users and no keys, on loopback: everything,
  *   as before users existed.
  */
@@ -90,7 +105,7 @@ export function allows(principal: Principal, permission: Permission): boolean {
     case 'user':
       return can(principal.role, permission);
     case 'worker':
-      return permission === 'worker:report';
+      return isWorkerPermission(permission);
     case 'api-key':
     case 'local':
       return true;

@@ -44,6 +44,11 @@ export interface RunSpec {
 export interface ProjectRef {
   name: string;
   version: number;
+  /**
+   * The project's id, set in the spec of a run for a worker (docs/WORKSPACE.md): the worker fetches
+   * the version by id and number, which name the same files forever (a name can be reused).
+   */
+  id?: string;
 }
 
 /** The process that drives an execution, so another process can tell when it died. */

@@ -150,11 +150,12 @@ export function createWorkerDispatch(
     async submit(spec, links = {}) {
       const runsOn = spec.runsOn ?? [];
       if (runsLocally && runsOn.length === 0) return engine.submit(spec, links);
-      // A project run works in a copy on this host's disk; workers fetch nothing yet (docs/WORKSPACE.md).
-      if (spec.project !== undefined) {
+      // A worker fetches a project's version by its id (projects.place sets it for a worker's run);
+      // without one its cwd would be a copy on this host's disk, which no worker has.
+      if (spec.project !== undefined && spec.project.id === undefined) {
         throw new StepflowError(
           ERROR_CODES.CONFLICT,
-          `a run in a project needs a server that runs it itself: this one runs nothing (--no-runner) and a worker has no copy of project ${spec.project.name} (docs/WORKSPACE.md)`,
+          `a run in project ${spec.project.name} was placed for this server, but goes to a worker (docs/WORKSPACE.md)`,
         );
       }
       const execution = await store.createExecution({

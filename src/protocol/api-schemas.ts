@@ -382,7 +382,7 @@ export const CreateExecutionBodySchema = Type.Object(
         minLength: 1,
         maxLength: 64,
         description:
-          'Run in a copy of this project’s current version (docs/WORKSPACE.md); `cwd`, if given, is a relative path inside it. Not with runsOn',
+          'Run in a copy of this project’s current version (docs/WORKSPACE.md); `cwd`, if given, is a relative path inside it. With runsOn (or on a server with --no-runner) the worker fetches that version and runs in a copy of its own',
       }),
     ),
   },

@@ -159,7 +159,7 @@ const jobFields = {
       minLength: 1,
       maxLength: 64,
       description:
-        'Runs start in a copy of this project’s current version at each fire (docs/WORKSPACE.md); `cwd` is then a relative folder inside it. Not with runsOn or backup',
+        'Runs start in a copy of this project’s current version at each fire (docs/WORKSPACE.md); `cwd` is then a relative folder inside it. With runsOn, the worker fetches that version. Not with backup',
     }),
   ),
   command: Type.Optional(CommandInputSchema),

@@ -29,6 +29,14 @@ export const ProjectListSchema = Type.Object({ projects: Type.Array(ProjectSchem
 export const ProjectVersionListSchema = Type.Object({ versions: Type.Array(ProjectVersionSchema) });
 
 export const ProjectParamsSchema = Type.Object({ name: Name });
+/** A version by the project's id (what a worker fetches: ids are never reused, names may be). */
+export const ProjectVersionByIdParamsSchema = Type.Object({
+  name: Type.String({
+    pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+    description: "The project's id",
+  }),
+  version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
+});
 const FilePath = Type.String({
   minLength: 1,
   maxLength: 1024,

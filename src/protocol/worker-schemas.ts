@@ -44,7 +44,8 @@ export const ClaimReplySchema = Type.Object({
   spec: Type.Unsafe<Record<string, unknown>>({
     type: 'object',
     additionalProperties: true,
-    description: 'The run spec: command or argv, cwd, env, secretEnv, tags, timeoutSeconds, limits…',
+    description:
+      'The run spec: command or argv, cwd, env, secretEnv, tags, timeoutSeconds, limits…; a run in a project has `project: {id, name, version}` and its cwd relative to the project root (the worker fetches that version: docs/WORKSPACE.md)',
   }),
   leaseSeconds: Type.Number(),
 });

@@ -66,11 +66,13 @@ export interface JobRunsDeps {
 
 /**
  * Makes the folder a project job's run works in (a copy of the project's current version, `cwd`
- * inside it) and says which version it is; `release` removes it when the run could not start.
+ * inside it; for a worker's run none: the worker fetches the version) and says which version it
+ * is; `release` removes it when the run could not start.
  */
 export type ProjectPlace = (
   project: string,
   cwd: string,
+  runsOn: readonly string[],
 ) => Promise<{ cwd: string; project: ProjectRef; release(): Promise<void> }>;
 
 /**
@@ -209,7 +211,7 @@ export function createJobRuns(deps: JobRunsDeps) {
       if (job.project !== undefined) {
         if (deps.projectPlace === undefined)
           throw new StepflowError(ERROR_CODES.UNSUPPORTED, 'this process cannot run jobs in projects');
-        place = await deps.projectPlace(job.project, job.cwd);
+        place = await deps.projectPlace(job.project, job.cwd, spec.runsOn ?? []);
         spec = { ...spec, cwd: place.cwd, project: place.project };
       }
       submitted = await engine.submit(spec, {

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { allows, type Principal } from '../core/access.js';
+import { allows, isWorkerPermission, type Principal } from '../core/access.js';
 import type { SessionPolicy, Users } from '../app/users.js';
 import { API_TOKEN_PREFIX, type ApiTokens } from '../app/api-tokens.js';
 import type { ServerOptions } from './server-options.js';
@@ -140,7 +140,7 @@ export function createRequestGuard(
         };
       }
       if (access === 'public') return { ok: true, principal: LOCAL };
-      const workerRoute = access === 'worker:report';
+      const workerRoute = isWorkerPermission(access);
       // Once this process has seen a user, `any` answers from memory. Before that, a store that
       // cannot be read (closed, down) counts as no users: the mode the server was in (on loopback:
       // a non-loopback bind needs users or keys at start), and health still answers its 503.

@@ -143,16 +143,25 @@ describe('projects API', () => {
     expect((await call('POST', '/api/executions', { project: 'nope', command: 'true' })).status).toBe(404);
   }, 90_000);
 
-  it('on a server that runs nothing itself (--no-runner) refuses a run in a project: no worker has its copy', async () => {
+  it('on a server that runs nothing itself (--no-runner) a run in a project waits for a worker: no copy here, the version named by id', async () => {
     const server = await start({ env: { STEPFLOW_API_KEY: KEY }, config: { runsLocally: false } });
     const call = client(server, { authorization: `Bearer ${KEY}` });
-    expect((await call('POST', '/api/projects', { name: 'far' })).status).toBe(201);
-    const refused = await call('POST', '/api/executions', { project: 'far', command: 'true' });
-    expect(refused.status).toBe(409);
-    expect(refused.json.error.message).toBe(
-      'a run in a project needs a server that runs it itself: this one runs nothing (--no-runner) and a worker has no copy of project far (docs/WORKSPACE.md)',
-    );
-    expect((await call('GET', '/api/executions')).json.items).toEqual([]);
+    const created = await call('POST', '/api/projects', { name: 'far' });
+    expect(created.status).toBe(201);
+    const queued = await call('POST', '/api/executions', { project: 'far', command: 'true' });
+    expect(queued.status, queued.text).toBe(201);
+    expect(queued.json).toMatchObject({ status: 'queued', project: { name: 'far', version: 1 }, cwd: '.' });
+    expect(queued.json.waitingFor).toBe('no live worker');
+    // What the worker gets with its claim: the project's id, to fetch that version by.
+    expect((await server.stepflow.store.getRunSpec(queued.json.id))?.project).toEqual({
+      id: created.json.id,
+      name: 'far',
+      version: 1,
+    });
+    expect(fs.existsSync(`${server.dataDir}/projects/${created.json.id}/runs`)).toBe(false);
+    const outside = await call('POST', '/api/executions', { project: 'far', cwd: 'sub', command: 'true' });
+    expect(outside.status).toBe(400);
+    expect(outside.json.error.message).toBe('body.cwd "sub" is not a folder of project far (version 1)');
   });
 
   it('a viewer reads the files but cannot upload, edit or roll back (403); an operator can', async () => {
@@ -188,7 +197,7 @@ describe('projects API', () => {
     expect((await operator('PUT', '/api/projects/site/file?path=b.txt', 'b')).status).toBe(200);
   }, 60_000);
 
-  it('a job in a project: each run works in a copy of the current version (cwd inside it); runsOn is refused', async () => {
+  it('a job in a project: each run works in a copy of the current version (cwd inside it); with runsOn, a folder inside it too', async () => {
     const server = await start({ env: { STEPFLOW_API_KEY: KEY } });
     const call = client(server, { authorization: `Bearer ${KEY}` });
     await call('POST', '/api/projects', { name: 'tools' });
@@ -219,6 +228,15 @@ describe('projects API', () => {
     );
 
     const onWorker = await call('POST', '/api/jobs', {
+      name: 'on-worker',
+      project: 'tools',
+      runsOn: ['gpu'],
+      cwd: 'sub',
+      command: 'true',
+      triggers: [],
+    });
+    expect(onWorker.status, onWorker.text).toBe(201);
+    const absolute = await call('POST', '/api/jobs', {
       name: 'nope',
       project: 'tools',
       runsOn: ['gpu'],
@@ -226,7 +244,8 @@ describe('projects API', () => {
       command: 'true',
       triggers: [],
     });
-    expect(onWorker.status).toBe(400);
+    expect(absolute.status).toBe(400);
+    expect(absolute.json.error.message).toContain('cwd');
     const outside = await call('POST', '/api/jobs', {
       name: 'out',
       project: 'tools',

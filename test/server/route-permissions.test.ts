@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { can, isPermission, ROLES, type Role } from '../../src/core/access.js';
+import { can, isPermission, isWorkerPermission, ROLES, type Role } from '../../src/core/access.js';
 import { LIVE_PATH } from '../../src/protocol/live-messages.js';
 import { routesOf, type RegisteredRoute } from '../../src/server/route-access.js';
 import { useTestServers, type TestServer } from '../helpers/test-server.js';
@@ -113,7 +113,7 @@ function expected(caller: Caller, route: RegisteredRoute): 401 | 403 | 'allowed'
   if (caller === 'anonymous') return 401;
   if (caller === 'api-key') return 'allowed';
   // The worker token is a credential on worker routes only.
-  if (caller === 'worker-token') return route.access === 'worker:report' ? 'allowed' : 401;
+  if (caller === 'worker-token') return isWorkerPermission(route.access) ? 'allowed' : 401;
   if (route.access === 'signed-in') return 'allowed';
   return can(caller, route.access) ? 'allowed' : 403;
 }

@@ -6,7 +6,7 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { StepflowEventListener } from '../../core/events.js';
 import type { Execution, ProjectRef } from '../../core/model.js';
-import { ERROR_CODES, StepflowError, notFound } from '../../core/errors.js';
+import { ERROR_CODES, StepflowError, notFound, validationError } from '../../core/errors.js';
 import {
   checkProjectName,
   checkProjectPath,
@@ -84,20 +84,36 @@ export interface Projects {
   /**
    * Starts a run in a copy of the project's current version made for it (removed when it ends:
    * {@link Projects.onEvent}, or at once when `start` throws). `cwd`: a relative path inside the
-   * project (default its root).
+   * project (default its root). A run for a worker (see {@link Projects.place}) gets no copy here.
    */
   runIn(
     name: string,
     cwd: string | undefined,
-    start: (place: { cwd: string; project: ProjectRef }) => Promise<Execution>,
+    start: (place: RunPlace) => Promise<Execution>,
+    options?: { runsOn?: readonly string[] },
   ): Promise<Execution>;
-  /** The copy {@link Projects.runIn} makes, for a caller that starts the run itself (the scheduler). */
-  place(
-    name: string,
-    cwd: string | undefined,
-  ): Promise<{ cwd: string; project: ProjectRef; release(): Promise<void> }>;
+  /**
+   * Where a run in the project works, for a caller that starts the run itself (the scheduler).
+   * A run this server runs: a copy of the current version, `cwd` inside it. A run for a worker
+   * (`runsOn` labels, or a server that runs nothing itself): no copy here; `cwd` relative to the
+   * project's root and `project.id` set, so the worker fetches that version (docs/WORKSPACE.md).
+   */
+  place(name: string, cwd: string | undefined, runsOn?: readonly string[]): Promise<RunPlace>;
+  /**
+   * A kept version's folder by the project's id (what a worker downloads: ids are never reused, so
+   * an id and a number name the same files forever).
+   */
+  versionById(id: string, version: number): Promise<{ project: Project; version: number; dir: string }>;
   /** Removes a run's copy once its run has finished: subscribe it to the event stream. */
   onEvent: StepflowEventListener;
+}
+
+/** Where a run in a project works: see {@link Projects.place}. */
+interface RunPlace {
+  cwd: string;
+  project: ProjectRef;
+  /** Removes the copy when the run could not start (nothing to remove for a worker's run). */
+  release(): Promise<void>;
 }
 
 export function createProjects({
@@ -106,6 +122,7 @@ export function createProjects({
   limits,
   keep,
   maxUploadBytes,
+  runsLocally = true,
   now = () => new Date(),
   onError = (error) => console.error(`projects: ${error instanceof Error ? error.message : String(error)}`),
 }: {
@@ -116,6 +133,8 @@ export function createProjects({
   keep: number;
   /** The largest archive accepted, compressed (`STEPFLOW_PROJECT_MAX_UPLOAD_BYTES`). */
   maxUploadBytes: number;
+  /** False for `stepflow server --no-runner`: every run goes to a worker, so none gets a copy here. */
+  runsLocally?: boolean;
   now?: () => Date;
   onError?: (error: unknown) => void;
 }): Projects {
@@ -198,10 +217,27 @@ export function createProjects({
   const precondition = (path: string, current: string | null, message: string): StepflowError =>
     new StepflowError(ERROR_CODES.PRECONDITION_FAILED, `${path}: ${message}`, { details: { etag: current } });
 
-  const place: Projects['place'] = async (name, cwd) => {
+  const place: Projects['place'] = async (name, cwd, runsOn = []) => {
     const relative = cwd === undefined || cwd === '.' || cwd === '' ? '' : checkProjectPath(cwd, 'body.cwd');
     const project = await find(name);
-    const dir = await folders.runCopy(project.id, folders.version(project.id, project.currentVersion));
+    const version = folders.version(project.id, project.currentVersion);
+    if (!runsLocally || runsOn.length > 0) {
+      // The same check a copy gets at its start, made here where the version is: a worker would
+      // only find out after downloading it.
+      const info = await stat(path.join(version, relative)).catch(() => null);
+      if (info === null || !info.isDirectory())
+        throw validationError(
+          `body.cwd ${JSON.stringify(relative)} is not a folder of project ${project.name} (version ${project.currentVersion})`,
+          { field: 'cwd' },
+        );
+      return {
+        // `.` for its root: a run's cwd is never empty.
+        cwd: relative === '' ? '.' : relative,
+        project: { id: project.id, name: project.name, version: project.currentVersion },
+        release: async () => undefined,
+      };
+    }
+    const dir = await folders.runCopy(project.id, version);
     return {
       cwd: path.join(dir, relative),
       project: { name: project.name, version: project.currentVersion },
@@ -354,8 +390,15 @@ export function createProjects({
 
     place,
 
-    async runIn(name, cwd, start) {
-      const made = await place(name, cwd);
+    async versionById(id, version) {
+      // Projects are few (a list of names), so no lookup by id in the store port for this one use.
+      const project = (await store.listProjects()).find((candidate) => candidate.id === id);
+      if (project === undefined) throw notFound('project with id', id);
+      return { project, version: await keptVersion(project, version), dir: folders.version(id, version) };
+    },
+
+    async runIn(name, cwd, start, options = {}) {
+      const made = await place(name, cwd, options.runsOn);
       try {
         return await start(made);
       } catch (error) {

@@ -45,14 +45,14 @@ export async function submitRunCommand(command: string[], options: SubmitRunOpti
     throw usage('--max-lines, --max-log-bytes and --log-limit-policy cannot be used with --runs-on');
   const target = resolveServer(options);
   const { project } = options;
-  const runsOn = project === undefined ? parseLabelList(options.runsOn ?? '', '--runs-on') : [];
+  const runsOn = parseLabelList(options.runsOn ?? '', '--runs-on');
   const limits = parseRunLimits(options);
   const body = {
     ...(command.length === 1 ? { command: command[0] } : { argv: command }),
-    // In a project: --cwd is a folder inside it, as given. Else a path on the worker: the same
-    // path as here unless --cwd says otherwise.
+    // In a project: --cwd is a folder inside it, as given (a worker fetches the version). Else a
+    // path on the worker: the same path as here unless --cwd says otherwise.
     ...(project !== undefined
-      ? { project, ...optional('cwd', options.cwd) }
+      ? { project, ...optional('cwd', options.cwd), ...(runsOn.length > 0 ? { runsOn } : {}) }
       : { cwd: path.resolve(options.cwd ?? process.cwd()), runsOn }),
     tags: parseTags(options.tag),
     ...(options.name ? { name: options.name } : {}),

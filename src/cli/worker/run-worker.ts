@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { rm } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '../../config.js';
+import { DEFAULT_PROJECT_SETTINGS, loadConfig } from '../../config.js';
 import { ERROR_CODES, StepflowError, isStepflowError } from '../../core/errors.js';
 import type { RunSpec } from '../../core/model.js';
 import { parseLabelList, type WorkerIdentity } from '../../core/workers.js';
@@ -14,6 +14,7 @@ import { spoolActivity, startRemoteReporter, type RemoteReporter } from '../remo
 import { deliveryTarget, say } from '../remote/remote-run.js';
 import { createSpoolDir } from '../remote/spool-dir.js';
 import { createWorkerClient, WorkerRequestError } from './worker-client.js';
+import { createProjectCache, DEFAULT_CACHED_VERSIONS, type ProjectCheckout } from './project-cache.js';
 
 export interface WorkerOptions {
   server: string;
@@ -80,9 +81,26 @@ export async function workerCommand(
     defaultLimits: {},
     maxConcurrent: slots,
   });
+  // Its project versions outlive the spool too; not `projects/`, which a server on this data dir owns.
+  const projectSettings = config.projects ?? DEFAULT_PROJECT_SETTINGS;
+  const projectCache = createProjectCache({
+    dir: path.join(config.dataDir, 'worker-projects'),
+    serverUrl,
+    token,
+    limits: projectSettings.limits,
+    maxDownloadBytes: projectSettings.maxUploadBytes,
+    onError: (message) => say(`stepflow worker: ${message}`),
+    keep: positiveInteger(
+      env.STEPFLOW_WORKER_PROJECT_CACHE_VERSIONS || String(DEFAULT_CACHED_VERSIONS),
+      'STEPFLOW_WORKER_PROJECT_CACHE_VERSIONS',
+    ),
+  });
   const held = new Map<string, Held>();
+  /** Claimed runs whose project version is being fetched: their leases are kept meanwhile. */
+  const preparing = new Map<string, number>();
   const stopClaiming = new AbortController();
   const stopHeartbeats = new AbortController();
+  const stopFetching = new AbortController();
   let fatal: string | undefined;
   let undelivered = 0;
 
@@ -94,6 +112,8 @@ export async function workerCommand(
     stopClaiming.abort();
     // Past the grace period, what still runs is cancelled (and its end delivered).
     graceTimer = setTimeout(() => {
+      // A download still going would start a run nobody then stops: it ends (its run fails) now.
+      stopFetching.abort(new Error(`worker ${name} is stopping`));
       for (const id of held.keys()) cancelLocal(id, `worker ${name} is stopping`);
     }, graceMs);
   };
@@ -143,7 +163,10 @@ export async function workerCommand(
     let failing = false;
     while (!stopHeartbeats.signal.aborted) {
       try {
-        const runs = [...held].map(([executionId, run]) => ({ executionId, attempt: run.attempt }));
+        const runs = [
+          ...[...held].map(([executionId, run]) => ({ executionId, attempt: run.attempt })),
+          ...[...preparing].map(([executionId, attempt]) => ({ executionId, attempt })),
+        ];
         const reply = await heartbeat(runs);
         if (failing) say(`stepflow worker: ${serverUrl} reachable again`);
         failing = false;
@@ -157,7 +180,7 @@ export async function workerCommand(
         failing = true;
       }
       nap = new AbortController();
-      await sleep(held.size > 0 ? BUSY_HEARTBEAT_MS : IDLE_HEARTBEAT_MS, undefined, {
+      await sleep(held.size + preparing.size > 0 ? BUSY_HEARTBEAT_MS : IDLE_HEARTBEAT_MS, undefined, {
         signal: AbortSignal.any([stopHeartbeats.signal, nap.signal]),
       }).catch(() => undefined);
     }
@@ -165,11 +188,30 @@ export async function workerCommand(
 
   const runClaimed = async (claim: ClaimReply): Promise<void> => {
     const serverId = claim.executionId;
-    const spec = localSpec(claim.spec as unknown as RunSpec);
+    const claimed = claim.spec as unknown as RunSpec;
+    let spec = localSpec(claimed);
+    let checkout: ProjectCheckout | undefined;
+    if (claimed.project?.id !== undefined) {
+      const { id, name, version } = claimed.project;
+      // A download may outlast the lease: heartbeats hold the claim while it goes.
+      preparing.set(serverId, claim.attempt);
+      nap.abort();
+      try {
+        checkout = await projectCache.checkout({ id, name, version }, claimed.cwd, stopFetching.signal);
+        spec = { ...spec, cwd: checkout.cwd };
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        say(`stepflow worker: ${serverId}: ${reason}`);
+        spec = cannotStart(spec, reason);
+      } finally {
+        preparing.delete(serverId);
+      }
+    }
     let local;
     try {
       local = await stepflow.app.executions.run(spec);
     } catch (error) {
+      await checkout?.release();
       // A spec this host cannot take (refused before any process started): its lease will expire.
       say(`stepflow worker: could not start ${serverId}: ${(error as Error).message}`);
       return;
@@ -193,6 +235,10 @@ export async function workerCommand(
     nap.abort();
     process.stdout.write(`claimed ${serverId} (attempt ${claim.attempt}): ${local.execution.name}\n`);
     const final = await local.done;
+    await checkout?.release().catch((error: unknown) => {
+      // Litter under the worker's data dir, not a reason to lose the run's report.
+      say(`stepflow worker: could not remove the copy of ${serverId}: ${(error as Error).message}`);
+    });
     const outcome = await reporter.finish(waitMs);
     reporter.stop('delivered');
     held.delete(serverId);
@@ -260,11 +306,33 @@ export async function workerCommand(
   return undelivered === 0 ? 0 : 75;
 }
 
-/** The claimed spec as this host runs it: no labels (it is here), no log limits (see above). */
-function localSpec({ runsOn: _runsOn, limits, ...spec }: RunSpec): RunSpec {
+/**
+ * The claimed spec as this host runs it: no labels (it is here), no log limits (see above), no
+ * project (the server keeps it; its cwd is set to this host's copy).
+ */
+function localSpec({ runsOn: _runsOn, project: _project, limits, ...spec }: RunSpec): RunSpec {
   if (limits === undefined) return spec;
   const { maxLines: _lines, maxLogBytes: _bytes, logLimitPolicy: _policy, ...kept } = limits;
   return Object.keys(kept).length === 0 ? spec : { ...spec, limits: kept };
+}
+
+/**
+ * A run that only says why the claimed one cannot start here (its project version could not be
+ * fetched): it ends `failed` with `reason` as its error, through the same report as any run, so
+ * the run never waits for a lease to expire. The server keeps the claimed command (app/remote-runs.ts).
+ */
+function cannotStart(spec: RunSpec, reason: string): RunSpec {
+  const { command: _command, argv: _argv, environment: _env, pythonEnvironment: _python, ...rest } = spec;
+  return {
+    ...rest,
+    argv: [
+      process.execPath,
+      '-e',
+      "process.stdout.write('STEP_ERROR:' + process.argv[1].replace(/\\s+/g, ' ') + '\\n'); process.exitCode = 1",
+      reason,
+    ],
+    cwd: tmpdir(),
+  };
 }
 
 function positiveInteger(raw: string, flag: string, zero = false): number {

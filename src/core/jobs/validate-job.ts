@@ -134,14 +134,13 @@ export function validateJob(
   if (typeof retryOnLost !== 'boolean')
     throw invalid('retryOnLost', `must be true or false, got ${JSON.stringify(retryOnLost)}`);
   const runsOn = normalizeLabels(input.runsOn ?? [], 'body.runsOn');
-  if (runsOn.length > 0 && !command.cwd.startsWith('/')) {
+  if (runsOn.length > 0 && command.project === undefined && !command.cwd.startsWith('/')) {
     // The directory is on the worker's host, which alone can check it; it cannot be relative to ours.
     throw invalid('cwd', 'must be an absolute path for a job with runsOn');
   }
   if (command.project !== undefined) {
     checkProjectName(command.project, 'body.project');
-    // A worker has no copy of the project (docs/WORKSPACE.md, scaled mode); a backup has no use for one.
-    if (runsOn.length > 0) throw invalid('project', 'cannot be combined with runsOn (yet)');
+    // A backup has no use for one. With runsOn, the worker fetches the version (docs/WORKSPACE.md).
     if (input.backup !== undefined) throw invalid('project', 'cannot be combined with backup');
     if (command.cwd !== '') checkProjectPath(command.cwd, 'body.cwd');
   }

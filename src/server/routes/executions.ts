@@ -3,6 +3,7 @@ import { principalOf } from '../route-access.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { validationError } from '../../core/errors.js';
+import { normalizeLabels } from '../../core/workers.js';
 import { EXECUTION_STATUSES, isExecutionStatus } from '../../core/statuses.js';
 import type { ExecutionStatus } from '../../core/statuses.js';
 import {
@@ -51,17 +52,21 @@ export async function executionsRoutes(app: StepflowApp, context: ServerContext)
       const submitted =
         request.body.project === undefined
           ? await executions.submit(await runSpecFromBody(request.body, process.cwd()), { createdBy })
-          : await context.app.projects.runIn(request.body.project, request.body.cwd, async (place) => {
-              if (request.body.runsOn !== undefined)
-                throw validationError(
-                  'body.runsOn: a run in a project runs on this server (not on workers, yet)',
-                  {
-                    field: 'runsOn',
-                  },
+          : await context.app.projects.runIn(
+              request.body.project,
+              request.body.cwd,
+              async (place) => {
+                // A worker's run has its cwd relative to the project's root (checked by place): the
+                // worker resolves it in its own copy (docs/WORKSPACE.md).
+                const { cwd: _relative, ...rest } = request.body;
+                const spec = await runSpecFromBody(
+                  place.project.id === undefined ? { ...rest, cwd: place.cwd } : rest,
+                  place.cwd,
                 );
-              const spec = await runSpecFromBody({ ...request.body, cwd: place.cwd }, place.cwd);
-              return executions.submit({ ...spec, project: place.project }, { createdBy });
-            });
+                return executions.submit({ ...spec, cwd: place.cwd, project: place.project }, { createdBy });
+              },
+              { runsOn: normalizeLabels(request.body.runsOn ?? [], 'body.runsOn') },
+            );
       const execution = (await context.app.workers.withWaitingReasons([submitted]))[0] ?? submitted;
       return reply.status(201).header('location', `/api/executions/${execution.id}`).send(execution);
     },

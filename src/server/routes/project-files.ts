@@ -12,6 +12,7 @@ import {
   FileVersionQuerySchema,
   ProjectParamsSchema,
   ProjectTreeSchema,
+  ProjectVersionByIdParamsSchema,
   ProjectVersionSchema,
   VersionQuerySchema,
 } from '../../protocol/project-schemas.js';
@@ -98,6 +99,37 @@ export async function projectFilesRoutes(app: StepflowApp, context: ServerContex
     },
     async (request, reply) => {
       const { project, version, dir } = await projects.folder(request.params.name, request.query.version);
+      return reply
+        .type('application/zip')
+        .header('x-stepflow-project-version', String(version))
+        .header('content-disposition', attachmentDisposition(`${project.name}-v${version}.zip`))
+        .send(await streamBody(request, () => zipDirectoryStream(dir)));
+    },
+  );
+
+  app.get(
+    // `:name` holds the id here: the router takes one parameter name per position.
+    '/api/projects/:name/versions/:version/archive',
+    {
+      config: { permission: 'projects:fetch' },
+      schema: {
+        tags,
+        summary: "A kept version as a ZIP, by the project's id: what a worker fetches to run in it",
+        description:
+          'Allowed to readers and to the worker token (docs/WORKSPACE.md, scaled mode). Versions are ' +
+          'immutable and ids never reused, so an id and a number name the same bytes forever.',
+        params: ProjectVersionByIdParamsSchema,
+        response: {
+          200: { description: 'The files as ZIP', content: { 'application/zip': BINARY } },
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { project, version, dir } = await projects.versionById(
+        request.params.name,
+        request.params.version,
+      );
       return reply
         .type('application/zip')
         .header('x-stepflow-project-version', String(version))
