@@ -4,9 +4,8 @@ import type { MigrationBackup } from './app/backup/backup-before-migrate.js';
 import { isOwnerAlive } from './runner/process-owner.js';
 import type { ProcessMonitor } from './runner/process-monitor.js';
 import { terminateTree } from './runner/terminate-tree.js';
-import { openSqliteStores } from './store/sqlite/open-sqlite-stores.js';
 import { sqliteSnapshots } from './store/sqlite/sqlite-snapshots.js';
-import type { StoreBackend } from './store/store-backend.js';
+import type { ReadStores, StoreBackend } from './store/store-backend.js';
 import { VERSION } from './version.js';
 
 /**
@@ -14,8 +13,8 @@ import { VERSION } from './version.js';
  * (`stepflow.ts`: engine, scheduler, application) and the read-only one of `stepflow ls|show|…`
  * (`stepflow-reads.ts`), so both back up before a migration and recover crashed runs alike.
  */
-export interface OpenedBackend {
-  backend: StoreBackend;
+export interface OpenedBackend<Backend extends ReadStores = StoreBackend> {
+  backend: Backend;
   /** Ids of executions found orphaned by a dead process and marked `interrupted` at open. */
   recovered: string[];
   /** The backup taken because this start migrated the schema (docs/OPERATIONS.md, "Upgrade"). */
@@ -53,20 +52,44 @@ async function backupIfMigrating(config: StepflowConfig): Promise<MigrationBacku
  * `--database-url`), else the SQLite file of the data dir.
  */
 async function openBackend(config: StepflowConfig): Promise<StoreBackend> {
-  if (config.database === undefined) return openSqliteStores({ dataDir: config.dataDir });
+  if (config.database === undefined) {
+    // Each opener is loaded when used: a read command loads none of the stores it does not open.
+    const { openSqliteStores } = await import('./store/sqlite/open-sqlite-stores.js');
+    return openSqliteStores({ dataDir: config.dataDir });
+  }
   // Loaded only here: the driver is not worth its start-up time to a command on the SQLite file.
   const { openPostgresStores } = await import('./store/postgres/open-postgres-stores.js');
   return openPostgresStores({ url: config.database.url, poolSize: config.database.poolSize });
 }
 
-/** Backs up if this start migrates, opens the backend, and marks dead owners' runs `interrupted`. */
-export async function openRecoveredBackend(config: StepflowConfig): Promise<OpenedBackend> {
+/** The stores a reader of the history needs: on SQLite just those; PostgreSQL's, all (one pool). */
+async function openReadBackend(config: StepflowConfig): Promise<ReadStores> {
+  if (config.database !== undefined) return openBackend(config);
+  const { openSqliteReadStores } = await import('./store/sqlite/open-sqlite-read-stores.js');
+  return openSqliteReadStores({ dataDir: config.dataDir });
+}
+
+/** Backs up if this start migrates, opens, and marks dead owners' runs `interrupted`. */
+async function openRecovered<Backend extends ReadStores>(
+  config: StepflowConfig,
+  open: (config: StepflowConfig) => Promise<Backend>,
+): Promise<OpenedBackend<Backend>> {
   const migrationBackup = await backupIfMigrating(config);
-  // One backend, one database: the job store reads the executions the execution store writes.
-  const backend = await openBackend(config);
+  const backend = await open(config);
   const recovered = await backend.store.recoverInterrupted(isOwnerAlive);
   return { backend, recovered, ...(migrationBackup ? { migrationBackup } : {}) };
 }
+
+/**
+ * The whole backend (`stepflow.ts`). One backend, one database: the job store reads the
+ * executions the execution store writes.
+ */
+export const openRecoveredBackend = (config: StepflowConfig): Promise<OpenedBackend> =>
+  openRecovered(config, openBackend);
+
+/** What a read command opens (`stepflow-reads.ts`): the executions and the workers. */
+export const openRecoveredReads = (config: StepflowConfig): Promise<OpenedBackend<ReadStores>> =>
+  openRecovered(config, openReadBackend);
 
 /**
  * The scripts of a crashed StepFlow process may still run unsupervised: end them too. SIGTERM goes

@@ -2,7 +2,7 @@ import type { StepflowConfig } from './config.js';
 import type { MigrationBackup } from './app/backup/backup-before-migrate.js';
 import { explainedReads, type ExecutionReads } from './app/executions.js';
 import { DEFAULT_WORKER_LEASE_MS, waitingReasons } from './app/workers.js';
-import { endLeftovers, openRecoveredBackend } from './open-backend.js';
+import { endLeftovers, openRecoveredReads } from './open-backend.js';
 import { createProcessMonitor } from './runner/process-monitor.js';
 
 /** What `stepflow ls|show|logs|search` read on this machine: the executions, as the application reads them. */
@@ -22,7 +22,7 @@ export interface StepflowReads {
  * its start-up (docs/PERFORMANCE.md, "CLI start-up").
  */
 export async function openStepflowReads(config: StepflowConfig): Promise<StepflowReads> {
-  const { backend, recovered, migrationBackup } = await openRecoveredBackend(config);
+  const { backend, recovered, migrationBackup } = await openRecoveredReads(config);
   const monitor = createProcessMonitor();
   endLeftovers(recovered, monitor, config.killGraceMs);
   const explain = waitingReasons({
@@ -36,7 +36,6 @@ export async function openStepflowReads(config: StepflowConfig): Promise<Stepflo
     ...(migrationBackup ? { migrationBackup } : {}),
     async close() {
       monitor.close();
-      await backend.jobs.close();
       await backend.store.close();
     },
   };
