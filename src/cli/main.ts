@@ -95,7 +95,11 @@ async function withReadSource(
   action: (source: ExecutionReadSource) => Promise<number>,
 ): Promise<number> {
   const { localReadSource, serverSource } = await import('./execution-source.js');
-  if (options.server || process.env.STEPFLOW_SERVER) return action(serverSource(resolveServer(options)));
+  if (options.server || process.env.STEPFLOW_SERVER) {
+    // Read as `withSource` does: settings that do not parse are refused here too.
+    loadConfig();
+    return action(serverSource(resolveServer(options)));
+  }
   const config = commandConfig(options);
   if (config.database === undefined) warnOfLegacyDataDir(config);
   const { openStepflowReads } = await import('../stepflow-reads.js');
