@@ -38,14 +38,19 @@ try {
   const ms = Object.fromEntries(
     Object.entries(times).map(([name, values]) => [name, Math.round(median(values))]),
   );
+  // Each command's ratio to the floor, round by round (the rounds share the machine's noise), median.
+  const ratio = (name) => Number(median(times[name].map((t, round) => t / times.floor[round])).toFixed(2));
   console.log(
     JSON.stringify({
       floorMs: ms.floor,
       versionMs: ms.version,
-      versionRatio: Number((ms.version / ms.floor).toFixed(2)),
+      versionRatio: ratio('version'),
       lsMs: ms.ls,
+      lsRatio: ratio('ls'),
       showMs: ms.show,
+      showRatio: ratio('show'),
       runTrueMs: ms.runTrue,
+      runTrueRatio: ratio('runTrue'),
     }),
   );
 } finally {

@@ -63,7 +63,8 @@ if (want('cli')) {
   const m = (key) => median(r.map((x) => x[key]));
   console.log(
     `  median: floor ${m('floorMs')} ms; --version ${m('versionMs')} ms = ${m('versionRatio')} × floor (target ≤ 2); ` +
-      `ls ${m('lsMs')} ms, show ${m('showMs')} ms (≤ 250); run -- true ${m('runTrueMs')} ms (≤ 300)`,
+      `ls ${m('lsMs')} ms = ${m('lsRatio')} ×, show ${m('showMs')} ms = ${m('showRatio')} × (≤ 250 ms); ` +
+      `run -- true ${m('runTrueMs')} ms = ${m('runTrueRatio')} × (≤ 300 ms)`,
   );
 }
 if (only.includes('scaled')) {

@@ -13,21 +13,21 @@ import { createProcessMonitor } from './runner/process-monitor.js';
 import { createHostSampler } from './runner/host-sampler.js';
 import { currentOwner, isOwnerAlive } from './runner/process-owner.js';
 import { createSpawnHelper } from './runner/spawn-helper.js';
-import { terminateTree } from './runner/terminate-tree.js';
 import { DATABASE_FILE } from './store/sqlite/open-database.js';
 import { createNotifier, type Notifier } from './notify/notifier.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { createApplication, type Application } from './app/application.js';
+import { DEFAULT_WORKER_LEASE_MS } from './app/workers.js';
 import type { JobStore } from './store/job-store.js';
 import type { StoreMaintenance } from './store/maintenance.js';
 import { openSqliteStores } from './store/sqlite/open-sqlite-stores.js';
-import type { StoreBackend } from './store/store-backend.js';
 import { searchIndexPath } from './store/sqlite/search-index.js';
 import { startSearchIndexer, type SearchIndexer } from './store/sqlite/start-search-indexer.js';
 import type { ExecutionStore } from './store/store.js';
 import { createDataDirCare, type DataDirCare } from './app/data-dir-care.js';
 import { sqliteSnapshots } from './store/sqlite/sqlite-snapshots.js';
 import { VERSION } from './version.js';
+import { endLeftovers, openRecoveredBackend } from './open-backend.js';
 import { withRunPreparation } from './engine/run-preparation.js';
 import { createSecretKeeper, SECRET_KEY_FILE } from './secrets/secret-keeper.js';
 import type { MigrationBackup } from './app/backup/backup-before-migrate.js';
@@ -77,32 +77,6 @@ export interface StepflowOptions {
   cli?: boolean;
 }
 
-/**
- * Before anything opens (and so migrates) the SQLite file, a backup when its schema is older than
- * this build's (docs/OPERATIONS.md, "Upgrade"); PostgreSQL is backed up with its own tools. The
- * backup code (and `tar`) is loaded only then, not at every command's start.
- */
-async function backupIfMigrating(config: StepflowConfig): Promise<MigrationBackup | undefined> {
-  const settings = config.backupBeforeMigrate;
-  if (config.database !== undefined || settings === undefined) return undefined;
-  let version: number | undefined;
-  try {
-    version = sqliteSnapshots.schemaVersionOf(config.dataDir);
-  } catch {
-    // Not readable as a database: opening it reports that (store_corrupt…), better than we could here.
-    return undefined;
-  }
-  if (version === undefined || version === 0 || version >= sqliteSnapshots.schemaVersion) return undefined;
-  const { backupBeforeMigrate } = await import('./app/backup/backup-before-migrate.js');
-  return backupBeforeMigrate({
-    snapshots: sqliteSnapshots,
-    dataDir: config.dataDir,
-    version: VERSION,
-    dir: settings.dir ?? path.join(config.dataDir, 'backups'),
-    keep: settings.keep,
-  });
-}
-
 /** This build's CLI (`bin/stepflow.js` beside `dist/`), started by the Node running this process. */
 function ownCommand(dataDir: string): { argv: string[]; env: Record<string, string> } {
   const cli = fileURLToPath(new URL('../bin/stepflow.js', import.meta.url));
@@ -114,25 +88,13 @@ export function dataDirDatabase(dataDir: string): string {
   return path.join(dataDir, DATABASE_FILE);
 }
 
-/**
- * The store backend: PostgreSQL when a database URL is set (`STEPFLOW_DATABASE_URL`,
- * `--database-url`), else the SQLite file of the data dir.
- */
-async function openBackend(config: StepflowConfig): Promise<StoreBackend> {
-  if (config.database === undefined) return openSqliteStores({ dataDir: config.dataDir });
-  // Loaded only here: the driver is not worth its start-up time to a command on the SQLite file.
-  const { openPostgresStores } = await import('./store/postgres/open-postgres-stores.js');
-  return openPostgresStores({ url: config.database.url, poolSize: config.database.poolSize });
-}
-
 /** The composition root: the only place that picks concrete adapters. */
 export async function createStepflow(
   config: StepflowConfig,
   options: StepflowOptions = {},
 ): Promise<Stepflow> {
   limitHeapGrowth();
-  const migrationBackup = await backupIfMigrating(config);
-  // One backend, one database: the job store reads the executions the execution store writes.
+  const { backend, recovered, migrationBackup } = await openRecoveredBackend(config);
   const {
     store,
     jobs,
@@ -147,7 +109,7 @@ export async function createStepflow(
     pipelineRuns,
     environments,
     projects,
-  } = await openBackend(config);
+  } = backend;
   // Secrets at rest (docs/SECRETS.md): STEPFLOW_SECRET_KEY, else the data dir's key file on SQLite;
   // on PostgreSQL replicas would each make their own file, so only the variable will do.
   const secretKeeper = createSecretKeeper({
@@ -155,7 +117,6 @@ export async function createStepflow(
     ...(config.database === undefined ? { keyFile: path.join(config.dataDir, SECRET_KEY_FILE) } : {}),
     secretEnvPatterns: config.secretEnvPatterns,
   });
-  const recovered = await store.recoverInterrupted(isOwnerAlive);
   const searchIndexer =
     options.searchIndexer && config.database === undefined
       ? startSearchIndexer({
@@ -166,11 +127,7 @@ export async function createStepflow(
         })
       : undefined;
   const monitor = createProcessMonitor();
-  // The scripts of a crashed StepFlow process may still run unsupervised: end them too. SIGTERM goes
-  // out at once; the SIGKILL follow-up only happens if this process lives through the grace period.
-  for (const id of recovered) {
-    void terminateTree({ pgid: undefined, tag: id, monitor, graceMs: config.killGraceMs });
-  }
+  endLeftovers(recovered, monitor, config.killGraceMs);
   const helper = options.spawnHelper ? createSpawnHelper({ environment: config.runEnvironment }) : undefined;
   const bus = createEventBus();
   const owner = currentOwner();
@@ -248,7 +205,7 @@ export async function createStepflow(
     maintenance,
     dataDir: config.dataDir,
     workers,
-    workerLeaseMs: config.workerLeaseMs ?? 30_000,
+    workerLeaseMs: config.workerLeaseMs ?? DEFAULT_WORKER_LEASE_MS,
     ...(snapshots ? { snapshots } : {}),
     ...(consistency ? { consistency } : {}),
     isOwnerAlive,

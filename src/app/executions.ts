@@ -99,7 +99,7 @@ export interface ExecutionsDeps {
 }
 
 /** The store's reads, with `explain` applied to the executions they return. */
-function explainedReads(store: ExecutionStore, explain: ExecutionsDeps['explain']): ExecutionReads {
+export function explainedReads(store: ExecutionStore, explain: ExecutionsDeps['explain']): ExecutionReads {
   const bound: ExecutionReads = {
     getExecution: (id) => store.getExecution(id),
     getSummary: (id) => store.getSummary(id),

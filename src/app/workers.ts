@@ -48,6 +48,9 @@ export interface Workers {
  */
 const FOREIGN_SUBMIT_CHECK_MS = 5000;
 
+/** How long a worker may stay silent when STEPFLOW_WORKER_LEASE_SECONDS is not set. */
+export const DEFAULT_WORKER_LEASE_MS = 30_000;
+
 export function createWorkers({
   workers,
   bus,
@@ -158,18 +161,36 @@ export function createWorkers({
         live: isWorkerLive(worker, leaseMs, nowMs),
       }));
     },
-    async withWaitingReasons(executions) {
-      const waiting = (e: Execution): boolean => e.status === 'queued' && e.runsOn !== undefined && !e.worker;
-      if (!executions.some(waiting)) return [...executions];
-      const nowMs = now();
-      const live = (await workers.listWorkers()).filter((w) => isWorkerLive(w, leaseMs, nowMs));
-      const cluster =
-        maxRunning === undefined ? undefined : { running: await workers.countRunning(), maxRunning };
-      return executions.map((execution) => {
-        if (!waiting(execution)) return execution;
-        const reason = waitingReason(execution.runsOn ?? [], live, cluster);
-        return reason === undefined ? execution : { ...execution, waitingFor: reason };
-      });
-    },
+    withWaitingReasons: waitingReasons({ workers, leaseMs, maxRunning, now }),
+  };
+}
+
+/**
+ * `Workers.withWaitingReasons` on its own, for a reader that needs nothing else of the workers
+ * (the read-only commands, `stepflow-reads.ts`): why each queued run for workers still waits.
+ */
+export function waitingReasons({
+  workers,
+  leaseMs,
+  maxRunning,
+  now = Date.now,
+}: {
+  workers: Pick<WorkerStore, 'listWorkers' | 'countRunning'>;
+  leaseMs: number;
+  maxRunning?: number | undefined;
+  now?: () => number;
+}): Workers['withWaitingReasons'] {
+  return async (executions) => {
+    const waiting = (e: Execution): boolean => e.status === 'queued' && e.runsOn !== undefined && !e.worker;
+    if (!executions.some(waiting)) return [...executions];
+    const nowMs = now();
+    const live = (await workers.listWorkers()).filter((w) => isWorkerLive(w, leaseMs, nowMs));
+    const cluster =
+      maxRunning === undefined ? undefined : { running: await workers.countRunning(), maxRunning };
+    return executions.map((execution) => {
+      if (!waiting(execution)) return execution;
+      const reason = waitingReason(execution.runsOn ?? [], live, cluster);
+      return reason === undefined ? execution : { ...execution, waitingFor: reason };
+    });
   };
 }

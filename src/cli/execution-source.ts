@@ -1,4 +1,5 @@
 import type { Application } from '../app/application.js';
+import type { ExecutionReads } from '../app/executions.js';
 import type { StepflowConfig } from '../config.js';
 import { redactDatabaseUrl } from '../core/database-url.js';
 import { ERROR_CODES, isStepflowError, StepflowError } from '../core/errors.js';
@@ -28,14 +29,18 @@ interface CancelAnswer {
  * (`--server`, `STEPFLOW_SERVER`). The same commands and output either way; the answers are the
  * API's shapes. `where` names the place in messages ("not found in …").
  */
-export interface ExecutionSource {
+export interface ExecutionSource extends ExecutionReadSource {
+  cancel(id: string): Promise<CancelAnswer>;
+}
+
+/** What the read commands (`ls`, `show`, `logs`, `search`) use of a source: no changes. */
+export interface ExecutionReadSource {
   readonly where: string;
   list(query: { status?: ExecutionStatus[]; limit: number }): Promise<ExecutionPageBody>;
   get(id: string): Promise<ExecutionDetailJson>;
   /** The run's summary Markdown and each step's (not part of `get`). */
   summary(id: string): Promise<ExecutionSummaryBody>;
   readLog(id: string, page: { after: number; limit: number }): Promise<LogPageBody>;
-  cancel(id: string): Promise<CancelAnswer>;
   /** Every run's log searched (`GET /api/search`); `since` as the API takes it (ISO or `24h`). */
   search(query: RunSearchRequest): Promise<RunSearchPageBody>;
 }
@@ -55,13 +60,28 @@ const notFoundIn = (id: string, where: string) =>
 /** The data dir of this machine, through the application layer. */
 export function localSource(
   app: Application,
-  { dataDir, database }: Pick<StepflowConfig, 'dataDir' | 'database'>,
+  config: Pick<StepflowConfig, 'dataDir' | 'database'>,
 ): ExecutionSource {
+  const source = localReadSource(app.executions.reads, config);
+  return {
+    ...source,
+    async cancel(id) {
+      await source.get(id);
+      const { state, execution } = await app.executions.cancel(id);
+      return { state: state === 'cancelled' || state === 'interrupted' ? 'ended' : 'requested', execution };
+    },
+  };
+}
+
+/** The data dir's executions, read only: what `ls`, `show`, `logs` and `search` open (`stepflow-reads.ts`). */
+export function localReadSource(
+  reads: ExecutionReads,
+  { dataDir, database }: Pick<StepflowConfig, 'dataDir' | 'database'>,
+): ExecutionReadSource {
   const where =
     database === undefined
       ? `the data dir ${dataDir} (another one: STEPFLOW_STORAGE_PATH; a server: --server)`
       : `the database ${redactDatabaseUrl(database.url)} (a server: --server)`;
-  const reads = app.executions.reads;
   const get = async (id: string): Promise<ExecutionDetailJson> => {
     const detail = await reads.getExecution(id);
     if (detail === undefined) throw notFoundIn(id, where);
@@ -78,11 +98,6 @@ export function localSource(
     },
     async readLog(id, page) {
       return reads.readLog(id, page);
-    },
-    async cancel(id) {
-      await get(id);
-      const { state, execution } = await app.executions.cancel(id);
-      return { state: state === 'cancelled' || state === 'interrupted' ? 'ended' : 'requested', execution };
     },
     async search({ text, status, since, limit, cursor }) {
       const page = await reads.searchRuns({

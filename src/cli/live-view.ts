@@ -1,7 +1,6 @@
 import type { StepflowEvent } from '../core/events.js';
 import type { Colors } from './format.js';
 import { createPlainView } from './plain-view.js';
-import { createTtyView } from './tty-view.js';
 
 export interface LiveView {
   handle(event: StepflowEvent): void;
@@ -21,9 +20,11 @@ export function canRedraw(out: NodeJS.WriteStream): boolean {
 /**
  * The terminal's view of one execution. Where it can redraw (`canRedraw`), a step list with the
  * running step's last lines (see tty-view.ts); elsewhere plain appended lines: the script's output
- * and one line per step change, so CI logs stay readable.
+ * and one line per step change, so CI logs stay readable. The redrawing view (with `log-update`
+ * and its dozen modules) is loaded only for a terminal: a `stepflow run` in a script or CI does
+ * not pay for it at start-up (docs/PERFORMANCE.md, "CLI start-up").
  */
-export function createLiveView(options: {
+export async function createLiveView(options: {
   executionId: string;
   out: NodeJS.WriteStream;
   colors: Colors;
@@ -31,9 +32,9 @@ export function createLiveView(options: {
   /** On a terminal: stream all output above the step list instead of its last lines. */
   verbose?: boolean;
   now?: () => number;
-}): LiveView {
+}): Promise<LiveView> {
   const { out, interactive, ...rest } = options;
-  return interactive
-    ? createTtyView(options)
-    : createPlainView({ ...rest, write: (text) => out.write(text) });
+  if (!interactive) return createPlainView({ ...rest, write: (text) => out.write(text) });
+  const { createTtyView } = await import('./tty-view.js');
+  return createTtyView(options);
 }

@@ -3,8 +3,9 @@ import { databaseConfig, loadConfig, type StepflowConfig } from '../config.js';
 import { ERROR_CODES, StepflowError, isStepflowError } from '../core/errors.js';
 import type { Application } from '../app/application.js';
 import type { DataDirCare } from '../app/data-dir-care.js';
+import type { MigrationBackup } from '../app/backup/backup-before-migrate.js';
 import type { AuditCommandOptions } from './commands/audit-command.js';
-import type { ExecutionSource } from './execution-source.js';
+import type { ExecutionReadSource, ExecutionSource } from './execution-source.js';
 import { resolveServer } from './jobs/jobs-api-client.js';
 import { warnOfLegacyDataDir } from '../legacy-data-dir.js';
 import { registerJobsCommand } from './jobs/jobs-command.js';
@@ -28,6 +29,14 @@ function commandConfig(options: StoreOptions): StepflowConfig {
   return options.databaseUrl ? { ...config, database: databaseConfig(options.databaseUrl) } : config;
 }
 
+function reportMigrationBackup(backup: MigrationBackup | undefined): void {
+  if (backup === undefined) return;
+  const { fromVersion, toVersion, file } = backup;
+  process.stderr.write(
+    `stepflow: schema ${fromVersion} migrated to ${toVersion}; backed up first to ${file}\n`,
+  );
+}
+
 /** Opens the data dir (or the database) for the length of one command. */
 async function withStepflow(
   options: StoreOptions,
@@ -37,12 +46,7 @@ async function withStepflow(
   if (config.database === undefined) warnOfLegacyDataDir(config);
   const { createStepflow } = await import('../stepflow.js');
   const stepflow = await createStepflow(config, { cli: true });
-  if (stepflow.migrationBackup) {
-    const { fromVersion, toVersion, file } = stepflow.migrationBackup;
-    process.stderr.write(
-      `stepflow: schema ${fromVersion} migrated to ${toVersion}; backed up first to ${file}\n`,
-    );
-  }
+  reportMigrationBackup(stepflow.migrationBackup);
   try {
     return await action(stepflow.app, stepflow.config);
   } finally {
@@ -80,6 +84,32 @@ async function withSource(
     return action(serverSource(resolveServer(options)), loadConfig());
   }
   return withStepflow(options, (app, config) => action(localSource(app, config), config));
+}
+
+/**
+ * `withSource` for the commands that only read: the data dir opened without the engine, the
+ * scheduler or the application (`stepflow-reads.ts`), which is most of their start-up.
+ */
+async function withReadSource(
+  options: WhereOptions,
+  action: (source: ExecutionReadSource) => Promise<number>,
+): Promise<number> {
+  const { localReadSource, serverSource } = await import('./execution-source.js');
+  if (options.server || process.env.STEPFLOW_SERVER) {
+    // Read as `withSource` does: settings that do not parse are refused here too.
+    loadConfig();
+    return action(serverSource(resolveServer(options)));
+  }
+  const config = commandConfig(options);
+  if (config.database === undefined) warnOfLegacyDataDir(config);
+  const { openStepflowReads } = await import('../stepflow-reads.js');
+  const stepflow = await openStepflowReads(config);
+  reportMigrationBackup(stepflow.migrationBackup);
+  try {
+    return await action(localReadSource(stepflow.reads, stepflow.config));
+  } finally {
+    await stepflow.close();
+  }
 }
 
 /** Adds `--database-url` to a command that opens the store. */
@@ -210,7 +240,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       .option('--limit <n>', 'how many (default 20, max 500)'),
   ).action(async (options) => {
     const { listCommand } = await import('./commands/list-command.js');
-    setExit(await withSource(options, (source) => listCommand(source, options)));
+    setExit(await withReadSource(options, (source) => listCommand(source, options)));
   });
 
   reachesServer(
@@ -222,7 +252,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       .option('--summary', 'print the Markdown the run wrote to $STEPFLOW_STEP_SUMMARY, as it is'),
   ).action(async (id: string, options) => {
     const { showCommand } = await import('./commands/show-command.js');
-    setExit(await withSource(options, (source) => showCommand(source, id, options)));
+    setExit(await withReadSource(options, (source) => showCommand(source, id, options)));
   });
 
   reachesServer(
@@ -236,7 +266,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       .option('-f, --follow', 'keep printing new lines until the execution ends'),
   ).action(async (id: string, options) => {
     const { logsCommand } = await import('./commands/logs-command.js');
-    setExit(await withSource(options, (source) => logsCommand(source, id, options)));
+    setExit(await withReadSource(options, (source) => logsCommand(source, id, options)));
   });
 
   reachesServer(
@@ -250,7 +280,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       .option('--json', 'print JSON (the API shape of GET /api/search)'),
   ).action(async (text: string, options) => {
     const { searchCommand } = await import('./commands/search-command.js');
-    setExit(await withSource(options, (source) => searchCommand(source, text, options)));
+    setExit(await withReadSource(options, (source) => searchCommand(source, text, options)));
   });
 
   reachesServer(

@@ -6,7 +6,6 @@ import type { Execution, LogLine, ResourceSample, RunSpec, Step } from '../core/
 import type { ExecutionStatus } from '../core/statuses.js';
 import type { LimitHit } from '../core/run-limits.js';
 import { formatSize } from '../core/run-limits.js';
-import { collectArtifacts } from '../artifacts/collect-artifacts.js';
 import type { ProcessMonitor, ProcessResult, RunningProcess, SpawnProcess } from '../runner/run-process.js';
 import { runProcess } from '../runner/run-process.js';
 import type { ChildEnvironmentPolicy } from '../runner/child-environment.js';
@@ -253,8 +252,10 @@ export function startExecutionRun(deps: ExecutionRunDeps, queued: Execution, spe
       }
     },
     artifactDeclared(request) {
-      const collect = () =>
-        collectArtifacts({
+      // Loaded at the first artifact: globbing and the MIME table are worth their start-up (some
+      // 15 ms) only to runs that declare one.
+      const collect = async () =>
+        (await import('../artifacts/collect-artifacts.js')).collectArtifacts({
           dataDir: deps.dataDir,
           executionId: id,
           cwd: spec.cwd,

@@ -43,3 +43,10 @@ export interface StoreBackend {
   /** Projects' names and versions; their files live under the data dir (docs/WORKSPACE.md). */
   projects: ProjectStore;
 }
+
+/**
+ * What a reader of the history needs (the CLI's `ls`, `show`, `logs`, `search`): the executions,
+ * and the workers to say why a queued run waits. A backend may open just these (SQLite:
+ * `openSqliteReadStores`) or hand its whole `StoreBackend`; closing `store` closes them.
+ */
+export type ReadStores = Pick<StoreBackend, 'store' | 'workers'>;

@@ -15,10 +15,12 @@ function modulesLoaded(args: string[], dataDir: string): string[] {
     encoding: 'utf8',
   });
   expect(result.status, result.stderr).toBe(0);
-  return result.stderr
+  const loaded = result.stderr
     .split('\n')
     .filter((line) => line.startsWith('loaded '))
     .map((line) => line.slice('loaded '.length));
+  // Each import of a module is resolved again; a module counts once.
+  return [...new Set(loaded)];
 }
 
 // Start-up is most of what a short command costs (docs/PERFORMANCE.md, "CLI start-up"): each
@@ -30,6 +32,12 @@ const HEAVY = [
   /\/node_modules\/pg\//,
 ];
 
+// Loaded by the few commands that use them, when they do: a pipeline parse, an upload, a backup,
+// a terminal to redraw on (the tests' stdio is piped), a run's first artifact.
+const ON_DEMAND = /\/node_modules\/(yaml|tar|yauzl|log-update|mime-db|tinyglobby)\//;
+// What a read of the history never builds (`stepflow-reads.ts`).
+const MACHINERY = /\/dist\/(engine|scheduler|notify)\//;
+
 describe('CLI start-up', () => {
   const tempDir = useTempDirs();
 
@@ -39,6 +47,23 @@ describe('CLI start-up', () => {
       [],
     );
     expect(loaded.length).toBeLessThan(40);
+  });
+
+  it('run, ls and show load no YAML, archive or drawing code; ls and show build no engine or scheduler', () => {
+    const dataDir = tempDir();
+    const matching = (args: string[], pattern: RegExp): string[] =>
+      modulesLoaded(args, dataDir).filter((url) => pattern.test(url));
+    expect(matching(['run', '--', 'true'], ON_DEMAND)).toEqual([]);
+    expect(matching(['ls'], ON_DEMAND)).toEqual([]);
+    expect(matching(['ls'], MACHINERY)).toEqual([]);
+    const list = spawnSync(process.execPath, [BIN, 'ls', '--json'], {
+      cwd: dataDir,
+      env: { ...process.env, STEPFLOW_SERVER: '', STEPFLOW_STORAGE_PATH: dataDir },
+      encoding: 'utf8',
+    });
+    const [run] = (JSON.parse(list.stdout) as { items: { id: string }[] }).items;
+    expect(matching(['show', run!.id], ON_DEMAND)).toEqual([]);
+    expect(matching(['show', run!.id], MACHINERY)).toEqual([]);
   });
 
   it('run, ls and show load no server code, Fastify, the API schemas or the PostgreSQL driver', () => {

@@ -85,6 +85,19 @@ describe('upgrades: a start that migrates the schema backs up first (built CLI: 
     expect(fs.readdirSync(path.join(dataDir, 'backups'))).toHaveLength(1);
   }, 90_000);
 
+  it('stepflow ls (which opens the store without the engine) on an older schema backs up first too, and says where', async () => {
+    const dataDir = olderDataDir();
+    const ls = await runCli(['ls', '--json'], { dataDir });
+    expect(ls.code).toBe(0);
+    expect((JSON.parse(ls.stdout) as { items: { id: string }[] }).items).toMatchObject([{ id: 'old-run' }]);
+    const backups = fs.readdirSync(path.join(dataDir, 'backups'));
+    expect(backups).toHaveLength(1);
+    expect(ls.stderr).toContain(
+      `stepflow: schema ${MIGRATIONS.length - 1} migrated to ${MIGRATIONS.length}; backed up first to ${path.join(dataDir, 'backups', backups[0]!)}`,
+    );
+    expect(schemaVersion(dataDir)).toBe(MIGRATIONS.length);
+  }, 60_000);
+
   it('stepflow server refuses a database newer than itself, saying so, and changes nothing', async () => {
     const dataDir = olderDataDir();
     const db = new Database(path.join(dataDir, 'stepflow.db'));

@@ -4,7 +4,7 @@ import { databaseConfig } from '../../src/config.js';
 import { generateSecretKey } from '../../src/secrets/secret-key.js';
 import type { ExecutionDetailBody } from '../../src/protocol/api-schemas.js';
 import { usePostgres } from '../helpers/postgres.js';
-import { startCli, waitForOutput } from '../helpers/run-cli.js';
+import { runCli, startCli, waitForOutput } from '../helpers/run-cli.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { useTestServers, type TestServer } from '../helpers/test-server.js';
 import {
@@ -265,6 +265,15 @@ describe.each(BACKENDS)('stepflow worker on $name', ({ database }) => {
     expect(listed.body.items).toEqual([
       expect.objectContaining({ id: gpuRun.id, waitingFor: 'no live worker has label gpu' }),
     ]);
+    // The CLI reading the data dir itself (without the engine) says the same.
+    const { database: db } = server.stepflow.config;
+    const ls = await runCli(
+      ['ls', '--json', '--status', 'queued', ...(db ? ['--database-url', db.url] : [])],
+      { dataDir: server.dataDir },
+    );
+    expect(JSON.parse(ls.stdout)).toMatchObject({
+      items: [{ id: gpuRun.id, waitingFor: 'no live worker has label gpu' }],
+    });
 
     await startWorker(server, ['--name', 'gpu-box', '--labels', 'gpu,linux']);
     const done = await waitForStatus(server.url, gpuRun.id, ENDED, 20_000);

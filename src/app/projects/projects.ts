@@ -16,8 +16,6 @@ import {
   type ProjectVersionSource,
 } from '../../core/projects.js';
 import type { ProjectStore } from '../../store/project-store.js';
-import { extractTarGz } from './extract-tar-gz.js';
-import { extractZip } from './extract-zip.js';
 import {
   copyTree,
   fileEtag,
@@ -274,7 +272,11 @@ export function createProjects({
         const received = `${staged}.upload`;
         try {
           await receive(archive.content, received, maxUploadBytes);
-          const extract = archive.kind === 'zip' ? extractZip : extractTarGz;
+          // Loaded here: `tar` and `yauzl` are worth their start-up only to the process that unpacks.
+          const extract =
+            archive.kind === 'zip'
+              ? (await import('./extract-zip.js')).extractZip
+              : (await import('./extract-tar-gz.js')).extractTarGz;
           await extract(received, staged, limits);
           return await commit(project, staged, 'upload', null, by);
         } finally {

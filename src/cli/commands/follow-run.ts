@@ -1,3 +1,4 @@
+import type { StepflowEvent } from '../../core/events.js';
 import type { Execution, ExecutionDetail } from '../../core/model.js';
 import type { Application } from '../../app/application.js';
 import { annotationLocation } from '../annotation-location.js';
@@ -28,15 +29,20 @@ export async function followRun(
 ): Promise<number> {
   const out = process.stdout;
   const colors = colorsFor(out);
-  const view = createLiveView({
+  // The run is already going: what it publishes while the view loads is held, then shown in order.
+  const held: StepflowEvent[] = [];
+  let handle = (event: StepflowEvent): void => void held.push(event);
+  const unsubscribe = app.events.subscribe((event) => handle(event));
+  const view = await createLiveView({
     executionId: execution.id,
     out,
     colors,
     interactive: canRedraw(out),
     verbose: extras.verbose ?? false,
   });
-  const unsubscribe = app.events.subscribe(view.handle);
   view.handle({ type: 'execution.started', executionId: execution.id, execution });
+  for (const event of held) view.handle(event);
+  handle = view.handle;
 
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -1,5 +1,5 @@
 import { runningLate } from '../../core/running-late.js';
-import type { ExecutionSource } from '../execution-source.js';
+import type { ExecutionReadSource } from '../execution-source.js';
 import {
   colorsFor,
   EXECUTION_ICONS,
@@ -18,7 +18,7 @@ export interface ListCommandOptions {
 }
 
 /** `stepflow ls`: newest first. */
-export async function listCommand(source: ExecutionSource, options: ListCommandOptions): Promise<number> {
+export async function listCommand(source: ExecutionReadSource, options: ListCommandOptions): Promise<number> {
   const statuses = parseStatuses(options.status);
   const limit = parseLimit(options.limit) ?? 20;
   const page = await source.list({ ...(statuses ? { status: statuses } : {}), limit });

@@ -3,7 +3,7 @@ import { StepflowError, ERROR_CODES } from '../../core/errors.js';
 import { LineFlag } from '../../core/model.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
 import { stepSubtree } from '../../core/step-subtree.js';
-import type { ExecutionSource } from '../execution-source.js';
+import type { ExecutionReadSource } from '../execution-source.js';
 
 const FOLLOW_POLL_MS = 200;
 const PAGE = 5000;
@@ -13,7 +13,7 @@ const PAGE = 5000;
  * they were stored). `--follow` polls the data dir or the server, so it tails any process's run.
  */
 export async function logsCommand(
-  source: ExecutionSource,
+  source: ExecutionReadSource,
   id: string,
   options: { step?: string; follow?: boolean },
 ): Promise<number> {

@@ -1,6 +1,6 @@
 import { ERROR_CODES, isStepflowError, StepflowError } from '../../core/errors.js';
 import type { RunSearchLineBody, RunSearchPageBody } from '../../protocol/run-search-schemas.js';
-import type { ExecutionSource } from '../execution-source.js';
+import type { ExecutionReadSource } from '../execution-source.js';
 import { colorsFor, EXECUTION_ICONS, formatTime, paintStatus, type Colors } from '../format.js';
 import { parseLimit, parseStatuses } from '../parse-options.js';
 
@@ -20,7 +20,7 @@ const MAX_EMPTY_PAGES = 10;
  * (as grep does).
  */
 export async function searchCommand(
-  source: ExecutionSource,
+  source: ExecutionReadSource,
   text: string,
   options: SearchCommandOptions,
 ): Promise<number> {

@@ -1,6 +1,6 @@
 import type { Annotation, Step } from '../../core/model.js';
 import { annotationLocation } from '../annotation-location.js';
-import type { ExecutionSource } from '../execution-source.js';
+import type { ExecutionReadSource } from '../execution-source.js';
 import {
   colorsFor,
   EXECUTION_ICONS,
@@ -14,7 +14,7 @@ import {
 
 /** `stepflow show <id>`: one execution with its steps, artifacts and annotations. */
 export async function showCommand(
-  source: ExecutionSource,
+  source: ExecutionReadSource,
   id: string,
   options: { json?: boolean; summary?: boolean },
 ): Promise<number> {

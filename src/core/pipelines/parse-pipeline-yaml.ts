@@ -1,13 +1,6 @@
-import {
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  type Document,
-  type Node as YamlNode,
-} from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlLibrary from 'yaml';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { StepflowError, ERROR_CODES } from '../errors.js';
 import {
   MAX_ARG_LENGTH,
@@ -34,6 +27,16 @@ import {
   type PipelineWarnings,
 } from './pipeline-definition.js';
 import { DEFAULT_CRITICAL_AFTER_SECONDS, DEFAULT_WARN_AFTER_SECONDS } from './node-timing.js';
+
+/**
+ * The `yaml` package is some 70 CommonJS files, about 30 ms to load, and every StepFlow process
+ * builds the saved pipelines' checker while few ever parse a pipeline (a `stepflow run` never
+ * does): it is loaded at the first parse. With `require`, as the parse is synchronous (its callers
+ * are) and the package is CommonJS; an `import` of it loads the same files.
+ */
+const requireHere = createRequire(import.meta.url);
+let yamlLibrary: typeof YamlLibrary | undefined;
+const yaml = (): typeof YamlLibrary => (yamlLibrary ??= requireHere('yaml') as typeof YamlLibrary);
 
 /** One thing wrong with a pipeline file: where (YAML path, 1-based line and column) and what. */
 export interface PipelineProblem {
@@ -108,8 +111,8 @@ function checkPipelineYaml(text: string): { definition?: PipelineDefinition; pro
     const message = `the file is ${text.length} characters long; at most ${MAX_PIPELINE_YAML_LENGTH} are allowed`;
     return { problems: [{ path: '', line: 1, column: 1, message }] };
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const lineCounter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const reader = new Reader(doc, lineCounter);
   if (doc.errors.length > 0) {
     // A broken tree would only add noise: the syntax errors alone, each where the parser saw it.
@@ -176,7 +179,7 @@ class Reader {
   }
 
   pipeline(root: YamlNode | null): PipelineDefinition | undefined {
-    if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
+    if (root === null || (yaml().isScalar(root) && (root.value === null || root.value === ''))) {
       this.problem(root, '', 'the file is empty: a pipeline needs `name` and `nodes`');
       return undefined;
     }
@@ -382,11 +385,11 @@ class Reader {
   private retry(entry: Entry | undefined): PipelineNodeRetry | undefined {
     if (entry === undefined) return undefined;
     const value = this.resolve(entry.value, entry.path);
-    if (isScalar(value) && typeof value.value === 'number') {
+    if (yaml().isScalar(value) && typeof value.value === 'number') {
       const max = this.integer(entry, 0, MAX_RETRY_ATTEMPTS);
       return max === undefined ? undefined : { max, delaySeconds: 0 };
     }
-    if (!isMap(value)) {
+    if (!yaml().isMap(value)) {
       this.problem(value ?? entry.keyNode, entry.path, 'must be a number of attempts or `{ max, delay }`');
       return undefined;
     }
@@ -447,11 +450,11 @@ class Reader {
         continue;
       }
       const value = this.resolve(variable.value, variable.path);
-      const scalar = isScalar(value) ? value.value : undefined;
+      const scalar = yaml().isScalar(value) ? value.value : undefined;
       // `PORT: 8080` and `DEBUG: true` mean the text: numbers and booleans are taken as written.
       if (typeof scalar === 'number' || typeof scalar === 'boolean') {
         env[variable.key] =
-          isScalar(value) && typeof value.source === 'string' ? value.source : String(scalar);
+          yaml().isScalar(value) && typeof value.source === 'string' ? value.source : String(scalar);
         continue;
       }
       const text = this.text(variable, { max: MAX_ARG_LENGTH, allowEmpty: true, nulFree: true });
@@ -484,7 +487,7 @@ class Reader {
     keyNode?: YamlNode,
   ): Entry[] | undefined {
     const value = this.resolve(node, path);
-    if (!isMap(value)) {
+    if (!yaml().isMap(value)) {
       this.problem(value ?? keyNode, path, `must be a map (\`key: value\` lines or \`{ … }\`)`);
       return undefined;
     }
@@ -492,7 +495,7 @@ class Reader {
     const seen = new Map<string, YamlNode>();
     for (const pair of value.items) {
       const key = pair.key as YamlNode | null;
-      const keyValue = isScalar(key) ? key.value : undefined;
+      const keyValue = yaml().isScalar(key) ? key.value : undefined;
       if (key === null || (typeof keyValue !== 'string' && typeof keyValue !== 'number') || keyValue === '') {
         this.problem(key ?? value, path, 'keys must be plain names');
         continue;
@@ -526,7 +529,7 @@ class Reader {
 
   /** An alias stands for its anchor's node (counted: see {@link MAX_ALIASES}). */
   private resolve(node: YamlNode | null, path: string): YamlNode | null {
-    if (!isAlias(node)) return node;
+    if (!yaml().isAlias(node)) return node;
     this.aliases++;
     const target = this.aliases > MAX_ALIASES ? undefined : (node.resolve(this.doc) as YamlNode | undefined);
     if (target !== undefined) return this.resolve(target, path);
@@ -565,7 +568,7 @@ class Reader {
       asWritten?: boolean;
     },
   ): string | undefined {
-    const value = isScalar(node) ? (asWritten ? writtenText(node) : node.value) : undefined;
+    const value = yaml().isScalar(node) ? (asWritten ? writtenText(node) : node.value) : undefined;
     if (typeof value !== 'string') {
       this.problem(node ?? fallback, path, `must be text, got ${describe(node)}`);
       return undefined;
@@ -596,7 +599,7 @@ class Reader {
   ): { value: string; node: YamlNode; path: string }[] | undefined {
     if (entry === undefined) return undefined;
     const node = this.resolve(entry.value, entry.path);
-    if (!list && isScalar(node) && typeof writtenText(node) === 'string') {
+    if (!list && yaml().isScalar(node) && typeof writtenText(node) === 'string') {
       const value = this.textOf(
         node,
         entry.path,
@@ -605,7 +608,7 @@ class Reader {
       );
       return value === undefined ? undefined : [{ value, node, path: `${entry.path}[0]` }];
     }
-    if (!isSeq(node)) {
+    if (!yaml().isSeq(node)) {
       this.problem(
         node ?? entry.keyNode,
         entry.path,
@@ -640,7 +643,7 @@ class Reader {
   ): number | undefined {
     if (entry === undefined) return undefined;
     const node = this.resolve(entry.value, entry.path);
-    const value = isScalar(node) ? node.value : undefined;
+    const value = yaml().isScalar(node) ? node.value : undefined;
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       this.problem(node ?? entry.keyNode, entry.path, `must be a number, got ${describe(node)}`);
       return undefined;
@@ -666,7 +669,7 @@ class Reader {
   private boolean(entry: Entry | undefined): boolean | undefined {
     if (entry === undefined) return undefined;
     const node = this.resolve(entry.value, entry.path);
-    const value = isScalar(node) ? node.value : undefined;
+    const value = yaml().isScalar(node) ? node.value : undefined;
     if (typeof value === 'boolean') return value;
     this.problem(node ?? entry.keyNode, entry.path, `must be true or false, got ${describe(node)}`);
     return undefined;
@@ -678,7 +681,7 @@ class Reader {
  * `true`); undefined for null and for anything else.
  */
 function writtenText(node: YamlNode | null): string | undefined {
-  if (!isScalar(node)) return undefined;
+  if (!yaml().isScalar(node)) return undefined;
   if (typeof node.value === 'string') return node.value;
   if (typeof node.value !== 'number' && typeof node.value !== 'boolean') return undefined;
   return typeof node.source === 'string' ? node.source : String(node.value);
@@ -687,9 +690,9 @@ function writtenText(node: YamlNode | null): string | undefined {
 /** What a wrong value is, in a user's words: "a list", "the number 3", "nothing". */
 function describe(node: YamlNode | null): string {
   if (node === null) return 'nothing';
-  if (isMap(node)) return 'a map';
-  if (isSeq(node)) return 'a list';
-  if (isScalar(node)) {
+  if (yaml().isMap(node)) return 'a map';
+  if (yaml().isSeq(node)) return 'a list';
+  if (yaml().isScalar(node)) {
     if (node.value === null) return 'nothing';
     if (typeof node.value === 'number') return `the number ${String(node.value)}`;
     if (typeof node.value === 'boolean') return String(node.value);
