@@ -167,6 +167,8 @@ export function createApplication(deps: ApplicationDeps): Application {
   });
   // A run in a project works in a copy of its own: removed once it has finished.
   bus.subscribe(projects.onEvent);
+  const savedPipelines = createSavedPipelines({ store: deps.savedPipelines });
+  const pipelines = createPipelineRuns({ store: deps.pipelineRuns, executions, bus });
   return {
     executions,
     jobs: createJobs({
@@ -176,6 +178,10 @@ export function createApplication(deps: ApplicationDeps): Application {
       secrets: deps.secretKeeper,
       backups: deps.snapshots !== undefined,
       settle: () => writer.flush(),
+      pipelines: {
+        savedPipeline: (name) => savedPipelines.get(name),
+        pipelineRun: (id) => pipelines.get(id),
+      },
     }),
     remote: createRemoteRuns({ store, bus, writer }),
     workers,
@@ -211,8 +217,8 @@ export function createApplication(deps: ApplicationDeps): Application {
       ...(deps.now ? { now: deps.now } : {}),
     }),
     audit,
-    savedPipelines: createSavedPipelines({ store: deps.savedPipelines }),
-    pipelines: createPipelineRuns({ store: deps.pipelineRuns, executions, bus }),
+    savedPipelines,
+    pipelines,
     host: createHostMonitor({ sampler: deps.hostSampler, name: deps.owner.host, workers }),
     environments: createEnvironments({
       store: deps.environments,

@@ -12,6 +12,7 @@ import {
   isFinalRunStatus,
   newRunNodes,
   type PipelineRun,
+  type PipelineRunJobLink,
 } from '../../core/pipelines/pipeline-run.js';
 import { nodesToRerun } from '../../core/pipelines/pipeline-rules.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
@@ -27,9 +28,19 @@ const HISTORY_RUNS = 20;
 export interface PipelineRuns {
   /**
    * Creates a run of `definition` and starts its first nodes; never waits for them. `cwd`: where
-   * relative working directories resolve (the caller's; the definition's own `cwd` wins).
+   * relative working directories resolve (the caller's; the definition's own `cwd` wins). `env`:
+   * added to the definition's (its values win; a node's own still wins over both). `job`: the job
+   * fire that starts it, saved with the run.
    */
-  start(definition: PipelineDefinition, options: { cwd: string; createdBy?: string }): Promise<PipelineRun>;
+  start(
+    definition: PipelineDefinition,
+    options: {
+      cwd: string;
+      createdBy?: string;
+      env?: Record<string, string>;
+      job?: PipelineRunJobLink;
+    },
+  ): Promise<PipelineRun>;
   /** The run as this process knows it now (a run it drives is fresher than the store). */
   get(id: string): Promise<PipelineRun>;
   list(query: PipelineRunQuery): Promise<PipelineRunPage>;
@@ -42,7 +53,15 @@ export interface PipelineRuns {
    * A new run of the same definition, linked back (`rerunOf`). `failed`: only the nodes that did
    * not succeed and those after them run; the others keep their state and outputs.
    */
-  rerun(id: string, options: { only: 'failed' | 'all'; createdBy?: string }): Promise<PipelineRun>;
+  rerun(
+    id: string,
+    options: { only: 'failed' | 'all'; createdBy?: string; job?: PipelineRunJobLink },
+  ): Promise<PipelineRun>;
+  /**
+   * Resolves with the run's final state: when this process drives it, at its end; an ended run at
+   * once. A run another process drives is a `conflict` (its end is heard there, not here).
+   */
+  ended(id: string): Promise<PipelineRun>;
   close(): void;
 }
 
@@ -152,7 +171,10 @@ export function createPipelineRuns(deps: PipelineRunsDeps): PipelineRuns {
 
   const newRun = (
     definition: PipelineDefinition,
-    extra: Pick<PipelineRun, 'rerunOf'> & { createdBy?: string | undefined },
+    extra: Pick<PipelineRun, 'rerunOf'> & {
+      createdBy?: string | undefined;
+      job?: PipelineRunJobLink | undefined;
+    },
   ): PipelineRun => {
     const created = now();
     return {
@@ -167,14 +189,19 @@ export function createPipelineRuns(deps: PipelineRunsDeps): PipelineRuns {
       rerunOf: extra.rerunOf,
       cancelRequested: false,
       nodes: newRunNodes(definition),
+      ...(extra.job === undefined ? {} : { job: extra.job }),
     };
   };
 
   return {
     async start(definition, options) {
       // The run keeps where it ran: its retries and re-runs resolve paths the same way.
-      const resolved = { ...definition, cwd: path.resolve(options.cwd, definition.cwd ?? '.') };
-      return drive(newRun(resolved, { rerunOf: null, createdBy: options.createdBy }));
+      const resolved = {
+        ...definition,
+        cwd: path.resolve(options.cwd, definition.cwd ?? '.'),
+        env: { ...definition.env, ...options.env },
+      };
+      return drive(newRun(resolved, { rerunOf: null, createdBy: options.createdBy, job: options.job }));
     },
 
     get: read,
@@ -217,7 +244,11 @@ export function createPipelineRuns(deps: PipelineRunsDeps): PipelineRuns {
       if (!isFinalRunStatus(previous.status)) {
         throw conflict(`pipeline run ${id} is still ${previous.status}; cancel it or wait for its end`);
       }
-      const run = newRun(previous.definition, { rerunOf: id, createdBy: options.createdBy });
+      const run = newRun(previous.definition, {
+        rerunOf: id,
+        createdBy: options.createdBy,
+        job: options.job,
+      });
       if (options.only === 'failed') {
         const again = nodesToRerun(previous.definition, previous);
         run.nodes = run.nodes.map((node) =>
@@ -227,6 +258,14 @@ export function createPipelineRuns(deps: PipelineRunsDeps): PipelineRuns {
         );
       }
       return drive(run);
+    },
+
+    async ended(id) {
+      const driven = drivers.get(id);
+      if (driven !== undefined) return driven.whenEnded();
+      const run = await read(id);
+      if (isFinalRunStatus(run.status)) return run;
+      throw conflict(`pipeline run ${id} is driven by another StepFlow process`);
     },
 
     close() {
