@@ -197,9 +197,8 @@ export function createPipelineRuns(deps: PipelineRunsDeps): PipelineRuns {
     async start(definition, options) {
       // The run keeps where it ran: its retries and re-runs resolve paths the same way.
       const resolved = {
-        ...definition,
+        ...withCallerEnv(definition, options.env ?? {}),
         cwd: path.resolve(options.cwd, definition.cwd ?? '.'),
-        env: { ...definition.env, ...options.env },
       };
       return drive(newRun(resolved, { rerunOf: null, createdBy: options.createdBy, job: options.job }));
     },
@@ -274,5 +273,25 @@ export function createPipelineRuns(deps: PipelineRunsDeps): PipelineRuns {
       for (const driver of drivers.values()) driver.stop();
       drivers.clear();
     },
+  };
+}
+
+/**
+ * The definition with the caller's `env` over the pipeline's: each node's env holds the pipeline's
+ * already (the parser overlays it), so a value the node took from the pipeline gives way, and one
+ * the node sets itself stays.
+ */
+function withCallerEnv(definition: PipelineDefinition, env: Record<string, string>): PipelineDefinition {
+  if (Object.keys(env).length === 0) return definition;
+  const fromPipeline = (node: PipelineDefinition['nodes'][number], key: string) =>
+    !Object.hasOwn(node.env, key) || node.env[key] === definition.env[key];
+  return {
+    ...definition,
+    env: { ...definition.env, ...env },
+    nodes: definition.nodes.map((node) => {
+      const own = { ...node.env };
+      for (const [key, value] of Object.entries(env)) if (fromPipeline(node, key)) own[key] = value;
+      return { ...node, env: own };
+    }),
   };
 }
