@@ -169,7 +169,7 @@ const jobFields = {
       minLength: 1,
       maxLength: 256,
       description:
-        'A pipeline job: each fire starts a run of the saved pipeline of this name, read as it is then (docs/JOBS.md, "Pipeline jobs"). Instead of `command`/`argv`; not with secretEnv, tags, limits, environment, project, runsOn, backup, retryOnLost, lateAfterSeconds, lateByP95 or retry.onExitCodes. A job keeps its kind',
+        'A pipeline job: each fire starts a run of the saved pipeline of this name, read as it is then (docs/JOBS.md, "Pipeline jobs"). Instead of `command`/`argv`; not with secretEnv, tags, limits, environment, project, runsOn, backup, retryOnLost, lateAfterSeconds, lateByP95, retention or retry.onExitCodes. A job keeps its kind',
     }),
   ),
   cwd: Type.Optional(CwdInputSchema),

@@ -209,6 +209,7 @@ function checkPipelineJob(input: JobInput, command: JobCommand): void {
   notForPipeline('backup', input.backup !== undefined);
   notForPipeline('retryOnLost', input.retryOnLost === true);
   notForPipeline('lateByP95', input.lateByP95 === true);
+  notForPipeline('retention', input.retention !== undefined && input.retention !== null);
   notForPipeline('lateAfterSeconds', input.lateAfterSeconds !== undefined && input.lateAfterSeconds !== null);
   notForPipeline(
     'retry.onExitCodes',

@@ -118,7 +118,10 @@ export async function jobFromUpdateBody(
   );
 }
 
-/** Fields of a body that shape one process: a pipeline job has none (its nodes say how each runs). */
+/**
+ * Fields of a body that shape one process, or apply to a job's executions: a pipeline job has
+ * none (its nodes say how each runs; their executions are the pipeline's, not the job's).
+ */
 const NOT_FOR_PIPELINE = [
   'command',
   'argv',
@@ -132,6 +135,7 @@ const NOT_FOR_PIPELINE = [
   'retryOnLost',
   'lateAfterSeconds',
   'lateByP95',
+  'retention',
 ] as const;
 
 /** A pipeline job's body gives none of {@link NOT_FOR_PIPELINE}, not even empty: a 400 names it. */
@@ -192,7 +196,6 @@ async function pipelineJobFromUpdateBody(
     maxConcurrentRuns: body.maxConcurrentRuns !== undefined ? body.maxConcurrentRuns : job.maxConcurrentRuns,
     missedFire: body.missedFire ?? job.missedFire,
     webhooks: body.webhooks ?? job.webhooks,
-    retention: body.retention !== undefined ? body.retention : (job.retention ?? null),
   };
   return validateJob(
     merged,
