@@ -247,6 +247,7 @@ describe('pipeline jobs', () => {
     await refused({ pipeline, tags: { a: 'b' } }, 'tags');
     await refused({ pipeline, retry: { maxAttempts: 2, onExitCodes: [1] } }, 'retry.onExitCodes');
     await refused({ pipeline, lateAfterSeconds: 5 }, 'lateAfterSeconds');
+    await refused({ pipeline, retention: { days: 3 } }, 'retention');
 
     const job = await createJob(url, { name: uniqueName('kind'), pipeline, triggers: [] });
     const toCommand = await call(url, 'PATCH', `/api/jobs/${job.id}`, { command: 'echo hi' });
