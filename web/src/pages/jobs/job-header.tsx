@@ -74,7 +74,7 @@ export function JobHeader({ job, now, successText }: { job: Job; now: number; su
         <dl className="job-facts">
           {job.pipeline !== null ? (
             <Fact label="Pipeline">
-              <Link to={`/pipelines/${encodeURIComponent(job.pipeline)}`} data-testid="job-pipeline">
+              <Link to={`/pipelines/saved/${encodeURIComponent(job.pipeline)}`} data-testid="job-pipeline">
                 {job.pipeline}
               </Link>
             </Fact>

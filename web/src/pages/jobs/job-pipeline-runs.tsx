@@ -33,7 +33,7 @@ export function JobPipelineRuns({
         <span className="count" data-testid="run-count">
           {runs?.length ?? 0}
         </span>
-        <Link to={`/pipelines/${encodeURIComponent(pipeline)}`} className="card-header-link">
+        <Link to={`/pipelines/saved/${encodeURIComponent(pipeline)}`} className="card-header-link">
           {pipeline}
         </Link>
       </h2>
