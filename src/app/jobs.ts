@@ -37,7 +37,7 @@ export interface Jobs {
   readonly reads: JobReads;
 }
 
-export type StartedJobRun =
+type StartedJobRun =
   { kind: 'execution'; execution: Execution } | { kind: 'pipeline'; pipelineRun: PipelineRun };
 
 /** What the jobs need of the pipelines: a pipeline job names a saved one, and starts its runs. */
