@@ -168,7 +168,13 @@ export function createApplication(deps: ApplicationDeps): Application {
   // A run in a project works in a copy of its own: removed once it has finished.
   bus.subscribe(projects.onEvent);
   const savedPipelines = createSavedPipelines({ store: deps.savedPipelines });
-  const pipelines = createPipelineRuns({ store: deps.pipelineRuns, executions, bus });
+  const pipelines = createPipelineRuns({
+    store: deps.pipelineRuns,
+    executions,
+    bus,
+    owner: deps.owner,
+    ...(deps.isOwnerAlive === undefined ? {} : { isOwnerAlive: deps.isOwnerAlive }),
+  });
   return {
     executions,
     jobs: createJobs({

@@ -133,7 +133,7 @@ export function describePipelineRunStoreContract(
 
     it("keeps the job that started a run, and lists a job's runs by status", async () => {
       const link = { jobId: 'job-a', attempt: 1, retryOfId: null, scheduledAt: '2030-01-01T00:00:00.000Z' };
-      const first = run({ job: link });
+      const first = run({ job: link, driver: { host: 'h1', pid: 42, startTime: 1234 } });
       const retry = run({
         job: { ...link, attempt: 2, retryOfId: first.id },
         status: 'running',

@@ -1,9 +1,13 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createExecutionIdFactory } from '../../src/core/execution-ids.js';
+import { newRunNodes, type PipelineRun } from '../../src/core/pipelines/pipeline-run.js';
 import type { WebhookPayload } from '../../src/notify/webhook-payload.js';
 import type { PipelineRunJson } from '../../src/protocol/pipeline-json.js';
 import type { PipelineRunPageBody } from '../../src/protocol/pipeline-schemas.js';
+import { openSqliteStores } from '../../src/store/sqlite/open-sqlite-stores.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { useTestServers } from '../helpers/test-server.js';
 import { call, createJob, historyOf, uniqueName, waitFor } from './jobs-client.js';
@@ -207,6 +211,66 @@ describe('pipeline jobs', () => {
     expect(retry).toMatchObject({ status: 'succeeded', rerunOf: failed.id, job: { attempt: 2 } });
     expect(fs.readFileSync(path.join(dir, 'first.txt'), 'utf8')).toBe('once\n');
     expect(await after.stepflow.jobs.listPendingRetries()).toEqual([]);
+  });
+
+  it('ends a run whose driving server died instead of skipping every fire behind it (overlap skip)', async () => {
+    const dataDir = tempDir();
+    const { url } = await startServer({ dataDir });
+    const pipeline = await savePipeline(url, { nodes: { a: { run: 'true' } } });
+    const job = await createJob(url, {
+      name: uniqueName('after-a-crash'),
+      pipeline,
+      triggers: [{ intervalSeconds: 1 }],
+      overlap: 'skip',
+      enabled: false,
+    });
+    // What a server killed mid-run leaves: the job's run, "running", driven by a process now gone.
+    const definition = {
+      name: pipeline,
+      env: {},
+      nodes: [
+        {
+          name: 'a',
+          command: 'true',
+          env: {},
+          needs: [],
+          if: 'success' as const,
+          retry: { max: 0, delaySeconds: 0 },
+          runsOn: [],
+          continueOnError: false,
+        },
+      ],
+    };
+    const orphan: PipelineRun = {
+      id: createExecutionIdFactory()(Date.now() - 60_000),
+      name: pipeline,
+      definition,
+      status: 'running',
+      createdAt: new Date(Date.now() - 60_000).toISOString(),
+      startedAt: new Date(Date.now() - 60_000).toISOString(),
+      endedAt: null,
+      rerunOf: null,
+      cancelRequested: false,
+      nodes: newRunNodes(definition),
+      job: { jobId: job.id, attempt: 1, retryOfId: null, scheduledAt: null },
+      // No process has this pid on this host (beyond any pid_max).
+      driver: { host: os.hostname(), pid: 2 ** 31 - 2, startTime: 1 },
+    };
+    const other = await openSqliteStores({ dataDir });
+    await other.pipelineRuns.insertPipelineRun(orphan);
+    await other.store.close();
+
+    await call(url, 'POST', `/api/jobs/${job.id}/resume`);
+    const started = await waitFor(
+      async () => (await historyOf(url, job.id)).find((fire) => fire.outcome !== 'queued'),
+      'the first fire',
+      10_000,
+    );
+    await call(url, 'POST', `/api/jobs/${job.id}/pause`);
+    expect(started).toMatchObject({ outcome: 'started' });
+    const ended = (await call<PipelineRunJson>(url, 'GET', `/api/pipelines/runs/${orphan.id}`)).body;
+    expect(ended.status).toBe('cancelled');
+    expect(ended.nodes[0]!.reason).toBe('the StepFlow process that drove it stopped');
   });
 
   it('a timeout cancels the whole pipeline run, which counts as timed out (a failure)', async () => {

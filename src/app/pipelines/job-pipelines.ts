@@ -5,9 +5,6 @@ import type { PipelineTarget, StartedPipelineRun } from '../../scheduler/job-run
 import type { SavedPipelines } from '../saved-pipelines.js';
 import type { PipelineRuns } from './pipeline-runs.js';
 
-/** A job's pipeline runs open at once: far beyond any overlap limit (`MAX_CONCURRENT_RUNS`). */
-const OPEN_RUNS_LIMIT = 500;
-
 /**
  * How the scheduler runs a pipeline job's attempts (docs/JOBS.md, "Pipeline jobs"), bound by the
  * composition root. The saved pipeline is read at each fire, as it is then; the job's `env` is added
@@ -69,13 +66,6 @@ export function createJobPipelines(
       return follow(run, job);
     },
     cancel: (id) => app().pipelines.cancel(id),
-    async openRuns(jobId) {
-      const page = await app().pipelines.list({
-        jobId,
-        status: ['queued', 'running'],
-        limit: OPEN_RUNS_LIMIT,
-      });
-      return page.items.map((run) => run.id);
-    },
+    openRuns: (jobId) => app().pipelines.openRunsOfJob(jobId),
   };
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { ERROR_CODES, StepflowError, notFound } from '../../core/errors.js';
 import { isExecutionEvent, type StepflowEvent } from '../../core/events.js';
 import { createExecutionIdFactory } from '../../core/execution-ids.js';
-import type { Execution } from '../../core/model.js';
+import type { Execution, ExecutionOwner } from '../../core/model.js';
 import { nodeHistory } from '../../core/pipelines/node-timing.js';
 import type { PipelineDefinition } from '../../core/pipelines/pipeline-definition.js';
 import {
@@ -62,6 +62,12 @@ export interface PipelineRuns {
    * once. A run another process drives is a `conflict` (its end is heard there, not here).
    */
   ended(id: string): Promise<PipelineRun>;
+  /**
+   * A job's pipeline runs going on (any replica's), for its overlap policy. One whose driving
+   * process died (this host only can tell) is driven by nobody: it is ended `cancelled` here and
+   * not counted, so a restart does not block the job's fires for good.
+   */
+  openRunsOfJob(jobId: string): Promise<string[]>;
   close(): void;
 }
 
@@ -73,7 +79,14 @@ export interface PipelineRunsDeps {
   /** How often nodes run by other processes (workers) are read from the store; default 1 s. */
   pollMs?: number;
   onError?: (error: unknown) => void;
+  /** This process, saved on each run it drives. */
+  owner?: ExecutionOwner;
+  /** Whether a run's driver still lives (true when it cannot tell: another host). */
+  isOwnerAlive?: (owner: ExecutionOwner) => boolean;
 }
+
+/** A job's pipeline runs open at once: far beyond any overlap limit (`MAX_CONCURRENT_RUNS`). */
+const OPEN_RUNS_LIMIT = 500;
 
 const conflict = (message: string) => new StepflowError(ERROR_CODES.CONFLICT, message);
 
@@ -190,7 +203,31 @@ export function createPipelineRuns(deps: PipelineRunsDeps): PipelineRuns {
       cancelRequested: false,
       nodes: newRunNodes(definition),
       ...(extra.job === undefined ? {} : { job: extra.job }),
+      ...(deps.owner === undefined ? {} : { driver: deps.owner }),
     };
+  };
+
+  /** Ends a run nobody drives, with what it still runs: its open executions are cancelled. */
+  const endUndriven = async (run: PipelineRun, reason: string): Promise<PipelineRun> => {
+    for (const node of run.nodes) {
+      const last = node.attempts.at(-1);
+      if (last !== undefined && !isTerminalExecutionStatus(last.status as Execution['status'])) {
+        await executions.cancel(last.executionId).catch(onError);
+      }
+      if (!isFinalNodeStatus(node.status)) {
+        node.status = 'cancelled';
+        node.reason = reason;
+        node.endedAt = now().toISOString();
+      }
+    }
+    const ended = {
+      ...run,
+      cancelRequested: true,
+      status: 'cancelled' as const,
+      endedAt: now().toISOString(),
+    };
+    await store.updatePipelineRun(ended);
+    return ended;
   };
 
   return {
@@ -217,25 +254,27 @@ export function createPipelineRuns(deps: PipelineRunsDeps): PipelineRuns {
       if (isFinalRunStatus(run.status))
         throw conflict(`pipeline run ${id} has already ended (${run.status})`);
       // Nobody drives it (the process that did stopped): end it here, with what it still runs.
-      for (const node of run.nodes) {
-        const last = node.attempts.at(-1);
-        if (last !== undefined && !isTerminalExecutionStatus(last.status as Execution['status'])) {
-          await executions.cancel(last.executionId).catch(onError);
-        }
-        if (!isFinalNodeStatus(node.status)) {
-          node.status = 'cancelled';
-          node.reason = 'the pipeline run was cancelled';
-          node.endedAt = now().toISOString();
-        }
+      return endUndriven(run, 'the pipeline run was cancelled');
+    },
+
+    async openRunsOfJob(jobId) {
+      const page = await store.listPipelineRuns({
+        jobId,
+        status: ['queued', 'running'],
+        limit: OPEN_RUNS_LIMIT,
+      });
+      const open: string[] = [];
+      for (const run of page.items) {
+        const orphan =
+          !drivers.has(run.id) &&
+          run.driver !== undefined &&
+          deps.isOwnerAlive !== undefined &&
+          !deps.isOwnerAlive(run.driver);
+        if (!orphan) open.push(run.id);
+        // Its end is recorded; failing that, it is not counted anyway (the error is reported).
+        else await endUndriven(run, 'the StepFlow process that drove it stopped').catch(onError);
       }
-      const ended = {
-        ...run,
-        cancelRequested: true,
-        status: 'cancelled' as const,
-        endedAt: now().toISOString(),
-      };
-      await store.updatePipelineRun(ended);
-      return ended;
+      return open;
     },
 
     async rerun(id, options) {

@@ -1,3 +1,4 @@
+import type { ExecutionOwner } from '../model.js';
 import type { PipelineDefinition } from './pipeline-definition.js';
 
 /**
@@ -98,6 +99,11 @@ export interface PipelineRun {
   nodes: PipelineRunNode[];
   /** Started by a job's fire (or its retry); absent for runs started by hand. */
   job?: PipelineRunJobLink;
+  /**
+   * The process that drives it (absent in runs saved before): a run whose driver died is driven
+   * by nobody, and a job's overlap count ends it rather than wait for it forever.
+   */
+  driver?: ExecutionOwner;
 }
 
 /** The first record of every node: all `waiting`. */
