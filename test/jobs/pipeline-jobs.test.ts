@@ -112,6 +112,28 @@ describe('pipeline jobs', () => {
     expect(runs[0]!.status).toBe('running');
   });
 
+  it('overlap cancel-previous: a fire cancels the pipeline run still going and starts its own', async () => {
+    const { url } = await startServer();
+    const pipeline = await savePipeline(url, { nodes: { slow: { run: 'sleep 30' } } });
+    const job = await createJob(url, {
+      name: uniqueName('newest-wins-pipeline'),
+      pipeline,
+      triggers: [{ intervalSeconds: 2 }],
+      overlap: 'cancel-previous',
+    });
+    const runs = await waitFor(
+      async () => {
+        const all = await runsOfJob(url, job.id);
+        return all.length >= 2 && all.at(-1)!.status === 'cancelled' && all;
+      },
+      'the first run cancelled by the second fire',
+      20_000,
+    );
+    await call(url, 'POST', `/api/jobs/${job.id}/pause`);
+    expect(runs.at(-1)!.nodes[0]!.status).toBe('cancelled');
+    expect(['queued', 'running']).toContain(runs.at(-2)!.status);
+  });
+
   it('retries a failed run by re-running only the failed node; the webhook gets the pipeline run', async () => {
     const receiver = await startReceiver();
     const { url } = await startServer();
