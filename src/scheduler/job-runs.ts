@@ -468,8 +468,12 @@ export function createJobRuns(deps: JobRunsDeps) {
       run.kind === 'pipeline'
         ? await startPipelineAttempt(current, run, retry.failedExecutionId)
         : await submitAttempt(current, run, retry.failedExecutionId);
-    // Refused (shutting down): put the record back for the next start.
-    if (started === undefined) await saveRetry(retry);
+    if (started === undefined) {
+      // Refused (shutting down): put the record back for the next start. A pipeline run that
+      // cannot be re-run (deleted meanwhile) never will be: the job's run ends with its failure.
+      if (run.kind === 'pipeline' && !stopped) finishRun(jobId, run, failed);
+      else await saveRetry(retry);
+    }
   };
 
   const claimRetry = async (retry: PendingRetry): Promise<PendingRetry | undefined> => {
