@@ -58,5 +58,12 @@ describe('pipeline jobs in the dashboard', () => {
     await expect
       .poll(() => jobs.getByRole('link', { name: 'nightly-pipeline' }).count(), { timeout: 15_000 })
       .toBe(1);
+
+    // The jobs list names the pipeline where a command job shows its last execution.
+    await page.goto(`${server.url}/jobs`);
+    const row = page.locator(`tr[data-job-id="${jobId}"]`);
+    await expect
+      .poll(() => row.getByRole('link', { name: 'pipeline e2e-nightly' }).count(), { timeout: 15_000 })
+      .toBe(1);
   });
 });
