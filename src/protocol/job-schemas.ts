@@ -457,6 +457,9 @@ const DeliverySchema = Type.Object({
   url: Type.String(),
   event: StringEnum(WEBHOOK_EVENTS),
   executionId: Nullable(Type.String()),
+  pipelineRunId: Nullable(
+    Type.String({ description: "A pipeline job's delivery: the pipeline run it is about" }),
+  ),
   attempt: Type.Integer(),
   statusCode: Nullable(Type.Integer()),
   ok: Type.Boolean(),

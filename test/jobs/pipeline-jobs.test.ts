@@ -10,7 +10,7 @@ import type { PipelineRunPageBody } from '../../src/protocol/pipeline-schemas.js
 import { openSqliteStores } from '../../src/store/sqlite/open-sqlite-stores.js';
 import { useTempDirs } from '../helpers/temp-dir.js';
 import { useTestServers } from '../helpers/test-server.js';
-import { call, createJob, historyOf, uniqueName, waitFor } from './jobs-client.js';
+import { call, createJob, deliveriesOf, historyOf, uniqueName, waitFor } from './jobs-client.js';
 import { useWebhookReceivers } from './webhook-receiver.js';
 
 /**
@@ -180,6 +180,15 @@ describe('pipeline jobs', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.calls).toHaveLength(1);
     const payload = JSON.parse(receiver.calls[0]!.body) as WebhookPayload;
+    const deliveries = await waitFor(
+      async () => {
+        const items = await deliveriesOf(url, job.id);
+        return items.length > 0 && items;
+      },
+      'the delivery record',
+      10_000,
+    );
+    expect(deliveries[0]).toMatchObject({ ok: true, pipelineRunId: retry!.id, executionId: null });
     expect(payload).toMatchObject({
       event: 'success',
       job: { id: job.id, name: job.name },

@@ -299,8 +299,17 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       },
     },
     async (request) => {
-      await jobs.get(request.params.id);
-      return { items: await jobs.reads.listDeliveries(request.params.id, { limit: request.query.limit }) };
+      const job = await jobs.get(request.params.id);
+      const deliveries = await jobs.reads.listDeliveries(request.params.id, { limit: request.query.limit });
+      // As the fire history: a pipeline job's deliveries are about pipeline runs.
+      const pipeline = job.pipeline !== undefined;
+      return {
+        items: deliveries.map((delivery) => ({
+          ...delivery,
+          executionId: pipeline ? null : delivery.executionId,
+          pipelineRunId: pipeline ? delivery.executionId : null,
+        })),
+      };
     },
   );
 
