@@ -18,6 +18,7 @@ import { createNotifier, type Notifier } from './notify/notifier.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { createApplication, type Application } from './app/application.js';
 import { DEFAULT_WORKER_LEASE_MS } from './app/workers.js';
+import { createJobPipelines } from './app/pipelines/job-pipelines.js';
 import type { JobStore } from './store/job-store.js';
 import type { StoreMaintenance } from './store/maintenance.js';
 import { openSqliteStores } from './store/sqlite/open-sqlite-stores.js';
@@ -178,6 +179,7 @@ export async function createStepflow(
   const notifier = createNotifier({
     jobs,
     store,
+    pipelineRuns,
     flush: writer.flush,
     openSecret: (secret) => secretKeeper.openWebhookSecret(secret),
   });
@@ -191,6 +193,8 @@ export async function createStepflow(
     ...(snapshots ? { ownCommand: ownCommand(config.dataDir) } : {}),
     // A project job's run works in a copy of the project, made at each fire (a worker's: fetched there).
     projectPlace: (project, cwd, runsOn) => app.projects.place(project, cwd, runsOn),
+    // A pipeline job's fires start runs of its saved pipeline (docs/JOBS.md, "Pipeline jobs").
+    pipelines: createJobPipelines(() => app),
   });
   const unsubscribeNotifier = bus.subscribe(notifier.handle);
   const app = createApplication({

@@ -170,6 +170,14 @@ export function createApplication(deps: ApplicationDeps): Application {
   });
   // A run in a project works in a copy of its own: removed once it has finished.
   bus.subscribe(projects.onEvent);
+  const savedPipelines = createSavedPipelines({ store: deps.savedPipelines });
+  const pipelines = createPipelineRuns({
+    store: deps.pipelineRuns,
+    executions,
+    bus,
+    owner: deps.owner,
+    ...(deps.isOwnerAlive === undefined ? {} : { isOwnerAlive: deps.isOwnerAlive }),
+  });
   return {
     executions,
     jobs: createJobs({
@@ -179,6 +187,10 @@ export function createApplication(deps: ApplicationDeps): Application {
       secrets: deps.secretKeeper,
       backups: deps.snapshots !== undefined,
       settle: () => writer.flush(),
+      pipelines: {
+        savedPipeline: (name) => savedPipelines.get(name),
+        pipelineRun: (id) => pipelines.get(id),
+      },
     }),
     remote: createRemoteRuns({ store, bus, writer }),
     workers,
@@ -214,8 +226,8 @@ export function createApplication(deps: ApplicationDeps): Application {
       ...(deps.now ? { now: deps.now } : {}),
     }),
     audit,
-    savedPipelines: createSavedPipelines({ store: deps.savedPipelines }),
-    pipelines: createPipelineRuns({ store: deps.pipelineRuns, executions, bus }),
+    savedPipelines,
+    pipelines,
     host: createHostMonitor({ sampler: deps.hostSampler, name: deps.owner.host, workers }),
     environments: createEnvironments({
       store: deps.environments,

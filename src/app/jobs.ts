@@ -1,7 +1,8 @@
-import { ERROR_CODES, StepflowError, notFound } from '../core/errors.js';
+import { ERROR_CODES, StepflowError, isStepflowError, notFound, validationError } from '../core/errors.js';
 import type { JobEvent } from '../core/events.js';
 import type { Job, JobDefinition } from '../core/jobs/job.js';
 import type { Execution } from '../core/model.js';
+import type { PipelineRun } from '../core/pipelines/pipeline-run.js';
 import type { EventBus } from '../engine/event-bus.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { SecretKeeper } from '../secrets/secret-keeper.js';
@@ -24,13 +25,26 @@ export interface Jobs {
   delete(id: string): Promise<void>;
   pause(id: string): Promise<Job>;
   resume(id: string): Promise<Job>;
-  /** Starts a run now, outside the triggers and the overlap policy (recorded as a manual fire). */
-  runNow(id: string): Promise<Execution>;
+  /**
+   * Starts a run now, outside the triggers and the overlap policy (recorded as a manual fire): an
+   * execution, or for a pipeline job a pipeline run.
+   */
+  runNow(id: string): Promise<StartedJobRun>;
   /** The job (not found: throws). */
   get(id: string): Promise<Job>;
   /** Runs of the job in progress in this process (attempts and retries waiting). */
   activeRuns(id: string): number;
   readonly reads: JobReads;
+}
+
+type StartedJobRun =
+  { kind: 'execution'; execution: Execution } | { kind: 'pipeline'; pipelineRun: PipelineRun };
+
+/** What the jobs need of the pipelines: a pipeline job names a saved one, and starts its runs. */
+interface JobPipelines {
+  /** The saved pipeline (throws `not_found` when there is none by that name). */
+  savedPipeline(name: string): Promise<unknown>;
+  pipelineRun(id: string): Promise<PipelineRun>;
 }
 
 type DefinitionChange = Extract<
@@ -51,6 +65,7 @@ export interface JobsDeps {
    * interval, and a client re-reads the jobs list when it hears a run end.
    */
   settle?: () => Promise<void>;
+  pipelines?: JobPipelines;
 }
 
 export function createJobs({
@@ -60,7 +75,30 @@ export function createJobs({
   secrets,
   backups = false,
   settle = async () => undefined,
+  pipelines,
 }: JobsDeps): Jobs {
+  /**
+   * A pipeline job must name a saved pipeline when it is saved (a typo is a 400, not a skipped fire
+   * days later); one deleted afterwards skips the fires, saying so.
+   */
+  const pipelineExists = async (definition: JobDefinition): Promise<JobDefinition> => {
+    const name = definition.pipeline;
+    if (name === undefined) return definition;
+    if (pipelines === undefined)
+      throw new StepflowError(ERROR_CODES.UNSUPPORTED, 'this StepFlow cannot run pipeline jobs');
+    try {
+      await pipelines.savedPipeline(name);
+    } catch (error) {
+      if (isStepflowError(error) && error.code === ERROR_CODES.NOT_FOUND) {
+        throw validationError(
+          `body.pipeline: there is no saved pipeline named ${JSON.stringify(name)} (GET /api/pipelines lists them)`,
+          { field: 'pipeline' },
+        );
+      }
+      throw error;
+    }
+    return definition;
+  };
   // Refused when saved rather than failing at every run: PostgreSQL has its own tools.
   const backupsHere = (definition: JobDefinition): JobDefinition => {
     if (definition.backup && !backups) {
@@ -107,12 +145,17 @@ export function createJobs({
     reads,
     get,
     activeRuns: (id) => scheduler.activeRuns(id),
-    runNow: (id) => scheduler.runNow(id),
+    async runNow(id) {
+      const started = await scheduler.runNow(id);
+      if (started.kind === 'execution') return started;
+      if (pipelines === undefined) throw new Error('a pipeline run started without pipelines');
+      return { kind: 'pipeline', pipelineRun: await pipelines.pipelineRun(started.id) };
+    },
     pause: (id) => setEnabled(id, false),
     resume: (id) => setEnabled(id, true),
 
     async create(definition) {
-      const job = await jobs.createJob(secrets.seal(backupsHere(definition)));
+      const job = await jobs.createJob(secrets.seal(backupsHere(await pipelineExists(definition))));
       try {
         await scheduler.reload(job.id);
       } catch (error) {
@@ -127,8 +170,17 @@ export function createJobs({
 
     async update(id, change) {
       const current = await get(id);
+      const next = await change(current);
+      if ((next.pipeline === undefined) !== (current.pipeline === undefined)) {
+        // Its fires, retries and webhooks name runs of one kind: a job keeps the kind it was made with.
+        throw validationError(
+          `body.pipeline: job ${current.name} runs ${current.pipeline === undefined ? 'a command' : 'a saved pipeline'}; a job cannot change between a command and a pipeline (create another job)`,
+          { field: 'pipeline' },
+        );
+      }
+      if (next.pipeline !== current.pipeline) await pipelineExists(next);
       // A value kept from `current` is sealed already and stays as it is.
-      const job = await jobs.updateJob(current.id, secrets.seal(backupsHere(await change(current))));
+      const job = await jobs.updateJob(current.id, secrets.seal(backupsHere(next)));
       await changed('job.updated', job.id);
       return job;
     },

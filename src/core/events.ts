@@ -38,7 +38,15 @@ export type JobEvent =
   | { type: 'job.resumed'; jobId: string }
   | { type: 'job.deleted'; jobId: string }
   /** A fire started its first attempt (`manual`: "run now"). */
-  | { type: 'fire.started'; jobId: string; fireTime: string; executionId: string; manual: boolean }
+  | {
+      type: 'fire.started';
+      jobId: string;
+      fireTime: string;
+      executionId: string;
+      manual: boolean;
+      /** A pipeline job's fire: `executionId` is the pipeline run it started. */
+      pipelineRun?: true;
+    }
   /** The overlap policy (or a shutdown) refused a fire; `reason` says why. */
   | { type: 'fire.skipped'; jobId: string; fireTime: string; reason: string }
   /** A fire waits for a run of the same job to end (overlap `queue`). */
@@ -46,7 +54,15 @@ export type JobEvent =
   /** Fires that passed while no StepFlow ran (`count` of them, the first at `fireTime`). */
   | { type: 'fire.missed'; jobId: string; fireTime: string; count: number }
   /** `executionId` failed; attempt `attempt` starts at `at`. */
-  | { type: 'retry.planned'; jobId: string; executionId: string; attempt: number; at: string }
+  | {
+      type: 'retry.planned';
+      jobId: string;
+      executionId: string;
+      attempt: number;
+      at: string;
+      /** A pipeline job's retry: `executionId` is the failed pipeline run. */
+      pipelineRun?: true;
+    }
   /**
    * Attempt `attempt` started as `executionId`, retrying `retryOfId`. `reason: 'lost'`: its worker
    * went silent and the job has `retryOnLost` (at once, outside the retry policy); absent: the
@@ -59,6 +75,8 @@ export type JobEvent =
       retryOfId: string;
       attempt: number;
       reason?: 'lost';
+      /** A pipeline job's retry: both ids are pipeline runs (the new one re-runs the failed nodes). */
+      pipelineRun?: true;
     }
   /** Once per attempt at most, whichever threshold passes first (`late` says which). */
   | { type: 'late.warning'; jobId: string; executionId: string; late: RunningLate }
@@ -73,6 +91,8 @@ export type JobEvent =
       status: Execution['status'];
       attempts: number;
       recovered: boolean;
+      /** A pipeline job's run: `executionId` is its last pipeline run, `status` that run's. */
+      pipelineRun?: true;
     };
 
 /**

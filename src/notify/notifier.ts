@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { StepflowEvent } from '../core/events.js';
 import type { Job, RunningLate, Webhook, WebhookEvent } from '../core/jobs/job.js';
 import type { JobStore } from '../store/job-store.js';
+import type { PipelineRunStore } from '../store/pipeline-run-store.js';
 import type { ExecutionStore } from '../store/store.js';
-import { buildWebhookPayload } from './webhook-payload.js';
+import { buildPipelineWebhookPayload, buildWebhookPayload } from './webhook-payload.js';
 import { SIGNATURE_HEADER, signWebhookBody } from './webhook-signature.js';
 
 export interface Notifier {
@@ -19,11 +20,15 @@ export interface Notifier {
 
 interface NotifyDetails {
   late?: RunningLate;
+  /** A pipeline job's run: the id is a pipeline run's, and this the job's verdict on it. */
+  pipelineRun?: { status: string };
 }
 
 export interface NotifierOptions {
   jobs: JobStore;
   store: ExecutionStore;
+  /** Where a pipeline job's runs are read from (docs/JOBS.md, "Pipeline jobs"). */
+  pipelineRuns?: Pick<PipelineRunStore, 'getPipelineRun'>;
   /** Commits pending log lines before the tail is read (the store lags the event bus ~100 ms). */
   flush?: () => Promise<void>;
   onError?: (error: unknown) => void;
@@ -39,6 +44,7 @@ const MAX_BACKOFF_MS = 60_000;
 export function createNotifier({
   jobs,
   store,
+  pipelineRuns,
   flush = async () => {},
   onError = (error) => console.error('stepflow: webhook delivery failed to record:', error),
   openSecret = (secret) => secret,
@@ -70,24 +76,12 @@ export function createNotifier({
     executionId: string,
     details: NotifyDetails,
   ): Promise<void> => {
-    await flush();
-    const execution = await store.getExecution(executionId);
-    if (execution === undefined) return;
-    const tail = await store.readLog(executionId, {
-      after: Math.max(0, execution.lineCount - tailLines),
-      limit: tailLines,
-    });
     const deliveryId = randomUUID();
-    const body = JSON.stringify(
-      buildWebhookPayload(
-        event,
-        deliveryId,
-        job,
-        execution,
-        tail.lines.map((line) => line.text),
-        details.late ?? null,
-      ),
-    );
+    const payload = details.pipelineRun
+      ? await pipelinePayload(event, deliveryId, job, executionId, details.pipelineRun.status)
+      : await executionPayload(event, deliveryId, job, executionId, details);
+    if (payload === undefined) return;
+    const body = JSON.stringify(payload);
     // Opened once per delivery, and only here: the key never leaves this function.
     const signingKey = hook.secret ? openSecret(hook.secret) : null;
     for (let attempt = 1; attempt <= hook.maxAttempts && !stop.signal.aborted; attempt++) {
@@ -140,6 +134,41 @@ export function createNotifier({
     }
   };
 
+  const executionPayload = async (
+    event: WebhookEvent,
+    deliveryId: string,
+    job: Job,
+    executionId: string,
+    details: NotifyDetails,
+  ) => {
+    await flush();
+    const execution = await store.getExecution(executionId);
+    if (execution === undefined) return undefined;
+    const tail = await store.readLog(executionId, {
+      after: Math.max(0, execution.lineCount - tailLines),
+      limit: tailLines,
+    });
+    return buildWebhookPayload(
+      event,
+      deliveryId,
+      job,
+      execution,
+      tail.lines.map((line) => line.text),
+      details.late ?? null,
+    );
+  };
+
+  const pipelinePayload = async (
+    event: WebhookEvent,
+    deliveryId: string,
+    job: Job,
+    runId: string,
+    status: string,
+  ) => {
+    const run = await pipelineRuns?.getPipelineRun(runId);
+    return run === undefined ? undefined : buildPipelineWebhookPayload(event, deliveryId, job, run, status);
+  };
+
   /** Calls the hooks of the job (as it is now: paused or deleted jobs still get the run's end). */
   const notify = async (
     jobId: string,
@@ -165,7 +194,8 @@ export function createNotifier({
         track(notify(event.jobId, ['running-late'], event.executionId, { late: event.late }).catch(onError));
       } else if (event.type === 'job.run_finished') {
         const hooks = webhookEventsOf(event.status, event.recovered);
-        if (hooks.length > 0) track(notify(event.jobId, hooks, event.executionId).catch(onError));
+        const details = event.pipelineRun ? { pipelineRun: { status: event.status } } : {};
+        if (hooks.length > 0) track(notify(event.jobId, hooks, event.executionId, details).catch(onError));
       }
     },
     async close() {

@@ -164,6 +164,14 @@ const jobFields = {
   ),
   command: Type.Optional(CommandInputSchema),
   argv: Type.Optional(ArgvInputSchema),
+  pipeline: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description:
+        'A pipeline job: each fire starts a run of the saved pipeline of this name, read as it is then (docs/JOBS.md, "Pipeline jobs"). Instead of `command`/`argv`; not with secretEnv, tags, limits, environment, project, runsOn, backup, retryOnLost, lateAfterSeconds, lateByP95, retention or retry.onExitCodes. A job keeps its kind',
+    }),
+  ),
   cwd: Type.Optional(CwdInputSchema),
   env: Type.Optional(EnvInputSchema),
   secretEnv: Type.Optional(SecretEnvInputSchema),
@@ -269,7 +277,7 @@ export const CreateJobBodySchema = Type.Object(
     triggers: TriggersSchema('Empty: the job runs only when asked'),
     ...jobFields,
   },
-  { additionalProperties: false, description: 'Exactly one of `command` and `argv`' },
+  { additionalProperties: false, description: 'Exactly one of `command`, `argv` and `pipeline`' },
 );
 
 /** Fields given replace the job's; absent ones stay. `command` replaces `argv` and back. */
@@ -312,6 +320,9 @@ export const JobSchema = Type.Object({
   enabled: Type.Boolean({ description: 'false while paused' }),
   command: Nullable(Type.String()),
   argv: Nullable(Type.Array(Type.String())),
+  pipeline: Nullable(
+    Type.String({ description: 'A pipeline job: the saved pipeline its fires run; null: a command job' }),
+  ),
   cwd: Type.String(),
   project: Type.Optional(
     Type.String({
@@ -430,6 +441,9 @@ const FireRecordSchema = Type.Object({
   outcome: StringEnum(FIRE_OUTCOMES),
   reason: Nullable(Type.String()),
   executionId: Nullable(Type.String({ description: 'The first attempt' })),
+  pipelineRunId: Nullable(
+    Type.String({ description: "A pipeline job's fire: the pipeline run it started (its first attempt)" }),
+  ),
   count: Type.Integer({ description: 'Fire times this record stands for (missed ones are summarised)' }),
   createdAt: IsoTime,
 });
@@ -443,6 +457,9 @@ const DeliverySchema = Type.Object({
   url: Type.String(),
   event: StringEnum(WEBHOOK_EVENTS),
   executionId: Nullable(Type.String()),
+  pipelineRunId: Nullable(
+    Type.String({ description: "A pipeline job's delivery: the pipeline run it is about" }),
+  ),
   attempt: Type.Integer(),
   statusCode: Nullable(Type.Integer()),
   ok: Type.Boolean(),

@@ -266,11 +266,27 @@ export interface ExecutionsMessage {
  */
 export type JobChange =
   | { change: 'created' | 'updated' | 'paused' | 'resumed' | 'deleted'; jobId: string }
-  | { change: 'fire.started'; jobId: string; fireTime: string; executionId: string; manual: boolean }
+  | {
+      change: 'fire.started';
+      jobId: string;
+      fireTime: string;
+      executionId: string;
+      manual: boolean;
+      /** A pipeline job's fire: `executionId` is the pipeline run it started (/pipelines/runs/<id>). */
+      pipelineRun?: true;
+    }
   | { change: 'fire.skipped'; jobId: string; fireTime: string; reason: string }
   | { change: 'fire.queued'; jobId: string; fireTime: string }
   | { change: 'fire.missed'; jobId: string; fireTime: string; count: number }
-  | { change: 'retry.planned'; jobId: string; executionId: string; attempt: number; at: string }
+  | {
+      change: 'retry.planned';
+      jobId: string;
+      executionId: string;
+      attempt: number;
+      at: string;
+      /** A pipeline job's retry: `executionId` is the failed pipeline run. */
+      pipelineRun?: true;
+    }
   | {
       change: 'retry.started';
       jobId: string;
@@ -279,6 +295,8 @@ export type JobChange =
       attempt: number;
       /** `lost`: the attempt it retries was lost and the job has `retryOnLost`; absent: a policy retry. */
       reason?: 'lost';
+      /** A pipeline job's retry: both ids are pipeline runs. */
+      pipelineRun?: true;
     }
   | { change: 'late.warning'; jobId: string; executionId: string; late: RunningLate }
   | {
@@ -288,6 +306,8 @@ export type JobChange =
       status: ExecutionStatus;
       attempts: number;
       recovered: boolean;
+      /** A pipeline job's run: `executionId` is its last pipeline run. */
+      pipelineRun?: true;
     };
 
 /**

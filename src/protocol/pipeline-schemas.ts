@@ -49,6 +49,13 @@ export const ListPipelineRunsQuerySchema = Type.Object(
     name: Type.Optional(
       Type.String({ minLength: 1, maxLength: 256, description: "Only this pipeline's runs" }),
     ),
+    job: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description: "Only the runs this job's fires (and their retries) started",
+      }),
+    ),
     status: Type.Optional(
       Type.Array(Type.String({ maxLength: 64 }), {
         maxItems: 10,
@@ -99,6 +106,19 @@ export const PipelineRunSchema = Type.Object({
   createdBy: Type.Optional(Type.String()),
   rerunOf: Nullable(Type.String()),
   cancelRequested: Type.Boolean(),
+  job: Type.Optional(
+    Type.Object(
+      {
+        jobId: Type.String(),
+        attempt: Type.Integer({ description: "1: the fire's run; each retry one more" }),
+        retryOfId: Nullable(Type.String({ description: 'The failed pipeline run this retry re-runs' })),
+        scheduledAt: Nullable(Type.String({ description: 'The fire time; null for "run now"' })),
+      },
+      {
+        description: 'The job whose fire started it (docs/JOBS.md, "Pipeline jobs"); absent: started by hand',
+      },
+    ),
+  ),
   progress: Type.Object({ done: Type.Integer(), total: Type.Integer() }),
   nodes: Type.Array(NodeSchema),
 });

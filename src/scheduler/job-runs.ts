@@ -4,6 +4,7 @@ import type { FireRecord, Job, PendingRetry } from '../core/jobs/job.js';
 import { decideOverlap } from '../core/jobs/overlap.js';
 import { retryDelayMs, shouldRetry } from '../core/jobs/retry.js';
 import type { Execution, ProjectRef, RunSpec } from '../core/model.js';
+import type { PipelineRunJobLink } from '../core/pipelines/pipeline-run.js';
 import { isScriptFailure } from '../core/statuses.js';
 import type { Engine } from '../engine/engine.js';
 import type { JobStore } from '../store/job-store.js';
@@ -17,19 +18,56 @@ interface Run {
   /** Every attempt's `scheduledAt`: the fire time, null for a manual run. */
   scheduledAt: string | null;
   attempt: number;
-  /** The attempt in the engine now; null while waiting for a retry. */
-  executionId: string | null;
+  /**
+   * The attempt going on now — an execution, or for a pipeline job a pipeline run; null while
+   * waiting for a retry.
+   */
+  attemptId: string | null;
   retryTimer: unknown;
   /** The waiting retry as saved in the job store (null when saving it failed: in memory only). */
   savedRetry: PendingRetry | null;
+  /** What its attempts are: executions, or (a pipeline job) pipeline runs. */
+  kind: 'execution' | 'pipeline';
   /** Stopped on purpose (cancel-previous, pause): no retry. */
   cancelled: boolean;
   /** An attempt was lost and started again (`retryOnLost`): once per run, outside the retry budget. */
   lostRetried: boolean;
 }
 
-/** What a run ends with: its last attempt. */
+/** What a run ends with: its last attempt (for a pipeline job, its last pipeline run). */
 type Outcome = Pick<Execution, 'id' | 'status'>;
+
+/** What started one attempt: an execution, or (a pipeline job) a pipeline run. */
+export type StartedAttempt =
+  { kind: 'execution'; id: string; execution: Execution } | { kind: 'pipeline'; id: string };
+
+/** A pipeline run a job started, and its end. */
+export interface StartedPipelineRun {
+  id: string;
+  /**
+   * Its final status: `succeeded`, `failed`, `cancelled`, or `timed_out` when the job's
+   * `timeoutSeconds` cancelled it.
+   */
+  done: Promise<Outcome>;
+}
+
+/**
+ * How a pipeline job's attempts run (docs/JOBS.md, "Pipeline jobs"): the application's pipeline
+ * runs, bound in the composition root (the scheduler cannot import the application layer).
+ */
+export interface PipelineTarget {
+  /**
+   * Starts a run of the job's saved pipeline as it is now, linked to the fire. Rejects with a
+   * StepflowError when it cannot (the pipeline was deleted): the fire is skipped saying why.
+   */
+  start(job: Job, link: PipelineRunJobLink): Promise<StartedPipelineRun>;
+  /** A retry: a re-run of the failed nodes of `failedId` (the succeeded ones keep their outputs). */
+  rerunFailed(job: Job, failedId: string, link: PipelineRunJobLink): Promise<StartedPipelineRun>;
+  /** Cancels a pipeline run wherever it is driven. Rejects with a StepflowError when it has ended. */
+  cancel(id: string, reason: string): Promise<unknown>;
+  /** The job's pipeline runs open in the store (this replica's and the others'). */
+  openRuns(jobId: string): Promise<string[]>;
+}
 
 interface JobState {
   runs: Run[];
@@ -62,6 +100,7 @@ export interface JobRunsDeps {
   currentJob: (jobId: string) => Job | undefined;
   ownCommand?: OwnCommand;
   projectPlace?: ProjectPlace;
+  pipelines?: PipelineTarget;
 }
 
 /**
@@ -136,7 +175,7 @@ export function createJobRuns(deps: JobRunsDeps) {
     if (job.overlap === 'parallel' && job.maxConcurrentRuns === null) return state.runs.length;
     let open: Set<string>;
     try {
-      open = new Set(await jobs.openRuns(job.id));
+      open = new Set(await openRunsOf(job));
     } catch (error) {
       // The store cannot say: decide on what this process knows, as before, and report why.
       onError(error);
@@ -147,7 +186,7 @@ export function createJobRuns(deps: JobRunsDeps) {
       else state.endedHere.delete(id);
     }
     for (const id of state.cancelledElsewhere) if (!open.has(id)) state.cancelledElsewhere.delete(id);
-    const notInStore = state.runs.filter((run) => run.executionId === null || !open.has(run.executionId));
+    const notInStore = state.runs.filter((run) => run.attemptId === null || !open.has(run.attemptId));
     return open.size + notInStore.length;
   };
 
@@ -182,19 +221,94 @@ export function createJobRuns(deps: JobRunsDeps) {
   };
 
   /** Starts a run's first attempt, whatever the overlap (manual runs come here directly). */
-  const start = async (job: Job, record: FireRecord): Promise<Execution | undefined> => {
+  const start = async (job: Job, record: FireRecord): Promise<StartedAttempt | undefined> => {
     const run: Run = {
       fire: record,
       scheduledAt: record.triggerId === null ? null : record.fireTime,
       attempt: 1,
-      executionId: null,
+      attemptId: null,
+      kind: job.pipeline !== undefined ? 'pipeline' : 'execution',
       retryTimer: undefined,
       savedRetry: null,
       cancelled: false,
       lostRetried: false,
     };
     stateOf(job.id).runs.push(run);
-    return submitAttempt(job, run, null);
+    if (job.pipeline !== undefined) {
+      const id = await startPipelineAttempt(job, run, null);
+      return id === undefined ? undefined : { kind: 'pipeline', id };
+    }
+    const execution = await submitAttempt(job, run, null);
+    return execution === undefined ? undefined : { kind: 'execution', id: execution.id, execution };
+  };
+
+  /** The attempts of a pipeline job (whose runs go on elsewhere). */
+  const openRunsOf = (job: Job): Promise<string[]> =>
+    job.pipeline !== undefined && deps.pipelines !== undefined
+      ? deps.pipelines.openRuns(job.id)
+      : jobs.openRuns(job.id);
+
+  /** An attempt that could not start: the fire says why; the run ends here with nothing to show. */
+  const notStarted = async (job: Job, run: Run, error: unknown): Promise<void> => {
+    removeRun(job.id, run);
+    if (run.attempt === 1 && run.fire !== null) {
+      await skip(run.fire, isStepflowError(error) ? error.message : String(error));
+    }
+    if (!isStepflowError(error)) onError(error);
+  };
+
+  /**
+   * A pipeline job's attempt: the first starts a run of its saved pipeline, a retry re-runs the
+   * failed nodes of the run it retries. Returns the pipeline run's id; undefined when none started.
+   */
+  const startPipelineAttempt = async (
+    job: Job,
+    run: Run,
+    retryOfId: string | null,
+  ): Promise<string | undefined> => {
+    const link: PipelineRunJobLink = {
+      jobId: job.id,
+      attempt: run.attempt,
+      retryOfId,
+      scheduledAt: run.scheduledAt,
+    };
+    let started: StartedPipelineRun;
+    try {
+      if (deps.pipelines === undefined)
+        throw new StepflowError(ERROR_CODES.UNSUPPORTED, 'this process cannot run pipeline jobs');
+      started =
+        retryOfId === null
+          ? await deps.pipelines.start(job, link)
+          : await deps.pipelines.rerunFailed(job, retryOfId, link);
+    } catch (error) {
+      // The pipeline was deleted (or its file no longer parses), or StepFlow is shutting down.
+      await notStarted(job, run, error);
+      return undefined;
+    }
+    run.attemptId = started.id;
+    if (run.attempt === 1 && run.fire !== null) {
+      await jobs.updateFire(run.fire.id, { outcome: 'started', executionId: started.id });
+      publish({
+        type: 'fire.started',
+        jobId: job.id,
+        fireTime: run.fire.fireTime,
+        executionId: started.id,
+        manual: run.fire.triggerId === null,
+        pipelineRun: true,
+      });
+    }
+    if (retryOfId !== null) {
+      publish({
+        type: 'retry.started',
+        jobId: job.id,
+        executionId: started.id,
+        retryOfId,
+        attempt: run.attempt,
+        pipelineRun: true,
+      });
+    }
+    void started.done.then((final) => attemptEnded(job.id, run, final)).catch(onError);
+    return started.id;
   };
 
   const submitAttempt = async (
@@ -222,15 +336,11 @@ export function createJobRuns(deps: JobRunsDeps) {
       // The engine refuses only while shutting down, the project only when it is gone: the fire is
       // not lost silently, it says why.
       await place?.release().catch(onError);
-      removeRun(job.id, run);
-      if (run.attempt === 1 && run.fire !== null) {
-        await skip(run.fire, isStepflowError(error) ? error.message : String(error));
-      }
-      if (!isStepflowError(error)) onError(error);
+      await notStarted(job, run, error);
       return undefined;
     }
     const { execution, done } = submitted;
-    run.executionId = execution.id;
+    run.attemptId = execution.id;
     // Before any await: the process cannot have printed a step yet (its output needs an I/O turn).
     late.watch(job, execution.id, thresholds);
     if (run.attempt === 1 && run.fire !== null) {
@@ -257,21 +367,27 @@ export function createJobRuns(deps: JobRunsDeps) {
     return execution;
   };
 
-  const attemptEnded = async (jobId: string, run: Run, final: Execution): Promise<void> => {
+  const attemptEnded = async (
+    jobId: string,
+    run: Run,
+    final: Outcome & { exitCode?: number | null },
+  ): Promise<void> => {
     late.ended(final.id);
     stateOf(jobId).endedHere.add(final.id);
-    run.executionId = null;
+    run.attemptId = null;
     const job = deps.currentJob(jobId);
     if (job && !run.cancelled && job.enabled && !stopped && final.status === 'lost' && job.retryOnLost) {
       if (!run.lostRetried) return retryLost(job, run, final);
     }
     // The attempt a lost one got again is not the retry policy's: it does not count against it.
     const attempts = run.attempt - (run.lostRetried ? 1 : 0);
-    if (!job || run.cancelled || !job.enabled || !shouldRetry(job.retry, attempts, final)) {
+    const result = { status: final.status, exitCode: final.exitCode ?? null };
+    if (!job || run.cancelled || !job.enabled || !shouldRetry(job.retry, attempts, result)) {
       if (!stopped) finishRun(jobId, run, final);
       return;
     }
     const delayMs = retryDelayMs(job.retry, run.attempt);
+    // A pipeline job's retry re-runs the failed nodes of this run: it is keyed by its id.
     const retry: PendingRetry = {
       jobId,
       failedExecutionId: final.id,
@@ -289,6 +405,7 @@ export function createJobRuns(deps: JobRunsDeps) {
       executionId: final.id,
       attempt: retry.attempt,
       at: new Date(retry.dueMs).toISOString(),
+      ...(run.kind === 'pipeline' ? { pipelineRun: true } : {}),
     });
     armRetry(run, retry);
   };
@@ -297,7 +414,7 @@ export function createJobRuns(deps: JobRunsDeps) {
    * A lost attempt (its worker went silent) of a `retryOnLost` job starts again at once, as the
    * next attempt linked to it, once per run: the lost worker is not live, so a live one claims it.
    */
-  const retryLost = async (job: Job, run: Run, lost: Execution): Promise<void> => {
+  const retryLost = async (job: Job, run: Run, lost: Outcome): Promise<void> => {
     run.lostRetried = true;
     const lostAttempt = run.attempt;
     run.attempt += 1;
@@ -349,9 +466,16 @@ export function createJobRuns(deps: JobRunsDeps) {
     const current = deps.currentJob(jobId);
     if (run.cancelled || current === undefined || !current.enabled) return finishRun(jobId, run, failed);
     run.attempt = retry.attempt;
-    const execution = await submitAttempt(current, run, retry.failedExecutionId);
-    // Refused (shutting down): put the record back for the next start.
-    if (execution === undefined) await saveRetry(retry);
+    const started =
+      run.kind === 'pipeline'
+        ? await startPipelineAttempt(current, run, retry.failedExecutionId)
+        : await submitAttempt(current, run, retry.failedExecutionId);
+    if (started === undefined) {
+      // Refused (shutting down): put the record back for the next start. A pipeline run that
+      // cannot be re-run (deleted meanwhile) never will be: the job's run ends with its failure.
+      if (run.kind === 'pipeline' && !stopped) finishRun(jobId, run, failed);
+      else await saveRetry(retry);
+    }
   };
 
   const claimRetry = async (retry: PendingRetry): Promise<PendingRetry | undefined> => {
@@ -375,7 +499,8 @@ export function createJobRuns(deps: JobRunsDeps) {
       fire: null,
       scheduledAt: retry.scheduledAt,
       attempt: retry.attempt - 1,
-      executionId: null,
+      attemptId: null,
+      kind: job.pipeline !== undefined ? 'pipeline' : 'execution',
       retryTimer: undefined,
       savedRetry: retry,
       cancelled: false,
@@ -388,12 +513,14 @@ export function createJobRuns(deps: JobRunsDeps) {
       executionId: retry.failedExecutionId,
       attempt: retry.attempt,
       at: new Date(Math.max(retry.dueMs, clock.now())).toISOString(),
+      ...(job.pipeline !== undefined ? { pipelineRun: true } : {}),
     });
     armRetry(run, retry);
   };
 
   const finishRun = (jobId: string, run: Run, final: Outcome): void => {
     removeRun(jobId, run);
+    const pipelineRun = run.kind === 'pipeline';
     publish({
       type: 'job.run_finished',
       jobId,
@@ -401,6 +528,7 @@ export function createJobRuns(deps: JobRunsDeps) {
       status: final.status,
       attempts: run.attempt,
       recovered: recordOutcome(jobId, final),
+      ...(pipelineRun ? { pipelineRun } : {}),
     });
     void drain(jobId).catch(onError);
   };
@@ -443,12 +571,12 @@ export function createJobRuns(deps: JobRunsDeps) {
     const oldest = state.runs.find((run) => !run.cancelled);
     if (oldest !== undefined) {
       oldest.cancelled = true;
-      if (oldest.executionId !== null) await cancelQuietly(oldest.executionId, reason);
+      if (oldest.attemptId !== null) await cancelQuietly(job, oldest.attemptId, reason);
       return;
     }
     let open: string[];
     try {
-      open = await jobs.openRuns(job.id);
+      open = await openRunsOf(job);
     } catch (error) {
       onError(error);
       return;
@@ -456,14 +584,18 @@ export function createJobRuns(deps: JobRunsDeps) {
     const elsewhere = open.filter((id) => !state.cancelledElsewhere.has(id)).sort()[0];
     if (elsewhere !== undefined) {
       state.cancelledElsewhere.add(elsewhere);
-      await cancelQuietly(elsewhere, reason);
+      await cancelQuietly(job, elsewhere, reason);
     }
     if (state.cancelledElsewhere.size > 0) drainLater(job.id);
   };
 
-  const cancelQuietly = async (executionId: string, reason: string): Promise<void> => {
+  const cancelQuietly = async (job: Job, attemptId: string, reason: string): Promise<void> => {
     try {
-      await deps.cancelRun(executionId, reason);
+      if (job.pipeline !== undefined && deps.pipelines !== undefined) {
+        await deps.pipelines.cancel(attemptId, reason);
+      } else {
+        await deps.cancelRun(attemptId, reason);
+      }
     } catch (error) {
       // It ended meanwhile: the fires waiting on it start as its end is seen.
       if (!isStepflowError(error)) onError(error);

@@ -2,13 +2,18 @@ import { ERROR_CODES, StepflowError, notFound } from '../core/errors.js';
 import type { Job, Trigger } from '../core/jobs/job.js';
 import { planMissedFires } from '../core/jobs/missed-fires.js';
 import { fireTimesBetween, nextFireTime } from '../core/jobs/triggers.js';
-import type { Execution } from '../core/model.js';
 import { isScriptFailure } from '../core/statuses.js';
 import type { Engine } from '../engine/engine.js';
 import type { EventBus } from '../engine/event-bus.js';
 import type { JobStore } from '../store/job-store.js';
 import { systemClock, type Clock } from './clock.js';
-import { createJobRuns, type OwnCommand, type ProjectPlace } from './job-runs.js';
+import {
+  createJobRuns,
+  type OwnCommand,
+  type PipelineTarget,
+  type ProjectPlace,
+  type StartedAttempt,
+} from './job-runs.js';
 
 export interface SchedulerOptions {
   jobs: JobStore;
@@ -35,6 +40,8 @@ export interface SchedulerOptions {
   ownCommand?: OwnCommand;
   /** Where a project job's run works: a fresh copy of the project (docs/WORKSPACE.md). */
   projectPlace?: ProjectPlace;
+  /** How a pipeline job's fires start pipeline runs (docs/JOBS.md, "Pipeline jobs"). */
+  pipelines?: PipelineTarget;
 }
 
 export interface Scheduler {
@@ -44,8 +51,11 @@ export interface Scheduler {
   stop(): Promise<void>;
   /** Re-reads one job after it was created, changed, paused, resumed or deleted. */
   reload(jobId: string): Promise<void>;
-  /** Starts a run now, outside the triggers and the overlap policy (recorded as a manual fire). */
-  runNow(jobId: string): Promise<Execution>;
+  /**
+   * Starts a run now, outside the triggers and the overlap policy (recorded as a manual fire): an
+   * execution, or for a pipeline job a pipeline run.
+   */
+  runNow(jobId: string): Promise<StartedAttempt>;
   /** Runs of the job in progress (attempts in the engine, retries waiting). */
   activeRuns(jobId: string): number;
 }
@@ -76,6 +86,7 @@ export function createScheduler({
   leaseCheckMs = 2000,
   ownCommand,
   projectPlace,
+  pipelines,
 }: SchedulerOptions): Scheduler {
   const cache = new Map<string, Job>();
   const plans = new Map<string, Plan>();
@@ -105,6 +116,7 @@ export function createScheduler({
     currentJob: (id) => cache.get(id),
     ...(ownCommand ? { ownCommand } : {}),
     ...(projectPlace ? { projectPlace } : {}),
+    ...(pipelines ? { pipelines } : {}),
   });
 
   const arm = (): void => {
@@ -342,11 +354,18 @@ export function createScheduler({
           outcome: 'queued',
           reason: 'manual run',
         });
-        const execution = record === undefined ? undefined : await runs.start(job, record);
-        if (execution === undefined) {
+        const started = record === undefined ? undefined : await runs.start(job, record);
+        if (started === undefined) {
+          // A pipeline job whose pipeline is gone: its fire record says so too.
+          const skipped =
+            job.pipeline !== undefined && record !== undefined
+              ? (await jobs.listFires(jobId, { limit: 1 }))[0]
+              : undefined;
+          if (skipped?.outcome === 'skipped' && skipped.reason !== null)
+            throw new StepflowError(ERROR_CODES.CONFLICT, skipped.reason);
           throw new StepflowError(ERROR_CODES.CONFLICT, 'StepFlow is shutting down; not starting runs.');
         }
-        return execution;
+        return started;
       }),
 
     activeRuns: (jobId) => runs.activeCount(jobId),

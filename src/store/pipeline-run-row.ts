@@ -15,10 +15,15 @@ export interface PipelineRunRow {
   cancel_requested: number | boolean;
   definition: string;
   nodes: string;
+  /** The job that started it (JSON of its link), and that job's id again for the index; null: none. */
+  job_id: string | null;
+  job: string | null;
+  /** The driving process (JSON of its owner); null in runs saved before. */
+  driver: string | null;
 }
 
 export const PIPELINE_RUN_COLUMNS =
-  'id, name, status, created_at, started_at, ended_at, created_by, rerun_of, cancel_requested, definition, nodes';
+  'id, name, status, created_at, started_at, ended_at, created_by, rerun_of, cancel_requested, definition, nodes, job_id, job, driver';
 
 /** Values in {@link PIPELINE_RUN_COLUMNS}' order; `cancel_requested` as 0/1 (both backends store an integer). */
 export function pipelineRunValues(run: PipelineRun): (string | number | null)[] {
@@ -34,6 +39,9 @@ export function pipelineRunValues(run: PipelineRun): (string | number | null)[] 
     run.cancelRequested ? 1 : 0,
     JSON.stringify(run.definition),
     JSON.stringify(run.nodes),
+    run.job?.jobId ?? null,
+    run.job === undefined ? null : JSON.stringify(run.job),
+    run.driver === undefined ? null : JSON.stringify(run.driver),
   ];
 }
 
@@ -51,6 +59,10 @@ export function pipelineRunFromRow(row: PipelineRunRow): PipelineRun {
       rerunOf: row.rerun_of,
       cancelRequested: Boolean(Number(row.cancel_requested)),
       nodes: JSON.parse(row.nodes) as PipelineRun['nodes'],
+      ...(row.job === null ? {} : { job: JSON.parse(row.job) as NonNullable<PipelineRun['job']> }),
+      ...(row.driver === null
+        ? {}
+        : { driver: JSON.parse(row.driver) as NonNullable<PipelineRun['driver']> }),
     };
   } catch (error) {
     throw new StepflowError(ERROR_CODES.UNREADABLE, `pipeline run ${row.id} cannot be read`, {
@@ -74,6 +86,7 @@ export function pipelineRunWhere(
     return placeholder(values.length);
   };
   if (query.name !== undefined) parts.push(`name = ${add(query.name)}`);
+  if (query.jobId !== undefined) parts.push(`job_id = ${add(query.jobId)}`);
   if (query.status !== undefined && query.status.length > 0) {
     parts.push(`status IN (${query.status.map(add).join(', ')})`);
   }

@@ -130,5 +130,28 @@ export function describePipelineRunStoreContract(
         (error) => isStepflowError(error) && error.code === 'validation_failed',
       );
     });
+
+    it("keeps the job that started a run, and lists a job's runs by status", async () => {
+      const link = { jobId: 'job-a', attempt: 1, retryOfId: null, scheduledAt: '2030-01-01T00:00:00.000Z' };
+      const first = run({ job: link, driver: { host: 'h1', pid: 42, startTime: 1234 } });
+      const retry = run({
+        job: { ...link, attempt: 2, retryOfId: first.id },
+        status: 'running',
+        rerunOf: first.id,
+      });
+      const other = run({ job: { ...link, jobId: 'job-b' }, status: 'running' });
+      const byHand = run({ status: 'running' });
+      for (const item of [first, retry, other, byHand]) await store.insertPipelineRun(item);
+      // A save of its state keeps the link.
+      await store.updatePipelineRun({ ...first, status: 'failed' });
+      expect(await store.getPipelineRun(first.id)).toEqual({ ...first, status: 'failed' });
+      expect(await store.getPipelineRun(byHand.id)).not.toHaveProperty('job');
+      const ids = (page: { items: PipelineRun[] }) => page.items.map((item) => item.id);
+      expect(ids(await store.listPipelineRuns({ limit: 10, jobId: 'job-a' }))).toEqual([retry.id, first.id]);
+      expect(
+        ids(await store.listPipelineRuns({ limit: 10, jobId: 'job-a', status: ['queued', 'running'] })),
+      ).toEqual([retry.id]);
+      expect(ids(await store.listPipelineRuns({ limit: 10, jobId: 'no-such-job' }))).toEqual([]);
+    });
   });
 }

@@ -3,6 +3,8 @@ import type { PipelineRun, PipelineRunStatus } from '../core/pipelines/pipeline-
 /** Which pipeline runs to list: by name, any of the statuses; newest first, keyset paged. */
 export interface PipelineRunQuery {
   name?: string;
+  /** Only the runs a job's fires (and their retries) started. */
+  jobId?: string;
   status?: PipelineRunStatus[];
   limit: number;
   /** The `nextCursor` of the previous page. */

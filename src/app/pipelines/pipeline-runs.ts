@@ -2,7 +2,7 @@ import path from 'node:path';
 import { ERROR_CODES, StepflowError, notFound } from '../../core/errors.js';
 import { isExecutionEvent, type StepflowEvent } from '../../core/events.js';
 import { createExecutionIdFactory } from '../../core/execution-ids.js';
-import type { Execution } from '../../core/model.js';
+import type { Execution, ExecutionOwner } from '../../core/model.js';
 import { nodeHistory } from '../../core/pipelines/node-timing.js';
 import type { PipelineDefinition } from '../../core/pipelines/pipeline-definition.js';
 import {
@@ -12,6 +12,7 @@ import {
   isFinalRunStatus,
   newRunNodes,
   type PipelineRun,
+  type PipelineRunJobLink,
 } from '../../core/pipelines/pipeline-run.js';
 import { nodesToRerun } from '../../core/pipelines/pipeline-rules.js';
 import { isTerminalExecutionStatus } from '../../core/statuses.js';
@@ -27,9 +28,19 @@ const HISTORY_RUNS = 20;
 export interface PipelineRuns {
   /**
    * Creates a run of `definition` and starts its first nodes; never waits for them. `cwd`: where
-   * relative working directories resolve (the caller's; the definition's own `cwd` wins).
+   * relative working directories resolve (the caller's; the definition's own `cwd` wins). `env`:
+   * added to the definition's (its values win; a node's own still wins over both). `job`: the job
+   * fire that starts it, saved with the run.
    */
-  start(definition: PipelineDefinition, options: { cwd: string; createdBy?: string }): Promise<PipelineRun>;
+  start(
+    definition: PipelineDefinition,
+    options: {
+      cwd: string;
+      createdBy?: string;
+      env?: Record<string, string>;
+      job?: PipelineRunJobLink;
+    },
+  ): Promise<PipelineRun>;
   /** The run as this process knows it now (a run it drives is fresher than the store). */
   get(id: string): Promise<PipelineRun>;
   list(query: PipelineRunQuery): Promise<PipelineRunPage>;
@@ -42,7 +53,21 @@ export interface PipelineRuns {
    * A new run of the same definition, linked back (`rerunOf`). `failed`: only the nodes that did
    * not succeed and those after them run; the others keep their state and outputs.
    */
-  rerun(id: string, options: { only: 'failed' | 'all'; createdBy?: string }): Promise<PipelineRun>;
+  rerun(
+    id: string,
+    options: { only: 'failed' | 'all'; createdBy?: string; job?: PipelineRunJobLink },
+  ): Promise<PipelineRun>;
+  /**
+   * Resolves with the run's final state: when this process drives it, at its end; an ended run at
+   * once. A run another process drives is a `conflict` (its end is heard there, not here).
+   */
+  ended(id: string): Promise<PipelineRun>;
+  /**
+   * A job's pipeline runs going on (any replica's), for its overlap policy. One whose driving
+   * process died (this host only can tell) is driven by nobody: it is ended `cancelled` here and
+   * not counted, so a restart does not block the job's fires for good.
+   */
+  openRunsOfJob(jobId: string): Promise<string[]>;
   close(): void;
 }
 
@@ -54,7 +79,14 @@ export interface PipelineRunsDeps {
   /** How often nodes run by other processes (workers) are read from the store; default 1 s. */
   pollMs?: number;
   onError?: (error: unknown) => void;
+  /** This process, saved on each run it drives. */
+  owner?: ExecutionOwner;
+  /** Whether a run's driver still lives (true when it cannot tell: another host). */
+  isOwnerAlive?: (owner: ExecutionOwner) => boolean;
 }
+
+/** A job's pipeline runs open at once: far beyond any overlap limit (`MAX_CONCURRENT_RUNS`). */
+const OPEN_RUNS_LIMIT = 500;
 
 const conflict = (message: string) => new StepflowError(ERROR_CODES.CONFLICT, message);
 
@@ -152,7 +184,10 @@ export function createPipelineRuns(deps: PipelineRunsDeps): PipelineRuns {
 
   const newRun = (
     definition: PipelineDefinition,
-    extra: Pick<PipelineRun, 'rerunOf'> & { createdBy?: string | undefined },
+    extra: Pick<PipelineRun, 'rerunOf'> & {
+      createdBy?: string | undefined;
+      job?: PipelineRunJobLink | undefined;
+    },
   ): PipelineRun => {
     const created = now();
     return {
@@ -167,14 +202,42 @@ export function createPipelineRuns(deps: PipelineRunsDeps): PipelineRuns {
       rerunOf: extra.rerunOf,
       cancelRequested: false,
       nodes: newRunNodes(definition),
+      ...(extra.job === undefined ? {} : { job: extra.job }),
+      ...(deps.owner === undefined ? {} : { driver: deps.owner }),
     };
+  };
+
+  /** Ends a run nobody drives, with what it still runs: its open executions are cancelled. */
+  const endUndriven = async (run: PipelineRun, reason: string): Promise<PipelineRun> => {
+    for (const node of run.nodes) {
+      const last = node.attempts.at(-1);
+      if (last !== undefined && !isTerminalExecutionStatus(last.status as Execution['status'])) {
+        await executions.cancel(last.executionId).catch(onError);
+      }
+      if (!isFinalNodeStatus(node.status)) {
+        node.status = 'cancelled';
+        node.reason = reason;
+        node.endedAt = now().toISOString();
+      }
+    }
+    const ended = {
+      ...run,
+      cancelRequested: true,
+      status: 'cancelled' as const,
+      endedAt: now().toISOString(),
+    };
+    await store.updatePipelineRun(ended);
+    return ended;
   };
 
   return {
     async start(definition, options) {
       // The run keeps where it ran: its retries and re-runs resolve paths the same way.
-      const resolved = { ...definition, cwd: path.resolve(options.cwd, definition.cwd ?? '.') };
-      return drive(newRun(resolved, { rerunOf: null, createdBy: options.createdBy }));
+      const resolved = {
+        ...withCallerEnv(definition, options.env ?? {}),
+        cwd: path.resolve(options.cwd, definition.cwd ?? '.'),
+      };
+      return drive(newRun(resolved, { rerunOf: null, createdBy: options.createdBy, job: options.job }));
     },
 
     get: read,
@@ -191,25 +254,27 @@ export function createPipelineRuns(deps: PipelineRunsDeps): PipelineRuns {
       if (isFinalRunStatus(run.status))
         throw conflict(`pipeline run ${id} has already ended (${run.status})`);
       // Nobody drives it (the process that did stopped): end it here, with what it still runs.
-      for (const node of run.nodes) {
-        const last = node.attempts.at(-1);
-        if (last !== undefined && !isTerminalExecutionStatus(last.status as Execution['status'])) {
-          await executions.cancel(last.executionId).catch(onError);
-        }
-        if (!isFinalNodeStatus(node.status)) {
-          node.status = 'cancelled';
-          node.reason = 'the pipeline run was cancelled';
-          node.endedAt = now().toISOString();
-        }
+      return endUndriven(run, 'the pipeline run was cancelled');
+    },
+
+    async openRunsOfJob(jobId) {
+      const page = await store.listPipelineRuns({
+        jobId,
+        status: ['queued', 'running'],
+        limit: OPEN_RUNS_LIMIT,
+      });
+      const open: string[] = [];
+      for (const run of page.items) {
+        const orphan =
+          !drivers.has(run.id) &&
+          run.driver !== undefined &&
+          deps.isOwnerAlive !== undefined &&
+          !deps.isOwnerAlive(run.driver);
+        if (!orphan) open.push(run.id);
+        // Its end is recorded; failing that, it is not counted anyway (the error is reported).
+        else await endUndriven(run, 'the StepFlow process that drove it stopped').catch(onError);
       }
-      const ended = {
-        ...run,
-        cancelRequested: true,
-        status: 'cancelled' as const,
-        endedAt: now().toISOString(),
-      };
-      await store.updatePipelineRun(ended);
-      return ended;
+      return open;
     },
 
     async rerun(id, options) {
@@ -217,7 +282,11 @@ export function createPipelineRuns(deps: PipelineRunsDeps): PipelineRuns {
       if (!isFinalRunStatus(previous.status)) {
         throw conflict(`pipeline run ${id} is still ${previous.status}; cancel it or wait for its end`);
       }
-      const run = newRun(previous.definition, { rerunOf: id, createdBy: options.createdBy });
+      const run = newRun(previous.definition, {
+        rerunOf: id,
+        createdBy: options.createdBy,
+        job: options.job,
+      });
       if (options.only === 'failed') {
         const again = nodesToRerun(previous.definition, previous);
         run.nodes = run.nodes.map((node) =>
@@ -229,11 +298,39 @@ export function createPipelineRuns(deps: PipelineRunsDeps): PipelineRuns {
       return drive(run);
     },
 
+    async ended(id) {
+      const driven = drivers.get(id);
+      if (driven !== undefined) return driven.whenEnded();
+      const run = await read(id);
+      if (isFinalRunStatus(run.status)) return run;
+      throw conflict(`pipeline run ${id} is driven by another StepFlow process`);
+    },
+
     close() {
       unsubscribe();
       clearInterval(poll);
       for (const driver of drivers.values()) driver.stop();
       drivers.clear();
     },
+  };
+}
+
+/**
+ * The definition with the caller's `env` over the pipeline's: each node's env holds the pipeline's
+ * already (the parser overlays it), so a value the node took from the pipeline gives way, and one
+ * the node sets itself stays.
+ */
+function withCallerEnv(definition: PipelineDefinition, env: Record<string, string>): PipelineDefinition {
+  if (Object.keys(env).length === 0) return definition;
+  const fromPipeline = (node: PipelineDefinition['nodes'][number], key: string) =>
+    !Object.hasOwn(node.env, key) || node.env[key] === definition.env[key];
+  return {
+    ...definition,
+    env: { ...definition.env, ...env },
+    nodes: definition.nodes.map((node) => {
+      const own = { ...node.env };
+      for (const [key, value] of Object.entries(env)) if (fromPipeline(node, key)) own[key] = value;
+      return { ...node, env: own };
+    }),
   };
 }

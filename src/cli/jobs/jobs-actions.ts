@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { ExecutionBody } from '../../protocol/api-schemas.js';
+import type { PipelineRunJson } from '../../protocol/pipeline-json.js';
 import type { FireListBody, JobBody, JobListBody } from '../../protocol/job-schemas.js';
 import { colorsFor, printable, table } from '../format.js';
 import { describeRetention, retentionFromFlags, type RetentionFlags } from './retention-flags.js';
@@ -48,6 +49,7 @@ export interface AddOptions extends ConnectionOptions, LimitOptions, RetentionFl
   retryOnLost?: boolean;
   backup?: string;
   keep?: string;
+  pipeline?: string;
 }
 
 export interface EditOptions extends ConnectionOptions, RetentionFlags {
@@ -60,12 +62,15 @@ const printJson = (value: unknown) => out(`${JSON.stringify(value, null, 2)}\n`)
 
 /** `stepflow jobs add --name n (--cron e [--tz z] | --every s | --at iso)… -- <command…>` */
 export async function addJob(command: string[], options: AddOptions): Promise<number> {
+  if (options.pipeline !== undefined && (command.length > 0 || options.backup !== undefined)) {
+    throw usage('a --pipeline job runs the saved pipeline: give no command and no --backup');
+  }
   if (options.backup !== undefined && command.length > 0) {
     throw usage("a --backup job runs StepFlow's own backup: give no command");
   }
   if (options.backup === undefined && options.keep !== undefined) throw usage('--keep goes with --backup');
-  if (options.backup === undefined && command.length === 0) {
-    throw usage('jobs add needs a command after --, or --backup <dir>');
+  if (options.backup === undefined && options.pipeline === undefined && command.length === 0) {
+    throw usage('jobs add needs a command after --, --pipeline <name> or --backup <dir>');
   }
   if (options.retentionGlobal)
     throw usage('--retention-global is for jobs edit (a new job has the global policy)');
@@ -78,18 +83,22 @@ export async function addJob(command: string[], options: AddOptions): Promise<nu
     ...options.at.map((at) => ({ at })),
   ];
   const limits = parseRunLimits(options);
+  const tags = parseTags(options.tag);
   const body = {
     name: options.name,
-    ...(options.backup !== undefined
-      ? {
-          // The folder is on the server's host; a relative one is taken from here, as --cwd is.
-          backup: { dir: path.resolve(options.backup), keep: number('--keep', options.keep ?? '7') },
-        }
-      : command.length === 1
-        ? { command: command[0] }
-        : { argv: command }),
+    ...(options.pipeline !== undefined
+      ? { pipeline: options.pipeline }
+      : options.backup !== undefined
+        ? {
+            // The folder is on the server's host; a relative one is taken from here, as --cwd is.
+            backup: { dir: path.resolve(options.backup), keep: number('--keep', options.keep ?? '7') },
+          }
+        : command.length === 1
+          ? { command: command[0] }
+          : { argv: command }),
     cwd: path.resolve(options.cwd ?? process.cwd()),
-    tags: parseTags(options.tag),
+    // A pipeline job takes no tags (the server names any given): none given, none sent.
+    ...(options.pipeline === undefined || Object.keys(tags).length > 0 ? { tags } : {}),
     env: parseEnv(options.env),
     ...(options.timeout !== undefined ? { timeout: parseTimeoutSeconds(options.timeout) } : {}),
     ...(limits !== undefined ? { limits } : {}),
@@ -179,7 +188,7 @@ export async function showJob(ref: string, options: ConnectionOptions): Promise<
     for (const fire of fires) {
       const count = fire.count > 1 ? ` ×${fire.count}` : '';
       out(
-        `    ${formatZonedTime(fire.fireTime, displayZone(job))}  ${fire.outcome}${count}${fire.executionId ? `  ${fire.executionId}` : ''}${fire.reason ? `  (${printable(fire.reason)})` : ''}\n`,
+        `    ${formatZonedTime(fire.fireTime, displayZone(job))}  ${fire.outcome}${count}${fire.executionId ? `  ${fire.executionId}` : ''}${fire.pipelineRunId ? `  pipeline run ${fire.pipelineRunId}` : ''}${fire.reason ? `  (${printable(fire.reason)})` : ''}\n`,
       );
     }
   }
@@ -199,9 +208,16 @@ export async function removeJob(ref: string, options: ConnectionOptions): Promis
 export async function runJob(ref: string, options: ConnectionOptions): Promise<number> {
   const target = resolveServer(options);
   const job = await findJob(target, ref);
-  const execution = await requestJson<ExecutionBody>(target, 'POST', `/api/jobs/${job.id}/run`);
-  if (options.json) printJson(execution);
-  else out(`started ${job.name}: execution ${execution.id} (${execution.status})\n`);
+  const started = await requestJson<ExecutionBody | PipelineRunJson>(
+    target,
+    'POST',
+    `/api/jobs/${job.id}/run`,
+  );
+  if (options.json) printJson(started);
+  else {
+    const what = job.pipeline !== null ? 'pipeline run' : 'execution';
+    out(`started ${job.name}: ${what} ${started.id} (${started.status})\n`);
+  }
   return 0;
 }
 
@@ -282,7 +298,9 @@ async function findJob(
 function describeJob(job: JobBody): string {
   const zone = displayZone(job);
   const lines = [
-    `  command:  ${printable(commandOf(job))}`,
+    job.pipeline !== null
+      ? `  pipeline: ${printable(job.pipeline)} (the saved pipeline, as it is at each fire)`
+      : `  command:  ${printable(commandOf(job))}`,
     `  cwd:      ${printable(job.cwd)}`,
     `  triggers: ${job.triggers.map(describeTrigger).join(', ') || 'none (runs only with `stepflow jobs run`)'}`,
     `  policy:   overlap ${job.overlap}, missed fires ${job.missedFire}, attempts ${job.retry.maxAttempts}`,

@@ -55,7 +55,7 @@ export function registerJobsCommand(program: Command, setExit: (code: number) =>
         .command('add')
         .description('create a job and print its next fire times')
         .usage(
-          '--name <name> [--cron <expr> [--tz <zone>] | --every <seconds> | --at <iso>]... [options] (-- <command...> | --backup <dir> [--keep <n>])',
+          '--name <name> [--cron <expr> [--tz <zone>] | --every <seconds> | --at <iso>]... [options] (-- <command...> | --pipeline <name> | --backup <dir> [--keep <n>])',
         )
         .requiredOption('--name <name>', 'unique job name')
         .option('--cron <expr>', 'cron expression, 5 fields or 6 with seconds (repeatable)', repeat, [])
@@ -95,6 +95,10 @@ export function registerJobsCommand(program: Command, setExit: (code: number) =>
         .option('--retry-on-lost', 'start a run lost with its worker again, once (not counted in --retries)')
         .option('--backup <dir>', 'a backup job: each run backs up the data dir into <dir> (no command)')
         .option('--keep <n>', 'with --backup: how many of its backups <dir> keeps (default 7)')
+        .option(
+          '--pipeline <name>',
+          'a pipeline job: each fire runs this saved pipeline (no command; --cwd, --env, --timeout apply to the whole run)',
+        )
         .argument('[command...]', 'one argument: a shell command; several: an argv run without a shell')
         .passThroughOptions(),
       { edit: false },

@@ -87,6 +87,11 @@ export interface JobCommand {
    * version at its fire, `cwd` then a relative folder inside it (`''`: its root). Absent: none.
    */
   project?: string | undefined;
+  /**
+   * A pipeline job (docs/JOBS.md, "Pipeline jobs"): each fire starts a run of the saved pipeline of
+   * this name, read as it is at the fire; `command` and `argv` are then null. Absent: a command job.
+   */
+  pipeline?: string | undefined;
 }
 
 /**

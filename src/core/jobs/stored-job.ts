@@ -43,6 +43,7 @@ export function jobFromStored(stored: StoredJob, { rulesChecked = false } = {}):
       ? { environment: check<string>(d.environment, 'environment', isString) }
       : {}),
     ...(d.project !== undefined ? { project: check(d.project, 'project', isString) } : {}),
+    ...(d.pipeline !== undefined ? { pipeline: check(d.pipeline, 'pipeline', isString) } : {}),
   };
   const runsOn = check<string[]>(stored.runsOn ?? [], 'runsOn', isStringList);
   const retryOnLost = stored.retryOnLost ?? false;

@@ -89,8 +89,13 @@ export function validateJob(
   if (!NAME.test(input.name)) {
     throw invalid('name', 'must be 1-200 letters, digits, spaces or ._:@/- and start with a letter or digit');
   }
-  if ((command.command === null) === (command.argv === null)) {
-    throw invalid('command', 'needs exactly one of "command" (a shell string) and "argv" (a list)');
+  if (command.pipeline !== undefined) {
+    checkPipelineJob(input, command);
+  } else if ((command.command === null) === (command.argv === null)) {
+    throw invalid(
+      'command',
+      'needs exactly one of "command" (a shell string), "argv" (a list) and "pipeline" (a saved pipeline\'s name)',
+    );
   }
   if (input.triggers.length > MAX_TRIGGERS) {
     throw invalid('triggers', `may hold at most ${MAX_TRIGGERS} triggers`);
@@ -163,6 +168,52 @@ export function validateJob(
     ...(retention !== null ? { retention } : {}),
     ...(backup ? { backup } : {}),
   };
+}
+
+/** Longest saved pipeline name a job may name (the API's limit on the name in the path). */
+const MAX_PIPELINE_NAME = 256;
+
+/**
+ * A pipeline job runs a saved pipeline, whose nodes say how they run: the fields that shape one
+ * process (its command, worker, limits, environment, project, secrets, tags, exit codes) have no
+ * process to apply to, and a lost worker or a step's percentile concern a node, not the job.
+ * Each one given is an error naming it, not silently ignored.
+ */
+function checkPipelineJob(input: JobInput, command: JobCommand): void {
+  const name = command.pipeline;
+  if (
+    typeof name !== 'string' ||
+    name.trim() === '' ||
+    name.length > MAX_PIPELINE_NAME ||
+    name.includes('\0')
+  ) {
+    throw invalid('pipeline', `must be a saved pipeline's name, got ${JSON.stringify(name)}`);
+  }
+  const notForPipeline = (field: string, given: boolean): void => {
+    if (given) {
+      throw invalid(
+        field,
+        'does not apply to a pipeline job: its saved pipeline\'s nodes say how each runs (docs/JOBS.md, "Pipeline jobs")',
+      );
+    }
+  };
+  notForPipeline('command', command.command !== null);
+  notForPipeline('argv', command.argv !== null);
+  notForPipeline('secretEnv', command.secretEnv !== undefined && Object.keys(command.secretEnv).length > 0);
+  notForPipeline('tags', Object.keys(command.tags).length > 0);
+  notForPipeline('limits', command.limits !== undefined);
+  notForPipeline('environment', command.environment !== undefined);
+  notForPipeline('project', command.project !== undefined);
+  notForPipeline('runsOn', (input.runsOn ?? []).length > 0);
+  notForPipeline('backup', input.backup !== undefined);
+  notForPipeline('retryOnLost', input.retryOnLost === true);
+  notForPipeline('lateByP95', input.lateByP95 === true);
+  notForPipeline('retention', input.retention !== undefined && input.retention !== null);
+  notForPipeline('lateAfterSeconds', input.lateAfterSeconds !== undefined && input.lateAfterSeconds !== null);
+  notForPipeline(
+    'retry.onExitCodes',
+    input.retry?.onExitCodes !== undefined && input.retry.onExitCodes !== null,
+  );
 }
 
 function validateRetention(input: RetentionPolicy | null): RetentionPolicy | null {

@@ -1,3 +1,4 @@
+import type { ExecutionOwner } from '../model.js';
 import type { PipelineDefinition } from './pipeline-definition.js';
 
 /**
@@ -67,6 +68,20 @@ export interface PipelineRunNode {
   reason?: string;
 }
 
+/**
+ * The job whose fire started a pipeline run (docs/JOBS.md, "Pipeline jobs"): saved with the run, so
+ * every replica counts a job's open pipeline runs for its overlap policy, and lists them by job.
+ */
+export interface PipelineRunJobLink {
+  jobId: string;
+  /** 1 for the fire's run; each retry (a re-run of the failed nodes) one more. */
+  attempt: number;
+  /** The failed pipeline run this attempt re-runs (a retry); null for the first. */
+  retryOfId: string | null;
+  /** The fire time (every attempt carries it); null for "run now". */
+  scheduledAt: string | null;
+}
+
 export interface PipelineRun {
   id: string;
   name: string;
@@ -82,6 +97,13 @@ export interface PipelineRun {
   cancelRequested: boolean;
   /** In the definition's order. */
   nodes: PipelineRunNode[];
+  /** Started by a job's fire (or its retry); absent for runs started by hand. */
+  job?: PipelineRunJobLink;
+  /**
+   * The process that drives it (absent in runs saved before): a run whose driver died is driven
+   * by nobody, and a job's overlap count ends it rather than wait for it forever.
+   */
+  driver?: ExecutionOwner;
 }
 
 /** The first record of every node: all `waiting`. */

@@ -29,6 +29,8 @@ const DEFINITION_CHANGES = {
 
 /** The execution a job event is about, when it is about one. */
 export function executionOfJobChange(change: JobChange): string | undefined {
+  // A pipeline job's changes name a pipeline run, not an execution: they go on `jobs` only.
+  if ('pipelineRun' in change && change.pipelineRun) return undefined;
   return 'executionId' in change ? change.executionId : undefined;
 }
 

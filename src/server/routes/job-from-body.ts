@@ -1,5 +1,11 @@
 import { validationError } from '../../core/errors.js';
-import { backupJobArgv, type Job, type JobDefinition, type TriggerSpec } from '../../core/jobs/job.js';
+import {
+  backupJobArgv,
+  type Job,
+  type JobCommand,
+  type JobDefinition,
+  type TriggerSpec,
+} from '../../core/jobs/job.js';
 import { validateJob, type TriggerInput } from '../../core/jobs/validate-job.js';
 import type { CreateExecutionBody } from '../../protocol/api-schemas.js';
 import type { CreateJobBody, UpdateJobBody } from '../../protocol/job-schemas.js';
@@ -15,6 +21,10 @@ export async function jobFromCreateBody(
   serverCwd: string,
   nowMs: number,
 ): Promise<JobDefinition> {
+  if (body.pipeline !== undefined) {
+    notForPipeline(body);
+    return validateJob(body, await pipelineCommand(body, serverCwd), { notBeforeMs: nowMs });
+  }
   const spec = await runSpecFromBody(commandPart(withBackupCommand(inProject(body))), serverCwd);
   return validateJob(
     { ...body, triggers: body.triggers, runsOn: spec.runsOn ?? [], backup: body.backup },
@@ -41,6 +51,9 @@ export async function jobFromUpdateBody(
   nowMs: number,
 ): Promise<JobDefinition> {
   const commandGiven = body.command !== undefined || body.argv !== undefined;
+  if (!commandGiven && (body.pipeline ?? job.pipeline) !== undefined) {
+    return pipelineJobFromUpdateBody(job, body, serverCwd, nowMs);
+  }
   // A command given ends a backup job; otherwise it stays one (with the backup given, if any).
   const backup = body.backup !== undefined ? body.backup : commandGiven ? null : (job.backup ?? null);
   const merged: CreateJobBody = {
@@ -101,6 +114,92 @@ export async function jobFromUpdateBody(
       ...(spec.environment !== undefined ? { environment: spec.environment } : {}),
     },
     // Triggers kept as they were may be one-offs that already fired; only new ones must be ahead.
+    body.triggers !== undefined ? { notBeforeMs: nowMs } : {},
+  );
+}
+
+/**
+ * Fields of a body that shape one process, or apply to a job's executions: a pipeline job has
+ * none (its nodes say how each runs; their executions are the pipeline's, not the job's).
+ */
+const NOT_FOR_PIPELINE = [
+  'command',
+  'argv',
+  'secretEnv',
+  'tags',
+  'limits',
+  'environment',
+  'project',
+  'runsOn',
+  'backup',
+  'retryOnLost',
+  'lateAfterSeconds',
+  'lateByP95',
+  'retention',
+] as const;
+
+/** A pipeline job's body gives none of {@link NOT_FOR_PIPELINE}, not even empty: a 400 names it. */
+function notForPipeline(body: UpdateJobBody): void {
+  const given = NOT_FOR_PIPELINE.find((field) => body[field] !== undefined && body[field] !== null);
+  const field = given ?? (body.retry?.onExitCodes != null ? 'retry.onExitCodes' : undefined);
+  if (field !== undefined) {
+    throw validationError(
+      `body.${field} does not apply to a pipeline job: its saved pipeline's nodes say how each runs (docs/JOBS.md, "Pipeline jobs")`,
+      { field },
+    );
+  }
+}
+
+/**
+ * A pipeline job's command part: its `cwd` (where relative node directories resolve), `env` (added
+ * to the pipeline's) and `timeout` (of the whole pipeline run), checked as an execution's are.
+ */
+async function pipelineCommand(body: CreateJobBody, serverCwd: string): Promise<JobCommand> {
+  // The run-spec checks want a command; this placeholder is checked and dropped, never run.
+  const spec = await runSpecFromBody(
+    commandPart({ ...body, argv: ['pipeline'], command: undefined }),
+    serverCwd,
+  );
+  return {
+    command: null,
+    argv: null,
+    pipeline: body.pipeline,
+    cwd: spec.cwd,
+    env: spec.env ?? {},
+    tags: {},
+    timeoutSeconds: spec.timeoutSeconds ?? null,
+  };
+}
+
+/** A PATCH of a pipeline job (or one that makes a job a pipeline job, which the use case refuses). */
+async function pipelineJobFromUpdateBody(
+  job: Job,
+  body: UpdateJobBody,
+  serverCwd: string,
+  nowMs: number,
+): Promise<JobDefinition> {
+  notForPipeline(body);
+  const merged: CreateJobBody = {
+    name: body.name ?? job.name,
+    triggers: body.triggers ?? job.triggers.map(triggerInput),
+    pipeline: body.pipeline ?? job.pipeline,
+    cwd: body.cwd ?? job.cwd,
+    env: body.env ?? job.env,
+    ...(body.timeout !== undefined
+      ? { timeout: body.timeout }
+      : job.timeoutSeconds !== null
+        ? { timeout: job.timeoutSeconds }
+        : {}),
+    enabled: body.enabled ?? job.enabled,
+    retry: body.retry ?? job.retry,
+    overlap: body.overlap ?? job.overlap,
+    maxConcurrentRuns: body.maxConcurrentRuns !== undefined ? body.maxConcurrentRuns : job.maxConcurrentRuns,
+    missedFire: body.missedFire ?? job.missedFire,
+    webhooks: body.webhooks ?? job.webhooks,
+  };
+  return validateJob(
+    merged,
+    await pipelineCommand(merged, serverCwd),
     body.triggers !== undefined ? { notBeforeMs: nowMs } : {},
   );
 }

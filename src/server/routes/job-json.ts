@@ -32,6 +32,7 @@ export function toJobJson(job: Job, { nowMs, lastRun, activeRuns, pendingRetries
     enabled: job.enabled,
     command: job.command,
     argv: job.argv,
+    pipeline: job.pipeline ?? null,
     cwd: job.cwd,
     ...(job.project !== undefined ? { project: job.project } : {}),
     envNames: Object.keys(job.env),

@@ -7,6 +7,8 @@ import type { Job, JobDefinition } from '../../core/jobs/job.js';
 import { nextFireTimes } from '../../core/jobs/triggers.js';
 import { validateTrigger } from '../../core/jobs/validate-job.js';
 import { ExecutionSchema } from '../../protocol/api-schemas.js';
+import { toPipelineRunJson } from '../../protocol/pipeline-json.js';
+import { PipelineRunSchema } from '../../protocol/pipeline-schemas.js';
 import {
   CreateJobBodySchema,
   DeliveryListSchema,
@@ -214,13 +216,24 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       schema: {
         tags,
         summary:
-          'Run the job now (beyond MAX_CONCURRENT_TASKS it waits as queued); the overlap policy does not apply',
+          'Run the job now (beyond MAX_CONCURRENT_TASKS it waits as queued); the overlap policy does not apply. A pipeline job answers with the pipeline run it started',
         params: JobParamsSchema,
-        response: { 201: ExecutionSchema, ...errorResponses(400, 404, 409) },
+        response: {
+          201: Type.Union([ExecutionSchema, PipelineRunSchema]),
+          ...errorResponses(400, 404, 409),
+        },
       },
     },
     async (request, reply) => {
-      const execution = await jobs.runNow(request.params.id);
+      const started = await jobs.runNow(request.params.id);
+      if (started.kind === 'pipeline') {
+        const run = started.pipelineRun;
+        return reply
+          .status(201)
+          .header('location', `/api/pipelines/runs/${run.id}`)
+          .send(toPipelineRunJson(run, Date.now()));
+      }
+      const { execution } = started;
       return reply.status(201).header('location', `/api/executions/${execution.id}`).send(execution);
     },
   );
@@ -259,8 +272,17 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       },
     },
     async (request) => {
-      await jobs.get(request.params.id);
-      return { items: await jobs.reads.listFires(request.params.id, { limit: request.query.limit }) };
+      const job = await jobs.get(request.params.id);
+      const fires = await jobs.reads.listFires(request.params.id, { limit: request.query.limit });
+      // A job runs one kind of thing for life: a pipeline job's fires started pipeline runs.
+      const pipeline = job.pipeline !== undefined;
+      return {
+        items: fires.map((fire) => ({
+          ...fire,
+          executionId: pipeline ? null : fire.executionId,
+          pipelineRunId: pipeline ? fire.executionId : null,
+        })),
+      };
     },
   );
 
@@ -277,8 +299,17 @@ export async function jobsRoutes(app: StepflowApp, context: ServerContext): Prom
       },
     },
     async (request) => {
-      await jobs.get(request.params.id);
-      return { items: await jobs.reads.listDeliveries(request.params.id, { limit: request.query.limit }) };
+      const job = await jobs.get(request.params.id);
+      const deliveries = await jobs.reads.listDeliveries(request.params.id, { limit: request.query.limit });
+      // As the fire history: a pipeline job's deliveries are about pipeline runs.
+      const pipeline = job.pipeline !== undefined;
+      return {
+        items: deliveries.map((delivery) => ({
+          ...delivery,
+          executionId: pipeline ? null : delivery.executionId,
+          pipelineRunId: pipeline ? delivery.executionId : null,
+        })),
+      };
     },
   );
 

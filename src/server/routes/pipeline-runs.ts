@@ -56,15 +56,16 @@ export async function pipelineRunsRoutes(app: StepflowApp, context: ServerContex
       config: { permission: 'runs:read' },
       schema: {
         tags,
-        summary: 'List pipeline runs, newest first (keyset pagination), by pipeline name and status',
+        summary: 'List pipeline runs, newest first (keyset pagination), by pipeline name, job and status',
         querystring: ListPipelineRunsQuerySchema,
         response: { 200: PipelineRunPageSchema, ...errorResponses(400) },
       },
     },
     async (request) => {
-      const { name, status, limit, cursor } = request.query;
+      const { name, job, status, limit, cursor } = request.query;
       const page = await pipelines.list({
         ...(name === undefined ? {} : { name }),
+        ...(job === undefined ? {} : { jobId: job }),
         ...(status === undefined ? {} : { status: runStatusesFrom(status) }),
         limit: limit ?? 50,
         ...(cursor === undefined ? {} : { cursor }),

@@ -407,6 +407,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   ALTER TABLE executions ADD COLUMN project text;
   `,
+  // Pipeline jobs, as SQLite's: the job whose fire started a pipeline run (null for runs started by
+  // hand), and the process driving the run.
+  `
+  ALTER TABLE pipeline_runs ADD COLUMN job_id text COLLATE "C";
+  ALTER TABLE pipeline_runs ADD COLUMN job text;
+  ALTER TABLE pipeline_runs ADD COLUMN driver text;
+  CREATE INDEX pipeline_runs_job ON pipeline_runs (job_id, id) WHERE job_id IS NOT NULL;
+  `,
 ];
 
 /** Any constant: the key of the advisory lock migrations run under (the bytes of "SFMG"). */

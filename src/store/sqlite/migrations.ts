@@ -433,6 +433,15 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   ALTER TABLE executions ADD COLUMN project TEXT;
   `,
+  // Pipeline jobs (docs/JOBS.md): the job whose fire started a pipeline run (its link as JSON, its
+  // id again for the overlap count and ?job= listing); null for runs started by hand. And the
+  // process driving the run (JSON owner), so a run whose driver died can be told from one going on.
+  `
+  ALTER TABLE pipeline_runs ADD COLUMN job_id TEXT;
+  ALTER TABLE pipeline_runs ADD COLUMN job TEXT;
+  ALTER TABLE pipeline_runs ADD COLUMN driver TEXT;
+  CREATE INDEX pipeline_runs_job ON pipeline_runs (job_id, id) WHERE job_id IS NOT NULL;
+  `,
 ];
 
 /**

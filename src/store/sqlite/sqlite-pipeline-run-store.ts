@@ -21,7 +21,7 @@ export class SqlitePipelineRunStore implements PipelineRunStore {
       if (exists !== undefined)
         throw new StepflowError(ERROR_CODES.CONFLICT, `pipeline run ${run.id} exists`);
       this.db
-        .prepare(`INSERT INTO pipeline_runs (${PIPELINE_RUN_COLUMNS}) VALUES (${'?, '.repeat(10)}?)`)
+        .prepare(`INSERT INTO pipeline_runs (${PIPELINE_RUN_COLUMNS}) VALUES (${'?, '.repeat(13)}?)`)
         .run(...pipelineRunValues(run));
     });
   }

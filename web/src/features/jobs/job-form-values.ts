@@ -32,6 +32,10 @@ export interface WebhookValues {
 
 export interface JobFormValues {
   name: string;
+  /** What it runs: a command (or a backup), or a saved pipeline (docs/JOBS.md, "Pipeline jobs"). */
+  runs: 'command' | 'pipeline';
+  /** The saved pipeline's name, when `runs` is `pipeline`. */
+  pipeline: string;
   command: string;
   cwd: string;
   timeout: string;
@@ -89,6 +93,8 @@ export function newWebhook(): WebhookValues {
 export function emptyJobForm(): JobFormValues {
   return {
     name: '',
+    runs: 'command',
+    pipeline: '',
     command: '',
     cwd: '',
     timeout: '',
@@ -128,6 +134,8 @@ export function emptyJobForm(): JobFormValues {
 export function jobFormFromJob(job: Job): JobFormValues {
   return {
     name: job.name,
+    runs: job.pipeline === null ? 'command' : 'pipeline',
+    pipeline: job.pipeline ?? '',
     command: job.command ?? (job.argv ?? []).join(' '),
     cwd: job.cwd,
     timeout: job.timeoutSeconds === null ? '' : String(job.timeoutSeconds),
@@ -186,6 +194,7 @@ export function triggerBody(trigger: TriggerValues): Record<string, string | num
 
 /** The `POST /api/jobs` body: only what the user filled in, besides name, command and triggers. */
 export function jobBody(values: JobFormValues): Record<string, unknown> {
+  if (values.runs === 'pipeline') return pipelineJobBody(values);
   const tags = parseTags(values.tags);
   const env = parseEnv(values.env);
   const onExitCodes = values.retryOnExitCodes
@@ -236,6 +245,36 @@ export function jobBody(values: JobFormValues): Record<string, unknown> {
             ...optionalNumber('artifactDays', values.retentionArtifactDays),
             ...optionalNumber('failedDays', values.retentionFailedDays),
           },
+    webhooks: values.webhooks.map((hook) => ({
+      url: hook.url.trim(),
+      events: hook.events,
+      ...(hook.secret !== '' ? { secret: hook.secret } : {}),
+    })),
+  };
+}
+
+/**
+ * A pipeline job's body: only the fields that apply to one (the server refuses the others, even
+ * empty, naming them).
+ */
+function pipelineJobBody(values: JobFormValues): Record<string, unknown> {
+  const env = parseEnv(values.env);
+  return {
+    name: values.name.trim(),
+    pipeline: values.pipeline,
+    ...optional('cwd', values.cwd.trim()),
+    ...optionalNumber('timeout', values.timeout),
+    ...(env.length > 0 ? { env } : values.clearEnv ? { env: [] } : {}),
+    triggers: values.triggers.map(triggerBody),
+    retry: {
+      ...optionalNumber('maxAttempts', values.retryMaxAttempts),
+      ...optionalNumber('delaySeconds', values.retryDelaySeconds),
+      ...optionalNumber('backoffFactor', values.retryBackoffFactor),
+      ...optionalNumber('maxDelaySeconds', values.retryMaxDelaySeconds),
+    },
+    overlap: values.overlap,
+    maxConcurrentRuns: values.maxConcurrentRuns.trim() === '' ? null : numberOrText(values.maxConcurrentRuns),
+    missedFire: values.missedFire,
     webhooks: values.webhooks.map((hook) => ({
       url: hook.url.trim(),
       events: hook.events,

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { apiFetch } from '../../api/client.js';
 import type { Delivery, ExecutionPage, FireRecord, Job, JobListItem } from '../../api/types.js';
+import type { PipelineRunPageBody } from '../../../../src/protocol/pipeline-schemas.js';
 
 /**
  * Query keys of everything about jobs. All start with `jobs`, so one invalidation of `['jobs']`
@@ -14,6 +15,7 @@ export const jobKeys = {
   runs: (id: string, limit: number) => ['jobs', 'runs', id, limit] as const,
   history: (id: string) => ['jobs', 'history', id] as const,
   deliveries: (id: string) => ['jobs', 'deliveries', id] as const,
+  pipelineRuns: (id: string) => ['jobs', 'pipeline-runs', id] as const,
 };
 
 /** Every job, each with its newest `recentRuns` runs: one request for the whole table. */
@@ -38,6 +40,23 @@ export function useJobRuns(id: string, limit: number) {
     queryKey: jobKeys.runs(id, limit),
     queryFn: ({ signal }) =>
       apiFetch<ExecutionPage>('/api/executions', { query: { jobId: id, limit }, signal }),
+  });
+}
+
+/**
+ * A pipeline job's pipeline runs (every attempt), newest first. Polled while one goes on: a node's
+ * progress is not a job change, so nothing on the `jobs` topic says when it moves.
+ */
+export function useJobPipelineRuns(id: string, enabled: boolean) {
+  return useQuery({
+    queryKey: jobKeys.pipelineRuns(id),
+    queryFn: ({ signal }) =>
+      apiFetch<PipelineRunPageBody>('/api/pipelines/runs', { query: { job: id, limit: 50 }, signal }),
+    enabled,
+    refetchInterval: (query) =>
+      query.state.data?.items.some((run) => run.status === 'queued' || run.status === 'running')
+        ? 2000
+        : false,
   });
 }
 

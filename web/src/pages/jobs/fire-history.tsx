@@ -39,7 +39,13 @@ export function FireHistory({ fires, error }: { fires: FireRecord[] | undefined;
                     </td>
                     <td className="wrap">{fire.reason ?? ''}</td>
                     <td>
-                      {fire.executionId ? <Link to={`/executions/${fire.executionId}`}>open</Link> : '–'}
+                      {fire.pipelineRunId ? (
+                        <Link to={`/pipelines/runs/${fire.pipelineRunId}`}>pipeline run</Link>
+                      ) : fire.executionId ? (
+                        <Link to={`/executions/${fire.executionId}`}>open</Link>
+                      ) : (
+                        '–'
+                      )}
                     </td>
                   </tr>
                 ))}

@@ -1,5 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
+import { CommandFields, LimitFields, type FormBind, type TextField } from './command-fields.js';
+import { SavedPipelineField } from './saved-pipeline-field.js';
 import { FormField } from '../../components/form-field.js';
 import { EnvTextarea } from '../../features/executions-list/env-textarea.js';
 import { ENV_FORMAT_HINT } from '../../features/executions-list/parse-env.js';
@@ -10,13 +12,10 @@ import { TriggerFields } from './trigger-fields.js';
 import { WebhookFields } from './webhook-fields.js';
 import './job-form.css';
 
-type TextField = {
-  [K in keyof JobFormValues]: JobFormValues[K] extends string ? K : never;
-}[keyof JobFormValues];
-
 /** API field paths (`retry.maxAttempts`) of the form's plain inputs. */
 const PATHS: Partial<Record<TextField, string>> = {
   name: 'name',
+  pipeline: 'pipeline',
   command: 'command',
   cwd: 'cwd',
   timeout: 'timeout',
@@ -76,6 +75,7 @@ export function JobForm({
   onEdit: () => void;
 }) {
   const [values, setValues] = useState(initial);
+  const pipelineJob = values.runs === 'pipeline';
   const change = (next: Partial<JobFormValues>) => {
     setValues((v) => ({ ...v, ...next }));
     if (error) onEdit();
@@ -121,52 +121,47 @@ export function JobForm({
           <FormField label="Name" hint="Unique: letters, digits, spaces, ._:@/-" error={err('name')}>
             <input {...text('name')} type="text" autoComplete="off" autoFocus={!editing} />
           </FormField>
-          <FormField label="Tags" hint="Comma-separated key=value or key; on every run." error={err('tags')}>
-            <input {...text('tags')} type="text" autoComplete="off" />
+          <FormField
+            label="Runs"
+            hint={editing ? 'A job keeps what it runs: make another job to change it.' : undefined}
+          >
+            <select
+              value={values.runs}
+              disabled={editing}
+              onChange={(e) => change({ runs: e.target.value as JobFormValues['runs'] })}
+            >
+              <option value="command">a command</option>
+              <option value="pipeline">a saved pipeline</option>
+            </select>
           </FormField>
+          {pipelineJob ? null : (
+            <FormField
+              label="Tags"
+              hint="Comma-separated key=value or key; on every run."
+              error={err('tags')}
+            >
+              <input {...text('tags')} type="text" autoComplete="off" />
+            </FormField>
+          )}
         </div>
-        <FormField
-          label="Command"
-          hint="Run with /bin/sh -c. Print STEP_START:name and STEP_COMPLETE:name to show steps."
-          error={err('command')}
-        >
-          <textarea
-            {...text('command')}
-            rows={3}
-            className="mono"
-            spellCheck={false}
-            disabled={values.backupDir.trim() !== ''}
+        {pipelineJob ? (
+          <SavedPipelineField
+            value={values.pipeline}
+            onChange={(pipeline) => change({ pipeline })}
+            error={err('pipeline')}
           />
-        </FormField>
-        <div className="form-row">
-          <FormField
-            label="Or back up StepFlow into (folder)"
-            hint="A backup job: each run backs up this server's data dir into this absolute folder, checked (SQLite only). Leave empty for a command."
-            error={err('backupDir')}
-          >
-            <input
-              {...text('backupDir')}
-              type="text"
-              className="mono"
-              autoComplete="off"
-              spellCheck={false}
-            />
-          </FormField>
-          <FormField
-            label="Backups kept"
-            hint="The newest this many it made stay; nothing else in the folder is touched."
-            error={err('backupKeep')}
-          >
-            <input {...text('backupKeep')} type="text" inputMode="numeric" autoComplete="off" />
-          </FormField>
-        </div>
+        ) : (
+          <CommandFields values={values} text={text} err={err} change={change} />
+        )}
         <div className="form-row">
           <FormField
             label="Working directory"
             hint={
-              values.runsOn.trim() === ''
-                ? "Must exist. Default: the server's working directory."
-                : "An absolute path on the worker's host."
+              pipelineJob
+                ? "Where the pipeline's relative directories resolve. Must exist. Default: the server's."
+                : values.runsOn.trim() === ''
+                  ? "Must exist. Default: the server's working directory."
+                  : "An absolute path on the worker's host."
             }
             error={err('cwd')}
           >
@@ -174,44 +169,26 @@ export function JobForm({
           </FormField>
           <FormField
             label="Timeout (seconds)"
-            hint="Empty: none. Stops the whole process tree."
+            hint={
+              pipelineJob
+                ? 'Empty: none. Cancels the whole pipeline run (counted as timed out).'
+                : 'Empty: none. Stops the whole process tree.'
+            }
             error={err('timeout')}
           >
             <input {...text('timeout')} type="text" inputMode="decimal" autoComplete="off" />
           </FormField>
         </div>
-        <div className="form-row">
-          <FormField
-            label="Memory limit (MB)"
-            hint="Empty: none. Past it the process tree is stopped (sampled every second)."
-            error={err('memoryLimitMb')}
-          >
-            <input {...text('memoryLimitMb')} type="text" inputMode="numeric" autoComplete="off" />
-          </FormField>
-          <FormField label="Max log lines" hint="Empty: none." error={err('maxLines')}>
-            <input {...text('maxLines')} type="text" inputMode="numeric" autoComplete="off" />
-          </FormField>
-          <FormField label="Max log size (MB)" hint="Empty: none." error={err('maxLogMb')}>
-            <input {...text('maxLogMb')} type="text" inputMode="decimal" autoComplete="off" />
-          </FormField>
-          <FormField label="Past a log limit" hint="Keep the first and last lines, or stop the run.">
-            <select
-              value={values.logLimitPolicy}
-              onChange={(e) => change({ logLimitPolicy: e.target.value as JobFormValues['logLimitPolicy'] })}
-            >
-              <option value="truncate">truncate</option>
-              <option value="fail">fail</option>
-            </select>
-          </FormField>
-        </div>
+        {pipelineJob ? null : <LimitFields values={values} text={text} err={err} change={change} />}
         <FormField
-          label="Runs on (labels)"
-          hint="Comma-separated: only a stepflow worker with all of them runs it. Empty: the server runs it."
-          error={err('runsOn')}
+          label="Environment"
+          hint={
+            pipelineJob
+              ? `Added to the pipeline's env (a node's own wins). ${envHint(envNames)}`
+              : envHint(envNames)
+          }
+          error={err('env')}
         >
-          <input {...text('runsOn')} type="text" className="mono" autoComplete="off" spellCheck={false} />
-        </FormField>
-        <FormField label="Environment" hint={envHint(envNames)} error={err('env')}>
           <EnvTextarea {...text('env')} placeholder={'REGION=eu-west-1\nBACKUP_DIR=/srv/backups'} />
         </FormField>
         {envNames.length > 0 ? (
@@ -225,7 +202,40 @@ export function JobForm({
           </label>
         ) : null}
       </Section>
+      <FormRest
+        values={values}
+        text={text}
+        err={err}
+        errorFor={errorFor}
+        change={change}
+        editing={editing}
+        pipelineJob={pipelineJob}
+      />
 
+      <div className="form-actions">
+        <button type="submit" className="button primary" disabled={pending}>
+          {pending ? pendingLabel : submitLabel}
+        </button>
+        <Link to={cancelTo} className="button">
+          Cancel
+        </Link>
+      </div>
+    </form>
+  );
+}
+
+/** Triggers, retries, overlap, retention and notifications (the last two sections of the form). */
+function FormRest({
+  values,
+  text,
+  err,
+  errorFor,
+  change,
+  editing,
+  pipelineJob,
+}: FormBind & { errorFor: (path: string) => string | undefined; editing: boolean; pipelineJob: boolean }) {
+  return (
+    <>
       <Section title="When">
         <TriggerFields
           triggers={values.triggers}
@@ -253,21 +263,31 @@ export function JobForm({
             <input {...text('retryMaxDelaySeconds')} type="text" inputMode="decimal" autoComplete="off" />
           </FormField>
         </div>
-        <FormField
-          label="Only for exit codes"
-          hint="Comma-separated; empty: any failure or timeout is retried."
-          error={err('retryOnExitCodes')}
-        >
-          <input {...text('retryOnExitCodes')} type="text" autoComplete="off" />
-        </FormField>
-        <label className="job-form-check">
-          <input
-            type="checkbox"
-            checked={values.retryOnLost}
-            onChange={(event) => change({ retryOnLost: event.target.checked })}
-          />{' '}
-          Start a run lost with its worker again, once, at once (not counted in the attempts)
-        </label>
+        {pipelineJob ? (
+          <p className="muted">
+            A retry re-runs the failed pipeline run&apos;s failed nodes; the ones that succeeded keep their
+            outputs.
+          </p>
+        ) : null}
+        {pipelineJob ? null : (
+          <>
+            <FormField
+              label="Only for exit codes"
+              hint="Comma-separated; empty: any failure or timeout is retried."
+              error={err('retryOnExitCodes')}
+            >
+              <input {...text('retryOnExitCodes')} type="text" autoComplete="off" />
+            </FormField>
+            <label className="job-form-check">
+              <input
+                type="checkbox"
+                checked={values.retryOnLost}
+                onChange={(event) => change({ retryOnLost: event.target.checked })}
+              />{' '}
+              Start a run lost with its worker again, once, at once (not counted in the attempts)
+            </label>
+          </>
+        )}
       </Section>
 
       <Section title="Overlap and timing">
@@ -311,70 +331,81 @@ export function JobForm({
               ))}
             </select>
           </FormField>
-          <FormField
-            label="Late after (seconds)"
-            hint="Warn (never kill) when a run takes longer."
-            error={err('lateAfterSeconds')}
-          >
-            <input {...text('lateAfterSeconds')} type="text" inputMode="decimal" autoComplete="off" />
-          </FormField>
-          <label className="job-form-check">
-            <input
-              type="checkbox"
-              checked={values.lateByP95}
-              onChange={(event) => change({ lateByP95: event.target.checked })}
-            />{' '}
-            Also warn when a step runs past its 95th percentile of recent successful runs
-          </label>
+          {pipelineJob ? null : (
+            <>
+              <FormField
+                label="Late after (seconds)"
+                hint="Warn (never kill) when a run takes longer."
+                error={err('lateAfterSeconds')}
+              >
+                <input {...text('lateAfterSeconds')} type="text" inputMode="decimal" autoComplete="off" />
+              </FormField>
+              <label className="job-form-check">
+                <input
+                  type="checkbox"
+                  checked={values.lateByP95}
+                  onChange={(event) => change({ lateByP95: event.target.checked })}
+                />{' '}
+                Also warn when a step runs past its 95th percentile of recent successful runs
+              </label>
+            </>
+          )}
         </div>
       </Section>
 
-      <Section title="Retention">
-        <FormField label="Old runs" hint={retentionHint(values)} error={errorFor('retention')}>
-          <select
-            value={values.retentionMode}
-            onChange={(e) => change({ retentionMode: e.target.value as JobFormValues['retentionMode'] })}
-          >
-            <option value="global">the server's policy</option>
-            <option value="own">this job's own policy</option>
-          </select>
-        </FormField>
-        {values.retentionMode === 'own' ? (
-          <div className="form-row four">
-            <FormField
-              label="Delete runs after (days)"
-              hint="Empty: no age limit."
-              error={err('retentionDays')}
+      {pipelineJob ? null : (
+        <Section title="Retention">
+          <FormField label="Old runs" hint={retentionHint(values)} error={errorFor('retention')}>
+            <select
+              value={values.retentionMode}
+              onChange={(e) => change({ retentionMode: e.target.value as JobFormValues['retentionMode'] })}
             >
-              <input {...text('retentionDays')} type="text" inputMode="decimal" autoComplete="off" />
-            </FormField>
-            <FormField
-              label="Keep last (runs)"
-              hint="Empty: no count limit."
-              error={err('retentionKeepLast')}
-            >
-              <input {...text('retentionKeepLast')} type="text" inputMode="numeric" autoComplete="off" />
-            </FormField>
-            <FormField label="Drop logs after (days)" hint="The run stays." error={err('retentionLogDays')}>
-              <input {...text('retentionLogDays')} type="text" inputMode="decimal" autoComplete="off" />
-            </FormField>
-            <FormField
-              label="Drop artifacts after (days)"
-              hint="Their records stay."
-              error={err('retentionArtifactDays')}
-            >
-              <input {...text('retentionArtifactDays')} type="text" inputMode="decimal" autoComplete="off" />
-            </FormField>
-            <FormField
-              label="Keep failed runs at least (days)"
-              hint="Whatever the limits say."
-              error={err('retentionFailedDays')}
-            >
-              <input {...text('retentionFailedDays')} type="text" inputMode="decimal" autoComplete="off" />
-            </FormField>
-          </div>
-        ) : null}
-      </Section>
+              <option value="global">the server's policy</option>
+              <option value="own">this job's own policy</option>
+            </select>
+          </FormField>
+          {values.retentionMode === 'own' ? (
+            <div className="form-row four">
+              <FormField
+                label="Delete runs after (days)"
+                hint="Empty: no age limit."
+                error={err('retentionDays')}
+              >
+                <input {...text('retentionDays')} type="text" inputMode="decimal" autoComplete="off" />
+              </FormField>
+              <FormField
+                label="Keep last (runs)"
+                hint="Empty: no count limit."
+                error={err('retentionKeepLast')}
+              >
+                <input {...text('retentionKeepLast')} type="text" inputMode="numeric" autoComplete="off" />
+              </FormField>
+              <FormField label="Drop logs after (days)" hint="The run stays." error={err('retentionLogDays')}>
+                <input {...text('retentionLogDays')} type="text" inputMode="decimal" autoComplete="off" />
+              </FormField>
+              <FormField
+                label="Drop artifacts after (days)"
+                hint="Their records stay."
+                error={err('retentionArtifactDays')}
+              >
+                <input
+                  {...text('retentionArtifactDays')}
+                  type="text"
+                  inputMode="decimal"
+                  autoComplete="off"
+                />
+              </FormField>
+              <FormField
+                label="Keep failed runs at least (days)"
+                hint="Whatever the limits say."
+                error={err('retentionFailedDays')}
+              >
+                <input {...text('retentionFailedDays')} type="text" inputMode="decimal" autoComplete="off" />
+              </FormField>
+            </div>
+          ) : null}
+        </Section>
+      )}
 
       <Section title="Notifications">
         <WebhookFields
@@ -384,16 +415,7 @@ export function JobForm({
           editing={editing}
         />
       </Section>
-
-      <div className="form-actions">
-        <button type="submit" className="button primary" disabled={pending}>
-          {pending ? pendingLabel : submitLabel}
-        </button>
-        <Link to={cancelTo} className="button">
-          Cancel
-        </Link>
-      </div>
-    </form>
+    </>
   );
 }
 

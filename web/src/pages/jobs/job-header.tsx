@@ -72,11 +72,19 @@ export function JobHeader({ job, now, successText }: { job: Job; now: number; su
       ) : null}
       <div className="job-header-body">
         <dl className="job-facts">
-          <Fact label="Command">
-            <code className="job-command" title={job.command ?? job.argv?.join(' ')}>
-              {job.command ?? job.argv?.join(' ')}
-            </code>
-          </Fact>
+          {job.pipeline !== null ? (
+            <Fact label="Pipeline">
+              <Link to={`/pipelines/saved/${encodeURIComponent(job.pipeline)}`} data-testid="job-pipeline">
+                {job.pipeline}
+              </Link>
+            </Fact>
+          ) : (
+            <Fact label="Command">
+              <code className="job-command" title={job.command ?? job.argv?.join(' ')}>
+                {job.command ?? job.argv?.join(' ')}
+              </code>
+            </Fact>
+          )}
           <Fact label="Directory">
             <span className="mono">{job.cwd}</span>
           </Fact>

@@ -122,7 +122,12 @@ function JobRow({ job, now, late }: { job: JobListItem; now: number; late: Runni
         )}
       </td>
       <td className="last-run">
-        {job.lastRun ? (
+        {job.pipeline !== null ? (
+          // A pipeline job's runs are pipeline runs, listed on its page (not executions of the job).
+          <Link to={`/jobs/${job.id}`} className="muted">
+            pipeline {job.pipeline}
+          </Link>
+        ) : job.lastRun ? (
           <Link to={`/executions/${job.lastRun.executionId}`} className="last-run-link">
             <StatusBadge status={job.lastRun.status} /> <LateBadge late={late} />{' '}
             <time

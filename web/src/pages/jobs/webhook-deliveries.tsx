@@ -52,7 +52,15 @@ export function WebhookDeliveries({
                       {d.statusCode === null && !d.error ? (d.ok ? 'ok' : 'failed') : ''}
                     </td>
                     <td className="num">{formatDuration(d.durationMs)}</td>
-                    <td>{d.executionId ? <Link to={`/executions/${d.executionId}`}>open</Link> : '–'}</td>
+                    <td>
+                      {d.pipelineRunId ? (
+                        <Link to={`/pipelines/runs/${d.pipelineRunId}`}>pipeline run</Link>
+                      ) : d.executionId ? (
+                        <Link to={`/executions/${d.executionId}`}>open</Link>
+                      ) : (
+                        '–'
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>

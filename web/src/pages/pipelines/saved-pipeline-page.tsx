@@ -1,6 +1,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { apiFetch } from '../../api/client.js';
+import type { JobListItem } from '../../api/types.js';
 import { PageHeader } from '../../components/page-header.js';
 import { formatDateTime, formatDuration } from '../../format.js';
 import { NodeDurationTrend } from './node-duration-trend.js';
@@ -25,6 +26,12 @@ export function SavedPipelinePage() {
     queryFn: ({ signal }) =>
       apiFetch<PipelineRunPageBody>('/api/pipelines/runs', { query: { name, limit: RECENT_RUNS }, signal }),
     refetchInterval: 3000,
+  });
+  // The jobs that fire it (docs/JOBS.md, "Pipeline jobs"): under `jobs`, so job changes refresh them.
+  const jobs = useQuery({
+    queryKey: ['jobs', 'list', 'pipeline', name],
+    queryFn: ({ signal }) => apiFetch<{ items: JobListItem[] }>('/api/jobs', { signal }),
+    select: (list) => list.items.filter((job) => job.pipeline === name),
   });
   const start = useMutation({
     mutationFn: () =>
@@ -52,6 +59,22 @@ export function SavedPipelinePage() {
           {error.message}
         </p>
       )}
+      <section className="card pipeline-section" aria-label="Jobs that run it">
+        <h2>
+          Jobs that run it <Link to="/jobs/new">new job</Link>
+        </h2>
+        {jobs.error ? <p className="error-text">{jobs.error.message}</p> : null}
+        {jobs.data?.length === 0 && <p className="muted">No job runs it on a schedule.</p>}
+        <ul className="pipeline-jobs" data-testid="pipeline-jobs">
+          {jobs.data?.map((job) => (
+            <li key={job.id}>
+              <Link to={`/jobs/${job.id}`}>{job.name}</Link>
+              {job.enabled ? '' : <span className="muted"> · paused</span>}
+              {job.nextRunAt ? <span className="muted"> · next {formatDateTime(job.nextRunAt)}</span> : null}
+            </li>
+          ))}
+        </ul>
+      </section>
       <section className="card pipeline-section">
         <h2>Node durations</h2>
         <NodeDurationTrend runs={runs.data?.items ?? []} />
