@@ -17,6 +17,8 @@ import { PipelineRunsPage } from '../pages/pipelines/pipeline-runs-page.js';
 import { PipelineRunPage } from '../pages/pipelines/pipeline-run-page.js';
 import { SavedPipelinePage } from '../pages/pipelines/saved-pipeline-page.js';
 import { HostPage } from '../pages/host/host-page.js';
+import { SettingsPage } from '../pages/settings/settings-page.js';
+import { EnvironmentsPage } from '../pages/environments/environments-page.js';
 import { Layout } from './layout.js';
 import { NotFoundPage } from './not-found-page.js';
 
@@ -43,6 +45,8 @@ export const router = createBrowserRouter([
       { path: 'pipelines/runs/:id', element: <PipelineRunPage /> },
       { path: 'pipelines/saved/:name', element: <SavedPipelinePage /> },
       { path: 'host', element: <HostPage /> },
+      { path: 'settings', element: <SettingsPage /> },
+      { path: 'environments', element: <EnvironmentsPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },
