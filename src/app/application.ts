@@ -216,6 +216,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     host: createHostMonitor({ sampler: deps.hostSampler, name: deps.owner.host, workers }),
     environments: createEnvironments({
       store: deps.environments,
+      secrets: deps.secretKeeper,
       engine,
       cancel: (id) => executions.cancel(id, { reason: 'the environment was reset' }),
       environmentsDir: deps.environmentsDir,

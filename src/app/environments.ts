@@ -4,13 +4,18 @@ import {
   checkInterpreter,
   checkRequirements,
   checkSettings,
+  keepMaskedPassword,
+  settingsView,
   type PythonEnvironment,
+  type SettingsChange,
+  type SettingsView,
   type WorkspaceSettings,
 } from '../core/environments.js';
 import { ERROR_CODES, StepflowError, notFound } from '../core/errors.js';
 import type { Execution, RunSpec } from '../core/model.js';
 import type { Engine } from '../engine/engine.js';
 import { environmentBuildSpec, environmentDir } from '../engine/environment-build-spec.js';
+import type { SecretKeeper } from '../secrets/secret-keeper.js';
 import type { EnvironmentStore } from '../store/environment-store.js';
 
 /** What an environment is made of, as a caller gives it. */
@@ -24,9 +29,13 @@ interface EnvironmentInput {
  * server's (settings: admins change, everyone signed in reads; environments: operators change).
  */
 export interface Environments {
-  settings(): Promise<WorkspaceSettings>;
-  /** Replaces the fields given (each whole: `env` is the new map of variables), checked first. */
-  updateSettings(change: Partial<WorkspaceSettings>): Promise<WorkspaceSettings>;
+  /** What everyone signed in may read: secret variables by name, index passwords masked. */
+  settings(): Promise<SettingsView>;
+  /**
+   * Replaces the fields given (`env` as the new map of variables; `secretEnv` merged by name,
+   * its values sealed), checked first. An index URL given back masked keeps its stored password.
+   */
+  updateSettings(change: SettingsChange): Promise<SettingsView>;
   list(): Promise<PythonEnvironment[]>;
   get(name: string): Promise<PythonEnvironment>;
   add(name: string, input: EnvironmentInput): Promise<PythonEnvironment>;
@@ -50,6 +59,8 @@ export interface Environments {
 
 export interface EnvironmentsDeps {
   store: EnvironmentStore;
+  /** Seals the secret variables before they are stored (docs/SECRETS.md). */
+  secrets: Pick<SecretKeeper, 'seal'>;
   /** The engine with run preparation (engine/run-preparation.ts): the build resolves like a run. */
   engine: Pick<Engine, 'submit'>;
   /** Cancels a run wherever it runs (app/executions.ts). */
@@ -93,11 +104,13 @@ export function createEnvironments(deps: EnvironmentsDeps): Environments {
   };
 
   return {
-    settings: () => store.readSettings(),
-    async updateSettings(update) {
-      const settings = checkSettings({ ...(await store.readSettings()), ...update });
-      await store.writeSettings(settings);
-      return settings;
+    settings: async () => settingsView(await store.readSettings()),
+    async updateSettings(change) {
+      const stored = await store.readSettings();
+      const settings = checkSettings(applyChange(stored, change));
+      const secretEnv = deps.secrets.seal({ secretEnv: settings.secretEnv }).secretEnv ?? {};
+      await store.writeSettings({ ...settings, secretEnv });
+      return settingsView(settings);
     },
     list: () => store.listEnvironments(),
     get,
@@ -169,5 +182,31 @@ export function createEnvironments(deps: EnvironmentsDeps): Environments {
       if (reset === undefined) throw notFound('environment', name);
       return reset;
     },
+  };
+}
+
+/** `stored` with `change` applied (see {@link Environments.updateSettings}). */
+function applyChange(stored: WorkspaceSettings, change: SettingsChange): WorkspaceSettings {
+  const { secretEnv: secretChange, ...replaced } = change;
+  const storedUrls = [stored.pythonIndexUrl, ...stored.pythonExtraIndexUrls];
+  const secretEnv = { ...stored.secretEnv };
+  for (const [name, value] of Object.entries(secretChange ?? {})) {
+    if (value === null) delete secretEnv[name];
+    else secretEnv[name] = value;
+  }
+  return {
+    ...stored,
+    ...replaced,
+    ...(replaced.pythonIndexUrl == null
+      ? {}
+      : { pythonIndexUrl: keepMaskedPassword(replaced.pythonIndexUrl, storedUrls) }),
+    ...(replaced.pythonExtraIndexUrls === undefined
+      ? {}
+      : {
+          pythonExtraIndexUrls: replaced.pythonExtraIndexUrls.map((url) =>
+            keepMaskedPassword(url, storedUrls),
+          ),
+        }),
+    secretEnv,
   };
 }

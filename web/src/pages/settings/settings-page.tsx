@@ -15,6 +15,8 @@ import './settings.css';
 export function SettingsPage() {
   const settings = useSettings();
   const canEdit = useCan('settings:admin');
+  // Here, not in the form: saving refetches into a new form (its key), which must still say so.
+  const [saved, setSaved] = useState(false);
   return (
     <div className="page settings">
       <PageHeader title="Settings" />
@@ -26,16 +28,39 @@ export function SettingsPage() {
         <p className="muted">Loading…</p>
       ) : (
         // A refetch with other values (another admin saved) starts the form afresh from them.
-        <SettingsForm key={JSON.stringify(settings.data)} settings={settings.data} canEdit={canEdit} />
+        <SettingsForm
+          key={JSON.stringify(settings.data)}
+          settings={settings.data}
+          canEdit={canEdit}
+          saved={saved}
+          setSaved={setSaved}
+        />
       )}
     </div>
   );
 }
 
-const FIELDS = ['pythonIndexUrl', 'pythonExtraIndexUrls', 'pythonTrustedHosts', 'env'] as const;
+const FIELDS = [
+  'pythonIndexUrl',
+  'pythonExtraIndexUrls',
+  'pythonTrustedHosts',
+  'env',
+  'secretEnv',
+  'defaultTimeoutSeconds',
+] as const;
 type Field = (typeof FIELDS)[number];
 
-function SettingsForm({ settings, canEdit }: { settings: SettingsJson; canEdit: boolean }) {
+function SettingsForm({
+  settings,
+  canEdit,
+  saved,
+  setSaved,
+}: {
+  settings: SettingsJson;
+  canEdit: boolean;
+  saved: boolean;
+  setSaved: (saved: boolean) => void;
+}) {
   const save = useSaveSettings();
   const [indexUrl, setIndexUrl] = useState(settings.pythonIndexUrl ?? '');
   const [extraUrls, setExtraUrls] = useState(settings.pythonExtraIndexUrls.join('\n'));
@@ -43,7 +68,10 @@ function SettingsForm({ settings, canEdit }: { settings: SettingsJson; canEdit: 
   const [rows, setRows] = useState<VariableRow[]>(() =>
     Object.entries(settings.env).map(([name, value]) => variableRow(name, value)),
   );
-  const [saved, setSaved] = useState(false);
+  const [timeout, setTimeoutText] = useState(settings.defaultTimeoutSeconds?.toString() ?? '');
+  /** Secret variables: the stored ones by name (removable), and new values typed here. */
+  const [removedSecrets, setRemovedSecrets] = useState<string[]>([]);
+  const [secretRows, setSecretRows] = useState<VariableRow[]>([]);
   const [formError, setFormError] = useState<string | null>(null);
 
   const error = save.error instanceof ApiError ? save.error : null;
@@ -53,6 +81,9 @@ function SettingsForm({ settings, canEdit }: { settings: SettingsJson; canEdit: 
   const errorForVariable = (name: string): string | undefined =>
     error !== null && field === `env.${name.trim()}` ? readable(error.message) : undefined;
   const envError = errorAt('env');
+  const secretError = errorAt('secretEnv');
+  const errorForSecret = (name: string): string | undefined =>
+    error !== null && field === `secretEnv.${name.trim()}` ? readable(error.message) : undefined;
   const unplaced =
     save.error !== null &&
     (error === null || !(FIELDS as readonly string[]).includes(field?.split('.')[0] ?? ''));
@@ -71,11 +102,27 @@ function SettingsForm({ settings, canEdit }: { settings: SettingsJson; canEdit: 
       }
       env[name] = row.value;
     }
+    const secretEnv: Record<string, string | null> = {};
+    for (const name of removedSecrets) secretEnv[name] = null;
+    for (const row of secretRows) {
+      const name = row.name.trim();
+      if (name === '' && row.value === '') continue;
+      if (typeof secretEnv[name] === 'string') {
+        setFormError(`Secret ${name} is there twice: keep one row.`);
+        return;
+      }
+      secretEnv[name] = row.value;
+    }
+    const seconds = timeout.trim();
     const body: SettingsChange = {
       pythonIndexUrl: indexUrl.trim() === '' ? null : indexUrl.trim(),
       pythonExtraIndexUrls: lines(extraUrls),
       pythonTrustedHosts: lines(trustedHosts),
       env,
+      ...(Object.keys(secretEnv).length > 0 ? { secretEnv } : {}),
+      // Not a number: sent as typed, for the server to name the field.
+      defaultTimeoutSeconds:
+        seconds === '' ? null : /^\d+$/.test(seconds) ? Number(seconds) : (seconds as unknown as number),
     };
     save.mutate(body, { onSuccess: () => setSaved(true) });
   };
@@ -88,7 +135,7 @@ function SettingsForm({ settings, canEdit }: { settings: SettingsJson; canEdit: 
         <legend>Python package index</legend>
         <FormField
           label="Index URL"
-          hint="The PyPI mirror environment builds install from. Empty: pip's default."
+          hint="The PyPI mirror environment builds install from. Empty: pip's default. A password in it shows as ***: leave it so to keep it."
           error={errorAt('pythonIndexUrl')}
         >
           <input
@@ -139,7 +186,7 @@ function SettingsForm({ settings, canEdit }: { settings: SettingsJson; canEdit: 
         <legend>Global environment variables</legend>
         <p className="muted">
           Every run gets them (ad-hoc, job and worker runs); a run&apos;s own variables win. Everyone signed
-          in can read them: do not put secrets here.
+          in can read them: put secrets under Secret variables below.
         </p>
         <VariableRows
           rows={rows}
@@ -155,6 +202,84 @@ function SettingsForm({ settings, canEdit }: { settings: SettingsJson; canEdit: 
             {envError}
           </p>
         )}
+      </fieldset>
+      <fieldset className="settings-section">
+        <legend>Secret variables</legend>
+        <p className="muted">
+          Every run gets them too, masked in its log; they are stored encrypted and never shown again, not
+          even here. A new value under a name that is set replaces it.
+        </p>
+        <ul className="secret-names" aria-label="Secret variables set">
+          {settings.secretEnvNames.length === 0 && <li className="muted">No secret variables.</li>}
+          {settings.secretEnvNames.map((name) => {
+            const removed = removedSecrets.includes(name);
+            return (
+              <li key={name} data-removed={removed ? 'true' : undefined}>
+                <code>{name}</code> <span className="muted">{removed ? 'removed when saved' : '••••••'}</span>
+                {canEdit && (
+                  <button
+                    type="button"
+                    className="button ghost"
+                    aria-label={removed ? `Keep secret ${name}` : `Remove secret ${name}`}
+                    onClick={() => {
+                      edited();
+                      setRemovedSecrets((names) =>
+                        removed ? names.filter((other) => other !== name) : [...names, name],
+                      );
+                    }}
+                  >
+                    {removed ? 'Keep' : 'Remove'}
+                  </button>
+                )}
+                {errorForSecret(name) !== undefined && (
+                  <p className="form-field-error" role="alert">
+                    {errorForSecret(name)}
+                  </p>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+        {canEdit && (
+          <VariableRows
+            rows={secretRows}
+            readOnly={false}
+            noun="secret"
+            empty={null}
+            secret
+            errorFor={errorForSecret}
+            onChange={(next) => {
+              edited();
+              setSecretRows(next);
+            }}
+          />
+        )}
+        {secretError !== undefined &&
+          !secretRows.some((row) => errorForSecret(row.name) !== undefined) &&
+          !settings.secretEnvNames.some((name) => errorForSecret(name) !== undefined) && (
+            <p className="form-field-error" role="alert">
+              {secretError}
+            </p>
+          )}
+      </fieldset>
+      <fieldset className="settings-section">
+        <legend>Runs</legend>
+        <FormField
+          label="Default timeout (seconds)"
+          hint="What a run or job without a timeout of its own gets when it starts. Empty: none."
+          error={errorAt('defaultTimeoutSeconds')}
+        >
+          <input
+            value={timeout}
+            readOnly={!canEdit}
+            inputMode="numeric"
+            autoComplete="off"
+            onChange={(event) => {
+              edited();
+              setTimeoutText(event.target.value);
+            }}
+          />
+        </FormField>
       </fieldset>
       {formError !== null && (
         <p className="form-error" role="alert">

@@ -20,23 +20,32 @@ export function VariableRows({
   onChange,
   readOnly,
   errorFor,
+  noun = 'variable',
+  empty = 'No global variables.',
+  secret = false,
 }: {
   rows: VariableRow[];
   onChange: (rows: VariableRow[]) => void;
   readOnly: boolean;
   errorFor: (name: string) => string | undefined;
+  /** What a row is called in labels and buttons (`Variable 1 name`, `Add variable`). */
+  noun?: string;
+  empty?: string | null;
+  /** Values typed as passwords: not shown on screen, not kept by the browser's autofill. */
+  secret?: boolean;
 }) {
+  const Noun = noun.charAt(0).toUpperCase() + noun.slice(1);
   const set = (key: number, change: Partial<VariableRow>) =>
     onChange(rows.map((row) => (row.key === key ? { ...row, ...change } : row)));
   return (
     <div className="variable-rows">
-      {rows.length === 0 && <p className="muted">No global variables.</p>}
+      {rows.length === 0 && empty !== null && <p className="muted">{empty}</p>}
       {rows.map((row, i) => {
         const error = errorFor(row.name);
         return (
           <div className="variable-row" key={row.key} data-invalid={error ? 'true' : undefined}>
             <input
-              aria-label={`Variable ${i + 1} name`}
+              aria-label={`${Noun} ${i + 1} name`}
               className="mono"
               value={row.name}
               placeholder="NAME"
@@ -47,12 +56,13 @@ export function VariableRows({
               onChange={(event) => set(row.key, { name: event.target.value })}
             />
             <input
-              aria-label={`Variable ${i + 1} value`}
+              aria-label={`${Noun} ${i + 1} value`}
               className="mono"
+              type={secret ? 'password' : 'text'}
               value={row.value}
               placeholder="value"
               readOnly={readOnly}
-              autoComplete="off"
+              autoComplete={secret ? 'new-password' : 'off'}
               spellCheck={false}
               onChange={(event) => set(row.key, { value: event.target.value })}
             />
@@ -60,7 +70,7 @@ export function VariableRows({
               <button
                 type="button"
                 className="button ghost"
-                aria-label={`Remove variable ${i + 1}`}
+                aria-label={`Remove ${noun} ${i + 1}`}
                 onClick={() => onChange(rows.filter((other) => other.key !== row.key))}
               >
                 Remove
@@ -76,7 +86,7 @@ export function VariableRows({
       })}
       {!readOnly && (
         <button type="button" className="button" onClick={() => onChange([...rows, variableRow()])}>
-          Add variable
+          Add {noun}
         </button>
       )}
     </div>
