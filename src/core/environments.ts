@@ -1,4 +1,5 @@
 import { validationError } from './errors.js';
+import { MAX_TIMEOUT_SECONDS } from './input-limits.js';
 
 /**
  * Python environments and the workspace settings they use (docs/WORKSPACE-ENVIRONMENTS.md). An
@@ -77,7 +78,10 @@ export interface SettingsChange extends Partial<Omit<WorkspaceSettings, 'secretE
 /** What an index URL's password shows as: readers see that there is one, not what it is. */
 export const MASKED_PASSWORD = '***';
 
-/** `url` with its password, if any, as {@link MASKED_PASSWORD}; not a URL: as it is. */
+/**
+ * `url` with its credentials masked: the password as {@link MASKED_PASSWORD} (`user:***@`), or a
+ * user name without password (a token in that place) as `***@`. Not a URL: as it is.
+ */
 export function maskUrlPassword(url: string): string {
   let parsed: URL;
   try {
@@ -85,9 +89,27 @@ export function maskUrlPassword(url: string): string {
   } catch {
     return url;
   }
-  if (parsed.password === '') return url;
-  parsed.password = MASKED_PASSWORD;
+  if (parsed.password !== '') parsed.password = MASKED_PASSWORD;
+  else if (parsed.username !== '') parsed.username = MASKED_PASSWORD;
+  else return url;
   return parsed.toString();
+}
+
+/**
+ * The variables a run in an environment gets (in its `secretEnv`: sealed in its stored spec,
+ * masked in its log) with the index URLs whose credentials its `pythonEnvironment` masks; the
+ * wrapper that builds the environment reads them and keeps them from the run's own command.
+ */
+export const INDEX_URL_VARIABLE = 'STEPFLOW_PIP_INDEX_URL';
+export const EXTRA_INDEX_URLS_VARIABLE = 'STEPFLOW_PIP_EXTRA_INDEX_URLS';
+
+export function indexCredentialVariables(settings: WorkspaceSettings): Record<string, string> {
+  const hasCredentials = (url: string) => maskUrlPassword(url) !== url;
+  const { pythonIndexUrl: index, pythonExtraIndexUrls: extra } = settings;
+  return {
+    ...(index !== null && hasCredentials(index) ? { [INDEX_URL_VARIABLE]: index } : {}),
+    ...(extra.some(hasCredentials) ? { [EXTRA_INDEX_URLS_VARIABLE]: JSON.stringify(extra) } : {}),
+  };
 }
 
 /** The settings as {@link SettingsView}: what may be shown to everyone signed in. */
@@ -221,9 +243,9 @@ export function checkSettings(settings: WorkspaceSettings): WorkspaceSettings {
     }
   }
   const timeout = settings.defaultTimeoutSeconds;
-  if (timeout !== null && (!Number.isSafeInteger(timeout) || timeout < 1)) {
+  if (timeout !== null && (!Number.isSafeInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_SECONDS)) {
     throw validationError(
-      `defaultTimeoutSeconds: ${JSON.stringify(timeout)} is not a whole number of seconds above 0 (null: none)`,
+      `defaultTimeoutSeconds: ${JSON.stringify(timeout)} is not a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS} (null: none)`,
       { field: 'defaultTimeoutSeconds' },
     );
   }

@@ -1,4 +1,4 @@
-import { withGlobalEnv, withGlobalSecretEnv } from '../core/environments.js';
+import { indexCredentialVariables, withGlobalEnv, withGlobalSecretEnv } from '../core/environments.js';
 import { validationError } from '../core/errors.js';
 import type { RunSpec } from '../core/model.js';
 import type { EnvironmentStore } from '../store/environment-store.js';
@@ -19,12 +19,17 @@ export function withRunPreparation<E extends Engine>(
   const prepare = async (spec: RunSpec): Promise<RunSpec> => {
     const settings = await store.readSettings();
     const env = withGlobalEnv(spec.env, spec.secretEnv, settings.env);
-    const secretEnv = withGlobalSecretEnv(spec.env, spec.secretEnv, settings.secretEnv);
+    let secretEnv = withGlobalSecretEnv(spec.env, spec.secretEnv, settings.secretEnv);
     const timeoutSeconds = spec.timeoutSeconds ?? settings.defaultTimeoutSeconds ?? undefined;
     let { pythonEnvironment } = spec;
     if (spec.environment !== undefined) {
       const saved = await store.getEnvironment(spec.environment);
-      if (saved !== undefined) pythonEnvironment = environmentBuildSpec(saved, settings);
+      if (saved !== undefined) {
+        pythonEnvironment = environmentBuildSpec(saved, settings);
+        // The index credentials its spec masks; the current ones win over a re-run's old ones.
+        const credentials = indexCredentialVariables(settings);
+        if (Object.keys(credentials).length > 0) secretEnv = { ...secretEnv, ...credentials };
+      }
       // A worker's own engine (its spool has no environments) runs the one its claim resolved.
       else if (pythonEnvironment?.name !== spec.environment) {
         throw validationError(`environment ${JSON.stringify(spec.environment)}: no such environment`, {

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { ENVIRONMENT_STATES } from '../core/environments.js';
+import { MAX_TIMEOUT_SECONDS } from '../core/input-limits.js';
 import { ExecutionSchema } from './api-schemas.js';
 
 const UrlList = Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { maxItems: 20 });
@@ -41,7 +42,9 @@ export const UpdateSettingsBodySchema = Type.Object(
         { maxProperties: 500 },
       ),
     ),
-    defaultTimeoutSeconds: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+    defaultTimeoutSeconds: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: MAX_TIMEOUT_SECONDS }), Type.Null()]),
+    ),
   },
   { additionalProperties: false },
 );
