@@ -76,7 +76,7 @@ export interface SettingsChange extends Partial<Omit<WorkspaceSettings, 'secretE
 }
 
 /** What an index URL's password shows as: readers see that there is one, not what it is. */
-export const MASKED_PASSWORD = '***';
+const MASKED_PASSWORD = '***';
 
 /**
  * `url` with its credentials masked: the password as {@link MASKED_PASSWORD} (`user:***@`), or a
