@@ -72,6 +72,28 @@ describe('the Settings and Environments pages', () => {
     expect(secretLog).toContain('token is ***');
     expect(secretLog).not.toContain('tok-8f3a91c2e7');
 
+    // The default timeout: a 400 at its field, then saved. An index URL's password is never shown.
+    await form.getByLabel('Default timeout (seconds)').fill('0');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    const timeoutError = form
+      .locator('.form-field', { has: page.getByLabel('Default timeout (seconds)') })
+      .locator('.form-field-error');
+    await timeoutError.getByText(/defaultTimeoutSeconds/).waitFor();
+    await form.getByLabel('Default timeout (seconds)').fill('600');
+    await form
+      .getByLabel('Index URL', { exact: true })
+      .fill('https://builder:pw-e2e-77@mirror.invalid/simple/');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await form.getByRole('status').getByText('Settings saved.').waitFor();
+    await expect
+      .poll(() => form.getByLabel('Index URL', { exact: true }).inputValue())
+      .toBe('https://builder:***@mirror.invalid/simple/');
+    expect(await page.content()).not.toContain('pw-e2e-77');
+    expect(await (await fetch(`${server.url}/api/settings`)).json()).toMatchObject({
+      defaultTimeoutSeconds: 600,
+      pythonIndexUrl: 'https://builder:***@mirror.invalid/simple/',
+    });
+
     // Stored: a reload shows it; removing the row and saving takes it away from the next run.
     await page.reload();
     await expect.poll(() => form.getByLabel('Variable 1 value').inputValue()).toBe('eu-west-<b>7</b>');
@@ -126,7 +148,7 @@ describe('the Settings and Environments pages', () => {
       // A bad interpreter: the server's 400 at that field.
       await create.getByLabel('Name').fill('pagedemo');
       await create.getByLabel('Interpreter').fill('ruby');
-      await create.getByLabel('Requirements').fill('sfpagedemo==2.0.1\n');
+      await create.getByLabel('Requirements').fill('');
       await create.getByRole('button', { name: 'Create environment' }).click();
       await create
         .locator('.form-field-error')
@@ -136,14 +158,24 @@ describe('the Settings and Environments pages', () => {
       await create.getByRole('button', { name: 'Create environment' }).click();
       const row = page.locator('tr[data-environment="pagedemo"]');
       await row.locator('.environment-state[data-state="new"]').waitFor();
-      expect(await row.innerText()).toContain('sfpagedemo==2.0.1');
+      // Edited: the requirement added to its spec.
+      await row.getByRole('button', { name: 'Edit' }).click();
+      const edit = page.getByRole('form', { name: 'Edit pagedemo' });
+      await edit.getByLabel('Requirements').fill('# from the loopback index\nsfpagedemo==2.0.1\n');
+      await edit.getByRole('button', { name: 'Save environment' }).click();
+      await edit.waitFor({ state: 'detached' });
+      await row.getByText('sfpagedemo==2.0.1').waitFor();
 
       await row.getByRole('button', { name: 'Build' }).click();
       await row.locator('.environment-state[data-state="building"]').waitFor();
       await page.getByRole('status').getByRole('link', { name: 'view its log' }).click();
-      // The build is a run: pip's install and the environment's own python, live in its log.
-      await page.getByText(/Successfully installed sfpagedemo-2\.0\.1/).waitFor({ timeout: 90_000 });
-      await page.getByText(/environment ready:/).waitFor({ timeout: 30_000 });
+      // The build is a run, watched while it runs (venv and pip take seconds): pip's install and
+      // the environment's own python arrive live in its log.
+      await page.locator('.execution-header .status[data-status="running"]').waitFor();
+      await page
+        .locator('.log-line', { hasText: /Successfully installed sfpagedemo-2\.0\.1/ })
+        .waitFor({ timeout: 90_000 });
+      await page.locator('.log-line', { hasText: 'environment ready: /' }).waitFor({ timeout: 30_000 });
 
       await page.goBack();
       await row.locator('.environment-state[data-state="ready"]').waitFor({ timeout: 15_000 });
@@ -158,6 +190,17 @@ describe('the Settings and Environments pages', () => {
       );
       expect((await waitForEnd(server, run.id, 60_000)).status).toBe('succeeded');
       expect(await logOf(server.url, run.id)).toContain('version 2.0.1');
+
+      // On a phone the page never scrolls sideways (the table scrolls inside its card).
+      const phone = await browser.open(server.url, '/environments', {
+        viewport: { width: 390, height: 844 },
+      });
+      await phone.locator('tr[data-environment="pagedemo"]').waitFor();
+      const widths = await phone.evaluate(() => ({
+        scrollWidth: document.scrollingElement?.scrollWidth ?? 0,
+        innerWidth: window.innerWidth,
+      }));
+      expect(widths.scrollWidth).toBeLessThanOrEqual(widths.innerWidth);
 
       await row.getByRole('button', { name: 'Reset' }).click();
       await row.locator('.environment-state[data-state="new"]').waitFor();
