@@ -217,6 +217,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     environments: createEnvironments({
       store: deps.environments,
       secrets: deps.secretKeeper,
+      ...(deps.cli ? { audit } : {}),
       engine,
       cancel: (id) => executions.cancel(id, { reason: 'the environment was reset' }),
       environmentsDir: deps.environmentsDir,

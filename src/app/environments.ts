@@ -11,11 +11,12 @@ import {
   type SettingsView,
   type WorkspaceSettings,
 } from '../core/environments.js';
-import { ERROR_CODES, StepflowError, notFound } from '../core/errors.js';
+import { ERROR_CODES, StepflowError, isStepflowError, notFound } from '../core/errors.js';
 import type { Execution, RunSpec } from '../core/model.js';
 import type { Engine } from '../engine/engine.js';
 import { environmentBuildSpec, environmentDir } from '../engine/environment-build-spec.js';
 import type { SecretKeeper } from '../secrets/secret-keeper.js';
+import type { Audit } from './audit.js';
 import type { EnvironmentStore } from '../store/environment-store.js';
 
 /** What an environment is made of, as a caller gives it. */
@@ -67,6 +68,12 @@ export interface EnvironmentsDeps {
   cancel: (id: string) => Promise<unknown>;
   /** Where this host keeps its environments (`<dataDir>/envs`). */
   environmentsDir: string;
+  /**
+   * Given to the CLI's (`stepflow settings …` on the store): each settings change is recorded in
+   * the audit log as the CLI's, naming the fields (and secret variables) changed, never a value.
+   * The server's routes are recorded by its audit hook instead.
+   */
+  audit?: Pick<Audit, 'record'>;
   /** Says why a build's end could not be recorded (it stays `building` until a reset). */
   onError: (error: unknown) => void;
   now?: () => Date;
@@ -106,11 +113,37 @@ export function createEnvironments(deps: EnvironmentsDeps): Environments {
   return {
     settings: async () => settingsView(await store.readSettings()),
     async updateSettings(change) {
-      const stored = await store.readSettings();
-      const settings = checkSettings(applyChange(stored, change));
-      const secretEnv = deps.secrets.seal({ secretEnv: settings.secretEnv }).secretEnv ?? {};
-      await store.writeSettings({ ...settings, secretEnv });
-      return settingsView(settings);
+      const update = async () => {
+        const stored = await store.readSettings();
+        const settings = checkSettings(applyChange(stored, change));
+        const secretEnv = deps.secrets.seal({ secretEnv: settings.secretEnv }).secretEnv ?? {};
+        await store.writeSettings({ ...settings, secretEnv });
+        return settingsView(settings);
+      };
+      const { audit } = deps;
+      if (audit === undefined) return update();
+      const entry = {
+        actorKind: 'local',
+        actor: 'local',
+        token: null,
+        ip: null,
+        via: 'cli',
+        action: 'settings.update',
+        objectKind: 'settings',
+        objectId: changedFields(change),
+      } as const;
+      try {
+        const view = await update();
+        audit.record({ ...entry, outcome: 'ok', errorCode: null });
+        return view;
+      } catch (error) {
+        audit.record({
+          ...entry,
+          outcome: 'failed',
+          errorCode: isStepflowError(error) ? error.code : 'internal',
+        });
+        throw error;
+      }
     },
     list: () => store.listEnvironments(),
     get,
@@ -209,4 +242,15 @@ function applyChange(stored: WorkspaceSettings, change: SettingsChange): Workspa
         }),
     secretEnv,
   };
+}
+
+/** What a change touches, for the audit log: field names, and each secret variable's name. */
+function changedFields(change: SettingsChange): string {
+  return Object.keys(change)
+    .flatMap((field) =>
+      field === 'secretEnv'
+        ? Object.keys(change.secretEnv ?? {}).map((name) => `secretEnv.${name}`)
+        : [field],
+    )
+    .join(',');
 }

@@ -137,7 +137,14 @@ describe('secret global variables (the built CLI and server)', () => {
     await api('GET', `/api/executions/${run.id}`);
     await api('GET', '/api/settings');
     const audit = await api('GET', '/api/audit?action=settings.');
-    expect(JSON.stringify(audit.body)).toContain('settings.update');
+    // The CLI's changes too, naming the variable, never its value; the refused one as failed.
+    expect((audit.body as { entries: unknown[] }).entries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ via: 'cli', objectId: 'secretEnv.DEPLOY_KEY', outcome: 'ok' }),
+        expect.objectContaining({ via: 'cli', objectId: 'secretEnv.bad-name', outcome: 'failed' }),
+        expect.objectContaining({ action: 'settings.update', actorKind: 'local', via: 'api', outcome: 'ok' }),
+      ]),
+    );
     for (const text of texts) {
       expect(text).not.toContain(FROM_CLI);
       expect(text).not.toContain(FROM_API);
