@@ -114,52 +114,54 @@ export function EnvironmentsPage() {
                       </td>
                       <td title={environment.updatedAt}>{formatAgo(environment.updatedAt)}</td>
                       {canWrite && (
-                        <td className="environment-actions">
-                          <button
-                            type="button"
-                            className="button"
-                            disabled={actions.build.isPending || environment.state === 'building'}
-                            onClick={() => build(environment.name)}
-                          >
-                            Build
-                          </button>
-                          <button
-                            type="button"
-                            className="button"
-                            onClick={() => setForm({ editing: environment })}
-                          >
-                            Edit
-                          </button>
-                          <button
-                            type="button"
-                            className="button"
-                            onClick={() => {
-                              if (
-                                window.confirm(
-                                  `Reset ${environment.name}? A build still running is cancelled, this host's copy is deleted and every host builds it afresh next time.`,
-                                )
-                              ) {
-                                actions.reset.mutate(environment.name);
-                              }
-                            }}
-                          >
-                            Reset
-                          </button>
-                          <button
-                            type="button"
-                            className="button danger"
-                            onClick={() => {
-                              if (
-                                window.confirm(
-                                  `Delete ${environment.name}? Runs and jobs naming it are refused from now on.`,
-                                )
-                              ) {
-                                actions.remove.mutate(environment.name);
-                              }
-                            }}
-                          >
-                            Delete
-                          </button>
+                        <td>
+                          <div className="environment-actions">
+                            <button
+                              type="button"
+                              className="button"
+                              disabled={actions.build.isPending || environment.state === 'building'}
+                              onClick={() => build(environment.name)}
+                            >
+                              Build
+                            </button>
+                            <button
+                              type="button"
+                              className="button"
+                              onClick={() => setForm({ editing: environment })}
+                            >
+                              Edit
+                            </button>
+                            <button
+                              type="button"
+                              className="button"
+                              onClick={() => {
+                                if (
+                                  window.confirm(
+                                    `Reset ${environment.name}? A build still running is cancelled, this host's copy is deleted and every host builds it afresh next time.`,
+                                  )
+                                ) {
+                                  actions.reset.mutate(environment.name);
+                                }
+                              }}
+                            >
+                              Reset
+                            </button>
+                            <button
+                              type="button"
+                              className="button danger"
+                              onClick={() => {
+                                if (
+                                  window.confirm(
+                                    `Delete ${environment.name}? Runs and jobs naming it are refused from now on.`,
+                                  )
+                                ) {
+                                  actions.remove.mutate(environment.name);
+                                }
+                              }}
+                            >
+                              Delete
+                            </button>
+                          </div>
                         </td>
                       )}
                     </tr>
