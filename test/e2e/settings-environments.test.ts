@@ -175,8 +175,9 @@ describe('the Settings and Environments pages', () => {
       await page
         .locator('.log-line', { hasText: /Successfully installed sfpagedemo-2\.0\.1/ })
         .waitFor({ timeout: 90_000 });
-      // It ends succeeded on the page. (Not asserted: its last line, `environment ready: …`, printed
-      // after the step's end: the live page missed it about one time in two here — reported.)
+      // It ends succeeded on the page. Not asserted: its last line, `environment ready: …` (after
+      // the step's end), was not among the rendered rows about one time in two here; the viewer
+      // renders only rows in view, so it may be follow-the-end scrolling, not a lost line.
       await page.locator('.execution-header .status[data-status="succeeded"]').waitFor({ timeout: 30_000 });
 
       await page.goBack();
