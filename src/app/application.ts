@@ -231,6 +231,8 @@ export function createApplication(deps: ApplicationDeps): Application {
     host: createHostMonitor({ sampler: deps.hostSampler, name: deps.owner.host, workers }),
     environments: createEnvironments({
       store: deps.environments,
+      secrets: deps.secretKeeper,
+      ...(deps.cli ? { audit } : {}),
       engine,
       cancel: (id) => executions.cancel(id, { reason: 'the environment was reset' }),
       environmentsDir: deps.environmentsDir,

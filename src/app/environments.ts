@@ -4,13 +4,19 @@ import {
   checkInterpreter,
   checkRequirements,
   checkSettings,
+  keepMaskedPassword,
+  settingsView,
   type PythonEnvironment,
+  type SettingsChange,
+  type SettingsView,
   type WorkspaceSettings,
 } from '../core/environments.js';
-import { ERROR_CODES, StepflowError, notFound } from '../core/errors.js';
+import { ERROR_CODES, StepflowError, isStepflowError, notFound } from '../core/errors.js';
 import type { Execution, RunSpec } from '../core/model.js';
 import type { Engine } from '../engine/engine.js';
 import { environmentBuildSpec, environmentDir } from '../engine/environment-build-spec.js';
+import type { SecretKeeper } from '../secrets/secret-keeper.js';
+import type { Audit } from './audit.js';
 import type { EnvironmentStore } from '../store/environment-store.js';
 
 /** What an environment is made of, as a caller gives it. */
@@ -24,9 +30,13 @@ interface EnvironmentInput {
  * server's (settings: admins change, everyone signed in reads; environments: operators change).
  */
 export interface Environments {
-  settings(): Promise<WorkspaceSettings>;
-  /** Replaces the fields given (each whole: `env` is the new map of variables), checked first. */
-  updateSettings(change: Partial<WorkspaceSettings>): Promise<WorkspaceSettings>;
+  /** What everyone signed in may read: secret variables by name, index passwords masked. */
+  settings(): Promise<SettingsView>;
+  /**
+   * Replaces the fields given (`env` as the new map of variables; `secretEnv` merged by name,
+   * its values sealed), checked first. An index URL given back masked keeps its stored password.
+   */
+  updateSettings(change: SettingsChange): Promise<SettingsView>;
   list(): Promise<PythonEnvironment[]>;
   get(name: string): Promise<PythonEnvironment>;
   add(name: string, input: EnvironmentInput): Promise<PythonEnvironment>;
@@ -50,12 +60,20 @@ export interface Environments {
 
 export interface EnvironmentsDeps {
   store: EnvironmentStore;
+  /** Seals the secret variables before they are stored (docs/SECRETS.md). */
+  secrets: Pick<SecretKeeper, 'seal'>;
   /** The engine with run preparation (engine/run-preparation.ts): the build resolves like a run. */
   engine: Pick<Engine, 'submit'>;
   /** Cancels a run wherever it runs (app/executions.ts). */
   cancel: (id: string) => Promise<unknown>;
   /** Where this host keeps its environments (`<dataDir>/envs`). */
   environmentsDir: string;
+  /**
+   * Given to the CLI's (`stepflow settings …` on the store): each settings change is recorded in
+   * the audit log as the CLI's, naming the fields (and secret variables) changed, never a value.
+   * The server's routes are recorded by its audit hook instead.
+   */
+  audit?: Pick<Audit, 'record'>;
   /** Says why a build's end could not be recorded (it stays `building` until a reset). */
   onError: (error: unknown) => void;
   now?: () => Date;
@@ -93,11 +111,39 @@ export function createEnvironments(deps: EnvironmentsDeps): Environments {
   };
 
   return {
-    settings: () => store.readSettings(),
-    async updateSettings(update) {
-      const settings = checkSettings({ ...(await store.readSettings()), ...update });
-      await store.writeSettings(settings);
-      return settings;
+    settings: async () => settingsView(await store.readSettings()),
+    async updateSettings(change) {
+      const update = async () => {
+        const stored = await store.readSettings();
+        const settings = checkSettings(applyChange(stored, change));
+        const secretEnv = deps.secrets.seal({ secretEnv: settings.secretEnv }).secretEnv ?? {};
+        await store.writeSettings({ ...settings, secretEnv });
+        return settingsView(settings);
+      };
+      const { audit } = deps;
+      if (audit === undefined) return update();
+      const entry = {
+        actorKind: 'local',
+        actor: 'local',
+        token: null,
+        ip: null,
+        via: 'cli',
+        action: 'settings.update',
+        objectKind: 'settings',
+        objectId: changedFields(change),
+      } as const;
+      try {
+        const view = await update();
+        audit.record({ ...entry, outcome: 'ok', errorCode: null });
+        return view;
+      } catch (error) {
+        audit.record({
+          ...entry,
+          outcome: 'failed',
+          errorCode: isStepflowError(error) ? error.code : 'internal',
+        });
+        throw error;
+      }
     },
     list: () => store.listEnvironments(),
     get,
@@ -170,4 +216,41 @@ export function createEnvironments(deps: EnvironmentsDeps): Environments {
       return reset;
     },
   };
+}
+
+/** `stored` with `change` applied (see {@link Environments.updateSettings}). */
+function applyChange(stored: WorkspaceSettings, change: SettingsChange): WorkspaceSettings {
+  const { secretEnv: secretChange, ...replaced } = change;
+  const storedUrls = [stored.pythonIndexUrl, ...stored.pythonExtraIndexUrls];
+  const secretEnv = { ...stored.secretEnv };
+  for (const [name, value] of Object.entries(secretChange ?? {})) {
+    if (value === null) delete secretEnv[name];
+    else secretEnv[name] = value;
+  }
+  return {
+    ...stored,
+    ...replaced,
+    ...(replaced.pythonIndexUrl == null
+      ? {}
+      : { pythonIndexUrl: keepMaskedPassword(replaced.pythonIndexUrl, storedUrls) }),
+    ...(replaced.pythonExtraIndexUrls === undefined
+      ? {}
+      : {
+          pythonExtraIndexUrls: replaced.pythonExtraIndexUrls.map((url) =>
+            keepMaskedPassword(url, storedUrls),
+          ),
+        }),
+    secretEnv,
+  };
+}
+
+/** What a change touches, for the audit log: field names, and each secret variable's name. */
+function changedFields(change: SettingsChange): string {
+  return Object.keys(change)
+    .flatMap((field) =>
+      field === 'secretEnv'
+        ? Object.keys(change.secretEnv ?? {}).map((name) => `secretEnv.${name}`)
+        : [field],
+    )
+    .join(',');
 }

@@ -85,11 +85,11 @@ describe('secrets at rest in the application', () => {
       runsOn: [],
     });
 
-    expect(await secrets.prepare()).toEqual({ sealed: { jobs: 1, runs: 1 } });
+    expect(await secrets.prepare()).toEqual({ sealed: { jobs: 1, runs: 1, settings: 0 } });
     const bytes = databaseBytes(dataDir);
     for (const value of [PASSWORD, TOKEN, HOOK]) expect(bytes.includes(value), value).toBe(false);
     // Idempotent: the key id recorded, the next start reads nothing.
-    expect(await secrets.prepare()).toEqual({ sealed: { jobs: 0, runs: 0 } });
+    expect(await secrets.prepare()).toEqual({ sealed: { jobs: 0, runs: 0, settings: 0 } });
     expect(await secrets.status()).toMatchObject({ sealed: { jobs: 1, runs: 1 } });
 
     const spec = keeper.open((await stores.store.getRunSpec(run.id))!);

@@ -3,7 +3,7 @@ import { SEALED_PREFIX, isSealed, sealSecret, openSecret } from '../secrets/secr
 import type { SecretKey } from '../secrets/secret-key.js';
 import type { SecretKeeper } from '../secrets/secret-keeper.js';
 import type { SecretHolder } from '../secrets/secret-values.js';
-import type { SecretDocumentCounts, SecretDocuments } from '../store/secret-documents.js';
+import type { SecretDocumentCounts, SecretDocumentKind, SecretDocuments } from '../store/secret-documents.js';
 
 /** What `stepflow secrets status` shows. */
 interface SecretsStatus {
@@ -13,7 +13,7 @@ interface SecretsStatus {
   keyId: string | null;
   /** The key the store's secrets were last all sealed under; null before the first sealing. */
   storedKeyId: string | null;
-  /** Job definitions and run specs holding values sealed under any key. */
+  /** Job definitions, run specs and the settings holding values sealed under any key. */
   sealed: SecretDocumentCounts;
 }
 
@@ -47,10 +47,13 @@ export function createSecrets({
   keeper: SecretKeeper;
   documents: SecretDocuments;
 }): Secrets {
-  /** A JSON document with `change` applied to its secrets; undefined when nothing changed. */
+  /**
+   * A JSON document with `change` applied to its secrets; undefined when nothing changed. In the
+   * settings only `secretEnv` is secret: their `env` is shown to everyone, whatever its names.
+   */
   const rewriter =
     (change: (value: string, context: string) => string) =>
-    (json: string): string | undefined => {
+    (json: string, kind: SecretDocumentKind): string | undefined => {
       let document: SecretHolder;
       try {
         document = JSON.parse(json) as SecretHolder;
@@ -58,9 +61,16 @@ export function createSecrets({
         // A damaged row (the API reports it unreadable, to be deleted): nothing to seal in it.
         return undefined;
       }
+      if (kind === 'settings') {
+        const { secretEnv } = document;
+        const next = keeper.map({ secretEnv }, change).secretEnv;
+        return next === secretEnv ? undefined : JSON.stringify({ ...document, secretEnv: next });
+      }
       const next = keeper.map(document, change);
       return next === document ? undefined : JSON.stringify(next);
     };
+  const none: SecretDocumentCounts = { jobs: 0, runs: 0, settings: 0 };
+  const total = (counts: SecretDocumentCounts): number => counts.jobs + counts.runs + counts.settings;
 
   const wrongKey = (current: SecretKey, storedKeyId: string): StepflowError =>
     new StepflowError(
@@ -96,17 +106,17 @@ export function createSecrets({
         // PostgreSQL without STEPFLOW_SECRET_KEY: fine as long as no secret is stored, sealed or
         // clear (the scan throws keeper's `secret_key` error at the first one).
         const sealed = await documents.countContaining(SEALED_PREFIX);
-        if (sealed.jobs + sealed.runs > 0) keeper.current();
+        if (total(sealed) > 0) keeper.current();
         await documents.rewrite(
           null,
           rewriter(() => keeper.current().id),
         );
-        return { sealed: { jobs: 0, runs: 0 } };
+        return { sealed: none };
       }
-      if (current.id === storedKeyId) return { sealed: { jobs: 0, runs: 0 } };
+      if (current.id === storedKeyId) return { sealed: none };
       if (storedKeyId !== null) {
         const old = await documents.countContaining(`${SEALED_PREFIX}${storedKeyId}:`);
-        if (old.jobs + old.runs > 0) throw wrongKey(current, storedKeyId);
+        if (total(old) > 0) throw wrongKey(current, storedKeyId);
       }
       // An older version's data (or a new store): seal the clear text it holds, once.
       return { sealed: await documents.rewrite(current.id, sealClearText(current)) };

@@ -496,7 +496,9 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(await withStepflow(options, (app) => settingsShowCommand(app.environments, options)));
     });
   opensStore(settings.command('set'))
-    .description('set pythonIndexUrl, pythonExtraIndexUrls or pythonTrustedHosts (a,b), or env.NAME')
+    .description(
+      'set pythonIndexUrl, pythonExtraIndexUrls or pythonTrustedHosts (a,b), defaultTimeoutSeconds, or env.NAME',
+    )
     .argument('<key>')
     .argument('<value>')
     .action(async (key: string, value: string, options: StoreOptions) => {
@@ -509,6 +511,20 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (key: string, options: StoreOptions) => {
       const { settingsSetCommand } = await loadSettingsCommands();
       setExit(await withStepflow(options, (app) => settingsSetCommand(app.environments, key, undefined)));
+    });
+  opensStore(settings.command('set-secret'))
+    .description('set a secret variable every run gets, masked in logs; its value is read from stdin')
+    .argument('<name>')
+    .action(async (name: string, options: StoreOptions) => {
+      const { settingsSetSecretCommand } = await loadSettingsCommands();
+      setExit(await withStepflow(options, (app) => settingsSetSecretCommand(app.environments, name)));
+    });
+  opensStore(settings.command('unset-secret'))
+    .description('remove a secret variable')
+    .argument('<name>')
+    .action(async (name: string, options: StoreOptions) => {
+      const { settingsUnsetSecretCommand } = await loadSettingsCommands();
+      setExit(await withStepflow(options, (app) => settingsUnsetSecretCommand(app.environments, name)));
     });
 
   const envs = program

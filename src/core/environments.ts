@@ -1,4 +1,5 @@
 import { validationError } from './errors.js';
+import { MAX_TIMEOUT_SECONDS } from './input-limits.js';
 
 /**
  * Python environments and the workspace settings they use (docs/WORKSPACE-ENVIRONMENTS.md). An
@@ -39,6 +40,13 @@ export interface WorkspaceSettings {
   pythonTrustedHosts: string[];
   /** Variables every run gets; a run's own `env` wins. Not secret: shown to every signed-in user. */
   env: Record<string, string>;
+  /**
+   * Secret variables every run gets as its `secretEnv` (masked in its log); a run's own `env` or
+   * `secretEnv` of the same name wins. Values sealed at rest (docs/SECRETS.md); never shown.
+   */
+  secretEnv: Record<string, string>;
+  /** Seconds a run without a timeout of its own gets when it is submitted; null: none. */
+  defaultTimeoutSeconds: number | null;
 }
 
 export const EMPTY_SETTINGS: WorkspaceSettings = {
@@ -46,7 +54,83 @@ export const EMPTY_SETTINGS: WorkspaceSettings = {
   pythonExtraIndexUrls: [],
   pythonTrustedHosts: [],
   env: {},
+  secretEnv: {},
+  defaultTimeoutSeconds: null,
 };
+
+/**
+ * The settings as callers read them (API, CLI): secret values reduced to their names, and the
+ * password of an index URL masked (`https://user:***@host/`).
+ */
+export interface SettingsView extends Omit<WorkspaceSettings, 'secretEnv'> {
+  secretEnvNames: string[];
+}
+
+/**
+ * A change to the settings: each field given replaces the stored one (`env` as a whole map),
+ * except `secretEnv`, merged by name (a value sets, null removes, absent names stay) since its
+ * values cannot be read back to send them again.
+ */
+export interface SettingsChange extends Partial<Omit<WorkspaceSettings, 'secretEnv'>> {
+  secretEnv?: Record<string, string | null>;
+}
+
+/** What an index URL's password shows as: readers see that there is one, not what it is. */
+const MASKED_PASSWORD = '***';
+
+/**
+ * `url` with its credentials masked: the password as {@link MASKED_PASSWORD} (`user:***@`), or a
+ * user name without password (a token in that place) as `***@`. Not a URL: as it is.
+ */
+export function maskUrlPassword(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  if (parsed.password !== '') parsed.password = MASKED_PASSWORD;
+  else if (parsed.username !== '') parsed.username = MASKED_PASSWORD;
+  else return url;
+  return parsed.toString();
+}
+
+/**
+ * The variables a run in an environment gets (in its `secretEnv`: sealed in its stored spec,
+ * masked in its log) with the index URLs whose credentials its `pythonEnvironment` masks; the
+ * wrapper that builds the environment reads them and keeps them from the run's own command.
+ */
+export const INDEX_URL_VARIABLE = 'STEPFLOW_PIP_INDEX_URL';
+export const EXTRA_INDEX_URLS_VARIABLE = 'STEPFLOW_PIP_EXTRA_INDEX_URLS';
+
+export function indexCredentialVariables(settings: WorkspaceSettings): Record<string, string> {
+  const hasCredentials = (url: string) => maskUrlPassword(url) !== url;
+  const { pythonIndexUrl: index, pythonExtraIndexUrls: extra } = settings;
+  return {
+    ...(index !== null && hasCredentials(index) ? { [INDEX_URL_VARIABLE]: index } : {}),
+    ...(extra.some(hasCredentials) ? { [EXTRA_INDEX_URLS_VARIABLE]: JSON.stringify(extra) } : {}),
+  };
+}
+
+/** The settings as {@link SettingsView}: what may be shown to everyone signed in. */
+export function settingsView(settings: WorkspaceSettings): SettingsView {
+  const { secretEnv, ...rest } = settings;
+  return {
+    ...rest,
+    pythonIndexUrl: settings.pythonIndexUrl === null ? null : maskUrlPassword(settings.pythonIndexUrl),
+    pythonExtraIndexUrls: settings.pythonExtraIndexUrls.map(maskUrlPassword),
+    secretEnvNames: Object.keys(secretEnv).sort(),
+  };
+}
+
+/**
+ * An index URL given back as it was shown (its password masked) means "keep the stored one": a
+ * form sends every field, and it never had the password. Any other URL is taken as given.
+ */
+export function keepMaskedPassword(given: string, stored: readonly (string | null)[]): string {
+  const same = stored.find((url) => url !== null && url !== given && maskUrlPassword(url) === given);
+  return same ?? given;
+}
 
 /**
  * What a host needs to build (or find) an environment, resolved when the run is submitted and
@@ -139,20 +223,42 @@ export function checkSettings(settings: WorkspaceSettings): WorkspaceSettings {
       });
     }
   });
-  for (const name of Object.keys(settings.env)) {
-    // STEPFLOW_* are StepFlow's own (the run's id, its output files): a setting must not shadow them.
-    if (!ENV_NAME.test(name) || name.startsWith('STEPFLOW_')) {
-      throw validationError(
-        `env.${name}: a variable name is letters, digits and '_', not starting with a digit or STEPFLOW_`,
-        { field: `env.${name}` },
-      );
+  for (const field of ['env', 'secretEnv'] as const) {
+    for (const name of Object.keys(settings[field])) {
+      // STEPFLOW_* are StepFlow's own (the run's id, its output files): a setting must not shadow them.
+      if (!ENV_NAME.test(name) || name.startsWith('STEPFLOW_')) {
+        throw validationError(
+          `${field}.${name}: a variable name is letters, digits and '_', not starting with a digit or STEPFLOW_`,
+          { field: `${field}.${name}` },
+        );
+      }
     }
+  }
+  for (const name of Object.keys(settings.secretEnv)) {
+    // One name, one value: which of the two a run would get is not worth a rule.
+    if (name in settings.env) {
+      throw validationError(`secretEnv.${name}: ${name} is also a global variable (env): remove one`, {
+        field: `secretEnv.${name}`,
+      });
+    }
+  }
+  const timeout = settings.defaultTimeoutSeconds;
+  if (timeout !== null && (!Number.isSafeInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_SECONDS)) {
+    throw validationError(
+      `defaultTimeoutSeconds: ${JSON.stringify(timeout)} is not a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS} (null: none)`,
+      { field: 'defaultTimeoutSeconds' },
+    );
   }
   return settings;
 }
 
 /** The settings keys `stepflow settings set|unset` takes (`env.NAME` for a variable). */
-export const SETTING_KEYS = ['pythonIndexUrl', 'pythonExtraIndexUrls', 'pythonTrustedHosts'] as const;
+export const SETTING_KEYS = [
+  'pythonIndexUrl',
+  'pythonExtraIndexUrls',
+  'pythonTrustedHosts',
+  'defaultTimeoutSeconds',
+] as const;
 
 /**
  * A run's environment variables with the global ones under them: the run's own win, and a
@@ -166,4 +272,20 @@ export function withGlobalEnv(
   const inherited = Object.entries(global).filter(([name]) => secret?.[name] === undefined);
   if (inherited.length === 0) return own;
   return { ...Object.fromEntries(inherited), ...own };
+}
+
+/**
+ * The global secret variables a run gets: all but those its own `env` or `secretEnv` names (the
+ * run's win). Undefined when it gets none; the values stay as stored (sealed: the engine opens them).
+ */
+export function withGlobalSecretEnv(
+  own: Record<string, string> | undefined,
+  secret: Record<string, string> | undefined,
+  global: Record<string, string>,
+): Record<string, string> | undefined {
+  const inherited = Object.entries(global).filter(
+    ([name]) => own?.[name] === undefined && secret?.[name] === undefined,
+  );
+  if (inherited.length === 0) return secret;
+  return { ...Object.fromEntries(inherited), ...secret };
 }

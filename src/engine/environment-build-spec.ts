@@ -1,11 +1,18 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import type { EnvironmentBuildSpec, PythonEnvironment, WorkspaceSettings } from '../core/environments.js';
+import {
+  maskUrlPassword,
+  type EnvironmentBuildSpec,
+  type PythonEnvironment,
+  type WorkspaceSettings,
+} from '../core/environments.js';
 
 /**
  * What a host needs to build `environment` with the index `settings` name, and its hash: the same
  * interpreter, requirements, indexes and generation give the same directory on every host, and a
- * change to any of them (or a reset) a new one.
+ * change to any of them (or a reset) a new one. Index URLs have their credentials masked: the
+ * spec is stored with the run, readable by all who read runs (the run's secretEnv carries them,
+ * `indexCredentialVariables`), and the hash must not be a way to guess a password.
  */
 export function environmentBuildSpec(
   environment: PythonEnvironment,
@@ -14,8 +21,8 @@ export function environmentBuildSpec(
   const built = {
     interpreter: environment.interpreter,
     requirements: environment.requirements,
-    indexUrl: settings.pythonIndexUrl,
-    extraIndexUrls: settings.pythonExtraIndexUrls,
+    indexUrl: settings.pythonIndexUrl === null ? null : maskUrlPassword(settings.pythonIndexUrl),
+    extraIndexUrls: settings.pythonExtraIndexUrls.map(maskUrlPassword),
     trustedHosts: settings.pythonTrustedHosts,
   };
   const hash = createHash('sha256')

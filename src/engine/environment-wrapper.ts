@@ -1,3 +1,4 @@
+import { EXTRA_INDEX_URLS_VARIABLE, INDEX_URL_VARIABLE } from '../core/environments.js';
 import type { RunSpec } from '../core/model.js';
 import { environmentDir } from './environment-build-spec.js';
 
@@ -14,6 +15,9 @@ import fcntl, json, os, re, shutil, socket, subprocess, sys
 cfg = json.loads(sys.argv[1])
 rest = sys.argv[3:]
 name, d = cfg['name'], cfg['dir']
+# Index URLs with their credentials (the spec has them masked): for pip only, not the run's command.
+index_url = os.environ.pop('${INDEX_URL_VARIABLE}', None) or cfg['indexUrl']
+extra_index_urls = json.loads(os.environ.pop('${EXTRA_INDEX_URLS_VARIABLE}', 'null')) or cfg['extraIndexUrls']
 ready = os.path.join(d, '.stepflow-ready')
 step = 'environment ' + name
 
@@ -51,9 +55,9 @@ def build():
         with open(requirements, 'w') as f:
             f.write('\n'.join(cfg['requirements']) + '\n')
         cmd = [os.path.join(d, 'bin', 'python'), '-m', 'pip', 'install', '--disable-pip-version-check', '--no-input']
-        if cfg['indexUrl']:
-            cmd += ['--index-url', cfg['indexUrl']]
-        for url in cfg['extraIndexUrls']:
+        if index_url:
+            cmd += ['--index-url', index_url]
+        for url in extra_index_urls:
             cmd += ['--extra-index-url', url]
         for host in cfg['trustedHosts']:
             cmd += ['--trusted-host', host]

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { ENVIRONMENT_STATES } from '../core/environments.js';
+import { MAX_TIMEOUT_SECONDS } from '../core/input-limits.js';
 import { ExecutionSchema } from './api-schemas.js';
 
 const UrlList = Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { maxItems: 20 });
@@ -9,12 +10,19 @@ const EnvMap = Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.S
 
 /** `GET /api/settings` (docs/WORKSPACE-ENVIRONMENTS.md). */
 export const SettingsSchema = Type.Object({
-  /** The Python package index environment builds install from (a PyPI mirror); null: pip's default. */
+  /**
+   * The Python package index environment builds install from (a PyPI mirror); null: pip's default.
+   * A password in it (or in an extra index URL) shows as `***`.
+   */
   pythonIndexUrl: Type.Union([Type.String(), Type.Null()]),
   pythonExtraIndexUrls: Type.Array(Type.String()),
   pythonTrustedHosts: Type.Array(Type.String()),
   /** Variables every run gets; a run's own `env` wins. */
   env: Type.Record(Type.String(), Type.String()),
+  /** The names of the secret variables every run gets, masked in its log (values are never returned). */
+  secretEnvNames: Type.Array(Type.String()),
+  /** Seconds a run without a timeout of its own gets when submitted; null: none. */
+  defaultTimeoutSeconds: Type.Union([Type.Integer(), Type.Null()]),
 });
 
 /** `PUT /api/settings`: the fields given replace the stored ones (`env` as a whole map). */
@@ -26,6 +34,17 @@ export const UpdateSettingsBodySchema = Type.Object(
       Type.Array(Type.String({ minLength: 1, maxLength: 260 }), { maxItems: 20 }),
     ),
     env: Type.Optional(EnvMap),
+    /** Merged by name: a value sets (or replaces) one, null removes it, names not given stay. */
+    secretEnv: Type.Optional(
+      Type.Record(
+        Type.String({ minLength: 1, maxLength: 256 }),
+        Type.Union([Type.String({ maxLength: 65536 }), Type.Null()]),
+        { maxProperties: 500 },
+      ),
+    ),
+    defaultTimeoutSeconds: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: MAX_TIMEOUT_SECONDS }), Type.Null()]),
+    ),
   },
   { additionalProperties: false },
 );

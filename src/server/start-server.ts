@@ -34,7 +34,7 @@ export async function startServer(
   });
   // The password itself is never logged, at any level.
   if (createdAdmin) app.log.info('created user admin (role admin) from STEPFLOW_ADMIN_PASSWORD');
-  if (secrets.sealed.jobs + secrets.sealed.runs > 0) {
+  if (secrets.sealed.jobs + secrets.sealed.runs + secrets.sealed.settings > 0) {
     app.log.info(secrets.sealed, 'sealed the secrets stored in clear text by an earlier version');
   }
   let address: string;

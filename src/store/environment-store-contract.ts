@@ -47,6 +47,8 @@ export function describeEnvironmentStoreContract(
         pythonExtraIndexUrls: ['https://extra.example/simple/'],
         pythonTrustedHosts: ['mirror.internal'],
         env: { REGION: 'eu-west', EMPTY: '' },
+        secretEnv: { TOKEN: 'sfsec:1:abc:def:ghi' },
+        defaultTimeoutSeconds: 600,
       };
       await store.writeSettings(settings);
       expect(await (await harness.openAnother()).readSettings()).toEqual(settings);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EMPTY_SETTINGS } from '../core/environments.js';
 import { DEFAULT_RETRY, type JobDefinition } from '../core/jobs/job.js';
 import type { StoreBackend } from './store-backend.js';
 
@@ -77,7 +78,7 @@ export function describeSecretDocumentsContract(
         const next = mark(json);
         return next === json ? undefined : next;
       });
-      expect(counts).toEqual({ jobs: 1, runs: 1 });
+      expect(counts).toEqual({ jobs: 1, runs: 1, settings: 0 });
       // Both jobs, the run with a secretEnv; never the run without any env.
       expect(seen).toHaveLength(3);
       expect(seen.some((json) => json.includes('"command":"y"'))).toBe(false);
@@ -85,8 +86,8 @@ export function describeSecretDocumentsContract(
       expect((await jobs.getJob(a.id))?.env).toEqual({ TOKEN: 'sealed-t1', MODE: 'x' });
       expect((await store.getRunSpec(withEnv.id))?.secretEnv).toEqual({ PW: 'sealed-p1' });
       expect((await store.getRunSpec(without.id))?.command).toBe('y');
-      expect(await secrets.countContaining('sealed-')).toEqual({ jobs: 1, runs: 1 });
-      expect(await secrets.countContaining('nowhere')).toEqual({ jobs: 0, runs: 0 });
+      expect(await secrets.countContaining('sealed-')).toEqual({ jobs: 1, runs: 1, settings: 0 });
+      expect(await secrets.countContaining('nowhere')).toEqual({ jobs: 0, runs: 0, settings: 0 });
     });
 
     it('changes nothing when the rewrite throws, and records no key id for a check', async () => {
@@ -103,7 +104,29 @@ export function describeSecretDocumentsContract(
       ).rejects.toThrow('wrong key');
       expect((await jobs.getJob(a.id))?.env).toEqual({ TOKEN: 't1', MODE: 'x' });
       expect(await secrets.keyId()).toBeNull();
-      expect(await secrets.countContaining('sealed-')).toEqual({ jobs: 0, runs: 0 });
+      expect(await secrets.countContaining('sealed-')).toEqual({ jobs: 0, runs: 0, settings: 0 });
+    });
+
+    it('rewrites the settings document too, once written, telling each document its kind', async () => {
+      const { secrets, environments } = harness.backend;
+      const kinds: string[] = [];
+      await secrets.rewrite('k1', (_json, kind) => {
+        kinds.push(kind);
+        return undefined;
+      });
+      // Never written: no settings document to rewrite.
+      expect(kinds).toEqual([]);
+      await seed();
+      await environments.writeSettings({ ...EMPTY_SETTINGS, env: { MODE: 'x' }, secretEnv: { TOKEN: 't9' } });
+      const counts = await secrets.rewrite('k2', (json, kind) => {
+        kinds.push(kind);
+        const next = mark(json);
+        return next === json ? undefined : next;
+      });
+      expect([...kinds].sort()).toEqual(['job', 'job', 'run', 'settings']);
+      expect(counts).toEqual({ jobs: 1, runs: 1, settings: 1 });
+      expect((await environments.readSettings()).secretEnv).toEqual({ TOKEN: 'sealed-t9' });
+      expect(await secrets.countContaining('sealed-t9')).toEqual({ jobs: 0, runs: 0, settings: 1 });
     });
   });
 }

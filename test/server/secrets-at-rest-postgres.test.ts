@@ -84,7 +84,7 @@ describe('secrets at rest on PostgreSQL', () => {
     expect(report).toMatchObject({
       oldKeyId: oldKey.id,
       newKeyId: newKey.id,
-      rewritten: { jobs: 1, runs: 1 },
+      rewritten: { jobs: 1, runs: 1, settings: 0 },
     });
     const after = await everyRow(url);
     const sealed = after.match(/sfsec:1:[\w-]+:[\w-]+:[\w-]+/g) ?? [];

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { startCli, waitForOutput } from '../helpers/run-cli.js';
@@ -17,9 +18,12 @@ afterAll(() => {
   worker?.kill('SIGKILL');
 });
 
-it('a worker runs a claimed run in its own copy of the environment, with the global variables', async () => {
+it('a worker runs a claimed run in its own copy of the environment, with the global variables, secret ones masked', async () => {
   const server = await startServer({ config: { runsLocally: false } });
-  await server.stepflow.app.environments.updateSettings({ env: { SF_GLOBAL: 'from-settings' } });
+  await server.stepflow.app.environments.updateSettings({
+    env: { SF_GLOBAL: 'from-settings' },
+    secretEnv: { SF_TOKEN: 'wk-Secret-5cZq8' },
+  });
   await server.stepflow.app.environments.add('plain', {});
   const workerDataDir = tempDir();
   const started = startCli(['worker', '--server', server.url, '--name', 'w-env'], {
@@ -30,7 +34,7 @@ it('a worker runs a claimed run in its own copy of the environment, with the glo
   await waitForOutput(worker, (stdout) => stdout.includes('claiming runs'), 20_000);
 
   const run = await startExecution(server.url, {
-    command: 'echo "venv=$VIRTUAL_ENV global=$SF_GLOBAL"',
+    command: 'echo "venv=$VIRTUAL_ENV global=$SF_GLOBAL token=$SF_TOKEN"; printf %s "$SF_TOKEN" | sha256sum',
     cwd: tempDir(),
     environment: 'plain',
   });
@@ -42,7 +46,12 @@ it('a worker runs a claimed run in its own copy of the environment, with the glo
     .join('\n');
   expect(done.status, log).toBe('succeeded');
   expect(done.worker?.name).toBe('w-env');
-  expect(log).toMatch(new RegExp(`venv=${path.join(workerDataDir, 'envs')}/[0-9a-f]+ global=from-settings`));
+  expect(log).toMatch(
+    new RegExp(`venv=${path.join(workerDataDir, 'envs')}/[0-9a-f]+ global=from-settings token=\\*\\*\\*`),
+  );
+  // The worker got the value with its claim (its hash) and masked it (the line above).
+  expect(log).toContain(createHash('sha256').update('wk-Secret-5cZq8').digest('hex'));
+  expect(log).not.toContain('wk-Secret-5cZq8');
   expect(done.steps.map((step) => [step.name, step.status])).toContainEqual([
     'environment plain',
     'succeeded',

@@ -14,7 +14,7 @@ export async function secretsStatusCommand(secrets: Secrets, options: { json?: b
     [
       `key:         ${status.keyId ?? 'none'} (from ${status.keySource})`,
       `sealed with: ${status.storedKeyId ?? 'nothing yet'}`,
-      `sealed:      ${status.sealed.jobs} job definitions, ${status.sealed.runs} run specs`,
+      `sealed:      ${status.sealed.jobs} job definitions, ${status.sealed.runs} run specs${status.sealed.settings > 0 ? ', the settings' : ''}`,
       '',
     ].join('\n'),
   );
@@ -46,7 +46,7 @@ export async function secretsRotateCommand(
   }
   const report = await secrets.rotateKey(next);
   process.stdout.write(
-    `re-sealed ${report.rewritten.jobs} job definitions and ${report.rewritten.runs} run specs: ` +
+    `re-sealed ${report.rewritten.jobs} job definitions and ${report.rewritten.runs} run specs${report.rewritten.settings > 0 ? ' (and the settings)' : ''}: ` +
       `key ${report.oldKeyId} → ${report.newKeyId}\n`,
   );
   process.stdout.write(

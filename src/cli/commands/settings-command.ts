@@ -1,5 +1,5 @@
 import type { Environments } from '../../app/environments.js';
-import { SETTING_KEYS, type WorkspaceSettings } from '../../core/environments.js';
+import { SETTING_KEYS, type SettingsChange, type SettingsView } from '../../core/environments.js';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import { printable } from '../format.js';
 
@@ -21,7 +21,9 @@ export async function settingsShowCommand(
     `pythonIndexUrl        ${settings.pythonIndexUrl ?? '(pip default)'}`,
     `pythonExtraIndexUrls  ${settings.pythonExtraIndexUrls.join(',') || '-'}`,
     `pythonTrustedHosts    ${settings.pythonTrustedHosts.join(',') || '-'}`,
+    `defaultTimeoutSeconds ${settings.defaultTimeoutSeconds ?? '-'}`,
     ...Object.entries(settings.env).map(([name, value]) => `env.${name}=${printable(value)}`),
+    ...settings.secretEnvNames.map((name) => `secretEnv.${name}=***`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
@@ -38,12 +40,42 @@ export async function settingsSetCommand(
   return 0;
 }
 
+/**
+ * `stepflow settings set-secret NAME`: the value from stdin, never an argument (which `ps` and
+ * shell histories show); one line, its newline dropped. Only the name is printed.
+ */
+export async function settingsSetSecretCommand(environments: Environments, name: string): Promise<number> {
+  if (process.stdin.isTTY) {
+    throw new StepflowError(
+      ERROR_CODES.USAGE,
+      `write the value of ${name} to stdin (e.g. printf %s "$VALUE" | stepflow settings set-secret ${name})`,
+    );
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const value = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+  await environments.updateSettings({ secretEnv: { [name]: value } });
+  process.stdout.write(`set secretEnv.${name}\n`);
+  return 0;
+}
+
+export async function settingsUnsetSecretCommand(environments: Environments, name: string): Promise<number> {
+  const { secretEnvNames } = await environments.settings();
+  if (!secretEnvNames.includes(name)) {
+    throw new StepflowError(
+      ERROR_CODES.NOT_FOUND,
+      `no secret variable ${JSON.stringify(name)} in the settings`,
+    );
+  }
+  await environments.updateSettings({ secretEnv: { [name]: null } });
+  process.stdout.write(`unset secretEnv.${name}\n`);
+  return 0;
+}
+
 /** The change `set KEY VALUE` (or `unset KEY`, value undefined) makes. */
-function changeOf(
-  current: WorkspaceSettings,
-  key: string,
-  value: string | undefined,
-): Partial<WorkspaceSettings> {
+function changeOf(current: SettingsView, key: string, value: string | undefined): SettingsChange {
   if (key.startsWith('env.')) {
     const { [key.slice(4)]: _dropped, ...others } = current.env;
     return { env: value === undefined ? others : { ...others, [key.slice(4)]: value } };
@@ -60,10 +92,19 @@ function changeOf(
       return { pythonExtraIndexUrls: list(value) };
     case 'pythonTrustedHosts':
       return { pythonTrustedHosts: list(value) };
+    case 'defaultTimeoutSeconds':
+      if (value !== undefined && !/^\d+$/.test(value)) {
+        throw new StepflowError(
+          ERROR_CODES.USAGE,
+          `defaultTimeoutSeconds: ${JSON.stringify(value)} is not a number of seconds`,
+        );
+      }
+      // 0 passes here for the settings check to refuse, with the API's message.
+      return { defaultTimeoutSeconds: value === undefined ? null : Number(value) };
     default:
       throw new StepflowError(
         ERROR_CODES.USAGE,
-        `unknown setting ${JSON.stringify(key)}: use ${SETTING_KEYS.join(', ')} or env.NAME`,
+        `unknown setting ${JSON.stringify(key)}: use ${SETTING_KEYS.join(', ')} or env.NAME (secrets: set-secret NAME)`,
       );
   }
 }

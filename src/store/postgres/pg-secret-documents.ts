@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { SecretDocumentCounts, SecretDocuments } from '../secret-documents.js';
+import type { SecretDocumentCounts, SecretDocumentKind, SecretDocuments } from '../secret-documents.js';
 import { toStoreError } from './pg-errors.js';
 import { onClient } from './write-transaction.js';
 
@@ -24,7 +24,7 @@ export class PostgresSecretDocuments implements SecretDocuments {
 
   async rewrite(
     keyId: string | null,
-    rewrite: (json: string) => string | undefined,
+    rewrite: (json: string, kind: SecretDocumentKind) => string | undefined,
   ): Promise<SecretDocumentCounts> {
     return this.guard('cannot rewrite the stored secrets', () =>
       onClient(this.pool, async (client) => {
@@ -34,12 +34,12 @@ export class PostgresSecretDocuments implements SecretDocuments {
           // (another host) waits here, then finds the new key id.
           const forUpdate = keyId === null ? '' : ' FOR UPDATE';
           if (keyId !== null) await client.query('LOCK TABLE secret_keys IN EXCLUSIVE MODE');
-          const counts = { jobs: 0, runs: 0 };
+          const counts = { jobs: 0, runs: 0, settings: 0 };
           const jobs = await client.query<{ id: string; definition: string }>(
             `SELECT id, definition FROM jobs${forUpdate}`,
           );
           for (const { id, definition } of jobs.rows) {
-            const next = rewrite(definition);
+            const next = rewrite(definition, 'job');
             if (next === undefined || next === definition) continue;
             await client.query('UPDATE jobs SET definition = $1 WHERE id = $2', [next, id]);
             counts.jobs++;
@@ -48,10 +48,19 @@ export class PostgresSecretDocuments implements SecretDocuments {
             `SELECT id, run_spec FROM executions WHERE ${RUNS_WITH_ENV}${forUpdate}`,
           );
           for (const { id, run_spec } of runs.rows) {
-            const next = rewrite(run_spec);
+            const next = rewrite(run_spec, 'run');
             if (next === undefined || next === run_spec) continue;
             await client.query('UPDATE executions SET run_spec = $1 WHERE id = $2', [next, id]);
             counts.runs++;
+          }
+          const settings = await client.query<{ document: string }>(
+            `SELECT document FROM settings WHERE id = 1${forUpdate}`,
+          );
+          const stored = settings.rows[0]?.document;
+          const nextSettings = stored === undefined ? undefined : rewrite(stored, 'settings');
+          if (nextSettings !== undefined && nextSettings !== stored) {
+            await client.query('UPDATE settings SET document = $1 WHERE id = 1', [nextSettings]);
+            counts.settings = 1;
           }
           if (keyId !== null)
             await client.query(
@@ -72,12 +81,13 @@ export class PostgresSecretDocuments implements SecretDocuments {
 
   async countContaining(text: string): Promise<SecretDocumentCounts> {
     return this.guard('cannot count the stored secrets', async () => {
-      const { rows } = await this.pool.query<{ jobs: number; runs: number }>(
+      const { rows } = await this.pool.query<{ jobs: number; runs: number; settings: number }>(
         `SELECT (SELECT count(*) FROM jobs WHERE strpos(definition, $1) > 0)::integer AS jobs,
-                (SELECT count(*) FROM executions WHERE ${RUNS_WITH_ENV} AND strpos(run_spec, $1) > 0)::integer AS runs`,
+                (SELECT count(*) FROM executions WHERE ${RUNS_WITH_ENV} AND strpos(run_spec, $1) > 0)::integer AS runs,
+                (SELECT count(*) FROM settings WHERE strpos(document, $1) > 0)::integer AS settings`,
         [text],
       );
-      return { jobs: rows[0]?.jobs ?? 0, runs: rows[0]?.runs ?? 0 };
+      return { jobs: rows[0]?.jobs ?? 0, runs: rows[0]?.runs ?? 0, settings: rows[0]?.settings ?? 0 };
     });
   }
 

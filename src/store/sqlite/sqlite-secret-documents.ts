@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { SecretDocumentCounts, SecretDocuments } from '../secret-documents.js';
+import type { SecretDocumentCounts, SecretDocumentKind, SecretDocuments } from '../secret-documents.js';
 import { guarded } from './sqlite-errors.js';
 
 /**
@@ -26,7 +26,7 @@ export class SqliteSecretDocuments implements SecretDocuments {
 
   async rewrite(
     keyId: string | null,
-    rewrite: (json: string) => string | undefined,
+    rewrite: (json: string, kind: SecretDocumentKind) => string | undefined,
   ): Promise<SecretDocumentCounts> {
     return guarded(this.db, 'cannot rewrite the stored secrets', () => {
       // What a rewrite replaces (clear text, values under the old key) is zeroed, not left in
@@ -46,17 +46,17 @@ export class SqliteSecretDocuments implements SecretDocuments {
 
   private rewriteAll(
     keyId: string | null,
-    rewrite: (json: string) => string | undefined,
+    rewrite: (json: string, kind: SecretDocumentKind) => string | undefined,
   ): SecretDocumentCounts {
     return this.db
       .transaction((): SecretDocumentCounts => {
-        const counts = { jobs: 0, runs: 0 };
+        const counts = { jobs: 0, runs: 0, settings: 0 };
         const jobs = this.db
           .prepare<[], { id: string; definition: string }>('SELECT id, definition FROM jobs')
           .all();
         const updateJob = this.db.prepare<[string, string]>('UPDATE jobs SET definition = ? WHERE id = ?');
         for (const { id, definition } of jobs) {
-          const next = rewrite(definition);
+          const next = rewrite(definition, 'job');
           if (next === undefined || next === definition) continue;
           updateJob.run(next, id);
           counts.jobs++;
@@ -72,11 +72,19 @@ export class SqliteSecretDocuments implements SecretDocuments {
         // Collected first: better-sqlite3 refuses a write while a read statement iterates.
         const changed: [string, string][] = [];
         for (const { id, run_spec } of runs) {
-          const next = rewrite(run_spec);
+          const next = rewrite(run_spec, 'run');
           if (next !== undefined && next !== run_spec) changed.push([next, id]);
         }
         for (const [next, id] of changed) updateRun.run(next, id);
         counts.runs = changed.length;
+        const settings = this.db
+          .prepare<[], { document: string }>('SELECT document FROM settings WHERE id = 1')
+          .get();
+        const nextSettings = settings === undefined ? undefined : rewrite(settings.document, 'settings');
+        if (nextSettings !== undefined && nextSettings !== settings?.document) {
+          this.db.prepare<[string]>('UPDATE settings SET document = ? WHERE id = 1').run(nextSettings);
+          counts.settings = 1;
+        }
         if (keyId !== null)
           this.db
             .prepare<[string, string]>(
@@ -101,6 +109,11 @@ export class SqliteSecretDocuments implements SecretDocuments {
           .prepare<[string], number>(
             `SELECT count(*) FROM executions WHERE ${RUNS_WITH_ENV} AND instr(run_spec, ?) > 0`,
           )
+          .pluck()
+          .get(text) ?? 0,
+      settings:
+        this.db
+          .prepare<[string], number>('SELECT count(*) FROM settings WHERE instr(document, ?) > 0')
           .pluck()
           .get(text) ?? 0,
     }));

@@ -41,6 +41,8 @@ export function Layout() {
           {isUser && <NavLink to="/tokens">API tokens</NavLink>}
           {canAudit && <NavLink to="/audit">Audit</NavLink>}
           <NavLink to="/host">Host</NavLink>
+          <NavLink to="/environments">Environments</NavLink>
+          <NavLink to="/settings">Settings</NavLink>
         </nav>
         <div className="topbar-end">
           <ConnectionBadge />

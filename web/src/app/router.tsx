@@ -19,6 +19,8 @@ import { SavedPipelinePage } from '../pages/pipelines/saved-pipeline-page.js';
 import { HostPage } from '../pages/host/host-page.js';
 import { ProjectsPage } from '../pages/projects/projects-page.js';
 import { ProjectPage } from '../pages/projects/project-page.js';
+import { SettingsPage } from '../pages/settings/settings-page.js';
+import { EnvironmentsPage } from '../pages/environments/environments-page.js';
 import { Layout } from './layout.js';
 import { NotFoundPage } from './not-found-page.js';
 
@@ -47,6 +49,8 @@ export const router = createBrowserRouter([
       { path: 'host', element: <HostPage /> },
       { path: 'projects', element: <ProjectsPage /> },
       { path: 'projects/:name', element: <ProjectPage /> },
+      { path: 'settings', element: <SettingsPage /> },
+      { path: 'environments', element: <EnvironmentsPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },
