@@ -276,6 +276,55 @@ describe('pipeline runs', () => {
     }
   });
 
+  it('warns on the topic when a node runs past the default 5 s, and not before', async () => {
+    const dir = tempDir();
+    // No `warnings:` in the file: the defaults (5 s warning, 30 s critical) apply.
+    const run = await startRun(
+      {
+        name: 'defaults',
+        nodes: {
+          gate: { run: 'while [ ! -e "$DIR/go" ]; do sleep 0.05; done' },
+          long: { run: 'sleep 5.8', needs: ['gate'] },
+        },
+      },
+      dir,
+    );
+    const client = await LiveTestClient.connect(`ws://127.0.0.1:${server.port}/ws`);
+    try {
+      expect(await client.subscribe(`pipeline:${run.id}`)).toMatchObject({ type: 'subscribed' });
+      fs.writeFileSync(path.join(dir, 'go'), '');
+      const isChange = (m: LiveServerMessage): m is PipelineMessage => m.type === 'pipeline';
+      const started = await client.find(
+        (m) =>
+          isChange(m) && m.change.kind === 'node' && m.change.node === 'long' && m.change.event === 'started',
+        10_000,
+      );
+      const startedAt = Date.now();
+      expect(started).toBeDefined();
+      const warning = await client.find((m) => isChange(m) && m.change.kind === 'warning', 15_000);
+      const seenAfterMs = Date.now() - startedAt;
+      expect(warning).toMatchObject({
+        change: { kind: 'warning', node: 'long', level: 'warning', thresholdMs: 5000 },
+      });
+      // Not before its threshold (the node started a little before we saw it: some slack).
+      expect(
+        (warning as PipelineMessage & { change: { elapsedMs: number } }).change.elapsedMs,
+      ).toBeGreaterThanOrEqual(5000);
+      expect(seenAfterMs).toBeGreaterThan(4500);
+      await client.find(
+        (m) => isChange(m) && m.change.kind === 'run' && m.change.status === 'succeeded',
+        15_000,
+      );
+      // One warning: the 30 s critical one never came.
+      const levels = client.messages
+        .filter(isChange)
+        .flatMap((m) => (m.change.kind === 'warning' ? [m.change.level] : []));
+      expect(levels).toEqual(['warning']);
+    } finally {
+      client.close();
+    }
+  });
+
   it('refuses a bad file with a 400 and an unknown run with a 404', async () => {
     const bad = await call<{ error: { code: string } }>(server.url, 'POST', '/api/pipelines/runs', {
       yaml: 'name: x\nnodes: [1, 2',
