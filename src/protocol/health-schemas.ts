@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { EXECUTION_STATUSES } from '../core/statuses.js';
 import { ErrorBodySchema } from './api-schemas.js';
+import { HostNowSchema } from './host-schemas.js';
 
 /*
  * `/api/health/*`. What every storage backend can report is at the top level of the database
@@ -109,6 +110,10 @@ export const MetricsSchema = Type.Object({
     }),
     cpuPercent: Type.Number({ minimum: 0, description: 'user + system CPU over wall time; 100 = one core' }),
     eventLoopDelayMs: Type.Object({ p50: Type.Number(), p99: Type.Number(), max: Type.Number() }),
+  }),
+  hosts: Type.Array(HostNowSchema, {
+    description:
+      'the host monitor (docs/DASHBOARD.md): this server’s machine first, then every live worker’s, each with its latest sample (CPU, load, memory, disk of the data dir, StepFlow’s own process)',
   }),
 });
 

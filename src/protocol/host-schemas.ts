@@ -79,6 +79,9 @@ const HostViewSchema = Type.Object({
   history: Type.Array(HostSampleSchema, { description: 'the last minutes, oldest first' }),
 });
 
+/** A host as `/api/health/metrics` gives it: its latest sample, no history. */
+export const HostNowSchema = Type.Omit(HostViewSchema, ['history']);
+
 export const HostReportSchema = Type.Object({
   intervalMs: Type.Integer({ description: 'time between two samples while someone watches' }),
   historyMs: Type.Integer({ description: 'how far back `history` goes' }),

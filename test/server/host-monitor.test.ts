@@ -174,4 +174,43 @@ describe('host monitor', () => {
       await other.close();
     }
   }, 40_000);
+
+  it("puts each machine's latest figures in /api/health/metrics and /metrics: the server's and the live worker's", async () => {
+    const metrics = (await (await fetch(`${server.url}/api/health/metrics`, { headers: viewer })).json()) as {
+      hosts: { id: string; kind: string; current: { memory: { totalBytes: number } | null } | null }[];
+    };
+    expect(metrics.hosts.map((h) => h.id)).toEqual(expect.arrayContaining(['server', 'worker:host-w1']));
+    expect(metrics.hosts[0]).toMatchObject({ id: 'server', kind: 'server' });
+    expect(metrics.hosts.find((h) => h.id === 'worker:host-w1')!.current!.memory!.totalBytes).toBeGreaterThan(
+      0,
+    );
+    // No history here (GET /api/host has it).
+    expect(metrics.hosts[0]).not.toHaveProperty('history');
+
+    const text = await (
+      await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })
+    ).text();
+    const sample = (name: string, host: string): number => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`host="${host}"`));
+      expect(
+        line,
+        `${name} for ${host} in /metrics:\n${text
+          .split('\n')
+          .filter((l) => l.startsWith('stepflow_host'))
+          .join('\n')}`,
+      ).toBeDefined();
+      return Number(line!.split(' ').at(-1));
+    };
+    for (const host of ['server', 'worker:host-w1']) {
+      expect(sample('stepflow_host_memory_total_bytes', host)).toBeGreaterThan(0);
+      expect(sample('stepflow_host_process_rss_bytes', host)).toBeGreaterThan(0);
+      const cpu = sample('stepflow_host_cpu_percent', host);
+      expect(cpu).toBeGreaterThanOrEqual(0);
+      expect(cpu).toBeLessThanOrEqual(100);
+    }
+    // The worker's spool dir went with the case that started it (temp dirs are removed after each
+    // case), so only the server's disk is read here.
+    expect(sample('stepflow_host_disk_free_bytes', 'server')).toBeGreaterThan(0);
+    expect(text).toContain(`stepflow_host_load1{host="server",kind="server",name="${hostname()}"}`);
+  });
 });

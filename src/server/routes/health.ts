@@ -85,7 +85,11 @@ export function registerHealthRoutes(app: StepflowApp, context: ServerContext, i
       },
     },
     async () => {
-      const [byStatus, sizes] = await Promise.all([store.countByStatus(), maintenance?.sizes()]);
+      const [byStatus, sizes, hostReport] = await Promise.all([
+        store.countByStatus(),
+        maintenance?.sizes(),
+        context.app.host.report(),
+      ]);
       const active = executions.active();
       const queued = active.filter((execution) => execution.status === 'queued').length;
       const { eventLoopDelayMs, cpuPercent, rssBytes, heapUsedBytes, intervalMs } = runtime.read();
@@ -103,6 +107,8 @@ export function registerHealthRoutes(app: StepflowApp, context: ServerContext, i
           cpuPercent,
           eventLoopDelayMs,
         },
+        // The host monitor's latest samples; the history is GET /api/host's.
+        hosts: hostReport.hosts.map(({ history: _history, ...now }) => now),
       };
     },
   );

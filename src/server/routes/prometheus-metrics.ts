@@ -121,6 +121,8 @@ export function registerPrometheusMetrics(
     },
   });
 
+  registerHostGauges(registry, () => context.app.host.report());
+
   // The same figures as /api/health's `writes`: 1 while commits fail (the server is `degraded`).
   new Gauge({
     name: 'stepflow_store_writes_failing',
@@ -200,5 +202,61 @@ export function registerPrometheusMetrics(
       const text = await registry.metrics();
       return reply.type(registry.contentType).send(text);
     },
+  );
+}
+
+type HostReport = Awaited<ReturnType<ServerContext['app']['host']['report']>>;
+type HostSampleOf = NonNullable<HostReport['hosts'][number]['current']>;
+
+/**
+ * The host monitor's figures (docs/DASHBOARD.md, "Host monitor"), one series per machine —
+ * `host="server"` for this server's, `host="worker:<name>"` for each live worker's — from one read
+ * of the monitor per scrape (every gauge of a scrape shares it). A figure the platform cannot read
+ * has no sample.
+ */
+function registerHostGauges(registry: Registry, report: () => Promise<HostReport>): void {
+  let scrape: { at: number; report: Promise<HostReport> } | undefined;
+  const shared = (): Promise<HostReport> => {
+    // Gauges are collected one after another within a scrape: within a second is the same scrape.
+    if (scrape === undefined || Date.now() - scrape.at > 1000) scrape = { at: Date.now(), report: report() };
+    return scrape.report;
+  };
+  const gauge = (name: string, help: string, read: (sample: HostSampleOf) => number | null | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['host', 'kind', 'name'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const view of (await shared()).hosts) {
+          const value = view.current === null ? undefined : read(view.current);
+          if (typeof value === 'number') this.set({ host: view.id, kind: view.kind, name: view.name }, value);
+        }
+      },
+    });
+  gauge(
+    'stepflow_host_cpu_percent',
+    'Busy share of all cores of the machine (100 = every core busy).',
+    (s) => s.cpu?.percent,
+  );
+  gauge('stepflow_host_load1', 'The machine’s 1-minute load average.', (s) => s.load?.one);
+  gauge('stepflow_host_memory_used_bytes', 'Memory in use (total − available).', (s) => s.memory?.usedBytes);
+  gauge('stepflow_host_memory_total_bytes', 'The machine’s memory.', (s) => s.memory?.totalBytes);
+  gauge(
+    'stepflow_host_disk_free_bytes',
+    'Space an unprivileged process may still use on the data dir’s file system.',
+    (s) => s.disk?.freeBytes,
+  );
+  gauge('stepflow_host_disk_total_bytes', 'Size of the data dir’s file system.', (s) => s.disk?.totalBytes);
+  gauge(
+    'stepflow_host_process_rss_bytes',
+    'Resident memory of the StepFlow process (server or worker).',
+    (s) => s.stepflow.rssBytes,
+  );
+  gauge(
+    'stepflow_host_process_cpu_percent',
+    'CPU of the StepFlow process (server or worker); 100 = one core.',
+    (s) => s.stepflow.cpuPercent,
   );
 }
