@@ -46,9 +46,12 @@ describe('stepflow users', () => {
     );
     expect(add.stderr).toBe('');
     expect(add).toMatchObject({ code: 0, stdout: 'added alice (admin)\n' });
-    expect(
-      users(['add', '--name', 'bob', '--role', 'viewer', '--password-stdin'], dataDir, 'bob-password').code,
-    ).toBe(0);
+    const bob = users(
+      ['add', '--name', 'bob', '--role', 'viewer', '--password-stdin'],
+      dataDir,
+      'bob-password',
+    );
+    expect(bob.code, bob.stderr).toBe(0);
 
     const table = users(['ls'], dataDir);
     expect(table.stdout).toMatch(

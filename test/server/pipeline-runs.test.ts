@@ -260,7 +260,8 @@ describe('pipeline runs', () => {
               ? [`${change.node} ${change.level}`]
               : [],
       );
-      expect(events).toEqual([
+      // The gate waits for this test to subscribe: on a busy machine it may pass 0.3 s too.
+      expect(events.filter((event) => event !== 'gate warning')).toEqual([
         'gate succeeded',
         'slow queued',
         'slow started',
