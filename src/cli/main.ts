@@ -55,7 +55,7 @@ async function withStepflow(
 }
 
 /**
- * `withStepflow` for `stepflow run`: the run side of the composition (`stepflow-run.ts`: the engine
+ * `withStepflow` for `stepflow run` and `rerun`: the run side of the composition (`stepflow-run.ts`: the engine
  * and `app.executions`, no scheduler, notifier or rest of the application), most of its start-up.
  */
 async function withRunStepflow(
@@ -248,7 +248,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--from-step <name>', 'a step of that run: the script gets STEPFLOW_RESUME_FROM=<name>')
     .action(async (id: string, options: StoreOptions & { fromStep?: string }) => {
       const { rerunCommand } = await import('./commands/rerun-command.js');
-      setExit(await withStepflow(options, (app) => rerunCommand(app, id, options)));
+      setExit(await withRunStepflow(options, (app) => rerunCommand(app, id, options)));
     });
 
   reachesServer(
