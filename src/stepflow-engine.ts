@@ -8,7 +8,7 @@ import { createCancelWatcher } from './engine/cancel-watcher.js';
 import { createCancelRequester, type RequestedCancel } from './engine/request-cancel.js';
 import { createStoreWriter, type StoreWriter } from './engine/store-writer.js';
 import { withRunPreparation } from './engine/run-preparation.js';
-import { createProcessMonitor, type ProcessMonitor } from './runner/process-monitor.js';
+import { createProcessMonitor } from './runner/process-monitor.js';
 import { currentOwner } from './runner/process-owner.js';
 import { createSpawnHelper } from './runner/spawn-helper.js';
 import { createSecretKeeper, SECRET_KEY_FILE, type SecretKeeper } from './secrets/secret-keeper.js';
@@ -23,7 +23,6 @@ export interface StepflowEngine {
   engine: Engine;
   /** The local engine behind the dispatch to workers, run preparation included. */
   dispatch: WorkerDispatch;
-  monitor: ProcessMonitor;
   requestCancel: (id: string) => Promise<RequestedCancel>;
   secretKeeper: SecretKeeper;
   owner: ExecutionOwner;
@@ -109,7 +108,6 @@ export function createStepflowEngine(
     writer,
     engine,
     dispatch,
-    monitor,
     requestCancel,
     secretKeeper,
     owner,
