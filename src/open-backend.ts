@@ -5,7 +5,7 @@ import { isOwnerAlive } from './runner/process-owner.js';
 import type { ProcessMonitor } from './runner/process-monitor.js';
 import { terminateTree } from './runner/terminate-tree.js';
 import { sqliteSnapshots } from './store/sqlite/sqlite-snapshots.js';
-import type { ReadStores, StoreBackend } from './store/store-backend.js';
+import type { ReadStores, RunStores, StoreBackend } from './store/store-backend.js';
 import { VERSION } from './version.js';
 
 /**
@@ -69,6 +69,13 @@ async function openReadBackend(config: StepflowConfig): Promise<ReadStores> {
   return openSqliteReadStores({ dataDir: config.dataDir });
 }
 
+/** The stores `stepflow run` needs: on SQLite just those; PostgreSQL's, all (one pool). */
+async function openRunBackend(config: StepflowConfig): Promise<RunStores> {
+  if (config.database !== undefined) return openBackend(config);
+  const { openSqliteRunStores } = await import('./store/sqlite/open-sqlite-run-stores.js');
+  return openSqliteRunStores({ dataDir: config.dataDir });
+}
+
 /** Backs up if this start migrates, opens, and marks dead owners' runs `interrupted`. */
 async function openRecovered<Backend extends ReadStores>(
   config: StepflowConfig,
@@ -90,6 +97,13 @@ export const openRecoveredBackend = (config: StepflowConfig): Promise<OpenedBack
 /** What a read command opens (`stepflow-reads.ts`): the executions and the workers. */
 export const openRecoveredReads = (config: StepflowConfig): Promise<OpenedBackend<ReadStores>> =>
   openRecovered(config, openReadBackend);
+
+/**
+ * What `stepflow run` opens (`stepflow-run.ts`): the executions, the workers, the settings and
+ * environments a run is prepared from.
+ */
+export const openRecoveredRun = (config: StepflowConfig): Promise<OpenedBackend<RunStores>> =>
+  openRecovered(config, openRunBackend);
 
 /**
  * The scripts of a crashed StepFlow process may still run unsupervised: end them too. SIGTERM goes

@@ -2,17 +2,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PROJECT_SETTINGS, type StepflowConfig } from './config.js';
 import { limitHeapGrowth } from './heap-growth.js';
+import type { Engine } from './engine/engine.js';
+import type { EventBus } from './engine/event-bus.js';
+import type { StoreWriter } from './engine/store-writer.js';
+import { isOwnerAlive } from './runner/process-owner.js';
+import { openRecoveredBackend } from './open-backend.js';
+import { createStepflowEngine } from './stepflow-engine.js';
 import type { ExecutionOwner } from './core/model.js';
-import { createEngine, type Engine } from './engine/engine.js';
-import { createEventBus, type EventBus } from './engine/event-bus.js';
-import { createWorkerDispatch } from './engine/worker-dispatch.js';
-import { createCancelWatcher } from './engine/cancel-watcher.js';
-import { createCancelRequester } from './engine/request-cancel.js';
-import { createStoreWriter, type StoreWriter } from './engine/store-writer.js';
-import { createProcessMonitor } from './runner/process-monitor.js';
 import { createHostSampler } from './runner/host-sampler.js';
-import { currentOwner, isOwnerAlive } from './runner/process-owner.js';
-import { createSpawnHelper } from './runner/spawn-helper.js';
 import { DATABASE_FILE } from './store/sqlite/open-database.js';
 import { createNotifier, type Notifier } from './notify/notifier.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
@@ -28,9 +25,6 @@ import type { ExecutionStore } from './store/store.js';
 import { createDataDirCare, type DataDirCare } from './app/data-dir-care.js';
 import { sqliteSnapshots } from './store/sqlite/sqlite-snapshots.js';
 import { VERSION } from './version.js';
-import { endLeftovers, openRecoveredBackend } from './open-backend.js';
-import { withRunPreparation } from './engine/run-preparation.js';
-import { createSecretKeeper, SECRET_KEY_FILE } from './secrets/secret-keeper.js';
 import type { MigrationBackup } from './app/backup/backup-before-migrate.js';
 
 /** Everything a StepFlow process needs, built and connected in one place. */
@@ -111,13 +105,8 @@ export async function createStepflow(
     environments,
     projects,
   } = backend;
-  // Secrets at rest (docs/SECRETS.md): STEPFLOW_SECRET_KEY, else the data dir's key file on SQLite;
-  // on PostgreSQL replicas would each make their own file, so only the variable will do.
-  const secretKeeper = createSecretKeeper({
-    ...(config.secretKey ? { key: config.secretKey } : {}),
-    ...(config.database === undefined ? { keyFile: path.join(config.dataDir, SECRET_KEY_FILE) } : {}),
-    secretEnvPatterns: config.secretEnvPatterns,
-  });
+  const { bus, writer, engine, dispatch, requestCancel, secretKeeper, owner, environmentsDir, ...runs } =
+    createStepflowEngine(config, backend, recovered, { spawnHelper: options.spawnHelper ?? false });
   const searchIndexer =
     options.searchIndexer && config.database === undefined
       ? startSearchIndexer({
@@ -127,55 +116,6 @@ export async function createStepflow(
           onError: (message) => console.error(`search indexer: ${message}`),
         })
       : undefined;
-  const monitor = createProcessMonitor();
-  endLeftovers(recovered, monitor, config.killGraceMs);
-  const helper = options.spawnHelper ? createSpawnHelper({ environment: config.runEnvironment }) : undefined;
-  const bus = createEventBus();
-  const owner = currentOwner();
-  const environmentsDir = config.environmentsDir ?? path.join(config.dataDir, 'envs');
-  const writer = createStoreWriter({
-    store,
-    owner,
-    maxHeldBytes: config.writeBufferBytes,
-    // While the store cannot commit, runs whose output piles up are stopped (and end failed).
-    onOverflow: (ids, reason) => ids.forEach((id) => engine.fail(id, reason)),
-  });
-  const unsubscribeWriter = bus.subscribe(writer.handle);
-  const engine = createEngine({
-    store,
-    bus,
-    monitor,
-    ...(helper ? { spawn: helper.spawn } : {}),
-    owner,
-    storeFailure: async () => {
-      await writer.flush();
-      return writer.failure();
-    },
-    dataDir: config.dataDir,
-    artifactRoots: config.artifactRoots,
-    maxConcurrent: config.maxConcurrent,
-    killGraceMs: config.killGraceMs,
-    secretEnvPatterns: config.secretEnvPatterns,
-    secrets: secretKeeper,
-    environment: config.runEnvironment,
-    environmentsDir,
-    ...(config.defaultLimits ? { defaultLimits: config.defaultLimits } : {}),
-  });
-  // Cancel from anywhere: this process acts on requests for its runs, and records them for others'.
-  const cancelWatcher = createCancelWatcher({ store, engine, bus, owner });
-  const requestCancel = createCancelRequester({ store, bus, monitor, killGraceMs: config.killGraceMs });
-  // What callers submit goes to the local engine or waits for a worker (docs/WORKERS.md).
-  // Completed from the settings first: global variables, the Python environment a run names.
-  const dispatch = withRunPreparation(
-    createWorkerDispatch(engine, {
-      store,
-      workers,
-      bus,
-      runsLocally: config.runsLocally ?? true,
-      secrets: secretKeeper,
-    }),
-    environments,
-  );
   const notifier = createNotifier({
     jobs,
     store,
@@ -241,15 +181,10 @@ export async function createStepflow(
       // A sweep stops after its current batch, before the store closes under it.
       await app.retention.close();
       await searchIndexer?.close();
-      cancelWatcher.close();
-      // Through the dispatch: it stops its checks for runs ended elsewhere, then the engine.
-      await dispatch.shutdown();
-      helper?.close();
+      await runs.stopRuns();
       unsubscribeNotifier();
       await notifier.close();
-      await writer.close();
-      unsubscribeWriter();
-      monitor.close();
+      await runs.closeWrites();
       app.host.close();
       await app.audit.flush();
       await jobs.close();

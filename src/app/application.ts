@@ -87,6 +87,9 @@ export interface Application {
   projects: Projects;
 }
 
+/** What running and following a run here needs (`stepflow run`, `rerun`): built alone by `stepflow-run.ts`. */
+export type RunApplication = Pick<Application, 'executions' | 'events'>;
+
 export interface ApplicationDeps {
   store: ExecutionStore;
   jobs: JobStore;

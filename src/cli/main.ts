@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { databaseConfig, loadConfig, type StepflowConfig } from '../config.js';
 import { ERROR_CODES, StepflowError, isStepflowError } from '../core/errors.js';
-import type { Application } from '../app/application.js';
+import type { Application, RunApplication } from '../app/application.js';
 import type { DataDirCare } from '../app/data-dir-care.js';
 import type { MigrationBackup } from '../app/backup/backup-before-migrate.js';
 import type { AuditCommandOptions } from './commands/audit-command.js';
@@ -49,6 +49,26 @@ async function withStepflow(
   reportMigrationBackup(stepflow.migrationBackup);
   try {
     return await action(stepflow.app, stepflow.config);
+  } finally {
+    await stepflow.close();
+  }
+}
+
+/**
+ * `withStepflow` for `stepflow run` and `rerun`: the run side of the composition (`stepflow-run.ts`: the engine
+ * and `app.executions`, no scheduler, notifier or rest of the application), most of its start-up.
+ */
+async function withRunStepflow(
+  options: StoreOptions,
+  action: (app: RunApplication) => Promise<number>,
+): Promise<number> {
+  const config = commandConfig(options);
+  if (config.database === undefined) warnOfLegacyDataDir(config);
+  const { openStepflowRun } = await import('../stepflow-run.js');
+  const stepflow = await openStepflowRun(config);
+  reportMigrationBackup(stepflow.migrationBackup);
+  try {
+    return await action(stepflow.app);
   } finally {
     await stepflow.close();
   }
@@ -219,7 +239,7 @@ function buildProgram(setExit: (code: number) => void): Command {
         return;
       }
       const { runCommand } = await import('./commands/run-command.js');
-      setExit(await withStepflow(options, (app) => runCommand(app, command, options)));
+      setExit(await withRunStepflow(options, (app) => runCommand(app, command, options)));
     });
 
   opensStore(program.command('rerun'))
@@ -228,7 +248,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--from-step <name>', 'a step of that run: the script gets STEPFLOW_RESUME_FROM=<name>')
     .action(async (id: string, options: StoreOptions & { fromStep?: string }) => {
       const { rerunCommand } = await import('./commands/rerun-command.js');
-      setExit(await withStepflow(options, (app) => rerunCommand(app, id, options)));
+      setExit(await withRunStepflow(options, (app) => rerunCommand(app, id, options)));
     });
 
   reachesServer(

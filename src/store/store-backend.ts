@@ -50,3 +50,10 @@ export interface StoreBackend {
  * `openSqliteReadStores`) or hand its whole `StoreBackend`; closing `store` closes them.
  */
 export type ReadStores = Pick<StoreBackend, 'store' | 'workers'>;
+
+/**
+ * What runs executions needs (`stepflow run`, and the engine side of every process): the reads'
+ * stores and the workspace settings and environments a run is prepared from. A backend may open
+ * just these (SQLite: `openSqliteRunStores`); closing `store` closes them.
+ */
+export type RunStores = Pick<StoreBackend, 'store' | 'workers' | 'environments'>;

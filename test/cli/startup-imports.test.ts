@@ -37,6 +37,10 @@ const HEAVY = [
 const ON_DEMAND = /\/node_modules\/(yaml|tar|yauzl|log-update|mime-db|tinyglobby)\//;
 // What a read of the history never builds (`stepflow-reads.ts`).
 const MACHINERY = /\/dist\/(engine|scheduler|notify)\//;
+// What `stepflow run` never starts or uses (`stepflow-run.ts`): the jobs' machinery, the rest of
+// the application and the stores it does not read.
+const NOT_RUN =
+  /\/dist\/(scheduler|notify)\/|\/dist\/app\/(application|jobs|pipelines|projects)|\/dist\/store\/sqlite\/sqlite-(job|user|audit|project|saved-pipeline|pipeline-run)-store/;
 
 describe('CLI start-up', () => {
   const tempDir = useTempDirs();
@@ -64,6 +68,13 @@ describe('CLI start-up', () => {
     const [run] = (JSON.parse(list.stdout) as { items: { id: string }[] }).items;
     expect(matching(['show', run!.id], ON_DEMAND)).toEqual([]);
     expect(matching(['show', run!.id], MACHINERY)).toEqual([]);
+  });
+
+  it('run builds no scheduler, notifier or whole application, and opens only the stores it uses', () => {
+    const loaded = modulesLoaded(['run', '--', 'true'], tempDir());
+    // It does run: the engine is there.
+    expect(loaded.some((url) => url.endsWith('/dist/engine/engine.js'))).toBe(true);
+    expect(loaded.filter((url) => NOT_RUN.test(url))).toEqual([]);
   });
 
   it('run, ls and show load no server code, Fastify, the API schemas or the PostgreSQL driver', () => {

@@ -1,6 +1,6 @@
 import type { StepflowEvent } from '../../core/events.js';
 import type { Execution, ExecutionDetail } from '../../core/model.js';
-import type { Application } from '../../app/application.js';
+import type { RunApplication } from '../../app/application.js';
 import { annotationLocation } from '../annotation-location.js';
 import { exitCodeOf } from '../exit-code.js';
 import {
@@ -19,7 +19,7 @@ import { canRedraw, createLiveView } from '../live-view.js';
  * Returns the process exit code: 0 when it succeeded, else the script's code or 124 / 130.
  */
 export async function followRun(
-  app: Application,
+  app: RunApplication,
   { execution, done }: { execution: Execution; done: Promise<Execution> },
   /**
    * `hint`: the last line of the summary, in place of the local `stepflow show` commands;

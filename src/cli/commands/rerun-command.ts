@@ -1,4 +1,4 @@
-import type { Application } from '../../app/application.js';
+import type { RunApplication } from '../../app/application.js';
 import { followRun } from './follow-run.js';
 import { localUser } from '../local-user.js';
 
@@ -8,7 +8,7 @@ import { localUser } from '../local-user.js';
  * `STEPFLOW_RESUME_FROM=<name>` (the name must be one of that run's steps). Returns the exit code.
  */
 export async function rerunCommand(
-  app: Application,
+  app: RunApplication,
   id: string,
   options: { fromStep?: string },
 ): Promise<number> {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
 import type { RunSpec } from '../../core/model.js';
-import type { Application } from '../../app/application.js';
+import type { RunApplication } from '../../app/application.js';
 import {
   parseLateAfterSeconds,
   parseRunLimits,
@@ -30,7 +30,7 @@ export interface RunCommandOptions extends LimitOptions {
  * run without a shell. Returns the process exit code.
  */
 export async function runCommand(
-  app: Application,
+  app: RunApplication,
   command: string[],
   options: RunCommandOptions,
   /** `hint`: the last line of the summary, in place of the local `stepflow show` commands. */

@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { loadConfig } from '../../config.js';
 import { ERROR_CODES, StepflowError, isStepflowError } from '../../core/errors.js';
-import type { Application } from '../../app/application.js';
-import { createStepflow } from '../../stepflow.js';
+import type { RunApplication } from '../../app/application.js';
+import { openStepflowRun } from '../../stepflow-run.js';
 import { runCommand, type RunCommandOptions } from '../commands/run-command.js';
 import { createRemoteClient, type RemoteClient } from './remote-client.js';
 import {
@@ -52,7 +52,7 @@ export async function remoteRunCommand(
   const spoolDir = await createSpoolDir(env);
   // Nor the log limits of this machine's STEPFLOW_MAX_LOG_BYTES/LINES, for the same reason. The
   // spool is a local SQLite file even where STEPFLOW_DATABASE_URL names a shared database.
-  const app = await createStepflow({
+  const app = await openStepflowRun({
     ...loadConfig(env),
     dataDir: spoolDir,
     defaultLimits: {},
@@ -109,7 +109,7 @@ export async function remoteRunCommand(
 }
 
 /** A cancel requested on the server (its dashboard, its API): stopped here as a local request would be. */
-function cancelOnRequest(app: Application, executionId: string, serverUrl: string): void {
+function cancelOnRequest(app: RunApplication, executionId: string, serverUrl: string): void {
   say(`stepflow: cancel requested on ${serverUrl}; stopping ${executionId} (its process tree)…`);
   app.executions.cancel(executionId, { reason: `requested on ${serverUrl}` }).catch((error: unknown) => {
     // It has ended meanwhile: the end is being delivered, nothing to stop.
