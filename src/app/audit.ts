@@ -1,4 +1,5 @@
-import type { AuditFilter, AuditPage, NewAuditEntry } from '../core/audit.js';
+import type { AuditAction, AuditFilter, AuditObjectKind, AuditPage, NewAuditEntry } from '../core/audit.js';
+import { isStepflowError } from '../core/errors.js';
 import type { AuditStore } from '../store/audit-store.js';
 
 /** At most this many entries per append (PostgreSQL's bound parameters stay far below its limit). */
@@ -63,4 +64,29 @@ export function createAudit({
       return store.listAudit(filter, page);
     },
   };
+}
+
+/**
+ * Runs a change made by the CLI on the data dir or database itself (`stepflow users`, `stepflow
+ * settings`) and records it as the `local` actor's, with its outcome: `ok`, or `failed` with the
+ * error's code (then rethrown). Only what is named here is recorded: never a value or a password.
+ */
+export async function recordLocalChange<T>(
+  audit: Pick<Audit, 'record'>,
+  what: { action: AuditAction; objectKind: AuditObjectKind; objectId: string },
+  change: () => Promise<T>,
+): Promise<T> {
+  const entry = { actorKind: 'local', actor: 'local', token: null, ip: null, via: 'cli', ...what } as const;
+  try {
+    const result = await change();
+    audit.record({ ...entry, outcome: 'ok', errorCode: null });
+    return result;
+  } catch (error) {
+    audit.record({
+      ...entry,
+      outcome: 'failed',
+      errorCode: isStepflowError(error) ? error.code : 'internal',
+    });
+    throw error;
+  }
 }

@@ -11,12 +11,12 @@ import {
   type SettingsView,
   type WorkspaceSettings,
 } from '../core/environments.js';
-import { ERROR_CODES, StepflowError, isStepflowError, notFound } from '../core/errors.js';
+import { ERROR_CODES, StepflowError, notFound } from '../core/errors.js';
 import type { Execution, RunSpec } from '../core/model.js';
 import type { Engine } from '../engine/engine.js';
 import { environmentBuildSpec, environmentDir } from '../engine/environment-build-spec.js';
 import type { SecretKeeper } from '../secrets/secret-keeper.js';
-import type { Audit } from './audit.js';
+import { recordLocalChange, type Audit } from './audit.js';
 import type { EnvironmentStore } from '../store/environment-store.js';
 
 /** What an environment is made of, as a caller gives it. */
@@ -122,28 +122,11 @@ export function createEnvironments(deps: EnvironmentsDeps): Environments {
       };
       const { audit } = deps;
       if (audit === undefined) return update();
-      const entry = {
-        actorKind: 'local',
-        actor: 'local',
-        token: null,
-        ip: null,
-        via: 'cli',
-        action: 'settings.update',
-        objectKind: 'settings',
-        objectId: changedFields(change),
-      } as const;
-      try {
-        const view = await update();
-        audit.record({ ...entry, outcome: 'ok', errorCode: null });
-        return view;
-      } catch (error) {
-        audit.record({
-          ...entry,
-          outcome: 'failed',
-          errorCode: isStepflowError(error) ? error.code : 'internal',
-        });
-        throw error;
-      }
+      return recordLocalChange(
+        audit,
+        { action: 'settings.update', objectKind: 'settings', objectId: changedFields(change) },
+        update,
+      );
     },
     list: () => store.listEnvironments(),
     get,

@@ -1,10 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { checkRole, checkUserName, type Principal, type Role } from '../core/access.js';
-import { ERROR_CODES, isStepflowError, notFound, StepflowError, validationError } from '../core/errors.js';
+import { ERROR_CODES, notFound, StepflowError, validationError } from '../core/errors.js';
 import type { ExternalIdentity, UserRecord, UserStore } from '../store/user-store.js';
 import { createAccessEnded, type AccessEnded } from './access-ended.js';
 import type { AuditAction } from '../core/audit.js';
-import type { Audit } from './audit.js';
+import { recordLocalChange, type Audit } from './audit.js';
 import { hashPassword, needsRehash, verifyPassword } from './password-hash.js';
 
 /** A user as shown (CLI `users ls --json`, `GET /api/auth/me`): never its password hash. */
@@ -298,31 +298,9 @@ export function createUsers({
 
 /** `users` whose changes are recorded in the audit log as the CLI's (`local`), ok or failed. */
 function recordedChanges(users: Users, audit: Pick<Audit, 'record'>): Users {
-  const recorded = async <T>(action: AuditAction, name: string, change: () => Promise<T>): Promise<T> => {
-    // The user's name and the outcome only: never the password or its hash.
-    const entry = {
-      actorKind: 'local',
-      actor: 'local',
-      token: null,
-      ip: null,
-      via: 'cli',
-      action,
-      objectKind: 'user',
-      objectId: name,
-    } as const;
-    try {
-      const result = await change();
-      audit.record({ ...entry, outcome: 'ok', errorCode: null });
-      return result;
-    } catch (error) {
-      audit.record({
-        ...entry,
-        outcome: 'failed',
-        errorCode: isStepflowError(error) ? error.code : 'internal',
-      });
-      throw error;
-    }
-  };
+  // The user's name and the outcome only: never the password or its hash.
+  const recorded = <T>(action: AuditAction, name: string, change: () => Promise<T>): Promise<T> =>
+    recordLocalChange(audit, { action, objectKind: 'user', objectId: name }, change);
   return {
     ...users,
     add: (user) => recorded('user.create', user.name, () => users.add(user)),
