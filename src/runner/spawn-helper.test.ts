@@ -61,61 +61,12 @@ describe('spawn helper', () => {
     expect(await outputOf(next)).toBe('again\n');
   });
 
-  it('exits when it is closed, leaving running processes alone and their output ended', async () => {
+  it('exits when it is closed, leaving running processes alone', async () => {
     const helper = newHelper();
-    const started = await helper.spawn(shell('sleep 30'));
+    const started = await helper.spawn(shell('sleep 0.3; echo still here'));
     const pid = helper.pid!;
     helper.close();
     expect(await gone(pid)).toBe(true);
-    // Nothing reads it any more: the output ends, the process is the caller's to end.
-    expect(await outputOf(started)).toBe('');
-    expect(existsSync(`/proc/${started.pid}`)).toBe(true);
-    process.kill(-started.pid, 'SIGKILL');
-  });
-
-  it('keeps reading a script while this process is busy, so its writes never wait for us', async () => {
-    const helper = newHelper();
-    // One line (a timestamp) per write, as a shell loop of printf writes, for 700 ms.
-    const script = `
-      const { writeSync } = require('node:fs');
-      const end = Date.now() + 700;
-      for (let now = Date.now(); now < end; now = Date.now()) writeSync(1, String(now).padEnd(79) + '\\n');
-    `;
-    const started = await helper.spawn({
-      file: process.execPath,
-      args: ['-e', script],
-      cwd: '/tmp',
-      env: {},
-    });
-    const chunks: Buffer[] = [];
-    started.stderr.resume();
-    const first = new Promise((resolve) => started.stdout.once('data', resolve));
-    started.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    await first;
-    // Block this loop as a GC pause or a long commit would, only longer: 300 ms.
-    const until = Date.now() + 300;
-    while (Date.now() < until);
-    await new Promise((resolve) => started.stdout.once('close', resolve));
-    const stamps = Buffer.concat(chunks)
-      .toString()
-      .trimEnd()
-      .split('\n')
-      .map((line) => Number(line.trim()));
-    const longestGap = stamps.reduce(
-      (longest, stamp, i) => Math.max(longest, stamp - (stamps[i - 1] ?? stamp)),
-      0,
-    );
-    // A socketpair holds ~280 such writes: read by this blocked loop, the script would stop ~300 ms.
-    expect(stamps.length).toBeGreaterThan(1000);
-    expect(longestGap).toBeLessThan(100);
-    expect(await started.exit).toEqual({ code: 0, signal: null });
-  });
-
-  it('closes the output of the script when the reader gives it up, so its next write fails', async () => {
-    const helper = newHelper();
-    const started = await helper.spawn(shell('sleep 0.3; echo late; sleep 30'));
-    started.stderr.resume();
-    started.stdout.destroy();
-    expect(await started.exit).toEqual({ code: null, signal: 'SIGPIPE' });
+    expect(await outputOf(started)).toBe('still here\n');
   });
 });
