@@ -18,6 +18,7 @@ import type { StoreConsistency, StoreSnapshots } from '../store/snapshots.js';
 import { createDataDirCare, type DataDirCare } from './data-dir-care.js';
 import { createRetention, type Retention } from './retention.js';
 import type { RetentionPolicy } from '../core/retention.js';
+import { effectiveRetention } from '../core/environments.js';
 import type { UserStore } from '../store/user-store.js';
 import { createUsers, type Users } from './users.js';
 import type { SecretKeeper } from '../secrets/secret-keeper.js';
@@ -224,7 +225,9 @@ export function createApplication(deps: ApplicationDeps): Application {
       store,
       ...(deps.maintenance ? { maintenance: deps.maintenance } : {}),
       dataDir,
-      policy: deps.retention ?? {},
+      // Read at each sweep: the settings' defaults under the limits the environment sets.
+      policy: async () =>
+        effectiveRetention((await deps.environments.readSettings()).retention, deps.retention ?? {}),
       jobPolicies: () => jobRetentionPolicies(deps.jobs),
       ...(deps.now ? { now: deps.now } : {}),
     }),
@@ -239,6 +242,7 @@ export function createApplication(deps: ApplicationDeps): Application {
       engine,
       cancel: (id) => executions.cancel(id, { reason: 'the environment was reset' }),
       environmentsDir: deps.environmentsDir,
+      retentionFromEnvironment: deps.retention ?? {},
       onError: (error) => console.error(`environment build: ${(error as Error).message}`),
     }),
     projects,

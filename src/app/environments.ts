@@ -13,6 +13,7 @@ import {
 } from '../core/environments.js';
 import { ERROR_CODES, StepflowError, notFound } from '../core/errors.js';
 import type { Execution, RunSpec } from '../core/model.js';
+import type { RetentionPolicy } from '../core/retention.js';
 import type { Engine } from '../engine/engine.js';
 import { environmentBuildSpec, environmentDir } from '../engine/environment-build-spec.js';
 import type { SecretKeeper } from '../secrets/secret-keeper.js';
@@ -74,6 +75,8 @@ export interface EnvironmentsDeps {
    * The server's routes are recorded by its audit hook instead.
    */
   audit?: Pick<Audit, 'record'>;
+  /** The retention limits the server's environment sets (`STEPFLOW_RETENTION_*`), shown beside the settings'. */
+  retentionFromEnvironment?: RetentionPolicy;
   /** Says why a build's end could not be recorded (it stays `building` until a reset). */
   onError: (error: unknown) => void;
   now?: () => Date;
@@ -111,14 +114,14 @@ export function createEnvironments(deps: EnvironmentsDeps): Environments {
   };
 
   return {
-    settings: async () => settingsView(await store.readSettings()),
+    settings: async () => settingsView(await store.readSettings(), deps.retentionFromEnvironment),
     async updateSettings(change) {
       const update = async () => {
         const stored = await store.readSettings();
         const settings = checkSettings(applyChange(stored, change));
         const secretEnv = deps.secrets.seal({ secretEnv: settings.secretEnv }).secretEnv ?? {};
         await store.writeSettings({ ...settings, secretEnv });
-        return settingsView(settings);
+        return settingsView(settings, deps.retentionFromEnvironment);
       };
       const { audit } = deps;
       if (audit === undefined) return update();

@@ -63,7 +63,7 @@ describe('the retention sweep over a few hundred runs (real SQLite)', () => {
       store,
       maintenance,
       dataDir,
-      policy: { days: 30, logDays: 7 },
+      policy: async () => ({ days: 30, logDays: 7 }),
       now: () => new Date(NOW),
       batchSize: 64,
     });

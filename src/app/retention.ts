@@ -54,7 +54,7 @@ interface RetentionTotals {
 export interface Retention {
   /** One sweep now. A sweep already running is waited for first (one at a time per process). */
   sweep(options?: { dryRun?: boolean }): Promise<RetentionReport>;
-  status(): RetentionStatus;
+  status(): Promise<RetentionStatus>;
   totals(): RetentionTotals;
   /** Sweeps every `everyMs` in the background (first one after `firstAfterMs`), until closed. */
   start(options: {
@@ -74,7 +74,11 @@ export interface RetentionDeps {
   >;
   maintenance?: Pick<StoreMaintenance, 'reclaim'>;
   dataDir: string;
-  policy: RetentionPolicy;
+  /**
+   * The global policy, read at each sweep and status (the settings' defaults under the limits the
+   * environment sets: docs/RETENTION.md); {} keeps everything.
+   */
+  policy: () => Promise<RetentionPolicy>;
   /** Jobs with a policy of their own, by job id (replacing {@link policy} for their runs). */
   jobPolicies?: () => Promise<Map<string, RetentionPolicy>>;
   now?: () => Date;
@@ -140,7 +144,7 @@ export function createRetention({
   const run = async (dryRun: boolean): Promise<RetentionReport> => {
     const started = now();
     const nowMs = started.getTime();
-    const jobs = await jobPolicies();
+    const [jobs, global] = await Promise.all([jobPolicies(), policy()]);
     const report: RetentionReport = {
       dryRun,
       startedAt: started.toISOString(),
@@ -152,7 +156,7 @@ export function createRetention({
       freedBytes: { logs: 0, artifacts: 0, total: 0 },
       batches: 0,
     };
-    const nothingExpires = keepsEverything(policy) && [...jobs.values()].every(keepsEverything);
+    const nothingExpires = keepsEverything(global) && [...jobs.values()].every(keepsEverything);
     // Newer runs arriving during the walk only push older ones further down: ranks stay safe.
     const ranks = new Map<string, number>();
     let before: string | undefined;
@@ -181,7 +185,7 @@ export function createRetention({
           ranks.set(group, rank);
         }
         const own = candidate.jobId === null ? undefined : jobs.get(candidate.jobId);
-        const verdict = retentionVerdict({ ...candidate, rank }, own ?? policy, nowMs);
+        const verdict = retentionVerdict({ ...candidate, rank }, own ?? global, nowMs);
         if (verdict.action === 'delete') toDelete.push(candidate.id);
         else if (verdict.action === 'drop') {
           if (verdict.logs) toDropLogs.push(candidate.id);
@@ -247,7 +251,7 @@ export function createRetention({
 
   return {
     sweep,
-    status: () => ({ policy, sweepEveryMs, running, lastSweep, lastError }),
+    status: async () => ({ policy: await policy(), sweepEveryMs, running, lastSweep, lastError }),
     totals: () => totals,
     start({ everyMs, firstAfterMs = Math.min(everyMs, 60_000), onReport, onError }) {
       sweepEveryMs = everyMs;

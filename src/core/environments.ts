@@ -1,5 +1,6 @@
 import { validationError } from './errors.js';
 import { MAX_TIMEOUT_SECONDS } from './input-limits.js';
+import { checkRetentionPolicy, type RetentionPolicy } from './retention.js';
 
 /**
  * Python environments and the workspace settings they use (docs/WORKSPACE-ENVIRONMENTS.md). An
@@ -47,6 +48,11 @@ export interface WorkspaceSettings {
   secretEnv: Record<string, string>;
   /** Seconds a run without a timeout of its own gets when it is submitted; null: none. */
   defaultTimeoutSeconds: number | null;
+  /**
+   * The global retention policy's defaults (docs/RETENTION.md): a limit the server's environment
+   * sets (`STEPFLOW_RETENTION_*`) wins over the same limit here; `{}` keeps everything.
+   */
+  retention: RetentionPolicy;
 }
 
 export const EMPTY_SETTINGS: WorkspaceSettings = {
@@ -56,6 +62,7 @@ export const EMPTY_SETTINGS: WorkspaceSettings = {
   env: {},
   secretEnv: {},
   defaultTimeoutSeconds: null,
+  retention: {},
 };
 
 /**
@@ -64,6 +71,8 @@ export const EMPTY_SETTINGS: WorkspaceSettings = {
  */
 export interface SettingsView extends Omit<WorkspaceSettings, 'secretEnv'> {
   secretEnvNames: string[];
+  /** The retention limits the server's environment sets (`STEPFLOW_RETENTION_*`): they win. */
+  retentionFromEnvironment: RetentionPolicy;
 }
 
 /**
@@ -113,10 +122,14 @@ export function indexCredentialVariables(settings: WorkspaceSettings): Record<st
 }
 
 /** The settings as {@link SettingsView}: what may be shown to everyone signed in. */
-export function settingsView(settings: WorkspaceSettings): SettingsView {
+export function settingsView(
+  settings: WorkspaceSettings,
+  retentionFromEnvironment: RetentionPolicy = {},
+): SettingsView {
   const { secretEnv, ...rest } = settings;
   return {
     ...rest,
+    retentionFromEnvironment,
     pythonIndexUrl: settings.pythonIndexUrl === null ? null : maskUrlPassword(settings.pythonIndexUrl),
     pythonExtraIndexUrls: settings.pythonExtraIndexUrls.map(maskUrlPassword),
     secretEnvNames: Object.keys(secretEnv).sort(),
@@ -249,7 +262,19 @@ export function checkSettings(settings: WorkspaceSettings): WorkspaceSettings {
       { field: 'defaultTimeoutSeconds' },
     );
   }
+  checkRetentionPolicy(settings.retention, (limit) => `retention.${limit}`);
   return settings;
+}
+
+/**
+ * The global retention policy a sweep applies (docs/RETENTION.md): the settings' defaults, each
+ * limit the server's environment sets (`STEPFLOW_RETENTION_*`) replacing the same one.
+ */
+export function effectiveRetention(
+  settings: RetentionPolicy,
+  fromEnvironment: RetentionPolicy,
+): RetentionPolicy {
+  return { ...settings, ...fromEnvironment };
 }
 
 /** The settings keys `stepflow settings set|unset` takes (`env.NAME` for a variable). */

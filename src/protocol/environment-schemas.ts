@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { ENVIRONMENT_STATES } from '../core/environments.js';
 import { MAX_TIMEOUT_SECONDS } from '../core/input-limits.js';
 import { ExecutionSchema } from './api-schemas.js';
+import { RetentionPolicyInputSchema, RetentionPolicySchema } from './retention-schemas.js';
 
 const UrlList = Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { maxItems: 20 });
 const EnvMap = Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.String({ maxLength: 65536 }), {
@@ -23,6 +24,10 @@ export const SettingsSchema = Type.Object({
   secretEnvNames: Type.Array(Type.String()),
   /** Seconds a run without a timeout of its own gets when submitted; null: none. */
   defaultTimeoutSeconds: Type.Union([Type.Integer(), Type.Null()]),
+  /** The global retention policy's defaults (docs/RETENTION.md); `{}` keeps everything. */
+  retention: RetentionPolicySchema,
+  /** The limits the server's environment sets (`STEPFLOW_RETENTION_*`): they win over `retention`'s. */
+  retentionFromEnvironment: RetentionPolicySchema,
 });
 
 /** `PUT /api/settings`: the fields given replace the stored ones (`env` as a whole map). */
@@ -45,6 +50,8 @@ export const UpdateSettingsBodySchema = Type.Object(
     defaultTimeoutSeconds: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1, maximum: MAX_TIMEOUT_SECONDS }), Type.Null()]),
     ),
+    /** Replaces the stored retention defaults as a whole; `{}` keeps everything. */
+    retention: Type.Optional(RetentionPolicyInputSchema),
   },
   { additionalProperties: false },
 );

@@ -28,7 +28,7 @@ const retentionLimits = {
   failedDays: Type.Optional({ ...Days, description: 'a failed run is left whole at least this long' }),
 };
 
-const RetentionPolicySchema = Type.Object(retentionLimits, {
+export const RetentionPolicySchema = Type.Object(retentionLimits, {
   description: 'Each limit is a cap; none set: nothing expires',
 });
 
@@ -40,6 +40,9 @@ export const JobRetentionInputSchema = Type.Union(
       "The job's own retention policy (docs/RETENTION.md), replacing the global one for its runs; `{}` keeps them forever, null goes back to the global policy (the default)",
   },
 );
+
+/** A policy as a client writes it: an unknown limit is a 400. */
+export const RetentionPolicyInputSchema = Type.Object(retentionLimits, { additionalProperties: false });
 
 /** A job's own policy in the job JSON; null: the global policy applies. */
 export const JobRetentionSchema = Type.Union([RetentionPolicySchema, Type.Null()], {

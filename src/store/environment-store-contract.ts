@@ -49,6 +49,7 @@ export function describeEnvironmentStoreContract(
         env: { REGION: 'eu-west', EMPTY: '' },
         secretEnv: { TOKEN: 'sfsec:1:abc:def:ghi' },
         defaultTimeoutSeconds: 600,
+        retention: { days: 30, keepLast: 100, failedDays: 90 },
       };
       await store.writeSettings(settings);
       expect(await (await harness.openAnother()).readSettings()).toEqual(settings);

@@ -34,6 +34,21 @@ describe('stepflow settings and envs', () => {
     const badUrl = await cli(['settings', 'set', 'pythonIndexUrl', 'file:///tmp']);
     expect(badUrl.code).not.toBe(0);
     expect(badUrl.stderr).toContain('pythonIndexUrl');
+
+    // Retention defaults, limit by limit; a limit the environment sets is shown winning.
+    expect((await cli(['settings', 'set', 'retention.days', '30'])).code).toBe(0);
+    expect((await cli(['settings', 'set', 'retention.keepLast', '5'])).code).toBe(0);
+    expect(JSON.parse((await cli(['settings', 'show', '--json'])).stdout).retention).toEqual({
+      days: 30,
+      keepLast: 5,
+    });
+    const pinned = await runCli(['settings', 'show'], { dataDir, env: { STEPFLOW_RETENTION_DAYS: '7' } });
+    expect(pinned.stdout).toContain("retention.days=30 (the environment's 7 wins)");
+    const misspelt = await cli(['settings', 'set', 'retention.keep_last', '3']);
+    expect(misspelt.code).not.toBe(0);
+    expect(misspelt.stderr).toContain('retention.keep_last: unknown field');
+    expect((await cli(['settings', 'unset', 'retention.days'])).code).toBe(0);
+    expect(JSON.parse((await cli(['settings', 'show', '--json'])).stdout).retention).toEqual({ keepLast: 5 });
   }, 60_000);
 
   it('adds, builds (live, recorded), runs in and resets an environment', async () => {

@@ -80,6 +80,12 @@ describe('the Settings and Environments pages', () => {
       .locator('.form-field-error');
     await timeoutError.getByText(/defaultTimeoutSeconds/).waitFor();
     await form.getByLabel('Default timeout (seconds)').fill('600');
+    // A retention default: 0 days is refused at its field, 30 is kept.
+    await form.getByLabel('Delete runs after (days)').fill('0');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    const retention = form.getByRole('group', { name: 'Retention defaults' });
+    await retention.getByRole('alert').getByText(/days/).waitFor();
+    await form.getByLabel('Delete runs after (days)').fill('30');
     await form
       .getByLabel('Index URL', { exact: true })
       .fill('https://builder:pw-e2e-77@mirror.invalid/simple/');
@@ -91,6 +97,7 @@ describe('the Settings and Environments pages', () => {
     expect(await page.content()).not.toContain('pw-e2e-77');
     expect(await (await fetch(`${server.url}/api/settings`)).json()).toMatchObject({
       defaultTimeoutSeconds: 600,
+      retention: { days: 30 },
       pythonIndexUrl: 'https://builder:***@mirror.invalid/simple/',
     });
 

@@ -1,12 +1,13 @@
 import type { Environments } from '../../app/environments.js';
 import { SETTING_KEYS, type SettingsChange, type SettingsView } from '../../core/environments.js';
 import { ERROR_CODES, StepflowError } from '../../core/errors.js';
+import type { RetentionPolicy } from '../../core/retention.js';
 import { printable } from '../format.js';
 
 /**
  * `stepflow settings show|set|unset` (docs/WORKSPACE-ENVIRONMENTS.md), on the data dir or
  * database through the application layer, as `stepflow users` is. Keys: `pythonIndexUrl`,
- * `pythonExtraIndexUrls` and `pythonTrustedHosts` (comma-separated), `env.NAME`.
+ * `pythonExtraIndexUrls` and `pythonTrustedHosts` (comma-separated), `env.NAME`, `retention.LIMIT`.
  */
 export async function settingsShowCommand(
   environments: Environments,
@@ -22,6 +23,10 @@ export async function settingsShowCommand(
     `pythonExtraIndexUrls  ${settings.pythonExtraIndexUrls.join(',') || '-'}`,
     `pythonTrustedHosts    ${settings.pythonTrustedHosts.join(',') || '-'}`,
     `defaultTimeoutSeconds ${settings.defaultTimeoutSeconds ?? '-'}`,
+    ...Object.entries(settings.retention).map(([limit, value]) => {
+      const fromEnvironment = settings.retentionFromEnvironment[limit as keyof RetentionPolicy];
+      return `retention.${limit}=${value}${fromEnvironment === undefined ? '' : ` (the environment's ${fromEnvironment} wins)`}`;
+    }),
     ...Object.entries(settings.env).map(([name, value]) => `env.${name}=${printable(value)}`),
     ...settings.secretEnvNames.map((name) => `secretEnv.${name}=***`),
   ];
@@ -76,6 +81,15 @@ export async function settingsUnsetSecretCommand(environments: Environments, nam
 
 /** The change `set KEY VALUE` (or `unset KEY`, value undefined) makes. */
 function changeOf(current: SettingsView, key: string, value: string | undefined): SettingsChange {
+  if (key.startsWith('retention.')) {
+    const limit = key.slice('retention.'.length);
+    const { [limit as keyof RetentionPolicy]: _dropped, ...others } = current.retention;
+    if (value !== undefined && !/^\d+(\.\d+)?$/.test(value)) {
+      throw new StepflowError(ERROR_CODES.USAGE, `${key}: ${JSON.stringify(value)} is not a number`);
+    }
+    // An unknown limit passes here for the settings check to refuse, naming the limits.
+    return { retention: value === undefined ? others : { ...others, [limit]: Number(value) } };
+  }
   if (key.startsWith('env.')) {
     const { [key.slice(4)]: _dropped, ...others } = current.env;
     return { env: value === undefined ? others : { ...others, [key.slice(4)]: value } };
@@ -104,7 +118,7 @@ function changeOf(current: SettingsView, key: string, value: string | undefined)
     default:
       throw new StepflowError(
         ERROR_CODES.USAGE,
-        `unknown setting ${JSON.stringify(key)}: use ${SETTING_KEYS.join(', ')} or env.NAME (secrets: set-secret NAME)`,
+        `unknown setting ${JSON.stringify(key)}: use ${SETTING_KEYS.join(', ')}, env.NAME or retention.LIMIT (secrets: set-secret NAME)`,
       );
   }
 }

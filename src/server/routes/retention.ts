@@ -25,7 +25,7 @@ export function registerRetentionRoutes(app: StepflowApp, context: ServerContext
       },
     },
     async () => {
-      const status = retention.status();
+      const status = await retention.status();
       return { ...status, lastSweep: status.lastSweep === null ? null : withSummary(status.lastSweep) };
     },
   );

@@ -47,8 +47,19 @@ const FIELDS = [
   'env',
   'secretEnv',
   'defaultTimeoutSeconds',
+  'retention',
 ] as const;
 type Field = (typeof FIELDS)[number];
+
+/** The retention limits in the order the settings and docs/RETENTION.md name them, with their labels. */
+const RETENTION_LIMITS = [
+  ['days', 'Delete runs after (days)', 'A run, its log and artifacts go this many days after it ended.'],
+  ['keepLast', 'Keep the newest (runs per job)', 'Older ended runs of each job (each name) go.'],
+  ['logDays', 'Drop logs after (days)', 'The log text goes; the record and its steps stay.'],
+  ['artifactDays', 'Delete artifact files after (days)', 'The files go; their rows stay, expired.'],
+  ['failedDays', 'Keep failed runs at least (days)', 'A failed run is left whole at least this long.'],
+] as const;
+type RetentionLimit = (typeof RETENTION_LIMITS)[number][0];
 
 function SettingsForm({
   settings,
@@ -69,6 +80,11 @@ function SettingsForm({
     Object.entries(settings.env).map(([name, value]) => variableRow(name, value)),
   );
   const [timeout, setTimeoutText] = useState(settings.defaultTimeoutSeconds?.toString() ?? '');
+  const [retention, setRetention] = useState<Record<RetentionLimit, string>>(() => {
+    const text = {} as Record<RetentionLimit, string>;
+    for (const [limit] of RETENTION_LIMITS) text[limit] = settings.retention[limit]?.toString() ?? '';
+    return text;
+  });
   /** Secret variables: the stored ones by name (removable), and new values typed here. */
   const [removedSecrets, setRemovedSecrets] = useState<string[]>([]);
   const [secretRows, setSecretRows] = useState<VariableRow[]>([]);
@@ -114,6 +130,13 @@ function SettingsForm({
       secretEnv[name] = row.value;
     }
     const seconds = timeout.trim();
+    const retentionBody: Record<string, number> = {};
+    for (const [limit] of RETENTION_LIMITS) {
+      const text = retention[limit].trim();
+      // Not a number: sent as typed, for the server to name the limit.
+      if (text !== '')
+        retentionBody[limit] = /^\d+(\.\d+)?$/.test(text) ? Number(text) : (text as unknown as number);
+    }
     const body: SettingsChange = {
       pythonIndexUrl: indexUrl.trim() === '' ? null : indexUrl.trim(),
       pythonExtraIndexUrls: lines(extraUrls),
@@ -123,6 +146,7 @@ function SettingsForm({
       // Not a number: sent as typed, for the server to name the field.
       defaultTimeoutSeconds:
         seconds === '' ? null : /^\d+$/.test(seconds) ? Number(seconds) : (seconds as unknown as number),
+      retention: retentionBody,
     };
     save.mutate(body, { onSuccess: () => setSaved(true) });
   };
@@ -280,6 +304,46 @@ function SettingsForm({
             }}
           />
         </FormField>
+      </fieldset>
+      <fieldset className="settings-section">
+        <legend>Retention defaults</legend>
+        <p className="muted">
+          What the background sweep removes (docs/RETENTION.md). Empty: no limit. A job with a policy of its
+          own keeps it; a limit the server's environment sets (STEPFLOW_RETENTION_*) wins over the one here.
+        </p>
+        {RETENTION_LIMITS.map(([limit, label, hint]) => {
+          const fromEnvironment = settings.retentionFromEnvironment[limit];
+          return (
+            <FormField
+              key={limit}
+              label={label}
+              hint={
+                fromEnvironment === undefined
+                  ? hint
+                  : `${hint} The server's environment sets ${fromEnvironment}, which wins.`
+              }
+              error={error !== null && field === `retention.${limit}` ? readable(error.message) : undefined}
+            >
+              <input
+                name={`retention.${limit}`}
+                value={retention[limit]}
+                readOnly={!canEdit}
+                inputMode="decimal"
+                autoComplete="off"
+                onChange={(event) => {
+                  edited();
+                  setRetention({ ...retention, [limit]: event.target.value });
+                }}
+              />
+            </FormField>
+          );
+        })}
+        {errorAt('retention') !== undefined &&
+          !RETENTION_LIMITS.some(([limit]) => field === `retention.${limit}`) && (
+            <p className="form-field-error" role="alert">
+              {errorAt('retention')}
+            </p>
+          )}
       </fieldset>
       {formError !== null && (
         <p className="form-error" role="alert">
