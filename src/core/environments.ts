@@ -266,17 +266,6 @@ export function checkSettings(settings: WorkspaceSettings): WorkspaceSettings {
   return settings;
 }
 
-/**
- * The global retention policy a sweep applies (docs/RETENTION.md): the settings' defaults, each
- * limit the server's environment sets (`STEPFLOW_RETENTION_*`) replacing the same one.
- */
-export function effectiveRetention(
-  settings: RetentionPolicy,
-  fromEnvironment: RetentionPolicy,
-): RetentionPolicy {
-  return { ...settings, ...fromEnvironment };
-}
-
 /** The settings keys `stepflow settings set|unset` takes (`env.NAME` for a variable). */
 export const SETTING_KEYS = [
   'pythonIndexUrl',

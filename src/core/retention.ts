@@ -137,3 +137,14 @@ export function checkRetentionPolicy(
   }
   return policy;
 }
+
+/**
+ * The global retention policy a sweep applies (docs/RETENTION.md): the settings' defaults, each
+ * limit the server's environment sets (`STEPFLOW_RETENTION_*`) replacing the same one.
+ */
+export function effectiveRetention(
+  settings: RetentionPolicy,
+  fromEnvironment: RetentionPolicy,
+): RetentionPolicy {
+  return { ...settings, ...fromEnvironment };
+}
