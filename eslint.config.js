@@ -32,7 +32,7 @@ const IO_MODULES = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'web/dist/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'web/dist/', 'coverage/', 'native/*/build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

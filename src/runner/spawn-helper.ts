@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import { childEnvironment, INHERIT_ALL, type ChildEnvironmentPolicy } from './child-environment.js';
+import { outputPipeAddonPath, outputPipeBytes } from './output-pipes.js';
 import type { ProcessExit, SpawnProcess, SpawnRequest, SpawnedProcess } from './spawn-process.js';
 
 /**
@@ -11,7 +12,50 @@ import type { ProcessExit, SpawnProcess, SpawnRequest, SpawnedProcess } from './
  */
 const HELPER_SOURCE = `
 const { spawn } = require('node:child_process');
-const { readlinkSync } = require('node:fs');
+const { closeSync, readlinkSync } = require('node:fs');
+const { Socket } = require('node:net');
+// argv: the output-pipe addon's path ('' without it) and the pipe size (output-pipes.ts).
+const outputPipe = process.argv[1] ? require(process.argv[1]) : undefined;
+const pipeBytes = Number(process.argv[2]);
+// As output-pipes.ts's spawnWithOutputs (this program cannot import it): stdout and stderr on
+// big pipes when the addon is there, sockets that do not read yet.
+const spawnWithOutputs = (file, args, options) => {
+  if (!outputPipe) {
+    const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream && stream._handle) {
+        stream._handle.reading = false;
+        stream._handle.readStop();
+      }
+    }
+    const [, stdout, stderr] = child.stdio;
+    // The streams are sent away: the child's exit must not resume them ("flushStdio").
+    child.stdio[1] = child.stdio[2] = null;
+    return { child, stdout, stderr };
+  }
+  const out = outputPipe.open(pipeBytes);
+  let err;
+  try {
+    err = outputPipe.open(pipeBytes);
+  } catch (e) {
+    closeSync(out[0]);
+    closeSync(out[1]);
+    throw e;
+  }
+  let child;
+  try {
+    child = spawn(file, args, { ...options, stdio: ['ignore', out[1], err[1]] });
+  } catch (e) {
+    closeSync(out[0]);
+    closeSync(err[0]);
+    throw e;
+  } finally {
+    closeSync(out[1]);
+    closeSync(err[1]);
+  }
+  const open = (fd) => new Socket({ fd, readable: true, writable: false, manualStart: true });
+  return { child, stdout: open(out[0]), stderr: open(err[0]) };
+};
 // As proc-stat.ts's readOutputLinks (this program cannot import it).
 const outputLinks = (pid) => [1, 2].flatMap((fd) => {
   try {
@@ -28,31 +72,27 @@ const send = (message, handle) => {
 process.on('message', (m) => {
   if (!m || m.type !== 'spawn') return;
   const failed = (e) => send({ type: 'failed', id: m.id, code: e.code ?? null, message: e.message });
-  let child;
+  let child, stdout, stderr;
   try {
-    child = spawn(m.file, m.args, { cwd: m.cwd, env: m.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    ({ child, stdout, stderr } = spawnWithOutputs(m.file, m.args, { cwd: m.cwd, env: m.env, detached: true }));
   } catch (e) {
     failed(e);
     return;
   }
   // spawn() returns once the child has called exec: read its fds 1 and 2 before it can change them.
   const outputs = child.pid === undefined ? [] : outputLinks(child.pid);
-  // A pipe socket starts reading as soon as it is made (net.Socket calls read(0)); stop that
-  // before the loop runs, or output read here would be lost when the handle is sent.
-  for (const stream of [child.stdout, child.stderr]) {
-    if (stream && stream._handle) {
-      stream._handle.reading = false;
-      stream._handle.readStop();
-    }
-  }
+  // The output sockets do not read (a pipe socket would start at once, and what it read here
+  // would be lost when the handle is sent).
   let spawned = false;
-  child.once('error', (e) => { if (!spawned) failed(e); });
+  child.once('error', (e) => {
+    if (spawned) return;
+    stdout.destroy();
+    stderr.destroy();
+    failed(e);
+  });
   child.once('spawn', () => {
     spawned = true;
-    // Handles go out one at a time (each waits for an ack): until then nothing may read them, and
-    // the exit of a quick process would ("flushStdio" resumes every stdio stream).
-    const [, stdout, stderr] = child.stdio;
-    child.stdio[1] = child.stdio[2] = null;
+    // Handles go out one at a time (each waits for an ack): until then nothing may read them.
     send({ type: 'pipe', id: m.id, stream: 'stdout' }, stdout);
     send({ type: 'pipe', id: m.id, stream: 'stderr' }, stderr);
     send({ type: 'spawned', id: m.id, pid: child.pid, outputs });
@@ -164,7 +204,8 @@ export function createSpawnHelper({
   };
 
   const start = (): ChildProcess => {
-    const child = spawn(process.execPath, ['--max-semi-space-size=1', '-e', HELPER_SOURCE], {
+    const pipeArgs = [outputPipeAddonPath() ?? '', String(outputPipeBytes())];
+    const child = spawn(process.execPath, ['--max-semi-space-size=1', '-e', HELPER_SOURCE, ...pipeArgs], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // The helper is the scripts' parent and its /proc/<pid>/environ is readable to them: it holds
       // no more than a run gets (its children get the environment of each request). A helper

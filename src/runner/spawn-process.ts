@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { spawnWithOutputs } from './output-pipes.js';
 import { readOutputLinks } from './proc-stat.js';
 
 export interface SpawnRequest {
@@ -20,7 +20,7 @@ export interface SpawnedProcess {
   stdout: Readable;
   stderr: Readable;
   /**
-   * Its stdout and stderr as `/proc/<pid>/fd` links (`socket:[N]`), read right after the exec:
+   * Its stdout and stderr as `/proc/<pid>/fd` links (`pipe:[N]` or `socket:[N]`), read right after the exec:
    * whatever process holds one of them later belongs to the run, tag or no tag.
    */
   outputs: string[];
@@ -29,7 +29,8 @@ export interface SpawnedProcess {
 }
 
 /**
- * Starts a program in a process group of its own, stdin closed, stdout and stderr piped to us.
+ * Starts a program in a process group of its own, stdin closed, stdout and stderr piped to us
+ * (1 MB pipes where the output-pipe addon is built: see output-pipes.ts).
  * Rejects with the system error (its `code`: ENOENT, EACCES…) when the program cannot start.
  */
 export type SpawnProcess = (request: SpawnRequest) => Promise<SpawnedProcess>;
@@ -37,20 +38,28 @@ export type SpawnProcess = (request: SpawnRequest) => Promise<SpawnedProcess>;
 /** Spawns from this process: libuv blocks the event loop until the child has called exec. */
 export const spawnLocal: SpawnProcess = (request) =>
   new Promise((resolve, reject) => {
-    const child = spawn(request.file, request.args, {
-      cwd: request.cwd,
-      env: request.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    let spawned: ReturnType<typeof spawnWithOutputs>;
+    try {
+      spawned = spawnWithOutputs(request.file, request.args, {
+        cwd: request.cwd,
+        env: request.env,
+        detached: true,
+      });
+    } catch (error) {
+      reject(error as Error);
+      return;
+    }
+    const { child, stdout, stderr } = spawned;
     // spawn() returns once the child has called exec: its fds 1 and 2 are still the pipes we made.
     const outputs = child.pid === undefined ? [] : readOutputLinks(child.pid);
     const exit = new Promise<ProcessExit>((resolveExit) =>
       child.once('exit', (code, signal) => resolveExit({ code, signal })),
     );
     // After 'spawn', 'error' could only come from kill() or IPC, which are never used.
-    child.once('error', reject);
-    child.once('spawn', () =>
-      resolve({ pid: child.pid!, stdout: child.stdout!, stderr: child.stderr!, outputs, exit }),
-    );
+    child.once('error', (error) => {
+      stdout.destroy();
+      stderr.destroy();
+      reject(error);
+    });
+    child.once('spawn', () => resolve({ pid: child.pid!, stdout, stderr, outputs, exit }));
   });
