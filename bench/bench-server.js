@@ -6,10 +6,13 @@ import path from 'node:path';
 
 const bin = new URL('../bin/stepflow.js', import.meta.url).pathname;
 
-/** Starts the server; resolves once it prints where it listens. `stop()` ends it and removes its dir. */
-export async function startBenchServer(env = {}) {
+/**
+ * Starts the server; resolves once it prints where it listens. `stop()` ends it and removes its dir.
+ * `nodeArgs` go to its Node (e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/prof']` to profile it).
+ */
+export async function startBenchServer(env = {}, nodeArgs = []) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stepflow-bench-api-'));
-  const server = spawn(process.execPath, [bin, 'server', '--port', '0'], {
+  const server = spawn(process.execPath, [...nodeArgs, bin, 'server', '--port', '0'], {
     env: { ...process.env, STEPFLOW_STORAGE_PATH: dataDir, STEPFLOW_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

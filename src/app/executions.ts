@@ -16,6 +16,7 @@ export type ExecutionReads = Pick<
   | 'getSummary'
   | 'listExecutions'
   | 'readLog'
+  | 'readLogText'
   | 'readLogOutline'
   | 'searchLog'
   | 'searchRuns'
@@ -105,6 +106,7 @@ export function explainedReads(store: ExecutionStore, explain: ExecutionsDeps['e
     getSummary: (id) => store.getSummary(id),
     listExecutions: (query) => store.listExecutions(query),
     readLog: (id, query) => store.readLog(id, query),
+    readLogText: (id, query) => store.readLogText(id, query),
     readLogOutline: (id) => store.readLogOutline(id),
     searchLog: (id, query) => store.searchLog(id, query),
     searchRuns: (query) => store.searchRuns(query),

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StepflowError } from '../core/errors.js';
+import { renderLogText } from '../core/log-text.js';
 import { EXECUTION_STATUSES } from '../core/statuses.js';
 import type { ErrorCode } from '../core/errors.js';
 import type {
@@ -825,6 +826,72 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         });
         const exact = await store.readLog(id, { after: 2000, limit: 500 });
         expect(exact).toMatchObject({ nextAfter: 2500, hasMore: false });
+      });
+
+      it('reads the unfiltered log as text pages: the stored bytes, long lines joined, every line once', async () => {
+        const id = await running();
+        const texts = ['héllo wörld', '', '🚀 emoji 👩‍💻', 'tab\there', 'a\nb'];
+        const all = makeLines(1, 2600, (seq) => ({
+          text: seq % 7 === 0 ? (texts[seq % texts.length] as string) : `line ${seq}`,
+          stepId: seq <= 1200 ? 1 : 2,
+          stream: seq % 500 < 3 ? 'stderr' : 'stdout',
+          // A long line split in three pieces (1500–1502), and markers here and there.
+          flags: seq === 1500 || seq === 1501 ? LineFlag.Continued : seq % 250 === 0 ? LineFlag.Marker : 0,
+        }));
+        await store.write({ lines: [{ executionId: id, lines: all.slice(0, 1700) }] });
+        await store.write({ lines: [{ executionId: id, lines: all.slice(1700) }] });
+        const whole = renderLogText(all);
+        expect(whole).toContain(`${all[1499]?.text}${all[1500]?.text}${all[1501]?.text}\n`);
+
+        const one = await store.readLogText(id, { limit: 10_000 });
+        expect(one).toMatchObject({ nextAfter: 2600, hasMore: false });
+        expect(one.text.toString('utf8')).toBe(whole);
+
+        // Pages that start inside chunks (limit 333): concatenated, the same text, in order.
+        let text = '';
+        let after = 0;
+        for (let pages = 0; ; pages++) {
+          expect(pages).toBeLessThan(20);
+          const page = await store.readLogText(id, { after, limit: 333 });
+          expect(page.nextAfter).toBeGreaterThan(after);
+          text += page.text.toString('utf8');
+          after = page.nextAfter;
+          if (!page.hasMore) break;
+        }
+        expect(after).toBe(2600);
+        expect(text).toBe(whole);
+
+        const tail = await store.readLogText(id, { after: 2598 });
+        expect(tail.text.toString('utf8')).toBe(renderLogText(all.slice(2598)));
+        expect(await store.readLogText(id, { after: 2600 })).toEqual({
+          text: Buffer.alloc(0),
+          nextAfter: 2600,
+          hasMore: false,
+        });
+      });
+
+      it('bounds a log text page by bytes too: about a MiB, whatever the line count', async () => {
+        const id = await running();
+        const all = makeLines(1, 300, (seq) => ({ text: `${seq} `.padEnd(10_000, 'x') }));
+        await store.write({ lines: [{ executionId: id, lines: all }] });
+        const first = await store.readLogText(id, { limit: 10_000 });
+        expect(first.hasMore).toBe(true);
+        expect(first.text.length).toBeGreaterThanOrEqual(1 << 20);
+        expect(first.text.length).toBeLessThan(1.5 * (1 << 20));
+        const rest = await store.readLogText(id, { after: first.nextAfter, limit: 10_000 });
+        const third = rest.hasMore
+          ? await store.readLogText(id, { after: rest.nextAfter, limit: 10_000 })
+          : undefined;
+        const text = first.text.toString() + rest.text.toString() + (third?.text.toString() ?? '');
+        expect(text).toBe(renderLogText(all));
+      });
+
+      it('reading log text: unknown runs, bad pages and an empty log', async () => {
+        await expectCode(store.readLogText('no-such-run'), 'not_found');
+        const id = await running();
+        await expectCode(store.readLogText(id, { limit: 0 }), 'validation_failed');
+        await expectCode(store.readLogText(id, { after: -1 }), 'validation_failed');
+        expect(await store.readLogText(id)).toEqual({ text: Buffer.alloc(0), nextAfter: 0, hasMore: false });
       });
 
       it('filters by stream, step and case-sensitive text, paging within the filter', async () => {

@@ -55,6 +55,12 @@ export interface ExecutionStore {
   /** Pages may be shared between calls (a backend may cache them): treat them as read-only. */
   listExecutions(query?: ExecutionQuery): Promise<ExecutionPage>;
   readLog(id: string, query?: LogQuery): Promise<LogPage>;
+  /**
+   * The unfiltered log as UTF-8 text (as core/log-text.ts renders it), a page at a time: lines after
+   * `after`, whole chunks until at least `limit` lines or about 1 MiB. Stored bytes go out as they are, with no
+   * line objects and no UTF-16 round trip: this is what serving a big log costs.
+   */
+  readLogText(id: string, query?: LogTextQuery): Promise<LogTextPage>;
   /** Which seq ranges belong to which step, without reading any text (the log viewer's skeleton). */
   readLogOutline(id: string): Promise<LogOutline>;
   /** Case-insensitive plain-text search of the log with ANSI escapes removed; totals cover the whole log. */
@@ -308,6 +314,26 @@ export interface LogPage {
   nextAfter: number;
   /** True when more lines matching the query are stored past this page. */
   hasMore: boolean;
+}
+
+export interface LogTextQuery {
+  /** Text of lines with seq > after. Default 0. */
+  after?: number;
+  /**
+   * At least this many lines when the log has them (whole chunks: up to ~1,000 more), unless the
+   * page reaches about 1 MiB first. Default 1000, max 10000.
+   */
+  limit?: number;
+}
+
+export interface LogTextPage {
+  /** UTF-8, as core/log-text.ts renders the page's lines. */
+  text: Buffer;
+  /** The last seq in `text`, or the query's `after` if none. */
+  nextAfter: number;
+  hasMore: boolean;
+  /** As {@link LogPage.expiredAt}. */
+  expiredAt?: string;
 }
 
 /** Consecutive lines of one step (stream ignored); `stepId` null for lines outside any step. */

@@ -1,8 +1,9 @@
 import { validationError } from '../../core/errors.js';
 import type { LogLine } from '../../core/model.js';
 import { LOG_STREAMS } from '../../core/statuses.js';
-import type { LogPage, LogQuery } from '../store.js';
+import type { LogPage, LogQuery, LogTextPage, LogTextQuery } from '../store.js';
 import { decodeLogChunk } from '../sqlite/log-chunks.js';
+import { DEFAULT_TEXT_LINES, TextPageBuilder, validateTextQuery } from '../sqlite/log-text-pages.js';
 import { CHUNK_COLUMNS, chunkFromRow, type ChunkRow } from './log-chunk-row.js';
 import type { Queryable } from './sql-values.js';
 
@@ -45,6 +46,28 @@ export async function readLog(db: Queryable, id: string, query: LogQuery = {}): 
     from = (rows.at(-1) as ChunkRow).seq_start;
   }
   return { lines, nextAfter: lines.at(-1)?.seq ?? after, hasMore: false };
+}
+
+/**
+ * A page of the unfiltered log as text (see ExecutionStore.readLogText): node-postgres hands the
+ * text over as the stored bytes, which go out as they are.
+ */
+export async function readLogText(db: Queryable, id: string, query: LogTextQuery = {}): Promise<LogTextPage> {
+  const after = query.after ?? 0;
+  const limit = query.limit ?? DEFAULT_TEXT_LINES;
+  validateTextQuery(after, limit);
+  const sql = `SELECT ${CHUNK_COLUMNS} FROM log_chunks WHERE execution_id = $1 AND seq_end > $2 AND seq_start > $3
+    ORDER BY seq_start LIMIT ${CHUNKS_PER_FETCH}`;
+  const builder = new TextPageBuilder(after);
+  for (let from = -1; ;) {
+    const { rows } = await db.query<ChunkRow>(sql, [id, after, from]);
+    for (const row of rows) {
+      if (builder.full(limit)) return builder.page(true);
+      builder.add({ ...chunkFromRow({ ...row, text: Buffer.alloc(0) }), bytes: row.text });
+    }
+    if (rows.length < CHUNKS_PER_FETCH) return builder.page(false);
+    from = (rows.at(-1) as ChunkRow).seq_start;
+  }
 }
 
 function validate(query: LogQuery, after: number, limit: number): void {

@@ -23,6 +23,8 @@ import type {
   LogOutline,
   LogPage,
   LogQuery,
+  LogTextPage,
+  LogTextQuery,
   LogSearchPage,
   LogSearchQuery,
   NewExecution,
@@ -51,7 +53,7 @@ import { lastSucceededByName } from './last-succeeded.js';
 import { listArtifacts } from './list-artifacts.js';
 import { listExecutions } from './list-executions.js';
 import { readLogOutline } from './log-outline.js';
-import { readLog } from './log-reader.js';
+import { readLog, readLogText } from './log-reader.js';
 import { searchLog } from './log-search.js';
 import { toStoreError } from './pg-errors.js';
 import { recentRuns } from './recent-runs.js';
@@ -206,16 +208,26 @@ export class PostgresStore implements ExecutionStore {
   async readLog(id: string, query?: LogQuery): Promise<LogPage> {
     return this.guard('cannot read the log', async () => {
       const page = await readLog(this.pool, id, query);
-      if (page.lines.length > 0) return page;
-      // An empty page: say why when retention dropped the text (an empty log looks the same).
-      const { rows } = await this.pool.query<{ at: string | null }>(
-        'SELECT logs_expired_at AS at FROM executions WHERE id = $1',
-        [id],
-      );
-      const row = rows[0];
-      if (row === undefined) throw notFound('execution', id);
-      return row.at === null ? page : { ...page, expiredAt: row.at };
+      return page.lines.length > 0 ? page : this.withLogExpiry(id, page);
     });
+  }
+
+  async readLogText(id: string, query?: LogTextQuery): Promise<LogTextPage> {
+    return this.guard('cannot read the log', async () => {
+      const page = await readLogText(this.pool, id, query);
+      return page.text.length > 0 ? page : this.withLogExpiry(id, page);
+    });
+  }
+
+  /** An empty page: say why when retention dropped the text (an empty log looks the same). */
+  private async withLogExpiry<P extends { expiredAt?: string }>(id: string, page: P): Promise<P> {
+    const { rows } = await this.pool.query<{ at: string | null }>(
+      'SELECT logs_expired_at AS at FROM executions WHERE id = $1',
+      [id],
+    );
+    const row = rows[0];
+    if (row === undefined) throw notFound('execution', id);
+    return row.at === null ? page : { ...page, expiredAt: row.at };
   }
 
   async readLogOutline(id: string): Promise<LogOutline> {

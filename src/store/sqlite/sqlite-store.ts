@@ -21,6 +21,8 @@ import type {
   LogOutline,
   LogPage,
   LogQuery,
+  LogTextPage,
+  LogTextQuery,
   LogSearchPage,
   LogSearchQuery,
   NewExecution,
@@ -39,6 +41,7 @@ import { listArtifacts } from './list-artifacts.js';
 import { executionStats } from './execution-stats.js';
 import type { ArtifactPage, ArtifactQuery, ExecutionStats, RecentRuns, StatsQuery } from '../store.js';
 import { createLogReader } from './log-reader.js';
+import { createLogTextReader } from './log-text-reader.js';
 import { createLogOutlineReader } from './log-outline.js';
 import { createLogSearcher } from './log-search.js';
 import { createRunSearcher } from './run-search.js';
@@ -90,6 +93,7 @@ export async function openSqliteStore({
 export class SqliteStore implements ExecutionStore {
   private readonly writer: ReturnType<typeof createBatchWriter>;
   private readonly readLogPage: ReturnType<typeof createLogReader>;
+  private readonly readLogTextPage: ReturnType<typeof createLogTextReader>;
   private readonly readOutline: ReturnType<typeof createLogOutlineReader>;
   private readonly searchLogText: ReturnType<typeof createLogSearcher>;
   private readonly searchAllRuns: ReturnType<typeof createRunSearcher>;
@@ -127,6 +131,7 @@ export class SqliteStore implements ExecutionStore {
     this.listings = createListingCache(db);
     this.writer = createBatchWriter(db);
     this.readLogPage = createLogReader(db);
+    this.readLogTextPage = createLogTextReader(db);
     this.readOutline = createLogOutlineReader(db);
     this.searchLogText = createLogSearcher(db);
     this.searchAllRuns = createRunSearcher(db, { indexFile: searchIndexPath(path.dirname(file)) });
@@ -258,12 +263,22 @@ export class SqliteStore implements ExecutionStore {
   async readLog(id: string, query?: LogQuery): Promise<LogPage> {
     return this.guard('cannot read the log', () => {
       const page = this.readLogPage(id, query);
-      if (page.lines.length > 0) return page;
-      // An empty page: say why when retention dropped the text (an empty log looks the same).
-      const row = this.selectLogExpiry.get(id);
-      if (row === undefined) throw notFound('execution', id);
-      return row.at === null ? page : { ...page, expiredAt: row.at };
+      return page.lines.length > 0 ? page : this.withLogExpiry(id, page);
     });
+  }
+
+  async readLogText(id: string, query?: LogTextQuery): Promise<LogTextPage> {
+    return this.guard('cannot read the log', () => {
+      const page = this.readLogTextPage(id, query);
+      return page.text.length > 0 ? page : this.withLogExpiry(id, page);
+    });
+  }
+
+  /** An empty page: say why when retention dropped the text (an empty log looks the same). */
+  private withLogExpiry<P extends { expiredAt?: string }>(id: string, page: P): P {
+    const row = this.selectLogExpiry.get(id);
+    if (row === undefined) throw notFound('execution', id);
+    return row.at === null ? page : { ...page, expiredAt: row.at };
   }
 
   async readLogOutline(id: string): Promise<LogOutline> {
