@@ -787,6 +787,37 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect((await store.readLog(id)).lines).toEqual(lines);
       });
 
+      it('round-trips long logs of every kind of text, also across retried and overlapping batches', async () => {
+        // Long enough that the SQLite store deflates each chunk; the overlapping batches make it
+        // encode again from what is stored.
+        const id = await running();
+        const texts = [
+          'héllo wörld ✓',
+          '日本語のログ',
+          '🚀 emoji 👩‍💻',
+          '',
+          'nul\u0000byte',
+          '\x1b[31mred\x1b[0m',
+          'tab\tcr\r',
+        ];
+        const all = makeLines(1, 3000, (seq) => ({
+          text: `${texts[seq % texts.length] ?? ''} ${seq}`,
+          stream: seq > 2500 ? 'stderr' : 'stdout',
+          ts: BASE_TS + Math.floor(seq / 7),
+        }));
+        await store.write({ lines: [{ executionId: id, lines: all.slice(0, 1200) }] });
+        await store.write({ lines: [{ executionId: id, lines: all.slice(1000, 2600) }] });
+        await store.write({ lines: [{ executionId: id, lines: all.slice(1000, 2600) }] });
+        await store.write({ lines: [{ executionId: id, lines: all.slice(2400) }] });
+        expect(await collect(store, id, { limit: 10_000 })).toEqual(all);
+        expect(await collect(store, id, { text: '日本語', limit: 100 })).toEqual(
+          all.filter((l) => l.text.includes('日本語')),
+        );
+        expect((await store.searchLog(id, { text: 'RED' })).lineTotal).toBe(
+          all.filter((l) => l.text.includes('red')).length,
+        );
+      });
+
       it('does not store lines it already has: overlapping and retried batches', async () => {
         const id = await running();
         await store.write({ lines: [{ executionId: id, lines: makeLines(1, 10) }] });

@@ -5,6 +5,7 @@ import { LOG_STREAMS } from '../../core/statuses.js';
 import type { LogPage, LogQuery } from '../store.js';
 import { decodeLogChunk } from './log-chunks.js';
 import type { LogChunk } from './log-chunks.js';
+import { chunkText } from './log-text-packing.js';
 
 const DEFAULT_LIMIT = 1000;
 const MAX_LIMIT = 10_000;
@@ -18,6 +19,7 @@ interface ChunkRow {
   ts_deltas: string | null;
   flags: string | null;
   text: string;
+  text_z: Buffer | null;
 }
 
 /**
@@ -36,11 +38,12 @@ export function createLogReader(db: Database.Database): (id: string, query?: Log
     const key = `${query.stream !== undefined}${query.stepId !== undefined}${query.text !== undefined}`;
     let statement = scans.get(key);
     if (statement === undefined) {
-      statement = db.prepare(`SELECT seq_start, seq_end, ts_start, stream, step_id, ts_deltas, flags, text
-        FROM log_chunks WHERE execution_id = ? AND seq_start >= ? AND seq_end > ?
+      // A packed chunk's text is checked per line once unpacked.
+      statement = db.prepare(`SELECT seq_start, seq_end, ts_start, stream, step_id, ts_deltas, flags, text,
+        text_z FROM log_chunks WHERE execution_id = ? AND seq_start >= ? AND seq_end > ?
         ${query.stream !== undefined ? 'AND stream = ?' : ''}
         ${query.stepId !== undefined ? 'AND step_id = ?' : ''}
-        ${query.text !== undefined ? 'AND instr(text, ?) > 0' : ''}
+        ${query.text !== undefined ? 'AND (text_z IS NOT NULL OR instr(text, ?) > 0)' : ''}
         ORDER BY seq_start`);
       scans.set(key, statement);
     }
@@ -98,6 +101,6 @@ function chunkFromRow(row: ChunkRow): LogChunk {
     stepId: row.step_id,
     tsDeltas: row.ts_deltas,
     flags: row.flags,
-    text: row.text,
+    text: chunkText(row.text, row.text_z),
   };
 }

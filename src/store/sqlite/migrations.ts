@@ -442,6 +442,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE pipeline_runs ADD COLUMN driver TEXT;
   CREATE INDEX pipeline_runs_job ON pipeline_runs (job_id, id) WHERE job_id IS NOT NULL;
   `,
+  // Packed log text (docs/PERFORMANCE.md, "Storage per line"): a chunk's text as Brotli bytes in
+  // text_z, with text '' — or text as is and text_z null (chunks under 512 characters, text that
+  // does not shrink, every row written before this version). Readers decode with chunkText
+  // (log-text-packing.ts).
+  `
+  ALTER TABLE log_chunks ADD COLUMN text_z BLOB;
+  `,
 ];
 
 /**

@@ -45,10 +45,11 @@ export function createRetentionRows(db: Database.Database): RetentionRows {
   const listBefore = db.prepare<[string, number], EndedRunRow>(
     `${listColumns} AND id < ? ORDER BY id DESC LIMIT ?`,
   );
-  // octet_length reads the size from the record header, not the text (no overflow pages read).
+  // Bytes as stored: a packed chunk counts its packed size (what it takes on disk). Both sizes
+  // come from the record header, not the text (no overflow pages read).
   const logBytes = db
     .prepare<[string], number>(
-      'SELECT coalesce(sum(octet_length(text)), 0) FROM log_chunks WHERE execution_id = ?',
+      'SELECT coalesce(sum(octet_length(text) + coalesce(length(text_z), 0)), 0) FROM log_chunks WHERE execution_id = ?',
     )
     .pluck();
   const artifactBytes = db

@@ -8,6 +8,7 @@ import type { RunSearchHit, RunSearchLine, RunSearchPage, RunSearchQuery } from 
 import { EXECUTION_COLUMNS, executionFromRow, isoToMs, type ExecutionRow } from './execution-row.js';
 import { decodeCursor, encodeCursor, prepareCached } from './list-executions.js';
 import { createIndexReader, type IndexCandidates } from './search-index-reader.js';
+import { chunkText } from './log-text-packing.js';
 
 /**
  * The bound on one page's cost, whatever the query matches: the logs of at most this many runs,
@@ -82,8 +83,8 @@ export function createRunSearcher(
 ): RunSearcher {
   // Not indexed yet: each chunk past the mark, read once and matched exactly.
   const selectTail = db
-    .prepare<[number], [number, string, number, number, string]>(
-      'SELECT rowid, execution_id, seq_start, seq_end, text FROM log_chunks WHERE rowid > ?',
+    .prepare<[number], [number, string, number, number, string, Buffer | null]>(
+      'SELECT rowid, execution_id, seq_start, seq_end, text, text_z FROM log_chunks WHERE rowid > ?',
     )
     .raw();
   // Index-only (log_chunks_seq holds the rowid): no text is read.
@@ -91,8 +92,8 @@ export function createRunSearcher(
     .prepare<[string], number>('SELECT rowid FROM log_chunks WHERE execution_id = ?')
     .pluck();
   const selectChunk = db
-    .prepare<[number], [string, number, number, LogStream, number | null, string]>(
-      'SELECT execution_id, seq_start, seq_end, stream, step_id, text FROM log_chunks WHERE rowid = ?',
+    .prepare<[number], [string, number, number, LogStream, number | null, string, Buffer | null]>(
+      'SELECT execution_id, seq_start, seq_end, stream, step_id, text, text_z FROM log_chunks WHERE rowid = ?',
     )
     .raw();
   const selectStepName = db
@@ -105,9 +106,9 @@ export function createRunSearcher(
   const candidatesOf = (needle: string, match: string): Candidates => {
     const found = index.lookUp(match, groupByLookupUpTo);
     const tail = new Map<number, string>();
-    for (const [rowid, executionId, seqStart, seqEnd, text] of selectTail.iterate(found.mark)) {
+    for (const [rowid, executionId, seqStart, seqEnd, stored, packed] of selectTail.iterate(found.mark)) {
       let matched = false;
-      searchLines(text, seqEnd - seqStart + 1, needle, () => {
+      searchLines(chunkText(stored, packed), seqEnd - seqStart + 1, needle, () => {
         matched = true;
       });
       if (matched) tail.set(rowid, executionId);
@@ -161,9 +162,10 @@ export function createRunSearcher(
     const chunks = rowids
       .map((rowid) => selectChunk.get(rowid))
       .filter((c) => c !== undefined && c[0] === execution.id)
-      .map(
-        (c) => (c as NonNullable<typeof c>).slice(1) as [number, number, LogStream, number | null, string],
-      );
+      .map((c): [number, number, LogStream, number | null, string] => {
+        const [, seqStart, seqEnd, stream, stepId, stored, packed] = c as NonNullable<typeof c>;
+        return [seqStart, seqEnd, stream, stepId, chunkText(stored, packed)];
+      });
     chunks.sort((a, b) => a[0] - b[0]);
     const lines: RunSearchLine[] = [];
     let total = 0;

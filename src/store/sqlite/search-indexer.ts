@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { indexedChunkText } from '../../core/search/run-search.js';
 import { createMarkReader } from './search-index.js';
+import { chunkText } from './log-text-packing.js';
 
 /** How far the index is behind the log: chunks (and their lines) past its mark. */
 export interface IndexLag {
@@ -28,8 +29,8 @@ export function createIndexer(
 ): (bounds?: { maxMs?: number; maxChunks?: number }) => IndexStep {
   const marks = createMarkReader(index, main);
   const selectNewChunks = main
-    .prepare<[number, number], [number, string, number, number, string]>(
-      `SELECT rowid, execution_id, seq_start, seq_end, text FROM log_chunks
+    .prepare<[number, number], [number, string, number, number, string, Buffer | null]>(
+      `SELECT rowid, execution_id, seq_start, seq_end, text, text_z FROM log_chunks
        WHERE rowid > ? ORDER BY rowid LIMIT ?`,
     )
     .raw();
@@ -75,7 +76,7 @@ export function createIndexer(
       let indexed = 0;
       let more = false;
       // One row at a time from a bounded query: the text of a chunk is up to ~100 KB.
-      for (const [rowid, executionId, seqStart, seqEnd, text] of selectNewChunks.iterate(
+      for (const [rowid, executionId, seqStart, seqEnd, stored, packed] of selectNewChunks.iterate(
         last.chunk,
         maxChunks + 1,
       )) {
@@ -84,7 +85,7 @@ export function createIndexer(
           break;
         }
         insertChunk.run(rowid, executionId, seqStart);
-        insertTrigrams.run(rowid, indexedChunkText(text, seqEnd - seqStart + 1));
+        insertTrigrams.run(rowid, indexedChunkText(chunkText(stored, packed), seqEnd - seqStart + 1));
         last = { chunk: rowid, executionId, seqStart };
         indexed++;
       }

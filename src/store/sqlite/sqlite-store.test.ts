@@ -189,6 +189,70 @@ describe('SqliteStore', () => {
     });
   });
 
+  it('stores long log text packed: a fraction of its size on disk, read and searched as written', async () => {
+    const dataDir = makeTempDir();
+    const store = await open({ dataDir });
+    const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
+    const kinds = [
+      (n: number) =>
+        `src/parser/scan_${n % 40}.c:${n % 2000}:7: warning: unused variable 'len' [-Wunused-variable]`,
+      (n: number) => `  ✓ test/unit/cache.test.ts > cache > handles upload after retry ${n % 300}ms`,
+      (n: number) =>
+        `2026-12-04T16:${String(n % 60).padStart(2, '0')}:00.000Z INFO worker-${n % 8} processed batch ${n}`,
+    ];
+    const all = lines(1, 20_000, (seq) => (kinds[seq % kinds.length] as (n: number) => string)(seq * 7919));
+    for (let from = 0; from < all.length; from += 5000) {
+      await store.write({ lines: [{ executionId: e.id, lines: all.slice(from, from + 5000) }] });
+    }
+    const rawBytes = all.reduce((sum, l) => sum + Buffer.byteLength(l.text) + 1, 0);
+    const [measured] = await store.measureRuns([e.id]);
+    expect(measured?.logBytes).toBeLessThan(rawBytes / 2);
+    const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true });
+    try {
+      const pages = db.pragma('page_count', { simple: true }) as number;
+      expect(pages * 4096).toBeLessThan(rawBytes / 2);
+    } finally {
+      db.close();
+    }
+    let read: LogLine[] = [];
+    for (let after = 0; ;) {
+      const page = await store.readLog(e.id, { after, limit: 10_000 });
+      read = read.concat(page.lines);
+      if (!page.hasMore) break;
+      after = page.nextAfter;
+    }
+    expect(read).toEqual(all);
+    expect((await store.searchLog(e.id, { text: 'WORKER-3 PROCESSED' })).lineTotal).toBe(
+      all.filter((l) => l.text.includes('worker-3 processed')).length,
+    );
+  });
+
+  it('reads log rows stored as plain text, as every version before packing wrote them', async () => {
+    const dataDir = makeTempDir();
+    const store = await open({ dataDir });
+    const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
+    const old = lines(1, 1000, (seq) => `an older version's line ${seq}, long enough to be packed today`);
+    const db = new Database(path.join(dataDir, DATABASE_FILE));
+    try {
+      db.prepare(
+        `INSERT INTO log_chunks (execution_id, seq_start, seq_end, ts_start, stream, step_id, text)
+          VALUES (?, 1, 1000, ?, 'stdout', NULL, ?)`,
+      ).run(e.id, 1_700_000_000_000, old.map((l) => l.text).join('\n'));
+    } finally {
+      db.close();
+    }
+    const more = lines(1001, 2000, (seq) => `a new line ${seq}, stored packed next to the old ones`);
+    await store.write({ lines: [{ executionId: e.id, lines: more }] });
+    expect((await store.readLog(e.id, { limit: 10_000 })).lines).toEqual([...old, ...more]);
+    expect((await store.readLog(e.id, { text: 'line 999,' })).lines.map((l) => l.seq)).toEqual([999]);
+    expect((await store.searchLog(e.id, { text: 'LINE 1999,' })).matches).toEqual([{ seq: 1999, count: 1 }]);
+    expect((await store.searchLog(e.id, { text: "OLDER VERSION'S LINE 7," })).matches).toEqual([
+      { seq: 7, count: 1 },
+    ]);
+    expect((await store.searchRuns({ text: 'older version' })).items[0]?.total).toBe(1000);
+    expect((await store.searchRuns({ text: 'stored packed' })).items[0]?.total).toBe(1000);
+  });
+
   it('finds text across chunk boundaries only within a line', async () => {
     const store = await open();
     const e = await store.createExecution({ spec: { command: 'x', cwd: '/' } });
