@@ -10,8 +10,9 @@ import { call, getExecution, startExecution, waitForStatus } from './execution-a
 
 const DAY = 86_400_000;
 const LINES = 20_000;
-// ~4 MB of log and a 100 kB artifact per run: enough for the file to shrink measurably.
-const SCRIPT = `head -c 100000 /dev/zero > out.bin; echo ARTIFACT:out.bin:data; seq 1 ${LINES} | awk '{ printf "%0200d\\n", $1 }'`;
+// ~5 MB of log and a 100 kB artifact per run: enough for the file to shrink measurably. Random
+// base64, which packing cannot shrink below ~3/4 (the store packs long log chunks).
+const SCRIPT = `head -c 100000 /dev/zero > out.bin; echo ARTIFACT:out.bin:data; head -c ${LINES * 250 * 0.75} /dev/urandom | base64 -w 250`;
 
 let server: TestServer;
 let workDir: string;

@@ -39,7 +39,7 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
   const upsertSummary = db.prepare(`INSERT INTO summaries (execution_id, step_id, text) VALUES (?, ?, ?)
     ON CONFLICT (execution_id, step_id) DO UPDATE SET text = excluded.text`);
   const insertChunk = db.prepare(`INSERT INTO log_chunks (execution_id, seq_start, seq_end, ts_start, stream,
-    step_id, ts_deltas, flags, text, text_z) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    step_id, ts_deltas, flags, text, text_z, text_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const selectLastSeq = db
     .prepare('SELECT seq_end FROM log_chunks WHERE execution_id = ? ORDER BY seq_start DESC LIMIT 1')
     .pluck();
@@ -94,7 +94,8 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
           c.tsDeltas,
           c.flags,
           packed === null ? c.text : '',
-          packed,
+          packed?.packed ?? null,
+          packed?.textBytes ?? null,
         );
       }
       lastSeqs.set(executionId, lastSeq);

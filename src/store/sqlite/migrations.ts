@@ -443,11 +443,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX pipeline_runs_job ON pipeline_runs (job_id, id) WHERE job_id IS NOT NULL;
   `,
   // Packed log text (docs/PERFORMANCE.md, "Storage per line"): a chunk's text as Brotli bytes in
-  // text_z, with text '' — or text as is and text_z null (chunks under 512 characters, text that
-  // does not shrink, every row written before this version). Readers decode with chunkText
-  // (log-text-packing.ts).
+  // text_z, its UTF-8 size in text_bytes (what retention reports freed), with text '' — or text as
+  // is and both null (chunks under 512 characters, text that does not shrink, every row written
+  // before this version). Readers decode with chunkText (log-text-packing.ts).
   `
   ALTER TABLE log_chunks ADD COLUMN text_z BLOB;
+  ALTER TABLE log_chunks ADD COLUMN text_bytes INTEGER;
   `,
 ];
 

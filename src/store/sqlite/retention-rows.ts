@@ -45,11 +45,12 @@ export function createRetentionRows(db: Database.Database): RetentionRows {
   const listBefore = db.prepare<[string, number], EndedRunRow>(
     `${listColumns} AND id < ? ORDER BY id DESC LIMIT ?`,
   );
-  // Bytes as stored: a packed chunk counts its packed size (what it takes on disk). Both sizes
-  // come from the record header, not the text (no overflow pages read).
+  // The text's UTF-8 bytes, packed or not (as PostgreSQL counts them): a packed row keeps its size in
+  // text_bytes. octet_length reads the size from the record header, not the text (no overflow
+  // pages read).
   const logBytes = db
     .prepare<[string], number>(
-      'SELECT coalesce(sum(octet_length(text) + coalesce(length(text_z), 0)), 0) FROM log_chunks WHERE execution_id = ?',
+      'SELECT coalesce(sum(coalesce(text_bytes, octet_length(text))), 0) FROM log_chunks WHERE execution_id = ?',
     )
     .pluck();
   const artifactBytes = db
