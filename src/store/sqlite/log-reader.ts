@@ -64,7 +64,11 @@ export function createLogReader(db: Database.Database): (id: string, query?: Log
     let hasMore = false;
     // iterate() reads chunk by chunk, so a page near the start of a huge log reads little.
     scan: for (const row of scanFor(query).iterate(...params) as IterableIterator<ChunkRow>) {
-      for (const line of decodeLogChunk(chunkFromRow(row))) {
+      const chunk = chunkFromRow(row);
+      // What instr() did in SQL for a plain chunk, done on the unpacked text: most chunks of a
+      // rare text's search are never split into lines.
+      if (row.text_z !== null && query.text !== undefined && !chunk.text.includes(query.text)) continue;
+      for (const line of decodeLogChunk(chunk)) {
         if (line.seq <= after || (query.text !== undefined && !line.text.includes(query.text))) continue;
         if (lines.length === limit) {
           hasMore = true;
