@@ -2,7 +2,8 @@
 // of compiler, test-runner, service-log and download lines, not one repeated line — next to the
 // raw text's size. Stored by `stepflow run -- cat <file>`; the database files are measured after
 // the CLI has exited. Prints one JSON object.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,12 +81,49 @@ try {
     .filter((name) => name.startsWith('stepflow.db'))
     .reduce((sum, name) => sum + fs.statSync(path.join(dataDir, name)).size, 0);
   const perMillion = (bytes) => Math.round((bytes / LINES) * 1_000_000);
+
+  // Then a server on the same data dir, idle: it packs ended runs' text (log-packer.ts). Timed
+  // from its start until no ended run is left unpacked; measured after it stopped.
+  const started = performance.now();
+  const server = spawn(process.execPath, [bin, 'server', '--port', '0'], {
+    env: { ...process.env, STEPFLOW_STORAGE_PATH: dataDir, STEPFLOW_LOG_LEVEL: 'warn' },
+    stdio: 'ignore',
+  });
+  const unpacked = () => {
+    const db = new Database(path.join(dataDir, 'stepflow.db'), { readonly: true });
+    try {
+      return db
+        .prepare(
+          `SELECT count(*) FROM executions WHERE logs_packed = 0 AND status NOT IN ('queued', 'running')`,
+        )
+        .pluck()
+        .get();
+    } finally {
+      db.close();
+    }
+  };
+  while (unpacked() > 0) {
+    if (performance.now() - started > 300_000)
+      throw new Error('the server did not pack the run in 5 minutes');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const packedAfterMs = performance.now() - started;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  await exited;
+  const packed = fs
+    .readdirSync(dataDir)
+    .filter((name) => name.startsWith('stepflow.db'))
+    .reduce((sum, name) => sum + fs.statSync(path.join(dataDir, name)).size, 0);
   console.log(
     JSON.stringify({
       lines: LINES,
       rawBytesPerMillionLines: perMillion(rawBytes),
       storedBytesPerMillionLines: perMillion(stored),
       storedToRaw: Number((stored / rawBytes).toFixed(3)),
+      packedBytesPerMillionLines: perMillion(packed),
+      packedToRaw: Number((packed / rawBytes).toFixed(3)),
+      packedAfterMs: Math.round(packedAfterMs),
     }),
   );
 } finally {

@@ -68,6 +68,11 @@ export interface StepflowOptions {
    * SQLite only: on PostgreSQL there is no index file (docs/POSTGRES.md).
    */
   searchIndexer?: boolean;
+  /**
+   * Pack ended runs' log text while the store is idle (SQLite: StoreMaintenance.packLogsWhenIdle):
+   * for the server, which lives long enough to be idle. A CLI run never pays for it.
+   */
+  packLogsWhenIdle?: boolean;
   /** The CLI acting on the store itself (`stepflow users …`): its user changes are audited as `local`. */
   cli?: boolean;
 }
@@ -105,6 +110,7 @@ export async function createStepflow(
     environments,
     projects,
   } = backend;
+  if (options.packLogsWhenIdle) maintenance?.packLogsWhenIdle?.();
   const { bus, writer, engine, dispatch, requestCancel, secretKeeper, owner, environmentsDir, ...runs } =
     createStepflowEngine(config, backend, recovered, { spawnHelper: options.spawnHelper ?? false });
   const searchIndexer =

@@ -18,7 +18,11 @@ export async function startServer(
   options: ServerOptions,
   config: StepflowConfig = loadConfig(),
 ): Promise<{ url: string; stop(): Promise<void> }> {
-  const stepflow = await createStepflow(forServer(config), { spawnHelper: true, searchIndexer: true });
+  const stepflow = await createStepflow(forServer(config), {
+    spawnHelper: true,
+    searchIndexer: true,
+    packLogsWhenIdle: true,
+  });
   // Before anything is served: a wrong key stops the start with its reason (docs/SECRETS.md).
   const secrets = await stepflow.app.secrets.prepare().catch(async (error: unknown) => {
     await stepflow.close();

@@ -25,6 +25,12 @@ export interface StoreMaintenance {
    * INCREMENTAL, then VACUUM). Holds the write lock for the whole rewrite: for a stopped server.
    */
   vacuum?(): Promise<ReclaimOutcome>;
+  /**
+   * From now on, packs ended runs' log text whenever the store is idle (SQLite: Brotli, ~30 % of
+   * the text on disk; see log-packer.ts). Absent where the database compresses by itself
+   * (PostgreSQL's TOAST). Stops when the store closes.
+   */
+  packLogsWhenIdle?(): void;
 }
 
 export interface ReclaimOutcome {

@@ -2,7 +2,6 @@ import type Database from 'better-sqlite3';
 import type { Execution, RunSpec } from '../../core/model.js';
 import type { WriteBatch } from '../store.js';
 import { encodeLogChunks } from './log-chunks.js';
-import { PACK_FROM_CHARS, packText } from './log-text-packing.js';
 import {
   UPSERT_ANNOTATION_SQL,
   UPSERT_ARTIFACT_SQL,
@@ -16,8 +15,9 @@ import { RUN_SUMMARY_STEP_ID, UPSERT_EXECUTION_SQL, executionParams, runSpecOf }
 
 export interface BatchWriter {
   /**
-   * Applies a batch in one transaction; returns how much log text it stored (characters, as
-   * written to it: chunks of 512 characters or more are stored packed, see log-text-packing.ts).
+   * Applies a batch in one transaction; returns how much log text it stored (characters). Text is
+   * stored as is: packing it costs ingest CPU, so ended runs are packed later, when the store is
+   * idle (log-packer.ts).
    */
   write(batch: WriteBatch): number;
   /** Stores a new execution with the spec it was started with. */
@@ -39,7 +39,7 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
   const upsertSummary = db.prepare(`INSERT INTO summaries (execution_id, step_id, text) VALUES (?, ?, ?)
     ON CONFLICT (execution_id, step_id) DO UPDATE SET text = excluded.text`);
   const insertChunk = db.prepare(`INSERT INTO log_chunks (execution_id, seq_start, seq_end, ts_start, stream,
-    step_id, ts_deltas, flags, text, text_z, text_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    step_id, ts_deltas, flags, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const selectLastSeq = db
     .prepare('SELECT seq_end FROM log_chunks WHERE execution_id = ? ORDER BY seq_start DESC LIMIT 1')
     .pluck();
@@ -83,7 +83,6 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
       const { chunks, lastSeq } = encodeLogChunks(lines, lastStoredSeq(executionId));
       for (const c of chunks) {
         text += c.text.length;
-        const packed = c.text.length >= PACK_FROM_CHARS ? packText(c.text) : null;
         insertChunk.run(
           executionId,
           c.seqStart,
@@ -93,9 +92,7 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
           c.stepId,
           c.tsDeltas,
           c.flags,
-          packed === null ? c.text : '',
-          packed?.packed ?? null,
-          packed?.textBytes ?? null,
+          c.text,
         );
       }
       lastSeqs.set(executionId, lastSeq);

@@ -19,17 +19,18 @@ export interface PackedText {
   textBytes: number;
 }
 
-/**
- * A chunk's text packed (Brotli), or null when that is not smaller. Synchronous, inside the write
- * transaction: packing on another thread before the commit held each batch across an await, which
- * promoted its line objects to the old generation and halved the ingest rate (measured).
- */
+/** A chunk's text packed (Brotli), or null when that is not smaller. */
 export function packText(text: string): PackedText | null {
   const utf8 = Buffer.from(text, 'utf8');
   const packed = brotliCompressSync(utf8, {
     params: { ...PACK_OPTIONS.params, [constants.BROTLI_PARAM_SIZE_HINT]: utf8.length },
   });
   return packed.length < utf8.length ? { packed, textBytes: utf8.length } : null;
+}
+
+/** A stored chunk's text as UTF-8 bytes: `text`'s, or `text_z` unpacked (no string made). */
+export function chunkBytes(text: Buffer | null, packed: Buffer | null): Buffer {
+  return packed === null ? (text ?? Buffer.alloc(0)) : brotliDecompressSync(packed);
 }
 
 /** A stored chunk's text: `text` as is, or `text_z` unpacked when the row holds it packed. */

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { LogTextPage, LogTextQuery } from '../store.js';
 import type { LogChunk } from './log-chunks.js';
+import { chunkBytes } from './log-text-packing.js';
 import { DEFAULT_TEXT_LINES, TextPageBuilder, validateTextQuery } from './log-text-pages.js';
 
 interface ChunkBytesRow {
@@ -11,12 +12,15 @@ interface ChunkBytesRow {
   step_id: number | null;
   ts_deltas: string | null;
   flags: string | null;
-  bytes: Buffer;
+  /** Null for an empty text. */
+  bytes: Buffer | null;
+  text_z: Buffer | null;
 }
 
 /**
  * Returns a reader of the unfiltered log as text pages (see ExecutionStore.readLogText). The text
- * is read as the stored UTF-8 bytes (`CAST(text AS BLOB)`): no JavaScript string is made for it.
+ * is read as the stored UTF-8 bytes (`CAST(text AS BLOB)`, or a packed chunk unpacked): no
+ * JavaScript string is made for it.
  */
 export function createLogTextReader(
   db: Database.Database,
@@ -27,7 +31,8 @@ export function createLogTextReader(
     )
     .pluck();
   const scan = db.prepare<[string, number, number], ChunkBytesRow>(
-    `SELECT seq_start, seq_end, ts_start, stream, step_id, ts_deltas, flags, CAST(text AS BLOB) AS bytes
+    `SELECT seq_start, seq_end, ts_start, stream, step_id, ts_deltas, flags, CAST(text AS BLOB) AS bytes,
+        text_z
       FROM log_chunks WHERE execution_id = ? AND seq_start >= ? AND seq_end > ? ORDER BY seq_start`,
   );
   return (id, query = {}) => {
@@ -47,8 +52,7 @@ export function createLogTextReader(
         stepId: row.step_id,
         tsDeltas: row.ts_deltas,
         flags: row.flags,
-        // An empty text comes back as NULL from the cast.
-        bytes: row.bytes ?? Buffer.alloc(0),
+        bytes: chunkBytes(row.bytes, row.text_z),
       });
     }
     return builder.page(false);

@@ -444,11 +444,14 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // Packed log text (docs/PERFORMANCE.md, "Storage per line"): a chunk's text as Brotli bytes in
   // text_z, its UTF-8 size in text_bytes (what retention reports freed), with text '' — or text as
-  // is and both null (chunks under 512 characters, text that does not shrink, every row written
-  // before this version). Readers decode with chunkText (log-text-packing.ts).
+  // is and both null (chunks under 512 characters, text that does not shrink, runs not packed yet).
+  // Readers decode with chunkText (log-text-packing.ts). Ended runs are packed when the store is
+  // idle (log-packer.ts); logs_packed marks the runs done, the index finds the others.
   `
   ALTER TABLE log_chunks ADD COLUMN text_z BLOB;
   ALTER TABLE log_chunks ADD COLUMN text_bytes INTEGER;
+  ALTER TABLE executions ADD COLUMN logs_packed INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX executions_logs_to_pack ON executions (id) WHERE logs_packed = 0;
   `,
 ];
 

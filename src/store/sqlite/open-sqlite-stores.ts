@@ -45,7 +45,7 @@ export async function openSqliteStores({
   return {
     store,
     jobs: new SqliteJobStore(db, now),
-    maintenance: new SqliteMaintenance(db, file),
+    maintenance: new SqliteMaintenance(db, file, () => store.packLogsWhenIdle()),
     workers: new SqliteWorkerStore(db, () => store.invalidateListings()),
     snapshots: sqliteSnapshots,
     consistency: new SqliteConsistency(db),

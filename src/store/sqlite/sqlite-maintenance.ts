@@ -49,7 +49,13 @@ export class SqliteMaintenance implements StoreMaintenance {
     private readonly db: Database.Database,
     /** Path of the database file. */
     private readonly file: string,
+    /** The execution store's idle packing (SqliteStore.packLogsWhenIdle). */
+    private readonly startPacking: () => void = () => {},
   ) {}
+
+  packLogsWhenIdle(): void {
+    this.startPacking();
+  }
 
   async sizes(): Promise<StorageSizes> {
     return this.guard('cannot read store file sizes', () => readSizes(this.file));

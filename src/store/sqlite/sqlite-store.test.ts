@@ -189,10 +189,7 @@ describe('SqliteStore', () => {
     });
   });
 
-  it('stores long log text packed: a fraction of its size on disk, read and searched as written', async () => {
-    const dataDir = makeTempDir();
-    const store = await open({ dataDir });
-    const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
+  const realisticLines = (count: number): LogLine[] => {
     const kinds = [
       (n: number) =>
         `src/parser/scan_${n % 40}.c:${n % 2000}:7: warning: unused variable 'len' [-Wunused-variable]`,
@@ -200,59 +197,124 @@ describe('SqliteStore', () => {
       (n: number) =>
         `2026-12-04T16:${String(n % 60).padStart(2, '0')}:00.000Z INFO worker-${n % 8} processed batch ${n}`,
     ];
-    const all = lines(1, 20_000, (seq) => (kinds[seq % kinds.length] as (n: number) => string)(seq * 7919));
-    for (let from = 0; from < all.length; from += 5000) {
-      await store.write({ lines: [{ executionId: e.id, lines: all.slice(from, from + 5000) }] });
-    }
-    const rawBytes = all.reduce((sum, l) => sum + Buffer.byteLength(l.text) + 1, 0);
-    // Retention counts the text's own bytes (lines joined by '\n'), packed or not.
-    const [measured] = await store.measureRuns([e.id]);
-    expect(measured?.logBytes).toBeGreaterThan(rawBytes - 100);
-    expect(measured?.logBytes).toBeLessThan(rawBytes);
+    return lines(1, count, (seq) => (kinds[seq % kinds.length] as (n: number) => string)(seq * 7919));
+  };
+  const packedChunks = (dataDir: string, id: string): { packed: number; plain: number } => {
     const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true });
     try {
-      const pages = db.pragma('page_count', { simple: true }) as number;
-      expect(pages * 4096).toBeLessThan(rawBytes / 2);
+      return db
+        .prepare(
+          `SELECT count(text_z) AS packed, count(*) - count(text_z) AS plain FROM log_chunks WHERE execution_id = ?`,
+        )
+        .get(id) as { packed: number; plain: number };
     } finally {
       db.close();
     }
+  };
+  const fileBytes = (dataDir: string): number =>
+    ['', '-wal'].reduce((sum, suffix) => {
+      const file = path.join(dataDir, DATABASE_FILE + suffix);
+      return sum + (fs.existsSync(file) ? fs.statSync(file).size : 0);
+    }, 0);
+
+  it('packs the log text of ended runs: a fraction of its size on disk, read and searched as written; running runs stay as they are', async () => {
+    const dataDir = makeTempDir();
+    const store = await open({ dataDir });
+    const ended = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
+    const running = await store.createExecution({ spec: { command: 'y', cwd: '/' }, status: 'running' });
+    const all = realisticLines(20_000);
+    for (let from = 0; from < all.length; from += 5000) {
+      const slice = all.slice(from, from + 5000);
+      await store.write({
+        lines: [
+          { executionId: ended.id, lines: slice },
+          { executionId: running.id, lines: slice },
+        ],
+      });
+    }
+    await store.write({ executions: [{ ...ended, status: 'succeeded' }] });
+    const rawBytes = all.reduce((sum, l) => sum + Buffer.byteLength(l.text) + 1, 0);
+    const [before] = await store.measureRuns([ended.id]);
+    const bytesBefore = fileBytes(dataDir);
+
+    while (store.packLogs(1000));
+
+    expect(packedChunks(dataDir, ended.id).plain).toBe(0);
+    expect(packedChunks(dataDir, running.id).packed).toBe(0);
+    // One run's text of two packed to ~30 %, and its pages handed back: the file is ~35 % smaller.
+    await store.close();
+    expect(fileBytes(dataDir)).toBeLessThan(bytesBefore - rawBytes / 2);
+    const reopened = await open({ dataDir });
+    // Retention counts the text's own bytes, packed or not.
+    expect(await reopened.measureRuns([ended.id])).toEqual([before]);
     let read: LogLine[] = [];
     for (let after = 0; ;) {
-      const page = await store.readLog(e.id, { after, limit: 10_000 });
+      const page = await reopened.readLog(ended.id, { after, limit: 10_000 });
       read = read.concat(page.lines);
       if (!page.hasMore) break;
       after = page.nextAfter;
     }
     expect(read).toEqual(all);
-    expect((await store.searchLog(e.id, { text: 'WORKER-3 PROCESSED' })).lineTotal).toBe(
+    const text = await reopened.readLogText(ended.id, { limit: 10_000 });
+    const rest = await reopened.readLogText(ended.id, { after: text.nextAfter, limit: 10_000 });
+    expect(text.text.toString() + rest.text.toString()).toBe(all.map((l) => `${l.text}\n`).join(''));
+    expect((await reopened.searchLog(ended.id, { text: 'WORKER-3 PROCESSED' })).lineTotal).toBe(
       all.filter((l) => l.text.includes('worker-3 processed')).length,
     );
+    const filtered = await reopened.readLog(ended.id, { text: 'scan_7.c', limit: 10_000 });
+    expect(filtered.lines).toEqual(all.filter((l) => l.text.includes('scan_7.c')));
+    expect((await reopened.searchRuns({ text: 'handles upload after retry 17ms' })).items).toHaveLength(2);
   });
 
-  it('reads log rows stored as plain text, as every version before packing wrote them', async () => {
+  it('packs when idle only: not while writes come, then on its own once they stop', async () => {
     const dataDir = makeTempDir();
     const store = await open({ dataDir });
     const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
-    const old = lines(1, 1000, (seq) => `an older version's line ${seq}, long enough to be packed today`);
+    await store.write({ lines: [{ executionId: e.id, lines: realisticLines(5000) }] });
+    await store.write({ executions: [{ ...e, status: 'succeeded' }] });
+    store.packLogsWhenIdle({ idleMs: 300, checkMs: 20 });
+    const other = await store.createExecution({ spec: { command: 'y', cwd: '/' }, status: 'running' });
+    for (let i = 0; i < 10; i++) {
+      await store.write({ lines: [{ executionId: other.id, lines: lines(i + 1, i + 1) }] });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(packedChunks(dataDir, e.id).packed).toBe(0);
+    const deadline = Date.now() + 10_000;
+    while (packedChunks(dataDir, e.id).plain > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(packedChunks(dataDir, e.id)).toMatchObject({ plain: 0 });
+    expect((await store.readLog(e.id, { limit: 10_000 })).lines).toEqual(realisticLines(5000));
+  });
+
+  it('reads plain rows (older versions, runs not packed yet) and packed ones side by side', async () => {
+    const dataDir = makeTempDir();
+    const store = await open({ dataDir });
+    const e = await store.createExecution({ spec: { command: 'x', cwd: '/' }, status: 'running' });
+    const packed = lines(1, 1000, (seq) => `a line ${seq}, packed once the run ended`);
+    await store.write({ lines: [{ executionId: e.id, lines: packed }] });
+    await store.write({ executions: [{ ...e, status: 'succeeded' }] });
+    while (store.packLogs(1000));
+    expect(packedChunks(dataDir, e.id)).toEqual({ packed: 1, plain: 0 });
+    const old = lines(1001, 2000, (seq) => `an older version's line ${seq}, stored as it came`);
     const db = new Database(path.join(dataDir, DATABASE_FILE));
     try {
       db.prepare(
         `INSERT INTO log_chunks (execution_id, seq_start, seq_end, ts_start, stream, step_id, text)
-          VALUES (?, 1, 1000, ?, 'stdout', NULL, ?)`,
+          VALUES (?, 1001, 2000, ?, 'stdout', NULL, ?)`,
       ).run(e.id, 1_700_000_000_000, old.map((l) => l.text).join('\n'));
     } finally {
       db.close();
     }
-    const more = lines(1001, 2000, (seq) => `a new line ${seq}, stored packed next to the old ones`);
-    await store.write({ lines: [{ executionId: e.id, lines: more }] });
-    expect((await store.readLog(e.id, { limit: 10_000 })).lines).toEqual([...old, ...more]);
+    expect((await store.readLog(e.id, { limit: 10_000 })).lines).toEqual([...packed, ...old]);
     expect((await store.readLog(e.id, { text: 'line 999,' })).lines.map((l) => l.seq)).toEqual([999]);
-    expect((await store.searchLog(e.id, { text: 'LINE 1999,' })).matches).toEqual([{ seq: 1999, count: 1 }]);
-    expect((await store.searchLog(e.id, { text: "OLDER VERSION'S LINE 7," })).matches).toEqual([
-      { seq: 7, count: 1 },
+    expect((await store.readLog(e.id, { text: 'line 1999,' })).lines.map((l) => l.seq)).toEqual([1999]);
+    expect((await store.searchLog(e.id, { text: 'A LINE 7,' })).matches).toEqual([{ seq: 7, count: 1 }]);
+    expect((await store.searchLog(e.id, { text: "OLDER VERSION'S LINE 1007," })).matches).toEqual([
+      { seq: 1007, count: 1 },
     ]);
     expect((await store.searchRuns({ text: 'older version' })).items[0]?.total).toBe(1000);
-    expect((await store.searchRuns({ text: 'stored packed' })).items[0]?.total).toBe(1000);
+    expect((await store.searchRuns({ text: 'packed once' })).items[0]?.total).toBe(1000);
   });
 
   it('finds text across chunk boundaries only within a line', async () => {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
-import { notFound } from '../../core/errors.js';
+import { ERROR_CODES, StepflowError, notFound } from '../../core/errors.js';
 import { createExecutionIdFactory } from '../../core/execution-ids.js';
 import { newExecution } from '../../core/new-execution.js';
 import { EXECUTION_STATUSES, isExecutionStatus } from '../../core/statuses.js';
@@ -42,6 +42,7 @@ import { executionStats } from './execution-stats.js';
 import type { ArtifactPage, ArtifactQuery, ExecutionStats, RecentRuns, StatsQuery } from '../store.js';
 import { createLogReader } from './log-reader.js';
 import { createLogTextReader } from './log-text-reader.js';
+import { createLogPacker, type LogPacker } from './log-packer.js';
 import { createLogOutlineReader } from './log-outline.js';
 import { createLogSearcher } from './log-search.js';
 import { createRunSearcher } from './run-search.js';
@@ -63,6 +64,13 @@ import type { ExecutionRow } from './execution-row.js';
 import { guarded } from './sqlite-errors.js';
 import { createRetentionRows, type RetentionRows } from './retention-rows.js';
 import type { EndedRun, EndedRunQuery, ExpiredArtifact, RunBytes } from '../store.js';
+
+/** Chunks per packing transaction: ~1,000 lines each, a few ms together. */
+const PACK_CHUNKS_PER_STEP = 8;
+/** `PRAGMA auto_vacuum` INCREMENTAL; pages handed back per packing turn (4 MiB of 16 KiB pages). */
+const AUTO_VACUUM_INCREMENTAL = 2;
+const RECLAIM_PAGES_PER_PACK = 256;
+const PACKING_WAITS_FOR = new Set<string>([ERROR_CODES.STORE_UNAVAILABLE, ERROR_CODES.STORE_FULL]);
 
 /** Log text after which a writing connection starts its background checkpointer (~1 MiB). */
 const CHECKPOINTER_AFTER_CHARS = 1 << 20;
@@ -120,6 +128,11 @@ export class SqliteStore implements ExecutionStore {
   private checkpointerTimer: NodeJS.Timeout | undefined;
   /** Log text this connection wrote since it opened, until the checkpointer starts (characters). */
   private textWritten = 0;
+  /** Ended runs' log text packed while idle ({@link packLogsWhenIdle}). */
+  private readonly packer: LogPacker;
+  private packTimer: NodeJS.Timeout | undefined;
+  /** performance.now() of this connection's last write. */
+  private lastWriteAt = -Infinity;
 
   constructor(
     private readonly db: Database.Database,
@@ -138,6 +151,7 @@ export class SqliteStore implements ExecutionStore {
     this.readSignOfLife = createSignOfLifeReader(db);
     this.cancels = createCancelRequests(db);
     this.retention = createRetentionRows(db);
+    this.packer = createLogPacker(db);
     this.selectLogExpiry = db.prepare('SELECT logs_expired_at AS at FROM executions WHERE id = ?');
     this.selectExecution = db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE id = ?`);
     this.selectSteps = db.prepare(
@@ -201,6 +215,7 @@ export class SqliteStore implements ExecutionStore {
   }
 
   async write(batch: WriteBatch): Promise<void> {
+    this.lastWriteAt = performance.now();
     this.guard('cannot write the batch', () => {
       this.listings.invalidate();
       this.textWritten += this.writer.write(batch);
@@ -229,6 +244,47 @@ export class SqliteStore implements ExecutionStore {
     else if (this.checkpointerTimer === undefined) {
       this.checkpointerTimer = setTimeout(start, CHECKPOINTER_AFTER_MS).unref();
     }
+  }
+
+  /**
+   * Packs ended runs' log text (log-packer.ts: ~30 % of its size on disk) while this connection is
+   * idle: every `checkMs`, when it wrote nothing for `idleMs` and no other process committed since
+   * the last check, it packs for up to `budgetMs` (short transactions, then a few MiB of space
+   * handed back), so neither ingest nor the API waits for it. For long-lived processes (the
+   * server); close() stops it.
+   */
+  packLogsWhenIdle({ idleMs = 2000, checkMs = 250, budgetMs = 20 } = {}): void {
+    if (this.packTimer !== undefined) return;
+    let dataVersion: number | undefined;
+    this.packTimer = setInterval(() => {
+      if (!this.db.open) return;
+      const version = this.db.pragma('data_version', { simple: true }) as number;
+      const quiet = version === dataVersion && performance.now() - this.lastWriteAt >= idleMs;
+      dataVersion = version;
+      if (!quiet) return;
+      try {
+        this.guard('cannot pack log text', () => this.packLogs(budgetMs));
+      } catch (error) {
+        // Busy (another process writing) or a full disk: the text stays as it is; next time.
+        const passing = error instanceof StepflowError && PACKING_WAITS_FOR.has(error.code);
+        if (!passing) console.error('stepflow: packing log text failed', error);
+      }
+      dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    }, checkMs).unref();
+  }
+
+  /**
+   * Packs ended runs' chunks for about `budgetMs`, then hands back up to 4 MiB of freed pages.
+   * Returns true while more is left to pack.
+   */
+  packLogs(budgetMs: number): boolean {
+    const deadline = performance.now() + budgetMs;
+    let more = true;
+    while (more && performance.now() < deadline) more = this.packer.step(PACK_CHUNKS_PER_STEP) > 0;
+    if (this.db.pragma('auto_vacuum', { simple: true }) === AUTO_VACUUM_INCREMENTAL) {
+      this.db.pragma(`incremental_vacuum(${RECLAIM_PAGES_PER_PACK})`);
+    }
+    return more;
   }
 
   async getExecution(id: string): Promise<ExecutionDetail | undefined> {
@@ -415,6 +471,7 @@ export class SqliteStore implements ExecutionStore {
   async close(): Promise<void> {
     if (!this.db.open) return;
     clearTimeout(this.checkpointerTimer);
+    clearInterval(this.packTimer);
     // Before the main connection closes: the last connection to close checkpoints the whole WAL.
     await this.checkpointer?.close();
     if (!this.db.open) return;
