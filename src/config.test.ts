@@ -26,6 +26,8 @@ describe('loadConfig: the run environment', () => {
   it.each([
     ['STEPFLOW_ENV_PASSTHROUGH', 'CUDA_*,JAVA HOME'],
     ['STEPFLOW_SERVER_ONLY_ENV', 'AWS_KEY=1'],
+    ['STEPFLOW_OUTPUT_PIPE_BYTES', '1MB'],
+    ['STEPFLOW_OUTPUT_PIPE_BYTES', '-1'],
   ])('refuses %s=%j, naming the variable', (name, raw) => {
     expect(() => loadConfig({ [name]: raw }, '/')).toThrow(
       expect.objectContaining({

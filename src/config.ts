@@ -6,6 +6,7 @@ import { secretEnvPatterns } from './core/markers/secret-env.js';
 import { checkRunLimits, LOG_LIMIT_POLICIES, parseSize, type RunLimits } from './core/run-limits.js';
 import { checkRetentionPolicy, type RetentionPolicy } from './core/retention.js';
 import type { ChildEnvironmentPolicy } from './runner/child-environment.js';
+import { outputPipeBytes } from './runner/output-pipes.js';
 import { parseSecretKey, type SecretKey } from './secrets/secret-key.js';
 import { DEFAULT_ARCHIVE_LIMITS, DEFAULT_KEEP_VERSIONS, type ArchiveLimits } from './core/projects.js';
 
@@ -136,6 +137,8 @@ export function userDataDir(env: NodeJS.ProcessEnv): string {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): StepflowConfig {
+  // Read by the runner at each spawn; checked here so a bad value stops the start, not every run.
+  outputPipeBytes(env);
   return {
     ...resolveDataDir(env, cwd),
     artifactRoots: (env.STEPFLOW_ARTIFACT_ROOTS ?? '')

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
+import { validationError } from '../core/errors.js';
 
 /**
  * How much a script's stdout or stderr pipe holds. Node gives a child UNIX socketpairs, which
@@ -40,13 +41,18 @@ export function outputPipeAddonPath(): string | undefined {
   return addonPath ?? undefined;
 }
 
-/** The pipe size to ask for; `STEPFLOW_OUTPUT_PIPE_BYTES` overrides (0 = Node's socketpairs). */
-export function outputPipeBytes(): number {
-  const raw = process.env['STEPFLOW_OUTPUT_PIPE_BYTES'];
+/**
+ * The pipe size to ask for; `STEPFLOW_OUTPUT_PIPE_BYTES` overrides (0 = Node's socketpairs). Read
+ * at each spawn (tests and benches switch it); loadConfig checks it once at start-up.
+ */
+export function outputPipeBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env['STEPFLOW_OUTPUT_PIPE_BYTES'];
   if (raw === undefined || raw === '') return OUTPUT_PIPE_BYTES;
   const bytes = Number(raw);
   if (!Number.isSafeInteger(bytes) || bytes < 0) {
-    throw new Error(`STEPFLOW_OUTPUT_PIPE_BYTES must be a whole number of bytes (0 = off), got "${raw}"`);
+    throw validationError(
+      `STEPFLOW_OUTPUT_PIPE_BYTES must be a whole number of bytes (0 = off), got "${raw}"`,
+    );
   }
   return bytes;
 }
