@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { outputPipeAddonPath, outputPipeBytes } from './output-pipes.js';
+import { outputPipeAddonPath, outputPipeBytes, reserveOutputPipes } from './output-pipes.js';
 import { createSpawnHelper, type SpawnHelper } from './spawn-helper.js';
 import { spawnLocal, type SpawnedProcess, type SpawnProcess } from './spawn-process.js';
 
@@ -81,5 +82,27 @@ describe('STEPFLOW_OUTPUT_PIPE_BYTES', () => {
     expect(() => outputPipeBytes()).toThrow(
       /STEPFLOW_OUTPUT_PIPE_BYTES must be a whole number of bytes.*"1MB"/,
     );
+  });
+
+  it('hands out big pipes from a budget of half the user’s pipe limit, and takes them back when a run’s pipes close', async () => {
+    // 8 MiB pipes: two runs' worth (4 × 8 MiB) fill the default budget of 32 MiB.
+    const softPages = Number(readFileSync('/proc/sys/fs/pipe-user-pages-soft', 'utf8'));
+    expect(softPages).toBe(16384);
+    process.env['STEPFLOW_OUTPUT_PIPE_BYTES'] = String(8 << 20);
+    const first = await spawnLocal(shell('sleep 0.3'));
+    const second = reserveOutputPipes();
+    expect(second.bytes).toBe(8 << 20);
+    // The budget is spent: the next run gets the kernel's default pipes.
+    const third = reserveOutputPipes();
+    expect(third.bytes).toBe(0);
+    third.release();
+    second.release();
+    const output = readAll(first);
+    await first.exit;
+    await output;
+    await new Promise((resolve) => setImmediate(resolve));
+    const afterFirst = [reserveOutputPipes(), reserveOutputPipes()];
+    expect(afterFirst.map((r) => r.bytes)).toEqual([8 << 20, 8 << 20]);
+    for (const reservation of afterFirst) reservation.release();
   });
 });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { closeSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { validationError } from '../core/errors.js';
@@ -57,6 +57,53 @@ export function outputPipeBytes(env: NodeJS.ProcessEnv = process.env): number {
   return bytes;
 }
 
+/**
+ * Linux charges a user's pipes by their size, and past `/proc/sys/fs/pipe-user-pages-soft` (64 MiB
+ * by default) an unprivileged user's new pipes get 8 KiB: every pipe of that user, the scripts'
+ * own `a | b` included. So big pipes are handed out from a budget of half that limit (32 MiB:
+ * 16 runs at once with two 1 MiB pipes); runs beyond it get the kernel's default 64 KiB pipes.
+ */
+let pipeBudget: number | undefined;
+let pipeBytesHeld = 0;
+
+function readPipeBudget(): number {
+  try {
+    const softPages = Number(readFileSync('/proc/sys/fs/pipe-user-pages-soft', 'utf8'));
+    return softPages > 0 ? (softPages * 4096) / 2 : Number.POSITIVE_INFINITY;
+  } catch {
+    return 32 * 1024 * 1024;
+  }
+}
+
+export interface PipeReservation {
+  /** The size to ask for each of a run's two pipes; 0: the kernel's default. */
+  bytes: number;
+  /** Gives the bytes back once both pipes are closed; safe to call twice. */
+  release(): void;
+}
+
+/** Reserves a run's two output pipes from the budget (see pipeBudget). */
+export function reserveOutputPipes(): PipeReservation {
+  pipeBudget ??= readPipeBudget();
+  const wanted = outputPipeBytes();
+  const bytes = pipeBytesHeld + 2 * wanted <= pipeBudget ? wanted : 0;
+  pipeBytesHeld += 2 * bytes;
+  let held = 2 * bytes;
+  return {
+    bytes,
+    release() {
+      pipeBytesHeld -= held;
+      held = 0;
+    },
+  };
+}
+
+/** Releases `reservation` once every one of `streams` has closed. */
+export function releaseWhenClosed(reservation: PipeReservation, streams: NodeJS.ReadableStream[]): void {
+  let open = streams.length;
+  for (const stream of streams) stream.once('close', () => --open === 0 && reservation.release());
+}
+
 export interface ChildWithOutputs {
   child: ChildProcess;
   stdout: Socket;
@@ -64,26 +111,24 @@ export interface ChildWithOutputs {
 }
 
 /**
- * Spawns with stdin closed and stdout/stderr on pipes of OUTPUT_PIPE_BYTES when the addon is
- * there, Node's socketpairs otherwise. The streams read as a child's own would. `manualStart`
- * leaves them not reading (the spawn helper sends them on before anything may read).
- * The spawn helper's program carries a copy of this (it runs from a string, and cannot import).
+ * Spawns with stdin closed and stdout/stderr on pipes of `pipeBytes` when the addon is there,
+ * Node's socketpairs otherwise. The streams read as a child's own would. The spawn helper's
+ * program carries a copy of this (it runs from a string, and cannot import).
  */
 export function spawnWithOutputs(
   file: string,
   args: string[],
   options: Omit<SpawnOptions, 'stdio'>,
-  { manualStart = false }: { manualStart?: boolean } = {},
+  /** From reserveOutputPipes; 0: the kernel's default size. */
+  pipeBytes: number,
 ): ChildWithOutputs {
   const path = outputPipeAddonPath();
   if (path === undefined) {
     const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    const [stdout, stderr] = [child.stdout as Socket, child.stderr as Socket];
-    if (manualStart) for (const stream of [stdout, stderr]) stopReading(stream);
-    return { child, stdout, stderr };
+    return { child, stdout: child.stdout as Socket, stderr: child.stderr as Socket };
   }
   const addon = createRequire(import.meta.url)(path) as OutputPipeAddon;
-  const bytes = outputPipeBytes();
+  const bytes = pipeBytes;
   const out = addon.open(bytes);
   let err: [number, number, number];
   try {
@@ -105,19 +150,6 @@ export function spawnWithOutputs(
     closeSync(out[1]);
     closeSync(err[1]);
   }
-  // `manualStart` (Node's own option for child stdio) makes the socket without reading from it.
-  const open = (fd: number): Socket =>
-    new Socket({ fd, readable: true, writable: false, manualStart } as ConstructorParameters<
-      typeof Socket
-    >[0]);
+  const open = (fd: number): Socket => new Socket({ fd, readable: true, writable: false });
   return { child, stdout: open(out[0]), stderr: open(err[0]) };
-}
-
-/** A pipe socket starts reading as soon as it is made; stop that (see spawnWithOutputs). */
-function stopReading(stream: Socket): void {
-  const handle = (stream as unknown as { _handle?: { reading: boolean; readStop(): void } })._handle;
-  if (handle) {
-    handle.reading = false;
-    handle.readStop();
-  }
 }

@@ -2,7 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import { childEnvironment, INHERIT_ALL, type ChildEnvironmentPolicy } from './child-environment.js';
-import { outputPipeAddonPath, outputPipeBytes } from './output-pipes.js';
+import {
+  outputPipeAddonPath,
+  releaseWhenClosed,
+  reserveOutputPipes,
+  type PipeReservation,
+} from './output-pipes.js';
 import type { ProcessExit, SpawnProcess, SpawnRequest, SpawnedProcess } from './spawn-process.js';
 
 /**
@@ -14,12 +19,11 @@ const HELPER_SOURCE = `
 const { spawn } = require('node:child_process');
 const { closeSync, readlinkSync } = require('node:fs');
 const { Socket } = require('node:net');
-// argv: the output-pipe addon's path ('' without it) and the pipe size (output-pipes.ts).
+// argv: the output-pipe addon's path ('' without it); each request says the pipes' size.
 const outputPipe = process.argv[1] ? require(process.argv[1]) : undefined;
-const pipeBytes = Number(process.argv[2]);
 // As output-pipes.ts's spawnWithOutputs (this program cannot import it): stdout and stderr on
 // big pipes when the addon is there, sockets that do not read yet.
-const spawnWithOutputs = (file, args, options) => {
+const spawnWithOutputs = (file, args, options, pipeBytes) => {
   if (!outputPipe) {
     const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [child.stdout, child.stderr]) {
@@ -74,7 +78,7 @@ process.on('message', (m) => {
   const failed = (e) => send({ type: 'failed', id: m.id, code: e.code ?? null, message: e.message });
   let child, stdout, stderr;
   try {
-    ({ child, stdout, stderr } = spawnWithOutputs(m.file, m.args, { cwd: m.cwd, env: m.env, detached: true }));
+    ({ child, stdout, stderr } = spawnWithOutputs(m.file, m.args, { cwd: m.cwd, env: m.env, detached: true }, m.pipeBytes));
   } catch (e) {
     failed(e);
     return;
@@ -111,6 +115,8 @@ interface PendingSpawn {
   resolve(process: SpawnedProcess): void;
   reject(error: Error): void;
   resolveExit(exit: ProcessExit): void;
+  /** The output pipes' share of the budget, given back when both are closed. */
+  pipes: PipeReservation;
   exit: Promise<ProcessExit>;
   stdout?: Readable;
   stderr?: Readable;
@@ -175,6 +181,7 @@ export function createSpawnHelper({
         break;
       case 'spawned':
         entry.started = true;
+        releaseWhenClosed(entry.pipes, [entry.stdout!, entry.stderr!]);
         entry.resolve({
           pid: message.pid,
           stdout: entry.stdout!,
@@ -185,6 +192,7 @@ export function createSpawnHelper({
         break;
       case 'failed':
         forget(message.id);
+        entry.pipes.release();
         entry.reject(Object.assign(new Error(message.message), { code: message.code ?? undefined }));
         break;
       case 'exit':
@@ -199,13 +207,16 @@ export function createSpawnHelper({
     for (const [id, entry] of pending) {
       pending.delete(id);
       if (entry.started) entry.resolveExit(HELPER_LOST_EXIT);
-      else entry.reject(new Error('the process helper exited before the command started'));
+      else {
+        entry.pipes.release();
+        entry.reject(new Error('the process helper exited before the command started'));
+      }
     }
   };
 
   const start = (): ChildProcess => {
-    const pipeArgs = [outputPipeAddonPath() ?? '', String(outputPipeBytes())];
-    const child = spawn(process.execPath, ['--max-semi-space-size=1', '-e', HELPER_SOURCE, ...pipeArgs], {
+    const addon = outputPipeAddonPath() ?? '';
+    const child = spawn(process.execPath, ['--max-semi-space-size=1', '-e', HELPER_SOURCE, addon], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // The helper is the scripts' parent and its /proc/<pid>/environ is readable to them: it holds
       // no more than a run gets (its children get the environment of each request). A helper
@@ -232,9 +243,10 @@ export function createSpawnHelper({
         const id = nextId++;
         let resolveExit!: (exit: ProcessExit) => void;
         const exit = new Promise<ProcessExit>((r) => (resolveExit = r));
-        pending.set(id, { resolve, reject, resolveExit, exit, started: false });
+        const pipes = reserveOutputPipes();
+        pending.set(id, { resolve, reject, resolveExit, exit, started: false, pipes });
         helper.channel?.ref();
-        helper.send({ type: 'spawn', id, ...request });
+        helper.send({ type: 'spawn', id, pipeBytes: pipes.bytes, ...request });
       });
     },
     get pid() {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { spawnWithOutputs } from './output-pipes.js';
+import { releaseWhenClosed, reserveOutputPipes, spawnWithOutputs } from './output-pipes.js';
 import { readOutputLinks } from './proc-stat.js';
 
 export interface SpawnRequest {
@@ -38,18 +38,22 @@ export type SpawnProcess = (request: SpawnRequest) => Promise<SpawnedProcess>;
 /** Spawns from this process: libuv blocks the event loop until the child has called exec. */
 export const spawnLocal: SpawnProcess = (request) =>
   new Promise((resolve, reject) => {
+    const pipes = reserveOutputPipes();
     let spawned: ReturnType<typeof spawnWithOutputs>;
     try {
-      spawned = spawnWithOutputs(request.file, request.args, {
-        cwd: request.cwd,
-        env: request.env,
-        detached: true,
-      });
+      spawned = spawnWithOutputs(
+        request.file,
+        request.args,
+        { cwd: request.cwd, env: request.env, detached: true },
+        pipes.bytes,
+      );
     } catch (error) {
+      pipes.release();
       reject(error as Error);
       return;
     }
     const { child, stdout, stderr } = spawned;
+    releaseWhenClosed(pipes, [stdout, stderr]);
     // spawn() returns once the child has called exec: its fds 1 and 2 are still the pipes we made.
     const outputs = child.pid === undefined ? [] : readOutputLinks(child.pid);
     const exit = new Promise<ProcessExit>((resolveExit) =>
