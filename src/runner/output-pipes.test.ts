@@ -85,24 +85,26 @@ describe('STEPFLOW_OUTPUT_PIPE_BYTES', () => {
   });
 
   it('hands out big pipes from a budget of half the user’s pipe limit, and takes them back when a run’s pipes close', async () => {
-    // 8 MiB pipes: two runs' worth (4 × 8 MiB) fill the default budget of 32 MiB.
+    // 8 MiB stdout + 2 MiB stderr a run: three runs fit the default budget of 32 MiB, a fourth not.
     const softPages = Number(readFileSync('/proc/sys/fs/pipe-user-pages-soft', 'utf8'));
     expect(softPages).toBe(16384);
     process.env['STEPFLOW_OUTPUT_PIPE_BYTES'] = String(8 << 20);
     const first = await spawnLocal(shell('sleep 0.3'));
-    const second = reserveOutputPipes();
-    expect(second.bytes).toBe(8 << 20);
+    const others = [reserveOutputPipes(), reserveOutputPipes()];
+    expect(others.map(({ stdout, stderr }) => ({ stdout, stderr }))).toEqual([
+      { stdout: 8 << 20, stderr: 2 << 20 },
+      { stdout: 8 << 20, stderr: 2 << 20 },
+    ]);
     // The budget is spent: the next run gets the kernel's default pipes.
-    const third = reserveOutputPipes();
-    expect(third.bytes).toBe(0);
-    third.release();
-    second.release();
+    const over = reserveOutputPipes();
+    expect([over.stdout, over.stderr]).toEqual([0, 0]);
+    over.release();
     const output = readAll(first);
     await first.exit;
     await output;
     await new Promise((resolve) => setImmediate(resolve));
-    const afterFirst = [reserveOutputPipes(), reserveOutputPipes()];
-    expect(afterFirst.map((r) => r.bytes)).toEqual([8 << 20, 8 << 20]);
-    for (const reservation of afterFirst) reservation.release();
+    const afterFirst = reserveOutputPipes();
+    expect(afterFirst.stdout).toBe(8 << 20);
+    for (const reservation of [...others, afterFirst]) reservation.release();
   });
 });

@@ -60,8 +60,9 @@ export function outputPipeBytes(env: NodeJS.ProcessEnv = process.env): number {
 /**
  * Linux charges a user's pipes by their size, and past `/proc/sys/fs/pipe-user-pages-soft` (64 MiB
  * by default) an unprivileged user's new pipes get 8 KiB: every pipe of that user, the scripts'
- * own `a | b` included. So big pipes are handed out from a budget of half that limit (32 MiB:
- * 16 runs at once with two 1 MiB pipes); runs beyond it get the kernel's default 64 KiB pipes.
+ * own `a | b` included. So big pipes are handed out from a budget of half that limit (32 MiB: 25
+ * runs at once with a 1 MiB stdout and a 256 KiB stderr); runs beyond it get the kernel's default
+ * 64 KiB pipes. stderr gets a quarter: it is rarely a script's flood.
  */
 let pipeBudget: number | undefined;
 let pipeBytesHeld = 0;
@@ -75,9 +76,13 @@ function readPipeBudget(): number {
   }
 }
 
-export interface PipeReservation {
-  /** The size to ask for each of a run's two pipes; 0: the kernel's default. */
-  bytes: number;
+/** Sizes to ask for a run's two pipes; 0: the kernel's default. */
+export interface PipeSizes {
+  stdout: number;
+  stderr: number;
+}
+
+export interface PipeReservation extends PipeSizes {
   /** Gives the bytes back once both pipes are closed; safe to call twice. */
   release(): void;
 }
@@ -85,12 +90,14 @@ export interface PipeReservation {
 /** Reserves a run's two output pipes from the budget (see pipeBudget). */
 export function reserveOutputPipes(): PipeReservation {
   pipeBudget ??= readPipeBudget();
-  const wanted = outputPipeBytes();
-  const bytes = pipeBytesHeld + 2 * wanted <= pipeBudget ? wanted : 0;
-  pipeBytesHeld += 2 * bytes;
-  let held = 2 * bytes;
+  const stdout = outputPipeBytes();
+  const stderr = Math.floor(stdout / 4);
+  const fits = pipeBytesHeld + stdout + stderr <= pipeBudget;
+  let held = fits ? stdout + stderr : 0;
+  pipeBytesHeld += held;
   return {
-    bytes,
+    stdout: fits ? stdout : 0,
+    stderr: fits ? stderr : 0,
     release() {
       pipeBytesHeld -= held;
       held = 0;
@@ -111,7 +118,7 @@ export interface ChildWithOutputs {
 }
 
 /**
- * Spawns with stdin closed and stdout/stderr on pipes of `pipeBytes` when the addon is there,
+ * Spawns with stdin closed and stdout/stderr on pipes of `sizes` when the addon is there,
  * Node's socketpairs otherwise. The streams read as a child's own would. The spawn helper's
  * program carries a copy of this (it runs from a string, and cannot import).
  */
@@ -119,8 +126,8 @@ export function spawnWithOutputs(
   file: string,
   args: string[],
   options: Omit<SpawnOptions, 'stdio'>,
-  /** From reserveOutputPipes; 0: the kernel's default size. */
-  pipeBytes: number,
+  /** From reserveOutputPipes. */
+  sizes: PipeSizes,
 ): ChildWithOutputs {
   const path = outputPipeAddonPath();
   if (path === undefined) {
@@ -128,11 +135,10 @@ export function spawnWithOutputs(
     return { child, stdout: child.stdout as Socket, stderr: child.stderr as Socket };
   }
   const addon = createRequire(import.meta.url)(path) as OutputPipeAddon;
-  const bytes = pipeBytes;
-  const out = addon.open(bytes);
+  const out = addon.open(sizes.stdout);
   let err: [number, number, number];
   try {
-    err = addon.open(bytes);
+    err = addon.open(sizes.stderr);
   } catch (error) {
     closeSync(out[0]);
     closeSync(out[1]);

@@ -23,7 +23,7 @@ const { Socket } = require('node:net');
 const outputPipe = process.argv[1] ? require(process.argv[1]) : undefined;
 // As output-pipes.ts's spawnWithOutputs (this program cannot import it): stdout and stderr on
 // big pipes when the addon is there, sockets that do not read yet.
-const spawnWithOutputs = (file, args, options, pipeBytes) => {
+const spawnWithOutputs = (file, args, options, sizes) => {
   if (!outputPipe) {
     const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [child.stdout, child.stderr]) {
@@ -37,10 +37,10 @@ const spawnWithOutputs = (file, args, options, pipeBytes) => {
     child.stdio[1] = child.stdio[2] = null;
     return { child, stdout, stderr };
   }
-  const out = outputPipe.open(pipeBytes);
+  const out = outputPipe.open(sizes.stdout);
   let err;
   try {
-    err = outputPipe.open(pipeBytes);
+    err = outputPipe.open(sizes.stderr);
   } catch (e) {
     closeSync(out[0]);
     closeSync(out[1]);
@@ -78,7 +78,7 @@ process.on('message', (m) => {
   const failed = (e) => send({ type: 'failed', id: m.id, code: e.code ?? null, message: e.message });
   let child, stdout, stderr;
   try {
-    ({ child, stdout, stderr } = spawnWithOutputs(m.file, m.args, { cwd: m.cwd, env: m.env, detached: true }, m.pipeBytes));
+    ({ child, stdout, stderr } = spawnWithOutputs(m.file, m.args, { cwd: m.cwd, env: m.env, detached: true }, m.pipeSizes));
   } catch (e) {
     failed(e);
     return;
@@ -246,7 +246,12 @@ export function createSpawnHelper({
         const pipes = reserveOutputPipes();
         pending.set(id, { resolve, reject, resolveExit, exit, started: false, pipes });
         helper.channel?.ref();
-        helper.send({ type: 'spawn', id, pipeBytes: pipes.bytes, ...request });
+        helper.send({
+          type: 'spawn',
+          id,
+          pipeSizes: { stdout: pipes.stdout, stderr: pipes.stderr },
+          ...request,
+        });
       });
     },
     get pid() {

@@ -45,7 +45,7 @@ export const spawnLocal: SpawnProcess = (request) =>
         request.file,
         request.args,
         { cwd: request.cwd, env: request.env, detached: true },
-        pipes.bytes,
+        pipes,
       );
     } catch (error) {
       pipes.release();
