@@ -340,17 +340,18 @@ describe.each([
     }
   });
 
-  it('streams a 60 MB line as bounded pieces that add up to it', async () => {
+  it('streams a 120 MB line as bounded pieces that add up to it', async () => {
     const { captured, result } = await run({ argv: ['python3', fixture('long-line.py')] });
     expect(result.exitCode).toBe(0);
     const stdoutPieces = captured.pieces.filter((p) => p.stream === 'stdout');
-    expect(stdoutPieces.reduce((sum, p) => sum + p.bytes, 0)).toBe(60_000_000);
+    expect(stdoutPieces.reduce((sum, p) => sum + p.bytes, 0)).toBe(120_000_000);
     expect(Math.max(...stdoutPieces.map((p) => p.bytes))).toBeLessThanOrEqual(65_536);
     expect(stdoutPieces.filter((p) => !p.continues)).toHaveLength(1);
     expect(stdoutPieces.at(-1)?.continues).toBe(false);
     expect(captured.stdout).toEqual(['after']);
-    // Holding the line would need 60 MB; chunks in flight and not yet collected stay far below.
-    expect(captured.peakArrayBuffers).toBeLessThan(30_000_000);
+    // Holding the line would need 120 MB; chunks in flight and not yet collected stay below half
+    // of it (30–41 MB measured: from a 1 MB pipe reads come faster than V8 collects them).
+    expect(captured.peakArrayBuffers).toBeLessThan(60_000_000);
   });
 
   it('turns invalid UTF-8 into U+FFFD', async () => {
