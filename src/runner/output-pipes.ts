@@ -19,7 +19,22 @@ interface OutputPipeAddon {
 }
 
 const ADDON = 'stepflow-output-pipe';
-let addonPath: string | null | undefined;
+/** The addon once loaded (null: not built here), looked for once per process. */
+let addon: { path: string; module: OutputPipeAddon } | null | undefined;
+
+function loadAddon(): { path: string; module: OutputPipeAddon } | null {
+  if (addon === undefined) {
+    try {
+      const require = createRequire(import.meta.url);
+      const path = require.resolve(ADDON);
+      addon = { path, module: require(path) as OutputPipeAddon };
+    } catch {
+      // Not built here: Node's socketpairs work, only slower for one-write-per-line scripts.
+      addon = null;
+    }
+  }
+  return addon;
+}
 
 /**
  * Where the addon is, or undefined when runs get Node's own stdio: it is not built (not Linux, no
@@ -27,18 +42,7 @@ let addonPath: string | null | undefined;
  * misbehaves with pipes).
  */
 export function outputPipeAddonPath(): string | undefined {
-  if (outputPipeBytes() === 0) return undefined;
-  if (addonPath === undefined) {
-    addonPath = null;
-    try {
-      const path = createRequire(import.meta.url).resolve(ADDON);
-      createRequire(import.meta.url)(path);
-      addonPath = path;
-    } catch {
-      // Not built here: Node's socketpairs work, only slower for one-write-per-line scripts.
-    }
-  }
-  return addonPath ?? undefined;
+  return outputPipeBytes() === 0 ? undefined : loadAddon()?.path;
 }
 
 /**
@@ -129,16 +133,15 @@ export function spawnWithOutputs(
   /** From reserveOutputPipes. */
   sizes: PipeSizes,
 ): ChildWithOutputs {
-  const path = outputPipeAddonPath();
-  if (path === undefined) {
+  const loaded = outputPipeBytes() === 0 ? null : loadAddon();
+  if (loaded === null) {
     const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     return { child, stdout: child.stdout as Socket, stderr: child.stderr as Socket };
   }
-  const addon = createRequire(import.meta.url)(path) as OutputPipeAddon;
-  const out = addon.open(sizes.stdout);
+  const out = loaded.module.open(sizes.stdout);
   let err: [number, number, number];
   try {
-    err = addon.open(sizes.stderr);
+    err = loaded.module.open(sizes.stderr);
   } catch (error) {
     closeSync(out[0]);
     closeSync(out[1]);

@@ -3,12 +3,10 @@ import type { LogLine } from '../../core/model.js';
 import { LOG_STREAMS } from '../../core/statuses.js';
 import type { LogPage, LogQuery, LogTextPage, LogTextQuery } from '../store.js';
 import { decodeLogChunk } from '../sqlite/log-chunks.js';
-import { DEFAULT_TEXT_LINES, TextPageBuilder, validateTextQuery } from '../sqlite/log-text-pages.js';
+import { DEFAULT_PAGE_LINES, TextPageBuilder, validatePageBounds } from '../sqlite/log-text-pages.js';
 import { CHUNK_COLUMNS, chunkFromRow, type ChunkRow } from './log-chunk-row.js';
 import type { Queryable } from './sql-values.js';
 
-const DEFAULT_LIMIT = 1000;
-const MAX_LIMIT = 10_000;
 /** Chunks fetched per round trip: a page near the start of a huge log reads little. */
 const CHUNKS_PER_FETCH = 16;
 
@@ -19,7 +17,7 @@ const CHUNKS_PER_FETCH = 16;
  */
 export async function readLog(db: Queryable, id: string, query: LogQuery = {}): Promise<LogPage> {
   const after = query.after ?? 0;
-  const limit = query.limit ?? DEFAULT_LIMIT;
+  const limit = query.limit ?? DEFAULT_PAGE_LINES;
   validate(query, after, limit);
   const where = ['execution_id = $1', 'seq_end > $2', 'seq_start > $3'];
   const params: unknown[] = [id, after, 0];
@@ -54,8 +52,8 @@ export async function readLog(db: Queryable, id: string, query: LogQuery = {}): 
  */
 export async function readLogText(db: Queryable, id: string, query: LogTextQuery = {}): Promise<LogTextPage> {
   const after = query.after ?? 0;
-  const limit = query.limit ?? DEFAULT_TEXT_LINES;
-  validateTextQuery(after, limit);
+  const limit = query.limit ?? DEFAULT_PAGE_LINES;
+  validatePageBounds(after, limit);
   const sql = `SELECT ${CHUNK_COLUMNS} FROM log_chunks WHERE execution_id = $1 AND seq_end > $2 AND seq_start > $3
     ORDER BY seq_start LIMIT ${CHUNKS_PER_FETCH}`;
   const builder = new TextPageBuilder(after);
@@ -71,12 +69,7 @@ export async function readLogText(db: Queryable, id: string, query: LogTextQuery
 }
 
 function validate(query: LogQuery, after: number, limit: number): void {
-  if (!Number.isInteger(after) || after < 0) {
-    throw validationError(`after must be a non-negative integer, got ${String(after)}`);
-  }
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw validationError(`limit must be an integer from 1 to ${MAX_LIMIT}, got ${String(limit)}`);
-  }
+  validatePageBounds(after, limit);
   if (query.stream !== undefined && !(LOG_STREAMS as readonly string[]).includes(query.stream)) {
     throw validationError(`unknown stream ${JSON.stringify(query.stream)}`);
   }

@@ -6,11 +6,10 @@ import type { LogPage, LogQuery } from '../store.js';
 import { decodeLogChunk } from './log-chunks.js';
 import type { LogChunk } from './log-chunks.js';
 import { chunkText } from './log-text-packing.js';
+import { DEFAULT_PAGE_LINES, validatePageBounds } from './log-text-pages.js';
 
-const DEFAULT_LIMIT = 1000;
-const MAX_LIMIT = 10_000;
-
-interface ChunkRow {
+/** A `log_chunks` row as better-sqlite3 returns it. */
+export interface ChunkRow {
   seq_start: number;
   seq_end: number;
   ts_start: number;
@@ -52,7 +51,7 @@ export function createLogReader(db: Database.Database): (id: string, query?: Log
 
   return (id, query = {}) => {
     const after = query.after ?? 0;
-    const limit = query.limit ?? DEFAULT_LIMIT;
+    const limit = query.limit ?? DEFAULT_PAGE_LINES;
     validate(query, after, limit);
     const start = (selectStart.get(id, after + 1) as number | undefined) ?? 0;
     const params: unknown[] = [id, start, after];
@@ -82,12 +81,7 @@ export function createLogReader(db: Database.Database): (id: string, query?: Log
 }
 
 function validate(query: LogQuery, after: number, limit: number): void {
-  if (!Number.isInteger(after) || after < 0) {
-    throw validationError(`after must be a non-negative integer, got ${String(after)}`);
-  }
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw validationError(`limit must be an integer from 1 to ${MAX_LIMIT}, got ${String(limit)}`);
-  }
+  validatePageBounds(after, limit);
   if (query.stream !== undefined && !(LOG_STREAMS as readonly string[]).includes(query.stream)) {
     throw validationError(`unknown stream ${JSON.stringify(query.stream)}`);
   }

@@ -9,18 +9,20 @@ export interface ChunkBytes extends Omit<LogChunk, 'text'> {
   bytes: Buffer;
 }
 
-export const DEFAULT_TEXT_LINES = 1000;
-const MAX_TEXT_LINES = 10_000;
+/** A log page's default and largest line count, for `readLog` and `readLogText` alike. */
+export const DEFAULT_PAGE_LINES = 1000;
+const MAX_PAGE_LINES = 10_000;
 const NEWLINE = Buffer.from('\n');
 /** A page stops at the chunk that takes it past this many bytes, whatever its line count. */
 const PAGE_BYTES = 1 << 20;
 
-export function validateTextQuery(after: number, limit: number): void {
+/** Checks a log page's `after` and `limit` (both backends, both log reads). */
+export function validatePageBounds(after: number, limit: number): void {
   if (!Number.isInteger(after) || after < 0) {
     throw validationError(`after must be a non-negative integer, got ${String(after)}`);
   }
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TEXT_LINES) {
-    throw validationError(`limit must be an integer from 1 to ${MAX_TEXT_LINES}, got ${String(limit)}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LINES) {
+    throw validationError(`limit must be an integer from 1 to ${MAX_PAGE_LINES}, got ${String(limit)}`);
   }
 }
 

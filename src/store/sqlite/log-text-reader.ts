@@ -1,21 +1,11 @@
 import type Database from 'better-sqlite3';
 import type { LogTextPage, LogTextQuery } from '../store.js';
-import type { LogChunk } from './log-chunks.js';
+import type { ChunkRow } from './log-reader.js';
 import { chunkBytes } from './log-text-packing.js';
-import { DEFAULT_TEXT_LINES, TextPageBuilder, validateTextQuery } from './log-text-pages.js';
+import { DEFAULT_PAGE_LINES, TextPageBuilder, validatePageBounds } from './log-text-pages.js';
 
-interface ChunkBytesRow {
-  seq_start: number;
-  seq_end: number;
-  ts_start: number;
-  stream: LogChunk['stream'];
-  step_id: number | null;
-  ts_deltas: string | null;
-  flags: string | null;
-  /** Null for an empty text. */
-  bytes: Buffer | null;
-  text_z: Buffer | null;
-}
+/** The text as stored bytes (NULL for an empty text), not as a string. */
+type ChunkBytesRow = Omit<ChunkRow, 'text'> & { bytes: Buffer | null };
 
 /**
  * Returns a reader of the unfiltered log as text pages (see ExecutionStore.readLogText). The text
@@ -37,8 +27,8 @@ export function createLogTextReader(
   );
   return (id, query = {}) => {
     const after = query.after ?? 0;
-    const limit = query.limit ?? DEFAULT_TEXT_LINES;
-    validateTextQuery(after, limit);
+    const limit = query.limit ?? DEFAULT_PAGE_LINES;
+    validatePageBounds(after, limit);
     const builder = new TextPageBuilder(after);
     const start = selectStart.get(id, after + 1) ?? 0;
     // iterate() reads row by row: a page near the start of a huge log reads little.

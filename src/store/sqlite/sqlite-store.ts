@@ -133,6 +133,8 @@ export class SqliteStore implements ExecutionStore {
   private packTimer: NodeJS.Timeout | undefined;
   /** performance.now() of this connection's last write. */
   private lastWriteAt = -Infinity;
+  /** Whether the file gives freed pages back in steps (auto_vacuum INCREMENTAL); read once. */
+  private incrementalVacuum: boolean | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -281,9 +283,10 @@ export class SqliteStore implements ExecutionStore {
     const deadline = performance.now() + budgetMs;
     let more = true;
     while (more && performance.now() < deadline) more = this.packer.step(PACK_CHUNKS_PER_STEP) > 0;
-    if (this.db.pragma('auto_vacuum', { simple: true }) === AUTO_VACUUM_INCREMENTAL) {
-      this.db.pragma(`incremental_vacuum(${RECLAIM_PAGES_PER_PACK})`);
-    }
+    // Only `stepflow prune --vacuum` turns it on (never off); if that runs meanwhile, freed pages
+    // are reused until this process restarts.
+    this.incrementalVacuum ??= this.db.pragma('auto_vacuum', { simple: true }) === AUTO_VACUUM_INCREMENTAL;
+    if (this.incrementalVacuum) this.db.pragma(`incremental_vacuum(${RECLAIM_PAGES_PER_PACK})`);
     return more;
   }
 
